@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` runs offline on the in-memory adapters; `integration`
+// runs against a real kube-apiserver started once by the global setup (see
+// test/support/control-plane). Integration files share that control plane and
+// run one at a time.
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: {
+        'src/domain/**': { lines: 90 },
+        'src/plugins/**': { lines: 90 },
+      },
+    },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['reflect-metadata'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          setupFiles: ['reflect-metadata'],
+          globalSetup: ['test/support/control-plane/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
