@@ -1,0 +1,92 @@
+/**
+ * The operator's view of a Pod: only what the intercept and boot decisions
+ * read. Adapters map Kubernetes pods onto this shape; nothing here is a
+ * Kubernetes client type.
+ */
+export interface PodRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface ContainerRef extends PodRef {
+  readonly container: string;
+}
+
+export type Probe =
+  | { readonly kind: 'httpGet'; readonly port: number | string }
+  | { readonly kind: 'tcpSocket'; readonly port: number | string }
+  | { readonly kind: 'exec' }
+  | { readonly kind: 'grpc'; readonly port: number };
+
+export interface ContainerPort {
+  readonly containerPort: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+  readonly name?: string;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly ports: readonly ContainerPort[];
+  readonly probes: {
+    readonly liveness?: Probe;
+    readonly readiness?: Probe;
+    readonly startup?: Probe;
+  };
+}
+
+export type ContainerState =
+  | { readonly state: 'running'; readonly startedAt: Date }
+  | { readonly state: 'waiting'; readonly reason: string; readonly message?: string }
+  | { readonly state: 'terminated'; readonly reason: string; readonly exitCode: number; readonly message?: string };
+
+export interface ContainerStatus {
+  readonly name: string;
+  readonly image: string;
+  readonly imageID: string;
+  readonly containerID?: string;
+  readonly ready: boolean;
+  readonly restartCount: number;
+  readonly current: ContainerState;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export interface Pod extends PodRef {
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly createdAt: Date;
+  readonly deleting: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly phase: PodPhase;
+  readonly podIP?: string;
+  readonly ready: boolean;
+  readonly containers: readonly ContainerSpec[];
+  readonly containerStatuses: readonly ContainerStatus[];
+}
+
+export const podKey = (ref: PodRef): string => `${ref.namespace}/${ref.name}`;
+
+export const findContainer = (pod: Pod, name: string): ContainerSpec | undefined =>
+  pod.containers.find((container) => container.name === name);
+
+export const findContainerStatus = (pod: Pod, name: string): ContainerStatus | undefined =>
+  pod.containerStatuses.find((status) => status.name === name);
+
+/** The first reason a pod gives for not running, e.g. `ImagePullBackOff`. */
+export function podTroubleReason(pod: Pod): string | undefined {
+  for (const status of pod.containerStatuses) {
+    if (status.current.state === 'waiting' && status.current.reason !== 'ContainerCreating') {
+      return status.current.message
+        ? `${status.name}: ${status.current.reason} (${status.current.message})`
+        : `${status.name}: ${status.current.reason}`;
+    }
+    if (status.current.state === 'terminated') {
+      return `${status.name}: terminated with ${status.current.reason} (exit code ${status.current.exitCode})`;
+    }
+  }
+  return undefined;
+}

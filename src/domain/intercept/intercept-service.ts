@@ -1,0 +1,289 @@
+import type { CarrierInstaller, CarrierOwner } from '../../ports/carrier-installer.port.js';
+import type { PodApi } from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { EventRecorder } from '../../ports/event-recorder.port.js';
+import type { InterceptRequestStore } from '../../ports/intercept-request-store.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
+import type { ContainerRef } from '../cluster/pod.js';
+import { DomainError, toDomainError } from '../errors.js';
+import {
+  type InterceptRequest,
+  type InterceptRequestRef,
+  requestKey,
+} from '../intercept-request/intercept-request.js';
+import type { InterceptPhase } from '../intercept-request/intercept-status.js';
+import type { ReconcileResult } from '../reconcile-result.js';
+import type { RouteService } from '../routes/route-service.js';
+import type { InterceptSettings } from '../settings.js';
+import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, undeclaredPorts } from './intercept-machine.js';
+import { progressOf } from './intercept-progress.js';
+import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
+import { interceptEvent } from './intercept-events.js';
+
+/** Far more steps than any lifecycle has; reaching it means the decision loops. */
+const MAX_STEPS_PER_RECONCILE = 32;
+
+export interface InterceptServiceDependencies {
+  readonly requests: InterceptRequestStore;
+  readonly pods: PodApi;
+  readonly carrier: CarrierInstaller;
+  readonly tunnel: TunnelRouter;
+  readonly routes: RouteService;
+  readonly events: EventRecorder;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: InterceptSettings;
+}
+
+type Applied =
+  | { readonly observation: InterceptObservation }
+  | { readonly stop: Exclude<InterceptStep, { kind: 'act' }> };
+
+/**
+ * Carries out one InterceptRequest: observes the cluster, asks the intercept
+ * machine for the next step, applies it through the ports, and repeats until
+ * the request is established, failed, released, or has to wait. Ends by
+ * writing the status (only when it changed) and an Event on every phase change.
+ */
+export class InterceptService {
+  readonly #deps: InterceptServiceDependencies;
+
+  constructor(dependencies: InterceptServiceDependencies) {
+    this.#deps = dependencies;
+  }
+
+  async reconcile(ref: InterceptRequestRef, signal: AbortSignal): Promise<ReconcileResult> {
+    const request = await this.#deps.requests.find(ref, signal);
+    if (!request) return { done: true };
+    const log = this.#deps.logger.child({ request: requestKey(ref) });
+    let observation = await this.#observe(request, signal);
+    try {
+      for (let step = 0; step < MAX_STEPS_PER_RECONCILE; step++) {
+        const next = decideIntercept(observation);
+        if (next.kind !== 'act') return await this.#conclude(next, observation, request, signal);
+        log.info({ phase: next.phase, action: next.action.type }, 'intercept step');
+        const applied = await this.#apply(next.action, observation, signal);
+        if ('stop' in applied) return await this.#conclude(applied.stop, observation, request, signal);
+        observation = applied.observation;
+      }
+    } catch (thrown) {
+      const error = toDomainError(thrown);
+      const alreadyFailed =
+        observation.request.status.phase === 'Failed' &&
+        observation.request.status.observedGeneration === observation.request.generation;
+      if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
+        await this.#reportTrouble(observation, error, signal);
+        throw error;
+      }
+      log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
+      const failed = await this.#apply(
+        { type: 'recordFailure', reason: failureReason(error), message: error.message },
+        observation,
+        signal,
+      );
+      if ('observation' in failed) return this.reconcile(ref, signal);
+      return { done: true };
+    }
+    throw new DomainError('Internal', `intercept ${requestKey(ref)} did not settle within ${MAX_STEPS_PER_RECONCILE} steps`);
+  }
+
+  async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
+    const { pods, carrier, routes, tunnel, clock, settings } = this.#deps;
+    const spec = request.spec.valid ? request.spec.spec : undefined;
+    const [pod, ownRoutes, tunnelRevision] = await Promise.all([
+      spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
+      routes.routesOf(request.name, signal),
+      tunnel.currentRevision(signal),
+    ]);
+    return {
+      request,
+      pod,
+      carrier: pod && spec ? carrier.observe(pod, spec.targetContainer) : { state: 'absent' },
+      routes: ownRoutes,
+      tunnelRevision,
+      progress: progressOf(request, settings.finalizer),
+      now: clock.now(),
+      carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
+      retryAfterMs: settings.routeLoadRetryMs,
+    };
+  }
+
+  async #apply(action: InterceptAction, observation: InterceptObservation, signal: AbortSignal): Promise<Applied> {
+    const { requests, carrier, tunnel, routes, settings } = this.#deps;
+    const { request, progress } = observation;
+    const with_ = (changes: Partial<InterceptObservation>): Applied => ({ observation: { ...observation, ...changes } });
+    switch (action.type) {
+      case 'addFinalizer':
+      case 'removeFinalizer': {
+        const present = action.type === 'addFinalizer';
+        const updated = await requests.setFinalizer(request, present, signal);
+        return with_({ request: updated, progress: { ...progress, finalizerPresent: present } });
+      }
+      case 'recordFailure': {
+        const report = { phase: 'Failed' as const, reason: action.reason, message: action.message, warnings: [], originalImage: undefined };
+        const status = buildStatus(request.status, report, progress, request.generation, this.#deps.clock.now());
+        await requests.writeStatus(request, status, signal);
+        await this.#deps.events.record(interceptEvent(request, 'Warning', action.reason, action.message), signal);
+        return with_({ request: { ...request, status } });
+      }
+      case 'reserveRoutes':
+        return with_({ routes: await routes.reserve(request.name, action.wanted, signal) });
+      case 'releaseRoutes':
+        await routes.release(request.name, signal);
+        return with_({ routes: [] });
+      case 'loadTunnelRoutes':
+      case 'unloadTunnelRoutes': {
+        const present = action.type === 'loadTunnelRoutes' ? action.present : [];
+        if (action.type === 'unloadTunnelRoutes' && observation.tunnelRevision === undefined) {
+          return with_({ progress: { ...progress, loadedRoutes: [], tunnelRevision: undefined } });
+        }
+        const load = await tunnel.loadRoutes({ present, absent: action.absent }, signal);
+        if (load.state === 'pending') {
+          return {
+            stop: {
+              kind: 'wait',
+              phase: request.deleting ? 'Restoring' : 'Routing',
+              reason: 'RoutesPending',
+              message: load.reason,
+              requeueAfterMs: settings.routeLoadRetryMs,
+            },
+          };
+        }
+        const tunnelRevision = present.length > 0 ? load.revision : undefined;
+        return with_({ progress: { ...progress, loadedRoutes: present, tunnelRevision } });
+      }
+      case 'prepareSync':
+        await tunnel.prepareSync(this.#target(request), signal);
+        return with_({ progress: { ...progress, syncPrepared: true } });
+      case 'removeSync':
+        if (observation.tunnelRevision !== undefined) await tunnel.removeSync(this.#target(request), signal);
+        return with_({ progress: { ...progress, syncRemoved: true } });
+      case 'installCarrier': {
+        const pod = await carrier.install(observation.pod!, this.#target(request).container, ownerOf(request), signal);
+        return with_({ pod, carrier: carrier.observe(pod, this.#target(request).container) });
+      }
+      case 'configureCarrier': {
+        const { setup } = action;
+        await carrier.configure(
+          this.#target(request),
+          {
+            routes: setup.routes.map((route) => {
+              const endpoint = tunnel.proxyEndpoint(route.proxyPort);
+              return { containerPort: route.containerPort, proxyHost: endpoint.host, proxyPort: endpoint.port };
+            }),
+            probePorts: setup.probePorts,
+            syncDirectories: setup.syncDirectories,
+          },
+          signal,
+        );
+        return with_({ progress: { ...progress, carrierFingerprint: setup.fingerprint } });
+      }
+      case 'restoreCarrier':
+        await carrier.restore(this.#target(request), ownerOf(request), signal);
+        return with_({ carrier: { state: 'absent' }, progress: { ...progress, carrierFingerprint: undefined } });
+      case 'setEstablished':
+        await requests.setEstablished(request, action.value, signal);
+        return with_({ request: { ...request, established: action.value } });
+    }
+  }
+
+  async #conclude(
+    step: Exclude<InterceptStep, { kind: 'act' }>,
+    observation: InterceptObservation,
+    original: InterceptRequest,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    const { request } = observation;
+    if (step.kind === 'released') {
+      if (original.status.phase !== undefined || original.established) {
+        await this.#deps.events.record(
+          interceptEvent(request, 'Normal', 'Restored', 'intercept ended; the target container runs its original image again'),
+          signal,
+        );
+      }
+      return { done: true };
+    }
+    const report = this.#report(step, observation);
+    const status = buildStatus(request.status, report, observation.progress, request.generation, this.#deps.clock.now());
+    if (!sameStatus(status, request.status)) {
+      await this.#deps.requests.writeStatus(request, status, signal);
+      if (step.kind === 'established' && request.status.phase !== 'Established') {
+        await this.#deps.events.record(interceptEvent(request, 'Normal', 'Established', report.message), signal);
+      }
+      for (const warning of report.warnings.filter((known) => !(request.status.warnings ?? []).includes(known))) {
+        await this.#deps.events.record(interceptEvent(request, 'Warning', 'PortNotDeclared', warning), signal);
+      }
+    }
+    return step.kind === 'wait' && step.requeueAfterMs !== undefined
+      ? { done: false, requeueAfterMs: step.requeueAfterMs }
+      : { done: true };
+  }
+
+  #report(step: Exclude<InterceptStep, { kind: 'act' | 'released' }>, observation: InterceptObservation): InterceptReport {
+    const { request, carrier, pod } = observation;
+    const spec = request.spec.valid ? request.spec.spec : undefined;
+    const warnings = spec
+      ? undeclaredPorts(spec, pod).map(
+          (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
+        )
+      : [];
+    const originalImage = carrier.state === 'absent' ? undefined : carrier.original.image;
+    switch (step.kind) {
+      case 'established':
+        return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
+      case 'failed':
+        return { phase: 'Failed', reason: step.reason, message: step.message, warnings, originalImage };
+      case 'wait':
+        return { phase: step.phase, reason: step.reason, message: step.message, warnings, originalImage };
+    }
+  }
+
+  /** Keeps people informed while a retryable error repeats, without a write per retry. */
+  async #reportTrouble(observation: InterceptObservation, error: DomainError, signal: AbortSignal): Promise<void> {
+    const { request } = observation;
+    if (request.status.message === error.message || error.kind === 'Aborted') return;
+    const phase: InterceptPhase = request.deleting ? 'Restoring' : (request.status.phase ?? 'Pending');
+    const report = { phase, reason: failureReason(error), message: error.message, warnings: request.status.warnings ?? [], originalImage: request.status.originalImage };
+    const status = buildStatus(request.status, report, progressOf(request, this.#deps.settings.finalizer), request.generation, this.#deps.clock.now());
+    try {
+      await this.#deps.requests.writeStatus(request, status, signal);
+      await this.#deps.events.record(interceptEvent(request, 'Warning', report.reason, error.message), signal);
+    } catch (reportError) {
+      this.#deps.logger.warn({ request: requestKey(request), error: toDomainError(reportError).message }, 'could not report trouble');
+    }
+  }
+
+  #target(request: InterceptRequest): ContainerRef {
+    if (!request.spec.valid) throw new DomainError('Internal', 'a step that needs the target ran for an invalid request');
+    const { spec } = request.spec;
+    return { namespace: spec.targetNamespace, name: spec.targetPod, container: spec.targetContainer };
+  }
+}
+
+const ownerOf = (request: InterceptRequest): CarrierOwner => ({ uid: request.uid, request: requestKey(request) });
+
+function describeEstablished({ request, routes }: InterceptObservation): string {
+  if (!request.spec.valid) return 'established';
+  const { spec } = request.spec;
+  const ports = [...routes]
+    .sort((a, b) => a.containerPort - b.containerPort)
+    .map((route) => `${route.containerPort}->${route.destination.ip}:${route.destination.port} (proxy ${route.proxyPort})`)
+    .join(', ');
+  return `traffic of ${spec.targetNamespace}/${spec.targetPod} container ${spec.targetContainer} goes to the local container: ${ports}`;
+}
+
+function failureReason(error: DomainError): string {
+  switch (error.kind) {
+    case 'Forbidden':
+      return 'InsufficientPrivileges';
+    case 'Exhausted':
+      return 'ProxyPortsExhausted';
+    case 'NotFound':
+      return 'NotFound';
+    case 'Invalid':
+      return 'Rejected';
+    default:
+      return error.kind;
+  }
+}

@@ -1,0 +1,68 @@
+import { DomainError } from '../errors.js';
+import { type PortPool, poolSize, type Route, sameDestination, type WantedRoute } from './route.js';
+
+/**
+ * Pure planning of the route table: what one owner's routes become when it
+ * wants `wanted`. Existing routes keep their proxy ports (a live Carrier points
+ * at them); new ones take the lowest free port of the pool.
+ */
+export type RouteChange =
+  | { readonly kind: 'reserve'; readonly owner: string; readonly wanted: readonly WantedRoute[] }
+  | { readonly kind: 'release'; readonly owner: string };
+
+export function applyRouteChange(table: readonly Route[], change: RouteChange, pool: PortPool): Route[] {
+  const others = table.filter((route) => route.owner !== change.owner);
+  if (change.kind === 'release') return others;
+
+  const current = new Map(
+    table.filter((route) => route.owner === change.owner).map((route) => [route.containerPort, route]),
+  );
+  const used = new Set(others.map((route) => route.proxyPort));
+  const kept: Route[] = [];
+  const missing: WantedRoute[] = [];
+  for (const wanted of change.wanted) {
+    const existing = current.get(wanted.containerPort);
+    if (existing && !used.has(existing.proxyPort)) {
+      kept.push(
+        sameDestination(existing.destination, wanted.destination) ? existing : { ...existing, destination: wanted.destination },
+      );
+      used.add(existing.proxyPort);
+    } else {
+      missing.push(wanted);
+    }
+  }
+  const free = freePorts(pool, used, missing.length);
+  if (free.length < missing.length) {
+    throw new DomainError(
+      'Exhausted',
+      `no free proxy port: all ${poolSize(pool)} ports of ${pool.first}-${pool.last} are in use by ${used.size} routes; ` +
+        'end other intercepts or widen GEFYRA_PROXY_PORT_RANGE',
+      { retryable: false, details: { first: pool.first, last: pool.last, inUse: used.size } },
+    );
+  }
+  const added = missing.map((wanted, index) => ({
+    owner: change.owner,
+    containerPort: wanted.containerPort,
+    destination: wanted.destination,
+    proxyPort: free[index] as number,
+  }));
+  return [...others, ...kept, ...added];
+}
+
+function freePorts(pool: PortPool, used: ReadonlySet<number>, count: number): number[] {
+  const reserved = new Set(pool.reserved);
+  const free: number[] = [];
+  for (let port = pool.first; port <= pool.last && free.length < count; port++) {
+    if (!used.has(port) && !reserved.has(port)) free.push(port);
+  }
+  return free;
+}
+
+/** True when two tables hold the same routes, in any order. */
+export function sameRoutes(a: readonly Route[], b: readonly Route[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (route: Route) =>
+    `${route.owner}|${route.containerPort}|${route.proxyPort}|${route.destination.ip}|${route.destination.port}`;
+  const keys = new Set(a.map(key));
+  return b.every((route) => keys.has(key(route)));
+}

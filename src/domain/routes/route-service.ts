@@ -1,0 +1,111 @@
+import { DomainError, isDomainError } from '../errors.js';
+import type { RouteStore } from '../../ports/route-store.port.js';
+import { applyRouteChange, type RouteChange, sameRoutes } from './route-allocation.js';
+import { type PortPool, type Route, routesOf, type WantedRoute } from './route.js';
+import { signalUntilAllAborted } from '../signals.js';
+
+const MAX_SAVE_ATTEMPTS = 10;
+
+interface PendingChange {
+  readonly change: RouteChange;
+  readonly signal: AbortSignal;
+  resolve(routes: Route[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Reserves and releases proxy routes in the RouteStore.
+ *
+ * Changes that arrive while a save is in flight are merged into the next save,
+ * so a burst of intercepts costs one load and one save per batch rather than
+ * one per intercept, and intercepts in this process never conflict with each
+ * other. Writers elsewhere are caught by the store's optimistic concurrency:
+ * on Conflict the batch is replanned on a fresh load.
+ */
+export class RouteService {
+  readonly #store: RouteStore;
+  readonly #pool: PortPool;
+  #queue: PendingChange[] = [];
+  #flushing = false;
+
+  constructor(store: RouteStore, pool: PortPool) {
+    this.#store = store;
+    this.#pool = pool;
+  }
+
+  get pool(): PortPool {
+    return this.#pool;
+  }
+
+  /** Makes `owner` hold exactly the wanted routes; returns them with their proxy ports. */
+  reserve(owner: string, wanted: readonly WantedRoute[], signal: AbortSignal): Promise<Route[]> {
+    return this.#enqueue({ kind: 'reserve', owner, wanted }, signal);
+  }
+
+  /** Removes every route of `owner`; releasing nothing is fine. */
+  async release(owner: string, signal: AbortSignal): Promise<void> {
+    await this.#enqueue({ kind: 'release', owner }, signal);
+  }
+
+  async routesOf(owner: string, signal: AbortSignal): Promise<Route[]> {
+    return routesOf((await this.#store.load(signal)).routes, owner);
+  }
+
+  async all(signal: AbortSignal): Promise<readonly Route[]> {
+    return (await this.#store.load(signal)).routes;
+  }
+
+  #enqueue(change: RouteChange, signal: AbortSignal): Promise<Route[]> {
+    return new Promise<Route[]>((resolve, reject) => {
+      this.#queue.push({ change, signal, resolve, reject });
+      if (!this.#flushing) void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.filter((pending) => {
+          if (!pending.signal.aborted) return true;
+          pending.reject(new DomainError('Aborted', 'route change aborted', { cause: pending.signal.reason }));
+          return false;
+        });
+        this.#queue = [];
+        if (batch.length > 0) await this.#saveBatch(batch);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #saveBatch(batch: readonly PendingChange[]): Promise<void> {
+    const signal = signalUntilAllAborted(batch.map((pending) => pending.signal));
+    for (let attempt = 1; ; attempt++) {
+      const outcomes = new Map<PendingChange, { routes: Route[] } | { error: unknown }>();
+      try {
+        const table = await this.#store.load(signal);
+        let routes: Route[] = [...table.routes];
+        for (const pending of batch) {
+          try {
+            routes = applyRouteChange(routes, pending.change, this.#pool);
+            outcomes.set(pending, { routes: routesOf(routes, pending.change.owner) });
+          } catch (error) {
+            outcomes.set(pending, { error });
+          }
+        }
+        if (!sameRoutes(routes, table.routes)) await this.#store.save(routes, table.version, signal);
+      } catch (error) {
+        if (isDomainError(error, 'Conflict') && attempt < MAX_SAVE_ATTEMPTS) continue;
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      for (const pending of batch) {
+        const outcome = outcomes.get(pending);
+        if (outcome && 'routes' in outcome) pending.resolve(outcome.routes);
+        else pending.reject(outcome?.error);
+      }
+      return;
+    }
+  }
+}

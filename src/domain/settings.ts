@@ -1,0 +1,26 @@
+/**
+ * Settings the domain services need, already validated. The composition root
+ * builds them from the operator's configuration; tests build them directly.
+ */
+export interface InterceptSettings {
+  /** How long Carrier may take to run after the image swap before the intercept fails. */
+  readonly carrierStartupTimeoutMs: number;
+  /** How soon to look again when the tunnel has not picked up a route change yet. */
+  readonly routeLoadRetryMs: number;
+  /** Finalizer that keeps a request until everything it touched is reset. */
+  readonly finalizer: string;
+}
+
+export interface BootSettings {
+  /** Namespace the operator and the tunnel live in. */
+  readonly namespace: string;
+  /** How long the tunnel may take to become ready before it is reported as failing. */
+  readonly tunnelStartupTimeoutMs: number;
+}
+
+export interface HeartbeatSettings {
+  /** Time without a handshake after which the cluster is reset; 0 disables the reset. */
+  readonly connectionTimeoutMs: number;
+}
+
+export const DEFAULT_FINALIZER = 'gefyra.dev/intercept-cleanup';

@@ -1,0 +1,21 @@
+import type { Route } from '../domain/routes/route.js';
+
+/**
+ * RouteStore: durable home of the proxy route table, so that a restarted
+ * operator rebuilds its port allocation from the cluster, not from memory.
+ *
+ * The store is deliberately dumb: it loads and saves the whole table with
+ * optimistic concurrency. Choosing ports and merging changes is the domain's
+ * RouteService, which retries on Conflict with a fresh load.
+ */
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  /** Opaque version of what was loaded; undefined when no table exists yet. */
+  readonly version: string | undefined;
+}
+
+export interface RouteStore {
+  load(signal: AbortSignal): Promise<RouteTable>;
+  /** Saves the table if it is still at `basedOn`; fails with a Conflict DomainError otherwise. */
+  save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable>;
+}
