@@ -8,6 +8,11 @@ export interface ClientNotifier {
   publishConnectionDetails(details: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void>;
   /** Posts a fresh readiness signal; every call posts a new one (a restarted operator must be able to). */
   announceReady(signal: AbortSignal): Promise<void>;
-  /** Removes the connection details (reset). */
+  /**
+   * Removes earlier readiness signals, so a client that starts waiting while
+   * this operator boots is not misled by one a previous operator left behind.
+   */
+  withdrawReady(signal: AbortSignal): Promise<void>;
+  /** Removes the connection details and readiness signals (reset). */
   withdraw(signal: AbortSignal): Promise<void>;
 }

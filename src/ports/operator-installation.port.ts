@@ -4,6 +4,12 @@
  * of a reset. Ordinary shutdowns never touch it.
  */
 export interface OperatorInstallation {
+  /**
+   * Makes sure the InterceptRequest CRD is registered: nothing to do when it
+   * is (installed with the manifests); created when absent, which needs the
+   * privilege to create CRDs (Forbidden otherwise, with what to apply).
+   */
+  ensureRegistered(signal: AbortSignal): Promise<void>;
   /** Removes everything the operator's installation created, itself included. */
   uninstall(signal: AbortSignal): Promise<void>;
 }

@@ -1,0 +1,111 @@
+import type { ClientNotifier } from '../../ports/client-notifier.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { EventRecorder } from '../../ports/event-recorder.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
+import type { ResetLedger } from '../../ports/reset-ledger.port.js';
+import type { TunnelProvider } from '../../ports/tunnel-provider.port.js';
+import { type DomainError, toDomainError } from '../errors.js';
+import type { BootSettings } from '../settings.js';
+import { judgeTunnelStartup } from './boot-decision.js';
+import { operatorEvent } from './operator-events.js';
+
+/** Outcome of one pass of the init phase; `ready` means standby may begin. */
+export type BootOutcome =
+  | { readonly state: 'ready' }
+  | { readonly state: 'waiting'; readonly reason: string; readonly message: string; readonly recheckAfterMs: number }
+  /** A start-up problem, reported; booting is retried with backoff since someone may fix it. */
+  | { readonly state: 'blocked'; readonly reason: string; readonly message: string }
+  /** A reset was decided earlier and is not finished: finish it instead of booting. */
+  | { readonly state: 'resetPending'; readonly reason: string };
+
+export interface BootServiceDependencies {
+  readonly tunnel: TunnelProvider;
+  readonly notifier: ClientNotifier;
+  readonly installation: OperatorInstallation;
+  readonly ledger: ResetLedger;
+  readonly events: EventRecorder;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: BootSettings;
+}
+
+/**
+ * The init phase: every step brings something to its desired state and is
+ * safe to repeat, so booting is simply reconciled until it reports `ready`.
+ * The readiness signal the Gefyra client waits for is posted only once the
+ * tunnel is really ready and its connection details are published, and once
+ * per operator process (a restarted operator posts a fresh one).
+ */
+export class BootService {
+  readonly #deps: BootServiceDependencies;
+  #announced = false;
+  #lastProblem: string | undefined;
+
+  constructor(dependencies: BootServiceDependencies) {
+    this.#deps = dependencies;
+  }
+
+  get announced(): boolean {
+    return this.#announced;
+  }
+
+  async reconcile(signal: AbortSignal): Promise<BootOutcome> {
+    const { tunnel, notifier, installation, ledger, clock, settings } = this.#deps;
+    const reset = await ledger.find(signal);
+    if (reset) return { state: 'resetPending', reason: reset.reason };
+    try {
+      if (!this.#announced) await notifier.withdrawReady(signal);
+      await installation.ensureRegistered(signal);
+      await tunnel.ensureInstalled(signal);
+      const verdict = judgeTunnelStartup(await tunnel.observeReadiness(signal), clock.now(), settings.tunnelStartupTimeoutMs);
+      if (verdict.state === 'waiting') {
+        return { state: 'waiting', reason: 'StowawayStarting', message: verdict.message, recheckAfterMs: verdict.recheckAfterMs };
+      }
+      if (verdict.state === 'timedOut') return await this.#blocked('StowawayNotReady', verdict.message, signal);
+      await notifier.publishConnectionDetails(await tunnel.readConnectionDetails(signal), signal);
+    } catch (thrown) {
+      const error = toDomainError(thrown);
+      if (error.kind === 'Aborted') throw error;
+      if (error.kind === 'NotReady') {
+        return { state: 'waiting', reason: 'StowawayStarting', message: error.message, recheckAfterMs: 1000 };
+      }
+      return await this.#blocked(bootProblemReason(error), error.message, signal);
+    }
+    if (!this.#announced) {
+      await notifier.announceReady(signal);
+      this.#announced = true;
+      this.#lastProblem = undefined;
+      await this.#deps.events.record(operatorEvent(settings.namespace, 'Normal', 'Ready', 'Stowaway is ready; connection details published'), signal);
+      this.#deps.logger.info({ namespace: settings.namespace }, 'init phase complete');
+    }
+    return { state: 'ready' };
+  }
+
+  async #blocked(reason: string, message: string, signal: AbortSignal): Promise<BootOutcome> {
+    if (this.#lastProblem !== message) {
+      this.#lastProblem = message;
+      this.#deps.logger.warn({ reason, problem: message }, 'init phase blocked');
+      await this.#deps.events.record(operatorEvent(this.#deps.settings.namespace, 'Warning', reason, message), signal);
+    }
+    return { state: 'blocked', reason, message };
+  }
+}
+
+/** Stable reasons for the seed's start-up problems, for Events and tooling. */
+export function bootProblemReason(error: DomainError): string {
+  const declared = error.details['reason'];
+  if (typeof declared === 'string') return declared;
+  switch (error.kind) {
+    case 'Forbidden':
+      return 'InsufficientPrivileges';
+    case 'AlreadyExists':
+      return 'ObjectInTheWay';
+    case 'Unavailable':
+    case 'Timeout':
+      return 'ApiUnavailable';
+    default:
+      return 'BootFailed';
+  }
+}
+

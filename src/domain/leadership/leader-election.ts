@@ -1,0 +1,60 @@
+import type { Clock } from '../../ports/clock.port.js';
+import type { LeaseStore } from '../../ports/lease-store.port.js';
+import { isDomainError } from '../errors.js';
+import { decideLeadership } from './leadership-decision.js';
+
+export type LeadershipState =
+  | { readonly leading: true }
+  | { readonly leading: false; readonly holder: string | undefined; readonly expiresAt?: Date };
+
+/**
+ * One attempt to lead, as a step the runtime repeats every few seconds: two
+ * replicas never act at once, and a replica that stops renewing is replaced
+ * once its lease expires. Losing a write race (Conflict) means someone else
+ * just took the lease.
+ */
+export class LeaderElection {
+  readonly #store: LeaseStore;
+  readonly #clock: Clock;
+  readonly #identity: string;
+  readonly #durationSeconds: number;
+
+  constructor(store: LeaseStore, clock: Clock, identity: string, durationSeconds: number) {
+    this.#store = store;
+    this.#clock = clock;
+    this.#identity = identity;
+    this.#durationSeconds = durationSeconds;
+  }
+
+  get identity(): string {
+    return this.#identity;
+  }
+
+  get durationSeconds(): number {
+    return this.#durationSeconds;
+  }
+
+  async tryLead(signal: AbortSignal): Promise<LeadershipState> {
+    const lease = await this.#store.find(signal);
+    const decision = decideLeadership(lease, this.#identity, this.#clock.now(), this.#durationSeconds);
+    if (decision.action === 'follow') return { leading: false, holder: decision.holder, expiresAt: decision.expiresAt };
+    try {
+      await this.#store.write(decision.record, signal);
+      return { leading: true };
+    } catch (error) {
+      if (isDomainError(error, 'Conflict')) return { leading: false, holder: undefined };
+      throw error;
+    }
+  }
+
+  /** Gives the lease up so a successor takes over at once (graceful shutdown). */
+  async release(signal: AbortSignal): Promise<void> {
+    const lease = await this.#store.find(signal);
+    if (!lease || lease.holder !== this.#identity) return;
+    try {
+      await this.#store.write({ ...lease, holder: undefined, renewedAt: undefined, acquiredAt: undefined }, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'Conflict')) throw error;
+    }
+  }
+}
