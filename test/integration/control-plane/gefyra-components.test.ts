@@ -1,0 +1,177 @@
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { SimulatedCarrier, SimulatedStowaway, STOWAWAY_PROXY_ROUTES_CONFIGMAP } from '../../support/control-plane/index.js';
+import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
+import { execInPod, exitCodeOf } from './exec-in-pod.js';
+import { containerStatus, isReady, podManifest } from './fixtures.js';
+
+const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const CARRIER = 'quay.io/gefyra/carrier:0.13.0';
+
+function stowawayPod(name: string): V1Pod {
+  return {
+    metadata: { name, labels: { app: 'stowaway' } },
+    spec: {
+      containers: [
+        {
+          name: 'stowaway',
+          image: 'quay.io/gefyra/stowaway:0.13.0',
+          readinessProbe: { exec: { command: ['cat', '/config/peer1/peer1.conf'] }, periodSeconds: 1 },
+        },
+      ],
+    },
+  };
+}
+
+describe('Stowaway and Carrier as the simulated node answers them', () => {
+  const stowaway = new SimulatedStowaway({ generated: false, peerConfig: { peerEndpoint: '198.51.100.4:31820' } });
+  const carrier = new SimulatedCarrier();
+  const node = useSimulatedNode({ handlers: [stowaway.handle, carrier.handle] });
+  const cluster = useControlPlane();
+  const namespace = useTestNamespace('components');
+  const core = (): CoreV1Api => cluster.adminKubeConfig().makeApiClient(CoreV1Api);
+  const exec = async (pod: string, container: string, command: string[]) =>
+    await execInPod(cluster.adminKubeConfig(), namespace.name, pod, container, command);
+
+  describe('Stowaway', () => {
+    it('is not ready, and has no peer file, until the file is generated', async () => {
+      await core().createNamespacedPod({ namespace: namespace.name, body: stowawayPod('gefyra-stowaway') });
+      const starting = await node.whenPod('gefyra-stowaway', (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined);
+      expect(isReady(starting)).toBe(false);
+      const missing = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
+      expect(exitCodeOf(missing.status)).toBe(1);
+      expect(missing.stderr).toContain('No such file or directory');
+
+      stowaway.setPeerConfigGenerated(true);
+      await node.whenPod('gefyra-stowaway', isReady);
+      const present = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
+      expect(exitCodeOf(present.status)).toBe(0);
+      const config = stowaway.peerConfig;
+      expect(present.stdout).toBe(
+        [
+          '[Interface]',
+          'Address = 192.168.99.2',
+          `PrivateKey = ${config.interfacePrivateKey}`,
+          'ListenPort = 51820',
+          'DNS = 192.168.99.1',
+          '[Peer]',
+          `PublicKey = ${config.peerPublicKey}`,
+          'Endpoint = 198.51.100.4:31820',
+          'AllowedIPs = 0.0.0.0/0',
+          '',
+        ].join('\n'),
+      );
+      expect(config.interfacePrivateKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    });
+
+    it('reports the latest handshake of the peer', async () => {
+      const never = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
+      expect(never.stdout).toBe(`${stowaway.peerPublicKey}\t0\n`);
+      stowaway.setLatestHandshake(1_700_000_000);
+      const recent = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
+      expect(recent.stdout).toBe(`${stowaway.peerPublicKey}\t1700000000\n`);
+      expect(stowaway.peerPublicKey).not.toBe(stowaway.peerConfig.peerPublicKey);
+    });
+
+    it('regenerates proxy routes from the ConfigMap and serves its files', async () => {
+      const generate = ['/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/'];
+      const absent = await exec('gefyra-stowaway', 'stowaway', generate);
+      expect(exitCodeOf(absent.status)).not.toBe(0);
+
+      await core().createNamespacedConfigMap({
+        namespace: namespace.name,
+        body: { metadata: { name: STOWAWAY_PROXY_ROUTES_CONFIGMAP }, data: { 'web-8080': '192.168.99.2:8080,10000' } },
+      });
+      const generated = await exec('gefyra-stowaway', 'stowaway', generate);
+      expect(exitCodeOf(generated.status)).toBe(0);
+      expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10000 }]);
+      expect(stowaway.proxyRouteRuns).toHaveLength(1);
+
+      const file = await exec('gefyra-stowaway', 'stowaway', ['cat', '/stowaway/proxyroutes/web-8080']);
+      expect(file.stdout).toBe('192.168.99.2:8080,10000');
+
+      await core().patchNamespacedConfigMap(
+        { namespace: namespace.name, name: STOWAWAY_PROXY_ROUTES_CONFIGMAP, body: { data: { broken: 'not-a-route' } } },
+        strategicMerge,
+      );
+      const rejected = await exec('gefyra-stowaway', 'stowaway', generate);
+      expect(exitCodeOf(rejected.status)).toBe(1);
+      expect(rejected.stderr).toContain('broken');
+      expect(stowaway.proxyRoutes).toHaveLength(1);
+    });
+
+    it('makes and removes rsync directories', async () => {
+      await exec('gefyra-stowaway', 'stowaway', ['mkdir', '-p', '/rsync/web-1/app']);
+      expect([...stowaway.directories]).toEqual(['/rsync/web-1/app']);
+      await exec('gefyra-stowaway', 'stowaway', ['rm', '-rf', '/rsync/web-1/app']);
+      expect(stowaway.directories.size).toBe(0);
+      expect(node.execLog.slice(-2).map((e) => e.command.join(' '))).toEqual(['mkdir -p /rsync/web-1/app', 'rm -rf /rsync/web-1/app']);
+    });
+
+    it('does not answer in pods that are not Stowaway', async () => {
+      await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('impostor', { stowaway: 'nginx:1.25' }) });
+      await node.whenPod('impostor', isReady);
+      const outcome = await exec('impostor', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
+      expect(exitCodeOf(outcome.status)).toBe(127);
+    });
+  });
+
+  describe('Carrier', () => {
+    it('is not there before the kubelet restarted the container with its image', async () => {
+      await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('target', { app: 'nginx:1.25' }) });
+      await node.whenPod('target', isReady);
+      const early = await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000']);
+      expect(exitCodeOf(early.status)).toBe(127);
+      expect(early.stderr).toContain('not found');
+      expect(carrier.configurationOf(namespace.name, 'target', 'app')).toBeUndefined();
+    });
+
+    it('records routes, probes and sync directories once it runs', async () => {
+      await core().patchNamespacedPod(
+        { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: CARRIER }] } } },
+        strategicMerge,
+      );
+      const running = await node.whenPod('target', (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
+      const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
+
+      expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
+      expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
+      expect(exitCodeOf((await script('syncdirs.sh', 'target/app', '/var/www', '/etc/nginx')).status)).toBe(0);
+
+      expect(carrier.configurationOf(namespace.name, 'target', 'app')).toEqual({
+        containerID: containerStatus(running, 'app')?.containerID,
+        routes: [{ containerPort: 8080, host: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local', port: 10000 }],
+        probePorts: [8081],
+        sync: { target: 'target/app', directories: ['/var/www', '/etc/nginx'] },
+      });
+    });
+
+    it('rejects wrong argument shapes', async () => {
+      const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
+      for (const args of [
+        ['setroute.sh', '8080'],
+        ['setroute.sh', 'http', 'host:10000'],
+        ['setroute.sh', '8080', 'host-without-port'],
+        ['setprobe.sh'],
+        ['setprobe.sh', '70000'],
+        ['syncdirs.sh', 'target/app'],
+        ['syncdirs.sh', 'target', '/var/www'],
+      ]) {
+        const outcome = await script(...args);
+        expect(exitCodeOf(outcome.status), args.join(' ')).not.toBe(0);
+        expect(outcome.stderr, args.join(' ')).toContain('usage');
+      }
+    });
+
+    it('is gone again once the original image is restored', async () => {
+      await core().patchNamespacedPod(
+        { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } } },
+        strategicMerge,
+      );
+      const restored = await node.whenPod('target', (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
+      expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
+      const late = await exec('target', 'app', ['/bin/busybox', 'sh', 'setprobe.sh', '8081']);
+      expect(exitCodeOf(late.status)).toBe(127);
+    });
+  });
+});

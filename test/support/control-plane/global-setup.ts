@@ -1,0 +1,21 @@
+import type { TestProject } from 'vitest/node';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import './provided-context.js';
+
+let controlPlane: ControlPlane | undefined;
+
+/**
+ * Starts one control plane for the whole integration run (building the
+ * binaries on first use) and provides its endpoints as `controlPlane`.
+ * GEFYRA_CONTROL_PLANE_BIN selects existing binaries (read by the provisioning
+ * script); GEFYRA_CONTROL_PLANE_KEEP=1 keeps the work directory with its logs.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  controlPlane = await startControlPlane({ keepWorkDir: process.env['GEFYRA_CONTROL_PLANE_KEEP'] === '1' });
+  project.provide('controlPlane', controlPlane.endpoints);
+}
+
+export async function teardown(): Promise<void> {
+  await controlPlane?.stop();
+  controlPlane = undefined;
+}

@@ -1,0 +1,178 @@
+import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import type { ContainerModel } from './container-model.js';
+
+/** A pod status as JSON, the shape written through the pods/status subresource. */
+export interface PodStatusJson {
+  readonly phase: 'Pending' | 'Running';
+  readonly conditions: ConditionJson[];
+  readonly hostIP: string;
+  readonly podIP: string;
+  readonly podIPs: { ip: string }[];
+  readonly startTime: string;
+  readonly containerStatuses: Record<string, unknown>[];
+  readonly initContainerStatuses?: Record<string, unknown>[];
+}
+
+interface ConditionJson {
+  type: string;
+  status: 'True' | 'False';
+  lastProbeTime: null;
+  lastTransitionTime: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface PodStatusInput {
+  readonly hostIP: string;
+  readonly podIP: string;
+  readonly startTime: number;
+  /** In spec order. */
+  readonly containers: readonly ContainerModel[];
+  readonly initContainers: readonly ContainerModel[];
+  /** Per container name: ready when running (readiness probes and test controls decided). */
+  readonly ready: (container: ContainerModel) => boolean;
+  /** The conditions currently stored, so that unchanged ones keep their transition time. */
+  readonly previousConditions: readonly V1PodCondition[];
+  readonly now: number;
+}
+
+/** Seconds precision, as the API server stores metav1.Time. */
+export function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The status a kubelet would report for these containers: phase by the
+ * kubelet's rule (a container waiting for its first start keeps the pod
+ * Pending; one waiting to restart counts as running), the four standard
+ * conditions, and container statuses sorted by name as the kubelet sorts them.
+ */
+export function buildPodStatus(input: PodStatusInput): PodStatusJson {
+  const initDone = input.initContainers.every(isCompletedInit);
+  const pendingInit = input.initContainers.filter((c) => !isCompletedInit(c)).map((c) => c.name);
+  const unready = input.containers.filter((c) => !(c.state.kind === 'running' && input.ready(c))).map((c) => c.name);
+  const waitingFirstStart = input.containers.some((c) => c.state.kind === 'waiting' && c.lastTerminated === undefined);
+  const phase = !initDone || waitingFirstStart ? 'Pending' : 'Running';
+  const condition = (type: string, ok: boolean, reason: string, message: string): ConditionJson => {
+    const status = ok ? 'True' : 'False';
+    const previous = input.previousConditions.find((c) => c.type === type && c.status === status);
+    const since = previous?.lastTransitionTime === undefined ? timestamp(input.now) : timestamp(new Date(previous.lastTransitionTime).getTime());
+    return ok
+      ? { type, status, lastProbeTime: null, lastTransitionTime: since }
+      : { type, status, lastProbeTime: null, lastTransitionTime: since, reason, message };
+  };
+  const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
+  const status: PodStatusJson = {
+    phase,
+    conditions: [
+      condition('Initialized', initDone, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
+      condition('Ready', unready.length === 0 && initDone, 'ContainersNotReady', notReadyMessage),
+      condition('ContainersReady', unready.length === 0 && initDone, 'ContainersNotReady', notReadyMessage),
+      condition('PodScheduled', true, '', ''),
+    ],
+    hostIP: input.hostIP,
+    podIP: input.podIP,
+    podIPs: [{ ip: input.podIP }],
+    startTime: timestamp(input.startTime),
+    containerStatuses: sortByName(input.containers).map((c) => containerStatus(c, c.state.kind === 'running' && input.ready(c))),
+  };
+  if (input.initContainers.length === 0) return status;
+  return { ...status, initContainerStatuses: input.initContainers.map(initContainerStatus) };
+}
+
+function isCompletedInit(container: ContainerModel): boolean {
+  return container.imageID !== '' && container.state.kind === 'running';
+}
+
+function sortByName(containers: readonly ContainerModel[]): ContainerModel[] {
+  return [...containers].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function containerStatus(container: ContainerModel, ready: boolean): Record<string, unknown> {
+  const state = container.state;
+  return {
+    name: container.name,
+    state:
+      state.kind === 'running'
+        ? { running: { startedAt: timestamp(state.startedAt) } }
+        : { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } },
+    lastState: lastStateOf(container),
+    ready,
+    restartCount: container.restartCount,
+    image: container.image,
+    imageID: container.imageID,
+    ...(container.containerID === '' ? {} : { containerID: container.containerID }),
+    started: state.kind === 'running',
+  };
+}
+
+/**
+ * Init containers are not run: one whose image can be pulled is reported as
+ * completed at once (the model calls that state "running"), so pods with init
+ * containers start like any other.
+ */
+function initContainerStatus(container: ContainerModel): Record<string, unknown> {
+  const base = containerStatus(container, false);
+  const state = container.state;
+  if (state.kind !== 'running') return base;
+  const at = timestamp(state.startedAt);
+  return {
+    ...base,
+    state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at, containerID: container.containerID } },
+    ready: true,
+    started: false,
+  };
+}
+
+function lastStateOf(container: ContainerModel): Record<string, unknown> {
+  const last = container.lastTerminated;
+  if (last === undefined) return {};
+  return {
+    terminated: {
+      exitCode: last.exitCode,
+      reason: last.reason,
+      startedAt: timestamp(last.startedAt),
+      finishedAt: timestamp(last.finishedAt),
+      ...(last.containerID === '' ? {} : { containerID: last.containerID }),
+    },
+  };
+}
+
+/**
+ * Rebuilds a container's model from the status a previous kubelet wrote, so
+ * that a new SimulatedNode takes over running pods the way a restarted
+ * kubelet finds its containers still running.
+ */
+export function adoptContainer(status: V1ContainerStatus | undefined, specImage: string): ContainerModel | undefined {
+  const running = status?.state?.running;
+  if (status === undefined || running === undefined || status.image !== specImage || status.containerID === undefined) return undefined;
+  const terminated = status.lastState?.terminated;
+  return {
+    name: status.name,
+    image: status.image,
+    imageID: status.imageID,
+    containerID: status.containerID,
+    restartCount: status.restartCount,
+    state: { kind: 'running', startedAt: toMs(running.startedAt) },
+    ...(terminated === undefined
+      ? {}
+      : {
+          lastTerminated: {
+            exitCode: terminated.exitCode,
+            reason: terminated.reason ?? 'Error',
+            startedAt: toMs(terminated.startedAt),
+            finishedAt: toMs(terminated.finishedAt),
+            containerID: terminated.containerID ?? '',
+          },
+        }),
+  };
+}
+
+function toMs(value: Date | string | undefined): number {
+  return value === undefined ? Date.now() : new Date(value).getTime();
+}
+
+/** The pod's containers and their images in spec order. */
+export function specContainers(pod: V1Pod): { name: string; image: string }[] {
+  return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '' }));
+}

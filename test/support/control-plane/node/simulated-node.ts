@@ -1,0 +1,322 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { createServingCertificate } from '../pki.js';
+import { ExecDispatcher } from './exec-dispatcher.js';
+import type { ExecHandler, ExecRecord } from './exec-types.js';
+import { IpPool } from './ip-pool.js';
+import { KubeletServer, type ExecTarget } from './kubelet-server.js';
+import { matchesPod, type ImageMatcher, type PodMatcher } from './matchers.js';
+import { deleteNode, markNodeStopped, registerNode, type NodeCapacity } from './node-registration.js';
+import { PodRuntime } from './pod-runtime.js';
+import { PodWatch } from './pod-watch.js';
+import { TestControls, type Undo } from './test-controls.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface SimulatedNodeOptions {
+  /** Credentials for the node's own requests (the control plane's kubelet kubeconfig). */
+  readonly kubeConfig: KubeConfig;
+  /** Default `sim-node`. */
+  readonly name?: string;
+  /** Pod IPs come from here. Default `10.244.0.0/16`. */
+  readonly podCidr?: string;
+  /** Default 64 cpu, 256Gi memory, 1000 pods. */
+  readonly capacity?: NodeCapacity;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Exec handlers, asked in order; more can be added with `onExec`. */
+  readonly handlers?: readonly ExecHandler[];
+  /** How long a failing pull shows ErrImagePull before ImagePullBackOff. Default 1000 ms. */
+  readonly imagePullBackOffAfterMs?: number;
+  /** Time between restarts of a crash-looping container. Default 1000 ms. */
+  readonly crashLoopIntervalMs?: number;
+  /** Time a container spends in ContainerCreating before it runs. Default 0. */
+  readonly containerStartDelayMs?: number;
+  /** Period of exec readiness probes (instead of the pod's periodSeconds, to keep tests fast). Default 500 ms. */
+  readonly readinessProbeIntervalMs?: number;
+}
+
+export interface StopOptions {
+  /** Delete the Node object. By default it stays, NotReady and tainted, for the next kubelet to take over. */
+  readonly deregister?: boolean;
+}
+
+export interface WhenPodOptions {
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * A kubelet without containers: registers a Node, writes realistic statuses
+ * for the pods the scheduler binds to it (through pods/status, as a kubelet
+ * does), restarts containers whose image is patched, removes pods being
+ * deleted, and serves the kubelet exec endpoint through pluggable handlers.
+ * Tests inject faults (failed pulls, unready or crash-looping containers) and
+ * wait for convergence with `whenIdle` / `whenPod` instead of sleeping.
+ */
+export class SimulatedNode {
+  readonly name: string;
+  readonly #kubeConfig: KubeConfig;
+  readonly #core: CoreV1Api;
+  readonly #options: SimulatedNodeOptions;
+  readonly #dispatcher = new ExecDispatcher();
+  readonly #controls: TestControls;
+  readonly #runtime: PodRuntime;
+  readonly #queue: WorkQueue;
+  readonly #watch: PodWatch;
+  readonly #waiters = new Set<() => void>();
+  #server: KubeletServer | undefined;
+  #port: number | undefined;
+  #started = false;
+
+  constructor(options: SimulatedNodeOptions) {
+    this.name = options.name ?? 'sim-node';
+    this.#options = options;
+    this.#kubeConfig = options.kubeConfig;
+    this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
+    for (const handler of options.handlers ?? []) this.#dispatcher.add(handler);
+    this.#controls = new TestControls(() => this.#resyncAll());
+    this.#runtime = new PodRuntime(
+      new IpPool(options.podCidr ?? '10.244.0.0/16'),
+      this.#controls,
+      {
+        imagePullBackOffAfterMs: options.imagePullBackOffAfterMs ?? 1_000,
+        crashLoopIntervalMs: options.crashLoopIntervalMs ?? 1_000,
+        containerStartDelayMs: options.containerStartDelayMs ?? 0,
+        readinessProbeIntervalMs: options.readinessProbeIntervalMs ?? 500,
+      },
+      async (pod, container, command) => {
+        const result = await this.#dispatcher.answer({
+          namespace: pod.metadata?.namespace ?? '',
+          pod: pod.metadata?.name ?? '',
+          container: container.name,
+          command,
+          podObject: pod,
+          runningImage: container.image,
+          containerID: container.containerID,
+          stdin: Buffer.alloc(0),
+          kubeConfig: this.#kubeConfig,
+        });
+        return result === undefined || result.exitCode === 0;
+      },
+    );
+    this.#queue = new WorkQueue(async (key) => await this.#sync(key));
+    this.#watch = new PodWatch(options.kubeConfig, this.name, {
+      onChange: (pod) => {
+        this.#queue.add(keyOf(pod));
+        this.#notifyWaiters();
+      },
+      onDelete: (pod) => this.#queue.add(keyOf(pod)),
+    });
+  }
+
+  /** Port of the kubelet HTTPS endpoint on 127.0.0.1 (what the Node reports). */
+  get kubeletPort(): number {
+    if (this.#port === undefined) throw new Error(`simulated node ${this.name} is not started`);
+    return this.#port;
+  }
+
+  /** Every exec through the kubelet endpoint, in the order they finished (probes are not recorded). */
+  get execLog(): readonly ExecRecord[] {
+    return this.#dispatcher.log;
+  }
+
+  clearExecLog(): void {
+    this.#dispatcher.clearLog();
+  }
+
+  /** Adds an exec handler after the others; returns its removal. */
+  onExec(handler: ExecHandler): Undo {
+    const remove = this.#dispatcher.add(handler);
+    this.#resyncAll();
+    return () => {
+      remove();
+      this.#resyncAll();
+    };
+  }
+
+  /** Serves the kubelet endpoint, registers (or takes over) the Node and starts running its pods. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    const certDir = await mkdtemp(join(tmpdir(), 'gefyra-sim-kubelet-'));
+    try {
+      const tls = await createServingCertificate(certDir, 'kubelet', this.name);
+      this.#server = new KubeletServer({ cert: tls.certPem, key: await readFile(tls.keyPath, 'utf8') }, {
+        refuseExec: (target) => this.#refuseExec(target),
+        exec: async (target, command, stdin) => await this.#exec(target, command, stdin),
+      });
+    } finally {
+      await rm(certDir, { recursive: true, force: true });
+    }
+    this.#port = await this.#server.listen();
+    await registerNode(this.#kubeConfig, {
+      name: this.name,
+      kubeletPort: this.#port,
+      podCidr: this.#options.podCidr ?? '10.244.0.0/16',
+      capacity: this.#options.capacity ?? { cpu: '64', memory: '256Gi', pods: '1000' },
+      labels: this.#options.labels ?? {},
+    });
+    await this.#watch.start();
+    this.#started = true;
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#queue.stop();
+    await this.#watch.stop();
+    await this.#server?.close();
+    for (const wake of this.#waiters) wake();
+    if (options.deregister === true) await deleteNode(this.#kubeConfig, this.name);
+    else await markNodeStopped(this.#kubeConfig, this.name);
+  }
+
+  /** Pulls of matching images fail: ErrImagePull, then ImagePullBackOff; the pod stays Pending. */
+  failImagePull(image: ImageMatcher): Undo {
+    return this.#controls.failImagePull(image);
+  }
+
+  /** Matching pods run but never become Ready. */
+  neverReady(pod: PodMatcher): Undo {
+    return this.#controls.neverReady(pod);
+  }
+
+  /** The container crashes on every start: CrashLoopBackOff, restartCount rising. */
+  crash(pod: PodMatcher, container: string): Undo {
+    return this.#controls.crash(pod, container);
+  }
+
+  resetControls(): void {
+    this.#controls.reset();
+  }
+
+  /** Resolves once every pod change seen so far has been acted on and its status written. */
+  async whenIdle(): Promise<void> {
+    await this.#queue.whenIdle();
+  }
+
+  /** The pods bound to this node, as last seen. */
+  pods(): readonly V1Pod[] {
+    return this.#watch.list();
+  }
+
+  /**
+   * Resolves with the first pod on this node that matches and satisfies
+   * `predicate`, re-checking on every pod event instead of polling.
+   */
+  async whenPod(matcher: PodMatcher, predicate: (pod: V1Pod) => boolean = () => true, options: WhenPodOptions = {}): Promise<V1Pod> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const find = (): V1Pod | undefined => this.pods().find((pod) => matchesPod(matcher, pod) && predicate(pod));
+    const found = find();
+    if (found !== undefined) return found;
+    return await new Promise((resolve, reject) => {
+      const check = (): void => {
+        const pod = find();
+        if (pod !== undefined) finish(() => resolve(pod));
+        else if (!this.#started) finish(() => reject(new Error(`simulated node ${this.name} stopped while waiting for a pod`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no pod on ${this.name} matched within ${timeoutMs} ms; pods: ${this.#describePods()}`))), timeoutMs);
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        settle();
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  async #sync(key: string): Promise<void> {
+    const [namespace = '', name = ''] = key.split('/');
+    const pod = this.#watch.get(namespace, name);
+    if (pod === undefined || pod.spec?.nodeName !== this.name) {
+      this.#runtime.forget(key);
+      return;
+    }
+    try {
+      if (pod.metadata?.deletionTimestamp !== undefined) {
+        await this.#remove(pod);
+        this.#runtime.forget(key);
+        return;
+      }
+      const step = await this.#runtime.step(key, pod, Date.now());
+      const record = this.#runtime.record(key);
+      const json = JSON.stringify(step.status);
+      if (record !== undefined && record.lastWritten !== json) {
+        await this.#core.patchNamespacedPodStatus({ namespace, name, body: { status: step.status } }, mergePatch);
+        record.lastWritten = json;
+      }
+      if (step.wakeAt !== undefined) this.#queue.addAt(key, step.wakeAt);
+    } catch (error) {
+      if (statusCode(error) === 404) {
+        this.#runtime.forget(key);
+        return;
+      }
+      process.stderr.write(`[simulated-kubelet ${this.name}] syncing pod ${key} failed, retrying: ${String(error)}\n`);
+      this.#queue.addAt(key, Date.now() + 1_000);
+    }
+  }
+
+  /** A kubelet removes a pod once its containers have stopped; here they stop at once. */
+  async #remove(pod: V1Pod): Promise<void> {
+    if (pod.metadata?.deletionGracePeriodSeconds === 0) return; // asked already; finalizers may hold it
+    await this.#core.deleteNamespacedPod({
+      namespace: pod.metadata?.namespace ?? '',
+      name: pod.metadata?.name ?? '',
+      gracePeriodSeconds: 0,
+      body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid ?? '' } },
+    });
+  }
+
+  #refuseExec(target: ExecTarget): { status: number; message: string } | undefined {
+    const key = `${target.namespace}/${target.pod}`;
+    if (this.#watch.get(target.namespace, target.pod) === undefined || this.#runtime.record(key) === undefined) {
+      return { status: 404, message: `pod does not exist ("${key}")` };
+    }
+    if (this.#runtime.runningContainer(key, target.container) === undefined) {
+      return { status: 500, message: `container not found ("${target.container}")` };
+    }
+    return undefined;
+  }
+
+  async #exec(target: ExecTarget, command: readonly string[], stdin: Buffer): ReturnType<ExecDispatcher['exec']> {
+    const key = `${target.namespace}/${target.pod}`;
+    const container = this.#runtime.runningContainer(key, target.container);
+    const podObject = this.#watch.get(target.namespace, target.pod);
+    return await this.#dispatcher.exec({
+      ...target,
+      command,
+      stdin,
+      kubeConfig: this.#kubeConfig,
+      ...(podObject === undefined ? {} : { podObject }),
+      ...(container === undefined ? {} : { runningImage: container.image, containerID: container.containerID }),
+    });
+  }
+
+  #resyncAll(): void {
+    for (const pod of this.#watch.list()) this.#queue.add(keyOf(pod));
+  }
+
+  #notifyWaiters(): void {
+    for (const check of [...this.#waiters]) check();
+  }
+
+  #describePods(): string {
+    const pods = this.pods().map((pod) => {
+      const containers = (pod.status?.containerStatuses ?? [])
+        .map((c) => `${c.name}=${Object.keys(c.state ?? {}).join('')}${c.state?.waiting?.reason === undefined ? '' : `(${c.state.waiting.reason})`}${c.ready ? ',ready' : ''}`)
+        .join(' ');
+      return `${keyOf(pod)} ${pod.status?.phase ?? 'no status'} [${containers}]`;
+    });
+    return pods.length === 0 ? 'none' : pods.join('; ');
+  }
+}
+
+function keyOf(pod: V1Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
+function statusCode(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? Number((error as { code: unknown }).code) : undefined;
+}

@@ -1,0 +1,46 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { connectToControlPlane, type ControlPlaneAccess } from './control-plane-access.js';
+import { SimulatedNode, type SimulatedNodeOptions } from './node/simulated-node.js';
+import { pollUntil } from './polling.js';
+import './provided-context.js';
+
+/** The control plane the global setup started, for this test file. */
+export function useControlPlane(): ControlPlaneAccess {
+  return connectToControlPlane(inject('controlPlane'));
+}
+
+/**
+ * A SimulatedNode for this test file: started in beforeAll, stopped in
+ * afterAll. Every file uses the same node name (`sim-node` unless given), so
+ * the new kubelet takes over the Node object and any pods still bound to it,
+ * as a restarted kubelet would; between files the Node is NotReady and
+ * tainted, so pods created then wait for the next file's kubelet. Files run
+ * one at a time, so exactly one kubelet serves the node at any moment.
+ * Call it before other hooks so that their afterAll runs while the node still serves.
+ */
+export function useSimulatedNode(options: Omit<SimulatedNodeOptions, 'kubeConfig'> = {}): SimulatedNode {
+  const node = new SimulatedNode({ ...options, kubeConfig: useControlPlane().kubeletKubeConfig() });
+  beforeAll(async () => await node.start());
+  afterAll(async () => await node.stop());
+  return node;
+}
+
+/**
+ * Creates a namespace with a random suffix and waits for its `default`
+ * ServiceAccount (pods cannot be created before it exists); deletes it after
+ * the file without waiting for the namespace controller to finish.
+ */
+export function useTestNamespace(prefix: string, kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig()): { readonly name: string } {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  beforeAll(async () => {
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name } } });
+    await pollUntil(`ServiceAccount ${name}/default`, async () => await core.readNamespacedServiceAccount({ namespace: name, name: 'default' }), { timeoutMs: 30_000 });
+  });
+  afterAll(async () => {
+    await kubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+  });
+  return { name };
+}
