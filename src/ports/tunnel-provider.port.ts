@@ -43,6 +43,8 @@ export interface ProxyEndpoint {
 
 /** Data plane: serving the stored routes and telling Carrier where to send traffic. */
 export interface TunnelRouter {
+  /** Ports the tunnel uses itself, never handed out as proxy ports. */
+  readonly reservedPorts: readonly number[];
   /**
    * Identity of the running tunnel instance; changes when it restarts and loses
    * what it had loaded. Undefined while none runs.

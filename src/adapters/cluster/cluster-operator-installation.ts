@@ -1,0 +1,66 @@
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import type { ObjectApi } from '../../ports/cluster-api.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
+import { INTERCEPT_REQUEST_CRD_NAME, interceptRequestCrd } from '../../crd/intercept-request-crd.js';
+
+export interface InstallationNames {
+  readonly namespace: string;
+  /** Name of the operator's ClusterRole and ClusterRoleBinding (deploy/ uses `gefyra-operator`). */
+  readonly clusterRole: string;
+}
+
+const CRD_REF = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME };
+
+/**
+ * The operator's own footprint. Removal deletes the CRD first (all requests
+ * are gone by then), then the namespace (its Deployment, ServiceAccount and
+ * Roles with it), then the cluster-wide RBAC. Deleting the namespace revokes
+ * the operator's own credentials soon after, so failures on the last two are
+ * reported with the command that finishes the job rather than thrown.
+ */
+export class ClusterOperatorInstallation implements OperatorInstallation {
+  readonly #objects: ObjectApi;
+  readonly #names: InstallationNames;
+  readonly #logger: Logger;
+
+  constructor(objects: ObjectApi, names: InstallationNames, logger: Logger) {
+    this.#objects = objects;
+    this.#names = names;
+    this.#logger = logger;
+  }
+
+  async ensureRegistered(signal: AbortSignal): Promise<void> {
+    if (await this.#objects.find(CRD_REF, signal)) return;
+    try {
+      await this.#objects.create(interceptRequestCrd(), signal);
+    } catch (error) {
+      if (isDomainError(error, 'AlreadyExists')) return;
+      if (isDomainError(error, 'Forbidden')) {
+        throw new DomainError(
+          'Forbidden',
+          `the InterceptRequest CRD (${INTERCEPT_REQUEST_CRD_NAME}) is not installed and the operator may not create it: ` +
+            'install it with `kubectl apply -f deploy/crd.yaml` (or `gefyra-operator manifests | kubectl apply -f -`)',
+          { cause: error, details: { reason: 'CrdMissing' } },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async uninstall(signal: AbortSignal): Promise<void> {
+    const { namespace, clusterRole } = this.#names;
+    await this.#objects.remove(CRD_REF, signal);
+    await this.#objects.remove({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, signal);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
+      try {
+        await this.#objects.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: clusterRole }, signal);
+      } catch (error) {
+        this.#logger.warn(
+          { kind, name: clusterRole, error: error instanceof Error ? error.message : String(error) },
+          `could not remove the operator's ${kind}; finish with: kubectl delete ${kind.toLowerCase()} ${clusterRole}`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { ContainerModule } from 'inversify';
+import { ClusterClientNotifier } from '../adapters/cluster/cluster-client-notifier.js';
+import { ClusterEventRecorder } from '../adapters/cluster/cluster-event-recorder.js';
+import { ClusterInterceptRequestStore } from '../adapters/cluster/cluster-intercept-request-store.js';
+import { ClusterLeaseStore } from '../adapters/cluster/cluster-lease-store.js';
+import { ClusterOperatorInstallation } from '../adapters/cluster/cluster-operator-installation.js';
+import { ClusterResetLedger } from '../adapters/cluster/cluster-reset-ledger.js';
+import type { OperatorConfig } from '../config.js';
+import { BootService } from '../domain/boot/boot-service.js';
+import { HeartbeatService } from '../domain/heartbeat/heartbeat-service.js';
+import { InterceptService } from '../domain/intercept/intercept-service.js';
+import { LeaderElection } from '../domain/leadership/leader-election.js';
+import { ResetService } from '../domain/reset/reset-service.js';
+import { RouteService } from '../domain/routes/route-service.js';
+import { DEFAULT_FINALIZER } from '../domain/settings.js';
+import { StandbyService } from '../domain/standby/standby-service.js';
+import { TOKENS } from '../ports/tokens.js';
+import { resolve } from './resolve.js';
+import { SERVICES } from './service-tokens.js';
+
+export const LEASE_NAME = 'gefyra-operator';
+
+/**
+ * The technology-neutral part of the operator: the adapters that only need a
+ * ClusterApi (requests, Events, the client's signals, the lease, the reset
+ * ledger, the installation) and the domain services. A platform module binds
+ * ClusterApi, Clock and Logger; plugins bind the tunnel and the proxy.
+ */
+export function coreModule(config: OperatorConfig): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    const { namespace } = config;
+    bind(SERVICES.Config).toConstantValue(config);
+
+    bind(TOKENS.InterceptRequestStore)
+      .toDynamicValue((ctx) => new ClusterInterceptRequestStore(resolve(ctx, TOKENS.ClusterApi), namespace, DEFAULT_FINALIZER))
+      .inSingletonScope();
+    bind(TOKENS.EventRecorder)
+      .toDynamicValue(
+        (ctx) =>
+          new ClusterEventRecorder(
+            resolve(ctx, TOKENS.ClusterApi),
+            resolve(ctx, TOKENS.Clock),
+            resolve(ctx, TOKENS.Logger).child({ component: 'events' }),
+            namespace,
+            config.identity,
+          ),
+      )
+      .inSingletonScope();
+    bind(TOKENS.ClientNotifier)
+      .toDynamicValue((ctx) => new ClusterClientNotifier(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), namespace))
+      .inSingletonScope();
+    bind(TOKENS.LeaseStore)
+      .toDynamicValue((ctx) => new ClusterLeaseStore(resolve(ctx, TOKENS.ClusterApi), namespace, LEASE_NAME))
+      .inSingletonScope();
+    bind(TOKENS.ResetLedger)
+      .toDynamicValue((ctx) => new ClusterResetLedger(resolve(ctx, TOKENS.ClusterApi), namespace))
+      .inSingletonScope();
+    bind(TOKENS.OperatorInstallation)
+      .toDynamicValue(
+        (ctx) =>
+          new ClusterOperatorInstallation(
+            resolve(ctx, TOKENS.ClusterApi),
+            { namespace, clusterRole: config.clusterRole },
+            resolve(ctx, TOKENS.Logger).child({ component: 'installation' }),
+          ),
+      )
+      .inSingletonScope();
+
+    bind(SERVICES.RouteService)
+      .toDynamicValue((ctx) => {
+        const reserved = resolve(ctx, TOKENS.TunnelRouter).reservedPorts;
+        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved });
+      })
+      .inSingletonScope();
+    bind(SERVICES.InterceptService)
+      .toDynamicValue(
+        (ctx) =>
+          new InterceptService({
+            requests: resolve(ctx, TOKENS.InterceptRequestStore),
+            pods: resolve(ctx, TOKENS.ClusterApi),
+            carrier: resolve(ctx, TOKENS.CarrierInstaller),
+            tunnel: resolve(ctx, TOKENS.TunnelRouter),
+            routes: resolve(ctx, SERVICES.RouteService),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: resolve(ctx, TOKENS.Logger).child({ component: 'intercept' }),
+            settings: {
+              carrierStartupTimeoutMs: config.carrierStartupTimeoutMs,
+              routeLoadRetryMs: 1000,
+              finalizer: DEFAULT_FINALIZER,
+            },
+          }),
+      )
+      .inSingletonScope();
+    bind(SERVICES.BootService)
+      .toDynamicValue(
+        (ctx) =>
+          new BootService({
+            tunnel: resolve(ctx, TOKENS.TunnelProvider),
+            notifier: resolve(ctx, TOKENS.ClientNotifier),
+            installation: resolve(ctx, TOKENS.OperatorInstallation),
+            ledger: resolve(ctx, TOKENS.ResetLedger),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: resolve(ctx, TOKENS.Logger).child({ component: 'boot' }),
+            settings: { namespace, tunnelStartupTimeoutMs: config.tunnelStartupTimeoutMs },
+          }),
+      )
+      .inSingletonScope();
+    bind(SERVICES.HeartbeatService)
+      .toDynamicValue(
+        (ctx) =>
+          new HeartbeatService({
+            heartbeat: resolve(ctx, TOKENS.TunnelHeartbeat),
+            ledger: resolve(ctx, TOKENS.ResetLedger),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: resolve(ctx, TOKENS.Logger).child({ component: 'heartbeat' }),
+            settings: { namespace, connectionTimeoutMs: config.connectionTimeoutMs },
+          }),
+      )
+      .inSingletonScope();
+    bind(SERVICES.ResetService)
+      .toDynamicValue(
+        (ctx) =>
+          new ResetService({
+            requests: resolve(ctx, TOKENS.InterceptRequestStore),
+            intercepts: resolve(ctx, SERVICES.InterceptService),
+            tunnel: resolve(ctx, TOKENS.TunnelProvider),
+            notifier: resolve(ctx, TOKENS.ClientNotifier),
+            installation: resolve(ctx, TOKENS.OperatorInstallation),
+            ledger: resolve(ctx, TOKENS.ResetLedger),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: resolve(ctx, TOKENS.Logger).child({ component: 'reset' }),
+            namespace,
+          }),
+      )
+      .inSingletonScope();
+    bind(SERVICES.StandbyService)
+      .toDynamicValue(
+        (ctx) =>
+          new StandbyService({
+            requests: resolve(ctx, TOKENS.InterceptRequestStore),
+            routes: resolve(ctx, SERVICES.RouteService),
+            tunnel: resolve(ctx, TOKENS.TunnelRouter),
+            logger: resolve(ctx, TOKENS.Logger).child({ component: 'standby' }),
+          }),
+      )
+      .inSingletonScope();
+    bind(SERVICES.LeaderElection)
+      .toDynamicValue(
+        (ctx) =>
+          new LeaderElection(resolve(ctx, TOKENS.LeaseStore), resolve(ctx, TOKENS.Clock), config.identity, config.leaseDurationSeconds),
+      )
+      .inSingletonScope();
+  });
+}

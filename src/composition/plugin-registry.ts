@@ -1,0 +1,62 @@
+import { carrierPlugin } from '../plugins/carrier/carrier.plugin.js';
+import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
+import { stowawayPlugin } from '../plugins/stowaway/stowaway.plugin.js';
+import { TOKENS, type Token } from '../ports/tokens.js';
+
+export const BUILT_IN_PLUGINS: Readonly<Record<string, OperatorPlugin>> = {
+  [stowawayPlugin.name]: stowawayPlugin,
+  [carrierPlugin.name]: carrierPlugin,
+};
+
+/** The ports that only plugins provide; each must be provided by exactly one chosen plugin. */
+export const PLUGIN_PORTS: readonly Token<unknown>[] = [
+  TOKENS.TunnelProvider,
+  TOKENS.TunnelRouter,
+  TOKENS.TunnelHeartbeat,
+  TOKENS.RouteStore,
+  TOKENS.CarrierInstaller,
+];
+
+type Importer = (specifier: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Resolves plugin names: built-in ones by name, anything else as an npm
+ * package (or path) exporting `plugin`. Checks that every plugin port is
+ * provided exactly once, so a typo fails at start with a clear message.
+ */
+export async function loadPlugins(names: readonly string[], importer: Importer = (specifier) => import(specifier)): Promise<OperatorPlugin[]> {
+  const problems: string[] = [];
+  const plugins: OperatorPlugin[] = [];
+  for (const name of names) {
+    const builtIn = BUILT_IN_PLUGINS[name];
+    if (builtIn) {
+      plugins.push(builtIn);
+      continue;
+    }
+    try {
+      const loaded = await importer(name);
+      const candidate = (loaded['plugin'] ?? loaded['default']) as Partial<OperatorPlugin> | undefined;
+      if (!candidate || typeof candidate.createModule !== 'function' || !Array.isArray(candidate.provides)) {
+        problems.push(`plugin "${name}" does not export \`plugin\` with name, provides and createModule`);
+      } else {
+        plugins.push(candidate as OperatorPlugin);
+      }
+    } catch (error) {
+      problems.push(`plugin "${name}" could not be loaded (${error instanceof Error ? error.message : String(error)}); built-in plugins: ${Object.keys(BUILT_IN_PLUGINS).join(', ')}`);
+    }
+  }
+  if (problems.length === 0) problems.push(...coverageProblems(plugins));
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return plugins;
+}
+
+function coverageProblems(plugins: readonly OperatorPlugin[]): string[] {
+  const problems: string[] = [];
+  for (const port of PLUGIN_PORTS) {
+    const providers = plugins.filter((plugin) => plugin.provides.includes(port)).map((plugin) => plugin.name);
+    const portName = port.description?.replace('gefyra-operator/', '') ?? 'a port';
+    if (providers.length === 0) problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
+    if (providers.length > 1) problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
+  }
+  return problems;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { CarrierOwner, OriginalContainer } from '../../ports/carrier-installer.port.js';
+
+/**
+ * The durable record of an installed Carrier: an annotation on the pod, one
+ * per container, written in the same patch that swaps the image. A pod that
+ * runs Carrier therefore always says what it ran before and who asked.
+ */
+export const CARRIER_ANNOTATION_PREFIX = 'carrier.gefyra.dev/';
+
+export const carrierAnnotation = (container: string): string => `${CARRIER_ANNOTATION_PREFIX}${container}`;
+
+const recordSchema = z.object({
+  owner: z.object({ uid: z.string(), request: z.string() }),
+  original: z.object({
+    image: z.string(),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+  }),
+  installedAt: z.string(),
+});
+
+export interface CarrierRecord {
+  readonly owner: CarrierOwner;
+  readonly original: OriginalContainer;
+  readonly installedAt: Date;
+}
+
+export function writeCarrierRecord(record: CarrierRecord): string {
+  return JSON.stringify({ owner: record.owner, original: record.original, installedAt: record.installedAt.toISOString() });
+}
+
+/** The record on a pod's annotation, or undefined when there is none (or it is not ours to read). */
+export function readCarrierRecord(annotations: Readonly<Record<string, string>>, container: string): CarrierRecord | undefined {
+  const raw = annotations[carrierAnnotation(container)];
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = recordSchema.parse(JSON.parse(raw));
+    const original: OriginalContainer = {
+      image: parsed.original.image,
+      ...(parsed.original.command ? { command: parsed.original.command } : {}),
+      ...(parsed.original.args ? { args: parsed.original.args } : {}),
+    };
+    return { owner: parsed.owner, original, installedAt: new Date(parsed.installedAt) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+import { ContainerModule } from 'inversify';
+import { resolve } from '../../composition/resolve.js';
+import { TOKENS } from '../../ports/tokens.js';
+import { parseEnvironment } from '../environment.js';
+import type { OperatorPlugin } from '../plugin.js';
+import { GefyraCarrierInstaller } from './carrier-installer.js';
+import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-settings.js';
+
+/** Gefyra's Carrier as the proxy that replaces an intercepted container. */
+export const carrierPlugin: OperatorPlugin = {
+  name: 'carrier',
+  provides: [TOKENS.CarrierInstaller],
+  createModule(context) {
+    const settings = carrierSettingsFrom(parseEnvironment(carrierEnvironmentSchema, context.environment));
+    return new ContainerModule(({ bind }) => {
+      bind(TOKENS.CarrierInstaller)
+        .toDynamicValue((ctx) => new GefyraCarrierInstaller(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .inSingletonScope();
+    });
+  },
+};

@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+import { ConfigurationError } from './plugin.js';
+
+/** Parses environment variables with a zod schema, turning every issue into one line of a ConfigurationError. */
+export function parseEnvironment<Schema extends z.ZodType>(
+  schema: Schema,
+  environment: Readonly<Record<string, string | undefined>>,
+): z.infer<Schema> {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigurationError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = name ? present[name] : undefined;
+      return value === undefined ? issue.message : `${issue.message} (got "${value}")`;
+    }),
+  );
+}

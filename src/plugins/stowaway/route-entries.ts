@@ -1,0 +1,45 @@
+import type { Route } from '../../domain/routes/route.js';
+
+/**
+ * The route ConfigMap's entry format, fixed by Stowaway's
+ * generate-proxyroutes.sh: the value is `<destinationIP>:<destinationPort>,<proxyPort>`.
+ * The key is ours: `<owner>_<containerPort>_<hash of the value>`. `_` never
+ * occurs in Kubernetes names, so the owner is recoverable; the hash makes any
+ * change of a route a new key, which lets the router verify from a directory
+ * listing alone that the mounted ConfigMap is current.
+ */
+export function routeEntryValue(route: Route): string {
+  const host = route.destination.ip.includes(':') ? `[${route.destination.ip}]` : route.destination.ip;
+  return `${host}:${route.destination.port},${route.proxyPort}`;
+}
+
+export function routeEntryKey(route: Route): string {
+  return `${route.owner}_${route.containerPort}_${fnv1a(routeEntryValue(route))}`;
+}
+
+const KEY = /^([a-z0-9][-a-z0-9.]*)_(\d{1,5})_([0-9a-f]{8})$/;
+const VALUE = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5}),(\d{1,5})$/;
+
+/** The route an entry describes, or undefined for an entry this operator did not write. */
+export function parseRouteEntry(key: string, value: string): Route | undefined {
+  const keyMatch = KEY.exec(key);
+  const valueMatch = VALUE.exec(value.trim());
+  if (!keyMatch || !valueMatch) return undefined;
+  const route: Route = {
+    owner: keyMatch[1] as string,
+    containerPort: Number(keyMatch[2]),
+    destination: { ip: (valueMatch[1] ?? valueMatch[2]) as string, port: Number(valueMatch[3]) },
+    proxyPort: Number(valueMatch[4]),
+  };
+  return routeEntryKey(route) === key ? route : undefined;
+}
+
+/** 32-bit FNV-1a as 8 hex digits: short, stable, dependency-free. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}

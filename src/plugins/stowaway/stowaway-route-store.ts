@@ -1,0 +1,63 @@
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import type { Route } from '../../domain/routes/route.js';
+import type { ObjectApi, Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { RouteStore, RouteTable } from '../../ports/route-store.port.js';
+import { routesConfigMap } from './stowaway-manifests.js';
+import { STOWAWAY } from './stowaway-names.js';
+import type { StowawaySettings } from './stowaway-settings.js';
+import { parseRouteEntry, routeEntryKey, routeEntryValue } from './route-entries.js';
+
+/**
+ * The route table kept where Stowaway reads it: the ConfigMap mounted into its
+ * pod. Saves replace the ConfigMap only at the resourceVersion that was
+ * loaded, so two writers never lose each other's routes: the loser gets a
+ * Conflict and replans on a fresh load.
+ */
+export class StowawayRouteStore implements RouteStore {
+  readonly #objects: ObjectApi;
+  readonly #settings: StowawaySettings;
+  readonly #logger: Logger;
+
+  constructor(objects: ObjectApi, settings: StowawaySettings, logger: Logger) {
+    this.#objects = objects;
+    this.#settings = settings;
+    this.#logger = logger;
+  }
+
+  get #ref(): ObjectRef {
+    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#settings.namespace, name: STOWAWAY.routesConfigMap };
+  }
+
+  async load(signal: AbortSignal): Promise<RouteTable> {
+    const configMap = await this.#objects.find(this.#ref, signal);
+    if (!configMap) return { routes: [], version: undefined };
+    const data = (configMap['data'] ?? {}) as Record<string, string>;
+    const routes: Route[] = [];
+    for (const [key, value] of Object.entries(data)) {
+      const route = parseRouteEntry(key, value);
+      if (route) routes.push(route);
+      else this.#logger.warn({ key }, 'ignoring a proxy route entry this operator did not write');
+    }
+    return { routes, version: configMap.metadata.resourceVersion };
+  }
+
+  async save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable> {
+    const data = Object.fromEntries(routes.map((route) => [routeEntryKey(route), routeEntryValue(route)]));
+    const base = routesConfigMap(this.#settings);
+    let saved: Manifest;
+    if (basedOn === undefined) {
+      try {
+        saved = await this.#objects.create({ ...base, data }, signal);
+      } catch (error) {
+        if (isDomainError(error, 'AlreadyExists')) {
+          throw new DomainError('Conflict', 'the route ConfigMap was created concurrently', { cause: error });
+        }
+        throw error;
+      }
+    } else {
+      saved = await this.#objects.replace({ ...base, metadata: { ...base.metadata, resourceVersion: basedOn }, data }, signal);
+    }
+    return { routes: [...routes], version: saved.metadata.resourceVersion };
+  }
+}

@@ -1,0 +1,101 @@
+import type { ContainerRef } from '../../domain/cluster/pod.js';
+import { DomainError } from '../../domain/errors.js';
+import type { Route } from '../../domain/routes/route.js';
+import type { ClusterApi, ExecResult } from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { ProxyEndpoint, RouteLoad, TunnelRouter } from '../../ports/tunnel-provider.port.js';
+import { proxyService } from './stowaway-manifests.js';
+import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
+import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
+import type { StowawaySettings } from './stowaway-settings.js';
+import { routeEntryKey } from './route-entries.js';
+import type { Pod } from '../../domain/cluster/pod.js';
+
+/**
+ * Stowaway's data plane. Loading routes follows Stowaway's contract: a proxy
+ * Service per route, a touch of the pod so the kubelet refreshes the mounted
+ * route ConfigMap now rather than within a minute, a look at the mounted
+ * directory to be sure the refresh happened (no fixed sleep), then
+ * `generate-proxyroutes.sh`, which rewrites and reloads nginx.
+ */
+export class StowawayRouter implements TunnelRouter {
+  readonly reservedPorts: readonly number[] = [STOWAWAY.rsyncPort, STOWAWAY.wireguardPort];
+  readonly #cluster: ClusterApi;
+  readonly #clock: Clock;
+  readonly #settings: StowawaySettings;
+
+  constructor(cluster: ClusterApi, clock: Clock, settings: StowawaySettings) {
+    this.#cluster = cluster;
+    this.#clock = clock;
+    this.#settings = settings;
+  }
+
+  async currentRevision(signal: AbortSignal): Promise<string | undefined> {
+    const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
+    return pod && isServing(pod) ? stowawayRevision(pod) : undefined;
+  }
+
+  async loadRoutes(expect: { present: readonly Route[]; absent: readonly Route[] }, signal: AbortSignal): Promise<RouteLoad> {
+    const pod = await this.#servingPod(signal);
+    const presentPorts = new Set(expect.present.map((route) => route.proxyPort));
+    await Promise.all([
+      ...expect.present.map((route) => this.#cluster.apply(proxyService(this.#settings, route.proxyPort), signal)),
+      ...expect.absent
+        .filter((route) => !presentPorts.has(route.proxyPort))
+        .map((route) =>
+          this.#cluster.remove(
+            { apiVersion: 'v1', kind: 'Service', namespace: this.#settings.namespace, name: proxyServiceName(route.proxyPort) },
+            signal,
+          ),
+        ),
+    ]);
+    await this.#cluster.patchPod(pod, { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } }, signal);
+
+    const listing = await this.#run(pod, ['ls', '-1', STOWAWAY.routesMountPath], signal);
+    const mounted = new Set(listing.stdout.split('\n').map((line) => line.trim()).filter(Boolean));
+    const presentKeys = new Set(expect.present.map(routeEntryKey));
+    const missing = [...presentKeys].filter((key) => !mounted.has(key));
+    const lingering = expect.absent.map(routeEntryKey).filter((key) => !presentKeys.has(key) && mounted.has(key));
+    if (missing.length > 0 || lingering.length > 0) {
+      return {
+        state: 'pending',
+        reason: `Stowaway's mounted route table is not current yet (${missing.length} routes missing, ${lingering.length} stale); the kubelet refreshes it shortly`,
+      };
+    }
+    await this.#run(pod, ['/bin/bash', 'generate-proxyroutes.sh', `${STOWAWAY.routesMountPath}/`], signal);
+    return { state: 'loaded', revision: stowawayRevision(pod) };
+  }
+
+  proxyEndpoint(proxyPort: number): ProxyEndpoint {
+    return { host: `${proxyServiceName(proxyPort)}.${this.#settings.namespace}.svc.cluster.local`, port: proxyPort };
+  }
+
+  async prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+    await this.#run(await this.#servingPod(signal), ['mkdir', '-p', syncDirectory(target)], signal);
+  }
+
+  async removeSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+    const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
+    if (pod && isServing(pod)) await this.#run(pod, ['rm', '-rf', syncDirectory(target)], signal);
+  }
+
+  async #servingPod(signal: AbortSignal): Promise<Pod> {
+    const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
+    if (!pod || !isServing(pod)) throw new DomainError('NotReady', 'Stowaway is not running; routes cannot be loaded yet');
+    return pod;
+  }
+
+  async #run(pod: Pod, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
+    const result = await this.#cluster.exec({ namespace: pod.namespace, name: pod.name, container: STOWAWAY.container }, command, signal);
+    if (result.exitCode !== 0) {
+      throw new DomainError(
+        'ExecFailed',
+        `\`${command.join(' ')}\` failed in Stowaway pod ${pod.name} with exit code ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`,
+        { retryable: true },
+      );
+    }
+    return result;
+  }
+}
+
+const syncDirectory = (target: ContainerRef): string => `/rsync/${target.name}/${target.container}`;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { GEFYRA_RELEASE } from '../../gefyra-release.js';
+
+/**
+ * Stowaway's settings, read from the operator's environment with the names
+ * and defaults of Gefyra 0.13 (docs: gefyra-components.md).
+ */
+export interface StowawaySettings {
+  readonly namespace: string;
+  readonly image: string;
+  readonly tag: string;
+  readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly nodePort: number;
+  readonly peerConfigPath: string;
+  readonly internalSubnet: string;
+  readonly peerSubnet: string;
+  readonly puid: string;
+  readonly pgid: string;
+}
+
+const port = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(1, { error: `${name} must be between 1 and 65535` })
+    .max(65535, { error: `${name} must be between 1 and 65535` })
+    .default(fallback);
+
+const nonEmpty = (name: string, fallback: string) =>
+  z.string().trim().min(1, { error: `${name} must not be empty` }).default(fallback);
+
+export const stowawayEnvironmentSchema = z.object({
+  GEFYRA_STOWAWAY_IMAGE: nonEmpty('GEFYRA_STOWAWAY_IMAGE', 'quay.io/gefyra/stowaway'),
+  GEFYRA_STOWAWAY_TAG: nonEmpty('GEFYRA_STOWAWAY_TAG', GEFYRA_RELEASE),
+  GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: z
+    .enum(['Always', 'IfNotPresent', 'Never'], { error: 'GEFYRA_STOWAWAY_IMAGE_PULLPOLICY must be Always, IfNotPresent or Never' })
+    .optional(),
+  GEFYRA_STOWAWAY_SERVERPORT: port('GEFYRA_STOWAWAY_SERVERPORT', 31820),
+  GEFYRA_STOWAWAY_PEER_CONFIG_PATH: z
+    .string()
+    .regex(/^\/[^\s;&|`$]+$/, { error: 'GEFYRA_STOWAWAY_PEER_CONFIG_PATH must be an absolute path' })
+    .default('/config/peer1/peer1.conf'),
+  GEFYRA_INTERNAL_SUBNET: z.ipv4({ error: 'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address' }).default('192.168.99.0'),
+  GEFYRA_PEER_SUBNET: z
+    .string()
+    .regex(/^[0-9a-fA-F.:/, ]+$/, { error: 'GEFYRA_PEER_SUBNET must be a CIDR list such as 0.0.0.0/0' })
+    .default('0.0.0.0/0'),
+  GEFYRA_STOWAWAY_PUID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'),
+  GEFYRA_STOWAWAY_PGID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'),
+});
+
+export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnvironmentSchema>, namespace: string): StowawaySettings {
+  const tag = environment.GEFYRA_STOWAWAY_TAG;
+  return {
+    namespace,
+    image: environment.GEFYRA_STOWAWAY_IMAGE,
+    tag,
+    pullPolicy: environment.GEFYRA_STOWAWAY_IMAGE_PULLPOLICY ?? (tag === 'latest' ? 'Always' : 'IfNotPresent'),
+    nodePort: environment.GEFYRA_STOWAWAY_SERVERPORT,
+    peerConfigPath: environment.GEFYRA_STOWAWAY_PEER_CONFIG_PATH,
+    internalSubnet: environment.GEFYRA_INTERNAL_SUBNET,
+    peerSubnet: environment.GEFYRA_PEER_SUBNET,
+    puid: environment.GEFYRA_STOWAWAY_PUID,
+    pgid: environment.GEFYRA_STOWAWAY_PGID,
+  };
+}

@@ -1,0 +1,129 @@
+import { podTroubleReason } from '../../domain/cluster/pod.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import type { ClusterApi, Manifest } from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { TunnelProvider, TunnelReadiness } from '../../ports/tunnel-provider.port.js';
+import { parsePeerConfig } from './peer-config.js';
+import * as manifests from './stowaway-manifests.js';
+import { STOWAWAY } from './stowaway-names.js';
+import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
+import type { StowawaySettings } from './stowaway-settings.js';
+
+/**
+ * Installs Gefyra's Stowaway (the WireGuard end of the tunnel) and reports its
+ * readiness and connection details. Objects that already exist under
+ * Stowaway's names in the operator namespace are adopted and brought to the
+ * desired state; only a node port held by someone else stops the install.
+ */
+export class StowawayTunnelProvider implements TunnelProvider {
+  readonly #cluster: ClusterApi;
+  readonly #clock: Clock;
+  readonly #settings: StowawaySettings;
+
+  constructor(cluster: ClusterApi, clock: Clock, settings: StowawaySettings) {
+    this.#cluster = cluster;
+    this.#clock = clock;
+    this.#settings = settings;
+  }
+
+  async ensureInstalled(signal: AbortSignal): Promise<void> {
+    const settings = this.#settings;
+    await this.#ensureNodePortFree(signal);
+    await this.#cluster.apply(manifests.serviceAccount(settings), signal);
+    await this.#cluster.apply(manifests.routesConfigMap(settings), signal);
+    await this.#cluster.apply(manifests.deployment(settings), signal);
+    try {
+      await this.#cluster.apply(manifests.wireguardService(settings), signal);
+    } catch (error) {
+      // Lost a race for the port after the check: name the holder if we can.
+      if (isDomainError(error, 'Invalid') && /nodePort|port is already allocated/i.test(error.message)) {
+        await this.#ensureNodePortFree(signal);
+      }
+      throw error;
+    }
+    await this.#cluster.apply(manifests.rsyncService(settings), signal);
+  }
+
+  async observeReadiness(signal: AbortSignal): Promise<TunnelReadiness> {
+    const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
+    if (pod && isServing(pod)) return { state: 'ready', revision: stowawayRevision(pod) };
+    if (pod) {
+      const trouble = podTroubleReason(pod);
+      return trouble
+        ? { state: 'failing', since: pod.createdAt, reason: `pod ${pod.name}: ${trouble}` }
+        : { state: 'starting', since: pod.createdAt, detail: `pod ${pod.name} is ${pod.phase} and not ready yet` };
+    }
+    const deployment = await this.#cluster.find(
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.#settings.namespace, name: STOWAWAY.deployment },
+      signal,
+    );
+    const since = deployment?.metadata.creationTimestamp ? new Date(deployment.metadata.creationTimestamp) : this.#clock.now();
+    const failure = deployment && replicaFailure(deployment);
+    return failure
+      ? { state: 'failing', since, reason: `no Stowaway pod can be created: ${failure}` }
+      : { state: 'starting', since, detail: 'no Stowaway pod yet' };
+  }
+
+  async readConnectionDetails(signal: AbortSignal): Promise<Readonly<Record<string, string>>> {
+    const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
+    if (!pod || !isServing(pod)) throw new DomainError('NotReady', 'Stowaway is not running yet');
+    const result = await this.#cluster.exec(
+      { namespace: pod.namespace, name: pod.name, container: STOWAWAY.container },
+      ['cat', this.#settings.peerConfigPath],
+      signal,
+    );
+    if (result.exitCode !== 0) {
+      throw new DomainError('NotReady', `Stowaway has not generated its peer configuration ${this.#settings.peerConfigPath} yet`);
+    }
+    return parsePeerConfig(result.stdout);
+  }
+
+  async uninstall(signal: AbortSignal): Promise<void> {
+    const { namespace } = this.#settings;
+    const proxies = await this.#cluster.list(
+      { apiVersion: 'v1', kind: 'Service' },
+      namespace,
+      { 'app.kubernetes.io/component': 'proxy-route' },
+      signal,
+    );
+    const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', namespace, name });
+    for (const proxy of proxies) await this.#cluster.remove(service(proxy.metadata.name), signal);
+    await this.#cluster.remove(service(STOWAWAY.wireguardService), signal);
+    await this.#cluster.remove(service(STOWAWAY.rsyncService), signal);
+    await this.#cluster.remove({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: STOWAWAY.deployment }, signal);
+    await this.#cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY.routesConfigMap }, signal);
+    await this.#cluster.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY.serviceAccount }, signal);
+  }
+
+  async #ensureNodePortFree(signal: AbortSignal): Promise<void> {
+    const { namespace, nodePort } = this.#settings;
+    const ours = await this.#cluster.find({ apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY.wireguardService }, signal);
+    if (ours && nodePortsOf(ours).includes(nodePort)) return;
+    const services = await this.#cluster.list({ apiVersion: 'v1', kind: 'Service' }, undefined, undefined, signal);
+    const holder = services.find(
+      (service) =>
+        nodePortsOf(service).includes(nodePort) &&
+        !(service.metadata.namespace === namespace && service.metadata.name === STOWAWAY.wireguardService),
+    );
+    if (holder) {
+      throw new DomainError(
+        'AlreadyExists',
+        `node port ${nodePort} is already used by Service ${holder.metadata.namespace}/${holder.metadata.name}; ` +
+          'set GEFYRA_STOWAWAY_SERVERPORT to a free node port (or remove that Service)',
+        { retryable: false, details: { reason: 'NodePortInUse', nodePort } },
+      );
+    }
+  }
+}
+
+function nodePortsOf(service: Manifest): number[] {
+  const spec = service['spec'] as { ports?: { nodePort?: number }[] } | undefined;
+  return (spec?.ports ?? []).flatMap((port) => (port.nodePort === undefined ? [] : [port.nodePort]));
+}
+
+/** The message of a Deployment's ReplicaFailure condition, e.g. a pod security policy refusing a privileged pod. */
+function replicaFailure(deployment: Manifest): string | undefined {
+  const status = deployment['status'] as { conditions?: { type: string; status: string; message?: string }[] } | undefined;
+  const condition = status?.conditions?.find((candidate) => candidate.type === 'ReplicaFailure' && candidate.status === 'True');
+  return condition ? (condition.message ?? 'ReplicaFailure') : undefined;
+}

@@ -1,0 +1,40 @@
+import { ContainerModule } from 'inversify';
+import { resolve } from '../../composition/resolve.js';
+import { TOKENS } from '../../ports/tokens.js';
+import { parseEnvironment } from '../environment.js';
+import type { OperatorPlugin } from '../plugin.js';
+import { StowawayHeartbeat } from './stowaway-heartbeat.js';
+import { StowawayRouteStore } from './stowaway-route-store.js';
+import { StowawayRouter } from './stowaway-router.js';
+import { stowawayEnvironmentSchema, stowawaySettingsFrom } from './stowaway-settings.js';
+import { StowawayTunnelProvider } from './stowaway-tunnel-provider.js';
+
+/** Gefyra's Stowaway as the tunnel: lifecycle, routes (and their store) and heartbeat. */
+export const stowawayPlugin: OperatorPlugin = {
+  name: 'stowaway',
+  provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter, TOKENS.TunnelHeartbeat, TOKENS.RouteStore],
+  createModule(context) {
+    const settings = stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, context.environment), context.namespace);
+    return new ContainerModule(({ bind }) => {
+      bind(TOKENS.TunnelProvider)
+        .toDynamicValue((ctx) => new StowawayTunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .inSingletonScope();
+      bind(TOKENS.TunnelRouter)
+        .toDynamicValue((ctx) => new StowawayRouter(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .inSingletonScope();
+      bind(TOKENS.TunnelHeartbeat)
+        .toDynamicValue((ctx) => new StowawayHeartbeat(resolve(ctx, TOKENS.ClusterApi), settings))
+        .inSingletonScope();
+      bind(TOKENS.RouteStore)
+        .toDynamicValue(
+          (ctx) =>
+            new StowawayRouteStore(
+              resolve(ctx, TOKENS.ClusterApi),
+              settings,
+              resolve(ctx, TOKENS.Logger).child({ component: 'route-store' }),
+            ),
+        )
+        .inSingletonScope();
+    });
+  },
+};
