@@ -1,5 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';
 import { containerStatus, isReady, podManifest } from './fixtures.js';
@@ -82,10 +83,43 @@ describe('exec through the API server to the simulated kubelet', () => {
       await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('stuck', { main: 'registry.invalid/x:1' }) });
       await node.whenPod('stuck', (pod) => containerStatus(pod, 'main')?.state?.waiting?.reason !== undefined);
       const before = node.execLog.length;
-      await expect(execInPod(kubeConfig(), namespace.name, 'stuck', 'main', ['echo', 'hi'])).rejects.toThrow();
+      // The kubelet answers 500 before the upgrade; the API server passes that on.
+      await expect(execInPod(kubeConfig(), namespace.name, 'stuck', 'main', ['echo', 'hi'])).rejects.toMatchObject({
+        message: expect.stringContaining('500'),
+      });
       expect(node.execLog).toHaveLength(before);
     } finally {
       undo();
     }
+  });
+
+  it('speaks v4.channel.k8s.io and channel.k8s.io when the client offers only those', async () => {
+    const frames = async (protocol: string): Promise<{ protocol: string; frames: Buffer[] }> => {
+      const url = `wss://127.0.0.1:${node.kubeletPort}/exec/${namespace.name}/shell/main?command=fail&command=2&output=1&error=1`;
+      const socket = new WebSocket(url, [protocol], { rejectUnauthorized: false });
+      const received: Buffer[] = [];
+      socket.on('message', (data: Buffer) => received.push(data));
+      await new Promise((resolve, reject) => {
+        socket.once('close', resolve);
+        socket.once('error', reject);
+      });
+      return { protocol: socket.protocol, frames: received };
+    };
+
+    const v4 = await frames('v4.channel.k8s.io');
+    expect(v4.protocol).toBe('v4.channel.k8s.io');
+    expect(v4.frames.map((frame) => frame[0])).toEqual([1, 2, 3]);
+    expect(v4.frames[0]).toHaveLength(1);
+    expect(v4.frames[1]?.subarray(1).toString()).toBe('it failed\n');
+    expect(JSON.parse(v4.frames[2]?.subarray(1).toString() ?? '')).toMatchObject({
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '2' }] },
+    });
+
+    const v1 = await frames('channel.k8s.io');
+    expect(v1.protocol).toBe('channel.k8s.io');
+    expect(v1.frames.at(-1)?.[0]).toBe(3);
+    expect(v1.frames.at(-1)?.subarray(1).toString()).toContain('non-zero exit code');
   });
 });
