@@ -1,0 +1,45 @@
+/**
+ * InterceptRequests exactly as the Gefyra 0.13 client writes them: fields at
+ * the top level, named `<container>-to-<namespace>.<kind>.<workload>[-<index>]`.
+ */
+export interface ClientRequestFields {
+  readonly destinationIP?: unknown;
+  readonly targetPod?: unknown;
+  readonly targetNamespace?: unknown;
+  readonly targetContainer?: unknown;
+  readonly portMappings?: unknown;
+  readonly syncDownDirectories?: unknown;
+  readonly handleProbes?: unknown;
+}
+
+export const CLIENT_DEFAULTS = {
+  destinationIP: '192.168.99.2',
+  targetPod: 'web-7d9c6b5f4-abcde',
+  targetNamespace: 'shop',
+  targetContainer: 'web',
+  portMappings: ['8080:8000'],
+  syncDownDirectories: [],
+  handleProbes: true,
+} as const;
+
+let sequence = 0;
+
+export function clientRequest(
+  fields: ClientRequestFields = {},
+  metadata: { name?: string; namespace?: string; uid?: string } = {},
+): Record<string, unknown> {
+  sequence += 1;
+  const merged: Record<string, unknown> = { ...CLIENT_DEFAULTS, ...fields };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  return {
+    apiVersion: 'gefyra.dev/v1',
+    kind: 'InterceptRequest',
+    metadata: {
+      name: metadata.name ?? `web-to-shop.deploy.web-${sequence}`,
+      namespace: metadata.namespace ?? 'gefyra',
+      ...(metadata.uid ? { uid: metadata.uid } : {}),
+    },
+    established: false,
+    ...merged,
+  };
+}
