@@ -52,6 +52,13 @@ export interface CarrierConfiguration {
 }
 
 export interface CarrierInstaller {
+  /**
+   * Labels every pod carrying this proxy has, so the runtime can watch exactly
+   * those pods across namespaces (and no others).
+   */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The requests whose proxies a pod carries, read from the pod alone. */
+  ownersOf(pod: Pod): CarrierOwner[];
   /** What runs in the container now, read from the pod alone (no I/O). */
   observe(pod: Pod, container: string): CarrierObservation;
   /**

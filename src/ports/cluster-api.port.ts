@@ -84,6 +84,8 @@ export interface ObjectApi {
 }
 
 export interface PodPatch {
+  /** Labels to set; `null` removes one. */
+  readonly labels?: Readonly<Record<string, string | null>>;
   /** Annotations to set; `null` removes one. */
   readonly annotations?: Readonly<Record<string, string | null>>;
   /** New image per container name; the only container field a running pod accepts. */

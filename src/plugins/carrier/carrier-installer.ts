@@ -8,7 +8,7 @@ import type {
 } from '../../ports/carrier-installer.port.js';
 import type { ExecApi, PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
-import { carrierAnnotation, readCarrierRecord, writeCarrierRecord } from './carrier-record.js';
+import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, writeCarrierRecord } from './carrier-record.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /** Waiting reasons after which a container will not start by itself soon. */
@@ -28,6 +28,14 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
+  }
+
+  readonly podLabels = CARRIER_POD_LABELS;
+
+  ownersOf(pod: Pod): CarrierOwner[] {
+    return Object.keys(pod.annotations)
+      .filter((key) => key.startsWith(CARRIER_ANNOTATION_PREFIX))
+      .flatMap((key) => readCarrierRecord(pod.annotations, key.slice(CARRIER_ANNOTATION_PREFIX.length))?.owner ?? []);
   }
 
   get image(): string {
@@ -64,7 +72,12 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     });
     return this.#cluster.patchPod(
       pod,
-      { annotations: { [carrierAnnotation(container)]: record }, images: { [container]: this.image }, expectedResourceVersion: pod.resourceVersion },
+      {
+        labels: CARRIER_POD_LABELS,
+        annotations: { [carrierAnnotation(container)]: record },
+        images: { [container]: this.image },
+        expectedResourceVersion: pod.resourceVersion,
+      },
       signal,
     );
   }
@@ -91,9 +104,11 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     const record = readCarrierRecord(pod.annotations, target.container);
     if (!record || record.owner.uid !== owner.uid) return;
     const images = findContainer(pod, target.container) ? { [target.container]: record.original.image } : {};
+    const othersRemain = this.ownersOf(pod).length > 1;
+    const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
     await this.#cluster.patchPod(
       pod,
-      { annotations: { [carrierAnnotation(target.container)]: null }, images, expectedResourceVersion: pod.resourceVersion },
+      { labels, annotations: { [carrierAnnotation(target.container)]: null }, images, expectedResourceVersion: pod.resourceVersion },
       signal,
     );
   }

@@ -8,6 +8,9 @@ import type { CarrierOwner, OriginalContainer } from '../../ports/carrier-instal
  */
 export const CARRIER_ANNOTATION_PREFIX = 'carrier.gefyra.dev/';
 
+/** Marks pods that carry Carrier, so the runtime watches exactly those. */
+export const CARRIER_POD_LABELS: Readonly<Record<string, string>> = { 'carrier.gefyra.dev/intercepted': 'true' };
+
 export const carrierAnnotation = (container: string): string => `${CARRIER_ANNOTATION_PREFIX}${container}`;
 
 const recordSchema = z.object({

@@ -1,0 +1,128 @@
+/**
+ * A small Prometheus registry: counters, gauges and histograms with labels,
+ * rendered in the text exposition format. Enough for the operator's own
+ * figures without a dependency.
+ */
+type Labels = Readonly<Record<string, string>>;
+
+const labelKey = (labels: Labels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((name) => `${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+
+interface Metric {
+  render(): string[];
+}
+
+export class Counter implements Metric {
+  readonly #values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelKey(labels);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+  }
+
+  value(labels: Labels = {}): number {
+    return this.#values.get(labelKey(labels)) ?? 0;
+  }
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} counter`,
+      ...[...this.#values].map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`),
+    ];
+  }
+}
+
+export class Gauge implements Metric {
+  readonly #values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly collect?: () => number,
+  ) {}
+
+  set(value: number, labels: Labels = {}): void {
+    this.#values.set(labelKey(labels), value);
+  }
+
+  value(labels: Labels = {}): number {
+    return this.collect && Object.keys(labels).length === 0 ? this.collect() : (this.#values.get(labelKey(labels)) ?? 0);
+  }
+
+  render(): string[] {
+    const values = this.collect ? [['', this.collect()] as const] : [...this.#values];
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...values.map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`)];
+  }
+}
+
+export class Histogram implements Metric {
+  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+  ) {}
+
+  observe(value: number, labels: Labels = {}): void {
+    const key = labelKey(labels);
+    const series = this.#series.get(key) ?? { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+    this.buckets.forEach((bound, index) => {
+      if (value <= bound) series.counts[index] = (series.counts[index] ?? 0) + 1;
+    });
+    series.sum += value;
+    series.count += 1;
+    this.#series.set(key, series);
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, series] of this.#series) {
+      const prefix = key ? `${key},` : '';
+      this.buckets.forEach((bound, index) => lines.push(`${this.name}_bucket{${prefix}le="${bound}"} ${series.counts[index]}`));
+      lines.push(`${this.name}_bucket{${prefix}le="+Inf"} ${series.count}`);
+      lines.push(`${this.name}_sum${key ? `{${key}}` : ''} ${series.sum}`);
+      lines.push(`${this.name}_count${key ? `{${key}}` : ''} ${series.count}`);
+    }
+    return lines;
+  }
+}
+
+export class MetricsRegistry {
+  readonly #metrics: Metric[] = [];
+
+  register<T extends Metric>(metric: T): T {
+    this.#metrics.push(metric);
+    return metric;
+  }
+
+  render(): string {
+    return `${this.#metrics.flatMap((metric) => metric.render()).join('\n')}\n`;
+  }
+}
+
+/** The operator's figures. */
+export function operatorMetrics(registry: MetricsRegistry, queueDepth: () => number, activeIntercepts: () => number) {
+  return {
+    reconciles: registry.register(new Counter('gefyra_operator_reconciles_total', 'Reconciles by controller and result')),
+    errors: registry.register(new Counter('gefyra_operator_reconcile_errors_total', 'Failed reconciles by controller and error kind')),
+    queueDepth: registry.register(new Gauge('gefyra_operator_queue_depth', 'Keys waiting, scheduled or running', queueDepth)),
+    activeIntercepts: registry.register(new Gauge('gefyra_operator_active_intercepts', 'InterceptRequests established now', activeIntercepts)),
+    interceptSeconds: registry.register(
+      new Histogram('gefyra_operator_intercept_duration_seconds', 'Time from a request being seen to established, and from deletion to restored', [
+        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+      ]),
+    ),
+    reconcileSeconds: registry.register(
+      new Histogram('gefyra_operator_reconcile_duration_seconds', 'Duration of one reconcile by controller', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]),
+    ),
+  };
+}
+
+export type OperatorMetrics = ReturnType<typeof operatorMetrics>;

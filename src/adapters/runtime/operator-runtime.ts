@@ -1,0 +1,277 @@
+import type { OperatorConfig } from '../../config.js';
+import type { BootService } from '../../domain/boot/boot-service.js';
+import { DomainError, toDomainError } from '../../domain/errors.js';
+import type { HeartbeatService } from '../../domain/heartbeat/heartbeat-service.js';
+import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND, requestKey } from '../../domain/intercept-request/intercept-request.js';
+import type { InterceptService } from '../../domain/intercept/intercept-service.js';
+import type { LeaderElection } from '../../domain/leadership/leader-election.js';
+import type { ResetService } from '../../domain/reset/reset-service.js';
+import type { StandbyService } from '../../domain/standby/standby-service.js';
+import type { CarrierInstaller } from '../../ports/carrier-installer.port.js';
+import type { Manifest } from '../../ports/cluster-api.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { ResetLedger } from '../../ports/reset-ledger.port.js';
+import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { InterceptTracker } from './intercept-tracker.js';
+import type { OperatorMetrics } from './metrics.js';
+import { Periodic } from './periodic.js';
+import type { WatchEvent, WatchSource, WatchSubscription } from './watch-source.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface OperatorRuntimeDependencies {
+  readonly config: OperatorConfig;
+  readonly boot: BootService;
+  readonly intercepts: InterceptService;
+  readonly heartbeat: HeartbeatService;
+  readonly reset: ResetService;
+  readonly standby: StandbyService;
+  readonly leader: LeaderElection;
+  readonly ledger: ResetLedger;
+  readonly carrier: CarrierInstaller;
+  readonly watches: WatchSource;
+  readonly logger: Logger;
+  readonly metrics: OperatorMetrics;
+  readonly tracker: InterceptTracker;
+}
+
+const BOOT = 'boot';
+const RESET = 'reset';
+const REQUEST_PREFIX = 'ireq/';
+
+/**
+ * The controller loop of the operator: leader election, then the init phase
+ * reconciled until ready, then standby (InterceptRequests reconciled from
+ * watches, resynced periodically) with the heartbeat beside it. Everything is
+ * driven by watch events and scheduled requeues; nothing polls the world.
+ * Stopping (SIGTERM, a rolling update) hands work back and releases the lease:
+ * it never resets the cluster.
+ */
+export class OperatorRuntime {
+  readonly #deps: OperatorRuntimeDependencies;
+  readonly #log: Logger;
+  #queue: WorkQueue | undefined;
+  #subscriptions: WatchSubscription[] = [];
+  #leaseSubscription: WatchSubscription | undefined;
+  #timers: Periodic[] = [];
+  #leadership: Periodic | undefined;
+  #leading = false;
+  #following = false;
+  #booted = false;
+  #standingBy = false;
+  #resetting = false;
+  #stopped = false;
+  #lastFollowedHolder: string | undefined;
+
+  constructor(dependencies: OperatorRuntimeDependencies) {
+    this.#deps = dependencies;
+    this.#log = dependencies.logger.child({ component: 'runtime' });
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /** Ready once the init phase succeeded on the leader; a follower of a live leader is a healthy standby. */
+  ready(): boolean {
+    return (this.#leading && this.#booted && !this.#resetting) || (!this.#leading && this.#following);
+  }
+
+  live(): boolean {
+    return !this.#stopped;
+  }
+
+  queueDepth(): number {
+    return this.#queue?.depth ?? 0;
+  }
+
+  /** Resolves once no reconcile is queued or running (tests and benchmarks wait on it). */
+  async idle(): Promise<void> {
+    await this.#queue?.onIdle();
+  }
+
+  async start(): Promise<void> {
+    if (!this.#deps.config.leaderElection) {
+      await this.#startLeading();
+      return;
+    }
+    const renewEveryMs = Math.max(1000, (this.#deps.config.leaseDurationSeconds * 1000) / 3);
+    this.#leadership = new Periodic(renewEveryMs, () => this.#electionTick(), true);
+    this.#leaseSubscription = this.#deps.watches.watch(
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.#deps.config.namespace },
+      () => {
+        // A released or expiring lease is worth trying at once, not at the next tick.
+        if (!this.#leading) this.#leadership?.triggerNow();
+      },
+      (error) => this.#log.warn({ error: toDomainError(error).message }, 'lease watch error'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#leadership?.stop();
+    await this.#stopLeading();
+    await this.#leaseSubscription?.stop();
+    if (this.#deps.config.leaderElection) {
+      try {
+        await this.#deps.leader.release(AbortSignal.timeout(5000));
+      } catch (error) {
+        this.#log.warn({ error: toDomainError(error).message }, 'could not release the lease; a successor waits for it to expire');
+      }
+    }
+    this.#log.info({}, 'stopped; nothing was reset');
+  }
+
+  async #electionTick(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const state = await this.#deps.leader.tryLead(AbortSignal.timeout(10_000));
+      if (state.leading && !this.#leading) await this.#startLeading();
+      if (!state.leading) {
+        this.#following = state.holder !== undefined;
+        if (state.holder !== this.#lastFollowedHolder) {
+          this.#log.info({ holder: state.holder ?? '(being acquired)' }, 'another operator leads; standing by');
+          this.#lastFollowedHolder = state.holder;
+        }
+        if (this.#leading) await this.#stopLeading();
+      }
+    } catch (error) {
+      this.#log.warn({ error: toDomainError(error).message }, 'leader election failed');
+      if (this.#leading) await this.#stopLeading();
+    }
+  }
+
+  async #startLeading(): Promise<void> {
+    const { config } = this.#deps;
+    this.#leading = true;
+    this.#following = false;
+    this.#log.info({ identity: config.identity, namespace: config.namespace }, 'leading');
+    this.#queue = new WorkQueue((key, signal) => this.#process(key, signal), { concurrency: config.maxConcurrentReconciles }, (key, error, attempt) => {
+      const domainError = toDomainError(error);
+      this.#deps.metrics.errors.inc({ controller: controllerOf(key), kind: domainError.kind });
+      this.#log.warn({ key, attempt, kind: domainError.kind, error: domainError.message }, 'reconcile failed');
+    });
+    const onStowaway = () => {
+      this.#queue?.add(BOOT);
+      if (this.#standingBy) for (const key of this.#deps.tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+    };
+    const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
+    this.#subscriptions.push(
+      this.#deps.watches.watch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: config.namespace }, onStowaway, onError),
+      this.#deps.watches.watch({ apiVersion: 'v1', kind: 'Pod', namespace: config.namespace, labels: { app: 'stowaway' } }, onStowaway, onError),
+    );
+    this.#queue.add(BOOT);
+  }
+
+  async #stopLeading(): Promise<void> {
+    if (!this.#leading) return;
+    this.#leading = false;
+    this.#booted = false;
+    this.#standingBy = false;
+    for (const timer of this.#timers) timer.stop();
+    this.#timers = [];
+    const subscriptions = this.#subscriptions.splice(0);
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    await this.#queue?.shutdown();
+    this.#queue = undefined;
+  }
+
+  async #process(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    const controller = controllerOf(key);
+    const started = performance.now();
+    try {
+      const result = await this.#dispatch(key, signal);
+      this.#deps.metrics.reconciles.inc({ controller, result: result?.requeueAfterMs === undefined ? 'done' : 'requeue' });
+      return result;
+    } finally {
+      this.#deps.metrics.reconcileSeconds.observe((performance.now() - started) / 1000, { controller });
+    }
+  }
+
+  async #dispatch(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    if (key === BOOT) return this.#bootStep(signal);
+    if (key === RESET) return this.#resetStep(signal);
+    if (this.#resetting) return;
+    const [namespace, name] = key.slice(REQUEST_PREFIX.length).split('/') as [string, string];
+    const result = await this.#deps.intercepts.reconcile({ namespace, name }, signal);
+    return result.done ? undefined : { requeueAfterMs: result.requeueAfterMs };
+  }
+
+  async #bootStep(signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    const outcome = await this.#deps.boot.reconcile(signal);
+    switch (outcome.state) {
+      case 'ready':
+        this.#booted = true;
+        if (!this.#standingBy) await this.#startStandby(signal);
+        return;
+      case 'waiting':
+        this.#log.info({ reason: outcome.reason, detail: outcome.message }, 'init phase waiting');
+        return { requeueAfterMs: outcome.recheckAfterMs };
+      case 'blocked':
+        throw new DomainError('Unavailable', `init phase blocked (${outcome.reason}): ${outcome.message}`, { retryable: true });
+      case 'resetPending':
+        this.#queue?.add(RESET);
+        return;
+    }
+  }
+
+  async #resetStep(signal: AbortSignal): Promise<void> {
+    this.#resetting = true;
+    const recorded = await this.#deps.ledger.find(signal);
+    await this.#deps.reset.reset(recorded?.reason ?? 'reset requested', { removeOperator: true }, signal);
+    this.#log.warn({}, 'cluster reset; the operator is being removed with its namespace');
+    for (const timer of this.#timers) timer.stop();
+  }
+
+  async #startStandby(signal: AbortSignal): Promise<void> {
+    const { config, watches, carrier, tracker, standby, heartbeat, metrics } = this.#deps;
+    this.#standingBy = true;
+    const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
+    const requests = watches.watch(
+      { apiVersion: INTERCEPT_REQUEST_API_VERSION, kind: INTERCEPT_REQUEST_KIND, namespace: config.namespace },
+      (event) => {
+        const key = requestKey(metadataRef(event.object));
+        const durationMs = tracker.observe(event);
+        if (durationMs) metrics.interceptSeconds.observe(durationMs.ms / 1000, { phase: durationMs.phase });
+        this.#queue?.add(REQUEST_PREFIX + key);
+      },
+      onError,
+    );
+    const pods = watches.watch(
+      { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels },
+      (event: WatchEvent) => {
+        for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
+      },
+      onError,
+    );
+    this.#subscriptions.push(requests, pods);
+    await Promise.all([requests.synced, pods.synced]);
+    try {
+      await standby.collectOrphanRoutes(signal);
+    } catch (error) {
+      this.#log.warn({ error: toDomainError(error).message }, 'could not collect orphan routes; trying at the next resync');
+    }
+    this.#timers.push(
+      new Periodic(config.resyncIntervalMs, async () => {
+        for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+      }),
+      new Periodic(config.heartbeatIntervalMs, () => this.#heartbeatTick()),
+    );
+    this.#log.info({ requests: tracker.keys().length }, 'standby: reconciling InterceptRequests');
+  }
+
+  async #heartbeatTick(): Promise<void> {
+    try {
+      const verdict = await this.#deps.heartbeat.check(AbortSignal.timeout(30_000));
+      if (verdict.state === 'lost') this.#queue?.add(RESET);
+    } catch (error) {
+      this.#log.debug({ error: toDomainError(error).message }, 'heartbeat check failed; trying again at the next tick');
+    }
+  }
+}
+
+const controllerOf = (key: string): string => (key.startsWith(REQUEST_PREFIX) ? 'intercept' : key);
+
+function metadataRef(object: Manifest): { namespace: string; name: string } {
+  return { namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+}

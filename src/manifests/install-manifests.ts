@@ -1,0 +1,145 @@
+import { interceptRequestCrd, INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
+import { MANAGED_BY_LABELS } from '../gefyra-release.js';
+import type { Manifest } from '../ports/cluster-api.port.js';
+
+/**
+ * Everything a cluster needs to run the operator, generated here and written
+ * to deploy/ (a test keeps the two in step). RBAC is least privilege: the
+ * cluster-wide rules are only what intercepting a pod in any namespace
+ * needs, plus deleting the operator's own cluster objects during a reset;
+ * everything else is a Role in the operator's namespace.
+ */
+export interface InstallOptions {
+  readonly namespace: string;
+  readonly image: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Name of the ClusterRole and ClusterRoleBinding. */
+  readonly name?: string;
+}
+
+export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
+
+const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
+
+export function installManifests(options: InstallOptions): Manifest[] {
+  const name = options.name ?? 'gefyra-operator';
+  const { namespace } = options;
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+    interceptRequestCrd(),
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
+    clusterRole(name, namespace),
+    binding('ClusterRoleBinding', name, undefined, namespace),
+    role(name, namespace),
+    binding('RoleBinding', name, namespace, namespace),
+    deployment(name, options),
+  ];
+}
+
+const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
+  apiGroups,
+  resources,
+  verbs,
+  ...(resourceNames ? { resourceNames } : {}),
+});
+
+function clusterRole(name: string, namespace: string): Manifest {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels },
+    rules: [
+      // Intercepting a pod in any namespace: read it, swap its image, configure Carrier.
+      rule([''], ['pods'], ['get', 'list', 'watch', 'patch']),
+      // WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
+      rule([''], ['pods/exec'], ['get', 'create']),
+      // Naming the holder of a busy node port.
+      rule([''], ['services'], ['list']),
+      // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
+      rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
+      // The reset removes the operator itself.
+      rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
+      rule(['rbac.authorization.k8s.io'], ['clusterroles', 'clusterrolebindings'], ['delete'], [name]),
+    ],
+  };
+}
+
+function role(name: string, namespace: string): Manifest {
+  const manage = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name, namespace, labels },
+    rules: [
+      rule(['apps'], ['deployments'], manage),
+      rule([''], ['services', 'configmaps', 'serviceaccounts'], manage),
+      rule([''], ['secrets'], ['get', 'create', 'update', 'patch', 'delete']),
+      rule([''], ['events'], ['create', 'list', 'delete']),
+      rule(['events.k8s.io'], ['events'], ['create']),
+      rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'update', 'patch', 'delete']),
+      rule(['gefyra.dev'], ['interceptrequests/status'], ['get', 'update', 'patch']),
+    ],
+  };
+}
+
+function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, namespace: string | undefined, subjectNamespace: string): Manifest {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: subjectNamespace }],
+  };
+}
+
+function deployment(name: string, options: InstallOptions): Manifest {
+  const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
+  const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: options.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      // A new replica starts, waits for the lease, takes over when the old one releases it on SIGTERM.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: { ...labels, ...selector } },
+        spec: {
+          serviceAccountName: name,
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'operator',
+              image: options.image,
+              imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+              args: ['run'],
+              ports: [{ name: 'health', containerPort: 8080, protocol: 'TCP' }],
+              env: [
+                { name: 'GEFYRA_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'GEFYRA_OPERATOR_CLUSTER_ROLE', value: name },
+                { name: 'GEFYRA_STOWAWAY_SERVERPORT', value: '31820' },
+                { name: 'GEFYRA_STOWAWAY_STARTUP_TIMEOUT', value: '180' },
+                { name: 'GEFYRA_CARRIER_STARTUP_TIMEOUT', value: '60' },
+                { name: 'GEFYRA_CONNECTION_TIMEOUT', value: '600' },
+                { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
+              ],
+              livenessProbe: probe('/healthz'),
+              readinessProbe: probe('/readyz'),
+              resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
