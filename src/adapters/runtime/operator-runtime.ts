@@ -12,7 +12,7 @@ import type { Manifest } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
-import { InterceptTracker } from './intercept-tracker.js';
+import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
 import { Periodic } from './periodic.js';
 import type { WatchEvent, WatchSource, WatchSubscription } from './watch-source.js';
@@ -224,7 +224,7 @@ export class OperatorRuntime {
   }
 
   async #startStandby(signal: AbortSignal): Promise<void> {
-    const { config, watches, carrier, tracker, standby, heartbeat, metrics } = this.#deps;
+    const { config, watches, carrier, tracker, standby, metrics } = this.#deps;
     this.#standingBy = true;
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
     const requests = watches.watch(

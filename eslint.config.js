@@ -1,0 +1,40 @@
+// ESLint flat config. Besides the usual TypeScript rules it enforces the
+// hexagon: the domain and the ports import nothing from adapters, plugins,
+// the Kubernetes client, the DI container or Node's I/O modules.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const NODE_IO = ['fs', 'fs/promises', 'http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads', 'os', 'process', 'readline', 'stream', 'crypto'];
+
+const hexagonRule = (forbiddenFolders) => [
+  'error',
+  {
+    paths: [
+      { name: '@kubernetes/client-node', message: 'The domain speaks to Kubernetes only through ports.' },
+      { name: 'inversify', message: 'The domain is wired from outside (src/composition), it does not know the container.' },
+      { name: 'pino', message: 'Log through the Logger port.' },
+      ...NODE_IO.flatMap((name) => [
+        { name, message: 'No I/O in the domain: add a port.' },
+        { name: `node:${name}`, message: 'No I/O in the domain: add a port.' },
+      ]),
+    ],
+    patterns: forbiddenFolders.map((folder) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: `The domain must not depend on ${folder}.` })),
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'bin/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  { files: ['src/ports/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
+);

@@ -1,0 +1,28 @@
+import { renderYaml } from '../manifests/deploy-files.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../manifests/install-manifests.js';
+import type { CliOutput } from './main.js';
+
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+export function runManifests(options: { namespace?: string | undefined; image?: string | undefined; pullPolicy?: string | undefined; io: CliOutput }): number {
+  const pullPolicy = options.pullPolicy ?? 'IfNotPresent';
+  if (!(PULL_POLICIES as readonly string[]).includes(pullPolicy)) {
+    options.io.err(`--pull-policy must be one of ${PULL_POLICIES.join(', ')} (got "${pullPolicy}")`);
+    return 2;
+  }
+  const namespace = options.namespace ?? 'gefyra';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    options.io.err(`--namespace must be a valid namespace name (got "${namespace}")`);
+    return 2;
+  }
+  options.io.out(
+    renderYaml(
+      installManifests({
+        namespace,
+        image: options.image ?? DEFAULT_OPERATOR_IMAGE,
+        imagePullPolicy: pullPolicy as (typeof PULL_POLICIES)[number],
+      }),
+    ),
+  );
+  return 0;
+}
