@@ -1,0 +1,21 @@
+# The operator's image: built with the project's own toolchain, run as a
+# non-root user on Node.js 24 with only production dependencies.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "bin/gefyra-operator.js"]
+CMD ["run"]

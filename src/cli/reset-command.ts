@@ -1,0 +1,31 @@
+import { composeForKubernetes } from '../composition/kubernetes-composition.js';
+import { resolve } from '../composition/resolve.js';
+import { SERVICES } from '../composition/service-tokens.js';
+import type { CliOutput } from './main.js';
+
+/** `gefyra-operator reset`: the explicit reset, run with the caller's own credentials. */
+export async function runReset(options: {
+  environment: Readonly<Record<string, string | undefined>>;
+  kubeconfig: string | undefined;
+  namespace: string | undefined;
+  keepOperator: boolean;
+  confirmed: boolean;
+  io: CliOutput;
+}): Promise<number> {
+  const namespace = options.namespace ?? options.environment['GEFYRA_NAMESPACE'] ?? 'gefyra';
+  const scope = options.keepOperator
+    ? `every intercept and Gefyra component in namespace ${namespace}`
+    : `every intercept, every Gefyra component and the operator itself (namespace ${namespace}, its CRD and RBAC)`;
+  if (!options.confirmed) {
+    options.io.err(`This removes ${scope}.\nRun again with --yes to do it.`);
+    return 2;
+  }
+  const { container } = await composeForKubernetes({
+    environment: { ...options.environment, GEFYRA_LOG_LEVEL: options.environment['GEFYRA_LOG_LEVEL'] ?? 'warn' },
+    kubeconfig: options.kubeconfig,
+    namespace,
+  });
+  await resolve(container, SERVICES.ResetService).reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, AbortSignal.timeout(300_000));
+  options.io.out(`removed ${scope}`);
+  return 0;
+}
