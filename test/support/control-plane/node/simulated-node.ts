@@ -70,6 +70,7 @@ export class SimulatedNode {
   #server: KubeletServer | undefined;
   #port: number | undefined;
   #started = false;
+  #stopped = false;
 
   constructor(options: SimulatedNodeOptions) {
     this.name = options.name ?? 'sim-node';
@@ -140,6 +141,8 @@ export class SimulatedNode {
   /** Serves the kubelet endpoint, registers (or takes over) the Node and starts running its pods. */
   async start(): Promise<void> {
     if (this.#started) return;
+    // The queue and watch are spent after stop(); a restarted kubelet is a new SimulatedNode.
+    if (this.#stopped) throw new Error(`simulated node ${this.name} was stopped; create a new SimulatedNode to take over the Node`);
     const certDir = await mkdtemp(join(tmpdir(), 'gefyra-sim-kubelet-'));
     try {
       const tls = await createServingCertificate(certDir, 'kubelet', this.name);
@@ -165,6 +168,7 @@ export class SimulatedNode {
   async stop(options: StopOptions = {}): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#stopped = true;
     this.#queue.stop();
     await this.#watch.stop();
     await this.#server?.close();
