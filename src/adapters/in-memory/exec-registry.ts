@@ -1,0 +1,71 @@
+import type { ExecResult } from '../../ports/cluster-api.port.js';
+import { DomainError, toDomainError } from '../../domain/errors.js';
+import { commandNotFound, type ExecCall, type ExecHandler } from './exec-handler.js';
+
+/** One exec as it happened: the call, and its result or the error it ended with. */
+export interface ExecRecord {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  readonly command: readonly string[];
+  readonly result?: ExecResult;
+  readonly error?: DomainError;
+}
+
+/**
+ * The commands the fake's containers know: handlers in registration order,
+ * the first answer wins, an unknown command exits 127 as a shell would. Every
+ * call is logged in order, so tests can assert on what the operator ran.
+ */
+export class ExecRegistry {
+  readonly #handlers: ExecHandler[] = [];
+  readonly #log: ExecRecord[] = [];
+
+  get log(): readonly ExecRecord[] {
+    return this.#log;
+  }
+
+  clearLog(): void {
+    this.#log.length = 0;
+  }
+
+  /** Adds a handler after the existing ones; returns the function that removes it. */
+  add(handler: ExecHandler): () => void {
+    this.#handlers.push(handler);
+    return () => {
+      const index = this.#handlers.indexOf(handler);
+      if (index >= 0) this.#handlers.splice(index, 1);
+    };
+  }
+
+  /** A call refused before any handler ran (missing pod or container). */
+  recordRefusal(call: Omit<ExecCall, 'podObject'>, error: DomainError): void {
+    this.#log.push({ ...copyCall(call), error });
+  }
+
+  async run(call: ExecCall): Promise<ExecResult> {
+    try {
+      const result = (await this.#answer(call)) ?? commandNotFound(call.command);
+      const normalized = { exitCode: result.exitCode, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+      this.#log.push({ ...copyCall(call), result: normalized });
+      return normalized;
+    } catch (thrown) {
+      // A handler may throw a DomainError on purpose (a dropped connection); anything else is a bug in the test.
+      const error = thrown instanceof DomainError ? thrown : toDomainError(thrown);
+      this.#log.push({ ...copyCall(call), error });
+      throw error;
+    }
+  }
+
+  async #answer(call: ExecCall): Promise<ExecResult | undefined> {
+    for (const handler of [...this.#handlers]) {
+      const result = await handler(call);
+      if (result !== undefined) return result;
+    }
+    return undefined;
+  }
+}
+
+function copyCall(call: Omit<ExecCall, 'podObject'>): Omit<ExecCall, 'podObject'> {
+  return { namespace: call.namespace, pod: call.pod, container: call.container, command: [...call.command] };
+}

@@ -1,0 +1,401 @@
+import type { ContainerRef, Pod, PodPhase, PodRef } from '../../domain/cluster/pod.js';
+import { DomainError, notFound, throwIfAborted } from '../../domain/errors.js';
+import {
+  describeRef,
+  type ClusterApi,
+  type ExecResult,
+  type Manifest,
+  type ObjectRef,
+  type PodPatch,
+} from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { mergePatchObject } from '../kubernetes-shapes/merge-patch.js';
+import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { buildPodPatchBody } from '../kubernetes-shapes/pod-patch.js';
+import { applyMerge } from './apply-merge.js';
+import { DeploymentController } from './deployment-controller.js';
+import type { ExecHandler } from './exec-handler.js';
+import { ExecRegistry, type ExecRecord } from './exec-registry.js';
+import { FaultInjection } from './fault-injection.js';
+import { KindRegistry } from './kind-registry.js';
+import { ObjectStore, type WatchEventType } from './object-store.js';
+import { PodKubelet } from './pod-kubelet.js';
+import type { ImageMatcher, PodMatcher } from './pod-matcher.js';
+import { applyPodPatchBody } from './pod-patch-apply.js';
+import { fromManifest, metadataOf, toManifest, type JsonObject } from './stored-object.js';
+
+export interface InMemoryClusterOptions {
+  /** Source of creation and start times; the system clock by default. */
+  readonly clock?: Clock;
+  /** Namespaces that exist from the start; `default`, `kube-system` and `kube-public` by default. */
+  readonly namespaces?: readonly string[];
+}
+
+export interface WatchEvent {
+  readonly type: WatchEventType;
+  readonly object: Manifest;
+}
+
+/** A pod manifest for `addPod`; apiVersion and kind may be left out, the namespace defaults to `default`. */
+export interface PodManifestInput {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: Omit<Manifest['metadata'], 'namespace'> & { readonly namespace?: string };
+  readonly spec: Readonly<Record<string, unknown>>;
+}
+
+const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+/** Controllers reacting to each other's writes settle in a few rounds; this many means a loop. */
+const MAX_EVENTS_PER_CALL = 100_000;
+
+/**
+ * A Kubernetes cluster in memory, implementing ClusterApi faithfully enough to
+ * unit-test domain services and plugins offline: generic object storage with
+ * the API server's write rules, a kubelet that runs pods at once, Deployment
+ * and garbage-collection controllers, exec through registered handlers, fault
+ * injection and a watch stream. Every call settles the controllers before it
+ * returns, so a test sees the cluster as it would after "a moment". The shared
+ * contract suite (test/contracts/cluster-api.contract.ts) keeps it honest.
+ */
+export class InMemoryCluster implements ClusterApi {
+  readonly #kinds = new KindRegistry();
+  readonly #store: ObjectStore;
+  readonly #kubelet: PodKubelet;
+  readonly #deployments: DeploymentController;
+  readonly #exec = new ExecRegistry();
+  readonly #faults = new FaultInjection();
+  readonly #listeners = new Set<(event: WatchEvent) => void>();
+
+  constructor(options: InMemoryClusterOptions = {}) {
+    const clock = options.clock ?? { now: () => new Date() };
+    const now = (): Date => clock.now();
+    this.#store = new ObjectStore(this.#kinds, now);
+    this.#kubelet = new PodKubelet(this.#store, now);
+    this.#deployments = new DeploymentController(this.#store, now);
+    for (const namespace of options.namespaces ?? ['default', 'kube-system', 'kube-public']) this.ensureNamespace(namespace);
+  }
+
+  // ---- ObjectApi -------------------------------------------------------------
+
+  async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
+    this.#enter('find', [ref], signal);
+    const found = this.#store.get(ref);
+    return found && toManifest(found);
+  }
+
+  async list(
+    kind: { apiVersion: string; kind: string },
+    namespace: string | undefined,
+    labels: Readonly<Record<string, string>> | undefined,
+    signal: AbortSignal,
+  ): Promise<Manifest[]> {
+    this.#enter('list', [kind, namespace, labels], signal);
+    return this.#store.list(kind, namespace, labels).map(toManifest);
+  }
+
+  /** Approximates server-side apply with a deep merge (see apply-merge.ts for what differs). */
+  async apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
+    this.#enter('apply', [manifest], signal);
+    return this.#mutate(() => {
+      const desired = fromManifest(manifest);
+      const live = this.#store.get(refOfJson(desired));
+      const resourceVersion = stringField(metadataOf(desired), 'resourceVersion');
+      if (!live) {
+        const { resourceVersion: _ignored, ...metadata } = metadataOf(desired);
+        return toManifest(this.#store.create({ ...desired, metadata }));
+      }
+      return toManifest(this.#store.update(refOfJson(desired), applyMerge(live, desired), 'main', precondition(resourceVersion)));
+    });
+  }
+
+  async create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
+    this.#enter('create', [manifest], signal);
+    return this.#mutate(() => toManifest(this.#store.create(fromManifest(manifest))));
+  }
+
+  async replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
+    this.#enter('replace', [manifest], signal);
+    return this.#mutate(() => {
+      const desired = fromManifest(manifest);
+      const metadata = metadataOf(desired);
+      return toManifest(
+        this.#store.update(refOfJson(desired), desired, 'main', {
+          ...precondition(stringField(metadata, 'resourceVersion')),
+          ...(typeof metadata['uid'] === 'string' ? { uid: metadata['uid'] } : {}),
+        }),
+      );
+    });
+  }
+
+  async patch(
+    ref: ObjectRef,
+    mergePatch: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+    options?: { readonly subresource?: 'status' },
+  ): Promise<Manifest> {
+    this.#enter('patch', [ref, mergePatch, options], signal);
+    return this.#mutate(() => {
+      const live = this.#store.get(ref);
+      const status = options?.subresource === 'status';
+      if (!live || (status && !this.#kinds.hasStatusSubresource(ref.apiVersion, ref.kind))) {
+        throw notFound(status ? `status of ${describeRef(ref)}` : describeRef(ref));
+      }
+      const patched = mergePatchObject(live, mergePatch);
+      const patchMetadata = isRecord(mergePatch['metadata']) ? mergePatch['metadata'] : {};
+      return toManifest(this.#store.update(ref, patched, status ? 'status' : 'main', precondition(stringField(patchMetadata, 'resourceVersion'))));
+    });
+  }
+
+  async remove(ref: ObjectRef, signal: AbortSignal, options?: { readonly uid?: string }): Promise<void> {
+    this.#enter('remove', [ref, options], signal);
+    this.#mutate(() => this.#store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
+  }
+
+  // ---- PodApi ----------------------------------------------------------------
+
+  async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
+    this.#enter('findPod', [ref], signal);
+    return this.peekPod(ref);
+  }
+
+  async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
+    this.#enter('listPods', [namespace, labels], signal);
+    return this.#store.list(POD, namespace, labels).map((pod) => toDomainPod(pod));
+  }
+
+  async patchPod(ref: PodRef, patch: PodPatch, signal: AbortSignal): Promise<Pod> {
+    this.#enter('patchPod', [ref, patch], signal);
+    return this.#mutate(() => {
+      const podRef = { ...POD, ...ref };
+      const live = this.#store.get(podRef);
+      if (!live) throw notFound(describeRef(podRef));
+      const next = applyPodPatchBody(live, buildPodPatchBody(patch), describeRef(podRef));
+      return toDomainPod(this.#store.update(podRef, next, 'main', precondition(patch.expectedResourceVersion)));
+    });
+  }
+
+  // ---- ExecApi ---------------------------------------------------------------
+
+  async exec(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
+    this.#enter('exec', [target, command], signal);
+    const call = { namespace: target.namespace, pod: target.name, container: target.container, command };
+    const pod = this.peekPod(target);
+    const refusal = execRefusal(pod, target);
+    if (refusal || !pod) {
+      const error = refusal ?? notFound(`Pod ${target.namespace}/${target.name}`);
+      this.#exec.recordRefusal(call, error);
+      throw error;
+    }
+    return this.#exec.run({ ...call, command: [...command], podObject: pod });
+  }
+
+  // ---- Set-up and inspection for tests ---------------------------------------
+
+  /** Creates the namespace unless it exists. */
+  ensureNamespace(name: string): void {
+    this.#mutate(() => this.#store.ensureNamespace(name));
+  }
+
+  /** Makes a custom kind's `status` writable only through the status subresource (e.g. gefyra.dev/v1 InterceptRequest). */
+  registerStatusSubresource(apiVersion: string, kind: string): void {
+    this.#kinds.registerStatusSubresource(apiVersion, kind);
+  }
+
+  /** Creates a pod (and its namespace) and lets the kubelet run it; `ready: false` keeps it unready. */
+  addPod(manifest: PodManifestInput, options: { readonly ready?: boolean } = {}): Pod {
+    const namespace = manifest.metadata.namespace ?? 'default';
+    const ref = { namespace, name: manifest.metadata.name };
+    this.ensureNamespace(namespace);
+    if (options.ready === false) this.#kubelet.neverReady(`${namespace}/${manifest.metadata.name}`);
+    const full = { ...POD, ...manifest, metadata: { ...manifest.metadata, namespace } } as Manifest;
+    this.#mutate(() => this.#store.create(fromManifest(full)));
+    const pod = this.peekPod(ref);
+    if (!pod) throw notFound(`Pod ${namespace}/${manifest.metadata.name}`);
+    return pod;
+  }
+
+  /** The stored object, without counting a call or checking faults. */
+  peek(ref: ObjectRef): Manifest | undefined {
+    const found = this.#store.get(ref);
+    return found && toManifest(found);
+  }
+
+  peekPod(ref: PodRef): Pod | undefined {
+    const found = this.#store.get({ ...POD, ...ref });
+    return found && toDomainPod(found);
+  }
+
+  /** Every stored object of a kind, in all namespaces. */
+  objects(kind: { apiVersion: string; kind: string }): Manifest[] {
+    return this.#store.list(kind, undefined).map(toManifest);
+  }
+
+  /** A ConfigMap's data, for simulators that read a mounted ConfigMap. */
+  readConfigMap(namespace: string, name: string): Readonly<Record<string, string>> | undefined {
+    const found = this.#store.get({ ...CONFIG_MAP, namespace, name });
+    if (!found) return undefined;
+    return isRecord(found['data']) ? ({ ...found['data'] } as Record<string, string>) : {};
+  }
+
+  /** The id of the container's current instance; it changes whenever the container restarts. */
+  containerIdOf(target: ContainerRef): string | undefined {
+    return this.peekPod(target)?.containerStatuses.find((status) => status.name === target.container)?.containerID;
+  }
+
+  // ---- Kubelet controls ------------------------------------------------------
+
+  /** Containers with a matching image wait with ErrImagePull; the returned function lets pulls succeed again. */
+  failImagePull(matcher: ImageMatcher): () => void {
+    const undo = this.#kubelet.failImagePull(matcher);
+    return () => this.#mutate(undo);
+  }
+
+  /** Matching pods run but never become ready; the returned function lifts that. */
+  neverReady(matcher: PodMatcher): () => void {
+    const undo = this.#mutate(() => this.#kubelet.neverReady(matcher));
+    return () => this.#mutate(undo);
+  }
+
+  /** Until startKubelet, pods are not started and patched images not restarted: the state right after a write stays observable. */
+  stopKubelet(): void {
+    this.#kubelet.stop();
+  }
+
+  startKubelet(): void {
+    this.#mutate(() => this.#kubelet.start());
+  }
+
+  /** Forces a pod phase (Succeeded/Failed stop its containers); `Running` lets it run again. */
+  setPodPhase(ref: PodRef, phase: PodPhase): void {
+    this.#mutate(() => this.#kubelet.setPodPhase(ref, phase));
+  }
+
+  /** The container crashes and is restarted: new containerID, restartCount + 1. */
+  restartContainer(target: ContainerRef): void {
+    this.#mutate(() => this.#kubelet.restartContainer(target));
+  }
+
+  // ---- Exec, faults, watch ---------------------------------------------------
+
+  /** Registers a command handler after the existing ones; returns the function that removes it. */
+  onExec(handler: ExecHandler): () => void {
+    return this.#exec.add(handler);
+  }
+
+  /** Every exec call in order, with its result or error. */
+  get execLog(): readonly ExecRecord[] {
+    return this.#exec.log;
+  }
+
+  clearExecLog(): void {
+    this.#exec.clearLog();
+  }
+
+  /** The next call of `operation` whose arguments match throws `error`, before changing anything. */
+  failNext(operation: keyof ClusterApi | (string & {}), error: DomainError, match?: (args: readonly unknown[]) => boolean): void {
+    this.#faults.failNext(operation, error, match);
+  }
+
+  /** The next write (apply, create, replace, patch, remove, patchPod) that matches fails with Conflict. */
+  conflictOnNextWrite(match?: (operation: string, args: readonly unknown[]) => boolean): void {
+    this.#faults.conflictOnNextWrite(match);
+  }
+
+  /** How often a ClusterApi method was called (failed calls included). */
+  callCount(operation: keyof ClusterApi | (string & {})): number {
+    return this.#faults.callCount(operation);
+  }
+
+  resetCallCounts(): void {
+    this.#faults.resetCounts();
+  }
+
+  /** Planned failures that have not fired yet. */
+  get pendingFaults(): number {
+    return this.#faults.pending;
+  }
+
+  /** Every change as a watch event, in order; returns the function that unsubscribes. */
+  subscribe(listener: (event: WatchEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #enter(operation: string, args: readonly unknown[], signal: AbortSignal): void {
+    throwIfAborted(signal);
+    this.#faults.enter(operation, args);
+  }
+
+  /** Runs a change, then lets the controllers and watchers catch up, even when the change failed halfway. */
+  #mutate<T>(change: () => T): T {
+    try {
+      return change();
+    } finally {
+      this.#settle();
+    }
+  }
+
+  #settle(): void {
+    let handled = 0;
+    for (let events = this.#store.takeEvents(); events.length > 0; events = this.#store.takeEvents()) {
+      for (const event of events) {
+        if (++handled > MAX_EVENTS_PER_CALL) throw new Error('in-memory cluster: controllers do not settle (a write loop)');
+        for (const controller of [this.#kubelet, this.#deployments]) {
+          try {
+            controller.handle(event);
+          } catch (error) {
+            // A real controller's failed write is logged and retried later; only bugs must surface.
+            if (!(error instanceof DomainError)) throw error;
+          }
+        }
+        this.#notify({ type: event.type, object: toManifest(event.object) });
+      }
+    }
+  }
+
+  #notify(event: WatchEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(structuredClone(event));
+      } catch (error) {
+        // A broken watcher must fail the test, not the API call that happened to trigger it.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** Why the API server or the kubelet would refuse an exec before running anything. */
+function execRefusal(pod: Pod | undefined, target: ContainerRef): DomainError | undefined {
+  if (!pod) return notFound(`Pod ${target.namespace}/${target.name}`);
+  if (!pod.containers.some((container) => container.name === target.container)) {
+    return new DomainError('Invalid', `container ${target.container} is not valid for pod ${target.name}`);
+  }
+  const status = pod.containerStatuses.find((entry) => entry.name === target.container);
+  if (status?.current.state !== 'running') {
+    return new DomainError('Unavailable', `container ${target.container} of pod ${target.namespace}/${target.name} is not running`);
+  }
+  return undefined;
+}
+
+function refOfJson(object: JsonObject): ObjectRef {
+  const metadata = metadataOf(object);
+  return {
+    apiVersion: String(object['apiVersion'] ?? ''),
+    kind: String(object['kind'] ?? ''),
+    name: String(metadata['name'] ?? ''),
+    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+  };
+}
+
+function stringField(record: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+const precondition = (resourceVersion: string | undefined): { resourceVersion?: string } =>
+  resourceVersion === undefined ? {} : { resourceVersion };

@@ -1,0 +1,191 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { ContainerRef, Pod, PodPhase, PodRef } from '../../domain/cluster/pod.js';
+import { notFound } from '../../domain/errors.js';
+import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import {
+  containerStatusJson,
+  startInstance,
+  stopInstance,
+  syncInstance,
+  type ContainerInstance,
+} from './container-runtime.js';
+import type { ObjectStore, StoreEvent } from './object-store.js';
+import { matchesImage, matchesPod, type ImageMatcher, type PodMatcher } from './pod-matcher.js';
+import { refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';
+
+interface PodRuntime {
+  readonly podIP: string;
+  readonly startTime: string;
+  containers: Map<string, ContainerInstance>;
+  phase?: Exclude<PodPhase, 'Running'>;
+}
+
+const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+const HOST_IP = '10.0.0.10';
+
+/**
+ * A kubelet for the fake: every pod runs at once on one node. Containers start
+ * (or fail to pull), get ids and a unique pod IP, and restart in place when a
+ * patch changes their image, exactly the way the operator watches for them in
+ * a real cluster. Probes are not run: readiness follows the test controls.
+ * Writes go through the status subresource like a real kubelet's.
+ */
+export class PodKubelet {
+  readonly #store: ObjectStore;
+  readonly #now: () => Date;
+  readonly #pods = new Map<string, PodRuntime>();
+  readonly #pullFailures = new Set<ImageMatcher>();
+  readonly #neverReady = new Set<PodMatcher>();
+  #running = true;
+  #nextIp = 0;
+
+  constructor(store: ObjectStore, now: () => Date) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  handle(event: StoreEvent): void {
+    if (event.object.kind !== 'Pod' || event.object.apiVersion !== 'v1') return;
+    if (event.type === 'DELETED') {
+      this.#pods.delete(event.object.metadata.uid);
+      return;
+    }
+    if (!this.#running) return;
+    // Events are snapshots; the kubelet acts on the pod as it is now.
+    const current = this.#store.get(refOfStored(event.object));
+    if (current && current.metadata.uid === event.object.metadata.uid) this.#sync(current);
+  }
+
+  stop(): void {
+    this.#running = false;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#syncAll();
+  }
+
+  failImagePull(matcher: ImageMatcher): () => void {
+    this.#pullFailures.add(matcher);
+    return () => {
+      this.#pullFailures.delete(matcher);
+      this.#syncAll();
+    };
+  }
+
+  neverReady(matcher: PodMatcher): () => void {
+    this.#neverReady.add(matcher);
+    this.#syncAll();
+    return () => {
+      this.#neverReady.delete(matcher);
+      this.#syncAll();
+    };
+  }
+
+  setPodPhase(ref: PodRef, phase: PodPhase): void {
+    const pod = this.#store.get({ ...POD, ...ref });
+    if (!pod) throw notFound(`Pod ${ref.namespace}/${ref.name}`);
+    const runtime = this.#runtimeOf(pod);
+    const now = timestamp(this.#now());
+    if (phase === 'Running') delete runtime.phase;
+    else runtime.phase = phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      const [reason, exitCode] = phase === 'Succeeded' ? ['Completed', 0] : ['Error', 1];
+      runtime.containers = mapValues(runtime.containers, (instance) => stopInstance(instance, reason, exitCode, now));
+    }
+    if (phase === 'Pending') {
+      runtime.containers = mapValues(runtime.containers, (instance) => ({ ...instance, containerID: '', state: { kind: 'waiting', reason: 'ContainerCreating' } }));
+    }
+    this.#sync(pod);
+  }
+
+  /** The container crashes and comes back: new containerID, restartCount + 1. */
+  restartContainer(target: ContainerRef): void {
+    const pod = this.#store.get({ ...POD, ...target });
+    const instance = pod && this.#runtimeOf(pod).containers.get(target.container);
+    if (!pod || !instance) throw notFound(`container ${target.container} of Pod ${target.namespace}/${target.name}`);
+    const now = timestamp(this.#now());
+    this.#runtimeOf(pod).containers.set(target.container, startInstance(stopInstance(instance, 'Error', 137, now), target.container, instance.image, false, now));
+    this.#sync(pod);
+  }
+
+  #syncAll(): void {
+    if (!this.#running) return;
+    for (const pod of this.#store.list(POD, undefined)) this.#sync(pod);
+  }
+
+  #runtimeOf(pod: StoredObject): PodRuntime {
+    let runtime = this.#pods.get(pod.metadata.uid);
+    if (!runtime) {
+      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now()), containers: new Map() };
+      this.#pods.set(pod.metadata.uid, runtime);
+    }
+    return runtime;
+  }
+
+  #allocateIp(): string {
+    const index = this.#nextIp++;
+    return `10.244.${Math.floor(index / 253)}.${(index % 253) + 2}`;
+  }
+
+  #sync(pod: StoredObject): void {
+    if (pod.metadata.deletionTimestamp !== undefined) return;
+    const runtime = this.#runtimeOf(pod);
+    const now = timestamp(this.#now());
+    const view = toDomainPod(pod);
+    if (runtime.phase === undefined) {
+      const pullFails = (image: string): boolean => [...this.#pullFailures].some((matcher) => matchesImage(matcher, image));
+      const next = new Map<string, ContainerInstance>();
+      for (const container of view.containers) {
+        next.set(container.name, syncInstance(runtime.containers.get(container.name), container.name, container.image, pullFails, now));
+      }
+      runtime.containers = next;
+    }
+    const status = this.#statusOf(pod, view, runtime, now);
+    if (isDeepStrictEqual(pod['status'], status)) return;
+    this.#store.update({ ...POD, namespace: view.namespace, name: view.name }, { status }, 'status');
+  }
+
+  #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, now: string): JsonObject {
+    const neverReady = [...this.#neverReady].some((matcher) => matchesPod(matcher, view));
+    const instances = [...runtime.containers.values()];
+    const readyOf = (instance: ContainerInstance): boolean =>
+      instance.state.kind === 'running' && !neverReady && runtime.phase === undefined;
+    const unready = instances.filter((instance) => !readyOf(instance)).map((instance) => instance.name);
+    const firstStartPending = instances.some((instance) => instance.state.kind === 'waiting' && !instance.hasRun);
+    const phase = runtime.phase ?? (firstStartPending ? 'Pending' : 'Running');
+    const previous = isRecord(pod['status']) && Array.isArray(pod['status']['conditions']) ? pod['status']['conditions'] : [];
+    const condition = (type: string, ok: boolean): JsonObject => {
+      const status = ok ? 'True' : 'False';
+      const kept = previous.find((entry) => isRecord(entry) && entry['type'] === type && entry['status'] === status);
+      const since = isRecord(kept) && typeof kept['lastTransitionTime'] === 'string' ? kept['lastTransitionTime'] : now;
+      const base = { type, status, lastProbeTime: null, lastTransitionTime: since };
+      return ok || type === 'PodScheduled' || type === 'Initialized'
+        ? base
+        : { ...base, reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+    };
+    const allReady = unready.length === 0;
+    return {
+      phase,
+      conditions: [
+        condition('Initialized', true),
+        condition('Ready', allReady),
+        condition('ContainersReady', allReady),
+        condition('PodScheduled', true),
+      ],
+      hostIP: HOST_IP,
+      podIP: runtime.podIP,
+      podIPs: [{ ip: runtime.podIP }],
+      startTime: runtime.startTime,
+      qosClass: 'BestEffort',
+      containerStatuses: instances
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((instance) => containerStatusJson(instance, readyOf(instance))),
+    };
+  }
+}
+
+function mapValues<K, V>(map: ReadonlyMap<K, V>, change: (value: V) => V): Map<K, V> {
+  return new Map([...map].map(([key, value]) => [key, change(value)]));
+}

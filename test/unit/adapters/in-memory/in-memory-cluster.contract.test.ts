@@ -1,0 +1,22 @@
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
+import { toDomainPod } from '../../../../src/adapters/kubernetes-shapes/pod-mapping.js';
+import { describeClusterApiContract } from '../../../contracts/cluster-api.contract.js';
+
+describeClusterApiContract('InMemoryCluster', async () => {
+  const api = new InMemoryCluster({ namespaces: ['contract'] });
+  return {
+    api,
+    namespace: 'contract',
+    // The kubelet runs a pod as soon as it is created; the fresh read shows it running.
+    createRunningPod: async (manifest) => {
+      const created = toDomainPod(await api.create(manifest, AbortSignal.timeout(1000)));
+      const running = api.peekPod(created);
+      if (!running?.ready) throw new Error(`pod ${created.name} did not become ready`);
+      return running;
+    },
+    onExec: (handler) => {
+      api.onExec(handler);
+    },
+    teardown: async () => {},
+  };
+});
