@@ -11,7 +11,10 @@
 # binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) to
 # skip all of this.
 #
-# Prints the directory holding the binaries as its last line of stdout.
+# Prints the directory holding the binaries as its last line of stdout; all
+# progress goes to stderr. Concurrent runs (two test runs starting at once)
+# wait for each other instead of building twice. After a successful build the
+# unpacked source tree (about 2.3 GB) is removed unless GEFYRA_KEEP_KUBE_SOURCE=1.
 set -euo pipefail
 
 readonly K8S_SOURCE_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
@@ -34,7 +37,13 @@ as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
+# The test harness makes certificates with openssl, whichever binaries it runs.
+require_openssl() {
+  command -v openssl >/dev/null || fail "openssl is missing (apt-get install openssl): the harness makes its certificates with it"
+}
+
 if [[ -n "${GEFYRA_CONTROL_PLANE_BIN:-}" ]]; then
+  require_openssl
   have_all_binaries "$GEFYRA_CONTROL_PLANE_BIN" \
     || fail "GEFYRA_CONTROL_PLANE_BIN=$GEFYRA_CONTROL_PLANE_BIN lacks one of: etcd ${KUBE_BINARIES[*]}"
   step "using the binaries in GEFYRA_CONTROL_PLANE_BIN"
@@ -42,13 +51,24 @@ if [[ -n "${GEFYRA_CONTROL_PLANE_BIN:-}" ]]; then
   exit 0
 fi
 
-if have_all_binaries "$BIN_DIR"; then
+if have_all_binaries "$BIN_DIR" && command -v openssl >/dev/null; then
   step "control plane $K8S_VERSION cached in $BIN_DIR"
   echo "$BIN_DIR"
   exit 0
 fi
 
 mkdir -p "$BIN_DIR"
+exec 9>"$CACHE_ROOT/provision.lock"
+if ! flock -n 9; then
+  step "another provisioning run holds $CACHE_ROOT/provision.lock; waiting for it"
+  flock 9
+fi
+# The run we waited for may have finished the job.
+if have_all_binaries "$BIN_DIR" && command -v openssl >/dev/null; then
+  step "control plane $K8S_VERSION cached in $BIN_DIR"
+  echo "$BIN_DIR"
+  exit 0
+fi
 
 # --- Debian packages ---------------------------------------------------------
 missing_packages=()
@@ -64,6 +84,12 @@ if ((${#missing_packages[@]})); then
 fi
 ln -sf "$(command -v etcd || echo /usr/bin/etcd)" "$BIN_DIR/etcd"
 [[ -x "$BIN_DIR/etcd" ]] || fail "etcd is not executable after installing etcd-server"
+require_openssl
+if have_all_binaries "$BIN_DIR"; then
+  step "control plane $K8S_VERSION ready in $BIN_DIR"
+  echo "$BIN_DIR"
+  exit 0
+fi
 
 # --- Debian's kubernetes source package --------------------------------------
 readonly SRC_PARENT="$CACHE_ROOT/kube-$K8S_VERSION/src"
@@ -80,10 +106,16 @@ if [[ -z "$src_dir" ]]; then
     as_root apt-get update -qq || fail "apt-get update failed after adding deb-src"
   fi
   step "downloading the kubernetes source package $K8S_SOURCE_VERSION"
-  (cd "$SRC_PARENT" && apt-get source -qq "kubernetes=$K8S_SOURCE_VERSION" >&2) \
-    || fail "apt-get source kubernetes=$K8S_SOURCE_VERSION failed"
-  src_dir="$(find "$SRC_PARENT" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)"
-  [[ -n "$src_dir" ]] || fail "the source package unpacked nowhere under $SRC_PARENT"
+  # Unpack into a scratch directory and move the tree into place only when
+  # complete, so that an interrupted download is not mistaken for a source tree.
+  download_dir="$(mktemp -d "$SRC_PARENT/.download.XXXXXX")"
+  (cd "$download_dir" && apt-get source -qq "kubernetes=$K8S_SOURCE_VERSION" >&2) \
+    || { rm -rf "$download_dir"; fail "apt-get source kubernetes=$K8S_SOURCE_VERSION failed"; }
+  unpacked="$(find "$download_dir" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)"
+  [[ -n "$unpacked" ]] || { rm -rf "$download_dir"; fail "the source package unpacked nowhere under $download_dir"; }
+  src_dir="$SRC_PARENT/$(basename "$unpacked")"
+  mv "$unpacked" "$src_dir"
+  rm -rf "$download_dir"
 fi
 
 # --- the reflect2 fix for Go 1.19 --------------------------------------------
@@ -116,5 +148,11 @@ for binary in "${KUBE_BINARIES[@]}"; do
   cp "$built" "$BIN_DIR/$binary.tmp" && mv "$BIN_DIR/$binary.tmp" "$BIN_DIR/$binary"
 done
 have_all_binaries "$BIN_DIR" || fail "binaries missing in $BIN_DIR after the build"
+built_version="$("$BIN_DIR/kube-apiserver" --version 2>&1 || true)"
+[[ "$built_version" == *"$K8S_VERSION"* ]] || fail "kube-apiserver reports \"$built_version\", expected $K8S_VERSION"
+if [[ "${GEFYRA_KEEP_KUBE_SOURCE:-0}" != 1 ]]; then
+  step "removing the source tree $SRC_PARENT (set GEFYRA_KEEP_KUBE_SOURCE=1 to keep it)"
+  rm -rf "$SRC_PARENT"
+fi
 step "control plane $K8S_VERSION ready in $BIN_DIR"
 echo "$BIN_DIR"
