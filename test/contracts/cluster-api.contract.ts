@@ -115,6 +115,14 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         expect(data(await api.find(refTo('ConfigMap', 'applied'), signal()))).toEqual({ a: '10', b: '2' });
       });
 
+      it('removes a field it applied before and now omits, keeping fields others set', async () => {
+        await api.apply(configMap('shrinking', { a: '1', b: '2' }, { owner: 'operator', old: 'yes' }), signal());
+        await api.patch(refTo('ConfigMap', 'shrinking'), { data: { c: '3' } }, signal());
+        const shrunk = await api.apply(configMap('shrinking', { a: '1' }, { owner: 'operator' }), signal());
+        expect(data(shrunk)).toEqual({ a: '1', c: '3' });
+        expect(shrunk.metadata.labels).toEqual({ owner: 'operator' });
+      });
+
       it('is idempotent', async () => {
         const first = await api.apply(configMap('twice', { a: '1' }), signal());
         const second = await api.apply(configMap('twice', { a: '1' }), signal());

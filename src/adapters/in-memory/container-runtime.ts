@@ -87,8 +87,10 @@ export function syncInstance(
     // The image was patched: the kubelet kills the container and starts the new image in its place.
     return startInstance(stopInstance(previous, 'Completed', 0, now), name, specImage, pullFails(specImage), now);
   }
-  if (previous.state.kind === 'waiting' && !pullFails(specImage)) return startInstance(previous, name, specImage, false, now);
-  return previous;
+  if (previous.state.kind === 'running') return previous;
+  if (previous.state.kind === 'waiting' && pullFails(specImage)) return previous;
+  // Waiting on a pull that now works, or stopped (a forced phase was lifted): start it.
+  return startInstance(previous, name, specImage, pullFails(specImage), now);
 }
 
 /** The `containerStatuses[]` entry the kubelet reports. */

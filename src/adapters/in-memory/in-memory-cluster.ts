@@ -13,7 +13,7 @@ import { isRecord } from '../kubernetes-shapes/json-reading.js';
 import { mergePatchObject } from '../kubernetes-shapes/merge-patch.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import { buildPodPatchBody } from '../kubernetes-shapes/pod-patch.js';
-import { applyMerge } from './apply-merge.js';
+import { applyMerge, appliedFieldPaths } from './apply-merge.js';
 import { DeploymentController } from './deployment-controller.js';
 import type { ExecHandler } from './exec-handler.js';
 import { ExecRegistry, type ExecRecord } from './exec-registry.js';
@@ -67,6 +67,8 @@ export class InMemoryCluster implements ClusterApi {
   readonly #exec = new ExecRegistry();
   readonly #faults = new FaultInjection();
   readonly #listeners = new Set<(event: WatchEvent) => void>();
+  /** Per object uid, the fields the last apply set: the fake's managedFields for its one apply manager. */
+  readonly #appliedFields = new Map<string, string[]>();
 
   constructor(options: InMemoryClusterOptions = {}) {
     const clock = options.clock ?? { now: () => new Date() };
@@ -102,11 +104,16 @@ export class InMemoryCluster implements ClusterApi {
       const desired = fromManifest(manifest);
       const live = this.#store.get(refOfJson(desired));
       const resourceVersion = stringField(metadataOf(desired), 'resourceVersion');
+      let written;
       if (!live) {
         const { resourceVersion: _ignored, ...metadata } = metadataOf(desired);
-        return toManifest(this.#store.create({ ...desired, metadata }));
+        written = this.#store.create({ ...desired, metadata });
+      } else {
+        const merged = applyMerge(live, desired, this.#appliedFields.get(live.metadata.uid));
+        written = this.#store.update(refOfJson(desired), merged, 'main', precondition(resourceVersion));
       }
-      return toManifest(this.#store.update(refOfJson(desired), applyMerge(live, desired), 'main', precondition(resourceVersion)));
+      this.#appliedFields.set(written.metadata.uid, appliedFieldPaths(desired));
+      return toManifest(written);
     });
   }
 
@@ -350,6 +357,7 @@ export class InMemoryCluster implements ClusterApi {
             if (!(error instanceof DomainError)) throw error;
           }
         }
+        if (event.type === 'DELETED') this.#appliedFields.delete(event.object.metadata.uid);
         this.#notify({ type: event.type, object: toManifest(event.object) });
       }
     }

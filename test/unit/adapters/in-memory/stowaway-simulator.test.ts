@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryCluster, StowawaySimulator } from '../../../../src/adapters/in-memory/index.js';
+
+const signal = AbortSignal.timeout(5000);
+const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-abc', container: 'stowaway' };
+const routes = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' } } as const;
+
+function setUp(options: { generated?: boolean } = {}) {
+  const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+  cluster.addPod({ metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } }, spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] } });
+  cluster.addPod({ metadata: { name: 'other', namespace: 'gefyra', labels: { app: 'other' } }, spec: { containers: [{ name: 'stowaway', image: 'x' }] } });
+  const simulator = new StowawaySimulator({
+    readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+    peerConfig: { endpoint: '198.51.100.1:31820' },
+    ...options,
+  });
+  cluster.onExec(simulator.handle);
+  const run = (...command: string[]) => cluster.exec(stowaway, command, signal);
+  const setRoutes = (data: Record<string, string>) => cluster.apply({ ...routes, data }, signal);
+  return { cluster, simulator, run, setRoutes };
+}
+
+describe('StowawaySimulator', () => {
+  it('prints the peer file in Stowaway\'s exact layout', async () => {
+    const { run, simulator } = setUp();
+    const result = await run('cat', '/config/peer1/peer1.conf');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        '[Interface]',
+        'Address = 192.168.99.2',
+        `PrivateKey = ${simulator.peerConfig.privateKey}`,
+        'ListenPort = 51820',
+        'DNS = 192.168.99.1',
+        '[Peer]',
+        `PublicKey = ${simulator.peerConfig.peerPublicKey}`,
+        'Endpoint = 198.51.100.1:31820',
+        'AllowedIPs = 0.0.0.0/0',
+        '',
+      ].join('\n'),
+    );
+    simulator.setPeerConfig({ address: '192.168.99.3' });
+    expect((await run('cat', '/config/peer1/peer1.conf')).stdout).toContain('Address = 192.168.99.3\n');
+  });
+
+  it('fails to cat the peer file until it is generated', async () => {
+    const { run, simulator } = setUp({ generated: false });
+    expect(await run('cat', '/config/peer1/peer1.conf')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: /config/peer1/peer1.conf: No such file or directory\n' });
+    simulator.setGenerated(true);
+    expect((await run('cat', '/config/peer1/peer1.conf')).exitCode).toBe(0);
+  });
+
+  it('reports the latest handshake, 0 for never', async () => {
+    const { run, simulator } = setUp();
+    expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${simulator.clientPublicKey}\t0\n`);
+    simulator.setLatestHandshake(1714557600);
+    expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${simulator.clientPublicKey}\t1714557600\n`);
+  });
+
+  it('shows the route ConfigMap as mounted files, and a frozen mount until refreshed', async () => {
+    const { run, simulator, setRoutes } = setUp();
+    expect(await run('ls', '-1', '/stowaway/proxyroutes')).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    await setRoutes({ 'r-b': '192.168.99.2:8080,10001', 'r-a': '192.168.99.2:8081,10000' });
+    expect((await run('ls', '-1', '/stowaway/proxyroutes/')).stdout).toBe('r-a\nr-b\n');
+    expect((await run('cat', '/stowaway/proxyroutes/r-a')).stdout).toBe('192.168.99.2:8081,10000');
+    expect((await run('cat', '/stowaway/proxyroutes/missing')).exitCode).toBe(1);
+
+    await simulator.freezeMount('gefyra');
+    await setRoutes({ 'r-c': '192.168.99.2:9000,10002' });
+    expect((await run('ls', '-1', '/stowaway/proxyroutes')).stdout).toBe('r-a\nr-b\n');
+    simulator.refreshMount();
+    expect((await run('ls', '-1', '/stowaway/proxyroutes')).stdout).toBe('r-c\n');
+  });
+
+  it('serves, on generate, the table the mount shows at that moment', async () => {
+    const { cluster, run, simulator, setRoutes } = setUp();
+    expect(simulator.servedRoutes).toBeUndefined();
+    await setRoutes({ 'r-a': '192.168.99.2:8081,10000' });
+    expect((await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/')).exitCode).toBe(0);
+    expect(simulator.servedRoutes).toEqual({ 'r-a': '192.168.99.2:8081,10000' });
+    expect(simulator.generateRuns[0]).toMatchObject({ namespace: 'gefyra', pod: stowaway.name, containerID: cluster.containerIdOf(stowaway) });
+
+    await simulator.freezeMount('gefyra');
+    await setRoutes({});
+    await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/');
+    expect(simulator.servedRoutes).toEqual({ 'r-a': '192.168.99.2:8081,10000' });
+    simulator.refreshMount();
+    await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/');
+    expect(simulator.servedRoutes).toEqual({});
+    expect(simulator.generateRuns).toHaveLength(3);
+  });
+
+  it('refuses to generate from a malformed route', async () => {
+    const { run, simulator, setRoutes } = setUp();
+    await setRoutes({ 'r-a': 'not-a-route' });
+    const result = await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('r-a');
+    expect(simulator.generateRuns).toHaveLength(0);
+  });
+
+  it('tracks sync directories', async () => {
+    const { run, simulator } = setUp();
+    await run('mkdir', '-p', '/rsync/web-1/web');
+    await run('mkdir', '-p', '/rsync/web-2/web');
+    await run('rm', '-rf', '/rsync/web-1/web');
+    expect([...simulator.syncDirs]).toEqual(['web-2/web']);
+  });
+
+  it('answers only in container stowaway of pods labelled app=stowaway', async () => {
+    const { cluster } = setUp();
+    const result = await cluster.exec({ namespace: 'gefyra', name: 'other', container: 'stowaway' }, ['cat', '/config/peer1/peer1.conf'], signal);
+    expect(result.exitCode).toBe(127);
+  });
+});
