@@ -11,7 +11,11 @@ export interface InterceptRequestStore {
   list(signal: AbortSignal): Promise<InterceptRequest[]>;
   /** Adds or removes the finalizer; Conflict if the request changed since it was read. */
   setFinalizer(request: InterceptRequest, present: boolean, signal: AbortSignal): Promise<InterceptRequest>;
-  setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<void>;
+  /**
+   * Sets the top-level `established` field the client polls. For a custom
+   * resource this bumps `metadata.generation`; the updated request says by how much.
+   */
+  setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<InterceptRequest>;
   writeStatus(request: InterceptRequest, status: InterceptStatus, signal: AbortSignal): Promise<void>;
   /** Deletes the request (used by a reset); absent is fine. */
   remove(ref: InterceptRequestRef, signal: AbortSignal): Promise<void>;

@@ -58,8 +58,8 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
     return parseInterceptRequest(updated);
   }
 
-  async setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<void> {
-    await this.#objects.patch(refOf(request), { established }, signal);
+  async setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<InterceptRequest> {
+    return parseInterceptRequest(await this.#objects.patch(refOf(request), { established }, signal));
   }
 
   async writeStatus(request: InterceptRequest, status: InterceptStatus, signal: AbortSignal): Promise<void> {

@@ -49,6 +49,8 @@ export const interceptStatusSchema = z.object({
   /** What Carrier was configured with, including its containerID: a container restart loses the configuration. */
   carrierFingerprint: z.string().optional(),
   warnings: z.array(z.string()).optional(),
+  /** Fingerprint of the request's fields when it failed: the failure stands until they change. */
+  failedSpec: z.string().optional(),
   conditions: z.array(conditionSchema).optional(),
 });
 

@@ -6,6 +6,7 @@ import { sameRoutes } from '../routes/route-allocation.js';
 import type { Route, WantedRoute } from '../routes/route.js';
 import type { CarrierObservation } from '../../ports/carrier-installer.port.js';
 import type { InterceptProgress } from './intercept-progress.js';
+import { specFingerprint } from './spec-fingerprint.js';
 
 /**
  * The intercept lifecycle as a pure decision: given what is in the cluster
@@ -167,9 +168,15 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   return undefined;
 }
 
+/**
+ * A failure stands until the user changes what the request asks for. The
+ * spec's fingerprint decides that, not the generation: the operator's own
+ * writes of `established` bump the generation too.
+ */
 function recordedFailure(observation: InterceptObservation): Failure | undefined {
-  const { status, generation } = observation.request;
-  if (status.phase !== 'Failed' || status.observedGeneration !== generation) return undefined;
+  const { request } = observation;
+  const { status } = request;
+  if (status.phase !== 'Failed' || status.failedSpec !== specFingerprint(request)) return undefined;
   return { reason: status.reason ?? 'Failed', message: status.message ?? 'the intercept failed' };
 }
 

@@ -12,6 +12,8 @@ export interface InterceptReport {
   readonly message: string;
   readonly warnings: readonly string[];
   readonly originalImage: string | undefined;
+  /** For a failure: the spec fingerprint it stands for (see spec-fingerprint.ts). */
+  readonly failedSpec?: string | undefined;
 }
 
 export function buildStatus(
@@ -35,6 +37,7 @@ export function buildStatus(
     ...progressToStatus(progress),
     ...(report.originalImage === undefined ? {} : { originalImage: report.originalImage }),
     ...(report.warnings.length === 0 ? {} : { warnings: [...report.warnings] }),
+    ...(failed && report.failedSpec !== undefined ? { failedSpec: report.failedSpec } : {}),
     conditions,
   };
 }

@@ -18,6 +18,7 @@ import type { RouteService } from '../routes/route-service.js';
 import type { InterceptSettings } from '../settings.js';
 import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, undeclaredPorts } from './intercept-machine.js';
 import { progressOf } from './intercept-progress.js';
+import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
 import { interceptEvent } from './intercept-events.js';
 
@@ -121,7 +122,14 @@ export class InterceptService {
         return with_({ request: updated, progress: { ...progress, finalizerPresent: present } });
       }
       case 'recordFailure': {
-        const report = { phase: 'Failed' as const, reason: action.reason, message: action.message, warnings: [], originalImage: undefined };
+        const report = {
+          phase: 'Failed' as const,
+          reason: action.reason,
+          message: action.message,
+          warnings: [],
+          originalImage: undefined,
+          failedSpec: specFingerprint(request),
+        };
         const status = buildStatus(request.status, report, progress, request.generation, this.#deps.clock.now());
         await requests.writeStatus(request, status, signal);
         await this.#deps.events.record(interceptEvent(request, 'Warning', action.reason, action.message), signal);
@@ -182,9 +190,11 @@ export class InterceptService {
       case 'restoreCarrier':
         await carrier.restore(this.#target(request), ownerOf(request), signal);
         return with_({ carrier: { state: 'absent' }, progress: { ...progress, carrierFingerprint: undefined } });
-      case 'setEstablished':
-        await requests.setEstablished(request, action.value, signal);
-        return with_({ request: { ...request, established: action.value } });
+      case 'setEstablished': {
+        // Writing `established` bumps the generation: the status then observes the new one.
+        const updated = await requests.setEstablished(request, action.value, signal);
+        return with_({ request: { ...request, established: action.value, generation: updated.generation, resourceVersion: updated.resourceVersion } });
+      }
     }
   }
 
@@ -233,7 +243,7 @@ export class InterceptService {
       case 'established':
         return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
       case 'failed':
-        return { phase: 'Failed', reason: step.reason, message: step.message, warnings, originalImage };
+        return { phase: 'Failed', reason: step.reason, message: step.message, warnings, originalImage, failedSpec: request.status.failedSpec };
       case 'wait':
         return { phase: step.phase, reason: step.reason, message: step.message, warnings, originalImage };
     }
@@ -244,7 +254,14 @@ export class InterceptService {
     const { request } = observation;
     if (request.status.message === error.message || error.kind === 'Aborted') return;
     const phase: InterceptPhase = request.deleting ? 'Restoring' : (request.status.phase ?? 'Pending');
-    const report = { phase, reason: failureReason(error), message: error.message, warnings: request.status.warnings ?? [], originalImage: request.status.originalImage };
+    const report = {
+      phase,
+      reason: failureReason(error),
+      message: error.message,
+      warnings: request.status.warnings ?? [],
+      originalImage: request.status.originalImage,
+      failedSpec: request.status.failedSpec,
+    };
     const status = buildStatus(request.status, report, progressOf(request, this.#deps.settings.finalizer), request.generation, this.#deps.clock.now());
     try {
       await this.#deps.requests.writeStatus(request, status, signal);

@@ -1,3 +1,4 @@
+import { fnv1a } from '../../domain/fingerprint.js';
 import type { Route } from '../../domain/routes/route.js';
 
 /**
@@ -32,14 +33,4 @@ export function parseRouteEntry(key: string, value: string): Route | undefined {
     proxyPort: Number(valueMatch[4]),
   };
   return routeEntryKey(route) === key ? route : undefined;
-}
-
-/** 32-bit FNV-1a as 8 hex digits: short, stable, dependency-free. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
 }

@@ -6,9 +6,15 @@ import {
   type InterceptStep,
   undeclaredPorts,
 } from '../../../../src/domain/intercept/intercept-machine.js';
+import { specFingerprint } from '../../../../src/domain/intercept/spec-fingerprint.js';
 import { container, NOW, observation, original, owner, pod, progress, request, route } from '../../../support/domain-builders.js';
 
-const failedStatus = (generation = 1) => ({ phase: 'Failed' as const, reason: 'TargetPodNotFound', message: 'gone', observedGeneration: generation });
+const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
+  phase: 'Failed' as const,
+  reason: 'TargetPodNotFound',
+  message: 'gone',
+  failedSpec: specFingerprint(request(fields)),
+});
 const running = (containerID = 'containerd://c1') => ({ state: 'running' as const, owner, installedAt: NOW, original, containerID });
 const loaded = progress({ loadedRoutes: [route()], tunnelRevision: 'rev-1' });
 const routed = { routes: [route()], progress: loaded };
@@ -148,7 +154,8 @@ describe('decideIntercept: establishing', () => {
 });
 
 describe('decideIntercept: after a failure, everything is rolled back', () => {
-  const failed = (extra: Parameters<typeof request>[1] = {}) => request({ syncDownDirectories: ['/data'] }, { status: failedStatus(), ...extra });
+  const failed = (extra: Parameters<typeof request>[1] = {}) =>
+    request({ syncDownDirectories: ['/data'] }, { status: failedStatus({ syncDownDirectories: ['/data'] }), ...extra });
   const cases: [string, Partial<InterceptObservation>, string][] = [
     ['first withdraws `established`', { request: failed({ established: true }), carrier: running(), ...routed }, 'setEstablished'],
     ['restores the pod', { request: failed(), carrier: running(), ...routed }, 'restoreCarrier'],
@@ -163,8 +170,9 @@ describe('decideIntercept: after a failure, everything is rolled back', () => {
     expect(actionOf(decideIntercept(observation(overrides)))).toBe(expected);
   });
 
-  it('tries again once the request is edited (a new generation)', () => {
-    const edited = request({}, { status: failedStatus(1), generation: 2 });
+  it('tries again once the request is edited, but not when only the generation moved', () => {
+    expect(actionOf(decideIntercept(observation({ request: request({}, { status: failedStatus(), generation: 3 }) })))).toBe('failed');
+    const edited = request({ portMappings: ['8080:9000'] }, { status: failedStatus(), generation: 2 });
     expect(actionOf(decideIntercept(observation({ request: edited })))).toBe('reserveRoutes');
   });
 

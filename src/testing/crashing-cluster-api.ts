@@ -1,0 +1,40 @@
+import type { ClusterApi } from '../ports/cluster-api.port.js';
+
+const CLUSTER_API_METHODS = new Set(['find', 'list', 'apply', 'create', 'replace', 'patch', 'remove', 'findPod', 'listPods', 'patchPod', 'exec']);
+
+/** What a crashed process throws: not a DomainError, nothing the operator could handle. */
+export class SimulatedCrash extends Error {
+  constructor(call: number, method: string) {
+    super(`simulated crash before call ${call} (${method})`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/**
+ * A ClusterApi that dies: calls pass through until call number `crashAt`,
+ * which (like every later one) throws instead of reaching the cluster, as if
+ * the process had been killed right before it. `calls` counts what went
+ * through, so a test can first measure a clean run and then crash at every
+ * point of it.
+ */
+export function crashingClusterApi(cluster: ClusterApi, crashAt: number = Number.POSITIVE_INFINITY): ClusterApi & { readonly calls: number; readonly crashed: boolean } {
+  let calls = 0;
+  let crashed = false;
+  return new Proxy(cluster, {
+    get(target, property, receiver) {
+      if (property === 'calls') return calls;
+      if (property === 'crashed') return crashed;
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!CLUSTER_API_METHODS.has(String(property))) return value.bind(target);
+      return (...args: unknown[]) => {
+        if (crashed || calls + 1 >= crashAt) {
+          crashed = true;
+          return Promise.reject(new SimulatedCrash(calls + 1, String(property)));
+        }
+        calls += 1;
+        return (value as (...parameters: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as ClusterApi & { readonly calls: number; readonly crashed: boolean };
+}

@@ -1,0 +1,99 @@
+import type { Container } from 'inversify';
+import { ContainerModule } from 'inversify';
+import { InMemoryCluster } from '../adapters/in-memory/in-memory-cluster.js';
+import { InMemoryWatchSource } from '../adapters/in-memory/in-memory-watch-source.js';
+import { CarrierSimulator } from '../adapters/in-memory/simulators/carrier-simulator.js';
+import { StowawaySimulator } from '../adapters/in-memory/simulators/stowaway-simulator.js';
+import { silentLogger } from '../adapters/system/pino-logger.js';
+import { ManualClock } from '../adapters/system/manual-clock.js';
+import { createOperatorContainer } from '../composition/container.js';
+import { loadPlugins } from '../composition/plugin-registry.js';
+import { resolve } from '../composition/resolve.js';
+import { RUNTIME } from '../composition/runtime-tokens.js';
+import { SERVICES } from '../composition/service-tokens.js';
+import { loadConfig, type OperatorConfig } from '../config.js';
+import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
+import type { ClusterApi } from '../ports/cluster-api.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import { TOKENS } from '../ports/tokens.js';
+
+export interface InMemoryOperatorOptions {
+  /** Operator environment (GEFYRA_* variables); the test defaults are small and fast. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly logger?: Logger;
+  /** Lets a test stand between the operator and the cluster, e.g. to crash it after some calls. */
+  readonly wrapClusterApi?: (cluster: ClusterApi) => ClusterApi;
+}
+
+/** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
+export interface InMemoryOperator {
+  readonly cluster: InMemoryCluster;
+  readonly clock: ManualClock;
+  readonly stowaway: StowawaySimulator;
+  readonly carrier: CarrierSimulator;
+  readonly container: Container;
+  readonly config: OperatorConfig;
+  readonly environment: Readonly<Record<string, string>>;
+  /** A fresh operator process on the same cluster and clock: what a crash and restart leaves. */
+  restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi'>): Promise<InMemoryOperator>;
+}
+
+export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
+  GEFYRA_NAMESPACE: 'gefyra',
+  GEFYRA_LEADER_ELECTION: 'false',
+  GEFYRA_HEALTH_PORT: '0',
+};
+
+/**
+ * Builds the operator exactly as production does (same composition root,
+ * same plugins), on an in-memory cluster: for unit tests of the domain, of
+ * plugins, and of code of your own, offline and in milliseconds.
+ */
+export async function createInMemoryOperator(options: InMemoryOperatorOptions = {}): Promise<InMemoryOperator> {
+  const clock = new ManualClock();
+  const environment = { ...TEST_ENVIRONMENT, ...options.environment };
+  const namespace = environment['GEFYRA_NAMESPACE'] ?? 'gefyra';
+  const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'kube-system', namespace] });
+  cluster.registerStatusSubresource(INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND);
+  const stowaway = new StowawaySimulator({ readConfigMap: (ns, name) => cluster.readConfigMap(ns, name) });
+  const carrier = new CarrierSimulator({ containerIdOf: (target) => cluster.containerIdOf(target) });
+  cluster.onExec(stowaway.handle);
+  cluster.onExec(carrier.handle);
+  return compose({ cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger }, options.wrapClusterApi);
+}
+
+interface Parts {
+  readonly cluster: InMemoryCluster;
+  readonly clock: ManualClock;
+  readonly stowaway: StowawaySimulator;
+  readonly carrier: CarrierSimulator;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+}
+
+async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
+  const { cluster, clock, environment, logger } = parts;
+  const config = loadConfig(environment);
+  const platform = new ContainerModule(({ bind }) => {
+    bind(TOKENS.ClusterApi).toConstantValue(wrap ? wrap(cluster) : cluster);
+    bind(TOKENS.Clock).toConstantValue(clock);
+    bind(TOKENS.Logger).toConstantValue(logger);
+    bind(RUNTIME.WatchSource).toConstantValue(new InMemoryWatchSource(cluster));
+  });
+  const container = await createOperatorContainer({ config, environment, plugins: await loadPlugins(config.plugins), platform });
+  return { ...parts, container, config, restart: (options = {}) => compose(parts, options.wrapClusterApi) };
+}
+
+/** The domain services of a composed operator. */
+export function servicesOf(operator: Pick<InMemoryOperator, 'container'>) {
+  const { container } = operator;
+  return {
+    intercepts: resolve(container, SERVICES.InterceptService),
+    boot: resolve(container, SERVICES.BootService),
+    reset: resolve(container, SERVICES.ResetService),
+    heartbeat: resolve(container, SERVICES.HeartbeatService),
+    standby: resolve(container, SERVICES.StandbyService),
+    routes: resolve(container, SERVICES.RouteService),
+    leader: resolve(container, SERVICES.LeaderElection),
+  };
+}

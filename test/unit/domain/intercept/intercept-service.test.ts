@@ -1,0 +1,384 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../../../src/domain/errors.js';
+import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
+import {
+  addTarget,
+  bootedOperator,
+  createRequest,
+  deleteRequest,
+  eventsOf,
+  proxyServices,
+  readRequest,
+  REQUEST,
+  routeConfigMap,
+  settle,
+  signal,
+  TARGET,
+  targetContainer,
+} from '../../../support/scenario.js';
+
+const CARRIER_IMAGE = /^quay\.io\/gefyra\/carrier:/;
+
+describe('InterceptService: a request from the Gefyra client', () => {
+  it('becomes an established intercept: route, proxy Service, Carrier configured, status and Event', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator, { portMappings: ['8080:8000'] });
+
+    await settle(operator);
+
+    const request = await readRequest(operator);
+    expect(request?.['established']).toBe(true);
+    expect(request?.['status']).toMatchObject({
+      phase: 'Established',
+      reason: 'Established',
+      // Writing `established` bumped the generation; the status observed it.
+      observedGeneration: 2,
+      routes: [{ containerPort: 8080, destinationIP: '192.168.99.2', destinationPort: 8000, proxyPort: 10000 }],
+      originalImage: 'shop/web:1.0',
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'Failed', status: 'False' },
+      ],
+    });
+    expect(Object.values(routeConfigMap(operator))).toEqual(['192.168.99.2:8000,10000']);
+    expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000']);
+    expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
+
+    const pod = operator.cluster.peekPod(TARGET)!;
+    expect(pod.containers[0]?.image).toMatch(CARRIER_IMAGE);
+    expect(pod.containers[0]?.command).toEqual(['/app/server']);
+    expect(pod.containerStatuses[0]?.restartCount).toBe(1);
+    expect(operator.carrier.configurationOf(TARGET)).toMatchObject({
+      routes: [{ containerPort: 8080, upstream: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000' }],
+      probePorts: [8081],
+    });
+    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason)).toEqual(['Established']);
+  });
+
+  it('runs the Stowaway and Carrier commands of their contracts, in order', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator, { portMappings: ['8080:8000'], syncDownDirectories: ['/app/logs'] });
+    operator.cluster.clearExecLog();
+
+    await settle(operator);
+
+    expect(operator.cluster.execLog.map((entry) => `${entry.container}: ${entry.command.join(' ')}`)).toEqual([
+      'stowaway: ls -1 /stowaway/proxyroutes',
+      'stowaway: /bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/',
+      `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
+      'web: /bin/busybox sh setroute.sh 8080 gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000',
+      'web: /bin/busybox sh setprobe.sh 8081',
+      `web: /bin/busybox sh syncdirs.sh ${TARGET.name}/web /app/logs`,
+    ]);
+    expect(operator.cluster.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
+  });
+
+  it('is idempotent: reconciling an established request again changes nothing', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+    const before = await readRequest(operator);
+    operator.cluster.clearExecLog();
+    operator.cluster.resetCallCounts();
+
+    await settle(operator);
+
+    expect(await readRequest(operator)).toEqual(before);
+    expect(operator.cluster.execLog).toEqual([]);
+    for (const write of ['apply', 'create', 'replace', 'patch', 'remove', 'patchPod']) expect(operator.cluster.callCount(write)).toBe(0);
+  });
+
+  it('waits for Carrier to start, then configures it', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    operator.cluster.stopKubelet();
+
+    const first = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
+
+    expect(first).toEqual({ done: false, requeueAfterMs: 60_000 });
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', reason: 'CarrierStarting' });
+    operator.cluster.startKubelet();
+    await settle(operator);
+    expect((await readRequest(operator))?.['established']).toBe(true);
+  });
+
+  it('ends the intercept on deletion: original container back, route and Service gone, finalizer released', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator, { syncDownDirectories: ['/app/logs'] });
+    await settle(operator);
+    expect(operator.stowaway.syncDirs.size).toBe(1);
+
+    await deleteRequest(operator);
+    await settle(operator);
+
+    expect(await readRequest(operator)).toBeUndefined();
+    const pod = operator.cluster.peekPod(TARGET)!;
+    expect(pod.containers[0]?.image).toBe('shop/web:1.0');
+    expect(pod.containerStatuses[0]?.image).toBe('shop/web:1.0');
+    expect(Object.keys(pod.annotations).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+    expect(pod.labels['carrier.gefyra.dev/intercepted']).toBeUndefined();
+    expect(routeConfigMap(operator)).toEqual({});
+    expect(proxyServices(operator)).toEqual([]);
+    expect(operator.stowaway.servedRoutes).toEqual({});
+    expect(operator.stowaway.syncDirs.size).toBe(0);
+    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason)).toEqual(['Established', 'Restored']);
+  });
+
+  it('gives every intercept its own proxy ports, across requests', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    addTarget(operator, { name: 'web-2' });
+    await createRequest(operator, { portMappings: ['8080:8000', '9090:9000'] });
+    await createRequest(operator, { targetPod: 'web-2', portMappings: ['8080:8000'] }, 'web-to-shop.pod.web-2');
+
+    await settle(operator);
+    await settle(operator, 'web-to-shop.pod.web-2');
+
+    expect(Object.values(routeConfigMap(operator)).sort()).toEqual([
+      '192.168.99.2:8000,10000',
+      '192.168.99.2:8000,10002',
+      '192.168.99.2:9000,10001',
+    ]);
+    expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000', 'gefyra-stowaway-proxy-10001', 'gefyra-stowaway-proxy-10002']);
+  });
+
+  it('warns about a mapped port the container does not declare, and intercepts it anyway', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator, { portMappings: ['9999:8000'] });
+
+    await settle(operator);
+
+    const request = await readRequest(operator);
+    expect(request?.['established']).toBe(true);
+    expect(request?.['status']).toMatchObject({ warnings: ['container web does not declare port 9999; intercepting it anyway'] });
+    expect(eventsOf(operator, REQUEST.name)).toContainEqual({
+      reason: 'PortNotDeclared',
+      type: 'Warning',
+      note: 'container web does not declare port 9999; intercepting it anyway',
+    });
+  });
+
+  it('waits, without failing, while the tunnel is not loaded yet (a stale route mount)', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await operator.stowaway.freezeMount('gefyra');
+    await createRequest(operator);
+
+    const result = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
+
+    expect(result).toEqual({ done: false, requeueAfterMs: 1000 });
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Routing', reason: 'RoutesPending' });
+    expect(operator.stowaway.generateRuns).toHaveLength(0);
+    operator.stowaway.refreshMount();
+    await settle(operator);
+    expect((await readRequest(operator))?.['established']).toBe(true);
+  });
+});
+
+describe('InterceptService: refusals leave the cluster as it was', () => {
+  const refusals: [string, (operator: Awaited<ReturnType<typeof bootedOperator>>) => Promise<void>, string, RegExp][] = [
+    ['an invalid request', async (op) => void (await createRequest(op, { portMappings: ['8080'] })), 'InvalidRequest', /is not of the form/],
+    ['a missing pod', async (op) => void (await createRequest(op, { targetPod: 'nope' })), 'TargetPodNotFound', /pod shop\/nope does not exist/],
+    [
+      'a missing container',
+      async (op) => void (await createRequest(op, { targetContainer: 'db' })),
+      'TargetContainerNotFound',
+      /has no container "db" \(it has: web\)/,
+    ],
+    [
+      'a pod that is not running',
+      async (op) => {
+        op.cluster.setPodPhase(TARGET, 'Pending');
+        await createRequest(op);
+      },
+      'TargetPodNotRunning',
+      /is Pending, not Running/,
+    ],
+  ];
+
+  it.each(refusals)('%s', async (_name, arrange, reason, message) => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    const podBefore = operator.cluster.peekPod(TARGET);
+    await arrange(operator);
+
+    await settle(operator);
+
+    const request = await readRequest(operator);
+    expect(request?.['established']).toBe(false);
+    expect(request?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason,
+      conditions: [
+        { type: 'Ready', status: 'False' },
+        { type: 'Failed', status: 'True', reason },
+      ],
+    });
+    expect(String((request?.['status'] as { message: string }).message)).toMatch(message);
+    expect(eventsOf(operator, REQUEST.name)).toEqual([expect.objectContaining({ type: 'Warning', reason })]);
+    expect(routeConfigMap(operator)).toEqual({});
+    expect(proxyServices(operator)).toEqual([]);
+    expect(operator.cluster.peekPod(TARGET)?.containers).toEqual(podBefore?.containers);
+  });
+
+  it('refuses probe handling on an exec probe, but not without probe handling', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator, { containers: [targetContainer({ livenessProbe: { exec: { command: ['true'] } } })] });
+    await createRequest(operator);
+    await settle(operator);
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Failed', reason: 'UnsupportedProbe' });
+
+    await createRequest(operator, { handleProbes: false }, 'second');
+    await settle(operator, 'second');
+    expect((await readRequest(operator, 'second'))?.['established']).toBe(true);
+  });
+
+  it('refuses a second intercept of the same container and keeps the first intact', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+    await createRequest(operator, {}, 'second');
+
+    await settle(operator, 'second');
+
+    expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({ phase: 'Failed', reason: 'AlreadyIntercepted' });
+    expect((await readRequest(operator))?.['established']).toBe(true);
+    expect(Object.values(routeConfigMap(operator))).toHaveLength(1);
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(CARRIER_IMAGE);
+  });
+
+  it('stays failed until the request is edited, then tries again', async () => {
+    const operator = await bootedOperator();
+    await createRequest(operator, { targetPod: TARGET.name });
+    await settle(operator);
+    expect((await readRequest(operator))?.['status']).toMatchObject({ reason: 'TargetPodNotFound' });
+    addTarget(operator);
+    await settle(operator);
+    expect((await readRequest(operator))?.['status']).toMatchObject({ reason: 'TargetPodNotFound' });
+
+    await operator.cluster.patch({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', ...REQUEST }, { portMappings: ['8080:8001'] }, signal);
+    await settle(operator);
+    expect((await readRequest(operator))?.['established']).toBe(true);
+  });
+
+  it('deletes a failed request without leftovers', async () => {
+    const operator = await bootedOperator();
+    await createRequest(operator, { targetPod: 'nope' });
+    await settle(operator);
+    await deleteRequest(operator);
+    await settle(operator);
+    expect(await readRequest(operator)).toBeUndefined();
+  });
+});
+
+describe('InterceptService: failures after work began are rolled back', () => {
+  it('restores the pod and releases the routes when Carrier does not start in time', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    operator.cluster.failImagePull(/carrier/);
+    await createRequest(operator);
+
+    const first = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
+    expect(first.done).toBe(false);
+    // The pod's next watch event shows the kubelet's trouble.
+    await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', message: expect.stringMatching(/ErrImagePull|ImagePullBackOff/) });
+    operator.clock.advance(60_000);
+    await settle(operator);
+
+    const request = await readRequest(operator);
+    expect(request?.['status']).toMatchObject({ phase: 'Failed', reason: 'CarrierStartTimeout', message: expect.stringMatching(/within 60s: .*ImagePull/) });
+    const pod = operator.cluster.peekPod(TARGET)!;
+    expect(pod.containers[0]?.image).toBe('shop/web:1.0');
+    expect(pod.containerStatuses[0]).toMatchObject({ image: 'shop/web:1.0', current: { state: 'running' } });
+    expect(routeConfigMap(operator)).toEqual({});
+    expect(proxyServices(operator)).toEqual([]);
+  });
+
+  it('rolls back when the target pod disappears after the intercept was established', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+
+    await operator.cluster.remove({ apiVersion: 'v1', kind: 'Pod', ...TARGET }, signal);
+    await settle(operator);
+
+    const request = await readRequest(operator);
+    expect(request).toMatchObject({ established: false, status: { phase: 'Failed', reason: 'TargetPodNotFound' } });
+    expect(routeConfigMap(operator)).toEqual({});
+  });
+
+  it('turns a permission error into a Failed request with the reason, and rolls back', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    operator.cluster.failNext('patchPod', new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false }));
+
+    await settle(operator);
+
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Failed', reason: 'InsufficientPrivileges', message: /may not patch pods/ });
+    expect(routeConfigMap(operator)).toEqual({});
+  });
+
+  it('retries a passing error and reports it while it lasts', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    operator.cluster.failNext('patchPod', new DomainError('Unavailable', 'the API server did not answer'));
+
+    await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
+    expect((await readRequest(operator))?.['status']).toMatchObject({ message: 'the API server did not answer' });
+    await settle(operator);
+    expect((await readRequest(operator))?.['established']).toBe(true);
+  });
+
+  it('reports an exhausted proxy port pool clearly', async () => {
+    const operator = await bootedOperator({ environment: { GEFYRA_PROXY_PORT_RANGE: '10000-10000' } });
+    addTarget(operator);
+    await createRequest(operator, { portMappings: ['8080:8000', '8081:8001'] });
+
+    await settle(operator);
+
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'ProxyPortsExhausted',
+      message: expect.stringMatching(/no free proxy port.*GEFYRA_PROXY_PORT_RANGE/),
+    });
+  });
+
+  it('configures Carrier again after its container restarted', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+
+    operator.cluster.restartContainer(TARGET);
+    expect(operator.carrier.configurationOf(TARGET)).toBeUndefined();
+    await settle(operator);
+
+    expect(operator.carrier.configurationOf(TARGET)?.routes).toHaveLength(1);
+  });
+
+  it('loads its routes again after Stowaway restarted', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+    const stowawayPod = (await operator.cluster.listPods('gefyra', { app: 'stowaway' }, signal))[0]!;
+    const runsBefore = operator.stowaway.generateRuns.length;
+
+    operator.cluster.restartContainer({ namespace: 'gefyra', name: stowawayPod.name, container: 'stowaway' });
+    await settle(operator);
+
+    expect(operator.stowaway.generateRuns.length).toBe(runsBefore + 1);
+    expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
+  });
+});
