@@ -126,7 +126,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
     expect(proxyServices(operator)).toEqual([]);
     expect(operator.stowaway.servedRoutes).toEqual({});
     expect(operator.stowaway.syncDirs.size).toBe(0);
-    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason)).toEqual(['Established', 'Restored']);
+    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason).sort()).toEqual(['Established', 'Restored']);
   });
 
   it('gives every intercept its own proxy ports, across requests', async () => {
