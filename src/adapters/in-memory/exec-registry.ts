@@ -57,6 +57,11 @@ export class ExecRegistry {
     }
   }
 
+  /** The handlers' answer without logging it: how the kubelet runs exec probes. Undefined when none knows the command. */
+  async answerQuietly(call: ExecCall): Promise<ExecResult | undefined> {
+    return this.#answer(call);
+  }
+
   async #answer(call: ExecCall): Promise<ExecResult | undefined> {
     for (const handler of [...this.#handlers]) {
       const result = await handler(call);

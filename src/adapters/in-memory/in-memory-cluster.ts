@@ -30,6 +30,8 @@ export interface InMemoryClusterOptions {
   readonly clock?: Clock;
   /** Namespaces that exist from the start; `default`, `kube-system` and `kube-public` by default. */
   readonly namespaces?: readonly string[];
+  /** Whether exec readiness probes run through the exec handlers (see probeReadiness); true by default. */
+  readonly execReadinessProbes?: boolean;
 }
 
 export interface WatchEvent {
@@ -69,8 +71,10 @@ export class InMemoryCluster implements ClusterApi {
   readonly #listeners = new Set<(event: WatchEvent) => void>();
   /** Per object uid, the fields the last apply set: the fake's managedFields for its one apply manager. */
   readonly #appliedFields = new Map<string, string[]>();
+  readonly #execReadinessProbes: boolean;
 
   constructor(options: InMemoryClusterOptions = {}) {
+    this.#execReadinessProbes = options.execReadinessProbes ?? true;
     const clock = options.clock ?? { now: () => new Date() };
     const now = (): Date => clock.now();
     this.#store = new ObjectStore(this.#kinds, now);
@@ -82,7 +86,7 @@ export class InMemoryCluster implements ClusterApi {
   // ---- ObjectApi -------------------------------------------------------------
 
   async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
-    this.#enter('find', [ref], signal);
+    await this.#enter('find', [ref], signal);
     const found = this.#store.get(ref);
     return found && toManifest(found);
   }
@@ -93,14 +97,14 @@ export class InMemoryCluster implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    this.#enter('list', [kind, namespace, labels], signal);
+    await this.#enter('list', [kind, namespace, labels], signal);
     return this.#store.list(kind, namespace, labels).map(toManifest);
   }
 
   /** Approximates server-side apply with a deep merge (see apply-merge.ts for what differs). */
   async apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    this.#enter('apply', [manifest], signal);
-    return this.#mutate(() => {
+    await this.#enter('apply', [manifest], signal);
+    return this.#after(() => {
       const desired = fromManifest(manifest);
       const live = this.#store.get(refOfJson(desired));
       const resourceVersion = stringField(metadataOf(desired), 'resourceVersion');
@@ -118,13 +122,13 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    this.#enter('create', [manifest], signal);
-    return this.#mutate(() => toManifest(this.#store.create(fromManifest(manifest))));
+    await this.#enter('create', [manifest], signal);
+    return this.#after(() => toManifest(this.#store.create(fromManifest(manifest))));
   }
 
   async replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    this.#enter('replace', [manifest], signal);
-    return this.#mutate(() => {
+    await this.#enter('replace', [manifest], signal);
+    return this.#after(() => {
       const desired = fromManifest(manifest);
       const metadata = metadataOf(desired);
       return toManifest(
@@ -142,8 +146,8 @@ export class InMemoryCluster implements ClusterApi {
     signal: AbortSignal,
     options?: { readonly subresource?: 'status' },
   ): Promise<Manifest> {
-    this.#enter('patch', [ref, mergePatch, options], signal);
-    return this.#mutate(() => {
+    await this.#enter('patch', [ref, mergePatch, options], signal);
+    return this.#after(() => {
       const live = this.#store.get(ref);
       const status = options?.subresource === 'status';
       if (!live || (status && !this.#kinds.hasStatusSubresource(ref.apiVersion, ref.kind))) {
@@ -156,25 +160,25 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async remove(ref: ObjectRef, signal: AbortSignal, options?: { readonly uid?: string }): Promise<void> {
-    this.#enter('remove', [ref, options], signal);
-    this.#mutate(() => this.#store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
+    await this.#enter('remove', [ref, options], signal);
+    await this.#after(() => this.#store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
   }
 
   // ---- PodApi ----------------------------------------------------------------
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
-    this.#enter('findPod', [ref], signal);
+    await this.#enter('findPod', [ref], signal);
     return this.peekPod(ref);
   }
 
   async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
-    this.#enter('listPods', [namespace, labels], signal);
+    await this.#enter('listPods', [namespace, labels], signal);
     return this.#store.list(POD, namespace, labels).map((pod) => toDomainPod(pod));
   }
 
   async patchPod(ref: PodRef, patch: PodPatch, signal: AbortSignal): Promise<Pod> {
-    this.#enter('patchPod', [ref, patch], signal);
-    return this.#mutate(() => {
+    await this.#enter('patchPod', [ref, patch], signal);
+    return this.#after(() => {
       const podRef = { ...POD, ...ref };
       const live = this.#store.get(podRef);
       if (!live) throw notFound(describeRef(podRef));
@@ -186,7 +190,7 @@ export class InMemoryCluster implements ClusterApi {
   // ---- ExecApi ---------------------------------------------------------------
 
   async exec(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
-    this.#enter('exec', [target, command], signal);
+    await this.#enter('exec', [target, command], signal);
     const call = { namespace: target.namespace, pod: target.name, container: target.container, command };
     const pod = this.peekPod(target);
     const refusal = execRefusal(pod, target);
@@ -330,9 +334,42 @@ export class InMemoryCluster implements ClusterApi {
     return () => this.#listeners.delete(listener);
   }
 
-  #enter(operation: string, args: readonly unknown[], signal: AbortSignal): void {
+  /** Every API call: abort check, call count and planned faults, then the kubelet's probes catch up. */
+  async #enter(operation: string, args: readonly unknown[], signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     this.#faults.enter(operation, args);
+    await this.probeReadiness();
+  }
+
+  /** A change through the API; probes run again so that new or restarted containers are probed before the call returns. */
+  async #after<T>(change: () => T): Promise<T> {
+    const result = this.#mutate(change);
+    await this.probeReadiness();
+    return result;
+  }
+
+  /**
+   * Runs the exec readiness probes of running containers through the exec
+   * handlers (unlogged; a command no handler knows passes) and updates
+   * readiness. Every API call does this; call it after changing what a
+   * simulator answers when you read the cluster with peek/peekPod.
+   */
+  async probeReadiness(): Promise<void> {
+    if (!this.#execReadinessProbes) return;
+    for (const probe of this.#kubelet.execProbes()) {
+      const call = {
+        namespace: probe.pod.metadata.namespace ?? '',
+        pod: probe.pod.metadata.name,
+        container: probe.container,
+        command: probe.command,
+        podObject: toDomainPod(probe.pod),
+      };
+      const ok = await this.#exec.answerQuietly(call).then(
+        (result) => result === undefined || result.exitCode === 0,
+        () => false,
+      );
+      this.#mutate(() => this.#kubelet.recordProbe(probe, ok));
+    }
   }
 
   /** Runs a change, then lets the controllers and watchers catch up, even when the change failed halfway. */

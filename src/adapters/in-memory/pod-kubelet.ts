@@ -19,6 +19,16 @@ interface PodRuntime {
   readonly startTime: string;
   containers: Map<string, ContainerInstance>;
   phase?: Exclude<PodPhase, 'Running'>;
+  /** The last exec readiness probe per container, valid for the instance it probed. */
+  readonly probes: Map<string, { readonly containerID: string; readonly ok: boolean }>;
+}
+
+/** An exec readiness probe the kubelet wants run. */
+export interface ExecProbe {
+  readonly pod: StoredObject;
+  readonly container: string;
+  readonly containerID: string;
+  readonly command: readonly string[];
 }
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
@@ -28,7 +38,8 @@ const HOST_IP = '10.0.0.10';
  * A kubelet for the fake: every pod runs at once on one node. Containers start
  * (or fail to pull), get ids and a unique pod IP, and restart in place when a
  * patch changes their image, exactly the way the operator watches for them in
- * a real cluster. Probes are not run: readiness follows the test controls.
+ * a real cluster. Readiness follows the test controls and exec readiness
+ * probes (run by the cluster through its exec handlers); other probes pass.
  * Writes go through the status subresource like a real kubelet's.
  */
 export class PodKubelet {
@@ -110,6 +121,30 @@ export class PodKubelet {
     this.#sync(pod);
   }
 
+  /** Exec readiness probes of running containers, for the cluster to run through its exec handlers. */
+  execProbes(): ExecProbe[] {
+    if (!this.#running) return [];
+    const probes: ExecProbe[] = [];
+    for (const pod of this.#store.list(POD, undefined)) {
+      const runtime = this.#pods.get(pod.metadata.uid);
+      if (!runtime || pod.metadata.deletionTimestamp !== undefined) continue;
+      for (const [container, command] of execReadinessCommands(pod)) {
+        const instance = runtime.containers.get(container);
+        if (instance?.state.kind === 'running') probes.push({ pod, container, containerID: instance.containerID, command });
+      }
+    }
+    return probes;
+  }
+
+  /** Readiness follows the latest probe of the instance; an instance not probed yet counts as passing. */
+  recordProbe(probe: ExecProbe, ok: boolean): void {
+    const runtime = this.#pods.get(probe.pod.metadata.uid);
+    if (!runtime) return;
+    runtime.probes.set(probe.container, { containerID: probe.containerID, ok });
+    const current = this.#store.get(refOfStored(probe.pod));
+    if (current && current.metadata.uid === probe.pod.metadata.uid && this.#running) this.#sync(current);
+  }
+
   #syncAll(): void {
     if (!this.#running) return;
     for (const pod of this.#store.list(POD, undefined)) this.#sync(pod);
@@ -118,7 +153,7 @@ export class PodKubelet {
   #runtimeOf(pod: StoredObject): PodRuntime {
     let runtime = this.#pods.get(pod.metadata.uid);
     if (!runtime) {
-      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now()), containers: new Map() };
+      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now()), containers: new Map(), probes: new Map() };
       this.#pods.set(pod.metadata.uid, runtime);
     }
     return runtime;
@@ -150,8 +185,12 @@ export class PodKubelet {
   #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, now: string): JsonObject {
     const neverReady = [...this.#neverReady].some((matcher) => matchesPod(matcher, view));
     const instances = [...runtime.containers.values()];
+    const probeOk = (instance: ContainerInstance): boolean => {
+      const probe = runtime.probes.get(instance.name);
+      return probe === undefined || probe.containerID !== instance.containerID || probe.ok;
+    };
     const readyOf = (instance: ContainerInstance): boolean =>
-      instance.state.kind === 'running' && !neverReady && runtime.phase === undefined;
+      instance.state.kind === 'running' && !neverReady && runtime.phase === undefined && probeOk(instance);
     const unready = instances.filter((instance) => !readyOf(instance)).map((instance) => instance.name);
     const firstStartPending = instances.some((instance) => instance.state.kind === 'waiting' && !instance.hasRun);
     const phase = runtime.phase ?? (firstStartPending ? 'Pending' : 'Running');
@@ -188,4 +227,18 @@ export class PodKubelet {
 
 function mapValues<K, V>(map: ReadonlyMap<K, V>, change: (value: V) => V): Map<K, V> {
   return new Map([...map].map(([key, value]) => [key, change(value)]));
+}
+
+/** `readinessProbe.exec.command` per container name. */
+function execReadinessCommands(pod: StoredObject): Map<string, string[]> {
+  const commands = new Map<string, string[]>();
+  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
+  for (const container of Array.isArray(spec['containers']) ? spec['containers'] : []) {
+    const probe = isRecord(container) && isRecord(container['readinessProbe']) ? container['readinessProbe'] : undefined;
+    const command = probe && isRecord(probe['exec']) ? probe['exec']['command'] : undefined;
+    if (isRecord(container) && typeof container['name'] === 'string' && Array.isArray(command)) {
+      commands.set(container['name'], command.map(String));
+    }
+  }
+  return commands;
 }

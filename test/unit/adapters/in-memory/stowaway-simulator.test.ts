@@ -107,6 +107,33 @@ describe('StowawaySimulator', () => {
     expect([...simulator.syncDirs]).toEqual(['web-2/web']);
   });
 
+  it('keeps a Stowaway with the exec readiness probe unready until the peer file exists, without logging the probes', async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const simulator = new StowawaySimulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name), generated: false });
+    cluster.onExec(simulator.handle);
+    await cluster.apply(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gefyra-stowaway', namespace: 'gefyra' },
+        spec: {
+          selector: { matchLabels: { app: 'stowaway' } },
+          template: {
+            metadata: { labels: { app: 'stowaway' } },
+            spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2', readinessProbe: { exec: { command: ['cat', '/config/peer1/peer1.conf'] } } }] },
+          },
+        },
+      },
+      signal,
+    );
+    const [starting] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    expect(starting).toMatchObject({ phase: 'Running', ready: false });
+    simulator.setGenerated(true);
+    const [ready] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    expect(ready?.ready).toBe(true);
+    expect(cluster.execLog).toEqual([]);
+  });
+
   it('answers only in container stowaway of pods labelled app=stowaway', async () => {
     const { cluster } = setUp();
     const result = await cluster.exec({ namespace: 'gefyra', name: 'other', container: 'stowaway' }, ['cat', '/config/peer1/peer1.conf'], signal);
