@@ -1,6 +1,6 @@
 import { podTroubleReason } from '../../domain/cluster/pod.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import type { ClusterApi, Manifest } from '../../ports/cluster-api.port.js';
+import { refOf, type ClusterApi, type Manifest } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { TunnelProvider, TunnelReadiness } from '../../ports/tunnel-provider.port.js';
 import { parsePeerConfig } from './peer-config.js';
@@ -29,11 +29,11 @@ export class StowawayTunnelProvider implements TunnelProvider {
   async ensureInstalled(signal: AbortSignal): Promise<void> {
     const settings = this.#settings;
     await this.#ensureNodePortFree(signal);
-    await this.#cluster.apply(manifests.serviceAccount(settings), signal);
-    await this.#cluster.apply(manifests.routesConfigMap(settings), signal);
-    await this.#cluster.apply(manifests.deployment(settings), signal);
+    await this.#adopt(manifests.serviceAccount(settings), signal);
+    await this.#adopt(manifests.routesConfigMap(settings), signal);
+    await this.#adopt(manifests.deployment(settings), signal);
     try {
-      await this.#cluster.apply(manifests.wireguardService(settings), signal);
+      await this.#adopt(manifests.wireguardService(settings), signal);
     } catch (error) {
       // Lost a race for the port after the check: name the holder if we can.
       if (isDomainError(error, 'Invalid') && /nodePort|port is already allocated/i.test(error.message)) {
@@ -41,7 +41,23 @@ export class StowawayTunnelProvider implements TunnelProvider {
       }
       throw error;
     }
-    await this.#cluster.apply(manifests.rsyncService(settings), signal);
+    await this.#adopt(manifests.rsyncService(settings), signal);
+  }
+
+  /**
+   * Applies the desired state; an object already there under this name whose
+   * immutable fields differ (a Service of another type, a Deployment with
+   * another selector) is replaced, since everything with these names in the
+   * operator namespace belongs to Gefyra.
+   */
+  async #adopt(manifest: Manifest, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#cluster.apply(manifest, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'Invalid') || !/immutable/i.test(error.message)) throw error;
+      await this.#cluster.remove(refOf(manifest), signal);
+      await this.#cluster.apply(manifest, signal);
+    }
   }
 
   async observeReadiness(signal: AbortSignal): Promise<TunnelReadiness> {
