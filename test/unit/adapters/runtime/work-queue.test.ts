@@ -1,0 +1,170 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WorkQueue } from '../../../../src/adapters/runtime/work-queue.js';
+import { DomainError } from '../../../../src/domain/errors.js';
+
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+};
+
+describe('WorkQueue', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('processes a key added many times while it waits only once', async () => {
+    const seen: string[] = [];
+    const gate = deferred();
+    const queue = new WorkQueue(
+      async (key) => {
+        if (key === 'busy') await gate.promise;
+        else seen.push(key);
+      },
+      { concurrency: 1 },
+    );
+    queue.add('busy');
+    queue.add('a');
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
+    gate.resolve();
+    await queue.onIdle();
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('never runs a key twice at once, and runs it again if it changed meanwhile', async () => {
+    const gate = deferred();
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    const queue = new WorkQueue(
+      async () => {
+        running += 1;
+        runs += 1;
+        maxRunning = Math.max(maxRunning, running);
+        if (runs === 1) await gate.promise;
+        running -= 1;
+      },
+      { concurrency: 4 },
+    );
+    queue.add('a');
+    await vi.advanceTimersByTimeAsync(0);
+    queue.add('a');
+    queue.add('a');
+    gate.resolve();
+    await queue.onIdle();
+    expect(maxRunning).toBe(1);
+    expect(runs).toBe(2);
+  });
+
+  it('bounds how many keys run at once', async () => {
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    let running = 0;
+    let maxRunning = 0;
+    const queue = new WorkQueue(
+      async (key) => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        const gate = deferred();
+        gates.set(key, gate);
+        await gate.promise;
+        running -= 1;
+      },
+      { concurrency: 2 },
+    );
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(running).toBe(2);
+    expect(queue.depth).toBe(4);
+    while (gates.size > 0) {
+      for (const [key, gate] of gates) {
+        gates.delete(key);
+        gate.resolve();
+      }
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await queue.onIdle();
+    expect(maxRunning).toBe(2);
+  });
+
+  it('retries failures with exponential backoff and jitter, then forgets them after a success', async () => {
+    const attempts: number[] = [];
+    const errors: number[] = [];
+    let failuresLeft = 3;
+    const queue = new WorkQueue(
+      async () => {
+        attempts.push(Date.now());
+        if (failuresLeft-- > 0) throw new DomainError('Unavailable', 'API server unavailable');
+      },
+      { concurrency: 1, baseDelayMs: 100, jitter: 0.5, random: () => 1 },
+      (_key, _error, attempt) => errors.push(attempt),
+    );
+    const start = Date.now();
+    queue.add('a');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(errors).toEqual([1, 2, 3]);
+    // 100, 200, 400 ms, each stretched by the jitter (random() = 1 → +50%).
+    expect(attempts.map((time) => time - start)).toEqual([0, 150, 450, 1050]);
+    expect(queue.backoffMs(1)).toBe(150);
+  });
+
+  it('caps the backoff', () => {
+    const queue = new WorkQueue(async () => undefined, { concurrency: 1, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0 });
+    expect(queue.backoffMs(20)).toBe(1000);
+  });
+
+  it('does not retry an error that says retrying cannot help', async () => {
+    let runs = 0;
+    const queue = new WorkQueue(
+      async () => {
+        runs += 1;
+        throw new DomainError('Invalid', 'bad request', { retryable: false });
+      },
+      { concurrency: 1 },
+    );
+    queue.add('a');
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(runs).toBe(1);
+  });
+
+  it('requeues after the delay a processor asks for, keeping the earliest schedule', async () => {
+    const runs: number[] = [];
+    const start = Date.now();
+    const queue = new WorkQueue(
+      async () => {
+        runs.push(Date.now() - start);
+        return runs.length === 1 ? { requeueAfterMs: 5000 } : undefined;
+      },
+      { concurrency: 1 },
+    );
+    queue.add('a');
+    await vi.advanceTimersByTimeAsync(0);
+    queue.addAfter('a', 9000);
+    queue.addAfter('a', 1000);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(runs).toEqual([0, 1000]);
+  });
+
+  it('on shutdown drops waiting work and aborts what runs', async () => {
+    let aborted = false;
+    const queue = new WorkQueue(
+      async (_key, signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }),
+        ),
+      { concurrency: 1 },
+    );
+    queue.add('a');
+    queue.add('b');
+    queue.addAfter('c', 1000);
+    await vi.advanceTimersByTimeAsync(0);
+    await queue.shutdown();
+    expect(aborted).toBe(true);
+    expect(queue.depth).toBe(0);
+    queue.add('d');
+    expect(queue.depth).toBe(0);
+  });
+});
