@@ -34,8 +34,11 @@ export interface InMemoryOperator {
   readonly container: Container;
   readonly config: OperatorConfig;
   readonly environment: Readonly<Record<string, string>>;
-  /** A fresh operator process on the same cluster and clock: what a crash and restart leaves. */
-  restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi'>): Promise<InMemoryOperator>;
+  /**
+   * A fresh operator process on the same cluster and clock: what a crash and
+   * restart leaves, or (with other environment, e.g. POD_NAME) a second replica.
+   */
+  restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi' | 'environment'>): Promise<InMemoryOperator>;
 }
 
 export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -81,7 +84,13 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     bind(RUNTIME.WatchSource).toConstantValue(new InMemoryWatchSource(cluster));
   });
   const container = await createOperatorContainer({ config, environment, plugins: await loadPlugins(config.plugins), platform });
-  return { ...parts, container, config, restart: (options = {}) => compose(parts, options.wrapClusterApi) };
+  return {
+    ...parts,
+    container,
+    config,
+    restart: (options = {}) =>
+      compose(options.environment ? { ...parts, environment: { ...parts.environment, ...options.environment } } : parts, options.wrapClusterApi),
+  };
 }
 
 /** The domain services of a composed operator. */

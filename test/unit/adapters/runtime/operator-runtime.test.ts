@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, TARGET } from '../../../support/scenario.js';
+
+const running: RunnableOperator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));
+});
+
+async function start(operator: InMemoryOperator): Promise<RunnableOperator> {
+  const runnable = createOperatorRuntime(operator.container);
+  running.push(runnable);
+  await runnable.runtime.start();
+  return runnable;
+}
+
+/**
+ * Lets watch events arrive and the queue drain until the condition holds.
+ * Every round waits for the work in flight; `pauseMs` is for conditions that
+ * follow a periodic timer of the runtime (the heartbeat).
+ */
+async function until(runnable: RunnableOperator, condition: () => boolean | Promise<boolean>, rounds = 200, pauseMs = 0): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    if (await condition()) return;
+    await new Promise((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
+    await runnable.runtime.idle();
+  }
+  throw new Error('condition not reached');
+}
+
+const established = (operator: InMemoryOperator, name?: string) => async () => (await readRequest(operator, name))?.['established'] === true;
+
+describe('OperatorRuntime on the in-memory cluster', () => {
+  it('boots, becomes ready, and establishes a request the moment it is created', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    const runnable = await start(operator);
+    await until(runnable, () => runnable.runtime.ready());
+
+    await createRequest(operator);
+    await until(runnable, established(operator));
+
+    expect(Object.values(routeConfigMap(operator))).toHaveLength(1);
+    expect(runnable.metrics.render()).toMatch(/gefyra_operator_active_intercepts 1/);
+    expect(runnable.metrics.render()).toMatch(/gefyra_operator_reconciles_total\{controller="intercept",result="done"\} \d+/);
+  });
+
+  it('takes up existing requests on start and resets one that is deleted', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    const runnable = await start(operator);
+    await until(runnable, established(operator));
+
+    await deleteRequest(operator);
+    await until(runnable, async () => (await readRequest(operator)) === undefined);
+
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+    expect(runnable.metrics.render()).toMatch(/gefyra_operator_intercept_duration_seconds_count\{phase="remove"\} 1/);
+  });
+
+  it('stopping hands work back and resets nothing', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    const runnable = await start(operator);
+    await until(runnable, established(operator));
+
+    await runnable.runtime.stop();
+
+    expect(runnable.runtime.live()).toBe(false);
+    expect(await readRequest(operator)).toMatchObject({ established: true });
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(/carrier/);
+    expect(operator.cluster.peek({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' })).toBeDefined();
+  });
+
+  it('with two replicas, only the leader acts; the other takes over when the leader steps down', async () => {
+    const environment = { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15' };
+    const first = await createInMemoryOperator({ environment: { ...environment, POD_NAME: 'operator-a' } });
+    addTarget(first);
+    const leader = await start(first);
+    await until(leader, () => leader.runtime.ready());
+    const follower = await start(await first.restart({ environment: { POD_NAME: 'operator-b' } }));
+    await until(follower, () => follower.runtime.ready());
+    expect(follower.runtime.leading).toBe(false);
+
+    await createRequest(first);
+    await until(leader, established(first));
+    expect(follower.runtime.queueDepth()).toBe(0);
+
+    await leader.runtime.stop();
+    await until(follower, () => follower.runtime.leading);
+    await deleteRequest(first);
+    await until(follower, async () => (await readRequest(first)) === undefined);
+  });
+
+  it('resets the cluster when the client’s connection is lost', async () => {
+    const operator = await createInMemoryOperator({ environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' } });
+    addTarget(operator);
+    await createRequest(operator);
+    const runnable = await start(operator);
+    await until(runnable, established(operator));
+
+    operator.stowaway.setLatestHandshake(operator.clock.now().getTime() / 1000 - 61);
+    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, 50);
+
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+    expect(runnable.runtime.ready()).toBe(false);
+  });
+});
