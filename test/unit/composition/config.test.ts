@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { ConfigurationError } from '../../../src/plugins/plugin.js';
+
+describe('loadConfig', () => {
+  it("defaults to Gefyra 0.13's values and wide proxy port range", () => {
+    expect(loadConfig({ POD_NAME: 'gefyra-operator-abc' })).toEqual({
+      namespace: 'gefyra',
+      tunnelStartupTimeoutMs: 180_000,
+      carrierStartupTimeoutMs: 60_000,
+      connectionTimeoutMs: 600_000,
+      heartbeatIntervalMs: 30_000,
+      proxyPorts: { first: 10000, last: 19999 },
+      plugins: ['stowaway', 'carrier'],
+      logLevel: 'info',
+      maxConcurrentReconciles: 8,
+      resyncIntervalMs: 600_000,
+      leaderElection: true,
+      leaseDurationSeconds: 15,
+      identity: 'gefyra-operator-abc',
+      clusterRole: 'gefyra-operator',
+      healthPort: 8080,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ GEFYRA_NAMESPACE: '' }).namespace).toBe('gefyra');
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      GEFYRA_NAMESPACE: 'dev-tools',
+      GEFYRA_PROXY_PORT_RANGE: '20000-20099',
+      GEFYRA_CONNECTION_TIMEOUT: '0',
+      GEFYRA_PLUGINS: 'stowaway, carrier ,',
+      GEFYRA_LEADER_ELECTION: 'false',
+    });
+    expect(config).toMatchObject({
+      namespace: 'dev-tools',
+      proxyPorts: { first: 20000, last: 20099 },
+      connectionTimeoutMs: 0,
+      plugins: ['stowaway', 'carrier'],
+      leaderElection: false,
+    });
+  });
+
+  it('reports every bad value at once, one clear line each', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({
+        GEFYRA_NAMESPACE: 'Not_A_Namespace',
+        GEFYRA_PROXY_PORT_RANGE: '20000-100',
+        GEFYRA_CARRIER_STARTUP_TIMEOUT: 'soon',
+        GEFYRA_LOG_LEVEL: 'loud',
+        GEFYRA_LEADER_ELECTION: 'yes',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    expect((thrown as ConfigurationError).problems).toEqual([
+      'GEFYRA_NAMESPACE must be a valid namespace name (got "Not_A_Namespace")',
+      'GEFYRA_CARRIER_STARTUP_TIMEOUT must be a number of seconds (got "soon")',
+      'GEFYRA_PROXY_PORT_RANGE must look like 10000-19999 (ports 1-65535, first <= last) (got "20000-100")',
+      'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "loud")',
+      'GEFYRA_LEADER_ELECTION must be true or false (got "yes")',
+    ]);
+    expect((thrown as Error).message).toMatch(/^invalid configuration:\n {2}- GEFYRA_NAMESPACE/);
+  });
+});

@@ -1,0 +1,58 @@
+import { ContainerModule } from 'inversify';
+import { describe, expect, it } from 'vitest';
+import { loadPlugins } from '../../../src/composition/plugin-registry.js';
+import { ConfigurationError, type OperatorPlugin } from '../../../src/plugins/plugin.js';
+import { TOKENS } from '../../../src/ports/tokens.js';
+
+const problemsOf = async (promise: Promise<unknown>): Promise<readonly string[]> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+const proxyPlugin: OperatorPlugin = {
+  name: 'envoy-proxy',
+  provides: [TOKENS.CarrierInstaller],
+  createModule: () => new ContainerModule(() => undefined),
+};
+
+describe('loadPlugins', () => {
+  it('loads the built-in plugins by name', async () => {
+    expect((await loadPlugins(['stowaway', 'carrier'])).map((plugin) => plugin.name)).toEqual(['stowaway', 'carrier']);
+  });
+
+  it('loads a plugin published as its own package, exporting `plugin`', async () => {
+    const plugins = await loadPlugins(['stowaway', '@acme/gefyra-envoy'], async (name) => {
+      expect(name).toBe('@acme/gefyra-envoy');
+      return { plugin: proxyPlugin };
+    });
+    expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway', 'envoy-proxy']);
+  });
+
+  it('says which ports nobody provides', async () => {
+    expect(await problemsOf(loadPlugins(['stowaway']))).toEqual(['no plugin in GEFYRA_PLUGINS provides CarrierInstaller']);
+  });
+
+  it('refuses two plugins for one port', async () => {
+    expect(await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: proxyPlugin })))).toEqual([
+      'CarrierInstaller is provided by more than one plugin: carrier, envoy-proxy',
+    ]);
+  });
+
+  it('explains a plugin that cannot be loaded or is not a plugin', async () => {
+    const problems = await problemsOf(
+      loadPlugins(['stowaway', 'carrier', 'missing-package', 'not-a-plugin'], async (name) => {
+        if (name === 'missing-package') throw new Error("Cannot find package 'missing-package'");
+        return { something: 1 };
+      }),
+    );
+    expect(problems).toEqual([
+      'plugin "missing-package" could not be loaded (Cannot find package \'missing-package\'); built-in plugins: stowaway, carrier',
+      'plugin "not-a-plugin" does not export `plugin` with name, provides and createModule',
+    ]);
+  });
+});

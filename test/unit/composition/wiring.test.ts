@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
+import { resolve } from '../../../src/composition/resolve.js';
+import { RUNTIME } from '../../../src/composition/runtime-tokens.js';
+import { SERVICES } from '../../../src/composition/service-tokens.js';
+import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { TOKENS } from '../../../src/ports/tokens.js';
+import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+
+describe('the composition root', () => {
+  it('resolves every port, service and runtime collaborator, as singletons', async () => {
+    const { container } = await createInMemoryOperator();
+    for (const token of [...Object.values(TOKENS), ...Object.values(SERVICES), ...Object.values(RUNTIME)]) {
+      const first = resolve(container, token);
+      expect(first, String(token.description)).toBeDefined();
+      expect(resolve(container, token)).toBe(first);
+    }
+    expect(createOperatorRuntime(container).runtime.live()).toBe(true);
+  });
+
+  it('collects the configuration problems of every plugin before failing', async () => {
+    let thrown: unknown;
+    try {
+      await createInMemoryOperator({ environment: { GEFYRA_STOWAWAY_SERVERPORT: 'x', GEFYRA_CARRIER_IMAGE: ' ' } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    expect((thrown as ConfigurationError).problems).toEqual([
+      'GEFYRA_STOWAWAY_SERVERPORT must be a port number (got "x")',
+      'GEFYRA_CARRIER_IMAGE must not be empty (got " ")',
+    ]);
+  });
+
+  it('accepts the 0.13 client’s GEFYRA_CARRIER_TAG, preferring GEFYRA_CARRIER_IMAGE_TAG', async () => {
+    const image = async (environment: Record<string, string>) =>
+      (resolve((await createInMemoryOperator({ environment })).container, TOKENS.CarrierInstaller) as unknown as { image: string }).image;
+    expect(await image({ GEFYRA_CARRIER_TAG: '0.13.2' })).toBe('quay.io/gefyra/carrier:0.13.2');
+    expect(await image({ GEFYRA_CARRIER_TAG: '0.13.2', GEFYRA_CARRIER_IMAGE_TAG: '0.13.5' })).toBe('quay.io/gefyra/carrier:0.13.5');
+  });
+});
