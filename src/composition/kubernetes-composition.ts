@@ -36,7 +36,7 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
   const plugins = await loadPlugins(config.plugins);
-  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   const platform = new ContainerModule(({ bind }) => {
     bind(TOKENS.ClusterApi).toConstantValue(new KubernetesClusterApi(kubeConfig));

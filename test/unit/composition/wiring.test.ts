@@ -4,13 +4,14 @@ import { resolve } from '../../../src/composition/resolve.js';
 import { RUNTIME } from '../../../src/composition/runtime-tokens.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
 import { ConfigurationError } from '../../../src/plugins/plugin.js';
-import { TOKENS } from '../../../src/ports/tokens.js';
+import { TOKENS, type Token } from '../../../src/ports/tokens.js';
 import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 
 describe('the composition root', () => {
   it('resolves every port, service and runtime collaborator, as singletons', async () => {
     const { container } = await createInMemoryOperator();
-    for (const token of [...Object.values(TOKENS), ...Object.values(SERVICES), ...Object.values(RUNTIME)]) {
+    const tokens: Token<unknown>[] = [...Object.values(TOKENS), ...Object.values(SERVICES), ...Object.values(RUNTIME)];
+    for (const token of tokens) {
       const first = resolve(container, token);
       expect(first, String(token.description)).toBeDefined();
       expect(resolve(container, token)).toBe(first);
