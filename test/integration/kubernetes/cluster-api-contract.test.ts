@@ -1,0 +1,49 @@
+import { toDomainPod } from '../../../src/adapters/kubernetes-shapes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import type { Undo } from '../../support/control-plane/index.js';
+import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
+import { describeClusterApiContract } from '../../contracts/cluster-api.contract.js';
+import { never } from './fixtures.js';
+
+const isReady = (pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean =>
+  pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
+
+// The shared ClusterApi contract, on the real API server with the simulated
+// kubelet. One namespace for the file (the suite's object names do not
+// collide); exec handlers are removed after each test.
+const node = useSimulatedNode();
+const cluster = useControlPlane();
+const namespace = useTestNamespace('contract');
+
+describeClusterApiContract('KubernetesClusterApi on kube-apiserver', async () => {
+  const api = new KubernetesClusterApi(cluster.adminKubeConfig());
+  const undos: Undo[] = [];
+  return {
+    api,
+    namespace: namespace.name,
+    async createRunningPod(manifest) {
+      await api.create(manifest, never);
+      await node.whenPod(`${namespace.name}/${manifest.metadata.name}`, isReady);
+      const pod = await api.findPod({ namespace: namespace.name, name: manifest.metadata.name }, never);
+      if (pod === undefined) throw new Error(`pod ${manifest.metadata.name} vanished after it became ready`);
+      return pod;
+    },
+    onExec(handler) {
+      undos.push(
+        node.onExec(async (request) =>
+          await handler({
+            namespace: request.namespace,
+            pod: request.pod,
+            container: request.container,
+            command: request.command,
+            podObject: toDomainPod(request.podObject ?? {}),
+          }),
+        ),
+      );
+    },
+    teardown() {
+      for (const undo of undos.splice(0)) undo();
+      return Promise.resolve();
+    },
+  };
+});
