@@ -3,6 +3,7 @@ import type { ObjectApi } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { INTERCEPT_REQUEST_CRD_NAME, interceptRequestCrd } from '../../crd/intercept-request-crd.js';
+import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 
 export interface InstallationNames {
   readonly namespace: string;
@@ -31,6 +32,7 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   async ensureRegistered(signal: AbortSignal): Promise<void> {
+    await this.#ensureNamespace(signal);
     if (await this.#objects.find(CRD_REF, signal)) return;
     try {
       await this.#objects.create(interceptRequestCrd(), signal);
@@ -45,6 +47,17 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
         );
       }
       throw error;
+    }
+  }
+
+  /** In a pod the namespace exists; an operator run from a workstation may have to create it. */
+  async #ensureNamespace(signal: AbortSignal): Promise<void> {
+    const ref = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
+    if (await this.#objects.find(ref, signal)) return;
+    try {
+      await this.#objects.create({ ...ref, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'AlreadyExists')) throw error;
     }
   }
 

@@ -6,18 +6,19 @@ import { copyJson, type JsonObject, type StoredObject } from './stored-object.js
 
 /**
  * Applies the strategic-merge-patch body the real adapter sends for a
- * PodPatch, with the API server's semantics for it: annotations merge (`null`
+ * PodPatch, with the API server's semantics for it: labels and annotations merge (`null`
  * removes), containers merge by name. Naming a container the pod does not
  * have would add one, which a pod update may not do (422).
  */
 export function applyPodPatchBody(live: StoredObject, body: PodPatchBody, what: string): JsonObject {
   const next = copyJson(live) as JsonObject;
-  const annotations = body.metadata?.annotations;
-  if (annotations) {
-    const merged = applyMergePatch(live.metadata.annotations ?? {}, annotations);
+  for (const field of ['labels', 'annotations'] as const) {
+    const changes = body.metadata?.[field];
+    if (!changes) continue;
+    const merged = applyMergePatch(live.metadata[field] ?? {}, changes);
     const metadata = { ...(next['metadata'] as JsonObject) };
-    if (isRecord(merged) && Object.keys(merged).length > 0) metadata['annotations'] = merged;
-    else delete metadata['annotations'];
+    if (isRecord(merged) && Object.keys(merged).length > 0) metadata[field] = merged;
+    else delete metadata[field];
     next['metadata'] = metadata;
   }
   const spec = isRecord(next['spec']) ? (next['spec'] as JsonObject) : {};

@@ -138,7 +138,7 @@ function nodePortsOf(service: Manifest): number[] {
 }
 
 /** The message of a Deployment's ReplicaFailure condition, e.g. a pod security policy refusing a privileged pod. */
-function replicaFailure(deployment: Manifest): string | undefined {
+export function replicaFailure(deployment: Manifest): string | undefined {
   const status = deployment['status'] as { conditions?: { type: string; status: string; message?: string }[] } | undefined;
   const condition = status?.conditions?.find((candidate) => candidate.type === 'ReplicaFailure' && candidate.status === 'True');
   return condition ? (condition.message ?? 'ReplicaFailure') : undefined;

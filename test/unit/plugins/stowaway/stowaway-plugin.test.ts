@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
+import { StowawaySimulator } from '../../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
+import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
+import { isDomainError } from '../../../../src/domain/errors.js';
+import type { Route } from '../../../../src/domain/routes/route.js';
+import { latestOf, StowawayHeartbeat } from '../../../../src/plugins/stowaway/stowaway-heartbeat.js';
+import { StowawayRouteStore } from '../../../../src/plugins/stowaway/stowaway-route-store.js';
+import { StowawayRouter } from '../../../../src/plugins/stowaway/stowaway-router.js';
+import { stowawayEnvironmentSchema, stowawaySettingsFrom } from '../../../../src/plugins/stowaway/stowaway-settings.js';
+import { replicaFailure, StowawayTunnelProvider } from '../../../../src/plugins/stowaway/stowaway-tunnel-provider.js';
+import type { Logger } from '../../../../src/ports/logger.port.js';
+import type { ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
+
+const signal = new AbortController().signal;
+const settings = stowawaySettingsFrom(stowawayEnvironmentSchema.parse({}), 'gefyra');
+const route = (owner: string, proxyPort: number): Route => ({ owner, containerPort: 8080, destination: { ip: '192.168.99.2', port: 8000 }, proxyPort });
+
+function setup() {
+  const clock = new ManualClock();
+  const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'gefyra'] });
+  const stowaway = new StowawaySimulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+  // Handlers answer in order: a test's override comes before the simulator.
+  let override: ExecHandler | undefined;
+  cluster.onExec((call) => override?.(call));
+  cluster.onExec(stowaway.handle);
+  const warnings: object[] = [];
+  const logger: Logger = { ...silentLogger, warn: (fields) => void warnings.push(fields), child: () => logger };
+  return {
+    cluster,
+    clock,
+    stowaway,
+    warnings,
+    provider: new StowawayTunnelProvider(cluster, clock, settings),
+    router: new StowawayRouter(cluster, clock, settings),
+    store: new StowawayRouteStore(cluster, settings, logger),
+    heartbeat: new StowawayHeartbeat(cluster, settings),
+    overrideExec: (handler: ExecHandler | undefined) => {
+      override = handler;
+    },
+  };
+}
+
+describe('StowawayRouteStore', () => {
+  it('saves with optimistic concurrency: the second writer from the same version loses', async () => {
+    const { store } = setup();
+    const empty = await store.load(signal);
+    const first = await store.save([route('a', 10000)], empty.version, signal);
+    await expect(store.save([route('b', 10000)], empty.version, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await store.save([route('a', 10000), route('b', 10001)], first.version, signal);
+    expect((await store.load(signal)).routes).toHaveLength(2);
+  });
+
+  it('turns a lost race to create the table into a Conflict', async () => {
+    const { store, provider } = setup();
+    const before = await store.load(signal);
+    await provider.ensureInstalled(signal);
+    await expect(store.save([route('a', 10000)], before.version, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+  });
+
+  it('ignores, with a warning, entries it did not write', async () => {
+    const { store, cluster, warnings } = setup();
+    await cluster.create(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' }, data: { 'hand-made': '10.0.0.1:80,10005' } },
+      signal,
+    );
+    expect((await store.load(signal)).routes).toEqual([]);
+    expect(warnings).toEqual([{ key: 'hand-made' }]);
+  });
+});
+
+describe('StowawayTunnelProvider', () => {
+  it('reports no pod yet as starting since the Deployment was created', async () => {
+    const { provider, cluster, clock } = setup();
+    await provider.ensureInstalled(signal);
+    for (const pod of await cluster.listPods('gefyra', { app: 'stowaway' }, signal)) {
+      await cluster.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' }, { spec: { replicas: 0 } }, signal);
+      await cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: pod.name }, signal);
+    }
+    expect(await provider.observeReadiness(signal)).toEqual({ state: 'starting', since: clock.now(), detail: 'no Stowaway pod yet' });
+  });
+
+  it("reads a Deployment's ReplicaFailure condition (a pod security admission refusing the privileged pod)", () => {
+    const deployment = (conditions: unknown[]) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, status: { conditions } });
+    expect(replicaFailure(deployment([{ type: 'ReplicaFailure', status: 'True', message: 'pods "x" is forbidden: violates PodSecurity' }]))).toBe(
+      'pods "x" is forbidden: violates PodSecurity',
+    );
+    expect(replicaFailure(deployment([{ type: 'ReplicaFailure', status: 'False' }, { type: 'Available', status: 'True' }]))).toBeUndefined();
+  });
+
+  it('has no connection details before Stowaway runs', async () => {
+    const { provider } = setup();
+    await expect(provider.readConnectionDetails(signal)).rejects.toSatisfy((error) => isDomainError(error, 'NotReady'));
+  });
+
+  it('uninstalls everything, including proxy Services, and tolerates doing it twice', async () => {
+    const { provider, router, store, cluster } = setup();
+    await provider.ensureInstalled(signal);
+    const table = await store.load(signal);
+    await store.save([route('a', 10000)], table.version, signal);
+    await router.loadRoutes({ present: [route('a', 10000)], absent: [] }, signal);
+
+    await provider.uninstall(signal);
+    await provider.uninstall(signal);
+
+    expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' }).filter((service) => service.metadata.namespace === 'gefyra')).toEqual([]);
+    expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual([]);
+  });
+});
+
+describe('StowawayRouter', () => {
+  it('cannot load routes while Stowaway does not run', async () => {
+    const { router } = setup();
+    expect(await router.currentRevision(signal)).toBeUndefined();
+    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toSatisfy((error) => isDomainError(error, 'NotReady'));
+    await router.removeSync({ namespace: 'shop', name: 'web', container: 'web' }, signal);
+  });
+
+  it('waits while a released route still shows in the mounted table', async () => {
+    const { router, provider, store, stowaway } = setup();
+    await provider.ensureInstalled(signal);
+    const saved = await store.save([route('a', 10000)], (await store.load(signal)).version, signal);
+    await stowaway.freezeMount('gefyra');
+    await store.save([], saved.version, signal);
+
+    expect(await router.loadRoutes({ present: [], absent: [route('a', 10000)] }, signal)).toMatchObject({
+      state: 'pending',
+      reason: expect.stringMatching(/0 routes missing, 1 stale/),
+    });
+  });
+
+  it('reports a failing route generation with its output', async () => {
+    const { router, provider, overrideExec } = setup();
+    await provider.ensureInstalled(signal);
+    overrideExec((call) => (call.command[1] === 'generate-proxyroutes.sh' ? { exitCode: 1, stdout: '', stderr: 'nginx: [emerg] bind() failed' } : undefined));
+    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/nginx: \[emerg\] bind\(\) failed/) });
+  });
+});
+
+describe('StowawayHeartbeat', () => {
+  it('reads the newest handshake of all peers', () => {
+    expect(latestOf('a\t0\nb\t1767225600\nc\t100\n')).toEqual(new Date(1767225600 * 1000));
+    expect(latestOf('a\t0\n')).toBeUndefined();
+    expect(latestOf('')).toBeUndefined();
+  });
+
+  it('reads it from Stowaway, and fails clearly when it cannot', async () => {
+    const { heartbeat, provider, stowaway, overrideExec } = setup();
+    await expect(heartbeat.latestHandshake(signal)).rejects.toSatisfy((error) => isDomainError(error, 'NotReady'));
+    await provider.ensureInstalled(signal);
+    stowaway.setLatestHandshake(1767225600);
+    expect(await heartbeat.latestHandshake(signal)).toEqual(new Date(1767225600 * 1000));
+    overrideExec((call) => (call.command[0] === 'wg' ? { exitCode: 1, stdout: '', stderr: 'Unable to access interface: No such device' } : undefined));
+    await expect(heartbeat.latestHandshake(signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/No such device/) });
+  });
+});
