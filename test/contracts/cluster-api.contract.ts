@@ -339,6 +339,15 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         expect(restarted?.uid).toBe(before.uid);
       });
 
+      it('sets and removes labels with annotations, leaving other labels alone', async () => {
+        await fixture.createRunningPod(podManifest('labelled', { app: 'web', tier: 'front' }));
+        const labelled = await api.patchPod({ namespace: ns, name: 'labelled' }, { labels: { 'carrier.gefyra.dev/intercepted': 'true', tier: null } }, signal());
+        expect(labelled.labels).toEqual({ app: 'web', 'carrier.gefyra.dev/intercepted': 'true' });
+        expect((await api.listPods(ns, { 'carrier.gefyra.dev/intercepted': 'true' }, signal())).map((pod) => pod.name)).toEqual(['labelled']);
+        const unlabelled = await api.patchPod({ namespace: ns, name: 'labelled' }, { labels: { 'carrier.gefyra.dev/intercepted': null } }, signal());
+        expect(unlabelled.labels).toEqual({ app: 'web' });
+      });
+
       it('refuses a pod patch on a stale resourceVersion', async () => {
         const before = await fixture.createRunningPod(podManifest('stale'));
         await api.patchPod({ namespace: ns, name: 'stale' }, { annotations: { first: '1' } }, signal());

@@ -38,22 +38,11 @@ export class KubernetesPods implements PodApi {
       method: 'PATCH',
       path: `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}`,
       query: { fieldManager: this.#fieldManager },
-      body: podPatchBody(patch),
+      body: buildPodPatchBody(patch),
       contentType: STRATEGIC_MERGE_PATCH,
       action: { verb: 'patch', resource: 'pods', namespace: ref.namespace, name: ref.name },
       signal,
     });
     return toDomainPod(toManifest(answer, POD));
   }
-}
-
-/**
- * The shared builder's body, plus `metadata.labels`: PodPatch gained labels
- * after buildPodPatchBody was written, and it does not send them yet.
- */
-function podPatchBody(patch: PodPatch): object {
-  const body = buildPodPatchBody(patch);
-  const labels = patch.labels === undefined || Object.keys(patch.labels).length === 0 ? undefined : patch.labels;
-  if (labels === undefined || 'labels' in (body.metadata ?? {})) return body;
-  return { ...body, metadata: { ...body.metadata, labels } };
 }
