@@ -4,7 +4,9 @@ import type { ExecResult } from '../../ports/cluster-api.port.js';
 /**
  * One command run in a container, as a simulated component sees it. The pod
  * is the domain view (see toDomainPod), so a harness on a real API server can
- * build the same call from the pod it has and reuse every handler.
+ * build the same call from the pod it has and reuse every handler; such a
+ * harness may pass more than this (stdin, credentials) in a call type that
+ * extends it.
  */
 export interface ExecCall {
   readonly namespace: string;
@@ -15,8 +17,17 @@ export interface ExecCall {
   readonly podObject: Pod;
 }
 
+/** A handler's answer; a missing stream is empty, so that a test's handler can leave it out. */
+export interface ExecAnswer {
+  readonly exitCode: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
 /** Answers the commands it knows; `undefined` passes the call to the next handler. */
-export type ExecHandler = (call: ExecCall) => ExecResult | undefined | Promise<ExecResult | undefined>;
+export type ExecHandler<Call extends ExecCall = ExecCall> = (
+  call: Call,
+) => ExecAnswer | undefined | Promise<ExecAnswer | undefined>;
 
 export const succeeded = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
 

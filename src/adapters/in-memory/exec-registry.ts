@@ -16,9 +16,11 @@ export interface ExecRecord {
  * The commands the fake's containers know: handlers in registration order,
  * the first answer wins, an unknown command exits 127 as a shell would. Every
  * call is logged in order, so tests can assert on what the operator ran.
+ * Generic in the call so that the simulated kubelet of the control-plane
+ * harness, whose calls also carry stdin, runs the same handlers through it.
  */
-export class ExecRegistry {
-  readonly #handlers: ExecHandler[] = [];
+export class ExecRegistry<Call extends ExecCall = ExecCall> {
+  readonly #handlers: ExecHandler<Call>[] = [];
   readonly #log: ExecRecord[] = [];
 
   get log(): readonly ExecRecord[] {
@@ -30,7 +32,7 @@ export class ExecRegistry {
   }
 
   /** Adds a handler after the existing ones; returns the function that removes it. */
-  add(handler: ExecHandler): () => void {
+  add(handler: ExecHandler<Call>): () => void {
     this.#handlers.push(handler);
     return () => {
       const index = this.#handlers.indexOf(handler);
@@ -43,12 +45,11 @@ export class ExecRegistry {
     this.#log.push({ ...copyCall(call), error });
   }
 
-  async run(call: ExecCall): Promise<ExecResult> {
+  async run(call: Call): Promise<ExecResult> {
     try {
       const result = (await this.#answer(call)) ?? commandNotFound(call.command);
-      const normalized = { exitCode: result.exitCode, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-      this.#log.push({ ...copyCall(call), result: normalized });
-      return normalized;
+      this.#log.push({ ...copyCall(call), result });
+      return result;
     } catch (thrown) {
       // A handler may throw a DomainError on purpose (a dropped connection); anything else is a bug in the test.
       const error = thrown instanceof DomainError ? thrown : toDomainError(thrown);
@@ -58,14 +59,14 @@ export class ExecRegistry {
   }
 
   /** The handlers' answer without logging it: how the kubelet runs exec probes. Undefined when none knows the command. */
-  async answerQuietly(call: ExecCall): Promise<ExecResult | undefined> {
+  async answerQuietly(call: Call): Promise<ExecResult | undefined> {
     return this.#answer(call);
   }
 
-  async #answer(call: ExecCall): Promise<ExecResult | undefined> {
+  async #answer(call: Call): Promise<ExecResult | undefined> {
     for (const handler of [...this.#handlers]) {
-      const result = await handler(call);
-      if (result !== undefined) return result;
+      const answer = await handler(call);
+      if (answer !== undefined) return { exitCode: answer.exitCode, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
     }
     return undefined;
   }

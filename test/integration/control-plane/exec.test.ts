@@ -11,8 +11,9 @@ describe('exec through the API server to the simulated kubelet', () => {
       ({ command, stdin, podObject }) => {
         if (command[0] === 'echo') return { stdout: `${command.slice(1).join(' ')}\n`, exitCode: 0 };
         if (command[0] === 'fail') return { stderr: 'it failed\n', exitCode: Number(command[1]) };
-        if (command[0] === 'cat' && command.length === 1) return { stdout: stdin, exitCode: 0 };
-        if (command[0] === 'whoami') return { stdout: podObject?.metadata?.uid ?? '', exitCode: 0 };
+        if (command[0] === 'cat' && command.length === 1) return { stdout: stdin.toString(), exitCode: 0 };
+        if (command[0] === 'whoami') return { stdout: podObject.uid, exitCode: 0 };
+        if (command[0] === 'explode') throw new Error('the handler broke');
         return undefined;
       },
     ],
@@ -34,9 +35,8 @@ describe('exec through the API server to the simulated kubelet', () => {
     expect(outcome.stderr).toBe('');
     expect(outcome.status.status).toBe('Success');
     expect(node.execLog).toEqual([
-      expect.objectContaining({ namespace: namespace.name, pod: 'shell', container: 'main', command: ['echo', 'hello', 'world'], exitCode: 0 }),
+      { namespace: namespace.name, pod: 'shell', container: 'main', command: ['echo', 'hello', 'world'], result: { exitCode: 0, stdout: 'hello world\n', stderr: '' } },
     ]);
-    expect(node.execLog[0]?.time).toBeInstanceOf(Date);
     expect((await run(['whoami'])).stdout).toBe(pod.metadata?.uid);
   });
 
@@ -47,7 +47,7 @@ describe('exec through the API server to the simulated kubelet', () => {
     expect(outcome.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode' });
     expect(outcome.status.details?.causes).toEqual([{ reason: 'ExitCode', message: '3' }]);
     expect(exitCodeOf(outcome.status)).toBe(3);
-    expect(node.execLog.at(-1)).toMatchObject({ command: ['fail', '3'], exitCode: 3, stderr: 'it failed\n' });
+    expect(node.execLog.at(-1)).toMatchObject({ command: ['fail', '3'], result: { exitCode: 3, stderr: 'it failed\n' } });
   });
 
   it('answers a command no handler knows with exit code 127', async () => {
@@ -55,7 +55,15 @@ describe('exec through the API server to the simulated kubelet', () => {
 
     expect(exitCodeOf(outcome.status)).toBe(127);
     expect(outcome.stderr).toContain('not found');
-    expect(node.execLog.at(-1)).toMatchObject({ command: ['frobnicate', '--now'], exitCode: 127 });
+    expect(node.execLog.at(-1)).toMatchObject({ command: ['frobnicate', '--now'], result: { exitCode: 127 } });
+  });
+
+  it('answers exit code 126 when a handler throws, and logs the error', async () => {
+    const outcome = await run(['explode']);
+
+    expect(exitCodeOf(outcome.status)).toBe(126);
+    expect(outcome.stderr).toContain('the handler broke');
+    expect(node.execLog.at(-1)?.error?.message).toContain('the handler broke');
   });
 
   it('passes stdin to the handler', async () => {

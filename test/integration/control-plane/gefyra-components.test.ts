@@ -1,6 +1,8 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { SimulatedCarrier, SimulatedStowaway, STOWAWAY_PROXY_ROUTES_CONFIGMAP } from '../../support/control-plane/index.js';
+import { STOWAWAY_ROUTES_CONFIGMAP } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import { wireGuardPublicKey } from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+import { simulateGefyraComponents } from '../../support/control-plane/index.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';
 import { containerStatus, isReady, podManifest } from './fixtures.js';
@@ -23,10 +25,13 @@ function stowawayPod(name: string): V1Pod {
   };
 }
 
+// The in-memory cluster's simulators (src/adapters/in-memory/simulators), on a
+// real API server: what is asserted here beyond their unit tests is what the
+// simulated kubelet adds (ConfigMaps read through the API, the running image
+// and container id from the node, exec over WebSocket, exec readiness probes).
 describe('Stowaway and Carrier as the simulated node answers them', () => {
-  const stowaway = new SimulatedStowaway({ generated: false, peerConfig: { peerEndpoint: '198.51.100.4:31820' } });
-  const carrier = new SimulatedCarrier();
-  const node = useSimulatedNode({ handlers: [stowaway.handle, carrier.handle] });
+  const node = useSimulatedNode();
+  const { stowaway, carrier } = simulateGefyraComponents(node, { stowaway: { generated: false, peerConfig: { endpoint: '198.51.100.4:31820' } } });
   const cluster = useControlPlane();
   const namespace = useTestNamespace('components');
   const core = (): CoreV1Api => cluster.adminKubeConfig().makeApiClient(CoreV1Api);
@@ -42,7 +47,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect(exitCodeOf(missing.status)).toBe(1);
       expect(missing.stderr).toContain('No such file or directory');
 
-      stowaway.setPeerConfigGenerated(true);
+      stowaway.setGenerated(true);
       await node.whenPod('gefyra-stowaway', isReady);
       const present = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
       expect(exitCodeOf(present.status)).toBe(0);
@@ -51,7 +56,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
         [
           '[Interface]',
           'Address = 192.168.99.2',
-          `PrivateKey = ${config.interfacePrivateKey}`,
+          `PrivateKey = ${config.privateKey}`,
           'ListenPort = 51820',
           'DNS = 192.168.99.1',
           '[Peer]',
@@ -61,37 +66,48 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
           '',
         ].join('\n'),
       );
-      expect(config.interfacePrivateKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(config.privateKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
-    it('reports the latest handshake of the peer', async () => {
+    it('reports the latest handshake of the peer, under the public key of the peer file\'s PrivateKey', async () => {
       const never = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
-      expect(never.stdout).toBe(`${stowaway.peerPublicKey}\t0\n`);
+      expect(never.stdout).toBe(`${wireGuardPublicKey(stowaway.peerConfig.privateKey)}\t0\n`);
       stowaway.setLatestHandshake(1_700_000_000);
       const recent = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
-      expect(recent.stdout).toBe(`${stowaway.peerPublicKey}\t1700000000\n`);
-      expect(stowaway.peerPublicKey).not.toBe(stowaway.peerConfig.peerPublicKey);
+      expect(recent.stdout).toBe(`${stowaway.clientPublicKey}\t1700000000\n`);
+      expect(stowaway.clientPublicKey).not.toBe(stowaway.peerConfig.peerPublicKey);
     });
 
-    it('regenerates proxy routes from the ConfigMap and serves its files', async () => {
+    it('regenerates proxy routes from the ConfigMap, read through the API, and serves its files', async () => {
       const generate = ['/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/'];
+      // Without the ConfigMap the simulator sees an empty mount: nginx serves no routes.
       const absent = await exec('gefyra-stowaway', 'stowaway', generate);
-      expect(exitCodeOf(absent.status)).not.toBe(0);
+      expect(exitCodeOf(absent.status)).toBe(0);
+      expect(stowaway.servedRoutes).toEqual({});
+      expect(exitCodeOf((await exec('gefyra-stowaway', 'stowaway', ['/bin/bash', 'generate-proxyroutes.sh', '/elsewhere/'])).status)).toBe(1);
 
       await core().createNamespacedConfigMap({
         namespace: namespace.name,
-        body: { metadata: { name: STOWAWAY_PROXY_ROUTES_CONFIGMAP }, data: { 'web-8080': '192.168.99.2:8080,10000' } },
+        body: { metadata: { name: STOWAWAY_ROUTES_CONFIGMAP }, data: { 'web-8080': '192.168.99.2:8080,10000' } },
       });
       const generated = await exec('gefyra-stowaway', 'stowaway', generate);
       expect(exitCodeOf(generated.status)).toBe(0);
       expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10000 }]);
-      expect(stowaway.proxyRouteRuns).toHaveLength(1);
+      const pod = await node.whenPod('gefyra-stowaway');
+      expect(stowaway.generateRuns).toHaveLength(2);
+      expect(stowaway.generateRuns.at(-1)).toEqual({
+        namespace: namespace.name,
+        pod: 'gefyra-stowaway',
+        containerID: containerStatus(pod, 'stowaway')?.containerID,
+        routes: { 'web-8080': '192.168.99.2:8080,10000' },
+        proxyRoutes: stowaway.proxyRoutes,
+      });
 
       const file = await exec('gefyra-stowaway', 'stowaway', ['cat', '/stowaway/proxyroutes/web-8080']);
       expect(file.stdout).toBe('192.168.99.2:8080,10000');
 
       await core().patchNamespacedConfigMap(
-        { namespace: namespace.name, name: STOWAWAY_PROXY_ROUTES_CONFIGMAP, body: { data: { broken: 'not-a-route' } } },
+        { namespace: namespace.name, name: STOWAWAY_ROUTES_CONFIGMAP, body: { data: { broken: 'not-a-route' } } },
         strategicMerge,
       );
       const rejected = await exec('gefyra-stowaway', 'stowaway', generate);
@@ -102,9 +118,9 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
     it('makes and removes rsync directories', async () => {
       await exec('gefyra-stowaway', 'stowaway', ['mkdir', '-p', '/rsync/web-1/app']);
-      expect([...stowaway.directories]).toEqual(['/rsync/web-1/app']);
+      expect([...stowaway.syncDirs]).toEqual(['web-1/app']);
       await exec('gefyra-stowaway', 'stowaway', ['rm', '-rf', '/rsync/web-1/app']);
-      expect(stowaway.directories.size).toBe(0);
+      expect(stowaway.syncDirs.size).toBe(0);
       expect(node.execLog.slice(-2).map((e) => e.command.join(' '))).toEqual(['mkdir -p /rsync/web-1/app', 'rm -rf /rsync/web-1/app']);
     });
 
@@ -117,13 +133,15 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
   });
 
   describe('Carrier', () => {
+    const app = () => ({ namespace: namespace.name, name: 'target', container: 'app' });
+
     it('is not there before the kubelet restarted the container with its image', async () => {
       await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('target', { app: 'nginx:1.25' }) });
       await node.whenPod('target', isReady);
       const early = await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000']);
       expect(exitCodeOf(early.status)).toBe(127);
       expect(early.stderr).toContain('not found');
-      expect(carrier.configurationOf(namespace.name, 'target', 'app')).toBeUndefined();
+      expect(carrier.configurationOf(app())).toBeUndefined();
     });
 
     it('records routes, probes and sync directories once it runs', async () => {
@@ -138,11 +156,11 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
       expect(exitCodeOf((await script('syncdirs.sh', 'target/app', '/var/www', '/etc/nginx')).status)).toBe(0);
 
-      expect(carrier.configurationOf(namespace.name, 'target', 'app')).toEqual({
+      expect(carrier.configurationOf(app())).toEqual({
         containerID: containerStatus(running, 'app')?.containerID,
-        routes: [{ containerPort: 8080, host: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local', port: 10000 }],
+        routes: [{ containerPort: 8080, upstream: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000' }],
         probePorts: [8081],
-        sync: { target: 'target/app', directories: ['/var/www', '/etc/nginx'] },
+        syncDirectories: { 'target/app': ['/var/www', '/etc/nginx'] },
       });
     });
 
@@ -170,6 +188,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       );
       const restored = await node.whenPod('target', (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
       expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
+      expect(carrier.configurationOf(app())).toBeUndefined();
       const late = await exec('target', 'app', ['/bin/busybox', 'sh', 'setprobe.sh', '8081']);
       expect(exitCodeOf(late.status)).toBe(127);
     });

@@ -1,6 +1,8 @@
 // The local control plane and simulated node, without any vitest import:
 // usable from tests, from the CLI and from scripts run with `npx tsx`.
 // Test files use ./vitest.js for the hooks around the global setup.
+import type { CarrierState } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export { connectToControlPlane, type ControlPlaneAccess, type ControlPlaneEndpoints } from './control-plane-access.js';
 export { provisionControlPlane, CONTROL_PLANE_BINARIES, type ProvisionOptions } from './provision.js';
@@ -11,25 +13,32 @@ export {
 } from './service-account-credentials.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.js';
 export { SimulatedNode, type SimulatedNodeOptions, type StopOptions, type WhenPodOptions } from './node/simulated-node.js';
-export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/exec-types.js';
+export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/exec-request.js';
 export type { ImageMatcher, PodMatcher } from './node/matchers.js';
 export type { Undo } from './node/test-controls.js';
 export type { NodeCapacity } from './node/node-registration.js';
-export { imageIdOf } from './node/container-model.js';
+export { imageIdOf } from '../../../src/adapters/in-memory/container-runtime.js';
+export { simulateGefyraComponents, type GefyraComponentOptions, type GefyraComponents } from './gefyra-components.js';
+// The harness once had its own Stowaway and Carrier; these names now stand
+// for the in-memory cluster's simulators (src/adapters/in-memory/simulators).
 export {
-  SimulatedStowaway,
-  STOWAWAY_PROXY_ROUTES_CONFIGMAP,
-  type ProxyRouteRun,
-  type SimulatedStowawayOptions,
-} from './handlers/simulated-stowaway.js';
-export type { PeerConfig } from './handlers/stowaway-peer-config.js';
-export { renderPeerConfig } from './handlers/stowaway-peer-config.js';
-export type { ProxyRoute } from './handlers/stowaway-routes.js';
+  StowawaySimulator as SimulatedStowaway,
+  STOWAWAY_ROUTES_CONFIGMAP as STOWAWAY_PROXY_ROUTES_CONFIGMAP,
+  type GenerateRun as ProxyRouteRun,
+  type StowawaySimulatorOptions as SimulatedStowawayOptions,
+} from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+export { renderPeerConfig, type WireGuardPeerConfig as PeerConfig } from '../../../src/adapters/in-memory/simulators/wireguard-peer-config.js';
+export type { ProxyRoute } from '../../../src/adapters/in-memory/simulators/proxy-routes.js';
 export {
-  SimulatedCarrier,
-  type CarrierConfiguration,
+  CarrierSimulator as SimulatedCarrier,
   type CarrierRoute,
-  type CarrierSync,
-  type SimulatedCarrierOptions,
-} from './handlers/simulated-carrier.js';
-export { generateWireGuardKeyPair, wireGuardPublicKey, type WireGuardKeyPair } from './handlers/wireguard-keys.js';
+  type CarrierState as CarrierConfiguration,
+  type CarrierSimulatorOptions as SimulatedCarrierOptions,
+} from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+/** The directories `syncdirs.sh` was given, by `<pod>/<container>`. */
+export type CarrierSync = CarrierState['syncDirectories'];
+export {
+  generateWireGuardKeyPair,
+  wireGuardPublicKey,
+  type WireGuardKeyPair,
+} from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';

@@ -1,6 +1,7 @@
+import type { CarrierSimulator } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import type { StowawaySimulator } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
-import { SimulatedCarrier } from './handlers/simulated-carrier.js';
-import { SimulatedStowaway } from './handlers/simulated-stowaway.js';
+import { simulateGefyraComponents } from './gefyra-components.js';
 import { SimulatedNode, type SimulatedNodeOptions } from './node/simulated-node.js';
 
 export interface LocalClusterOptions {
@@ -12,8 +13,8 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   readonly controlPlane: ControlPlane;
   readonly node: SimulatedNode;
-  readonly stowaway: SimulatedStowaway;
-  readonly carrier: SimulatedCarrier;
+  readonly stowaway: StowawaySimulator;
+  readonly carrier: CarrierSimulator;
   stop(): Promise<void>;
 }
 
@@ -24,13 +25,8 @@ export interface LocalCluster {
  */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const controlPlane = await startControlPlane(options.controlPlane);
-  const stowaway = new SimulatedStowaway();
-  const carrier = new SimulatedCarrier();
-  const node = new SimulatedNode({
-    ...options.node,
-    kubeConfig: controlPlane.kubeletKubeConfig(),
-    handlers: [...(options.node?.handlers ?? []), stowaway.handle, carrier.handle],
-  });
+  const node = new SimulatedNode({ ...options.node, kubeConfig: controlPlane.kubeletKubeConfig() });
+  const { stowaway, carrier } = simulateGefyraComponents(node);
   try {
     await node.start();
   } catch (error) {

@@ -9,11 +9,17 @@ export interface CarrierSimulatorOptions {
   readonly containerIdOf?: (target: ContainerRef) => string | undefined;
 }
 
+/** One `setroute.sh`: Carrier listens on the container port and forwards to the upstream (`host:port`). */
+export interface CarrierRoute {
+  readonly containerPort: number;
+  readonly upstream: string;
+}
+
 /** What a running Carrier was told, for one container instance. */
 export interface CarrierState {
   readonly containerID: string | undefined;
-  /** By container port, sorted: where Carrier forwards (`host:port`). */
-  readonly routes: readonly { readonly containerPort: number; readonly upstream: string }[];
+  /** By container port, sorted; a later `setroute.sh` for a port replaces the earlier one. */
+  readonly routes: readonly CarrierRoute[];
   readonly probePorts: readonly number[];
   /** By `<pod>/<container>`: the directories synced down. */
   readonly syncDirectories: Readonly<Record<string, readonly string[]>>;

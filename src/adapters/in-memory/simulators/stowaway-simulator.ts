@@ -1,5 +1,7 @@
 import type { ExecResult } from '../../../ports/cluster-api.port.js';
 import { failed, succeeded, type ExecCall, type ExecHandler } from '../exec-handler.js';
+import { parseProxyRoutes, type ProxyRoute } from './proxy-routes.js';
+import { wireGuardPublicKey } from './wireguard-keys.js';
 import { DEFAULT_PEER_CONFIG, renderPeerConfig, type WireGuardPeerConfig } from './wireguard-peer-config.js';
 
 /** Reads a ConfigMap's data the way the kubelet would to fill a volume; undefined when absent. */
@@ -13,7 +15,7 @@ export interface StowawaySimulatorOptions {
   readonly peerConfig?: Partial<WireGuardPeerConfig>;
   /** Whether the peer file exists from the start; true by default. */
   readonly generated?: boolean;
-  /** The client's public key, as `wg show` lists the peer. */
+  /** The client's public key, as `wg show` lists the peer; derived from the peer file's PrivateKey by default, as WireGuard does. */
   readonly clientPublicKey?: string;
   readonly peerConfigPath?: string;
   readonly routesConfigMap?: string;
@@ -26,26 +28,32 @@ export interface GenerateRun {
   readonly pod: string;
   readonly containerID: string | undefined;
   readonly routes: Readonly<Record<string, string>>;
+  /** The same table as nginx reads it, by key. */
+  readonly proxyRoutes: readonly ProxyRoute[];
 }
 
-const ROUTE_VALUE = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5},\d{1,5}$/;
+/** Where Stowaway mounts its route ConfigMap and what it is called, unless the options say otherwise. */
+export const STOWAWAY_ROUTES_CONFIGMAP = 'gefyra-stowaway-proxyroutes';
+export const STOWAWAY_ROUTES_MOUNT_PATH = '/stowaway/proxyroutes';
 
 /**
  * Stowaway's side of its contract with the operator, as exec answers: the peer
  * file, the WireGuard handshake, the mounted route ConfigMap, route generation
  * and sync directories. It answers only in container `stowaway` of pods
  * labelled `app: stowaway`. It needs nothing but a ConfigMap reader, so the
- * same simulator serves the in-memory cluster and a simulated kubelet on a
- * real API server. Register `simulator.handle` as an exec handler.
+ * same simulator serves the in-memory cluster and the simulated kubelet of the
+ * control-plane harness on a real API server. Register `simulator.handle` as
+ * an exec handler.
  */
 export class StowawaySimulator {
   readonly #readConfigMap: ConfigMapReader;
   readonly #peerConfigPath: string;
   readonly #routesConfigMap: string;
   readonly #mountPath: string;
-  readonly #clientPublicKey: string;
+  readonly #clientPublicKey: string | undefined;
   readonly #runs: GenerateRun[] = [];
-  readonly #syncDirs = new Set<string>();
+  /** Absolute paths made with `mkdir -p` (with their parents) and not removed since. */
+  readonly #directories = new Set<string>();
   #peerConfig: WireGuardPeerConfig;
   #generated: boolean;
   #latestHandshake = 0;
@@ -55,10 +63,10 @@ export class StowawaySimulator {
     this.#readConfigMap = options.readConfigMap;
     this.#peerConfig = { ...DEFAULT_PEER_CONFIG, ...options.peerConfig };
     this.#generated = options.generated ?? true;
-    this.#clientPublicKey = options.clientPublicKey ?? 'aW4tbWVtb3J5LWNsaWVudC1wdWJsaWMta2V5LTAwMDA=';
+    this.#clientPublicKey = options.clientPublicKey;
     this.#peerConfigPath = options.peerConfigPath ?? '/config/peer1/peer1.conf';
-    this.#routesConfigMap = options.routesConfigMap ?? 'gefyra-stowaway-proxyroutes';
-    this.#mountPath = (options.routesMountPath ?? '/stowaway/proxyroutes').replace(/\/+$/, '');
+    this.#routesConfigMap = options.routesConfigMap ?? STOWAWAY_ROUTES_CONFIGMAP;
+    this.#mountPath = stripSlash(options.routesMountPath ?? STOWAWAY_ROUTES_MOUNT_PATH);
   }
 
   readonly handle: ExecHandler = (call) => {
@@ -74,8 +82,9 @@ export class StowawaySimulator {
     return renderPeerConfig(this.#peerConfig);
   }
 
+  /** The key `wg show` lists the client under: the public half of the peer file's PrivateKey unless set in the options. */
   get clientPublicKey(): string {
-    return this.#clientPublicKey;
+    return this.#clientPublicKey ?? wireGuardPublicKey(this.#peerConfig.privateKey);
   }
 
   setPeerConfig(changes: Partial<WireGuardPeerConfig>): void {
@@ -111,38 +120,47 @@ export class StowawaySimulator {
     return this.#runs.at(-1)?.routes;
   }
 
+  /** The routes nginx serves, parsed; empty before the first generate-proxyroutes.sh run. */
+  get proxyRoutes(): readonly ProxyRoute[] {
+    return this.#runs.at(-1)?.proxyRoutes ?? [];
+  }
+
   /** Sync-down directories (`<pod>/<container>`) that exist under /rsync. */
   get syncDirs(): ReadonlySet<string> {
-    return this.#syncDirs;
+    const modules = [...this.#directories].map((path) => /^\/rsync\/([^/]+\/[^/]+)$/.exec(path)?.[1]);
+    return new Set(modules.filter((module) => module !== undefined));
   }
 
   async #answer(call: ExecCall): Promise<ExecResult | undefined> {
     const [program, ...args] = call.command;
     const mount = this.#mountPath;
-    if (program === 'cat' && args.length === 1 && args[0] === this.#peerConfigPath) return this.#catPeerConfig();
     if (program === 'wg' && args.join(' ') === 'show wg0 latest-handshakes') {
-      return succeeded(`${this.#clientPublicKey}\t${this.#latestHandshake}\n`);
+      return succeeded(`${this.clientPublicKey}\t${this.#latestHandshake}\n`);
     }
     if (program === 'ls' && args.length === 2 && args[0] === '-1' && stripSlash(args[1]) === mount) {
       const keys = Object.keys(await this.#mounted(call.namespace)).sort();
       return succeeded(keys.map((key) => `${key}\n`).join(''));
     }
-    if (program === 'cat' && args.length === 1 && args[0]?.startsWith(`${mount}/`)) {
-      const key = args[0].slice(mount.length + 1);
-      const value = (await this.#mounted(call.namespace))[key];
-      return value === undefined ? failed(1, `cat: ${args[0]}: No such file or directory\n`) : succeeded(value);
-    }
-    if (program === '/bin/bash' && args.length === 2 && args[0] === 'generate-proxyroutes.sh' && stripSlash(args[1]) === mount) {
+    if (program === 'cat' && args.length === 1 && args[0]?.startsWith('/')) return this.#cat(call, args[0]);
+    if (program === '/bin/bash' && args.length === 2 && args[0] === 'generate-proxyroutes.sh') {
+      // The script lists the directory it is given; only the mount exists.
+      if (stripSlash(args[1]) !== mount) return failed(1, `ls: cannot access '${args[1] ?? ''}': No such file or directory\n`);
       return this.#generate(call);
     }
-    if (program === 'mkdir' && args[0] === '-p' && args.length === 2) return this.#syncDir(args[1], 'add');
-    if (program === 'rm' && args[0] === '-rf' && args.length === 2) return this.#syncDir(args[1], 'delete');
+    if (program === 'mkdir' && args[0] === '-p' && args.length === 2 && args[1]?.startsWith('/')) return this.#mkdir(args[1]);
+    if (program === 'rm' && args[0] === '-rf' && args.length === 2 && args[1]?.startsWith('/')) return this.#remove(args[1]);
     return undefined;
   }
 
-  #catPeerConfig(): ExecResult {
-    if (!this.#generated) return failed(1, `cat: ${this.#peerConfigPath}: No such file or directory\n`);
-    return succeeded(renderPeerConfig(this.#peerConfig));
+  async #cat(call: ExecCall, path: string): Promise<ExecResult> {
+    const noSuchFile = failed(1, `cat: ${path}: No such file or directory\n`);
+    if (path === this.#peerConfigPath) return this.#generated ? succeeded(renderPeerConfig(this.#peerConfig)) : noSuchFile;
+    if (path.startsWith(`${this.#mountPath}/`) && stripSlash(path) !== this.#mountPath) {
+      const value = (await this.#mounted(call.namespace))[path.slice(this.#mountPath.length + 1)];
+      return value === undefined ? noSuchFile : succeeded(value);
+    }
+    const isDirectory = this.#directories.has(stripSlash(path)) || stripSlash(path) === this.#mountPath;
+    return isDirectory ? failed(1, 'cat: read error: Is a directory\n') : noSuchFile;
   }
 
   async #mounted(namespace: string): Promise<Readonly<Record<string, string>>> {
@@ -152,22 +170,27 @@ export class StowawaySimulator {
   /** Reads the mounted files, as the real script does: a stale mount serves a stale table. */
   async #generate(call: ExecCall): Promise<ExecResult> {
     const routes = { ...(await this.#mounted(call.namespace)) };
-    const broken = Object.entries(routes).filter(([, value]) => !ROUTE_VALUE.test(value.trim()));
-    if (broken.length > 0) {
-      return failed(1, `nginx: [emerg] invalid route ${broken.map(([key, value]) => `${key}=${value}`).join(', ')}\n`);
-    }
+    const parsed = parseProxyRoutes(routes);
+    if ('error' in parsed) return failed(1, `${parsed.error}\nnginx: configuration file /etc/nginx/nginx.conf test failed\n`);
     const containerID = call.podObject.containerStatuses.find((status) => status.name === call.container)?.containerID;
-    this.#runs.push({ namespace: call.namespace, pod: call.pod, containerID, routes });
-    return succeeded(`generated ${Object.keys(routes).length} proxy routes\n`);
+    this.#runs.push({ namespace: call.namespace, pod: call.pod, containerID, routes, proxyRoutes: parsed.routes });
+    return succeeded(`generated ${parsed.routes.length} proxy routes\n`);
   }
 
-  #syncDir(path: string | undefined, change: 'add' | 'delete'): ExecResult | undefined {
-    const match = /^\/rsync\/([^/]+\/[^/]+)\/?$/.exec(path ?? '');
-    if (!match?.[1]) return undefined;
-    if (change === 'add') this.#syncDirs.add(match[1]);
-    else this.#syncDirs.delete(match[1]);
+  /** `-p` makes the parents too, so `/rsync/<pod>` exists once `/rsync/<pod>/<container>` does. */
+  #mkdir(path: string): ExecResult {
+    for (let dir = stripSlash(path); dir !== '/' && dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/'))) this.#directories.add(dir);
+    return succeeded();
+  }
+
+  /** Removes the directory and everything below it; removing what is absent succeeds, as `rm -f` does. */
+  #remove(path: string): ExecResult {
+    const target = stripSlash(path);
+    for (const dir of [...this.#directories]) {
+      if (dir === target || dir.startsWith(`${target}/`)) this.#directories.delete(dir);
+    }
     return succeeded();
   }
 }
 
-const stripSlash = (path: string | undefined): string | undefined => path?.replace(/\/+$/, '');
+const stripSlash = (path: string | undefined): string => (path ?? '').replace(/(.)\/+$/, '$1');

@@ -1,4 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+// The in-memory cluster's image ids: a test can predict them, and both fakes report the same one for an image.
+import { imageIdOf } from '../../../../src/adapters/in-memory/container-runtime.js';
 
 export type ContainerState =
   | { readonly kind: 'running'; readonly startedAt: number }
@@ -42,16 +44,6 @@ export interface ContainerStep {
   readonly model: ContainerModel;
   /** When the container should be looked at again (a back-off ends, a start delay is over). */
   readonly wakeAt?: number;
-}
-
-/** `docker-pullable://<repository>@sha256:<digest>`, stable per image so tests can predict it. */
-export function imageIdOf(image: string): string {
-  const digest = createHash('sha256').update(image).digest('hex');
-  const lastSlash = image.lastIndexOf('/');
-  const tagColon = image.indexOf(':', lastSlash + 1);
-  const withoutTag = image.split('@')[0] ?? image;
-  const repository = tagColon >= 0 ? withoutTag.slice(0, tagColon) : withoutTag;
-  return `docker-pullable://${repository}@sha256:${digest}`;
 }
 
 function newContainerId(): string {

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ExecResult } from './exec-types.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 
 /** Sub-protocols of the Kubernetes remote-command WebSocket, most preferred first. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'] as const;
@@ -36,8 +36,8 @@ export async function serveExec(
   const stdin = streams.stdin ? await readStdin(socket) : Buffer.alloc(0);
   const result = await run(stdin);
   if (socket.readyState !== socket.OPEN) return;
-  const stdout = toBuffer(result.stdout);
-  const stderr = toBuffer(result.stderr);
+  const stdout = Buffer.from(result.stdout);
+  const stderr = Buffer.from(result.stderr);
   // A TTY has a single output stream.
   if (streams.tty) sendFrame(socket, STDOUT, Buffer.concat([stdout, stderr]));
   else {
@@ -99,11 +99,6 @@ function statusFrame(protocol: string, exitCode: number): Buffer | undefined {
     return Buffer.from(JSON.stringify(status));
   }
   return exitCode === 0 ? undefined : Buffer.from(failure);
-}
-
-function toBuffer(value: string | Buffer | undefined): Buffer {
-  if (value === undefined) return Buffer.alloc(0);
-  return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
 /** Picks the sub-protocol like the kubelet: the first we support among those offered. */

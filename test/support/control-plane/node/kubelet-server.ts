@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { chooseProtocol, serveExec } from './exec-session.js';
-import type { ExecResult } from './exec-types.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 
 export interface ExecTarget {
   readonly namespace: string;

@@ -31,6 +31,8 @@ export interface PodRecord {
   readonly probes: Map<string, ProbeResult>;
   /** JSON of the status last written, to skip writes that change nothing. */
   lastWritten?: string;
+  /** The status as the node sees it now (exec handlers go by it); written to the API after each step. */
+  status?: PodStatusJson;
 }
 
 export interface PodStep {
@@ -98,19 +100,24 @@ export class PodRuntime {
     if (initialized) {
       for (const container of pod.spec?.containers ?? []) advance(record.containers, container, this.#controls.isCrashing(pod, container.name));
     }
+    const neverReady = this.#controls.isNeverReady(pod);
+    const statusNow = (): PodStatusJson =>
+      buildPodStatus({
+        hostIP: '127.0.0.1',
+        podIP: record.podIP,
+        startTime: record.startTime,
+        containers: (pod.spec?.containers ?? []).map((c) => record.containers.get(c.name) ?? placeholder(c)),
+        initContainers: (pod.spec?.initContainers ?? []).map((c) => record.initContainers.get(c.name) ?? placeholder(c)),
+        ready: (c) => !neverReady && (record.probes.get(c.name)?.ok ?? true),
+        previousConditions: pod.status?.conditions ?? [],
+        now,
+      });
+    // Probes see the containers as they run now (a restarted one with its new image), readiness as last probed.
+    record.status = statusNow();
     const probeWake = await this.#runProbes(pod, record, now);
     if (probeWake !== undefined) wakeAts.push(probeWake);
-    const neverReady = this.#controls.isNeverReady(pod);
-    const status = buildPodStatus({
-      hostIP: '127.0.0.1',
-      podIP: record.podIP,
-      startTime: record.startTime,
-      containers: (pod.spec?.containers ?? []).map((c) => record.containers.get(c.name) ?? placeholder(c)),
-      initContainers: (pod.spec?.initContainers ?? []).map((c) => record.initContainers.get(c.name) ?? placeholder(c)),
-      ready: (c) => !neverReady && (record.probes.get(c.name)?.ok ?? true),
-      previousConditions: pod.status?.conditions ?? [],
-      now,
-    });
+    const status = statusNow();
+    record.status = status;
     return wakeAts.length === 0 ? { status } : { status, wakeAt: Math.min(...wakeAts) };
   }
 

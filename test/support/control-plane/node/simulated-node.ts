@@ -2,9 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { ContainerRef } from '../../../../src/domain/cluster/pod.js';
+import { failed } from '../../../../src/adapters/in-memory/exec-handler.js';
+import { ExecRegistry } from '../../../../src/adapters/in-memory/exec-registry.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 import { createServingCertificate } from '../pki.js';
-import { ExecDispatcher } from './exec-dispatcher.js';
-import type { ExecHandler, ExecRecord } from './exec-types.js';
+import { execRequest, type ExecHandler, type ExecRecord, type ExecRequest } from './exec-request.js';
 import { IpPool } from './ip-pool.js';
 import { KubeletServer, type ExecTarget } from './kubelet-server.js';
 import { matchesPod, type ImageMatcher, type PodMatcher } from './matchers.js';
@@ -61,7 +64,7 @@ export class SimulatedNode {
   readonly #kubeConfig: KubeConfig;
   readonly #core: CoreV1Api;
   readonly #options: SimulatedNodeOptions;
-  readonly #dispatcher = new ExecDispatcher();
+  readonly #registry = new ExecRegistry<ExecRequest>();
   readonly #controls: TestControls;
   readonly #runtime: PodRuntime;
   readonly #queue: WorkQueue;
@@ -77,7 +80,7 @@ export class SimulatedNode {
     this.#options = options;
     this.#kubeConfig = options.kubeConfig;
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
-    for (const handler of options.handlers ?? []) this.#dispatcher.add(handler);
+    for (const handler of options.handlers ?? []) this.#registry.add(handler);
     this.#controls = new TestControls(() => this.#resyncAll());
     this.#runtime = new PodRuntime(
       new IpPool(options.podCidr ?? '10.244.0.0/16'),
@@ -89,17 +92,7 @@ export class SimulatedNode {
         readinessProbeIntervalMs: options.readinessProbeIntervalMs ?? 500,
       },
       async (pod, container, command) => {
-        const result = await this.#dispatcher.answer({
-          namespace: pod.metadata?.namespace ?? '',
-          pod: pod.metadata?.name ?? '',
-          container: container.name,
-          command,
-          podObject: pod,
-          runningImage: container.image,
-          containerID: container.containerID,
-          stdin: Buffer.alloc(0),
-          kubeConfig: this.#kubeConfig,
-        });
+        const result = await this.#registry.answerQuietly(this.#request(pod, container.name, command, Buffer.alloc(0)));
         return result === undefined || result.exitCode === 0;
       },
     );
@@ -119,18 +112,18 @@ export class SimulatedNode {
     return this.#port;
   }
 
-  /** Every exec through the kubelet endpoint, in the order they finished (probes are not recorded). */
+  /** Every exec through the kubelet endpoint, in the order they finished (probes and refused execs are not recorded). */
   get execLog(): readonly ExecRecord[] {
-    return this.#dispatcher.log;
+    return this.#registry.log;
   }
 
   clearExecLog(): void {
-    this.#dispatcher.clearLog();
+    this.#registry.clearLog();
   }
 
-  /** Adds an exec handler after the others; returns its removal. */
+  /** Adds an exec handler after the others; returns its removal. Handlers of the in-memory cluster fit as they are. */
   onExec(handler: ExecHandler): Undo {
-    const remove = this.#dispatcher.add(handler);
+    const remove = this.#registry.add(handler);
     this.#resyncAll();
     return () => {
       remove();
@@ -175,6 +168,26 @@ export class SimulatedNode {
     for (const wake of this.#waiters) wake();
     if (options.deregister === true) await deleteNode(this.#kubeConfig, this.name);
     else await markNodeStopped(this.#kubeConfig, this.name);
+  }
+
+  /**
+   * A ConfigMap's data as this kubelet would mount it, read through the API
+   * with the node's credentials; undefined when it does not exist. What
+   * StowawaySimulator's `readConfigMap` wants, as InMemoryCluster's is.
+   */
+  async readConfigMap(namespace: string, name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    try {
+      return (await this.#core.readNamespacedConfigMap({ namespace, name })).data ?? {};
+    } catch (error) {
+      if (statusCode(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The id of the container's current instance on this node; it changes whenever the container restarts. */
+  containerIdOf(target: ContainerRef): string | undefined {
+    const id = this.#runtime.record(`${target.namespace}/${target.name}`)?.containers.get(target.container)?.containerID;
+    return id === '' ? undefined : id;
   }
 
   /** Pulls of matching images fail: ErrImagePull, then ImagePullBackOff; the pod stays Pending. */
@@ -284,18 +297,21 @@ export class SimulatedNode {
     return undefined;
   }
 
-  async #exec(target: ExecTarget, command: readonly string[], stdin: Buffer): ReturnType<ExecDispatcher['exec']> {
-    const key = `${target.namespace}/${target.pod}`;
-    const container = this.#runtime.runningContainer(key, target.container);
-    const podObject = this.#watch.get(target.namespace, target.pod);
-    return await this.#dispatcher.exec({
-      ...target,
-      command,
-      stdin,
-      kubeConfig: this.#kubeConfig,
-      ...(podObject === undefined ? {} : { podObject }),
-      ...(container === undefined ? {} : { runningImage: container.image, containerID: container.containerID }),
-    });
+  async #exec(target: ExecTarget, command: readonly string[], stdin: Buffer): Promise<ExecResult> {
+    const pod = this.#watch.get(target.namespace, target.pod);
+    // Gone while stdin was read: the refusal came too late to be an HTTP status.
+    if (pod === undefined) return failed(126, `simulated kubelet: pod ${target.namespace}/${target.pod} no longer exists\n`);
+    try {
+      return await this.#registry.run(this.#request(pod, target.container, command, stdin));
+    } catch (error) {
+      // A broken handler must show up in the test (the log has the error), not hang the exec.
+      return failed(126, `simulated kubelet: exec handler failed: ${String(error)}\n`);
+    }
+  }
+
+  #request(pod: V1Pod, container: string, command: readonly string[], stdin: Buffer): ExecRequest {
+    const status = this.#runtime.record(keyOf(pod))?.status;
+    return execRequest({ pod, status, container, command, stdin, kubeConfig: this.#kubeConfig });
   }
 
   #resyncAll(): void {

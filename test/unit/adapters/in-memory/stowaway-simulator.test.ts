@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster, StowawaySimulator } from '../../../../src/adapters/in-memory/index.js';
+import { generateWireGuardKeyPair, wireGuardPublicKey } from '../../../../src/adapters/in-memory/simulators/wireguard-keys.js';
 
 const signal = AbortSignal.timeout(5000);
 const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-abc', container: 'stowaway' };
 const routes = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' } } as const;
 
-function setUp(options: { generated?: boolean } = {}) {
+function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) {
   const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
   cluster.addPod({ metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } }, spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] } });
   cluster.addPod({ metadata: { name: 'other', namespace: 'gefyra', labels: { app: 'other' } }, spec: { containers: [{ name: 'stowaway', image: 'x' }] } });
@@ -57,6 +58,16 @@ describe('StowawaySimulator', () => {
     expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${simulator.clientPublicKey}\t1714557600\n`);
   });
 
+  it('lists the client under the public key of the peer file\'s PrivateKey, as WireGuard derives it', async () => {
+    const { run, simulator } = setUp();
+    const keys = generateWireGuardKeyPair();
+    expect(simulator.clientPublicKey).toBe(wireGuardPublicKey(simulator.peerConfig.privateKey));
+    expect(simulator.clientPublicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    simulator.setPeerConfig({ privateKey: keys.privateKey });
+    expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${keys.publicKey}\t0\n`);
+    expect(setUp({ clientPublicKey: 'given' }).simulator.clientPublicKey).toBe('given');
+  });
+
   it('shows the route ConfigMap as mounted files, and a frozen mount until refreshed', async () => {
     const { run, simulator, setRoutes } = setUp();
     expect(await run('ls', '-1', '/stowaway/proxyroutes')).toEqual({ exitCode: 0, stdout: '', stderr: '' });
@@ -90,12 +101,37 @@ describe('StowawaySimulator', () => {
     expect(simulator.generateRuns).toHaveLength(3);
   });
 
-  it('refuses to generate from a malformed route', async () => {
+  it.each([
+    ['a malformed value', { 'r-a': 'not-a-route' }, 'r-a'],
+    ['a port out of range', { 'r-a': '192.168.99.2:8080,70000' }, 'r-a'],
+    ['two routes on one proxy port', { 'r-a': '192.168.99.2:8080,10000', 'r-b': '192.168.99.3:8080,10000' }, 'duplicate listen port 10000'],
+  ])('refuses to generate from %s, as nginx would', async (_case, routes, complaint) => {
     const { run, simulator, setRoutes } = setUp();
-    await setRoutes({ 'r-a': 'not-a-route' });
+    await setRoutes(routes);
     const result = await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/');
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('r-a');
+    expect(result.stderr).toContain(complaint);
+    expect(simulator.generateRuns).toHaveLength(0);
+    expect(simulator.proxyRoutes).toEqual([]);
+  });
+
+  it('parses the served table into proxy routes', async () => {
+    const { run, simulator, setRoutes } = setUp();
+    await setRoutes({ 'r-b': '192.168.99.2:8080,10001', 'r-a': ' 192.168.99.3:81,10000\n' });
+    await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes');
+    expect(simulator.proxyRoutes).toEqual([
+      { key: 'r-a', destinationIP: '192.168.99.3', destinationPort: 81, proxyPort: 10000 },
+      { key: 'r-b', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10001 },
+    ]);
+  });
+
+  it('fails to generate from a directory other than the mount', async () => {
+    const { run, simulator } = setUp();
+    expect(await run('/bin/bash', 'generate-proxyroutes.sh', '/elsewhere/')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: "ls: cannot access '/elsewhere/': No such file or directory\n",
+    });
     expect(simulator.generateRuns).toHaveLength(0);
   });
 
@@ -105,6 +141,25 @@ describe('StowawaySimulator', () => {
     await run('mkdir', '-p', '/rsync/web-2/web');
     await run('rm', '-rf', '/rsync/web-1/web');
     expect([...simulator.syncDirs]).toEqual(['web-2/web']);
+  });
+
+  it('makes parents with mkdir -p and removes whole trees with rm -rf, at any absolute path', async () => {
+    const { run, simulator } = setUp();
+    expect(await run('mkdir', '-p', '/rsync/web-1/web/logs')).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect([...simulator.syncDirs]).toEqual(['web-1/web']);
+    await run('mkdir', '-p', '/rsync/web-2/web/');
+    expect((await run('rm', '-rf', '/rsync/web-1')).exitCode).toBe(0);
+    expect([...simulator.syncDirs]).toEqual(['web-2/web']);
+    expect((await run('rm', '-rf', '/tmp/never-made')).exitCode).toBe(0);
+    expect((await run('mkdir', '-p', 'relative')).exitCode).toBe(127);
+  });
+
+  it('answers cat of other paths as a shell would', async () => {
+    const { run } = setUp();
+    await run('mkdir', '-p', '/rsync/web-1/web');
+    expect(await run('cat', '/etc/missing')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: /etc/missing: No such file or directory\n' });
+    expect(await run('cat', '/rsync/web-1/web/')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: read error: Is a directory\n' });
+    expect((await run('cat', '/stowaway/proxyroutes')).stderr).toBe('cat: read error: Is a directory\n');
   });
 
   it('keeps a Stowaway with the exec readiness probe unready until the peer file exists, without logging the probes', async () => {

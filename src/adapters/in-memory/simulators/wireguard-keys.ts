@@ -10,6 +10,7 @@ export interface WireGuardKeyPair {
   readonly publicKey: string;
 }
 
+/** A fresh key pair, for a test that needs keys no other test shares. */
 export function generateWireGuardKeyPair(): WireGuardKeyPair {
   const { privateKey } = generateKeyPairSync('x25519');
   const raw = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(X25519_PKCS8_PREFIX.length);
@@ -17,7 +18,11 @@ export function generateWireGuardKeyPair(): WireGuardKeyPair {
   return { privateKey: privateBase64, publicKey: wireGuardPublicKey(privateBase64) };
 }
 
-/** What `wg pubkey` derives from a private key, so a simulated server can name its peer correctly. */
+/**
+ * What `wg pubkey` derives from a private key. Stowaway's `wg show` lists the
+ * client under the public key of the PrivateKey it wrote into the peer file,
+ * so the simulator derives it the same way instead of inventing one.
+ */
 export function wireGuardPublicKey(privateKeyBase64: string): string {
   const raw = Buffer.from(privateKeyBase64, 'base64');
   if (raw.length !== 32) throw new Error('a WireGuard private key is 32 bytes, base64-encoded');

@@ -10,8 +10,9 @@ const KEY = /^[A-Za-z0-9._-]+$/;
 const VALUE = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+),(\d+)$/;
 
 /**
- * Parses the route files the way generate-proxyroutes.sh would feed them to
- * nginx; an entry nginx would reject comes back as an error message.
+ * Parses the route files the way generate-proxyroutes.sh feeds them to nginx:
+ * an entry nginx would reject (a malformed value, a port out of range, a
+ * proxy port two routes listen on) comes back as nginx's error message.
  */
 export function parseProxyRoutes(entries: Readonly<Record<string, string>>): { routes: ProxyRoute[] } | { error: string } {
   const routes: ProxyRoute[] = [];

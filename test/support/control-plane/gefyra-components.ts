@@ -1,0 +1,36 @@
+import { CarrierSimulator, type CarrierSimulatorOptions } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import { StowawaySimulator, type StowawaySimulatorOptions } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import type { SimulatedNode } from './node/simulated-node.js';
+import type { Undo } from './node/test-controls.js';
+
+export interface GefyraComponentOptions {
+  readonly stowaway?: Omit<StowawaySimulatorOptions, 'readConfigMap'>;
+  readonly carrier?: Omit<CarrierSimulatorOptions, 'containerIdOf'>;
+}
+
+export interface GefyraComponents {
+  readonly stowaway: StowawaySimulator;
+  readonly carrier: CarrierSimulator;
+  /** Both stop answering. */
+  readonly remove: Undo;
+}
+
+/**
+ * Makes a simulated node answer like Gefyra's Stowaway and Carrier images,
+ * with the very simulators the in-memory cluster uses (so the operator's unit
+ * and integration tests hold it to one contract): Stowaway reads its route
+ * ConfigMap through the API server, as the kubelet fills the volume, and
+ * Carrier forgets the configuration of a container the node restarted.
+ */
+export function simulateGefyraComponents(node: SimulatedNode, options: GefyraComponentOptions = {}): GefyraComponents {
+  const stowaway = new StowawaySimulator({ ...options.stowaway, readConfigMap: (namespace, name) => node.readConfigMap(namespace, name) });
+  const carrier = new CarrierSimulator({ ...options.carrier, containerIdOf: (target) => node.containerIdOf(target) });
+  const removals = [node.onExec(stowaway.handle), node.onExec(carrier.handle)];
+  return {
+    stowaway,
+    carrier,
+    remove: () => {
+      for (const remove of removals) remove();
+    },
+  };
+}
