@@ -20,12 +20,17 @@ export async function runReset(options: {
     options.io.err(`This removes ${scope}.\nRun again with --yes to do it.`);
     return 2;
   }
-  const { container } = await composeForKubernetes({
+  const { container, dispose } = await composeForKubernetes({
+    cache: false,
     environment: { ...options.environment, GEFYRA_LOG_LEVEL: options.environment['GEFYRA_LOG_LEVEL'] ?? 'warn' },
     kubeconfig: options.kubeconfig,
     namespace,
   });
-  await resolve(container, SERVICES.ResetService).reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, AbortSignal.timeout(300_000));
+  try {
+    await resolve(container, SERVICES.ResetService).reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, AbortSignal.timeout(300_000));
+  } finally {
+    await dispose();
+  }
   options.io.out(`removed ${scope}`);
   return 0;
 }

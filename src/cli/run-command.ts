@@ -12,7 +12,7 @@ export async function runOperator(options: {
   kubeconfig: string | undefined;
   io: CliOutput;
 }): Promise<number> {
-  const { container, config, logger } = await composeForKubernetes({ environment: options.environment, kubeconfig: options.kubeconfig });
+  const { container, config, logger, dispose } = await composeForKubernetes({ environment: options.environment, kubeconfig: options.kubeconfig });
   const { runtime, metrics } = createOperatorRuntime(container);
   const health = new HealthServer({ live: () => runtime.live(), ready: () => runtime.ready(), metrics: () => metrics.render() });
   const port = await health.listen(config.healthPort);
@@ -25,6 +25,7 @@ export async function runOperator(options: {
       process.off('SIGINT', stop);
       void runtime
         .stop()
+        .finally(() => dispose())
         .finally(() => health.close())
         .finally(() => resolve());
     };

@@ -6,7 +6,11 @@ import {
   KubernetesWatchSource,
   loadKubeConfig,
 } from '../adapters/kubernetes/index.js';
+import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
+import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { createPinoLogger } from '../adapters/system/pino-logger.js';
+import { toDomainError } from '../domain/errors.js';
+import { cachedKinds } from './cached-kinds.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -22,12 +26,16 @@ export interface KubernetesCompositionOptions {
   /** Overrides the operator namespace from the environment (the reset command's --namespace). */
   readonly namespace?: string | undefined;
   readonly logger?: Logger;
+  /** Serve reads from watch caches (the default for the operator); off for one-shot commands like reset. */
+  readonly cache?: boolean;
 }
 
 export interface KubernetesComposition {
   readonly container: Container;
   readonly config: OperatorConfig;
   readonly logger: Logger;
+  /** Stops the shared watches. */
+  dispose(): Promise<void>;
 }
 
 /** Production wiring: configuration, plugins, the Kubernetes adapters, checked against a reachable API server. */
@@ -38,12 +46,17 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const plugins = await loadPlugins(config.plugins);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
+  const watchLogger = logger.child({ component: 'watch' });
+  const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, watchLogger), (error) =>
+    watchLogger.warn({ error: toDomainError(error).message }, 'watch failed, retrying'),
+  );
+  const cluster = options.cache === false ? new KubernetesClusterApi(kubeConfig) : new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, cachedKinds(config.namespace));
   const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi).toConstantValue(new KubernetesClusterApi(kubeConfig));
+    bind(TOKENS.ClusterApi).toConstantValue(cluster);
     bind(TOKENS.Clock).toConstantValue(systemClock);
     bind(TOKENS.Logger).toConstantValue(logger);
-    bind(RUNTIME.WatchSource).toConstantValue(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
+    bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
   const container = await createOperatorContainer({ config, environment, plugins, platform });
-  return { container, config, logger };
+  return { container, config, logger, dispose: () => informers.stop() };
 }

@@ -28,6 +28,7 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     leader: resolve(container, SERVICES.LeaderElection),
     ledger: resolve(container, TOKENS.ResetLedger),
     carrier: resolve(container, TOKENS.CarrierInstaller),
+    tunnel: resolve(container, TOKENS.TunnelRouter),
     watches: resolve(container, RUNTIME.WatchSource),
     logger: resolve(container, TOKENS.Logger),
     metrics,

@@ -48,10 +48,18 @@ export const refOf = (manifest: Manifest): ObjectRef => ({
 export const describeRef = (ref: ObjectRef): string =>
   ref.namespace === undefined ? `${ref.kind} ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
 
+export interface ReadOptions {
+  /**
+   * Read from the API server itself, not from a watch cache: after a Conflict,
+   * the retry must start from what is really stored.
+   */
+  readonly fresh?: boolean;
+}
+
 /** Reads and writes of whole objects: the desired-state API the plugins install with. */
 export interface ObjectApi {
   /** The live object, or undefined when it does not exist. */
-  find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined>;
+  find(ref: ObjectRef, signal: AbortSignal, options?: ReadOptions): Promise<Manifest | undefined>;
   /** Objects of a kind, in one namespace or (namespace undefined) in all, optionally by labels. */
   list(
     kind: { apiVersion: string; kind: string },

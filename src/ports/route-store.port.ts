@@ -15,7 +15,8 @@ export interface RouteTable {
 }
 
 export interface RouteStore {
-  load(signal: AbortSignal): Promise<RouteTable>;
+  /** `fresh` bypasses any cache: the RouteService asks for it after losing a race. */
+  load(signal: AbortSignal, options?: { readonly fresh?: boolean }): Promise<RouteTable>;
   /** Saves the table if it is still at `basedOn`; fails with a Conflict DomainError otherwise. */
   save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable>;
 }

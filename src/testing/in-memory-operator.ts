@@ -2,6 +2,9 @@ import type { Container } from 'inversify';
 import { ContainerModule } from 'inversify';
 import { InMemoryCluster } from '../adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../adapters/in-memory/in-memory-watch-source.js';
+import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
+import { SharedInformers } from '../adapters/cache/shared-informers.js';
+import { cachedKinds } from '../composition/cached-kinds.js';
 import { CarrierSimulator } from '../adapters/in-memory/simulators/carrier-simulator.js';
 import { StowawaySimulator } from '../adapters/in-memory/simulators/stowaway-simulator.js';
 import { silentLogger } from '../adapters/system/pino-logger.js';
@@ -23,6 +26,11 @@ export interface InMemoryOperatorOptions {
   readonly logger?: Logger;
   /** Lets a test stand between the operator and the cluster, e.g. to crash it after some calls. */
   readonly wrapClusterApi?: (cluster: ClusterApi) => ClusterApi;
+  /**
+   * Serve reads from watch caches as production does. Off by default: a test
+   * that writes and at once reconciles would otherwise race the cache.
+   */
+  readonly cache?: boolean;
 }
 
 /** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
@@ -39,6 +47,8 @@ export interface InMemoryOperator {
    * restart leaves, or (with other environment, e.g. POD_NAME) a second replica.
    */
   restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi' | 'environment'>): Promise<InMemoryOperator>;
+  /** Stops this operator's watches. */
+  stop(): Promise<void>;
 }
 
 export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -62,7 +72,7 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   const carrier = new CarrierSimulator({ containerIdOf: (target) => cluster.containerIdOf(target) });
   cluster.onExec(stowaway.handle);
   cluster.onExec(carrier.handle);
-  return compose({ cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger }, options.wrapClusterApi);
+  return compose({ cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false }, options.wrapClusterApi);
 }
 
 interface Parts {
@@ -72,16 +82,19 @@ interface Parts {
   readonly carrier: CarrierSimulator;
   readonly environment: Readonly<Record<string, string>>;
   readonly logger: Logger;
+  readonly cache: boolean;
 }
 
 async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
   const { cluster, clock, environment, logger } = parts;
   const config = loadConfig(environment);
+  const api = wrap ? wrap(cluster) : cluster;
+  const informers = new SharedInformers(new InMemoryWatchSource(cluster));
   const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi).toConstantValue(wrap ? wrap(cluster) : cluster);
+    bind(TOKENS.ClusterApi).toConstantValue(parts.cache ? new CachedClusterApi(api, informers, cachedKinds(config.namespace)) : api);
     bind(TOKENS.Clock).toConstantValue(clock);
     bind(TOKENS.Logger).toConstantValue(logger);
-    bind(RUNTIME.WatchSource).toConstantValue(new InMemoryWatchSource(cluster));
+    bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
   const container = await createOperatorContainer({ config, environment, plugins: await loadPlugins(config.plugins), platform });
   return {
@@ -90,6 +103,7 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     config,
     restart: (options = {}) =>
       compose(options.environment ? { ...parts, environment: { ...parts.environment, ...options.environment } } : parts, options.wrapClusterApi),
+    stop: () => informers.stop(),
   };
 }
 

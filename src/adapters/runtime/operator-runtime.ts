@@ -10,6 +10,7 @@ import type { StandbyService } from '../../domain/standby/standby-service.js';
 import type { CarrierInstaller } from '../../ports/carrier-installer.port.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
+import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
@@ -28,6 +29,7 @@ export interface OperatorRuntimeDependencies {
   readonly leader: LeaderElection;
   readonly ledger: ResetLedger;
   readonly carrier: CarrierInstaller;
+  readonly tunnel: TunnelRouter;
   readonly watches: WatchSource;
   readonly logger: Logger;
   readonly metrics: OperatorMetrics;
@@ -61,6 +63,7 @@ export class OperatorRuntime {
   #resetting = false;
   #stopped = false;
   #lastFollowedHolder: string | undefined;
+  #lastTunnelRevision: string | undefined;
 
   constructor(dependencies: OperatorRuntimeDependencies) {
     this.#deps = dependencies;
@@ -153,7 +156,7 @@ export class OperatorRuntime {
     });
     const onStowaway = () => {
       this.#queue?.add(BOOT);
-      if (this.#standingBy) for (const key of this.#deps.tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+      if (this.#standingBy) void this.#requeueAllIfTunnelRestarted();
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
     this.#subscriptions.push(
@@ -258,6 +261,22 @@ export class OperatorRuntime {
       new Periodic(config.heartbeatIntervalMs, () => this.#heartbeatTick()),
     );
     this.#log.info({ requests: tracker.keys().length }, 'standby: reconciling InterceptRequests');
+  }
+
+  /**
+   * A restarted tunnel has lost the routes it had loaded: every request must
+   * load its routes again. Other changes to the tunnel's pods (the touch after
+   * every route change among them) concern no request.
+   */
+  async #requeueAllIfTunnelRestarted(): Promise<void> {
+    try {
+      const revision = await this.#deps.tunnel.currentRevision(AbortSignal.timeout(10_000));
+      if (revision === this.#lastTunnelRevision) return;
+      this.#lastTunnelRevision = revision;
+      for (const key of this.#deps.tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+    } catch (error) {
+      this.#log.debug({ error: toDomainError(error).message }, 'could not read the tunnel revision; the next resync catches up');
+    }
   }
 
   async #heartbeatTick(): Promise<void> {

@@ -41,6 +41,13 @@ export class BootService {
   readonly #deps: BootServiceDependencies;
   #announced = false;
   #lastProblem: string | undefined;
+  /**
+   * The tunnel revision the last complete pass saw ready. Only an
+   * optimisation: while the tunnel keeps running as it was, a pass (triggered
+   * by any change to its pods) does not apply every component again. A new
+   * process, or a tunnel that restarted, does the whole pass.
+   */
+  #readyRevision: string | undefined;
 
   constructor(dependencies: BootServiceDependencies) {
     this.#deps = dependencies;
@@ -54,6 +61,12 @@ export class BootService {
     const { tunnel, notifier, installation, ledger, clock, settings } = this.#deps;
     const reset = await ledger.find(signal);
     if (reset) return { state: 'resetPending', reason: reset.reason };
+    if (this.#readyRevision !== undefined) {
+      const readiness = await tunnel.observeReadiness(signal);
+      if (readiness.state === 'ready' && readiness.revision === this.#readyRevision) return { state: 'ready' };
+      this.#readyRevision = undefined;
+    }
+    let revision: string;
     try {
       if (!this.#announced) await notifier.withdrawReady(signal);
       await installation.ensureRegistered(signal);
@@ -64,6 +77,7 @@ export class BootService {
       }
       if (verdict.state === 'timedOut') return await this.#blocked('StowawayNotReady', verdict.message, signal);
       await notifier.publishConnectionDetails(await tunnel.readConnectionDetails(signal), signal);
+      revision = verdict.revision;
     } catch (thrown) {
       const error = toDomainError(thrown);
       if (error.kind === 'Aborted') throw error;
@@ -72,6 +86,7 @@ export class BootService {
       }
       return await this.#blocked(bootProblemReason(error), error.message, signal);
     }
+    this.#readyRevision = revision;
     if (!this.#announced) {
       await notifier.announceReady(signal);
       this.#announced = true;

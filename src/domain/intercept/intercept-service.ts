@@ -17,13 +17,20 @@ import type { ReconcileResult } from '../reconcile-result.js';
 import type { RouteService } from '../routes/route-service.js';
 import type { InterceptSettings } from '../settings.js';
 import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, undeclaredPorts } from './intercept-machine.js';
-import { progressOf } from './intercept-progress.js';
+import { type InterceptProgress, progressOf } from './intercept-progress.js';
 import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
 import { interceptEvent } from './intercept-events.js';
 
 /** Far more steps than any lifecycle has; reaching it means the decision loops. */
 const MAX_STEPS_PER_RECONCILE = 32;
+
+/**
+ * Carrier usually runs moments after the image swap, and the pod's watch
+ * event brings the next pass: the "starting Carrier" status is written only if
+ * it still starts after this long (one status write less per intercept).
+ */
+const CARRIER_STATUS_GRACE_MS = 2000;
 
 export interface InterceptServiceDependencies {
   readonly requests: InterceptRequestStore;
@@ -49,6 +56,13 @@ type Applied =
  */
 export class InterceptService {
   readonly #deps: InterceptServiceDependencies;
+  /**
+   * The bookkeeping of each request's last pass in this process, by uid. The
+   * status holds the same once written; this spares a status write between
+   * two quick passes. After a restart it is empty and the status (or, failing
+   * that, repeating an idempotent step) takes its place: never the only record.
+   */
+  readonly #lastProgress = new Map<string, InterceptProgress>();
 
   constructor(dependencies: InterceptServiceDependencies) {
     this.#deps = dependencies;
@@ -59,20 +73,25 @@ export class InterceptService {
     if (!request) return { done: true };
     const log = this.#deps.logger.child({ request: requestKey(ref) });
     let observation = await this.#observe(request, signal);
+    let installedNow = false;
     try {
       for (let step = 0; step < MAX_STEPS_PER_RECONCILE; step++) {
         const next = decideIntercept(observation);
+        if (next.kind === 'wait' && next.reason === 'CarrierStarting' && installedNow) {
+          this.#lastProgress.set(request.uid, observation.progress);
+          return { done: false, requeueAfterMs: Math.min(next.requeueAfterMs ?? CARRIER_STATUS_GRACE_MS, CARRIER_STATUS_GRACE_MS) };
+        }
         if (next.kind !== 'act') return await this.#conclude(next, observation, request, signal);
         log.info({ phase: next.phase, action: next.action.type }, 'intercept step');
         const applied = await this.#apply(next.action, observation, signal);
         if ('stop' in applied) return await this.#conclude(applied.stop, observation, request, signal);
+        installedNow ||= next.action.type === 'installCarrier';
         observation = applied.observation;
       }
     } catch (thrown) {
       const error = toDomainError(thrown);
       const alreadyFailed =
-        observation.request.status.phase === 'Failed' &&
-        observation.request.status.observedGeneration === observation.request.generation;
+        observation.request.status.phase === 'Failed' && observation.request.status.failedSpec === specFingerprint(observation.request);
       if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
         await this.#reportTrouble(observation, error, signal);
         throw error;
@@ -103,11 +122,18 @@ export class InterceptService {
       carrier: pod && spec ? carrier.observe(pod, spec.targetContainer) : { state: 'absent' },
       routes: ownRoutes,
       tunnelRevision,
-      progress: progressOf(request, settings.finalizer),
+      progress: this.#progressOf(request),
       now: clock.now(),
       carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
       retryAfterMs: settings.routeLoadRetryMs,
     };
+  }
+
+  #progressOf(request: InterceptRequest): InterceptProgress {
+    const stored = progressOf(request, this.#deps.settings.finalizer);
+    const remembered = this.#lastProgress.get(request.uid);
+    if (!remembered) return stored;
+    return { ...remembered, finalizerPresent: stored.finalizerPresent, syncPrepared: false, syncRemoved: false };
   }
 
   async #apply(action: InterceptAction, observation: InterceptObservation, signal: AbortSignal): Promise<Applied> {
@@ -205,6 +231,8 @@ export class InterceptService {
     signal: AbortSignal,
   ): Promise<ReconcileResult> {
     const { request } = observation;
+    if (step.kind === 'released') this.#lastProgress.delete(request.uid);
+    else this.#lastProgress.set(request.uid, observation.progress);
     if (step.kind === 'released') {
       if (original.status.phase !== undefined || original.established) {
         await this.#deps.events.record(

@@ -84,7 +84,8 @@ export class RouteService {
     for (let attempt = 1; ; attempt++) {
       const outcomes = new Map<PendingChange, { routes: Route[] } | { error: unknown }>();
       try {
-        const table = await this.#store.load(signal);
+        // After a lost race, read what is really stored, not a cache that may lag.
+        const table = await this.#store.load(signal, { fresh: attempt > 1 });
         let routes: Route[] = [...table.routes];
         for (const pending of batch) {
           try {

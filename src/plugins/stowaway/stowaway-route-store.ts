@@ -29,8 +29,8 @@ export class StowawayRouteStore implements RouteStore {
     return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#settings.namespace, name: STOWAWAY.routesConfigMap };
   }
 
-  async load(signal: AbortSignal): Promise<RouteTable> {
-    const configMap = await this.#objects.find(this.#ref, signal);
+  async load(signal: AbortSignal, options: { readonly fresh?: boolean } = {}): Promise<RouteTable> {
+    const configMap = await this.#objects.find(this.#ref, signal, options);
     if (!configMap) return { routes: [], version: undefined };
     const data = (configMap['data'] ?? {}) as Record<string, string>;
     const routes: Route[] = [];

@@ -104,10 +104,12 @@ describe('BootService: the init phase on an empty cluster', () => {
     });
   });
 
-  it('updates the connection details when Stowaway regenerates them', async () => {
+  it('updates the connection details when a restarted Stowaway regenerates them', async () => {
     const operator = await createInMemoryOperator();
     await boot(operator);
     operator.stowaway.setPeerConfig({ endpoint: '198.51.100.9:31820' });
+    const [pod] = await operator.cluster.listPods(NS, { app: 'stowaway' }, signal);
+    operator.cluster.restartContainer({ namespace: NS, name: pod!.name, container: 'stowaway' });
 
     await boot(operator);
 

@@ -91,16 +91,20 @@ describe('InterceptService: a request from the Gefyra client', () => {
     for (const write of ['apply', 'create', 'replace', 'patch', 'remove', 'patchPod']) expect(operator.cluster.callCount(write)).toBe(0);
   });
 
-  it('waits for Carrier to start, then configures it', async () => {
+  it('waits for Carrier to start, says so if it takes a while, then configures it', async () => {
     const operator = await bootedOperator();
     addTarget(operator);
     await createRequest(operator);
     operator.cluster.stopKubelet();
+    const { intercepts } = servicesOf(operator);
 
-    const first = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
-
-    expect(first).toEqual({ done: false, requeueAfterMs: 60_000 });
+    // Carrier usually runs at once: no status write for the first moments.
+    expect(await intercepts.reconcile(REQUEST, signal)).toEqual({ done: false, requeueAfterMs: 2000 });
+    expect((await readRequest(operator))?.['status']).toBeUndefined();
+    operator.clock.advance(2000);
+    expect(await intercepts.reconcile(REQUEST, signal)).toEqual({ done: false, requeueAfterMs: 58_000 });
     expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', reason: 'CarrierStarting' });
+
     operator.cluster.startKubelet();
     await settle(operator);
     expect((await readRequest(operator))?.['established']).toBe(true);
@@ -288,6 +292,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
     const first = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
     expect(first.done).toBe(false);
     // The pod's next watch event shows the kubelet's trouble.
+    operator.clock.advance(2000);
     await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
     expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', message: expect.stringMatching(/ErrImagePull|ImagePullBackOff/) });
     operator.clock.advance(60_000);

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { countingClusterApi, type CallCounts } from '../../../../src/testing/counting-cluster-api.js';
+import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { addTarget, createRequest, deleteRequest, readRequest } from '../../../support/scenario.js';
+
+const running: RunnableOperator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));
+});
+
+async function until(runnable: RunnableOperator, condition: () => Promise<boolean>): Promise<void> {
+  for (let round = 0; round < 200; round++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    await runnable.runtime.idle();
+  }
+  throw new Error('condition not reached');
+}
+
+const total = (counts: CallCounts) => Object.values(counts).reduce((sum, count) => sum + (count ?? 0), 0);
+const READS = ['find', 'list', 'findPod', 'listPods'] as const;
+
+/**
+ * What the operator asks of the API server for one intercept, with reads
+ * served from its watch caches as in production. The figures are printed; the
+ * assertions pin what must hold whatever the count: no repeated reads.
+ */
+describe('API calls per intercept', () => {
+  it('establish and remove a one-port intercept reading only what no watch covers', async () => {
+    let api: ReturnType<typeof countingClusterApi> | undefined;
+    const operator = await createInMemoryOperator({
+      cache: true,
+      wrapClusterApi: (cluster) => {
+        api = countingClusterApi(cluster);
+        return api;
+      },
+    });
+    addTarget(operator);
+    const runnable = createOperatorRuntime(operator.container);
+    running.push(runnable);
+    await runnable.runtime.start();
+    await until(runnable, async () => runnable.runtime.ready());
+
+    api!.reset();
+    await createRequest(operator);
+    await until(runnable, async () => (await readRequest(operator))?.['established'] === true);
+    const establish = api!.counts();
+    api!.reset();
+    await deleteRequest(operator);
+    await until(runnable, async () => (await readRequest(operator)) === undefined);
+    const remove = api!.counts();
+
+    console.log(`API calls to establish: ${total(establish)} ${JSON.stringify(establish)}; to remove: ${total(remove)} ${JSON.stringify(remove)}`);
+    // The target pod is read once before it carries Carrier (and is watched); every other read comes from caches.
+    expect(READS.map((read) => establish[read] ?? 0)).toEqual([0, 0, 1, 0]);
+    expect(READS.map((read) => remove[read] ?? 0)).toEqual([0, 0, 0, 0]);
+  });
+});
