@@ -18,6 +18,8 @@ export class LeaderElection {
   readonly #clock: Clock;
   readonly #identity: string;
   readonly #durationSeconds: number;
+  /** The lease as this replica last wrote it: renewing needs no read while nobody else wrote since. */
+  #lastWritten: LeaseRecord | undefined;
 
   constructor(store: LeaseStore, clock: Clock, identity: string, durationSeconds: number) {
     this.#store = store;
@@ -35,20 +37,31 @@ export class LeaderElection {
   }
 
   async tryLead(signal: AbortSignal): Promise<LeadershipState> {
+    if (this.#lastWritten) {
+      // Renew on what we wrote last; a Conflict means someone else wrote, so read before deciding.
+      const renewed = await this.#write({ ...this.#lastWritten, renewedAt: this.#clock.now(), durationSeconds: this.#durationSeconds }, signal);
+      if (renewed) return { leading: true };
+    }
     const lease = await this.#store.find(signal);
     const decision = decideLeadership(lease, this.#identity, this.#clock.now(), this.#durationSeconds);
     if (decision.action === 'follow') return { leading: false, holder: decision.holder, expiresAt: decision.expiresAt };
+    return (await this.#write(decision.record, signal)) ? { leading: true } : { leading: false, holder: undefined };
+  }
+
+  async #write(record: LeaseRecord, signal: AbortSignal): Promise<boolean> {
     try {
-      await this.#store.write(decision.record, signal);
-      return { leading: true };
+      this.#lastWritten = await this.#store.write(record, signal);
+      return true;
     } catch (error) {
-      if (isDomainError(error, 'Conflict')) return { leading: false, holder: undefined };
+      this.#lastWritten = undefined;
+      if (isDomainError(error, 'Conflict')) return false;
       throw error;
     }
   }
 
   /** Gives the lease up so a successor takes over at once (graceful shutdown). */
   async release(signal: AbortSignal): Promise<void> {
+    this.#lastWritten = undefined;
     const lease = await this.#store.find(signal);
     if (!lease || lease.holder !== this.#identity) return;
     try {

@@ -1,17 +1,10 @@
-import { DomainError, isDomainError } from '../errors.js';
+import { BatchQueue, type BatchItem } from '../batch-queue.js';
+import { isDomainError } from '../errors.js';
 import type { RouteStore } from '../../ports/route-store.port.js';
 import { applyRouteChange, type RouteChange, sameRoutes } from './route-allocation.js';
 import { type PortPool, type Route, routesOf, type WantedRoute } from './route.js';
-import { signalUntilAllAborted } from '../signals.js';
 
 const MAX_SAVE_ATTEMPTS = 10;
-
-interface PendingChange {
-  readonly change: RouteChange;
-  readonly signal: AbortSignal;
-  resolve(routes: Route[]): void;
-  reject(error: unknown): void;
-}
 
 /**
  * Reserves and releases proxy routes in the RouteStore.
@@ -25,8 +18,7 @@ interface PendingChange {
 export class RouteService {
   readonly #store: RouteStore;
   readonly #pool: PortPool;
-  #queue: PendingChange[] = [];
-  #flushing = false;
+  readonly #changes = new BatchQueue<RouteChange, Route[]>((batch, signal) => this.#saveBatch(batch, signal));
 
   constructor(store: RouteStore, pool: PortPool) {
     this.#store = store;
@@ -39,12 +31,12 @@ export class RouteService {
 
   /** Makes `owner` hold exactly the wanted routes; returns them with their proxy ports. */
   reserve(owner: string, wanted: readonly WantedRoute[], signal: AbortSignal): Promise<Route[]> {
-    return this.#enqueue({ kind: 'reserve', owner, wanted }, signal);
+    return this.#changes.submit({ kind: 'reserve', owner, wanted }, signal);
   }
 
   /** Removes every route of `owner`; releasing nothing is fine. */
   async release(owner: string, signal: AbortSignal): Promise<void> {
-    await this.#enqueue({ kind: 'release', owner }, signal);
+    await this.#changes.submit({ kind: 'release', owner }, signal);
   }
 
   async routesOf(owner: string, signal: AbortSignal): Promise<Route[]> {
@@ -55,42 +47,17 @@ export class RouteService {
     return (await this.#store.load(signal)).routes;
   }
 
-  #enqueue(change: RouteChange, signal: AbortSignal): Promise<Route[]> {
-    return new Promise<Route[]>((resolve, reject) => {
-      this.#queue.push({ change, signal, resolve, reject });
-      if (!this.#flushing) void this.#flush();
-    });
-  }
-
-  async #flush(): Promise<void> {
-    this.#flushing = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.filter((pending) => {
-          if (!pending.signal.aborted) return true;
-          pending.reject(new DomainError('Aborted', 'route change aborted', { cause: pending.signal.reason }));
-          return false;
-        });
-        this.#queue = [];
-        if (batch.length > 0) await this.#saveBatch(batch);
-      }
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  async #saveBatch(batch: readonly PendingChange[]): Promise<void> {
-    const signal = signalUntilAllAborted(batch.map((pending) => pending.signal));
+  async #saveBatch(batch: readonly BatchItem<RouteChange, Route[]>[], signal: AbortSignal): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const outcomes = new Map<PendingChange, { routes: Route[] } | { error: unknown }>();
+      const outcomes = new Map<BatchItem<RouteChange, Route[]>, { routes: Route[] } | { error: unknown }>();
       try {
         // After a lost race, read what is really stored, not a cache that may lag.
         const table = await this.#store.load(signal, { fresh: attempt > 1 });
         let routes: Route[] = [...table.routes];
         for (const pending of batch) {
           try {
-            routes = applyRouteChange(routes, pending.change, this.#pool);
-            outcomes.set(pending, { routes: routesOf(routes, pending.change.owner) });
+            routes = applyRouteChange(routes, pending.input, this.#pool);
+            outcomes.set(pending, { routes: routesOf(routes, pending.input.owner) });
           } catch (error) {
             outcomes.set(pending, { error });
           }

@@ -1,4 +1,5 @@
 import type { ContainerRef } from '../../domain/cluster/pod.js';
+import { BatchQueue, type BatchItem } from '../../domain/batch-queue.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
 import type { ClusterApi, ExecResult } from '../../ports/cluster-api.port.js';
@@ -23,6 +24,7 @@ export class StowawayRouter implements TunnelRouter {
   readonly #cluster: ClusterApi;
   readonly #clock: Clock;
   readonly #settings: StowawaySettings;
+  readonly #loads = new BatchQueue<RouteExpectation, RouteLoad>((batch, signal) => this.#loadBatch(batch, signal));
 
   constructor(cluster: ClusterApi, clock: Clock, settings: StowawaySettings) {
     this.#cluster = cluster;
@@ -35,7 +37,23 @@ export class StowawayRouter implements TunnelRouter {
     return pod && isServing(pod) ? stowawayRevision(pod) : undefined;
   }
 
-  async loadRoutes(expect: { present: readonly Route[]; absent: readonly Route[] }, signal: AbortSignal): Promise<RouteLoad> {
+  /**
+   * Loads routes; calls that arrive while a load runs are merged into the
+   * next one, so a burst of intercepts reloads Stowaway a few times, not once
+   * per intercept.
+   */
+  loadRoutes(expect: RouteExpectation, signal: AbortSignal): Promise<RouteLoad> {
+    return this.#loads.submit(expect, signal);
+  }
+
+  async #loadBatch(batch: readonly BatchItem<RouteExpectation, RouteLoad>[], signal: AbortSignal): Promise<void> {
+    const present = new Map(batch.flatMap((item) => item.input.present).map((route) => [routeEntryKey(route), route]));
+    const absent = batch.flatMap((item) => item.input.absent).filter((route) => !present.has(routeEntryKey(route)));
+    const load = await this.#load({ present: [...present.values()], absent }, signal);
+    for (const item of batch) item.resolve(load);
+  }
+
+  async #load(expect: RouteExpectation, signal: AbortSignal): Promise<RouteLoad> {
     const pod = await this.#servingPod(signal);
     const presentPorts = new Set(expect.present.map((route) => route.proxyPort));
     await Promise.all([
@@ -97,5 +115,7 @@ export class StowawayRouter implements TunnelRouter {
     return result;
   }
 }
+
+type RouteExpectation = { readonly present: readonly Route[]; readonly absent: readonly Route[] };
 
 const syncDirectory = (target: ContainerRef): string => `/rsync/${target.name}/${target.container}`;

@@ -92,3 +92,24 @@ describe('LeaderElection', () => {
     expect(isDomainError(conflict('x'), 'Conflict')).toBe(true);
   });
 });
+
+describe('LeaderElection renewals', () => {
+  const signal = new AbortController().signal;
+
+  it('renews without reading while nobody else wrote, and reads again after a Conflict', async () => {
+    const store = new MemoryLeaseStore();
+    let reads = 0;
+    const find = store.find.bind(store);
+    store.find = async () => (reads++, find());
+    const clock = new ManualClock(now);
+    const leader = new LeaderElection(store, clock, 'me', 15);
+    await leader.tryLead(signal);
+    await leader.tryLead(signal);
+    await leader.tryLead(signal);
+    expect(reads).toBe(1);
+
+    store.failNextWrite = true;
+    expect(await leader.tryLead(signal)).toEqual({ leading: true });
+    expect(reads).toBe(2);
+  });
+});

@@ -155,3 +155,18 @@ describe('StowawayHeartbeat', () => {
     await expect(heartbeat.latestHandshake(signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/No such device/) });
   });
 });
+
+describe('StowawayRouter batching', () => {
+  it('merges route loads that arrive together into few Stowaway reloads', async () => {
+    const { router, provider, store, stowaway } = setup();
+    await provider.ensureInstalled(signal);
+    const routes = Array.from({ length: 20 }, (_, index) => route(`r${index}`, 10000 + index));
+    await store.save(routes, (await store.load(signal)).version, signal);
+
+    const loads = await Promise.all(routes.map((one) => router.loadRoutes({ present: [one], absent: [] }, signal)));
+
+    expect(loads.every((load) => load.state === 'loaded')).toBe(true);
+    expect(stowaway.generateRuns.length).toBeLessThanOrEqual(2);
+    expect(Object.keys(stowaway.servedRoutes ?? {})).toHaveLength(20);
+  });
+});
