@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.port.js';
-import type { LeaseStore } from '../../ports/lease-store.port.js';
+import type { LeaseRecord, LeaseStore } from '../../ports/lease-store.port.js';
 import { isDomainError } from '../errors.js';
 import { decideLeadership } from './leadership-decision.js';
 
