@@ -1,0 +1,89 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesWatchSource } from '../../../src/adapters/kubernetes/index.js';
+import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
+import type { Manifest, ObjectRef } from '../../../src/ports/cluster-api.port.js';
+
+export interface WaitForOptions {
+  /** Says what is awaited, for the timeout message. */
+  readonly what: string;
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Watches the objects of one kind (list, then watch) and resolves with the
+ * first value `check` returns for the objects as they stand, checked after
+ * the initial list and after every change. Tests wait on the cluster this
+ * way instead of sleeping; a timeout names what was awaited and what was there.
+ */
+export async function waitForObjects<T>(
+  kubeConfig: KubeConfig,
+  spec: WatchSpec,
+  check: (objects: readonly Manifest[]) => T | undefined,
+  options: WaitForOptions,
+): Promise<T> {
+  const objects = new Map<string, Manifest>();
+  const errors: string[] = [];
+  let synced = false;
+  let settle: ((value: T) => void) | undefined;
+  const evaluate = (): void => {
+    if (!synced || settle === undefined) return;
+    const value = check([...objects.values()]);
+    if (value !== undefined) settle(value);
+  };
+  const subscription = new KubernetesWatchSource(kubeConfig).watch(
+    spec,
+    (event) => {
+      const key = `${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}`;
+      if (event.type === 'DELETED') objects.delete(key);
+      else objects.set(key, event.object);
+      evaluate();
+    },
+    (error) => errors.push(error instanceof Error ? error.message : String(error)),
+  );
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      settle = resolve;
+      timer = setTimeout(() => {
+        const seen = [...objects.values()].map((object) => `${object.metadata.namespace ?? ''}/${object.metadata.name}`).join(', ');
+        const watchErrors = errors.length > 0 ? `; watch errors: ${errors.slice(-3).join(' | ')}` : '';
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what} (${spec.kind} seen: ${seen || 'none'}${watchErrors})`));
+      }, timeoutMs);
+      void subscription.synced.then(() => {
+        synced = true;
+        evaluate();
+      });
+    });
+  } finally {
+    settle = undefined;
+    clearTimeout(timer);
+    await subscription.stop();
+  }
+}
+
+/** Resolves with the object once `predicate` accepts it (it receives `undefined` while the object does not exist). */
+export async function waitForObject(
+  kubeConfig: KubeConfig,
+  ref: ObjectRef,
+  predicate: (object: Manifest | undefined) => boolean,
+  options: WaitForOptions,
+): Promise<Manifest | undefined> {
+  const found = await waitForObjects(
+    kubeConfig,
+    { apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }) },
+    (objects) => {
+      const object = objects.find((candidate) => candidate.metadata.name === ref.name);
+      return predicate(object) ? { object } : undefined;
+    },
+    options,
+  );
+  return found.object;
+}
+
+/** Resolves once the object does not exist (deleted, finalizers released). */
+export async function waitForGone(kubeConfig: KubeConfig, ref: ObjectRef, timeoutMs = 60_000): Promise<void> {
+  const where = ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
+  await waitForObject(kubeConfig, ref, (object) => object === undefined, { what: `${ref.kind} ${where} to be gone`, timeoutMs });
+}

@@ -1,0 +1,59 @@
+import { CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import type { SimulatedNode } from '../../support/control-plane/index.js';
+
+/** The container a developer intercepts: serves 8080, with HTTP probes (8080 is routed, 8081 is not). */
+export function webContainer(overrides: Partial<V1Container> = {}): V1Container {
+  return {
+    name: 'web',
+    image: 'shop/web:1.0',
+    command: ['/app/server'],
+    args: ['--port', '8080'],
+    ports: [{ containerPort: 8080, protocol: 'TCP' }],
+    readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+    livenessProbe: { httpGet: { path: '/health', port: 8081 } },
+    ...overrides,
+  };
+}
+
+export interface TargetPodOptions {
+  readonly namespace: string;
+  readonly name: string;
+  /** Default: one {@link webContainer}. */
+  readonly containers?: readonly V1Container[];
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Creates a pod (as a workload's controller would) and waits until the simulated node runs it and it is Ready. */
+export async function createTargetPod(kubeConfig: KubeConfig, node: SimulatedNode, options: TargetPodOptions): Promise<V1Pod> {
+  await kubeConfig.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace: options.namespace,
+    body: {
+      metadata: { name: options.name, labels: { app: 'web', ...options.labels } },
+      spec: { containers: [...(options.containers ?? [webContainer()])], terminationGracePeriodSeconds: 1 },
+    },
+  });
+  return await node.whenPod(`${options.namespace}/${options.name}`, (pod) => pod.status?.phase === 'Running' && isReady(pod));
+}
+
+export async function readPod(kubeConfig: KubeConfig, namespace: string, name: string): Promise<V1Pod> {
+  return await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ namespace, name });
+}
+
+export function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
+}
+
+export function containerStatusOf(pod: V1Pod, container: string) {
+  return pod.status?.containerStatuses?.find((status) => status.name === container);
+}
+
+export function containerSpecOf(pod: V1Pod, container: string): V1Container | undefined {
+  return pod.spec?.containers.find((candidate) => candidate.name === container);
+}
+
+/** The running container reports this image (spec and status), as after a kubelet restart with it. */
+export function runsImage(pod: V1Pod, container: string, image: string | RegExp): boolean {
+  const status = containerStatusOf(pod, container);
+  const matches = (value: string | undefined) => value !== undefined && (typeof image === 'string' ? value === image : image.test(value));
+  return matches(containerSpecOf(pod, container)?.image) && matches(status?.image) && status?.state?.running !== undefined;
+}
