@@ -45,7 +45,8 @@ export function statusError(code: number, body: string, action: RequestAction, s
     ...(action.subresource === undefined ? {} : { subresource: action.subresource }),
     ...(action.namespace === undefined ? {} : { namespace: action.namespace }),
     ...(action.name === undefined ? {} : { name: action.name }),
-    ...(status.reason === undefined ? {} : { reason: status.reason }),
+    // Not `reason`: the domain reads `details.reason` as its own stable reason (boot problems).
+    ...(status.reason === undefined ? {} : { statusReason: status.reason }),
   };
   const what = describeAction(action);
   switch (code) {
