@@ -45,16 +45,18 @@ export class StowawayTunnelProvider implements TunnelProvider {
   }
 
   /**
-   * Applies the desired state; an object already there under this name whose
-   * immutable fields differ (a Service of another type, a Deployment with
-   * another selector) is replaced, since everything with these names in the
-   * operator namespace belongs to Gefyra.
+   * Applies the desired state; an object already there under this name that
+   * the API server will not turn into it is replaced, since everything with
+   * these names in the operator namespace belongs to Gefyra. That is any
+   * Invalid answer, not only "field is immutable": a real API server says
+   * "may not change once set" for a Service's clusterIP, and fields another
+   * manager set (an unnamed port beside ours) stay and make the result invalid.
    */
   async #adopt(manifest: Manifest, signal: AbortSignal): Promise<void> {
     try {
       await this.#cluster.apply(manifest, signal);
     } catch (error) {
-      if (!isDomainError(error, 'Invalid') || !/immutable/i.test(error.message)) throw error;
+      if (!isDomainError(error, 'Invalid')) throw error;
       await this.#cluster.remove(refOf(manifest), signal);
       await this.#cluster.apply(manifest, signal);
     }
