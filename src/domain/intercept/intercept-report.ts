@@ -25,9 +25,11 @@ export function buildStatus(
 ): InterceptStatus {
   const ready = report.phase === 'Established';
   const failed = report.phase === 'Failed';
+  // Never an empty message: API servers of the 1.20 era reject "" for a CRD's
+  // string field ("must be of type string: null"), and the whole status with it.
   const conditions = [
     condition(previous, 'Ready', ready, ready ? 'Established' : report.reason, report.message, generation, now),
-    condition(previous, 'Failed', failed, failed ? report.reason : 'NoFailure', failed ? report.message : '', generation, now),
+    condition(previous, 'Failed', failed, failed ? report.reason : 'NoFailure', failed ? report.message : 'the intercept has not failed', generation, now),
   ];
   return {
     observedGeneration: generation,
