@@ -1,0 +1,196 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ClientRequestFields } from '../support/intercept-request-fixtures.js';
+import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { useE2eEnvironment } from './support/e2e-environment.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  statusOf,
+  waitForEstablished,
+  waitForPhase,
+  type InterceptTarget,
+} from './support/intercept-requests.js';
+import type { OperatorProcess } from './support/operator-process.js';
+import { readTable } from './support/table-view.js';
+import { containerSpecOf, containerStatusOf, createTargetPod, readPod, runsImage, webContainer } from './support/target-pods.js';
+
+const CARRIER = /^quay\.io\/gefyra\/carrier:/;
+
+// Scenarios 3 and 4 of issue 4: InterceptRequests exactly as the Gefyra 0.13
+// client creates them, one good, many bad, handled by one operator process
+// running with the ServiceAccount from the manifests.
+describe('InterceptRequests from the Gefyra 0.13 client', () => {
+  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
+  const shop = useTestNamespace('shop');
+  let operator: OperatorProcess;
+
+  beforeAll(async () => {
+    operator = await env.startOperator();
+    await operator.ready({ what: 'the init phase to complete' });
+  });
+
+  /** The commands run in a container, oldest first, without the heartbeat's `wg show`. */
+  const commandsIn = (container: string, pod?: string): string[] =>
+    env.node.execLog
+      .filter((entry) => entry.container === container && (pod === undefined || entry.pod === pod) && entry.command[0] !== 'wg')
+      .map((entry) => entry.command.join(' '));
+
+  describe('a request for a running pod', () => {
+    const target: InterceptTarget = { namespace: '', pod: 'web-7d9c6b5f4-abcde', container: 'web' };
+    let name: string;
+    let original: V1Pod;
+    let proxyPort: number;
+
+    beforeAll(async () => {
+      Object.assign(target, { namespace: shop.name });
+      name = clientRequestName(target);
+      original = await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod });
+    });
+
+    it('becomes established: route, proxy Service, Carrier running and configured', async () => {
+      env.node.clearExecLog();
+      await createInterceptRequest(env.admin(), target);
+      await waitForEstablished(env.admin(), name);
+      // `established` (what the client polls) is written just before the status that reports it.
+      const request = await waitForPhase(env.admin(), name, 'Established');
+      expect(request['established']).toBe(true);
+      expect(name).toMatch(/^web-to-shop-[0-9a-f]+\.pod\.web-7d9c6b5f4-abcde$/);
+
+      const status = statusOf(request);
+      expect(status).toMatchObject({ phase: 'Established', reason: 'Established', originalImage: 'shop/web:1.0' });
+      expect(status.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Failed', status: 'False' })]),
+      );
+      expect(status.routes).toEqual([{ containerPort: 8080, destinationIP: '192.168.99.2', destinationPort: 8000, proxyPort: expect.any(Number) }]);
+      proxyPort = status.routes![0]!.proxyPort;
+      expect(proxyPort).toBeGreaterThanOrEqual(10000);
+      expect(proxyPort).toBeLessThanOrEqual(19999);
+      expect(proxyPort).not.toBe(10873);
+
+      const routes = await env.state().proxyRoutes();
+      expect(Object.values(routes)).toEqual([`192.168.99.2:8000,${proxyPort}`]);
+      expect(env.components.stowaway.servedRoutes).toEqual(routes);
+      expect(await env.state().proxyServices()).toEqual([`gefyra-stowaway-proxy-${proxyPort}`]);
+      const service = await env.state().find({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: `gefyra-stowaway-proxy-${proxyPort}` });
+      expect(service?.['spec']).toMatchObject({ selector: { app: 'stowaway' }, ports: [{ port: proxyPort, targetPort: proxyPort, protocol: 'TCP' }] });
+
+      const pod = await readPod(env.admin(), shop.name, target.pod);
+      expect(runsImage(pod, 'web', CARRIER)).toBe(true);
+      expect(containerStatusOf(pod, 'web')?.imageID).toContain('quay.io/gefyra/carrier');
+      expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 1);
+      expect(containerSpecOf(pod, 'web')).toMatchObject({ command: ['/app/server'], args: ['--port', '8080'] });
+
+      const upstream = `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local:${proxyPort}`;
+      expect(env.components.carrier.configurationOf({ namespace: shop.name, name: target.pod, container: 'web' })).toMatchObject({
+        routes: [{ containerPort: 8080, upstream }],
+        probePorts: [8081],
+      });
+      const stowaway = commandsIn('stowaway');
+      expect(stowaway).toContain('ls -1 /stowaway/proxyroutes');
+      expect(stowaway.lastIndexOf('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/')).toBeGreaterThan(stowaway.indexOf('ls -1 /stowaway/proxyroutes'));
+      expect(commandsIn('web', target.pod)).toEqual([`/bin/busybox sh setroute.sh 8080 ${upstream}`, '/bin/busybox sh setprobe.sh 8081']);
+      expect(env.node.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
+
+      const events = (await env.state().events()).filter((event) => event.regarding.name === name);
+      expect(events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Established', reportingInstance: operator.identity })]);
+      expect(events[0]?.regarding).toMatchObject({ kind: 'InterceptRequest', namespace: 'gefyra' });
+    });
+
+    it('lists like `kubectl get ireq -o wide`', async () => {
+      const table = await readTable(env.admin(), '/apis/gefyra.dev/v1/namespaces/gefyra/interceptrequests');
+      expect(table.columns).toEqual(['Name', 'Target', 'Namespace', 'Container', 'Ports', 'State', 'Established', 'Reason', 'Age']);
+      const row = table.rows.find((candidate) => candidate['Name'] === name);
+      expect(row).toMatchObject({ Target: target.pod, Namespace: shop.name, Container: 'web', State: 'Established', Established: true, Reason: 'Established' });
+      expect(String(row?.['Ports'])).toContain('8080:8000');
+    });
+
+    it('deleting it restores the pod, removes route and Service, and releases the request', async () => {
+      env.node.clearExecLog();
+      await deleteInterceptRequest(env.admin(), name);
+
+      const pod = await readPod(env.admin(), shop.name, target.pod);
+      expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
+      expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 2);
+      expect(pod.spec?.containers).toEqual(original.spec?.containers);
+      expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+      expect(pod.metadata?.labels).toEqual(original.metadata?.labels);
+
+      expect(await env.state().proxyRoutes()).toEqual({});
+      expect(await env.state().proxyServices()).toEqual([]);
+      expect(env.components.stowaway.servedRoutes).toEqual({});
+      expect(commandsIn('stowaway')).toContain('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/');
+      const reasons = (await env.state().events()).filter((event) => event.regarding.name === name).map((event) => event.reason);
+      expect(reasons.sort()).toEqual(['Established', 'Restored']);
+    });
+  });
+
+  describe('bad requests fail with a reason and change nothing else', () => {
+    const pod = 'web-bad';
+    const execProbePod = 'web-exec-probe';
+    const pods = new Map<string, V1Pod>();
+
+    beforeAll(async () => {
+      pods.set(pod, await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: pod }));
+      pods.set(
+        execProbePod,
+        await createTargetPod(env.admin(), env.node, {
+          namespace: shop.name,
+          name: execProbePod,
+          containers: [webContainer({ livenessProbe: { exec: { command: ['/app/healthcheck'] } } })],
+        }),
+      );
+    });
+
+    const cases: [string, ClientRequestFields, string, RegExp][] = [
+      ['bad-ip', { destinationIP: '192.168.99.300' }, 'InvalidRequest', /destinationIP "192\.168\.99\.300" is not an IPv4 or IPv6 address/],
+      ['no-colon', { portMappings: ['8080'] }, 'InvalidRequest', /"8080" is not of the form <containerPort>:<destinationPort>/],
+      ['port-range', { portMappings: ['8080:70000'] }, 'InvalidRequest', /port 70000 is outside 1-65535/],
+      ['duplicate', { portMappings: ['8080:8000', '8080:8001'] }, 'InvalidRequest', /container port 8080 is mapped more than once/],
+      ['no-mappings', { portMappings: [] }, 'InvalidRequest', /portMappings must name at least one/],
+      ['missing-pod', { targetPod: 'nope' }, 'TargetPodNotFound', /pod shop-[0-9a-f]+\/nope does not exist/],
+      ['missing-container', { targetContainer: 'db' }, 'TargetContainerNotFound', /has no container "db" \(it has: web\)/],
+      ['exec-probe', { targetPod: execProbePod, handleProbes: true }, 'UnsupportedProbe', /exec/],
+    ];
+
+    it.each(cases)('%s', async (suffix, fields, reason, message) => {
+      const targetPod = typeof fields.targetPod === 'string' ? fields.targetPod : pod;
+      const name = `web-to-${shop.name}.pod.${suffix}`;
+      const before = pods.get(targetPod);
+
+      await createInterceptRequest(env.admin(), { namespace: shop.name, pod, container: 'web' }, fields, { name });
+      const request = await waitForPhase(env.admin(), name, 'Failed');
+
+      expect(request['established']).toBe(false);
+      const status = statusOf(request);
+      expect(status.reason).toBe(reason);
+      expect(status.message).toMatch(message);
+      expect(status.conditions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'Failed', status: 'True', reason, message: status.message }),
+          expect.objectContaining({ type: 'Ready', status: 'False' }),
+        ]),
+      );
+      const event = await env.state().waitForEvent((candidate) => candidate.regarding.name === name && candidate.type === 'Warning', `a Warning about ${name}`);
+      expect(event).toMatchObject({ reason, note: status.message, reportingInstance: operator.identity });
+
+      expect(await env.state().proxyRoutes()).toEqual({});
+      expect(await env.state().proxyServices()).toEqual([]);
+      if (before !== undefined) {
+        const after = await readPod(env.admin(), shop.name, targetPod);
+        expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+      }
+      // A refusal is reported, never answered by deleting the request (as 0.13 did).
+      expect((await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name }))?.metadata.uid).toBe(
+        request.metadata.uid,
+      );
+    });
+
+    it('failed requests are deleted without leftovers', async () => {
+      for (const [suffix] of cases) await deleteInterceptRequest(env.admin(), `web-to-${shop.name}.pod.${suffix}`);
+      expect(await env.state().list({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' })).toEqual([]);
+      for (const [name, before] of pods) expect((await readPod(env.admin(), shop.name, name)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    });
+  });
+});
