@@ -230,6 +230,16 @@ export class OperatorRuntime {
     const { config, watches, carrier, tracker, standby, metrics } = this.#deps;
     this.#standingBy = true;
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
+    const pods = watches.watch(
+      { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels },
+      (event: WatchEvent) => {
+        for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
+      },
+      onError,
+    );
+    this.#subscriptions.push(pods);
+    // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
+    await pods.synced;
     const requests = watches.watch(
       { apiVersion: INTERCEPT_REQUEST_API_VERSION, kind: INTERCEPT_REQUEST_KIND, namespace: config.namespace },
       (event) => {
@@ -240,15 +250,8 @@ export class OperatorRuntime {
       },
       onError,
     );
-    const pods = watches.watch(
-      { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels },
-      (event: WatchEvent) => {
-        for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
-      },
-      onError,
-    );
-    this.#subscriptions.push(requests, pods);
-    await Promise.all([requests.synced, pods.synced]);
+    this.#subscriptions.push(requests);
+    await requests.synced;
     try {
       await standby.collectOrphanRoutes(signal);
     } catch (error) {

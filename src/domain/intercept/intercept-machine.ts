@@ -100,13 +100,15 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
   const wanted = wantedRoutes(spec);
   if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted });
 
-  if (tunnelRevision === undefined) {
-    return wait(
-      'Routing',
-      'TunnelNotReady',
-      'waiting for the tunnel (Stowaway) to run before routes can be loaded',
-      observation.retryAfterMs,
-    );
+  // The pod is touched only while the tunnel runs, or it would lose its
+  // container for nothing.
+  if (tunnelRevision === undefined) return waitForTunnel(observation);
+  // Carrier's image swap (a container restart, an image pull in real
+  // clusters) is the slowest step: start it first, and load the routes
+  // while the kubelet restarts the container.
+  if (carrier.state === 'absent') {
+    if (spec.syncDownDirectories.length > 0 && !progress.syncPrepared) return act('Routing', { type: 'prepareSync' });
+    return act('StartingCarrier', { type: 'installCarrier' });
   }
   if (progress.tunnelRevision !== tunnelRevision || !sameRoutes(progress.loadedRoutes, routes)) {
     const absent = progress.loadedRoutes.filter((loaded) => !routes.some((route) => route.proxyPort === loaded.proxyPort));
@@ -114,9 +116,6 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
   }
 
   switch (carrier.state) {
-    case 'absent':
-      if (spec.syncDownDirectories.length > 0 && !progress.syncPrepared) return act('Routing', { type: 'prepareSync' });
-      return act('StartingCarrier', { type: 'installCarrier' });
     case 'starting':
     case 'failing': {
       const elapsed = observation.now.getTime() - carrier.installedAt.getTime();
@@ -145,6 +144,9 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
     }
   }
 }
+
+const waitForTunnel = (observation: InterceptObservation): InterceptStep =>
+  wait('Routing', 'TunnelNotReady', 'waiting for the tunnel (Stowaway) to run before routes can be loaded', observation.retryAfterMs);
 
 function decideTeardown(observation: InterceptObservation): InterceptStep {
   const step = rollbackStep(observation, 'Restoring');

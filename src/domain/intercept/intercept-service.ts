@@ -73,19 +73,18 @@ export class InterceptService {
     if (!request) return { done: true };
     const log = this.#deps.logger.child({ request: requestKey(ref) });
     let observation = await this.#observe(request, signal);
-    let installedNow = false;
     try {
       for (let step = 0; step < MAX_STEPS_PER_RECONCILE; step++) {
         const next = decideIntercept(observation);
-        if (next.kind === 'wait' && next.reason === 'CarrierStarting' && installedNow) {
+        const quietFor = carrierQuietPeriod(next, observation);
+        if (quietFor !== undefined) {
           this.#lastProgress.set(request.uid, observation.progress);
-          return { done: false, requeueAfterMs: Math.min(next.requeueAfterMs ?? CARRIER_STATUS_GRACE_MS, CARRIER_STATUS_GRACE_MS) };
+          return { done: false, requeueAfterMs: quietFor };
         }
         if (next.kind !== 'act') return await this.#conclude(next, observation, request, signal);
         log.info({ phase: next.phase, action: next.action.type }, 'intercept step');
         const applied = await this.#apply(next.action, observation, signal);
         if ('stop' in applied) return await this.#conclude(applied.stop, observation, request, signal);
-        installedNow ||= next.action.type === 'installCarrier';
         observation = applied.observation;
       }
     } catch (thrown) {
@@ -304,6 +303,17 @@ export class InterceptService {
     const { spec } = request.spec;
     return { namespace: spec.targetNamespace, name: spec.targetPod, container: spec.targetContainer };
   }
+}
+
+/**
+ * While Carrier starts normally (no trouble reported) and only just began,
+ * the status is left alone: the pod's next watch event brings the next pass.
+ * Returns how long to wait before writing it after all, or undefined.
+ */
+function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservation): number | undefined {
+  if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting') return undefined;
+  const startedFor = observation.now.getTime() - observation.carrier.installedAt.getTime();
+  return startedFor < CARRIER_STATUS_GRACE_MS ? CARRIER_STATUS_GRACE_MS - startedFor : undefined;
 }
 
 const ownerOf = (request: InterceptRequest): CarrierOwner => ({ uid: request.uid, request: requestKey(request) });

@@ -66,8 +66,8 @@ export class StowawayRouter implements TunnelRouter {
             signal,
           ),
         ),
+      this.#cluster.patchPod(pod, { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } }, signal),
     ]);
-    await this.#cluster.patchPod(pod, { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } }, signal);
 
     const listing = await this.#run(pod, ['ls', '-1', STOWAWAY.routesMountPath], signal);
     const mounted = new Set(listing.stdout.split('\n').map((line) => line.trim()).filter(Boolean));

@@ -69,6 +69,9 @@ export class SupervisedProcess {
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process has exited. */
   async stop(graceMs: number): Promise<void> {
     if (this.#exit !== undefined) return;
+    // While stopping, the parent must wait for the exit: an unref'd child lets
+    // a parent with nothing else to do end before its stop() settles.
+    this.#child.ref();
     this.signal('SIGTERM');
     const exited = await Promise.race([this.exited.then(() => true), delay(graceMs, false)]);
     if (!exited) {

@@ -15,6 +15,7 @@ const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
   message: 'gone',
   failedSpec: specFingerprint(request(fields)),
 });
+const starting = () => ({ state: 'starting' as const, owner, installedAt: NOW, original });
 const running = (containerID = 'containerd://c1') => ({ state: 'running' as const, owner, installedAt: NOW, original, containerID });
 const loaded = progress({ loadedRoutes: [route()], tunnelRevision: 'rev-1' });
 const routed = { routes: [route()], progress: loaded };
@@ -55,9 +56,10 @@ describe('decideIntercept: establishing', () => {
     ],
     ['reserves routes first', {}, 'reserveRoutes'],
     ['reserves again when the request maps other ports now', { request: request({ portMappings: ['9090:9000'] }), ...routed }, 'reserveRoutes'],
-    ['waits for a tunnel that does not run', { routes: [route()], tunnelRevision: undefined }, 'wait', 'TunnelNotReady'],
-    ['loads reserved routes into the tunnel', { routes: [route()] }, 'loadTunnelRoutes'],
-    ['loads them again after the tunnel restarted', { ...routed, tunnelRevision: 'rev-2' }, 'loadTunnelRoutes'],
+    ['waits for a tunnel that does not run, before touching the pod', { routes: [route()], tunnelRevision: undefined }, 'wait', 'TunnelNotReady'],
+    ['swaps in Carrier first, the slowest step', { routes: [route()] }, 'installCarrier'],
+    ['loads reserved routes into the tunnel while Carrier starts', { routes: [route()], carrier: starting() }, 'loadTunnelRoutes'],
+    ['loads them again after the tunnel restarted', { ...routed, carrier: running(), tunnelRevision: 'rev-2' }, 'loadTunnelRoutes'],
     ['prepares sync directories before Carrier', { ...routed, request: request({ syncDownDirectories: ['/app/logs'] }) }, 'prepareSync'],
     [
       'installs Carrier once sync directories are ready',
@@ -147,7 +149,7 @@ describe('decideIntercept: establishing', () => {
 
   it('unloads routes it no longer serves when reloading', () => {
     const step = decideIntercept(
-      observation({ routes: [route(8080, 10001)], progress: progress({ loadedRoutes: [route(8080, 10000)], tunnelRevision: 'rev-1' }) }),
+      observation({ routes: [route(8080, 10001)], carrier: running(), progress: progress({ loadedRoutes: [route(8080, 10000)], tunnelRevision: 'rev-1' }) }),
     );
     expect(step).toMatchObject({ kind: 'act', action: { type: 'loadTunnelRoutes', present: [{ proxyPort: 10001 }], absent: [{ proxyPort: 10000 }] } });
   });

@@ -65,9 +65,9 @@ describe('InterceptService: a request from the Gefyra client', () => {
     await settle(operator);
 
     expect(operator.cluster.execLog.map((entry) => `${entry.container}: ${entry.command.join(' ')}`)).toEqual([
+      `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
       'stowaway: ls -1 /stowaway/proxyroutes',
       'stowaway: /bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/',
-      `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
       'web: /bin/busybox sh setroute.sh 8080 gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000',
       'web: /bin/busybox sh setprobe.sh 8081',
       `web: /bin/busybox sh syncdirs.sh ${TARGET.name}/web /app/logs`,

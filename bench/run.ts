@@ -1,0 +1,44 @@
+// `npm run bench`: the operator's speed, API cost and scale on the local
+// control plane with the simulated node (see README, "Benchmarks").
+//   npm run bench              full run (about 10-20 minutes on 2 cores)
+//   npm run bench -- --quick   a few intercepts of each scenario
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
+import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
+import { startBench } from './support/bench-operator.js';
+import { printReport, type BenchReport } from './support/report.js';
+import { runScenarios, FULL, QUICK } from './scenarios/all.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const sizes = values.quick ? QUICK : FULL;
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const controlPlane = await startControlPlane();
+const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.scale + 50) } });
+simulateGefyraComponents(node);
+await node.start();
+let exitCode = 0;
+try {
+  const access = await installOperatorAccess(controlPlane);
+  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress });
+  try {
+    const results = await runScenarios(bench, sizes);
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kubernetes: controlPlane.version },
+      sizes,
+      ...results,
+    };
+    printReport(report);
+  } finally {
+    await bench.stop();
+  }
+} catch (error) {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await node.stop({ deregister: true }).catch(() => undefined);
+  await controlPlane.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,75 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { SimulatedNode } from '../../test/support/control-plane/index.js';
+import type { OperatorAccess } from '../../test/e2e/support/operator-access.js';
+import { startOperatorProcess, type OperatorProcess } from '../../test/e2e/support/operator-process.js';
+import { AuditLog, type BenchContext, timelines } from './bench-context.js';
+
+export interface BenchSetup {
+  readonly admin: KubeConfig;
+  readonly node: SimulatedNode;
+  readonly access: OperatorAccess;
+  readonly auditLogPath: string;
+  readonly targetNamespace?: string;
+  /** Extra operator environment on top of production defaults. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly progress?: (line: string) => void;
+}
+
+/**
+ * Starts the operator as it runs in production (its own process, its
+ * ServiceAccount, default settings) and the instruments around it.
+ */
+export async function startBench(setup: BenchSetup): Promise<BenchContext & { stop(): Promise<void> }> {
+  const targetNamespace = setup.targetNamespace ?? 'bench';
+  await ensureNamespace(setup.admin, targetNamespace);
+  const start = async () => {
+    const operator = await startOperatorProcess({
+      kubeconfigPath: setup.access.kubeconfigPath,
+      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
+      startTimeoutMs: 60_000,
+    });
+    await operator.ready({ timeoutMs: 120_000 });
+    return operator;
+  };
+  let operator: OperatorProcess = await start();
+  const { requests, pods } = timelines(setup.admin, setup.access.namespace, targetNamespace);
+  await Promise.all([requests.synced, pods.synced]);
+  const audit = new AuditLog(setup.auditLogPath);
+  await audit.mark();
+  return {
+    admin: setup.admin,
+    node: setup.node,
+    operatorNamespace: setup.access.namespace,
+    targetNamespace,
+    operatorUser: setup.access.username,
+    audit,
+    requests,
+    pods,
+    operator: () => operator,
+    restartOperator: async () => {
+      await operator.stop();
+      const restarted = await startOperatorProcess({
+        kubeconfigPath: setup.access.kubeconfigPath,
+        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
+        startTimeoutMs: 60_000,
+      });
+      operator = restarted;
+      return restarted;
+    },
+    progress: setup.progress ?? (() => undefined),
+    stop: async () => {
+      await Promise.all([requests.stop(), pods.stop()]);
+      await operator.stop();
+    },
+  };
+}
+
+async function ensureNamespace(admin: KubeConfig, name: string): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name } } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import type { ScenarioResults, Sizes } from '../scenarios/all.js';
+
+export interface BenchReport extends ScenarioResults {
+  readonly date: string;
+  readonly machine: { readonly cores: number; readonly memoryGiB: number; readonly node: string; readonly kubernetes: string };
+  readonly sizes: Sizes;
+}
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+
+/** The human table, then one machine-readable line starting with `BENCH_RESULT `. */
+export function printReport(report: BenchReport): void {
+  const { latency, burst, idle, scale, idleAtScale } = report;
+  const rows: [string, string, string][] = [
+    ['intercept latency, create -> established', `p50 ${ms(latency.establishMs.p50)}, p95 ${ms(latency.establishMs.p95)}, max ${ms(latency.establishMs.max)}`, `${latency.establishMs.count} sequential`],
+    ['intercept latency, delete -> original image', `p50 ${ms(latency.removeMs.p50)}, p95 ${ms(latency.removeMs.p95)}, max ${ms(latency.removeMs.max)}`, `${latency.removeMs.count} sequential`],
+    ['API requests to establish one intercept', String(latency.establishRequests.total), describe(latency.establishRequests.byVerbAndResource)],
+    ['API requests to remove one intercept', String(latency.removeRequests.total), describe(latency.removeRequests.byVerbAndResource)],
+    ['burst: all established', ms(burst.establishAllMs), `${burst.requests} at once, ${burst.failed} failed, ${burst.distinctProxyPorts} distinct proxy ports`],
+    ['burst: all removed', ms(burst.removeAllMs), `${burst.apiRequestsPerIntercept} API requests per intercept, both ways`],
+    ['scale: resident memory', `${scale.residentMiB} MiB`, `${scale.activeIntercepts} active intercepts`],
+    ['scale: take-up after restart', ms(scale.takeUpMs), `${scale.takeUpApiRequests} API requests: ${describe(scale.takeUpByVerbAndResource)}`],
+    ['idle: API requests per minute', `${idle.apiRequestsPerMinute} / ${idleAtScale.apiRequestsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts: ${describe(idleAtScale.byVerbAndResource)}`],
+    ['idle: CPU seconds per minute', `${idle.cpuSecondsPerMinute} / ${idleAtScale.cpuSecondsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts`],
+  ];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const lines = [
+    `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} (local control plane, simulated node)`,
+    '',
+    ...rows.map(([what, value, detail]) => `${what.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${detail}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n\nBENCH_RESULT ${JSON.stringify(report)}\n`);
+}
+
+const describe = (counts: Readonly<Record<string, number>>) =>
+  Object.entries(counts)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ') || 'none';
