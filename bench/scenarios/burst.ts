@@ -1,3 +1,4 @@
+import { CoreV1Api } from '@kubernetes/client-node';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { createPods, createRequest, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
@@ -27,7 +28,7 @@ export async function measureBurst(context: BenchContext, count: number): Promis
   const settled = await context.requests.whenAll(mine, (object) => established(object) || phaseOf(object) === 'Failed', count);
   const requests = context.requests.all().filter(mine);
   const failed = requests.filter((object) => phaseOf(object) === 'Failed').length;
-  const ports = requests.flatMap((object) => ((object['status'] as { routes?: { proxyPort: number }[] } | undefined)?.routes ?? []).map((route) => route.proxyPort));
+  const ports = await proxyPortsOf(context, names);
   context.progress(`burst: ${count} established (${failed} failed)`);
 
   const deleting = performance.now();
@@ -44,6 +45,14 @@ export async function measureBurst(context: BenchContext, count: number): Promis
     distinctProxyPorts: new Set(ports).size,
     apiRequestsPerIntercept: Math.round((requestsMade / count) * 100) / 100,
   };
+}
+
+/** The proxy ports of these requests' routes, read from the route table itself. */
+async function proxyPortsOf(context: BenchContext, names: ReadonlySet<string>): Promise<number[]> {
+  const table = await context.admin.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: context.operatorNamespace, name: 'gefyra-stowaway-proxyroutes' });
+  return Object.entries(table.data ?? {})
+    .filter(([key]) => names.has(key.slice(0, key.indexOf('_'))))
+    .map(([, value]) => Number(value.split(',')[1]));
 }
 
 const phaseOf = (object: { [field: string]: unknown }) => (object['status'] as { phase?: string } | undefined)?.phase;
