@@ -46,11 +46,25 @@ export async function createInterceptRequest(
   return (await kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body })) as Manifest;
 }
 
-/** Deletes a request as `gefyra unbridge` does; with `wait`, resolves once it is gone (the operator released its finalizer). */
+/** Deletes a request as `gefyra unbridge` does; with `wait` (default), resolves once it is gone (the operator released its finalizer). */
 export async function deleteInterceptRequest(kubeConfig: KubeConfig, name: string, options: { namespace?: string; wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   await kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
-  if (options.wait === false) return;
+  if (options.wait !== false) await waitForRequestGone(kubeConfig, name, options);
+}
+
+/** Deletes every request in the namespace and waits until all are gone (cleaning up after a failed test). */
+export async function deleteAllInterceptRequests(kubeConfig: KubeConfig, options: { namespace?: string; timeoutMs?: number } = {}): Promise<void> {
+  const namespace = options.namespace ?? OPERATOR_NAMESPACE;
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as { items: Manifest[] };
+  for (const item of list.items) await deleteInterceptRequest(kubeConfig, item.metadata.name, { ...options, wait: false });
+  for (const item of list.items) await waitForRequestGone(kubeConfig, item.metadata.name, options);
+}
+
+/** Resolves once the request does not exist any more. */
+export async function waitForRequestGone(kubeConfig: KubeConfig, name: string, options: { namespace?: string; timeoutMs?: number } = {}): Promise<void> {
+  const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   await waitForObject(kubeConfig, { ...INTERCEPT_REQUEST, namespace, name }, (object) => object === undefined, {
     what: `InterceptRequest ${name} to be gone`,
     timeoutMs: options.timeoutMs ?? 30_000,
