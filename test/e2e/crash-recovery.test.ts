@@ -75,7 +75,7 @@ const ESTABLISHING: readonly CrashPoint[] = [
       await operator.kill();
     },
   },
-  { name: 'while Carrier is configured', crash: onExec((request) => request.command.includes('setroute.sh')) },
+  { name: 'while Carrier is configured', crash: async (context) => await onExec(inContainerOf(context.target, 'setroute.sh'))(context) },
   {
     name: 'before `established` is written',
     crash: async ({ operator, request }) => {
