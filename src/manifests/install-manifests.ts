@@ -57,9 +57,10 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['services'], ['list']),
       // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
       rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
-      // The reset removes the operator itself.
+      // The reset removes the operator itself; the binding is made the role's dependent first (see ClusterOperatorInstallation).
       rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
-      rule(['rbac.authorization.k8s.io'], ['clusterroles', 'clusterrolebindings'], ['delete'], [name]),
+      rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
+      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['patch', 'delete'], [name]),
     ],
   };
 }

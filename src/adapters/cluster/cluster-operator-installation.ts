@@ -62,18 +62,37 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   async uninstall(signal: AbortSignal): Promise<void> {
-    const { namespace, clusterRole } = this.#names;
+    const { namespace } = this.#names;
     await this.#objects.remove(CRD_REF, signal);
     await this.#objects.remove({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, signal);
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
-      try {
-        await this.#objects.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: clusterRole }, signal);
-      } catch (error) {
-        this.#logger.warn(
-          { kind, name: clusterRole, error: error instanceof Error ? error.message : String(error) },
-          `could not remove the operator's ${kind}; finish with: kubectl delete ${kind.toLowerCase()} ${clusterRole}`,
-        );
+    await this.#removeClusterRbac(signal);
+  }
+
+  /**
+   * The ClusterRole and its binding each carry the operator's right to delete
+   * the other, so whichever goes first leaves the second out of reach. The
+   * binding is made a dependent of the role instead: deleting the role lets
+   * the garbage collector remove the binding.
+   */
+  async #removeClusterRbac(signal: AbortSignal): Promise<void> {
+    const { clusterRole } = this.#names;
+    const ref = (kind: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: clusterRole });
+    try {
+      const role = await this.#objects.find(ref('ClusterRole'), signal);
+      if (role?.metadata.uid !== undefined) {
+        const owner = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: clusterRole, uid: role.metadata.uid };
+        await this.#objects.patch(ref('ClusterRoleBinding'), { metadata: { ownerReferences: [owner] } }, signal).catch((error: unknown) => {
+          if (!isDomainError(error, 'NotFound')) throw error;
+        });
       }
+      await this.#objects.remove(ref('ClusterRole'), signal);
+    } catch (error) {
+      this.#logger.warn(
+        { name: clusterRole, error: error instanceof Error ? error.message : String(error) },
+        `could not remove the operator's ClusterRole; finish with: kubectl delete clusterrole,clusterrolebinding ${clusterRole}`,
+      );
     }
+    // Where no garbage collector runs, or credentials allow it, directly; refused once the role is gone, which is fine.
+    await this.#objects.remove(ref('ClusterRoleBinding'), signal).catch(() => undefined);
   }
 }
