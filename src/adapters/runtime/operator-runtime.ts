@@ -61,6 +61,7 @@ export class OperatorRuntime {
   #booted = false;
   #standingBy = false;
   #resetting = false;
+  #resetDone = false;
   #stopped = false;
   #lastFollowedHolder: string | undefined;
   #lastTunnelRevision: string | undefined;
@@ -192,6 +193,9 @@ export class OperatorRuntime {
   }
 
   async #dispatch(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    // After a reset there is nothing left to serve: a boot would install Gefyra
+    // again, a second reset (queued by a heartbeat during the first) would fail.
+    if (this.#resetDone) return;
     if (key === BOOT) return this.#bootStep(signal);
     if (key === RESET) return this.#resetStep(signal);
     if (this.#resetting) return;
@@ -222,6 +226,7 @@ export class OperatorRuntime {
     this.#resetting = true;
     const recorded = await this.#deps.ledger.find(signal);
     await this.#deps.reset.reset(recorded?.reason ?? 'reset requested', { removeOperator: true }, signal);
+    this.#resetDone = true;
     this.#log.warn({}, 'cluster reset; the operator is being removed with its namespace');
     for (const timer of this.#timers) timer.stop();
   }
