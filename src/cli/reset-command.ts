@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { isDomainError } from '../domain/errors.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
 import { resolve } from '../composition/resolve.js';
 import { SERVICES } from '../composition/service-tokens.js';
@@ -27,7 +29,19 @@ export async function runReset(options: {
     namespace,
   });
   try {
-    await resolve(container, SERVICES.ResetService).reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, AbortSignal.timeout(300_000));
+    const reset = resolve(container, SERVICES.ResetService);
+  const signal = AbortSignal.timeout(300_000);
+  // A running operator ends the same intercepts at the same time: a conflict,
+  // or an intercept still ending, passes; try again until the time is up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal);
+      break;
+    } catch (error) {
+      if (!isDomainError(error) || !error.retryable || signal.aborted) throw error;
+      await delay(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
+    }
+  }
   } finally {
     await dispose();
   }

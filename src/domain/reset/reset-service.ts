@@ -56,8 +56,15 @@ export class ResetService {
         const result = await intercepts.reconcile(request, signal);
         if (!result.done) failures.push(`${requestKey(request)}: still ending`);
       } catch (thrown) {
+        // The running operator may have ended it and released it meanwhile.
+        if ((await requests.find(request, signal)) === undefined) continue;
         failures.push(`${requestKey(request)}: ${toDomainError(thrown).message}`);
       }
+    }
+    // Reads may come from watch caches that have not seen the deletion yet, and
+    // a reconcile on such a read ends nothing: an intercept is over once its request is gone.
+    if (failures.length === 0) {
+      for (const left of await requests.list(signal)) failures.push(`${requestKey(left)}: still ending`);
     }
     if (failures.length > 0) {
       throw new DomainError('Unavailable', `reset incomplete, intercepts not ended yet: ${failures.join('; ')}`, {
