@@ -93,6 +93,8 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(commandsIn('web', target.pod)).toEqual([`/bin/busybox sh setroute.sh 8080 ${upstream}`, '/bin/busybox sh setprobe.sh 8081']);
       expect(env.node.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
 
+      // The Event follows the status write.
+      await env.state().waitForEvent((event) => event.regarding.name === name && event.reason === 'Established', 'the Established Event');
       const events = (await env.state().events()).filter((event) => event.regarding.name === name);
       expect(events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Established', reportingInstance: operator.identity })]);
       expect(events[0]?.regarding).toMatchObject({ kind: 'InterceptRequest', namespace: 'gefyra' });
@@ -121,6 +123,8 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(await env.state().proxyServices()).toEqual([]);
       expect(env.components.stowaway.servedRoutes).toEqual({});
       expect(commandsIn('stowaway')).toContain('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/');
+      // Recorded once the finalizer is released, so after the request is gone.
+      await env.state().waitForEvent((event) => event.regarding.name === name && event.reason === 'Restored', 'the Restored Event');
       const reasons = (await env.state().events()).filter((event) => event.regarding.name === name).map((event) => event.reason);
       expect(reasons.sort()).toEqual(['Established', 'Restored']);
     });

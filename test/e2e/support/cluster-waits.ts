@@ -47,7 +47,11 @@ export async function waitForObjects<T>(
     return await new Promise<T>((resolve, reject) => {
       settle = resolve;
       timer = setTimeout(() => {
-        const seen = [...objects.values()].map((object) => `${object.metadata.namespace ?? ''}/${object.metadata.name}`).join(', ');
+        const all = [...objects.values()];
+        // A few objects: say what state they are stuck in (a terminating namespace's conditions).
+        const describe = (object: Manifest) =>
+          `${object.metadata.namespace ?? ''}/${object.metadata.name}${all.length <= 3 && object['status'] !== undefined ? ` ${JSON.stringify(object['status']).slice(0, 1500)}` : ''}`;
+        const seen = all.map(describe).join(', ');
         const watchErrors = errors.length > 0 ? `; watch errors: ${errors.slice(-3).join(' | ')}` : '';
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what} (${spec.kind} seen: ${seen || 'none'}${watchErrors})`));
       }, timeoutMs);
@@ -86,4 +90,26 @@ export async function waitForObject(
 export async function waitForGone(kubeConfig: KubeConfig, ref: ObjectRef, timeoutMs = 60_000): Promise<void> {
   const where = ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
   await waitForObject(kubeConfig, ref, (object) => object === undefined, { what: `${ref.kind} ${where} to be gone`, timeoutMs });
+}
+
+export interface ObjectRecorder {
+  /** Every version of every object seen since the recording started (deleted ones included), in order. */
+  readonly seen: readonly Manifest[];
+  /** Resolves once the initial list is in. */
+  readonly synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps what a watch delivers, for objects that may be gone by the time the
+ * test looks (the Events of a namespace that a reset deletes).
+ */
+export function recordObjects(kubeConfig: KubeConfig, spec: WatchSpec): ObjectRecorder {
+  const seen: Manifest[] = [];
+  const subscription = new KubernetesWatchSource(kubeConfig).watch(
+    spec,
+    (event) => seen.push(event.object),
+    () => undefined,
+  );
+  return { seen, synced: subscription.synced, stop: async () => await subscription.stop() };
 }

@@ -1,4 +1,5 @@
-import { CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { SimulatedNode } from '../../support/control-plane/index.js';
 
 /** The container a developer intercepts: serves 8080, with HTTP probes (8080 is routed, 8081 is not). */
@@ -23,15 +24,27 @@ export interface TargetPodOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** Creates a pod (as a workload's controller would) and waits until the simulated node runs it and it is Ready. */
+/**
+ * Creates a pod (as a workload's controller would) and waits until the
+ * simulated node runs it and it is Ready. In a namespace just created, the
+ * `default` ServiceAccount may have no token yet: the API server then asks
+ * to retry after a second, and so does this, as a controller would.
+ */
 export async function createTargetPod(kubeConfig: KubeConfig, node: SimulatedNode, options: TargetPodOptions): Promise<V1Pod> {
-  await kubeConfig.makeApiClient(CoreV1Api).createNamespacedPod({
-    namespace: options.namespace,
-    body: {
-      metadata: { name: options.name, labels: { app: 'web', ...options.labels } },
-      spec: { containers: [...(options.containers ?? [webContainer()])], terminationGracePeriodSeconds: 1 },
-    },
-  });
+  const body: V1Pod = {
+    metadata: { name: options.name, labels: { app: 'web', ...options.labels } },
+    spec: { containers: [...(options.containers ?? [webContainer()])], terminationGracePeriodSeconds: 1 },
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kubeConfig.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: options.namespace, body });
+      break;
+    } catch (error) {
+      const tokenPending = error instanceof ApiException && error.code === 500 && String(error.body).includes('No API token found');
+      if (!tokenPending || attempt >= 20) throw error;
+      await delay(1000);
+    }
+  }
   return await node.whenPod(`${options.namespace}/${options.name}`, (pod) => pod.status?.phase === 'Running' && isReady(pod));
 }
 

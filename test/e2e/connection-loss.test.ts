@@ -1,0 +1,119 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ExecRequest } from '../support/control-plane/index.js';
+import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { recordObjects, waitForGone } from './support/cluster-waits.js';
+import { useE2eEnvironment } from './support/e2e-environment.js';
+import { ExecTripwire } from './support/exec-tripwire.js';
+import { componentRefs } from './support/gefyra-state.js';
+import { clientRequestName, createInterceptRequest, statusOf, waitForPhase, type InterceptTarget } from './support/intercept-requests.js';
+import { installOperatorAccess } from './support/operator-access.js';
+import { runOperatorCommand, type OperatorProcess } from './support/operator-process.js';
+import { containerStatusOf, createTargetPod, readPod, runsImage } from './support/target-pods.js';
+
+const HEARTBEAT_ENV = { GEFYRA_CONNECTION_TIMEOUT: '20', GEFYRA_HEARTBEAT_INTERVAL: '1' };
+const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'interceptrequests.gefyra.dev' };
+const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' };
+const rbac = (kind: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'gefyra-operator' });
+const isHeartbeat = (request: ExecRequest) => request.container === 'stowaway' && request.command.join(' ') === 'wg show wg0 latest-handshakes';
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// Scenario 6 of issue 4 and the explicit reset: a lost connection resets the
+// cluster, a restart does not, and `gefyra-operator reset --yes` removes everything.
+describe('connection loss and reset', () => {
+  const observer = new ExecTripwire();
+  const env = useE2eEnvironment({ handlers: [observer.handle], stopOperators: 'afterAll' });
+  const shop = useTestNamespace('reset');
+  let operator: OperatorProcess;
+  let target: InterceptTarget;
+
+  beforeAll(async () => {
+    target = { namespace: shop.name, pod: 'web-reset', container: 'web' };
+    await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod });
+  });
+
+  /** Resolves after the operator's next heartbeat (its `wg show` in Stowaway). */
+  const nextHeartbeat = async () => await observer.arm(isHeartbeat, () => undefined);
+
+  it('an ordinary restart (SIGTERM, start again) with a recent handshake resets nothing', async () => {
+    env.components.stowaway.setLatestHandshake(nowSeconds());
+    operator = await env.startOperator({ env: HEARTBEAT_ENV });
+    await operator.ready({ what: 'the init phase to complete' });
+    await createInterceptRequest(env.admin(), target);
+    await waitForPhase(env.admin(), clientRequestName(target), 'Established');
+    await nextHeartbeat();
+    const components = await env.state().componentVersions();
+    const pod = await readPod(env.admin(), target.namespace, target.pod);
+
+    env.components.stowaway.setLatestHandshake(nowSeconds());
+    expect(await operator.stop()).toEqual({ code: 0, signal: null });
+    operator = await env.startOperator({ env: HEARTBEAT_ENV });
+    await operator.ready({ what: 'the restarted operator to be ready' });
+    await nextHeartbeat();
+    await nextHeartbeat();
+
+    expect(statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).phase).toBe('Established');
+    expect(await env.state().componentVersions()).toEqual(components);
+    expect((await readPod(env.admin(), target.namespace, target.pod)).metadata?.resourceVersion).toBe(pod.metadata?.resourceVersion);
+    expect(Object.keys(await env.state().proxyRoutes())).toHaveLength(1);
+    const reasons = (await env.state().events()).map((event) => event.reason);
+    expect(reasons).not.toContain('ConnectionLost');
+    expect(reasons).not.toContain('Reset');
+  });
+
+  it('a connection lost beyond the timeout resets the cluster: intercepts ended, Stowaway and the operator removed', async () => {
+    const events = recordObjects(env.admin(), { apiVersion: 'events.k8s.io/v1', kind: 'Event', namespace: 'gefyra' });
+    try {
+      await events.synced;
+      env.components.stowaway.setLatestHandshake(nowSeconds() - 60);
+
+      await operator.waitForLog((line) => line.msg === 'reset complete', { what: 'the reset to complete' });
+      await waitForGone(env.admin(), CRD, 30_000);
+      await waitForGone(env.admin(), NAMESPACE, 40_000);
+      // The binding goes with the role (garbage collector): each held the right to delete the other.
+      for (const kind of ['ClusterRole', 'ClusterRoleBinding']) await waitForGone(env.admin(), rbac(kind));
+      expect(operator.logs.filter((line) => line.level >= 40 && /could not remove/.test(line.msg))).toEqual([]);
+
+      const pod = await readPod(env.admin(), target.namespace, target.pod);
+      expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
+      expect(containerStatusOf(pod, 'web')?.restartCount).toBe(2);
+      expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+      for (const ref of Object.values(componentRefs())) expect(await env.state().find(ref)).toBeUndefined();
+      expect(await env.state().proxyServices()).toEqual([]);
+
+      const seen = events.seen.map((event) => ({ reason: event['reason'], type: event['type'], note: String(event['note']) }));
+      expect(seen).toContainEqual({ reason: 'ConnectionLost', type: 'Warning', note: expect.stringMatching(/no WireGuard handshake since .*more than the 20s allowed/) });
+      expect(seen).toContainEqual(expect.objectContaining({ reason: 'Reset', type: 'Warning' }));
+      expect(operator.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['connection lost; resetting the cluster', 'reset complete']));
+      // Heartbeats during the reset start no second one once it is complete (an incomplete one is retried).
+      const messages = operator.logs.map((line) => line.msg);
+      expect(messages.filter((msg) => msg === 'reset complete')).toHaveLength(1);
+      expect(messages.slice(messages.indexOf('reset complete'))).not.toContain('resetting the cluster');
+      // A reset operator reports itself not ready; in a cluster its pod goes with the namespace.
+      expect(await operator.readyz()).toBe(503);
+    } finally {
+      await events.stop();
+    }
+    expect(await operator.stop()).toMatchObject({ signal: null });
+    expect(await env.state().find(NAMESPACE)).toBeUndefined();
+    expect(await env.state().find(CRD)).toBeUndefined();
+  });
+
+  it('`gefyra-operator reset --yes` with the admin kubeconfig removes everything', async () => {
+    await installOperatorAccess(env.controlPlane);
+    env.components.stowaway.setLatestHandshake(0);
+    operator = await env.startOperator();
+    await operator.ready({ what: 'the init phase to complete' });
+    await createInterceptRequest(env.admin(), target);
+    await waitForPhase(env.admin(), clientRequestName(target), 'Established');
+
+    const result = await runOperatorCommand(['reset', '--yes', '--kubeconfig', env.controlPlane.kubeconfigPath]);
+    expect(result, result.stderr).toMatchObject({ code: 0, signal: null });
+    expect(result.stdout).toMatch(/removed every intercept, every Gefyra component and the operator itself/);
+
+    await waitForGone(env.admin(), NAMESPACE, 40_000);
+    for (const ref of [CRD, rbac('ClusterRole'), rbac('ClusterRoleBinding')]) await waitForGone(env.admin(), ref);
+    const pod = await readPod(env.admin(), target.namespace, target.pod);
+    expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
+    expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+  });
+});

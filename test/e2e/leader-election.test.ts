@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { useE2eEnvironment } from './support/e2e-environment.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  waitForPhase,
+  type InterceptTarget,
+} from './support/intercept-requests.js';
+import type { OperatorProcess } from './support/operator-process.js';
+import { createTargetPod, readPod } from './support/target-pods.js';
+
+const LEASE_SECONDS = 3;
+const ELECTION_ENV = { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: String(LEASE_SECONDS) };
+const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' };
+
+// Scenario 7 of issue 4: two replicas of the operator (a rolling update, or
+// one started by mistake): only the leader acts; the other takes over when
+// the leader is stopped.
+describe('two operator processes with leader election', () => {
+  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
+  const shop = useTestNamespace('leader');
+  const suffix = randomBytes(2).toString('hex');
+  let leader: OperatorProcess;
+  let follower: OperatorProcess;
+  const targets: InterceptTarget[] = [];
+
+  beforeAll(async () => {
+    for (const pod of ['web-first', 'web-second']) {
+      targets.push({ namespace: shop.name, pod, container: 'web' });
+      await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: pod });
+    }
+  });
+
+  const holder = async () => ((await env.state().find(LEASE))?.['spec'] as { holderIdentity?: string; leaseTransitions?: number } | undefined);
+  const eventsBy = async (operator: OperatorProcess) => (await env.state().events()).filter((event) => event.reportingInstance === operator.identity);
+
+  it('only the leader acts; the other stands by, ready, and reconciles nothing', async () => {
+    leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-a-${suffix}` });
+    await leader.ready({ what: 'the first operator to lead and boot' });
+    follower = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
+    const standingBy = await follower.waitForLog((line) => line.msg === 'another operator leads; standing by', { what: 'standing by' });
+    expect(standingBy['holder']).toBe(leader.identity);
+    await follower.ready({ what: 'a healthy standby' });
+    expect((await holder())?.holderIdentity).toBe(leader.identity);
+
+    const [first] = targets as [InterceptTarget];
+    await createInterceptRequest(env.admin(), first);
+    await waitForPhase(env.admin(), clientRequestName(first), 'Established');
+
+    // The Event follows the status write.
+    const established = await env.state().waitForEvent((event) => event.regarding.name === clientRequestName(first) && event.reason === 'Established', 'the Established Event');
+    expect(established.reportingInstance).toBe(leader.identity);
+    expect((await eventsBy(leader)).map((event) => event.reason)).toEqual(expect.arrayContaining(['Ready', 'Established']));
+    expect(await eventsBy(follower)).toEqual([]);
+    expect(follower.logs.map((line) => line.msg)).not.toEqual(expect.arrayContaining(['leading']));
+    expect(follower.logs.filter((line) => line.msg === 'intercept step' || line.msg === 'init phase complete')).toEqual([]);
+    expect(await env.state().coreEvents('Gefyra-Ready')).toHaveLength(1);
+    expect((await holder())?.holderIdentity).toBe(leader.identity);
+  });
+
+  it('when the leader gets SIGTERM the other takes over within the lease time, keeps the intercept, and serves new requests', async () => {
+    const [first, second] = targets as [InterceptTarget, InterceptTarget];
+    const podBefore = await readPod(env.admin(), first.namespace, first.pod);
+    const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
+    const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
+
+    const stoppedAt = Date.now();
+    expect(await leader.stop()).toEqual({ code: 0, signal: null });
+    await follower.waitForLog((line) => line.msg === 'leading', { what: 'the takeover', timeoutMs: LEASE_SECONDS * 1000 + 2000 });
+    expect(Date.now() - stoppedAt).toBeLessThanOrEqual(LEASE_SECONDS * 1000);
+    await follower.ready({ what: 'the new leader to boot' });
+    expect(await holder()).toMatchObject({ holderIdentity: follower.identity });
+    expect((await holder())?.leaseTransitions ?? 0).toBeGreaterThanOrEqual(transitionsBefore);
+    const signals = await env.state().coreEvents('Gefyra-Ready');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.metadata.name).not.toBe(signalBefore?.metadata.name);
+
+    await createInterceptRequest(env.admin(), second);
+    await waitForPhase(env.admin(), clientRequestName(second), 'Established');
+    const established = await env.state().waitForEvent((event) => event.regarding.name === clientRequestName(second) && event.reason === 'Established', 'the Established Event');
+    expect(established.reportingInstance).toBe(follower.identity);
+    // The first intercept was taken up as it stood, not done again.
+    expect((await readPod(env.admin(), first.namespace, first.pod)).metadata?.resourceVersion).toBe(podBefore.metadata?.resourceVersion);
+    expect((await eventsBy(follower)).filter((event) => event.regarding.name === clientRequestName(first))).toEqual([]);
+
+    for (const target of targets) await deleteInterceptRequest(env.admin(), clientRequestName(target));
+    expect(await env.state().proxyRoutes()).toEqual({});
+  });
+});
