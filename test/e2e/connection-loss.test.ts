@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../support/control-plane/index.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { auditEntriesSince, auditMark } from './support/audit-trail.js';
 import { recordObjects, waitForGone } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
@@ -62,6 +63,8 @@ describe('connection loss and reset', () => {
 
   it('a connection lost beyond the timeout resets the cluster: intercepts ended, Stowaway and the operator removed', async () => {
     const events = recordObjects(env.admin(), { apiVersion: 'events.k8s.io/v1', kind: 'Event', namespace: 'gefyra' });
+    const mark = await auditMark(env.controlPlane.auditLogPath);
+    const proxyPort = statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).routes?.[0]?.proxyPort;
     try {
       await events.synced;
       env.components.stowaway.setLatestHandshake(nowSeconds() - 60);
@@ -79,6 +82,25 @@ describe('connection loss and reset', () => {
       expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
       for (const ref of Object.values(componentRefs())) expect(await env.state().find(ref)).toBeUndefined();
       expect(await env.state().proxyServices()).toEqual([]);
+      // The harness's namespace controller would delete the namespace's contents anyway,
+      // as a real one would: the audit log shows the operator removed each itself.
+      const deleted = (await auditEntriesSince(env.controlPlane.auditLogPath, mark))
+        .filter((entry) => entry.user === env.access().username && entry.verb === 'delete' && (entry.code ?? 500) < 300)
+        .map((entry) => `${entry.resource}/${entry.name}`);
+      expect(deleted).toEqual(
+        expect.arrayContaining([
+          'deployments/gefyra-stowaway',
+          'services/gefyra-stowaway-wireguard',
+          'services/gefyra-stowaway-rsync',
+          `services/gefyra-stowaway-proxy-${proxyPort}`,
+          'configmaps/gefyra-stowaway-proxyroutes',
+          'serviceaccounts/gefyra-stowaway',
+          'secrets/gefyra-cargo-connection',
+          'customresourcedefinitions/interceptrequests.gefyra.dev',
+          'namespaces/gefyra',
+          'clusterroles/gefyra-operator',
+        ]),
+      );
 
       const seen = events.seen.map((event) => ({ reason: event['reason'], type: event['type'], note: String(event['note']) }));
       expect(seen).toContainEqual({ reason: 'ConnectionLost', type: 'Warning', note: expect.stringMatching(/no WireGuard handshake since .*more than the 20s allowed/) });
