@@ -2,7 +2,9 @@
 // control plane with the simulated node (see README, "Benchmarks").
 //   npm run bench              full run (about 10-20 minutes on 2 cores)
 //   npm run bench -- --quick   a few intercepts of each scenario
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
@@ -14,6 +16,9 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean', default: fal
 const sizes = values.quick ? QUICK : FULL;
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+// The operator runs as the image runs it: the built command on Node.js 24.
+progress('building the operator (npm run build)');
+execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(import.meta.dirname, '..', 'tsconfig.build.json')], { stdio: 'inherit' });
 const controlPlane = await startControlPlane();
 const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.scale + 50) } });
 simulateGefyraComponents(node);
@@ -21,7 +26,7 @@ await node.start();
 let exitCode = 0;
 try {
   const access = await installOperatorAccess(controlPlane);
-  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress });
+  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true });
   try {
     const results = await runScenarios(bench, sizes);
     const report: BenchReport = {

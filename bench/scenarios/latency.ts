@@ -42,7 +42,6 @@ export async function measureLatency(context: BenchContext, count: number): Prom
     await operatorIdle(context.operator());
     removeCounts.push(countByVerbAndResource(await context.audit.read(), context.operatorUser));
     if ((index + 1) % 10 === 0) context.progress(`latency: ${index + 1}/${count} intercepts`);
-    if (process.env['BENCH_TRACE']) for (const line of context.operator().logs.slice(-40)) process.stderr.write(`${JSON.stringify(line)}\n`);
   }
   return {
     establishMs: summarize(establishMs),

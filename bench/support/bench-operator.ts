@@ -14,6 +14,8 @@ export interface BenchSetup {
   /** Extra operator environment on top of production defaults. */
   readonly env?: Readonly<Record<string, string>>;
   readonly progress?: (line: string) => void;
+  /** Run the built command, as the image does (needs `npm run build`). */
+  readonly built?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
       kubeconfigPath: setup.access.kubeconfigPath,
       env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
       startTimeoutMs: 60_000,
+      built: setup.built ?? false,
     });
     await operator.ready({ timeoutMs: 120_000 });
     return operator;
@@ -53,6 +56,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
         kubeconfigPath: setup.access.kubeconfigPath,
         env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
         startTimeoutMs: 60_000,
+        built: setup.built ?? false,
       });
       operator = restarted;
       return restarted;

@@ -8,6 +8,7 @@ export type { OperatorLogLine } from './log-lines.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./operator-entry.ts', import.meta.url));
+const BUILT_ENTRY = fileURLToPath(new URL('../../../bin/gefyra-operator.js', import.meta.url));
 
 export interface OperatorProcessOptions {
   /** Passed as `--kubeconfig`; left out when undefined. */
@@ -18,6 +19,12 @@ export interface OperatorProcessOptions {
   readonly identity?: string;
   /** How long to wait for the start-up log line that names the health port. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Run the built command (`npm run build` first: bin/gefyra-operator.js on
+   * dist/) as the image does, rather than the sources through tsx: for
+   * figures such as memory that the loader would distort.
+   */
+  readonly built?: boolean;
 }
 
 export interface ProcessExit {
@@ -89,7 +96,7 @@ export async function killAllOperatorProcesses(): Promise<void> {
 export async function startOperatorProcess(options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
   const identity = options.identity ?? `e2e-operator-${randomBytes(3).toString('hex')}`;
   const args = ['run', ...(options.kubeconfigPath === undefined ? [] : ['--kubeconfig', options.kubeconfigPath])];
-  const child = spawnCli(args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env });
+  const child = spawnCli(args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env }, options.built ?? false);
   const operator = new ChildOperator(child, identity);
   liveOperatorProcesses.add(operator);
   startedOperatorProcesses.push(operator);
@@ -136,10 +143,11 @@ export async function runOperatorCommand(
  * a pipe the child watches: if this process dies without stopping it, the
  * pipe closes and the child ends too (see operator-entry.ts).
  */
-function spawnCli(args: readonly string[], env: Readonly<Record<string, string | undefined>>): ChildProcess {
+function spawnCli(args: readonly string[], env: Readonly<Record<string, string | undefined>>, built = false): ChildProcess {
   const base: Record<string, string | undefined> = { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'] };
   const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const program = built ? [BUILT_ENTRY] : ['--import', 'tsx', ENTRY];
+  return spawn(process.execPath, [...program, ...args], {
     cwd: REPO_ROOT,
     env: { ...merged, GEFYRA_E2E_EXIT_WITH_PARENT: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,22 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { describe, expect, it } from 'vitest';
+import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { countingClusterApi, type CallCounts } from '../../../../src/testing/counting-cluster-api.js';
 import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { addTarget, createRequest, deleteRequest, readRequest } from '../../../support/scenario.js';
 
-const running: RunnableOperator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));
-});
-
-async function until(runnable: RunnableOperator, condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 200; round++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    await runnable.runtime.idle();
-  }
-  throw new Error('condition not reached');
-}
+const { start } = useRunningOperators();
 
 const total = (counts: CallCounts) => Object.values(counts).reduce((sum, count) => sum + (count ?? 0), 0);
 const READS = ['find', 'list', 'findPod', 'listPods'] as const;
@@ -37,9 +25,7 @@ describe('API calls per intercept', () => {
       },
     });
     addTarget(operator);
-    const runnable = createOperatorRuntime(operator.container);
-    running.push(runnable);
-    await runnable.runtime.start();
+    const runnable = await start(operator);
     await until(runnable, async () => runnable.runtime.ready());
 
     api!.reset();

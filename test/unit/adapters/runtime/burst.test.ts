@@ -1,30 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { describe, expect, it } from 'vitest';
+import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { addTarget, createRequest, readRequest, routeConfigMap } from '../../../support/scenario.js';
 
-const running: RunnableOperator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));
-});
-
-async function until(runnable: RunnableOperator, condition: () => Promise<boolean>): Promise<void> {
-  for (let round = 0; round < 500; round++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    await runnable.runtime.idle();
-  }
-  throw new Error('condition not reached');
-}
+const { start } = useRunningOperators();
 
 describe('a burst of requests with reads from watch caches', () => {
   it('gives every intercept its own proxy port', async () => {
     const operator = await createInMemoryOperator({ cache: true });
     const names = Array.from({ length: 12 }, (_, index) => `web-${index}`);
     for (const name of names) addTarget(operator, { name });
-    const runnable = createOperatorRuntime(operator.container);
-    running.push(runnable);
-    await runnable.runtime.start();
+    const runnable = await start(operator);
     await until(runnable, async () => runnable.runtime.ready());
 
     await Promise.all(names.map((name) => createRequest(operator, { targetPod: name }, `req-${name}`)));

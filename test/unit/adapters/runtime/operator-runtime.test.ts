@@ -1,33 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { describe, expect, it } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, TARGET } from '../../../support/scenario.js';
 
-const running: RunnableOperator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));
-});
-
-async function start(operator: InMemoryOperator): Promise<RunnableOperator> {
-  const runnable = createOperatorRuntime(operator.container);
-  running.push(runnable);
-  await runnable.runtime.start();
-  return runnable;
-}
-
-/**
- * Lets watch events arrive and the queue drain until the condition holds.
- * Every round waits for the work in flight; `pauseMs` is for conditions that
- * follow a periodic timer of the runtime (the heartbeat).
- */
-async function until(runnable: RunnableOperator, condition: () => boolean | Promise<boolean>, rounds = 200, pauseMs = 0): Promise<void> {
-  for (let round = 0; round < rounds; round++) {
-    if (await condition()) return;
-    await new Promise((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
-    await runnable.runtime.idle();
-  }
-  throw new Error('condition not reached');
-}
+const { start } = useRunningOperators();
 
 const established = (operator: InMemoryOperator, name?: string) => async () => (await readRequest(operator, name))?.['established'] === true;
 
