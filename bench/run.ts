@@ -2,6 +2,7 @@
 // control plane with the simulated node (see README, "Benchmarks").
 //   npm run bench              full run (about 10-20 minutes on 2 cores)
 //   npm run bench -- --quick   a few intercepts of each scenario
+//   npm run bench -- --scale 300 --burst 50   other sizes
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,27 @@ import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../t
 import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
 import { startBench } from './support/bench-operator.js';
 import { printReport, type BenchReport } from './support/report.js';
-import { runScenarios, FULL, QUICK } from './scenarios/all.js';
+import { runScenarios, FULL, QUICK, type Sizes } from './scenarios/all.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const sizes = values.quick ? QUICK : FULL;
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sequential: { type: 'string' },
+    burst: { type: 'string' },
+    'idle-intercepts': { type: 'string' },
+    'idle-seconds': { type: 'string' },
+    scale: { type: 'string' },
+  },
+});
+const base = values.quick ? QUICK : FULL;
+const sized = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
+const sizes: Sizes = {
+  sequential: sized(values.sequential, base.sequential),
+  burst: sized(values.burst, base.burst),
+  idleIntercepts: Math.min(sized(values['idle-intercepts'], base.idleIntercepts), sized(values.burst, base.burst)),
+  idleSeconds: sized(values['idle-seconds'], base.idleSeconds),
+  scale: sized(values.scale, base.scale),
+};
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 // The operator runs as the image runs it: the built command on Node.js 24.
@@ -28,7 +46,10 @@ try {
   const access = await installOperatorAccess(controlPlane);
   const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true });
   try {
-    const results = await runScenarios(bench, sizes);
+    const results = await runScenarios(bench, sizes).catch((error: unknown) => {
+      process.stderr.write(`[bench] the operator's last log lines:\n${bench.operator().describe(40)}\n`);
+      throw error;
+    });
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kubernetes: controlPlane.version },

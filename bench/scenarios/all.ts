@@ -31,8 +31,10 @@ export interface ScenarioResults {
 export async function runScenarios(context: BenchContext, sizes: Sizes): Promise<ScenarioResults> {
   context.progress(`latency: ${sizes.sequential} sequential intercepts`);
   const latency = await measureLatency(context, sizes.sequential);
+  context.progress(`latency: ${JSON.stringify(latency)}`);
   context.progress(`burst: ${sizes.burst} intercepts at once`);
   const burst = await measureBurst(context, sizes.burst);
+  context.progress(`burst: ${JSON.stringify(burst)}`);
 
   context.progress(`idle: ${sizes.idleIntercepts} active intercepts for ${sizes.idleSeconds} s`);
   const idlePods = Array.from({ length: sizes.idleIntercepts }, (_, index) => podName('burst', index));
@@ -40,6 +42,7 @@ export async function runScenarios(context: BenchContext, sizes: Sizes): Promise
   const idleNames = new Set(idlePods.map(requestName));
   await context.requests.whenAll((object) => idleNames.has(object.metadata.name), established, idlePods.length);
   const idle = await measureIdle(context, idlePods.length, sizes.idleSeconds);
+  context.progress(`idle: ${JSON.stringify(idle)}`);
   await inParallel(idlePods, 16, (pod) => deleteRequest(context, pod));
   await context.requests.whenAll((object) => idleNames.has(object.metadata.name), () => false, 0);
   await deletePods(context, Array.from({ length: sizes.burst }, (_, index) => podName('burst', index)));

@@ -29,7 +29,7 @@ export async function measureScale(context: BenchContext, count: number): Promis
   const created = performance.now();
   await inParallel(pods, 32, (pod) => createRequest(context, pod));
   const mine = (object: { metadata: { name: string } }) => names.has(object.metadata.name);
-  const settled = await context.requests.whenAll(mine, established, count, 1_800_000);
+  const settled = await context.requests.whenAll(mine, established, count, 600_000);
   context.progress(`scale: ${count} intercepts established`);
   await operatorIdle(context.operator(), 300_000);
   const resident = await residentMiB(context.operator().pid);

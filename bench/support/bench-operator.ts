@@ -33,6 +33,11 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
       built: setup.built ?? false,
     });
     await operator.ready({ timeoutMs: 120_000 });
+    if (process.env['BENCH_OPERATOR_WARNINGS']) {
+      void operator
+        .waitForLog((line) => (Number(line['level']) >= 40 && process.stderr.write(`[operator] ${JSON.stringify(line)}\n`), false), { timeoutMs: 2 ** 31 - 1 })
+        .catch(() => undefined);
+    }
     return operator;
   };
   let operator: OperatorProcess = await start();

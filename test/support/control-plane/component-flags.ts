@@ -49,7 +49,8 @@ export function apiServerArgs(layout: ControlPlaneLayout): string[] {
     `--service-account-issuer=https://kubernetes.default.svc`,
     `--token-auth-file=${layout.tokenAuthFilePath}`,
     `--authorization-mode=Node,RBAC`,
-    `--service-cluster-ip-range=10.0.0.0/24`,
+    // Room for thousands of Services: Stowaway has one per proxy route.
+    `--service-cluster-ip-range=10.0.0.0/16`,
     `--allow-privileged=true`,
     `--kubelet-preferred-address-types=InternalIP`,
     `--audit-policy-file=${layout.auditPolicyPath}`,
