@@ -24,11 +24,14 @@ export interface BenchSetup {
  */
 export async function startBench(setup: BenchSetup): Promise<BenchContext & { stop(): Promise<void> }> {
   const targetNamespace = setup.targetNamespace ?? 'bench';
+  // For profiling: BENCH_OPERATOR_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench
+  const nodeOptions = process.env['BENCH_OPERATOR_NODE_OPTIONS'];
+  const env = { ...setup.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   await ensureNamespace(setup.admin, targetNamespace);
   const start = async () => {
     const operator = await startOperatorProcess({
       kubeconfigPath: setup.access.kubeconfigPath,
-      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
+      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
       startTimeoutMs: 60_000,
       built: setup.built ?? false,
     });
@@ -59,7 +62,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
       await operator.stop();
       const restarted = await startOperatorProcess({
         kubeconfigPath: setup.access.kubeconfigPath,
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...setup.env },
+        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
         startTimeoutMs: 60_000,
         built: setup.built ?? false,
       });

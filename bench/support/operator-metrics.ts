@@ -1,9 +1,9 @@
-import { httpGet } from '../../test/support/control-plane/polling.js';
 import type { OperatorProcess } from '../../test/e2e/support/operator-process.js';
 
 /** A sample of the operator's /metrics page, parsed. */
 export async function scrape(operator: OperatorProcess): Promise<Map<string, number>> {
-  const { body } = await httpGet(`http://127.0.0.1:${operator.healthPort}/metrics`);
+  // A generous timeout: a busy operator answering late is a figure, not an error.
+  const body = await (await fetch(`http://127.0.0.1:${operator.healthPort}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
   const values = new Map<string, number>();
   for (const line of body.split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;
