@@ -72,7 +72,7 @@ const environmentSchema = z.object({
       error: 'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent',
     })
     .default('info'),
-  GEFYRA_MAX_CONCURRENT_RECONCILES: wholeNumber('GEFYRA_MAX_CONCURRENT_RECONCILES', 8, 1, 256),
+  GEFYRA_MAX_CONCURRENT_RECONCILES: wholeNumber('GEFYRA_MAX_CONCURRENT_RECONCILES', 32, 1, 256),
   GEFYRA_RESYNC_INTERVAL: seconds('GEFYRA_RESYNC_INTERVAL', 600),
   GEFYRA_LEADER_ELECTION: z
     .enum(['true', 'false'], { error: 'GEFYRA_LEADER_ELECTION must be true or false' })

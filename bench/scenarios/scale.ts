@@ -8,6 +8,8 @@ export interface ScaleResult {
   readonly activeIntercepts: number;
   readonly establishAllMs: number;
   readonly residentMiB: number;
+  /** The V8 heap in use, from the operator's own /metrics: what the caches and the rest hold. */
+  readonly heapUsedMiB: number;
   /** From starting a fresh operator to /readyz and every request reconciled once. */
   readonly takeUpMs: number;
   readonly takeUpApiRequests: number;
@@ -33,6 +35,7 @@ export async function measureScale(context: BenchContext, count: number): Promis
   context.progress(`scale: ${count} intercepts established`);
   await operatorIdle(context.operator(), 300_000);
   const resident = await residentMiB(context.operator().pid);
+  const heapUsedMiB = Math.round(((await scrape(context.operator())).get('nodejs_heap_used_bytes') ?? Number.NaN) / 2 ** 20);
 
   await context.audit.mark();
   const restarting = performance.now();
@@ -46,6 +49,7 @@ export async function measureScale(context: BenchContext, count: number): Promis
     activeIntercepts: count,
     establishAllMs: Math.round(settled - created),
     residentMiB: resident,
+    heapUsedMiB,
     takeUpMs: Math.round(takeUpMs),
     takeUpApiRequests: total(counts),
     takeUpByVerbAndResource: counts,

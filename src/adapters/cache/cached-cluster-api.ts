@@ -19,8 +19,8 @@ const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
  * the API. Other kinds are never read from a watch nobody declared complete
  * (the runtime watches the leader Lease, which must be read fresh). Reads
  * also go to the API while a cache is not synced, for kinds nobody watches,
- * and when the caller asks for a fresh read (after a Conflict). Every object
- * returned is a copy.
+ * and when the caller asks for a fresh read (after a Conflict). Objects
+ * returned from a cache are shared and frozen: readers must not change them.
  */
 export class CachedClusterApi implements ClusterApi {
   readonly #api: ClusterApi;
@@ -37,7 +37,7 @@ export class CachedClusterApi implements ClusterApi {
   async find(ref: ObjectRef, signal: AbortSignal, options?: ReadOptions): Promise<Manifest | undefined> {
     if (!options?.fresh) {
       const hit = this.#lookup(ref, ref.namespace, ref.name);
-      if (hit !== 'miss') return hit && structuredClone(hit);
+      if (hit !== 'miss') return hit;
     }
     return this.#api.find(ref, signal, options);
   }
@@ -52,8 +52,7 @@ export class CachedClusterApi implements ClusterApi {
     if (!cached) return this.#api.list(kind, namespace, labels, signal);
     return [...cached.values()]
       .filter((object) => namespace === undefined || object.metadata.namespace === namespace)
-      .filter((object) => Object.entries(labels ?? {}).every(([key, value]) => object.metadata.labels?.[key] === value))
-      .map((object) => structuredClone(object));
+      .filter((object) => Object.entries(labels ?? {}).every(([key, value]) => object.metadata.labels?.[key] === value));
   }
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
@@ -104,13 +103,14 @@ export class CachedClusterApi implements ClusterApi {
     let answer: Manifest | undefined | 'miss' = 'miss';
     for (const store of this.#informers.stores()) {
       const { spec } = store;
-      if (!store.synced || spec.apiVersion !== kind.apiVersion || spec.kind !== kind.kind) continue;
+      if (spec.apiVersion !== kind.apiVersion || spec.kind !== kind.kind) continue;
       if (spec.namespace !== undefined && spec.namespace !== namespace) continue;
       const complete = this.#complete.some((candidate) => specKey(candidate) === specKey(spec));
       if (!complete && !(spec.apiVersion === POD.apiVersion && spec.kind === POD.kind)) continue;
+      // A hit is good even while the initial list arrives; a miss means "absent" only once it is complete.
       const object = store.get(namespace, name);
       if (object) return object;
-      if (complete && !spec.labels) answer = undefined;
+      if (complete && store.synced && !spec.labels) answer = undefined;
     }
     return answer;
   }

@@ -66,11 +66,19 @@ class Informer implements InformerStore {
   }
 
   #handle(event: WatchEvent): void {
+    // Frozen once here, so readers can share the object instead of copying it on every read.
+    deepFreeze(event.object);
     const key = objectKey(event.object.metadata.namespace, event.object.metadata.name);
     if (event.type === 'DELETED') this.#objects.delete(key);
     else this.#objects.set(key, event.object);
     for (const handler of [...this.#handlers]) handler(event);
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }
 
 /**

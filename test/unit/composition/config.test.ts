@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       proxyPorts: { first: 10000, last: 19999 },
       plugins: ['stowaway', 'carrier'],
       logLevel: 'info',
-      maxConcurrentReconciles: 8,
+      maxConcurrentReconciles: 32,
       resyncIntervalMs: 600_000,
       leaderElection: true,
       leaseDurationSeconds: 15,

@@ -32,12 +32,14 @@ describe('CachedClusterApi', () => {
     expect(cluster.callCount('find') + cluster.callCount('list')).toBe(0);
   });
 
-  it('returns copies: callers cannot change the cache', async () => {
+  it('shares frozen objects: a caller cannot change the cache', async () => {
     const { cluster, cached } = await setup();
     await cluster.create(configMap('routes', { a: '1' }), signal);
     await settled();
     const read = await cached.find({ ...CONFIG_MAPS, name: 'routes' }, signal);
-    (read?.['data'] as Record<string, string>)['a'] = 'changed';
+    expect(() => {
+      (read?.['data'] as Record<string, string>)['a'] = 'changed';
+    }).toThrow(TypeError);
     expect((await cached.find({ ...CONFIG_MAPS, name: 'routes' }, signal))?.['data']).toEqual({ a: '1' });
   });
 
