@@ -1,5 +1,5 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import type { RequestAction } from './api-errors.js';
+import { abortError, type RequestAction } from './api-errors.js';
 import type { KubeHttp } from './kube-http.js';
 
 /** How the API server serves one kind: its URL segment and scope. */
@@ -21,11 +21,14 @@ interface ApiResourceList {
  * (`/api/v1`, `/apis/<group>/<version>`), cached per group version. A kind
  * missing from the cache is looked up again, because a CustomResourceDefinition
  * may have been installed since; misses are rare (they are errors), so no
- * negative cache is kept.
+ * negative cache is kept. Concurrent lookups of one group version share a
+ * single discovery request: a restarted operator resolves the same kind from
+ * dozens of reconciles at once.
  */
 export class ResourceCatalog {
   readonly #http: KubeHttp;
   readonly #byGroupVersion = new Map<string, ReadonlyMap<string, ResourceInfo>>();
+  readonly #inFlight = new Map<string, Promise<ReadonlyMap<string, ResourceInfo>>>();
 
   constructor(http: KubeHttp) {
     this.#http = http;
@@ -34,10 +37,21 @@ export class ResourceCatalog {
   async resolve(apiVersion: string, kind: string, signal: AbortSignal): Promise<ResourceInfo> {
     const cached = this.#byGroupVersion.get(apiVersion)?.get(kind);
     if (cached) return cached;
-    const fresh = await this.#discover(apiVersion, signal);
+    const fresh = await untilAborted(this.#sharedDiscovery(apiVersion), signal);
     const found = fresh.get(kind);
     if (!found) throw notServed(apiVersion, kind);
     return found;
+  }
+
+  #sharedDiscovery(apiVersion: string): Promise<ReadonlyMap<string, ResourceInfo>> {
+    let pending = this.#inFlight.get(apiVersion);
+    if (!pending) {
+      // Not bound to any one caller's signal, since others wait on it too; the
+      // timeout keeps a hung API server from holding every waiter forever.
+      pending = this.#discover(apiVersion, AbortSignal.timeout(DISCOVERY_TIMEOUT_MS)).finally(() => this.#inFlight.delete(apiVersion));
+      this.#inFlight.set(apiVersion, pending);
+    }
+    return pending;
   }
 
   async #discover(apiVersion: string, signal: AbortSignal): Promise<ReadonlyMap<string, ResourceInfo>> {
@@ -59,6 +73,18 @@ export class ResourceCatalog {
     this.#byGroupVersion.set(apiVersion, byKind);
     return byKind;
   }
+}
+
+const DISCOVERY_TIMEOUT_MS = 30_000;
+
+/** Waits for a shared promise, giving up (without cancelling it) when this caller's signal aborts. */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
