@@ -1,11 +1,20 @@
 import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
+import { throwIfAborted } from '../../domain/errors.js';
 import type { ClusterApi, ExecResult, Manifest, ObjectRef, PodPatch, ReadOptions } from '../../ports/cluster-api.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { WatchSpec } from '../runtime/watch-source.js';
 import { specKey, type InformerStore, type SharedInformers } from './shared-informers.js';
 
-
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+
+export interface CachedClusterApiOptions {
+  /**
+   * How long a read that a complete cache will answer waits for that cache's
+   * initial list before it asks the API instead (a watch that cannot start,
+   * say for want of permission, must not block reads).
+   */
+  readonly syncWaitMs?: number;
+}
 
 /**
  * Reads served from shared informers, writes and exec passed through: the
@@ -17,26 +26,33 @@ const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
  * happen to run (the runtime's watch of pods carrying Carrier) serve hits
  * only: a miss there means "not carrying those labels" and the read goes to
  * the API. Other kinds are never read from a watch nobody declared complete
- * (the runtime watches the leader Lease, which must be read fresh). Reads
- * also go to the API while a cache is not synced, for kinds nobody watches,
- * and when the caller asks for a fresh read (after a Conflict). Objects
+ * (the runtime watches the leader Lease, which must be read fresh). A read
+ * that a complete cache still listing cannot answer waits for that list
+ * (briefly): a restarted operator reconciles its first requests while the
+ * initial lists arrive, and each miss would otherwise be one more GET. Reads
+ * go to the API for kinds nobody watches and when the caller asks for a
+ * fresh read (after a Conflict). Objects
  * returned from a cache are shared and frozen: readers must not change them.
  */
 export class CachedClusterApi implements ClusterApi {
   readonly #api: ClusterApi;
   readonly #informers: SharedInformers;
   readonly #complete: readonly WatchSpec[];
+  readonly #syncWaitMs: number;
+  /** When each store's wait for its initial list runs out: one wait per store, not one per read. */
+  readonly #syncDeadlines = new WeakMap<InformerStore, number>();
 
-  constructor(api: ClusterApi, informers: SharedInformers, complete: readonly WatchSpec[]) {
+  constructor(api: ClusterApi, informers: SharedInformers, complete: readonly WatchSpec[], options: CachedClusterApiOptions = {}) {
     this.#api = api;
     this.#informers = informers;
     this.#complete = complete;
+    this.#syncWaitMs = options.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
     for (const spec of complete) informers.store(spec);
   }
 
   async find(ref: ObjectRef, signal: AbortSignal, options?: ReadOptions): Promise<Manifest | undefined> {
     if (!options?.fresh) {
-      const hit = this.#lookup(ref, ref.namespace, ref.name);
+      const hit = await this.#lookupOnceSynced(ref, ref.namespace, ref.name, signal);
       if (hit !== 'miss') return hit;
     }
     return this.#api.find(ref, signal, options);
@@ -48,7 +64,7 @@ export class CachedClusterApi implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    const cached = this.#completeStore({ ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) });
+    const cached = await this.#completeStore({ ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) }, signal);
     if (!cached) return this.#api.list(kind, namespace, labels, signal);
     return [...cached.values()]
       .filter((object) => namespace === undefined || object.metadata.namespace === namespace)
@@ -56,13 +72,13 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
-    const hit = this.#lookup(POD, ref.namespace, ref.name);
+    const hit = await this.#lookupOnceSynced(POD, ref.namespace, ref.name, signal);
     if (hit !== 'miss') return hit && toDomainPod(hit);
     return this.#api.findPod(ref, signal);
   }
 
   async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
-    const cached = this.#completeStore({ ...POD, namespace, labels });
+    const cached = await this.#completeStore({ ...POD, namespace, labels }, signal);
     if (!cached) return this.#api.listPods(namespace, labels, signal);
     return [...cached.values()]
       .filter((object) => object.metadata.namespace === namespace)
@@ -98,25 +114,43 @@ export class CachedClusterApi implements ClusterApi {
     return this.#api.exec(target, command, signal);
   }
 
+  /** Like #lookup, but a miss that a complete store still listing could answer waits for that list. */
+  async #lookupOnceSynced(kind: Kind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<Manifest | undefined | 'miss'> {
+    const hit = this.#lookup(kind, namespace, name);
+    if (hit !== 'miss') return hit;
+    const listing = this.#stores(kind, namespace).find((store) => this.#isComplete(store.spec) && !store.spec.labels && !store.synced);
+    if (!listing) return hit;
+    await this.#untilSynced(listing, signal);
+    return this.#lookup(kind, namespace, name);
+  }
+
   /** The cached object, `undefined` when a complete cache knows it is absent, 'miss' when no cache can tell. */
-  #lookup(kind: { apiVersion: string; kind: string }, namespace: string | undefined, name: string): Manifest | undefined | 'miss' {
+  #lookup(kind: Kind, namespace: string | undefined, name: string): Manifest | undefined | 'miss' {
     let answer: Manifest | undefined | 'miss' = 'miss';
-    for (const store of this.#informers.stores()) {
-      const { spec } = store;
-      if (spec.apiVersion !== kind.apiVersion || spec.kind !== kind.kind) continue;
-      if (spec.namespace !== undefined && spec.namespace !== namespace) continue;
-      const complete = this.#complete.some((candidate) => specKey(candidate) === specKey(spec));
-      if (!complete && !(spec.apiVersion === POD.apiVersion && spec.kind === POD.kind)) continue;
+    for (const store of this.#stores(kind, namespace)) {
+      const complete = this.#isComplete(store.spec);
+      if (!complete && !(kind.apiVersion === POD.apiVersion && kind.kind === POD.kind)) continue;
       // A hit is good even while the initial list arrives; a miss means "absent" only once it is complete.
       const object = store.get(namespace, name);
       if (object) return object;
-      if (complete && store.synced && !spec.labels) answer = undefined;
+      if (complete && store.synced && !store.spec.labels) answer = undefined;
     }
     return answer;
   }
 
+  /** Every running store of this kind whose scope includes the namespace. */
+  #stores(kind: Kind, namespace: string | undefined): InformerStore[] {
+    return this.#informers
+      .stores()
+      .filter(({ spec }) => spec.apiVersion === kind.apiVersion && spec.kind === kind.kind && (spec.namespace === undefined || spec.namespace === namespace));
+  }
+
+  #isComplete(spec: WatchSpec): boolean {
+    return this.#complete.some((candidate) => specKey(candidate) === specKey(spec));
+  }
+
   /** A synced complete store answering a list query: same kind, its scope containing the query's, no stricter labels. */
-  #completeStore(query: WatchSpec): InformerStore | undefined {
+  async #completeStore(query: WatchSpec, signal: AbortSignal): Promise<InformerStore | undefined> {
     const spec = this.#complete.find(
       (candidate) =>
         candidate.apiVersion === query.apiVersion &&
@@ -126,6 +160,40 @@ export class CachedClusterApi implements ClusterApi {
     );
     if (!spec) return undefined;
     const store = this.#informers.store(spec);
+    await this.#untilSynced(store, signal);
     return store.synced ? store : undefined;
   }
+
+  /**
+   * Waits for the store's initial list, up to syncWaitMs after the first read
+   * that waited for it; the caller's abort ends the wait with an error.
+   */
+  async #untilSynced(store: InformerStore, signal: AbortSignal): Promise<void> {
+    if (store.synced) return;
+    throwIfAborted(signal);
+    const deadline = this.#syncDeadlines.get(store) ?? Date.now() + this.#syncWaitMs;
+    this.#syncDeadlines.set(store, deadline);
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        store.whenSynced,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, remainingMs);
+          onAbort = resolve;
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+    throwIfAborted(signal);
+  }
 }
+
+type Kind = { readonly apiVersion: string; readonly kind: string };
+
+const DEFAULT_SYNC_WAIT_MS = 10_000;

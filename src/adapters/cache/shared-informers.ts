@@ -5,6 +5,8 @@ import type { WatchEvent, WatchSource, WatchSpec, WatchSubscription } from '../r
 export interface InformerStore {
   readonly spec: WatchSpec;
   readonly synced: boolean;
+  /** Settles once the initial list is in (never, while the watch cannot start). */
+  readonly whenSynced: Promise<void>;
   get(namespace: string | undefined, name: string): Manifest | undefined;
   values(): IterableIterator<Manifest>;
 }

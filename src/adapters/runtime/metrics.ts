@@ -121,6 +121,8 @@ export function operatorMetrics(registry: MetricsRegistry, queueDepth: () => num
     ),
     residentBytes: registry.register(new Gauge('process_resident_memory_bytes', 'Resident memory of the operator process', () => process.memoryUsage().rss)),
     heapUsedBytes: registry.register(new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed)),
+    heapTotalBytes: registry.register(new Gauge('nodejs_heap_total_bytes', 'V8 heap reserved, in use or not', () => process.memoryUsage().heapTotal)),
+    externalBytes: registry.register(new Gauge('nodejs_external_memory_bytes', 'Memory of native objects held from JavaScript, buffers included', () => process.memoryUsage().external)),
     reconcileSeconds: registry.register(
       new Histogram('gefyra_operator_reconcile_duration_seconds', 'Duration of one reconcile by controller', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]),
     ),

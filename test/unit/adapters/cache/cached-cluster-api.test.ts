@@ -1,14 +1,42 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CachedClusterApi } from '../../../../src/adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../../../../src/adapters/cache/shared-informers.js';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
-import type { WatchEvent } from '../../../../src/adapters/runtime/watch-source.js';
+import type { WatchEvent, WatchSource, WatchSpec, WatchSubscription } from '../../../../src/adapters/runtime/watch-source.js';
 
 const signal = new AbortController().signal;
 const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra' };
 const configMap = (name: string, data: Record<string, string> = {}, namespace = 'gefyra') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
 const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A watch source whose initial lists end only when the test says so. */
+class HeldListWatchSource implements WatchSource {
+  readonly #source: WatchSource;
+  readonly #release: Promise<void>;
+  #finish: () => void = () => undefined;
+
+  constructor(source: WatchSource) {
+    this.#source = source;
+    this.#release = new Promise((resolve) => (this.#finish = resolve));
+  }
+
+  finishLists(): void {
+    this.#finish();
+  }
+
+  watch(spec: WatchSpec, onEvent: (event: WatchEvent) => void): WatchSubscription {
+    const subscription = this.#source.watch(spec, onEvent);
+    return { synced: subscription.synced.then(() => this.#release), stop: subscription.stop };
+  }
+}
+
+/** Whether a promise has settled yet, without awaiting it. */
+function tracked(promise: Promise<unknown>): { readonly done: boolean } {
+  const state = { done: false };
+  void promise.finally(() => (state.done = true));
+  return state;
+}
 
 async function setup() {
   const cluster = new InMemoryCluster({ namespaces: ['default', 'gefyra', 'shop'] });
@@ -84,11 +112,57 @@ describe('CachedClusterApi', () => {
     expect(cluster.callCount('find')).toBe(1);
   });
 
-  it('goes to the API until the cache has synced', async () => {
+  it('waits for the initial list instead of asking the API on a miss', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    const cached = new CachedClusterApi(cluster, new SharedInformers(new InMemoryWatchSource(cluster)), [CONFIG_MAPS]);
-    await cached.find({ ...CONFIG_MAPS, name: 'x' }, signal);
-    expect(cluster.callCount('find')).toBe(1);
+    await cluster.create(configMap('routes', { a: '1' }), signal);
+    const listing = new HeldListWatchSource(new InMemoryWatchSource(cluster));
+    const cached = new CachedClusterApi(cluster, new SharedInformers(listing), [CONFIG_MAPS]);
+    cluster.resetCallCounts();
+
+    const found = cached.find({ ...CONFIG_MAPS, name: 'routes' }, signal);
+    const absent = cached.find({ ...CONFIG_MAPS, name: 'absent' }, signal);
+    const listed = cached.list({ apiVersion: 'v1', kind: 'ConfigMap' }, 'gefyra', undefined, signal);
+    await settled();
+    listing.finishLists();
+
+    expect((await found)?.['data']).toEqual({ a: '1' });
+    expect(await absent).toBeUndefined();
+    expect((await listed).map((object) => object.metadata.name)).toEqual(['routes']);
+    expect(cluster.callCount('find') + cluster.callCount('list')).toBe(0);
+  });
+
+  it('asks the API when the initial list does not come in time (a watch it may not open), waiting only once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+      const cached = new CachedClusterApi(cluster, new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))), [CONFIG_MAPS], { syncWaitMs: 1_000 });
+
+      const first = tracked(cached.find({ ...CONFIG_MAPS, name: 'x' }, signal));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(first.done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(first.done).toBe(true);
+      const second = tracked(cached.list({ apiVersion: 'v1', kind: 'ConfigMap' }, 'gefyra', undefined, signal));
+      await settled();
+
+      expect(second.done).toBe(true);
+      expect(cluster.callCount('find')).toBe(1);
+      expect(cluster.callCount('list')).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops waiting for the initial list when the caller gives up', async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cached = new CachedClusterApi(cluster, new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))), [CONFIG_MAPS]);
+    const caller = new AbortController();
+
+    const read = cached.find({ ...CONFIG_MAPS, name: 'x' }, caller.signal);
+    caller.abort();
+
+    await expect(read).rejects.toMatchObject({ kind: 'Aborted' });
+    expect(cluster.callCount('find')).toBe(0);
   });
 
   it('passes every write and exec through', async () => {
