@@ -17,5 +17,8 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "bin/gefyra-operator.js"]
+# --optimize-for-size: V8 grows its heap and optimises less eagerly; the
+# operator waits on the API server, not on its CPU, and stays in its memory
+# limit (README, Benchmarks).
+ENTRYPOINT ["node", "--optimize-for-size", "bin/gefyra-operator.js"]
 CMD ["run"]

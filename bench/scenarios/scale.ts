@@ -8,8 +8,10 @@ export interface ScaleResult {
   readonly activeIntercepts: number;
   readonly establishAllMs: number;
   readonly residentMiB: number;
-  /** The V8 heap in use, from the operator's own /metrics: what the caches and the rest hold. */
+  /** From the operator's own /metrics: the V8 heap in use (what the caches and the rest hold), reserved, and native memory held from JavaScript. */
   readonly heapUsedMiB: number;
+  readonly heapTotalMiB: number;
+  readonly externalMiB: number;
   /** From starting a fresh operator to /readyz and every request reconciled once. */
   readonly takeUpMs: number;
   readonly takeUpApiRequests: number;
@@ -35,7 +37,8 @@ export async function measureScale(context: BenchContext, count: number): Promis
   context.progress(`scale: ${count} intercepts established`);
   await operatorIdle(context.operator(), 300_000);
   const resident = await residentMiB(context.operator().pid);
-  const heapUsedMiB = Math.round(((await scrape(context.operator())).get('nodejs_heap_used_bytes') ?? Number.NaN) / 2 ** 20);
+  const metrics = await scrape(context.operator());
+  const mib = (name: string) => Math.round((metrics.get(name) ?? Number.NaN) / 2 ** 20);
 
   await context.audit.mark();
   const restarting = performance.now();
@@ -49,7 +52,9 @@ export async function measureScale(context: BenchContext, count: number): Promis
     activeIntercepts: count,
     establishAllMs: Math.round(settled - created),
     residentMiB: resident,
-    heapUsedMiB,
+    heapUsedMiB: mib('nodejs_heap_used_bytes'),
+    heapTotalMiB: mib('nodejs_heap_total_bytes'),
+    externalMiB: mib('nodejs_external_memory_bytes'),
     takeUpMs: Math.round(takeUpMs),
     takeUpApiRequests: total(counts),
     takeUpByVerbAndResource: counts,

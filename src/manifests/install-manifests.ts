@@ -131,7 +131,8 @@ function deployment(name: string, options: InstallOptions): Manifest {
               ],
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
-              resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).
+              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

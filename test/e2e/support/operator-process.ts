@@ -8,6 +8,11 @@ export type { OperatorLogLine } from './log-lines.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./operator-entry.ts', import.meta.url));
+/**
+ * The V8 flags the image starts Node.js with (its ENTRYPOINT; the packaging
+ * test holds the two together), so that built runs measure what production runs.
+ */
+export const IMAGE_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
 const BUILT_ENTRY = fileURLToPath(new URL('../../../bin/gefyra-operator.js', import.meta.url));
 
 export interface OperatorProcessOptions {
@@ -146,7 +151,7 @@ export async function runOperatorCommand(
 function spawnCli(args: readonly string[], env: Readonly<Record<string, string | undefined>>, built = false): ChildProcess {
   const base: Record<string, string | undefined> = { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'] };
   const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const program = built ? [BUILT_ENTRY] : ['--import', 'tsx', ENTRY];
+  const program = built ? [...IMAGE_NODE_FLAGS, BUILT_ENTRY] : ['--import', 'tsx', ENTRY];
   return spawn(process.execPath, [...program, ...args], {
     cwd: REPO_ROOT,
     env: { ...merged, GEFYRA_E2E_EXIT_WITH_PARENT: '1' },
