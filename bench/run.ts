@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
-import { startBench } from './support/bench-operator.js';
+import { operatorNodeFlags, startBench } from './support/bench-operator.js';
 import { printReport, type BenchReport } from './support/report.js';
 import { runScenarios, FULL, QUICK, type Sizes } from './scenarios/all.js';
 
@@ -54,6 +54,7 @@ try {
       date: new Date().toISOString(),
       machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kubernetes: controlPlane.version },
       sizes,
+      operatorNodeFlags: operatorNodeFlags(),
       ...results,
     };
     printReport(report);

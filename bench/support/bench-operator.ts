@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { SimulatedNode } from '../../test/support/control-plane/index.js';
 import type { OperatorAccess } from '../../test/e2e/support/operator-access.js';
-import { startOperatorProcess, type OperatorProcess } from '../../test/e2e/support/operator-process.js';
+import { IMAGE_NODE_FLAGS, startOperatorProcess, type OperatorProcess } from '../../test/e2e/support/operator-process.js';
 import { AuditLog, type BenchContext, timelines } from './bench-context.js';
 
 export interface BenchSetup {
@@ -19,6 +19,15 @@ export interface BenchSetup {
 }
 
 /**
+ * The Node.js flags the operator runs with: the image's, unless
+ * BENCH_OPERATOR_NODE_FLAGS says otherwise (`''` for none), to compare V8 settings.
+ */
+export function operatorNodeFlags(): readonly string[] {
+  const chosen = process.env['BENCH_OPERATOR_NODE_FLAGS'];
+  return chosen === undefined ? IMAGE_NODE_FLAGS : chosen.split(' ').filter(Boolean);
+}
+
+/**
  * Starts the operator as it runs in production (its own process, its
  * ServiceAccount, default settings) and the instruments around it.
  */
@@ -27,6 +36,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
   // For profiling: BENCH_OPERATOR_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench
   const nodeOptions = process.env['BENCH_OPERATOR_NODE_OPTIONS'];
   const env = { ...setup.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
+
   await ensureNamespace(setup.admin, targetNamespace);
   const start = async () => {
     const operator = await startOperatorProcess({
@@ -34,6 +44,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
       env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
       startTimeoutMs: 60_000,
       built: setup.built ?? false,
+      nodeFlags: operatorNodeFlags(),
     });
     await operator.ready({ timeoutMs: 120_000 });
     if (process.env['BENCH_OPERATOR_WARNINGS']) {
@@ -65,6 +76,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
         env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
         startTimeoutMs: 60_000,
         built: setup.built ?? false,
+      nodeFlags: operatorNodeFlags(),
       });
       operator = restarted;
       return restarted;

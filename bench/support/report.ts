@@ -4,12 +4,18 @@ export interface BenchReport extends ScenarioResults {
   readonly date: string;
   readonly machine: { readonly cores: number; readonly memoryGiB: number; readonly node: string; readonly kubernetes: string };
   readonly sizes: Sizes;
+  readonly operatorNodeFlags: readonly string[];
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
 
-/** The human table, then one machine-readable line starting with `BENCH_RESULT `. */
+/** Prints the report (formatReport). */
 export function printReport(report: BenchReport): void {
+  process.stdout.write(formatReport(report));
+}
+
+/** The human table, then one machine-readable line starting with `BENCH_RESULT `. */
+export function formatReport(report: BenchReport): string {
   const { latency, burst, idle, scale, idleAtScale } = report;
   const rows: [string, string, string][] = [
     ['intercept latency, create -> established', `p50 ${ms(latency.establishMs.p50)}, p95 ${ms(latency.establishMs.p95)}, max ${ms(latency.establishMs.max)}`, `${latency.establishMs.count} sequential`],
@@ -25,11 +31,11 @@ export function printReport(report: BenchReport): void {
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const lines = [
-    `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} (local control plane, simulated node)`,
+    `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} (local control plane, simulated node), operator flags: ${report.operatorNodeFlags.join(' ') || 'none'}`,
     '',
     ...rows.map(([what, value, detail]) => `${what.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${detail}`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n\nBENCH_RESULT ${JSON.stringify(report)}\n`);
+  return `${lines.join('\n')}\n\nBENCH_RESULT ${JSON.stringify(report)}\n`;
 }
 
 const describe = (counts: Readonly<Record<string, number>>) =>

@@ -13,6 +13,7 @@ const ENTRY = fileURLToPath(new URL('./operator-entry.ts', import.meta.url));
  * test holds the two together), so that built runs measure what production runs.
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
+const SOURCE_PROGRAM = ['--import', 'tsx', ENTRY];
 const BUILT_ENTRY = fileURLToPath(new URL('../../../bin/gefyra-operator.js', import.meta.url));
 
 export interface OperatorProcessOptions {
@@ -30,6 +31,8 @@ export interface OperatorProcessOptions {
    * figures such as memory that the loader would distort.
    */
   readonly built?: boolean;
+  /** Node.js flags of a built run; the image's (IMAGE_NODE_FLAGS) by default. */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface ProcessExit {
@@ -101,7 +104,8 @@ export async function killAllOperatorProcesses(): Promise<void> {
 export async function startOperatorProcess(options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
   const identity = options.identity ?? `e2e-operator-${randomBytes(3).toString('hex')}`;
   const args = ['run', ...(options.kubeconfigPath === undefined ? [] : ['--kubeconfig', options.kubeconfigPath])];
-  const child = spawnCli(args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env }, options.built ?? false);
+  const program = options.built ? [...(options.nodeFlags ?? IMAGE_NODE_FLAGS), BUILT_ENTRY] : SOURCE_PROGRAM;
+  const child = spawnCli(program, args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env });
   const operator = new ChildOperator(child, identity);
   liveOperatorProcesses.add(operator);
   startedOperatorProcesses.push(operator);
@@ -132,7 +136,7 @@ export async function runOperatorCommand(
   timeoutMs = 120_000,
 ): Promise<CommandResult> {
   const started = performance.now();
-  const child = spawnCli(args, env);
+  const child = spawnCli(SOURCE_PROGRAM, args, env);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -144,14 +148,14 @@ export async function runOperatorCommand(
 }
 
 /**
- * The project's Node.js (this process's) with tsx, on the CLI entry. stdin is
+ * The project's Node.js (this process's) running `program`: tsx on the CLI
+ * entry, or the built command with its Node.js flags. stdin is
  * a pipe the child watches: if this process dies without stopping it, the
  * pipe closes and the child ends too (see operator-entry.ts).
  */
-function spawnCli(args: readonly string[], env: Readonly<Record<string, string | undefined>>, built = false): ChildProcess {
+function spawnCli(program: readonly string[], args: readonly string[], env: Readonly<Record<string, string | undefined>>): ChildProcess {
   const base: Record<string, string | undefined> = { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'] };
   const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const program = built ? [...IMAGE_NODE_FLAGS, BUILT_ENTRY] : ['--import', 'tsx', ENTRY];
   return spawn(process.execPath, [...program, ...args], {
     cwd: REPO_ROOT,
     env: { ...merged, GEFYRA_E2E_EXIT_WITH_PARENT: '1' },

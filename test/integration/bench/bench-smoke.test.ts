@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenarios, type Sizes } from '../../../bench/scenarios/all.js';
-import { startBench } from '../../../bench/support/bench-operator.js';
+import { operatorNodeFlags, startBench } from '../../../bench/support/bench-operator.js';
+import { formatReport, type BenchReport } from '../../../bench/support/report.js';
 import { useE2eEnvironment } from '../../e2e/support/e2e-environment.js';
 
 /**
@@ -42,5 +43,17 @@ describe('npm run bench, in miniature', () => {
     expect(results.scale.takeUpApiRequests).toBeGreaterThan(0);
     expect(results.idle.activeIntercepts).toBe(2);
     expect(Number.isFinite(results.idleAtScale.apiRequestsPerMinute)).toBe(true);
+
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: { cores: 2, memoryGiB: 24, node: process.version, kubernetes: environment.controlPlane.version },
+      sizes: SMALL,
+      operatorNodeFlags: operatorNodeFlags(),
+      ...results,
+    };
+    const printed = formatReport(report);
+    expect(printed).toMatch(/^intercept latency, create -> established +p50 \d+ ms, p95 \d+ ms, max \d+ ms +2 sequential$/m);
+    expect(printed).toMatch(/^burst: all established +\d+ ms +4 at once, 0 failed, 4 distinct proxy ports$/m);
+    expect(JSON.parse(/^BENCH_RESULT (.*)$/m.exec(printed)?.[1] ?? 'null')).toEqual(report);
   }, 600_000);
 });
