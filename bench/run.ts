@@ -38,7 +38,8 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 progress('building the operator (npm run build)');
 execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(import.meta.dirname, '..', 'tsconfig.build.json')], { stdio: 'inherit' });
 const controlPlane = await startControlPlane();
-const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.scale + 50) } });
+// Room for every scenario's pods at once (the latency pod, the burst, the scale set) and Stowaway.
+const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.burst + sizes.scale + 50) } });
 simulateGefyraComponents(node);
 await node.start();
 let exitCode = 0;
