@@ -31,8 +31,8 @@ export interface CachedClusterApiOptions {
  * (briefly): a restarted operator reconciles its first requests while the
  * initial lists arrive, and each miss would otherwise be one more GET. Reads
  * go to the API for kinds nobody watches and when the caller asks for a
- * fresh read (after a Conflict). Objects
- * returned from a cache are shared and frozen: readers must not change them.
+ * fresh read (after a Conflict). Objects returned from a cache are shared
+ * and frozen: readers must not change them.
  */
 export class CachedClusterApi implements ClusterApi {
   readonly #api: ClusterApi;
@@ -149,7 +149,11 @@ export class CachedClusterApi implements ClusterApi {
     return this.#complete.some((candidate) => specKey(candidate) === specKey(spec));
   }
 
-  /** A synced complete store answering a list query: same kind, its scope containing the query's, no stricter labels. */
+  /**
+   * The complete store answering a list query (same kind, its scope containing
+   * the query's, no stricter labels) once it has synced; undefined when there
+   * is none or its initial list did not come in time.
+   */
   async #completeStore(query: WatchSpec, signal: AbortSignal): Promise<InformerStore | undefined> {
     const spec = this.#complete.find(
       (candidate) =>
