@@ -36,16 +36,17 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
   // For profiling: BENCH_OPERATOR_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench
   const nodeOptions = process.env['BENCH_OPERATOR_NODE_OPTIONS'];
   const env = { ...setup.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
-
   await ensureNamespace(setup.admin, targetNamespace);
-  const start = async () => {
-    const operator = await startOperatorProcess({
+  const launch = () =>
+    startOperatorProcess({
       kubeconfigPath: setup.access.kubeconfigPath,
       env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
       startTimeoutMs: 60_000,
       built: setup.built ?? false,
       nodeFlags: operatorNodeFlags(),
     });
+  const start = async () => {
+    const operator = await launch();
     await operator.ready({ timeoutMs: 120_000 });
     if (process.env['BENCH_OPERATOR_WARNINGS']) {
       void operator
@@ -71,15 +72,8 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
     operator: () => operator,
     restartOperator: async () => {
       await operator.stop();
-      const restarted = await startOperatorProcess({
-        kubeconfigPath: setup.access.kubeconfigPath,
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
-        startTimeoutMs: 60_000,
-        built: setup.built ?? false,
-      nodeFlags: operatorNodeFlags(),
-      });
-      operator = restarted;
-      return restarted;
+      operator = await launch();
+      return operator;
     },
     progress: setup.progress ?? (() => undefined),
     stop: async () => {
