@@ -2,12 +2,14 @@ import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { createPods, createRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
 import { operatorIdle, scrape, sumOf } from '../support/operator-metrics.js';
-import { residentMiB } from '../support/process-stats.js';
+import { residentMemory } from '../support/process-stats.js';
 
 export interface ScaleResult {
   readonly activeIntercepts: number;
   readonly establishAllMs: number;
   readonly residentMiB: number;
+  /** The most resident memory the operator had, through the burst and establishing all of these. */
+  readonly peakResidentMiB: number;
   /** From the operator's own /metrics: the V8 heap in use (what the caches and the rest hold), reserved, and native memory held from JavaScript. */
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
@@ -36,7 +38,7 @@ export async function measureScale(context: BenchContext, count: number): Promis
   const settled = await context.requests.whenAll(mine, established, count, 600_000);
   context.progress(`scale: ${count} intercepts established`);
   await operatorIdle(context.operator(), 300_000);
-  const resident = await residentMiB(context.operator().pid);
+  const resident = await residentMemory(context.operator().pid);
   const metrics = await scrape(context.operator());
   const mib = (name: string) => Math.round((metrics.get(name) ?? Number.NaN) / 2 ** 20);
 
@@ -51,7 +53,8 @@ export async function measureScale(context: BenchContext, count: number): Promis
   return {
     activeIntercepts: count,
     establishAllMs: Math.round(settled - created),
-    residentMiB: resident,
+    residentMiB: resident.now,
+    peakResidentMiB: resident.peak,
     heapUsedMiB: mib('nodejs_heap_used_bytes'),
     heapTotalMiB: mib('nodejs_heap_total_bytes'),
     externalMiB: mib('nodejs_external_memory_bytes'),

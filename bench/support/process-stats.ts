@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 
-/** Resident memory of a process in MiB, from /proc (Linux). */
-export async function residentMiB(pid: number): Promise<number> {
+/**
+ * Resident memory of a process in MiB: now, and the most it has had since it
+ * started (what a memory limit must allow); from /proc (Linux).
+ */
+export async function residentMemory(pid: number): Promise<{ readonly now: number; readonly peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
-  return Math.round((kib / 1024) * 10) / 10;
+  const mib = (field: string) => Math.round((Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024) * 10) / 10;
+  return { now: mib('VmRSS'), peak: mib('VmHWM') };
 }
 
 /** User plus system CPU time a process has used so far, in seconds (Linux clock ticks of 1/100 s). */

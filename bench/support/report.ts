@@ -24,7 +24,7 @@ export function formatReport(report: BenchReport): string {
     ['API requests to remove one intercept', String(latency.removeRequests.total), describe(latency.removeRequests.byVerbAndResource)],
     ['burst: all established', ms(burst.establishAllMs), `${burst.requests} at once, ${burst.failed} failed, ${burst.distinctProxyPorts} distinct proxy ports`],
     ['burst: all removed', ms(burst.removeAllMs), `${burst.apiRequestsPerIntercept} API requests per intercept, both ways`],
-    ['scale: resident memory', `${scale.residentMiB} MiB`, `${scale.activeIntercepts} active intercepts; V8 heap ${scale.heapUsedMiB} MiB in use of ${scale.heapTotalMiB} MiB, native ${scale.externalMiB} MiB`],
+    ['scale: resident memory', `${scale.residentMiB} MiB`, `${scale.activeIntercepts} active intercepts; V8 heap ${scale.heapUsedMiB} MiB in use of ${scale.heapTotalMiB} MiB, native ${scale.externalMiB} MiB; peak ${scale.peakResidentMiB} MiB`],
     ['scale: take-up after restart', ms(scale.takeUpMs), `${scale.takeUpApiRequests} API requests: ${describe(scale.takeUpByVerbAndResource)}`],
     ['idle: API requests per minute', `${idle.apiRequestsPerMinute} / ${idleAtScale.apiRequestsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts: ${describe(idleAtScale.byVerbAndResource)}`],
     ['idle: CPU seconds per minute', `${idle.cpuSecondsPerMinute} / ${idleAtScale.cpuSecondsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts`],

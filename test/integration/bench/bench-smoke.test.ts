@@ -40,6 +40,7 @@ describe('npm run bench, in miniature', () => {
     expect(results.burst).toMatchObject({ requests: 4, failed: 0, distinctProxyPorts: 4 });
     expect(results.scale.activeIntercepts).toBe(5);
     expect(results.scale.residentMiB).toBeGreaterThan(0);
+    expect(results.scale.peakResidentMiB).toBeGreaterThanOrEqual(results.scale.residentMiB);
     expect(results.scale.takeUpApiRequests).toBeGreaterThan(0);
     expect(results.idle.activeIntercepts).toBe(2);
     expect(Number.isFinite(results.idleAtScale.apiRequestsPerMinute)).toBe(true);
