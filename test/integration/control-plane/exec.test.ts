@@ -26,7 +26,7 @@ describe('exec through the API server to the simulated kubelet', () => {
   it('returns stdout and a Success status, and records the exec', async () => {
     const core = kubeConfig().makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('shell', { main: 'busybox:1.36', other: 'busybox:1.36' }) });
-    const pod = await node.whenPod('shell', isReady);
+    const pod = await node.whenPod(`${namespace.name}/shell`, isReady);
     node.clearExecLog();
 
     const outcome = await run(['echo', 'hello', 'world']);
@@ -89,7 +89,7 @@ describe('exec through the API server to the simulated kubelet', () => {
     try {
       const core = kubeConfig().makeApiClient(CoreV1Api);
       await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('stuck', { main: 'registry.invalid/x:1' }) });
-      await node.whenPod('stuck', (pod) => containerStatus(pod, 'main')?.state?.waiting?.reason !== undefined);
+      await node.whenPod(`${namespace.name}/stuck`, (pod) => containerStatus(pod, 'main')?.state?.waiting?.reason !== undefined);
       const before = node.execLog.length;
       // The kubelet answers 500 before the upgrade; the API server passes that on.
       await expect(execInPod(kubeConfig(), namespace.name, 'stuck', 'main', ['echo', 'hi'])).rejects.toMatchObject({

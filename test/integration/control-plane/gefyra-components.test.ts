@@ -41,14 +41,14 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
   describe('Stowaway', () => {
     it('is not ready, and has no peer file, until the file is generated', async () => {
       await core().createNamespacedPod({ namespace: namespace.name, body: stowawayPod('gefyra-stowaway') });
-      const starting = await node.whenPod('gefyra-stowaway', (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined);
+      const starting = await node.whenPod(`${namespace.name}/gefyra-stowaway`, (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined);
       expect(isReady(starting)).toBe(false);
       const missing = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
       expect(exitCodeOf(missing.status)).toBe(1);
       expect(missing.stderr).toContain('No such file or directory');
 
       stowaway.setGenerated(true);
-      await node.whenPod('gefyra-stowaway', isReady);
+      await node.whenPod(`${namespace.name}/gefyra-stowaway`, isReady);
       const present = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
       expect(exitCodeOf(present.status)).toBe(0);
       const config = stowaway.peerConfig;
@@ -93,7 +93,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       const generated = await exec('gefyra-stowaway', 'stowaway', generate);
       expect(exitCodeOf(generated.status)).toBe(0);
       expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10000 }]);
-      const pod = await node.whenPod('gefyra-stowaway');
+      const pod = await node.whenPod(`${namespace.name}/gefyra-stowaway`);
       expect(stowaway.generateRuns).toHaveLength(2);
       expect(stowaway.generateRuns.at(-1)).toEqual({
         namespace: namespace.name,
@@ -126,7 +126,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
     it('does not answer in pods that are not Stowaway', async () => {
       await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('impostor', { stowaway: 'nginx:1.25' }) });
-      await node.whenPod('impostor', isReady);
+      await node.whenPod(`${namespace.name}/impostor`, isReady);
       const outcome = await exec('impostor', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
       expect(exitCodeOf(outcome.status)).toBe(127);
     });
@@ -137,7 +137,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
     it('is not there before the kubelet restarted the container with its image', async () => {
       await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('target', { app: 'nginx:1.25' }) });
-      await node.whenPod('target', isReady);
+      await node.whenPod(`${namespace.name}/target`, isReady);
       const early = await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000']);
       expect(exitCodeOf(early.status)).toBe(127);
       expect(early.stderr).toContain('not found');
@@ -149,7 +149,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
         { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: CARRIER }] } } },
         strategicMerge,
       );
-      const running = await node.whenPod('target', (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
+      const running = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
       const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
 
       expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
@@ -186,7 +186,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
         { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } } },
         strategicMerge,
       );
-      const restored = await node.whenPod('target', (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
+      const restored = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
       expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
       expect(carrier.configurationOf(app())).toBeUndefined();
       const late = await exec('target', 'app', ['/bin/busybox', 'sh', 'setprobe.sh', '8081']);

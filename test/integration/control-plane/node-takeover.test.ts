@@ -28,7 +28,7 @@ describe('a new SimulatedNode taking over a node name', () => {
     // Bound directly, past the scheduler: the sim-node of other files must not get it.
     if (pinned.spec !== undefined) pinned.spec.nodeName = 'takeover-node';
     await core.createNamespacedPod({ namespace: namespace.name, body: pinned });
-    const before = await first.whenPod('pinned', isReady);
+    const before = await first.whenPod(`${namespace.name}/pinned`, isReady);
     await first.stop();
 
     const stopped = await core.readNode({ name: 'takeover-node' });
@@ -42,7 +42,7 @@ describe('a new SimulatedNode taking over a node name', () => {
       expect(node.spec?.taints ?? []).toEqual([]);
       expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(second.kubeletPort);
       await second.whenIdle();
-      const after = await second.whenPod('pinned', isReady);
+      const after = await second.whenPod(`${namespace.name}/pinned`, isReady);
       expect(after.status?.podIP).toBe(before.status?.podIP);
       expect(containerStatus(after, 'app')?.containerID).toBe(containerStatus(before, 'app')?.containerID);
       expect(containerStatus(after, 'app')?.restartCount).toBe(0);

@@ -59,13 +59,13 @@ describe('pods on the simulated node', () => {
 
   it('restarts a container whose image is patched, like a kubelet', async () => {
     await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('patched', { app: 'nginx:1.25', sidecar: 'busybox:1.36' }) });
-    const before = await node.whenPod('patched', isReady);
+    const before = await node.whenPod(`${namespace.name}/patched`, isReady);
     const app = containerStatus(before, 'app');
     await core().patchNamespacedPod(
       { namespace: namespace.name, name: 'patched', body: { spec: { containers: [{ name: 'app', image: 'quay.io/gefyra/carrier:0.13.0' }] } } },
       strategicMerge,
     );
-    const after = await node.whenPod('patched', (pod) => containerStatus(pod, 'app')?.image === 'quay.io/gefyra/carrier:0.13.0');
+    const after = await node.whenPod(`${namespace.name}/patched`, (pod) => containerStatus(pod, 'app')?.image === 'quay.io/gefyra/carrier:0.13.0');
     const restarted = containerStatus(after, 'app');
     expect(restarted?.restartCount).toBe(1);
     expect(restarted?.imageID).toBe(imageIdOf('quay.io/gefyra/carrier:0.13.0'));
@@ -83,44 +83,44 @@ describe('pods on the simulated node', () => {
     try {
       await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('unpullable', { app: 'registry.invalid/nothing:1' }) });
       const waitingFor = (reason: string) => (pod: V1Pod) => containerStatus(pod, 'app')?.state?.waiting?.reason === reason;
-      const pulling = await node.whenPod('unpullable', waitingFor('ErrImagePull'));
+      const pulling = await node.whenPod(`${namespace.name}/unpullable`, waitingFor('ErrImagePull'));
       expect(pulling.status?.phase).toBe('Pending');
       expect(isReady(pulling)).toBe(false);
-      const backingOff = await node.whenPod('unpullable', waitingFor('ImagePullBackOff'));
+      const backingOff = await node.whenPod(`${namespace.name}/unpullable`, waitingFor('ImagePullBackOff'));
       expect(backingOff.status?.phase).toBe('Pending');
       expect(containerStatus(backingOff, 'app')).toMatchObject({ ready: false, restartCount: 0, image: 'registry.invalid/nothing:1' });
       expect(containerStatus(backingOff, 'app')?.state?.waiting?.message).toContain('registry.invalid/nothing:1');
     } finally {
       undo();
     }
-    const recovered = await node.whenPod('unpullable', isReady);
+    const recovered = await node.whenPod(`${namespace.name}/unpullable`, isReady);
     expect(recovered.status?.phase).toBe('Running');
   });
 
   it('keeps a pod running but unready, and crash-loops a container, while told to', async () => {
     await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('moody', { app: 'nginx:1.25' }) });
-    await node.whenPod('moody', isReady);
+    await node.whenPod(`${namespace.name}/moody`, isReady);
     const ready = node.neverReady('moody');
-    const unready = await node.whenPod('moody', (pod) => !isReady(pod));
+    const unready = await node.whenPod(`${namespace.name}/moody`, (pod) => !isReady(pod));
     expect(unready.status?.phase).toBe('Running');
     expect(containerStatus(unready, 'app')).toMatchObject({ ready: false, started: true });
     ready();
-    await node.whenPod('moody', isReady);
+    await node.whenPod(`${namespace.name}/moody`, isReady);
 
     const crashing = node.crash('moody', 'app');
-    const looping = await node.whenPod('moody', (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 2);
+    const looping = await node.whenPod(`${namespace.name}/moody`, (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 2);
     expect(containerStatus(looping, 'app')?.state?.waiting?.reason).toBe('CrashLoopBackOff');
     expect(containerStatus(looping, 'app')?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect(looping.status?.phase).toBe('Running');
     expect(isReady(looping)).toBe(false);
     crashing();
-    const back = await node.whenPod('moody', isReady);
+    const back = await node.whenPod(`${namespace.name}/moody`, isReady);
     expect(containerStatus(back, 'app')?.restartCount).toBeGreaterThanOrEqual(2);
   });
 
   it('removes pods that are deleted, as a kubelet does once their containers stopped', async () => {
     await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('doomed', { app: 'nginx:1.25' }) });
-    await node.whenPod('doomed', isReady);
+    await node.whenPod(`${namespace.name}/doomed`, isReady);
     await core().deleteNamespacedPod({ namespace: namespace.name, name: 'doomed' });
     await vi.waitFor(
       async () => {

@@ -3,7 +3,10 @@ import type { V1Pod } from '@kubernetes/client-node';
 /**
  * Selects pods for a test control: a string is a pod name or `namespace/name`;
  * a RegExp is tested against the pod name; a function sees the whole Pod
- * (labels, owner) for pods whose names are generated.
+ * (labels, owner) for pods whose names are generated. Prefer `namespace/name`
+ * in tests: a node named like an earlier one takes over the pods that earlier
+ * tests left on it while their namespaces terminate, and a bare name may match
+ * one of those.
  */
 export type PodMatcher = string | RegExp | ((pod: V1Pod) => boolean);
 
