@@ -2,8 +2,8 @@ import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
 import { throwIfAborted } from '../../domain/errors.js';
 import type { ClusterApi, ExecResult, Manifest, ObjectRef, PodPatch, ReadOptions } from '../../ports/cluster-api.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
-import type { WatchSpec } from '../runtime/watch-source.js';
-import { specKey, type InformerStore, type SharedInformers } from './shared-informers.js';
+import { hasLabels, selects, type WatchSpec } from '../runtime/watch-source.js';
+import type { InformerStore, SharedInformers } from './shared-informers.js';
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 
@@ -37,7 +37,8 @@ export interface CachedClusterApiOptions {
 export class CachedClusterApi implements ClusterApi {
   readonly #api: ClusterApi;
   readonly #informers: SharedInformers;
-  readonly #complete: readonly WatchSpec[];
+  /** The stores of the complete specs, started here so that they list from the start. */
+  readonly #complete: readonly InformerStore[];
   readonly #syncWaitMs: number;
   /** When each store's wait for its initial list runs out: one wait per store, not one per read. */
   readonly #syncDeadlines = new WeakMap<InformerStore, number>();
@@ -45,9 +46,8 @@ export class CachedClusterApi implements ClusterApi {
   constructor(api: ClusterApi, informers: SharedInformers, complete: readonly WatchSpec[], options: CachedClusterApiOptions = {}) {
     this.#api = api;
     this.#informers = informers;
-    this.#complete = complete;
+    this.#complete = complete.map((spec) => informers.store(spec));
     this.#syncWaitMs = options.syncWaitMs ?? DEFAULT_SYNC_WAIT_MS;
-    for (const spec of complete) informers.store(spec);
   }
 
   async find(ref: ObjectRef, signal: AbortSignal, options?: ReadOptions): Promise<Manifest | undefined> {
@@ -64,11 +64,8 @@ export class CachedClusterApi implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    const cached = await this.#completeStore({ ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) }, signal);
-    if (!cached) return this.#api.list(kind, namespace, labels, signal);
-    return [...cached.values()]
-      .filter((object) => namespace === undefined || object.metadata.namespace === namespace)
-      .filter((object) => Object.entries(labels ?? {}).every(([key, value]) => object.metadata.labels?.[key] === value));
+    const cached = await this.#cachedList({ ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) }, signal);
+    return cached ?? this.#api.list(kind, namespace, labels, signal);
   }
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
@@ -78,12 +75,8 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
-    const cached = await this.#completeStore({ ...POD, namespace, labels }, signal);
-    if (!cached) return this.#api.listPods(namespace, labels, signal);
-    return [...cached.values()]
-      .filter((object) => object.metadata.namespace === namespace)
-      .filter((object) => Object.entries(labels).every(([key, value]) => object.metadata.labels?.[key] === value))
-      .map((object) => toDomainPod(object));
+    const cached = await this.#cachedList({ ...POD, namespace, labels }, signal);
+    return cached?.map((object) => toDomainPod(object)) ?? this.#api.listPods(namespace, labels, signal);
   }
 
   apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
@@ -118,7 +111,7 @@ export class CachedClusterApi implements ClusterApi {
   async #lookupOnceSynced(kind: Kind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<Manifest | undefined | 'miss'> {
     const hit = this.#lookup(kind, namespace, name);
     if (hit !== 'miss') return hit;
-    const listing = this.#stores(kind, namespace).find((store) => this.#isComplete(store.spec) && !store.spec.labels && !store.synced);
+    const listing = this.#stores(kind, namespace).find((store) => this.#complete.includes(store) && !store.spec.labels && !store.synced);
     if (!listing) return hit;
     await this.#untilSynced(listing, signal);
     return this.#lookup(kind, namespace, name);
@@ -128,7 +121,7 @@ export class CachedClusterApi implements ClusterApi {
   #lookup(kind: Kind, namespace: string | undefined, name: string): Manifest | undefined | 'miss' {
     let answer: Manifest | undefined | 'miss' = 'miss';
     for (const store of this.#stores(kind, namespace)) {
-      const complete = this.#isComplete(store.spec);
+      const complete = this.#complete.includes(store);
       if (!complete && !(kind.apiVersion === POD.apiVersion && kind.kind === POD.kind)) continue;
       // A hit is good even while the initial list arrives; a miss means "absent" only once it is complete.
       const object = store.get(namespace, name);
@@ -145,27 +138,22 @@ export class CachedClusterApi implements ClusterApi {
       .filter(({ spec }) => spec.apiVersion === kind.apiVersion && spec.kind === kind.kind && (spec.namespace === undefined || spec.namespace === namespace));
   }
 
-  #isComplete(spec: WatchSpec): boolean {
-    return this.#complete.some((candidate) => specKey(candidate) === specKey(spec));
-  }
-
   /**
-   * The complete store answering a list query (same kind, its scope containing
-   * the query's, no stricter labels) once it has synced; undefined when there
-   * is none or its initial list did not come in time.
+   * A list query answered from the complete store that covers it (same kind,
+   * its scope containing the query's, no stricter labels) once that store has
+   * synced; undefined when there is none or its initial list did not come in time.
    */
-  async #completeStore(query: WatchSpec, signal: AbortSignal): Promise<InformerStore | undefined> {
-    const spec = this.#complete.find(
-      (candidate) =>
-        candidate.apiVersion === query.apiVersion &&
-        candidate.kind === query.kind &&
-        (candidate.namespace === undefined || candidate.namespace === query.namespace) &&
-        Object.entries(candidate.labels ?? {}).every(([key, value]) => query.labels?.[key] === value),
+  async #cachedList(query: WatchSpec, signal: AbortSignal): Promise<Manifest[] | undefined> {
+    const store = this.#complete.find(
+      ({ spec }) =>
+        spec.apiVersion === query.apiVersion &&
+        spec.kind === query.kind &&
+        (spec.namespace === undefined || spec.namespace === query.namespace) &&
+        hasLabels(spec.labels, query.labels),
     );
-    if (!spec) return undefined;
-    const store = this.#informers.store(spec);
+    if (!store) return undefined;
     await this.#untilSynced(store, signal);
-    return store.synced ? store : undefined;
+    return store.synced ? [...store.values()].filter((object) => selects(query, object)) : undefined;
   }
 
   /**

@@ -11,7 +11,7 @@ export interface InformerStore {
   values(): IterableIterator<Manifest>;
 }
 
-export const specKey = (spec: WatchSpec): string =>
+const specKey = (spec: WatchSpec): string =>
   [
     spec.apiVersion,
     spec.kind,

@@ -1,5 +1,4 @@
-import type { WatchEvent, WatchSource, WatchSpec, WatchSubscription } from '../runtime/watch-source.js';
-import type { Manifest } from '../../ports/cluster-api.port.js';
+import { selects, type WatchEvent, type WatchSource, type WatchSpec, type WatchSubscription } from '../runtime/watch-source.js';
 import type { InMemoryCluster } from './in-memory-cluster.js';
 
 /**
@@ -17,9 +16,9 @@ export class InMemoryWatchSource implements WatchSource {
     let stopped = false;
     const deliver = (event: WatchEvent) => queueMicrotask(() => !stopped && onEvent(event));
     const unsubscribe = this.#cluster.subscribe((event) => {
-      if (matches(spec, event.object)) deliver(event);
+      if (selects(spec, event.object)) deliver(event);
     });
-    const initial = this.#cluster.objects(spec).filter((object) => matches(spec, object));
+    const initial = this.#cluster.objects(spec).filter((object) => selects(spec, object));
     for (const object of initial) deliver({ type: 'ADDED', object });
     return {
       synced: new Promise((resolve) => queueMicrotask(() => queueMicrotask(resolve))),
@@ -29,11 +28,4 @@ export class InMemoryWatchSource implements WatchSource {
       },
     };
   }
-}
-
-function matches(spec: WatchSpec, object: Manifest): boolean {
-  if (object.apiVersion !== spec.apiVersion || object.kind !== spec.kind) return false;
-  if (spec.namespace !== undefined && object.metadata.namespace !== spec.namespace) return false;
-  const labels = object.metadata.labels ?? {};
-  return Object.entries(spec.labels ?? {}).every(([key, value]) => labels[key] === value);
 }

@@ -1,5 +1,6 @@
 import type { Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
 import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { hasLabels } from '../runtime/watch-source.js';
 
 /**
  * How the fake holds objects: mutable plain JSON, never shared with callers
@@ -50,9 +51,7 @@ export function refOfStored(object: StoredObject): ObjectRef {
 
 /** Equality on label selectors: every given label present with that value. */
 export function matchesLabels(object: StoredObject, labels: Readonly<Record<string, string>> | undefined): boolean {
-  if (!labels) return true;
-  const own = object.metadata.labels ?? {};
-  return Object.entries(labels).every(([key, value]) => own[key] === value);
+  return hasLabels(labels, object.metadata.labels);
 }
 
 /** metav1.Time: RFC 3339 with seconds precision, as the API server stores it. */

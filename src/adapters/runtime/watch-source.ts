@@ -23,6 +23,18 @@ export interface WatchSpec {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** Equality-based label selection: every label the selector names, with that value; no selector selects all. */
+export function hasLabels(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
+}
+
+/** Whether an object is one a watch of this spec delivers: its kind, namespace and labels. */
+export function selects(spec: WatchSpec, object: Manifest): boolean {
+  if (object.apiVersion !== spec.apiVersion || object.kind !== spec.kind) return false;
+  if (spec.namespace !== undefined && object.metadata.namespace !== spec.namespace) return false;
+  return hasLabels(spec.labels, object.metadata.labels);
+}
+
 export interface WatchSubscription {
   /** Resolves once the initial list has been delivered. */
   readonly synced: Promise<void>;
