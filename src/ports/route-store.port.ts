@@ -1,4 +1,5 @@
 import type { Route } from '../domain/routes/route.js';
+import type { ReadOptions } from './cluster-api.port.js';
 
 /**
  * RouteStore: durable home of the proxy route table, so that a restarted
@@ -16,7 +17,7 @@ export interface RouteTable {
 
 export interface RouteStore {
   /** `fresh` bypasses any cache: the RouteService asks for it after losing a race. */
-  load(signal: AbortSignal, options?: { readonly fresh?: boolean }): Promise<RouteTable>;
+  load(signal: AbortSignal, options?: ReadOptions): Promise<RouteTable>;
   /** Saves the table if it is still at `basedOn`; fails with a Conflict DomainError otherwise. */
   save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable>;
 }

@@ -175,7 +175,7 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
  * spec's fingerprint decides that, not the generation: the operator's own
  * writes of `established` bump the generation too.
  */
-function recordedFailure(observation: InterceptObservation): Failure | undefined {
+export function recordedFailure(observation: InterceptObservation): Failure | undefined {
   const { request } = observation;
   const { status } = request;
   if (status.phase !== 'Failed' || status.failedSpec !== specFingerprint(request)) return undefined;

@@ -16,7 +16,7 @@ import type { InterceptPhase } from '../intercept-request/intercept-status.js';
 import type { ReconcileResult } from '../reconcile-result.js';
 import type { RouteService } from '../routes/route-service.js';
 import type { InterceptSettings } from '../settings.js';
-import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, undeclaredPorts } from './intercept-machine.js';
+import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, recordedFailure, undeclaredPorts } from './intercept-machine.js';
 import { type InterceptProgress, progressOf } from './intercept-progress.js';
 import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
@@ -89,8 +89,7 @@ export class InterceptService {
       }
     } catch (thrown) {
       const error = toDomainError(thrown);
-      const alreadyFailed =
-        observation.request.status.phase === 'Failed' && observation.request.status.failedSpec === specFingerprint(observation.request);
+      const alreadyFailed = recordedFailure(observation) !== undefined;
       if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
         await this.#reportTrouble(observation, error, signal);
         throw error;

@@ -65,8 +65,7 @@ export class RouteService {
         if (!sameRoutes(routes, table.routes)) await this.#store.save(routes, table.version, signal);
       } catch (error) {
         if (isDomainError(error, 'Conflict') && attempt < MAX_SAVE_ATTEMPTS) continue;
-        for (const pending of batch) pending.reject(error);
-        return;
+        throw error; // the BatchQueue rejects the whole batch with it
       }
       for (const pending of batch) {
         const outcome = outcomes.get(pending);

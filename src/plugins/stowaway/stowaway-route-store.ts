@@ -1,6 +1,6 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
-import type { ObjectApi, Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
+import type { ObjectApi, Manifest, ObjectRef, ReadOptions } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { RouteStore, RouteTable } from '../../ports/route-store.port.js';
 import { routesConfigMap } from './stowaway-manifests.js';
@@ -31,7 +31,7 @@ export class StowawayRouteStore implements RouteStore {
     return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#settings.namespace, name: STOWAWAY.routesConfigMap };
   }
 
-  async load(signal: AbortSignal, options: { readonly fresh?: boolean } = {}): Promise<RouteTable> {
+  async load(signal: AbortSignal, options: ReadOptions = {}): Promise<RouteTable> {
     const configMap = await this.#objects.find(this.#ref, signal, options);
     if (!configMap) return { routes: [], version: undefined };
     const version = configMap.metadata.resourceVersion;
