@@ -9,7 +9,6 @@ import {
 import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { createPinoLogger } from '../adapters/system/pino-logger.js';
-import { toDomainError } from '../domain/errors.js';
 import { cachedKinds } from './cached-kinds.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
@@ -46,10 +45,8 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const plugins = await loadPlugins(config.plugins);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
-  const watchLogger = logger.child({ component: 'watch' });
-  const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, watchLogger), (error) =>
-    watchLogger.warn({ error: toDomainError(error).message }, 'watch failed, retrying'),
-  );
+  // The watch source logs each failed watch itself, naming its kind and namespace.
+  const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
   const cluster = options.cache === false ? new KubernetesClusterApi(kubeConfig) : new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, cachedKinds(config.namespace));
   const platform = new ContainerModule(({ bind }) => {
     bind(TOKENS.ClusterApi).toConstantValue(cluster);

@@ -31,7 +31,7 @@ class Informer implements InformerStore {
   readonly #subscription: WatchSubscription;
   #synced = false;
 
-  constructor(source: WatchSource, spec: WatchSpec, onError: (error: unknown) => void) {
+  constructor(source: WatchSource, spec: WatchSpec, onError: ((error: unknown) => void) | undefined) {
     this.spec = spec;
     this.#subscription = source.watch(spec, (event) => this.#handle(event), onError);
     void this.#subscription.synced.then(() => {
@@ -92,10 +92,11 @@ function deepFreeze(value: unknown): void {
  */
 export class SharedInformers implements WatchSource {
   readonly #source: WatchSource;
-  readonly #onError: (error: unknown) => void;
+  /** Where watch failures go; without it, the source reports them its own way (the Kubernetes one logs them). */
+  readonly #onError: ((error: unknown) => void) | undefined;
   readonly #informers = new Map<string, Informer>();
 
-  constructor(source: WatchSource, onError: (error: unknown) => void = () => undefined) {
+  constructor(source: WatchSource, onError?: (error: unknown) => void) {
     this.#source = source;
     this.#onError = onError;
   }

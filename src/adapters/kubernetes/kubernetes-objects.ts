@@ -39,7 +39,7 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
-    const target = await this.#target(ref, ref.namespace, ref.name, signal);
+    const target = await this.target(ref, ref.namespace, ref.name, signal);
     try {
       return toManifest(await this.#http.send({ method: 'GET', path: target.path, action: target.action('get'), signal }), ref);
     } catch (error) {
@@ -65,7 +65,7 @@ export class KubernetesObjects implements ObjectApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<{ items: Manifest[]; resourceVersion: string }> {
-    const target = await this.#target(kind, namespace, undefined, signal);
+    const target = await this.target(kind, namespace, undefined, signal);
     const items: Manifest[] = [];
     let resourceVersion = '';
     let next: string | undefined;
@@ -85,7 +85,7 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   async apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    const target = await this.#target(manifest, manifest.metadata.namespace, manifest.metadata.name, signal);
+    const target = await this.target(manifest, manifest.metadata.namespace, manifest.metadata.name, signal);
     const answer = await this.#http.send({
       method: 'PATCH',
       path: target.path,
@@ -99,7 +99,7 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   async create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    const target = await this.#target(manifest, manifest.metadata.namespace, undefined, signal);
+    const target = await this.target(manifest, manifest.metadata.namespace, undefined, signal);
     requireNamespace(target.info, manifest.metadata.namespace, manifest.metadata.name);
     const answer = await this.#http.send({
       method: 'POST',
@@ -113,7 +113,7 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   async replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    const target = await this.#target(manifest, manifest.metadata.namespace, manifest.metadata.name, signal);
+    const target = await this.target(manifest, manifest.metadata.namespace, manifest.metadata.name, signal);
     const answer = await this.#http.send({
       method: 'PUT',
       path: target.path,
@@ -131,7 +131,7 @@ export class KubernetesObjects implements ObjectApi {
     signal: AbortSignal,
     options: { readonly subresource?: 'status' } = {},
   ): Promise<Manifest> {
-    const target = await this.#target(ref, ref.namespace, ref.name, signal, options.subresource);
+    const target = await this.target(ref, ref.namespace, ref.name, signal, options.subresource);
     const answer = await this.#http.send({
       method: 'PATCH',
       path: target.path,
@@ -145,7 +145,7 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   async remove(ref: ObjectRef, signal: AbortSignal, options: { readonly uid?: string } = {}): Promise<void> {
-    const target = await this.#target(ref, ref.namespace, ref.name, signal);
+    const target = await this.target(ref, ref.namespace, ref.name, signal);
     try {
       await this.#http.send({
         method: 'DELETE',
@@ -160,7 +160,8 @@ export class KubernetesObjects implements ObjectApi {
     }
   }
 
-  async #target(kind: KindRef, namespace: string | undefined, name: string | undefined, signal: AbortSignal, subresource?: string): Promise<Target> {
+  /** Where a kind (one object, or its collection) lives, and how to name a request on it in errors. */
+  async target(kind: KindRef, namespace: string | undefined, name: string | undefined, signal: AbortSignal, subresource?: string): Promise<Target> {
     const info = await this.#catalog.resolve(kind.apiVersion, kind.kind, signal);
     const scoped = scopedNamespace(info, namespace);
     return {

@@ -6,7 +6,7 @@ import { KubeHttp } from './kube-http.js';
 import { KubernetesObjects } from './kubernetes-objects.js';
 import { ListWatchLoop, type BackoffOptions, type Lister, type Watcher } from './list-watch-loop.js';
 import { labelSelector } from './manifests.js';
-import { qualifiedResource, resourcePath, ResourceCatalog, scopedNamespace } from './resource-catalog.js';
+import { ResourceCatalog } from './resource-catalog.js';
 import { streamWatch } from './watch-stream.js';
 
 export interface KubernetesWatchSourceOptions {
@@ -29,16 +29,14 @@ const IDLE_GRACE_MS = 30_000;
  */
 export class KubernetesWatchSource implements WatchSource {
   readonly #http: KubeHttp;
-  readonly #catalog: ResourceCatalog;
   readonly #objects: KubernetesObjects;
   readonly #logger: Logger | undefined;
   readonly #options: KubernetesWatchSourceOptions;
 
   constructor(kubeConfig: KubeConfig, logger?: Logger, options: KubernetesWatchSourceOptions = {}) {
     this.#http = new KubeHttp(kubeConfig);
-    this.#catalog = new ResourceCatalog(this.#http);
     // Reads only: the field manager is never sent.
-    this.#objects = new KubernetesObjects(this.#http, this.#catalog, 'gefyra-operator');
+    this.#objects = new KubernetesObjects(this.#http, new ResourceCatalog(this.#http), 'gefyra-operator');
     this.#logger = logger;
     this.#options = options;
   }
@@ -61,20 +59,19 @@ export class KubernetesWatchSource implements WatchSource {
   /** The watch half: one connection from a resourceVersion. */
   watcher(spec: WatchSpec): Watcher {
     return async (resourceVersion, onEvent, signal) => {
-      const info = await this.#catalog.resolve(spec.apiVersion, spec.kind, signal);
-      const namespace = scopedNamespace(info, spec.namespace);
+      const target = await this.#objects.target(spec, spec.namespace, undefined, signal);
       const timeoutSeconds = this.#options.watchTimeoutSeconds ?? Math.floor(300 + Math.random() * 300);
       const selector = labelSelector(spec.labels);
       await streamWatch(
         this.#http,
         {
-          path: resourcePath(info, namespace),
+          path: target.path,
           kind: spec,
           resourceVersion,
           ...(selector === undefined ? {} : { labelSelector: selector }),
           timeoutSeconds,
           idleTimeoutMs: timeoutSeconds * 1_000 + IDLE_GRACE_MS,
-          action: { verb: 'watch', resource: qualifiedResource(info), ...(namespace === undefined ? {} : { namespace }) },
+          action: target.action('watch'),
           signal,
         },
         onEvent,
