@@ -27,7 +27,7 @@ interface StatusBody {
   };
 }
 
-export function describeAction(action: RequestAction): string {
+function describeAction(action: RequestAction): string {
   const resource = action.subresource === undefined ? action.resource : `${action.resource}/${action.subresource}`;
   const name = action.name === undefined ? '' : ` "${action.name}"`;
   const where = action.namespace === undefined ? '' : ` in namespace ${action.namespace}`;
@@ -163,7 +163,7 @@ function parseStatus(body: string): StatusBody {
 }
 
 /** The errno-style code of an error or of its cause (undici wraps them: `fetch failed` → cause.code). */
-export function errorCode(error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
     if (typeof current === 'object' && 'code' in current && typeof current.code === 'string') return current.code;
     current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;

@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { KubeHttp } from './kube-http.js';
 
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface LoadKubeConfigOptions {
   /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT are read. Default: process.env (the composition root should pass its own). */

@@ -2,12 +2,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
 import type { ClusterApi, ExecResult, Manifest, ObjectRef, PodPatch } from '../../ports/cluster-api.port.js';
 import { KubeHttp } from './kube-http.js';
-import { DEFAULT_EXEC_TIMEOUT_MS, KubernetesExec } from './kubernetes-exec.js';
+import { KubernetesExec } from './kubernetes-exec.js';
 import { KubernetesObjects } from './kubernetes-objects.js';
 import { KubernetesPods } from './kubernetes-pods.js';
 import { ResourceCatalog } from './resource-catalog.js';
 
-export const DEFAULT_FIELD_MANAGER = 'gefyra-operator';
+const DEFAULT_FIELD_MANAGER = 'gefyra-operator';
 
 export interface KubernetesClusterApiOptions {
   /** How long one exec may take before it fails with Timeout. Default 30 s. */
@@ -29,7 +29,7 @@ export class KubernetesClusterApi implements ClusterApi {
     const http = new KubeHttp(kubeConfig);
     this.#objects = new KubernetesObjects(http, new ResourceCatalog(http), fieldManager);
     this.#pods = new KubernetesPods(this.#objects, http, fieldManager);
-    this.#exec = new KubernetesExec(kubeConfig, this.#pods, options.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+    this.#exec = new KubernetesExec(kubeConfig, this.#pods, options.execTimeoutMs);
   }
 
   find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { ExecApi, ExecResult, PodApi } from '../../ports/cluster-api.port.js';
 import { abortError, rbacDeniedMessage, statusError, transportError, type RequestAction } from './api-errors.js';
 
-export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
 /** The socket client-node hands back; only closing it matters here. */
 interface ExecSocket {

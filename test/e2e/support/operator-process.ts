@@ -96,11 +96,6 @@ export async function stopAllOperatorProcesses(graceMs = 10_000): Promise<void> 
   await Promise.all([...liveOperatorProcesses].map(async (operator) => await operator.stop(graceMs)));
 }
 
-/** SIGKILLs every operator process still running. */
-export async function killAllOperatorProcesses(): Promise<void> {
-  await Promise.all([...liveOperatorProcesses].map(async (operator) => await operator.kill()));
-}
-
 export async function startOperatorProcess(options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
   const identity = options.identity ?? `e2e-operator-${randomBytes(3).toString('hex')}`;
   const args = ['run', ...(options.kubeconfigPath === undefined ? [] : ['--kubeconfig', options.kubeconfigPath])];

@@ -1,8 +1,6 @@
 // The local control plane and simulated node, without any vitest import:
 // usable from tests, from the CLI and from scripts run with `npx tsx`.
 // Test files use ./vitest.js for the hooks around the global setup.
-import type { CarrierState } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
-
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export { connectToControlPlane, type ControlPlaneAccess, type ControlPlaneEndpoints } from './control-plane-access.js';
 export { provisionControlPlane, CONTROL_PLANE_BINARIES, type ProvisionOptions } from './provision.js';
@@ -19,26 +17,3 @@ export type { Undo } from './node/test-controls.js';
 export type { NodeCapacity } from './node/node-registration.js';
 export { imageIdOf } from '../../../src/adapters/in-memory/container-runtime.js';
 export { simulateGefyraComponents, type GefyraComponentOptions, type GefyraComponents } from './gefyra-components.js';
-// The harness once had its own Stowaway and Carrier; these names now stand
-// for the in-memory cluster's simulators (src/adapters/in-memory/simulators).
-export {
-  StowawaySimulator as SimulatedStowaway,
-  STOWAWAY_ROUTES_CONFIGMAP as STOWAWAY_PROXY_ROUTES_CONFIGMAP,
-  type GenerateRun as ProxyRouteRun,
-  type StowawaySimulatorOptions as SimulatedStowawayOptions,
-} from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
-export { renderPeerConfig, type WireGuardPeerConfig as PeerConfig } from '../../../src/adapters/in-memory/simulators/wireguard-peer-config.js';
-export type { ProxyRoute } from '../../../src/adapters/in-memory/simulators/proxy-routes.js';
-export {
-  CarrierSimulator as SimulatedCarrier,
-  type CarrierRoute,
-  type CarrierState as CarrierConfiguration,
-  type CarrierSimulatorOptions as SimulatedCarrierOptions,
-} from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
-/** The directories `syncdirs.sh` was given, by `<pod>/<container>`. */
-export type CarrierSync = CarrierState['syncDirectories'];
-export {
-  generateWireGuardKeyPair,
-  wireGuardPublicKey,
-  type WireGuardKeyPair,
-} from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';

@@ -34,7 +34,7 @@ export interface GenerateRun {
 
 /** Where Stowaway mounts its route ConfigMap and what it is called, unless the options say otherwise. */
 export const STOWAWAY_ROUTES_CONFIGMAP = 'gefyra-stowaway-proxyroutes';
-export const STOWAWAY_ROUTES_MOUNT_PATH = '/stowaway/proxyroutes';
+const STOWAWAY_ROUTES_MOUNT_PATH = '/stowaway/proxyroutes';
 
 /**
  * Stowaway's side of its contract with the operator, as exec answers: the peer
