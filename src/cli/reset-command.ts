@@ -30,18 +30,18 @@ export async function runReset(options: {
   });
   try {
     const reset = resolve(container, SERVICES.ResetService);
-  const signal = AbortSignal.timeout(300_000);
-  // A running operator ends the same intercepts at the same time: a conflict,
-  // or an intercept still ending, passes; try again until the time is up.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal);
-      break;
-    } catch (error) {
-      if (!isDomainError(error) || !error.retryable || signal.aborted) throw error;
-      await delay(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
+    const signal = AbortSignal.timeout(300_000);
+    // A running operator ends the same intercepts at the same time: a conflict,
+    // or an intercept still ending, passes; try again until the time is up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal);
+        break;
+      } catch (error) {
+        if (!isDomainError(error) || !error.retryable || signal.aborted) throw error;
+        await delay(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
+      }
     }
-  }
   } finally {
     await dispose();
   }
