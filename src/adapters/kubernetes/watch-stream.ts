@@ -42,12 +42,9 @@ export interface WatchStreamRequest {
 export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, onEvent: (event: RawWatchEvent) => void): Promise<void> {
   const idle = new AbortController();
   const signal = AbortSignal.any([request.signal, idle.signal]);
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(new DomainError('Timeout', `watch on ${request.path} was silent for ${request.idleTimeoutMs} ms`)), request.idleTimeoutMs);
-    timer.unref();
-  };
+  // One watchdog timer, pushed back (refresh) by every chunk rather than replaced.
+  const watchdog = setTimeout(() => idle.abort(new DomainError('Timeout', `watch on ${request.path} was silent for ${request.idleTimeoutMs} ms`)), request.idleTimeoutMs);
+  watchdog.unref();
   const query: Query = {
     watch: true,
     resourceVersion: request.resourceVersion,
@@ -56,7 +53,6 @@ export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, o
     labelSelector: request.labelSelector,
   };
   try {
-    arm();
     const body = await http.open({ method: 'GET', path: request.path, query, action: request.action, signal });
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     let pending = '';
@@ -66,7 +62,7 @@ export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, o
         // A rest without newline is an event cut off with the connection: resuming
         // from the last complete event's version gets it again.
         if (done) break;
-        arm();
+        watchdog.refresh();
         pending += value;
         let newline = pending.indexOf('\n');
         while (newline !== -1) {
@@ -90,7 +86,7 @@ export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, o
     if (error instanceof DomainError) throw error;
     throw transportError(error, request.action, http.server, request.signal);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(watchdog);
   }
 }
 
