@@ -1,6 +1,7 @@
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { createInMemoryOperator, servicesOf, type InMemoryOperator, type InMemoryOperatorOptions } from '../../src/testing/in-memory-operator.js';
 import { clientRequest, type ClientRequestFields } from './intercept-request-fixtures.js';
+import { targetContainerFields } from './target-container.js';
 
 /**
  * A booted operator on the in-memory cluster with one target workload, and
@@ -17,16 +18,7 @@ export interface TargetOptions {
 }
 
 export function targetContainer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'web',
-    image: 'shop/web:1.0',
-    command: ['/app/server'],
-    args: ['--port', '8080'],
-    ports: [{ containerPort: 8080, protocol: 'TCP' }],
-    readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
-    livenessProbe: { httpGet: { path: '/health', port: 8081 } },
-    ...overrides,
-  };
+  return { ...targetContainerFields(), ...overrides };
 }
 
 export async function bootedOperator(options: InMemoryOperatorOptions = {}): Promise<InMemoryOperator> {

@@ -1,19 +1,12 @@
 import { ApiException, CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SimulatedNode } from '../../support/control-plane/index.js';
+import { containerStatus as containerStatusOf, isReady } from '../../support/pod-conditions.js';
+import { targetContainerFields } from '../../support/target-container.js';
 
-/** The container a developer intercepts: serves 8080, with HTTP probes (8080 is routed, 8081 is not). */
+/** The container a developer intercepts (test/support/target-container.ts). */
 export function webContainer(overrides: Partial<V1Container> = {}): V1Container {
-  return {
-    name: 'web',
-    image: 'shop/web:1.0',
-    command: ['/app/server'],
-    args: ['--port', '8080'],
-    ports: [{ containerPort: 8080, protocol: 'TCP' }],
-    readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
-    livenessProbe: { httpGet: { path: '/health', port: 8081 } },
-    ...overrides,
-  };
+  return { ...targetContainerFields(), ...overrides };
 }
 
 export interface TargetPodOptions {
@@ -52,13 +45,7 @@ export async function readPod(kubeConfig: KubeConfig, namespace: string, name: s
   return await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ namespace, name });
 }
 
-export function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
-}
-
-export function containerStatusOf(pod: V1Pod, container: string) {
-  return pod.status?.containerStatuses?.find((status) => status.name === container);
-}
+export { containerStatusOf, isReady };
 
 export function containerSpecOf(pod: V1Pod, container: string): V1Container | undefined {
   return pod.spec?.containers.find((candidate) => candidate.name === container);

@@ -11,10 +11,4 @@ export function podManifest(name: string, containers: Record<string, string>, ex
   };
 }
 
-export function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-}
-
-export function containerStatus(pod: V1Pod, container: string) {
-  return pod.status?.containerStatuses?.find((s) => s.name === container);
-}
+export { containerStatus, isReady } from '../../support/pod-conditions.js';

@@ -4,9 +4,8 @@ import type { Undo } from '../../support/control-plane/index.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { describeClusterApiContract } from '../../contracts/cluster-api.contract.js';
 import { never } from './fixtures.js';
+import { isReady } from '../../support/pod-conditions.js';
 
-const isReady = (pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean =>
-  pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
 
 // The shared ClusterApi contract, on the real API server with the simulated
 // kubelet. One namespace for the file (the suite's object names do not

@@ -4,9 +4,8 @@ import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js'
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { failure, never } from './fixtures.js';
+import { isReady } from '../../support/pod-conditions.js';
 
-const isReady = (pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean =>
-  pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
 
 describe('KubernetesClusterApi pods and exec', () => {
   const node = useSimulatedNode({
