@@ -1,4 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
+import type { Route } from '../../src/domain/routes/route.js';
+import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
 import { createPods, createRequest, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
@@ -51,8 +53,9 @@ export async function measureBurst(context: BenchContext, count: number): Promis
 async function proxyPortsOf(context: BenchContext, names: ReadonlySet<string>): Promise<number[]> {
   const table = await context.admin.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: context.operatorNamespace, name: 'gefyra-stowaway-proxyroutes' });
   return Object.entries(table.data ?? {})
-    .filter(([key]) => names.has(key.slice(0, key.indexOf('_'))))
-    .map(([, value]) => Number(value.split(',')[1]));
+    .map(([key, value]) => parseRouteEntry(key, value))
+    .filter((route): route is Route => route !== undefined && names.has(route.owner))
+    .map((route) => route.proxyPort);
 }
 
 const phaseOf = (object: { [field: string]: unknown }) => (object['status'] as { phase?: string } | undefined)?.phase;

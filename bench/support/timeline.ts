@@ -4,13 +4,13 @@ import type { WatchEvent, WatchSpec, WatchSubscription } from '../../src/adapter
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 
 /**
- * Watches objects and resolves waits the moment an event satisfies them, with
+ * Watches the objects of one kind in one namespace (by name) and resolves waits the moment an event satisfies them, with
  * the time of that event: latencies measured here include one watch delivery,
  * no polling interval.
  */
 export class Timeline {
   readonly #objects = new Map<string, Manifest>();
-  readonly #waiters = new Set<{ key: string | undefined; test: (object: Manifest | undefined, key: string) => boolean; resolve: (at: number) => void }>();
+  readonly #waiters = new Set<{ name: string | undefined; test: (object: Manifest | undefined) => boolean; resolve: (at: number) => void }>();
   readonly #subscription: WatchSubscription;
 
   constructor(kubeConfig: KubeConfig, spec: WatchSpec) {
@@ -21,8 +21,8 @@ export class Timeline {
     return this.#subscription.synced;
   }
 
-  get(name: string, namespace?: string): Manifest | undefined {
-    return this.#objects.get(`${namespace ?? ''}/${name}`) ?? [...this.#objects.values()].find((object) => object.metadata.name === name);
+  get(name: string): Manifest | undefined {
+    return this.#objects.get(name);
   }
 
   all(): Manifest[] {
@@ -33,7 +33,7 @@ export class Timeline {
   when(name: string, test: (object: Manifest | undefined) => boolean, timeoutMs = 120_000): Promise<number> {
     const current = this.get(name);
     if (test(current)) return Promise.resolve(performance.now());
-    return this.#wait(name, (object) => test(object), timeoutMs, `${name} to reach the awaited state`);
+    return this.#wait(name, test, timeoutMs, `${name} to reach the awaited state`);
   }
 
   /** Resolves when `test` holds for every object the predicate selects, counting at least `count` of them. */
@@ -50,10 +50,10 @@ export class Timeline {
     await this.#subscription.stop();
   }
 
-  #wait(key: string | undefined, test: (object: Manifest | undefined, key: string) => boolean, timeoutMs: number, what: string): Promise<number> {
+  #wait(name: string | undefined, test: (object: Manifest | undefined) => boolean, timeoutMs: number, what: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const waiter = {
-        key,
+        name,
         test,
         resolve: (at: number) => {
           clearTimeout(timer);
@@ -71,12 +71,12 @@ export class Timeline {
 
   #handle(event: WatchEvent): void {
     const at = performance.now();
-    const key = `${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}`;
-    if (event.type === 'DELETED') this.#objects.delete(key);
-    else this.#objects.set(key, event.object);
+    const { name } = event.object.metadata;
+    if (event.type === 'DELETED') this.#objects.delete(name);
+    else this.#objects.set(name, event.object);
     for (const waiter of [...this.#waiters]) {
-      if (waiter.key !== undefined && waiter.key !== event.object.metadata.name) continue;
-      if (waiter.test(event.type === 'DELETED' ? undefined : event.object, key)) waiter.resolve(at);
+      if (waiter.name !== undefined && waiter.name !== name) continue;
+      if (waiter.test(event.type === 'DELETED' ? undefined : event.object)) waiter.resolve(at);
     }
   }
 }
