@@ -1,8 +1,7 @@
 import type { ClusterApi } from '../ports/cluster-api.port.js';
+import { watchClusterApiCalls, type ClusterApiMethod } from './cluster-api-proxy.js';
 
-const METHODS = ['find', 'list', 'apply', 'create', 'replace', 'patch', 'remove', 'findPod', 'listPods', 'patchPod', 'exec'] as const;
-
-export type CallCounts = Partial<Record<(typeof METHODS)[number], number>>;
+export type CallCounts = Partial<Record<ClusterApiMethod, number>>;
 
 /**
  * A ClusterApi that counts the calls the operator makes through it, by
@@ -10,18 +9,13 @@ export type CallCounts = Partial<Record<(typeof METHODS)[number], number>>;
  * test's own reads go around it).
  */
 export function countingClusterApi(cluster: ClusterApi): ClusterApi & { counts(): CallCounts; reset(): void } {
-  let counts: Record<string, number> = {};
-  return new Proxy(cluster, {
-    get(target, property, receiver) {
-      if (property === 'counts') return () => ({ ...counts }) as CallCounts;
-      if (property === 'reset') return () => void (counts = {});
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      if (!(METHODS as readonly string[]).includes(String(property))) return value.bind(target);
-      return (...args: unknown[]) => {
-        counts[String(property)] = (counts[String(property)] ?? 0) + 1;
-        return (value as (...parameters: unknown[]) => unknown).apply(target, args);
-      };
+  let counts: CallCounts = {};
+  return watchClusterApiCalls(
+    cluster,
+    (method) => {
+      counts[method] = (counts[method] ?? 0) + 1;
+      return undefined;
     },
-  }) as ClusterApi & { counts(): CallCounts; reset(): void };
+    { counts: (): CallCounts => ({ ...counts }), reset: (): void => void (counts = {}) },
+  );
 }

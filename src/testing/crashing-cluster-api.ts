@@ -1,6 +1,5 @@
 import type { ClusterApi } from '../ports/cluster-api.port.js';
-
-const CLUSTER_API_METHODS = new Set(['find', 'list', 'apply', 'create', 'replace', 'patch', 'remove', 'findPod', 'listPods', 'patchPod', 'exec']);
+import { watchClusterApiCalls } from './cluster-api-proxy.js';
 
 /** What a crashed process throws: not a DomainError, nothing the operator could handle. */
 export class SimulatedCrash extends Error {
@@ -20,21 +19,23 @@ export class SimulatedCrash extends Error {
 export function crashingClusterApi(cluster: ClusterApi, crashAt: number = Number.POSITIVE_INFINITY): ClusterApi & { readonly calls: number; readonly crashed: boolean } {
   let calls = 0;
   let crashed = false;
-  return new Proxy(cluster, {
-    get(target, property, receiver) {
-      if (property === 'calls') return calls;
-      if (property === 'crashed') return crashed;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      if (!CLUSTER_API_METHODS.has(String(property))) return value.bind(target);
-      return (...args: unknown[]) => {
-        if (crashed || calls + 1 >= crashAt) {
-          crashed = true;
-          return Promise.reject(new SimulatedCrash(calls + 1, String(property)));
-        }
-        calls += 1;
-        return (value as (...parameters: unknown[]) => unknown).apply(target, args);
-      };
+  return watchClusterApiCalls(
+    cluster,
+    (method) => {
+      if (crashed || calls + 1 >= crashAt) {
+        crashed = true;
+        return Promise.reject(new SimulatedCrash(calls + 1, method));
+      }
+      calls += 1;
+      return undefined;
     },
-  }) as ClusterApi & { readonly calls: number; readonly crashed: boolean };
+    {
+      get calls(): number {
+        return calls;
+      },
+      get crashed(): boolean {
+        return crashed;
+      },
+    },
+  );
 }
