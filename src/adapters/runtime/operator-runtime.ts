@@ -2,7 +2,7 @@ import type { OperatorConfig } from '../../config.js';
 import type { BootService } from '../../domain/boot/boot-service.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
 import type { HeartbeatService } from '../../domain/heartbeat/heartbeat-service.js';
-import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND, requestKey } from '../../domain/intercept-request/intercept-request.js';
+import { requestKey } from '../../domain/intercept-request/intercept-request.js';
 import type { InterceptService } from '../../domain/intercept/intercept-service.js';
 import type { LeaderElection } from '../../domain/leadership/leader-election.js';
 import type { ResetService } from '../../domain/reset/reset-service.js';
@@ -15,6 +15,7 @@ import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
+import { operatorWatches } from './operator-watches.js';
 import { Periodic } from './periodic.js';
 import type { WatchEvent, WatchSource, WatchSubscription } from './watch-source.js';
 import { WorkQueue } from './work-queue.js';
@@ -161,8 +162,8 @@ export class OperatorRuntime {
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
     this.#subscriptions.push(
-      this.#deps.watches.watch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: config.namespace }, onStowaway, onError),
-      this.#deps.watches.watch({ apiVersion: 'v1', kind: 'Pod', namespace: config.namespace, labels: { app: 'stowaway' } }, onStowaway, onError),
+      this.#deps.watches.watch(operatorWatches(config.namespace).deployments, onStowaway, onError),
+      this.#deps.watches.watch(operatorWatches(config.namespace).stowawayPods, onStowaway, onError),
     );
     this.#queue.add(BOOT);
   }
@@ -246,7 +247,7 @@ export class OperatorRuntime {
     // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
     await pods.synced;
     const requests = watches.watch(
-      { apiVersion: INTERCEPT_REQUEST_API_VERSION, kind: INTERCEPT_REQUEST_KIND, namespace: config.namespace },
+      operatorWatches(config.namespace).requests,
       (event) => {
         const key = requestKey(metadataRef(event.object));
         const durationMs = tracker.observe(event);
