@@ -229,9 +229,8 @@ export class InterceptService {
     signal: AbortSignal,
   ): Promise<ReconcileResult> {
     const { request } = observation;
-    if (step.kind === 'released') this.#lastProgress.delete(request.uid);
-    else this.#lastProgress.set(request.uid, observation.progress);
     if (step.kind === 'released') {
+      this.#lastProgress.delete(request.uid);
       if (original.status.phase !== undefined || original.established) {
         await this.#deps.events.record(
           interceptEvent(request, 'Normal', 'Restored', 'intercept ended; the target container runs its original image again'),
@@ -240,6 +239,7 @@ export class InterceptService {
       }
       return { done: true };
     }
+    this.#lastProgress.set(request.uid, observation.progress);
     const report = this.#report(step, observation);
     const status = buildStatus(request.status, report, observation.progress, request.generation, this.#deps.clock.now());
     if (!sameStatus(status, request.status)) {
