@@ -1,5 +1,5 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import type { ObjectApi } from '../../ports/cluster-api.port.js';
+import type { Manifest, ObjectApi, ObjectRef } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { INTERCEPT_REQUEST_CRD_NAME, interceptRequestCrd } from '../../crd/intercept-request-crd.js';
@@ -32,12 +32,12 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   async ensureRegistered(signal: AbortSignal): Promise<void> {
-    await this.#ensureNamespace(signal);
-    if (await this.#objects.find(CRD_REF, signal)) return;
+    // In a pod the namespace exists; an operator run from a workstation may have to create it.
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
+    await this.#createUnlessPresent(namespace, { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
     try {
-      await this.#objects.create(interceptRequestCrd(), signal);
+      await this.#createUnlessPresent(CRD_REF, interceptRequestCrd(), signal);
     } catch (error) {
-      if (isDomainError(error, 'AlreadyExists')) return;
       if (isDomainError(error, 'Forbidden')) {
         throw new DomainError(
           'Forbidden',
@@ -50,12 +50,11 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     }
   }
 
-  /** In a pod the namespace exists; an operator run from a workstation may have to create it. */
-  async #ensureNamespace(signal: AbortSignal): Promise<void> {
-    const ref = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
+  /** Creates the object unless it exists; losing the race to another creator is fine. */
+  async #createUnlessPresent(ref: ObjectRef, manifest: Manifest, signal: AbortSignal): Promise<void> {
     if (await this.#objects.find(ref, signal)) return;
     try {
-      await this.#objects.create({ ...ref, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
+      await this.#objects.create(manifest, signal);
     } catch (error) {
       if (!isDomainError(error, 'AlreadyExists')) throw error;
     }
@@ -80,7 +79,7 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     try {
       const role = await this.#objects.find(ref('ClusterRole'), signal);
       if (role?.metadata.uid !== undefined) {
-        const owner = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: clusterRole, uid: role.metadata.uid };
+        const owner = { ...ref('ClusterRole'), uid: role.metadata.uid };
         await this.#objects.patch(ref('ClusterRoleBinding'), { metadata: { ownerReferences: [owner] } }, signal).catch((error: unknown) => {
           if (!isDomainError(error, 'NotFound')) throw error;
         });
