@@ -190,6 +190,12 @@ export class SimulatedNode {
     return id === '' ? undefined : id;
   }
 
+  /** The container's main process ends (as `nginx -s stop` ends Carrier): the node starts a new instance of it at once. */
+  restartContainer(target: ContainerRef): void {
+    const key = `${target.namespace}/${target.name}`;
+    if (this.#runtime.restartContainer(key, target.container, Date.now())) this.#queue.add(key);
+  }
+
   /** Pulls of matching images fail: ErrImagePull, then ImagePullBackOff; the pod stays Pending. */
   failImagePull(image: ImageMatcher): Undo {
     return this.#controls.failImagePull(image);

@@ -68,8 +68,12 @@ describe('InterceptService: a request from the Gefyra client', () => {
       `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
       'stowaway: ls -1 /stowaway/proxyroutes',
       'stowaway: /bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/',
+      // Carrier's scripts only append: its config is read before and after each one.
+      'web: cat /etc/nginx/nginx.conf',
       'web: /bin/busybox sh setroute.sh 8080 gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000',
+      'web: cat /etc/nginx/nginx.conf',
       'web: /bin/busybox sh setprobe.sh 8081',
+      'web: cat /etc/nginx/nginx.conf',
       `web: /bin/busybox sh syncdirs.sh ${TARGET.name}/web /app/logs`,
     ]);
     expect(operator.cluster.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
