@@ -344,9 +344,13 @@ describe('InterceptService: failures after work began are rolled back', () => {
     operator.cluster.failNext('patchPod', new DomainError('Unavailable', 'the API server did not answer'));
 
     await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
-    expect((await readRequest(operator))?.['status']).toMatchObject({ message: 'the API server did not answer' });
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      message: 'step installCarrier failed (attempt 1, retried with growing delays): the API server did not answer',
+      failingStep: { step: 'installCarrier', attempts: 1 },
+    });
     await settle(operator);
     expect((await readRequest(operator))?.['established']).toBe(true);
+    expect((await readRequest(operator))?.['status']).not.toHaveProperty('failingStep');
   });
 
   it('reports an exhausted proxy port pool clearly', async () => {
