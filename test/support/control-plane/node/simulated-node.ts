@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../../../../src/domain/cluster/pod.js';
 import { failed } from '../../../../src/adapters/in-memory/exec-handler.js';
-import { ExecRegistry } from '../../../../src/adapters/in-memory/exec-registry.js';
+import { ExecRegistry, type LostOutcome } from '../../../../src/adapters/in-memory/exec-registry.js';
 import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 import { createServingCertificate } from '../pki.js';
 import { execRequest, type ExecHandler, type ExecRecord, type ExecRequest } from './exec-request.js';
@@ -119,6 +119,11 @@ export class SimulatedNode {
 
   clearExecLog(): void {
     this.#registry.clearLog();
+  }
+
+  /** The next matching exec runs, but the caller gets `outcome` (a DomainError answers exit 126, as a broken handler does); see ExecRegistry.failAfterRunning. */
+  failExecAfterRunning(matches: (request: ExecRequest) => boolean, outcome: LostOutcome): void {
+    this.#registry.failAfterRunning(matches, outcome);
   }
 
   /** Adds an exec handler after the others; returns its removal. Handlers of the in-memory cluster fit as they are. */

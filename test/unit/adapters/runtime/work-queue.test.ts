@@ -110,11 +110,10 @@ describe('WorkQueue', () => {
 
   it('keeps backing off when the key is added while it fails or waits (the failing pass sees its own writes as watch events)', async () => {
     const attempts: number[] = [];
-    let queue: WorkQueue | undefined;
-    queue = new WorkQueue(
+    const queue: WorkQueue = new WorkQueue(
       async (key) => {
         attempts.push(Date.now());
-        queue?.add(key); // the status write of this very pass comes back as a watch event
+        queue.add(key); // the status write of this very pass comes back as a watch event
         // (A bound, so that a queue that does not back off ends instead of spinning.)
         if (attempts.length < 50) throw new DomainError('ExecFailed', 'setroute.sh failed', { retryable: true });
       },
