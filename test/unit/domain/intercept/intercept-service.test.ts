@@ -66,6 +66,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
 
     expect(operator.cluster.execLog.map((entry) => `${entry.container}: ${entry.command.join(' ')}`)).toEqual([
       `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
+      `stowaway: ls -d /rsync/${TARGET.name}/web`,
       'stowaway: ls -1 /stowaway/proxyroutes',
       'stowaway: /bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/',
       // Carrier's scripts only append: its config is read before and after each one.
