@@ -176,6 +176,18 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect(later.stderr).toContain('duplicate upstream "stowaway-8080"');
     });
 
+    it('starts a clean container when nginx is stopped, as the kubelet restarts a container whose process ended', async () => {
+      const before = containerStatus(await node.whenPod(`${namespace.name}/target`, isReady), 'app');
+      expect(exitCodeOf((await exec('target', 'app', ['/bin/busybox', 'sh', '-c', 'nginx -s stop'])).status)).toBe(0);
+      const restarted = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.containerID !== before?.containerID);
+      expect(containerStatus(restarted, 'app')?.restartCount).toBe((before?.restartCount ?? 0) + 1);
+      expect(containerStatus(restarted, 'app')?.image).toBe(CARRIER);
+      expect(carrier.configurationOf(app())).toBeUndefined();
+      const clean = await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf']);
+      expect(clean.stdout).not.toContain('stowaway-');
+      expect(exitCodeOf((await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'proxy:10000'])).status)).toBe(0);
+    });
+
     it('rejects wrong argument shapes (syncdirs.sh with a usage line; the others through nginx)', async () => {
       const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
       for (const args of [
@@ -197,7 +209,8 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
         strategicMerge,
       );
       const restored = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
-      expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
+      // Carrier's image, the restart after `nginx -s stop`, the original image.
+      expect(containerStatus(restored, 'app')?.restartCount).toBe(3);
       expect(carrier.configurationOf(app())).toBeUndefined();
       const late = await exec('target', 'app', ['/bin/busybox', 'sh', 'setprobe.sh', '8081']);
       expect(exitCodeOf(late.status)).toBe(127);
