@@ -12,33 +12,27 @@ import { addTarget, bootedOperator, createRequest, readRequest, REQUEST, signal,
  */
 const runs = (script: string) => (call: ExecCall) => call.container === 'web' && call.command[2] === script;
 
-/** Reconciles until established, taking retryable errors as the work queue would (without its delays). */
-async function reconcileUntilEstablished(operator: InMemoryOperator, maxPasses = 12): Promise<number> {
-  const { intercepts } = servicesOf(operator);
+/**
+ * Reconciles pass after pass, advancing the clock over requeues: until the
+ * request is established (failed passes are retried, as the work queue would,
+ * without its delays), or until a pass fails (its error is returned).
+ */
+async function reconcileUntil(operator: InMemoryOperator, goal: 'established' | 'failure', maxPasses = 12): Promise<unknown> {
   for (let pass = 1; pass <= maxPasses; pass++) {
     try {
-      const result = await intercepts.reconcile(REQUEST, signal);
-      if (result.done && (await readRequest(operator))?.['established'] === true) return pass;
+      const result = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
+      if (goal === 'established' && result.done && (await readRequest(operator))?.['established'] === true) return undefined;
       operator.clock.advance(result.done ? 1000 : result.requeueAfterMs);
-    } catch {
+    } catch (error) {
+      if (goal === 'failure') return error;
       operator.clock.advance(1000);
     }
   }
-  throw new Error(`not established after ${maxPasses} passes; status: ${JSON.stringify((await readRequest(operator))?.['status'])}`);
+  throw new Error(`no ${goal} after ${maxPasses} passes; status: ${JSON.stringify((await readRequest(operator))?.['status'])}`);
 }
 
-/** Reconciles until a pass fails, advancing over requeues; returns the error. */
-async function reconcileUntilFailure(operator: InMemoryOperator, maxPasses = 6): Promise<unknown> {
-  for (let pass = 0; pass < maxPasses; pass++) {
-    try {
-      const result = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
-      operator.clock.advance(result.done ? 1000 : result.requeueAfterMs);
-    } catch (error) {
-      return error;
-    }
-  }
-  throw new Error(`no pass failed in ${maxPasses}`);
-}
+const reconcileUntilEstablished = (operator: InMemoryOperator) => reconcileUntil(operator, 'established');
+const reconcileUntilFailure = (operator: InMemoryOperator) => reconcileUntil(operator, 'failure');
 
 function scriptRuns(operator: InMemoryOperator, script: string): number {
   return operator.cluster.execLog.filter((entry) => entry.container === 'web' && entry.command[2] === script).length;
@@ -72,19 +66,19 @@ describe('Carrier steps: at most once per container instance', () => {
     expect(scriptRuns(operator, 'setprobe.sh')).toBe(1);
   });
 
-  it('settles a dropped connection after setroute.sh by reading the config, not by running it again', async () => {
+  it.each<[string, (operator: InMemoryOperator) => void]>([
+    [
+      'settles a dropped connection after setroute.sh by reading the config, not by running it again',
+      (operator) => operator.cluster.failExecAfterRunning(runs('setroute.sh'), new DomainError('Unavailable', 'connection reset by peer')),
+    ],
+    [
+      'runs a script again when the config shows it never ran (the exec failed before reaching Carrier)',
+      (operator) =>
+        operator.cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[2] === 'setroute.sh'),
+    ],
+  ])('%s', async (_title, fault) => {
     const operator = await interceptedOperator();
-    operator.cluster.failExecAfterRunning(runs('setroute.sh'), new DomainError('Unavailable', 'connection reset by peer'));
-
-    await reconcileUntilEstablished(operator);
-
-    expectOneBlockPerPort(operator);
-    expect(scriptRuns(operator, 'setroute.sh')).toBe(1);
-  });
-
-  it('runs a script again when the config shows it never ran (the exec failed before reaching Carrier)', async () => {
-    const operator = await interceptedOperator();
-    operator.cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[2] === 'setroute.sh');
+    fault(operator);
 
     await reconcileUntilEstablished(operator);
 
