@@ -17,7 +17,7 @@ import {
   readCarrierConfig,
   routeStep,
 } from './carrier-config-reading.js';
-import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, writeCarrierRecord } from './carrier-record.js';
+import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, syncAnnotation, writeCarrierRecord } from './carrier-record.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /** Waiting reasons after which a container will not start by itself soon. */
@@ -114,12 +114,27 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
         );
       }
     }
-    if (configuration.syncDirectories.length > 0) {
-      const command = ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...configuration.syncDirectories];
-      const outcome = await this.#attempt(target, command, signal);
-      // Nothing in the container shows whether syncdirs.sh ran: only a clean start settles an unknown outcome.
-      if (outcome !== SUCCEEDED) await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
+    if (configuration.syncDirectories.length > 0) await this.#syncDirectories(target, configuration.syncDirectories, signal);
+  }
+
+  /**
+   * Nothing in the container shows whether syncdirs.sh ran, so the pod records
+   * (before the exec) the container instance it is started in: finding that
+   * record again means an earlier attempt's outcome is unknown (its operator
+   * crashed, or its status was never written), and only a clean start settles
+   * it, as it settles an exec that ends badly.
+   */
+  async #syncDirectories(target: ContainerRef, directories: readonly string[], signal: AbortSignal): Promise<void> {
+    const pod = await this.#cluster.findPod(target, signal);
+    const containerID = pod && findContainerStatus(pod, target.container)?.containerID;
+    if (!pod || !containerID) throw new DomainError('NotReady', `Carrier in ${describe(target)} is not running`);
+    if (pod.annotations[syncAnnotation(target.container)] === containerID) {
+      await this.#restartClean(target, 'syncdirs.sh was started in this container before, with an outcome nobody saw', signal);
     }
+    await this.#cluster.patchPod(pod, { annotations: { [syncAnnotation(target.container)]: containerID } }, signal);
+    const command = ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...directories];
+    const outcome = await this.#attempt(target, command, signal);
+    if (outcome !== SUCCEEDED) await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
   }
 
   async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
@@ -132,7 +147,12 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
     await this.#cluster.patchPod(
       pod,
-      { labels, annotations: { [carrierAnnotation(target.container)]: null }, images, expectedResourceVersion: pod.resourceVersion },
+      {
+        labels,
+        annotations: { [carrierAnnotation(target.container)]: null, [syncAnnotation(target.container)]: null },
+        images,
+        expectedResourceVersion: pod.resourceVersion,
+      },
       signal,
     );
   }
