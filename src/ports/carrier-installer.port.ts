@@ -66,7 +66,12 @@ export interface CarrierInstaller {
    * atomic write. Fails with Conflict if the pod changed since it was read.
    */
   install(pod: Pod, container: string, owner: CarrierOwner, signal: AbortSignal): Promise<Pod>;
-  /** Sends the configuration to the running proxy. Safe to repeat. */
+  /**
+   * Sends the configuration to the running proxy, each part at most once per
+   * container instance (what the proxy shows it has is not sent again), so it
+   * is safe to repeat after any failure. Throws a retryable error when a part
+   * did not take effect, or when the proxy had to restart to start clean.
+   */
   configure(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void>;
   /** Puts the original container back and forgets the record; a pod without the proxy is left alone. */
   restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void>;

@@ -69,7 +69,10 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'kube-system', namespace] });
   cluster.registerStatusSubresource(INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND);
   const stowaway = new StowawaySimulator({ readConfigMap: (ns, name) => cluster.readConfigMap(ns, name) });
-  const carrier = new CarrierSimulator({ containerIdOf: (target) => cluster.containerIdOf(target) });
+  const carrier = new CarrierSimulator({
+    containerIdOf: (target) => cluster.containerIdOf(target),
+    restartContainer: (target) => cluster.restartContainer(target),
+  });
   cluster.onExec(stowaway.handle);
   cluster.onExec(carrier.handle);
   return compose({ cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false }, options.wrapClusterApi);

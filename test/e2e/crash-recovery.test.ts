@@ -153,6 +153,8 @@ describe('crash recovery', () => {
     expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })?.routes).toEqual([
       { containerPort: 8080, upstream: `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local:${proxyPort}` },
     ]);
+    // setroute.sh ran once in this container, however the crash fell: one upstream block.
+    expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })?.configText.split('upstream stowaway-8080 ')).toHaveLength(2);
 
     await deleteInterceptRequest(env.admin(), name, { wait: false });
     if (ending !== undefined) await crashAndRestart(ending, target, name);

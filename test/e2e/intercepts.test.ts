@@ -90,7 +90,9 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       const stowaway = commandsIn('stowaway');
       expect(stowaway).toContain('ls -1 /stowaway/proxyroutes');
       expect(stowaway.lastIndexOf('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/')).toBeGreaterThan(stowaway.indexOf('ls -1 /stowaway/proxyroutes'));
-      expect(commandsIn('web', target.pod)).toEqual([`/bin/busybox sh setroute.sh 8080 ${upstream}`, '/bin/busybox sh setprobe.sh 8081']);
+      // Carrier's scripts only append: its config is read before and after each one.
+      const readConfig = 'cat /etc/nginx/nginx.conf';
+      expect(commandsIn('web', target.pod)).toEqual([readConfig, `/bin/busybox sh setroute.sh 8080 ${upstream}`, readConfig, '/bin/busybox sh setprobe.sh 8081', readConfig]);
       expect(env.node.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
 
       // The Event follows the status write.

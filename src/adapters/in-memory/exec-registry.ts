@@ -1,6 +1,6 @@
 import type { ExecResult } from '../../ports/cluster-api.port.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
-import { commandNotFound, type ExecCall, type ExecHandler } from './exec-handler.js';
+import { commandNotFound, type ExecAnswer, type ExecCall, type ExecHandler } from './exec-handler.js';
 
 /** One exec as it happened: the call, and its result or the error it ended with. */
 export interface ExecRecord {
@@ -19,9 +19,18 @@ export interface ExecRecord {
  * Generic in the call so that the simulated kubelet of the control-plane
  * harness, whose calls also carry stdin, runs the same handlers through it.
  */
+/** What the caller of an exec gets instead of its real outcome: an answer (exit code and output), or an error as if the connection dropped. */
+export type LostOutcome = ExecAnswer | DomainError;
+
+interface OutcomeFault<Call> {
+  readonly matches: (call: Call) => boolean;
+  readonly outcome: LostOutcome;
+}
+
 export class ExecRegistry<Call extends ExecCall = ExecCall> {
   readonly #handlers: ExecHandler<Call>[] = [];
   readonly #log: ExecRecord[] = [];
+  readonly #lostOutcomes: OutcomeFault<Call>[] = [];
 
   get log(): readonly ExecRecord[] {
     return this.#log;
@@ -40,6 +49,20 @@ export class ExecRegistry<Call extends ExecCall = ExecCall> {
     };
   }
 
+  /**
+   * The next call that matches runs as usual (the container changes what it
+   * changes), but its caller is told `outcome` instead: an error reported
+   * after the command had in fact run, a connection dropped at its end.
+   */
+  failAfterRunning(matches: (call: Call) => boolean, outcome: LostOutcome): void {
+    this.#lostOutcomes.push({ matches, outcome });
+  }
+
+  /** Faults of `failAfterRunning` not triggered yet. */
+  get pendingFaults(): number {
+    return this.#lostOutcomes.length;
+  }
+
   /** A call refused before any handler ran (missing pod or container). */
   recordRefusal(call: Omit<ExecCall, 'podObject'>, error: DomainError): void {
     this.#log.push({ ...copyCall(call), error });
@@ -47,7 +70,11 @@ export class ExecRegistry<Call extends ExecCall = ExecCall> {
 
   async run(call: Call): Promise<ExecResult> {
     try {
-      const result = (await this.#answer(call)) ?? commandNotFound(call.command);
+      const real = (await this.#answer(call)) ?? commandNotFound(call.command);
+      const index = this.#lostOutcomes.findIndex((fault) => fault.matches(call));
+      const lost = index < 0 ? undefined : this.#lostOutcomes.splice(index, 1)[0]?.outcome;
+      if (lost instanceof DomainError) throw lost;
+      const result = lost === undefined ? real : { exitCode: lost.exitCode, stdout: lost.stdout ?? '', stderr: lost.stderr ?? '' };
       this.#log.push({ ...copyCall(call), result });
       return result;
     } catch (thrown) {

@@ -15,8 +15,8 @@ import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import { buildPodPatchBody } from '../kubernetes-shapes/pod-patch.js';
 import { applyMerge, appliedFieldPaths } from './apply-merge.js';
 import { DeploymentController } from './deployment-controller.js';
-import type { ExecHandler } from './exec-handler.js';
-import { ExecRegistry, type ExecRecord } from './exec-registry.js';
+import type { ExecCall, ExecHandler } from './exec-handler.js';
+import { ExecRegistry, type ExecRecord, type LostOutcome } from './exec-registry.js';
 import { FaultInjection } from './fault-injection.js';
 import { KindRegistry } from './kind-registry.js';
 import { ObjectStore, type WatchEventType } from './object-store.js';
@@ -293,6 +293,11 @@ export class InMemoryCluster implements ClusterApi {
   /** Registers a command handler after the existing ones; returns the function that removes it. */
   onExec(handler: ExecHandler): () => void {
     return this.#exec.add(handler);
+  }
+
+  /** The next matching exec runs, but its caller gets `outcome` (see ExecRegistry.failAfterRunning). */
+  failExecAfterRunning(matches: (call: ExecCall) => boolean, outcome: LostOutcome): void {
+    this.#exec.failAfterRunning(matches, outcome);
   }
 
   /** Every exec call in order, with its result or error. */

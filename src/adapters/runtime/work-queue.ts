@@ -5,7 +5,10 @@
  * - a key is never processed twice at the same time; a key added while it
  *   runs is processed again afterwards, so no change is lost;
  * - at most `concurrency` keys are processed at once;
- * - failures are retried with exponential backoff and jitter, per key;
+ * - failures are retried with exponential backoff and jitter, per key; a
+ *   key that is backing off waits out its delay whatever adds it meanwhile
+ *   (the failing reconcile's own writes come back as watch events, and must
+ *   not turn the backoff into a tight loop);
  * - `addAfter` schedules a key, keeping the earliest of several schedules.
  *
  * Timers are the only clock it uses, injected so tests can drive them.
@@ -78,6 +81,7 @@ export class WorkQueue {
 
   add(key: string): void {
     if (this.#stopped) return;
+    if (this.#isBackingOff(key)) return;
     this.#cancelSchedule(key);
     if (this.#running.has(key)) {
       this.#dirty.add(key);
@@ -126,6 +130,10 @@ export class WorkQueue {
     await this.onIdle();
   }
 
+  #isBackingOff(key: string): boolean {
+    return this.#failures.has(key) && this.#scheduled.has(key);
+  }
+
   #cancelSchedule(key: string): void {
     const scheduled = this.#scheduled.get(key);
     if (!scheduled) return;
@@ -147,6 +155,7 @@ export class WorkQueue {
 
   async #process(key: string): Promise<void> {
     let retryAfterMs: number | undefined;
+    let backoffMs: number | undefined;
     try {
       const result = await this.#processor(key, this.#abort.signal);
       this.#failures.delete(key);
@@ -155,11 +164,14 @@ export class WorkQueue {
       const attempt = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, attempt);
       this.#onError(key, error, attempt);
-      retryAfterMs = isPermanent(error) ? undefined : this.backoffMs(attempt);
+      backoffMs = isPermanent(error) ? undefined : this.backoffMs(attempt);
     } finally {
       this.#running.delete(key);
     }
-    if (this.#dirty.delete(key)) this.add(key);
+    const dirty = this.#dirty.delete(key);
+    // A change seen while the key failed (often the failing pass's own status write) waits for the backoff too.
+    if (backoffMs !== undefined) this.addAfter(key, backoffMs);
+    else if (dirty) this.add(key);
     else if (retryAfterMs !== undefined) this.addAfter(key, retryAfterMs);
     this.#pump();
   }

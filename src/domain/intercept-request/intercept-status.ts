@@ -49,6 +49,12 @@ export const interceptStatusSchema = z.object({
   /** What Carrier was configured with, including its containerID: a container restart loses the configuration. */
   carrierFingerprint: z.string().optional(),
   warnings: z.array(z.string()).optional(),
+  /**
+   * The step that keeps failing with a retryable error, and how many passes in
+   * a row it failed: retries back off, and this says what they are waiting for.
+   * Gone once the step succeeds.
+   */
+  failingStep: z.object({ step: z.string(), attempts: z.number().int() }).optional(),
   /** Fingerprint of the request's fields when it failed: the failure stands until they change. */
   failedSpec: z.string().optional(),
   conditions: z.array(conditionSchema).optional(),

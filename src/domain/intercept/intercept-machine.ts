@@ -1,4 +1,4 @@
-import { findContainer, type Pod, type Probe } from '../cluster/pod.js';
+import { type ContainerPort, findContainer, type Pod, type Probe } from '../cluster/pod.js';
 import type { InterceptRequest } from '../intercept-request/intercept-request.js';
 import type { InterceptSpec } from '../intercept-request/intercept-request-schema.js';
 import type { InterceptPhase } from '../intercept-request/intercept-status.js';
@@ -218,6 +218,15 @@ export function findFailure(observation: InterceptObservation): Failure | undefi
           'only httpGet probes can be handled (bridge without probe handling to keep the probes as they are)',
       };
     }
+    // Carrier's setprobe.sh writes the port into nginx's config as given: a name would break every later reload.
+    const unresolved = Object.entries(container.probes).find(([, probe]) => probe?.kind === 'httpGet' && probePortNumber(probe.port, container.ports) === undefined);
+    if (unresolved) {
+      const [which, probe] = unresolved as [string, Probe & { port: number | string }];
+      return {
+        reason: 'UnresolvedProbePort',
+        message: `the ${which} probe of container ${spec.targetContainer} uses port "${probe.port}", which the container does not declare by that name; Carrier can only answer a port number`,
+      };
+    }
   }
   return undefined;
 }
@@ -273,13 +282,16 @@ export function httpProbePorts(pod: Pod, containerName: string): number[] {
   const ports = new Set<number>();
   for (const probe of Object.values(container.probes)) {
     if (probe?.kind !== 'httpGet') continue;
-    const port =
-      typeof probe.port === 'number'
-        ? probe.port
-        : (container.ports.find((candidate) => candidate.name === probe.port)?.containerPort ?? Number(probe.port));
-    if (Number.isInteger(port) && port > 0) ports.add(port);
+    const port = probePortNumber(probe.port, container.ports);
+    if (port !== undefined) ports.add(port);
   }
   return [...ports].sort((a, b) => a - b);
+}
+
+/** A probe's port as a number: a named port through the container's port list; undefined when it names none. */
+function probePortNumber(port: number | string, declared: readonly ContainerPort[]): number | undefined {
+  const number = typeof port === 'number' || /^\d+$/.test(port) ? Number(port) : declared.find((candidate) => candidate.name === port)?.containerPort;
+  return number !== undefined && Number.isInteger(number) && number > 0 && number < 65536 ? number : undefined;
 }
 
 const act = (phase: InterceptPhase, action: InterceptAction): InterceptStep => ({ kind: 'act', phase, action });

@@ -73,6 +73,7 @@ export class InterceptService {
     if (!request) return { done: true };
     const log = this.#deps.logger.child({ request: requestKey(ref) });
     let observation = await this.#observe(request, signal);
+    let applying: InterceptAction['type'] | undefined;
     try {
       for (let step = 0; step < MAX_STEPS_PER_RECONCILE; step++) {
         const next = decideIntercept(observation);
@@ -83,6 +84,7 @@ export class InterceptService {
         }
         if (next.kind !== 'act') return await this.#conclude(next, observation, request, signal);
         log.info({ phase: next.phase, action: next.action.type }, 'intercept step');
+        applying = next.action.type;
         const applied = await this.#apply(next.action, observation, signal);
         if ('stop' in applied) return await this.#conclude(applied.stop, observation, request, signal);
         observation = applied.observation;
@@ -91,7 +93,7 @@ export class InterceptService {
       const error = toDomainError(thrown);
       const alreadyFailed = recordedFailure(observation) !== undefined;
       if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
-        await this.#reportTrouble(observation, error, signal);
+        await this.#reportTrouble(observation, error, applying, signal);
         throw error;
       }
       log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
@@ -275,23 +277,38 @@ export class InterceptService {
     }
   }
 
-  /** Keeps people informed while a retryable error repeats, without a write per retry. */
-  async #reportTrouble(observation: InterceptObservation, error: DomainError, signal: AbortSignal): Promise<void> {
+  /**
+   * Says in the status which step keeps failing, how often, and why: one
+   * write per failed pass, which the work queue's backoff keeps rare.
+   */
+  async #reportTrouble(
+    observation: InterceptObservation,
+    error: DomainError,
+    step: InterceptAction['type'] | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { request } = observation;
-    if (request.status.message === error.message || error.kind === 'Aborted') return;
+    if (error.kind === 'Aborted') return;
+    const name = step ?? 'observe';
+    const previous = request.status.failingStep;
+    const attempts = previous?.step === name ? previous.attempts + 1 : 1;
     const phase: InterceptPhase = request.deleting ? 'Restoring' : (request.status.phase ?? 'Pending');
     const report = {
       phase,
       reason: failureReason(error),
-      message: error.message,
+      message: `step ${name} failed (attempt ${attempts}, retried with growing delays): ${error.message}`,
       warnings: request.status.warnings ?? [],
       originalImage: request.status.originalImage,
       failedSpec: request.status.failedSpec,
     };
-    const status = buildStatus(request.status, report, progressOf(request, this.#deps.settings.finalizer), request.generation, this.#deps.clock.now());
+    const built = buildStatus(request.status, report, progressOf(request, this.#deps.settings.finalizer), request.generation, this.#deps.clock.now());
+    const status = { ...built, failingStep: { step: name, attempts } };
     try {
       await this.#deps.requests.writeStatus(request, status, signal);
-      await this.#deps.events.record(interceptEvent(request, 'Warning', report.reason, error.message), signal);
+      // One Event per kind of trouble, not one per retry.
+      if (attempts === 1 || request.status.reason !== report.reason) {
+        await this.#deps.events.record(interceptEvent(request, 'Warning', report.reason, error.message), signal);
+      }
     } catch (reportError) {
       this.#deps.logger.warn({ request: requestKey(request), error: toDomainError(reportError).message }, 'could not report trouble');
     }

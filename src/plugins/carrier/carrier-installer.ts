@@ -1,14 +1,23 @@
 import { type ContainerRef, findContainer, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, toDomainError } from '../../domain/errors.js';
 import type {
   CarrierConfiguration,
   CarrierInstaller,
   CarrierObservation,
   CarrierOwner,
 } from '../../ports/carrier-installer.port.js';
-import type { ExecApi, PodApi } from '../../ports/cluster-api.port.js';
+import type { ExecApi, ExecResult, PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
-import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, writeCarrierRecord } from './carrier-record.js';
+import {
+  CARRIER_CONFIG_PATH,
+  CARRIER_RESTART_COMMAND,
+  type CarrierConfigReading,
+  conflictIn,
+  probeStep,
+  readCarrierConfig,
+  routeStep,
+} from './carrier-config-reading.js';
+import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, syncAnnotation, writeCarrierRecord } from './carrier-record.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /** Waiting reasons after which a container will not start by itself soon. */
@@ -82,20 +91,50 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     );
   }
 
+  /**
+   * Carrier's scripts only ever append, so every script runs at most once per
+   * container instance: the config is read first and after every script, a
+   * script runs only for what the config does not show yet, and an exec whose
+   * outcome is unknown (an error, a dropped connection) is settled by the
+   * config it left, never by running the script again blind. A config the
+   * scripts cannot repair (a block written twice, a route that changed)
+   * makes Carrier restart to start clean.
+   */
   async configure(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void> {
-    for (const route of configuration.routes) {
-      await this.#run(target, ['/bin/busybox', 'sh', 'setroute.sh', String(route.containerPort), `${route.proxyHost}:${route.proxyPort}`], signal);
+    let reading = await this.#readConfig(target, configuration, signal);
+    const steps = [...configuration.routes.map(routeStep), ...configuration.probePorts.map(probeStep)];
+    for (const step of steps.filter((candidate) => candidate.stateIn(reading) === 'absent')) {
+      const outcome = await this.#attempt(target, step.command, signal);
+      reading = await this.#readConfig(target, configuration, signal);
+      if (step.stateIn(reading) === 'absent') {
+        throw new DomainError(
+          'ExecFailed',
+          `Carrier in ${describe(target)}: \`${step.name}\` left no trace in ${CARRIER_CONFIG_PATH} (${outcome}); it runs again only after the config was read again`,
+          { retryable: true },
+        );
+      }
     }
-    for (const port of configuration.probePorts) {
-      await this.#run(target, ['/bin/busybox', 'sh', 'setprobe.sh', String(port)], signal);
+    if (configuration.syncDirectories.length > 0) await this.#syncDirectories(target, configuration.syncDirectories, signal);
+  }
+
+  /**
+   * Nothing in the container shows whether syncdirs.sh ran, so the pod records
+   * (before the exec) the container instance it is started in: finding that
+   * record again means an earlier attempt's outcome is unknown (its operator
+   * crashed, or its status was never written), and only a clean start settles
+   * it, as it settles an exec that ends badly.
+   */
+  async #syncDirectories(target: ContainerRef, directories: readonly string[], signal: AbortSignal): Promise<void> {
+    const pod = await this.#cluster.findPod(target, signal);
+    const containerID = pod && findContainerStatus(pod, target.container)?.containerID;
+    if (!pod || !containerID) throw new DomainError('NotReady', `Carrier in ${describe(target)} is not running`);
+    if (pod.annotations[syncAnnotation(target.container)] === containerID) {
+      await this.#restartClean(target, 'syncdirs.sh was started in this container before, with an outcome nobody saw', signal);
     }
-    if (configuration.syncDirectories.length > 0) {
-      await this.#run(
-        target,
-        ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...configuration.syncDirectories],
-        signal,
-      );
-    }
+    await this.#cluster.patchPod(pod, { annotations: { [syncAnnotation(target.container)]: containerID } }, signal);
+    const command = ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...directories];
+    const outcome = await this.#attempt(target, command, signal);
+    if (outcome !== SUCCEEDED) await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
   }
 
   async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
@@ -108,7 +147,12 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
     await this.#cluster.patchPod(
       pod,
-      { labels, annotations: { [carrierAnnotation(target.container)]: null }, images, expectedResourceVersion: pod.resourceVersion },
+      {
+        labels,
+        annotations: { [carrierAnnotation(target.container)]: null, [syncAnnotation(target.container)]: null },
+        images,
+        expectedResourceVersion: pod.resourceVersion,
+      },
       signal,
     );
   }
@@ -118,14 +162,43 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     return reference.includes(repository);
   }
 
-  async #run(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<void> {
-    const result = await this.#cluster.exec(target, command, signal);
+  /** Carrier's config as the scripts left it; one it cannot recover from restarts Carrier (and throws). */
+  async #readConfig(target: ContainerRef, wanted: CarrierConfiguration, signal: AbortSignal): Promise<CarrierConfigReading> {
+    const result = await this.#cluster.exec(target, ['cat', CARRIER_CONFIG_PATH], signal);
     if (result.exitCode !== 0) {
-      throw new DomainError(
-        'ExecFailed',
-        `Carrier in ${target.namespace}/${target.name} (${target.container}) refused \`${command.slice(2).join(' ')}\` with exit code ${result.exitCode}: ${result.stderr.trim() || result.stdout.trim()}`,
-        { retryable: true },
-      );
+      throw new DomainError('ExecFailed', `could not read ${CARRIER_CONFIG_PATH} in Carrier in ${describe(target)}: ${outputOf(result)}`, { retryable: true });
+    }
+    const reading = readCarrierConfig(result.stdout);
+    const conflict = conflictIn(reading, wanted);
+    if (conflict !== undefined) await this.#restartClean(target, conflict, signal);
+    return reading;
+  }
+
+  /** Runs a script and says how it ended, without judging: the config decides whether it took effect. */
+  async #attempt(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<string> {
+    try {
+      const result = await this.#cluster.exec(target, command, signal);
+      return result.exitCode === 0 ? SUCCEEDED : `exit code ${result.exitCode}: ${outputOf(result)}`;
+    } catch (thrown) {
+      const error = toDomainError(thrown);
+      if (error.kind === 'Aborted') throw error;
+      return `no answer: ${error.message}`;
     }
   }
+
+  /** Ends Carrier's nginx so the kubelet starts a clean container; the next pass configures that one. */
+  async #restartClean(target: ContainerRef, why: string, signal: AbortSignal): Promise<never> {
+    const outcome = await this.#attempt(target, CARRIER_RESTART_COMMAND, signal);
+    throw new DomainError(
+      'ExecFailed',
+      `Carrier in ${describe(target)} cannot be repaired in place (${why}); ${outcome === SUCCEEDED ? 'restarted it' : `asked it to restart (${outcome})`} to configure a clean container`,
+      { retryable: true },
+    );
+  }
 }
+
+const SUCCEEDED = 'exit code 0';
+
+const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;
+
+const outputOf = (result: ExecResult): string => result.stderr.trim() || result.stdout.trim() || 'no output';

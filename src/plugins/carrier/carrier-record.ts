@@ -13,6 +13,9 @@ export const CARRIER_POD_LABELS: Readonly<Record<string, string>> = { 'carrier.g
 
 export const carrierAnnotation = (container: string): string => `${CARRIER_ANNOTATION_PREFIX}${container}`;
 
+/** The container id syncdirs.sh was last started in, for that container: it leaves no trace of its own to read. */
+export const syncAnnotation = (container: string): string => `syncdirs.carrier.gefyra.dev/${container}`;
+
 const recordSchema = z.object({
   owner: z.object({ uid: z.string(), request: z.string() }),
   original: z.object({

@@ -1,6 +1,6 @@
 import type { ContainerRef } from '../../domain/cluster/pod.js';
 import { BatchQueue, type BatchItem } from '../../domain/batch-queue.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
 import type { ClusterApi, ExecResult } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
@@ -88,13 +88,39 @@ export class StowawayRouter implements TunnelRouter {
     return { host: `${proxyServiceName(proxyPort)}.${this.#settings.namespace}.svc.cluster.local`, port: proxyPort };
   }
 
+  /**
+   * `mkdir -p` and `rm -rf` are idempotent, so an exec whose outcome is
+   * unknown is settled by looking (`ls -d`); the directory is checked after
+   * every run, whatever the exec said.
+   */
   async prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
-    await this.#run(await this.#servingPod(signal), ['mkdir', '-p', syncDirectory(target)], signal);
+    const pod = await this.#servingPod(signal);
+    await this.#settle(pod, ['mkdir', '-p', syncDirectory(target)], () => this.#exists(pod, syncDirectory(target), signal), signal);
   }
 
   async removeSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
     const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
-    if (pod && isServing(pod)) await this.#run(pod, ['rm', '-rf', syncDirectory(target)], signal);
+    if (!pod || !isServing(pod)) return;
+    await this.#settle(pod, ['rm', '-rf', syncDirectory(target)], async () => !(await this.#exists(pod, syncDirectory(target), signal)), signal);
+  }
+
+  /** Runs an idempotent command and checks that it took effect; an error of the exec itself counts only if the check fails too. */
+  async #settle(pod: Pod, command: readonly string[], tookEffect: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
+    let outcome: unknown;
+    try {
+      await this.#run(pod, command, signal);
+    } catch (error) {
+      if (isDomainError(error, 'Aborted')) throw error;
+      outcome = error;
+    }
+    if (await tookEffect()) return;
+    if (outcome !== undefined) throw outcome;
+    throw new DomainError('ExecFailed', `\`${command.join(' ')}\` in Stowaway pod ${pod.name} exited 0 but did not take effect`, { retryable: true });
+  }
+
+  async #exists(pod: Pod, path: string, signal: AbortSignal): Promise<boolean> {
+    const result = await this.#cluster.exec({ namespace: pod.namespace, name: pod.name, container: STOWAWAY.container }, ['ls', '-d', path], signal);
+    return result.exitCode === 0;
   }
 
   async #servingPod(signal: AbortSignal): Promise<Pod> {

@@ -2,7 +2,7 @@ import type { ExecHandler, ExecRequest } from '../../support/control-plane/index
 
 interface Armed {
   readonly matches: (request: ExecRequest) => boolean;
-  readonly fire: () => void;
+  readonly fire: (request: ExecRequest) => void;
   readonly fired: () => void;
 }
 
@@ -19,13 +19,13 @@ export class ExecTripwire {
     const armed = this.#armed;
     if (armed === undefined || !armed.matches(request)) return undefined;
     this.#armed = undefined;
-    armed.fire();
+    armed.fire(request);
     armed.fired();
     return undefined;
   };
 
-  /** Arms once: `fire` runs synchronously on the first matching exec; the promise resolves after it. */
-  async arm(matches: (request: ExecRequest) => boolean, fire: () => void): Promise<void> {
+  /** Arms once: `fire` runs synchronously on the first matching exec (before it is answered); the promise resolves after it. */
+  async arm(matches: (request: ExecRequest) => boolean, fire: (request: ExecRequest) => void): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#armed = { matches, fire, fired: resolve };
     });

@@ -5,7 +5,7 @@ import type { Undo } from './node/test-controls.js';
 
 export interface GefyraComponentOptions {
   readonly stowaway?: Omit<StowawaySimulatorOptions, 'readConfigMap'>;
-  readonly carrier?: Omit<CarrierSimulatorOptions, 'containerIdOf'>;
+  readonly carrier?: Omit<CarrierSimulatorOptions, 'containerIdOf' | 'restartContainer'>;
 }
 
 export interface GefyraComponents {
@@ -24,7 +24,11 @@ export interface GefyraComponents {
  */
 export function simulateGefyraComponents(node: SimulatedNode, options: GefyraComponentOptions = {}): GefyraComponents {
   const stowaway = new StowawaySimulator({ ...options.stowaway, readConfigMap: (namespace, name) => node.readConfigMap(namespace, name) });
-  const carrier = new CarrierSimulator({ ...options.carrier, containerIdOf: (target) => node.containerIdOf(target) });
+  const carrier = new CarrierSimulator({
+    ...options.carrier,
+    containerIdOf: (target) => node.containerIdOf(target),
+    restartContainer: (target) => node.restartContainer(target),
+  });
   const removals = [node.onExec(stowaway.handle), node.onExec(carrier.handle)];
   return {
     stowaway,

@@ -141,6 +141,7 @@ export class StowawaySimulator {
       const keys = Object.keys(await this.#mounted(call.namespace)).sort();
       return succeeded(keys.map((key) => `${key}\n`).join(''));
     }
+    if (program === 'ls' && args.length === 2 && args[0] === '-d' && args[1]?.startsWith('/')) return this.#listDirectory(args[1]);
     if (program === 'cat' && args.length === 1 && args[0]?.startsWith('/')) return this.#cat(call, args[0]);
     if (program === '/bin/bash' && args.length === 2 && args[0] === 'generate-proxyroutes.sh') {
       // The script lists the directory it is given; only the mount exists.
@@ -175,6 +176,13 @@ export class StowawaySimulator {
     const containerID = call.podObject.containerStatuses.find((status) => status.name === call.container)?.containerID;
     this.#runs.push({ namespace: call.namespace, pod: call.pod, containerID, routes, proxyRoutes: parsed.routes });
     return succeeded(`generated ${parsed.routes.length} proxy routes\n`);
+  }
+
+  /** `ls -d`: the path itself if it exists (the route mount and what mkdir made), as a directory listing would show it. */
+  #listDirectory(path: string): ExecResult {
+    const target = stripSlash(path);
+    if (this.#directories.has(target) || target === this.#mountPath) return succeeded(`${path}\n`);
+    return failed(2, `ls: cannot access '${path}': No such file or directory\n`);
   }
 
   /** `-p` makes the parents too, so `/rsync/<pod>` exists once `/rsync/<pod>/<container>` does. */

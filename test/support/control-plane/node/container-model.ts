@@ -124,6 +124,11 @@ function crash(model: ContainerModel, conditions: ContainerConditions, now: numb
   return { model: { ...crashed, state: waiting('CrashLoopBackOff', now, message) }, wakeAt: now + conditions.crashLoopIntervalMs };
 }
 
+/** The running instance ends by itself (its main process exits 0) and the kubelet starts the next one at once. */
+export function restartRunning(model: ContainerModel, now: number): ContainerModel {
+  return model.state.kind === 'running' ? run(terminate(model, 0, 'Completed', now), now) : model;
+}
+
 /** The running instance ends; the next one counts as a restart. */
 function terminate(model: ContainerModel, exitCode: number, reason: string, now: number): ContainerModel {
   const startedAt = model.state.kind === 'running' ? model.state.startedAt : now;

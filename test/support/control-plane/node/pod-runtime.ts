@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { stepContainer, type ContainerConditions, type ContainerModel } from './container-model.js';
+import { restartRunning, stepContainer, type ContainerConditions, type ContainerModel } from './container-model.js';
 import type { IpPool } from './ip-pool.js';
 import { adoptContainer, buildPodStatus, type PodStatusJson } from './pod-status.js';
 import type { TestControls } from './test-controls.js';
@@ -66,6 +66,15 @@ export class PodRuntime {
   runningContainer(key: string, container: string): ContainerModel | undefined {
     const model = this.#records.get(key)?.containers.get(container);
     return model?.state.kind === 'running' ? model : undefined;
+  }
+
+  /** A running container's process ended and the kubelet restarted it; false when it does not run. */
+  restartContainer(key: string, container: string, now: number): boolean {
+    const models = this.#records.get(key)?.containers;
+    const model = models?.get(container);
+    if (models === undefined || model?.state.kind !== 'running') return false;
+    models.set(container, restartRunning(model, now));
+    return true;
   }
 
   forget(key: string): void {

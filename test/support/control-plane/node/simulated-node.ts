@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../../../../src/domain/cluster/pod.js';
 import { failed } from '../../../../src/adapters/in-memory/exec-handler.js';
-import { ExecRegistry } from '../../../../src/adapters/in-memory/exec-registry.js';
+import { ExecRegistry, type LostOutcome } from '../../../../src/adapters/in-memory/exec-registry.js';
 import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 import { createServingCertificate } from '../pki.js';
 import { execRequest, type ExecHandler, type ExecRecord, type ExecRequest } from './exec-request.js';
@@ -121,6 +121,11 @@ export class SimulatedNode {
     this.#registry.clearLog();
   }
 
+  /** The next matching exec runs, but the caller gets `outcome` (a DomainError answers exit 126, as a broken handler does); see ExecRegistry.failAfterRunning. */
+  failExecAfterRunning(matches: (request: ExecRequest) => boolean, outcome: LostOutcome): void {
+    this.#registry.failAfterRunning(matches, outcome);
+  }
+
   /** Adds an exec handler after the others; returns its removal. Handlers of the in-memory cluster fit as they are. */
   onExec(handler: ExecHandler): Undo {
     const remove = this.#registry.add(handler);
@@ -188,6 +193,12 @@ export class SimulatedNode {
   containerIdOf(target: ContainerRef): string | undefined {
     const id = this.#runtime.record(`${target.namespace}/${target.name}`)?.containers.get(target.container)?.containerID;
     return id === '' ? undefined : id;
+  }
+
+  /** The container's main process ends (as `nginx -s stop` ends Carrier): the node starts a new instance of it at once. */
+  restartContainer(target: ContainerRef): void {
+    const key = `${target.namespace}/${target.name}`;
+    if (this.#runtime.restartContainer(key, target.container, Date.now())) this.#queue.add(key);
   }
 
   /** Pulls of matching images fail: ErrImagePull, then ImagePullBackOff; the pod stays Pending. */

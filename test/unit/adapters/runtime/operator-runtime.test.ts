@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, TARGET } from '../../../support/scenario.js';
 
@@ -83,5 +84,34 @@ describe('OperatorRuntime on the in-memory cluster', () => {
 
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(runnable.runtime.ready()).toBe(false);
+  });
+});
+
+describe('OperatorRuntime: a request whose Carrier step keeps failing', () => {
+  it('retries it with growing delays although every failed pass writes its status (watch events)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const operator = await createInMemoryOperator();
+      addTarget(operator);
+      // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
+      const planned = 1000;
+      for (let fault = 0; fault < planned; fault++) {
+        operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
+      }
+      const runnable = await start(operator);
+      await until(runnable, () => runnable.runtime.ready());
+      await createRequest(operator);
+
+      const attempts = () => planned - operator.cluster.pendingFaults;
+      await vi.advanceTimersByTimeAsync(30_000);
+      const status = (await readRequest(operator))?.['status'] as { failingStep?: { step: string; attempts: number } };
+
+      // Backoff from 200 ms, doubling, ±20% jitter: at most 9 passes in 30 s. The issue saw 82.
+      expect(attempts()).toBeGreaterThanOrEqual(5);
+      expect(attempts()).toBeLessThanOrEqual(9);
+      expect(status.failingStep).toEqual({ step: 'configureCarrier', attempts: attempts() });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -108,6 +108,28 @@ describe('WorkQueue', () => {
     expect(queue.backoffMs(1)).toBe(150);
   });
 
+  it('keeps backing off when the key is added while it fails or waits (the failing pass sees its own writes as watch events)', async () => {
+    const attempts: number[] = [];
+    const queue: WorkQueue = new WorkQueue(
+      async (key) => {
+        attempts.push(Date.now());
+        queue.add(key); // the status write of this very pass comes back as a watch event
+        // (A bound, so that a queue that does not back off ends instead of spinning.)
+        if (attempts.length < 50) throw new DomainError('ExecFailed', 'setroute.sh failed', { retryable: true });
+      },
+      { concurrency: 1, baseDelayMs: 100, maxDelayMs: 60_000, jitter: 0 },
+    );
+    const start = Date.now();
+    queue.add('a');
+    for (let tick = 0; tick < 300; tick++) {
+      queue.add('a'); // and more events while it waits
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // 30 s: retries at 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 12.7, 25.5 s; without the backoff it would be about 300.
+    expect(attempts.map((time) => time - start)).toEqual([0, 100, 300, 700, 1500, 3100, 6300, 12_700, 25_500]);
+    await queue.shutdown();
+  });
+
   it('caps the backoff', () => {
     const queue = new WorkQueue(async () => undefined, { concurrency: 1, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0 });
     expect(queue.backoffMs(20)).toBe(1000);

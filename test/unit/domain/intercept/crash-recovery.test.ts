@@ -63,6 +63,9 @@ function expectEstablishedOnce(operator: InMemoryOperator) {
   expect(operator.carrier.configurationOf(TARGET)?.routes).toEqual([
     { containerPort: 8080, upstream: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000' },
   ]);
+  // Each script ran once in this container: its config holds each block once.
+  expect(operator.carrier.configurationOf(TARGET)?.configText.split('upstream stowaway-8080 ')).toHaveLength(2);
+  expect(operator.carrier.configurationOf(TARGET)?.configText.split('listen 8081 default;')).toHaveLength(2);
 }
 
 function expectNothingLeft(operator: InMemoryOperator) {

@@ -44,6 +44,17 @@ describe('decideIntercept: establishing', () => {
       'UnsupportedProbe',
     ],
     [
+      'refuses probe handling with an HTTP probe on a port name the container does not declare',
+      { pod: pod({ containers: [container({ probes: { readiness: { kind: 'httpGet', port: 'metrics' } } })] }) },
+      'recordFailure',
+      'UnresolvedProbePort',
+    ],
+    [
+      'accepts an unresolvable probe port when probes are not handled',
+      { request: request({ handleProbes: false }), pod: pod({ containers: [container({ probes: { readiness: { kind: 'httpGet', port: 'metrics' } } })] }) },
+      'reserveRoutes',
+    ],
+    [
       'accepts an exec probe when probes are not handled',
       { request: request({ handleProbes: false }), pod: pod({ containers: [container({ probes: { liveness: { kind: 'exec' } } })] }) },
       'reserveRoutes',

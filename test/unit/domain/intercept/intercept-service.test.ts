@@ -66,10 +66,15 @@ describe('InterceptService: a request from the Gefyra client', () => {
 
     expect(operator.cluster.execLog.map((entry) => `${entry.container}: ${entry.command.join(' ')}`)).toEqual([
       `stowaway: mkdir -p /rsync/${TARGET.name}/web`,
+      `stowaway: ls -d /rsync/${TARGET.name}/web`,
       'stowaway: ls -1 /stowaway/proxyroutes',
       'stowaway: /bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/',
+      // Carrier's scripts only append: its config is read before and after each one.
+      'web: cat /etc/nginx/nginx.conf',
       'web: /bin/busybox sh setroute.sh 8080 gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000',
+      'web: cat /etc/nginx/nginx.conf',
       'web: /bin/busybox sh setprobe.sh 8081',
+      'web: cat /etc/nginx/nginx.conf',
       `web: /bin/busybox sh syncdirs.sh ${TARGET.name}/web /app/logs`,
     ]);
     expect(operator.cluster.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
@@ -340,9 +345,13 @@ describe('InterceptService: failures after work began are rolled back', () => {
     operator.cluster.failNext('patchPod', new DomainError('Unavailable', 'the API server did not answer'));
 
     await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
-    expect((await readRequest(operator))?.['status']).toMatchObject({ message: 'the API server did not answer' });
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      message: 'step installCarrier failed (attempt 1, retried with growing delays): the API server did not answer',
+      failingStep: { step: 'installCarrier', attempts: 1 },
+    });
     await settle(operator);
     expect((await readRequest(operator))?.['established']).toBe(true);
+    expect((await readRequest(operator))?.['status']).not.toHaveProperty('failingStep');
   });
 
   it('reports an exhausted proxy port pool clearly', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { isDomainError } from '../../../../src/domain/errors.js';
+import { CARRIER_BASE_CONFIG, CarrierSimulator } from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
 import { GefyraCarrierInstaller } from '../../../../src/plugins/carrier/carrier-installer.js';
 import { carrierAnnotation, readCarrierRecord } from '../../../../src/plugins/carrier/carrier-record.js';
 
@@ -96,13 +97,44 @@ describe('GefyraCarrierInstaller', () => {
     await installer.restore({ ...target, name: 'gone' }, owner, signal);
   });
 
-  it('reports a configuration command Carrier refuses, with its exit code and output', async () => {
+  it('reports a configuration command Carrier refuses, with its exit code and output, once the config shows it did nothing', async () => {
     const { cluster, installer, pod } = setup();
     await installer.install(pod, 'web', owner, signal);
-    cluster.onExec(() => ({ exitCode: 2, stdout: '', stderr: 'setroute.sh: bad port\n' }));
+    cluster.onExec(({ command }) =>
+      command[0] === 'cat' ? { exitCode: 0, stdout: CARRIER_BASE_CONFIG } : { exitCode: 2, stdout: '', stderr: 'setroute.sh: bad port\n' },
+    );
     await expect(
       installer.configure(target, { routes: [{ containerPort: 80, proxyHost: 'h', proxyPort: 10000 }], probePorts: [], syncDirectories: [] }, signal),
-    ).rejects.toMatchObject({ kind: 'ExecFailed', retryable: true, message: expect.stringMatching(/refused `setroute.sh 80 h:10000` with exit code 2: setroute.sh: bad port/) });
+    ).rejects.toMatchObject({
+      kind: 'ExecFailed',
+      retryable: true,
+      message: expect.stringMatching(/`setroute.sh 80` left no trace in \/etc\/nginx\/nginx.conf \(exit code 2: setroute.sh: bad port\)/),
+    });
+  });
+
+  it('runs syncdirs.sh at most once per container instance: started once before (a crash after it), Carrier restarts clean instead', async () => {
+    const { cluster, installer, pod } = setup();
+    const carrier = new CarrierSimulator({ containerIdOf: (ref) => cluster.containerIdOf(ref), restartContainer: (ref) => cluster.restartContainer(ref) });
+    cluster.onExec(carrier.handle);
+    await installer.install(pod, 'web', owner, signal);
+    const configuration = { routes: [], probePorts: [], syncDirectories: ['/app/logs'] };
+    await installer.configure(target, configuration, signal);
+    const first = cluster.containerIdOf(target);
+    expect(cluster.peekPod(target)?.annotations['syncdirs.carrier.gefyra.dev/web']).toBe(first);
+
+    // The operator crashed before recording that Carrier was configured: it configures again.
+    await expect(installer.configure(target, configuration, signal)).rejects.toMatchObject({
+      kind: 'ExecFailed',
+      message: expect.stringMatching(/syncdirs.sh was started in this container before.*restarted it/),
+    });
+    expect(cluster.containerIdOf(target)).not.toBe(first);
+    await installer.configure(target, configuration, signal);
+    const syncRuns = cluster.execLog.filter((entry) => entry.command[2] === 'syncdirs.sh');
+    expect(syncRuns).toHaveLength(2);
+    expect(carrier.configurationOf(target)?.syncDirectories).toEqual({ 'web-1/web': ['/app/logs'] });
+
+    await installer.restore(target, owner, signal);
+    expect(cluster.peekPod(target)?.annotations).not.toHaveProperty('syncdirs.carrier.gefyra.dev/web');
   });
 
   it('ignores a record it cannot read', () => {

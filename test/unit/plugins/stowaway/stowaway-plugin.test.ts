@@ -3,7 +3,7 @@ import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cl
 import { StowawaySimulator } from '../../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
-import { isDomainError } from '../../../../src/domain/errors.js';
+import { DomainError, isDomainError } from '../../../../src/domain/errors.js';
 import type { Route } from '../../../../src/domain/routes/route.js';
 import { latestOf, StowawayHeartbeat } from '../../../../src/plugins/stowaway/stowaway-heartbeat.js';
 import { StowawayRouteStore } from '../../../../src/plugins/stowaway/stowaway-route-store.js';
@@ -135,6 +135,22 @@ describe('StowawayRouter', () => {
     await provider.ensureInstalled(signal);
     overrideExec((call) => (call.command[1] === 'generate-proxyroutes.sh' ? { exitCode: 1, stdout: '', stderr: 'nginx: [emerg] bind() failed' } : undefined));
     await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/nginx: \[emerg\] bind\(\) failed/) });
+  });
+
+  it('settles a sync directory command of unknown outcome by looking at the directory', async () => {
+    const { router, provider, stowaway, cluster } = setup();
+    await provider.ensureInstalled(signal);
+    const target = { namespace: 'shop', name: 'web-1', container: 'web' };
+    cluster.failExecAfterRunning((call) => call.command[0] === 'mkdir', new DomainError('Unavailable', 'connection reset by peer'));
+    await router.prepareSync(target, signal);
+    expect(stowaway.syncDirs).toEqual(new Set(['web-1/web']));
+
+    // An rm that never reached Stowaway: the directory is still there, so the error stands.
+    cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[0] === 'rm');
+    await expect(router.removeSync(target, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
+    cluster.failExecAfterRunning((call) => call.command[0] === 'rm', { exitCode: 1, stderr: 'error: stream closed\n' });
+    await router.removeSync(target, signal);
+    expect(stowaway.syncDirs).toEqual(new Set());
   });
 });
 
