@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Written ahead of the operator change it tests (issue 10, item 1: Carrier
+// steps applied at most once per container instance); it fails until then.
+// GEFYRA_RUN_PENDING=1 runs it; once item 1 is in, drop this exclusion.
+const PENDING = process.env['GEFYRA_RUN_PENDING'] === '1' ? [] : ['test/dataplane/*.pending-*.test.ts'];
+
 // Two projects: `unit` runs offline on the in-memory adapters; `integration`
 // runs against a real kube-apiserver started once by the global setup (see
 // test/support/control-plane), and with it the data-plane tier (test/dataplane,
@@ -28,6 +33,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/dataplane/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', ...PENDING],
           setupFiles: ['reflect-metadata'],
           globalSetup: ['test/support/control-plane/global-setup.ts'],
           fileParallelism: false,
