@@ -1,16 +1,14 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { SimulatedNode, type ControlPlaneAccess } from '../../support/control-plane/index.js';
 import { DataPlane } from '../../support/control-plane/data-plane/data-plane.js';
 import type { ContainerHost } from '../../support/control-plane/node/container-host.js';
 import { useControlPlane } from '../../support/control-plane/vitest.js';
 import { pollUntil } from '../../support/control-plane/polling.js';
 import { deleteAllInterceptRequests } from '../../e2e/support/intercept-requests.js';
+import { printOperatorLogsOnFailure } from '../../e2e/support/operator-logs-on-failure.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from '../../e2e/support/operator-access.js';
 import {
-  forgetStartedOperatorProcesses,
-  liveOperatorProcesses,
-  startedOperatorProcesses,
   startOperatorProcess,
   stopAllOperatorProcesses,
   type OperatorProcess,
@@ -73,12 +71,7 @@ export function useDataPlaneEnvironment(): DataPlaneEnvironment {
   beforeAll(async () => {
     access = await installOperatorAccess(controlPlane);
   });
-  beforeEach((context) => {
-    forgetStartedOperatorProcesses();
-    context.onTestFailed(() => {
-      for (const operator of new Set([...liveOperatorProcesses, ...startedOperatorProcesses])) process.stderr.write(`${operator.describe(60)}\n`);
-    });
-  });
+  printOperatorLogsOnFailure();
   // A failed test must not leave its intercepts to the next one.
   afterEach(async () => await deleteAllInterceptRequests(controlPlane.adminKubeConfig()));
   afterAll(async () => {

@@ -1,15 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ContainerHost } from '../node/container-host.js';
 import type { ExecHandler } from '../node/exec-request.js';
-import { ContainerInstance } from './container-instance.js';
 import { DataPlaneHost } from './data-plane-host.js';
 import { DeveloperMachine } from './developer-machine.js';
 import { runCommand, type CommandResult } from './host-command.js';
 import { FABRIC, NetworkFabric } from './network-fabric.js';
-import { serviceProxyConfig } from './service-proxy-config.js';
+import { NodeServiceProxy } from './node-service-proxy.js';
 import { ServiceWatch, type ServiceTable } from './service-proxy.js';
 
 export interface DataPlaneOptions {
@@ -32,16 +31,15 @@ export class DataPlane {
   readonly #fabric: NetworkFabric;
   readonly #workDir: string;
   readonly #services: ServiceWatch;
-  readonly #proxy: ContainerInstance;
+  readonly #proxies: readonly NodeServiceProxy[];
   #applied = Promise.resolve();
-  #lastProxyConfig = '';
 
-  private constructor(parts: { fabric: NetworkFabric; workDir: string; host: DataPlaneHost; machine: DeveloperMachine; proxy: ContainerInstance; kubeConfig: KubeConfig }) {
+  private constructor(parts: { fabric: NetworkFabric; workDir: string; host: DataPlaneHost; machine: DeveloperMachine; proxies: readonly NodeServiceProxy[]; kubeConfig: KubeConfig }) {
     this.#fabric = parts.fabric;
     this.#workDir = parts.workDir;
     this.host = parts.host;
     this.developerMachine = parts.machine;
-    this.#proxy = parts.proxy;
+    this.#proxies = parts.proxies;
     this.#services = new ServiceWatch(parts.kubeConfig, FABRIC.nodeAddress, (table) => {
       this.#applied = this.#applied.then(async () => await this.#apply(table)).catch((error: unknown) => {
         process.stderr.write(`[data-plane] applying Services failed: ${String(error)}\n`);
@@ -55,15 +53,8 @@ export class DataPlane {
     try {
       const host = new DataPlaneHost({ fabric, workDir, kubeConfig: options.kubeConfig, ...(options.configMapRefreshMs === undefined ? {} : { configMapRefreshMs: options.configMapRefreshMs }) });
       const machine = await DeveloperMachine.attach(fabric, workDir);
-      const proxy = await ContainerInstance.start({
-        root: join(workDir, 'node-service-proxy'),
-        netns: fabric.nodeNamespace,
-        image: { files: [{ path: '/etc/nginx/nginx.conf', content: serviceProxyConfig([]) }], entrypoint: ['nginx', '-g', 'daemon off;'], startedWhen: '/run/nginx.pid' },
-        env: {},
-        hosts: '127.0.0.1 localhost\n',
-        logPath: join(workDir, 'node-service-proxy.log'),
-      });
-      const plane = new DataPlane({ fabric, workDir, host, machine, proxy, kubeConfig: options.kubeConfig });
+      const proxies = [await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'TCP'), await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'UDP')];
+      const plane = new DataPlane({ fabric, workDir, host, machine, proxies, kubeConfig: options.kubeConfig });
       await plane.#services.start();
       return plane;
     } catch (error) {
@@ -110,7 +101,7 @@ export class DataPlane {
     await this.#applied;
     await this.host.stop();
     await this.developerMachine.disconnect();
-    await this.#proxy.stop();
+    for (const proxy of this.#proxies) await proxy.stop();
     await this.#fabric.destroy();
     // For debugging: the containers' logs stay (their roots are gone already).
     if (process.env['GEFYRA_DATA_PLANE_KEEP'] === '1') process.stderr.write(`[data-plane] kept ${this.#workDir}\n`);
@@ -119,12 +110,7 @@ export class DataPlane {
 
   async #apply(table: ServiceTable): Promise<void> {
     await this.host.setHosts(table.hosts);
-    const config = serviceProxyConfig(table.ports);
-    if (config === this.#lastProxyConfig) return;
     for (const ip of table.clusterIPs) await this.#fabric.addNodeAddress(ip);
-    await writeFile(join(this.#proxy.root, 'etc/nginx/nginx.conf'), config);
-    const reloaded = await this.#proxy.exec(['nginx', '-s', 'reload']);
-    if (reloaded.exitCode !== 0) throw new Error(`the node's Service proxy did not reload: ${reloaded.stderr.trim()}`);
-    this.#lastProxyConfig = config;
+    for (const proxy of this.#proxies) await proxy.apply(table.ports);
   }
 }
