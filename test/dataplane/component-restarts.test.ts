@@ -73,8 +73,13 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
       return status?.state?.running !== undefined && status.containerID !== before?.containerID;
     });
 
-    // The new instance started with Carrier's base configuration; the operator must configure it again, once.
+    // The new instance started with Carrier's base configuration; the operator must configure it again, once:
+    // the route, and the probe answer (200 with an empty body) on the liveness probe's port.
     await env.waitForAnswer(podIP, 8080, developerBody(8000));
+    await pollUntil('Carrier answering the probe port again', async () => ((await env.plane().httpGet(podIP, 8081, '/health')).exitCode === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     const config = await carrierConfig();
     expect(occurrences(config, /upstream stowaway-8080 /)).toBe(1);
     expect(occurrences(config, /listen 8081 default/)).toBe(1);
