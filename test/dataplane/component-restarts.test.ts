@@ -5,7 +5,7 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { pollUntil } from '../support/control-plane/polling.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { OPERATOR_NAMESPACE } from '../e2e/support/operator-access.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished } from '../e2e/support/intercept-requests.js';
+import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished, waitForPhase } from '../e2e/support/intercept-requests.js';
 import { containerStatusOf, createTargetPod } from '../e2e/support/target-pods.js';
 import { fileIn, occurrences } from './support/carrier-config.js';
 import { dataPlaneUnavailable, useDataPlaneEnvironment } from './support/data-plane-environment.js';
@@ -29,9 +29,10 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
 
   it('resumes traffic after Stowaway\'s pod is killed, with the route loaded once in the new Stowaway', async () => {
     await createInterceptRequest(env.admin(), target, { portMappings: ['8080:8000'], handleProbes: false });
-    const request = await waitForEstablished(env.admin(), clientRequestName(target));
+    // `established` is written just before the status that lists the routes.
+    const request = await waitForPhase(env.admin(), clientRequestName(target), 'Established');
     await env.waitForAnswer(podIP, 8080, developerBody(8000));
-    const proxyPort = (await waitForEstablished(env.admin(), clientRequestName(target)).then(statusOf)).routes?.[0]?.proxyPort;
+    const proxyPort = statusOf(request).routes?.[0]?.proxyPort;
     expect(proxyPort, JSON.stringify(request)).toBeDefined();
 
     const core = env.admin().makeApiClient(CoreV1Api);
@@ -76,10 +77,7 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
     // The new instance started with Carrier's base configuration; the operator must configure it again, once:
     // the route, and the probe answer (200 with an empty body) on the liveness probe's port.
     await env.waitForAnswer(podIP, 8080, developerBody(8000));
-    await pollUntil('Carrier answering the probe port again', async () => ((await env.plane().httpGet(podIP, 8081, '/health')).exitCode === 0 ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 50,
-    });
+    await env.waitForAnswer(podIP, 8081, '', '/health');
     const config = await carrierConfig();
     expect(occurrences(config, /upstream stowaway-8080 /)).toBe(1);
     expect(occurrences(config, /listen 8081 default/)).toBe(1);

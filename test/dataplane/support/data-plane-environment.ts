@@ -28,7 +28,7 @@ export interface DataPlaneEnvironment {
   startOperator(options?: OperatorProcessOptions): Promise<OperatorProcess>;
   /** Reads `gefyra-cargo-connection` and brings the developer's machine's tunnel up, serving HTTP on `ports`. */
   connectDeveloperMachine(ports: readonly number[]): Promise<void>;
-  /** GETs until the answer contains `expected`; returns how many attempts that took. */
+  /** GETs until a 2xx answer contains `expected` (`''`: any 2xx answer); returns how many attempts that took. */
   waitForAnswer(ip: string, port: number, expected: string, path?: string): Promise<number>;
   /** The Stowaway pod serving now. */
   stowawayPod(): Promise<V1Pod>;
@@ -111,7 +111,7 @@ export function useDataPlaneEnvironment(): DataPlaneEnvironment {
           attempts += 1;
           const answer = await started().httpGet(ip, port, path);
           last = answer.exitCode === 0 ? answer.stdout : `exit ${answer.exitCode}: ${answer.stderr}`;
-          return last.includes(expected) ? true : undefined;
+          return answer.exitCode === 0 && answer.stdout.includes(expected) ? true : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 50 },
       ).catch(async (error: unknown) => {

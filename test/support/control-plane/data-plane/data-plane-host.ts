@@ -94,7 +94,12 @@ export class DataPlaneHost implements ContainerHost {
   async setHosts(serviceHosts: string): Promise<void> {
     this.#hosts = `${LOCALHOST}${serviceHosts}`;
     for (const sandbox of this.#pods.values()) {
-      for (const running of sandbox.containers.values()) await writeAtomically(join(running.instance.root, 'etc/hosts'), this.#hosts);
+      for (const running of sandbox.containers.values()) {
+        // A container being stopped loses its root meanwhile; it needs no names any more.
+        await writeAtomically(join(running.instance.root, 'etc/hosts'), this.#hosts).catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'ENOENT') throw error;
+        });
+      }
     }
   }
 
