@@ -7,7 +7,7 @@ import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { OPERATOR_NAMESPACE } from '../e2e/support/operator-access.js';
 import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished, waitForPhase } from '../e2e/support/intercept-requests.js';
 import { containerStatusOf, createTargetPod } from '../e2e/support/target-pods.js';
-import { fileIn, occurrences } from './support/carrier-config.js';
+import { fileIn, occurrences } from './support/container-files.js';
 import { dataPlaneUnavailable, useDataPlaneEnvironment } from './support/data-plane-environment.js';
 
 // Components restarted under a live intercept, with traffic on the wire.

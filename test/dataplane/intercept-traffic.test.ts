@@ -4,7 +4,7 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { clientRequestName, createInterceptRequest, deleteInterceptRequest, waitForEstablished } from '../e2e/support/intercept-requests.js';
 import { createTargetPod, webContainer } from '../e2e/support/target-pods.js';
-import { fileIn, occurrences as count } from './support/carrier-config.js';
+import { fileIn, occurrences as count } from './support/container-files.js';
 import { dataPlaneUnavailable, useDataPlaneEnvironment } from './support/data-plane-environment.js';
 
 

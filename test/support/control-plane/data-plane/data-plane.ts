@@ -9,7 +9,7 @@ import { DeveloperMachine } from './developer-machine.js';
 import { runCommand, type CommandResult } from './host-command.js';
 import { FABRIC, NetworkFabric } from './network-fabric.js';
 import { NodeServiceProxy } from './node-service-proxy.js';
-import { ServiceWatch, type ServiceTable } from './service-proxy.js';
+import { ServiceWatch, type ServiceTable } from './service-watch.js';
 
 export interface DataPlaneOptions {
   /** The node's credentials: ConfigMaps for volumes, Services and Endpoints. */

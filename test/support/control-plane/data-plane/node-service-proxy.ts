@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerInstance } from './container-instance.js';
-import type { ServicePort } from './service-proxy.js';
+import type { ServicePort } from './service-watch.js';
 
 /**
  * The node's user-space Service proxy for one protocol: nginx's stream module
