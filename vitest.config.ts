@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` runs offline on the in-memory adapters; `integration`
 // runs against a real kube-apiserver started once by the global setup (see
-// test/support/control-plane). Integration files share that control plane and
-// run one at a time.
+// test/support/control-plane), and with it the data-plane tier (test/dataplane,
+// skipped with one line where network namespaces cannot be made). Integration
+// files share that control plane and run one at a time.
 export default defineConfig({
   test: {
     coverage: {
@@ -26,7 +27,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/dataplane/**/*.test.ts'],
           setupFiles: ['reflect-metadata'],
           globalSetup: ['test/support/control-plane/global-setup.ts'],
           fileParallelism: false,

@@ -3,6 +3,7 @@
 //   npm run bench              full run (about 10-20 minutes on 2 cores)
 //   npm run bench -- --quick   a few intercepts of each scenario
 //   npm run bench -- --scale 300 --burst 50   other sizes
+//   npm run bench -- --data-plane 0           without the data-plane scenario (default 20, --quick 3)
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
 import { operatorNodeFlags, startBench } from './support/bench-operator.js';
 import { printReport, type BenchReport } from './support/report.js';
 import { runScenarios, FULL, QUICK, type Sizes } from './scenarios/all.js';
+import { measureDataPlane, type DataPlaneOutcome } from './scenarios/data-plane.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     'idle-intercepts': { type: 'string' },
     'idle-seconds': { type: 'string' },
     scale: { type: 'string' },
+    'data-plane': { type: 'string' },
   },
 });
 const base = values.quick ? QUICK : FULL;
@@ -32,12 +35,20 @@ const sizes: Sizes = {
   idleSeconds: sized(values['idle-seconds'], base.idleSeconds),
   scale: sized(values.scale, base.scale),
 };
+const dataPlaneIntercepts = sized(values['data-plane'], values.quick ? 3 : 20);
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 // The operator runs as the image runs it: the built command on Node.js 24.
 progress('building the operator (npm run build)');
 execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(import.meta.dirname, '..', 'tsconfig.build.json')], { stdio: 'inherit' });
 const controlPlane = await startControlPlane();
+// First, on its own node, operator and installation (removed afterwards): traffic through real intercepts.
+let dataPlane: DataPlaneOutcome | undefined;
+if (dataPlaneIntercepts > 0) {
+  progress(`data plane: ${dataPlaneIntercepts} sequential intercepts with traffic`);
+  dataPlane = await measureDataPlane(controlPlane, dataPlaneIntercepts, progress).catch((error: unknown) => ({ skipped: `failed: ${String(error)}` }));
+  progress(`data plane: ${JSON.stringify(dataPlane)}`);
+}
 // Room for every scenario's pods at once (the latency pod, the burst, the scale set) and Stowaway.
 const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.burst + sizes.scale + 50) } });
 simulateGefyraComponents(node);
@@ -57,6 +68,7 @@ try {
       sizes,
       operatorNodeFlags: operatorNodeFlags(),
       ...results,
+      ...(dataPlane === undefined ? {} : { dataPlane }),
     };
     printReport(report);
   } finally {

@@ -8,6 +8,9 @@ import type { BenchContext } from './bench-context.js';
 export const benchContainer = () =>
   webContainer({ livenessProbe: { httpGet: { path: '/health', port: 8080 } }, readinessProbe: { httpGet: { path: '/ready', port: 8080 } } });
 
+/** What creating pods and requests needs of a bench context. */
+export type TargetContext = Pick<BenchContext, 'admin' | 'node' | 'targetNamespace' | 'operatorNamespace'>;
+
 export const podName = (prefix: string, index: number) => `${prefix}-${index}`;
 export const requestName = (pod: string) => `web-to-bench.pod.${pod}`;
 
@@ -30,18 +33,18 @@ export async function inParallel<T>(items: readonly T[], width: number, work: (i
   );
 }
 
-export async function createPods(context: BenchContext, names: readonly string[]): Promise<void> {
+export async function createPods(context: TargetContext, names: readonly string[]): Promise<void> {
   await inParallel(names, 16, async (name) => {
     await createTargetPod(context.admin, context.node, { namespace: context.targetNamespace, name, containers: [benchContainer()] });
   });
 }
 
-export async function deletePods(context: BenchContext, names: readonly string[]): Promise<void> {
+export async function deletePods(context: TargetContext, names: readonly string[]): Promise<void> {
   const core = context.admin.makeApiClient(CoreV1Api);
   await inParallel(names, 16, async (name) => void (await core.deleteNamespacedPod({ namespace: context.targetNamespace, name, gracePeriodSeconds: 0 })));
 }
 
-export async function createRequest(context: BenchContext, pod: string): Promise<void> {
+export async function createRequest(context: TargetContext, pod: string): Promise<void> {
   await createInterceptRequest(
     context.admin,
     { namespace: context.targetNamespace, pod, container: 'web' },
@@ -50,6 +53,6 @@ export async function createRequest(context: BenchContext, pod: string): Promise
   );
 }
 
-export async function deleteRequest(context: BenchContext, pod: string): Promise<void> {
+export async function deleteRequest(context: TargetContext, pod: string): Promise<void> {
   await deleteInterceptRequest(context.admin, requestName(pod), { namespace: context.operatorNamespace, wait: false });
 }

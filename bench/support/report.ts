@@ -1,10 +1,13 @@
 import type { ScenarioResults, Sizes } from '../scenarios/all.js';
+import type { DataPlaneOutcome } from '../scenarios/data-plane.js';
 
 export interface BenchReport extends ScenarioResults {
   readonly date: string;
   readonly machine: { readonly cores: number; readonly memoryGiB: number; readonly node: string; readonly kubernetes: string };
   readonly sizes: Sizes;
   readonly operatorNodeFlags: readonly string[];
+  /** Traffic through real intercepts (absent when the run left it out). */
+  readonly dataPlane?: DataPlaneOutcome;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -20,6 +23,7 @@ export function formatReport(report: BenchReport): string {
   const rows: [string, string, string][] = [
     ['intercept latency, create -> established', `p50 ${ms(latency.establishMs.p50)}, p95 ${ms(latency.establishMs.p95)}, max ${ms(latency.establishMs.max)}`, `${latency.establishMs.count} sequential`],
     ['intercept latency, delete -> original image', `p50 ${ms(latency.removeMs.p50)}, p95 ${ms(latency.removeMs.p95)}, max ${ms(latency.removeMs.max)}`, `${latency.removeMs.count} sequential`],
+    ...dataPlaneRows(report.dataPlane),
     ['API requests to establish one intercept', String(latency.establishRequests.total), describe(latency.establishRequests.byVerbAndResource)],
     ['API requests to remove one intercept', String(latency.removeRequests.total), describe(latency.removeRequests.byVerbAndResource)],
     ['burst: all established', ms(burst.establishAllMs), `${burst.requests} at once, ${burst.failed} failed, ${burst.distinctProxyPorts} distinct proxy ports`],
@@ -36,6 +40,21 @@ export function formatReport(report: BenchReport): string {
     ...rows.map(([what, value, detail]) => `${what.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${detail}`),
   ];
   return `${lines.join('\n')}\n\nBENCH_RESULT ${JSON.stringify(report)}\n`;
+}
+
+const summary = (s: { p50: number; p95: number; max: number }) => `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}`;
+
+/** The data plane's figures, next to the API-level latency of the same intercepts. */
+function dataPlaneRows(outcome: DataPlaneOutcome | undefined): [string, string, string][] {
+  if (outcome === undefined) return [];
+  if ('skipped' in outcome) return [['data plane (traffic through intercepts)', 'skipped', outcome.skipped]];
+  const on = `${outcome.intercepts} sequential on the data-plane node`;
+  return [
+    ['data plane: create -> established', summary(outcome.establishMs), on],
+    ['data plane: create -> first answer from the developer', summary(outcome.firstAnswerMs), `${outcome.answeredBeforeEstablished} of ${outcome.intercepts} answered before established was seen`],
+    ['data plane: delete -> original image', summary(outcome.removeMs), on],
+    ['data plane: delete -> original answers again', summary(outcome.originalAnswerMs), `${outcome.probeRequests} requests sent while waiting`],
+  ];
 }
 
 const describe = (counts: Readonly<Record<string, number>>) =>

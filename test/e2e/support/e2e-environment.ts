@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   simulateGefyraComponents,
   type ControlPlaneAccess,
@@ -10,12 +10,10 @@ import {
 } from '../../support/control-plane/index.js';
 import { useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
 import { GefyraState } from './gefyra-state.js';
+import { printOperatorLogsOnFailure } from './operator-logs-on-failure.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from './operator-access.js';
 import {
-  forgetStartedOperatorProcesses,
   stopAllOperatorProcesses,
-  liveOperatorProcesses,
-  startedOperatorProcesses,
   startOperatorProcess,
   type OperatorProcess,
   type OperatorProcessOptions,
@@ -64,13 +62,7 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
       access = await installOperatorAccess(controlPlane);
     });
   }
-  beforeEach((context) => {
-    forgetStartedOperatorProcesses();
-    // The operator's own account of a failed test is in its log.
-    context.onTestFailed(() => {
-      for (const operator of new Set([...liveOperatorProcesses, ...startedOperatorProcesses])) process.stderr.write(`${operator.describe(60)}\n`);
-    });
-  });
+  printOperatorLogsOnFailure();
   if ((options.stopOperators ?? 'afterEach') === 'afterEach') afterEach(async () => await stopAllOperatorProcesses());
   afterAll(async () => {
     await stopAllOperatorProcesses();

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { dataPlaneUnavailableReason } from './data-plane/availability.js';
 import './provided-context.js';
 
 let controlPlane: ControlPlane | undefined;
@@ -13,6 +14,10 @@ let controlPlane: ControlPlane | undefined;
 export async function setup(project: TestProject): Promise<void> {
   controlPlane = await startControlPlane({ keepWorkDir: process.env['GEFYRA_CONTROL_PLANE_KEEP'] === '1' });
   project.provide('controlPlane', controlPlane.endpoints);
+  const unavailable = (await dataPlaneUnavailableReason()) ?? '';
+  // One line for the whole run, not one per skipped file.
+  if (unavailable !== '') process.stdout.write(`[data-plane] the data-plane tests (test/dataplane) are skipped: ${unavailable}\n`);
+  project.provide('dataPlaneUnavailable', unavailable);
 }
 
 export async function teardown(): Promise<void> {

@@ -6,5 +6,7 @@ import type { ControlPlaneEndpoints } from './control-plane-access.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     controlPlane: ControlPlaneEndpoints;
+    /** Why the data-plane tier cannot run here; empty when it can. */
+    dataPlaneUnavailable: string;
   }
 }

@@ -11,6 +11,18 @@ const STATUS = 3;
 /** v5: `[255, stream]` means the peer will send no more on that stream. */
 const CLOSE_STREAM = 255;
 
+/**
+ * Thrown by an exec backend to end the connection without a status, after the
+ * command ran: what a client sees when the connection drops mid-exec (it cannot
+ * know whether the command ran).
+ */
+export class ExecConnectionDropped extends Error {
+  constructor(command: readonly string[]) {
+    super(`connection dropped after running ${command.join(' ')}`);
+    this.name = 'ExecConnectionDropped';
+  }
+}
+
 export interface ExecStreams {
   readonly stdin: boolean;
   readonly stdout: boolean;
@@ -34,7 +46,14 @@ export async function serveExec(
   // Like the kubelet: an empty frame on the lowest writable stream says "connected".
   socket.send(Buffer.from([streams.stdout ? STDOUT : streams.stderr ? STDERR : STATUS]));
   const stdin = streams.stdin ? await readStdin(socket) : Buffer.alloc(0);
-  const result = await run(stdin);
+  let result: ExecResult;
+  try {
+    result = await run(stdin);
+  } catch (error) {
+    if (!(error instanceof ExecConnectionDropped)) throw error;
+    socket.terminate();
+    return;
+  }
   if (socket.readyState !== socket.OPEN) return;
   const stdout = Buffer.from(result.stdout);
   const stderr = Buffer.from(result.stderr);

@@ -8,6 +8,8 @@ import { ExecRegistry, type LostOutcome } from '../../../../src/adapters/in-memo
 import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 import { createServingCertificate } from '../pki.js';
 import { execRequest, type ExecHandler, type ExecRecord, type ExecRequest } from './exec-request.js';
+import type { ContainerHost } from './container-host.js';
+import { ExecConnectionDropped } from './exec-session.js';
 import { IpPool } from './ip-pool.js';
 import { KubeletServer, type ExecTarget } from './kubelet-server.js';
 import { matchesPod, type ImageMatcher, type PodMatcher } from './matchers.js';
@@ -37,6 +39,8 @@ export interface SimulatedNodeOptions {
   readonly containerStartDelayMs?: number;
   /** Period of exec readiness probes (instead of the pod's periodSeconds, to keep tests fast). Default 500 ms. */
   readonly readinessProbeIntervalMs?: number;
+  /** Runs real processes for the containers (the data-plane mode); without it no process runs. */
+  readonly containerHost?: ContainerHost;
 }
 
 export interface StopOptions {
@@ -70,6 +74,7 @@ export class SimulatedNode {
   readonly #queue: WorkQueue;
   readonly #watch: PodWatch;
   readonly #waiters = new Set<() => void>();
+  readonly #drops: { readonly matches: (request: ExecRequest) => boolean; readonly fired: () => void }[] = [];
   #server: KubeletServer | undefined;
   #port: number | undefined;
   #started = false;
@@ -216,8 +221,18 @@ export class SimulatedNode {
     return this.#controls.crash(pod, container);
   }
 
+  /**
+   * The next exec that matches runs (and is logged with its result), then its
+   * connection drops before the status is sent: the client cannot tell whether
+   * the command ran. Resolves once that happened.
+   */
+  async dropExecConnectionOnce(matches: (request: ExecRequest) => boolean): Promise<void> {
+    await new Promise<void>((fired) => this.#drops.push({ matches, fired }));
+  }
+
   resetControls(): void {
     this.#controls.reset();
+    for (const drop of this.#drops.splice(0)) drop.fired();
   }
 
   /** Resolves once every pod change seen so far has been acted on and its status written. */
@@ -259,17 +274,22 @@ export class SimulatedNode {
     const [namespace = '', name = ''] = key.split('/');
     const pod = this.#watch.get(namespace, name);
     if (pod === undefined || pod.spec?.nodeName !== this.name) {
-      this.#runtime.forget(key);
+      await this.#forget(key);
       return;
     }
     try {
       if (pod.metadata?.deletionTimestamp !== undefined) {
+        await this.#forget(key);
         await this.#remove(pod);
-        this.#runtime.forget(key);
         return;
       }
       const step = await this.#runtime.step(key, pod, Date.now());
       const record = this.#runtime.record(key);
+      if (record !== undefined && this.#options.containerHost !== undefined) {
+        const containers = (pod.spec?.containers ?? []).flatMap((c) => record.containers.get(c.name) ?? []);
+        const containerExited = (container: string): void => this.restartContainer({ namespace, name, container });
+        await this.#options.containerHost.sync({ key, pod, podIP: record.podIP, containers, containerExited });
+      }
       const json = JSON.stringify(step.status);
       if (record !== undefined && record.lastWritten !== json) {
         await this.#core.patchNamespacedPodStatus({ namespace, name, body: { status: step.status } }, mergePatch);
@@ -278,12 +298,17 @@ export class SimulatedNode {
       if (step.wakeAt !== undefined) this.#queue.addAt(key, step.wakeAt);
     } catch (error) {
       if (statusCode(error) === 404) {
-        this.#runtime.forget(key);
+        await this.#forget(key);
         return;
       }
       process.stderr.write(`[simulated-kubelet ${this.name}] syncing pod ${key} failed, retrying: ${String(error)}\n`);
       this.#queue.addAt(key, Date.now() + 1_000);
     }
+  }
+
+  async #forget(key: string): Promise<void> {
+    this.#runtime.forget(key);
+    await this.#options.containerHost?.forget(key);
   }
 
   /** A kubelet removes a pod once its containers have stopped; here they stop at once. */
@@ -312,12 +337,19 @@ export class SimulatedNode {
     const pod = this.#watch.get(target.namespace, target.pod);
     // Gone while stdin was read: the refusal came too late to be an HTTP status.
     if (pod === undefined) return failed(126, `simulated kubelet: pod ${target.namespace}/${target.pod} no longer exists\n`);
+    let result: ExecResult;
+    const request = this.#request(pod, target.container, command, stdin);
     try {
-      return await this.#registry.run(this.#request(pod, target.container, command, stdin));
+      result = await this.#registry.run(request);
     } catch (error) {
       // A broken handler must show up in the test (the log has the error), not hang the exec.
       return failed(126, `simulated kubelet: exec handler failed: ${String(error)}\n`);
     }
+    const drop = this.#drops.find((candidate) => candidate.matches(request));
+    if (drop === undefined) return result;
+    this.#drops.splice(this.#drops.indexOf(drop), 1);
+    drop.fired();
+    throw new ExecConnectionDropped(command);
   }
 
   #request(pod: V1Pod, container: string, command: readonly string[], stdin: Buffer): ExecRequest {

@@ -1,0 +1,20 @@
+#!/bin/bash
+# The developer's machine as Cargo: the client end of the WireGuard tunnel,
+# configured from the gefyra-cargo-connection Secret (passed in the
+# environment), and an HTTP server for each destination port, answering with
+# a body that names the machine and the port.
+set -euo pipefail
+WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
+for _ in $(seq 1 100); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.05; done
+umask 077
+echo "$INTERFACE_PRIVATE_KEY" > /run/privatekey
+wg set wg0 private-key /run/privatekey \
+  peer "$PEER_PUBLIC_KEY" endpoint "$PEER_ENDPOINT" allowed-ips "$PEER_ALLOWED_IPS" persistent-keepalive 21
+ip addr add "$INTERFACE_ADDRESS/24" dev wg0
+ip link set wg0 up
+for port in $SERVE_PORTS; do
+  mkdir -p "/www/$port"
+  echo "developer's machine: port $port" > "/www/$port/index.html"
+  busybox httpd -f -p "$port" -h "/www/$port" &
+done
+wait
