@@ -334,7 +334,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
 
     await settle(operator);
 
-    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Failed', reason: 'InsufficientPrivileges', message: /may not patch pods/ });
+    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Failed', reason: 'InsufficientPrivileges', message: expect.stringMatching(/may not patch pods/) });
     expect(routeConfigMap(operator)).toEqual({});
   });
 
