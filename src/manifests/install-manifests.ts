@@ -53,6 +53,8 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['pods'], ['get', 'list', 'watch', 'patch']),
       // WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
       rule([''], ['pods/exec'], ['get', 'create']),
+      // Whether a requester may themselves do what their intercept does (GEFYRA_REQUESTER_REVIEW).
+      rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
       // Naming the holder of a busy node port.
       rule([''], ['services'], ['list']),
       // The CRD is installed with these manifests; the operator only checks it and removes it on reset.

@@ -31,6 +31,8 @@ export interface InterceptObservation {
   readonly carrierStartupTimeoutMs: number;
   /** How soon to look again while waiting for something no watch reports (the tunnel). */
   readonly retryAfterMs: number;
+  /** Why the operator's policy refuses the request (see intercept-policy.ts), if it does. */
+  readonly denial?: Failure | undefined;
 }
 
 export interface CarrierSetup {
@@ -186,6 +188,7 @@ export function recordedFailure(observation: InterceptObservation): Failure | un
 export function findFailure(observation: InterceptObservation): Failure | undefined {
   const { request, pod, carrier } = observation;
   if (!request.spec.valid) return { reason: 'InvalidRequest', message: request.spec.reason };
+  if (observation.denial) return observation.denial;
   const spec = request.spec.spec;
   const target = `${spec.targetNamespace}/${spec.targetPod}`;
   if (!pod) return { reason: 'TargetPodNotFound', message: `pod ${target} does not exist` };

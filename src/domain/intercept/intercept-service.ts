@@ -1,3 +1,4 @@
+import type { AccessReviewer } from '../../ports/access-reviewer.port.js';
 import type { CarrierInstaller, CarrierOwner } from '../../ports/carrier-installer.port.js';
 import type { PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
@@ -21,6 +22,7 @@ import { type InterceptProgress, progressOf } from './intercept-progress.js';
 import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
 import { interceptEvent } from './intercept-events.js';
+import { admissionDenial, type InterceptPolicy } from './intercept-policy.js';
 
 /** Far more steps than any lifecycle has; reaching it means the decision loops. */
 const MAX_STEPS_PER_RECONCILE = 32;
@@ -42,6 +44,8 @@ export interface InterceptServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: InterceptSettings;
+  readonly policy: InterceptPolicy;
+  readonly reviewer: AccessReviewer;
 }
 
 type Applied =
@@ -109,6 +113,8 @@ export class InterceptService {
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
     const { pods, carrier, routes, tunnel, clock, settings } = this.#deps;
     const spec = request.spec.valid ? request.spec.spec : undefined;
+    // A request being deleted is only undone, whatever the policy says now.
+    const denial = spec && !request.deleting ? await admissionDenial(request, spec, this.#deps.policy, this.#deps.reviewer, signal) : undefined;
     const [pod, ownRoutes, tunnelRevision] = await Promise.all([
       spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
       routes.routesOf(request.name, signal),
@@ -124,6 +130,7 @@ export class InterceptService {
       now: clock.now(),
       carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
       retryAfterMs: settings.routeLoadRetryMs,
+      denial,
     };
   }
 
@@ -259,12 +266,13 @@ export class InterceptService {
   #report(step: Exclude<InterceptStep, { kind: 'act' | 'released' }>, observation: InterceptObservation): InterceptReport {
     const { request, carrier, pod } = observation;
     const spec = request.spec.valid ? request.spec.spec : undefined;
-    const warnings = spec
+    // A refused request learns nothing about its target beyond what it named.
+    const warnings = spec && !observation.denial
       ? undeclaredPorts(spec, pod).map(
           (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
         )
       : [];
-    const originalImage = carrier.state === 'absent' ? undefined : carrier.original.image;
+    const originalImage = carrier.state === 'absent' || observation.denial ? undefined : carrier.original.image;
     switch (step.kind) {
       case 'established':
         return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
