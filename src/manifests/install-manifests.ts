@@ -59,10 +59,10 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['services'], ['list']),
       // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
       rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
-      // The reset removes the operator itself; the binding is made the role's dependent first (see ClusterOperatorInstallation).
+      // The reset removes the operator itself (see ClusterOperatorInstallation); never `patch` on the binding: it could add subjects.
       rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
       rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
-      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['patch', 'delete'], [name]),
+      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
     ],
   };
 }
@@ -74,14 +74,19 @@ function role(name: string, namespace: string): Manifest {
     kind: 'Role',
     metadata: { name, namespace, labels },
     rules: [
-      rule(['apps'], ['deployments'], manage),
-      rule([''], ['services', 'configmaps', 'serviceaccounts'], manage),
-      rule([''], ['secrets'], ['get', 'create', 'update', 'patch', 'delete']),
+      // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
+      rule(['apps'], ['deployments'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
+      // Stowaway's and the proxy Services: applied, read, listed (proxy Services), removed.
+      rule([''], ['services'], ['get', 'list', 'create', 'patch', 'delete']),
+      // The route table (replaced at a resourceVersion), the reset ledger: cached, so also listed and watched.
+      rule([''], ['configmaps'], manage),
+      // Stowaway's ServiceAccount and the client's connection Secret: applied and removed, never read.
+      rule([''], ['serviceaccounts', 'secrets'], ['create', 'patch', 'delete']),
       rule([''], ['events'], ['create', 'list', 'delete']),
       rule(['events.k8s.io'], ['events'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
-      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'update', 'patch', 'delete']),
-      rule(['gefyra.dev'], ['interceptrequests/status'], ['get', 'update', 'patch']),
+      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
+      rule(['gefyra.dev'], ['interceptrequests/status'], ['patch']),
     ],
   };
 }

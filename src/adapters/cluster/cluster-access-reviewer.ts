@@ -47,7 +47,8 @@ export class ClusterAccessReviewer implements AccessReviewer {
           {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SubjectAccessReview',
-            metadata: { name: 'gefyra-operator-intercept-review' },
+            // A review's metadata must be empty; the port's name is required, and empty is what the API server wants.
+            metadata: { name: '' },
             spec: {
               user: requester.user,
               groups: [...requester.groups],
