@@ -69,8 +69,10 @@ export function coreModule(config: OperatorConfig): ContainerModule {
 
     bind(SERVICES.RouteService)
       .toDynamicValue((ctx) => {
-        const reserved = resolve(ctx, TOKENS.TunnelRouter).reservedPorts;
-        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved });
+        const router = resolve(ctx, TOKENS.TunnelRouter);
+        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved: router.reservedPorts }, (signal) =>
+          router.proxyPortOwners(signal),
+        );
       })
       .inSingletonScope();
     bind(SERVICES.InterceptService)

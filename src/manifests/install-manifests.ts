@@ -76,8 +76,8 @@ function role(name: string, namespace: string): Manifest {
     rules: [
       // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
       rule(['apps'], ['deployments'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
-      // Stowaway's and the proxy Services: applied, read, listed (proxy Services), removed.
-      rule([''], ['services'], ['get', 'list', 'create', 'patch', 'delete']),
+      // Stowaway's and the proxy Services: applied, read, cached (the proxies' owners), removed.
+      rule([''], ['services'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
       // The route table (replaced at a resourceVersion), the reset ledger: cached, so also listed and watched.
       rule([''], ['configmaps'], manage),
       // Stowaway's ServiceAccount and the client's connection Secret: applied and removed, never read.

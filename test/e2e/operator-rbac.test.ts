@@ -40,7 +40,7 @@ const NEEDED_IN_OPERATOR_NAMESPACE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
     ['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} deployments.apps`, "Stowaway's Deployment: applied, cached, removed"]),
   ),
-  ...Object.fromEntries(['get', 'create', 'patch', 'delete'].map((verb) => [`${verb} services`, "Stowaway's and the proxy Services"])),
+  ...Object.fromEntries(['get', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} services`, "Stowaway's and the proxy Services (cached: their owners)"])),
   ...Object.fromEntries(
     ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => [`${verb} configmaps`, 'route table (replaced at a version), reset ledger; cached']),
   ),

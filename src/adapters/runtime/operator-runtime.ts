@@ -257,6 +257,16 @@ export class OperatorRuntime {
       onError,
     );
     this.#subscriptions.push(requests);
+    // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports.
+    this.#subscriptions.push(
+      watches.watch(
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace },
+        (event) => {
+          if (event.type === 'DELETED') for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+        },
+        onError,
+      ),
+    );
     await requests.synced;
     try {
       await standby.collectOrphanRoutes(signal);

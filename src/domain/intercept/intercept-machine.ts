@@ -100,7 +100,7 @@ export function decideIntercept(observation: InterceptObservation): InterceptSte
 function decideEstablish(observation: InterceptObservation, spec: InterceptSpec, pod: Pod): InterceptStep {
   const { carrier, routes, progress, tunnelRevision } = observation;
   const wanted = wantedRoutes(spec);
-  if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted });
+  if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted: withLoadedPorts(wanted, progress.loadedRoutes) });
 
   // The pod is touched only while the tunnel runs, or it would lose its
   // container for nothing.
@@ -238,6 +238,14 @@ export function wantedRoutes(spec: InterceptSpec): WantedRoute[] {
     containerPort: mapping.containerPort,
     destination: { ip: spec.destinationIP, port: mapping.destinationPort },
   }));
+}
+
+/** A route lost from the table (removed by hand, the table deleted) gets back the port its Carrier points at, if still free. */
+function withLoadedPorts(wanted: readonly WantedRoute[], loaded: readonly Route[]): WantedRoute[] {
+  return wanted.map((want) => {
+    const before = loaded.find((route) => route.containerPort === want.containerPort);
+    return before ? { ...want, preferredProxyPort: before.proxyPort } : want;
+  });
 }
 
 function routesMatch(routes: readonly Route[], wanted: readonly WantedRoute[]): boolean {

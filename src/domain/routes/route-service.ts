@@ -2,7 +2,7 @@ import { BatchQueue, type BatchItem } from '../batch-queue.js';
 import { isDomainError } from '../errors.js';
 import type { RouteStore } from '../../ports/route-store.port.js';
 import { applyRouteChange, type RouteChange, sameRoutes } from './route-allocation.js';
-import { type PortPool, type Route, routesOf, type WantedRoute } from './route.js';
+import { type OccupiedPorts, type PortPool, type Route, routesOf, type WantedRoute } from './route.js';
 
 const MAX_SAVE_ATTEMPTS = 10;
 
@@ -18,11 +18,14 @@ const MAX_SAVE_ATTEMPTS = 10;
 export class RouteService {
   readonly #store: RouteStore;
   readonly #pool: PortPool;
+  readonly #occupiedPorts: (signal: AbortSignal) => Promise<OccupiedPorts>;
   readonly #changes = new BatchQueue<RouteChange, Route[]>((batch, signal) => this.#saveBatch(batch, signal));
 
-  constructor(store: RouteStore, pool: PortPool) {
+  /** `occupiedPorts`: the proxies that still exist (TunnelRouter.proxyPortOwners); their ports go to no other owner. */
+  constructor(store: RouteStore, pool: PortPool, occupiedPorts: (signal: AbortSignal) => Promise<OccupiedPorts> = async () => new Map()) {
     this.#store = store;
     this.#pool = pool;
+    this.#occupiedPorts = occupiedPorts;
   }
 
   get pool(): PortPool {
@@ -52,11 +55,11 @@ export class RouteService {
       const outcomes = new Map<BatchItem<RouteChange, Route[]>, { routes: Route[] } | { error: unknown }>();
       try {
         // After a lost race, read what is really stored, not a cache that may lag.
-        const table = await this.#store.load(signal, { fresh: attempt > 1 });
+        const [table, occupied] = await Promise.all([this.#store.load(signal, { fresh: attempt > 1 }), this.#occupiedPortsIfReserving(batch, signal)]);
         let routes: Route[] = [...table.routes];
         for (const pending of batch) {
           try {
-            routes = applyRouteChange(routes, pending.input, this.#pool);
+            routes = applyRouteChange(routes, pending.input, this.#pool, occupied);
             outcomes.set(pending, { routes: routesOf(routes, pending.input.owner) });
           } catch (error) {
             outcomes.set(pending, { error });
@@ -74,5 +77,10 @@ export class RouteService {
       }
       return;
     }
+  }
+
+  /** Releases need no look at the proxies: only reservations hand out ports. */
+  async #occupiedPortsIfReserving(batch: readonly BatchItem<RouteChange, Route[]>[], signal: AbortSignal): Promise<OccupiedPorts> {
+    return batch.some((pending) => pending.input.kind === 'reserve') ? this.#occupiedPorts(signal) : new Map();
   }
 }
