@@ -344,7 +344,7 @@ function failureReason(error: DomainError): string {
     case 'NotFound':
       return 'NotFound';
     case 'Invalid':
-      return 'Rejected';
+      return error.details['reason'] === 'NameTooLong' ? 'NameTooLong' : 'Rejected';
     default:
       return error.kind;
   }

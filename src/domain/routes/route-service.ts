@@ -1,5 +1,5 @@
 import { BatchQueue, type BatchItem } from '../batch-queue.js';
-import { isDomainError } from '../errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import type { RouteStore } from '../../ports/route-store.port.js';
 import { applyRouteChange, type RouteChange, sameRoutes } from './route-allocation.js';
 import { type OccupiedPorts, type PortPool, type Route, routesOf, type WantedRoute } from './route.js';
@@ -34,6 +34,17 @@ export class RouteService {
 
   /** Makes `owner` hold exactly the wanted routes; returns them with their proxy ports. */
   reserve(owner: string, wanted: readonly WantedRoute[], signal: AbortSignal): Promise<Route[]> {
+    // Refused before it joins a batch: one request's bad name must not fail the others' save.
+    if (owner.length > this.#store.maxOwnerLength) {
+      return Promise.reject(
+        new DomainError(
+          'Invalid',
+          `the InterceptRequest's name is ${owner.length} characters long; its routes can only be stored for names of at most ` +
+            `${this.#store.maxOwnerLength} characters: bridge a workload or container with a shorter name`,
+          { retryable: false, details: { reason: 'NameTooLong', length: owner.length, maximum: this.#store.maxOwnerLength } },
+        ),
+      );
+    }
     return this.#changes.submit({ kind: 'reserve', owner, wanted }, signal);
   }
 
@@ -68,6 +79,8 @@ export class RouteService {
         if (!sameRoutes(routes, table.routes)) await this.#store.save(routes, table.version, signal);
       } catch (error) {
         if (isDomainError(error, 'Conflict') && attempt < MAX_SAVE_ATTEMPTS) continue;
+        // The store refused the table: find whose change it was by saving each on its own.
+        if (isDomainError(error, 'Invalid') && batch.length > 1) return this.#saveEachAlone(batch, signal);
         throw error; // the BatchQueue rejects the whole batch with it
       }
       for (const pending of batch) {
@@ -76,6 +89,16 @@ export class RouteService {
         else pending.reject(outcome?.error);
       }
       return;
+    }
+  }
+
+  async #saveEachAlone(batch: readonly BatchItem<RouteChange, Route[]>[], signal: AbortSignal): Promise<void> {
+    for (const pending of batch) {
+      try {
+        await this.#saveBatch([pending], signal);
+      } catch (error) {
+        pending.reject(error);
+      }
     }
   }
 
