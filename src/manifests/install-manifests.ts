@@ -80,8 +80,10 @@ function role(name: string, namespace: string): Manifest {
       rule([''], ['services'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
       // The route table (replaced at a resourceVersion), the reset ledger: cached, so also listed and watched.
       rule([''], ['configmaps'], manage),
-      // Stowaway's ServiceAccount and the client's connection Secret: applied and removed, never read.
-      rule([''], ['serviceaccounts', 'secrets'], ['create', 'patch', 'delete']),
+      // Stowaway's ServiceAccount: applied and removed, never read.
+      rule([''], ['serviceaccounts'], ['create', 'patch', 'delete']),
+      // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
+      rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
       rule([''], ['events'], ['create', 'list', 'delete']),
       rule(['events.k8s.io'], ['events'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),

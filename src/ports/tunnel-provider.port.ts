@@ -1,3 +1,4 @@
+import type { Manifest } from './cluster-api.port.js';
 import type { ContainerRef } from '../domain/cluster/pod.js';
 import type { Route } from '../domain/routes/route.js';
 
@@ -65,6 +66,8 @@ export interface TunnelRouter {
    * none is handed to another request; an owner's teardown removes its own.
    */
   proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>>;
+  /** The request owning this object when it is one of the tunnel's proxies; undefined for anything else. */
+  proxyOwnerOf(object: Manifest): string | undefined;
   /** Where, inside the cluster, Carrier reaches the tunnel for a proxy port. */
   proxyEndpoint(proxyPort: number): ProxyEndpoint;
   /** Makes a directory ready to receive files synced down from a container. */

@@ -45,7 +45,9 @@ const NEEDED_IN_OPERATOR_NAMESPACE: Readonly<Record<string, string>> = {
     ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => [`${verb} configmaps`, 'route table (replaced at a version), reset ledger; cached']),
   ),
   ...Object.fromEntries(['create', 'patch', 'delete'].map((verb) => [`${verb} serviceaccounts`, "Stowaway's ServiceAccount, applied and removed"])),
-  ...Object.fromEntries(['create', 'patch', 'delete'].map((verb) => [`${verb} secrets`, "the client's connection Secret, applied and removed"])),
+  ...Object.fromEntries(
+    ['list', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} secrets`, "the client's connection Secret: applied, removed, watched for drift"]),
+  ),
   'create events': 'the Gefyra-Ready signal',
   'list events': 'withdrawing the Gefyra-Ready signal',
   'delete events': 'withdrawing the Gefyra-Ready signal',

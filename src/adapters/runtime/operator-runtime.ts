@@ -12,6 +12,7 @@ import type { Manifest } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
+import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -161,11 +162,49 @@ export class OperatorRuntime {
       if (this.#standingBy) void this.#requeueAllIfTunnelRestarted();
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
+    const { deployments, stowawayPods } = operatorWatches(config.namespace);
     this.#subscriptions.push(
-      this.#deps.watches.watch(operatorWatches(config.namespace).deployments, onStowaway, onError),
-      this.#deps.watches.watch(operatorWatches(config.namespace).stowawayPods, onStowaway, onError),
+      this.#deps.watches.watch(
+        deployments,
+        (event) => {
+          if (event.type === 'DELETED' || specChanged(event.object)) this.#installationDrifted(event);
+          onStowaway();
+        },
+        onError,
+      ),
+      this.#deps.watches.watch(stowawayPods, onStowaway, onError),
+      this.#deps.watches.watch({ apiVersion: 'v1', kind: 'Service', namespace: config.namespace }, (event) => this.#onService(event), onError),
+      this.#deps.watches.watch(
+        { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labels: MANAGED_BY_LABELS },
+        (event) => {
+          if (event.type !== 'ADDED') this.#installationDrifted(event);
+        },
+        onError,
+      ),
     );
     this.#queue.add(BOOT);
+  }
+
+  /**
+   * A proxy Service deleted: its request loads its routes again. Any other
+   * Service of the installation changed or deleted: the installation is
+   * degraded (/readyz says so) until the init phase has applied it again.
+   * Additions are the operator's own doing (or a watch starting).
+   */
+  #onService(event: WatchEvent): void {
+    if (event.type === 'ADDED') return;
+    const owner = this.#deps.tunnel.proxyOwnerOf(event.object);
+    if (owner === undefined) this.#installationDrifted(event);
+    else if (event.type === 'DELETED') this.#queue?.add(`${REQUEST_PREFIX}${this.#deps.config.namespace}/${owner}`);
+  }
+
+  #installationDrifted(event: WatchEvent): void {
+    if (this.#booted) {
+      this.#log.warn({ kind: event.object.kind, name: event.object.metadata.name, change: event.type }, 'installation changed by someone else; restoring it');
+    }
+    this.#booted = false;
+    this.#deps.boot.installationChanged();
+    this.#queue?.add(BOOT);
   }
 
   async #stopLeading(): Promise<void> {
@@ -306,6 +345,12 @@ export class OperatorRuntime {
       this.#log.debug({ error: toDomainError(error).message }, 'heartbeat check failed; trying again at the next tick');
     }
   }
+}
+
+/** A Deployment whose spec someone changed: its controller has not observed the new generation yet. */
+function specChanged(object: Manifest): boolean {
+  const observed = (object['status'] as { observedGeneration?: number } | undefined)?.observedGeneration;
+  return object.metadata.generation !== undefined && observed !== undefined && object.metadata.generation > observed;
 }
 
 const controllerOf = (key: string): string => (key.startsWith(REQUEST_PREFIX) ? 'intercept' : key);

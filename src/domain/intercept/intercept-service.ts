@@ -115,18 +115,25 @@ export class InterceptService {
     const spec = request.spec.valid ? request.spec.spec : undefined;
     // A request being deleted is only undone, whatever the policy says now.
     const denial = spec && !request.deleting ? await admissionDenial(request, spec, this.#deps.policy, this.#deps.reviewer, signal) : undefined;
-    const [pod, ownRoutes, tunnelRevision] = await Promise.all([
+    const [pod, ownRoutes, tunnelRevision, proxies] = await Promise.all([
       spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
       routes.routesOf(request.name, signal),
       tunnel.currentRevision(signal),
+      tunnel.proxyPortOwners(signal),
     ]);
+    const progress = this.#progressOf(request);
     return {
       request,
       pod,
       carrier: pod && spec ? carrier.observe(pod, spec.targetContainer) : { state: 'absent' },
       routes: ownRoutes,
       tunnelRevision,
-      progress: this.#progressOf(request),
+      // A proxy of ours that is gone (deleted by hand) while we hold its route: load the routes again.
+      // (A rollback releases its routes first, and then still unloads what it had loaded.)
+      progress:
+        request.deleting || ownRoutes.length === 0 || progress.loadedRoutes.every((route) => proxies.get(route.proxyPort) === request.name)
+          ? progress
+          : { ...progress, loadedRoutes: [] },
       now: clock.now(),
       carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
       retryAfterMs: settings.routeLoadRetryMs,

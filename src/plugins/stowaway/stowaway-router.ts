@@ -2,12 +2,12 @@ import type { ContainerRef } from '../../domain/cluster/pod.js';
 import { BatchQueue, type BatchItem } from '../../domain/batch-queue.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
-import type { ClusterApi, ExecResult } from '../../ports/cluster-api.port.js';
+import type { ClusterApi, ExecResult, Manifest } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { ProxyEndpoint, RouteLoad, TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import { proxyService } from './stowaway-manifests.js';
 import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
-import { proxyServiceOwners, removeOwnedProxyService } from './proxy-service-ownership.js';
+import { proxyServiceOwners, removeOwnedProxyService, ROUTE_OWNER_ANNOTATION } from './proxy-service-ownership.js';
 import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
 import type { StowawaySettings } from './stowaway-settings.js';
 import { routeEntryKey } from './route-entries.js';
@@ -82,6 +82,10 @@ export class StowawayRouter implements TunnelRouter {
 
   proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>> {
     return proxyServiceOwners(this.#cluster, this.#settings.namespace, signal);
+  }
+
+  proxyOwnerOf(object: Manifest): string | undefined {
+    return object.kind === 'Service' ? object.metadata.annotations?.[ROUTE_OWNER_ANNOTATION] : undefined;
   }
 
   proxyEndpoint(proxyPort: number): ProxyEndpoint {
