@@ -162,7 +162,9 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   const { request, carrier, routes, progress } = observation;
   if (request.established && !request.deleting) return act(phase, { type: 'setEstablished', value: false });
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid) return act(phase, { type: 'restoreCarrier' });
-  if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved) {
+  // The sync directory is the target container's: while another request's Carrier runs there, it is that request's.
+  const containerTakenByOther = carrier.state !== 'absent' && carrier.owner.uid !== request.uid;
+  if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved && !containerTakenByOther) {
     return act(phase, { type: 'removeSync' });
   }
   if (routes.length > 0) return act(phase, { type: 'releaseRoutes' });
@@ -202,6 +204,12 @@ export function findFailure(observation: InterceptObservation): Failure | undefi
     return {
       reason: 'TargetContainerNotFound',
       message: `pod ${target} has no container "${spec.targetContainer}" (it has: ${names})`,
+    };
+  }
+  if (carrier.state !== 'absent' && carrier.owner.uid === request.uid && carrier.replacedBy !== undefined) {
+    return {
+      reason: 'ContainerImageChanged',
+      message: `the image of container ${spec.targetContainer} in pod ${target} was changed to ${carrier.replacedBy} while it was intercepted; the intercept ended and that image is kept`,
     };
   }
   if (carrier.state !== 'absent' && carrier.owner.uid !== request.uid) {
