@@ -8,6 +8,7 @@ import type { LeaderElection } from '../../domain/leadership/leader-election.js'
 import type { ResetService } from '../../domain/reset/reset-service.js';
 import type { StandbyService } from '../../domain/standby/standby-service.js';
 import type { CarrierInstaller } from '../../ports/carrier-installer.port.js';
+import type { Clock } from '../../ports/clock.port.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
@@ -36,6 +37,7 @@ export interface OperatorRuntimeDependencies {
   readonly logger: Logger;
   readonly metrics: OperatorMetrics;
   readonly tracker: InterceptTracker;
+  readonly clock: Clock;
 }
 
 const BOOT = 'boot';
@@ -67,6 +69,13 @@ export class OperatorRuntime {
   #stopped = false;
   #lastFollowedHolder: string | undefined;
   #lastTunnelRevision: string | undefined;
+  /**
+   * When this replica's lease runs out by its own clock. A process paused
+   * past it (a stopped container, a long GC) may have been replaced: it
+   * starts no more work until it has renewed, instead of writing until its
+   * next election tick notices.
+   */
+  #leaseValidUntil: number | undefined;
 
   constructor(dependencies: OperatorRuntimeDependencies) {
     this.#deps = dependencies;
@@ -132,6 +141,7 @@ export class OperatorRuntime {
     if (this.#stopped) return;
     try {
       const state = await this.#deps.leader.tryLead(AbortSignal.timeout(10_000));
+      if (state.leading) this.#renewedLease();
       if (state.leading && !this.#leading) await this.#startLeading();
       if (!state.leading) {
         this.#following = state.holder !== undefined;
@@ -147,8 +157,18 @@ export class OperatorRuntime {
     }
   }
 
+  #renewedLease(): void {
+    this.#leaseValidUntil = this.#deps.clock.now().getTime() + this.#deps.config.leaseDurationSeconds * 1000;
+  }
+
+  /** True when the lease may have run out while the process was not looking. */
+  #leaseLapsed(): boolean {
+    return this.#deps.config.leaderElection && this.#leaseValidUntil !== undefined && this.#deps.clock.now().getTime() >= this.#leaseValidUntil;
+  }
+
   async #startLeading(): Promise<void> {
     const { config } = this.#deps;
+    if (config.leaderElection && this.#leaseValidUntil === undefined) this.#renewedLease();
     this.#leading = true;
     this.#following = false;
     this.#log.info({ identity: config.identity, namespace: config.namespace }, 'leading');
@@ -210,6 +230,7 @@ export class OperatorRuntime {
   async #stopLeading(): Promise<void> {
     if (!this.#leading) return;
     this.#leading = false;
+    this.#leaseValidUntil = undefined;
     this.#booted = false;
     this.#standingBy = false;
     for (const timer of this.#timers) timer.stop();
@@ -221,6 +242,13 @@ export class OperatorRuntime {
   }
 
   async #process(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    if (this.#leaseLapsed()) {
+      // Not awaited: stopping waits for the work in flight, this call among it.
+      this.#log.warn({ key }, 'the lease ran out by the local clock; no more work until it is renewed');
+      void this.#stopLeading();
+      this.#leadership?.triggerNow();
+      return;
+    }
     const controller = controllerOf(key);
     const started = performance.now();
     try {
