@@ -94,16 +94,13 @@ export class InterceptService {
     } catch (thrown) {
       const error = toDomainError(thrown);
       const alreadyFailed = recordedFailure(observation) !== undefined;
-      if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
+      const stranded = alreadyFailed ? undefined : strandedCarrier(observation, error);
+      if (!stranded && (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed)) {
         await this.#reportTrouble(observation, error, signal);
         throw error;
       }
       log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
-      const failed = await this.#apply(
-        { type: 'recordFailure', reason: failureReason(error), message: error.message },
-        observation,
-        signal,
-      );
+      const failed = await this.#apply({ type: 'recordFailure', ...(stranded ?? { reason: failureReason(error), message: error.message }) }, observation, signal);
       if ('observation' in failed) return this.reconcile(ref, signal);
       return { done: true };
     }
@@ -328,6 +325,22 @@ function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservati
   if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting') return undefined;
   const startedFor = observation.now.getTime() - observation.carrier.installedAt.getTime();
   return startedFor < CARRIER_STATUS_GRACE_MS ? CARRIER_STATUS_GRACE_MS - startedFor : undefined;
+}
+
+/**
+ * Carrier was swapped in, but the tunnel keeps failing to take the routes
+ * (its exec broken, say): the target would keep a proxy with nowhere to send
+ * traffic. After Carrier's start-up time the intercept fails and is undone.
+ */
+function strandedCarrier(observation: InterceptObservation, error: DomainError): { reason: string; message: string } | undefined {
+  const { request, carrier, now, carrierStartupTimeoutMs } = observation;
+  if (!error.retryable || error.kind === 'Aborted' || request.deleting || request.established) return undefined;
+  if (carrier.state === 'absent' || carrier.owner.uid !== request.uid) return undefined;
+  if (now.getTime() - carrier.installedAt.getTime() < carrierStartupTimeoutMs) return undefined;
+  return {
+    reason: 'TunnelUnavailable',
+    message: `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s of installing Carrier: ${error.message}`,
+  };
 }
 
 const ownerOf = (request: InterceptRequest): CarrierOwner => ({ uid: request.uid, request: requestKey(request) });
