@@ -34,6 +34,7 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     metrics,
     tracker,
     clock: resolve(container, TOKENS.Clock),
+    events: resolve(container, TOKENS.EventRecorder),
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

@@ -53,6 +53,9 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['pods'], ['get', 'list', 'watch', 'patch']),
       // WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
       rule([''], ['pods/exec'], ['get', 'create']),
+      // Requests created in other namespaces are not served; an Event next to each says so.
+      rule(['gefyra.dev'], ['interceptrequests'], ['list', 'watch']),
+      rule(['events.k8s.io'], ['events'], ['create']),
       // Whether a requester may themselves do what their intercept does (GEFYRA_REQUESTER_REVIEW).
       rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
       // Naming the holder of a busy node port.

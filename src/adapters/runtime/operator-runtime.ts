@@ -10,7 +10,9 @@ import type { StandbyService } from '../../domain/standby/standby-service.js';
 import type { CarrierInstaller } from '../../ports/carrier-installer.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
+import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { Logger } from '../../ports/logger.port.js';
+import { interceptEvent } from '../../domain/intercept/intercept-events.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
@@ -38,6 +40,7 @@ export interface OperatorRuntimeDependencies {
   readonly metrics: OperatorMetrics;
   readonly tracker: InterceptTracker;
   readonly clock: Clock;
+  readonly events: EventRecorder;
 }
 
 const BOOT = 'boot';
@@ -323,7 +326,7 @@ export class OperatorRuntime {
       },
       onError,
     );
-    this.#subscriptions.push(requests);
+    this.#subscriptions.push(requests, this.#tellRequestsElsewhere());
     // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports.
     this.#subscriptions.push(
       watches.watch(
@@ -363,6 +366,26 @@ export class OperatorRuntime {
     } catch (error) {
       this.#log.debug({ error: toDomainError(error).message }, 'could not read the tunnel revision; the next resync catches up');
     }
+  }
+
+  /** A request created in another namespace is not served; its author learns why from an Event next to it. */
+  #tellRequestsElsewhere(): WatchSubscription {
+    const { config, events } = this.#deps;
+    const told = new Set<string>();
+    const { apiVersion, kind } = operatorWatches(config.namespace).requests;
+    return this.#deps.watches.watch(
+      { apiVersion, kind },
+      (event) => {
+        const { namespace = '', name, uid = '' } = event.object.metadata;
+        if (namespace === config.namespace) return;
+        if (event.type === 'DELETED') told.delete(uid);
+        if (event.type !== 'ADDED' || told.has(uid)) return;
+        told.add(uid);
+        const note = `this operator serves InterceptRequests in namespace ${config.namespace} only; this one is ignored (create it there)`;
+        void events.record(interceptEvent({ namespace, name }, 'Warning', 'NamespaceNotServed', note), AbortSignal.timeout(10_000));
+      },
+      (error) => this.#log.warn({ error: toDomainError(error).message }, 'watch error'),
+    );
   }
 
   async #heartbeatTick(): Promise<void> {
