@@ -19,7 +19,11 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
   );
   // A port whose proxy another owner still has is not free, whatever the table says:
   // its Carrier may point at it (an entry removed by hand, a table lost, a teardown under way).
-  const occupiedByOthers = [...occupied].filter(([, owner]) => owner !== change.owner).map(([port]) => port);
+  // A proxy without a recorded owner (written before owners were recorded) is the table's owner's.
+  const ownPorts = new Set([...current.values()].map((route) => route.proxyPort));
+  const occupiedByOthers = [...occupied]
+    .filter(([port, owner]) => owner !== change.owner && !(owner === undefined && ownPorts.has(port)))
+    .map(([port]) => port);
   const used = new Set([...others.map((route) => route.proxyPort), ...occupiedByOthers]);
   const kept: Route[] = [];
   const missing: WantedRoute[] = [];
