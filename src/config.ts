@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSubnet, type RequesterReview, type Subnet } from './domain/intercept/intercept-policy.js';
 import { parseEnvironment } from './plugins/environment.js';
 
 /**
@@ -22,7 +23,42 @@ export interface OperatorConfig {
   readonly identity: string;
   readonly clusterRole: string;
   readonly healthPort: number;
+  readonly policy: {
+    readonly allowedNamespaces: readonly string[];
+    readonly deniedNamespaces: readonly string[];
+    readonly destinationSubnets: readonly Subnet[];
+    readonly requesterReview: RequesterReview;
+  };
 }
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const namespaceList = (name: string) =>
+  z
+    .string()
+    .default('')
+    .transform((raw, context) => {
+      const names = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const bad = names.filter((entry) => !NAMESPACE_NAME.test(entry) || entry.length > 63);
+      if (bad.length > 0) {
+        context.addIssue({ code: 'custom', message: `${name} must be a comma-separated list of namespace names (not: ${bad.join(', ')})` });
+        return z.NEVER;
+      }
+      return names;
+    });
+
+/** The tunnel's peers get addresses in Stowaway's internal /24 (its INTERNAL_SUBNET), so that is where traffic may go by default. */
+const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
+
+const subnetList = z.string().transform((raw, context) => {
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const subnets = entries.map(parseSubnet);
+  if (entries.length === 0 || subnets.some((subnet) => subnet === undefined)) {
+    context.addIssue({ code: 'custom', message: 'GEFYRA_DESTINATION_SUBNETS must be a comma-separated list of CIDRs such as 192.168.99.0/24' });
+    return z.NEVER;
+  }
+  return subnets as Subnet[];
+});
 
 const seconds = (name: string, fallback: number, minimum = 1) =>
   z.coerce
@@ -81,6 +117,12 @@ const environmentSchema = z.object({
   GEFYRA_LEASE_DURATION: seconds('GEFYRA_LEASE_DURATION', 15, 2),
   GEFYRA_OPERATOR_CLUSTER_ROLE: z.string().min(1).default('gefyra-operator'),
   GEFYRA_HEALTH_PORT: wholeNumber('GEFYRA_HEALTH_PORT', 8080, 0, 65535),
+  GEFYRA_ALLOWED_NAMESPACES: namespaceList('GEFYRA_ALLOWED_NAMESPACES'),
+  GEFYRA_DENIED_NAMESPACES: namespaceList('GEFYRA_DENIED_NAMESPACES'),
+  GEFYRA_DESTINATION_SUBNETS: subnetList.optional(),
+  GEFYRA_REQUESTER_REVIEW: z
+    .enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' })
+    .default('auto'),
   POD_NAME: z.string().optional(),
   HOSTNAME: z.string().optional(),
 });
@@ -103,5 +145,17 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     identity: env.POD_NAME ?? env.HOSTNAME ?? `gefyra-operator-${process.pid}`,
     clusterRole: env.GEFYRA_OPERATOR_CLUSTER_ROLE,
     healthPort: env.GEFYRA_HEALTH_PORT,
+    policy: {
+      allowedNamespaces: env.GEFYRA_ALLOWED_NAMESPACES,
+      deniedNamespaces: env.GEFYRA_DENIED_NAMESPACES,
+      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(environment['GEFYRA_INTERNAL_SUBNET']),
+      requesterReview: env.GEFYRA_REQUESTER_REVIEW,
+    },
   };
+}
+
+/** The internal subnet is Stowaway's setting (validated by its plugin); an invalid one falls back here and fails there. */
+function defaultDestinationSubnets(internalSubnet: string | undefined): Subnet[] {
+  const subnet = parseSubnet(`${internalSubnet?.trim() || DEFAULT_INTERNAL_SUBNET}/24`) ?? parseSubnet(`${DEFAULT_INTERNAL_SUBNET}/24`);
+  return [subnet as Subnet];
 }

@@ -10,5 +10,6 @@ import type { WatchSpec } from '../adapters/runtime/watch-source.js';
  */
 export const cachedKinds = (namespace: string): WatchSpec[] => {
   const { requests, deployments, stowawayPods } = operatorWatches(namespace);
-  return [requests, { apiVersion: 'v1', kind: 'ConfigMap', namespace }, deployments, stowawayPods];
+  // Services: the proxies' owners are read on every reservation (RouteService), a list each time otherwise.
+  return [requests, { apiVersion: 'v1', kind: 'ConfigMap', namespace }, { apiVersion: 'v1', kind: 'Service', namespace }, deployments, stowawayPods];
 };

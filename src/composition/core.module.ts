@@ -1,4 +1,5 @@
 import { ContainerModule } from 'inversify';
+import { ClusterAccessReviewer } from '../adapters/cluster/cluster-access-reviewer.js';
 import { ClusterClientNotifier } from '../adapters/cluster/cluster-client-notifier.js';
 import { ClusterEventRecorder } from '../adapters/cluster/cluster-event-recorder.js';
 import { ClusterInterceptRequestStore } from '../adapters/cluster/cluster-intercept-request-store.js';
@@ -68,8 +69,10 @@ export function coreModule(config: OperatorConfig): ContainerModule {
 
     bind(SERVICES.RouteService)
       .toDynamicValue((ctx) => {
-        const reserved = resolve(ctx, TOKENS.TunnelRouter).reservedPorts;
-        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved });
+        const router = resolve(ctx, TOKENS.TunnelRouter);
+        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved: router.reservedPorts }, (signal) =>
+          router.proxyPortOwners(signal),
+        );
       })
       .inSingletonScope();
     bind(SERVICES.InterceptService)
@@ -89,6 +92,8 @@ export function coreModule(config: OperatorConfig): ContainerModule {
               routeLoadRetryMs: 1000,
               finalizer: DEFAULT_FINALIZER,
             },
+            policy: { operatorNamespace: namespace, ...config.policy },
+            reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
           }),
       )
       .inSingletonScope();

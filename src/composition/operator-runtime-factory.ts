@@ -33,6 +33,8 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     logger: resolve(container, TOKENS.Logger),
     metrics,
     tracker,
+    clock: resolve(container, TOKENS.Clock),
+    events: resolve(container, TOKENS.EventRecorder),
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

@@ -53,14 +53,19 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['pods'], ['get', 'list', 'watch', 'patch']),
       // WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
       rule([''], ['pods/exec'], ['get', 'create']),
+      // Requests created in other namespaces are not served; an Event next to each says so.
+      rule(['gefyra.dev'], ['interceptrequests'], ['list', 'watch']),
+      rule(['events.k8s.io'], ['events'], ['create']),
+      // Whether a requester may themselves do what their intercept does (GEFYRA_REQUESTER_REVIEW).
+      rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
       // Naming the holder of a busy node port.
       rule([''], ['services'], ['list']),
       // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
       rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
-      // The reset removes the operator itself; the binding is made the role's dependent first (see ClusterOperatorInstallation).
+      // The reset removes the operator itself (see ClusterOperatorInstallation); never `patch` on the binding: it could add subjects.
       rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
       rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
-      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['patch', 'delete'], [name]),
+      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
     ],
   };
 }
@@ -72,14 +77,21 @@ function role(name: string, namespace: string): Manifest {
     kind: 'Role',
     metadata: { name, namespace, labels },
     rules: [
-      rule(['apps'], ['deployments'], manage),
-      rule([''], ['services', 'configmaps', 'serviceaccounts'], manage),
-      rule([''], ['secrets'], ['get', 'create', 'update', 'patch', 'delete']),
+      // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
+      rule(['apps'], ['deployments'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
+      // Stowaway's and the proxy Services: applied, read, cached (the proxies' owners), removed.
+      rule([''], ['services'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
+      // The route table (replaced at a resourceVersion), the reset ledger: cached, so also listed and watched.
+      rule([''], ['configmaps'], manage),
+      // Stowaway's ServiceAccount: applied and removed, never read.
+      rule([''], ['serviceaccounts'], ['create', 'patch', 'delete']),
+      // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
+      rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
       rule([''], ['events'], ['create', 'list', 'delete']),
       rule(['events.k8s.io'], ['events'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
-      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'update', 'patch', 'delete']),
-      rule(['gefyra.dev'], ['interceptrequests/status'], ['get', 'update', 'patch']),
+      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
+      rule(['gefyra.dev'], ['interceptrequests/status'], ['patch']),
     ],
   };
 }

@@ -19,9 +19,14 @@ export interface OriginalContainer {
   readonly args?: readonly string[];
 }
 
+/**
+ * Every state but `absent` may carry `replacedBy`: the image someone else put
+ * into the container while it was intercepted (`kubectl set image`). The
+ * intercept then ends, and that image is kept.
+ */
 export type CarrierObservation =
   | { readonly state: 'absent' }
-  | { readonly state: 'starting'; readonly owner: CarrierOwner; readonly installedAt: Date; readonly original: OriginalContainer }
+  | { readonly state: 'starting'; readonly owner: CarrierOwner; readonly installedAt: Date; readonly original: OriginalContainer; readonly replacedBy?: string }
   | {
       readonly state: 'running';
       readonly owner: CarrierOwner;
@@ -29,6 +34,7 @@ export type CarrierObservation =
       readonly original: OriginalContainer;
       /** Changes whenever the container restarts, which loses its configuration. */
       readonly containerID: string;
+      readonly replacedBy?: string;
     }
   | {
       readonly state: 'failing';
@@ -36,6 +42,7 @@ export type CarrierObservation =
       readonly installedAt: Date;
       readonly original: OriginalContainer;
       readonly reason: string;
+      readonly replacedBy?: string;
     };
 
 export interface CarrierRoute {

@@ -16,6 +16,8 @@ export interface RouteTable {
 }
 
 export interface RouteStore {
+  /** The longest owner (request name) a route can be stored under; longer ones are refused up front. */
+  readonly maxOwnerLength: number;
   /** `fresh` bypasses any cache: the RouteService asks for it after losing a race. */
   load(signal: AbortSignal, options?: ReadOptions): Promise<RouteTable>;
   /** Saves the table if it is still at `basedOn`; fails with a Conflict DomainError otherwise. */

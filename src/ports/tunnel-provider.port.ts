@@ -1,3 +1,4 @@
+import type { Manifest } from './cluster-api.port.js';
 import type { ContainerRef } from '../domain/cluster/pod.js';
 import type { Route } from '../domain/routes/route.js';
 
@@ -53,12 +54,20 @@ export interface TunnelRouter {
   /**
    * Makes the tunnel serve the stored route table, in which `present` must be
    * found and `absent` (routes released earlier) must not: their proxy ports
-   * stop serving. Idempotent.
+   * stop serving, unless another owner holds the port now. Idempotent.
    */
   loadRoutes(
     expect: { readonly present: readonly Route[]; readonly absent: readonly Route[] },
     signal: AbortSignal,
   ): Promise<RouteLoad>;
+  /**
+   * Proxy ports the tunnel still exposes, by the request that owns each
+   * (undefined: unknown owner). A Carrier may still point at any of them, so
+   * none is handed to another request; an owner's teardown removes its own.
+   */
+  proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>>;
+  /** The request owning this object when it is one of the tunnel's proxies; undefined for anything else. */
+  proxyOwnerOf(object: Manifest): string | undefined;
   /** Where, inside the cluster, Carrier reaches the tunnel for a proxy port. */
   proxyEndpoint(proxyPort: number): ProxyEndpoint;
   /** Makes a directory ready to receive files synced down from a container. */

@@ -72,9 +72,14 @@ describe('connection loss and reset', () => {
       await operator.waitForLog((line) => line.msg === 'reset complete', { what: 'the reset to complete' });
       await waitForGone(env.admin(), CRD, 30_000);
       await waitForGone(env.admin(), NAMESPACE, 40_000);
-      // The binding goes with the role (garbage collector): each held the right to delete the other.
-      for (const kind of ['ClusterRole', 'ClusterRoleBinding']) await waitForGone(env.admin(), rbac(kind));
-      expect(operator.logs.filter((line) => line.level >= 40 && /could not remove/.test(line.msg))).toEqual([]);
+      // The role goes; the operator may not patch its binding (issue 13, defect 9). Deleting the
+      // binding is refused once the authorizer has seen the role go (it may not have yet): a
+      // binding left behind grants nothing, and the log says how to remove it.
+      await waitForGone(env.admin(), rbac('ClusterRole'));
+      const bindingLeft = (await env.state().find(rbac('ClusterRoleBinding'))) !== undefined;
+      const unremoved = operator.logs.filter((line) => line.level >= 40 && /could not remove/.test(line.msg));
+      expect(unremoved.map((line) => line['kind'])).toEqual(bindingLeft ? ['ClusterRoleBinding'] : []);
+      if (bindingLeft) expect(unremoved[0]?.msg).toMatch(/kubectl delete clusterrole,clusterrolebinding gefyra-operator/);
 
       const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);

@@ -6,11 +6,15 @@ import {
   clientRequestName,
   createInterceptRequest,
   deleteInterceptRequest,
+  statusOf,
   waitForPhase,
   type InterceptTarget,
 } from './support/intercept-requests.js';
 import type { OperatorProcess } from './support/operator-process.js';
+import { waitForObject } from './support/cluster-waits.js';
 import { createTargetPod, readPod } from './support/target-pods.js';
+
+const never = new AbortController().signal;
 
 const LEASE_SECONDS = 3;
 const ELECTION_ENV = { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: String(LEASE_SECONDS) };
@@ -88,5 +92,41 @@ describe('two operator processes with leader election', () => {
 
     for (const target of targets) await deleteInterceptRequest(env.admin(), clientRequestName(target));
     expect(await env.state().proxyRoutes()).toEqual({});
+  });
+
+  // Issue 13, defect 4: the route table lost, then a leader change. The new
+  // leader's rebuild handed a port to one request while another's Carrier and
+  // Service still used it, and then deleted that live Service.
+  it('after the route ConfigMap is deleted, a new leader rebuilds every route on its old port and deletes no live Service', async () => {
+    const many: InterceptTarget[] = [];
+    for (let index = 0; index < 4; index++) {
+      many.push({ namespace: shop.name, pod: `web-many-${index}`, container: 'web' });
+      await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: `web-many-${index}` });
+    }
+    const successor = await env.startOperator({ env: ELECTION_ENV, identity: `operator-c-${suffix}` });
+    await successor.ready({ what: 'a healthy standby' });
+    const ports = new Map<string, number>();
+    // Created in reverse name order: a rebuild that hands out ports anew (in name order) would give them to others.
+    for (const target of [...many].reverse()) {
+      await createInterceptRequest(env.admin(), target);
+      const request = await waitForPhase(env.admin(), clientRequestName(target), 'Established');
+      ports.set(clientRequestName(target), statusOf(request).routes![0]!.proxyPort);
+    }
+    await env.state().api.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' }, never);
+    expect(await follower.stop()).toEqual({ code: 0, signal: null });
+    await successor.waitForLog((line) => line.msg === 'leading', { what: 'the takeover', timeoutMs: LEASE_SECONDS * 1000 + 5000 });
+    await successor.ready({ what: 'the new leader to boot' });
+
+    await waitForObject(env.admin(), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' }, (map) => Object.keys((map?.['data'] as object | undefined) ?? {}).length === many.length, {
+      what: 'every route back in the table',
+      timeoutMs: 30_000,
+    });
+    const table = Object.entries(await env.state().proxyRoutes());
+    const services = await env.state().proxyServices();
+    for (const [name, port] of ports) {
+      expect(table.filter(([key, value]) => key.startsWith(`${name}_`) && value.endsWith(`,${port}`)), `route of ${name}`).toHaveLength(1);
+      expect(services, `proxy Service of ${name}`).toContain(`gefyra-stowaway-proxy-${port}`);
+    }
+    for (const target of many) await deleteInterceptRequest(env.admin(), clientRequestName(target));
   });
 });

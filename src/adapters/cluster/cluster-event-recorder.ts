@@ -34,7 +34,7 @@ export class ClusterEventRecorder implements EventRecorder {
         {
           apiVersion: 'events.k8s.io/v1',
           kind: 'Event',
-          metadata: { name: `${event.regarding.name}.${randomBytes(8).toString('hex')}`, namespace },
+          metadata: { name: eventName(event.regarding.name, randomBytes(8).toString('hex')), namespace },
           eventTime: microTime(this.#clock.now()),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.#instance,
@@ -55,6 +55,13 @@ export class ClusterEventRecorder implements EventRecorder {
       this.#logger.warn({ reason: event.reason, error: toDomainError(error).message }, 'could not record event');
     }
   }
+}
+
+/** Fits in 253 characters whatever the name of the object it regards (a request's name may use all of them). */
+export function eventName(regarding: string, suffix: string): string {
+  const room = 253 - suffix.length - 1;
+  const base = regarding.length <= room ? regarding : regarding.slice(0, room).replace(/[-.]+$/, '');
+  return `${base}.${suffix}`;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */

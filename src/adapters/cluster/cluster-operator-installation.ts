@@ -68,30 +68,26 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   /**
-   * The ClusterRole and its binding each carry the operator's right to delete
-   * the other, so whichever goes first leaves the second out of reach. The
-   * binding is made a dependent of the role instead: deleting the role lets
-   * the garbage collector remove the binding.
+   * The ClusterRole carries the operator's right to delete itself and its
+   * binding, so whichever goes first leaves the second out of reach. The
+   * role goes first: a binding to a role that no longer exists, for a
+   * ServiceAccount that went with the namespace, grants nothing. Removing it
+   * needs someone else's credentials (the `reset` command run by a person
+   * has them). The operator may not patch its binding to make it a dependent
+   * of the role: that right would let a stolen token add subjects to it.
    */
   async #removeClusterRbac(signal: AbortSignal): Promise<void> {
     const { clusterRole } = this.#names;
     const ref = (kind: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: clusterRole });
-    try {
-      const role = await this.#objects.find(ref('ClusterRole'), signal);
-      if (role?.metadata.uid !== undefined) {
-        const owner = { ...ref('ClusterRole'), uid: role.metadata.uid };
-        await this.#objects.patch(ref('ClusterRoleBinding'), { metadata: { ownerReferences: [owner] } }, signal).catch((error: unknown) => {
-          if (!isDomainError(error, 'NotFound')) throw error;
-        });
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
+      try {
+        await this.#objects.remove(ref(kind), signal);
+      } catch (error) {
+        this.#logger.warn(
+          { kind, name: clusterRole, error: error instanceof Error ? error.message : String(error) },
+          `could not remove the operator's ${kind} (it grants nothing without the other); finish with: kubectl delete clusterrole,clusterrolebinding ${clusterRole}`,
+        );
       }
-      await this.#objects.remove(ref('ClusterRole'), signal);
-    } catch (error) {
-      this.#logger.warn(
-        { name: clusterRole, error: error instanceof Error ? error.message : String(error) },
-        `could not remove the operator's ClusterRole; finish with: kubectl delete clusterrole,clusterrolebinding ${clusterRole}`,
-      );
     }
-    // Where no garbage collector runs, or credentials allow it, directly; refused once the role is gone, which is fine.
-    await this.#objects.remove(ref('ClusterRoleBinding'), signal).catch(() => undefined);
   }
 }

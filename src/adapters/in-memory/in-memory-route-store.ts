@@ -7,6 +7,8 @@ import type { RouteStore, RouteTable } from '../../ports/route-store.port.js';
  * ConfigMap-backed one, and a hook to make the next save lose a race.
  */
 export class InMemoryRouteStore implements RouteStore {
+  /** As long as a Kubernetes name may be. */
+  readonly maxOwnerLength = 253;
   #routes: readonly Route[] = [];
   #version = 0;
   #conflictsToInject = 0;

@@ -109,6 +109,9 @@ const isBase64 = (value: string): boolean =>
 function configMapRules(next: JsonObject, what: string): void {
   if (!isRecord(next['data'])) return;
   for (const [key, value] of Object.entries(next['data'])) {
+    // As the API server: a key is a file name in the mounted volume.
+    if (key.length > 253) throw invalid(what, `data[${key}]`, 'must be no more than 253 characters');
+    if (!/^[-._a-zA-Z0-9]+$/.test(key)) throw invalid(what, `data[${key}]`, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
     if (typeof value !== 'string') throw invalid(what, `data[${key}]`, 'must be a string');
   }
 }

@@ -70,6 +70,13 @@ export function statusError(code: number, body: string, action: RequestAction, s
       return new DomainError('Conflict', `the resource version used to ${action.verb} ${what} has expired: ${serverMessage}`, { details });
     case 422:
       return new DomainError('Invalid', invalidMessage(status, serverMessage, action), { details });
+    case 431:
+      // Retrying sends the same request: a name or selector too long to fit the request line and headers.
+      return new DomainError(
+        'Invalid',
+        `the API server refused to ${action.verb} ${what} because the request's URL or headers are too large (431 Request Header Fields Too Large): a name or selector in it is too long`,
+        { details, retryable: false },
+      );
     case 429:
       return new DomainError('Unavailable', `the API server at ${server} is throttling requests (429) to ${action.verb} ${what}: ${serverMessage}`, {
         details: { ...details, ...(status.details?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: status.details.retryAfterSeconds }) },

@@ -104,7 +104,8 @@ export class KubernetesObjects implements ObjectApi {
     const answer = await this.#http.send({
       method: 'POST',
       path: target.path,
-      query: { fieldManager: this.#fieldManager },
+      // Reviews are answered, never stored: their metadata must stay empty, managed fields included.
+      query: target.info.group === 'authorization.k8s.io' ? {} : { fieldManager: this.#fieldManager },
       body: requestBody(manifest, target.info),
       action: { ...target.action('create'), name: manifest.metadata.name },
       signal,

@@ -8,10 +8,14 @@ import type { LeaderElection } from '../../domain/leadership/leader-election.js'
 import type { ResetService } from '../../domain/reset/reset-service.js';
 import type { StandbyService } from '../../domain/standby/standby-service.js';
 import type { CarrierInstaller } from '../../ports/carrier-installer.port.js';
+import type { Clock } from '../../ports/clock.port.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
+import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { Logger } from '../../ports/logger.port.js';
+import { interceptEvent } from '../../domain/intercept/intercept-events.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
+import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -35,6 +39,8 @@ export interface OperatorRuntimeDependencies {
   readonly logger: Logger;
   readonly metrics: OperatorMetrics;
   readonly tracker: InterceptTracker;
+  readonly clock: Clock;
+  readonly events: EventRecorder;
 }
 
 const BOOT = 'boot';
@@ -66,6 +72,13 @@ export class OperatorRuntime {
   #stopped = false;
   #lastFollowedHolder: string | undefined;
   #lastTunnelRevision: string | undefined;
+  /**
+   * When this replica's lease runs out by its own clock. A process paused
+   * past it (a stopped container, a long GC) may have been replaced: it
+   * starts no more work until it has renewed, instead of writing until its
+   * next election tick notices.
+   */
+  #leaseValidUntil: number | undefined;
 
   constructor(dependencies: OperatorRuntimeDependencies) {
     this.#deps = dependencies;
@@ -131,6 +144,7 @@ export class OperatorRuntime {
     if (this.#stopped) return;
     try {
       const state = await this.#deps.leader.tryLead(AbortSignal.timeout(10_000));
+      if (state.leading) this.#renewedLease();
       if (state.leading && !this.#leading) await this.#startLeading();
       if (!state.leading) {
         this.#following = state.holder !== undefined;
@@ -146,8 +160,18 @@ export class OperatorRuntime {
     }
   }
 
+  #renewedLease(): void {
+    this.#leaseValidUntil = this.#deps.clock.now().getTime() + this.#deps.config.leaseDurationSeconds * 1000;
+  }
+
+  /** True when the lease may have run out while the process was not looking. */
+  #leaseLapsed(): boolean {
+    return this.#deps.config.leaderElection && this.#leaseValidUntil !== undefined && this.#deps.clock.now().getTime() >= this.#leaseValidUntil;
+  }
+
   async #startLeading(): Promise<void> {
     const { config } = this.#deps;
+    if (config.leaderElection && this.#leaseValidUntil === undefined) this.#renewedLease();
     this.#leading = true;
     this.#following = false;
     this.#log.info({ identity: config.identity, namespace: config.namespace }, 'leading');
@@ -161,16 +185,55 @@ export class OperatorRuntime {
       if (this.#standingBy) void this.#requeueAllIfTunnelRestarted();
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
+    const { deployments, stowawayPods } = operatorWatches(config.namespace);
     this.#subscriptions.push(
-      this.#deps.watches.watch(operatorWatches(config.namespace).deployments, onStowaway, onError),
-      this.#deps.watches.watch(operatorWatches(config.namespace).stowawayPods, onStowaway, onError),
+      this.#deps.watches.watch(
+        deployments,
+        (event) => {
+          if (event.type === 'DELETED' || specChanged(event.object)) this.#installationDrifted(event);
+          onStowaway();
+        },
+        onError,
+      ),
+      this.#deps.watches.watch(stowawayPods, onStowaway, onError),
+      this.#deps.watches.watch({ apiVersion: 'v1', kind: 'Service', namespace: config.namespace }, (event) => this.#onService(event), onError),
+      this.#deps.watches.watch(
+        { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labels: MANAGED_BY_LABELS },
+        (event) => {
+          if (event.type !== 'ADDED') this.#installationDrifted(event);
+        },
+        onError,
+      ),
     );
     this.#queue.add(BOOT);
+  }
+
+  /**
+   * A proxy Service deleted: its request loads its routes again. Any other
+   * Service of the installation changed or deleted: the installation is
+   * degraded (/readyz says so) until the init phase has applied it again.
+   * Additions are the operator's own doing (or a watch starting).
+   */
+  #onService(event: WatchEvent): void {
+    if (event.type === 'ADDED') return;
+    const owner = this.#deps.tunnel.proxyOwnerOf(event.object);
+    if (owner === undefined) this.#installationDrifted(event);
+    else if (event.type === 'DELETED') this.#queue?.add(`${REQUEST_PREFIX}${this.#deps.config.namespace}/${owner}`);
+  }
+
+  #installationDrifted(event: WatchEvent): void {
+    if (this.#booted) {
+      this.#log.warn({ kind: event.object.kind, name: event.object.metadata.name, change: event.type }, 'installation changed by someone else; restoring it');
+    }
+    this.#booted = false;
+    this.#deps.boot.installationChanged();
+    this.#queue?.add(BOOT);
   }
 
   async #stopLeading(): Promise<void> {
     if (!this.#leading) return;
     this.#leading = false;
+    this.#leaseValidUntil = undefined;
     this.#booted = false;
     this.#standingBy = false;
     for (const timer of this.#timers) timer.stop();
@@ -182,6 +245,13 @@ export class OperatorRuntime {
   }
 
   async #process(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    if (this.#leaseLapsed()) {
+      // Not awaited: stopping waits for the work in flight, this call among it.
+      this.#log.warn({ key }, 'the lease ran out by the local clock; no more work until it is renewed');
+      void this.#stopLeading();
+      this.#leadership?.triggerNow();
+      return;
+    }
     const controller = controllerOf(key);
     const started = performance.now();
     try {
@@ -256,7 +326,17 @@ export class OperatorRuntime {
       },
       onError,
     );
-    this.#subscriptions.push(requests);
+    this.#subscriptions.push(requests, this.#tellRequestsElsewhere());
+    // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports.
+    this.#subscriptions.push(
+      watches.watch(
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace },
+        (event) => {
+          if (event.type === 'DELETED') for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+        },
+        onError,
+      ),
+    );
     await requests.synced;
     try {
       await standby.collectOrphanRoutes(signal);
@@ -288,6 +368,26 @@ export class OperatorRuntime {
     }
   }
 
+  /** A request created in another namespace is not served; its author learns why from an Event next to it. */
+  #tellRequestsElsewhere(): WatchSubscription {
+    const { config, events } = this.#deps;
+    const told = new Set<string>();
+    const { apiVersion, kind } = operatorWatches(config.namespace).requests;
+    return this.#deps.watches.watch(
+      { apiVersion, kind },
+      (event) => {
+        const { namespace = '', name, uid = '' } = event.object.metadata;
+        if (namespace === config.namespace) return;
+        if (event.type === 'DELETED') told.delete(uid);
+        if (event.type !== 'ADDED' || told.has(uid)) return;
+        told.add(uid);
+        const note = `this operator serves InterceptRequests in namespace ${config.namespace} only; this one is ignored (create it there)`;
+        void events.record(interceptEvent({ namespace, name }, 'Warning', 'NamespaceNotServed', note), AbortSignal.timeout(10_000));
+      },
+      (error) => this.#log.warn({ error: toDomainError(error).message }, 'watch error'),
+    );
+  }
+
   async #heartbeatTick(): Promise<void> {
     try {
       const verdict = await this.#deps.heartbeat.check(AbortSignal.timeout(30_000));
@@ -296,6 +396,12 @@ export class OperatorRuntime {
       this.#log.debug({ error: toDomainError(error).message }, 'heartbeat check failed; trying again at the next tick');
     }
   }
+}
+
+/** A Deployment whose spec someone changed: its controller has not observed the new generation yet. */
+function specChanged(object: Manifest): boolean {
+  const observed = (object['status'] as { observedGeneration?: number } | undefined)?.observedGeneration;
+  return object.metadata.generation !== undefined && observed !== undefined && object.metadata.generation > observed;
 }
 
 const controllerOf = (key: string): string => (key.startsWith(REQUEST_PREFIX) ? 'intercept' : key);

@@ -53,6 +53,15 @@ export class BootService {
     this.#deps = dependencies;
   }
 
+  /**
+   * Something of the installation was changed or deleted by someone else:
+   * the next pass applies every component again instead of trusting that a
+   * running tunnel means an intact installation.
+   */
+  installationChanged(): void {
+    this.#readyRevision = undefined;
+  }
+
   get announced(): boolean {
     return this.#announced;
   }

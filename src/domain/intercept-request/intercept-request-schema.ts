@@ -37,6 +37,9 @@ const dnsLabel = (what: string) =>
     .max(63, { error: `${what} must be at most 63 characters` })
     .regex(DNS_LABEL, { error: `${what} must be a DNS label (lower-case letters, digits and '-')` });
 
+/** Each mapping costs a proxy port and a Service in the operator's namespace, shared by every developer. */
+export const MAX_PORT_MAPPINGS = 16;
+
 const isPort = (value: number): boolean => Number.isInteger(value) && value >= 1 && value <= 65535;
 
 export interface PortMapping {
@@ -80,6 +83,7 @@ export const interceptSpecSchema = z.object({
   portMappings: z
     .array(portMapping, { error: 'portMappings is required' })
     .min(1, { error: 'portMappings must name at least one "<containerPort>:<destinationPort>"' })
+    .max(MAX_PORT_MAPPINGS, { error: `portMappings may name at most ${MAX_PORT_MAPPINGS} ports (each takes a proxy port and a Service shared by every developer)` })
     .superRefine((mappings, context) => {
       const seen = new Set<number>();
       for (const { containerPort } of mappings) {

@@ -26,7 +26,17 @@ export interface InterceptRequest extends InterceptRequestRef {
   readonly established: boolean;
   readonly spec: SpecParseResult;
   readonly status: InterceptStatus;
+  /** Who asked for the intercept, when the request names them (see REQUESTER_ANNOTATION). */
+  readonly requester?: { readonly user: string; readonly groups: readonly string[] };
 }
+
+/**
+ * The person behind a request. Trustworthy only where admission stamps it
+ * from the authenticated user (docs/decisions/0009-requester-review.md).
+ */
+export const REQUESTER_ANNOTATION = 'gefyra.dev/requester';
+/** The requester's groups, comma-separated, stamped together with REQUESTER_ANNOTATION. */
+export const REQUESTER_GROUPS_ANNOTATION = 'gefyra.dev/requester-groups';
 
 const metadataSchema = z.object({
   name: z.string().min(1),
@@ -36,6 +46,7 @@ const metadataSchema = z.object({
   resourceVersion: z.string().optional(),
   deletionTimestamp: z.unknown().optional(),
   finalizers: z.array(z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
 });
 
 /**
@@ -56,7 +67,15 @@ export function parseInterceptRequest(object: Readonly<Record<string, unknown>>)
     established: object['established'] === true,
     spec: parseInterceptSpec(object),
     status: readInterceptStatus(object['status']),
+    ...requesterOf(metadata.annotations ?? {}),
   };
+}
+
+function requesterOf(annotations: Readonly<Record<string, string>>): Pick<InterceptRequest, 'requester'> {
+  const user = annotations[REQUESTER_ANNOTATION]?.trim();
+  if (!user) return {};
+  const groups = (annotations[REQUESTER_GROUPS_ANNOTATION] ?? '').split(',').map((group) => group.trim()).filter(Boolean);
+  return { requester: { user, groups } };
 }
 
 export function parseInterceptSpec(fields: Readonly<Record<string, unknown>>): SpecParseResult {

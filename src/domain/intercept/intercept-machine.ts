@@ -31,6 +31,8 @@ export interface InterceptObservation {
   readonly carrierStartupTimeoutMs: number;
   /** How soon to look again while waiting for something no watch reports (the tunnel). */
   readonly retryAfterMs: number;
+  /** Why the operator's policy refuses the request (see intercept-policy.ts), if it does. */
+  readonly denial?: Failure | undefined;
 }
 
 export interface CarrierSetup {
@@ -98,7 +100,7 @@ export function decideIntercept(observation: InterceptObservation): InterceptSte
 function decideEstablish(observation: InterceptObservation, spec: InterceptSpec, pod: Pod): InterceptStep {
   const { carrier, routes, progress, tunnelRevision } = observation;
   const wanted = wantedRoutes(spec);
-  if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted });
+  if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted: withLoadedPorts(wanted, progress.loadedRoutes) });
 
   // The pod is touched only while the tunnel runs, or it would lose its
   // container for nothing.
@@ -160,7 +162,9 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   const { request, carrier, routes, progress } = observation;
   if (request.established && !request.deleting) return act(phase, { type: 'setEstablished', value: false });
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid) return act(phase, { type: 'restoreCarrier' });
-  if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved) {
+  // The sync directory is the target container's: while another request's Carrier runs there, it is that request's.
+  const containerTakenByOther = carrier.state !== 'absent' && carrier.owner.uid !== request.uid;
+  if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved && !containerTakenByOther) {
     return act(phase, { type: 'removeSync' });
   }
   if (routes.length > 0) return act(phase, { type: 'releaseRoutes' });
@@ -186,6 +190,7 @@ export function recordedFailure(observation: InterceptObservation): Failure | un
 export function findFailure(observation: InterceptObservation): Failure | undefined {
   const { request, pod, carrier } = observation;
   if (!request.spec.valid) return { reason: 'InvalidRequest', message: request.spec.reason };
+  if (observation.denial) return observation.denial;
   const spec = request.spec.spec;
   const target = `${spec.targetNamespace}/${spec.targetPod}`;
   if (!pod) return { reason: 'TargetPodNotFound', message: `pod ${target} does not exist` };
@@ -199,6 +204,12 @@ export function findFailure(observation: InterceptObservation): Failure | undefi
     return {
       reason: 'TargetContainerNotFound',
       message: `pod ${target} has no container "${spec.targetContainer}" (it has: ${names})`,
+    };
+  }
+  if (carrier.state !== 'absent' && carrier.owner.uid === request.uid && carrier.replacedBy !== undefined) {
+    return {
+      reason: 'ContainerImageChanged',
+      message: `the image of container ${spec.targetContainer} in pod ${target} was changed to ${carrier.replacedBy} while it was intercepted; the intercept ended and that image is kept`,
     };
   }
   if (carrier.state !== 'absent' && carrier.owner.uid !== request.uid) {
@@ -244,6 +255,14 @@ export function wantedRoutes(spec: InterceptSpec): WantedRoute[] {
     containerPort: mapping.containerPort,
     destination: { ip: spec.destinationIP, port: mapping.destinationPort },
   }));
+}
+
+/** A route lost from the table (removed by hand, the table deleted) gets back the port its Carrier points at, if still free. */
+function withLoadedPorts(wanted: readonly WantedRoute[], loaded: readonly Route[]): WantedRoute[] {
+  return wanted.map((want) => {
+    const before = loaded.find((route) => route.containerPort === want.containerPort);
+    return before ? { ...want, preferredProxyPort: before.proxyPort } : want;
+  });
 }
 
 function routesMatch(routes: readonly Route[], wanted: readonly WantedRoute[]): boolean {

@@ -1,3 +1,4 @@
+import type { AccessReviewer } from '../../ports/access-reviewer.port.js';
 import type { CarrierInstaller, CarrierOwner } from '../../ports/carrier-installer.port.js';
 import type { PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
@@ -21,6 +22,7 @@ import { type InterceptProgress, progressOf } from './intercept-progress.js';
 import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
 import { interceptEvent } from './intercept-events.js';
+import { admissionDenial, type InterceptPolicy } from './intercept-policy.js';
 
 /** Far more steps than any lifecycle has; reaching it means the decision loops. */
 const MAX_STEPS_PER_RECONCILE = 32;
@@ -42,6 +44,8 @@ export interface InterceptServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: InterceptSettings;
+  readonly policy: InterceptPolicy;
+  readonly reviewer: AccessReviewer;
 }
 
 type Applied =
@@ -92,16 +96,13 @@ export class InterceptService {
     } catch (thrown) {
       const error = toDomainError(thrown);
       const alreadyFailed = recordedFailure(observation) !== undefined;
-      if (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed) {
+      const stranded = alreadyFailed ? undefined : strandedCarrier(observation, error);
+      if (!stranded && (error.retryable || observation.request.deleting || error.kind === 'Aborted' || alreadyFailed)) {
         await this.#reportTrouble(observation, error, applying, signal);
         throw error;
       }
       log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
-      const failed = await this.#apply(
-        { type: 'recordFailure', reason: failureReason(error), message: error.message },
-        observation,
-        signal,
-      );
+      const failed = await this.#apply({ type: 'recordFailure', ...(stranded ?? { reason: failureReason(error), message: error.message }) }, observation, signal);
       if ('observation' in failed) return this.reconcile(ref, signal);
       return { done: true };
     }
@@ -111,21 +112,31 @@ export class InterceptService {
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
     const { pods, carrier, routes, tunnel, clock, settings } = this.#deps;
     const spec = request.spec.valid ? request.spec.spec : undefined;
-    const [pod, ownRoutes, tunnelRevision] = await Promise.all([
+    // A request being deleted is only undone, whatever the policy says now.
+    const denial = spec && !request.deleting ? await admissionDenial(request, spec, this.#deps.policy, this.#deps.reviewer, signal) : undefined;
+    const [pod, ownRoutes, tunnelRevision, proxies] = await Promise.all([
       spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
       routes.routesOf(request.name, signal),
       tunnel.currentRevision(signal),
+      tunnel.proxyPortOwners(signal),
     ]);
+    const progress = this.#progressOf(request);
     return {
       request,
       pod,
       carrier: pod && spec ? carrier.observe(pod, spec.targetContainer) : { state: 'absent' },
       routes: ownRoutes,
       tunnelRevision,
-      progress: this.#progressOf(request),
+      // A proxy of ours that is gone (deleted by hand) while we hold its route: load the routes again.
+      // (A rollback releases its routes first, and then still unloads what it had loaded.)
+      progress:
+        request.deleting || ownRoutes.length === 0 || progress.loadedRoutes.every((route) => proxies.get(route.proxyPort) === request.name)
+          ? progress
+          : { ...progress, loadedRoutes: [] },
       now: clock.now(),
       carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
       retryAfterMs: settings.routeLoadRetryMs,
+      denial,
     };
   }
 
@@ -261,12 +272,13 @@ export class InterceptService {
   #report(step: Exclude<InterceptStep, { kind: 'act' | 'released' }>, observation: InterceptObservation): InterceptReport {
     const { request, carrier, pod } = observation;
     const spec = request.spec.valid ? request.spec.spec : undefined;
-    const warnings = spec
+    // A refused request learns nothing about its target beyond what it named.
+    const warnings = spec && !observation.denial
       ? undeclaredPorts(spec, pod).map(
           (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
         )
       : [];
-    const originalImage = carrier.state === 'absent' ? undefined : carrier.original.image;
+    const originalImage = carrier.state === 'absent' || observation.denial ? undefined : carrier.original.image;
     switch (step.kind) {
       case 'established':
         return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
@@ -332,6 +344,22 @@ function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservati
   return startedFor < CARRIER_STATUS_GRACE_MS ? CARRIER_STATUS_GRACE_MS - startedFor : undefined;
 }
 
+/**
+ * Carrier was swapped in, but the tunnel keeps failing to take the routes
+ * (its exec broken, say): the target would keep a proxy with nowhere to send
+ * traffic. After Carrier's start-up time the intercept fails and is undone.
+ */
+function strandedCarrier(observation: InterceptObservation, error: DomainError): { reason: string; message: string } | undefined {
+  const { request, carrier, now, carrierStartupTimeoutMs } = observation;
+  if (!error.retryable || error.kind === 'Aborted' || request.deleting || request.established) return undefined;
+  if (carrier.state === 'absent' || carrier.owner.uid !== request.uid) return undefined;
+  if (now.getTime() - carrier.installedAt.getTime() < carrierStartupTimeoutMs) return undefined;
+  return {
+    reason: 'TunnelUnavailable',
+    message: `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s of installing Carrier: ${error.message}`,
+  };
+}
+
 const ownerOf = (request: InterceptRequest): CarrierOwner => ({ uid: request.uid, request: requestKey(request) });
 
 function describeEstablished({ request, routes }: InterceptObservation): string {
@@ -353,7 +381,7 @@ function failureReason(error: DomainError): string {
     case 'NotFound':
       return 'NotFound';
     case 'Invalid':
-      return 'Rejected';
+      return error.details['reason'] === 'NameTooLong' ? 'NameTooLong' : 'Rejected';
     default:
       return error.kind;
   }

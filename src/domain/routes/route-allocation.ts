@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import { type PortPool, poolSize, type Route, sameDestination, type WantedRoute } from './route.js';
+import { type OccupiedPorts, type PortPool, poolSize, type Route, sameDestination, type WantedRoute } from './route.js';
 
 /**
  * Pure planning of the route table: what one owner's routes become when it
@@ -10,14 +10,21 @@ export type RouteChange =
   | { readonly kind: 'reserve'; readonly owner: string; readonly wanted: readonly WantedRoute[] }
   | { readonly kind: 'release'; readonly owner: string };
 
-export function applyRouteChange(table: readonly Route[], change: RouteChange, pool: PortPool): Route[] {
+export function applyRouteChange(table: readonly Route[], change: RouteChange, pool: PortPool, occupied: OccupiedPorts = new Map()): Route[] {
   const others = table.filter((route) => route.owner !== change.owner);
   if (change.kind === 'release') return others;
 
   const current = new Map(
     table.filter((route) => route.owner === change.owner).map((route) => [route.containerPort, route]),
   );
-  const used = new Set(others.map((route) => route.proxyPort));
+  // A port whose proxy another owner still has is not free, whatever the table says:
+  // its Carrier may point at it (an entry removed by hand, a table lost, a teardown under way).
+  // A proxy without a recorded owner (written before owners were recorded) is the table's owner's.
+  const ownPorts = new Set([...current.values()].map((route) => route.proxyPort));
+  const occupiedByOthers = [...occupied]
+    .filter(([port, owner]) => owner !== change.owner && !(owner === undefined && ownPorts.has(port)))
+    .map(([port]) => port);
+  const used = new Set([...others.map((route) => route.proxyPort), ...occupiedByOthers]);
   const kept: Route[] = [];
   const missing: WantedRoute[] = [];
   for (const wanted of change.wanted) {
@@ -31,8 +38,20 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
       missing.push(wanted);
     }
   }
-  const free = freePorts(pool, used, missing.length);
-  if (free.length < missing.length) {
+  const reserved = new Set(pool.reserved);
+  const added: Route[] = [];
+  const unplaced: WantedRoute[] = [];
+  for (const wanted of missing) {
+    const preferred = wanted.preferredProxyPort;
+    if (preferred !== undefined && preferred >= pool.first && preferred <= pool.last && !used.has(preferred) && !reserved.has(preferred)) {
+      added.push({ owner: change.owner, containerPort: wanted.containerPort, destination: wanted.destination, proxyPort: preferred });
+      used.add(preferred);
+    } else {
+      unplaced.push(wanted);
+    }
+  }
+  const free = freePorts(pool, used, unplaced.length);
+  if (free.length < unplaced.length) {
     throw new DomainError(
       'Exhausted',
       `no free proxy port: all ${poolSize(pool)} ports of ${pool.first}-${pool.last} are in use by ${used.size} routes; ` +
@@ -40,12 +59,9 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
       { retryable: false, details: { first: pool.first, last: pool.last, inUse: used.size } },
     );
   }
-  const added = missing.map((wanted, index) => ({
-    owner: change.owner,
-    containerPort: wanted.containerPort,
-    destination: wanted.destination,
-    proxyPort: free[index] as number,
-  }));
+  unplaced.forEach((wanted, index) =>
+    added.push({ owner: change.owner, containerPort: wanted.containerPort, destination: wanted.destination, proxyPort: free[index] as number }),
+  );
   return [...others, ...kept, ...added];
 }
 

@@ -20,7 +20,16 @@ export interface Route {
 export interface WantedRoute {
   readonly containerPort: number;
   readonly destination: RouteDestination;
+  /**
+   * The proxy port this route had before (the request's status remembers it):
+   * taken again if free, so a lost route table is rebuilt as it was and the
+   * Carrier pointing at the port keeps working.
+   */
+  readonly preferredProxyPort?: number;
 }
+
+/** Ports whose proxy still exists, by owner: a Carrier may point at them, so no other owner gets them. */
+export type OccupiedPorts = ReadonlyMap<number, string | undefined>;
 
 export const sameDestination = (a: RouteDestination, b: RouteDestination): boolean =>
   a.ip === b.ip && a.port === b.port;

@@ -2,7 +2,11 @@ import type { InterceptRequestStore } from '../../ports/intercept-request-store.
 import type { Logger } from '../../ports/logger.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { InterceptRequestRef } from '../intercept-request/intercept-request.js';
+import type { Route } from '../routes/route.js';
 import type { RouteService } from '../routes/route-service.js';
+
+/** A proxy known only by its port and owner: enough for the tunnel to stop serving it. */
+const leakedProxy = (owner: string, proxyPort: number): Route => ({ owner, proxyPort, containerPort: 0, destination: { ip: '0.0.0.0', port: 0 } });
 
 export interface StandbyServiceDependencies {
   readonly requests: InterceptRequestStore;
@@ -28,19 +32,29 @@ export class StandbyService {
     return (await this.#deps.requests.list(signal)).map(({ namespace, name }) => ({ namespace, name }));
   }
 
-  /** Releases routes without a request; returns the owners whose routes were released. */
+  /**
+   * Releases routes without a request, and removes proxies no route and no
+   * request accounts for (a teardown interrupted between applying a proxy
+   * and recording it); returns the owners whose routes or proxies went.
+   */
   async collectOrphanRoutes(signal: AbortSignal): Promise<string[]> {
     const { requests, routes, tunnel, logger } = this.#deps;
     const owners = new Set((await requests.list(signal)).map((request) => request.name));
-    const orphans = (await routes.all(signal)).filter((route) => !owners.has(route.owner));
+    const table = await routes.all(signal);
+    const orphans = table.filter((route) => !owners.has(route.owner));
+    const tabled = new Set(table.map((route) => route.proxyPort));
+    const leaked = [...(await tunnel.proxyPortOwners(signal))]
+      .filter(([port, owner]) => owner !== undefined && !owners.has(owner) && !tabled.has(port))
+      .map(([proxyPort, owner]) => leakedProxy(owner as string, proxyPort));
     const orphanOwners = [...new Set(orphans.map((route) => route.owner))];
     for (const owner of orphanOwners) await routes.release(owner, signal);
-    if (orphans.length > 0) {
-      logger.warn({ owners: orphanOwners, routes: orphans.length }, 'released routes of requests that no longer exist');
+    const gone = [...orphans, ...leaked];
+    if (gone.length > 0) {
+      logger.warn({ owners: [...new Set(gone.map((route) => route.owner))], routes: orphans.length, proxies: leaked.length }, 'released routes and proxies of requests that no longer exist');
       if ((await tunnel.currentRevision(signal)) !== undefined) {
-        await tunnel.loadRoutes({ present: [], absent: orphans }, signal);
+        await tunnel.loadRoutes({ present: [], absent: gone }, signal);
       }
     }
-    return orphanOwners;
+    return [...new Set(gone.map((route) => route.owner))];
   }
 }

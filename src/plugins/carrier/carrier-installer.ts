@@ -54,7 +54,9 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   observe(pod: Pod, container: string): CarrierObservation {
     const record = readCarrierRecord(pod.annotations, container);
     if (!record) return { state: 'absent' };
-    const base = { owner: record.owner, installedAt: record.installedAt, original: record.original };
+    const image = findContainer(pod, container)?.image;
+    const replacedBy = image !== undefined && !this.#isCarrierImage(image) ? { replacedBy: image } : {};
+    const base = { owner: record.owner, installedAt: record.installedAt, original: record.original, ...replacedBy };
     const status = findContainerStatus(pod, container);
     const runsCarrier = status !== undefined && this.#isCarrierImage(status.imageID || status.image);
     if (status && runsCarrier && status.current.state === 'running') {
@@ -142,7 +144,9 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     if (!pod) return;
     const record = readCarrierRecord(pod.annotations, target.container);
     if (!record || record.owner.uid !== owner.uid) return;
-    const images = findContainer(pod, target.container) ? { [target.container]: record.original.image } : {};
+    // An image someone else set while intercepted is theirs to keep; only Carrier is replaced.
+    const image = findContainer(pod, target.container)?.image;
+    const images = image !== undefined && this.#isCarrierImage(image) ? { [target.container]: record.original.image } : {};
     const othersRemain = this.ownersOf(pod).length > 1;
     const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
     await this.#cluster.patchPod(

@@ -14,6 +14,9 @@ export function routeEntryValue(route: Route): string {
   return `${host}:${route.destination.port},${route.proxyPort}`;
 }
 
+/** A ConfigMap key holds at most 253 characters; the key adds `_<port>_<8 hex>` to the owner. */
+export const MAX_ROUTE_OWNER_LENGTH = 253 - '_65535_'.length - 8;
+
 export function routeEntryKey(route: Route): string {
   return `${route.owner}_${route.containerPort}_${fnv1a(routeEntryValue(route))}`;
 }

@@ -1,3 +1,4 @@
+import { ROUTE_OWNER_ANNOTATION } from './proxy-service-ownership.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
@@ -115,7 +116,8 @@ export function rsyncService(settings: StowawaySettings): Manifest {
 }
 
 /** The Service through which Carrier reaches one proxy route. */
-export function proxyService(settings: StowawaySettings, proxyPort: number): Manifest {
+/** The proxy Service of one route, recording the request that owns it (see proxy-service-ownership.ts). */
+export function proxyService(settings: StowawaySettings, proxyPort: number, owner: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -123,6 +125,7 @@ export function proxyService(settings: StowawaySettings, proxyPort: number): Man
       name: proxyServiceName(proxyPort),
       namespace: settings.namespace,
       labels: { ...labels('proxy-route'), [STOWAWAY.proxyRouteLabel]: String(proxyPort) },
+      annotations: { [ROUTE_OWNER_ANNOTATION]: owner },
     },
     spec: {
       selector: { ...STOWAWAY.podLabels },

@@ -6,7 +6,7 @@ import type { RouteStore, RouteTable } from '../../ports/route-store.port.js';
 import { routesConfigMap } from './stowaway-manifests.js';
 import { STOWAWAY } from './stowaway-names.js';
 import type { StowawaySettings } from './stowaway-settings.js';
-import { parseRouteEntry, routeEntryKey, routeEntryValue } from './route-entries.js';
+import { MAX_ROUTE_OWNER_LENGTH, parseRouteEntry, routeEntryKey, routeEntryValue } from './route-entries.js';
 
 /**
  * The route table kept where Stowaway reads it: the ConfigMap mounted into its
@@ -15,6 +15,7 @@ import { parseRouteEntry, routeEntryKey, routeEntryValue } from './route-entries
  * Conflict and replans on a fresh load.
  */
 export class StowawayRouteStore implements RouteStore {
+  readonly maxOwnerLength = MAX_ROUTE_OWNER_LENGTH;
   readonly #objects: ObjectApi;
   readonly #settings: StowawaySettings;
   readonly #logger: Logger;

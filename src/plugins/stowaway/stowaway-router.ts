@@ -2,11 +2,12 @@ import type { ContainerRef } from '../../domain/cluster/pod.js';
 import { BatchQueue, type BatchItem } from '../../domain/batch-queue.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
-import type { ClusterApi, ExecResult } from '../../ports/cluster-api.port.js';
+import type { ClusterApi, ExecResult, Manifest } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { ProxyEndpoint, RouteLoad, TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import { proxyService } from './stowaway-manifests.js';
 import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
+import { proxyServiceOwners, removeOwnedProxyService, ROUTE_OWNER_ANNOTATION } from './proxy-service-ownership.js';
 import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
 import type { StowawaySettings } from './stowaway-settings.js';
 import { routeEntryKey } from './route-entries.js';
@@ -57,15 +58,10 @@ export class StowawayRouter implements TunnelRouter {
     const pod = await this.#servingPod(signal);
     const presentPorts = new Set(expect.present.map((route) => route.proxyPort));
     await Promise.all([
-      ...expect.present.map((route) => this.#cluster.apply(proxyService(this.#settings, route.proxyPort), signal)),
+      ...expect.present.map((route) => this.#cluster.apply(proxyService(this.#settings, route.proxyPort, route.owner), signal)),
       ...expect.absent
         .filter((route) => !presentPorts.has(route.proxyPort))
-        .map((route) =>
-          this.#cluster.remove(
-            { apiVersion: 'v1', kind: 'Service', namespace: this.#settings.namespace, name: proxyServiceName(route.proxyPort) },
-            signal,
-          ),
-        ),
+        .map((route) => removeOwnedProxyService(this.#cluster, this.#settings.namespace, route, signal)),
       this.#cluster.patchPod(pod, { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } }, signal),
     ]);
 
@@ -82,6 +78,14 @@ export class StowawayRouter implements TunnelRouter {
     }
     await this.#run(pod, ['/bin/bash', 'generate-proxyroutes.sh', `${STOWAWAY.routesMountPath}/`], signal);
     return { state: 'loaded', revision: stowawayRevision(pod) };
+  }
+
+  proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>> {
+    return proxyServiceOwners(this.#cluster, this.#settings.namespace, signal);
+  }
+
+  proxyOwnerOf(object: Manifest): string | undefined {
+    return object.kind === 'Service' ? object.metadata.annotations?.[ROUTE_OWNER_ANNOTATION] : undefined;
   }
 
   proxyEndpoint(proxyPort: number): ProxyEndpoint {

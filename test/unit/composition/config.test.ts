@@ -1,3 +1,4 @@
+import { parseSubnet } from '../../../src/domain/intercept/intercept-policy.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { ConfigurationError } from '../../../src/plugins/plugin.js';
@@ -20,7 +21,48 @@ describe('loadConfig', () => {
       identity: 'gefyra-operator-abc',
       clusterRole: 'gefyra-operator',
       healthPort: 8080,
+      policy: {
+        allowedNamespaces: [],
+        deniedNamespaces: [],
+        // The tunnel's peers: Stowaway's internal subnet.
+        destinationSubnets: [parseSubnet('192.168.99.0/24')],
+        requesterReview: 'auto',
+      },
     });
+  });
+
+  it('reads the intercept policy; the destination subnet follows Stowaway\'s internal subnet', () => {
+    expect(
+      loadConfig({
+        GEFYRA_ALLOWED_NAMESPACES: 'dev, staging',
+        GEFYRA_DENIED_NAMESPACES: 'payments',
+        GEFYRA_INTERNAL_SUBNET: '10.99.0.0',
+        GEFYRA_REQUESTER_REVIEW: 'required',
+      }).policy,
+    ).toEqual({
+      allowedNamespaces: ['dev', 'staging'],
+      deniedNamespaces: ['payments'],
+      destinationSubnets: [parseSubnet('10.99.0.0/24')],
+      requesterReview: 'required',
+    });
+    expect(loadConfig({ GEFYRA_DESTINATION_SUBNETS: '192.168.99.0/24, fd00::/64' }).policy.destinationSubnets).toEqual([
+      parseSubnet('192.168.99.0/24'),
+      parseSubnet('fd00::/64'),
+    ]);
+  });
+
+  it('rejects a bad policy with one line per variable', () => {
+    expect(() =>
+      loadConfig({ GEFYRA_ALLOWED_NAMESPACES: 'ok,Bad_One', GEFYRA_DESTINATION_SUBNETS: '10.0.0.1', GEFYRA_REQUESTER_REVIEW: 'maybe' }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'GEFYRA_ALLOWED_NAMESPACES must be a comma-separated list of namespace names (not: Bad_One) (got "ok,Bad_One")',
+          'GEFYRA_DESTINATION_SUBNETS must be a comma-separated list of CIDRs such as 192.168.99.0/24 (got "10.0.0.1")',
+          'GEFYRA_REQUESTER_REVIEW must be auto, required or off (got "maybe")',
+        ],
+      }),
+    );
   });
 
   it('treats empty variables as unset', () => {

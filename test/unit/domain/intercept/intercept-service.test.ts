@@ -263,6 +263,63 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(CARRIER_IMAGE);
   });
 
+  it("a refused duplicate's rollback and deletion leave the live request's sync directory alone (issue 13, defect 7)", async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator, { syncDownDirectories: ['/app/logs'] });
+    await settle(operator);
+    expect(operator.stowaway.syncDirs).toEqual(new Set([`${TARGET.name}/web`]));
+    operator.cluster.clearExecLog();
+
+    await createRequest(operator, { syncDownDirectories: ['/app/logs'] }, 'second');
+    await settle(operator, 'second');
+    await deleteRequest(operator, 'second');
+    await settle(operator, 'second');
+
+    expect(operator.cluster.execLog.filter((entry) => entry.command[0] === 'rm')).toEqual([]);
+    expect(operator.stowaway.syncDirs).toEqual(new Set([`${TARGET.name}/web`]));
+  });
+
+  it("a user's own image edit on the intercepted container is reported as such and kept (issue 13, defect 8)", async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+
+    await operator.cluster.patchPod(TARGET, { images: { web: 'shop/web:2.0' } }, signal);
+    await settle(operator);
+
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'ContainerImageChanged',
+      message: expect.stringMatching(/changed to shop\/web:2\.0 while it was intercepted; the intercept ended and that image is kept/),
+    });
+    const pod = operator.cluster.peekPod(TARGET)!;
+    expect(pod.containers[0]?.image).toBe('shop/web:2.0');
+    expect(Object.keys(pod.annotations).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+  });
+
+  it("with Stowaway's exec broken, the target does not keep Carrier past its start-up time (issue 13, item 11)", async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    const dropped = new DomainError('Unavailable', 'exec connection to Stowaway dropped (injected)');
+    for (let call = 0; call < 20; call++) operator.cluster.failNext('exec', dropped, ([target]) => (target as { container: string }).container === 'stowaway');
+    const { intercepts } = servicesOf(operator);
+
+    await expect(intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(CARRIER_IMAGE);
+    operator.clock.advance(61_000);
+    await settle(operator);
+
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'TunnelUnavailable',
+      message: expect.stringMatching(/did not take the intercept's routes within 60s of installing Carrier: exec connection to Stowaway dropped/),
+    });
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+  });
+
   it('stays failed until the request is edited, then tries again', async () => {
     const operator = await bootedOperator();
     await createRequest(operator, { targetPod: TARGET.name });

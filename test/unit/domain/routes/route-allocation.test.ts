@@ -13,6 +13,27 @@ const route = (owner: string, containerPort: number, proxyPort: number, port = 8
 });
 
 describe('applyRouteChange', () => {
+  it("hands out no port whose proxy another owner still has, and keeps an owner's route on its own proxy (issue 13, defect 4)", () => {
+    const occupied = new Map<number, string | undefined>([
+      [10000, 'gone-from-table'],
+      [10001, 'a'],
+      [10003, undefined],
+    ]);
+    // 10003's proxy predates recorded owners: it is `a`'s, whose table route it serves; nobody else's.
+    const table = applyRouteChange([route('a', 81, 10003)], { kind: 'reserve', owner: 'a', wanted: [want(80), want(81)] }, pool, occupied);
+    expect(table.map((r) => [r.containerPort, r.proxyPort])).toEqual([
+      [81, 10003],
+      [80, 10001],
+    ]);
+    const other = applyRouteChange(table, { kind: 'reserve', owner: 'b', wanted: [want(80)] }, pool, occupied);
+    expect(other.find((r) => r.owner === 'b')?.proxyPort).toBe(10004);
+  });
+
+  it('gives a lost route its old port back when that is free', () => {
+    const table = applyRouteChange([], { kind: 'reserve', owner: 'a', wanted: [{ ...want(80), preferredProxyPort: 10003 }] }, pool);
+    expect(table.map((r) => r.proxyPort)).toEqual([10003]);
+  });
+
   it('gives new routes the lowest free ports, skipping reserved and used ones', () => {
     const table = applyRouteChange([route('a', 80, 10000)], { kind: 'reserve', owner: 'b', wanted: [want(80), want(81)] }, pool);
     expect(table.filter((r) => r.owner === 'b').map((r) => r.proxyPort)).toEqual([10001, 10003]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDomainError } from '../../../../src/domain/errors.js';
+import { DomainError, isDomainError } from '../../../../src/domain/errors.js';
 import { RouteService } from '../../../../src/domain/routes/route-service.js';
 import { InMemoryRouteStore } from '../../../../src/adapters/in-memory/in-memory-route-store.js';
 
@@ -7,7 +7,38 @@ const signal = new AbortController().signal;
 const pool = { first: 10000, last: 10999, reserved: [10873] };
 const want = (containerPort: number) => ({ containerPort, destination: { ip: '192.168.99.2', port: 8000 } });
 
+/** A store that refuses any table holding a route of `refused`, as the API server refuses a bad ConfigMap key. */
+class RefusingRouteStore extends InMemoryRouteStore {
+  constructor(private readonly refused: string) {
+    super();
+  }
+  override async save(...args: Parameters<InMemoryRouteStore['save']>): ReturnType<InMemoryRouteStore['save']> {
+    if (args[0].some((route) => route.owner === this.refused)) throw new DomainError('Invalid', `the API server rejected a key of ${this.refused}`);
+    return super.save(...args);
+  }
+}
+
 describe('RouteService', () => {
+  it("splits a batch the store refuses: only the refused change fails, the other's routes are saved (issue 13, defect 5)", async () => {
+    const store = new RefusingRouteStore('bad');
+    const service = new RouteService(store, pool);
+    // While `first` is saved, the other two wait and go into one batch together.
+    const [first, bad, good] = await Promise.allSettled([
+      service.reserve('first', [want(80)], signal),
+      service.reserve('bad', [want(80)], signal),
+      service.reserve('good', [want(80)], signal),
+    ]);
+    expect(first).toMatchObject({ status: 'fulfilled' });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { kind: 'Invalid', message: 'the API server rejected a key of bad' } });
+    expect(good).toMatchObject({ status: 'fulfilled' });
+    expect(store.routes.map((route) => route.owner)).toEqual(['first', 'good']);
+  });
+
+  it('refuses an owner too long for the store before it joins a batch', async () => {
+    const service = new RouteService(new InMemoryRouteStore(), pool);
+    await expect(service.reserve('x'.repeat(254), [want(80)], signal)).rejects.toMatchObject({ kind: 'Invalid', details: { reason: 'NameTooLong' } });
+  });
+
   it('reserves, reports and releases an owner’s routes durably', async () => {
     const store = new InMemoryRouteStore();
     const service = new RouteService(store, pool);

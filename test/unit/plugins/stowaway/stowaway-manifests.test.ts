@@ -90,7 +90,7 @@ describe('Stowaway manifests', () => {
   });
 
   it('give each proxy port its own Service selecting Stowaway', () => {
-    const service = manifests.proxyService(settings(), 10007);
+    const service = manifests.proxyService(settings(), 10007, 'web-to-shop');
     expect(service.metadata.name).toBe('gefyra-stowaway-proxy-10007');
     expect(service['spec']).toEqual({ selector: { app: 'stowaway' }, ports: [{ name: 'proxy', protocol: 'TCP', port: 10007, targetPort: 10007 }] });
   });
