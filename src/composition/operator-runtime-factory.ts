@@ -33,6 +33,7 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     logger: resolve(container, TOKENS.Logger),
     metrics,
     tracker,
+    access: resolve(container, SERVICES.AccessPlan),
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

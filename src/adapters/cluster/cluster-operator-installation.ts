@@ -1,5 +1,5 @@
 import { DomainError, isDomainError } from '../../domain/errors.js';
-import type { Manifest, ObjectApi, ObjectRef } from '../../ports/cluster-api.port.js';
+import { refOf, type Manifest, type ObjectApi, type ObjectRef } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { INTERCEPT_REQUEST_CRD_NAME, interceptRequestCrd } from '../../crd/intercept-request-crd.js';
@@ -9,7 +9,16 @@ export interface InstallationNames {
   readonly namespace: string;
   /** Name of the operator's ClusterRole and ClusterRoleBinding (deploy/ uses `gefyra-operator`). */
   readonly clusterRole: string;
+  /**
+   * Whether the credentials may read the CRD. Without (the Gefyra client's
+   * role grants create and patch, not get) it is registered blindly: create,
+   * and on AlreadyExists patch it to this operator's definition.
+   */
+  readonly crdReadable?: boolean;
 }
+
+/** On a CRD that the operator registered itself (not one applied from deploy/): it is the operator's to remove. */
+export const REGISTERED_BY_OPERATOR_ANNOTATION = 'gefyra.dev/registered-by';
 
 const CRD_REF = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME };
 
@@ -35,8 +44,11 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     // In a pod the namespace exists; an operator run from a workstation may have to create it.
     const namespace = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
     await this.#createUnlessPresent(namespace, { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
+    const crd = interceptRequestCrd();
+    const registered = { ...crd, metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } } };
     try {
-      await this.#createUnlessPresent(CRD_REF, interceptRequestCrd(), signal);
+      if (this.#names.crdReadable === false) await this.#createOrPatch(registered, signal);
+      else await this.#createUnlessPresent(CRD_REF, registered, signal);
     } catch (error) {
       if (isDomainError(error, 'Forbidden')) {
         throw new DomainError(
@@ -57,6 +69,16 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
       await this.#objects.create(manifest, signal);
     } catch (error) {
       if (!isDomainError(error, 'AlreadyExists')) throw error;
+    }
+  }
+
+  /** Registers without reading: create, or patch what is there (the spec only: labels and annotations stay whose they are). */
+  async #createOrPatch(manifest: Manifest, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#objects.create(manifest, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'AlreadyExists')) throw error;
+      await this.#objects.patch(refOf(manifest), { spec: manifest['spec'] }, signal);
     }
   }
 

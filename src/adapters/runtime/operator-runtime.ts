@@ -17,8 +17,22 @@ import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
 import { operatorWatches } from './operator-watches.js';
 import { Periodic } from './periodic.js';
-import type { WatchEvent, WatchSource, WatchSubscription } from './watch-source.js';
+import type { WatchEvent, WatchSource, WatchSpec, WatchSubscription } from './watch-source.js';
 import { WorkQueue } from './work-queue.js';
+
+/** What the runtime needs to know of its credentials' access (composition/access-plan.ts decides it). */
+export interface RuntimeAccess {
+  canWatch(spec: WatchSpec): boolean;
+  /** How soon an unwatched wait is looked at again. */
+  readonly recheckMs: number;
+  readonly leaderLock: 'Lease' | 'ConfigMap' | 'none';
+}
+
+/** Under the full deploy/ RBAC: everything watched, Lease election. */
+export const FULL_RUNTIME_ACCESS: RuntimeAccess = { canWatch: () => true, recheckMs: 1000, leaderLock: 'Lease' };
+
+/** Without a watch on Stowaway's objects, how often a booted operator looks whether Stowaway restarted. */
+const UNWATCHED_TUNNEL_CHECK_MS = 10_000;
 
 export interface OperatorRuntimeDependencies {
   readonly config: OperatorConfig;
@@ -35,9 +49,12 @@ export interface OperatorRuntimeDependencies {
   readonly logger: Logger;
   readonly metrics: OperatorMetrics;
   readonly tracker: InterceptTracker;
+  readonly access?: RuntimeAccess;
 }
 
 const BOOT = 'boot';
+/** The resync of every request when pods cannot be watched. */
+const UNWATCHED_RESYNC_MS = 60_000;
 const RESET = 'reset';
 const REQUEST_PREFIX = 'ireq/';
 
@@ -52,6 +69,7 @@ const REQUEST_PREFIX = 'ireq/';
 export class OperatorRuntime {
   readonly #deps: OperatorRuntimeDependencies;
   readonly #log: Logger;
+  readonly #access: RuntimeAccess;
   #queue: WorkQueue | undefined;
   #subscriptions: WatchSubscription[] = [];
   #leaseSubscription: WatchSubscription | undefined;
@@ -70,6 +88,7 @@ export class OperatorRuntime {
   constructor(dependencies: OperatorRuntimeDependencies) {
     this.#deps = dependencies;
     this.#log = dependencies.logger.child({ component: 'runtime' });
+    this.#access = dependencies.access ?? FULL_RUNTIME_ACCESS;
   }
 
   get leading(): boolean {
@@ -95,14 +114,23 @@ export class OperatorRuntime {
   }
 
   async start(): Promise<void> {
-    if (!this.#deps.config.leaderElection) {
+    if (!this.#electing) {
+      if (this.#deps.config.leaderElection) {
+        this.#log.warn({}, 'no leader election: these credentials may neither write Leases nor ConfigMaps; run one replica only');
+      }
       await this.#startLeading();
       return;
     }
     const renewEveryMs = Math.max(1000, (this.#deps.config.leaseDurationSeconds * 1000) / 3);
     this.#leadership = new Periodic(renewEveryMs, () => this.#electionTick(), true);
+    const lock: WatchSpec =
+      this.#access.leaderLock === 'ConfigMap'
+        ? { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#deps.config.namespace }
+        : { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.#deps.config.namespace };
+    // Unwatchable, the lock is only looked at on the election's ticks.
+    if (!this.#access.canWatch(lock)) return;
     this.#leaseSubscription = this.#deps.watches.watch(
-      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.#deps.config.namespace },
+      lock,
       () => {
         // A released or expiring lease is worth trying at once, not at the next tick.
         if (!this.#leading) this.#leadership?.triggerNow();
@@ -111,13 +139,17 @@ export class OperatorRuntime {
     );
   }
 
+  get #electing(): boolean {
+    return this.#deps.config.leaderElection && this.#access.leaderLock !== 'none';
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#leadership?.stop();
     await this.#stopLeading();
     await this.#leaseSubscription?.stop();
-    if (this.#deps.config.leaderElection) {
+    if (this.#electing) {
       try {
         await this.#deps.leader.release(AbortSignal.timeout(5000));
       } catch (error) {
@@ -161,10 +193,13 @@ export class OperatorRuntime {
       if (this.#standingBy) void this.#requeueAllIfTunnelRestarted();
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
-    this.#subscriptions.push(
-      this.#deps.watches.watch(operatorWatches(config.namespace).deployments, onStowaway, onError),
-      this.#deps.watches.watch(operatorWatches(config.namespace).stowawayPods, onStowaway, onError),
-    );
+    const { deployments, stowawayPods } = operatorWatches(config.namespace);
+    if (this.#access.canWatch(deployments) && this.#access.canWatch(stowawayPods)) {
+      this.#subscriptions.push(this.#deps.watches.watch(deployments, onStowaway, onError), this.#deps.watches.watch(stowawayPods, onStowaway, onError));
+    } else {
+      // Nothing tells of Stowaway's changes: the boot step looks again now and then (it reads, and acts only on a change).
+      this.#timers.push(new Periodic(UNWATCHED_TUNNEL_CHECK_MS, async () => onStowaway()));
+    }
     this.#queue.add(BOOT);
   }
 
@@ -214,13 +249,18 @@ export class OperatorRuntime {
         return;
       case 'waiting':
         this.#log.info({ reason: outcome.reason, detail: outcome.message }, 'init phase waiting');
-        return { requeueAfterMs: outcome.recheckAfterMs };
+        return { requeueAfterMs: this.#stowawayWatched() ? outcome.recheckAfterMs : Math.min(outcome.recheckAfterMs, this.#access.recheckMs) };
       case 'blocked':
         throw new DomainError('Unavailable', `init phase blocked (${outcome.reason}): ${outcome.message}`, { retryable: true });
       case 'resetPending':
         this.#queue?.add(RESET);
         return;
     }
+  }
+
+  #stowawayWatched(): boolean {
+    const { deployments, stowawayPods } = operatorWatches(this.#deps.config.namespace);
+    return this.#access.canWatch(deployments) && this.#access.canWatch(stowawayPods);
   }
 
   async #resetStep(signal: AbortSignal): Promise<void> {
@@ -236,16 +276,20 @@ export class OperatorRuntime {
     const { config, watches, carrier, tracker, standby, metrics } = this.#deps;
     this.#standingBy = true;
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
-    const pods = watches.watch(
-      { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels },
-      (event: WatchEvent) => {
-        for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
-      },
-      onError,
-    );
-    this.#subscriptions.push(pods);
-    // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
-    await pods.synced;
+    const carrierPods: WatchSpec = { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels };
+    const podsWatched = this.#access.canWatch(carrierPods);
+    if (podsWatched) {
+      const pods = watches.watch(
+        carrierPods,
+        (event: WatchEvent) => {
+          for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
+        },
+        onError,
+      );
+      this.#subscriptions.push(pods);
+      // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
+      await pods.synced;
+    }
     const requests = watches.watch(
       operatorWatches(config.namespace).requests,
       (event) => {
@@ -263,8 +307,10 @@ export class OperatorRuntime {
     } catch (error) {
       this.#log.warn({ error: toDomainError(error).message }, 'could not collect orphan routes; trying at the next resync');
     }
+    // Unwatched, a pod that restarts or loses Carrier is noticed at the resync: a short one.
+    const resyncMs = podsWatched ? config.resyncIntervalMs : Math.min(config.resyncIntervalMs, UNWATCHED_RESYNC_MS);
     this.#timers.push(
-      new Periodic(config.resyncIntervalMs, async () => {
+      new Periodic(resyncMs, async () => {
         for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
       }),
       new Periodic(config.heartbeatIntervalMs, () => this.#heartbeatTick()),
