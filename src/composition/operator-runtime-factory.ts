@@ -34,6 +34,7 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     metrics,
     tracker,
     access: resolve(container, SERVICES.AccessPlan),
+    installation: resolve(container, TOKENS.OperatorInstallation),
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

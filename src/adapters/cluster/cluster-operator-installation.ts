@@ -4,6 +4,7 @@ import type { Logger } from '../../ports/logger.port.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { INTERCEPT_REQUEST_CRD_NAME, interceptRequestCrd } from '../../crd/intercept-request-crd.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
+import { OPERATOR_DEPLOYMENT } from '../../domain/boot/operator-events.js';
 
 export interface InstallationNames {
   readonly namespace: string;
@@ -33,6 +34,8 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   readonly #objects: ObjectApi;
   readonly #names: InstallationNames;
   readonly #logger: Logger;
+  /** Whether the operator's own Deployment existed when it registered: only then can its absence mean removal. */
+  #deployed = false;
 
   constructor(objects: ObjectApi, names: InstallationNames, logger: Logger) {
     this.#objects = objects;
@@ -41,6 +44,7 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   async ensureRegistered(signal: AbortSignal): Promise<void> {
+    if (!this.#deployed) this.#deployed = (await this.#objects.find(this.#deploymentRef, signal)) !== undefined;
     // In a pod the namespace exists; an operator run from a workstation may have to create it.
     const namespace = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
     await this.#createUnlessPresent(namespace, { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
@@ -80,6 +84,29 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
       if (!isDomainError(error, 'AlreadyExists')) throw error;
       await this.#objects.patch(refOf(manifest), { spec: manifest['spec'] }, signal);
     }
+  }
+
+  get #deploymentRef(): ObjectRef {
+    return { apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.#names.namespace, name: OPERATOR_DEPLOYMENT };
+  }
+
+  async beingRemoved(signal: AbortSignal): Promise<boolean> {
+    if (!this.#deployed) return false;
+    const deployment = await this.#objects.find(this.#deploymentRef, signal, { fresh: true });
+    return deployment === undefined || deployment.metadata.deletionTimestamp !== undefined;
+  }
+
+  async unregister(signal: AbortSignal): Promise<void> {
+    // Without `get`, the CRD is found by listing (the Gefyra client's role lists CRDs but may not get one).
+    const crd =
+      this.#names.crdReadable === false
+        ? (await this.#objects.list({ apiVersion: CRD_REF.apiVersion, kind: CRD_REF.kind }, undefined, undefined, signal)).find(
+            (object) => object.metadata.name === CRD_REF.name,
+          )
+        : await this.#objects.find(CRD_REF, signal);
+    if (crd?.metadata.annotations?.[REGISTERED_BY_OPERATOR_ANNOTATION] === undefined) return;
+    await this.#objects.remove(CRD_REF, signal);
+    this.#logger.info({ crd: CRD_REF.name }, 'removed the CRD this operator registered');
   }
 
   async uninstall(signal: AbortSignal): Promise<void> {

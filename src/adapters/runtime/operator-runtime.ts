@@ -12,6 +12,7 @@ import type { Manifest } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
+import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -50,9 +51,13 @@ export interface OperatorRuntimeDependencies {
   readonly metrics: OperatorMetrics;
   readonly tracker: InterceptTracker;
   readonly access?: RuntimeAccess;
+  /** To tell a removal (`gefyra down`) from a restart at shutdown; without it, shutdown never resets. */
+  readonly installation?: OperatorInstallation;
 }
 
 const BOOT = 'boot';
+/** The client deletes the operator's RBAC five seconds after its Deployment: the removal's reset must be done by then. */
+const REMOVAL_RESET_TIMEOUT_MS = 4500;
 /** The resync of every request when pods cannot be watched. */
 const UNWATCHED_RESYNC_MS = 60_000;
 const RESET = 'reset';
@@ -147,8 +152,10 @@ export class OperatorRuntime {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#leadership?.stop();
+    const serving = this.#leading && this.#booted && !this.#resetDone;
     await this.#stopLeading();
     await this.#leaseSubscription?.stop();
+    if (serving) await this.#resetIfRemoved();
     if (this.#electing) {
       try {
         await this.#deps.leader.release(AbortSignal.timeout(5000));
@@ -156,7 +163,27 @@ export class OperatorRuntime {
         this.#log.warn({ error: toDomainError(error).message }, 'could not release the lease; a successor waits for it to expire');
       }
     }
-    this.#log.info({}, 'stopped; nothing was reset');
+    this.#log.info({}, this.#resetDone ? 'stopped after removing what it had set up' : 'stopped; nothing was reset');
+  }
+
+  /**
+   * A restart or a rolling update keeps everything; a removal (the operator's
+   * own Deployment gone or being deleted, as `gefyra down` does just before
+   * this SIGTERM) ends every intercept and removes what the operator set up,
+   * within the few seconds the client waits before it deletes the RBAC.
+   */
+  async #resetIfRemoved(): Promise<void> {
+    const { installation, reset } = this.#deps;
+    if (!installation) return;
+    const signal = AbortSignal.timeout(REMOVAL_RESET_TIMEOUT_MS);
+    try {
+      if (!(await installation.beingRemoved(signal))) return;
+      this.#log.warn({}, 'the operator is being removed: ending every intercept and removing what it set up');
+      await reset.reset('the operator is being removed', { removeOperator: false, unregister: true, durable: false }, signal);
+      this.#resetDone = true;
+    } catch (error) {
+      this.#log.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up');
+    }
   }
 
   async #electionTick(): Promise<void> {
