@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import { ContainerModule } from 'inversify';
-import { reviewAccess } from '../adapters/kubernetes/access-review.js';
+import { credentialsUser, reviewAccess } from '../adapters/kubernetes/access-review.js';
 import { GrantedAccess } from '../adapters/access/granted-access.js';
 import {
   checkApiReachable,
@@ -38,6 +38,8 @@ export interface KubernetesComposition {
   readonly config: OperatorConfig;
   readonly logger: Logger;
   readonly access: AccessPlan;
+  /** Who the credentials are (a ServiceAccount's `system:serviceaccount:…`), when they tell. */
+  readonly user: string | undefined;
   /** Stops the shared watches. */
   dispose(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
   const container = await createOperatorContainer({ config, environment, plugins, platform, access });
-  return { container, config, logger, access, dispose: () => informers.stop() };
+  return { container, config, logger, access, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
 }
 
 /** The credentials' rules; when they cannot be learned, the full deploy/ RBAC is assumed (and a 403 will say what lacks). */

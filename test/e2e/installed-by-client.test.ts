@@ -3,7 +3,7 @@ import { KubernetesClusterApi } from '../../src/adapters/kubernetes/index.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../../src/manifests/install-manifests.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
-import { CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
+import { CLIENT_CLUSTER_ROLE_RULES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
 import { recordObjects } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { clientRequestName, createInterceptRequest, deleteInterceptRequest, waitForEstablished } from './support/intercept-requests.js';
@@ -76,7 +76,37 @@ describe('installed by the Gefyra 0.13 client', () => {
       await events.stop();
     }
   }, 240_000);
+
+  it('without a permission nothing stands in for, says at once what to grant: log, Event, /readyz', async () => {
+    const admin = env.admin();
+    const withoutExec = CLIENT_CLUSTER_ROLE_RULES.map((rule) => ({ ...rule, resources: rule.resources.filter((resource) => resource !== 'pods/exec') }));
+    const installation = await installAsClient(env.controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE, withoutExec);
+    const events = recordObjects(admin, { apiVersion: 'v1', kind: 'Event', namespace: OPERATOR_NAMESPACE });
+    try {
+      await events.synced;
+      const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV });
+      const wanted = `User "${installation.username}" cannot get resource "pods/exec" in API group "" (nor create)`;
+      const said = await operator.waitForLog((line) => line.msg === 'init phase blocked' && line['reason'] === 'InsufficientPrivileges', { what: 'the missing permissions in the log' });
+      expect(said['problem']).toContain(wanted);
+      await until(() => events.seen.some((event) => event['reason'] === 'InsufficientPrivileges'), 'the InsufficientPrivileges Event');
+      expect(events.seen.find((event) => event['reason'] === 'InsufficientPrivileges')?.['message']).toBe(said['problem']);
+      expect(await operator.readyz()).toBe(503);
+      expect(await readyzBody(operator.healthPort)).toContain(wanted);
+      // Nothing was tried: no Stowaway, no forbidden request in the log.
+      expect(events.seen.some((event) => event['reason'] === 'Gefyra-Ready')).toBe(false);
+      expect(operator.logs.filter((line) => /forbidden/i.test(JSON.stringify(line)))).toEqual([]);
+      await operator.stop();
+    } finally {
+      await events.stop();
+      await removeAsClient(env.controlPlane, OPERATOR_NAMESPACE, async () => undefined);
+    }
+  });
 });
+
+async function readyzBody(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return await response.text();
+}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

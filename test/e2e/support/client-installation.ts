@@ -35,7 +35,13 @@ export interface ClientInstallation {
 const ref = (apiVersion: string, kind: string, name: string, namespace?: string) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
 
 /** What `gefyra up` creates, in its order, with the admin's credentials: namespace, ServiceAccount, ClusterRole, binding, Deployment (0 replicas: no container runs here). */
-export async function installAsClient(controlPlane: ControlPlaneAccess, namespace: string, image: string): Promise<ClientInstallation> {
+export async function installAsClient(
+  controlPlane: ControlPlaneAccess,
+  namespace: string,
+  image: string,
+  /** The ClusterRole's rules: the client's unless a test takes one away. */
+  rules: readonly unknown[] = CLIENT_CLUSTER_ROLE_RULES,
+): Promise<ClientInstallation> {
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-client');
   await waitForObject(admin, ref('v1', 'Namespace', namespace), (object) => object?.metadata.deletionTimestamp === undefined, {
@@ -46,7 +52,7 @@ export async function installAsClient(controlPlane: ControlPlaneAccess, namespac
   const manifests: Manifest[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: CLIENT_NAMES.serviceAccount, namespace } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_NAMES.clusterRole }, rules: CLIENT_CLUSTER_ROLE_RULES },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_NAMES.clusterRole }, rules },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
