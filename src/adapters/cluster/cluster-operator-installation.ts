@@ -8,7 +8,10 @@ import { OPERATOR_DEPLOYMENT } from '../../domain/boot/operator-events.js';
 
 export interface InstallationNames {
   readonly namespace: string;
-  /** Name of the operator's ClusterRole and ClusterRoleBinding (deploy/ uses `gefyra-operator`). */
+  /**
+   * Name of the operator's ServiceAccount, and of its ClusterRole and binding
+   * where they cannot be found by subject (deploy/ uses `gefyra-operator` for all).
+   */
   readonly clusterRole: string;
   /**
    * Whether the credentials may read the CRD. Without (the Gefyra client's
@@ -20,6 +23,10 @@ export interface InstallationNames {
 
 /** On a CRD that the operator registered itself (not one applied from deploy/): it is the operator's to remove. */
 export const REGISTERED_BY_OPERATOR_ANNOTATION = 'gefyra.dev/registered-by';
+
+const RBAC = 'rbac.authorization.k8s.io/v1';
+/** Kubernetes' own ClusterRoles, never removed even if a binding grants one to the operator. */
+const BUILT_IN_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
 
 const CRD_REF = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME };
 
@@ -117,30 +124,62 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
   }
 
   /**
+   * The ClusterRoles and bindings that grant the operator's ServiceAccount,
+   * found by the bindings' subjects (deploy/ names them `gefyra-operator`, the
+   * Gefyra client `gefyra-operator-role` and `-rolebinding`). Listing bindings
+   * needs a right the operator's own roles do not give (the reset command run
+   * with an admin's kubeconfig has it): without it, the configured name.
+   */
+  async #grantsOfOperator(signal: AbortSignal): Promise<{ role: string; binding: string }[]> {
+    const { namespace, clusterRole } = this.#names;
+    let bindings: Manifest[];
+    try {
+      bindings = await this.#objects.list({ apiVersion: RBAC, kind: 'ClusterRoleBinding' }, undefined, undefined, signal);
+    } catch (error) {
+      if (isDomainError(error, 'Forbidden')) return [{ role: clusterRole, binding: clusterRole }];
+      throw error;
+    }
+    const grants = (binding: Manifest) =>
+      ((binding['subjects'] ?? []) as { kind?: string; name?: string; namespace?: string }[]).some(
+        (subject) => subject.kind === 'ServiceAccount' && subject.name === clusterRole && subject.namespace === namespace,
+      );
+    const roleOf = (binding: Manifest) => (binding['roleRef'] as { kind?: string; name?: string } | undefined) ?? {};
+    const mine = bindings.filter((binding) => grants(binding) && roleOf(binding).kind === 'ClusterRole');
+    // A role that something else is bound to too, or one of Kubernetes' own, is not the operator's to remove.
+    const sharedRoles = new Set(bindings.filter((binding) => !mine.includes(binding)).map((binding) => roleOf(binding).name));
+    return mine
+      .map((binding) => ({ role: roleOf(binding).name ?? '', binding: binding.metadata.name }))
+      .filter(({ role }) => role !== '' && !sharedRoles.has(role) && !role.startsWith('system:') && !BUILT_IN_ROLES.has(role));
+  }
+
+  /**
    * The ClusterRole and its binding each carry the operator's right to delete
    * the other, so whichever goes first leaves the second out of reach. The
    * binding is made a dependent of the role instead: deleting the role lets
    * the garbage collector remove the binding.
    */
   async #removeClusterRbac(signal: AbortSignal): Promise<void> {
-    const { clusterRole } = this.#names;
-    const ref = (kind: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: clusterRole });
-    try {
-      const role = await this.#objects.find(ref('ClusterRole'), signal);
-      if (role?.metadata.uid !== undefined) {
-        const owner = { ...ref('ClusterRole'), uid: role.metadata.uid };
-        await this.#objects.patch(ref('ClusterRoleBinding'), { metadata: { ownerReferences: [owner] } }, signal).catch((error: unknown) => {
-          if (!isDomainError(error, 'NotFound')) throw error;
-        });
+    for (const { role, binding } of await this.#grantsOfOperator(signal)) {
+      const roleRef = { apiVersion: RBAC, kind: 'ClusterRole', name: role };
+      const bindingRef = { apiVersion: RBAC, kind: 'ClusterRoleBinding', name: binding };
+      try {
+        const found = await this.#objects.find(roleRef, signal);
+        if (found?.metadata.uid !== undefined) {
+          const owner = { ...roleRef, uid: found.metadata.uid };
+          await this.#objects.patch(bindingRef, { metadata: { ownerReferences: [owner] } }, signal).catch((error: unknown) => {
+            if (!isDomainError(error, 'NotFound')) throw error;
+          });
+        }
+        await this.#objects.remove(roleRef, signal);
+      } catch (error) {
+        this.#logger.warn(
+          { name: role, error: error instanceof Error ? error.message : String(error) },
+          `could not remove the operator's ClusterRole; finish with: kubectl delete clusterrole ${role} && kubectl delete clusterrolebinding ${binding}`,
+        );
       }
-      await this.#objects.remove(ref('ClusterRole'), signal);
-    } catch (error) {
-      this.#logger.warn(
-        { name: clusterRole, error: error instanceof Error ? error.message : String(error) },
-        `could not remove the operator's ClusterRole; finish with: kubectl delete clusterrole,clusterrolebinding ${clusterRole}`,
-      );
+      // Where no garbage collector runs, or credentials allow it, directly; refused once the role is gone, which is fine.
+      await this.#objects.remove(bindingRef, signal).catch(() => undefined);
     }
-    // Where no garbage collector runs, or credentials allow it, directly; refused once the role is gone, which is fine.
-    await this.#objects.remove(ref('ClusterRoleBinding'), signal).catch(() => undefined);
   }
+
 }
