@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/index.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../../src/manifests/install-manifests.js';
+import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import { httpGet, pollUntil } from '../support/control-plane/polling.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { CLIENT_CLUSTER_ROLE_RULES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
 import { recordObjects } from './support/cluster-waits.js';
@@ -37,7 +39,7 @@ describe('installed by the Gefyra 0.13 client', () => {
       const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV });
 
       // `gefyra up`: waits for Gefyra-Ready on a core/v1 Event watch, then reads the Secret.
-      await until(() => events.seen.some((event) => event['reason'] === 'Gefyra-Ready'), 'the Gefyra-Ready Event');
+      await untilSeen(events.seen, 'Gefyra-Ready');
       const secret = await api.find({ apiVersion: 'v1', kind: 'Secret', namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' }, never);
       expect(Object.keys((secret?.['data'] as Record<string, string> | undefined) ?? {})).toContain('Peer.Endpoint');
 
@@ -88,10 +90,10 @@ describe('installed by the Gefyra 0.13 client', () => {
       const wanted = `User "${installation.username}" cannot get resource "pods/exec" in API group "" (nor create)`;
       const said = await operator.waitForLog((line) => line.msg === 'init phase blocked' && line['reason'] === 'InsufficientPrivileges', { what: 'the missing permissions in the log' });
       expect(said['problem']).toContain(wanted);
-      await until(() => events.seen.some((event) => event['reason'] === 'InsufficientPrivileges'), 'the InsufficientPrivileges Event');
+      await untilSeen(events.seen, 'InsufficientPrivileges');
       expect(events.seen.find((event) => event['reason'] === 'InsufficientPrivileges')?.['message']).toBe(said['problem']);
       expect(await operator.readyz()).toBe(503);
-      expect(await readyzBody(operator.healthPort)).toContain(wanted);
+      expect((await httpGet(`http://127.0.0.1:${operator.healthPort}/readyz`)).body).toContain(wanted);
       // Nothing was tried: no Stowaway, no forbidden request in the log.
       expect(events.seen.some((event) => event['reason'] === 'Gefyra-Ready')).toBe(false);
       expect(operator.logs.filter((line) => /forbidden/i.test(JSON.stringify(line)))).toEqual([]);
@@ -103,15 +105,7 @@ describe('installed by the Gefyra 0.13 client', () => {
   });
 });
 
-async function readyzBody(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-  return await response.text();
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits for an Event the recorder has seen (the client watches Events the same way). */
+async function untilSeen(events: readonly Manifest[], reason: string): Promise<void> {
+  await pollUntil(`a ${reason} Event`, async () => (events.some((event) => event['reason'] === reason) ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
 }
