@@ -9,7 +9,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
-import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
+import { installOperatorAccess, OPERATOR_NAMESPACE } from '../test/e2e/support/operator-access.js';
+import { CLIENT_NAMES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from '../test/e2e/support/client-installation.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../src/manifests/install-manifests.js';
+import { measureUnderClientRbac, type ClientRbacResult } from './scenarios/client-rbac.js';
 import { operatorNodeFlags, startBench } from './support/bench-operator.js';
 import { printReport, type BenchReport } from './support/report.js';
 import { runScenarios, FULL, QUICK, type Sizes } from './scenarios/all.js';
@@ -55,6 +58,10 @@ simulateGefyraComponents(node);
 await node.start();
 let exitCode = 0;
 try {
+  // First the operator as `gefyra up` installs it, then `gefyra down`; then deploy/'s on the emptied cluster.
+  progress(`client RBAC: ${Math.min(10, sizes.sequential)} sequential intercepts under the Gefyra client's ClusterRole`);
+  const clientRbac = await benchUnderClientRbac(Math.min(10, sizes.sequential), sizes.idleSeconds);
+  progress(`client RBAC: ${JSON.stringify(clientRbac)}`);
   const access = await installOperatorAccess(controlPlane);
   const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true });
   try {
@@ -69,6 +76,7 @@ try {
       operatorNodeFlags: operatorNodeFlags(),
       ...results,
       ...(dataPlane === undefined ? {} : { dataPlane }),
+      clientRbac,
     };
     printReport(report);
   } finally {
@@ -82,3 +90,15 @@ try {
   await controlPlane.stop();
 }
 process.exit(exitCode);
+
+async function benchUnderClientRbac(sequential: number, idleSeconds: number): Promise<ClientRbacResult> {
+  const installation = await installAsClient(controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
+  const access = { ...installation, name: CLIENT_NAMES.serviceAccount };
+  const env = { ...CLIENT_OPERATOR_ENV, GEFYRA_OPERATOR_CLUSTER_ROLE: undefined };
+  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true, targetNamespace: 'bench-client', env });
+  try {
+    return await measureUnderClientRbac(bench, { sequential, idleSeconds });
+  } finally {
+    await removeAsClient(controlPlane, OPERATOR_NAMESPACE, () => bench.stop());
+  }
+}

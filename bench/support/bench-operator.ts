@@ -12,7 +12,7 @@ export interface BenchSetup {
   readonly auditLogPath: string;
   readonly targetNamespace?: string;
   /** Extra operator environment on top of production defaults. */
-  readonly env?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly progress?: (line: string) => void;
   /** Run the built command, as the image does (needs `npm run build`). */
   readonly built?: boolean;

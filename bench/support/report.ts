@@ -1,5 +1,6 @@
 import type { ScenarioResults, Sizes } from '../scenarios/all.js';
 import type { DataPlaneOutcome } from '../scenarios/data-plane.js';
+import type { ClientRbacResult } from '../scenarios/client-rbac.js';
 
 export interface BenchReport extends ScenarioResults {
   readonly date: string;
@@ -8,6 +9,8 @@ export interface BenchReport extends ScenarioResults {
   readonly operatorNodeFlags: readonly string[];
   /** Traffic through real intercepts (absent when the run left it out). */
   readonly dataPlane?: DataPlaneOutcome;
+  /** The smaller scenario under the Gefyra client's ClusterRole (run before the others). */
+  readonly clientRbac?: ClientRbacResult;
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;
@@ -33,6 +36,17 @@ export function formatReport(report: BenchReport): string {
     ['idle: API requests per minute', `${idle.apiRequestsPerMinute} / ${idleAtScale.apiRequestsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts: ${describe(idleAtScale.byVerbAndResource)}`],
     ['idle: CPU seconds per minute', `${idle.cpuSecondsPerMinute} / ${idleAtScale.cpuSecondsPerMinute}`, `with ${idle.activeIntercepts} / ${idleAtScale.activeIntercepts} intercepts`],
   ];
+  const client = report.clientRbac;
+  if (client) {
+    const { latency: clientLatency } = client;
+    rows.push(
+      ['client RBAC: create -> established', `p50 ${ms(clientLatency.establishMs.p50)}, p95 ${ms(clientLatency.establishMs.p95)}, max ${ms(clientLatency.establishMs.max)}`, `${clientLatency.establishMs.count} sequential, under the Gefyra client's ClusterRole`],
+      ['client RBAC: delete -> original image', `p50 ${ms(clientLatency.removeMs.p50)}, p95 ${ms(clientLatency.removeMs.p95)}, max ${ms(clientLatency.removeMs.max)}`, `${clientLatency.removeMs.count} sequential`],
+      ['client RBAC: API requests to establish one', String(clientLatency.establishRequests.total), describe(clientLatency.establishRequests.byVerbAndResource)],
+      ['client RBAC: API requests to remove one', String(clientLatency.removeRequests.total), describe(clientLatency.removeRequests.byVerbAndResource)],
+      ['client RBAC: idle API requests per minute', String(client.idle.apiRequestsPerMinute), `with ${client.idle.activeIntercepts} intercept: ${describe(client.idle.byVerbAndResource)}`],
+    );
+  }
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const lines = [
     `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} (local control plane, simulated node), operator flags: ${report.operatorNodeFlags.join(' ') || 'none'}`,

@@ -1,38 +1,79 @@
 import { HealthServer } from '../adapters/runtime/health-server.js';
-import { composeForKubernetes } from '../composition/kubernetes-composition.js';
-import { createOperatorRuntime } from '../composition/operator-runtime-factory.js';
+import { composeForKubernetes, type KubernetesComposition } from '../composition/kubernetes-composition.js';
+import { describeMissingAccess, MISSING_ACCESS_REASON, recordMissingAccess } from '../composition/missing-access.js';
+import { createOperatorRuntime, type RunnableOperator } from '../composition/operator-runtime-factory.js';
+import { loadConfig } from '../config.js';
 import type { CliOutput } from './main.js';
+
+/** How often an operator that lacks permissions asks again whether they were granted. */
+const ACCESS_RECHECK_MS = 30_000;
 
 /**
  * `gefyra-operator run`: the operator until SIGTERM or SIGINT. Shutdown
- * hands work back and releases the lease; it never resets the cluster.
+ * hands work back and releases the lease; it resets the cluster only when
+ * the operator is being removed (its Deployment gone or being deleted).
+ * Credentials that lack a permission nothing can stand in for are reported
+ * (log, Event, /readyz) and asked about again until granted.
  */
 export async function runOperator(options: {
   environment: Readonly<Record<string, string | undefined>>;
   kubeconfig: string | undefined;
   io: CliOutput;
 }): Promise<number> {
-  const { container, config, logger, dispose } = await composeForKubernetes({ environment: options.environment, kubeconfig: options.kubeconfig });
-  const { runtime, metrics } = createOperatorRuntime(container);
-  const health = new HealthServer({ live: () => runtime.live(), ready: () => runtime.ready(), metrics: () => metrics.render() });
-  const port = await health.listen(config.healthPort);
+  const compose = () => composeForKubernetes({ environment: options.environment, kubeconfig: options.kubeconfig });
+  let composition: KubernetesComposition = await compose();
+  const { config, logger } = composition;
+  let operator: RunnableOperator | undefined;
+  let missing: string | undefined;
+  let stopping = false;
+  const health = new HealthServer({
+    live: () => !stopping && (operator?.runtime.live() ?? true),
+    ready: () => operator?.runtime.ready() ?? false,
+    notReadyBecause: () => missing,
+    metrics: () => operator?.metrics.render() ?? '',
+  });
+  const port = await health.listen(loadConfig(options.environment).healthPort);
   logger.info({ namespace: config.namespace, healthPort: port, identity: config.identity }, 'gefyra-operator starting');
 
+  let wake: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down: handing work back, releasing the lease');
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      void runtime
-        .stop()
-        .finally(() => dispose())
+      stopping = true;
+      wake?.();
+      void (operator ? operator.runtime.stop() : Promise.resolve())
+        .finally(() => composition.dispose())
         .finally(() => health.close())
         .finally(() => resolve());
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  await runtime.start();
+
+  while (composition.access.missing.length > 0 && !stopping) {
+    const message = describeMissingAccess(composition.access.missing, composition.user);
+    if (message !== missing) {
+      missing = message;
+      // Worded as the boot words a refusal it meets, so that both read alike in logs and Events.
+      logger.error({ reason: MISSING_ACCESS_REASON, problem: message }, 'init phase blocked');
+      await recordMissingAccess(composition.container, config.namespace, message, AbortSignal.timeout(10_000));
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, ACCESS_RECHECK_MS).unref();
+    });
+    if (stopping) break;
+    await composition.dispose();
+    composition = await compose();
+  }
+  if (!stopping) {
+    if (missing !== undefined) logger.info({}, 'the missing permissions were granted; starting');
+    missing = undefined;
+    operator = createOperatorRuntime(composition.container);
+    await operator.runtime.start();
+  }
   await stopped;
   return 0;
 }

@@ -1,6 +1,7 @@
 import { Container, type ContainerModule } from 'inversify';
 import type { OperatorConfig } from '../config.js';
 import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
+import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
 
 export interface ContainerOptions {
@@ -10,6 +11,8 @@ export interface ContainerOptions {
   readonly plugins: readonly OperatorPlugin[];
   /** Binds ClusterApi, Clock and Logger: Kubernetes in production, in-memory in tests. */
   readonly platform: ContainerModule;
+  /** How to work with the credentials' access; default: the full deploy/ RBAC. */
+  readonly access?: AccessPlan;
 }
 
 /**
@@ -30,6 +33,6 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   const container = new Container();
-  await container.load(options.platform, coreModule(options.config), ...pluginModules);
+  await container.load(options.platform, coreModule(options.config, options.access ?? fullAccessPlan(options.config.namespace)), ...pluginModules);
   return container;
 }

@@ -16,6 +16,7 @@ import { RouteService } from '../domain/routes/route-service.js';
 import { DEFAULT_FINALIZER } from '../domain/settings.js';
 import { StandbyService } from '../domain/standby/standby-service.js';
 import { TOKENS } from '../ports/tokens.js';
+import type { AccessPlan } from './access-plan.js';
 import { resolve } from './resolve.js';
 import { SERVICES } from './service-tokens.js';
 
@@ -27,13 +28,14 @@ export const LEASE_NAME = 'gefyra-operator';
  * ledger, the installation) and the domain services. A platform module binds
  * ClusterApi, Clock and Logger; plugins bind the tunnel and the proxy.
  */
-export function coreModule(config: OperatorConfig): ContainerModule {
+export function coreModule(config: OperatorConfig, access: AccessPlan): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const { namespace } = config;
     bind(SERVICES.Config).toConstantValue(config);
+    bind(SERVICES.AccessPlan).toConstantValue(access);
 
     bind(TOKENS.InterceptRequestStore)
-      .toDynamicValue((ctx) => new ClusterInterceptRequestStore(resolve(ctx, TOKENS.ClusterApi), namespace, DEFAULT_FINALIZER))
+      .toDynamicValue((ctx) => new ClusterInterceptRequestStore(resolve(ctx, TOKENS.ClusterApi), namespace, DEFAULT_FINALIZER, access.statusWrites))
       .inSingletonScope();
     bind(TOKENS.EventRecorder)
       .toDynamicValue(
@@ -51,7 +53,7 @@ export function coreModule(config: OperatorConfig): ContainerModule {
       .toDynamicValue((ctx) => new ClusterClientNotifier(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), namespace))
       .inSingletonScope();
     bind(TOKENS.LeaseStore)
-      .toDynamicValue((ctx) => new ClusterLeaseStore(resolve(ctx, TOKENS.ClusterApi), namespace, LEASE_NAME))
+      .toDynamicValue((ctx) => new ClusterLeaseStore(resolve(ctx, TOKENS.ClusterApi), namespace, LEASE_NAME, access.leaderLock === 'ConfigMap' ? 'ConfigMap' : 'Lease'))
       .inSingletonScope();
     bind(TOKENS.ResetLedger)
       .toDynamicValue((ctx) => new ClusterResetLedger(resolve(ctx, TOKENS.ClusterApi), namespace))
@@ -61,7 +63,7 @@ export function coreModule(config: OperatorConfig): ContainerModule {
         (ctx) =>
           new ClusterOperatorInstallation(
             resolve(ctx, TOKENS.ClusterApi),
-            { namespace, clusterRole: config.clusterRole },
+            { namespace, clusterRole: config.clusterRole, crdReadable: access.crdReadable },
             resolve(ctx, TOKENS.Logger).child({ component: 'installation' }),
           ),
       )
@@ -90,6 +92,7 @@ export function coreModule(config: OperatorConfig): ContainerModule {
             settings: {
               carrierStartupTimeoutMs: config.carrierStartupTimeoutMs,
               routeLoadRetryMs: 1000,
+              ...(access.canWatch({ apiVersion: 'v1', kind: 'Pod' }) ? {} : { waitRecheckMs: access.recheckMs }),
               finalizer: DEFAULT_FINALIZER,
             },
             policy: { operatorNamespace: namespace, ...config.policy },

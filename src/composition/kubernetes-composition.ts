@@ -1,5 +1,7 @@
 import type { Container } from 'inversify';
 import { ContainerModule } from 'inversify';
+import { credentialsUser, reviewAccess } from '../adapters/kubernetes/access-review.js';
+import { GrantedAccess } from '../adapters/access/granted-access.js';
 import {
   checkApiReachable,
   KubernetesClusterApi,
@@ -17,6 +19,8 @@ import { TOKENS } from '../ports/tokens.js';
 import { createOperatorContainer } from './container.js';
 import { loadPlugins } from './plugin-registry.js';
 import { RUNTIME } from './runtime-tokens.js';
+import { planAccess, type AccessPlan } from './access-plan.js';
+import { toDomainError } from '../domain/errors.js';
 
 export interface KubernetesCompositionOptions {
   readonly environment: Readonly<Record<string, string | undefined>>;
@@ -33,6 +37,9 @@ export interface KubernetesComposition {
   readonly container: Container;
   readonly config: OperatorConfig;
   readonly logger: Logger;
+  readonly access: AccessPlan;
+  /** Who the credentials are (a ServiceAccount's `system:serviceaccount:…`), when they tell. */
+  readonly user: string | undefined;
   /** Stops the shared watches. */
   dispose(): Promise<void>;
 }
@@ -46,14 +53,27 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   // The watch source logs each failed watch itself, naming its kind and namespace.
+  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace);
+  if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
-  const cluster = options.cache === false ? new KubernetesClusterApi(kubeConfig) : new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, cachedKinds(config.namespace));
+  const watchable = cachedKinds(config.namespace).filter((spec) => access.canWatch(spec));
+  const cluster = options.cache === false ? new KubernetesClusterApi(kubeConfig) : new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, watchable);
   const platform = new ContainerModule(({ bind }) => {
     bind(TOKENS.ClusterApi).toConstantValue(cluster);
     bind(TOKENS.Clock).toConstantValue(systemClock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
-  const container = await createOperatorContainer({ config, environment, plugins, platform });
-  return { container, config, logger, dispose: () => informers.stop() };
+  const container = await createOperatorContainer({ config, environment, plugins, platform, access });
+  return { container, config, logger, access, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
+}
+
+/** The credentials' rules; when they cannot be learned, the full deploy/ RBAC is assumed (and a 403 will say what lacks). */
+async function learnAccess(kubeConfig: Parameters<typeof reviewAccess>[0], namespace: string, logger: Logger): Promise<GrantedAccess> {
+  try {
+    return (await reviewAccess(kubeConfig, namespace, AbortSignal.timeout(15_000))) ?? GrantedAccess.everything();
+  } catch (error) {
+    logger.warn({ error: toDomainError(error).message }, 'could not learn what these credentials may do; assuming the full deploy/ RBAC');
+    return GrantedAccess.everything();
+  }
 }

@@ -35,6 +35,8 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     tracker,
     clock: resolve(container, TOKENS.Clock),
     events: resolve(container, TOKENS.EventRecorder),
+    access: resolve(container, SERVICES.AccessPlan),
+    installation: resolve(container, TOKENS.OperatorInstallation),
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

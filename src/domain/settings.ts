@@ -9,6 +9,12 @@ export interface InterceptSettings {
   readonly routeLoadRetryMs: number;
   /** Finalizer that keeps a request until everything it touched is reset. */
   readonly finalizer: string;
+  /**
+   * Without a watch on pods (credentials that may not watch them), nothing
+   * wakes a request that waits for its pod: such waits are looked at again
+   * after at most this long. Undefined: pod changes arrive as events.
+   */
+  readonly waitRecheckMs?: number;
 }
 
 export interface BootSettings {

@@ -12,4 +12,12 @@ export interface OperatorInstallation {
   ensureRegistered(signal: AbortSignal): Promise<void>;
   /** Removes everything the operator's installation created, itself included. */
   uninstall(signal: AbortSignal): Promise<void>;
+  /**
+   * Whether the operator is being removed (`gefyra down`, `kubectl delete`),
+   * not restarted: its own Deployment, seen at registration, is gone or being
+   * deleted. Never true for an operator that runs without a Deployment.
+   */
+  beingRemoved(signal: AbortSignal): Promise<boolean>;
+  /** Removes the cluster-wide objects the operator registered itself (the CRD, when it created it); those of a manifest stay. */
+  unregister(signal: AbortSignal): Promise<void>;
 }

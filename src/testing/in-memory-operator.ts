@@ -13,6 +13,7 @@ import { createOperatorContainer } from '../composition/container.js';
 import { loadPlugins } from '../composition/plugin-registry.js';
 import { resolve } from '../composition/resolve.js';
 import { RUNTIME } from '../composition/runtime-tokens.js';
+import type { AccessPlan } from '../composition/access-plan.js';
 import { SERVICES } from '../composition/service-tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
@@ -31,6 +32,12 @@ export interface InMemoryOperatorOptions {
    * that writes and at once reconciles would otherwise race the cache.
    */
   readonly cache?: boolean;
+  /**
+   * What the operator's credentials allow (composition/access-plan.ts): for
+   * the operator under a narrower role, e.g. the Gefyra client's. Default:
+   * the full deploy/ RBAC.
+   */
+  readonly access?: AccessPlan;
 }
 
 /** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
@@ -75,7 +82,10 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   });
   cluster.onExec(stowaway.handle);
   cluster.onExec(carrier.handle);
-  return compose({ cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false }, options.wrapClusterApi);
+  return compose(
+    { cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false, access: options.access },
+    options.wrapClusterApi,
+  );
 }
 
 interface Parts {
@@ -86,6 +96,7 @@ interface Parts {
   readonly environment: Readonly<Record<string, string>>;
   readonly logger: Logger;
   readonly cache: boolean;
+  readonly access: AccessPlan | undefined;
 }
 
 async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
@@ -94,12 +105,18 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
   const api = wrap ? wrap(cluster) : cluster;
   const informers = new SharedInformers(new InMemoryWatchSource(cluster));
   const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi).toConstantValue(parts.cache ? new CachedClusterApi(api, informers, cachedKinds(config.namespace)) : api);
+    bind(TOKENS.ClusterApi).toConstantValue(parts.cache ? new CachedClusterApi(api, informers, cachedKinds(config.namespace).filter((spec) => parts.access?.canWatch(spec) ?? true)) : api);
     bind(TOKENS.Clock).toConstantValue(clock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
-  const container = await createOperatorContainer({ config, environment, plugins: await loadPlugins(config.plugins), platform });
+  const container = await createOperatorContainer({
+    config,
+    environment,
+    plugins: await loadPlugins(config.plugins),
+    platform,
+    ...(parts.access ? { access: parts.access } : {}),
+  });
   return {
     ...parts,
     container,

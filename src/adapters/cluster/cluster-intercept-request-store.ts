@@ -6,7 +6,7 @@ import {
   parseInterceptRequest,
 } from '../../domain/intercept-request/intercept-request.js';
 import type { InterceptStatus } from '../../domain/intercept-request/intercept-status.js';
-import type { ObjectApi, ObjectRef } from '../../ports/cluster-api.port.js';
+import type { Manifest, ObjectApi, ObjectRef } from '../../ports/cluster-api.port.js';
 import type { InterceptRequestStore } from '../../ports/intercept-request-store.port.js';
 
 const refOf = (request: InterceptRequestRef): ObjectRef => ({
@@ -15,6 +15,12 @@ const refOf = (request: InterceptRequestRef): ObjectRef => ({
   namespace: request.namespace,
   name: request.name,
 });
+
+/** Where the status is kept when the credentials may not write the `status` subresource (the Gefyra client's role). */
+export const STATUS_ANNOTATION = 'gefyra.dev/status';
+
+/** How the status is written: its subresource, or (without the right to) an annotation of the request. */
+export type StatusWrites = 'subresource' | 'annotation';
 
 /**
  * InterceptRequests of one namespace (where the Gefyra client creates them),
@@ -25,16 +31,24 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
   readonly #objects: ObjectApi;
   readonly #namespace: string;
   readonly #finalizer: string;
+  readonly #statusWrites: StatusWrites;
 
-  constructor(objects: ObjectApi, namespace: string, finalizer: string) {
+  /**
+   * With `statusWrites: 'annotation'` the status (the operator's durable
+   * progress: loaded routes, Carrier's configuration) lives in an annotation:
+   * metadata changes do not bump the generation, so it holds without the
+   * subresource; users still see the outcome in `established` and Events.
+   */
+  constructor(objects: ObjectApi, namespace: string, finalizer: string, statusWrites: StatusWrites = 'subresource') {
     this.#objects = objects;
     this.#namespace = namespace;
     this.#finalizer = finalizer;
+    this.#statusWrites = statusWrites;
   }
 
   async find(ref: InterceptRequestRef, signal: AbortSignal): Promise<InterceptRequest | undefined> {
     const object = await this.#objects.find(refOf(ref), signal);
-    return object && parseInterceptRequest(object);
+    return object && this.#parse(object);
   }
 
   async list(signal: AbortSignal): Promise<InterceptRequest[]> {
@@ -44,7 +58,7 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
       undefined,
       signal,
     );
-    return objects.map((object) => parseInterceptRequest(object));
+    return objects.map((object) => this.#parse(object));
   }
 
   async setFinalizer(request: InterceptRequest, present: boolean, signal: AbortSignal): Promise<InterceptRequest> {
@@ -55,14 +69,18 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
       { metadata: { finalizers, resourceVersion: request.resourceVersion } },
       signal,
     );
-    return parseInterceptRequest(updated);
+    return this.#parse(updated);
   }
 
   async setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<InterceptRequest> {
-    return parseInterceptRequest(await this.#objects.patch(refOf(request), { established }, signal));
+    return this.#parse(await this.#objects.patch(refOf(request), { established }, signal));
   }
 
   async writeStatus(request: InterceptRequest, status: InterceptStatus, signal: AbortSignal): Promise<void> {
+    if (this.#statusWrites === 'annotation') {
+      await this.#objects.patch(refOf(request), { metadata: { annotations: { [STATUS_ANNOTATION]: JSON.stringify(status) } } }, signal);
+      return;
+    }
     // A merge patch keeps fields it does not mention: clear the ones the new status drops.
     const cleared = Object.fromEntries(
       Object.keys(request.status)
@@ -72,8 +90,22 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
     await this.#objects.patch(refOf(request), { status: { ...cleared, ...status } }, signal, { subresource: 'status' });
   }
 
+  #parse(object: Manifest): InterceptRequest {
+    const kept = this.#statusWrites === 'annotation' ? object.metadata.annotations?.[STATUS_ANNOTATION] : undefined;
+    return parseInterceptRequest(kept === undefined ? object : { ...object, status: parseKeptStatus(kept) });
+  }
+
   async remove(ref: InterceptRequestRef, signal: AbortSignal): Promise<void> {
     await this.#objects.remove(refOf(ref), signal);
   }
 }
 
+
+/** An unreadable kept status counts as none: the next pass observes the cluster and writes it again. */
+function parseKeptStatus(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return {};
+  }
+}

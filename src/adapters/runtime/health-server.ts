@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 export interface HealthChecks {
   live(): boolean;
   ready(): boolean;
+  /** Why /readyz fails when the reason is worth more than "not ready" (missing permissions). */
+  notReadyBecause?(): string | undefined;
   metrics(): string;
 }
 
@@ -19,7 +21,8 @@ export class HealthServer {
       const path = (request.url ?? '/').split('?')[0];
       if (path === '/healthz' || path === '/readyz') {
         const ok = path === '/healthz' ? checks.live() : checks.ready();
-        response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
+        const why = path === '/readyz' && !ok ? checks.notReadyBecause?.() : undefined;
+        response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : `${why ?? 'not ready'}\n`);
       } else if (path === '/metrics') {
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(checks.metrics());
       } else {

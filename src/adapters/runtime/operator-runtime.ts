@@ -1,5 +1,6 @@
 import type { OperatorConfig } from '../../config.js';
 import type { BootService } from '../../domain/boot/boot-service.js';
+import { OPERATOR_DEPLOYMENT } from '../../domain/boot/operator-events.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
 import type { HeartbeatService } from '../../domain/heartbeat/heartbeat-service.js';
 import { requestKey } from '../../domain/intercept-request/intercept-request.js';
@@ -16,13 +17,28 @@ import { interceptEvent } from '../../domain/intercept/intercept-events.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
+import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
 import { operatorWatches } from './operator-watches.js';
 import { Periodic } from './periodic.js';
-import type { WatchEvent, WatchSource, WatchSubscription } from './watch-source.js';
+import { hasLabels, type WatchEvent, type WatchSource, type WatchSpec, type WatchSubscription } from './watch-source.js';
 import { WorkQueue } from './work-queue.js';
+
+/** What the runtime needs to know of its credentials' access (composition/access-plan.ts decides it). */
+export interface RuntimeAccess {
+  canWatch(spec: WatchSpec): boolean;
+  /** How soon an unwatched wait is looked at again. */
+  readonly recheckMs: number;
+  readonly leaderLock: 'Lease' | 'ConfigMap' | 'none';
+}
+
+/** Under the full deploy/ RBAC: everything watched, Lease election. */
+export const FULL_RUNTIME_ACCESS: RuntimeAccess = { canWatch: () => true, recheckMs: 1000, leaderLock: 'Lease' };
+
+/** Without a watch on Stowaway's objects, how often a booted operator looks whether Stowaway restarted. */
+const UNWATCHED_TUNNEL_CHECK_MS = 10_000;
 
 export interface OperatorRuntimeDependencies {
   readonly config: OperatorConfig;
@@ -41,9 +57,16 @@ export interface OperatorRuntimeDependencies {
   readonly tracker: InterceptTracker;
   readonly clock: Clock;
   readonly events: EventRecorder;
+  readonly access?: RuntimeAccess;
+  /** To tell a removal (`gefyra down`) from a restart at shutdown; without it, shutdown never resets. */
+  readonly installation?: OperatorInstallation;
 }
 
 const BOOT = 'boot';
+/** The client deletes the operator's RBAC five seconds after its Deployment: the removal's reset must be done by then. */
+const REMOVAL_RESET_TIMEOUT_MS = 4500;
+/** The resync of every request when pods cannot be watched. */
+const UNWATCHED_RESYNC_MS = 60_000;
 const RESET = 'reset';
 const REQUEST_PREFIX = 'ireq/';
 
@@ -58,6 +81,7 @@ const REQUEST_PREFIX = 'ireq/';
 export class OperatorRuntime {
   readonly #deps: OperatorRuntimeDependencies;
   readonly #log: Logger;
+  readonly #access: RuntimeAccess;
   #queue: WorkQueue | undefined;
   #subscriptions: WatchSubscription[] = [];
   #leaseSubscription: WatchSubscription | undefined;
@@ -83,6 +107,7 @@ export class OperatorRuntime {
   constructor(dependencies: OperatorRuntimeDependencies) {
     this.#deps = dependencies;
     this.#log = dependencies.logger.child({ component: 'runtime' });
+    this.#access = dependencies.access ?? FULL_RUNTIME_ACCESS;
   }
 
   get leading(): boolean {
@@ -108,14 +133,23 @@ export class OperatorRuntime {
   }
 
   async start(): Promise<void> {
-    if (!this.#deps.config.leaderElection) {
+    if (!this.#electing) {
+      if (this.#deps.config.leaderElection) {
+        this.#log.warn({}, 'no leader election: these credentials may neither write Leases nor ConfigMaps; run one replica only');
+      }
       await this.#startLeading();
       return;
     }
     const renewEveryMs = Math.max(1000, (this.#deps.config.leaseDurationSeconds * 1000) / 3);
     this.#leadership = new Periodic(renewEveryMs, () => this.#electionTick(), true);
+    const lock: WatchSpec =
+      this.#access.leaderLock === 'ConfigMap'
+        ? { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#deps.config.namespace }
+        : { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.#deps.config.namespace };
+    // Unwatchable, the lock is only looked at on the election's ticks.
+    if (!this.#access.canWatch(lock)) return;
     this.#leaseSubscription = this.#deps.watches.watch(
-      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.#deps.config.namespace },
+      lock,
       () => {
         // A released or expiring lease is worth trying at once, not at the next tick.
         if (!this.#leading) this.#leadership?.triggerNow();
@@ -124,20 +158,46 @@ export class OperatorRuntime {
     );
   }
 
+  get #electing(): boolean {
+    return this.#deps.config.leaderElection && this.#access.leaderLock !== 'none';
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#leadership?.stop();
+    const serving = this.#leading && this.#booted && !this.#resetDone;
     await this.#stopLeading();
     await this.#leaseSubscription?.stop();
-    if (this.#deps.config.leaderElection) {
+    if (serving) await this.#resetIfRemoved();
+    if (this.#electing) {
       try {
         await this.#deps.leader.release(AbortSignal.timeout(5000));
       } catch (error) {
         this.#log.warn({ error: toDomainError(error).message }, 'could not release the lease; a successor waits for it to expire');
       }
     }
-    this.#log.info({}, 'stopped; nothing was reset');
+    this.#log.info({}, this.#resetDone ? 'stopped after removing what it had set up' : 'stopped; nothing was reset');
+  }
+
+  /**
+   * A restart or a rolling update keeps everything; a removal (the operator's
+   * own Deployment gone or being deleted, as `gefyra down` does just before
+   * this SIGTERM) ends every intercept and removes what the operator set up,
+   * within the few seconds the client waits before it deletes the RBAC.
+   */
+  async #resetIfRemoved(): Promise<void> {
+    const { installation, reset } = this.#deps;
+    if (!installation) return;
+    const signal = AbortSignal.timeout(REMOVAL_RESET_TIMEOUT_MS);
+    try {
+      if (!(await installation.beingRemoved(signal))) return;
+      this.#log.warn({}, 'the operator is being removed: ending every intercept and removing what it set up');
+      await reset.reset('the operator is being removed', { removeOperator: false, unregister: true, durable: false }, signal);
+      this.#resetDone = true;
+    } catch (error) {
+      this.#log.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up');
+    }
   }
 
   async #electionTick(): Promise<void> {
@@ -186,25 +246,40 @@ export class OperatorRuntime {
     };
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
     const { deployments, stowawayPods } = operatorWatches(config.namespace);
-    this.#subscriptions.push(
-      this.#deps.watches.watch(
-        deployments,
-        (event) => {
-          if (event.type === 'DELETED' || specChanged(event.object)) this.#installationDrifted(event);
-          onStowaway();
-        },
-        onError,
-      ),
-      this.#deps.watches.watch(stowawayPods, onStowaway, onError),
-      this.#deps.watches.watch({ apiVersion: 'v1', kind: 'Service', namespace: config.namespace }, (event) => this.#onService(event), onError),
-      this.#deps.watches.watch(
-        { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labels: MANAGED_BY_LABELS },
-        (event) => {
-          if (event.type !== 'ADDED') this.#installationDrifted(event);
-        },
-        onError,
-      ),
-    );
+    if (this.#access.canWatch(deployments) && this.#access.canWatch(stowawayPods)) {
+      this.#subscriptions.push(
+        this.#deps.watches.watch(
+          deployments,
+          (event) => {
+            // Only what the operator installed: its own Deployment going is a removal (`gefyra down`), not drift.
+            const installed = event.object.metadata.name !== OPERATOR_DEPLOYMENT && hasLabels(MANAGED_BY_LABELS, event.object.metadata.labels);
+            if (installed && (event.type === 'DELETED' || specChanged(event.object))) this.#installationDrifted(event);
+            onStowaway();
+          },
+          onError,
+        ),
+        this.#deps.watches.watch(stowawayPods, onStowaway, onError),
+      );
+    } else {
+      // Nothing tells of Stowaway's changes: the boot step looks again now and then (it reads, and acts only on a change).
+      this.#timers.push(new Periodic(UNWATCHED_TUNNEL_CHECK_MS, async () => onStowaway()));
+    }
+    // Drift of the operator's Services and connection Secret is repaired where it can be watched;
+    // under a role without `watch` (the Gefyra client's) a later init pass finds it instead.
+    const services = { apiVersion: 'v1', kind: 'Service', namespace: config.namespace };
+    if (this.#access.canWatch(services)) this.#subscriptions.push(this.#deps.watches.watch(services, (event) => this.#onService(event), onError));
+    const secrets = { apiVersion: 'v1', kind: 'Secret', namespace: config.namespace, labels: MANAGED_BY_LABELS };
+    if (this.#access.canWatch(secrets)) {
+      this.#subscriptions.push(
+        this.#deps.watches.watch(
+          secrets,
+          (event) => {
+            if (event.type !== 'ADDED') this.#installationDrifted(event);
+          },
+          onError,
+        ),
+      );
+    }
     this.#queue.add(BOOT);
   }
 
@@ -284,13 +359,18 @@ export class OperatorRuntime {
         return;
       case 'waiting':
         this.#log.info({ reason: outcome.reason, detail: outcome.message }, 'init phase waiting');
-        return { requeueAfterMs: outcome.recheckAfterMs };
+        return { requeueAfterMs: this.#stowawayWatched() ? outcome.recheckAfterMs : Math.min(outcome.recheckAfterMs, this.#access.recheckMs) };
       case 'blocked':
         throw new DomainError('Unavailable', `init phase blocked (${outcome.reason}): ${outcome.message}`, { retryable: true });
       case 'resetPending':
         this.#queue?.add(RESET);
         return;
     }
+  }
+
+  #stowawayWatched(): boolean {
+    const { deployments, stowawayPods } = operatorWatches(this.#deps.config.namespace);
+    return this.#access.canWatch(deployments) && this.#access.canWatch(stowawayPods);
   }
 
   async #resetStep(signal: AbortSignal): Promise<void> {
@@ -306,16 +386,20 @@ export class OperatorRuntime {
     const { config, watches, carrier, tracker, standby, metrics } = this.#deps;
     this.#standingBy = true;
     const onError = (error: unknown) => this.#log.warn({ error: toDomainError(error).message }, 'watch error');
-    const pods = watches.watch(
-      { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels },
-      (event: WatchEvent) => {
-        for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
-      },
-      onError,
-    );
-    this.#subscriptions.push(pods);
-    // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
-    await pods.synced;
+    const carrierPods: WatchSpec = { apiVersion: 'v1', kind: 'Pod', labels: carrier.podLabels };
+    const podsWatched = this.#access.canWatch(carrierPods);
+    if (podsWatched) {
+      const pods = watches.watch(
+        carrierPods,
+        (event: WatchEvent) => {
+          for (const owner of carrier.ownersOf(toDomainPod(event.object))) this.#queue?.add(REQUEST_PREFIX + owner.request);
+        },
+        onError,
+      );
+      this.#subscriptions.push(pods);
+      // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
+      await pods.synced;
+    }
     const requests = watches.watch(
       operatorWatches(config.namespace).requests,
       (event) => {
@@ -343,8 +427,10 @@ export class OperatorRuntime {
     } catch (error) {
       this.#log.warn({ error: toDomainError(error).message }, 'could not collect orphan routes; trying at the next resync');
     }
+    // Unwatched, a pod that restarts or loses Carrier is noticed at the resync: a short one.
+    const resyncMs = podsWatched ? config.resyncIntervalMs : Math.min(config.resyncIntervalMs, UNWATCHED_RESYNC_MS);
     this.#timers.push(
-      new Periodic(config.resyncIntervalMs, async () => {
+      new Periodic(resyncMs, async () => {
         for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
       }),
       new Periodic(config.heartbeatIntervalMs, () => this.#heartbeatTick()),

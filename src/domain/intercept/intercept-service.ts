@@ -84,7 +84,7 @@ export class InterceptService {
         const quietFor = carrierQuietPeriod(next, observation);
         if (quietFor !== undefined) {
           this.#lastProgress.set(request.uid, observation.progress);
-          return { done: false, requeueAfterMs: quietFor };
+          return { done: false, requeueAfterMs: this.#recheckWithin(quietFor) };
         }
         if (next.kind !== 'act') return await this.#conclude(next, observation, request, signal);
         log.info({ phase: next.phase, action: next.action.type }, 'intercept step');
@@ -264,9 +264,15 @@ export class InterceptService {
         await this.#deps.events.record(interceptEvent(request, 'Warning', 'PortNotDeclared', warning), signal);
       }
     }
-    return step.kind === 'wait' && step.requeueAfterMs !== undefined
-      ? { done: false, requeueAfterMs: step.requeueAfterMs }
-      : { done: true };
+    if (step.kind !== 'wait') return { done: true };
+    const requeueAfterMs = step.requeueAfterMs === undefined ? this.#deps.settings.waitRecheckMs : this.#recheckWithin(step.requeueAfterMs);
+    return requeueAfterMs === undefined ? { done: true } : { done: false, requeueAfterMs };
+  }
+
+  /** A requeue no later than the unwatched recheck, when there is one. */
+  #recheckWithin(delayMs: number): number {
+    const { waitRecheckMs } = this.#deps.settings;
+    return waitRecheckMs === undefined ? delayMs : Math.min(delayMs, waitRecheckMs);
   }
 
   #report(step: Exclude<InterceptStep, { kind: 'act' | 'released' }>, observation: InterceptObservation): InterceptReport {

@@ -27,6 +27,14 @@ export interface ResetServiceDependencies {
 export interface ResetOptions {
   /** Also remove the operator's own installation (its Deployment, RBAC, CRD and namespace). */
   readonly removeOperator: boolean;
+  /** Only the cluster-wide objects the operator registered itself: its installer (the Gefyra client) removes the rest. */
+  readonly unregister?: boolean;
+  /**
+   * Record the decision in the ledger first (default), so that a crash in
+   * between is finished on restart. The teardown of an operator being
+   * removed is not: a later install must boot, not finish an old removal.
+   */
+  readonly durable?: boolean;
 }
 
 /**
@@ -45,7 +53,7 @@ export class ResetService {
   async reset(reason: string, options: ResetOptions, signal: AbortSignal): Promise<void> {
     const { requests, intercepts, tunnel, notifier, installation, ledger, events, clock, logger, namespace } = this.#deps;
     const recorded = await ledger.find(signal);
-    if (!recorded) await ledger.record({ reason, requestedAt: clock.now() }, signal);
+    if (!recorded && options.durable !== false) await ledger.record({ reason, requestedAt: clock.now() }, signal);
     logger.warn({ reason: recorded?.reason ?? reason }, 'resetting the cluster');
     await events.record(operatorEvent(namespace, 'Warning', 'Reset', recorded?.reason ?? reason, 'Reset'), signal);
 
@@ -74,6 +82,7 @@ export class ResetService {
     await tunnel.uninstall(signal);
     await notifier.withdraw(signal);
     if (options.removeOperator) await installation.uninstall(signal);
+    else if (options.unregister) await installation.unregister(signal);
     logger.warn({}, 'reset complete');
   }
 }

@@ -1,0 +1,92 @@
+import { GrantedAccess, type Permission } from '../adapters/access/granted-access.js';
+import type { LeaseLock } from '../adapters/cluster/cluster-lease-store.js';
+import type { StatusWrites } from '../adapters/cluster/cluster-intercept-request-store.js';
+import type { WatchSpec } from '../adapters/runtime/watch-source.js';
+import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
+import { installManifests } from '../manifests/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../manifests/install-manifests.js';
+
+/**
+ * How the operator works with the access it has: the same operator under
+ * the full deploy/ RBAC and under the Gefyra client's ClusterRole (no watch
+ * on core and apps kinds, no Leases, no `get` on CRDs, no status subresource).
+ */
+export interface AccessPlan {
+  /** Kinds watched (and read from watch caches); the others are read from the API and rechecked every `recheckMs`. */
+  canWatch(spec: WatchSpec): boolean;
+  /** How a wait on something unwatched is rechecked: short requeues instead of events. */
+  readonly recheckMs: number;
+  /** Where the leader lock lives; `none` runs without leader election (one replica only). */
+  readonly leaderLock: LeaseLock | 'none';
+  readonly statusWrites: StatusWrites;
+  /** Whether the CRD can be read; otherwise it is registered by create, then patch. */
+  readonly crdReadable: boolean;
+  /** Permissions without which nothing can stand in: the operator cannot work until they are granted. */
+  readonly missing: readonly Permission[];
+  /** What differs from the full deploy/ RBAC, one phrase each, for the start-up log. */
+  readonly fallbacks: readonly string[];
+}
+
+/** How often an unwatched wait (Stowaway starting, Carrier starting) is looked at again. */
+export const UNWATCHED_RECHECK_MS = 1000;
+
+const CRD = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' };
+const REVIEWS = { group: 'authorization.k8s.io', resource: 'subjectaccessreviews' };
+
+export function planAccess(access: GrantedAccess, namespace: string): AccessPlan {
+  const fallbacks: string[] = [];
+  const unwatched = ['pods', 'configmaps', 'services', 'secrets', 'deployments'].filter((resource) => !access.allows({ verb: 'watch', group: resource === 'deployments' ? 'apps' : '', resource }));
+  if (unwatched.length > 0) fallbacks.push(`no watch on ${unwatched.join(', ')}: read from the API, waits rechecked every ${UNWATCHED_RECHECK_MS} ms`);
+
+  const leaseVerbs = (group: string, resource: string) => ['get', 'create', 'update'].every((verb) => access.allows({ verb, group, resource }));
+  const leaderLock: AccessPlan['leaderLock'] = leaseVerbs('coordination.k8s.io', 'leases') ? 'Lease' : leaseVerbs('', 'configmaps') ? 'ConfigMap' : 'none';
+  if (leaderLock === 'ConfigMap') fallbacks.push('no Leases: leader election on a ConfigMap lock');
+
+  const statusWrites: StatusWrites = access.allows({ verb: 'patch', group: 'gefyra.dev', resource: 'interceptrequests/status' }) ? 'subresource' : 'annotation';
+  if (statusWrites === 'annotation') fallbacks.push('no interceptrequests/status: progress kept in an annotation, outcome reported by `established` and Events');
+
+  const crdReadable = access.allows({ verb: 'get', ...CRD, name: INTERCEPT_REQUEST_CRD_NAME });
+  if (!crdReadable) fallbacks.push('no get on customresourcedefinitions: the CRD is registered by create, then patch');
+
+  if (!access.allows({ verb: 'create', ...REVIEWS })) {
+    fallbacks.push('no subjectaccessreviews: requesters are not reviewed (GEFYRA_REQUESTER_REVIEW=required refuses their requests instead)');
+  }
+
+  const missing = access.missing(requiredPermissions(namespace));
+  if (!crdReadable) missing.push(...access.missing(['create', 'patch'].map((verb) => ({ verb, ...CRD }))));
+  return {
+    canWatch: (spec) => access.canWatch(spec),
+    recheckMs: UNWATCHED_RECHECK_MS,
+    leaderLock,
+    statusWrites,
+    crdReadable,
+    missing,
+    fallbacks,
+  };
+}
+
+/** The plan under the full deploy/ RBAC (and for credentials whose rules cannot be learned). */
+export const fullAccessPlan = (namespace: string): AccessPlan => planAccess(GrantedAccess.everything(), namespace);
+
+/**
+ * What deploy/ grants, less what has a stand-in: watches (reads and
+ * rechecks), Leases (a ConfigMap lock), the status subresource (an
+ * annotation), the CRD's `get` (create, then patch), the requester review
+ * (skipped, see the intercept policy) and the rules limited to names, which
+ * only the reset uses.
+ */
+function requiredPermissions(namespace: string): Permission[] {
+  const rules = installManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE })
+    .filter((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'Role')
+    .flatMap((manifest) => manifest['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[]);
+  const permissions = rules
+    .filter((rule) => rule.resourceNames === undefined)
+    .flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => ({ verb, group, resource })))));
+  return permissions.filter(
+    ({ verb, group, resource }) =>
+      !(verb === 'watch' && resource !== 'interceptrequests') &&
+      group !== 'coordination.k8s.io' &&
+      resource !== 'interceptrequests/status' &&
+      resource !== REVIEWS.resource,
+  );
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { describePermission, GrantedAccess, type ResourceRule } from '../../../src/adapters/access/granted-access.js';
+import { planAccess } from '../../../src/composition/access-plan.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/manifests/install-manifests.js';
+import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
+
+const NAMESPACE = 'gefyra';
+const deployRules = (): ResourceRule[] =>
+  installManifests({ namespace: NAMESPACE, image: DEFAULT_OPERATOR_IMAGE })
+    .filter((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'Role')
+    .flatMap((manifest) => manifest['rules'] as ResourceRule[]);
+
+describe('the access plan', () => {
+  it('under the full deploy/ RBAC changes nothing: watches, a Lease, the status subresource, the CRD read', () => {
+    const plan = planAccess(GrantedAccess.fromRules(deployRules()), NAMESPACE);
+    expect(plan).toMatchObject({ leaderLock: 'Lease', statusWrites: 'subresource', crdReadable: true, missing: [], fallbacks: [] });
+    expect(plan.canWatch({ apiVersion: 'v1', kind: 'Pod', labels: { a: 'b' } })).toBe(true);
+    expect(plan.canWatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE })).toBe(true);
+  });
+
+  it("under the Gefyra client's ClusterRole falls back where it may not watch, lease or write the status, and lacks nothing", () => {
+    const plan = planAccess(GrantedAccess.fromRules(CLIENT_CLUSTER_ROLE_RULES), NAMESPACE);
+    expect(plan).toMatchObject({ leaderLock: 'ConfigMap', statusWrites: 'annotation', crdReadable: false, missing: [] });
+    expect(plan.fallbacks).toHaveLength(5);
+    expect(plan.fallbacks).toContainEqual(expect.stringMatching(/^no subjectaccessreviews: requesters are not reviewed/));
+    for (const kind of [
+      { apiVersion: 'v1', kind: 'Pod' },
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      { apiVersion: 'apps/v1', kind: 'Deployment' },
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+    ]) {
+      expect(plan.canWatch({ ...kind, namespace: NAMESPACE }), kind.kind).toBe(false);
+    }
+    expect(plan.canWatch({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: NAMESPACE })).toBe(true);
+  });
+
+  it('names what has no stand-in: without exec or the right to create a CRD nothing can work', () => {
+    const rules = CLIENT_CLUSTER_ROLE_RULES.map((rule) => ({
+      ...rule,
+      resources: rule.resources.filter((resource) => resource !== 'pods/exec'),
+      verbs: rule.apiGroups.includes('apiextensions.k8s.io') ? ['list'] : rule.verbs,
+    }));
+    const plan = planAccess(GrantedAccess.fromRules(rules), NAMESPACE);
+    expect(plan.missing.map(describePermission).sort()).toEqual(
+      ['get pods/exec', 'create pods/exec', 'create apiextensions.k8s.io/customresourcedefinitions', 'patch apiextensions.k8s.io/customresourcedefinitions'].sort(),
+    );
+  });
+
+  it('counts a rule limited to names only for those names', () => {
+    const access = GrantedAccess.fromRules([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'], resourceNames: ['gefyra'] }]);
+    expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'gefyra' })).toBe(true);
+    expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'other' })).toBe(false);
+    expect(access.allows({ verb: 'get', group: '', resource: 'namespaces' })).toBe(false);
+  });
+});
