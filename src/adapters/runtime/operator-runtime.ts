@@ -412,15 +412,19 @@ export class OperatorRuntime {
     );
     this.#subscriptions.push(requests, this.#tellRequestsElsewhere());
     // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports.
-    this.#subscriptions.push(
-      watches.watch(
-        { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace },
-        (event) => {
-          if (event.type === 'DELETED') for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
-        },
-        onError,
-      ),
-    );
+    // Unwatchable (the Gefyra client's role), the requests' resync finds it instead.
+    const configMaps = { apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace };
+    if (this.#access.canWatch(configMaps)) {
+      this.#subscriptions.push(
+        watches.watch(
+          configMaps,
+          (event) => {
+            if (event.type === 'DELETED') for (const key of tracker.keys()) this.#queue?.add(REQUEST_PREFIX + key);
+          },
+          onError,
+        ),
+      );
+    }
     await requests.synced;
     try {
       await standby.collectOrphanRoutes(signal);
