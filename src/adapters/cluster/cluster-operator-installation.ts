@@ -172,10 +172,14 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
         } catch (error) {
           this.#logger.warn(
             { kind, name, error: error instanceof Error ? error.message : String(error) },
-            `could not remove the operator's ${kind} (it grants nothing without the other); finish with: kubectl delete clusterrole ${role} && kubectl delete clusterrolebinding ${binding}`,
+            `could not remove the operator's ${kind} (it grants nothing without the other); finish with: ${finishCommand(role, binding)}`,
           );
         }
       }
     }
   }
 }
+
+/** What a person runs to remove a role and binding the operator could not. */
+const finishCommand = (role: string, binding: string): string =>
+  role === binding ? `kubectl delete clusterrole,clusterrolebinding ${role}` : `kubectl delete clusterrole ${role} && kubectl delete clusterrolebinding ${binding}`;
