@@ -1,7 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRequestFields } from '../support/intercept-request-fixtures.js';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import {
   clientRequestName,
@@ -17,16 +16,19 @@ import { readTable } from './support/table-view.js';
 import { containerSpecOf, containerStatusOf, createTargetPod, readPod, runsImage, webContainer } from './support/target-pods.js';
 
 const CARRIER = /^quay\.io\/gefyra\/carrier:/;
+const TARGET_POD = 'web-7d9c6b5f4-abcde';
 
 // Scenarios 3 and 4 of issue 4: InterceptRequests exactly as the Gefyra 0.13
-// client creates them, one good, many bad, handled by one operator process
-// running with the ServiceAccount from the manifests.
+// client creates them, one good, many bad, each handled by an operator process
+// running with the ServiceAccount from the manifests. Every test starts its own
+// operator on the bare installation, with its own target namespace and pod;
+// after it the operator is stopped, then requests and components are removed,
+// so each test passes alone (`-t`) and in any order.
 describe('InterceptRequests from the Gefyra 0.13 client', () => {
-  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
-  const shop = useTestNamespace('shop');
+  const env = useE2eEnvironment({ freshComponents: true });
   let operator: OperatorProcess;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     operator = await env.startOperator();
     await operator.ready({ what: 'the init phase to complete' });
   });
@@ -38,23 +40,25 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       .map((entry) => entry.command.join(' '));
 
   describe('a request for a running pod', () => {
-    const target: InterceptTarget = { namespace: '', pod: 'web-7d9c6b5f4-abcde', container: 'web' };
-    let name: string;
-    let original: V1Pod;
-    let proxyPort: number;
+    /** A running target pod in a namespace of this test, and the name the client gives a request for it. */
+    async function runningTarget(): Promise<{ target: InterceptTarget; name: string; original: V1Pod }> {
+      const namespace = await env.testNamespace('shop');
+      const target: InterceptTarget = { namespace, pod: TARGET_POD, container: 'web' };
+      const original = await createTargetPod(env.admin(), env.node, { namespace, name: TARGET_POD });
+      return { target, name: clientRequestName(target), original };
+    }
 
-    beforeAll(async () => {
-      Object.assign(target, { namespace: shop.name });
-      name = clientRequestName(target);
-      original = await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod });
-    });
-
-    it('becomes established: route, proxy Service, Carrier running and configured', async () => {
-      env.node.clearExecLog();
+    /** Creates the request and waits for the status that reports it established (written just after `established`). */
+    async function established(target: InterceptTarget, name: string) {
       await createInterceptRequest(env.admin(), target);
       await waitForEstablished(env.admin(), name);
-      // `established` (what the client polls) is written just before the status that reports it.
-      const request = await waitForPhase(env.admin(), name, 'Established');
+      return await waitForPhase(env.admin(), name, 'Established');
+    }
+
+    it('becomes established: route, proxy Service, Carrier running and configured', async () => {
+      const { target, name, original } = await runningTarget();
+      env.node.clearExecLog();
+      const request = await established(target, name);
       expect(request['established']).toBe(true);
       expect(name).toMatch(/^web-to-shop-[0-9a-f]+\.pod\.web-7d9c6b5f4-abcde$/);
 
@@ -64,7 +68,7 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
         expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Failed', status: 'False' })]),
       );
       expect(status.routes).toEqual([{ containerPort: 8080, destinationIP: '192.168.99.2', destinationPort: 8000, proxyPort: expect.any(Number) }]);
-      proxyPort = status.routes![0]!.proxyPort;
+      const proxyPort = status.routes![0]!.proxyPort;
       expect(proxyPort).toBeGreaterThanOrEqual(10000);
       expect(proxyPort).toBeLessThanOrEqual(19999);
       expect(proxyPort).not.toBe(10873);
@@ -76,14 +80,14 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       const service = await env.state().find({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: `gefyra-stowaway-proxy-${proxyPort}` });
       expect(service?.['spec']).toMatchObject({ selector: { app: 'stowaway' }, ports: [{ port: proxyPort, targetPort: proxyPort, protocol: 'TCP' }] });
 
-      const pod = await readPod(env.admin(), shop.name, target.pod);
+      const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', CARRIER)).toBe(true);
       expect(containerStatusOf(pod, 'web')?.imageID).toContain('quay.io/gefyra/carrier');
       expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 1);
       expect(containerSpecOf(pod, 'web')).toMatchObject({ command: ['/app/server'], args: ['--port', '8080'] });
 
       const upstream = `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local:${proxyPort}`;
-      expect(env.components.carrier.configurationOf({ namespace: shop.name, name: target.pod, container: 'web' })).toMatchObject({
+      expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })).toMatchObject({
         routes: [{ containerPort: 8080, upstream }],
         probePorts: [8081],
       });
@@ -103,18 +107,22 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
     });
 
     it('lists like `kubectl get ireq -o wide`', async () => {
+      const { target, name } = await runningTarget();
+      await established(target, name);
       const table = await readTable(env.admin(), '/apis/gefyra.dev/v1/namespaces/gefyra/interceptrequests');
       expect(table.columns).toEqual(['Name', 'Target', 'Namespace', 'Container', 'Ports', 'State', 'Established', 'Reason', 'Age']);
       const row = table.rows.find((candidate) => candidate['Name'] === name);
-      expect(row).toMatchObject({ Target: target.pod, Namespace: shop.name, Container: 'web', State: 'Established', Established: true, Reason: 'Established' });
+      expect(row).toMatchObject({ Target: target.pod, Namespace: target.namespace, Container: 'web', State: 'Established', Established: true, Reason: 'Established' });
       expect(String(row?.['Ports'])).toContain('8080:8000');
     });
 
     it('deleting it restores the pod, removes route and Service, and releases the request', async () => {
+      const { target, name, original } = await runningTarget();
+      await established(target, name);
       env.node.clearExecLog();
       await deleteInterceptRequest(env.admin(), name);
 
-      const pod = await readPod(env.admin(), shop.name, target.pod);
+      const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
       expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 2);
       expect(pod.spec?.containers).toEqual(original.spec?.containers);
@@ -132,22 +140,8 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
     });
   });
 
-  describe('bad requests fail with a reason and change nothing else', () => {
-    const pod = 'web-bad';
-    const execProbePod = 'web-exec-probe';
-    const pods = new Map<string, V1Pod>();
-
-    beforeAll(async () => {
-      pods.set(pod, await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: pod }));
-      pods.set(
-        execProbePod,
-        await createTargetPod(env.admin(), env.node, {
-          namespace: shop.name,
-          name: execProbePod,
-          containers: [webContainer({ livenessProbe: { exec: { command: ['/app/healthcheck'] } } })],
-        }),
-      );
-    });
+  describe('bad requests fail with a reason, change nothing else, and are deleted without leftovers', () => {
+    const execProbeContainers = [webContainer({ livenessProbe: { exec: { command: ['/app/healthcheck'] } } })];
 
     const cases: [string, ClientRequestFields, string, RegExp][] = [
       ['bad-ip', { destinationIP: '192.168.99.300' }, 'InvalidRequest', /destinationIP "192\.168\.99\.300" is not an IPv4 or IPv6 address/],
@@ -157,15 +151,20 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       ['no-mappings', { portMappings: [] }, 'InvalidRequest', /portMappings must name at least one/],
       ['missing-pod', { targetPod: 'nope' }, 'TargetPodNotFound', /pod shop-[0-9a-f]+\/nope does not exist/],
       ['missing-container', { targetContainer: 'db' }, 'TargetContainerNotFound', /has no container "db" \(it has: web\)/],
-      ['exec-probe', { targetPod: execProbePod, handleProbes: true }, 'UnsupportedProbe', /exec/],
+      ['exec-probe', { handleProbes: true }, 'UnsupportedProbe', /exec/],
     ];
 
     it.each(cases)('%s', async (suffix, fields, reason, message) => {
-      const targetPod = typeof fields.targetPod === 'string' ? fields.targetPod : pod;
-      const name = `web-to-${shop.name}.pod.${suffix}`;
-      const before = pods.get(targetPod);
+      const namespace = await env.testNamespace('shop');
+      const pod = 'web-bad';
+      const before = await createTargetPod(env.admin(), env.node, {
+        namespace,
+        name: pod,
+        ...(suffix === 'exec-probe' ? { containers: execProbeContainers } : {}),
+      });
+      const name = `web-to-${namespace}.pod.${suffix}`;
 
-      await createInterceptRequest(env.admin(), { namespace: shop.name, pod, container: 'web' }, fields, { name });
+      await createInterceptRequest(env.admin(), { namespace, pod, container: 'web' }, fields, { name });
       const request = await waitForPhase(env.admin(), name, 'Failed');
 
       expect(request['established']).toBe(false);
@@ -183,20 +182,16 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
 
       expect(await env.state().proxyRoutes()).toEqual({});
       expect(await env.state().proxyServices()).toEqual([]);
-      if (before !== undefined) {
-        const after = await readPod(env.admin(), shop.name, targetPod);
-        expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
-      }
+      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
       // A refusal is reported, never answered by deleting the request (as 0.13 did).
       expect((await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name }))?.metadata.uid).toBe(
         request.metadata.uid,
       );
-    });
 
-    it('failed requests are deleted without leftovers', async () => {
-      for (const [suffix] of cases) await deleteInterceptRequest(env.admin(), `web-to-${shop.name}.pod.${suffix}`);
-      expect(await env.state().list({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' })).toEqual([]);
-      for (const [name, before] of pods) expect((await readPod(env.admin(), shop.name, name)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+      // The client deletes a failed request: the operator releases it, the pod is still untouched.
+      await deleteInterceptRequest(env.admin(), name);
+      expect(await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name })).toBeUndefined();
+      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
     });
   });
 });

@@ -1,6 +1,5 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { waitForGone } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { componentRefs, type OperatorEventView } from './support/gefyra-state.js';
@@ -11,10 +10,11 @@ const never = new AbortController().signal;
 
 // Scenario 2 of issue 4: every start-up problem of the seed is reported as a
 // Warning Event on the operator's Deployment and in the log, and /readyz
-// stays 503 while it lasts. One operator process per problem.
+// stays 503 while it lasts. One operator process per problem; each test starts
+// from the bare installation (its operator is stopped and Gefyra's components
+// removed after it), so they pass alone and in any order.
 describe('start-up problems', () => {
-  const env = useE2eEnvironment();
-  const other = useTestNamespace('holder');
+  const env = useE2eEnvironment({ freshComponents: true });
   const refs = componentRefs();
 
   /** Waits for the operator's Warning with this reason and checks how it is reported. */
@@ -35,34 +35,31 @@ describe('start-up problems', () => {
   }
 
   it('the node port is held by another Service: names it, installs no Stowaway', async () => {
+    const other = await env.testNamespace('holder');
     const core = env.admin().makeApiClient(CoreV1Api);
     await core.createNamespacedService({
-      namespace: other.name,
+      namespace: other,
       body: { metadata: { name: 'vpn' }, spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP', nodePort: 31820 }] } },
     });
-    try {
-      const operator = await env.startOperator();
-      const event = await expectReported(operator, 'NodePortInUse');
-      expect(event.note).toMatch(new RegExp(`node port 31820 is already used by Service ${other.name}/vpn.*GEFYRA_STOWAWAY_SERVERPORT`));
-      expect(await env.state().find(refs['deployment']!)).toBeUndefined();
-      expect(await env.state().find(refs['wireguard']!)).toBeUndefined();
-    } finally {
-      await core.deleteNamespacedService({ namespace: other.name, name: 'vpn' });
-    }
+    // The namespace is deleted without waiting: the Service, holding the port, must be gone before the next test.
+    env.cleanup(async () => {
+      await core.deleteNamespacedService({ namespace: other, name: 'vpn' });
+      await waitForGone(env.admin(), { apiVersion: 'v1', kind: 'Service', namespace: other, name: 'vpn' });
+    });
+    const operator = await env.startOperator();
+    const event = await expectReported(operator, 'NodePortInUse');
+    expect(event.note).toMatch(new RegExp(`node port 31820 is already used by Service ${other}/vpn.*GEFYRA_STOWAWAY_SERVERPORT`));
+    expect(await env.state().find(refs['deployment']!)).toBeUndefined();
+    expect(await env.state().find(refs['wireguard']!)).toBeUndefined();
   });
 
   it("Stowaway's image cannot be pulled: StowawayNotReady with the pull error once the start-up time is up", async () => {
-    const undo = env.node.failImagePull('quay.io/gefyra/stowaway');
-    try {
-      const operator = await env.startOperator({ env: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '3' } });
-      const event = await expectReported(operator, 'StowawayNotReady');
-      expect(event.note).toMatch(/Stowaway did not become ready within 3s: .*(ErrImagePull|ImagePullBackOff)/);
-      expect(operator.logs.some((line) => line.msg === 'init phase waiting')).toBe(true);
-    } finally {
-      undo();
-      await env.state().api.remove(refs['deployment']!, never);
-      await env.node.whenIdle();
-    }
+    // Undone once the operator is stopped; its Deployment is then removed with the other components.
+    env.cleanup(env.node.failImagePull('quay.io/gefyra/stowaway'));
+    const operator = await env.startOperator({ env: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '3' } });
+    const event = await expectReported(operator, 'StowawayNotReady');
+    expect(event.note).toMatch(/Stowaway did not become ready within 3s: .*(ErrImagePull|ImagePullBackOff)/);
+    expect(operator.logs.some((line) => line.msg === 'init phase waiting')).toBe(true);
   });
 
   it('insufficient privileges: InsufficientPrivileges names the verb and resource refused', async () => {
@@ -70,26 +67,22 @@ describe('start-up problems', () => {
       name: 'gefyra-operator-limited',
       editRules: (kind, rules) => (kind === 'Role' ? rules.filter((rule) => !rule.resources.includes('deployments')) : rules),
     });
-    try {
-      const operator = await startOperatorProcess({
-        kubeconfigPath: limited.kubeconfigPath,
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: limited.name },
-      });
-      const event = await expectReported(operator, 'InsufficientPrivileges');
-      expect(event.note).toMatch(/cannot (get|patch|create) resource "deployments" in API group "apps"/);
-      expect(event.note).toContain(limited.username);
-      expect(await env.state().find(refs['deployment']!)).toBeUndefined();
-    } finally {
+    env.cleanup(async () => {
       for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
         await env.state().api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: limited.name }, never);
       }
-    }
+    });
+    const operator = await startOperatorProcess({
+      kubeconfigPath: limited.kubeconfigPath,
+      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: limited.name },
+    });
+    const event = await expectReported(operator, 'InsufficientPrivileges');
+    expect(event.note).toMatch(/cannot (get|patch|create) resource "deployments" in API group "apps"/);
+    expect(event.note).toContain(limited.username);
+    expect(await env.state().find(refs['deployment']!)).toBeUndefined();
   });
 
   it('objects already present are adopted and brought to the desired state', async () => {
-    await waitForGone(env.admin(), refs['deployment']!);
-    await env.state().api.remove(refs['rsync']!, never);
-    await waitForGone(env.admin(), refs['rsync']!);
     const core = env.admin().makeApiClient(CoreV1Api);
     const squatter = await core.createNamespacedService({
       namespace: 'gefyra',

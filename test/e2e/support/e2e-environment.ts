@@ -8,7 +8,8 @@ import {
   type SimulatedNode,
   type SimulatedNodeOptions,
 } from '../../support/control-plane/index.js';
-import { useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
+import { createTestNamespace, deleteTestNamespace, useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
+import { removeGefyraComponents } from './component-reset.js';
 import { GefyraState } from './gefyra-state.js';
 import { printOperatorLogsOnFailure } from './operator-logs-on-failure.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from './operator-access.js';
@@ -27,6 +28,13 @@ export interface E2eEnvironmentOptions {
   readonly install?: boolean;
   /** Stop every operator process after each test (default), or only after the file (a shared operator). */
   readonly stopOperators?: 'afterEach' | 'afterAll';
+  /**
+   * After each test (its operators stopped, its clean-ups run) remove every
+   * request and component from the operator namespace, so that each test
+   * starts from the bare installation whatever ran before it. Needs
+   * `stopOperators: 'afterEach'`.
+   */
+  readonly freshComponents?: boolean;
 }
 
 /** What an e2e test file works with. */
@@ -41,6 +49,13 @@ export interface E2eEnvironment {
   access(): OperatorAccess;
   /** Starts `gefyra-operator run` as the installed ServiceAccount; `env` on top of the file's defaults. */
   startOperator(options?: OperatorProcessOptions): Promise<OperatorProcess>;
+  /**
+   * Registers a clean-up step of the running test. Steps run after the
+   * test's operators are stopped (so none can undo them), latest first.
+   */
+  cleanup(step: () => Promise<void> | void): void;
+  /** A namespace of the running test, with its `default` ServiceAccount; deleted in its clean-up. */
+  testNamespace(prefix: string): Promise<string>;
 }
 
 /**
@@ -56,6 +71,9 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
   const components = simulateGefyraComponents(node);
   const controlPlane = useControlPlane();
   let access: OperatorAccess | undefined;
+  const stopOperators = options.stopOperators ?? 'afterEach';
+  if (options.freshComponents === true && stopOperators !== 'afterEach') throw new Error('freshComponents needs stopOperators: afterEach');
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   if (options.install !== false) {
     beforeAll(async () => {
@@ -63,7 +81,11 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
     });
   }
   printOperatorLogsOnFailure();
-  if ((options.stopOperators ?? 'afterEach') === 'afterEach') afterEach(async () => await stopAllOperatorProcesses());
+  afterEach(async () => {
+    if (stopOperators === 'afterEach') await stopAllOperatorProcesses();
+    for (const step of cleanups.splice(0).reverse()) await step();
+    if (options.freshComponents === true) await removeGefyraComponents(controlPlane.adminKubeConfig());
+  });
   afterAll(async () => {
     await stopAllOperatorProcesses();
     await removeOperatorInstallation(controlPlane);
@@ -85,6 +107,12 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
         ...processOptions,
         env: { GEFYRA_OPERATOR_CLUSTER_ROLE: environment.access().name, ...processOptions.env },
       }),
+    cleanup: (step) => void cleanups.push(step),
+    testNamespace: async (prefix) => {
+      const name = await createTestNamespace(controlPlane.adminKubeConfig(), prefix);
+      environment.cleanup(async () => await deleteTestNamespace(controlPlane.adminKubeConfig(), name));
+      return name;
+    },
   };
   return environment;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backoffDelay, ListWatchLoop, WatchExpiredError, type ListResult, type RawWatchEvent } from '../../../src/adapters/kubernetes/index.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
@@ -160,14 +160,24 @@ describe('ListWatchLoop', () => {
     expect(server.watchedFrom.length).toBeLessThan(12);
   });
 
-  it('stops promptly while waiting to retry and while connected, and then resolves synced', async () => {
-    const failing = new ScriptedServer();
-    failing.lists.push(new Error('down'));
-    const waiting = new ListWatchLoop(failing.lister, failing.watcher, () => undefined, () => undefined, { backoff: { initialMs: 60_000 } });
-    const started = Date.now();
-    await waiting.stop();
-    await waiting.synced;
-    expect(Date.now() - started).toBeLessThan(1_000);
+  it('stops while waiting to retry (clearing the backoff timer) and while connected, and then resolves synced', async () => {
+    // Fake timers: stop() must resolve without the 60 s backoff timer ever firing, so no wall clock is read.
+    vi.useFakeTimers();
+    try {
+      const failing = new ScriptedServer();
+      failing.lists.push(new Error('down'));
+      let reported: () => void = () => undefined;
+      const failed = new Promise<void>((resolve) => (reported = resolve));
+      const waiting = new ListWatchLoop(failing.lister, failing.watcher, () => undefined, () => reported(), { backoff: { initialMs: 60_000 } });
+      await failed;
+      expect(vi.getTimerCount()).toBe(1); // the backoff wait, armed right after the error is reported
+      await waiting.stop();
+      await waiting.synced;
+      expect(vi.getTimerCount()).toBe(0);
+      expect(failing.listCalls).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
 
     const connected = new ScriptedServer();
     connected.lists.push({ items: [], resourceVersion: '1' });

@@ -16,4 +16,5 @@ await subscription.synced;
 await new KubernetesClusterApi(kubeConfig).apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'exit-check', namespace }, data: {} }, signal);
 await added;
 await subscription.stop();
-process.stdout.write('stopped\n');
+const timers = process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+process.stdout.write(`stopped; timers left: ${timers}\n`);

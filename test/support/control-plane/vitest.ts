@@ -33,14 +33,25 @@ export function useSimulatedNode(options: Omit<SimulatedNodeOptions, 'kubeConfig
  * the file without waiting for the namespace controller to finish.
  */
 export function useTestNamespace(prefix: string, kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig()): { readonly name: string } {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  beforeAll(async () => {
-    const core = kubeConfig().makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name } } });
-    await pollUntil(`ServiceAccount ${name}/default`, async () => await core.readNamespacedServiceAccount({ namespace: name, name: 'default' }), { timeoutMs: 30_000 });
-  });
-  afterAll(async () => {
-    await kubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
-  });
+  const name = namespaceName(prefix);
+  beforeAll(async () => void (await createTestNamespace(kubeConfig(), prefix, name)));
+  afterAll(async () => await deleteTestNamespace(kubeConfig(), name));
   return { name };
+}
+
+/** Creates a namespace `<prefix>-<random>` (or `name`) and waits for its `default` ServiceAccount; returns its name. */
+export async function createTestNamespace(kubeConfig: KubeConfig, prefix: string, name: string = namespaceName(prefix)): Promise<string> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await pollUntil(`ServiceAccount ${name}/default`, async () => await core.readNamespacedServiceAccount({ namespace: name, name: 'default' }), { timeoutMs: 30_000 });
+  return name;
+}
+
+/** Deletes a test namespace without waiting for the namespace controller to empty it. */
+export async function deleteTestNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
+  await kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+}
+
+function namespaceName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
