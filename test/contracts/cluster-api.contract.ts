@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/domain/cluster/pod.js';
-import { isDomainError, type ErrorKind } from '../../src/domain/errors.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../src/ports/cluster-api.port.js';
 import type { ExecHandler } from '../../src/adapters/in-memory/exec-handler.js';
+import { describeClusterControllers } from './cluster-controllers.contract.js';
+import { eventually, expectKind, signal } from './contract-helpers.js';
 
 /**
  * What every ClusterApi must do, asserted only on behaviour a real API server
@@ -17,28 +18,9 @@ export interface ClusterContractFixture {
   createRunningPod(manifest: Manifest): Promise<Pod>;
   /** Registers an exec handler for the containers of this fixture. */
   onExec(handler: ExecHandler): void;
+  /** Makes the kubelet fail to pull images starting with this prefix, until the test ends. */
+  failImagePull(imagePrefix: string): void;
   teardown(): Promise<void>;
-}
-
-const signal = (): AbortSignal => AbortSignal.timeout(30_000);
-
-async function expectKind(promise: Promise<unknown>, kind: ErrorKind): Promise<void> {
-  const outcome = await promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a ${kind} DomainError, got ${JSON.stringify(outcome.value)}`);
-  if (!isDomainError(outcome.error, kind)) throw new Error(`expected a ${kind} DomainError, got ${String(outcome.error)}`);
-}
-
-/** Polls until `check` passes: controllers and kubelets of a real cluster act shortly after a write. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const data = (manifest: Manifest | undefined): unknown => manifest?.['data'];
@@ -395,5 +377,7 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         await expectKind(api.exec({ namespace: ns, name: 'absent', container: 'main' }, ['true'], signal()), 'NotFound');
       });
     });
+
+    describeClusterControllers(() => ({ api, namespace: ns, fixture }));
   });
 }

@@ -40,6 +40,9 @@ describeClusterApiContract('KubernetesClusterApi on kube-apiserver', async () =>
         ),
       );
     },
+    failImagePull(imagePrefix) {
+      undos.push(node.failImagePull(imagePrefix));
+    },
     teardown() {
       for (const undo of undos.splice(0)) undo();
       return Promise.resolve();

@@ -17,6 +17,9 @@ describeClusterApiContract('InMemoryCluster', async () => {
     onExec: (handler) => {
       api.onExec(handler);
     },
+    failImagePull: (imagePrefix) => {
+      api.failImagePull(imagePrefix);
+    },
     teardown: async () => {},
   };
 });
