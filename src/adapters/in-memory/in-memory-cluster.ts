@@ -21,7 +21,7 @@ import { FaultInjection } from './fault-injection.js';
 import { KindRegistry } from './kind-registry.js';
 import { ObjectStore, type WatchEventType } from './object-store.js';
 import { PodKubelet } from './pod-kubelet.js';
-import type { ImageMatcher, PodMatcher } from './pod-matcher.js';
+import type { ImageMatcher, PodMatcher } from './kubelet-faults.js';
 import { applyPodPatchBody } from './pod-patch-apply.js';
 import { fromManifest, metadataOf, toManifest, type JsonObject } from './stored-object.js';
 
@@ -264,7 +264,7 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   /** Matching pods run but never become ready; the returned function lifts that. */
-  neverReady(matcher: PodMatcher): () => void {
+  neverReady(matcher: PodMatcher<Pod>): () => void {
     const undo = this.#mutate(() => this.#kubelet.neverReady(matcher));
     return () => this.#mutate(undo);
   }

@@ -2,7 +2,7 @@ export { InMemoryCluster, type InMemoryClusterOptions, type PodManifestInput, ty
 export { commandNotFound, failed, succeeded, type ExecCall, type ExecHandler } from './exec-handler.js';
 export type { ExecRecord } from './exec-registry.js';
 export type { WatchEventType } from './object-store.js';
-export type { ImageMatcher, PodMatcher } from './pod-matcher.js';
+export type { ImageMatcher, PodMatcher, Undo } from './kubelet-faults.js';
 export { imageIdOf } from './container-runtime.js';
 export { InMemoryRouteStore } from './in-memory-route-store.js';
 export {

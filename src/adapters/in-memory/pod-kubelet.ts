@@ -11,7 +11,7 @@ import {
   type ContainerInstance,
 } from './container-runtime.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
-import { matchesImage, matchesPod, type ImageMatcher, type PodMatcher } from './pod-matcher.js';
+import { KubeletFaults, type ImageMatcher, type PodMatcher, type Undo } from './kubelet-faults.js';
 import { refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';
 
 interface PodRuntime {
@@ -46,8 +46,7 @@ export class PodKubelet {
   readonly #store: ObjectStore;
   readonly #now: () => Date;
   readonly #pods = new Map<string, PodRuntime>();
-  readonly #pullFailures = new Set<ImageMatcher>();
-  readonly #neverReady = new Set<PodMatcher>();
+  readonly #faults = new KubeletFaults<Pod>((pod) => pod, () => this.#syncAll());
   #running = true;
   #nextIp = 0;
 
@@ -77,21 +76,12 @@ export class PodKubelet {
     this.#syncAll();
   }
 
-  failImagePull(matcher: ImageMatcher): () => void {
-    this.#pullFailures.add(matcher);
-    return () => {
-      this.#pullFailures.delete(matcher);
-      this.#syncAll();
-    };
+  failImagePull(matcher: ImageMatcher): Undo {
+    return this.#faults.failImagePull(matcher);
   }
 
-  neverReady(matcher: PodMatcher): () => void {
-    this.#neverReady.add(matcher);
-    this.#syncAll();
-    return () => {
-      this.#neverReady.delete(matcher);
-      this.#syncAll();
-    };
+  neverReady(matcher: PodMatcher<Pod>): Undo {
+    return this.#faults.neverReady(matcher);
   }
 
   setPodPhase(ref: PodRef, phase: PodPhase): void {
@@ -170,7 +160,7 @@ export class PodKubelet {
     const now = timestamp(this.#now());
     const view = toDomainPod(pod);
     if (runtime.phase === undefined) {
-      const pullFails = (image: string): boolean => [...this.#pullFailures].some((matcher) => matchesImage(matcher, image));
+      const pullFails = (image: string): boolean => this.#faults.pullFails(image);
       const next = new Map<string, ContainerInstance>();
       for (const container of view.containers) {
         next.set(container.name, syncInstance(runtime.containers.get(container.name), container.name, container.image, pullFails, now));
@@ -183,7 +173,7 @@ export class PodKubelet {
   }
 
   #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, now: string): JsonObject {
-    const neverReady = [...this.#neverReady].some((matcher) => matchesPod(matcher, view));
+    const neverReady = this.#faults.isNeverReady(view);
     const instances = [...runtime.containers.values()];
     const probeOk = (instance: ContainerInstance): boolean => {
       const probe = runtime.probes.get(instance.name);

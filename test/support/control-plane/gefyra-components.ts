@@ -1,7 +1,7 @@
 import { CarrierSimulator, type CarrierSimulatorOptions } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
 import { StowawaySimulator, type StowawaySimulatorOptions } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
 import type { SimulatedNode } from './node/simulated-node.js';
-import type { Undo } from './node/test-controls.js';
+import type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
 
 export interface GefyraComponentOptions {
   readonly stowaway?: Omit<StowawaySimulatorOptions, 'readConfigMap'>;

@@ -13,7 +13,7 @@ export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '
 export { SimulatedNode, type SimulatedNodeOptions, type StopOptions, type WhenPodOptions } from './node/simulated-node.js';
 export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/exec-request.js';
 export type { ImageMatcher, PodMatcher } from './node/matchers.js';
-export type { Undo } from './node/test-controls.js';
+export type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
 export type { NodeCapacity } from './node/node-registration.js';
 export { imageIdOf } from '../../../src/adapters/in-memory/container-runtime.js';
 export { simulateGefyraComponents, type GefyraComponentOptions, type GefyraComponents } from './gefyra-components.js';

@@ -2,7 +2,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { restartRunning, stepContainer, type ContainerConditions, type ContainerModel } from './container-model.js';
 import type { IpPool } from './ip-pool.js';
 import { adoptContainer, buildPodStatus, type PodStatusJson } from './pod-status.js';
-import type { TestControls } from './test-controls.js';
+import type { KubeletFaults } from '../../../../src/adapters/in-memory/kubelet-faults.js';
 
 export interface RuntimeTiming {
   readonly imagePullBackOffAfterMs: number;
@@ -47,11 +47,11 @@ export interface PodStep {
 export class PodRuntime {
   readonly #records = new Map<string, PodRecord>();
   readonly #ips: IpPool;
-  readonly #controls: TestControls;
+  readonly #controls: KubeletFaults<V1Pod>;
   readonly #timing: RuntimeTiming;
   readonly #probe: ProbeRunner;
 
-  constructor(ips: IpPool, controls: TestControls, timing: RuntimeTiming, probe: ProbeRunner) {
+  constructor(ips: IpPool, controls: KubeletFaults<V1Pod>, timing: RuntimeTiming, probe: ProbeRunner) {
     this.#ips = ips;
     this.#controls = controls;
     this.#timing = timing;

@@ -5,18 +5,18 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod
 import type { ContainerRef } from '../../../../src/domain/cluster/pod.js';
 import { failed } from '../../../../src/adapters/in-memory/exec-handler.js';
 import { ExecRegistry, type LostOutcome } from '../../../../src/adapters/in-memory/exec-registry.js';
+import { KubeletFaults, type ImageMatcher, type Undo } from '../../../../src/adapters/in-memory/kubelet-faults.js';
 import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
 import { createServingCertificate } from '../pki.js';
 import { execRequest, type ExecHandler, type ExecRecord, type ExecRequest } from './exec-request.js';
 import type { ContainerHost } from './container-host.js';
 import { ExecConnectionDropped } from './exec-session.js';
 import { IpPool } from './ip-pool.js';
+import { podRefOf, type PodMatcher } from './matchers.js';
 import { KubeletServer, type ExecTarget } from './kubelet-server.js';
-import { matchesPod, type ImageMatcher, type PodMatcher } from './matchers.js';
 import { deleteNode, markNodeStopped, registerNode, type NodeCapacity } from './node-registration.js';
 import { PodRuntime } from './pod-runtime.js';
 import { PodWatch } from './pod-watch.js';
-import { TestControls, type Undo } from './test-controls.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface SimulatedNodeOptions {
@@ -69,7 +69,7 @@ export class SimulatedNode {
   readonly #core: CoreV1Api;
   readonly #options: SimulatedNodeOptions;
   readonly #registry = new ExecRegistry<ExecRequest>();
-  readonly #controls: TestControls;
+  readonly #controls: KubeletFaults<V1Pod>;
   readonly #runtime: PodRuntime;
   readonly #queue: WorkQueue;
   readonly #watch: PodWatch;
@@ -86,7 +86,7 @@ export class SimulatedNode {
     this.#kubeConfig = options.kubeConfig;
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
     for (const handler of options.handlers ?? []) this.#registry.add(handler);
-    this.#controls = new TestControls(() => this.#resyncAll());
+    this.#controls = new KubeletFaults<V1Pod>(podRefOf, () => this.#resyncAll());
     this.#runtime = new PodRuntime(
       new IpPool(options.podCidr ?? '10.244.0.0/16'),
       this.#controls,
@@ -251,7 +251,7 @@ export class SimulatedNode {
    */
   async whenPod(matcher: PodMatcher, predicate: (pod: V1Pod) => boolean = () => true, options: WhenPodOptions = {}): Promise<V1Pod> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const find = (): V1Pod | undefined => this.pods().find((pod) => matchesPod(matcher, pod) && predicate(pod));
+    const find = (): V1Pod | undefined => this.pods().find((pod) => this.#controls.matchesPod(matcher, pod) && predicate(pod));
     const found = find();
     if (found !== undefined) return found;
     return await new Promise((resolve, reject) => {
