@@ -36,5 +36,7 @@ export default tseslint.config(
   },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['src/ports/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  // Infrastructure the domain may use (batching, signals): as pure as the domain itself.
+  { files: ['src/concurrency/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

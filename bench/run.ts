@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE } from '../test/e2e/support/operator-access.js';
 import { CLIENT_NAMES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from '../test/e2e/support/client-installation.js';
-import { DEFAULT_OPERATOR_IMAGE } from '../src/manifests/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../src/install/install-manifests.js';
 import { measureUnderClientRbac, type ClientRbacResult } from './scenarios/client-rbac.js';
 import { operatorNodeFlags, startBench } from './support/bench-operator.js';
 import { printReport, type BenchReport } from './support/report.js';

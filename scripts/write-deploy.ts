@@ -1,7 +1,7 @@
-// Writes deploy/ from src/manifests (see deploy-files.ts).
+// Writes deploy/ from src/install (see deploy-files.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deployFiles } from '../src/manifests/deploy-files.js';
+import { deployFiles } from '../src/install/deploy-files.js';
 
 const directory = join(import.meta.dirname, '..', 'deploy');
 for (const [name, content] of Object.entries(deployFiles())) {

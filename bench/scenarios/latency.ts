@@ -1,4 +1,4 @@
-import { STATUS_ANNOTATION } from '../../src/adapters/cluster/cluster-intercept-request-store.js';
+import { STATUS_ANNOTATION } from '../../src/adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';

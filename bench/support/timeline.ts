@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesWatchSource } from '../../src/adapters/kubernetes/kubernetes-watch-source.js';
+import { KubernetesWatchSource } from '../../src/adapters/kubernetes/client/kubernetes-watch-source.js';
 import type { WatchEvent, WatchSpec, WatchSubscription } from '../../src/adapters/runtime/watch-source.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 

@@ -1,5 +1,5 @@
-import { renderYaml } from '../manifests/deploy-files.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../manifests/install-manifests.js';
+import { renderYaml } from '../install/deploy-files.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../install/install-manifests.js';
 import type { CliOutput } from './main.js';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;

@@ -1,10 +1,10 @@
 import { GrantedAccess, type Permission } from '../adapters/access/granted-access.js';
-import type { LeaseLock } from '../adapters/cluster/cluster-lease-store.js';
-import type { StatusWrites } from '../adapters/cluster/cluster-intercept-request-store.js';
+import type { LeaseLock } from '../adapters/kubernetes/cluster-stores/cluster-lease-store.js';
+import type { StatusWrites } from '../adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
 import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
-import { installManifests } from '../manifests/install-manifests.js';
-import { DEFAULT_OPERATOR_IMAGE } from '../manifests/install-manifests.js';
+import { installManifests } from '../install/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
 
 /**
  * How the operator works with the access it has: the same operator under

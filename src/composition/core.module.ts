@@ -1,11 +1,11 @@
 import { ContainerModule } from 'inversify';
-import { ClusterAccessReviewer } from '../adapters/cluster/cluster-access-reviewer.js';
-import { ClusterClientNotifier } from '../adapters/cluster/cluster-client-notifier.js';
-import { ClusterEventRecorder } from '../adapters/cluster/cluster-event-recorder.js';
-import { ClusterInterceptRequestStore } from '../adapters/cluster/cluster-intercept-request-store.js';
-import { ClusterLeaseStore } from '../adapters/cluster/cluster-lease-store.js';
-import { ClusterOperatorInstallation } from '../adapters/cluster/cluster-operator-installation.js';
-import { ClusterResetLedger } from '../adapters/cluster/cluster-reset-ledger.js';
+import { ClusterAccessReviewer } from '../adapters/kubernetes/cluster-stores/cluster-access-reviewer.js';
+import { ClusterClientNotifier } from '../adapters/kubernetes/cluster-stores/cluster-client-notifier.js';
+import { ClusterEventRecorder } from '../adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
+import { ClusterInterceptRequestStore } from '../adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
+import { ClusterLeaseStore } from '../adapters/kubernetes/cluster-stores/cluster-lease-store.js';
+import { ClusterOperatorInstallation } from '../adapters/kubernetes/cluster-stores/cluster-operator-installation.js';
+import { ClusterResetLedger } from '../adapters/kubernetes/cluster-stores/cluster-reset-ledger.js';
 import type { OperatorConfig } from '../config.js';
 import { BootService } from '../domain/boot/boot-service.js';
 import { HeartbeatService } from '../domain/heartbeat/heartbeat-service.js';

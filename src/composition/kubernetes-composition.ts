@@ -1,13 +1,13 @@
 import type { Container } from 'inversify';
 import { ContainerModule } from 'inversify';
-import { credentialsUser, reviewAccess } from '../adapters/kubernetes/access-review.js';
+import { credentialsUser, reviewAccess } from '../adapters/kubernetes/client/access-review.js';
 import { GrantedAccess } from '../adapters/access/granted-access.js';
 import {
   checkApiReachable,
   KubernetesClusterApi,
   KubernetesWatchSource,
   loadKubeConfig,
-} from '../adapters/kubernetes/index.js';
+} from '../adapters/kubernetes/client/index.js';
 import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { createPinoLogger } from '../adapters/system/pino-logger.js';

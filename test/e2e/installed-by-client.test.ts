@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { KubernetesClusterApi } from '../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
-import { DEFAULT_OPERATOR_IMAGE } from '../../src/manifests/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../../src/install/install-manifests.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { httpGet, pollUntil } from '../support/control-plane/polling.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterAccessReviewer } from '../../src/adapters/cluster/cluster-access-reviewer.js';
-import { KubernetesClusterApi } from '../../src/adapters/kubernetes/index.js';
+import { ClusterAccessReviewer } from '../../src/adapters/kubernetes/cluster-stores/cluster-access-reviewer.js';
+import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { loadKubeConfig } from '../support/control-plane/kubeconfig.js';

@@ -1,7 +1,7 @@
 import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
 import { throwIfAborted } from '../../domain/errors.js';
 import type { ClusterApi, ExecResult, Manifest, ObjectRef, PodPatch, ReadOptions } from '../../ports/cluster-api.port.js';
-import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { hasLabels, selects, type WatchSpec } from '../runtime/watch-source.js';
 import type { InformerStore, SharedInformers } from './shared-informers.js';
 

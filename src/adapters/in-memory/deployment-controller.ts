@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
-import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { deploymentStatus, replicaSetStatus } from './deployment-status.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { copyJson, refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';

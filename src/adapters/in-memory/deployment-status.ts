@@ -1,4 +1,4 @@
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import type { JsonObject, StoredObject } from './stored-object.js';
 
 /** Counts of a Deployment's pods, from which its status is derived. */

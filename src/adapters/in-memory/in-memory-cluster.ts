@@ -9,10 +9,10 @@ import {
   type PodPatch,
 } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
-import { mergePatchObject } from '../kubernetes-shapes/merge-patch.js';
-import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
-import { buildPodPatchBody } from '../kubernetes-shapes/pod-patch.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { mergePatchObject } from '../kubernetes/shapes/merge-patch.js';
+import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
+import { buildPodPatchBody } from '../kubernetes/shapes/pod-patch.js';
 import { applyMerge, appliedFieldPaths } from './apply-merge.js';
 import { DeploymentController } from './deployment-controller.js';
 import type { ExecCall, ExecHandler } from './exec-handler.js';

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { kindKey } from './kind-registry.js';
 import { invalid } from './invalid.js';
 import { allocateServiceFields } from './service-rules.js';

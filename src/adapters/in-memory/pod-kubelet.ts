@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ContainerRef, Pod, PodPhase, PodRef } from '../../domain/cluster/pod.js';
 import { notFound } from '../../domain/errors.js';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
-import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import {
   containerStatusJson,
   startInstance,

@@ -1,6 +1,6 @@
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
-import { applyMergePatch } from '../kubernetes-shapes/merge-patch.js';
-import type { PodPatchBody } from '../kubernetes-shapes/pod-patch.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { applyMergePatch } from '../kubernetes/shapes/merge-patch.js';
+import type { PodPatchBody } from '../kubernetes/shapes/pod-patch.js';
 import { invalid } from './invalid.js';
 import { copyJson, type JsonObject, type StoredObject } from './stored-object.js';
 

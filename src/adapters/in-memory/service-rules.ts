@@ -1,4 +1,4 @@
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { invalid } from './invalid.js';
 import type { JsonObject, StoredObject } from './stored-object.js';
 

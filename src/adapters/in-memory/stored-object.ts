@@ -1,5 +1,5 @@
 import type { Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { hasLabels } from '../runtime/watch-source.js';
 
 /**

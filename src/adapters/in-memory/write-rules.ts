@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DomainError } from '../../domain/errors.js';
-import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { applyKindRules, initialStatus, type KindRuleContext } from './kind-rules.js';
 import { invalid } from './invalid.js';
 import { copyJson, metadataOf, type JsonObject, type StoredMetadata, type StoredObject } from './stored-object.js';

@@ -18,7 +18,7 @@ import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
-import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
 import { operatorWatches } from './operator-watches.js';

@@ -1,4 +1,4 @@
-import { BatchQueue, type BatchItem } from '../batch-queue.js';
+import { BatchQueue, type BatchItem } from '../../concurrency/batch-queue.js';
 import { DomainError, isDomainError } from '../errors.js';
 import type { RouteStore } from '../../ports/route-store.port.js';
 import { applyRouteChange, type RouteChange, sameRoutes } from './route-allocation.js';

@@ -1,5 +1,5 @@
 import type { ContainerRef } from '../../domain/cluster/pod.js';
-import { BatchQueue, type BatchItem } from '../../domain/batch-queue.js';
+import { BatchQueue, type BatchItem } from '../../concurrency/batch-queue.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import type { Route } from '../../domain/routes/route.js';
 import type { ClusterApi, ExecResult, Manifest } from '../../ports/cluster-api.port.js';

@@ -1,4 +1,4 @@
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { ControlPlaneAccess } from '../../support/control-plane/index.js';
 import { waitForGone, waitForObject } from './cluster-waits.js';

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesWatchSource } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesWatchSource } from '../../../src/adapters/kubernetes/client/index.js';
 import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
 import type { Manifest, ObjectRef } from '../../../src/ports/cluster-api.port.js';
 

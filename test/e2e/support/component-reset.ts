@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { ObjectRef } from '../../../src/ports/cluster-api.port.js';
 import { waitForGone } from './cluster-waits.js';
 import { componentRefs } from './gefyra-state.js';

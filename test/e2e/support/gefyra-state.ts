@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Manifest, ObjectRef } from '../../../src/ports/cluster-api.port.js';
 import { waitForObjects } from './cluster-waits.js';
 import { OPERATOR_NAMESPACE } from './operator-access.js';

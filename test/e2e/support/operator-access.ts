@@ -1,6 +1,6 @@
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../../src/crd/intercept-request-crd.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/manifests/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { ControlPlaneAccess } from '../../support/control-plane/index.js';
 import { waitForGone, waitForObject } from './cluster-waits.js';

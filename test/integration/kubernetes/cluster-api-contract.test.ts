@@ -1,5 +1,5 @@
-import { toDomainPod } from '../../../src/adapters/kubernetes-shapes/index.js';
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Undo } from '../../support/control-plane/index.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { describeClusterApiContract } from '../../contracts/cluster-api.contract.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkApiReachable, KubernetesClusterApi, loadKubeConfig } from '../../../src/adapters/kubernetes/index.js';
+import { checkApiReachable, KubernetesClusterApi, loadKubeConfig } from '../../../src/adapters/kubernetes/client/index.js';
 import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { configMap, failure, never, withServer } from './fixtures.js';
 

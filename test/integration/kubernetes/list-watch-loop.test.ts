@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { backoffDelay, ListWatchLoop, WatchExpiredError, type ListResult, type RawWatchEvent } from '../../../src/adapters/kubernetes/index.js';
+import { backoffDelay, ListWatchLoop, WatchExpiredError, type ListResult, type RawWatchEvent } from '../../../src/adapters/kubernetes/client/index.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import { EventLog } from './fixtures.js';

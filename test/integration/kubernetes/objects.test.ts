@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import { isDomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';

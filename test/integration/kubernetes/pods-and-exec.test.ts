@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { failure, never } from './fixtures.js';

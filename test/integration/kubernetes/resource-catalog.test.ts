@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KubeHttp, type KubeRequest } from '../../../src/adapters/kubernetes/kube-http.js';
-import { ResourceCatalog } from '../../../src/adapters/kubernetes/resource-catalog.js';
+import { KubeHttp, type KubeRequest } from '../../../src/adapters/kubernetes/client/kube-http.js';
+import { ResourceCatalog } from '../../../src/adapters/kubernetes/client/resource-catalog.js';
 import { isDomainError } from '../../../src/domain/errors.js';
 import { useControlPlane } from '../../support/control-plane/vitest.js';
 import { never } from './fixtures.js';

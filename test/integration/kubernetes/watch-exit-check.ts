@@ -1,7 +1,7 @@
 // Run as a child process by watch-source.test.ts: watches, sees an event,
 // stops, and then must exit on its own. A socket or timer left behind by
 // the watch would keep this process alive, and the test would time out.
-import { KubernetesClusterApi, KubernetesWatchSource, loadKubeConfig } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi, KubernetesWatchSource, loadKubeConfig } from '../../../src/adapters/kubernetes/client/index.js';
 
 const [kubeconfigPath = '', namespace = ''] = process.argv.slice(2);
 const kubeConfig = loadKubeConfig(kubeconfigPath);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesClusterApi, KubernetesWatchSource, ListWatchLoop, WatchExpiredError, type Watcher } from '../../../src/adapters/kubernetes/index.js';
+import { KubernetesClusterApi, KubernetesWatchSource, ListWatchLoop, WatchExpiredError, type Watcher } from '../../../src/adapters/kubernetes/client/index.js';
 import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describePermission, GrantedAccess, type ResourceRule } from '../../../src/adapters/access/granted-access.js';
 import { planAccess } from '../../../src/composition/access-plan.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/manifests/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
 
 const NAMESPACE = 'gefyra';

@@ -1,5 +1,5 @@
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
-import { toDomainPod } from '../../../../src/adapters/kubernetes-shapes/pod-mapping.js';
+import { toDomainPod } from '../../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import { describeClusterApiContract } from '../../../contracts/cluster-api.contract.js';
 
 describeClusterApiContract('InMemoryCluster', async () => {

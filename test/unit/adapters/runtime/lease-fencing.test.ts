@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { microTime } from '../../../../src/adapters/cluster/cluster-event-recorder.js';
+import { microTime } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
 import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, readRequest, signal, TARGET } from '../../../support/scenario.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventName } from '../../../../src/adapters/cluster/cluster-event-recorder.js';
+import { eventName } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
 import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
 import { addTarget, bootedOperator, createRequest, eventsOf, readRequest, settle, signal, TARGET } from '../../../support/scenario.js';
 

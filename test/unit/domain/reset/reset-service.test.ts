@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crashingClusterApi } from '../../../../src/testing/crashing-cluster-api.js';
 import { servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
-import { installManifests } from '../../../../src/manifests/install-manifests.js';
+import { installManifests } from '../../../../src/install/install-manifests.js';
 import { addTarget, bootedOperator, createRequest, proxyServices, readRequest, routeConfigMap, settle, signal, TARGET } from '../../../support/scenario.js';
 
 async function withTwoIntercepts(): Promise<InMemoryOperator> {
