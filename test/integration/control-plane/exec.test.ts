@@ -1,7 +1,7 @@
-import { CoreV1Api } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
+import { useControlPlane, useNamespaceOfEachTest, useSimulatedNode } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';
 import { containerStatus, isReady, podManifest } from './fixtures.js';
 
@@ -19,14 +19,19 @@ describe('exec through the API server to the simulated kubelet', () => {
     ],
   });
   const cluster = useControlPlane();
-  const namespace = useTestNamespace('exec');
+  const namespace = useNamespaceOfEachTest('exec');
   const kubeConfig = () => cluster.adminKubeConfig();
   const run = async (command: string[], stdin?: string) => await execInPod(kubeConfig(), namespace.name, 'shell', 'main', command, stdin);
+  let pod: V1Pod;
 
-  it('returns stdout and a Success status, and records the exec', async () => {
+  // Every test execs into a ready pod of its own namespace.
+  beforeEach(async () => {
     const core = kubeConfig().makeApiClient(CoreV1Api);
     await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('shell', { main: 'busybox:1.36', other: 'busybox:1.36' }) });
-    const pod = await node.whenPod(`${namespace.name}/shell`, isReady);
+    pod = await node.whenPod(`${namespace.name}/shell`, isReady);
+  });
+
+  it('returns stdout and a Success status, and records the exec', async () => {
     node.clearExecLog();
 
     const outcome = await run(['echo', 'hello', 'world']);

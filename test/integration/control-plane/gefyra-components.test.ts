@@ -1,9 +1,9 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STOWAWAY_ROUTES_CONFIGMAP } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
 import { wireGuardPublicKey } from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';
-import { simulateGefyraComponents } from '../../support/control-plane/index.js';
-import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
+import { simulateGefyraComponents, type GefyraComponents } from '../../support/control-plane/index.js';
+import { useControlPlane, useNamespaceOfEachTest, useSimulatedNode } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';
 import { containerStatus, isReady, podManifest } from './fixtures.js';
 
@@ -29,17 +29,31 @@ function stowawayPod(name: string): V1Pod {
 // real API server: what is asserted here beyond their unit tests is what the
 // simulated kubelet adds (ConfigMaps read through the API, the running image
 // and container id from the node, exec over WebSocket, exec readiness probes).
+// Every test has its own namespace and its own simulators, and brings its pods
+// to the state it starts from.
 describe('Stowaway and Carrier as the simulated node answers them', () => {
   const node = useSimulatedNode();
-  const { stowaway, carrier } = simulateGefyraComponents(node, { stowaway: { generated: false, peerConfig: { endpoint: '198.51.100.4:31820' } } });
   const cluster = useControlPlane();
-  const namespace = useTestNamespace('components');
+  const namespace = useNamespaceOfEachTest('components');
+  let components: GefyraComponents;
+  beforeEach(() => {
+    components = simulateGefyraComponents(node, { stowaway: { generated: false, peerConfig: { endpoint: '198.51.100.4:31820' } } });
+  });
+  afterEach(() => components.remove());
   const core = (): CoreV1Api => cluster.adminKubeConfig().makeApiClient(CoreV1Api);
   const exec = async (pod: string, container: string, command: string[]) =>
     await execInPod(cluster.adminKubeConfig(), namespace.name, pod, container, command);
 
   describe('Stowaway', () => {
+    /** A Stowaway pod whose peer file is generated, and ready. */
+    async function generatedStowaway(): Promise<void> {
+      components.stowaway.setGenerated(true);
+      await core().createNamespacedPod({ namespace: namespace.name, body: stowawayPod('gefyra-stowaway') });
+      await node.whenPod(`${namespace.name}/gefyra-stowaway`, isReady);
+    }
+
     it('is not ready, and has no peer file, until the file is generated', async () => {
+      const { stowaway } = components;
       await core().createNamespacedPod({ namespace: namespace.name, body: stowawayPod('gefyra-stowaway') });
       const starting = await node.whenPod(`${namespace.name}/gefyra-stowaway`, (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined);
       expect(isReady(starting)).toBe(false);
@@ -70,6 +84,8 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     });
 
     it('reports the latest handshake of the peer, under the public key of the peer file\'s PrivateKey', async () => {
+      const { stowaway } = components;
+      await generatedStowaway();
       const never = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
       expect(never.stdout).toBe(`${wireGuardPublicKey(stowaway.peerConfig.privateKey)}\t0\n`);
       stowaway.setLatestHandshake(1_700_000_000);
@@ -79,6 +95,8 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     });
 
     it('regenerates proxy routes from the ConfigMap, read through the API, and serves its files', async () => {
+      const { stowaway } = components;
+      await generatedStowaway();
       const generate = ['/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/'];
       // Without the ConfigMap the simulator sees an empty mount: nginx serves no routes.
       const absent = await exec('gefyra-stowaway', 'stowaway', generate);
@@ -117,6 +135,8 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     });
 
     it('makes and removes rsync directories', async () => {
+      const { stowaway } = components;
+      await generatedStowaway();
       await exec('gefyra-stowaway', 'stowaway', ['mkdir', '-p', '/rsync/web-1/app']);
       expect([...stowaway.syncDirs]).toEqual(['web-1/app']);
       await exec('gefyra-stowaway', 'stowaway', ['rm', '-rf', '/rsync/web-1/app']);
@@ -134,40 +154,52 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
   describe('Carrier', () => {
     const app = () => ({ namespace: namespace.name, name: 'target', container: 'app' });
+    const script = async (...args: string[]) => await exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
 
-    it('is not there before the kubelet restarted the container with its image', async () => {
+    /** A ready target pod running nginx. */
+    async function originalTarget(): Promise<V1Pod> {
       await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('target', { app: 'nginx:1.25' }) });
-      await node.whenPod(`${namespace.name}/target`, isReady);
-      const early = await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000']);
-      expect(exitCodeOf(early.status)).toBe(127);
-      expect(early.stderr).toContain('not found');
-      expect(carrier.configurationOf(app())).toBeUndefined();
-    });
+      return await node.whenPod(`${namespace.name}/target`, isReady);
+    }
 
-    it('records routes, probes and sync directories once it runs', async () => {
+    /** Swaps the target's image for Carrier's, as the operator does, and waits for the restarted container to be ready. */
+    async function carrierTarget(): Promise<V1Pod> {
+      await originalTarget();
       await core().patchNamespacedPod(
         { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: CARRIER }] } } },
         strategicMerge,
       );
-      const running = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
-      const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
+      return await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
+    }
+
+    it('is not there before the kubelet restarted the container with its image', async () => {
+      await originalTarget();
+      const early = await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000');
+      expect(exitCodeOf(early.status)).toBe(127);
+      expect(early.stderr).toContain('not found');
+      expect(components.carrier.configurationOf(app())).toBeUndefined();
+    });
+
+    it('records routes, probes and sync directories once it runs', async () => {
+      const running = await carrierTarget();
 
       expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
       expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
       expect(exitCodeOf((await script('syncdirs.sh', 'target/app', '/var/www', '/etc/nginx')).status)).toBe(0);
 
-      expect(carrier.configurationOf(app())).toEqual({
+      expect(components.carrier.configurationOf(app())).toEqual({
         containerID: containerStatus(running, 'app')?.containerID,
         routes: [{ containerPort: 8080, upstream: 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000' }],
         probePorts: [8081],
         syncDirectories: { 'target/app': ['/var/www', '/etc/nginx'] },
         configText: expect.stringContaining('server {listen 8081 default; location / {return 200;}}'),
       });
-      expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toBe(carrier.configurationOf(app())?.configText);
+      expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toBe(components.carrier.configurationOf(app())?.configText);
     });
 
     it('appends like the real scripts: a second setroute.sh for a port breaks every later reload, as nginx does', async () => {
-      const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
+      await carrierTarget();
+      expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
       const again = await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000');
       expect(exitCodeOf(again.status)).toBe(1);
       expect(again.stderr).toContain('nginx: [emerg] duplicate upstream "stowaway-8080"');
@@ -177,19 +209,22 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     });
 
     it('starts a clean container when nginx is stopped, as the kubelet restarts a container whose process ended', async () => {
-      const before = containerStatus(await node.whenPod(`${namespace.name}/target`, isReady), 'app');
+      const before = containerStatus(await carrierTarget(), 'app');
+      expect(exitCodeOf((await script('setroute.sh', '8080', 'proxy:10000')).status)).toBe(0);
+      expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toContain('stowaway-8080');
+
       expect(exitCodeOf((await exec('target', 'app', ['/bin/busybox', 'sh', '-c', 'nginx -s stop'])).status)).toBe(0);
       const restarted = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.containerID !== before?.containerID);
       expect(containerStatus(restarted, 'app')?.restartCount).toBe((before?.restartCount ?? 0) + 1);
       expect(containerStatus(restarted, 'app')?.image).toBe(CARRIER);
-      expect(carrier.configurationOf(app())).toBeUndefined();
+      expect(components.carrier.configurationOf(app())).toBeUndefined();
       const clean = await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf']);
       expect(clean.stdout).not.toContain('stowaway-');
-      expect(exitCodeOf((await exec('target', 'app', ['/bin/busybox', 'sh', 'setroute.sh', '8080', 'proxy:10000'])).status)).toBe(0);
+      expect(exitCodeOf((await script('setroute.sh', '8080', 'proxy:10000')).status)).toBe(0);
     });
 
     it('rejects wrong argument shapes (syncdirs.sh with a usage line; the others through nginx)', async () => {
-      const script = (...args: string[]) => exec('target', 'app', ['/bin/busybox', 'sh', ...args]);
+      await carrierTarget();
       for (const args of [
         ['setroute.sh', '8080'],
         ['setroute.sh', 'http', 'host:10000'],
@@ -204,15 +239,17 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     });
 
     it('is gone again once the original image is restored', async () => {
+      await carrierTarget();
+      expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
       await core().patchNamespacedPod(
         { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } } },
         strategicMerge,
       );
       const restored = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
-      // Carrier's image, the restart after `nginx -s stop`, the original image.
-      expect(containerStatus(restored, 'app')?.restartCount).toBe(3);
-      expect(carrier.configurationOf(app())).toBeUndefined();
-      const late = await exec('target', 'app', ['/bin/busybox', 'sh', 'setprobe.sh', '8081']);
+      // Carrier's image, then the original image.
+      expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
+      expect(components.carrier.configurationOf(app())).toBeUndefined();
+      const late = await script('setprobe.sh', '8081');
       expect(exitCodeOf(late.status)).toBe(127);
     });
   });

@@ -4,15 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesClusterApi, KubernetesWatchSource, ListWatchLoop, WatchExpiredError, type Watcher } from '../../../src/adapters/kubernetes/client/index.js';
 import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
 import { DomainError } from '../../../src/domain/errors.js';
-import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';
+import { useControlPlane, useNamespaceOfEachTest } from '../../support/control-plane/vitest.js';
 import { configMap, eventually, EventLog, never, withServer } from './fixtures.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { installTestCrds, WIDGET } from './test-crd.js';
 
 describe('KubernetesWatchSource', () => {
   const cluster = useControlPlane();
-  const namespace = useTestNamespace('watch');
-  const other = useTestNamespace('watch-other');
+  // Each test watches namespaces of its own: a watch of every Widget in a namespace sees no other test's.
+  const namespace = useNamespaceOfEachTest('watch');
+  const other = useNamespaceOfEachTest('watch-other');
   const api = () => new KubernetesClusterApi(cluster.adminKubeConfig());
   const ns = () => namespace.name;
   const ref = (name: string, namespaceName = ns()) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespaceName, name });

@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { connectToControlPlane, type ControlPlaneAccess } from './control-plane-access.js';
 import { SimulatedNode, type SimulatedNodeOptions } from './node/simulated-node.js';
 import { pollUntil } from './polling.js';
@@ -39,11 +39,41 @@ export function useTestNamespace(prefix: string, kubeConfig: () => KubeConfig = 
   return { name };
 }
 
-/** Creates a namespace `<prefix>-<random>` (or `name`) and waits for its `default` ServiceAccount; returns its name. */
+/**
+ * A namespace of each test: a fresh one is created before every test of the
+ * file and deleted after it (without waiting for the namespace controller),
+ * so that no test sees what another left. `name` is the running test's.
+ * Call it after useSimulatedNode, so that the node still serves when it is deleted.
+ */
+export function useNamespaceOfEachTest(prefix: string, kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig()): { readonly name: string } {
+  let current: string | undefined;
+  beforeEach(async () => void (current = await createTestNamespace(kubeConfig(), prefix)));
+  afterEach(async () => {
+    if (current !== undefined) await deleteTestNamespace(kubeConfig(), current);
+    current = undefined;
+  });
+  return {
+    get name(): string {
+      if (current === undefined) throw new Error('the namespace of a test exists only while the test runs');
+      return current;
+    },
+  };
+}
+
+/**
+ * Creates a namespace `<prefix>-<random>` (or `name`) and waits for its
+ * `default` ServiceAccount and that account's token: before the token
+ * controller has made it, the API server refuses pods in the namespace
+ * ("No API token found for service account").
+ */
 export async function createTestNamespace(kubeConfig: KubeConfig, prefix: string, name: string = namespaceName(prefix)): Promise<string> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name } } });
-  await pollUntil(`ServiceAccount ${name}/default`, async () => await core.readNamespacedServiceAccount({ namespace: name, name: 'default' }), { timeoutMs: 30_000 });
+  await pollUntil(
+    `the token of ServiceAccount ${name}/default`,
+    async () => ((await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })).secrets?.length ?? 0) > 0 || undefined,
+    { timeoutMs: 30_000 },
+  );
   return name;
 }
 
