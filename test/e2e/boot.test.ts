@@ -2,16 +2,16 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { componentRefs } from './support/gefyra-state.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
-import type { OperatorProcess } from './support/operator-process.js';
 import { isReady } from './support/target-pods.js';
 
 // Scenario 1 of issue 4: the init phase on an empty cluster, and a restart
 // that finds everything in place. One operator process at a time, started
-// with the ServiceAccount from the manifests.
+// with the ServiceAccount from the manifests. Each test starts from the bare
+// installation (its operators stopped and Gefyra's components removed after
+// it), so they pass alone and in any order.
 describe('boot on an empty cluster', () => {
-  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
+  const env = useE2eEnvironment({ freshComponents: true });
   const refs = componentRefs();
-  let first: OperatorProcess;
 
   const stowawayPods = async (): Promise<V1Pod[]> =>
     (await env.admin().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'gefyra', labelSelector: 'app=stowaway' })).items;
@@ -20,7 +20,7 @@ describe('boot on an empty cluster', () => {
     const state = env.state();
     expect(await state.componentVersions()).toEqual(Object.fromEntries(Object.keys(refs).map((role) => [role, undefined])));
 
-    first = await env.startOperator();
+    const first = await env.startOperator();
     expect(await first.readyz()).toBe(503);
     expect(await state.coreEvents('Gefyra-Ready')).toEqual([]);
 
@@ -114,6 +114,8 @@ describe('boot on an empty cluster', () => {
 
   it('a second start changes nothing and posts a fresh Gefyra-Ready', async () => {
     const state = env.state();
+    const first = await env.startOperator();
+    await first.ready({ what: 'the first start to complete the init phase' });
     const before = await state.componentVersions();
     const [stowawayBefore] = await stowawayPods();
     const [signalBefore] = await state.coreEvents('Gefyra-Ready');

@@ -1,9 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../support/control-plane/index.js';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished, waitForPhase, type InterceptTarget } from './support/intercept-requests.js';
-import type { OperatorProcess } from './support/operator-process.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
 import { containerStatusOf, createTargetPod, readPod } from './support/target-pods.js';
 
@@ -11,14 +9,15 @@ import { containerStatusOf, createTargetPod, readPod } from './support/target-po
 // had run made the operator repeat Carrier's configuration, and nginx refused
 // every reload from then on. Here the simulated node runs the scripts with
 // their real (append-only) semantics and loses the outcome of one exec.
+// Every test starts its own operator on the bare installation, with its own
+// target namespace, so each passes alone and in any order.
 describe('Carrier steps whose exec outcome is lost', () => {
   const tripwire = new ExecTripwire();
-  const env = useE2eEnvironment({ stopOperators: 'afterAll', handlers: [tripwire.handle] });
-  const shop = useTestNamespace('carrier-steps');
-  let operator: OperatorProcess;
+  const env = useE2eEnvironment({ freshComponents: true, handlers: [tripwire.handle] });
 
-  beforeAll(async () => {
-    operator = await env.startOperator();
+  beforeEach(async () => {
+    env.cleanup(() => tripwire.disarm());
+    const operator = await env.startOperator();
     await operator.ready({ what: 'the init phase to complete' });
   });
 
@@ -29,8 +28,9 @@ describe('Carrier steps whose exec outcome is lost', () => {
   const scriptRuns = (target: InterceptTarget, script: string): number => env.node.execLog.filter(inTarget(target, script)).length;
 
   async function interceptWithLostOutcome(podName: string, script: string, outcome: Parameters<typeof env.node.failExecAfterRunning>[1]) {
-    const target: InterceptTarget = { namespace: shop.name, pod: podName, container: 'web' };
-    await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: podName });
+    const namespace = await env.testNamespace('carrier-steps');
+    const target: InterceptTarget = { namespace, pod: podName, container: 'web' };
+    await createTargetPod(env.admin(), env.node, { namespace, name: podName });
     env.node.failExecAfterRunning(inTarget(target, script), outcome);
     const name = clientRequestName(target);
     await createInterceptRequest(env.admin(), target);
@@ -69,8 +69,8 @@ describe('Carrier steps whose exec outcome is lost', () => {
   });
 
   it('a config the scripts cannot repair: Carrier is restarted clean and the new container configured once', async () => {
-    const target: InterceptTarget = { namespace: shop.name, pod: 'web-broken', container: 'web' };
-    await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod });
+    const target: InterceptTarget = { namespace: await env.testNamespace('carrier-steps'), pod: 'web-broken', container: 'web' };
+    await createTargetPod(env.admin(), env.node, { namespace: target.namespace, name: target.pod });
     // Just before the operator first reads Carrier's config, 8080 gets routed twice (as an older operator did): nginx refuses every reload.
     let broken: string | undefined;
     const breaking = tripwire.arm(

@@ -1,13 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../support/control-plane/index.js';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { auditEntriesSince, auditMark } from './support/audit-trail.js';
 import { recordObjects, waitForGone } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
 import { componentRefs } from './support/gefyra-state.js';
 import { clientRequestName, createInterceptRequest, statusOf, waitForPhase, type InterceptTarget } from './support/intercept-requests.js';
-import { installOperatorAccess } from './support/operator-access.js';
 import { runOperatorCommand, type OperatorProcess } from './support/operator-process.js';
 import { containerStatusOf, createTargetPod, readPod, runsImage } from './support/target-pods.js';
 
@@ -19,28 +17,39 @@ const isHeartbeat = (request: ExecRequest) => request.container === 'stowaway' &
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // Scenario 6 of issue 4 and the explicit reset: a lost connection resets the
-// cluster, a restart does not, and `gefyra-operator reset --yes` removes everything.
+// cluster, a restart does not, and `gefyra-operator reset --yes` removes
+// everything. Every test starts from the bare installation (installed again
+// after a reset) with its own target namespace, so each passes alone and in
+// any order.
 describe('connection loss and reset', () => {
   const observer = new ExecTripwire();
-  const env = useE2eEnvironment({ handlers: [observer.handle], stopOperators: 'afterAll' });
-  const shop = useTestNamespace('reset');
-  let operator: OperatorProcess;
-  let target: InterceptTarget;
+  const env = useE2eEnvironment({ handlers: [observer.handle], freshComponents: true });
 
-  beforeAll(async () => {
-    target = { namespace: shop.name, pod: 'web-reset', container: 'web' };
-    await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod });
-  });
+  /** A running target pod in a namespace of this test. */
+  async function runningTarget(): Promise<InterceptTarget> {
+    env.cleanup(() => observer.disarm());
+    const namespace = await env.testNamespace('reset');
+    const target: InterceptTarget = { namespace, pod: 'web-reset', container: 'web' };
+    await createTargetPod(env.admin(), env.node, { namespace, name: target.pod });
+    return target;
+  }
+
+  /** An operator watching the connection (recent handshake) with the target intercepted. */
+  async function establishedWithHeartbeat(target: InterceptTarget): Promise<OperatorProcess> {
+    env.components.stowaway.setLatestHandshake(nowSeconds());
+    const operator = await env.startOperator({ env: HEARTBEAT_ENV });
+    await operator.ready({ what: 'the init phase to complete' });
+    await createInterceptRequest(env.admin(), target);
+    await waitForPhase(env.admin(), clientRequestName(target), 'Established');
+    return operator;
+  }
 
   /** Resolves after the operator's next heartbeat (its `wg show` in Stowaway). */
   const nextHeartbeat = async () => await observer.arm(isHeartbeat, () => undefined);
 
   it('an ordinary restart (SIGTERM, start again) with a recent handshake resets nothing', async () => {
-    env.components.stowaway.setLatestHandshake(nowSeconds());
-    operator = await env.startOperator({ env: HEARTBEAT_ENV });
-    await operator.ready({ what: 'the init phase to complete' });
-    await createInterceptRequest(env.admin(), target);
-    await waitForPhase(env.admin(), clientRequestName(target), 'Established');
+    const target = await runningTarget();
+    let operator = await establishedWithHeartbeat(target);
     await nextHeartbeat();
     const components = await env.state().componentVersions();
     const pod = await readPod(env.admin(), target.namespace, target.pod);
@@ -62,6 +71,8 @@ describe('connection loss and reset', () => {
   });
 
   it('a connection lost beyond the timeout resets the cluster: intercepts ended, Stowaway and the operator removed', async () => {
+    const target = await runningTarget();
+    const operator = await establishedWithHeartbeat(target);
     const events = recordObjects(env.admin(), { apiVersion: 'events.k8s.io/v1', kind: 'Event', namespace: 'gefyra' });
     const mark = await auditMark(env.controlPlane.auditLogPath);
     const proxyPort = statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).routes?.[0]?.proxyPort;
@@ -126,9 +137,9 @@ describe('connection loss and reset', () => {
   });
 
   it('`gefyra-operator reset --yes` with the admin kubeconfig removes everything', async () => {
-    await installOperatorAccess(env.controlPlane);
+    const target = await runningTarget();
     env.components.stowaway.setLatestHandshake(0);
-    operator = await env.startOperator();
+    const operator = await env.startOperator();
     await operator.ready({ what: 'the init phase to complete' });
     await createInterceptRequest(env.admin(), target);
     await waitForPhase(env.admin(), clientRequestName(target), 'Established');

@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../support/control-plane/index.js';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { waitForObject } from './support/cluster-waits.js';
 import { useE2eEnvironment, type E2eEnvironment } from './support/e2e-environment.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
@@ -9,7 +8,6 @@ import { componentRefs } from './support/gefyra-state.js';
 import {
   clientRequestName,
   createInterceptRequest,
-  deleteAllInterceptRequests,
   deleteInterceptRequest,
   statusOf,
   waitForEstablished,
@@ -102,22 +100,18 @@ const ENDING: readonly (CrashPoint | undefined)[] = [
 
 // Scenario 5 of issue 4: the operator SIGKILLed at points of an intercept's
 // life and started again converges, with nothing done twice and nothing leaked.
+// Every case starts its own operator on the bare installation, with its own
+// target namespace; after it the operators are stopped and requests and
+// components removed, so each case passes alone and in any order.
 describe('crash recovery', () => {
   const tripwire = new ExecTripwire();
-  const env = useE2eEnvironment({ handlers: [tripwire.handle], stopOperators: 'afterAll' });
-  const shop = useTestNamespace('crash');
+  const env = useE2eEnvironment({ handlers: [tripwire.handle], freshComponents: true });
   let operator: OperatorProcess;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    env.cleanup(() => tripwire.disarm());
     operator = await env.startOperator({ env: OPERATOR_ENV });
     await operator.ready({ what: 'the init phase to complete' });
-  });
-
-  // A failed case must not leave its request to the next one.
-  afterEach(async () => {
-    tripwire.disarm();
-    if (!operator.running) operator = await env.startOperator({ env: OPERATOR_ENV });
-    await deleteAllInterceptRequests(env.admin());
   });
 
   async function crashAndRestart(point: CrashPoint, target: InterceptTarget, request: string): Promise<void> {
@@ -131,7 +125,7 @@ describe('crash recovery', () => {
   const cases = ESTABLISHING.map((point, index) => [point.name, point, ENDING[index % ENDING.length]] as const);
 
   it.each(cases)('killed %s', async (_name, establishing, ending) => {
-    const target: InterceptTarget = { namespace: shop.name, pod: `web-${cases.findIndex((entry) => entry[1] === establishing)}`, container: 'web' };
+    const target: InterceptTarget = { namespace: await env.testNamespace('crash'), pod: `web-${cases.findIndex((entry) => entry[1] === establishing)}`, container: 'web' };
     await createTargetPod(env.admin(), env.node, { namespace: target.namespace, name: target.pod });
     const name = clientRequestName(target);
 

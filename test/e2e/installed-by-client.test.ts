@@ -1,10 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../../src/install/install-manifests.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { httpGet, pollUntil } from '../support/control-plane/polling.js';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { CLIENT_CLUSTER_ROLE_RULES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
 import { recordObjects } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
@@ -19,16 +18,18 @@ const CARRIER = /^quay\.io\/gefyra\/carrier:/;
 // Issue 9: the operator installed the way `gefyra up` (0.13) installs it, with
 // exactly the client's ClusterRole (no watch on core and apps kinds, no
 // Leases, no `get` on CRDs, no status subresource) and its five variables,
-// driven through the client's whole flow, up to `gefyra down`.
+// driven through the client's whole flow, up to `gefyra down`. Each test
+// installs as the client and its clean-up removes what is left once its
+// operator is stopped, so each passes alone and in any order.
 describe('installed by the Gefyra 0.13 client', () => {
-  const env = useE2eEnvironment({ install: false, stopOperators: 'afterAll' });
-  const shop = useTestNamespace('shop');
-  afterAll(async () => {
-    // Only after a failure is something left: the client's names, not deploy/'s.
+  const env = useE2eEnvironment({ install: false });
+  /** Only after a failure is something left: the client's names, not deploy/'s. */
+  const removeClientInstallation = async () =>
     await removeOperatorInstallation(env.controlPlane, { names: ['gefyra-operator-role', 'gefyra-operator-rolebinding'] });
-  });
 
   it('serves up, bridge, unbridge and down under the client RBAC, leaving nothing behind and logging no forbidden request', async () => {
+    env.cleanup(removeClientInstallation);
+    const shop = await env.testNamespace('shop');
     const admin = env.admin();
     const api = new KubernetesClusterApi(admin, 'gefyra-e2e-admin');
     const installation = await installAsClient(env.controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
@@ -44,13 +45,13 @@ describe('installed by the Gefyra 0.13 client', () => {
       expect(Object.keys((secret?.['data'] as Record<string, string> | undefined) ?? {})).toContain('Peer.Endpoint');
 
       // `gefyra bridge` and `unbridge`.
-      const target = { namespace: shop.name, pod: 'web-6c8f7b9d5-klmno', container: 'web' };
-      await createTargetPod(admin, env.node, { namespace: shop.name, name: target.pod });
+      const target = { namespace: shop, pod: 'web-6c8f7b9d5-klmno', container: 'web' };
+      await createTargetPod(admin, env.node, { namespace: shop, name: target.pod });
       await createInterceptRequest(admin, target);
       const name = clientRequestName(target);
       const established = await waitForEstablished(admin, name);
       expect(established['established']).toBe(true);
-      expect(runsImage(await readPod(admin, shop.name, target.pod), 'web', CARRIER)).toBe(true);
+      expect(runsImage(await readPod(admin, shop, target.pod), 'web', CARRIER)).toBe(true);
       await deleteInterceptRequest(admin, name);
 
       // `gefyra down`: Deployment, SIGTERM (the pod's end), the client's 5 s, then the RBAC and the namespace.
@@ -70,7 +71,7 @@ describe('installed by the Gefyra 0.13 client', () => {
       ]) {
         expect((await api.list(kind, undefined, managed, never)).map((object) => object.metadata.name), kind.kind).toEqual([]);
       }
-      expect(runsImage(await readPod(admin, shop.name, target.pod), 'web', CARRIER)).toBe(false);
+      expect(runsImage(await readPod(admin, shop, target.pod), 'web', CARRIER)).toBe(false);
       const forbidden = operator.logs.filter((line) => /forbidden/i.test(JSON.stringify(line)));
       expect(forbidden).toEqual([]);
       expect(operator.stderr).not.toMatch(/forbidden/i);
@@ -80,6 +81,7 @@ describe('installed by the Gefyra 0.13 client', () => {
   }, 240_000);
 
   it('without a permission nothing stands in for, says at once what to grant: log, Event, /readyz', async () => {
+    env.cleanup(removeClientInstallation);
     const admin = env.admin();
     const withoutExec = CLIENT_CLUSTER_ROLE_RULES.map((rule) => ({ ...rule, resources: rule.resources.filter((resource) => resource !== 'pods/exec') }));
     const installation = await installAsClient(env.controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE, withoutExec);

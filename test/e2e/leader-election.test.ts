@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { describe, expect, it } from 'vitest';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import {
   clientRequestName,
@@ -22,35 +21,44 @@ const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 
 
 // Scenario 7 of issue 4: two replicas of the operator (a rolling update, or
 // one started by mistake): only the leader acts; the other takes over when
-// the leader is stopped.
+// the leader is stopped. Every test starts its own operators on the bare
+// installation (no Lease), with its own target namespace, so each passes
+// alone and in any order.
 describe('two operator processes with leader election', () => {
-  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
-  const shop = useTestNamespace('leader');
+  const env = useE2eEnvironment({ freshComponents: true });
   const suffix = randomBytes(2).toString('hex');
-  let leader: OperatorProcess;
-  let follower: OperatorProcess;
-  const targets: InterceptTarget[] = [];
 
-  beforeAll(async () => {
-    for (const pod of ['web-first', 'web-second']) {
-      targets.push({ namespace: shop.name, pod, container: 'web' });
-      await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: pod });
-    }
-  });
+  /** Running target pods in a namespace of this test. */
+  async function runningTargets(...pods: string[]): Promise<InterceptTarget[]> {
+    const namespace = await env.testNamespace('leader');
+    const targets = pods.map((pod) => ({ namespace, pod, container: 'web' }));
+    for (const target of targets) await createTargetPod(env.admin(), env.node, { namespace, name: target.pod });
+    return targets;
+  }
+
+  /** The first operator leads and has booted; the second stands by, ready. */
+  async function leaderAndFollower(): Promise<{ leader: OperatorProcess; follower: OperatorProcess }> {
+    const leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-a-${suffix}` });
+    await leader.ready({ what: 'the first operator to lead and boot' });
+    const follower = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
+    await follower.waitForLog((line) => line.msg === 'another operator leads; standing by', { what: 'standing by' });
+    await follower.ready({ what: 'a healthy standby' });
+    return { leader, follower };
+  }
 
   const holder = async () => ((await env.state().find(LEASE))?.['spec'] as { holderIdentity?: string; leaseTransitions?: number } | undefined);
   const eventsBy = async (operator: OperatorProcess) => (await env.state().events()).filter((event) => event.reportingInstance === operator.identity);
 
   it('only the leader acts; the other stands by, ready, and reconciles nothing', async () => {
-    leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-a-${suffix}` });
+    const [first] = (await runningTargets('web-first')) as [InterceptTarget];
+    const leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-a-${suffix}` });
     await leader.ready({ what: 'the first operator to lead and boot' });
-    follower = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
+    const follower = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
     const standingBy = await follower.waitForLog((line) => line.msg === 'another operator leads; standing by', { what: 'standing by' });
     expect(standingBy['holder']).toBe(leader.identity);
     await follower.ready({ what: 'a healthy standby' });
     expect((await holder())?.holderIdentity).toBe(leader.identity);
 
-    const [first] = targets as [InterceptTarget];
     await createInterceptRequest(env.admin(), first);
     await waitForPhase(env.admin(), clientRequestName(first), 'Established');
 
@@ -66,7 +74,11 @@ describe('two operator processes with leader election', () => {
   });
 
   it('when the leader gets SIGTERM the other takes over within the lease time, keeps the intercept, and serves new requests', async () => {
+    const targets = await runningTargets('web-first', 'web-second');
     const [first, second] = targets as [InterceptTarget, InterceptTarget];
+    const { leader, follower } = await leaderAndFollower();
+    await createInterceptRequest(env.admin(), first);
+    await waitForPhase(env.admin(), clientRequestName(first), 'Established');
     const podBefore = await readPod(env.admin(), first.namespace, first.pod);
     const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
     const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
@@ -98,11 +110,9 @@ describe('two operator processes with leader election', () => {
   // leader's rebuild handed a port to one request while another's Carrier and
   // Service still used it, and then deleted that live Service.
   it('after the route ConfigMap is deleted, a new leader rebuilds every route on its old port and deletes no live Service', async () => {
-    const many: InterceptTarget[] = [];
-    for (let index = 0; index < 4; index++) {
-      many.push({ namespace: shop.name, pod: `web-many-${index}`, container: 'web' });
-      await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: `web-many-${index}` });
-    }
+    const many = await runningTargets(...[0, 1, 2, 3].map((index) => `web-many-${index}`));
+    const leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
+    await leader.ready({ what: 'the first operator to lead and boot' });
     const successor = await env.startOperator({ env: ELECTION_ENV, identity: `operator-c-${suffix}` });
     await successor.ready({ what: 'a healthy standby' });
     const ports = new Map<string, number>();
@@ -113,7 +123,7 @@ describe('two operator processes with leader election', () => {
       ports.set(clientRequestName(target), statusOf(request).routes![0]!.proxyPort);
     }
     await env.state().api.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' }, never);
-    expect(await follower.stop()).toEqual({ code: 0, signal: null });
+    expect(await leader.stop()).toEqual({ code: 0, signal: null });
     await successor.waitForLog((line) => line.msg === 'leading', { what: 'the takeover', timeoutMs: LEASE_SECONDS * 1000 + 5000 });
     await successor.ready({ what: 'the new leader to boot' });
 

@@ -4,7 +4,7 @@ import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { loadKubeConfig } from '../support/control-plane/kubeconfig.js';
-import { useControlPlane, useTestNamespace } from '../support/control-plane/vitest.js';
+import { useControlPlane, useNamespaceOfEachTest } from '../support/control-plane/vitest.js';
 import { waitForGone } from './support/cluster-waits.js';
 import { installOperatorAccess, type OperatorAccess } from './support/operator-access.js';
 
@@ -95,7 +95,8 @@ async function rulesOf(kubeconfigPath: string, namespace: string): Promise<Set<s
 
 describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
   const controlPlane = useControlPlane();
-  const elsewhere = useTestNamespace('secret-team');
+  // The installation is only read; the namespace where roles are made is each test's own.
+  const elsewhere = useNamespaceOfEachTest('secret-team');
   const admin = () => new KubernetesClusterApi(controlPlane.adminKubeConfig(), 'gefyra-rbac-admin');
   let access: OperatorAccess;
   let baselineConfigPath: string;

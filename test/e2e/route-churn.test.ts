@@ -1,5 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestNamespace } from '../support/control-plane/vitest.js';
+import { describe, expect, it } from 'vitest';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { createInterceptRequest, deleteInterceptRequest, statusOf, waitForPhase, waitForRequestGone, type InterceptTarget } from './support/intercept-requests.js';
 import { createTargetPod } from './support/target-pods.js';
@@ -12,18 +11,20 @@ const PER_ROUND = 6;
 // the proxy Service of a port another request had just reserved; that
 // request stayed established with no path for its traffic.
 describe('churn: requests created and deleted at the same time', () => {
-  const env = useE2eEnvironment({ stopOperators: 'afterAll' });
-  const shop = useTestNamespace('churn');
-  const targets: InterceptTarget[][] = [[], []];
+  const env = useE2eEnvironment({ freshComponents: true });
 
-  beforeAll(async () => {
+  /** Two sets of running target pods in a namespace of this test, and an operator done with its init phase. */
+  async function targetsAndOperator(): Promise<InterceptTarget[][]> {
+    const shop = await env.testNamespace('churn');
+    const targets: InterceptTarget[][] = [[], []];
     for (const [set, pods] of targets.entries()) {
-      for (let index = 0; index < PER_ROUND; index++) pods.push({ namespace: shop.name, pod: `web-${set}-${index}`, container: 'web' });
+      for (let index = 0; index < PER_ROUND; index++) pods.push({ namespace: shop, pod: `web-${set}-${index}`, container: 'web' });
     }
-    await Promise.all(targets.flat().map((target) => createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod })));
+    await Promise.all(targets.flat().map((target) => createTargetPod(env.admin(), env.node, { namespace: shop, name: target.pod })));
     const operator = await env.startOperator();
     await operator.ready({ what: 'the init phase to complete' });
-  }, 120_000);
+    return targets;
+  }
 
   /** Every live request has its route in the table and a proxy Service it owns; no port is shared. */
   async function expectEveryRouteServed(live: readonly string[]): Promise<void> {
@@ -49,6 +50,7 @@ describe('churn: requests created and deleted at the same time', () => {
   }
 
   it(`${ROUNDS} rounds of ${PER_ROUND} creates and ${PER_ROUND} deletes leave every established request its route and its Service`, async () => {
+    const targets = await targetsAndOperator();
     let live: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const created = targets[round % 2]!.map((target) => ({ target, name: `r${round}-${target.pod}` }));

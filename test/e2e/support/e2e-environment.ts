@@ -9,7 +9,7 @@ import {
   type SimulatedNodeOptions,
 } from '../../support/control-plane/index.js';
 import { createTestNamespace, deleteTestNamespace, useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
-import { removeGefyraComponents } from './component-reset.js';
+import { restoreBareInstallation } from './component-reset.js';
 import { GefyraState } from './gefyra-state.js';
 import { printOperatorLogsOnFailure } from './operator-logs-on-failure.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from './operator-access.js';
@@ -30,9 +30,9 @@ export interface E2eEnvironmentOptions {
   readonly stopOperators?: 'afterEach' | 'afterAll';
   /**
    * After each test (its operators stopped, its clean-ups run) remove every
-   * request and component from the operator namespace, so that each test
-   * starts from the bare installation whatever ran before it. Needs
-   * `stopOperators: 'afterEach'`.
+   * request, component, Event and the Lease from the operator namespace (or
+   * install again what a reset removed), so that each test starts from the
+   * bare installation whatever ran before it. Needs `stopOperators: 'afterEach'`.
    */
   readonly freshComponents?: boolean;
 }
@@ -84,7 +84,7 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
   afterEach(async () => {
     if (stopOperators === 'afterEach') await stopAllOperatorProcesses();
     for (const step of cleanups.splice(0).reverse()) await step();
-    if (options.freshComponents === true) await removeGefyraComponents(controlPlane.adminKubeConfig());
+    if (options.freshComponents === true) access = (await restoreBareInstallation(controlPlane)) ?? access;
   });
   afterAll(async () => {
     await stopAllOperatorProcesses();
