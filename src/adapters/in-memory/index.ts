@@ -3,7 +3,7 @@ export { commandNotFound, failed, succeeded, type ExecCall, type ExecHandler } f
 export type { ExecRecord } from './exec-registry.js';
 export type { WatchEventType } from './object-store.js';
 export type { ImageMatcher, PodMatcher, Undo } from './kubelet-faults.js';
-export { imageIdOf } from './container-runtime.js';
+export { imageIdOf } from './container-model.js';
 export { InMemoryRouteStore } from './in-memory-route-store.js';
 export {
   StowawaySimulator,

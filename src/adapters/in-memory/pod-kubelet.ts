@@ -5,19 +5,22 @@ import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import {
   containerStatusJson,
-  startInstance,
-  stopInstance,
-  syncInstance,
-  type ContainerInstance,
-} from './container-runtime.js';
+  endRunning,
+  recreating,
+  restartRunning,
+  stepContainer,
+  timestamp,
+  type ContainerConditions,
+  type ContainerModel,
+} from './container-model.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { KubeletFaults, type ImageMatcher, type PodMatcher, type Undo } from './kubelet-faults.js';
-import { refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';
+import { refOfStored, type JsonObject, type StoredObject } from './stored-object.js';
 
 interface PodRuntime {
   readonly podIP: string;
   readonly startTime: string;
-  containers: Map<string, ContainerInstance>;
+  containers: Map<string, ContainerModel>;
   phase?: Exclude<PodPhase, 'Running'>;
   /** The last exec readiness probe per container, valid for the instance it probed. */
   readonly probes: Map<string, { readonly containerID: string; readonly ok: boolean }>;
@@ -33,12 +36,15 @@ export interface ExecProbe {
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 const HOST_IP = '10.0.0.10';
+/** The control plane's node waits as long before a failed pull turns into ImagePullBackOff; crash loops are the node's alone. */
+const TIMING = { imagePullBackOffAfterMs: 1_000, crashLoopIntervalMs: 1_000, startDelayMs: 0 } as const;
 
 /**
  * A kubelet for the fake: every pod runs at once on one node. Containers start
  * (or fail to pull), get ids and a unique pod IP, and restart in place when a
  * patch changes their image, exactly the way the operator watches for them in
- * a real cluster. Readiness follows the test controls and exec readiness
+ * a real cluster: each container moves by the state machine the control
+ * plane's simulated node uses too (container-model.ts). Readiness follows the test controls and exec readiness
  * probes (run by the cluster through its exec handlers); other probes pass.
  * Writes go through the status subresource like a real kubelet's.
  */
@@ -88,26 +94,23 @@ export class PodKubelet {
     const pod = this.#store.get({ ...POD, ...ref });
     if (!pod) throw notFound(`Pod ${ref.namespace}/${ref.name}`);
     const runtime = this.#runtimeOf(pod);
-    const now = timestamp(this.#now());
+    const now = this.#now().getTime();
     if (phase === 'Running') delete runtime.phase;
     else runtime.phase = phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       const [reason, exitCode] = phase === 'Succeeded' ? ['Completed', 0] : ['Error', 1];
-      runtime.containers = mapValues(runtime.containers, (instance) => stopInstance(instance, reason, exitCode, now));
+      runtime.containers = mapValues(runtime.containers, (model) => endRunning(model, exitCode, reason, now));
     }
-    if (phase === 'Pending') {
-      runtime.containers = mapValues(runtime.containers, (instance) => ({ ...instance, containerID: '', state: { kind: 'waiting', reason: 'ContainerCreating' } }));
-    }
+    if (phase === 'Pending') runtime.containers = mapValues(runtime.containers, (model) => recreating(model, now));
     this.#sync(pod);
   }
 
   /** The container crashes and comes back: new containerID, restartCount + 1. */
   restartContainer(target: ContainerRef): void {
     const pod = this.#store.get({ ...POD, ...target });
-    const instance = pod && this.#runtimeOf(pod).containers.get(target.container);
-    if (!pod || !instance) throw notFound(`container ${target.container} of Pod ${target.namespace}/${target.name}`);
-    const now = timestamp(this.#now());
-    this.#runtimeOf(pod).containers.set(target.container, startInstance(stopInstance(instance, 'Error', 137, now), target.container, instance.image, false, now));
+    const model = pod && this.#runtimeOf(pod).containers.get(target.container);
+    if (!pod || !model) throw notFound(`container ${target.container} of Pod ${target.namespace}/${target.name}`);
+    this.#runtimeOf(pod).containers.set(target.container, restartRunning(model, this.#now().getTime(), { exitCode: 137, reason: 'Error' }));
     this.#sync(pod);
   }
 
@@ -119,8 +122,8 @@ export class PodKubelet {
       const runtime = this.#pods.get(pod.metadata.uid);
       if (!runtime || pod.metadata.deletionTimestamp !== undefined) continue;
       for (const [container, command] of execReadinessCommands(pod)) {
-        const instance = runtime.containers.get(container);
-        if (instance?.state.kind === 'running') probes.push({ pod, container, containerID: instance.containerID, command });
+        const model = runtime.containers.get(container);
+        if (model?.state.kind === 'running') probes.push({ pod, container, containerID: model.containerID, command });
       }
     }
     return probes;
@@ -143,7 +146,7 @@ export class PodKubelet {
   #runtimeOf(pod: StoredObject): PodRuntime {
     let runtime = this.#pods.get(pod.metadata.uid);
     if (!runtime) {
-      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now()), containers: new Map(), probes: new Map() };
+      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now().getTime()), containers: new Map(), probes: new Map() };
       this.#pods.set(pod.metadata.uid, runtime);
     }
     return runtime;
@@ -157,13 +160,13 @@ export class PodKubelet {
   #sync(pod: StoredObject): void {
     if (pod.metadata.deletionTimestamp !== undefined) return;
     const runtime = this.#runtimeOf(pod);
-    const now = timestamp(this.#now());
+    const now = this.#now().getTime();
     const view = toDomainPod(pod);
     if (runtime.phase === undefined) {
-      const pullFails = (image: string): boolean => this.#faults.pullFails(image);
-      const next = new Map<string, ContainerInstance>();
+      const conditions: ContainerConditions = { ...TIMING, pullFails: (image) => this.#faults.pullFails(image), crashing: false };
+      const next = new Map<string, ContainerModel>();
       for (const container of view.containers) {
-        next.set(container.name, syncInstance(runtime.containers.get(container.name), container.name, container.image, pullFails, now));
+        next.set(container.name, stepContainer(container.name, runtime.containers.get(container.name), container.image, conditions, now).model);
       }
       runtime.containers = next;
     }
@@ -172,17 +175,18 @@ export class PodKubelet {
     this.#store.update({ ...POD, namespace: view.namespace, name: view.name }, { status }, 'status');
   }
 
-  #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, now: string): JsonObject {
+  #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, nowMs: number): JsonObject {
+    const now = timestamp(nowMs);
     const neverReady = this.#faults.isNeverReady(view);
-    const instances = [...runtime.containers.values()];
-    const probeOk = (instance: ContainerInstance): boolean => {
-      const probe = runtime.probes.get(instance.name);
-      return probe === undefined || probe.containerID !== instance.containerID || probe.ok;
+    const models = [...runtime.containers.values()];
+    const probeOk = (model: ContainerModel): boolean => {
+      const probe = runtime.probes.get(model.name);
+      return probe === undefined || probe.containerID !== model.containerID || probe.ok;
     };
-    const readyOf = (instance: ContainerInstance): boolean =>
-      instance.state.kind === 'running' && !neverReady && runtime.phase === undefined && probeOk(instance);
-    const unready = instances.filter((instance) => !readyOf(instance)).map((instance) => instance.name);
-    const firstStartPending = instances.some((instance) => instance.state.kind === 'waiting' && !instance.hasRun);
+    const readyOf = (model: ContainerModel): boolean => model.state.kind === 'running' && !neverReady && runtime.phase === undefined && probeOk(model);
+    const unready = models.filter((model) => !readyOf(model)).map((model) => model.name);
+    // A container waiting for its first start keeps the pod Pending; one waiting to restart counts as running.
+    const firstStartPending = models.some((model) => model.state.kind === 'waiting' && model.lastTerminated === undefined);
     const phase = runtime.phase ?? (firstStartPending ? 'Pending' : 'Running');
     const previous = isRecord(pod['status']) && Array.isArray(pod['status']['conditions']) ? pod['status']['conditions'] : [];
     const condition = (type: string, ok: boolean): JsonObject => {
@@ -208,9 +212,7 @@ export class PodKubelet {
       podIPs: [{ ip: runtime.podIP }],
       startTime: runtime.startTime,
       qosClass: 'BestEffort',
-      containerStatuses: instances
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((instance) => containerStatusJson(instance, readyOf(instance))),
+      containerStatuses: models.sort((a, b) => a.name.localeCompare(b.name)).map((model) => containerStatusJson(model, readyOf(model))),
     };
   }
 }

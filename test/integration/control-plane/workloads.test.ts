@@ -51,7 +51,7 @@ describe('pods on the simulated node', () => {
       const status = containerStatus(pod, 'nginx');
       expect(status).toMatchObject({ ready: true, started: true, restartCount: 0, image: 'nginx:1.25', imageID: imageIdOf('nginx:1.25') });
       expect(status?.imageID).toMatch(/^docker-pullable:\/\/nginx@sha256:[0-9a-f]{64}$/);
-      expect(status?.containerID).toMatch(/^docker:\/\/[0-9a-f]{64}$/);
+      expect(status?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
       expect(status?.state?.running?.startedAt).toBeInstanceOf(Date);
     }
     expect(ips.size).toBe(2);

@@ -15,5 +15,5 @@ export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/ex
 export type { ImageMatcher, PodMatcher } from './node/matchers.js';
 export type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
 export type { NodeCapacity } from './node/node-registration.js';
-export { imageIdOf } from '../../../src/adapters/in-memory/container-runtime.js';
+export { imageIdOf } from '../../../src/adapters/in-memory/container-model.js';
 export { simulateGefyraComponents, type GefyraComponentOptions, type GefyraComponents } from './gefyra-components.js';

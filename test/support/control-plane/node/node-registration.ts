@@ -70,7 +70,7 @@ export async function registerNode(kubeConfig: KubeConfig, node: NodeRegistratio
             bootID: now,
             kernelVersion: 'simulated',
             osImage: 'gefyra-operator simulated node',
-            containerRuntimeVersion: 'docker://20.10.0-simulated',
+            containerRuntimeVersion: 'containerd://1.6.0-simulated',
             kubeletVersion: 'v1.20.2-simulated',
             kubeProxyVersion: 'v1.20.2-simulated',
             operatingSystem: 'linux',

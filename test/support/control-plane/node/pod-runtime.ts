@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { restartRunning, stepContainer, type ContainerConditions, type ContainerModel } from './container-model.js';
+import { restartRunning, stepContainer, type ContainerConditions, type ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
 import type { IpPool } from './ip-pool.js';
 import { adoptContainer, buildPodStatus, type PodStatusJson } from './pod-status.js';
 import type { KubeletFaults } from '../../../../src/adapters/in-memory/kubelet-faults.js';

@@ -1,5 +1,7 @@
 import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
-import type { ContainerModel } from './container-model.js';
+import { containerStatusJson, timestamp, type ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
+
+export { timestamp };
 
 /** A pod status as JSON, the shape written through the pods/status subresource. */
 export interface PodStatusJson {
@@ -36,11 +38,6 @@ export interface PodStatusInput {
   readonly now: number;
 }
 
-/** Seconds precision, as the API server stores metav1.Time. */
-export function timestamp(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 /**
  * The status a kubelet would report for these containers: phase by the
  * kubelet's rule (a container waiting for its first start keeps the pod
@@ -74,7 +71,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatusJson {
     podIP: input.podIP,
     podIPs: [{ ip: input.podIP }],
     startTime: timestamp(input.startTime),
-    containerStatuses: sortByName(input.containers).map((c) => containerStatus(c, c.state.kind === 'running' && input.ready(c))),
+    containerStatuses: sortByName(input.containers).map((c) => containerStatusJson(c, c.state.kind === 'running' && input.ready(c))),
   };
   if (input.initContainers.length === 0) return status;
   return { ...status, initContainerStatuses: input.initContainers.map(initContainerStatus) };
@@ -88,31 +85,13 @@ function sortByName(containers: readonly ContainerModel[]): ContainerModel[] {
   return [...containers].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function containerStatus(container: ContainerModel, ready: boolean): Record<string, unknown> {
-  const state = container.state;
-  return {
-    name: container.name,
-    state:
-      state.kind === 'running'
-        ? { running: { startedAt: timestamp(state.startedAt) } }
-        : { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } },
-    lastState: lastStateOf(container),
-    ready,
-    restartCount: container.restartCount,
-    image: container.image,
-    imageID: container.imageID,
-    ...(container.containerID === '' ? {} : { containerID: container.containerID }),
-    started: state.kind === 'running',
-  };
-}
-
 /**
  * Init containers are not run: one whose image can be pulled is reported as
  * completed at once (the model calls that state "running"), so pods with init
  * containers start like any other.
  */
 function initContainerStatus(container: ContainerModel): Record<string, unknown> {
-  const base = containerStatus(container, false);
+  const base = containerStatusJson(container, false);
   const state = container.state;
   if (state.kind !== 'running') return base;
   const at = timestamp(state.startedAt);
@@ -121,20 +100,6 @@ function initContainerStatus(container: ContainerModel): Record<string, unknown>
     state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at, containerID: container.containerID } },
     ready: true,
     started: false,
-  };
-}
-
-function lastStateOf(container: ContainerModel): Record<string, unknown> {
-  const last = container.lastTerminated;
-  if (last === undefined) return {};
-  return {
-    terminated: {
-      exitCode: last.exitCode,
-      reason: last.reason,
-      startedAt: timestamp(last.startedAt),
-      finishedAt: timestamp(last.finishedAt),
-      ...(last.containerID === '' ? {} : { containerID: last.containerID }),
-    },
   };
 }
 

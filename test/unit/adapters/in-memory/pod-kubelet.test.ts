@@ -97,6 +97,20 @@ describe('InMemoryCluster kubelet', () => {
     expect(web(cluster.peekPod(ref))).toMatchObject({ restartCount: 1, ready: true, current: { state: 'running' } });
   });
 
+  it('turns a failed pull into ImagePullBackOff once its back-off time is up, as the control plane\'s node does (one state machine)', () => {
+    let now = new Date('2024-05-01T10:00:00Z');
+    const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => now } });
+    cluster.failImagePull(/carrier/);
+    cluster.addPod({ metadata: { name: 'fresh', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'quay.io/gefyra/carrier:1' }] } });
+    const fresh = () => cluster.peekPod({ namespace: 'app', name: 'fresh' })?.containerStatuses[0]?.current;
+    expect(fresh()).toMatchObject({ state: 'waiting', reason: 'ErrImagePull' });
+    now = new Date('2024-05-01T10:00:01Z');
+    // The in-memory kubelet looks again whenever it syncs (here: started again).
+    cluster.stopKubelet();
+    cluster.startKubelet();
+    expect(fresh()).toMatchObject({ state: 'waiting', reason: 'ImagePullBackOff' });
+  });
+
   it('keeps matching pods unready while neverReady holds', () => {
     const cluster = newCluster();
     const release = cluster.neverReady((pod) => pod.labels['app'] === 'web');

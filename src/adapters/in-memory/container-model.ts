@@ -1,11 +1,17 @@
-import { randomBytes } from 'node:crypto';
-// The in-memory cluster's image ids: a test can predict them, and both fakes report the same one for an image.
-import { imageIdOf } from '../../../../src/adapters/in-memory/container-runtime.js';
+import { createHash, randomBytes } from 'node:crypto';
 
+/**
+ * The one container state machine of both simulated kubelets: the in-memory
+ * cluster's (pod-kubelet.ts) and the control plane's simulated node
+ * (test/support/control-plane/node). Pure apart from generating container
+ * IDs; times are milliseconds since the epoch, given by the caller's clock.
+ */
 export type ContainerState =
   | { readonly kind: 'running'; readonly startedAt: number }
-  /** `since` is when the container entered this wait (ms since the epoch). */
-  | { readonly kind: 'waiting'; readonly reason: WaitingReason; readonly message?: string; readonly since: number };
+  /** `since` is when the container entered this wait. */
+  | { readonly kind: 'waiting'; readonly reason: WaitingReason; readonly message?: string; readonly since: number }
+  /** Ended and not started again: its pod finished (a phase the in-memory cluster's tests force). */
+  | { readonly kind: 'terminated'; readonly exitCode: number; readonly reason: string; readonly startedAt: number; readonly finishedAt: number };
 
 export type WaitingReason = 'ContainerCreating' | 'ErrImagePull' | 'ImagePullBackOff' | 'CrashLoopBackOff';
 
@@ -17,7 +23,7 @@ export interface TerminatedState {
   readonly containerID: string;
 }
 
-/** What the simulated kubelet knows about one container of a pod. */
+/** What a simulated kubelet knows about one container of a pod. */
 export interface ContainerModel {
   readonly name: string;
   /** Image of the current (or, while waiting, the wanted) instance: what the status reports. */
@@ -46,15 +52,25 @@ export interface ContainerStep {
   readonly wakeAt?: number;
 }
 
+/** `docker-pullable://<repository>@sha256:<sha256 of the image reference>`: stable, so tests can predict it. */
+export function imageIdOf(image: string): string {
+  const digest = createHash('sha256').update(image).digest('hex');
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const tagColon = withoutDigest.indexOf(':', lastSlash + 1);
+  const repository = tagColon >= 0 ? withoutDigest.slice(0, tagColon) : withoutDigest;
+  return `docker-pullable://${repository}@sha256:${digest}`;
+}
+
 function newContainerId(): string {
-  return `docker://${randomBytes(32).toString('hex')}`;
+  return `containerd://${randomBytes(32).toString('hex')}`;
 }
 
 /**
  * Moves a container one step the way a kubelet would, given its spec image and
  * the test controls: create it, pull (or fail to pull) its image, restart it
  * when its image was patched, crash-loop it, bring it back when a control is
- * undone. Pure apart from generating container IDs.
+ * undone or its pod runs again.
  */
 export function stepContainer(
   name: string,
@@ -74,6 +90,11 @@ export function stepContainer(
   }
   const state = previous.state;
   if (state.kind === 'running') return afterStart({ model: previous }, conditions, now);
+  if (state.kind === 'terminated') {
+    // Its pod runs again: the next instance counts as a restart.
+    const ended = { ...previous, restartCount: previous.restartCount + 1, lastTerminated: { ...state, containerID: previous.containerID }, containerID: '' };
+    return afterStart(pull(ended, conditions, now), conditions, now);
+  }
   switch (state.reason) {
     case 'ContainerCreating':
       if (now < state.since + conditions.startDelayMs) return { model: previous, wakeAt: state.since + conditions.startDelayMs };
@@ -106,7 +127,7 @@ function pull(model: ContainerModel, conditions: ContainerConditions, now: numbe
     return { model: { ...model, state: waiting('ImagePullBackOff', now, `Back-off pulling image "${model.image}"`) } };
   }
   const message = `rpc error: code = Unknown desc = Error response from daemon: pull access denied for ${model.image}, repository does not exist or may require 'docker login' (simulated)`;
-  return { model: { ...model, state: waiting('ErrImagePull', now, message) }, wakeAt: now + conditions.imagePullBackOffAfterMs };
+  return { model: { ...model, imageID: '', containerID: '', state: waiting('ErrImagePull', now, message) }, wakeAt: now + conditions.imagePullBackOffAfterMs };
 }
 
 function run(model: ContainerModel, now: number): ContainerModel {
@@ -124,9 +145,24 @@ function crash(model: ContainerModel, conditions: ContainerConditions, now: numb
   return { model: { ...crashed, state: waiting('CrashLoopBackOff', now, message) }, wakeAt: now + conditions.crashLoopIntervalMs };
 }
 
-/** The running instance ends by itself (its main process exits 0) and the kubelet starts the next one at once. */
-export function restartRunning(model: ContainerModel, now: number): ContainerModel {
-  return model.state.kind === 'running' ? run(terminate(model, 0, 'Completed', now), now) : model;
+/**
+ * The running instance ends by itself (its main process exits; by default
+ * with 0, as `nginx -s stop` ends Carrier) and the kubelet starts the next
+ * one at once. A container that does not run is left as it is.
+ */
+export function restartRunning(model: ContainerModel, now: number, ended: { readonly exitCode: number; readonly reason: string } = { exitCode: 0, reason: 'Completed' }): ContainerModel {
+  return model.state.kind === 'running' ? run(terminate(model, ended.exitCode, ended.reason, now), now) : model;
+}
+
+/** The running instance ends and is not started again (its pod finished); a later step starts the next. */
+export function endRunning(model: ContainerModel, exitCode: number, reason: string, now: number): ContainerModel {
+  if (model.state.kind !== 'running') return model;
+  return { ...model, state: { kind: 'terminated', exitCode, reason, startedAt: model.state.startedAt, finishedAt: now } };
+}
+
+/** The instance is gone and a new one is being created (its pod went back to Pending). */
+export function recreating(model: ContainerModel, now: number): ContainerModel {
+  return { ...model, containerID: '', state: waiting('ContainerCreating', now) };
 }
 
 /** The running instance ends; the next one counts as a restart. */
@@ -142,4 +178,48 @@ function terminate(model: ContainerModel, exitCode: number, reason: string, now:
 
 function waiting(reason: WaitingReason, since: number, message?: string): ContainerState {
   return message === undefined ? { kind: 'waiting', reason, since } : { kind: 'waiting', reason, message, since };
+}
+
+/** Seconds precision, as the API server stores metav1.Time. */
+export function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The `containerStatuses[]` entry a kubelet reports for the container. */
+export function containerStatusJson(container: ContainerModel, ready: boolean): Record<string, unknown> {
+  return {
+    name: container.name,
+    state: stateJson(container.state, container.containerID),
+    lastState: lastStateJson(container.lastTerminated),
+    ready,
+    restartCount: container.restartCount,
+    image: container.image,
+    imageID: container.imageID,
+    ...(container.containerID === '' ? {} : { containerID: container.containerID }),
+    started: container.state.kind === 'running',
+  };
+}
+
+function stateJson(state: ContainerState, containerID: string): Record<string, unknown> {
+  switch (state.kind) {
+    case 'running':
+      return { running: { startedAt: timestamp(state.startedAt) } };
+    case 'waiting':
+      return { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } };
+    case 'terminated':
+      return lastStateJson({ ...state, containerID });
+  }
+}
+
+function lastStateJson(last: TerminatedState | undefined): Record<string, unknown> {
+  if (last === undefined) return {};
+  return {
+    terminated: {
+      exitCode: last.exitCode,
+      reason: last.reason,
+      startedAt: timestamp(last.startedAt),
+      finishedAt: timestamp(last.finishedAt),
+      ...(last.containerID === '' ? {} : { containerID: last.containerID }),
+    },
+  };
 }
