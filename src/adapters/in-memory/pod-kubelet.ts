@@ -44,8 +44,9 @@ const TIMING = { imagePullBackOffAfterMs: 1_000, crashLoopIntervalMs: 1_000, sta
  * (or fail to pull), get ids and a unique pod IP, and restart in place when a
  * patch changes their image, exactly the way the operator watches for them in
  * a real cluster: each container moves by the state machine the control
- * plane's simulated node uses too (container-model.ts). Readiness follows the test controls and exec readiness
- * probes (run by the cluster through its exec handlers); other probes pass.
+ * plane's simulated node uses too (container-model.ts). Readiness follows the
+ * test controls and exec readiness probes (run by the cluster through its exec
+ * handlers); other probes pass.
  * Writes go through the status subresource like a real kubelet's.
  */
 export class PodKubelet {
