@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSubnet, type RequesterReview, type Subnet } from './domain/intercept/intercept-policy.js';
-import { parseEnvironment } from './plugins/environment.js';
+import { parseEnvironment } from './environment.js';
 
 /**
  * The operator's core configuration: environment variables with Gefyra 0.13's

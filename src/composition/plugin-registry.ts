@@ -1,5 +1,6 @@
 import { carrierPlugin } from '../plugins/carrier/carrier.plugin.js';
-import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
+import { ConfigurationError } from '../environment.js';
+import { type OperatorPlugin } from '../plugins/plugin.js';
 import { stowawayPlugin } from '../plugins/stowaway/stowaway.plugin.js';
 import { TOKENS, type Token } from '../ports/tokens.js';
 

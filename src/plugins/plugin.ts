@@ -25,14 +25,3 @@ export interface OperatorPlugin {
    */
   createModule(context: PluginContext): ContainerModule;
 }
-
-/** Invalid configuration: one message per bad value, reported together. */
-export class ConfigurationError extends Error {
-  readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigurationError';
-    this.problems = problems;
-  }
-}

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
-import { resolve } from '../../composition/resolve.js';
+import { resolve } from '../resolve.js';
 import { TOKENS } from '../../ports/tokens.js';
-import { parseEnvironment } from '../environment.js';
+import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { StowawayHeartbeat } from './stowaway-heartbeat.js';
 import { StowawayRouteStore } from './stowaway-route-store.js';

@@ -1,7 +1,7 @@
 import { parseSubnet } from '../../../src/domain/intercept/intercept-policy.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
 
 describe('loadConfig', () => {
   it("defaults to Gefyra 0.13's values and wide proxy port range", () => {

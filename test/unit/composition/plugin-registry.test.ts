@@ -1,7 +1,8 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '../../../src/composition/plugin-registry.js';
-import { ConfigurationError, type OperatorPlugin } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
+import { type OperatorPlugin } from '../../../src/plugins/plugin.js';
 import { TOKENS } from '../../../src/ports/tokens.js';
 
 const problemsOf = async (promise: Promise<unknown>): Promise<readonly string[]> => {

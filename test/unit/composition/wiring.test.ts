@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
-import { resolve } from '../../../src/composition/resolve.js';
+import { resolve } from '../../../src/plugins/resolve.js';
 import { RUNTIME } from '../../../src/composition/runtime-tokens.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
-import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
 import { TOKENS, type Token } from '../../../src/ports/tokens.js';
 import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 

@@ -1,5 +1,15 @@
 import type { z } from 'zod';
-import { ConfigurationError } from './plugin.js';
+
+/** Invalid configuration: one message per bad value, reported together. */
+export class ConfigurationError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+    this.problems = problems;
+  }
+}
 
 /** Parses environment variables with a zod schema, turning every issue into one line of a ConfigurationError. */
 export function parseEnvironment<Schema extends z.ZodType>(
