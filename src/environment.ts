@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Invalid configuration: one message per bad value, reported together. */
 export class ConfigurationError extends Error {
@@ -27,3 +27,11 @@ export function parseEnvironment<Schema extends z.ZodType>(
     }),
   );
 }
+
+/** A whole number of seconds with a default, for settings read from the environment. */
+export const seconds = (name: string, fallback: number, minimum = 1) =>
+  z.coerce
+    .number({ error: `${name} must be a number of seconds` })
+    .int({ error: `${name} must be a whole number of seconds` })
+    .min(minimum, { error: `${name} must be at least ${minimum}` })
+    .default(fallback);

@@ -21,6 +21,7 @@ describe('Stowaway settings', () => {
       peerSubnet: '0.0.0.0/0',
       puid: '1000',
       pgid: '1000',
+      startupTimeoutMs: 180_000,
     });
   });
 
