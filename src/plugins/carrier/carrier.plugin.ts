@@ -10,6 +10,14 @@ import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-setting
 export const carrierPlugin: OperatorPlugin = {
   name: 'carrier',
   provides: [TOKENS.CarrierInstaller],
+  rbac: {
+    cluster: [
+      // The image swap and its restore, and the record of a sync, on the target pod in any namespace.
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
+      // Configuring Carrier by exec (its scripts); WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+    ],
+  },
   createModule(context) {
     const settings = carrierSettingsFrom(parseEnvironment(carrierEnvironmentSchema, context.environment));
     return new ContainerModule(({ bind }) => {

@@ -13,6 +13,19 @@ import { StowawayTunnelProvider } from './stowaway-tunnel-provider.js';
 export const stowawayPlugin: OperatorPlugin = {
   name: 'stowaway',
   provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter, TOKENS.TunnelHeartbeat, TOKENS.RouteStore],
+  rbac: {
+    namespaced: [
+      // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // Stowaway's and the proxy Services: applied, read, cached (the proxies' owners), removed.
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // Stowaway's ServiceAccount: applied and removed, never read.
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create', 'patch', 'delete'] },
+      // Stowaway's pod: found by label, marked when the routes change, and exec'd into (routes, sync, heartbeat, peer config).
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+    ],
+  },
   createModule(context) {
     const settings = stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, context.environment), context.namespace);
     return new ContainerModule(({ bind }) => {
