@@ -22,6 +22,9 @@ const hexagonRule = (forbiddenFolders) => [
   },
 ];
 
+const inwardOnly = (forbiddenFolders) =>
+  forbiddenFolders.map((folder) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: `Dependencies point inward: this must not depend on ${folder}.` }));
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'bin/'] },
   js.configs.recommended,
@@ -36,5 +39,9 @@ export default tseslint.config(
   },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['src/ports/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  // Dependencies point inward: plugins are loaded by the composition root, never the other way round.
+  { files: ['src/plugins/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['composition', 'cli']) }] } },
+  // The core configuration knows roles, not products: each plugin reads its own settings.
+  { files: ['src/config.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['plugins', 'composition', 'adapters', 'cli']) }] } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

@@ -71,7 +71,7 @@ export interface CarrierConfiguration {
 }
 
 export interface CarrierInstaller {
-  /** The carrier's name: what a request names to choose it (see CARRIER_CHOICE_ANNOTATION) and what messages call it. */
+  /** The carrier's name: what a request names to choose it (see ANNOTATION_CHOOSING_CARRIER) and what messages call it. */
   readonly name: string;
   /** What messages call it, e.g. "Carrier". */
   readonly displayName: string;

@@ -28,7 +28,7 @@ export interface InterceptRequest extends InterceptRequestRef {
   readonly status: InterceptStatus;
   /** Who asked for the intercept, when the request names them (see REQUESTER_ANNOTATION). */
   readonly requester?: { readonly user: string; readonly groups: readonly string[] };
-  /** The carrier the request asks for by name (see CARRIER_CHOICE_ANNOTATION); none: the first that serves it. */
+  /** The carrier the request asks for by name (see ANNOTATION_CHOOSING_CARRIER); none: the first that serves it. */
   readonly carrier?: string;
 }
 
@@ -45,7 +45,7 @@ export const REQUESTER_GROUPS_ANNOTATION = 'gefyra.dev/requester-groups';
  * when several are loaded. The 0.13 client never sets it: its requests get
  * the first carrier that serves InterceptRequests, Gefyra's Carrier.
  */
-export const CARRIER_CHOICE_ANNOTATION = 'gefyra.dev/carrier';
+export const ANNOTATION_CHOOSING_CARRIER = 'gefyra.dev/carrier';
 
 const metadataSchema = z.object({
   name: z.string().min(1),
@@ -82,7 +82,7 @@ export function parseInterceptRequest(object: Readonly<Record<string, unknown>>)
 }
 
 function carrierChoiceOf(annotations: Readonly<Record<string, string>>): Pick<InterceptRequest, 'carrier'> {
-  const carrier = annotations[CARRIER_CHOICE_ANNOTATION]?.trim();
+  const carrier = annotations[ANNOTATION_CHOOSING_CARRIER]?.trim();
   return carrier ? { carrier } : {};
 }
 

@@ -169,7 +169,7 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   const { request, carrier, routes, progress } = observation;
   if (request.established && !request.deleting) return act(phase, { type: 'setEstablished', value: false });
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid) return act(phase, { type: 'restoreCarrier' });
-  // The sync directory is the target container's: while another request's Carrier runs there, it is that request's.
+  // The sync directory is the target container's: while another request's carrier runs there, it is that request's.
   const containerTakenByOther = carrier.state !== 'absent' && carrier.owner.uid !== request.uid;
   if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved && !containerTakenByOther) {
     return act(phase, { type: 'removeSync' });
@@ -244,7 +244,7 @@ export function wantedRoutes(spec: InterceptSpec): WantedRoute[] {
   }));
 }
 
-/** A route lost from the table (removed by hand, the table deleted) gets back the port its Carrier points at, if still free. */
+/** A route lost from the table (removed by hand, the table deleted) gets back the port its carrier points at, if still free. */
 function withLoadedPorts(wanted: readonly WantedRoute[], loaded: readonly Route[]): WantedRoute[] {
   return wanted.map((want) => {
     const before = loaded.find((route) => route.containerPort === want.containerPort);

@@ -34,7 +34,7 @@ const MAX_STEPS_PER_RECONCILE = 32;
  * event brings the next pass: the "starting" status is written only if it
  * still starts after this long (one status write less per intercept).
  */
-const CARRIER_STATUS_GRACE_MS = 2000;
+const STARTING_STATUS_GRACE_MS = 2000;
 
 export interface InterceptServiceDependencies {
   readonly requests: InterceptRequestStore;
@@ -388,7 +388,7 @@ export class InterceptService {
 function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservation): number | undefined {
   if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting') return undefined;
   const startedFor = observation.now.getTime() - observation.carrier.installedAt.getTime();
-  return startedFor < CARRIER_STATUS_GRACE_MS ? CARRIER_STATUS_GRACE_MS - startedFor : undefined;
+  return startedFor < STARTING_STATUS_GRACE_MS ? STARTING_STATUS_GRACE_MS - startedFor : undefined;
 }
 
 /**

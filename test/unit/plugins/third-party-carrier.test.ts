@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARRIER_CHOICE_ANNOTATION } from '../../../src/domain/intercept-request/intercept-request.js';
+import { ANNOTATION_CHOOSING_CARRIER } from '../../../src/domain/intercept-request/intercept-request.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { InMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 import { clientRequest } from '../../support/intercept-request-fixtures.js';
@@ -89,7 +89,7 @@ const PROXIED_POD = 'web-proxied';
 async function createRequestFor(operator: InMemoryOperator, name: string, targetPod: string, fields: Record<string, unknown>, carrier?: string): Promise<void> {
   const object = clientRequest({ targetPod, targetNamespace: TARGET.namespace, targetContainer: TARGET.container, ...fields }, { name });
   const metadata = object['metadata'] as Record<string, unknown>;
-  const withChoice = carrier === undefined ? object : { ...object, metadata: { ...metadata, annotations: { [CARRIER_CHOICE_ANNOTATION]: carrier } } };
+  const withChoice = carrier === undefined ? object : { ...object, metadata: { ...metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: carrier } } };
   await operator.cluster.create(withChoice as unknown as Manifest, signal);
 }
 
