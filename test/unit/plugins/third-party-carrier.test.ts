@@ -173,6 +173,21 @@ describe('a carrier plugin published as its own package', () => {
     expect(proxiedPod(operator)?.labels).not.toHaveProperty('test-proxy.example/intercepted');
   });
 
+  it('keeps the carrier that installed itself when the request later names another, and restores through it', async () => {
+    const operator = await started();
+    await proxiedIntercept(operator);
+    const stored = (await readRequest(operator, PROXY_REQUEST))!;
+    await operator.cluster.replace({ ...stored, metadata: { ...stored.metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: 'carrier' } } }, signal);
+    await settle(operator, PROXY_REQUEST);
+    expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({ established: true, status: { phase: 'Established' } });
+    expect(proxiedPod(operator)?.containers[0]?.image).toBe('shop/web:1.0');
+
+    await deleteRequest(operator, PROXY_REQUEST);
+    await settle(operator, PROXY_REQUEST);
+    expect(await readRequest(operator, PROXY_REQUEST)).toBeUndefined();
+    expect(Object.keys(proxiedPod(operator)!.annotations).filter((key) => key.startsWith('test-proxy.example/'))).toEqual([]);
+  });
+
   it("refuses a target with the plugin's own reason (its validate)", async () => {
     const operator = await started();
     await createRequestFor(operator, 'probes-to-shop.pod.proxied', PROXIED_POD, { handleProbes: true }, 'test-proxy');
