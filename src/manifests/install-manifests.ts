@@ -38,7 +38,7 @@ export function installManifests(options: InstallOptions): Manifest[] {
     binding('ClusterRoleBinding', name, undefined, namespace),
     role(name, namespace, plugins.flatMap((plugin) => plugin.rbac?.namespaced ?? [])),
     binding('RoleBinding', name, namespace, namespace),
-    deployment(name, options),
+    deployment(name, options, Object.assign({}, ...plugins.map((plugin) => plugin.deploymentEnvironment ?? {}))),
   ];
 }
 
@@ -120,7 +120,7 @@ function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, names
   };
 }
 
-function deployment(name: string, options: InstallOptions): Manifest {
+function deployment(name: string, options: InstallOptions, pluginEnvironment: Readonly<Record<string, string>>): Manifest {
   const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
   const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
   return {
@@ -149,9 +149,7 @@ function deployment(name: string, options: InstallOptions): Manifest {
                 { name: 'GEFYRA_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'GEFYRA_OPERATOR_CLUSTER_ROLE', value: name },
-                { name: 'GEFYRA_STOWAWAY_SERVERPORT', value: '31820' },
-                { name: 'GEFYRA_STOWAWAY_STARTUP_TIMEOUT', value: '180' },
-                { name: 'GEFYRA_CARRIER_STARTUP_TIMEOUT', value: '60' },
+                ...Object.entries(pluginEnvironment).map(([variable, value]) => ({ name: variable, value })),
                 { name: 'GEFYRA_CONNECTION_TIMEOUT', value: '600' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],

@@ -39,6 +39,8 @@ export interface OperatorPlugin {
    */
   readonly provides: readonly Token<unknown>[];
   readonly rbac?: PluginRbac;
+  /** Settings the install manifests give the operator's Deployment for this plugin, spelled out (its defaults, made visible). */
+  readonly deploymentEnvironment?: Readonly<Record<string, string>>;
   /**
    * Builds the plugin's bindings. Its ports may depend on the core ports
    * (ClusterApi, Clock, Logger, ...), resolved from the container. Throws a

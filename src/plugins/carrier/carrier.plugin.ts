@@ -10,6 +10,7 @@ import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-setting
 export const carrierPlugin: OperatorPlugin = {
   name: 'carrier',
   provides: [TOKENS.CarrierInstaller],
+  deploymentEnvironment: { GEFYRA_CARRIER_STARTUP_TIMEOUT: '60' },
   rbac: {
     cluster: [
       // The image swap and its restore, and the record of a sync, on the target pod in any namespace.

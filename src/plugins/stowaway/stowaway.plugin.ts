@@ -13,6 +13,7 @@ import { StowawayTunnelProvider } from './stowaway-tunnel-provider.js';
 export const stowawayPlugin: OperatorPlugin = {
   name: 'stowaway',
   provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter, TOKENS.TunnelHeartbeat, TOKENS.RouteStore],
+  deploymentEnvironment: { GEFYRA_STOWAWAY_SERVERPORT: '31820', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '180' },
   rbac: {
     namespaced: [
       // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.

@@ -10,7 +10,7 @@ const rulesOf = (kind: 'ClusterRole' | 'Role', plugins?: readonly OperatorPlugin
 const verbsOn = (rules: readonly RbacRule[], resource: string): string[] =>
   rules.filter((rule) => rule.resources.includes(resource) && rule.resourceNames === undefined).flatMap((rule) => rule.verbs);
 
-describe('RBAC contributed by plugins', () => {
+describe('install manifests: what plugins contribute', () => {
   it("grants the carrier's rights on pods everywhere only because the carrier plugin asks for them", () => {
     expect(verbsOn(rulesOf('ClusterRole', [stowawayPlugin]), 'pods')).toEqual(['get', 'list', 'watch']);
     expect(verbsOn(rulesOf('ClusterRole', [stowawayPlugin]), 'pods/exec')).toEqual([]);
@@ -34,6 +34,21 @@ describe('RBAC contributed by plugins', () => {
     const rules = rulesOf('ClusterRole', [stowawayPlugin, sidecar]);
     expect(rules.filter((rule) => rule.resources.includes('pods'))).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch', 'update'] }]);
     expect(rules.at(-1)).toEqual({ apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] });
+  });
+
+  it("gives the Deployment each product's settings only through its plugin", () => {
+    const variables = (plugins: readonly OperatorPlugin[]) =>
+      (
+        installManifests({ namespace: 'gefyra', image: 'x', plugins }).find((manifest) => manifest.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { env: { name: string }[] }[] } } };
+        }
+      ).spec.template.spec.containers[0]!.env.map((entry) => entry.name);
+    expect(variables([carrierPlugin]).filter((name) => /STOWAWAY|CARRIER/.test(name))).toEqual(['GEFYRA_CARRIER_STARTUP_TIMEOUT']);
+    expect(variables([stowawayPlugin, carrierPlugin]).filter((name) => /STOWAWAY|CARRIER/.test(name))).toEqual([
+      'GEFYRA_STOWAWAY_SERVERPORT',
+      'GEFYRA_STOWAWAY_STARTUP_TIMEOUT',
+      'GEFYRA_CARRIER_STARTUP_TIMEOUT',
+    ]);
   });
 
   it('defaults to the built-in plugins (what deploy/ holds)', () => {
