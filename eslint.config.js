@@ -22,6 +22,9 @@ const hexagonRule = (forbiddenFolders) => [
   },
 ];
 
+const inwardOnly = (forbiddenFolders) =>
+  forbiddenFolders.map((folder) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: `Dependencies point inward: this must not depend on ${folder}.` }));
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'bin/'] },
   js.configs.recommended,
@@ -38,5 +41,9 @@ export default tseslint.config(
   { files: ['src/ports/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   // Infrastructure the domain may use (batching, signals): as pure as the domain itself.
   { files: ['src/concurrency/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  // Dependencies point inward: plugins are loaded by the composition root, never the other way round.
+  { files: ['src/plugins/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['composition', 'cli']) }] } },
+  // The core configuration knows roles, not products: each plugin reads its own settings.
+  { files: ['src/config.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['plugins', 'composition', 'adapters', 'cli']) }] } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseSubnet, type RequesterReview, type Subnet } from './domain/intercept/intercept-policy.js';
-import { parseEnvironment } from './plugins/environment.js';
+import { parseEnvironment, seconds } from './environment.js';
 
 /**
  * The operator's core configuration: environment variables with Gefyra 0.13's
@@ -9,11 +9,10 @@ import { parseEnvironment } from './plugins/environment.js';
  */
 export interface OperatorConfig {
   readonly namespace: string;
-  readonly tunnelStartupTimeoutMs: number;
-  readonly carrierStartupTimeoutMs: number;
   readonly connectionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly proxyPorts: { readonly first: number; readonly last: number };
+  /** Plugins named in GEFYRA_PLUGINS; empty: the built-in ones (see src/plugins/built-in.ts). */
   readonly plugins: readonly string[];
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly maxConcurrentReconciles: number;
@@ -47,7 +46,7 @@ const namespaceList = (name: string) =>
       return names;
     });
 
-/** The tunnel's peers get addresses in Stowaway's internal /24 (its INTERNAL_SUBNET), so that is where traffic may go by default. */
+/** The tunnel's peers get addresses in its internal /24 (GEFYRA_INTERNAL_SUBNET), so that is where traffic may go by default. */
 const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
 
 const subnetList = z.string().transform((raw, context) => {
@@ -59,13 +58,6 @@ const subnetList = z.string().transform((raw, context) => {
   }
   return subnets as Subnet[];
 });
-
-const seconds = (name: string, fallback: number, minimum = 1) =>
-  z.coerce
-    .number({ error: `${name} must be a number of seconds` })
-    .int({ error: `${name} must be a whole number of seconds` })
-    .min(minimum, { error: `${name} must be at least ${minimum}` })
-    .default(fallback);
 
 const wholeNumber = (name: string, fallback: number, minimum: number, maximum: number) =>
   z.coerce
@@ -94,14 +86,12 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'GEFYRA_NAMESPACE must be a valid namespace name' })
     .default('gefyra'),
-  GEFYRA_STOWAWAY_STARTUP_TIMEOUT: seconds('GEFYRA_STOWAWAY_STARTUP_TIMEOUT', 180),
-  GEFYRA_CARRIER_STARTUP_TIMEOUT: seconds('GEFYRA_CARRIER_STARTUP_TIMEOUT', 60),
   GEFYRA_CONNECTION_TIMEOUT: seconds('GEFYRA_CONNECTION_TIMEOUT', 600, 0),
   GEFYRA_HEARTBEAT_INTERVAL: seconds('GEFYRA_HEARTBEAT_INTERVAL', 30),
   GEFYRA_PROXY_PORT_RANGE: portRange,
   GEFYRA_PLUGINS: z
     .string()
-    .default('stowaway,carrier')
+    .default('')
     .transform((raw) => raw.split(',').map((name) => name.trim()).filter(Boolean)),
   GEFYRA_LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
@@ -131,8 +121,6 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   const env = parseEnvironment(environmentSchema, environment);
   return {
     namespace: env.GEFYRA_NAMESPACE,
-    tunnelStartupTimeoutMs: env.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000,
-    carrierStartupTimeoutMs: env.GEFYRA_CARRIER_STARTUP_TIMEOUT * 1000,
     connectionTimeoutMs: env.GEFYRA_CONNECTION_TIMEOUT * 1000,
     heartbeatIntervalMs: env.GEFYRA_HEARTBEAT_INTERVAL * 1000,
     proxyPorts: env.GEFYRA_PROXY_PORT_RANGE,
@@ -154,7 +142,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
   };
 }
 
-/** The internal subnet is Stowaway's setting (validated by its plugin); an invalid one falls back here and fails there. */
+/** The internal subnet is the tunnel's setting (validated by its plugin); an invalid one falls back here and fails there. */
 function defaultDestinationSubnets(internalSubnet: string | undefined): Subnet[] {
   const subnet = parseSubnet(`${internalSubnet?.trim() || DEFAULT_INTERNAL_SUBNET}/24`) ?? parseSubnet(`${DEFAULT_INTERNAL_SUBNET}/24`);
   return [subnet as Subnet];

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ConfigurationError } from '../plugins/plugin.js';
+import { ConfigurationError } from '../environment.js';
 import { isDomainError } from '../domain/errors.js';
 import { runManifests } from './manifests-command.js';
 import { runOperator } from './run-command.js';

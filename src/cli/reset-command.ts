@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDomainError } from '../domain/errors.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
-import { resolve } from '../composition/resolve.js';
+import { resolve } from '../plugins/resolve.js';
 import { SERVICES } from '../composition/service-tokens.js';
 import type { CliOutput } from './main.js';
 

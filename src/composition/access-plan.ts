@@ -82,11 +82,13 @@ function requiredPermissions(namespace: string): Permission[] {
   const permissions = rules
     .filter((rule) => rule.resourceNames === undefined)
     .flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => ({ verb, group, resource })))));
-  return permissions.filter(
+  const needed = permissions.filter(
     ({ verb, group, resource }) =>
       !(verb === 'watch' && resource !== 'interceptrequests') &&
       group !== 'coordination.k8s.io' &&
       resource !== 'interceptrequests/status' &&
       resource !== REVIEWS.resource,
   );
+  // The tunnel's rights in its namespace may repeat the carrier's everywhere: each is needed once.
+  return needed.filter((permission, index) => needed.findIndex((other) => other.verb === permission.verb && other.group === permission.group && other.resource === permission.resource) === index);
 }

@@ -1,6 +1,7 @@
 import { Container, type ContainerModule } from 'inversify';
 import type { OperatorConfig } from '../config.js';
-import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
+import { ConfigurationError } from '../environment.js';
+import { type OperatorPlugin } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
 

@@ -17,7 +17,7 @@ import { DEFAULT_FINALIZER } from '../domain/settings.js';
 import { StandbyService } from '../domain/standby/standby-service.js';
 import { TOKENS } from '../ports/tokens.js';
 import type { AccessPlan } from './access-plan.js';
-import { resolve } from './resolve.js';
+import { resolve, resolveAll } from '../plugins/resolve.js';
 import { SERVICES } from './service-tokens.js';
 
 export const LEASE_NAME = 'gefyra-operator';
@@ -83,14 +83,13 @@ export function coreModule(config: OperatorConfig, access: AccessPlan): Containe
           new InterceptService({
             requests: resolve(ctx, TOKENS.InterceptRequestStore),
             pods: resolve(ctx, TOKENS.ClusterApi),
-            carrier: resolve(ctx, TOKENS.CarrierInstaller),
+            carriers: resolveAll(ctx, TOKENS.CarrierInstaller),
             tunnel: resolve(ctx, TOKENS.TunnelRouter),
             routes: resolve(ctx, SERVICES.RouteService),
             events: resolve(ctx, TOKENS.EventRecorder),
             clock: resolve(ctx, TOKENS.Clock),
             logger: resolve(ctx, TOKENS.Logger).child({ component: 'intercept' }),
             settings: {
-              carrierStartupTimeoutMs: config.carrierStartupTimeoutMs,
               routeLoadRetryMs: 1000,
               ...(access.canWatch({ apiVersion: 'v1', kind: 'Pod' }) ? {} : { waitRecheckMs: access.recheckMs }),
               finalizer: DEFAULT_FINALIZER,
@@ -111,7 +110,7 @@ export function coreModule(config: OperatorConfig, access: AccessPlan): Containe
             events: resolve(ctx, TOKENS.EventRecorder),
             clock: resolve(ctx, TOKENS.Clock),
             logger: resolve(ctx, TOKENS.Logger).child({ component: 'boot' }),
-            settings: { namespace, tunnelStartupTimeoutMs: config.tunnelStartupTimeoutMs },
+            settings: { namespace },
           }),
       )
       .inSingletonScope();

@@ -1,33 +1,31 @@
-import { carrierPlugin } from '../plugins/carrier/carrier.plugin.js';
-import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
-import { stowawayPlugin } from '../plugins/stowaway/stowaway.plugin.js';
+import { ConfigurationError } from '../environment.js';
+import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
+import type { OperatorPlugin } from '../plugins/plugin.js';
 import { TOKENS, type Token } from '../ports/tokens.js';
 
-export const BUILT_IN_PLUGINS: Readonly<Record<string, OperatorPlugin>> = {
-  [stowawayPlugin.name]: stowawayPlugin,
-  [carrierPlugin.name]: carrierPlugin,
-};
-
-/** The ports that only plugins provide; each must be provided by exactly one chosen plugin. */
-export const PLUGIN_PORTS: readonly Token<unknown>[] = [
-  TOKENS.TunnelProvider,
-  TOKENS.TunnelRouter,
-  TOKENS.TunnelHeartbeat,
-  TOKENS.RouteStore,
-  TOKENS.CarrierInstaller,
+/** The ports that only plugins provide, and how many chosen plugins must provide each. */
+export const PLUGIN_PORTS: readonly { readonly port: Token<unknown>; readonly providers: 'exactly one' | 'one or more' }[] = [
+  // One tunnel: its parts share state (the route table, the proxies) and must come from one plugin.
+  { port: TOKENS.TunnelProvider, providers: 'exactly one' },
+  { port: TOKENS.TunnelRouter, providers: 'exactly one' },
+  { port: TOKENS.TunnelHeartbeat, providers: 'exactly one' },
+  { port: TOKENS.RouteStore, providers: 'exactly one' },
+  // Several carriers at once, chosen per request.
+  { port: TOKENS.CarrierInstaller, providers: 'one or more' },
 ];
 
 type Importer = (specifier: string) => Promise<Record<string, unknown>>;
 
 /**
- * Resolves plugin names: built-in ones by name, anything else as an npm
- * package (or path) exporting `plugin`. Checks that every plugin port is
- * provided exactly once, so a typo fails at start with a clear message.
+ * Resolves plugin names (none: the built-in defaults): built-in ones by
+ * name, anything else as an npm package (or path) exporting `plugin`.
+ * Checks that every plugin port is provided as often as it must be, so a
+ * typo fails at start with a clear message.
  */
 export async function loadPlugins(names: readonly string[], importer: Importer = (specifier) => import(specifier)): Promise<OperatorPlugin[]> {
   const problems: string[] = [];
   const plugins: OperatorPlugin[] = [];
-  for (const name of names) {
+  for (const name of names.length > 0 ? names : DEFAULT_PLUGINS) {
     const builtIn = BUILT_IN_PLUGINS[name];
     if (builtIn) {
       plugins.push(builtIn);
@@ -52,11 +50,11 @@ export async function loadPlugins(names: readonly string[], importer: Importer =
 
 function coverageProblems(plugins: readonly OperatorPlugin[]): string[] {
   const problems: string[] = [];
-  for (const port of PLUGIN_PORTS) {
+  for (const { port, providers: allowed } of PLUGIN_PORTS) {
     const providers = plugins.filter((plugin) => plugin.provides.includes(port)).map((plugin) => plugin.name);
     const portName = port.description?.replace('gefyra-operator/', '') ?? 'a port';
     if (providers.length === 0) problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
-    if (providers.length > 1) problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
+    if (providers.length > 1 && allowed === 'exactly one') problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
   }
   return problems;
 }

@@ -3,8 +3,6 @@
  * builds them from the operator's configuration; tests build them directly.
  */
 export interface InterceptSettings {
-  /** How long Carrier may take to run after the image swap before the intercept fails. */
-  readonly carrierStartupTimeoutMs: number;
   /** How soon to look again when the tunnel has not picked up a route change yet. */
   readonly routeLoadRetryMs: number;
   /** Finalizer that keeps a request until everything it touched is reset. */
@@ -20,8 +18,6 @@ export interface InterceptSettings {
 export interface BootSettings {
   /** Namespace the operator and the tunnel live in. */
   readonly namespace: string;
-  /** How long the tunnel may take to become ready before it is reported as failing. */
-  readonly tunnelStartupTimeoutMs: number;
 }
 
 export interface HeartbeatSettings {

@@ -1,5 +1,7 @@
 import { interceptRequestCrd, INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { MANAGED_BY_LABELS } from '../gefyra-release.js';
+import { BUILT_IN_PLUGINS } from '../plugins/built-in.js';
+import type { OperatorPlugin, RbacRule } from '../plugins/plugin.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 
 /**
@@ -7,7 +9,8 @@ import type { Manifest } from '../ports/cluster-api.port.js';
  * to deploy/ (a test keeps the two in step). RBAC is least privilege: the
  * cluster-wide rules are only what intercepting a pod in any namespace
  * needs, plus deleting the operator's own cluster objects during a reset;
- * everything else is a Role in the operator's namespace.
+ * everything else is a Role in the operator's namespace. What a plugin's
+ * ports need (a carrier's rights on pods) the plugin contributes.
  */
 export interface InstallOptions {
   readonly namespace: string;
@@ -15,6 +18,8 @@ export interface InstallOptions {
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Name of the ClusterRole and ClusterRoleBinding. */
   readonly name?: string;
+  /** The plugins whose rules the roles carry; default: the built-in ones. */
+  readonly plugins?: readonly OperatorPlugin[];
 }
 
 export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
@@ -24,35 +29,50 @@ const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operato
 export function installManifests(options: InstallOptions): Manifest[] {
   const name = options.name ?? 'gefyra-operator';
   const { namespace } = options;
+  const plugins = options.plugins ?? Object.values(BUILT_IN_PLUGINS);
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
     interceptRequestCrd(),
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
-    clusterRole(name, namespace),
+    clusterRole(name, namespace, plugins.flatMap((plugin) => plugin.rbac?.cluster ?? [])),
     binding('ClusterRoleBinding', name, undefined, namespace),
-    role(name, namespace),
+    role(name, namespace, plugins.flatMap((plugin) => plugin.rbac?.namespaced ?? [])),
     binding('RoleBinding', name, namespace, namespace),
-    deployment(name, options),
+    deployment(name, options, Object.assign({}, ...plugins.map((plugin) => plugin.deploymentEnvironment ?? {}))),
   ];
 }
 
-const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
+const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]): RbacRule => ({
   apiGroups,
   resources,
   verbs,
   ...(resourceNames ? { resourceNames } : {}),
 });
 
-function clusterRole(name: string, namespace: string): Manifest {
+/**
+ * The core's rules with the plugins' merged in: a plugin's verbs on a
+ * resource the core already names join that rule (one rule per resource
+ * stays readable), new resources are appended in the plugins' order.
+ */
+export function mergeRules(core: readonly RbacRule[], contributed: readonly RbacRule[]): RbacRule[] {
+  const keyOf = (candidate: RbacRule) => JSON.stringify([candidate.apiGroups, candidate.resources, candidate.resourceNames ?? []]);
+  const merged = core.map((entry) => ({ ...entry, verbs: [...entry.verbs] }));
+  for (const extra of contributed) {
+    const same = merged.find((entry) => keyOf(entry) === keyOf(extra));
+    if (same) same.verbs.push(...extra.verbs.filter((verb) => !same.verbs.includes(verb)));
+    else merged.push({ ...extra, verbs: [...extra.verbs] });
+  }
+  return merged;
+}
+
+function clusterRole(name: string, namespace: string, contributed: readonly RbacRule[]): Manifest {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name, labels },
-    rules: [
-      // Intercepting a pod in any namespace: read it, swap its image, configure Carrier.
-      rule([''], ['pods'], ['get', 'list', 'watch', 'patch']),
-      // WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
-      rule([''], ['pods/exec'], ['get', 'create']),
+    rules: mergeRules([
+      // Intercepting a pod in any namespace: read the target, watch the pods carrying a carrier (the carrier plugins add what they do to pods).
+      rule([''], ['pods'], ['get', 'list', 'watch']),
       // Requests created in other namespaces are not served; an Event next to each says so.
       rule(['gefyra.dev'], ['interceptrequests'], ['list', 'watch']),
       rule(['events.k8s.io'], ['events'], ['create']),
@@ -66,25 +86,19 @@ function clusterRole(name: string, namespace: string): Manifest {
       rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
       rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
       rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
-    ],
+    ], contributed),
   };
 }
 
-function role(name: string, namespace: string): Manifest {
+function role(name: string, namespace: string, contributed: readonly RbacRule[]): Manifest {
   const manage = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: { name, namespace, labels },
-    rules: [
-      // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
-      rule(['apps'], ['deployments'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
-      // Stowaway's and the proxy Services: applied, read, cached (the proxies' owners), removed.
-      rule([''], ['services'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
-      // The route table (replaced at a resourceVersion), the reset ledger: cached, so also listed and watched.
+    rules: mergeRules([
+      // The route table (replaced at a resourceVersion), the reset ledger, the leader lock: cached, so also listed and watched.
       rule([''], ['configmaps'], manage),
-      // Stowaway's ServiceAccount: applied and removed, never read.
-      rule([''], ['serviceaccounts'], ['create', 'patch', 'delete']),
       // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
       rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
       rule([''], ['events'], ['create', 'list', 'delete']),
@@ -92,7 +106,7 @@ function role(name: string, namespace: string): Manifest {
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
       rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
       rule(['gefyra.dev'], ['interceptrequests/status'], ['patch']),
-    ],
+    ], contributed),
   };
 }
 
@@ -106,7 +120,7 @@ function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, names
   };
 }
 
-function deployment(name: string, options: InstallOptions): Manifest {
+function deployment(name: string, options: InstallOptions, pluginEnvironment: Readonly<Record<string, string>>): Manifest {
   const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
   const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
   return {
@@ -135,9 +149,7 @@ function deployment(name: string, options: InstallOptions): Manifest {
                 { name: 'GEFYRA_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'GEFYRA_OPERATOR_CLUSTER_ROLE', value: name },
-                { name: 'GEFYRA_STOWAWAY_SERVERPORT', value: '31820' },
-                { name: 'GEFYRA_STOWAWAY_STARTUP_TIMEOUT', value: '180' },
-                { name: 'GEFYRA_CARRIER_STARTUP_TIMEOUT', value: '60' },
+                ...Object.entries(pluginEnvironment).map(([variable, value]) => ({ name: variable, value })),
                 { name: 'GEFYRA_CONNECTION_TIMEOUT', value: '600' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],

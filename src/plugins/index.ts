@@ -1,3 +1,3 @@
 export { carrierPlugin } from './carrier/carrier.plugin.js';
 export { stowawayPlugin } from './stowaway/stowaway.plugin.js';
-export { ConfigurationError, type OperatorPlugin, type PluginContext } from './plugin.js';
+export type { OperatorPlugin, PluginContext } from './plugin.js';

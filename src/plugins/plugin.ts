@@ -14,25 +14,37 @@ export interface PluginContext {
   readonly environment: Readonly<Record<string, string | undefined>>;
 }
 
+/** One RBAC rule, as in a Kubernetes (Cluster)Role. */
+export interface RbacRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+/** The rights a plugin's ports need beyond the core's, merged into the install manifests' roles. */
+export interface PluginRbac {
+  /** Cluster-wide rules (the ClusterRole): e.g. a carrier's rights on pods in any namespace. */
+  readonly cluster?: readonly RbacRule[];
+  /** Rules in the operator's namespace (the Role). */
+  readonly namespaced?: readonly RbacRule[];
+}
+
 export interface OperatorPlugin {
   readonly name: string;
-  /** The ports this plugin binds. Two chosen plugins must not bind the same port. */
+  /**
+   * The ports this plugin binds. The tunnel's ports (TunnelProvider,
+   * TunnelRouter, TunnelHeartbeat, RouteStore) are bound by exactly one
+   * chosen plugin; CarrierInstaller by one or more, each carrier its own.
+   */
   readonly provides: readonly Token<unknown>[];
+  readonly rbac?: PluginRbac;
+  /** Settings the install manifests give the operator's Deployment for this plugin, spelled out (its defaults, made visible). */
+  readonly deploymentEnvironment?: Readonly<Record<string, string>>;
   /**
    * Builds the plugin's bindings. Its ports may depend on the core ports
    * (ClusterApi, Clock, Logger, ...), resolved from the container. Throws a
    * ConfigurationError listing every bad setting.
    */
   createModule(context: PluginContext): ContainerModule;
-}
-
-/** Invalid configuration: one message per bad value, reported together. */
-export class ConfigurationError extends Error {
-  readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigurationError';
-    this.problems = problems;
-  }
 }

@@ -1,49 +1,61 @@
 import type { ContainerRef, Pod } from '../domain/cluster/pod.js';
 
 /**
- * CarrierInstaller: replaces a pod's container with a proxy that sends the
- * container's traffic into the tunnel, and restores it exactly. Gefyra's
- * Carrier plugin implements it; an alternative proxy implements the same.
+ * CarrierInstaller: the carrier role, a proxy in the target pod that sends a
+ * container's traffic into the tunnel, installed for a request and removed
+ * exactly. How a carrier gets into the pod is its own business: it may swap
+ * the container's image (Gefyra's Carrier), add a sidecar or an ephemeral
+ * container. Several carriers may be loaded at once; each says which
+ * requests it serves, and the domain picks one per request.
  */
 
-/** Who asked for the proxy: the InterceptRequest's uid and name. */
+/** Who asked for the carrier: the request's uid and name. */
 export interface CarrierOwner {
   readonly uid: string;
   readonly request: string;
 }
 
-/** The container as it was before the proxy, kept durably on the pod. */
-export interface OriginalContainer {
-  readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
+/** The kinds of request a carrier can serve. */
+export type CarrierRequestKind = 'InterceptRequest';
+
+/** A container a request wants a carrier in, as the domain read it. */
+export interface CarrierTarget {
+  readonly pod: Pod;
+  readonly container: string;
+  readonly owner: CarrierOwner;
+  /** Whether the carrier is also to answer the container's probes while the container is intercepted. */
+  readonly handleProbes: boolean;
+}
+
+/** Why a carrier cannot serve a target: a stable reason for tools, a message for people. */
+export interface CarrierProblem {
+  readonly reason: string;
+  readonly message: string;
 }
 
 /**
- * Every state but `absent` may carry `replacedBy`: the image someone else put
- * into the container while it was intercepted (`kubectl set image`). The
- * intercept then ends, and that image is kept.
+ * Every state but `absent` may carry `replacedBy`: what someone else put in
+ * the carrier's place while the container was intercepted (`kubectl set
+ * image`). The intercept then ends, and that change is kept.
  */
+interface CarrierPresence {
+  readonly owner: CarrierOwner;
+  readonly installedAt: Date;
+  /**
+   * What the carrier stands in for, in words for the request's status (an
+   * image-swapping carrier: the original image); undefined when it replaces
+   * nothing (a sidecar). The carrier keeps its own record of how to undo itself.
+   */
+  readonly replaced?: string;
+  readonly replacedBy?: string;
+}
+
 export type CarrierObservation =
   | { readonly state: 'absent' }
-  | { readonly state: 'starting'; readonly owner: CarrierOwner; readonly installedAt: Date; readonly original: OriginalContainer; readonly replacedBy?: string }
-  | {
-      readonly state: 'running';
-      readonly owner: CarrierOwner;
-      readonly installedAt: Date;
-      readonly original: OriginalContainer;
-      /** Changes whenever the container restarts, which loses its configuration. */
-      readonly containerID: string;
-      readonly replacedBy?: string;
-    }
-  | {
-      readonly state: 'failing';
-      readonly owner: CarrierOwner;
-      readonly installedAt: Date;
-      readonly original: OriginalContainer;
-      readonly reason: string;
-      readonly replacedBy?: string;
-    };
+  | ({ readonly state: 'starting' } & CarrierPresence)
+  /** `containerID` changes whenever the carrier restarts, which loses its configuration. */
+  | ({ readonly state: 'running'; readonly containerID: string } & CarrierPresence)
+  | ({ readonly state: 'failing'; readonly reason: string } & CarrierPresence);
 
 export interface CarrierRoute {
   readonly containerPort: number;
@@ -53,33 +65,45 @@ export interface CarrierRoute {
 
 export interface CarrierConfiguration {
   readonly routes: readonly CarrierRoute[];
-  /** HTTP probe ports Carrier should answer with 200. */
+  /** HTTP probe ports the carrier should answer with 200. */
   readonly probePorts: readonly number[];
   readonly syncDirectories: readonly string[];
 }
 
 export interface CarrierInstaller {
+  /** The carrier's name: what a request names to choose it (see ANNOTATION_CHOOSING_CARRIER) and what messages call it. */
+  readonly name: string;
+  /** What messages call it, e.g. "Carrier". */
+  readonly displayName: string;
+  /** The requests this carrier serves. */
+  readonly serves: readonly CarrierRequestKind[];
+  /** How long the carrier may take to run after its installation before the request fails. */
+  readonly startupTimeoutMs: number;
   /**
-   * Labels every pod carrying this proxy has, so the runtime can watch exactly
-   * those pods across namespaces (and no others).
+   * Labels every pod carrying this carrier has, so the runtime can watch
+   * exactly those pods across namespaces (and no others).
    */
   readonly podLabels: Readonly<Record<string, string>>;
-  /** The requests whose proxies a pod carries, read from the pod alone. */
+  /** The requests whose carriers a pod carries, read from the pod alone. */
   ownersOf(pod: Pod): CarrierOwner[];
-  /** What runs in the container now, read from the pod alone (no I/O). */
+  /** Why this carrier cannot serve the target (e.g. probes it cannot answer); empty when it can. No I/O. */
+  validate(target: CarrierTarget): readonly CarrierProblem[];
+  /** What this carrier has in the container now, read from the pod alone (no I/O). */
   observe(pod: Pod, container: string): CarrierObservation;
   /**
-   * Records the original container on the pod and swaps in the proxy, in one
-   * atomic write. Fails with Conflict if the pod changed since it was read.
+   * Puts the carrier into the target container for its owner, recording on
+   * the pod, in the same atomic write, whatever it needs to undo that. Fails
+   * with Conflict if the pod changed since it was read. Returns the pod as written.
    */
-  install(pod: Pod, container: string, owner: CarrierOwner, signal: AbortSignal): Promise<Pod>;
+  install(target: CarrierTarget, signal: AbortSignal): Promise<Pod>;
   /**
-   * Sends the configuration to the running proxy, each part at most once per
-   * container instance (what the proxy shows it has is not sent again), so it
-   * is safe to repeat after any failure. Throws a retryable error when a part
-   * did not take effect, or when the proxy had to restart to start clean.
+   * Sends the configuration to the running carrier, each part at most once
+   * per container instance (what the carrier shows it has is not sent
+   * again), so it is safe to repeat after any failure. Throws a retryable
+   * error when a part did not take effect, or when the carrier had to restart
+   * to start clean.
    */
   configure(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void>;
-  /** Puts the original container back and forgets the record; a pod without the proxy is left alone. */
+  /** Removes the carrier and puts back what it stood in for; a pod without it is left alone. */
   restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { Route } from '../domain/routes/route.js';
 /**
  * The tunnel between the cluster and the developer's machine, in three small
  * roles so that an alternative tunnel can implement each on its own terms.
- * Gefyra's Stowaway plugin implements all three.
+ * Gefyra's tunnel plugin implements all three.
  */
 
 export type TunnelReadiness =
@@ -16,6 +16,10 @@ export type TunnelReadiness =
 
 /** Lifecycle: install, readiness, connection details, removal. */
 export interface TunnelProvider {
+  /** What messages call the tunnel, e.g. in "… did not become ready". */
+  readonly displayName: string;
+  /** How long the tunnel may take to become ready before it is reported as failing. */
+  readonly startupTimeoutMs: number;
   /**
    * Creates every component or brings it to the desired state; safe to repeat.
    * Fails with AlreadyExists when something outside Gefyra holds what the
@@ -42,7 +46,7 @@ export interface ProxyEndpoint {
   readonly port: number;
 }
 
-/** Data plane: serving the stored routes and telling Carrier where to send traffic. */
+/** Data plane: serving the stored routes and telling the carrier where to send traffic. */
 export interface TunnelRouter {
   /** Ports the tunnel uses itself, never handed out as proxy ports. */
   readonly reservedPorts: readonly number[];
@@ -62,13 +66,13 @@ export interface TunnelRouter {
   ): Promise<RouteLoad>;
   /**
    * Proxy ports the tunnel still exposes, by the request that owns each
-   * (undefined: unknown owner). A Carrier may still point at any of them, so
+   * (undefined: unknown owner). A carrier may still point at any of them, so
    * none is handed to another request; an owner's teardown removes its own.
    */
   proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>>;
   /** The request owning this object when it is one of the tunnel's proxies; undefined for anything else. */
   proxyOwnerOf(object: Manifest): string | undefined;
-  /** Where, inside the cluster, Carrier reaches the tunnel for a proxy port. */
+  /** Where, inside the cluster, the carrier reaches the tunnel for a proxy port. */
   proxyEndpoint(proxyPort: number): ProxyEndpoint;
   /** Makes a directory ready to receive files synced down from a container. */
   prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void>;

@@ -11,7 +11,7 @@ import { silentLogger } from '../adapters/system/pino-logger.js';
 import { ManualClock } from '../adapters/system/manual-clock.js';
 import { createOperatorContainer } from '../composition/container.js';
 import { loadPlugins } from '../composition/plugin-registry.js';
-import { resolve } from '../composition/resolve.js';
+import { resolve } from '../plugins/resolve.js';
 import { RUNTIME } from '../composition/runtime-tokens.js';
 import type { AccessPlan } from '../composition/access-plan.js';
 import { SERVICES } from '../composition/service-tokens.js';

@@ -53,11 +53,11 @@ describe('start-up problems', () => {
     expect(await env.state().find(refs['wireguard']!)).toBeUndefined();
   });
 
-  it("Stowaway's image cannot be pulled: StowawayNotReady with the pull error once the start-up time is up", async () => {
+  it("Stowaway's image cannot be pulled: TunnelNotReady with the pull error once the start-up time is up", async () => {
     // Undone once the operator is stopped; its Deployment is then removed with the other components.
     env.cleanup(env.node.failImagePull('quay.io/gefyra/stowaway'));
     const operator = await env.startOperator({ env: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '3' } });
-    const event = await expectReported(operator, 'StowawayNotReady');
+    const event = await expectReported(operator, 'TunnelNotReady');
     expect(event.note).toMatch(/Stowaway did not become ready within 3s: .*(ErrImagePull|ImagePullBackOff)/);
     expect(operator.logs.some((line) => line.msg === 'init phase waiting')).toBe(true);
   });

@@ -77,7 +77,8 @@ export const progress = (overrides: Partial<InterceptProgress> = {}): InterceptP
 });
 
 export const owner = { uid: 'uid-me', request: 'gefyra/web-to-shop.deploy.web' };
-export const original = { image: 'shop/web:1.0' };
+/** What the carrier stands in for, as an image-swapping carrier describes it. */
+export const replaced = 'shop/web:1.0';
 
 export function observation(overrides: Partial<InterceptObservation> = {}): InterceptObservation {
   const base = request();
@@ -85,6 +86,9 @@ export function observation(overrides: Partial<InterceptObservation> = {}): Inte
     request: base,
     pod: pod(),
     carrier: { state: 'absent' },
+    carrierName: 'carrier',
+    carrierDisplayName: 'Carrier',
+    carrierProblems: [],
     routes: [],
     tunnelRevision: 'rev-1',
     progress: progress({ finalizerPresent: base.finalizers.includes(FINALIZER) }),

@@ -12,19 +12,20 @@ export type StartupVerdict =
   | { readonly state: 'waiting'; readonly message: string; readonly recheckAfterMs: number }
   | { readonly state: 'timedOut'; readonly message: string };
 
-export function judgeTunnelStartup(readiness: TunnelReadiness, now: Date, timeoutMs: number): StartupVerdict {
+/** `tunnel` is what messages call it (its provider's display name). */
+export function judgeTunnelStartup(readiness: TunnelReadiness, now: Date, timeoutMs: number, tunnel: string): StartupVerdict {
   if (readiness.state === 'ready') return { state: 'ready', revision: readiness.revision };
   const elapsedMs = now.getTime() - readiness.since.getTime();
   const detail = readiness.state === 'failing' ? readiness.reason : (readiness.detail ?? 'starting');
   if (elapsedMs >= timeoutMs) {
     return {
       state: 'timedOut',
-      message: `Stowaway did not become ready within ${Math.round(timeoutMs / 1000)}s: ${detail}`,
+      message: `${tunnel} did not become ready within ${Math.round(timeoutMs / 1000)}s: ${detail}`,
     };
   }
   return {
     state: 'waiting',
-    message: `waiting for Stowaway to become ready (${Math.round(elapsedMs / 1000)}s so far): ${detail}`,
+    message: `waiting for ${tunnel} to become ready (${Math.round(elapsedMs / 1000)}s so far): ${detail}`,
     recheckAfterMs: timeoutMs - elapsedMs,
   };
 }

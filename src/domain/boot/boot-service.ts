@@ -80,18 +80,18 @@ export class BootService {
       if (!this.#announced) await notifier.withdrawReady(signal);
       await installation.ensureRegistered(signal);
       await tunnel.ensureInstalled(signal);
-      const verdict = judgeTunnelStartup(await tunnel.observeReadiness(signal), clock.now(), settings.tunnelStartupTimeoutMs);
+      const verdict = judgeTunnelStartup(await tunnel.observeReadiness(signal), clock.now(), tunnel.startupTimeoutMs, tunnel.displayName);
       if (verdict.state === 'waiting') {
-        return { state: 'waiting', reason: 'StowawayStarting', message: verdict.message, recheckAfterMs: verdict.recheckAfterMs };
+        return { state: 'waiting', reason: 'TunnelStarting', message: verdict.message, recheckAfterMs: verdict.recheckAfterMs };
       }
-      if (verdict.state === 'timedOut') return await this.#blocked('StowawayNotReady', verdict.message, signal);
+      if (verdict.state === 'timedOut') return await this.#blocked('TunnelNotReady', verdict.message, signal);
       await notifier.publishConnectionDetails(await tunnel.readConnectionDetails(signal), signal);
       revision = verdict.revision;
     } catch (thrown) {
       const error = toDomainError(thrown);
       if (error.kind === 'Aborted') throw error;
       if (error.kind === 'NotReady') {
-        return { state: 'waiting', reason: 'StowawayStarting', message: error.message, recheckAfterMs: 1000 };
+        return { state: 'waiting', reason: 'TunnelStarting', message: error.message, recheckAfterMs: 1000 };
       }
       return await this.#blocked(bootProblemReason(error), error.message, signal);
     }
@@ -100,7 +100,7 @@ export class BootService {
       await notifier.announceReady(signal);
       this.#announced = true;
       this.#lastProblem = undefined;
-      await this.#deps.events.record(operatorEvent(settings.namespace, 'Normal', 'Ready', 'Stowaway is ready; connection details published'), signal);
+      await this.#deps.events.record(operatorEvent(settings.namespace, 'Normal', 'Ready', `${tunnel.displayName} is ready; connection details published`), signal);
       this.#deps.logger.info({ namespace: settings.namespace }, 'init phase complete');
     }
     return { state: 'ready' };

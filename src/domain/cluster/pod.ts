@@ -76,6 +76,12 @@ export const findContainer = (pod: Pod, name: string): ContainerSpec | undefined
 export const findContainerStatus = (pod: Pod, name: string): ContainerStatus | undefined =>
   pod.containerStatuses.find((status) => status.name === name);
 
+/** A probe's port as a number: a named port through the container's port list; undefined when it names none. */
+export function probePortNumber(port: number | string, declared: readonly ContainerPort[]): number | undefined {
+  const number = typeof port === 'number' || /^\d+$/.test(port) ? Number(port) : declared.find((candidate) => candidate.name === port)?.containerPort;
+  return number !== undefined && Number.isInteger(number) && number > 0 && number < 65536 ? number : undefined;
+}
+
 /** The first reason a pod gives for not running, e.g. `ImagePullBackOff`. */
 export function podTroubleReason(pod: Pod): string | undefined {
   for (const status of pod.containerStatuses) {

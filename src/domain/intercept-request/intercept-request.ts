@@ -28,6 +28,8 @@ export interface InterceptRequest extends InterceptRequestRef {
   readonly status: InterceptStatus;
   /** Who asked for the intercept, when the request names them (see REQUESTER_ANNOTATION). */
   readonly requester?: { readonly user: string; readonly groups: readonly string[] };
+  /** The carrier the request asks for by name (see ANNOTATION_CHOOSING_CARRIER); none: the first that serves it. */
+  readonly carrier?: string;
 }
 
 /**
@@ -37,6 +39,13 @@ export interface InterceptRequest extends InterceptRequestRef {
 export const REQUESTER_ANNOTATION = 'gefyra.dev/requester';
 /** The requester's groups, comma-separated, stamped together with REQUESTER_ANNOTATION. */
 export const REQUESTER_GROUPS_ANNOTATION = 'gefyra.dev/requester-groups';
+
+/**
+ * Names the carrier (a loaded CarrierInstaller) that is to serve the request,
+ * when several are loaded. The 0.13 client never sets it: its requests get
+ * the first carrier that serves InterceptRequests, Gefyra's Carrier.
+ */
+export const ANNOTATION_CHOOSING_CARRIER = 'gefyra.dev/carrier';
 
 const metadataSchema = z.object({
   name: z.string().min(1),
@@ -68,7 +77,13 @@ export function parseInterceptRequest(object: Readonly<Record<string, unknown>>)
     spec: parseInterceptSpec(object),
     status: readInterceptStatus(object['status']),
     ...requesterOf(metadata.annotations ?? {}),
+    ...carrierChoiceOf(metadata.annotations ?? {}),
   };
+}
+
+function carrierChoiceOf(annotations: Readonly<Record<string, string>>): Pick<InterceptRequest, 'carrier'> {
+  const carrier = annotations[ANNOTATION_CHOOSING_CARRIER]?.trim();
+  return carrier ? { carrier } : {};
 }
 
 function requesterOf(annotations: Readonly<Record<string, string>>): Pick<InterceptRequest, 'requester'> {

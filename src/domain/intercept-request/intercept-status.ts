@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * What the operator writes to an InterceptRequest's status subresource. The
  * phase is rebuilt from the world on every reconcile; the few fields that the
- * world cannot tell (which Carrier container was configured, which tunnel
+ * world cannot tell (which carrier container was configured, which tunnel
  * revision carries the routes) are bookkeeping that lets a restarted operator
  * resume instead of repeating work.
  */
@@ -46,7 +46,7 @@ export const interceptStatusSchema = z.object({
   /** Tunnel revision (see TunnelRouter) that loaded those routes; a tunnel restart loses them. */
   tunnelRevision: z.string().optional(),
   originalImage: z.string().optional(),
-  /** What Carrier was configured with, including its containerID: a container restart loses the configuration. */
+  /** What the carrier was configured with, including its containerID: a container restart loses the configuration. */
   carrierFingerprint: z.string().optional(),
   warnings: z.array(z.string()).optional(),
   /**

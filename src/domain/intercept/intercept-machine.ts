@@ -1,4 +1,4 @@
-import { type ContainerPort, findContainer, type Pod, type Probe } from '../cluster/pod.js';
+import { findContainer, type Pod, probePortNumber } from '../cluster/pod.js';
 import type { InterceptRequest } from '../intercept-request/intercept-request.js';
 import type { InterceptSpec } from '../intercept-request/intercept-request-schema.js';
 import type { InterceptPhase } from '../intercept-request/intercept-status.js';
@@ -14,14 +14,21 @@ import { specFingerprint } from './spec-fingerprint.js';
  * observation and asks again, until the answer is to wait or to stop.
  *
  * Everything it reads is stored in the cluster (the request and its status,
- * the pod and its Carrier record, the route table), so an operator that
+ * the pod and its carrier's record, the route table), so an operator that
  * crashed between two steps takes up exactly where it stopped.
  */
 export interface InterceptObservation {
   readonly request: InterceptRequest;
   /** The target pod; undefined when it does not exist (or the spec is invalid). */
   readonly pod: Pod | undefined;
+  /** The carrier in the target container (any loaded one), or what the chosen carrier sees: absent. */
   readonly carrier: CarrierObservation;
+  /** The name of the carrier that observation is from; undefined when no loaded carrier serves the request. */
+  readonly carrierName: string | undefined;
+  /** What messages call that carrier. */
+  readonly carrierDisplayName: string;
+  /** Why that carrier cannot serve the target (its `validate`), or that there is no carrier for it. */
+  readonly carrierProblems: readonly Failure[];
   /** This request's routes in the route store. */
   readonly routes: readonly Route[];
   /** Revision of the running tunnel; undefined while none runs. */
@@ -105,9 +112,9 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
   // The pod is touched only while the tunnel runs, or it would lose its
   // container for nothing.
   if (tunnelRevision === undefined) return waitForTunnel(observation);
-  // Carrier's image swap (a container restart, an image pull in real
-  // clusters) is the slowest step: start it first, and load the routes
-  // while the kubelet restarts the container.
+  // Installing the carrier (for an image swap: a container restart, an
+  // image pull in real clusters) is the slowest step: start it first, and
+  // load the routes while the kubelet starts it.
   if (carrier.state === 'absent') {
     if (spec.syncDownDirectories.length > 0 && !progress.syncPrepared) return act('Routing', { type: 'prepareSync' });
     return act('StartingCarrier', { type: 'installCarrier' });
@@ -126,13 +133,13 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
         return act('Failed', {
           type: 'recordFailure',
           reason: 'CarrierStartTimeout',
-          message: `Carrier did not start in pod ${pod.namespace}/${pod.name} within ${Math.round(observation.carrierStartupTimeoutMs / 1000)}s${detail}`,
+          message: `${observation.carrierDisplayName} did not start in pod ${pod.namespace}/${pod.name} within ${Math.round(observation.carrierStartupTimeoutMs / 1000)}s${detail}`,
         });
       }
       return wait(
         'StartingCarrier',
         'CarrierStarting',
-        `waiting for Carrier to run in container ${observation.request.spec.valid ? spec.targetContainer : ''}${detail}`,
+        `waiting for ${observation.carrierDisplayName} to run in container ${observation.request.spec.valid ? spec.targetContainer : ''}${detail}`,
         observation.carrierStartupTimeoutMs - elapsed,
       );
     }
@@ -148,7 +155,7 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
 }
 
 const waitForTunnel = (observation: InterceptObservation): InterceptStep =>
-  wait('Routing', 'TunnelNotReady', 'waiting for the tunnel (Stowaway) to run before routes can be loaded', observation.retryAfterMs);
+  wait('Routing', 'TunnelNotReady', 'waiting for the tunnel to run before routes can be loaded', observation.retryAfterMs);
 
 function decideTeardown(observation: InterceptObservation): InterceptStep {
   const step = rollbackStep(observation, 'Restoring');
@@ -162,7 +169,7 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   const { request, carrier, routes, progress } = observation;
   if (request.established && !request.deleting) return act(phase, { type: 'setEstablished', value: false });
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid) return act(phase, { type: 'restoreCarrier' });
-  // The sync directory is the target container's: while another request's Carrier runs there, it is that request's.
+  // The sync directory is the target container's: while another request's carrier runs there, it is that request's.
   const containerTakenByOther = carrier.state !== 'absent' && carrier.owner.uid !== request.uid;
   if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved && !containerTakenByOther) {
     return act(phase, { type: 'removeSync' });
@@ -218,28 +225,8 @@ export function findFailure(observation: InterceptObservation): Failure | undefi
       message: `container ${spec.targetContainer} of pod ${target} is already intercepted by InterceptRequest ${carrier.owner.request}`,
     };
   }
-  if (spec.handleProbes) {
-    const unsupported = Object.entries(container.probes).find(([, probe]) => probe && probe.kind !== 'httpGet');
-    if (unsupported) {
-      const [which, probe] = unsupported as [string, Probe];
-      return {
-        reason: 'UnsupportedProbe',
-        message:
-          `container ${spec.targetContainer} has a ${probe.kind} ${which} probe, which Carrier cannot answer; ` +
-          'only httpGet probes can be handled (bridge without probe handling to keep the probes as they are)',
-      };
-    }
-    // Carrier's setprobe.sh writes the port into nginx's config as given: a name would break every later reload.
-    const unresolved = Object.entries(container.probes).find(([, probe]) => probe?.kind === 'httpGet' && probePortNumber(probe.port, container.ports) === undefined);
-    if (unresolved) {
-      const [which, probe] = unresolved as [string, Probe & { port: number | string }];
-      return {
-        reason: 'UnresolvedProbePort',
-        message: `the ${which} probe of container ${spec.targetContainer} uses port "${probe.port}", which the container does not declare by that name; Carrier can only answer a port number`,
-      };
-    }
-  }
-  return undefined;
+  // What only the carrier knows: which targets it can serve (e.g. which probes it can answer).
+  return observation.carrierProblems[0];
 }
 
 /** Ports the request maps that the container does not declare: allowed (it may still serve them), but worth a warning. */
@@ -257,7 +244,7 @@ export function wantedRoutes(spec: InterceptSpec): WantedRoute[] {
   }));
 }
 
-/** A route lost from the table (removed by hand, the table deleted) gets back the port its Carrier points at, if still free. */
+/** A route lost from the table (removed by hand, the table deleted) gets back the port its carrier points at, if still free. */
 function withLoadedPorts(wanted: readonly WantedRoute[], loaded: readonly Route[]): WantedRoute[] {
   return wanted.map((want) => {
     const before = loaded.find((route) => route.containerPort === want.containerPort);
@@ -305,12 +292,6 @@ export function httpProbePorts(pod: Pod, containerName: string): number[] {
     if (port !== undefined) ports.add(port);
   }
   return [...ports].sort((a, b) => a - b);
-}
-
-/** A probe's port as a number: a named port through the container's port list; undefined when it names none. */
-function probePortNumber(port: number | string, declared: readonly ContainerPort[]): number | undefined {
-  const number = typeof port === 'number' || /^\d+$/.test(port) ? Number(port) : declared.find((candidate) => candidate.name === port)?.containerPort;
-  return number !== undefined && Number.isInteger(number) && number > 0 && number < 65536 ? number : undefined;
 }
 
 const act = (phase: InterceptPhase, action: InterceptAction): InterceptStep => ({ kind: 'act', phase, action });

@@ -4,7 +4,7 @@ import type { Route } from '../routes/route.js';
 
 /**
  * Bookkeeping of an intercept that the world cannot show: what the tunnel was
- * told and what Carrier was configured with. It is persisted in the request's
+ * told and what the carrier was configured with. It is persisted in the request's
  * status; the two `sync*` flags live only for one reconcile (their commands are
  * idempotent, so repeating them after a crash is harmless).
  */

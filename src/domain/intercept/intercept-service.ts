@@ -1,12 +1,12 @@
 import type { AccessReviewer } from '../../ports/access-reviewer.port.js';
-import type { CarrierInstaller, CarrierOwner } from '../../ports/carrier-installer.port.js';
+import type { CarrierInstaller, CarrierObservation, CarrierOwner } from '../../ports/carrier-installer.port.js';
 import type { PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { InterceptRequestStore } from '../../ports/intercept-request-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
-import type { ContainerRef } from '../cluster/pod.js';
+import type { ContainerRef, Pod } from '../cluster/pod.js';
 import { DomainError, toDomainError } from '../errors.js';
 import {
   type InterceptRequest,
@@ -23,21 +23,24 @@ import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
 import { interceptEvent } from './intercept-events.js';
 import { admissionDenial, type InterceptPolicy } from './intercept-policy.js';
+import { chooseCarrier, noCarrierMessage } from './carrier-choice.js';
+import type { InterceptSpec } from '../intercept-request/intercept-request-schema.js';
 
 /** Far more steps than any lifecycle has; reaching it means the decision loops. */
 const MAX_STEPS_PER_RECONCILE = 32;
 
 /**
- * Carrier usually runs moments after the image swap, and the pod's watch
- * event brings the next pass: the "starting Carrier" status is written only if
- * it still starts after this long (one status write less per intercept).
+ * A carrier usually runs moments after its installation, and the pod's watch
+ * event brings the next pass: the "starting" status is written only if it
+ * still starts after this long (one status write less per intercept).
  */
-const CARRIER_STATUS_GRACE_MS = 2000;
+const STARTING_STATUS_GRACE_MS = 2000;
 
 export interface InterceptServiceDependencies {
   readonly requests: InterceptRequestStore;
   readonly pods: PodApi;
-  readonly carrier: CarrierInstaller;
+  /** Every loaded carrier; each request is served by one of them (see carrier-choice.ts). */
+  readonly carriers: readonly CarrierInstaller[];
   readonly tunnel: TunnelRouter;
   readonly routes: RouteService;
   readonly events: EventRecorder;
@@ -110,7 +113,7 @@ export class InterceptService {
   }
 
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
-    const { pods, carrier, routes, tunnel, clock, settings } = this.#deps;
+    const { pods, routes, tunnel, clock, settings } = this.#deps;
     const spec = request.spec.valid ? request.spec.spec : undefined;
     // A request being deleted is only undone, whatever the policy says now.
     const denial = spec && !request.deleting ? await admissionDenial(request, spec, this.#deps.policy, this.#deps.reviewer, signal) : undefined;
@@ -121,10 +124,11 @@ export class InterceptService {
       tunnel.proxyPortOwners(signal),
     ]);
     const progress = this.#progressOf(request);
+    const carrier = this.#carrierIn(request, spec, pod);
     return {
       request,
       pod,
-      carrier: pod && spec ? carrier.observe(pod, spec.targetContainer) : { state: 'absent' },
+      ...carrier,
       routes: ownRoutes,
       tunnelRevision,
       // A proxy of ours that is gone (deleted by hand) while we hold its route: load the routes again.
@@ -134,10 +138,44 @@ export class InterceptService {
           ? progress
           : { ...progress, loadedRoutes: [] },
       now: clock.now(),
-      carrierStartupTimeoutMs: settings.carrierStartupTimeoutMs,
       retryAfterMs: settings.routeLoadRetryMs,
       denial,
     };
+  }
+
+  /**
+   * The carrier in the target container, whichever loaded carrier put it
+   * there (this request's own first), else the one chosen for the request.
+   */
+  #carrierIn(
+    request: InterceptRequest,
+    spec: InterceptSpec | undefined,
+    pod: Pod | undefined,
+  ): Pick<InterceptObservation, 'carrier' | 'carrierName' | 'carrierDisplayName' | 'carrierStartupTimeoutMs' | 'carrierProblems'> {
+    const { carriers } = this.#deps;
+    let holder = chooseCarrier(carriers, 'InterceptRequest', request.carrier);
+    let carrier: CarrierObservation = { state: 'absent' };
+    if (pod && spec) {
+      const present = carriers
+        .filter((candidate) => candidate.serves.includes('InterceptRequest'))
+        .map((candidate) => ({ candidate, seen: candidate.observe(pod, spec.targetContainer) }))
+        .filter(({ seen }) => seen.state !== 'absent');
+      const found = present.find(({ seen }) => seen.state !== 'absent' && seen.owner.uid === request.uid) ?? present[0];
+      if (found) ({ candidate: holder, seen: carrier } = found);
+    }
+    if (!holder) {
+      const problem = { reason: 'CarrierNotAvailable', message: noCarrierMessage(carriers, 'InterceptRequest', request.carrier) };
+      return { carrier, carrierName: undefined, carrierDisplayName: 'the carrier', carrierStartupTimeoutMs: 0, carrierProblems: [problem] };
+    }
+    const carrierProblems = pod && spec ? holder.validate({ pod, container: spec.targetContainer, owner: ownerOf(request), handleProbes: spec.handleProbes }) : [];
+    return { carrier, carrierName: holder.name, carrierDisplayName: holder.displayName, carrierStartupTimeoutMs: holder.startupTimeoutMs, carrierProblems };
+  }
+
+  /** The loaded carrier an observation names; a step that needs one only follows an observation that found one. */
+  #carrierNamed(name: string | undefined): CarrierInstaller {
+    const carrier = this.#deps.carriers.find((candidate) => candidate.name === name);
+    if (!carrier) throw new DomainError('Internal', `a carrier step ran without a carrier serving the request (${name ?? 'none'})`);
+    return carrier;
   }
 
   #progressOf(request: InterceptRequest): InterceptProgress {
@@ -148,7 +186,7 @@ export class InterceptService {
   }
 
   async #apply(action: InterceptAction, observation: InterceptObservation, signal: AbortSignal): Promise<Applied> {
-    const { requests, carrier, tunnel, routes, settings } = this.#deps;
+    const { requests, tunnel, routes, settings } = this.#deps;
     const { request, progress } = observation;
     const with_ = (changes: Partial<InterceptObservation>): Applied => ({ observation: { ...observation, ...changes } });
     switch (action.type) {
@@ -205,12 +243,15 @@ export class InterceptService {
         if (observation.tunnelRevision !== undefined) await tunnel.removeSync(this.#target(request), signal);
         return with_({ progress: { ...progress, syncRemoved: true } });
       case 'installCarrier': {
-        const pod = await carrier.install(observation.pod!, this.#target(request).container, ownerOf(request), signal);
-        return with_({ pod, carrier: carrier.observe(pod, this.#target(request).container) });
+        const carrier = this.#carrierNamed(observation.carrierName);
+        const { container } = this.#target(request);
+        const target = { pod: observation.pod!, container, owner: ownerOf(request), handleProbes: request.spec.valid && request.spec.spec.handleProbes };
+        const pod = await carrier.install(target, signal);
+        return with_({ pod, carrier: carrier.observe(pod, container) });
       }
       case 'configureCarrier': {
         const { setup } = action;
-        await carrier.configure(
+        await this.#carrierNamed(observation.carrierName).configure(
           this.#target(request),
           {
             routes: setup.routes.map((route) => {
@@ -225,7 +266,7 @@ export class InterceptService {
         return with_({ progress: { ...progress, carrierFingerprint: setup.fingerprint } });
       }
       case 'restoreCarrier':
-        await carrier.restore(this.#target(request), ownerOf(request), signal);
+        await this.#carrierNamed(observation.carrierName).restore(this.#target(request), ownerOf(request), signal);
         return with_({ carrier: { state: 'absent' }, progress: { ...progress, carrierFingerprint: undefined } });
       case 'setEstablished': {
         // Writing `established` bumps the generation: the status then observes the new one.
@@ -284,7 +325,7 @@ export class InterceptService {
           (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
         )
       : [];
-    const originalImage = carrier.state === 'absent' || observation.denial ? undefined : carrier.original.image;
+    const originalImage = carrier.state === 'absent' || observation.denial ? undefined : carrier.replaced;
     switch (step.kind) {
       case 'established':
         return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
@@ -340,20 +381,20 @@ export class InterceptService {
 }
 
 /**
- * While Carrier starts normally (no trouble reported) and only just began,
+ * While the carrier starts normally (no trouble reported) and only just began,
  * the status is left alone: the pod's next watch event brings the next pass.
  * Returns how long to wait before writing it after all, or undefined.
  */
 function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservation): number | undefined {
   if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting') return undefined;
   const startedFor = observation.now.getTime() - observation.carrier.installedAt.getTime();
-  return startedFor < CARRIER_STATUS_GRACE_MS ? CARRIER_STATUS_GRACE_MS - startedFor : undefined;
+  return startedFor < STARTING_STATUS_GRACE_MS ? STARTING_STATUS_GRACE_MS - startedFor : undefined;
 }
 
 /**
- * Carrier was swapped in, but the tunnel keeps failing to take the routes
+ * The carrier was installed, but the tunnel keeps failing to take the routes
  * (its exec broken, say): the target would keep a proxy with nowhere to send
- * traffic. After Carrier's start-up time the intercept fails and is undone.
+ * traffic. After the carrier's start-up time the intercept fails and is undone.
  */
 function strandedCarrier(observation: InterceptObservation, error: DomainError): { reason: string; message: string } | undefined {
   const { request, carrier, now, carrierStartupTimeoutMs } = observation;
@@ -362,7 +403,7 @@ function strandedCarrier(observation: InterceptObservation, error: DomainError):
   if (now.getTime() - carrier.installedAt.getTime() < carrierStartupTimeoutMs) return undefined;
   return {
     reason: 'TunnelUnavailable',
-    message: `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s of installing Carrier: ${error.message}`,
+    message: `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s of installing ${observation.carrierDisplayName}: ${error.message}`,
   };
 }
 

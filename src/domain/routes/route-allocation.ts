@@ -3,7 +3,7 @@ import { type OccupiedPorts, type PortPool, poolSize, type Route, sameDestinatio
 
 /**
  * Pure planning of the route table: what one owner's routes become when it
- * wants `wanted`. Existing routes keep their proxy ports (a live Carrier points
+ * wants `wanted`. Existing routes keep their proxy ports (a live carrier points
  * at them); new ones take the lowest free port of the pool.
  */
 export type RouteChange =
@@ -18,7 +18,7 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
     table.filter((route) => route.owner === change.owner).map((route) => [route.containerPort, route]),
   );
   // A port whose proxy another owner still has is not free, whatever the table says:
-  // its Carrier may point at it (an entry removed by hand, a table lost, a teardown under way).
+  // its carrier may point at it (an entry removed by hand, a table lost, a teardown under way).
   // A proxy without a recorded owner (written before owners were recorded) is the table's owner's.
   const ownPorts = new Set([...current.values()].map((route) => route.proxyPort));
   const occupiedByOthers = [...occupied]

@@ -1,5 +1,5 @@
 /**
- * A proxy route: Stowaway listens on `proxyPort` and forwards, through the
+ * A proxy route: the tunnel listens on `proxyPort` and forwards, through the
  * tunnel, to the developer's container at `destination`. Routes belong to one
  * InterceptRequest (`owner`, its name) and one of its container ports, so two
  * intercepts to the same destination never share or steal a route.
@@ -23,12 +23,12 @@ export interface WantedRoute {
   /**
    * The proxy port this route had before (the request's status remembers it):
    * taken again if free, so a lost route table is rebuilt as it was and the
-   * Carrier pointing at the port keeps working.
+   * carrier pointing at the port keeps working.
    */
   readonly preferredProxyPort?: number;
 }
 
-/** Ports whose proxy still exists, by owner: a Carrier may point at them, so no other owner gets them. */
+/** Ports whose proxy still exists, by owner: a carrier may point at them, so no other owner gets them. */
 export type OccupiedPorts = ReadonlyMap<number, string | undefined>;
 
 export const sameDestination = (a: RouteDestination, b: RouteDestination): boolean =>

@@ -5,6 +5,9 @@ import type {
   CarrierInstaller,
   CarrierObservation,
   CarrierOwner,
+  CarrierProblem,
+  CarrierRequestKind,
+  CarrierTarget,
 } from '../../ports/carrier-installer.port.js';
 import type { ExecApi, ExecResult, PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
@@ -18,6 +21,7 @@ import {
   routeStep,
 } from './carrier-config-reading.js';
 import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, syncAnnotation, writeCarrierRecord } from './carrier-record.js';
+import { carrierProbeProblems } from './carrier-probes.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /** Waiting reasons after which a container will not start by itself soon. */
@@ -39,7 +43,18 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     this.#settings = settings;
   }
 
+  readonly name = 'carrier';
+  readonly displayName = 'Carrier';
+  readonly serves: readonly CarrierRequestKind[] = ['InterceptRequest'];
   readonly podLabels = CARRIER_POD_LABELS;
+
+  get startupTimeoutMs(): number {
+    return this.#settings.startupTimeoutMs;
+  }
+
+  validate(target: CarrierTarget): readonly CarrierProblem[] {
+    return carrierProbeProblems(target);
+  }
 
   ownersOf(pod: Pod): CarrierOwner[] {
     return Object.keys(pod.annotations)
@@ -56,7 +71,7 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     if (!record) return { state: 'absent' };
     const image = findContainer(pod, container)?.image;
     const replacedBy = image !== undefined && !this.#isCarrierImage(image) ? { replacedBy: image } : {};
-    const base = { owner: record.owner, installedAt: record.installedAt, original: record.original, ...replacedBy };
+    const base = { owner: record.owner, installedAt: record.installedAt, replaced: record.original.image, ...replacedBy };
     const status = findContainerStatus(pod, container);
     const runsCarrier = status !== undefined && this.#isCarrierImage(status.imageID || status.image);
     if (status && runsCarrier && status.current.state === 'running') {
@@ -69,7 +84,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     return { state: 'starting', ...base };
   }
 
-  async install(pod: Pod, container: string, owner: CarrierOwner, signal: AbortSignal): Promise<Pod> {
+  /** Records the original container on the pod and swaps in Carrier's image, in one write. */
+  async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
     const spec = findContainer(pod, container);
     if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
     const record = writeCarrierRecord({

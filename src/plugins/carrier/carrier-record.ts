@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CarrierOwner, OriginalContainer } from '../../ports/carrier-installer.port.js';
+import type { CarrierOwner } from '../../ports/carrier-installer.port.js';
 
 /**
  * The durable record of an installed Carrier: an annotation on the pod, one
@@ -15,6 +15,13 @@ export const carrierAnnotation = (container: string): string => `${CARRIER_ANNOT
 
 /** The container id syncdirs.sh was last started in, for that container: it leaves no trace of its own to read. */
 export const syncAnnotation = (container: string): string => `syncdirs.carrier.gefyra.dev/${container}`;
+
+/** The container as it was before Carrier's image swap: what restoring puts back. */
+export interface OriginalContainer {
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+}
 
 const recordSchema = z.object({
   owner: z.object({ uid: z.string(), request: z.string() }),

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
-import { resolve } from '../../composition/resolve.js';
+import { resolve } from '../resolve.js';
 import { TOKENS } from '../../ports/tokens.js';
-import { parseEnvironment } from '../environment.js';
+import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { GefyraCarrierInstaller } from './carrier-installer.js';
 import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-settings.js';
@@ -10,6 +10,15 @@ import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-setting
 export const carrierPlugin: OperatorPlugin = {
   name: 'carrier',
   provides: [TOKENS.CarrierInstaller],
+  deploymentEnvironment: { GEFYRA_CARRIER_STARTUP_TIMEOUT: '60' },
+  rbac: {
+    cluster: [
+      // The image swap and its restore, and the record of a sync, on the target pod in any namespace.
+      { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
+      // Configuring Carrier by exec (its scripts); WebSocket exec is authorised as `get` on older API servers, as `create` on newer ones.
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+    ],
+  },
   createModule(context) {
     const settings = carrierSettingsFrom(parseEnvironment(carrierEnvironmentSchema, context.environment));
     return new ContainerModule(({ bind }) => {

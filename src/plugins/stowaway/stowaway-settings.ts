@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seconds } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
 
 /**
@@ -16,6 +17,8 @@ export interface StowawaySettings {
   readonly peerSubnet: string;
   readonly puid: string;
   readonly pgid: string;
+  /** How long Stowaway may take to become ready before boot reports it failing. */
+  readonly startupTimeoutMs: number;
 }
 
 const port = (name: string, fallback: number) =>
@@ -47,6 +50,7 @@ export const stowawayEnvironmentSchema = z.object({
     .default('0.0.0.0/0'),
   GEFYRA_STOWAWAY_PUID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'),
   GEFYRA_STOWAWAY_PGID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'),
+  GEFYRA_STOWAWAY_STARTUP_TIMEOUT: seconds('GEFYRA_STOWAWAY_STARTUP_TIMEOUT', 180),
 });
 
 export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnvironmentSchema>, namespace: string): StowawaySettings {
@@ -62,5 +66,6 @@ export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnviron
     peerSubnet: environment.GEFYRA_PEER_SUBNET,
     puid: environment.GEFYRA_STOWAWAY_PUID,
     pgid: environment.GEFYRA_STOWAWAY_PGID,
+    startupTimeoutMs: environment.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000,
   };
 }

@@ -20,6 +20,12 @@ export class StowawayTunnelProvider implements TunnelProvider {
   readonly #clock: Clock;
   readonly #settings: StowawaySettings;
 
+  readonly displayName = 'Stowaway';
+
+  get startupTimeoutMs(): number {
+    return this.#settings.startupTimeoutMs;
+  }
+
   constructor(cluster: ClusterApi, clock: Clock, settings: StowawaySettings) {
     this.#cluster = cluster;
     this.#clock = clock;

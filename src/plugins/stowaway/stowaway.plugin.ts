@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
-import { resolve } from '../../composition/resolve.js';
+import { resolve } from '../resolve.js';
 import { TOKENS } from '../../ports/tokens.js';
-import { parseEnvironment } from '../environment.js';
+import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { StowawayHeartbeat } from './stowaway-heartbeat.js';
 import { StowawayRouteStore } from './stowaway-route-store.js';
@@ -13,6 +13,20 @@ import { StowawayTunnelProvider } from './stowaway-tunnel-provider.js';
 export const stowawayPlugin: OperatorPlugin = {
   name: 'stowaway',
   provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter, TOKENS.TunnelHeartbeat, TOKENS.RouteStore],
+  deploymentEnvironment: { GEFYRA_STOWAWAY_SERVERPORT: '31820', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '180' },
+  rbac: {
+    namespaced: [
+      // Stowaway's Deployment: applied (server-side apply: patch, create), read and watched, removed.
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // Stowaway's and the proxy Services: applied, read, cached (the proxies' owners), removed.
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // Stowaway's ServiceAccount: applied and removed, never read.
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create', 'patch', 'delete'] },
+      // Stowaway's pod: found by label, marked when the routes change, and exec'd into (routes, sync, heartbeat, peer config).
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+    ],
+  },
   createModule(context) {
     const settings = stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, context.environment), context.namespace);
     return new ContainerModule(({ bind }) => {

@@ -1,18 +1,17 @@
 import { parseSubnet } from '../../../src/domain/intercept/intercept-policy.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
 
 describe('loadConfig', () => {
   it("defaults to Gefyra 0.13's values and wide proxy port range", () => {
     expect(loadConfig({ POD_NAME: 'gefyra-operator-abc' })).toEqual({
       namespace: 'gefyra',
-      tunnelStartupTimeoutMs: 180_000,
-      carrierStartupTimeoutMs: 60_000,
       connectionTimeoutMs: 600_000,
       heartbeatIntervalMs: 30_000,
       proxyPorts: { first: 10000, last: 19999 },
-      plugins: ['stowaway', 'carrier'],
+      // None named: the built-in ones (plugin-registry.ts), which the core does not name.
+      plugins: [],
       logLevel: 'info',
       maxConcurrentReconciles: 32,
       resyncIntervalMs: 600_000,
@@ -92,7 +91,7 @@ describe('loadConfig', () => {
       loadConfig({
         GEFYRA_NAMESPACE: 'Not_A_Namespace',
         GEFYRA_PROXY_PORT_RANGE: '20000-100',
-        GEFYRA_CARRIER_STARTUP_TIMEOUT: 'soon',
+        GEFYRA_HEARTBEAT_INTERVAL: 'soon',
         GEFYRA_LOG_LEVEL: 'loud',
         GEFYRA_LEADER_ELECTION: 'yes',
       });
@@ -102,7 +101,7 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigurationError);
     expect((thrown as ConfigurationError).problems).toEqual([
       'GEFYRA_NAMESPACE must be a valid namespace name (got "Not_A_Namespace")',
-      'GEFYRA_CARRIER_STARTUP_TIMEOUT must be a number of seconds (got "soon")',
+      'GEFYRA_HEARTBEAT_INTERVAL must be a number of seconds (got "soon")',
       'GEFYRA_PROXY_PORT_RANGE must look like 10000-19999 (ports 1-65535, first <= last) (got "20000-100")',
       'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "loud")',
       'GEFYRA_LEADER_ELECTION must be true or false (got "yes")',

@@ -1,7 +1,8 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '../../../src/composition/plugin-registry.js';
-import { ConfigurationError, type OperatorPlugin } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
+import { type OperatorPlugin } from '../../../src/plugins/plugin.js';
 import { TOKENS } from '../../../src/ports/tokens.js';
 
 const problemsOf = async (promise: Promise<unknown>): Promise<readonly string[]> => {
@@ -37,9 +38,19 @@ describe('loadPlugins', () => {
     expect(await problemsOf(loadPlugins(['stowaway']))).toEqual(['no plugin in GEFYRA_PLUGINS provides CarrierInstaller']);
   });
 
-  it('refuses two plugins for one port', async () => {
-    expect(await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: proxyPlugin })))).toEqual([
-      'CarrierInstaller is provided by more than one plugin: carrier, envoy-proxy',
+  it('loads the built-in ones when none are named', async () => {
+    expect((await loadPlugins([])).map((plugin) => plugin.name)).toEqual(['stowaway', 'carrier']);
+  });
+
+  it('takes a second carrier next to the built-in one', async () => {
+    const plugins = await loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: proxyPlugin }));
+    expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway', 'carrier', 'envoy-proxy']);
+  });
+
+  it('refuses two plugins for one tunnel port', async () => {
+    const secondTunnel: OperatorPlugin = { name: 'wg-tunnel', provides: [TOKENS.TunnelRouter, TOKENS.CarrierInstaller], createModule: () => new ContainerModule(() => undefined) };
+    expect(await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: secondTunnel })))).toEqual([
+      'TunnelRouter is provided by more than one plugin: stowaway, wg-tunnel',
     ]);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
-import { resolve } from '../../../src/composition/resolve.js';
+import { resolve } from '../../../src/plugins/resolve.js';
 import { RUNTIME } from '../../../src/composition/runtime-tokens.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
-import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { ConfigurationError } from '../../../src/environment.js';
 import { TOKENS, type Token } from '../../../src/ports/tokens.js';
 import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 
@@ -22,15 +22,25 @@ describe('the composition root', () => {
   it('collects the configuration problems of every plugin before failing', async () => {
     let thrown: unknown;
     try {
-      await createInMemoryOperator({ environment: { GEFYRA_STOWAWAY_SERVERPORT: 'x', GEFYRA_CARRIER_IMAGE: ' ' } });
+      await createInMemoryOperator({
+        environment: { GEFYRA_STOWAWAY_SERVERPORT: 'x', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: 'soon', GEFYRA_CARRIER_IMAGE: ' ', GEFYRA_CARRIER_STARTUP_TIMEOUT: '0' },
+      });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigurationError);
     expect((thrown as ConfigurationError).problems).toEqual([
       'GEFYRA_STOWAWAY_SERVERPORT must be a port number (got "x")',
+      'GEFYRA_STOWAWAY_STARTUP_TIMEOUT must be a number of seconds (got "soon")',
       'GEFYRA_CARRIER_IMAGE must not be empty (got " ")',
+      'GEFYRA_CARRIER_STARTUP_TIMEOUT must be at least 1 (got "0")',
     ]);
+  });
+
+  it('hands each product its start-up timeout through its plugin, not the core configuration', async () => {
+    const { container } = await createInMemoryOperator({ environment: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '7', GEFYRA_CARRIER_STARTUP_TIMEOUT: '9' } });
+    expect(resolve(container, TOKENS.TunnelProvider).startupTimeoutMs).toBe(7000);
+    expect(resolve(container, TOKENS.CarrierInstaller).startupTimeoutMs).toBe(9000);
   });
 
   it('accepts the 0.13 client’s GEFYRA_CARRIER_TAG, preferring GEFYRA_CARRIER_IMAGE_TAG', async () => {

@@ -184,13 +184,13 @@ describe('BootService: start-up problems are detected and reported', () => {
     operator.cluster.failImagePull(/stowaway/);
 
     const first = await boot(operator);
-    expect(first).toMatchObject({ state: 'waiting', reason: 'StowawayStarting', recheckAfterMs: 180_000 });
+    expect(first).toMatchObject({ state: 'waiting', reason: 'TunnelStarting', recheckAfterMs: 180_000 });
     expect(first.state === 'waiting' && first.message).toMatch(/ErrImagePull/);
 
     operator.clock.advance(180_000);
     const timedOut = await boot(operator);
 
-    expect(timedOut).toMatchObject({ state: 'blocked', reason: 'StowawayNotReady' });
+    expect(timedOut).toMatchObject({ state: 'blocked', reason: 'TunnelNotReady' });
     expect(timedOut.state === 'blocked' && timedOut.message).toMatch(/Stowaway did not become ready within 180s: pod gefyra-stowaway-.*: stowaway: ErrImagePull/);
     expect(connectionSecret(operator)).toBeUndefined();
     expect(readySignals(operator)).toHaveLength(0);

@@ -7,7 +7,7 @@ import {
   undeclaredPorts,
 } from '../../../../src/domain/intercept/intercept-machine.js';
 import { specFingerprint } from '../../../../src/domain/intercept/spec-fingerprint.js';
-import { container, NOW, observation, original, owner, pod, progress, request, route } from '../../../support/domain-builders.js';
+import { container, NOW, observation, owner, pod, progress, replaced, request, route } from '../../../support/domain-builders.js';
 
 const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
   phase: 'Failed' as const,
@@ -15,8 +15,8 @@ const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
   message: 'gone',
   failedSpec: specFingerprint(request(fields)),
 });
-const starting = () => ({ state: 'starting' as const, owner, installedAt: NOW, original });
-const running = (containerID = 'containerd://c1') => ({ state: 'running' as const, owner, installedAt: NOW, original, containerID });
+const starting = () => ({ state: 'starting' as const, owner, installedAt: NOW, replaced });
+const running = (containerID = 'containerd://c1') => ({ state: 'running' as const, owner, installedAt: NOW, replaced, containerID });
 const loaded = progress({ loadedRoutes: [route()], tunnelRevision: 'rev-1' });
 const routed = { routes: [route()], progress: loaded };
 const actionOf = (step: InterceptStep) => (step.kind === 'act' ? step.action.type : step.kind);
@@ -32,32 +32,22 @@ describe('decideIntercept: establishing', () => {
     ['refuses a pod that is not running', { pod: pod({ phase: 'Pending' }) }, 'recordFailure', 'TargetPodNotRunning'],
     ['refuses a missing container', { pod: pod({ containers: [container({ name: 'sidecar' })] }) }, 'recordFailure', 'TargetContainerNotFound'],
     [
-      'refuses probe handling with an exec probe',
-      { pod: pod({ containers: [container({ probes: { liveness: { kind: 'exec' } } })] }) },
+      "refuses a target the carrier cannot serve, with the carrier's reason",
+      { carrierProblems: [{ reason: 'UnsupportedProbe', message: 'an exec probe' }, { reason: 'Other', message: 'second' }] },
       'recordFailure',
       'UnsupportedProbe',
     ],
     [
-      'refuses probe handling with a tcpSocket probe',
-      { pod: pod({ containers: [container({ probes: { readiness: { kind: 'tcpSocket', port: 8080 } } })] }) },
+      'refuses a request no loaded carrier serves',
+      { carrierName: undefined, carrierProblems: [{ reason: 'CarrierNotAvailable', message: 'none' }] },
       'recordFailure',
-      'UnsupportedProbe',
+      'CarrierNotAvailable',
     ],
     [
-      'refuses probe handling with an HTTP probe on a port name the container does not declare',
-      { pod: pod({ containers: [container({ probes: { readiness: { kind: 'httpGet', port: 'metrics' } } })] }) },
+      'refuses a missing pod before asking the carrier',
+      { pod: undefined, carrierProblems: [{ reason: 'UnsupportedProbe', message: 'an exec probe' }] },
       'recordFailure',
-      'UnresolvedProbePort',
-    ],
-    [
-      'accepts an unresolvable probe port when probes are not handled',
-      { request: request({ handleProbes: false }), pod: pod({ containers: [container({ probes: { readiness: { kind: 'httpGet', port: 'metrics' } } })] }) },
-      'reserveRoutes',
-    ],
-    [
-      'accepts an exec probe when probes are not handled',
-      { request: request({ handleProbes: false }), pod: pod({ containers: [container({ probes: { liveness: { kind: 'exec' } } })] }) },
-      'reserveRoutes',
+      'TargetPodNotFound',
     ],
     [
       'refuses a container another request intercepts',
@@ -78,10 +68,10 @@ describe('decideIntercept: establishing', () => {
       'installCarrier',
     ],
     ['installs Carrier', routed, 'installCarrier'],
-    ['waits for Carrier to start', { ...routed, carrier: { state: 'starting', owner, installedAt: NOW, original } }, 'wait', 'CarrierStarting'],
+    ['waits for Carrier to start', { ...routed, carrier: { state: 'starting', owner, installedAt: NOW, replaced } }, 'wait', 'CarrierStarting'],
     [
       'fails when Carrier does not start in time',
-      { ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 61_000), original } },
+      { ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 61_000), replaced } },
       'recordFailure',
       'CarrierStartTimeout',
     ],
@@ -111,7 +101,7 @@ describe('decideIntercept: establishing', () => {
   });
 
   it('waits for Carrier only as long as the timeout leaves', () => {
-    const step = decideIntercept(observation({ ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 45_000), original } }));
+    const step = decideIntercept(observation({ ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 45_000), replaced } }));
     expect(step).toMatchObject({ kind: 'wait', requeueAfterMs: 15_000, phase: 'StartingCarrier' });
   });
 
@@ -119,7 +109,7 @@ describe('decideIntercept: establishing', () => {
     const step = decideIntercept(
       observation({
         ...routed,
-        carrier: { state: 'failing', owner, installedAt: new Date(NOW.getTime() - 70_000), original, reason: 'ImagePullBackOff' },
+        carrier: { state: 'failing', owner, installedAt: new Date(NOW.getTime() - 70_000), replaced, reason: 'ImagePullBackOff' },
       }),
     );
     expect(step.kind === 'act' && step.action.type === 'recordFailure' && step.action.message).toMatch(/within 60s: ImagePullBackOff/);

@@ -13,7 +13,7 @@ const target = { namespace: 'shop', name: 'web-1', container: 'web' };
 function setup() {
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
   const cluster = new InMemoryCluster({ clock });
-  const installer = new GefyraCarrierInstaller(cluster, clock, { image: 'quay.io/gefyra/carrier', tag: '0.13.6' });
+  const installer = new GefyraCarrierInstaller(cluster, clock, { image: 'quay.io/gefyra/carrier', tag: '0.13.6', startupTimeoutMs: 60_000 });
   const pod = cluster.addPod({
     metadata: { name: 'web-1', namespace: 'shop' },
     spec: {
@@ -29,7 +29,7 @@ function setup() {
 describe('GefyraCarrierInstaller', () => {
   it('swaps only the image and records the original container and owner in the same write', async () => {
     const { cluster, installer, pod } = setup();
-    const patched = await installer.install(pod, 'web', owner, signal);
+    const patched = await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
 
     expect(patched.containers.map((container) => container.image)).toEqual(['quay.io/gefyra/carrier:0.13.6', 'envoy:1']);
     expect(patched.containers[0]?.command).toEqual(['/srv']);
@@ -45,7 +45,7 @@ describe('GefyraCarrierInstaller', () => {
   it('loses a race cleanly: a pod changed since it was read is not patched', async () => {
     const { cluster, installer, pod } = setup();
     await cluster.patchPod(target, { annotations: { touched: 'yes' } }, signal);
-    await expect(installer.install(pod, 'web', owner, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await expect(installer.install({ pod, container: 'web', owner, handleProbes: false }, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
     expect(cluster.peekPod(target)?.containers[0]?.image).toBe('shop/web:2');
   });
 
@@ -54,7 +54,7 @@ describe('GefyraCarrierInstaller', () => {
     expect(installer.observe(pod, 'web')).toEqual({ state: 'absent' });
 
     cluster.stopKubelet();
-    const patched = await installer.install(pod, 'web', owner, signal);
+    const patched = await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     expect(installer.observe(patched, 'web')).toMatchObject({ state: 'starting', owner });
 
     cluster.startKubelet();
@@ -64,13 +64,13 @@ describe('GefyraCarrierInstaller', () => {
   it('sees a Carrier that cannot be pulled as failing, with the reason', async () => {
     const { cluster, installer, pod } = setup();
     cluster.failImagePull('carrier');
-    await installer.install(pod, 'web', owner, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     expect(installer.observe(cluster.peekPod(target)!, 'web')).toMatchObject({ state: 'failing', reason: expect.stringMatching(/^ErrImagePull: /) });
   });
 
   it('restores the original image, the record and the label; a second restore is a no-op', async () => {
     const { cluster, installer, pod } = setup();
-    await installer.install(pod, 'web', owner, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     await installer.restore(target, owner, signal);
     await installer.restore(target, owner, signal);
 
@@ -82,8 +82,8 @@ describe('GefyraCarrierInstaller', () => {
 
   it('keeps the label while another container of the pod still carries Carrier', async () => {
     const { cluster, installer, pod } = setup();
-    await installer.install(pod, 'web', owner, signal);
-    await installer.install(cluster.peekPod(target)!, 'sidecar', { uid: 'uid-2', request: 'gefyra/sidecar' }, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
+    await installer.install({ pod: cluster.peekPod(target)!, container: 'sidecar', owner: { uid: 'uid-2', request: 'gefyra/sidecar' }, handleProbes: false }, signal);
     await installer.restore(target, owner, signal);
     expect(cluster.peekPod(target)?.labels).toMatchObject(installer.podLabels);
     expect(installer.ownersOf(cluster.peekPod(target)!)).toEqual([{ uid: 'uid-2', request: 'gefyra/sidecar' }]);
@@ -91,7 +91,7 @@ describe('GefyraCarrierInstaller', () => {
 
   it("never restores another request's Carrier, nor a pod that is gone", async () => {
     const { cluster, installer, pod } = setup();
-    await installer.install(pod, 'web', owner, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     await installer.restore(target, { uid: 'someone-else', request: 'gefyra/x' }, signal);
     expect(cluster.peekPod(target)?.containers[0]?.image).toMatch(/carrier/);
     await installer.restore({ ...target, name: 'gone' }, owner, signal);
@@ -99,7 +99,7 @@ describe('GefyraCarrierInstaller', () => {
 
   it('reports a configuration command Carrier refuses, with its exit code and output, once the config shows it did nothing', async () => {
     const { cluster, installer, pod } = setup();
-    await installer.install(pod, 'web', owner, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     cluster.onExec(({ command }) =>
       command[0] === 'cat' ? { exitCode: 0, stdout: CARRIER_BASE_CONFIG } : { exitCode: 2, stdout: '', stderr: 'setroute.sh: bad port\n' },
     );
@@ -116,7 +116,7 @@ describe('GefyraCarrierInstaller', () => {
     const { cluster, installer, pod } = setup();
     const carrier = new CarrierSimulator({ containerIdOf: (ref) => cluster.containerIdOf(ref), restartContainer: (ref) => cluster.restartContainer(ref) });
     cluster.onExec(carrier.handle);
-    await installer.install(pod, 'web', owner, signal);
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     const configuration = { routes: [], probePorts: [], syncDirectories: ['/app/logs'] };
     await installer.configure(target, configuration, signal);
     const first = cluster.containerIdOf(target);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as manifests from '../../../../src/plugins/stowaway/stowaway-manifests.js';
 import { stowawayEnvironmentSchema, stowawaySettingsFrom } from '../../../../src/plugins/stowaway/stowaway-settings.js';
-import { parseEnvironment } from '../../../../src/plugins/environment.js';
-import { ConfigurationError } from '../../../../src/plugins/plugin.js';
+import { parseEnvironment } from '../../../../src/environment.js';
+import { ConfigurationError } from '../../../../src/environment.js';
 import { GEFYRA_RELEASE } from '../../../../src/gefyra-release.js';
 
 const settings = (environment: Record<string, string> = {}) =>
@@ -21,6 +21,7 @@ describe('Stowaway settings', () => {
       peerSubnet: '0.0.0.0/0',
       puid: '1000',
       pgid: '1000',
+      startupTimeoutMs: 180_000,
     });
   });
 
