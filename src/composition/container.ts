@@ -3,6 +3,7 @@ import type { OperatorConfig } from '../config.js';
 import { ConfigurationError, type OperatorPlugin } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
+import { runtimeControllersModule } from './runtime-controllers.js';
 
 export interface ContainerOptions {
   readonly config: OperatorConfig;
@@ -33,6 +34,7 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   const container = new Container();
-  await container.load(options.platform, coreModule(options.config, options.access ?? fullAccessPlan(options.config.namespace)), ...pluginModules);
+  const access = options.access ?? fullAccessPlan(options.config.namespace);
+  await container.load(options.platform, coreModule(options.config, access), runtimeControllersModule(options.config), ...pluginModules);
   return container;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
@@ -80,7 +80,7 @@ describe('OperatorRuntime on the in-memory cluster', () => {
     await until(runnable, established(operator));
 
     operator.stowaway.setLatestHandshake(operator.clock.now().getTime() / 1000 - 61);
-    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, 50);
+    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, { clock: operator.clock, stepMs: 500 });
 
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(runnable.runtime.ready()).toBe(false);
@@ -89,29 +89,24 @@ describe('OperatorRuntime on the in-memory cluster', () => {
 
 describe('OperatorRuntime: a request whose Carrier step keeps failing', () => {
   it('retries it with growing delays although every failed pass writes its status (watch events)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    try {
-      const operator = await createInMemoryOperator();
-      addTarget(operator);
-      // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
-      const planned = 1000;
-      for (let fault = 0; fault < planned; fault++) {
-        operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
-      }
-      const runnable = await start(operator);
-      await until(runnable, () => runnable.runtime.ready());
-      await createRequest(operator);
-
-      const attempts = () => planned - operator.cluster.pendingFaults;
-      await vi.advanceTimersByTimeAsync(30_000);
-      const status = (await readRequest(operator))?.['status'] as { failingStep?: { step: string; attempts: number } };
-
-      // Backoff from 200 ms, doubling, ±20% jitter: at most 9 passes in 30 s. The issue saw 82.
-      expect(attempts()).toBeGreaterThanOrEqual(5);
-      expect(attempts()).toBeLessThanOrEqual(9);
-      expect(status.failingStep).toEqual({ step: 'configureCarrier', attempts: attempts() });
-    } finally {
-      vi.useRealTimers();
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
+    const planned = 1000;
+    for (let fault = 0; fault < planned; fault++) {
+      operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
     }
+    const runnable = await start(operator);
+    await until(runnable, () => runnable.runtime.ready());
+    await createRequest(operator);
+
+    const attempts = () => planned - operator.cluster.pendingFaults;
+    await operator.clock.advanceAsync(30_000);
+    const status = (await readRequest(operator))?.['status'] as { failingStep?: { step: string; attempts: number } };
+
+    // Backoff from 200 ms, doubling, ±20% jitter: at most 9 passes in 30 s. The issue saw 82.
+    expect(attempts()).toBeGreaterThanOrEqual(5);
+    expect(attempts()).toBeLessThanOrEqual(9);
+    expect(status.failingStep).toEqual({ step: 'configureCarrier', attempts: attempts() });
   });
 });
