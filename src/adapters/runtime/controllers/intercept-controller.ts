@@ -21,7 +21,7 @@ export type InterceptKey = { readonly kind: 'request'; readonly ref: InterceptRe
 const TUNNEL_RESTART: InterceptKey = { kind: 'tunnelRestart' };
 const request = (ref: InterceptRequestRef): InterceptKey => ({ kind: 'request', ref });
 
-/** The pods that carry a request's proxy, and which requests a pod serves: the carrier plugin's, adapted by the composition. */
+/** The pods that carry a request's proxy, and which requests a pod serves: the proxy plugin's, adapted by the composition. */
 export interface ProxyPods {
   readonly spec: WatchSpec;
   requestsOf(pod: Manifest): readonly InterceptRequestRef[];
