@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, TARGET } from '../../../support/scenario.js';
+import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, signal, TARGET } from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
 const established = (operator: InMemoryOperator, name?: string) => async () => (await readRequest(operator, name))?.['established'] === true;
 
-describe('OperatorRuntime on the in-memory cluster', () => {
+describe('the operator runtime (manager and controllers) on the in-memory cluster', () => {
   it('boots, becomes ready, and establishes a request the moment it is created', async () => {
     const operator = await createInMemoryOperator();
     addTarget(operator);
@@ -72,6 +72,21 @@ describe('OperatorRuntime on the in-memory cluster', () => {
     await until(follower, async () => (await readRequest(first)) === undefined);
   });
 
+  it('loads every request’s routes again when the tunnel restarts (its pods, as its plugin names them, are watched)', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    const runnable = await start(operator);
+    await until(runnable, established(operator));
+    const [tunnelPod] = await operator.cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    const loadsBefore = operator.stowaway.generateRuns.length;
+
+    operator.cluster.restartContainer({ namespace: 'gefyra', name: tunnelPod!.name, container: 'stowaway' });
+
+    await until(runnable, () => operator.stowaway.generateRuns.length > loadsBefore);
+    expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
+  });
+
   it('resets the cluster when the client’s connection is lost', async () => {
     const operator = await createInMemoryOperator({ environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' } });
     addTarget(operator);
@@ -87,7 +102,7 @@ describe('OperatorRuntime on the in-memory cluster', () => {
   });
 });
 
-describe('OperatorRuntime: a request whose Carrier step keeps failing', () => {
+describe('the operator runtime: a request whose Carrier step keeps failing', () => {
   it('retries it with growing delays although every failed pass writes its status (watch events)', async () => {
     const operator = await createInMemoryOperator();
     addTarget(operator);
