@@ -88,7 +88,7 @@ afterEach(async () => {
   await Promise.all(managers.splice(0).map((manager) => manager.stop()));
 });
 
-function manage(controllers: Controller<never>[], options: { access?: RuntimeAccess; phase?: OperatorPhase } = {}) {
+function manage(controllers: Controller<unknown>[], options: { access?: RuntimeAccess; phase?: OperatorPhase } = {}) {
   const clock = new ManualClock();
   const cluster = new InMemoryCluster({ clock, namespaces: ['ns'] });
   const registry = new MetricsRegistry();
@@ -103,7 +103,7 @@ function manage(controllers: Controller<never>[], options: { access?: RuntimeAcc
     logger: silentLogger,
     metrics,
     phase: options.phase ?? new OperatorPhase(),
-    controllers: controllers as Controller<unknown>[],
+    controllers,
     access: options.access ?? FULL_RUNTIME_ACCESS,
   });
   holder.manager = manager;
@@ -121,7 +121,7 @@ function manage(controllers: Controller<never>[], options: { access?: RuntimeAcc
 describe('the manager', () => {
   it('runs a registered controller of a new kind: its watch events become its typed keys, counted under its name', async () => {
     const tables = new TableController();
-    const { manager, registry, settle, table } = manage([tables as Controller<never>]);
+    const { manager, registry, settle, table } = manage([tables]);
     await table('before');
     await manager.start();
     await table('after');
@@ -133,7 +133,7 @@ describe('the manager', () => {
 
   it('looks at the stand-in keys on the clock where the credentials may not watch the kind', async () => {
     const tables = new TableController('leading', { unwatchedEveryMs: 1000 });
-    const { manager, clock, settle, table } = manage([tables as Controller<never>], { access: { ...FULL_RUNTIME_ACCESS, canWatch: () => false } });
+    const { manager, clock, settle, table } = manage([tables], { access: { ...FULL_RUNTIME_ACCESS, canWatch: () => false } });
     await manager.start();
     await table('unseen');
     await settle();
@@ -149,7 +149,7 @@ describe('the manager', () => {
   it('retries a failing key after its backoff on the clock', async () => {
     const tables = new TableController();
     tables.failures = 2;
-    const { manager, clock, registry, settle, table } = manage([tables as Controller<never>]);
+    const { manager, clock, registry, settle, table } = manage([tables]);
     await manager.start();
     await table('flaky');
     await settle();
@@ -164,7 +164,7 @@ describe('the manager', () => {
 
   it('starts the controllers that serve the installation only once it is ready', async () => {
     const waiting = new TableController('installed');
-    const withoutInstaller = manage([waiting as Controller<never>]);
+    const withoutInstaller = manage([waiting]);
     await withoutInstaller.table('early');
     await withoutInstaller.manager.start();
     await withoutInstaller.settle();
@@ -172,7 +172,7 @@ describe('the manager', () => {
 
     const phase = new OperatorPhase();
     const serving = new TableController('installed');
-    const withInstaller = manage([new Installer(phase) as Controller<never>, serving as Controller<never>], { phase });
+    const withInstaller = manage([new Installer(phase), serving], { phase });
     await withInstaller.table('listed');
     await withInstaller.manager.start();
     await withInstaller.settle();
@@ -185,7 +185,7 @@ describe('the manager', () => {
   it('is ready only when every controller says so', async () => {
     const phase = new OperatorPhase();
     const notReady = new TableController('installed', { ready: false });
-    const { manager, settle } = manage([new Installer(phase) as Controller<never>, notReady as Controller<never>], { phase });
+    const { manager, settle } = manage([new Installer(phase), notReady], { phase });
     expect(manager.ready()).toBe(false);
     await manager.start();
     await settle();
@@ -197,14 +197,14 @@ describe('the manager', () => {
   it('at shutdown asks the controllers to finish only when it was serving', async () => {
     const phase = new OperatorPhase();
     const tables = new TableController();
-    const { manager, settle } = manage([new Installer(phase) as Controller<never>, tables as Controller<never>], { phase });
+    const { manager, settle } = manage([new Installer(phase), tables], { phase });
     await manager.start();
     await settle();
     await manager.stop();
     expect(tables.atShutdownCalls).toBe(1);
 
     const idle = new TableController();
-    const notServing = manage([idle as Controller<never>]);
+    const notServing = manage([idle]);
     await notServing.manager.start();
     await notServing.manager.stop();
     expect(idle.atShutdownCalls).toBe(0);
