@@ -43,6 +43,7 @@ export interface InMemoryOperatorOptions {
 /** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
 export interface InMemoryOperator {
   readonly cluster: InMemoryCluster;
+  /** The cluster's and the operator's clock: advancing it also runs the runtime's timers (backoffs, resyncs, the heartbeat). */
   readonly clock: ManualClock;
   readonly stowaway: StowawaySimulator;
   readonly carrier: CarrierSimulator;

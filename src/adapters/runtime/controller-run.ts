@@ -30,6 +30,8 @@ export class ControllerRun<Key> {
   readonly #queue: WorkQueue<Key>;
   readonly #subscriptions: WatchSubscription[] = [];
   readonly #timers: Periodic[] = [];
+  /** Ends what the controller's start hook does when the run stops. */
+  readonly #abort = new AbortController();
   #stopped = false;
 
   constructor(controller: Controller<Key>, context: ControllerRunContext) {
@@ -50,7 +52,7 @@ export class ControllerRun<Key> {
     return this.#queue.onIdle();
   }
 
-  async start(signal: AbortSignal): Promise<void> {
+  async start(): Promise<void> {
     const controller = this.#controller;
     const { watches, access, log } = this.#context;
     controller.queue.connect(this.#queue);
@@ -66,13 +68,14 @@ export class ControllerRun<Key> {
       }
     }
     if (this.#stopped) return;
-    await controller.started?.(signal);
+    await controller.started?.(this.#abort.signal);
     for (const resync of controller.resyncs ?? []) this.#every(resync);
     this.#addAll(controller.initialKeys ?? []);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort(new Error('the controller stopped'));
     for (const timer of this.#timers.splice(0)) timer.stop();
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
     await this.#queue.shutdown();

@@ -66,7 +66,7 @@ export class Manager {
     this.#deps = dependencies;
     this.#log = dependencies.logger.child({ component: 'runtime' });
     this.#access = dependencies.access ?? FULL_RUNTIME_ACCESS;
-    dependencies.phase.whenInstalled((signal) => this.#startInstalledControllers(signal));
+    dependencies.phase.whenInstalled(() => this.#startInstalledControllers());
   }
 
   get leading(): boolean {
@@ -179,20 +179,20 @@ export class Manager {
     this.#installedStarted = false;
     this.#log.info({ identity: config.identity, namespace: config.namespace }, 'leading');
     for (const controller of this.#deps.controllers) {
-      if (controller.startsWhen === 'leading') await this.#startRun(controller, AbortSignal.timeout(60_000));
+      if (controller.startsWhen === 'leading') await this.#startRun(controller);
     }
   }
 
   /** Once per term, when the installation is first ready: the controllers that serve it. */
-  async #startInstalledControllers(signal: AbortSignal): Promise<void> {
+  async #startInstalledControllers(): Promise<void> {
     if (this.#installedStarted || !this.#leading) return;
     this.#installedStarted = true;
     for (const controller of this.#deps.controllers) {
-      if (controller.startsWhen === 'installed') await this.#startRun(controller, signal);
+      if (controller.startsWhen === 'installed') await this.#startRun(controller);
     }
   }
 
-  async #startRun(controller: Controller<unknown>, signal: AbortSignal): Promise<void> {
+  async #startRun(controller: Controller<unknown>): Promise<void> {
     if (!this.#leading) return;
     const run = new ControllerRun(controller, {
       clock: this.#deps.clock,
@@ -204,7 +204,7 @@ export class Manager {
       beforeReconcile: () => this.#mayWork(),
     });
     this.#runs.push(run);
-    await run.start(signal);
+    await run.start();
   }
 
   /** Whether a reconcile may run now: never after a reset, nor on a lease that ran out by the local clock. */

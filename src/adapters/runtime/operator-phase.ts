@@ -8,7 +8,7 @@ export class OperatorPhase {
   #installed = false;
   #resetting = false;
   #resetDone = false;
-  #onInstalled: (signal: AbortSignal) => Promise<void> = async () => undefined;
+  #onInstalled: () => Promise<void> = async () => undefined;
   #onResetRequested: () => void = () => undefined;
 
   get installed(): boolean {
@@ -24,9 +24,9 @@ export class OperatorPhase {
   }
 
   /** The installation is ready; resolves once the controllers that wait for it have started. */
-  async markInstalled(signal: AbortSignal): Promise<void> {
+  async markInstalled(): Promise<void> {
     this.#installed = true;
-    await this.#onInstalled(signal);
+    await this.#onInstalled();
   }
 
   /** Someone else changed the installation: not ready until it is applied again. */
@@ -52,7 +52,7 @@ export class OperatorPhase {
   }
 
   /** The manager: what to do when the installation is ready. */
-  whenInstalled(callback: (signal: AbortSignal) => Promise<void>): void {
+  whenInstalled(callback: () => Promise<void>): void {
     this.#onInstalled = callback;
   }
 

@@ -42,15 +42,19 @@ export class InstallationController implements Controller<InstallationKey> {
   readonly watches: readonly ControllerWatch<InstallationKey>[];
   readonly #deps: InstallationControllerDependencies;
   readonly #log: Logger;
+  /** What tells of the tunnel's changes: without a watch on all of it, waits are rechecked sooner. */
+  readonly #tunnelSpecs: readonly WatchSpec[];
 
   constructor(dependencies: InstallationControllerDependencies) {
     this.#deps = dependencies;
     this.#log = dependencies.logger;
     const { namespace } = dependencies;
     const unwatched = { everyMs: UNWATCHED_TUNNEL_CHECK_MS, keys: () => [INSTALLATION] };
+    const deployments: WatchSpec = { apiVersion: 'apps/v1', kind: 'Deployment', namespace };
+    this.#tunnelSpecs = [deployments, ...dependencies.tunnelWatches];
     this.watches = [
       {
-        spec: { apiVersion: 'apps/v1', kind: 'Deployment', namespace },
+        spec: deployments,
         keysOf: (event) => {
           // Only what the operator installed: its own Deployment going is a removal (`gefyra down`), not drift.
           const installed = event.object.metadata.name !== OPERATOR_DEPLOYMENT && hasLabels(MANAGED_BY_LABELS, event.object.metadata.labels);
@@ -88,7 +92,7 @@ export class InstallationController implements Controller<InstallationKey> {
     const outcome = await boot.reconcile(signal);
     switch (outcome.state) {
       case 'ready':
-        await phase.markInstalled(signal);
+        await phase.markInstalled();
         return;
       case 'waiting':
         this.#log.info({ reason: outcome.reason, detail: outcome.message }, 'init phase waiting');
@@ -123,7 +127,7 @@ export class InstallationController implements Controller<InstallationKey> {
   }
 
   #tunnelWatched(): boolean {
-    return this.watches.slice(0, 1 + this.#deps.tunnelWatches.length).every((watch) => this.#deps.access.canWatch(watch.spec));
+    return this.#tunnelSpecs.every((spec) => this.#deps.access.canWatch(spec));
   }
 }
 

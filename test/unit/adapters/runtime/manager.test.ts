@@ -78,8 +78,8 @@ class Installer implements Controller<'installation'> {
   ready(): boolean {
     return this.phase.installed;
   }
-  async reconcile(_key: 'installation', signal: AbortSignal): Promise<void> {
-    await this.phase.markInstalled(signal);
+  async reconcile(): Promise<void> {
+    await this.phase.markInstalled();
   }
 }
 
