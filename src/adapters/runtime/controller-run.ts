@@ -62,7 +62,8 @@ export class ControllerRun<Key> {
       if (access.canWatch(watch.spec)) {
         const subscription = watches.watch(watch.spec, (event) => this.#addAll(watch.keysOf(event)), onError);
         this.#subscriptions.push(subscription);
-        if (watch.primesCache) await subscription.synced;
+        // A watch that cannot list (yet) must not hold up the stop of this run.
+        if (watch.primesCache) await Promise.race([subscription.synced, whenAborted(this.#abort.signal)]);
       } else if (watch.unwatched) {
         this.#every(watch.unwatched);
       }
@@ -104,4 +105,10 @@ export class ControllerRun<Key> {
       metrics.reconcileSeconds.observe((performance.now() - started) / 1000, { controller });
     }
   }
+}
+
+/** Resolves when the signal aborts. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -211,3 +211,35 @@ describe('the manager', () => {
     expect(notServing.manager.live()).toBe(false);
   });
 });
+
+describe('a controller whose cache never fills', () => {
+  it('does not hold up the stop of the manager', async () => {
+    const never: Controller<string> = {
+      name: 'stuck',
+      startsWhen: 'leading',
+      queue: new KeyInbox<string>(),
+      identify: (key) => key,
+      watches: [{ spec: CONFIG_MAPS, keysOf: () => [], primesCache: true }],
+      reconcile: async () => undefined,
+    };
+    const clock = new ManualClock();
+    const registry = new MetricsRegistry();
+    const manager = new Manager({
+      config: { namespace: 'ns', identity: 'me', leaderElection: false, leaseDurationSeconds: 15, maxConcurrentReconciles: 1 },
+      leader: {} as LeaderElection,
+      // A watch that never delivers its first list (a kind the API server cannot list yet).
+      watches: { watch: () => ({ synced: new Promise<void>(() => undefined), stop: async () => undefined }) },
+      clock,
+      logger: silentLogger,
+      metrics: operatorMetrics(registry, () => 0, () => 0),
+      phase: new OperatorPhase(),
+      controllers: [never as Controller<unknown>],
+    });
+    const starting = manager.start();
+
+    await manager.stop();
+    await starting;
+
+    expect(manager.live()).toBe(false);
+  });
+});
