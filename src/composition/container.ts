@@ -4,6 +4,7 @@ import { ConfigurationError } from '../environment.js';
 import { type OperatorPlugin } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
+import { runtimeControllersModule } from './runtime-controllers.js';
 
 export interface ContainerOptions {
   readonly config: OperatorConfig;
@@ -34,6 +35,7 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   const container = new Container();
-  await container.load(options.platform, coreModule(options.config, options.access ?? fullAccessPlan(options.config.namespace)), ...pluginModules);
+  const access = options.access ?? fullAccessPlan(options.config.namespace);
+  await container.load(options.platform, coreModule(options.config, access), runtimeControllersModule(options.config), ...pluginModules);
   return container;
 }

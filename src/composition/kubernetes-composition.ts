@@ -11,7 +11,7 @@ import {
 import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { createPinoLogger } from '../adapters/system/pino-logger.js';
-import { cachedKinds } from './cached-kinds.js';
+import { cachedKinds, tunnelWatchesOf } from './cached-kinds.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -56,10 +56,16 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace);
   if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
-  const watchable = cachedKinds(config.namespace).filter((spec) => access.canWatch(spec));
-  const cluster = options.cache === false ? new KubernetesClusterApi(kubeConfig) : new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, watchable);
   const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi).toConstantValue(cluster);
+    if (options.cache === false) bind(TOKENS.ClusterApi).toConstantValue(new KubernetesClusterApi(kubeConfig));
+    else {
+      bind(TOKENS.ClusterApi)
+        .toDynamicValue((ctx) => {
+          const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter((spec) => access.canWatch(spec));
+          return new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, watchable);
+        })
+        .inSingletonScope();
+    }
     bind(TOKENS.Clock).toConstantValue(systemClock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);

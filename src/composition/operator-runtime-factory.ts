@@ -1,43 +1,38 @@
 import type { Container } from 'inversify';
 import { InterceptTracker } from '../adapters/runtime/intercept-tracker.js';
+import { Manager } from '../adapters/runtime/manager.js';
 import { MetricsRegistry, operatorMetrics } from '../adapters/runtime/metrics.js';
-import { OperatorRuntime } from '../adapters/runtime/operator-runtime.js';
+import { OperatorPhase } from '../adapters/runtime/operator-phase.js';
 import { TOKENS } from '../ports/tokens.js';
-import { resolve } from './resolve.js';
-import { RUNTIME } from './runtime-tokens.js';
+import { resolve } from '../plugins/resolve.js';
+import { RUNTIME, type ControllerFactory, type ControllerScope } from './runtime-tokens.js';
 import { SERVICES } from './service-tokens.js';
 
 export interface RunnableOperator {
-  readonly runtime: OperatorRuntime;
+  /** The manager: leader election, the controllers, health and shutdown. */
+  readonly runtime: Manager;
   readonly metrics: MetricsRegistry;
 }
 
-/** Builds the controller runtime from a composed container. */
+/** Builds the manager and its controllers (every RUNTIME.Controllers binding) from a composed container. */
 export function createOperatorRuntime(container: Container): RunnableOperator {
   const registry = new MetricsRegistry();
   const tracker = new InterceptTracker();
-  const holder: { runtime?: OperatorRuntime } = {};
-  const metrics = operatorMetrics(registry, () => holder.runtime?.queueDepth() ?? 0, () => tracker.established());
-  const runtime = new OperatorRuntime({
+  const holder: { manager?: Manager } = {};
+  const metrics = operatorMetrics(registry, () => holder.manager?.queueDepth() ?? 0, () => tracker.established());
+  const logger = resolve(container, TOKENS.Logger).child({ component: 'runtime' });
+  const scope: ControllerScope = { phase: new OperatorPhase(), metrics, tracker, access: resolve(container, SERVICES.AccessPlan), logger };
+  const manager = new Manager({
     config: resolve(container, SERVICES.Config),
-    boot: resolve(container, SERVICES.BootService),
-    intercepts: resolve(container, SERVICES.InterceptService),
-    heartbeat: resolve(container, SERVICES.HeartbeatService),
-    reset: resolve(container, SERVICES.ResetService),
-    standby: resolve(container, SERVICES.StandbyService),
     leader: resolve(container, SERVICES.LeaderElection),
-    ledger: resolve(container, TOKENS.ResetLedger),
-    carrier: resolve(container, TOKENS.CarrierInstaller),
-    tunnel: resolve(container, TOKENS.TunnelRouter),
     watches: resolve(container, RUNTIME.WatchSource),
+    clock: resolve(container, TOKENS.Clock),
     logger: resolve(container, TOKENS.Logger),
     metrics,
-    tracker,
-    clock: resolve(container, TOKENS.Clock),
-    events: resolve(container, TOKENS.EventRecorder),
-    access: resolve(container, SERVICES.AccessPlan),
-    installation: resolve(container, TOKENS.OperatorInstallation),
+    phase: scope.phase,
+    access: scope.access,
+    controllers: container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope)),
   });
-  holder.runtime = runtime;
-  return { runtime, metrics: registry };
+  holder.manager = manager;
+  return { runtime: manager, metrics: registry };
 }

@@ -4,7 +4,7 @@ import { InMemoryCluster } from '../adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../adapters/in-memory/in-memory-watch-source.js';
 import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
-import { cachedKinds } from '../composition/cached-kinds.js';
+import { cachedKinds, tunnelWatchesOf } from '../composition/cached-kinds.js';
 import { CarrierSimulator } from '../adapters/in-memory/simulators/carrier-simulator.js';
 import { StowawaySimulator } from '../adapters/in-memory/simulators/stowaway-simulator.js';
 import { silentLogger } from '../adapters/system/pino-logger.js';
@@ -43,6 +43,7 @@ export interface InMemoryOperatorOptions {
 /** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
 export interface InMemoryOperator {
   readonly cluster: InMemoryCluster;
+  /** The cluster's and the operator's clock: advancing it also runs the runtime's timers (backoffs, resyncs, the heartbeat). */
   readonly clock: ManualClock;
   readonly stowaway: StowawaySimulator;
   readonly carrier: CarrierSimulator;
@@ -105,7 +106,13 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
   const api = wrap ? wrap(cluster) : cluster;
   const informers = new SharedInformers(new InMemoryWatchSource(cluster));
   const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi).toConstantValue(parts.cache ? new CachedClusterApi(api, informers, cachedKinds(config.namespace).filter((spec) => parts.access?.canWatch(spec) ?? true)) : api);
+    bind(TOKENS.ClusterApi)
+      .toDynamicValue((ctx) => {
+        if (!parts.cache) return api;
+        const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter((spec) => parts.access?.canWatch(spec) ?? true);
+        return new CachedClusterApi(api, informers, watchable);
+      })
+      .inSingletonScope();
     bind(TOKENS.Clock).toConstantValue(clock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);

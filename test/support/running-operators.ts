@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { createOperatorRuntime, type RunnableOperator } from '../../src/composition/operator-runtime-factory.js';
+import type { ManualClock } from '../../src/adapters/system/manual-clock.js';
 import type { InMemoryOperator } from '../../src/testing/in-memory-operator.js';
 
 /**
@@ -22,14 +23,21 @@ export function useRunningOperators(): { start(operator: InMemoryOperator): Prom
 }
 
 /**
- * Lets watch events arrive and the queue drain until the condition holds.
- * Every round waits for the work in flight; `pauseMs` is for conditions that
- * follow a periodic timer of the runtime (the heartbeat).
+ * Lets watch events arrive and the queues drain until the condition holds.
+ * Every round waits for the work in flight; with `time`, every round also
+ * advances the operator's clock by `stepMs` (for conditions that follow a
+ * timer of the runtime: a backoff, a recheck, the heartbeat).
  */
-export async function until(runnable: RunnableOperator, condition: () => boolean | Promise<boolean>, rounds = 500, pauseMs = 0): Promise<void> {
+export async function until(
+  runnable: RunnableOperator,
+  condition: () => boolean | Promise<boolean>,
+  rounds = 500,
+  time?: { readonly clock: ManualClock; readonly stepMs: number },
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     if (await condition()) return;
-    await new Promise((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
+    if (time) await time.clock.advanceAsync(time.stepMs);
+    else await new Promise((resolve) => setImmediate(resolve));
     await runnable.runtime.idle();
   }
   throw new Error('condition not reached');

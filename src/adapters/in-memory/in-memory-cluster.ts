@@ -27,7 +27,7 @@ import { fromManifest, metadataOf, toManifest, type JsonObject } from './stored-
 
 export interface InMemoryClusterOptions {
   /** Source of creation and start times; the system clock by default. */
-  readonly clock?: Clock;
+  readonly clock?: Pick<Clock, 'now'>;
   /** Namespaces that exist from the start; `default`, `kube-system` and `kube-public` by default. */
   readonly namespaces?: readonly string[];
   /** Whether exec readiness probes run through the exec handlers (see probeReadiness); true by default. */

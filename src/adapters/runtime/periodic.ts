@@ -1,45 +1,49 @@
+import type { Clock, Timer } from '../../ports/clock.port.js';
+
 /**
- * Runs a task every interval, never overlapping itself. Used for the lease
- * renewal, the resync and the heartbeat: things that are periodic by nature,
- * not a substitute for watching.
+ * Runs a task every interval of the injected clock, never overlapping
+ * itself. Used for the lease renewal, resyncs, the heartbeat and the looks
+ * that stand in for an unwatchable kind: things that are periodic by
+ * nature, not a substitute for watching.
  */
 export class Periodic {
+  readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #task: () => Promise<void>;
-  #handle: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(intervalMs: number, task: () => Promise<void>, runNow = false) {
+  constructor(clock: Clock, intervalMs: number, task: () => Promise<void>, runNow = false) {
+    this.#clock = clock;
     this.#intervalMs = intervalMs;
     this.#task = task;
     if (runNow) this.triggerNow();
-    else this.#schedule(intervalMs);
+    else this.#schedule();
   }
 
   /** Runs the task as soon as it is not running, then keeps the rhythm from there. */
   triggerNow(): void {
     if (this.#stopped) return;
     if (this.#running) return;
-    if (this.#handle) clearTimeout(this.#handle);
-    this.#handle = undefined;
+    this.#timer?.cancel();
+    this.#timer = undefined;
     this.#running = this.#task()
       .catch(() => undefined)
       .finally(() => {
         this.#running = undefined;
-        this.#schedule(this.#intervalMs);
+        this.#schedule();
       });
   }
 
   stop(): void {
     this.#stopped = true;
-    if (this.#handle) clearTimeout(this.#handle);
-    this.#handle = undefined;
+    this.#timer?.cancel();
+    this.#timer = undefined;
   }
 
-  #schedule(delayMs: number): void {
+  #schedule(): void {
     if (this.#stopped) return;
-    this.#handle = setTimeout(() => this.triggerNow(), delayMs);
-    this.#handle.unref();
+    this.#timer = this.#clock.setTimer(this.#intervalMs, () => this.triggerNow());
   }
 }

@@ -1,3 +1,5 @@
+import type { Clock, Timer } from '../../ports/clock.port.js';
+
 /**
  * A work queue keyed by object, in the manner of controller-runtime's:
  *
@@ -11,7 +13,9 @@
  *   not turn the backoff into a tight loop);
  * - `addAfter` schedules a key, keeping the earliest of several schedules.
  *
- * Timers are the only clock it uses, injected so tests can drive them.
+ * Keys are typed; `identify` says which keys are the same piece of work.
+ * Delays run on the injected Clock, so tests advance time instead of
+ * waiting for it.
  */
 export interface WorkQueueOptions {
   readonly concurrency: number;
@@ -20,53 +24,48 @@ export interface WorkQueueOptions {
   /** 0..1: how much of each backoff delay is randomised, so retries of many keys spread out. */
   readonly jitter?: number;
   readonly random?: () => number;
-  readonly timers?: Timers;
+  readonly clock: Clock;
 }
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type Processor<Key> = (key: Key, signal: AbortSignal) => Promise<{ readonly requeueAfterMs?: number } | void>;
 
-export type Processor = (key: string, signal: AbortSignal) => Promise<{ readonly requeueAfterMs?: number } | void>;
-
-const systemTimers: Timers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-export class WorkQueue {
-  readonly #processor: Processor;
+export class WorkQueue<Key = string> {
+  readonly #processor: Processor<Key>;
+  readonly #identify: (key: Key) => string;
   readonly #concurrency: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #jitter: number;
   readonly #random: () => number;
-  readonly #timers: Timers;
-  readonly #onError: (key: string, error: unknown, attempt: number) => void;
+  readonly #clock: Clock;
+  readonly #onError: (key: Key, error: unknown, attempt: number) => void;
+
+  /** The key of each identity waiting, running or scheduled. */
+  readonly #keys = new Map<string, Key>();
 
   readonly #ready: string[] = [];
   readonly #queued = new Set<string>();
   readonly #running = new Set<string>();
   readonly #dirty = new Set<string>();
-  readonly #scheduled = new Map<string, { at: number; handle: unknown }>();
+  readonly #scheduled = new Map<string, { at: number; timer: Timer }>();
   readonly #failures = new Map<string, number>();
   readonly #idleWaiters: (() => void)[] = [];
   readonly #abort = new AbortController();
   #stopped = false;
 
-  constructor(processor: Processor, options: WorkQueueOptions, onError: (key: string, error: unknown, attempt: number) => void = () => undefined) {
+  constructor(
+    processor: Processor<Key>,
+    options: WorkQueueOptions & { readonly identify?: (key: Key) => string },
+    onError: (key: Key, error: unknown, attempt: number) => void = () => undefined,
+  ) {
     this.#processor = processor;
+    this.#identify = options.identify ?? ((key) => String(key));
     this.#concurrency = options.concurrency;
     this.#baseDelayMs = options.baseDelayMs ?? 200;
     this.#maxDelayMs = options.maxDelayMs ?? 60_000;
     this.#jitter = options.jitter ?? 0.2;
     this.#random = options.random ?? Math.random;
-    this.#timers = options.timers ?? systemTimers;
+    this.#clock = options.clock;
     this.#onError = onError;
   }
 
@@ -79,33 +78,15 @@ export class WorkQueue {
     return this.#running.size;
   }
 
-  add(key: string): void {
+  add(key: Key): void {
     if (this.#stopped) return;
-    if (this.#isBackingOff(key)) return;
-    this.#cancelSchedule(key);
-    if (this.#running.has(key)) {
-      this.#dirty.add(key);
-      return;
-    }
-    if (this.#queued.has(key)) return;
-    this.#queued.add(key);
-    this.#ready.push(key);
-    this.#pump();
+    this.#addId(this.#remember(key));
   }
 
   /** Processes the key after `delayMs`, unless it is scheduled sooner already. */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: Key, delayMs: number): void {
     if (this.#stopped) return;
-    if (delayMs <= 0) return this.add(key);
-    const at = Date.now() + delayMs;
-    const existing = this.#scheduled.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) this.#timers.clearTimeout(existing.handle);
-    const handle = this.#timers.setTimeout(() => {
-      this.#scheduled.delete(key);
-      this.add(key);
-    }, delayMs);
-    this.#scheduled.set(key, { at, handle });
+    this.#addIdAfter(this.#remember(key), delayMs);
   }
 
   /** Resolves when nothing is queued or running (scheduled retries do not count). */
@@ -121,7 +102,7 @@ export class WorkQueue {
    */
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    for (const { handle } of this.#scheduled.values()) this.#timers.clearTimeout(handle);
+    for (const { timer } of this.#scheduled.values()) timer.cancel();
     this.#scheduled.clear();
     this.#ready.length = 0;
     this.#queued.clear();
@@ -130,49 +111,90 @@ export class WorkQueue {
     await this.onIdle();
   }
 
-  #isBackingOff(key: string): boolean {
-    return this.#failures.has(key) && this.#scheduled.has(key);
+  #remember(key: Key): string {
+    const id = this.#identify(key);
+    this.#keys.set(id, key);
+    return id;
   }
 
-  #cancelSchedule(key: string): void {
-    const scheduled = this.#scheduled.get(key);
+  /** Forgets the key of an identity that is nowhere in the queue any more. */
+  #forgetIfGone(id: string): void {
+    if (!this.#queued.has(id) && !this.#running.has(id) && !this.#scheduled.has(id)) this.#keys.delete(id);
+  }
+
+  #addId(id: string): void {
+    if (this.#stopped) return;
+    if (this.#isBackingOff(id)) return;
+    this.#cancelSchedule(id);
+    if (this.#running.has(id)) {
+      this.#dirty.add(id);
+      return;
+    }
+    if (this.#queued.has(id)) return;
+    this.#queued.add(id);
+    this.#ready.push(id);
+    this.#pump();
+  }
+
+  #addIdAfter(id: string, delayMs: number): void {
+    if (this.#stopped) return;
+    if (delayMs <= 0) return this.#addId(id);
+    const at = this.#clock.now().getTime() + delayMs;
+    const existing = this.#scheduled.get(id);
+    if (existing && existing.at <= at) return;
+    existing?.timer.cancel();
+    const timer = this.#clock.setTimer(delayMs, () => {
+      this.#scheduled.delete(id);
+      this.#addId(id);
+    });
+    this.#scheduled.set(id, { at, timer });
+  }
+
+  #isBackingOff(id: string): boolean {
+    return this.#failures.has(id) && this.#scheduled.has(id);
+  }
+
+  #cancelSchedule(id: string): void {
+    const scheduled = this.#scheduled.get(id);
     if (!scheduled) return;
-    this.#timers.clearTimeout(scheduled.handle);
-    this.#scheduled.delete(key);
+    scheduled.timer.cancel();
+    this.#scheduled.delete(id);
   }
 
   #pump(): void {
     while (this.#running.size < this.#concurrency && this.#ready.length > 0) {
-      const key = this.#ready.shift() as string;
-      this.#queued.delete(key);
-      this.#running.add(key);
-      void this.#process(key);
+      const id = this.#ready.shift() as string;
+      this.#queued.delete(id);
+      this.#running.add(id);
+      void this.#process(id);
     }
     if (this.#queued.size === 0 && this.#running.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
-  async #process(key: string): Promise<void> {
+  async #process(id: string): Promise<void> {
+    const key = this.#keys.get(id) as Key;
     let retryAfterMs: number | undefined;
     let backoffMs: number | undefined;
     try {
       const result = await this.#processor(key, this.#abort.signal);
-      this.#failures.delete(key);
+      this.#failures.delete(id);
       retryAfterMs = result?.requeueAfterMs;
     } catch (error) {
-      const attempt = (this.#failures.get(key) ?? 0) + 1;
-      this.#failures.set(key, attempt);
+      const attempt = (this.#failures.get(id) ?? 0) + 1;
+      this.#failures.set(id, attempt);
       this.#onError(key, error, attempt);
       backoffMs = isPermanent(error) ? undefined : this.backoffMs(attempt);
     } finally {
-      this.#running.delete(key);
+      this.#running.delete(id);
     }
-    const dirty = this.#dirty.delete(key);
+    const dirty = this.#dirty.delete(id);
     // A change seen while the key failed (often the failing pass's own status write) waits for the backoff too.
-    if (backoffMs !== undefined) this.addAfter(key, backoffMs);
-    else if (dirty) this.add(key);
-    else if (retryAfterMs !== undefined) this.addAfter(key, retryAfterMs);
+    if (backoffMs !== undefined) this.#addIdAfter(id, backoffMs);
+    else if (dirty) this.#addId(id);
+    else if (retryAfterMs !== undefined) this.#addIdAfter(id, retryAfterMs);
+    this.#forgetIfGone(id);
     this.#pump();
   }
 

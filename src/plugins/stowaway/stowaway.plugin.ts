@@ -1,9 +1,11 @@
 import { ContainerModule } from 'inversify';
 import { resolve } from '../resolve.js';
+import { TUNNEL_WATCHES } from '../../adapters/runtime/tunnel-watches.js';
 import { TOKENS } from '../../ports/tokens.js';
 import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { StowawayHeartbeat } from './stowaway-heartbeat.js';
+import { STOWAWAY } from './stowaway-names.js';
 import { StowawayRouteStore } from './stowaway-route-store.js';
 import { StowawayRouter } from './stowaway-router.js';
 import { stowawayEnvironmentSchema, stowawaySettingsFrom } from './stowaway-settings.js';
@@ -30,6 +32,7 @@ export const stowawayPlugin: OperatorPlugin = {
   createModule(context) {
     const settings = stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, context.environment), context.namespace);
     return new ContainerModule(({ bind }) => {
+      bind(TUNNEL_WATCHES).toConstantValue([{ apiVersion: 'v1', kind: 'Pod', namespace: context.namespace, labels: STOWAWAY.podLabels }]);
       bind(TOKENS.TunnelProvider)
         .toDynamicValue((ctx) => new StowawayTunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
         .inSingletonScope();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
 import { resolve } from '../../../src/plugins/resolve.js';
-import { RUNTIME } from '../../../src/composition/runtime-tokens.js';
+import { RUNTIME, type ControllerFactory } from '../../../src/composition/runtime-tokens.js';
+import { InterceptTracker } from '../../../src/adapters/runtime/intercept-tracker.js';
+import { FULL_RUNTIME_ACCESS } from '../../../src/adapters/runtime/manager.js';
+import { MetricsRegistry, operatorMetrics } from '../../../src/adapters/runtime/metrics.js';
+import { OperatorPhase } from '../../../src/adapters/runtime/operator-phase.js';
+import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
 import { ConfigurationError } from '../../../src/environment.js';
 import { TOKENS, type Token } from '../../../src/ports/tokens.js';
@@ -10,13 +15,21 @@ import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.
 describe('the composition root', () => {
   it('resolves every port, service and runtime collaborator, as singletons', async () => {
     const { container } = await createInMemoryOperator();
-    const tokens: Token<unknown>[] = [...Object.values(TOKENS), ...Object.values(SERVICES), ...Object.values(RUNTIME)];
+    const tokens: Token<unknown>[] = [...Object.values(TOKENS), ...Object.values(SERVICES), RUNTIME.WatchSource];
     for (const token of tokens) {
       const first = resolve(container, token);
       expect(first, String(token.description)).toBeDefined();
       expect(resolve(container, token)).toBe(first);
     }
     expect(createOperatorRuntime(container).runtime.live()).toBe(true);
+  });
+
+  it('registers one controller per concern, in the order they start', async () => {
+    const { container } = await createInMemoryOperator();
+    const metrics = operatorMetrics(new MetricsRegistry(), () => 0, () => 0);
+    const scope = { phase: new OperatorPhase(), metrics, tracker: new InterceptTracker(), access: FULL_RUNTIME_ACCESS, logger: silentLogger };
+    const controllers = container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope));
+    expect(controllers.map(({ name, startsWhen }) => `${name}:${startsWhen}`)).toEqual(['boot:leading', 'reset:leading', 'intercept:installed', 'heartbeat:installed']);
   });
 
   it('collects the configuration problems of every plugin before failing', async () => {

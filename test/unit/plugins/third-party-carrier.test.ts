@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATION_CHOOSING_CARRIER } from '../../../src/domain/intercept-request/intercept-request.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { InMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+import { until, useRunningOperators } from '../../support/running-operators.js';
 import { clientRequest } from '../../support/intercept-request-fixtures.js';
 import { addTarget, bootedOperator, deleteRequest, readRequest, REQUEST, settle, signal, TARGET } from '../../support/scenario.js';
 
@@ -209,5 +210,21 @@ describe('a carrier plugin published as its own package', () => {
       message: 'the request asks for carrier "test-proxi", which is not loaded for InterceptRequests (loaded: carrier, test-proxy)',
     });
     expect(proxiedPod(operator)?.containers[0]?.image).toBe('shop/web:1.0');
+  });
+
+  describe('in the running operator', () => {
+    const { start } = useRunningOperators();
+
+    it("watches each carrier's pods: a change to a pod the package's carrier holds reaches its request", async () => {
+      const operator = await started();
+      const runnable = await start(operator);
+      await createRequestFor(operator, PROXY_REQUEST, PROXIED_POD, { handleProbes: false }, 'test-proxy');
+      await until(runnable, async () => (await readRequest(operator, PROXY_REQUEST))?.['established'] === true);
+
+      // No clock advance, so no resync: only a watch on the package carrier's pods can tell the request.
+      await operator.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: TARGET.namespace, name: PROXIED_POD }, signal);
+      await until(runnable, async () => (await readRequest(operator, PROXY_REQUEST))?.['established'] !== true);
+      expect((await readRequest(operator, PROXY_REQUEST))?.['status']).not.toMatchObject({ phase: 'Established' });
+    });
   });
 });

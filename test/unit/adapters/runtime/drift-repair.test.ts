@@ -43,7 +43,7 @@ describe('drift repair while the operator runs', () => {
 
     expect(runnable.runtime.ready()).toBe(false);
     // The retry follows the work queue's backoff timer.
-    await until(runnable, present(operator, ref), 500, 10);
+    await until(runnable, present(operator, ref), 500, { clock: operator.clock, stepMs: 10 });
     await until(runnable, () => runnable.runtime.ready());
   });
 

@@ -16,8 +16,8 @@ describe('a leader whose lease ran out by its own clock', () => {
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
 
-    // Paused for 16 s; meanwhile another replica took the lease.
-    operator.clock.advance(16_000);
+    // Paused for 16 s (no timer of its own ran meanwhile); meanwhile another replica took the lease.
+    operator.clock.set(new Date(operator.clock.now().getTime() + 16_000));
     await operator.cluster.patch(LEASE, { spec: { holderIdentity: 'successor', renewTime: microTime(operator.clock.now()) } }, signal);
     await createRequest(operator);
     await until(runnable, () => !runnable.runtime.leading);

@@ -1,14 +1,14 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, TARGET } from '../../../support/scenario.js';
+import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, signal, TARGET } from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
 const established = (operator: InMemoryOperator, name?: string) => async () => (await readRequest(operator, name))?.['established'] === true;
 
-describe('OperatorRuntime on the in-memory cluster', () => {
+describe('the operator runtime (manager and controllers) on the in-memory cluster', () => {
   it('boots, becomes ready, and establishes a request the moment it is created', async () => {
     const operator = await createInMemoryOperator();
     addTarget(operator);
@@ -72,6 +72,21 @@ describe('OperatorRuntime on the in-memory cluster', () => {
     await until(follower, async () => (await readRequest(first)) === undefined);
   });
 
+  it('loads every request’s routes again when the tunnel restarts (its pods, as its plugin names them, are watched)', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    const runnable = await start(operator);
+    await until(runnable, established(operator));
+    const [tunnelPod] = await operator.cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    const loadsBefore = operator.stowaway.generateRuns.length;
+
+    operator.cluster.restartContainer({ namespace: 'gefyra', name: tunnelPod!.name, container: 'stowaway' });
+
+    await until(runnable, () => operator.stowaway.generateRuns.length > loadsBefore);
+    expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
+  });
+
   it('resets the cluster when the client’s connection is lost', async () => {
     const operator = await createInMemoryOperator({ environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' } });
     addTarget(operator);
@@ -80,38 +95,33 @@ describe('OperatorRuntime on the in-memory cluster', () => {
     await until(runnable, established(operator));
 
     operator.stowaway.setLatestHandshake(operator.clock.now().getTime() / 1000 - 61);
-    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, 50);
+    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, { clock: operator.clock, stepMs: 500 });
 
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(runnable.runtime.ready()).toBe(false);
   });
 });
 
-describe('OperatorRuntime: a request whose Carrier step keeps failing', () => {
+describe('the operator runtime: a request whose Carrier step keeps failing', () => {
   it('retries it with growing delays although every failed pass writes its status (watch events)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    try {
-      const operator = await createInMemoryOperator();
-      addTarget(operator);
-      // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
-      const planned = 1000;
-      for (let fault = 0; fault < planned; fault++) {
-        operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
-      }
-      const runnable = await start(operator);
-      await until(runnable, () => runnable.runtime.ready());
-      await createRequest(operator);
-
-      const attempts = () => planned - operator.cluster.pendingFaults;
-      await vi.advanceTimersByTimeAsync(30_000);
-      const status = (await readRequest(operator))?.['status'] as { failingStep?: { step: string; attempts: number } };
-
-      // Backoff from 200 ms, doubling, ±20% jitter: at most 9 passes in 30 s. The issue saw 82.
-      expect(attempts()).toBeGreaterThanOrEqual(5);
-      expect(attempts()).toBeLessThanOrEqual(9);
-      expect(status.failingStep).toEqual({ step: 'configureCarrier', attempts: attempts() });
-    } finally {
-      vi.useRealTimers();
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
+    const planned = 1000;
+    for (let fault = 0; fault < planned; fault++) {
+      operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
     }
+    const runnable = await start(operator);
+    await until(runnable, () => runnable.runtime.ready());
+    await createRequest(operator);
+
+    const attempts = () => planned - operator.cluster.pendingFaults;
+    await operator.clock.advanceAsync(30_000);
+    const status = (await readRequest(operator))?.['status'] as { failingStep?: { step: string; attempts: number } };
+
+    // Backoff from 200 ms, doubling, ±20% jitter: at most 9 passes in 30 s. The issue saw 82.
+    expect(attempts()).toBeGreaterThanOrEqual(5);
+    expect(attempts()).toBeLessThanOrEqual(9);
+    expect(status.failingStep).toEqual({ step: 'configureCarrier', attempts: attempts() });
   });
 });

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { WorkQueue } from '../../../../src/adapters/runtime/work-queue.js';
 import { DomainError } from '../../../../src/domain/errors.js';
+import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 
 const deferred = () => {
   let resolve!: () => void;
@@ -9,8 +10,11 @@ const deferred = () => {
 };
 
 describe('WorkQueue', () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
+  let clock: ManualClock;
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
+  const now = () => clock.now().getTime();
 
   it('processes a key added many times while it waits only once', async () => {
     const seen: string[] = [];
@@ -20,7 +24,7 @@ describe('WorkQueue', () => {
         if (key === 'busy') await gate.promise;
         else seen.push(key);
       },
-      { concurrency: 1 },
+      { clock, concurrency: 1 },
     );
     queue.add('busy');
     queue.add('a');
@@ -45,10 +49,10 @@ describe('WorkQueue', () => {
         if (runs === 1) await gate.promise;
         running -= 1;
       },
-      { concurrency: 4 },
+      { clock, concurrency: 4 },
     );
     queue.add('a');
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     queue.add('a');
     queue.add('a');
     gate.resolve();
@@ -70,10 +74,10 @@ describe('WorkQueue', () => {
         await gate.promise;
         running -= 1;
       },
-      { concurrency: 2 },
+      { clock, concurrency: 2 },
     );
     for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     expect(running).toBe(2);
     expect(queue.depth).toBe(4);
     while (gates.size > 0) {
@@ -81,7 +85,7 @@ describe('WorkQueue', () => {
         gates.delete(key);
         gate.resolve();
       }
-      await vi.advanceTimersByTimeAsync(0);
+      await clock.advanceAsync(0);
     }
     await queue.onIdle();
     expect(maxRunning).toBe(2);
@@ -93,15 +97,15 @@ describe('WorkQueue', () => {
     let failuresLeft = 3;
     const queue = new WorkQueue(
       async () => {
-        attempts.push(Date.now());
+        attempts.push(now());
         if (failuresLeft-- > 0) throw new DomainError('Unavailable', 'API server unavailable');
       },
-      { concurrency: 1, baseDelayMs: 100, jitter: 0.5, random: () => 1 },
+      { clock, concurrency: 1, baseDelayMs: 100, jitter: 0.5, random: () => 1 },
       (_key, _error, attempt) => errors.push(attempt),
     );
-    const start = Date.now();
+    const start = now();
     queue.add('a');
-    await vi.advanceTimersByTimeAsync(10_000);
+    await clock.advanceAsync(10_000);
     expect(errors).toEqual([1, 2, 3]);
     // 100, 200, 400 ms, each stretched by the jitter (random() = 1 → +50%).
     expect(attempts.map((time) => time - start)).toEqual([0, 150, 450, 1050]);
@@ -112,18 +116,18 @@ describe('WorkQueue', () => {
     const attempts: number[] = [];
     const queue: WorkQueue = new WorkQueue(
       async (key) => {
-        attempts.push(Date.now());
+        attempts.push(now());
         queue.add(key); // the status write of this very pass comes back as a watch event
         // (A bound, so that a queue that does not back off ends instead of spinning.)
         if (attempts.length < 50) throw new DomainError('ExecFailed', 'setroute.sh failed', { retryable: true });
       },
-      { concurrency: 1, baseDelayMs: 100, maxDelayMs: 60_000, jitter: 0 },
+      { clock, concurrency: 1, baseDelayMs: 100, maxDelayMs: 60_000, jitter: 0 },
     );
-    const start = Date.now();
+    const start = now();
     queue.add('a');
     for (let tick = 0; tick < 300; tick++) {
       queue.add('a'); // and more events while it waits
-      await vi.advanceTimersByTimeAsync(100);
+      await clock.advanceAsync(100);
     }
     // 30 s: retries at 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3, 12.7, 25.5 s; without the backoff it would be about 300.
     expect(attempts.map((time) => time - start)).toEqual([0, 100, 300, 700, 1500, 3100, 6300, 12_700, 25_500]);
@@ -131,7 +135,7 @@ describe('WorkQueue', () => {
   });
 
   it('caps the backoff', () => {
-    const queue = new WorkQueue(async () => undefined, { concurrency: 1, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0 });
+    const queue = new WorkQueue(async () => undefined, { clock, concurrency: 1, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0 });
     expect(queue.backoffMs(20)).toBe(1000);
   });
 
@@ -142,28 +146,28 @@ describe('WorkQueue', () => {
         runs += 1;
         throw new DomainError('Invalid', 'bad request', { retryable: false });
       },
-      { concurrency: 1 },
+      { clock, concurrency: 1 },
     );
     queue.add('a');
-    await vi.advanceTimersByTimeAsync(120_000);
+    await clock.advanceAsync(120_000);
     expect(runs).toBe(1);
   });
 
   it('requeues after the delay a processor asks for, keeping the earliest schedule', async () => {
     const runs: number[] = [];
-    const start = Date.now();
+    const start = now();
     const queue = new WorkQueue(
       async () => {
-        runs.push(Date.now() - start);
+        runs.push(now() - start);
         return runs.length === 1 ? { requeueAfterMs: 5000 } : undefined;
       },
-      { concurrency: 1 },
+      { clock, concurrency: 1 },
     );
     queue.add('a');
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     queue.addAfter('a', 9000);
     queue.addAfter('a', 1000);
-    await vi.advanceTimersByTimeAsync(20_000);
+    await clock.advanceAsync(20_000);
     expect(runs).toEqual([0, 1000]);
   });
 
@@ -177,12 +181,12 @@ describe('WorkQueue', () => {
             resolve();
           }),
         ),
-      { concurrency: 1 },
+      { clock, concurrency: 1 },
     );
     queue.add('a');
     queue.add('b');
     queue.addAfter('c', 1000);
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     await queue.shutdown();
     expect(aborted).toBe(true);
     expect(queue.depth).toBe(0);
