@@ -1,6 +1,7 @@
 import type { Container } from 'inversify';
 import { InterceptTracker } from '../adapters/runtime/intercept-tracker.js';
 import { MetricsRegistry, operatorMetrics } from '../adapters/runtime/metrics.js';
+import type { Controller } from '../adapters/runtime/controller.js';
 import { OperatorRuntime } from '../adapters/runtime/operator-runtime.js';
 import { TOKENS } from '../ports/tokens.js';
 import { resolve } from './resolve.js';
@@ -13,7 +14,7 @@ export interface RunnableOperator {
 }
 
 /** Builds the controller runtime from a composed container. */
-export function createOperatorRuntime(container: Container): RunnableOperator {
+export function createOperatorRuntime(container: Container, controllers: readonly Controller[] = []): RunnableOperator {
   const registry = new MetricsRegistry();
   const tracker = new InterceptTracker();
   const holder: { runtime?: OperatorRuntime } = {};
@@ -37,6 +38,7 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     events: resolve(container, TOKENS.EventRecorder),
     access: resolve(container, SERVICES.AccessPlan),
     installation: resolve(container, TOKENS.OperatorInstallation),
+    controllers,
   });
   holder.runtime = runtime;
   return { runtime, metrics: registry };

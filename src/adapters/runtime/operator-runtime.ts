@@ -19,6 +19,7 @@ import type { ResetLedger } from '../../ports/reset-ledger.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import type { OperatorInstallation } from '../../ports/operator-installation.port.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
+import type { Controller } from './controller.js';
 import type { InterceptTracker } from './intercept-tracker.js';
 import type { OperatorMetrics } from './metrics.js';
 import { operatorWatches } from './operator-watches.js';
@@ -60,6 +61,8 @@ export interface OperatorRuntimeDependencies {
   readonly access?: RuntimeAccess;
   /** To tell a removal (`gefyra down`) from a restart at shutdown; without it, shutdown never resets. */
   readonly installation?: OperatorInstallation;
+  /** Controllers run beside the intercepts while leading (e.g. Gefyra 2's GefyraClients). */
+  readonly controllers?: readonly Controller[];
 }
 
 const BOOT = 'boot';
@@ -69,6 +72,7 @@ const REMOVAL_RESET_TIMEOUT_MS = 4500;
 const UNWATCHED_RESYNC_MS = 60_000;
 const RESET = 'reset';
 const REQUEST_PREFIX = 'ireq/';
+const CONTROLLER_PREFIX = 'ctl/';
 
 /**
  * The controller loop of the operator: leader election, then the init phase
@@ -280,6 +284,15 @@ export class OperatorRuntime {
         ),
       );
     }
+    for (const controller of this.#deps.controllers ?? []) {
+      for (const spec of controller.watches) {
+        this.#subscriptions.push(
+          this.#deps.watches.watch(spec, (event) => {
+            for (const key of spec.keysOf(event)) this.#queue?.add(`${CONTROLLER_PREFIX}${controller.name}/${key}`);
+          }, onError),
+        );
+      }
+    }
     this.#queue.add(BOOT);
   }
 
@@ -344,10 +357,17 @@ export class OperatorRuntime {
     if (this.#resetDone) return;
     if (key === BOOT) return this.#bootStep(signal);
     if (key === RESET) return this.#resetStep(signal);
+    if (key.startsWith(CONTROLLER_PREFIX)) return this.#controllerStep(key, signal);
     if (this.#resetting) return;
     const [namespace, name] = key.slice(REQUEST_PREFIX.length).split('/') as [string, string];
     const result = await this.#deps.intercepts.reconcile({ namespace, name }, signal);
     return result.done ? undefined : { requeueAfterMs: result.requeueAfterMs };
+  }
+
+  #controllerStep(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    const [name = '', ...rest] = key.slice(CONTROLLER_PREFIX.length).split('/');
+    const controller = this.#deps.controllers?.find((candidate) => candidate.name === name);
+    return controller ? controller.reconcile(rest.join('/'), signal) : Promise.resolve();
   }
 
   async #bootStep(signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
@@ -494,7 +514,8 @@ function specChanged(object: Manifest): boolean {
   return object.metadata.generation !== undefined && observed !== undefined && object.metadata.generation > observed;
 }
 
-const controllerOf = (key: string): string => (key.startsWith(REQUEST_PREFIX) ? 'intercept' : key);
+const controllerOf = (key: string): string =>
+  key.startsWith(REQUEST_PREFIX) ? 'intercept' : key.startsWith(CONTROLLER_PREFIX) ? (key.slice(CONTROLLER_PREFIX.length).split('/')[0] ?? key) : key;
 
 function metadataRef(object: Manifest): { namespace: string; name: string } {
   return { namespace: object.metadata.namespace ?? '', name: object.metadata.name };
