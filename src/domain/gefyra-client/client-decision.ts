@@ -89,7 +89,7 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
     case 'ERROR':
       if (peer) return { kind: 'removePeer', then: 'stay', note: 'removed the peer of a client in ERROR' };
       if (client.subnet === undefined) return { kind: 'transition', to: 'WAITING', note: 'recovered from ERROR: the client withdrew its subnet', fields: { ...disconnected, status: { failure: null } } };
-      if (client.failure?.subnet !== undefined && client.failure.subnet !== client.subnet) {
+      if (client.failure?.subnet !== client.subnet) {
         return { kind: 'transition', to: 'ENABLING', note: `recovered from ERROR: connecting the new subnet ${client.subnet}`, fields: { status: { failure: null } } };
       }
       return { kind: 'wait', ...sunsetRecheck(client) };
