@@ -1,4 +1,5 @@
 import { isRecord } from '../kubernetes-shapes/json-reading.js';
+import { controllerReference, isKind } from './deployment-controller.js';
 import { toDomainPod } from '../kubernetes-shapes/pod-mapping.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { copyJson, refOfStored, type JsonObject, type StoredObject } from './stored-object.js';
@@ -75,12 +76,4 @@ export class StatefulSetController {
       this.#store.create({ ...CLAIM, metadata: { name, namespace }, spec: copyJson(template['spec'] ?? {}) });
     }
   }
-}
-
-function isKind(object: StoredObject, kind: { apiVersion: string; kind: string }): boolean {
-  return object.apiVersion === kind.apiVersion && object.kind === kind.kind;
-}
-
-function controllerReference(owner: StoredObject): JsonObject {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
