@@ -12,6 +12,11 @@ export const clientAccountNames = (client: string) => {
   return { serviceAccount, binding: `gefyra-rolebinding-${serviceAccount}`, secret: `${serviceAccount}-token` };
 };
 
+/** The client whose token Secret this is, by Gefyra 2's naming; undefined for any other Secret. */
+export function clientOfTokenSecret(secretName: string): string | undefined {
+  return /^gefyra-client-(.+)-token$/.exec(secretName)?.[1];
+}
+
 /**
  * What a developer's client may do with its own token: work with Gefyra's
  * objects and look at what it bridges. Unlike the original, no rule names one
@@ -37,7 +42,8 @@ export class ClusterClientAccounts implements ClientAccounts {
   async ensure(client: string, signal: AbortSignal): Promise<ClientAccount> {
     const names = clientAccountNames(client);
     const namespace = this.#namespace;
-    const labels = { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client };
+    // A label value holds at most 63 characters; a client's name may be longer.
+    const labels = client.length <= 63 ? { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client } : { ...MANAGED_BY_LABELS };
     await this.#createIfMissing({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS } }, rules: CLIENT_RULES }, signal);
     await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } }, signal);
     await this.#createIfMissing(

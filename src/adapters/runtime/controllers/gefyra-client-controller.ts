@@ -1,6 +1,7 @@
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND } from '../../../domain/gefyra-client/gefyra-client.js';
 import type { GefyraClientService } from '../../../domain/gefyra-client/gefyra-client-service.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
+import { clientOfTokenSecret } from '../../cluster/cluster-client-accounts.js';
 import type { Controller, ControllerWatch } from '../controller.js';
 import type { WatchEvent } from '../watch-source.js';
 
@@ -8,7 +9,8 @@ import type { WatchEvent } from '../watch-source.js';
  * The GefyraClient controller: a client's own changes wake it; a change of
  * the tunnel's instance (Stowaway's pod recreated, its container restarted,
  * its readiness back) wakes every client, so that each ACTIVE one checks its
- * peer in the running tunnel and re-applies it from the cluster if missing.
+ * peer in the running tunnel and re-applies it from the cluster if missing;
+ * a client's token Secret filled by the token controller wakes that client.
  */
 export class GefyraClientController implements Controller {
   readonly name = 'gefyraclient';
@@ -24,6 +26,8 @@ export class GefyraClientController implements Controller {
     this.watches = [
       { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, keysOf: (event) => this.#onClient(event) },
       { apiVersion: 'v1', kind: 'Pod', namespace, labels: tunnelPodLabels, keysOf: (event) => this.#onTunnel(event) },
+      // A client in CREATING waits for its token: the token controller's write wakes it.
+      { apiVersion: 'v1', kind: 'Secret', namespace, keysOf: (event) => this.#onSecret(event) },
     ];
   }
 
@@ -37,6 +41,11 @@ export class GefyraClientController implements Controller {
     if (event.type === 'DELETED') this.#clients.delete(name);
     else this.#clients.add(name);
     return [name];
+  }
+
+  #onSecret(event: WatchEvent): readonly string[] {
+    const client = clientOfTokenSecret(event.object.metadata.name);
+    return event.type !== 'DELETED' && client !== undefined && this.#clients.has(client) ? [client] : [];
   }
 
   #onTunnel(event: WatchEvent): readonly string[] {

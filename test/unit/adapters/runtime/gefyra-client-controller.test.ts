@@ -54,4 +54,20 @@ describe('GefyraClient controller in the runtime', () => {
       await operator.stop();
     }
   });
+
+  it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets', async () => {
+    const operator = await createInMemoryOperator();
+    try {
+      const controller = gefyraClientController(operator.container, 'gefyra', {});
+      const [clients, , secrets] = controller.watches;
+      const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({ type, object: { apiVersion: 'v1', kind, metadata: { name, namespace: 'gefyra' } } });
+      expect(clients?.keysOf(event('ADDED', GEFYRA_CLIENT_KIND, 'dev-a'))).toEqual(['dev-a']);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual(['dev-a']);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-b-token'))).toEqual([]);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-cargo-connection'))).toEqual([]);
+      expect(secrets?.keysOf(event('DELETED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual([]);
+    } finally {
+      await operator.stop();
+    }
+  });
 });
