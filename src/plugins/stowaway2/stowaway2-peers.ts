@@ -6,7 +6,7 @@ import type { PeerAddOutcome, PeerWireGuardStatus, TunnelPeer, TunnelPeers } fro
 import { addPeerCommand, removePeerCommand } from './peer-scripts.js';
 import { parsePeers, peerIdOf, peerNameOf, renderPeers, STOWAWAY2, subnetKey } from './stowaway2-names.js';
 import { tunnelPrefix, type Stowaway2Settings } from './stowaway2-settings.js';
-import { addressesIn, connectionOf, parseWgShow, serverPeersOf } from './wireguard-files.js';
+import { addressesOf, connectionOf, parseWgShow, serverPeersOf } from './wireguard-files.js';
 
 /** A ConfigMap write lost to a concurrent one is retried this often, each time from a fresh read. */
 const CONFLICT_ATTEMPTS = 5;
@@ -112,9 +112,9 @@ export class Stowaway2Peers implements TunnelPeers {
 
   /** The peer keeps its address (from its own block or file); a new one gets the first free .2–.254, as the image would give it. */
   async #addressFor(target: ContainerRef, name: string, wg0: string, signal: AbortSignal): Promise<string | undefined> {
-    const others = serverPeersOf(wg0).filter((peer) => peer.name !== name);
-    const taken = addressesIn(others.map((peer) => `[Peer]\nAllowedIPs = ${peer.allowedIps.join(',')}\n`).join(''));
-    const own = serverPeersOf(wg0).find((peer) => peer.name === name)?.allowedIps.find((cidr) => cidr.endsWith('/32'))?.slice(0, -3);
+    const peers = serverPeersOf(wg0);
+    const taken = addressesOf(peers.filter((peer) => peer.name !== name));
+    const own = [...addressesOf(peers.filter((peer) => peer.name === name))][0];
     const kept = own ?? /^Address\s*=\s*([\d.]+)/m.exec((await this.#read(target, `${STOWAWAY2.configDir}/${name}/${name}.conf`, signal)) ?? '')?.[1];
     const prefix = tunnelPrefix(this.#settings);
     if (kept?.startsWith(`${prefix}.`) && !taken.has(kept)) return kept;

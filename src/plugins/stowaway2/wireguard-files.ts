@@ -40,10 +40,10 @@ export function serverPeersOf(wg0Conf: string): ServerPeer[] {
     }));
 }
 
-/** The tunnel addresses wg0.conf gives its peers (the /32 of each AllowedIPs). */
-export function addressesIn(wg0Conf: string): Set<string> {
+/** The tunnel addresses of these peers (the /32 of each one's AllowedIPs). */
+export function addressesOf(peers: readonly ServerPeer[]): Set<string> {
   const addresses = new Set<string>();
-  for (const peer of serverPeersOf(wg0Conf)) {
+  for (const peer of peers) {
     for (const cidr of peer.allowedIps) if (cidr.endsWith('/32')) addresses.add(cidr.slice(0, -3));
   }
   return addresses;
