@@ -77,8 +77,13 @@ const RESOURCES: Readonly<Record<string, { group: string; resource: string }>> =
   'v1/Secret': { group: '', resource: 'secrets' },
   'v1/Event': { group: '', resource: 'events' },
   'apps/v1/Deployment': { group: 'apps', resource: 'deployments' },
+  'apps/v1/StatefulSet': { group: 'apps', resource: 'statefulsets' },
   'coordination.k8s.io/v1/Lease': { group: 'coordination.k8s.io', resource: 'leases' },
   'gefyra.dev/v1/InterceptRequest': { group: 'gefyra.dev', resource: 'interceptrequests' },
+  // Gefyra 2's kinds are lowercase, as its client creates them.
+  'gefyra.dev/v1/gefyraclient': { group: 'gefyra.dev', resource: 'gefyraclients' },
+  'gefyra.dev/v1/gefyrabridge': { group: 'gefyra.dev', resource: 'gefyrabridges' },
+  'gefyra.dev/v1/gefyrabridgemount': { group: 'gefyra.dev', resource: 'gefyrabridgemounts' },
 };
 
 function resourceOf(spec: { apiVersion: string; kind: string }): { group: string; resource: string } | undefined {

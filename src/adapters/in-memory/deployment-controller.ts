@@ -127,7 +127,7 @@ export class DeploymentController {
   }
 }
 
-function isKind(object: StoredObject, kind: { apiVersion: string; kind: string }): boolean {
+export function isKind(object: StoredObject, kind: { apiVersion: string; kind: string }): boolean {
   return object.apiVersion === kind.apiVersion && object.kind === kind.kind;
 }
 
@@ -136,7 +136,7 @@ function controllerOf(object: StoredObject, kind: string): string | undefined {
   return typeof owner?.['name'] === 'string' ? owner['name'] : undefined;
 }
 
-function controllerReference(owner: StoredObject): JsonObject {
+export function controllerReference(owner: StoredObject): JsonObject {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 

@@ -20,6 +20,7 @@ import { ExecRegistry, type ExecRecord, type LostOutcome } from './exec-registry
 import { FaultInjection } from './fault-injection.js';
 import { KindRegistry } from './kind-registry.js';
 import { ObjectStore, type WatchEventType } from './object-store.js';
+import { StatefulSetController } from './statefulset-controller.js';
 import { PodKubelet } from './pod-kubelet.js';
 import type { ImageMatcher, PodMatcher } from './kubelet-faults.js';
 import { applyPodPatchBody } from './pod-patch-apply.js';
@@ -66,6 +67,7 @@ export class InMemoryCluster implements ClusterApi {
   readonly #store: ObjectStore;
   readonly #kubelet: PodKubelet;
   readonly #deployments: DeploymentController;
+  readonly #statefulSets: StatefulSetController;
   readonly #exec = new ExecRegistry();
   readonly #faults = new FaultInjection();
   readonly #listeners = new Set<(event: WatchEvent) => void>();
@@ -80,6 +82,7 @@ export class InMemoryCluster implements ClusterApi {
     this.#store = new ObjectStore(this.#kinds, now);
     this.#kubelet = new PodKubelet(this.#store, now);
     this.#deployments = new DeploymentController(this.#store, now);
+    this.#statefulSets = new StatefulSetController(this.#store);
     for (const namespace of options.namespaces ?? ['default', 'kube-system', 'kube-public']) this.ensureNamespace(namespace);
   }
 
@@ -391,7 +394,7 @@ export class InMemoryCluster implements ClusterApi {
     for (let events = this.#store.takeEvents(); events.length > 0; events = this.#store.takeEvents()) {
       for (const event of events) {
         if (++handled > MAX_EVENTS_PER_CALL) throw new Error('in-memory cluster: controllers do not settle (a write loop)');
-        for (const controller of [this.#kubelet, this.#deployments]) {
+        for (const controller of [this.#kubelet, this.#deployments, this.#statefulSets]) {
           try {
             controller.handle(event);
           } catch (error) {

@@ -33,6 +33,17 @@ const stowaway: ImageDefinition = {
   entrypoint: ['/bin/bash', '/entrypoint.sh'],
 };
 
+/**
+ * Stowaway 2.x's stand-in: the WireGuard server the 2.5 image's init brings
+ * up from `/config` for PEERS "0" (no peer yet); peers come and go through
+ * the operator's scripts, run by exec in the running container.
+ */
+const stowaway2: ImageDefinition = {
+  files: [imageFile('stowaway2', 'entrypoint.sh', '/entrypoint.sh', true)],
+  entrypoint: ['/bin/bash', '/entrypoint.sh'],
+  startedWhen: '/run/wireguard/ready',
+};
+
 /** The body every workload answers with: says which pod, container and port answered, and that it is the original. */
 export function originalBody(pod: string, container: string, port: number): string {
   return `original ${pod}/${container}:${port}`;
@@ -67,6 +78,6 @@ function workload(pod: V1Pod, container: V1Container): ImageDefinition {
 export function imageDefinition(image: string, pod: V1Pod, container: V1Container): ImageDefinition {
   const repository = image.split('@')[0]?.replace(/:[^/:]*$/, '') ?? image;
   if (repository.endsWith('/carrier')) return carrier;
-  if (repository.endsWith('/stowaway')) return stowaway;
+  if (repository.endsWith('/stowaway')) return /:2\.[^/:]*$/.test(image) ? stowaway2 : stowaway;
   return workload(pod, container);
 }

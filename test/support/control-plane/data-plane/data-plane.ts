@@ -33,6 +33,7 @@ export class DataPlane {
   readonly #services: ServiceWatch;
   readonly #proxies: readonly NodeServiceProxy[];
   #applied = Promise.resolve();
+  readonly #extraMachines: DeveloperMachine[] = [];
 
   private constructor(parts: { fabric: NetworkFabric; workDir: string; host: DataPlaneHost; machine: DeveloperMachine; proxies: readonly NodeServiceProxy[]; kubeConfig: KubeConfig }) {
     this.#fabric = parts.fabric;
@@ -62,6 +63,13 @@ export class DataPlane {
       await rm(workDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Another developer's machine on the node's link (several developers on one cluster); stopped with the plane. */
+  async attachDeveloperMachine(name: string): Promise<DeveloperMachine> {
+    const machine = await DeveloperMachine.attach(this.#fabric, this.#workDir, name);
+    this.#extraMachines.push(machine);
+    return machine;
   }
 
   get containerHost(): ContainerHost {
@@ -101,6 +109,7 @@ export class DataPlane {
     await this.#applied;
     await this.host.stop();
     await this.developerMachine.disconnect();
+    for (const machine of this.#extraMachines) await machine.disconnect();
     for (const proxy of this.#proxies) await proxy.stop();
     await this.#fabric.destroy();
     // For debugging: the containers' logs stay (their roots are gone already).

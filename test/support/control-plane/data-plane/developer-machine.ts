@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContainerInstance } from './container-instance.js';
@@ -32,8 +33,10 @@ export class DeveloperMachine {
     this.#workDir = workDir;
   }
 
-  static async attach(fabric: NetworkFabric, workDir: string): Promise<DeveloperMachine> {
-    return new DeveloperMachine(await fabric.attachMachine('laptop'), workDir);
+  static async attach(fabric: NetworkFabric, workDir: string, name = 'laptop'): Promise<DeveloperMachine> {
+    const machineDir = name === 'laptop' ? workDir : join(workDir, name);
+    await mkdir(machineDir, { recursive: true });
+    return new DeveloperMachine(await fabric.attachMachine(name), machineDir);
   }
 
   /** Brings the tunnel up (replacing any earlier one) and serves HTTP on `ports`. */
@@ -55,6 +58,8 @@ export class DeveloperMachine {
         PEER_PUBLIC_KEY: value('Peer.PublicKey'),
         PEER_ENDPOINT: value('Peer.Endpoint'),
         PEER_ALLOWED_IPS: value('Peer.AllowedIPs'),
+        // Gefyra 2's peers have a preshared key; 0.13's connection Secret has none.
+        ...(connection['Peer.PresharedKey'] === undefined ? {} : { PEER_PRESHARED_KEY: connection['Peer.PresharedKey'] }),
         SERVE_PORTS: ports.join(' '),
       },
       hosts: '127.0.0.1 localhost\n',

@@ -27,6 +27,7 @@ export class NetworkFabric {
   readonly nodeNamespace: string;
   readonly #prefix: string;
   #nextLink = 0;
+  #machines = 0;
 
   private constructor(prefix: string) {
     this.#prefix = prefix;
@@ -60,15 +61,26 @@ export class NetworkFabric {
     return namespace;
   }
 
-  /** The developer's machine: its own namespace, linked to the node the way a laptop reaches a cluster's node. */
+  /**
+   * A developer's machine: its own namespace, linked to the node the way a
+   * laptop reaches a cluster's node. Every machine joins one bridge holding the
+   * node's address; the first gets `machineAddress`, the next ones the
+   * addresses after it (several developers on one cluster).
+   */
   async attachMachine(name: string): Promise<string> {
+    const index = this.#machines++;
     const namespace = `${this.#prefix}${name}`;
+    const nodeSide = `vm${index}`;
+    if (index === 0) {
+      await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', 'mbr0', 'type', 'bridge']);
+      await mustRun('ip', ['-n', this.nodeNamespace, 'addr', 'add', `${FABRIC.nodeAddress}/${FABRIC.machinePrefixLength}`, 'dev', 'mbr0']);
+      await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', 'mbr0', 'up']);
+    }
     await mustRun('ip', ['netns', 'add', namespace]);
-    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', 'vm0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
-    await mustRun('ip', ['-n', this.nodeNamespace, 'addr', 'add', `${FABRIC.nodeAddress}/${FABRIC.machinePrefixLength}`, 'dev', 'vm0']);
-    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', 'vm0', 'up']);
+    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', nodeSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
+    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', nodeSide, 'master', 'mbr0', 'up']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
-    await mustRun('ip', ['-n', namespace, 'addr', 'add', `${FABRIC.machineAddress}/${FABRIC.machinePrefixLength}`, 'dev', 'eth0']);
+    await mustRun('ip', ['-n', namespace, 'addr', 'add', `${machineAddress(index)}/${FABRIC.machinePrefixLength}`, 'dev', 'eth0']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
     return namespace;
   }
@@ -87,6 +99,12 @@ export class NetworkFabric {
   async destroy(): Promise<void> {
     for (const namespace of await listNamespaces()) if (namespace.startsWith(this.#prefix)) await runCommand('ip', ['netns', 'del', namespace]);
   }
+}
+
+/** The n-th developer's machine's address on the node's link: `machineAddress`, then the ones after it. */
+function machineAddress(index: number): string {
+  const octets = FABRIC.machineAddress.split('.');
+  return [...octets.slice(0, 3), String(Number(octets[3]) + index)].join('.');
 }
 
 async function listNamespaces(): Promise<string[]> {

@@ -8,8 +8,10 @@ WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
 for _ in $(seq 1 100); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.05; done
 umask 077
 echo "$INTERFACE_PRIVATE_KEY" > /run/privatekey
+psk=()
+if [ -n "${PEER_PRESHARED_KEY:-}" ]; then echo "$PEER_PRESHARED_KEY" > /run/presharedkey; psk=(preshared-key /run/presharedkey); fi
 wg set wg0 private-key /run/privatekey \
-  peer "$PEER_PUBLIC_KEY" endpoint "$PEER_ENDPOINT" allowed-ips "$PEER_ALLOWED_IPS" persistent-keepalive 21
+  peer "$PEER_PUBLIC_KEY" "${psk[@]}" endpoint "$PEER_ENDPOINT" allowed-ips "$PEER_ALLOWED_IPS" persistent-keepalive 21
 ip addr add "$INTERFACE_ADDRESS/24" dev wg0
 ip link set wg0 up
 for port in $SERVE_PORTS; do

@@ -1,0 +1,90 @@
+import { isDomainError } from '../../../domain/errors.js';
+import type { ClientAccount, ClientAccounts } from '../../../ports/client-accounts.port.js';
+import type { Manifest, ObjectApi } from '../../../ports/cluster-api.port.js';
+import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
+
+/** The ClusterRole every client's account is bound to, by Gefyra 2's name. */
+export const CLIENT_CLUSTER_ROLE = 'gefyra-client';
+
+/** Gefyra 2's names: ServiceAccount `gefyra-client-<client>`, binding `gefyra-rolebinding-<sa>`, token Secret `<sa>-token`. */
+export const clientAccountNames = (client: string) => {
+  const serviceAccount = `gefyra-client-${client}`;
+  return { serviceAccount, binding: `gefyra-rolebinding-${serviceAccount}`, secret: `${serviceAccount}-token` };
+};
+
+/** The client whose token Secret this is, by Gefyra 2's naming; undefined for any other Secret. */
+export function clientOfTokenSecret(secretName: string): string | undefined {
+  return /^gefyra-client-(.+)-token$/.exec(secretName)?.[1];
+}
+
+/**
+ * What a developer's client may do with its own token: work with Gefyra's
+ * objects and look at what it bridges. Unlike the original, no rule names one
+ * client (its delete rule was pinned to the first client, contract §6).
+ */
+const CLIENT_RULES = [
+  { apiGroups: ['gefyra.dev'], resources: ['gefyraclients', 'gefyrabridges', 'gefyrabridgemounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
+  { apiGroups: [''], resources: ['pods', 'services', 'namespaces', 'events', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** Per-client ServiceAccounts in the operator's namespace, each bound to `gefyra-client` and with a token Secret. */
+export class ClusterClientAccounts implements ClientAccounts {
+  readonly #objects: ObjectApi;
+  readonly #namespace: string;
+
+  constructor(objects: ObjectApi, namespace: string) {
+    this.#objects = objects;
+    this.#namespace = namespace;
+  }
+
+  async ensure(client: string, signal: AbortSignal): Promise<ClientAccount> {
+    const names = clientAccountNames(client);
+    const namespace = this.#namespace;
+    // A label value holds at most 63 characters; a client's name may be longer.
+    const labels = client.length <= 63 ? { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client } : { ...MANAGED_BY_LABELS };
+    await this.#createIfMissing({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS } }, rules: CLIENT_RULES }, signal);
+    await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } }, signal);
+    await this.#createIfMissing(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: names.binding, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLIENT_CLUSTER_ROLE },
+        subjects: [{ kind: 'ServiceAccount', name: names.serviceAccount, namespace }],
+      },
+      signal,
+    );
+    await this.#createIfMissing(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: { name: names.secret, namespace, labels, annotations: { 'kubernetes.io/service-account.name': names.serviceAccount } },
+      },
+      signal,
+    );
+    const secret = await this.#objects.find({ apiVersion: 'v1', kind: 'Secret', namespace, name: names.secret }, signal, { fresh: true });
+    const data = (secret?.['data'] ?? {}) as Record<string, string>;
+    return typeof data['token'] === 'string' && data['token'] !== ''
+      ? { serviceAccountName: names.serviceAccount, data: { ...data } }
+      : { serviceAccountName: names.serviceAccount };
+  }
+
+  async remove(client: string, signal: AbortSignal): Promise<void> {
+    const names = clientAccountNames(client);
+    const namespace = this.#namespace;
+    await this.#objects.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: names.binding }, signal);
+    await this.#objects.remove({ apiVersion: 'v1', kind: 'Secret', namespace, name: names.secret }, signal);
+    await this.#objects.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: names.serviceAccount }, signal);
+  }
+
+  async #createIfMissing(manifest: Manifest, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#objects.create(manifest, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'AlreadyExists')) throw error;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND } from '../../../domain/gefyra-client/gefyra-client.js';
+import type { GefyraClientService } from '../../../domain/gefyra-client/gefyra-client-service.js';
+import type { Manifest } from '../../../ports/cluster-api.port.js';
+import { clientOfTokenSecret } from '../../kubernetes/cluster-stores/cluster-client-accounts.js';
+import { KeyInbox, type Controller, type ControllerWatch } from '../controller.js';
+import type { WatchEvent } from '../watch-source.js';
+
+/**
+ * The GefyraClient controller: a client's own changes wake it; a change of
+ * the tunnel's instance (Stowaway's pod recreated, its container restarted,
+ * its readiness back) wakes every client, so that each ACTIVE one checks its
+ * peer in the running tunnel and re-applies it from the cluster if missing;
+ * a client's token Secret filled by the token controller wakes that client.
+ */
+export class GefyraClientController implements Controller<string> {
+  readonly name = 'gefyraclient';
+  // The lifecycle waits for the tunnel itself (a Warning, then a retry), so it need not wait for the installation.
+  readonly startsWhen = 'leading';
+  readonly queue = new KeyInbox<string>();
+  readonly watches: readonly ControllerWatch<string>[];
+  readonly #service: GefyraClientService;
+  readonly #namespace: string;
+  readonly #clients = new Set<string>();
+  #tunnelInstance: string | undefined;
+
+  constructor(service: GefyraClientService, namespace: string, tunnelPodLabels: Readonly<Record<string, string>>) {
+    this.#service = service;
+    this.#namespace = namespace;
+    this.watches = [
+      { spec: { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace }, keysOf: (event) => this.#onClient(event) },
+      { spec: { apiVersion: 'v1', kind: 'Pod', namespace, labels: tunnelPodLabels }, keysOf: (event) => this.#onTunnel(event) },
+      // A client in CREATING waits for its token: the token controller's write wakes it.
+      { spec: { apiVersion: 'v1', kind: 'Secret', namespace }, keysOf: (event) => this.#onSecret(event) },
+    ];
+  }
+
+  identify(key: string): string {
+    return key;
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
+    const result = await this.#service.reconcile({ namespace: this.#namespace, name: key }, signal);
+    return result.done ? undefined : { requeueAfterMs: result.requeueAfterMs };
+  }
+
+  #onClient(event: WatchEvent): readonly string[] {
+    const name = event.object.metadata.name;
+    if (event.type === 'DELETED') this.#clients.delete(name);
+    else this.#clients.add(name);
+    return [name];
+  }
+
+  #onSecret(event: WatchEvent): readonly string[] {
+    const client = clientOfTokenSecret(event.object.metadata.name);
+    return event.type !== 'DELETED' && client !== undefined && this.#clients.has(client) ? [client] : [];
+  }
+
+  #onTunnel(event: WatchEvent): readonly string[] {
+    const instance = event.type === 'DELETED' ? undefined : instanceOf(event.object);
+    if (instance === this.#tunnelInstance) return [];
+    this.#tunnelInstance = instance;
+    return [...this.#clients];
+  }
+}
+
+/** The pod, its containers' instances and readiness: what changes when the tunnel restarts or comes back. */
+function instanceOf(pod: Manifest): string {
+  const status = (pod['status'] ?? {}) as { containerStatuses?: { containerID?: string; ready?: boolean }[] };
+  const containers = (status.containerStatuses ?? []).map((entry) => `${entry.containerID ?? ''}:${entry.ready === true}`);
+  return [pod.metadata.uid ?? '', ...containers].join('/');
+}

@@ -1,0 +1,113 @@
+import type { PeerConnection, PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
+
+/** Gefyra 2's per-developer resource (contract §2): lowercase kind, fields at the top level, no status subresource. */
+export const GEFYRA_CLIENT_API_VERSION = 'gefyra.dev/v1';
+export const GEFYRA_CLIENT_KIND = 'gefyraclient';
+export const GEFYRA_CLIENT_PLURAL = 'gefyraclients';
+/** The original operator's finalizer, which the client's `--force` and uninstall strip: keeping its name keeps them working. */
+export const GEFYRA_CLIENT_FINALIZER = 'operator.gefyra.dev/kopf-finalizer';
+
+export interface GefyraClientRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Why the client is in ERROR, kept in `status` so that the way out can be recognised. */
+export interface ClientFailure {
+  readonly reason: string;
+  readonly message: string;
+  /** The subnet that was refused: a different one (or none) is the client's way out. */
+  readonly subnet?: string;
+}
+
+export interface GefyraClient extends GefyraClientRef {
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly createdAt: Date;
+  readonly deleting: boolean;
+  readonly finalizers: readonly string[];
+  /** As stored: a value outside the known states is itself a failure to explain. */
+  readonly state: string;
+  readonly stateTransitions: Readonly<Record<string, string>>;
+  /** `providerParameter.subnet`: set by the client to connect, null to disconnect. */
+  readonly subnet: string | undefined;
+  readonly providerConfig: PeerConnection | undefined;
+  readonly serviceAccountName: string | undefined;
+  readonly hasServiceAccountData: boolean;
+  /** `sunset`: when the client is removed; `invalid` when it does not parse. */
+  readonly sunset: Date | 'invalid' | undefined;
+  readonly wireguard: PeerWireGuardStatus | undefined;
+  readonly failure: ClientFailure | undefined;
+  /**
+   * `status.writtenState`: the state this operator wrote last. A stored
+   * `state` that differs was written by someone else and must be a transition
+   * the lifecycle allows. Undefined on objects no transition was written to.
+   */
+  readonly writtenState: string | undefined;
+}
+
+export const clientObjectRef = (client: GefyraClientRef) => ({
+  apiVersion: GEFYRA_CLIENT_API_VERSION,
+  kind: GEFYRA_CLIENT_KIND,
+  namespace: client.namespace,
+  name: client.name,
+});
+
+/** Reads a stored object leniently: the client writes only some fields and the CRD defaults `state`. */
+export function gefyraClientFrom(object: {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly resourceVersion?: string;
+    readonly creationTimestamp?: string;
+    readonly deletionTimestamp?: string;
+    readonly finalizers?: readonly string[];
+  };
+  readonly [field: string]: unknown;
+}): GefyraClient {
+  const parameter = record(object['providerParameter']);
+  const status = record(object['status']);
+  const failure = record(status['failure']);
+  const subnet = parameter['subnet'];
+  const sunset = object['sunset'];
+  const parsedSunset = typeof sunset === 'string' && sunset !== '' ? new Date(sunset) : undefined;
+  const providerConfig = record(object['providerConfig']);
+  const serviceAccountData = record(object['serviceAccountData']);
+  return {
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    uid: object.metadata.uid ?? '',
+    resourceVersion: object.metadata.resourceVersion ?? '',
+    createdAt: new Date(object.metadata.creationTimestamp ?? 0),
+    deleting: object.metadata.deletionTimestamp !== undefined,
+    finalizers: object.metadata.finalizers ?? [],
+    state: typeof object['state'] === 'string' && object['state'] !== '' ? object['state'] : 'REQUESTED',
+    stateTransitions: stringRecord(object['stateTransitions']),
+    subnet: typeof subnet === 'string' && subnet !== '' ? subnet : undefined,
+    providerConfig: isConnection(providerConfig) ? providerConfig : undefined,
+    serviceAccountName: typeof object['serviceAccountName'] === 'string' ? object['serviceAccountName'] : undefined,
+    hasServiceAccountData: typeof serviceAccountData['token'] === 'string',
+    sunset: parsedSunset === undefined ? undefined : Number.isNaN(parsedSunset.getTime()) ? 'invalid' : parsedSunset,
+    wireguard: isWireGuard(status['wireguard']) ? status['wireguard'] : undefined,
+    writtenState: typeof status['writtenState'] === 'string' ? status['writtenState'] : undefined,
+    failure:
+      typeof failure['reason'] === 'string' && typeof failure['message'] === 'string'
+        ? { reason: failure['reason'], message: failure['message'], ...(typeof failure['subnet'] === 'string' ? { subnet: failure['subnet'] } : {}) }
+        : undefined,
+  };
+}
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+const stringRecord = (value: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+
+function isConnection(value: Record<string, unknown>): value is Record<string, unknown> & PeerConnection {
+  const iface = record(value['Interface']);
+  const peer = record(value['Peer']);
+  return typeof iface['PublicKey'] === 'string' && typeof iface['Address'] === 'string' && typeof peer['PublicKey'] === 'string';
+}
+
+const isWireGuard = (value: unknown): value is PeerWireGuardStatus => typeof record(value)['public_key'] === 'string';

@@ -1,0 +1,46 @@
+/**
+ * Names and labels of Gefyra 2's Stowaway, as the 2.5 client and images
+ * expect them (contract §3): the client checks `gefyra-stowaway-0` by name and
+ * selects the pod by these labels for its NodePort Service.
+ */
+export const STOWAWAY2 = {
+  statefulSet: 'gefyra-stowaway',
+  pod: 'gefyra-stowaway-0',
+  container: 'stowaway',
+  serviceAccount: 'gefyra-stowaway',
+  configMap: 'gefyra-stowaway-config',
+  routesConfigMap: 'gefyra-stowaway-proxyroutes',
+  claimTemplate: 'stowaway-config',
+  configDir: '/config',
+  wireGuardPort: 51820,
+  healthPort: 51822,
+  labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
+} as const;
+
+/** The ConfigMap key that routes a client subnet to a peer. */
+export const subnetKey = (peerId: string): string => `SERVER_ALLOWEDIPS_PEER_${peerId}`;
+
+/**
+ * The id Gefyra 2 gives a client's peer: every character outside
+ * [0-9A-Za-z] becomes `000` (so `dev-1` is `dev0001`), as the original
+ * operator spells it; the image accepts no other characters.
+ */
+export const peerIdOf = (client: string): string => client.replace(/[^0-9A-Za-z]/g, '000');
+
+/** The image names a numeric id `peer<N>` and any other `peer_<id>`; its files live in `/config/<name>/`. */
+export const peerNameOf = (peerId: string): string => (/^\d+$/.test(peerId) ? `peer${peerId}` : `peer_${peerId}`);
+
+/** PEERS as the image reads it: a comma-separated list; `0` alone means none. */
+export function parsePeers(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '' && entry !== '0');
+}
+
+/**
+ * PEERS for a list of ids: `0` when empty (no peer, and the image stays a
+ * server), never `0` next to ids, which the image would turn into a phantom
+ * `peer0` holding an address (the original's weakness).
+ */
+export const renderPeers = (ids: readonly string[]): string => (ids.length === 0 ? '0' : ids.join(','));

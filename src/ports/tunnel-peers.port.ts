@@ -1,0 +1,63 @@
+/**
+ * TunnelPeers: one WireGuard peer per developer in a tunnel that serves many
+ * (Gefyra 2's Stowaway). The domain names a peer by its client; how the
+ * tunnel spells the id, where it keeps keys and how it applies a change are
+ * the plugin's. Adding or removing a peer must leave the other peers
+ * connected. Retryable failures (the tunnel not running, an exec dropped) are
+ * thrown as DomainErrors; refusals the client must act on are returned.
+ */
+
+/** What the client writes into its WireGuard configuration, in the shape of Gefyra 2's `providerConfig`. */
+export interface PeerConnection {
+  readonly Interface: {
+    /** The peer's tunnel address, without a mask. */
+    readonly Address: string;
+    readonly PrivateKey: string;
+    readonly ListenPort: string;
+    readonly DNS: string;
+    readonly PublicKey: string;
+  };
+  readonly Peer: {
+    readonly PublicKey: string;
+    readonly PresharedKey: string;
+    readonly Endpoint: string;
+    readonly AllowedIPs: string;
+  };
+}
+
+export type PeerAddOutcome =
+  | { readonly state: 'added'; readonly connection: PeerConnection }
+  /** The client must change something before the peer can be added (a subnet in use, no free address). */
+  | { readonly state: 'refused'; readonly reason: string };
+
+/** A peer the tunnel holds, by the id it spells and the client subnet routed to it. */
+export interface TunnelPeer {
+  readonly peerId: string;
+  readonly subnet: string;
+}
+
+/** What the tunnel's `wg` shows about one peer, in the shape of Gefyra 2's `status.wireguard`. */
+export interface PeerWireGuardStatus {
+  readonly public_key: string;
+  readonly endpoint?: { readonly host: string; readonly port: number };
+  readonly allowed_ips: readonly string[];
+  /** As `wg` prints it, e.g. `1 minute, 3 seconds ago`. */
+  readonly latest_handshake?: string;
+  readonly transfer?: string;
+}
+
+export interface TunnelPeers {
+  /**
+   * Makes the client's peer exist with this subnet routed to it, live, and
+   * returns its connection. Idempotent: an existing peer keeps its keys and
+   * address.
+   */
+  add(client: string, subnet: string, signal: AbortSignal): Promise<PeerAddOutcome>;
+  /** Removes the client's peer, live; an absent peer is fine. */
+  remove(client: string, signal: AbortSignal): Promise<void>;
+  list(signal: AbortSignal): Promise<readonly TunnelPeer[]>;
+  /** The client's peer as the tunnel records it, or undefined when it has none. */
+  find(client: string, signal: AbortSignal): Promise<TunnelPeer | undefined>;
+  /** The running tunnel's view of its peers, by peer public key. */
+  status(signal: AbortSignal): Promise<ReadonlyMap<string, PeerWireGuardStatus>>;
+}

@@ -1,0 +1,123 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterClientAccounts } from '../../../src/adapters/kubernetes/cluster-stores/cluster-client-accounts.js';
+import { ClusterEventRecorder } from '../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
+import { ClusterGefyraClientStore } from '../../../src/adapters/kubernetes/cluster-stores/cluster-gefyra-client-store.js';
+import { KubernetesClusterApi, KubernetesWatchSource } from '../../../src/adapters/kubernetes/client/index.js';
+import { GefyraClientController } from '../../../src/adapters/runtime/controllers/gefyra-client-controller.js';
+import { WorkQueue } from '../../../src/adapters/runtime/work-queue.js';
+import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
+import { systemClock } from '../../../src/adapters/system/system-clock.js';
+import { isDomainError } from '../../../src/domain/errors.js';
+import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient } from '../../../src/domain/gefyra-client/gefyra-client.js';
+import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-client-service.js';
+import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
+import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
+import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
+import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { waitForObjects } from './cluster-waits.js';
+import { GEFYRA_CLIENT_CRD } from './gefyra2-client-crd.js';
+
+const signal = () => AbortSignal.timeout(30_000);
+
+/**
+ * Gefyra 2 in a test namespace of the real API server: the `gefyraclients`
+ * CRD (a minimal copy), a PersistentVolume pre-bound to Stowaway's claim (no
+ * provisioner here), Stowaway 2.x installed by the plugin, and the
+ * GefyraClient controller running on a work queue fed by watches, as the
+ * runtime runs it. `stop` ends the controller and removes the cluster-scoped
+ * objects the namespace's deletion does not.
+ */
+export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, options: { readonly image?: string } = {}) {
+  const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
+  try {
+    await api.create(GEFYRA_CLIENT_CRD, signal());
+  } catch (error) {
+    if (!isDomainError(error, 'AlreadyExists')) throw error;
+  }
+  await untilServed(api);
+  const volume = `gefyra2-e2e-${namespace}`;
+  await api.create(
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: volume },
+      spec: {
+        capacity: { storage: '64Mi' },
+        accessModes: ['ReadWriteOnce'],
+        hostPath: { path: `/tmp/${volume}` },
+        claimRef: { namespace, name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}` },
+      },
+    },
+    signal(),
+  );
+  const environment = options.image === undefined ? {} : { GEFYRA_STOWAWAY_IMAGE: options.image };
+  const settings = stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse(environment), namespace);
+  await new Stowaway2Installer(api, settings).ensureInstalled(signal());
+  const service = new GefyraClientService(
+    {
+      store: new ClusterGefyraClientStore(api),
+      peers: new Stowaway2Peers(api, settings),
+      accounts: new ClusterClientAccounts(api, namespace),
+      events: new ClusterEventRecorder(api, systemClock, silentLogger, namespace, 'e2e'),
+      clock: systemClock,
+      logger: silentLogger,
+    },
+    { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000 },
+  );
+  const controller = new GefyraClientController(service, namespace, STOWAWAY2.labels);
+  const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), { concurrency: 4, clock: systemClock });
+  const watches = new KubernetesWatchSource(kubeConfig);
+  const subscriptions = controller.watches.map((watch) =>
+    watches.watch(watch.spec, (event) => {
+      for (const key of watch.keysOf(event)) queue.add(key);
+    }),
+  );
+
+  const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, name });
+  return {
+    api,
+    ref,
+    /** `gefyra connections create`: the object with its provider only; the CRD defaults the state. */
+    create: async (name: string, fields: Record<string, unknown> = {}) =>
+      await api.create({ ...ref(name), metadata: { name, namespace }, provider: 'stowaway', ...fields }, signal()),
+    setSubnet: async (name: string, subnet: string | null) => await api.patch(ref(name), { providerParameter: subnet === null ? null : { subnet } }, signal()),
+    waitForClient: async (name: string, check: (client: GefyraClient | undefined) => boolean, what: string) =>
+      await waitForObjects(
+        kubeConfig,
+        { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace },
+        (objects) => {
+          const object = objects.find((candidate) => candidate.metadata.name === name);
+          const client = object && gefyraClientFrom(object);
+          return check(client) ? (client ?? null) : undefined;
+        },
+        { what: `client ${name} ${what}`, timeoutMs: 30_000 },
+      ),
+    stowawayPod: async () => {
+      const pod = await api.findPod({ namespace, name: STOWAWAY2.pod }, signal());
+      return { uid: pod?.uid, restarts: pod?.containerStatuses[0]?.restartCount };
+    },
+    stop: async () => {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+      await queue.shutdown();
+      await api.remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, signal());
+      for (const binding of await api.list({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' }, undefined, undefined, signal())) {
+        const subjects = (binding['subjects'] ?? []) as { namespace?: string }[];
+        if (subjects.some((subject) => subject.namespace === namespace)) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: binding.metadata.name }, signal());
+      }
+    },
+  };
+}
+
+export type Gefyra2 = Awaited<ReturnType<typeof startGefyra2>>;
+
+async function untilServed(api: KubernetesClusterApi): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await api.list({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND }, undefined, undefined, signal());
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error('the gefyraclients CRD was not served');
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { gefyraClientController } from '../../../../src/composition/gefyra-client-composition.js';
+import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
+import { RUNTIME } from '../../../../src/composition/runtime-tokens.js';
+import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../../src/domain/gefyra-client/gefyra-client.js';
+import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
+import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { until } from '../../../support/running-operators.js';
+
+const signal = () => AbortSignal.timeout(10_000);
+const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: 'gefyra', name });
+
+describe('GefyraClient controller in the runtime', () => {
+  it('serves clients from watches and re-applies their peers when Stowaway comes back without them', async () => {
+    const operator = await createInMemoryOperator();
+    const { cluster } = operator;
+    const simulator = new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+    cluster.onExec(simulator.handle);
+    await new Stowaway2Installer(cluster, stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse({}), 'gefyra')).ensureInstalled(signal());
+    const controller = gefyraClientController(operator.container, 'gefyra', { GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' });
+    let runnable: RunnableOperator | undefined;
+    try {
+      operator.container.bind(RUNTIME.Controllers).toConstantValue(() => controller);
+      runnable = createOperatorRuntime(operator.container);
+      await runnable.runtime.start();
+      const started = runnable;
+      const client = (name: string) => {
+        const object = cluster.peek(ref(name));
+        return object && gefyraClientFrom(object);
+      };
+      for (const name of ['dev-a', 'dev-b']) {
+        await cluster.create({ ...ref(name), metadata: { name, namespace: 'gefyra' }, provider: 'stowaway' }, signal());
+      }
+      await until(started, () => client('dev-a')?.state === 'WAITING' && client('dev-b')?.state === 'WAITING');
+      await cluster.patch(ref('dev-a'), { providerParameter: { subnet: '172.18.0.0/16' } }, signal());
+      await cluster.patch(ref('dev-b'), { providerParameter: { subnet: '172.19.0.0/16' } }, signal());
+      await until(started, () => client('dev-a')?.state === 'ACTIVE' && client('dev-b')?.state === 'ACTIVE');
+      const before = client('dev-a')?.providerConfig?.Interface.PublicKey;
+
+      const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-0', container: 'stowaway' };
+      for (const path of simulator.files('gefyra', stowaway.name).keys()) await cluster.exec(stowaway, ['rm', '-rf', path], signal());
+      await cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: stowaway.name }, signal());
+      // Nothing changed on the clients: the pod's watch alone brings each to check its peer.
+      await until(started, () => {
+        const live = simulator.livePeers('gefyra', stowaway.name);
+        const a = client('dev-a')?.providerConfig?.Interface.PublicKey;
+        const b = client('dev-b')?.providerConfig?.Interface.PublicKey;
+        return a !== before && live.has(a ?? '') && live.has(b ?? '');
+      });
+      const events = cluster.objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }).map((event) => String(event['note']));
+      expect(events.filter((note) => note.startsWith('peer restored in Stowaway'))).toHaveLength(2);
+    } finally {
+      await runnable?.runtime.stop();
+      await operator.stop();
+    }
+  });
+
+  it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets', async () => {
+    const operator = await createInMemoryOperator();
+    try {
+      const controller = gefyraClientController(operator.container, 'gefyra', {});
+      const [clients, , secrets] = controller.watches;
+      const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({ type, object: { apiVersion: 'v1', kind, metadata: { name, namespace: 'gefyra' } } });
+      expect(clients?.keysOf(event('ADDED', GEFYRA_CLIENT_KIND, 'dev-a'))).toEqual(['dev-a']);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual(['dev-a']);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-b-token'))).toEqual([]);
+      expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-cargo-connection'))).toEqual([]);
+      expect(secrets?.keysOf(event('DELETED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual([]);
+    } finally {
+      await operator.stop();
+    }
+  });
+});
