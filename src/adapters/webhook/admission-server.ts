@@ -61,6 +61,11 @@ export class AdmissionServer {
         resolve();
       });
     });
+    return this.address();
+  }
+
+  /** The port it listens on (after listen). */
+  address(): number {
     return (this.#server.address() as AddressInfo).port;
   }
 
