@@ -52,7 +52,7 @@ export const admissionReview = (operation: 'CREATE' | 'UPDATE', object: Record<s
   request: {
     uid,
     operation,
-    namespace: 'gefyra',
+    namespace: (object['metadata'] as { namespace?: string } | undefined)?.namespace ?? 'gefyra',
     resource: { group: 'gefyra.dev', version: 'v1', resource: 'gefyraclients' },
     userInfo: { username: 'developer' },
     object,

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterClientNotifier } from '../../src/adapters/cluster/cluster-client-notifier.js';
+import { registerGefyra2Crds } from '../../src/adapters/cluster/gefyra2-crd-registration.js';
+import { KubernetesClusterApi } from '../../src/adapters/kubernetes/index.js';
+import { silentLogger } from '../../src/adapters/system/pino-logger.js';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
+import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
+import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../support/admission-review.js';
+import { useControlPlane, useTestNamespace } from '../support/control-plane/vitest.js';
+import { waitForObject } from './support/cluster-waits.js';
+import { isEstablished } from './support/operator-access.js';
+import { eventually, never } from '../integration/kubernetes/fixtures.js';
+
+// Install parity with the Gefyra 2.5 client on the real API server: the CRDs
+// registered with the rights the client's ClusterRole grants (no get), objects
+// defaulted and pruned as the client expects, the readiness Events it reads,
+// and the webhook in-process on loopback answering over HTTPS with the CA it
+// wrote into a ValidatingWebhookConfiguration.
+const controlPlane = useControlPlane();
+const namespace = useTestNamespace('gefyra2');
+const suffix = randomBytes(3).toString('hex');
+const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+const RBAC = 'rbac.authorization.k8s.io/v1';
+const ROLE = `gefyra2-crd-registrar-${suffix}`;
+const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: `gefyra-dev-test-${suffix}` };
+/** The client's published CA (a stand-in): what the configuration holds until the webhook replaces it. */
+const PUBLISHED_CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString('base64');
+
+const admin = () => new KubernetesClusterApi(controlPlane.adminKubeConfig());
+// The CRDs are cluster-wide: the next file starts without them (their objects go with them).
+afterAll(async () => {
+  for (const name of GEFYRA2_CRD_NAMES) await admin().remove({ ...CRD, name }, never);
+});
+const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manifest => ({
+  apiVersion: 'gefyra.dev/v1',
+  kind: 'gefyraclient',
+  metadata: { name, namespace: namespace.name },
+  provider: 'stowaway',
+  ...fields,
+});
+
+describe('Gefyra 2 CRDs registered by the operator', () => {
+  beforeAll(async () => {
+    // The 2.5 client's rule on CRDs: create, patch, delete, list, watch; no get.
+    await admin().create(
+      {
+        apiVersion: RBAC,
+        kind: 'ClusterRole',
+        metadata: { name: ROLE },
+        rules: [{ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'delete', 'list', 'watch'] }],
+      },
+      never,
+    );
+    await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'registrar', namespace: namespace.name } }, never);
+    await admin().create(
+      {
+        apiVersion: RBAC,
+        kind: 'ClusterRoleBinding',
+        metadata: { name: ROLE },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE },
+        subjects: [{ kind: 'ServiceAccount', name: 'registrar', namespace: namespace.name }],
+      },
+      never,
+    );
+  });
+  afterAll(async () => {
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
+  });
+
+  it('registers them under the client role without get, twice (the second time: 409, then patch), and they are established', async () => {
+    const registrar = await controlPlane.serviceAccountKubeConfig(namespace.name, 'registrar');
+    const api = new KubernetesClusterApi(registrar.kubeConfig);
+    await registerGefyra2Crds(api, silentLogger, never);
+    await registerGefyra2Crds(api, silentLogger, never);
+    for (const name of GEFYRA2_CRD_NAMES) {
+      const crd = await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
+      const accepted = (crd?.['status'] as { acceptedNames?: { kind?: string; shortNames?: string[] } }).acceptedNames;
+      expect(accepted?.kind).toBe(name.split('s.')[0]);
+      expect(accepted?.shortNames?.[0]).toBe(`g${name.replace(/^gefyra|s\.gefyra\.dev$/g, '')}`);
+    }
+  });
+
+  it('default state to REQUESTED, keep fields top-level and prune the unknown ones', async () => {
+    const created = await eventually('the gefyraclient kind to be served', () =>
+      admin().create(gefyraClient('dev-a', { providerParameter: {}, notAField: 'x', sunset: '2030-01-01T00:00:00Z' }), never),
+    );
+    expect(created).toMatchObject({ kind: 'gefyraclient', state: 'REQUESTED', provider: 'stowaway', sunset: '2030-01-01T00:00:00Z' });
+    expect(created['notAField']).toBeUndefined();
+    expect(created['spec']).toBeUndefined();
+    // The client writes providerParameter and sets it back to null; the operator writes state and providerConfig with plain patches.
+    const ref = { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-a' };
+    await admin().patch(ref, { providerParameter: { subnet: '172.30.0.0/16' }, state: 'ACTIVE', providerConfig: { Interface: { Address: '192.168.99.2' } } }, never);
+    const disabled = await admin().patch(ref, { providerParameter: null, providerConfig: null }, never);
+    expect(disabled).toMatchObject({ state: 'ACTIVE' });
+    expect(disabled['providerParameter'] ?? null).toBeNull();
+    const bridge = await admin().create(
+      { apiVersion: 'gefyra.dev/v1', kind: 'gefyrabridge', metadata: { name: 'b', namespace: namespace.name }, portMappings: ['8080:80'], clusterEndpoint: { '80': 'svc:10000' } },
+      never,
+    );
+    expect(bridge).toMatchObject({ state: 'REQUESTED', portMappings: ['8080:80'], clusterEndpoint: { '80': 'svc:10000' } });
+  });
+});
+
+describe('readiness Events as the 2.5 client reads them', () => {
+  it('Gefyra-Ready is a core/v1 Event with an eventTime later than its creationTimestamp, and is withdrawn alone', async () => {
+    const notifier = new ClusterClientNotifier(admin(), systemClock, namespace.name);
+    await notifier.announceReady(never);
+    const [ready] = await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, { 'gefyra.dev/signal': 'ready' }, never);
+    expect(ready).toMatchObject({ reason: 'Gefyra-Ready', involvedObject: { name: 'gefyra-operator' } });
+    expectEventTimeAfterCreation(ready);
+  });
+});
+
+describe('the webhook (OP_MODE=webhook) in-process', () => {
+  let webhook: RunningWebhook | undefined;
+  const host = () => `gefyra-admission.${namespace.name}.svc`;
+  const start = async () =>
+    await startWebhook({
+      objects: admin(),
+      clock: systemClock,
+      logger: silentLogger,
+      namespace: namespace.name,
+      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: VWC.name },
+      listenHost: '127.0.0.1',
+    });
+  const caBundleInConfiguration = async () => {
+    const stored = await admin().find(VWC, never);
+    return ((stored?.['webhooks'] ?? []) as { clientConfig: { caBundle?: string } }[]).map((entry) => Buffer.from(entry.clientConfig.caBundle ?? '', 'base64').toString());
+  };
+
+  beforeAll(async () => {
+    await admin().create(
+      {
+        ...VWC,
+        metadata: { name: VWC.name },
+        webhooks: [
+          {
+            name: 'client-parameters.gefyra.dev',
+            admissionReviewVersions: ['v1', 'v1beta1'],
+            clientConfig: { caBundle: PUBLISHED_CA_BUNDLE, service: { name: 'gefyra-admission', namespace: namespace.name, path: '/client-parameters' } },
+            // Never matched: the API server cannot reach a webhook on the test's loopback, and other tests create GefyraClients too.
+            objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': `never-${suffix}` } },
+            failurePolicy: 'Ignore',
+            rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
+            sideEffects: 'None',
+            timeoutSeconds: 30,
+          },
+        ],
+      },
+      never,
+    );
+  });
+  afterAll(async () => {
+    await webhook?.stop();
+    await admin().remove(VWC, never);
+  });
+
+  it('writes its own CA into the configuration and serves a certificate that verifies against it for the Service name', async () => {
+    webhook = await start();
+    const [caBundle] = await caBundleInConfiguration();
+    expect(caBundle).toBe(webhook.caCert);
+    expect(caBundle).toContain('BEGIN CERTIFICATE');
+    const answer = await postToWebhook(webhook.port, '/client-parameters', admissionReview('CREATE', gefyraClient('dev-new')), { ca: caBundle!, servername: host() });
+    expect(answer.review?.response).toEqual({ uid: 'review-1', allowed: true });
+  });
+
+  it("denies a subnet another GefyraClient of the cluster holds with code 500, reading the real objects", async () => {
+    await admin().create(gefyraClient('dev-b'), never);
+    await admin().patch({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-b' }, { providerParameter: { subnet: '10.77.0.0/16' } }, never);
+    const [caBundle] = await caBundleInConfiguration();
+    const waiting = { ...gefyraClient('dev-c'), state: 'WAITING' };
+    const answer = await postToWebhook(
+      webhook!.port,
+      '/client-parameters',
+      admissionReview('UPDATE', { ...waiting, providerParameter: { subnet: '10.77.0.0/24' } }, waiting),
+      { ca: caBundle!, servername: host() },
+    );
+    expect(answer.review?.response).toEqual({
+      uid: 'review-1',
+      allowed: false,
+      status: { code: 500, message: 'Subnet 10.77.0.0/24 overlaps 10.77.0.0/16 of GefyraClient dev-b: choose another' },
+    });
+  });
+
+  it('answers the health POST 200 and posts Gefyra-Webhook-Ready once, with eventTime', async () => {
+    const [caBundle] = await caBundleInConfiguration();
+    for (let check = 0; check < 2; check += 1) {
+      const answer = await postToWebhook(webhook!.port, '/client-parameters', HEALTH_CHECK_BODY, { ca: caBundle!, servername: host() });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.review?.response).toEqual({ uid: '', allowed: true });
+    }
+    const events = (await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, never)).filter((event) => event['reason'] === WEBHOOK_READY_REASON);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ involvedObject: { kind: 'Deployment', name: 'gefyra-operator-webhook' } });
+    expectEventTimeAfterCreation(events[0]);
+    // The operator withdraws its own signal when Stowaway fails; the webhook's stays.
+    await new ClusterClientNotifier(admin(), systemClock, namespace.name).withdrawReady(never);
+    const left = await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, never);
+    expect(left.map((event) => event['reason'])).toContain(WEBHOOK_READY_REASON);
+    expect(left.map((event) => event['reason'])).not.toContain('Gefyra-Ready');
+  });
+
+  it('serves the same CA after a restart (kept in its Secret), and puts it back when an install overwrote the caBundle', async () => {
+    const before = webhook!.caCert;
+    await webhook!.stop();
+    const configuration = (await admin().find(VWC, never))!;
+    const overwritten = (configuration['webhooks'] as Record<string, Record<string, unknown>>[]).map((entry) => ({
+      ...entry,
+      clientConfig: { ...entry['clientConfig'], caBundle: PUBLISHED_CA_BUNDLE },
+    }));
+    await admin().patch(VWC, { webhooks: overwritten }, never);
+    webhook = await start();
+    expect(webhook.caCert).toBe(before);
+    expect(await caBundleInConfiguration()).toEqual([before]);
+  });
+});
+
+function expectEventTimeAfterCreation(event: Manifest | undefined): void {
+  const eventTime = event?.['eventTime'];
+  expect(typeof eventTime).toBe('string');
+  expect(Date.parse(eventTime as string)).toBeGreaterThan(Date.parse(event!.metadata.creationTimestamp!));
+}
