@@ -46,9 +46,9 @@ export async function main(argv: readonly string[], environment: Readonly<Record
       case 'manifests': {
         const { values } = parseArgs({
           args: [...rest],
-          options: { namespace: { type: 'string' }, image: { type: 'string' }, 'pull-policy': { type: 'string' } },
+          options: { namespace: { type: 'string' }, image: { type: 'string' }, 'pull-policy': { type: 'string' }, contract: { type: 'string' } },
         });
-        return runManifests({ namespace: values.namespace, image: values.image, pullPolicy: values['pull-policy'], io });
+        return runManifests({ namespace: values.namespace, image: values.image, pullPolicy: values['pull-policy'], contract: values.contract, io });
       }
       case 'reset': {
         const { values } = parseArgs({

@@ -3,6 +3,7 @@ import { registerGefyra2Crds } from '../../../../src/adapters/cluster/gefyra2-cr
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { gefyra2Crds } from '../../../../src/crd/gefyra2-crds.js';
+import { DomainError } from '../../../../src/domain/errors.js';
 import { signal } from '../../../support/scenario.js';
 
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
@@ -26,5 +27,17 @@ describe('registering the Gefyra 2 CRDs', () => {
     const stored = await cluster.find({ ...CRD, name: 'gefyraclients.gefyra.dev' }, signal);
     expect(stored?.metadata.labels).toEqual({ owner: 'gefyra' });
     expect(stored?.['spec']).toEqual(spec);
+  });
+});
+
+describe('registering the Gefyra 2 CRDs where they were applied from deploy/gefyra2', () => {
+  it('accepts a refused create when the CRD is there, and says what to apply when it is not', async () => {
+    const cluster = new InMemoryCluster();
+    for (const crd of gefyra2Crds()) await cluster.create(crd, signal);
+    for (let count = 0; count < 3; count += 1) cluster.failNext('create', new DomainError('Forbidden', 'no create'));
+    await registerGefyra2Crds(cluster, silentLogger, signal);
+    const empty = new InMemoryCluster();
+    empty.failNext('create', new DomainError('Forbidden', 'no create'));
+    await expect(registerGefyra2Crds(empty, silentLogger, signal)).rejects.toThrow(/gefyraclients.gefyra.dev is not installed[\s\S]*deploy\/gefyra2/);
   });
 });
