@@ -36,5 +36,7 @@ export default tseslint.config(
   },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['src/ports/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
+  // The webhook's admission rules: pure functions of the request and what the adapter read for them.
+  { files: ['src/webhook/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

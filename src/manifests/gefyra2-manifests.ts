@@ -2,7 +2,7 @@ import { gefyra2Crds, GEFYRA2_CRD_NAMES } from '../crd/gefyra2-crds.js';
 import { MANAGED_BY_LABELS } from '../gefyra-release.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { WEBHOOK_DEPLOYMENT } from '../composition/webhook-composition.js';
-import { installManifests, type InstallOptions } from './install-manifests.js';
+import { CONTAINER_SECURITY_CONTEXT, installManifests, POD_SECURITY_CONTEXT, type InstallOptions } from './install-manifests.js';
 
 /**
  * The Gefyra 2.x install (deploy/gefyra2): the 0.13 install (the operator
@@ -175,7 +175,7 @@ function webhookDeployment(options: InstallOptions): Manifest {
         metadata: { labels: { ...labels, ...WEBHOOK_POD_LABELS } },
         spec: {
           serviceAccountName: WEBHOOK_DEPLOYMENT,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [
             {
               name: 'gefyra',
@@ -192,7 +192,7 @@ function webhookDeployment(options: InstallOptions): Manifest {
               livenessProbe: { exec: { command: ['python', 'gefyra/healthcheck.py'] }, periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, periodSeconds: 5 },
               resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
             },
           ],
         },
