@@ -20,6 +20,8 @@ export async function runWebhookCommand(options: {
   const gefyra2 = loadGefyra2Config(options.environment);
   const logger = createPinoLogger(config.logLevel);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment: options.environment });
+  // The same first line as the operator's, so that whoever watches either process knows it started.
+  logger.info({ mode: 'webhook', namespace: config.namespace, webhookPort: gefyra2.webhook.port }, 'gefyra-operator starting');
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   const webhook = await startWebhook({
     objects: new KubernetesClusterApi(kubeConfig),

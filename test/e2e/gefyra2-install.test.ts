@@ -13,6 +13,13 @@ import { useControlPlane, useTestNamespace } from '../support/control-plane/vite
 import { waitForObject } from './support/cluster-waits.js';
 import { isEstablished } from './support/operator-access.js';
 import { eventually, never } from '../integration/kubernetes/fixtures.js';
+import { startOperatorProcess } from './support/operator-process.js';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
 
 // Install parity with the Gefyra 2.5 client on the real API server: the CRDs
 // registered with the rights the client's ClusterRole grants (no get), objects
@@ -215,6 +222,34 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
     webhook = await start();
     expect(webhook.caCert).toBe(before);
     expect(await caBundleInConfiguration()).toEqual([before]);
+  });
+});
+
+describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=webhook', () => {
+  it('serves with the CA kept in its Secret, passes its liveness probe, and stops on SIGTERM', async () => {
+    const webhook = await startOperatorProcess({
+      kubeconfigPath: controlPlane.kubeconfigPath,
+      env: { OP_MODE: 'webhook', GEFYRA_NAMESPACE: namespace.name, GEFYRA_WEBHOOK_PORT: '0', GEFYRA_WEBHOOK_CONFIGURATION: VWC.name },
+    });
+    try {
+      const serving = await webhook.waitForLog((line) => line.msg === 'admission webhook serving', { timeoutMs: 30_000 });
+      const port = Number(serving['port']);
+      const secret = await admin().find({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' }, never);
+      const ca = Buffer.from((secret?.['data'] as Record<string, string>)['ca.crt']!, 'base64').toString();
+      const answer = await postToWebhook(port, '/mount-parameters', admissionReview('CREATE', { metadata: { name: 'm', namespace: namespace.name }, provider: 'carrier2mount', target: 'daemonset/x', targetNamespace: 'shop', targetContainer: 'app' }), {
+        ca,
+        servername: `gefyra-admission.${namespace.name}.svc`,
+      });
+      expect(answer.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining("'target' must be") } });
+      const probe = await run('sh', [join(ROOT, 'image', 'python'), 'gefyra/healthcheck.py'], {
+        cwd: join(ROOT, 'image'),
+        env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, GEFYRA_APP_DIR: ROOT, GEFYRA_WEBHOOK_PORT: String(port) },
+      });
+      expect(probe.stdout).toContain('webhook answered 200');
+      expect(await webhook.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      await webhook.kill();
+    }
   });
 });
 
