@@ -12,6 +12,7 @@ import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../support/ad
 import { useControlPlane, useTestNamespace } from '../support/control-plane/vitest.js';
 import { waitForObject } from './support/cluster-waits.js';
 import { isEstablished } from './support/operator-access.js';
+import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
 import { eventually, never } from '../integration/kubernetes/fixtures.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { execFile } from 'node:child_process';
@@ -21,25 +22,44 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
-// Install parity with the Gefyra 2.5 client on the real API server: the CRDs
-// registered with the rights the client's ClusterRole grants (no get), objects
+// Install parity with the Gefyra 2.5 client on the real API server, under the
+// ClusterRole the client grants: the CRDs registered without get, objects
 // defaulted and pruned as the client expects, the readiness Events it reads,
 // and the webhook in-process on loopback answering over HTTPS with the CA it
-// wrote into a ValidatingWebhookConfiguration.
+// wrote into a ValidatingWebhookConfiguration, and as `gefyra-operator run`.
 const controlPlane = useControlPlane();
 const namespace = useTestNamespace('gefyra2');
 const suffix = randomBytes(3).toString('hex');
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
 const RBAC = 'rbac.authorization.k8s.io/v1';
-const ROLE = `gefyra2-crd-registrar-${suffix}`;
+const ROLE = `gefyra2-client-operator-${suffix}`;
 const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: `gefyra-dev-test-${suffix}` };
 /** The client's published CA (a stand-in): what the configuration holds until the webhook replaces it. */
 const PUBLISHED_CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString('base64');
 
 const admin = () => new KubernetesClusterApi(controlPlane.adminKubeConfig());
+// Everything the operator and its webhook do here, they do under the 2.5 client's ClusterRole.
+let asClient: { api: KubernetesClusterApi; kubeconfigPath: string };
+beforeAll(async () => {
+  await admin().create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: ROLE }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES }, never);
+  await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } }, never);
+  await admin().create(
+    {
+      apiVersion: RBAC,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: ROLE },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: 'gefyra-operator', namespace: namespace.name }],
+    },
+    never,
+  );
+  const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator');
+  asClient = { api: new KubernetesClusterApi(credentials.kubeConfig), kubeconfigPath: credentials.kubeconfigPath };
+});
 // The CRDs are cluster-wide: the next file starts without them (their objects go with them).
 afterAll(async () => {
   for (const name of GEFYRA2_CRD_NAMES) await admin().remove({ ...CRD, name }, never);
+  for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
 });
 const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'gefyra.dev/v1',
@@ -50,38 +70,9 @@ const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manif
 });
 
 describe('Gefyra 2 CRDs registered by the operator', () => {
-  beforeAll(async () => {
-    // The 2.5 client's rule on CRDs: create, patch, delete, list, watch; no get.
-    await admin().create(
-      {
-        apiVersion: RBAC,
-        kind: 'ClusterRole',
-        metadata: { name: ROLE },
-        rules: [{ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'delete', 'list', 'watch'] }],
-      },
-      never,
-    );
-    await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'registrar', namespace: namespace.name } }, never);
-    await admin().create(
-      {
-        apiVersion: RBAC,
-        kind: 'ClusterRoleBinding',
-        metadata: { name: ROLE },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE },
-        subjects: [{ kind: 'ServiceAccount', name: 'registrar', namespace: namespace.name }],
-      },
-      never,
-    );
-  });
-  afterAll(async () => {
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
-  });
-
   it('registers them under the client role without get, twice (the second time: 409, then patch), and they are established', async () => {
-    const registrar = await controlPlane.serviceAccountKubeConfig(namespace.name, 'registrar');
-    const api = new KubernetesClusterApi(registrar.kubeConfig);
-    await registerGefyra2Crds(api, silentLogger, never);
-    await registerGefyra2Crds(api, silentLogger, never);
+    await registerGefyra2Crds(asClient.api, silentLogger, never);
+    await registerGefyra2Crds(asClient.api, silentLogger, never);
     for (const name of GEFYRA2_CRD_NAMES) {
       const crd = await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
       const accepted = (crd?.['status'] as { acceptedNames?: { kind?: string; shortNames?: string[] } }).acceptedNames;
@@ -113,7 +104,7 @@ describe('Gefyra 2 CRDs registered by the operator', () => {
 
 describe('readiness Events as the 2.5 client reads them', () => {
   it('Gefyra-Ready is a core/v1 Event with an eventTime later than its creationTimestamp, and is withdrawn alone', async () => {
-    const notifier = new ClusterClientNotifier(admin(), systemClock, namespace.name);
+    const notifier = new ClusterClientNotifier(asClient.api, systemClock, namespace.name);
     await notifier.announceReady(never);
     const [ready] = await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, { 'gefyra.dev/signal': 'ready' }, never);
     expect(ready).toMatchObject({ reason: 'Gefyra-Ready', involvedObject: { name: 'gefyra-operator' } });
@@ -126,7 +117,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
   const host = () => `gefyra-admission.${namespace.name}.svc`;
   const start = async () =>
     await startWebhook({
-      objects: admin(),
+      objects: asClient.api,
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
@@ -228,7 +219,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
 describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=webhook', () => {
   it('serves with the CA kept in its Secret, passes its liveness probe, and stops on SIGTERM', async () => {
     const webhook = await startOperatorProcess({
-      kubeconfigPath: controlPlane.kubeconfigPath,
+      kubeconfigPath: asClient.kubeconfigPath,
       env: { OP_MODE: 'webhook', GEFYRA_NAMESPACE: namespace.name, GEFYRA_WEBHOOK_PORT: '0', GEFYRA_WEBHOOK_CONFIGURATION: VWC.name },
     });
     try {
