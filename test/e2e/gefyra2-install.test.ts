@@ -15,6 +15,7 @@ import { isEstablished } from './support/operator-access.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
 import { eventually, never } from '../integration/kubernetes/fixtures.js';
 import { startOperatorProcess } from './support/operator-process.js';
+import { microsecondsOf } from '../support/micro-time.js';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,8 +70,29 @@ const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manif
   ...fields,
 });
 
+describe('the operator configured for the 2.x contract', () => {
+  it('registers the three CRDs at start (here: created, none there before)', async () => {
+    const interceptRequestCrd = { ...CRD, name: 'interceptrequests.gefyra.dev' };
+    const hadInterceptRequests = (await admin().find(interceptRequestCrd, never)) !== undefined;
+    const operator = await startOperatorProcess({
+      kubeconfigPath: controlPlane.kubeconfigPath,
+      env: { GEFYRA_CLIENT_CONTRACT: '2', GEFYRA_NAMESPACE: namespace.name, GEFYRA_LEADER_ELECTION: 'false' },
+    });
+    try {
+      for (const name of GEFYRA2_CRD_NAMES) {
+        await operator.waitForLog((line) => line.msg === 'registered the CRD' && line['crd'] === name, { timeoutMs: 30_000, what: `${name} registered` });
+        await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
+      }
+      expect(await operator.stop()).toMatchObject({ code: 0 });
+    } finally {
+      await operator.kill();
+      if (!hadInterceptRequests) await admin().remove(interceptRequestCrd, never);
+    }
+  });
+});
+
 describe('Gefyra 2 CRDs registered by the operator', () => {
-  it('registers them under the client role without get, twice (the second time: 409, then patch), and they are established', async () => {
+  it('registers them under the client role without get (409 on each: patch), and they are established', async () => {
     await registerGefyra2Crds(asClient.api, silentLogger, never);
     await registerGefyra2Crds(asClient.api, silentLogger, never);
     for (const name of GEFYRA2_CRD_NAMES) {
@@ -247,5 +269,5 @@ describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=w
 function expectEventTimeAfterCreation(event: Manifest | undefined): void {
   const eventTime = event?.['eventTime'];
   expect(typeof eventTime).toBe('string');
-  expect(Date.parse(eventTime as string)).toBeGreaterThan(Date.parse(event!.metadata.creationTimestamp!));
+  expect(microsecondsOf(eventTime as string)).toBeGreaterThan(microsecondsOf(event!.metadata.creationTimestamp!));
 }
