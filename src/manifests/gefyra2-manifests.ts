@@ -150,7 +150,7 @@ function webhookAccount(namespace: string): Manifest[] {
         // What the rules compare against: the other clients, mounts and bridges, and Stowaway's peers.
         rule(['gefyra.dev'], GEFYRA2_RESOURCES, ['get', 'list']),
         rule([''], ['configmaps'], ['get'], ['gefyra-stowaway-config']),
-        rule([''], ['events'], ['create']),
+        rule([''], ['events'], ['create', 'delete', 'patch']),
       ],
     },
     {

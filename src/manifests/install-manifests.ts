@@ -91,7 +91,8 @@ function role(name: string, namespace: string): Manifest {
       rule([''], ['serviceaccounts'], ['create', 'patch', 'delete']),
       // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
       rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
-      rule([''], ['events'], ['create', 'list', 'delete']),
+      // Readiness Events: posted, and posted again or given a later eventTime when the API server stamped them after it (see readiness-event.ts).
+      rule([''], ['events'], ['create', 'list', 'delete', 'patch']),
       rule(['events.k8s.io'], ['events'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
       rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadGefyra2Config } from '../../../src/gefyra2/gefyra2-config.js';
 import { ConfigurationError } from '../../../src/plugins/plugin.js';
+import { loadConfig } from '../../../src/config.js';
 
 describe('the Gefyra 2 configuration', () => {
   it('serves the 0.13 contract by default, and the 2.x one when the 2.5 client made the Deployment', () => {
@@ -37,6 +38,24 @@ describe('the Gefyra 2 configuration', () => {
       }),
     ).toMatchObject({ stowawayStorageMi: 128, maxConnectionAgeSeconds: 3600, clientServiceAccountManagement: false, carrierImageTag: '2.5.4', carrier2ImageTag: '2.5.4' });
     expect(loadGefyra2Config({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '-1' }).maxConnectionAgeSeconds).toBeUndefined();
+  });
+
+  it('takes the whole environment of the 2.5 client\'s operator Deployment, and the core configuration takes it too', () => {
+    const fromClient = {
+      GEFYRA_STOWAWAY_IMAGE: 'quay.io/gefyra/stowaway',
+      GEFYRA_STOWAWAY_TAG: '2.5.4',
+      GEFYRA_CARRIER_IMAGE: 'quay.io/gefyra/carrier',
+      GEFYRA_CARRIER_IMAGE_TAG: '2.5.4',
+      GEFYRA_STOWAWAY_STORAGE: '64',
+      GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '-1',
+      GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'False',
+      GEFYRA_CARRIER2_IMAGE: 'quay.io/gefyra/carrier2',
+      GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4',
+      GEFYRA_CARRIER2_DEBUG: 'False',
+    };
+    expect(loadGefyra2Config(fromClient)).toMatchObject({ contract: '2', mode: 'operator', clientServiceAccountManagement: true, carrier2Debug: false });
+    expect(loadConfig(fromClient).namespace).toBe('gefyra');
+    expect(loadGefyra2Config({ ...fromClient, OP_MODE: 'webhook' }).mode).toBe('webhook');
   });
 
   it('reports every bad value at once', () => {
