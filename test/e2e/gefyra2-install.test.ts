@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
 import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
+import { gefyra2InstallManifests } from '../../src/manifests/gefyra2-manifests.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../support/admission-review.js';
 import { useControlPlane, useTestNamespace } from '../support/control-plane/vitest.js';
@@ -152,26 +153,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
   };
 
   beforeAll(async () => {
-    await admin().create(
-      {
-        ...VWC,
-        metadata: { name: VWC.name },
-        webhooks: [
-          {
-            name: 'client-parameters.gefyra.dev',
-            admissionReviewVersions: ['v1', 'v1beta1'],
-            clientConfig: { caBundle: PUBLISHED_CA_BUNDLE, service: { name: 'gefyra-admission', namespace: namespace.name, path: '/client-parameters' } },
-            // Never matched: the API server cannot reach a webhook on the test's loopback, and other tests create GefyraClients too.
-            objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': `never-${suffix}` } },
-            failurePolicy: 'Ignore',
-            rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
-            sideEffects: 'None',
-            timeoutSeconds: 30,
-          },
-        ],
-      },
-      never,
-    );
+    await admin().create(testConfiguration(), never);
   });
   afterAll(async () => {
     await webhook?.stop();
@@ -265,6 +247,86 @@ describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=w
     }
   });
 });
+
+describe("the webhook under deploy/gefyra2's account for it", () => {
+  const clusterName = `gefyra-operator-webhook-${suffix}`;
+  beforeAll(async () => {
+    await admin().create(testConfiguration(), never);
+  });
+  afterAll(async () => {
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: clusterName }, never);
+    await admin().remove(VWC, never);
+  });
+
+  it('makes its Secret, patches the configuration, reads what its rules need and posts its Event with nothing more', async () => {
+    // The namespaced objects exactly as deploy/gefyra2 has them; the cluster-wide ones renamed for this test's configuration.
+    const account = gefyra2InstallManifests({ namespace: namespace.name, image: 'unused' })
+      .filter((manifest) => manifest.metadata.name === 'gefyra-operator-webhook' && manifest.kind !== 'Deployment')
+      .map((manifest): Manifest => {
+        if (manifest.kind === 'ClusterRole') {
+          const [rule] = manifest['rules'] as Record<string, unknown>[];
+          return { ...manifest, metadata: { name: clusterName }, rules: [{ ...rule, resourceNames: [VWC.name] }] };
+        }
+        if (manifest.kind === 'ClusterRoleBinding') return { ...manifest, metadata: { name: clusterName }, roleRef: { ...(manifest['roleRef'] as object), name: clusterName } };
+        return manifest;
+      });
+    for (const manifest of account) await admin().create(manifest, never);
+    await admin().remove({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' }, never);
+    const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator-webhook');
+    const webhook = await startWebhook({
+      objects: new KubernetesClusterApi(credentials.kubeConfig),
+      clock: systemClock,
+      logger: silentLogger,
+      namespace: namespace.name,
+      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: VWC.name },
+      listenHost: '127.0.0.1',
+    });
+    try {
+      const [caBundle] = ((await admin().find(VWC, never))!['webhooks'] as { clientConfig: { caBundle: string } }[]).map((entry) =>
+        Buffer.from(entry.clientConfig.caBundle, 'base64').toString(),
+      );
+      expect(caBundle).toBe(webhook.caCert);
+      const tls = { ca: caBundle!, servername: `gefyra-admission.${namespace.name}.svc` };
+      const waiting = { ...gefyraClient('dev-d'), state: 'WAITING' };
+      const clash = await postToWebhook(webhook.port, '/client-parameters', admissionReview('UPDATE', { ...waiting, providerParameter: { subnet: '10.77.1.0/24' } }, waiting), tls);
+      expect(clash.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining('GefyraClient dev-b') } });
+      const bridge = await postToWebhook(
+        webhook.port,
+        '/bridge-parameters',
+        admissionReview('CREATE', { metadata: { name: 'x', namespace: namespace.name, labels: { 'gefyra.dev/bridge-mount': 'm', 'gefyra.dev/client': 'dev-d' } }, provider: 'carrier2', target: 'm', destinationIP: '10.77.1.2' }),
+        tls,
+      );
+      expect(bridge.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: 'GefyraBridgeMount "m" does not exist' } });
+      const readinessEvents = async () => (await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, { 'gefyra.dev/signal': 'webhook-ready' }, never)).length;
+      const before = await readinessEvents();
+      expect((await postToWebhook(webhook.port, '/client-parameters', HEALTH_CHECK_BODY, tls)).statusCode).toBe(200);
+      expect(await readinessEvents()).toBe(before + 1);
+    } finally {
+      await webhook.stop();
+    }
+  });
+});
+
+/** A webhook configuration like the client's `gefyra.dev`, with Gefyra's published bundle in it. */
+function testConfiguration(): Manifest {
+  return {
+    ...VWC,
+    metadata: { name: VWC.name },
+    webhooks: [
+      {
+        name: 'client-parameters.gefyra.dev',
+        admissionReviewVersions: ['v1', 'v1beta1'],
+        clientConfig: { caBundle: PUBLISHED_CA_BUNDLE, service: { name: 'gefyra-admission', namespace: namespace.name, path: '/client-parameters' } },
+        // Never matched: the API server cannot reach a webhook on the test's loopback, and other tests create GefyraClients too.
+        objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': `never-${suffix}` } },
+        failurePolicy: 'Ignore',
+        rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
+        sideEffects: 'None',
+        timeoutSeconds: 30,
+      },
+    ],
+  };
+}
 
 function expectEventTimeAfterCreation(event: Manifest | undefined): void {
   const eventTime = event?.['eventTime'];
