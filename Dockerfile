@@ -15,8 +15,12 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# OP_MODE=webhook (the Gefyra 2.5 client's second Deployment of this image):
+# its liveness probe runs `python gefyra/healthcheck.py` in the WORKDIR.
+COPY image/gefyra ./gefyra
+COPY image/python /usr/local/bin/python
 USER 65532:65532
-EXPOSE 8080
+EXPOSE 8080 9443
 # --optimize-for-size: V8 grows its heap and optimises less eagerly; the
 # operator waits on the API server, not on its CPU, and stays in its memory
 # limit (README, Benchmarks).

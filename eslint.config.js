@@ -45,5 +45,7 @@ export default tseslint.config(
   { files: ['src/plugins/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['composition', 'cli']) }] } },
   // The core configuration knows roles, not products: each plugin reads its own settings.
   { files: ['src/config.ts'], rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['plugins', 'composition', 'adapters', 'cli']) }] } },
+  // The webhook's admission rules: pure functions of the request and what the adapter read for them.
+  { files: ['src/webhook/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
 );

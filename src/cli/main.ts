@@ -5,6 +5,8 @@ import { isDomainError } from '../domain/errors.js';
 import { runManifests } from './manifests-command.js';
 import { runOperator } from './run-command.js';
 import { runReset } from './reset-command.js';
+import { runWebhookCommand } from './webhook-command.js';
+import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
 import { USAGE } from './usage.js';
 
 export interface CliOutput {
@@ -37,14 +39,16 @@ export async function main(argv: readonly string[], environment: Readonly<Record
     switch (command) {
       case 'run': {
         const { values } = parseArgs({ args: [...rest], options: { kubeconfig: { type: 'string' } } });
+        // The Gefyra 2.5 client starts the same image twice, the second time with OP_MODE=webhook.
+        if (loadGefyra2Config(environment).mode === 'webhook') return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig, io });
         return await runOperator({ environment, kubeconfig: values.kubeconfig, io });
       }
       case 'manifests': {
         const { values } = parseArgs({
           args: [...rest],
-          options: { namespace: { type: 'string' }, image: { type: 'string' }, 'pull-policy': { type: 'string' } },
+          options: { namespace: { type: 'string' }, image: { type: 'string' }, 'pull-policy': { type: 'string' }, contract: { type: 'string' } },
         });
-        return runManifests({ namespace: values.namespace, image: values.image, pullPolicy: values['pull-policy'], io });
+        return runManifests({ namespace: values.namespace, image: values.image, pullPolicy: values['pull-policy'], contract: values.contract, io });
       }
       case 'reset': {
         const { values } = parseArgs({

@@ -1,10 +1,23 @@
 import { renderYaml } from '../install/deploy-files.js';
 import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../install/install-manifests.js';
+import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
 import type { CliOutput } from './main.js';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
-export function runManifests(options: { namespace?: string | undefined; image?: string | undefined; pullPolicy?: string | undefined; io: CliOutput }): number {
+export function runManifests(options: {
+  namespace?: string | undefined;
+  image?: string | undefined;
+  pullPolicy?: string | undefined;
+  /** `0.13` (default): the operator alone; `2`: with the Gefyra 2 CRDs and the webhook (deploy/gefyra2). */
+  contract?: string | undefined;
+  io: CliOutput;
+}): number {
+  const contract = options.contract ?? '0.13';
+  if (contract !== '0.13' && contract !== '2') {
+    options.io.err(`--contract must be 0.13 or 2 (got "${contract}")`);
+    return 2;
+  }
   const pullPolicy = options.pullPolicy ?? 'IfNotPresent';
   if (!(PULL_POLICIES as readonly string[]).includes(pullPolicy)) {
     options.io.err(`--pull-policy must be one of ${PULL_POLICIES.join(', ')} (got "${pullPolicy}")`);
@@ -17,7 +30,7 @@ export function runManifests(options: { namespace?: string | undefined; image?: 
   }
   options.io.out(
     renderYaml(
-      installManifests({
+      (contract === '2' ? gefyra2InstallManifests : installManifests)({
         namespace,
         image: options.image ?? DEFAULT_OPERATOR_IMAGE,
         imagePullPolicy: pullPolicy as (typeof PULL_POLICIES)[number],

@@ -3,6 +3,9 @@ import { composeForKubernetes, type KubernetesComposition } from '../composition
 import { describeMissingAccess, MISSING_ACCESS_REASON, recordMissingAccess } from '../composition/missing-access.js';
 import { createOperatorRuntime, type RunnableOperator } from '../composition/operator-runtime-factory.js';
 import { loadConfig } from '../config.js';
+import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
+import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import { TOKENS } from '../ports/tokens.js';
 import type { CliOutput } from './main.js';
 
 /** How often an operator that lacks permissions asks again whether they were granted. */
@@ -71,6 +74,9 @@ export async function runOperator(options: {
   if (!stopping) {
     if (missing !== undefined) logger.info({}, 'the missing permissions were granted; starting');
     missing = undefined;
+    if (loadGefyra2Config(options.environment).contract === '2') {
+      await registerGefyra2Crds(composition.container.get(TOKENS.ClusterApi), logger, AbortSignal.timeout(30_000));
+    }
     operator = createOperatorRuntime(composition.container);
     await operator.runtime.start();
   }

@@ -26,6 +26,10 @@ export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
 
 const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
 
+/** Every pod of the install runs as this non-root user, and its containers with nothing to escalate. */
+export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } };
+export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+
 export function installManifests(options: InstallOptions): Manifest[] {
   const name = options.name ?? 'gefyra-operator';
   const { namespace } = options;
@@ -101,7 +105,8 @@ function role(name: string, namespace: string, contributed: readonly RbacRule[])
       rule([''], ['configmaps'], manage),
       // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
       rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
-      rule([''], ['events'], ['create', 'list', 'delete']),
+      // Readiness Events: posted, and posted again or given a later eventTime when the API server stamped them after it (see readiness-event.ts).
+      rule([''], ['events'], ['create', 'list', 'delete', 'patch']),
       rule(['events.k8s.io'], ['events'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
       rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
@@ -137,7 +142,7 @@ function deployment(name: string, options: InstallOptions, pluginEnvironment: Re
         spec: {
           serviceAccountName: name,
           terminationGracePeriodSeconds: 30,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [
             {
               name: 'operator',
@@ -157,11 +162,7 @@ function deployment(name: string, options: InstallOptions, pluginEnvironment: Re
               readinessProbe: probe('/readyz'),
               // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).
               resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
             },
           ],
         },

@@ -112,6 +112,13 @@ export function subnetContains(subnet: Subnet, ip: string): boolean {
   return parsed !== undefined && parsed.family === subnet.family && masked(parsed.bits, parsed.family, subnet.prefix) === subnet.network;
 }
 
+/** Whether two subnets share an address (one lies within the other). */
+export function subnetsOverlap(first: Subnet, second: Subnet): boolean {
+  if (first.family !== second.family) return false;
+  const prefix = Math.min(first.prefix, second.prefix);
+  return masked(first.network, first.family, prefix) === masked(second.network, second.family, prefix);
+}
+
 function masked(bits: bigint, family: 4 | 6, prefix: number): bigint {
   const width = BigInt(family === 4 ? 32 : 128);
   const hostBits = width - BigInt(prefix);

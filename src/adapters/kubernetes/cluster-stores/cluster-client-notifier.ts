@@ -1,20 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../../ports/clock.port.js';
 import type { ClientNotifier } from '../../../ports/client-notifier.port.js';
 import type { ObjectApi } from '../../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
-import { OPERATOR_DEPLOYMENT } from '../../../domain/boot/operator-events.js';
+import { postReadinessEvent, READY_SIGNAL_LABEL } from './readiness-event.js';
 
 export const CONNECTION_SECRET = 'gefyra-cargo-connection';
 export const READY_REASON = 'Gefyra-Ready';
-const READY_LABEL = 'gefyra.dev/signal';
 
 /**
  * What the Gefyra 0.13 client waits for: the Secret `gefyra-cargo-connection`
  * with one key per line of the peer file, and a core/v1 Event with reason
  * `Gefyra-Ready` in the operator namespace (the client watches core/v1 Events
- * there). Every readiness Event gets a fresh name, so a restarted operator
- * can always post one (the 0.13 operator's fixed name made that fail).
+ * there; the 2.5 client also reads its eventTime, see postReadinessEvent).
+ * Every readiness Event gets a fresh name, so a restarted operator can always
+ * post one (the 0.13 operator's fixed name made that fail).
  */
 export class ClusterClientNotifier implements ClientNotifier {
   readonly #objects: ObjectApi;
@@ -42,31 +41,17 @@ export class ClusterClientNotifier implements ClientNotifier {
   }
 
   async announceReady(signal: AbortSignal): Promise<void> {
-    const now = this.#clock.now().toISOString();
-    await this.#objects.create(
-      {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          name: `gefyra-ready.${randomBytes(8).toString('hex')}`,
-          namespace: this.#namespace,
-          labels: { [READY_LABEL]: 'ready', ...MANAGED_BY_LABELS },
-        },
-        involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: OPERATOR_DEPLOYMENT, namespace: this.#namespace },
-        reason: READY_REASON,
-        message: 'Gefyra is ready: Stowaway runs and the connection details are published',
-        type: 'Normal',
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        source: { component: 'gefyra-operator' },
-      },
+    await postReadinessEvent(
+      this.#objects,
+      this.#clock,
+      this.#namespace,
+      { reason: READY_REASON, message: 'Gefyra is ready: Stowaway runs and the connection details are published' },
       signal,
     );
   }
 
   async withdrawReady(signal: AbortSignal): Promise<void> {
-    const signals = await this.#objects.list({ apiVersion: 'v1', kind: 'Event' }, this.#namespace, { [READY_LABEL]: 'ready' }, signal);
+    const signals = await this.#objects.list({ apiVersion: 'v1', kind: 'Event' }, this.#namespace, { [READY_SIGNAL_LABEL]: 'ready' }, signal);
     for (const event of signals) {
       await this.#objects.remove({ apiVersion: 'v1', kind: 'Event', namespace: this.#namespace, name: event.metadata.name }, signal);
     }

@@ -1,0 +1,71 @@
+import type { Manifest, ObjectApi } from '../../ports/cluster-api.port.js';
+import { GEFYRA2_API_VERSION, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND, GEFYRA_CLIENT_KIND } from '../../crd/gefyra2-crds.js';
+import type { AdmissionInput, AdmissionVerdict } from '../../webhook/admission-verdict.js';
+import { validateBridgeParameters } from '../../webhook/bridge-parameters.js';
+import { validateClientParameters, type HeldSubnet } from '../../webhook/client-parameters.js';
+import { validateMountParameters } from '../../webhook/mount-parameters.js';
+
+/** Stowaway 2.x's ConfigMap; its `SERVER_ALLOWEDIPS_PEER_<id>` keys are the subnets of the peers it has. */
+export const STOWAWAY2_CONFIG_MAP = 'gefyra-stowaway-config';
+const PEER_SUBNET_KEY = 'SERVER_ALLOWEDIPS_PEER_';
+
+/** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
+export type AdmissionHandler = (input: AdmissionInput, namespace: string, signal: AbortSignal) => Promise<AdmissionVerdict>;
+
+/**
+ * The three paths of the 2.5 operator's webhook (contract §5), each the
+ * handler id kopf gives it. The object's own namespace is where its peers
+ * live (the client and Stowaway both use `gefyra`).
+ */
+export function admissionHandlers(objects: ObjectApi): Readonly<Record<string, AdmissionHandler>> {
+  const list = (kind: string, namespace: string, signal: AbortSignal) => objects.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace, undefined, signal);
+  return {
+    '/client-parameters': async (input, namespace, signal) => {
+      const name = input.object.metadata?.name ?? '';
+      const [clients, stowawayConfig] = await Promise.all([
+        list(GEFYRA_CLIENT_KIND, namespace, signal),
+        objects.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY2_CONFIG_MAP }, signal, { fresh: true }),
+      ]);
+      return validateClientParameters(input, { otherSubnets: [...subnetsOfClients(clients, name), ...subnetsOfPeers(stowawayConfig, name)] });
+    },
+    '/mount-parameters': async (input, namespace, signal) => {
+      const mounts = await list(GEFYRA_BRIDGE_MOUNT_KIND, namespace, signal);
+      return validateMountParameters(input, {
+        otherMounts: mounts.map((mount) => ({ name: mount.metadata.name, target: mount['target'], targetNamespace: mount['targetNamespace'] })),
+      });
+    },
+    '/bridge-parameters': async (input, namespace, signal) => {
+      if (input.operation !== 'CREATE') return validateBridgeParameters(input, { mountState: undefined, otherBridges: [] });
+      const target = input.object['target'];
+      const [mount, bridges] = await Promise.all([
+        typeof target === 'string' && target !== ''
+          ? objects.find({ apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_BRIDGE_MOUNT_KIND, namespace, name: target }, signal, { fresh: true })
+          : Promise.resolve(undefined),
+        list(GEFYRA_BRIDGE_KIND, namespace, signal),
+      ]);
+      return validateBridgeParameters(input, {
+        mountState: mount === undefined ? undefined : String(mount['state'] ?? 'REQUESTED'),
+        otherBridges: bridges.map((bridge) => ({ name: bridge.metadata.name, target: bridge['target'], providerParameter: bridge['providerParameter'] })),
+      });
+    },
+  };
+}
+
+function subnetsOfClients(clients: readonly Manifest[], self: string): HeldSubnet[] {
+  return clients.flatMap((client) => {
+    const subnet = (client['providerParameter'] as { subnet?: unknown } | null | undefined)?.subnet;
+    return client.metadata.name !== self && typeof subnet === 'string' ? [{ holder: `GefyraClient ${client.metadata.name}`, subnet }] : [];
+  });
+}
+
+/** Peers Stowaway still has, though their GefyraClient may be gone (a removal in progress): their routes exist until then. */
+function subnetsOfPeers(configMap: Manifest | undefined, self: string): HeldSubnet[] {
+  const data = (configMap?.['data'] ?? {}) as Record<string, string>;
+  const ownKey = `${PEER_SUBNET_KEY}${stowawayPeerId(self)}`;
+  return Object.entries(data)
+    .filter(([key]) => key.startsWith(PEER_SUBNET_KEY) && key !== ownKey)
+    .map(([key, subnet]) => ({ holder: `Stowaway peer ${key.slice(PEER_SUBNET_KEY.length)}`, subnet }));
+}
+
+/** Stowaway's peer id of a client: every character outside [0-9A-Za-z] becomes `000` (contract §3). */
+export const stowawayPeerId = (clientName: string): string => clientName.replace(/[^0-9A-Za-z]/g, '000');

@@ -1,0 +1,55 @@
+import { ALLOWED, canonical, denied, firstDenial, immutable, isSet, type AdmissionInput, type AdmissionVerdict } from './admission-verdict.js';
+
+export const CARRIER2_PROVIDER = 'carrier2';
+export const BRIDGE_MOUNT_LABEL = 'gefyra.dev/bridge-mount';
+export const BRIDGE_CLIENT_LABEL = 'gefyra.dev/client';
+export const ACTIVE_STATE = 'ACTIVE';
+
+/** Another bridge, as far as the rules compare it. */
+export interface ExistingBridge {
+  readonly name: string;
+  readonly target: unknown;
+  readonly providerParameter: unknown;
+}
+
+export interface BridgeParametersContext {
+  /** The `state` of the mount the bridge targets; undefined when there is no such mount. */
+  readonly mountState: string | undefined;
+  /** The other bridges on the same mount. */
+  readonly otherBridges: readonly ExistingBridge[];
+}
+
+/**
+ * `/bridge-parameters` (contract §5). CREATE: the provider is Carrier2, a
+ * destinationIP and both labels are set, the mount is ACTIVE, and no other
+ * bridge on the mount has the same rules (Carrier2 takes the first match, so
+ * the second would never see traffic). UPDATE: target, connectionProvider and
+ * portMappings are fixed; `destinationIP` may change (`gefyra run` re-routes).
+ */
+export function validateBridgeParameters(input: AdmissionInput, context: BridgeParametersContext): AdmissionVerdict {
+  const { object } = input;
+  if (input.operation === 'UPDATE') return immutable(input, 'GefyraBridge', ['target', 'connectionProvider', 'portMappings']);
+  if (input.operation !== 'CREATE') return ALLOWED;
+  const labels = object.metadata?.labels ?? {};
+  return firstDenial(
+    () => (object['provider'] === CARRIER2_PROVIDER ? ALLOWED : denied(`Unknown provider ${JSON.stringify(object['provider'])}: a GefyraBridge uses '${CARRIER2_PROVIDER}'`)),
+    () => (isSet(object['destinationIP']) ? ALLOWED : denied("A GefyraBridge needs 'destinationIP'")),
+    () => {
+      const missing = [BRIDGE_MOUNT_LABEL, BRIDGE_CLIENT_LABEL].filter((label) => !isSet(labels[label]));
+      return missing.length === 0 ? ALLOWED : denied(`A GefyraBridge needs the label(s) ${missing.join(', ')}`);
+    },
+    () => {
+      if (context.mountState === undefined) return denied(`GefyraBridgeMount ${JSON.stringify(object['target'])} does not exist`);
+      return context.mountState === ACTIVE_STATE
+        ? ALLOWED
+        : denied(`GefyraBridgeMount ${String(object['target'])} is ${context.mountState}, not ${ACTIVE_STATE}: wait until it is ready`);
+    },
+    () => {
+      const rules = canonical(object['providerParameter']);
+      const same = context.otherBridges.find(
+        (other) => other.name !== object.metadata?.name && other.target === object['target'] && canonical(other.providerParameter) === rules,
+      );
+      return same === undefined ? ALLOWED : denied(`GefyraBridge ${same.name} already routes the same rules of ${String(object['target'])}`);
+    },
+  );
+}
