@@ -78,10 +78,10 @@ describe('the access plan', () => {
     });
 
     it("needs what Stowaway 2.x's lifecycle needs, not Stowaway 0.13's Deployment", () => {
-      const withoutStatefulSets = gefyra2OperatorRules().map((rule) => ({ ...rule, resources: rule.resources.filter((resource) => resource !== 'statefulsets') }));
+      const withoutStatefulSets = gefyra2OperatorRules().map((rule) => ({ ...rule, resources: (rule.resources ?? []).filter((resource) => resource !== 'statefulsets') }));
       const plan = planAccess(GrantedAccess.fromRules(withoutStatefulSets), NAMESPACE, { contract: '2' });
       expect(plan.missing.map(describePermission)).toContainEqual('create apps/statefulsets');
-      expect(gefyra2OperatorRules().filter((rule) => rule.resources.includes('deployments')).flatMap((rule) => rule.verbs)).not.toContain('create');
+      expect(gefyra2OperatorRules().filter((rule) => (rule.resources ?? []).includes('deployments')).flatMap((rule) => rule.verbs)).not.toContain('create');
     });
   });
 });
