@@ -17,8 +17,7 @@ import { loadConfig, type OperatorConfig } from '../config.js';
 import type { Logger } from '../ports/logger.port.js';
 import { TOKENS } from '../ports/tokens.js';
 import { createOperatorContainer, servedBy, type Served } from './container.js';
-import { DEFAULT_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import { contractComposition } from './client-contract.js';
 import { loadPlugins } from './plugin-registry.js';
 import { RUNTIME } from './runtime-tokens.js';
 import { planAccess, type AccessPlan } from './access-plan.js';
@@ -53,12 +52,12 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const environment = options.namespace ? { ...options.environment, GEFYRA_NAMESPACE: options.namespace } : options.environment;
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
-  const gefyra2 = loadGefyra2Config(environment).contract === '2';
-  const plugins = await loadPlugins(config.plugins, undefined, gefyra2 ? GEFYRA2_DEFAULT_PLUGINS : DEFAULT_PLUGINS);
+  const contract = contractComposition(environment);
+  const plugins = await loadPlugins(config.plugins, undefined, contract.defaultPlugins);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   // The watch source logs each failed watch itself, naming its kind and namespace.
-  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, { contract: gefyra2 ? '2' : '0.13' });
+  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, { contract: contract.contract });
   if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
   const platform = new ContainerModule(({ bind }) => {
@@ -75,8 +74,8 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
-  const container = await createOperatorContainer({ config, environment, plugins, platform, access, gefyraClients: gefyra2 });
-  const served = servedBy({ config, plugins, access, gefyraClients: gefyra2 });
+  const container = await createOperatorContainer({ config, environment, plugins, platform, access, gefyraClients: contract.gefyraClients });
+  const served = servedBy({ config, plugins, access, gefyraClients: contract.gefyraClients });
   return { container, config, logger, access, served, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
 }
 

@@ -1,6 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { loadPlugins } from '../../../src/composition/plugin-registry.js';
+import { loadPlugins, tunnelRoutes } from '../../../src/composition/plugin-registry.js';
 import { ConfigurationError } from '../../../src/environment.js';
 import { type OperatorPlugin } from '../../../src/plugins/plugin.js';
 import { TOKENS } from '../../../src/ports/tokens.js';
@@ -45,6 +45,20 @@ describe('loadPlugins', () => {
   it('takes a second carrier next to the built-in one', async () => {
     const plugins = await loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: proxyPlugin }));
     expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway', 'carrier', 'envoy-proxy']);
+  });
+
+  it('loads a tunnel that routes nothing (Stowaway 2.x): InterceptRequests are then not served', async () => {
+    const plugins = await loadPlugins(['stowaway2', 'carrier']);
+    expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway2', 'carrier']);
+    expect(tunnelRoutes(plugins)).toBe(false);
+    expect(tunnelRoutes(await loadPlugins(['stowaway', 'carrier']))).toBe(true);
+  });
+
+  it('refuses a tunnel that routes with only part of the routing ports', async () => {
+    const halfRouting: OperatorPlugin = { name: 'half', provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter], createModule: () => new ContainerModule(() => undefined) };
+    expect(await problemsOf(loadPlugins(['half', 'carrier'], async () => ({ plugin: halfRouting })))).toEqual([
+      'the tunnel provides TunnelRouter but not RouteStore, TunnelHeartbeat: a tunnel routes with all of them or none',
+    ]);
   });
 
   it('refuses two plugins for one tunnel port', async () => {
