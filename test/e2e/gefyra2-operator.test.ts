@@ -4,6 +4,9 @@ import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stow
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
+import { isDomainError } from '../../src/domain/errors.js';
+import { gefyra2InstallManifests } from '../../src/install/gefyra2-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../../src/install/install-manifests.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { pollUntil } from '../support/control-plane/polling.js';
@@ -29,15 +32,83 @@ const GEFYRA2_CLIENT_OPERATOR_ENV = {
   GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '-1',
 } as const;
 
-// Issue 12: `gefyra-operator run` as the 2.5 client installs it (its
-// ClusterRole, its variables, no InterceptRequest rights) on the real API
+interface Installation {
+  readonly title: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Grants the ServiceAccount `gefyra-operator` of `namespace` its rights, under `name`; applies what the installation ships. */
+  install(api: KubernetesClusterApi, namespace: string, name: string): Promise<void>;
+  /** Removes the cluster-scoped objects `install` made. */
+  uninstall(api: KubernetesClusterApi, name: string): Promise<void>;
+  readonly interceptRequestsOff: string;
+}
+
+const bindCluster = (name: string, namespace: string): Manifest => ({
+  apiVersion: RBAC,
+  kind: 'ClusterRoleBinding',
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+  subjects: [{ kind: 'ServiceAccount', name: 'gefyra-operator', namespace }],
+});
+const removeClusterRole = async (api: KubernetesClusterApi, name: string) => {
+  for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await api.remove({ apiVersion: RBAC, kind, name }, never);
+};
+
+const INSTALLATIONS: readonly Installation[] = [
+  {
+    title: 'installed by the Gefyra 2.5 client (its ClusterRole and variables)',
+    env: GEFYRA2_CLIENT_OPERATOR_ENV,
+    install: async (api, namespace, name) => {
+      await api.create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES }, never);
+      await api.create(bindCluster(name, namespace), never);
+    },
+    uninstall: removeClusterRole,
+    interceptRequestsOff: 'no rights on interceptrequests',
+  },
+  {
+    title: "installed with deploy/gefyra2's account (the CRDs and gefyra-client applied with it)",
+    env: { GEFYRA_CLIENT_CONTRACT: '2' },
+    install: async (api, namespace, name) => {
+      const manifests = gefyra2InstallManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE });
+      const operatorRole = (kind: string) => manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === 'gefyra-operator');
+      for (const crd of manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition')) await createOrKeep(api, crd);
+      await createOrKeep(api, manifests.find((manifest) => manifest.kind === 'ClusterRole' && manifest.metadata.name === 'gefyra-client') as Manifest);
+      await api.create({ ...(operatorRole('ClusterRole') as Manifest), metadata: { name } }, never);
+      await api.create(bindCluster(name, namespace), never);
+      await api.create({ ...(operatorRole('Role') as Manifest), metadata: { name, namespace } }, never);
+      await api.create(
+        {
+          apiVersion: RBAC,
+          kind: 'RoleBinding',
+          metadata: { name, namespace },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+          subjects: [{ kind: 'ServiceAccount', name: 'gefyra-operator', namespace }],
+        },
+        never,
+      );
+    },
+    uninstall: removeClusterRole,
+    interceptRequestsOff: 'the tunnel routes none',
+  },
+];
+
+async function createOrKeep(api: KubernetesClusterApi, manifest: Manifest): Promise<void> {
+  try {
+    await api.create(manifest, never);
+  } catch (error) {
+    if (!isDomainError(error, 'AlreadyExists')) throw error;
+  }
+}
+
+// Issue 12: `gefyra-operator run` in the 2.x contract, installed as the 2.5
+// client installs it (its ClusterRole, its variables, no InterceptRequest
+// rights) and with deploy/gefyra2's least-privilege account, on the real API
 // server: Stowaway 2.x installed as a StatefulSet (pod and claim made by
 // kube-controller-manager, the container answered by the simulated node as
 // the 2.5 image), `Gefyra-Ready` once gefyra-stowaway-0 is ready, then the
 // client's calls on a GefyraClient. The namespace is the test's own
 // (GEFYRA_NAMESPACE); the cluster-scoped objects are removed after the
 // operator has stopped.
-describe('gefyra-operator run, installed by the Gefyra 2.5 client', () => {
+describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', (installation) => {
   const controlPlane = useControlPlane();
   const node = useSimulatedNode();
   const namespace = useTestNamespace('gefyra2op');
@@ -57,18 +128,8 @@ describe('gefyra-operator run, installed by the Gefyra 2.5 client', () => {
       if ((await admin().find(ref, never)) === undefined) absentBefore.push(ref);
     }
     removeHandler = node.onExec(simulator.handle);
-    await admin().create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: role }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES }, never);
     await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } }, never);
-    await admin().create(
-      {
-        apiVersion: RBAC,
-        kind: 'ClusterRoleBinding',
-        metadata: { name: role },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: [{ kind: 'ServiceAccount', name: 'gefyra-operator', namespace: namespace.name }],
-      },
-      never,
-    );
+    await installation.install(admin(), namespace.name, role);
     volume = await preboundStowawayVolume(admin(), namespace.name);
     events = recordObjects(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Event', namespace: namespace.name });
     await events.synced;
@@ -81,15 +142,15 @@ describe('gefyra-operator run, installed by the Gefyra 2.5 client', () => {
     removeHandler?.();
     if (volume !== undefined) await admin().remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, never);
     await removeClientBindings(admin(), namespace.name);
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: role }, never);
+    await installation.uninstall(admin(), role);
     for (const ref of absentBefore) await admin().remove(ref, never);
   }, 60_000);
 
   it('installs Stowaway 2.x, posts Gefyra-Ready, serves a GefyraClient through WAITING, ACTIVE, WAITING and delete, never forbidden', async () => {
     const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator');
-    operator = await startOperatorProcess({ kubeconfigPath: credentials.kubeconfigPath, env: { ...GEFYRA2_CLIENT_OPERATOR_ENV, GEFYRA_NAMESPACE: namespace.name } });
+    operator = await startOperatorProcess({ kubeconfigPath: credentials.kubeconfigPath, env: { ...installation.env, GEFYRA_NAMESPACE: namespace.name } });
     const serving = await operator.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('serving '), { what: 'what it serves', timeoutMs: 60_000 });
-    expect(serving).toMatchObject({ msg: 'serving GefyraClients', gefyraClients: true, interceptRequests: false, interceptRequestsOff: 'no rights on interceptrequests' });
+    expect(serving).toMatchObject({ msg: 'serving GefyraClients', gefyraClients: true, interceptRequests: false, interceptRequestsOff: installation.interceptRequestsOff });
 
     // `gefyra up` waits on core/v1 Events for Gefyra-Ready with an eventTime; `gefyra status` then reads gefyra-stowaway-0.
     const ready = await pollUntil('a Gefyra-Ready Event', async () => events?.seen.find((event) => event['reason'] === 'Gefyra-Ready'), { timeoutMs: 90_000, intervalMs: 50 });
