@@ -1,3 +1,4 @@
+import { podTroubleReason } from '../../domain/cluster/pod.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { ClusterApi } from '../../ports/cluster-api.port.js';
 import type { TunnelProvider, TunnelReadiness } from '../../ports/tunnel-provider.port.js';
@@ -36,7 +37,9 @@ export class Stowaway2TunnelProvider implements TunnelProvider {
     // The pod's uid is the revision: a re-created pod is a restarted tunnel.
     if (readiness.ready) return { state: 'ready', revision: readiness.podUid };
     const pod = await this.#cluster.findPod({ namespace: this.#settings.namespace, name: STOWAWAY2.pod }, signal);
-    return { state: 'starting', since: pod?.createdAt ?? this.#clock.now(), detail: readiness.reason };
+    if (!pod) return { state: 'starting', since: this.#clock.now(), detail: readiness.reason };
+    const trouble = podTroubleReason(pod);
+    return trouble ? { state: 'failing', since: pod.createdAt, reason: `pod ${pod.name}: ${trouble}` } : { state: 'starting', since: pod.createdAt, detail: readiness.reason };
   }
 
   readConnectionDetails(): Promise<Readonly<Record<string, string>>> {

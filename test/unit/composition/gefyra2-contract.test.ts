@@ -9,6 +9,8 @@ import { createOperatorRuntime } from '../../../src/composition/operator-runtime
 import { RUNTIME, type ControllerFactory } from '../../../src/composition/runtime-tokens.js';
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../src/domain/gefyra-client/gefyra-client.js';
 import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+import { SERVICES } from '../../../src/composition/service-tokens.js';
+import { resolve } from '../../../src/plugins/resolve.js';
 import { until } from '../../support/running-operators.js';
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -70,5 +72,17 @@ describe('the operator in the Gefyra 2.x contract', () => {
       await runnable.runtime.stop();
       await operator.stop();
     }
+  });
+
+  it("reports Stowaway 2.x's pull error as the boot's problem once its start-up time is up, and posts no Gefyra-Ready", async () => {
+    const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
+    operator.cluster.failImagePull(/stowaway/);
+    const boot = () => resolve(operator.container, SERVICES.BootService).reconcile(signal());
+    expect(await boot()).toMatchObject({ state: 'waiting', reason: 'TunnelStarting' });
+    operator.clock.advance(180_000);
+    const blocked = await boot();
+    expect(blocked).toMatchObject({ state: 'blocked', reason: 'TunnelNotReady' });
+    expect(blocked.state === 'blocked' && blocked.message).toMatch(/Stowaway 2\.x did not become ready within 180s: pod gefyra-stowaway-0: stowaway: ErrImagePull/);
+    expect(operator.cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready')).toEqual([]);
   });
 });
