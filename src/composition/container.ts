@@ -53,7 +53,7 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   const container = new Container();
   const access = options.access ?? fullAccessPlan(options.config.namespace);
   const served = servedBy(options);
-  await container.load(options.platform, coreModule(options.config, access), runtimeControllersModule(options.config, served), ...pluginModules);
+  await container.load(options.platform, coreModule(options.config, access, served), runtimeControllersModule(options.config, served), ...pluginModules);
   if (served.gefyraClients) await container.load(gefyraClientModule(container, options.config.namespace, options.environment));
   return container;
 }

@@ -40,6 +40,8 @@ interface Installation {
   /** Removes the cluster-scoped objects `install` made. */
   uninstall(api: KubernetesClusterApi, name: string): Promise<void>;
   readonly interceptRequestsOff: string;
+  /** Whether the installation applies the InterceptRequest CRD itself. */
+  readonly shipsInterceptRequestCrd: boolean;
 }
 
 const bindCluster = (name: string, namespace: string): Manifest => ({
@@ -63,6 +65,7 @@ const INSTALLATIONS: readonly Installation[] = [
     },
     uninstall: removeClusterRole,
     interceptRequestsOff: 'no rights on interceptrequests',
+    shipsInterceptRequestCrd: false,
   },
   {
     title: "installed with deploy/gefyra2's account (the CRDs and gefyra-client applied with it)",
@@ -88,6 +91,7 @@ const INSTALLATIONS: readonly Installation[] = [
     },
     uninstall: removeClusterRole,
     interceptRequestsOff: 'the tunnel routes none',
+    shipsInterceptRequestCrd: true,
   },
 ];
 
@@ -161,6 +165,10 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
     expect(await admin().list({ apiVersion: 'apps/v1', kind: 'Deployment' }, namespace.name, undefined, never)).toEqual([]);
     expect(await admin().list({ apiVersion: 'v1', kind: 'Service' }, namespace.name, undefined, never)).toEqual([]);
     expect(await admin().find({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-cargo-connection' }, never)).toBeUndefined();
+    // No InterceptRequests served, so no CRD registered for them (the client's uninstall would leave it behind).
+    if (absentBefore.some((ref) => ref.name === INTERCEPT_REQUEST_CRD_NAME) && !installation.shipsInterceptRequestCrd) {
+      expect(await admin().find({ ...CRD, name: INTERCEPT_REQUEST_CRD_NAME }, never)).toBeUndefined();
+    }
 
     const client = gefyra2ClientCalls(admin(), controlPlane.adminKubeConfig(), namespace.name);
     const stowaway = await client.stowawayPod();

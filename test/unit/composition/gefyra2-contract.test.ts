@@ -58,6 +58,8 @@ describe('the operator in the Gefyra 2.x contract', () => {
       expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual([]);
       expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' })).toEqual([]);
       expect(cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((object) => object.metadata.name)).not.toContain('gefyra-cargo-connection');
+      // It serves no InterceptRequests, so it registers no CRD for them either.
+      expect(cluster.objects({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }).map((object) => object.metadata.name)).not.toContain('interceptrequests.gefyra.dev');
 
       await cluster.create({ ...ref('dev-a'), metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway' }, signal());
       const client = () => {
