@@ -22,12 +22,21 @@ export async function runReset(options: {
     options.io.err(`This removes ${scope}.\nRun again with --yes to do it.`);
     return 2;
   }
-  const { container, dispose } = await composeForKubernetes({
+  const { container, served, dispose } = await composeForKubernetes({
     cache: false,
     environment: { ...options.environment, GEFYRA_LOG_LEVEL: options.environment['GEFYRA_LOG_LEVEL'] ?? 'warn' },
     kubeconfig: options.kubeconfig,
     namespace,
   });
+  if (!served.interceptRequests) {
+    await dispose();
+    // The reset ends InterceptRequests and removes their tunnel; an operator configured without them has neither.
+    options.io.err(
+      'reset removes an installation that serves InterceptRequests (the Gefyra 0.13 contract); this configuration serves none ' +
+        '(the Gefyra 2.x contract): remove it with the Gefyra 2.5 client (`gefyra uninstall`) or `kubectl delete -k deploy/gefyra2`',
+    );
+    return 2;
+  }
   try {
     const reset = resolve(container, SERVICES.ResetService);
     const signal = AbortSignal.timeout(300_000);

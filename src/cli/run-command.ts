@@ -77,6 +77,15 @@ export async function runOperator(options: {
     if (loadGefyra2Config(options.environment).contract === '2') {
       await registerGefyra2Crds(composition.container.get(TOKENS.ClusterApi), logger, AbortSignal.timeout(30_000));
     }
+    const { served } = composition;
+    logger.info(
+      {
+        gefyraClients: served.gefyraClients,
+        interceptRequests: served.interceptRequests,
+        ...(served.interceptRequests ? {} : { interceptRequestsOff: composition.access.interceptRequests ? 'the tunnel routes none' : 'no rights on interceptrequests' }),
+      },
+      `serving ${[served.interceptRequests ? 'InterceptRequests' : undefined, served.gefyraClients ? 'GefyraClients' : undefined].filter(Boolean).join(' and ') || 'the installation only'}`,
+    );
     operator = createOperatorRuntime(composition.container);
     await operator.runtime.start();
   }

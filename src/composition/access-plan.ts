@@ -5,6 +5,11 @@ import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { installManifests } from '../install/install-manifests.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
+import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
+import type { ClientContract } from '../gefyra2/gefyra2-config.js';
+
+/** The name install manifests give the operator's ClusterRole and Role. */
+const OPERATOR_ROLE = 'gefyra-operator';
 
 /**
  * How the operator works with the access it has: the same operator under
@@ -23,6 +28,8 @@ export interface AccessPlan {
   readonly crdReadable: boolean;
   /** Permissions without which nothing can stand in: the operator cannot work until they are granted. */
   readonly missing: readonly Permission[];
+  /** Whether the rights on InterceptRequests are granted (where they are optional, the intercept controller runs only then). */
+  readonly interceptRequests: boolean;
   /** What differs from the full deploy/ RBAC, one phrase each, for the start-up log. */
   readonly fallbacks: readonly string[];
 }
@@ -33,7 +40,17 @@ export const UNWATCHED_RECHECK_MS = 1000;
 const CRD = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' };
 const REVIEWS = { group: 'authorization.k8s.io', resource: 'subjectaccessreviews' };
 
-export function planAccess(access: GrantedAccess, namespace: string): AccessPlan {
+export interface AccessPlanOptions {
+  /**
+   * The client contract served; default 0.13. Its install manifests say what
+   * is needed. Under the 2.x contract InterceptRequests are one of the things
+   * served, not the reason to run (the 2.5 client's role grants no rights on
+   * them): without their rights the operator starts and serves the rest.
+   */
+  readonly contract?: ClientContract;
+}
+
+export function planAccess(access: GrantedAccess, namespace: string, options: AccessPlanOptions = {}): AccessPlan {
   const fallbacks: string[] = [];
   const unwatched = ['pods', 'configmaps', 'services', 'secrets', 'deployments'].filter((resource) => !access.allows({ verb: 'watch', group: resource === 'deployments' ? 'apps' : '', resource }));
   if (unwatched.length > 0) fallbacks.push(`no watch on ${unwatched.join(', ')}: read from the API, waits rechecked every ${UNWATCHED_RECHECK_MS} ms`);
@@ -52,7 +69,11 @@ export function planAccess(access: GrantedAccess, namespace: string): AccessPlan
     fallbacks.push('no subjectaccessreviews: requesters are not reviewed (GEFYRA_REQUESTER_REVIEW=required refuses their requests instead)');
   }
 
-  const missing = access.missing(requiredPermissions(namespace));
+  const gefyra2 = options.contract === '2';
+  const required = requiredPermissions(namespace, gefyra2);
+  const interceptRequests = access.missing(required.filter(isOnInterceptRequests)).length === 0;
+  if (!interceptRequests && gefyra2) fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
+  const missing = access.missing(gefyra2 ? required.filter((permission) => !isOnInterceptRequests(permission)) : required);
   if (!crdReadable) missing.push(...access.missing(['create', 'patch'].map((verb) => ({ verb, ...CRD }))));
   return {
     canWatch: (spec) => access.canWatch(spec),
@@ -61,9 +82,12 @@ export function planAccess(access: GrantedAccess, namespace: string): AccessPlan
     statusWrites,
     crdReadable,
     missing,
+    interceptRequests,
     fallbacks,
   };
 }
+
+const isOnInterceptRequests = (permission: Permission): boolean => permission.resource === 'interceptrequests';
 
 /** The plan under the full deploy/ RBAC (and for credentials whose rules cannot be learned). */
 export const fullAccessPlan = (namespace: string): AccessPlan => planAccess(GrantedAccess.everything(), namespace);
@@ -75,9 +99,11 @@ export const fullAccessPlan = (namespace: string): AccessPlan => planAccess(Gran
  * (skipped, see the intercept policy) and the rules limited to names, which
  * only the reset uses.
  */
-function requiredPermissions(namespace: string): Permission[] {
-  const rules = installManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE })
-    .filter((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'Role')
+function requiredPermissions(namespace: string, gefyra2: boolean): Permission[] {
+  const options = { namespace, image: DEFAULT_OPERATOR_IMAGE };
+  const rules = (gefyra2 ? gefyra2InstallManifests(options) : installManifests(options))
+    // The operator's own roles (deploy/gefyra2 also has the webhook's and the developers').
+    .filter((manifest) => (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === OPERATOR_ROLE)
     .flatMap((manifest) => manifest['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[]);
   const permissions = rules
     .filter((rule) => rule.resourceNames === undefined)

@@ -4,6 +4,8 @@ import { ConfigurationError } from '../environment.js';
 import { type OperatorPlugin } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
+import { gefyraClientModule } from './gefyra-client-composition.js';
+import { tunnelRoutes } from './plugin-registry.js';
 import { runtimeControllersModule } from './runtime-controllers.js';
 
 export interface ContainerOptions {
@@ -15,6 +17,20 @@ export interface ContainerOptions {
   readonly platform: ContainerModule;
   /** How to work with the credentials' access; default: the full deploy/ RBAC. */
   readonly access?: AccessPlan;
+  /** Serve Gefyra 2's GefyraClients (the 2.x client contract); default: no. */
+  readonly gefyraClients?: boolean;
+}
+
+/** What a composed operator serves, for its start-up log. */
+export interface Served {
+  readonly interceptRequests: boolean;
+  readonly gefyraClients: boolean;
+}
+
+/** InterceptRequests are served when the tunnel routes them and the credentials may work on them. */
+export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'gefyraClients' | 'access' | 'config'>): Served {
+  const access = options.access ?? fullAccessPlan(options.config.namespace);
+  return { interceptRequests: tunnelRoutes(options.plugins) && access.interceptRequests, gefyraClients: options.gefyraClients ?? false };
 }
 
 /**
@@ -36,6 +52,8 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   if (problems.length > 0) throw new ConfigurationError(problems);
   const container = new Container();
   const access = options.access ?? fullAccessPlan(options.config.namespace);
-  await container.load(options.platform, coreModule(options.config, access), runtimeControllersModule(options.config), ...pluginModules);
+  const served = servedBy(options);
+  await container.load(options.platform, coreModule(options.config, access, served), runtimeControllersModule(options.config, served), ...pluginModules);
+  if (served.gefyraClients) await container.load(gefyraClientModule(container, options.config.namespace, options.environment));
   return container;
 }

@@ -28,7 +28,7 @@ export const LEASE_NAME = 'gefyra-operator';
  * ledger, the installation) and the domain services. A platform module binds
  * ClusterApi, Clock and Logger; plugins bind the tunnel and the proxy.
  */
-export function coreModule(config: OperatorConfig, access: AccessPlan): ContainerModule {
+export function coreModule(config: OperatorConfig, access: AccessPlan, served: { readonly interceptRequests: boolean } = { interceptRequests: true }): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const { namespace } = config;
     bind(SERVICES.Config).toConstantValue(config);
@@ -63,7 +63,7 @@ export function coreModule(config: OperatorConfig, access: AccessPlan): Containe
         (ctx) =>
           new ClusterOperatorInstallation(
             resolve(ctx, TOKENS.ClusterApi),
-            { namespace, clusterRole: config.clusterRole, crdReadable: access.crdReadable },
+            { namespace, clusterRole: config.clusterRole, crdReadable: access.crdReadable, interceptRequests: served.interceptRequests },
             resolve(ctx, TOKENS.Logger).child({ component: 'installation' }),
           ),
       )

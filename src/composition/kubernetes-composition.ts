@@ -16,7 +16,8 @@ import { systemClock } from '../adapters/system/system-clock.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import type { Logger } from '../ports/logger.port.js';
 import { TOKENS } from '../ports/tokens.js';
-import { createOperatorContainer } from './container.js';
+import { createOperatorContainer, servedBy, type Served } from './container.js';
+import { contractComposition } from './client-contract.js';
 import { loadPlugins } from './plugin-registry.js';
 import { RUNTIME } from './runtime-tokens.js';
 import { planAccess, type AccessPlan } from './access-plan.js';
@@ -38,6 +39,8 @@ export interface KubernetesComposition {
   readonly config: OperatorConfig;
   readonly logger: Logger;
   readonly access: AccessPlan;
+  /** The kinds this operator serves (the 2.x contract's GefyraClients; InterceptRequests where the tunnel and the access allow). */
+  readonly served: Served;
   /** Who the credentials are (a ServiceAccount's `system:serviceaccount:…`), when they tell. */
   readonly user: string | undefined;
   /** Stops the shared watches. */
@@ -49,11 +52,12 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const environment = options.namespace ? { ...options.environment, GEFYRA_NAMESPACE: options.namespace } : options.environment;
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
-  const plugins = await loadPlugins(config.plugins);
+  const contract = contractComposition(environment);
+  const plugins = await loadPlugins(config.plugins, undefined, contract.defaultPlugins);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   // The watch source logs each failed watch itself, naming its kind and namespace.
-  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace);
+  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, { contract: contract.contract });
   if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
   const platform = new ContainerModule(({ bind }) => {
@@ -70,8 +74,9 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
-  const container = await createOperatorContainer({ config, environment, plugins, platform, access });
-  return { container, config, logger, access, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
+  const container = await createOperatorContainer({ config, environment, plugins, platform, access, gefyraClients: contract.gefyraClients });
+  const served = servedBy({ config, plugins, access, gefyraClients: contract.gefyraClients });
+  return { container, config, logger, access, served, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
 }
 
 /** The credentials' rules; when they cannot be learned, the full deploy/ RBAC is assumed (and a 403 will say what lacks). */

@@ -4,12 +4,13 @@ import type { OperatorPlugin } from '../plugins/plugin.js';
 import { TOKENS, type Token } from '../ports/tokens.js';
 
 /** The ports that only plugins provide, and how many chosen plugins must provide each. */
-export const PLUGIN_PORTS: readonly { readonly port: Token<unknown>; readonly providers: 'exactly one' | 'one or more' }[] = [
+export const PLUGIN_PORTS: readonly { readonly port: Token<unknown>; readonly providers: 'exactly one' | 'at most one' | 'one or more' }[] = [
   // One tunnel: its parts share state (the route table, the proxies) and must come from one plugin.
   { port: TOKENS.TunnelProvider, providers: 'exactly one' },
-  { port: TOKENS.TunnelRouter, providers: 'exactly one' },
-  { port: TOKENS.TunnelHeartbeat, providers: 'exactly one' },
-  { port: TOKENS.RouteStore, providers: 'exactly one' },
+  // A tunnel that routes InterceptRequests provides these too; without them the operator serves none (see routesOf).
+  { port: TOKENS.TunnelRouter, providers: 'at most one' },
+  { port: TOKENS.TunnelHeartbeat, providers: 'at most one' },
+  { port: TOKENS.RouteStore, providers: 'at most one' },
   // Several carriers at once, chosen per request.
   { port: TOKENS.CarrierInstaller, providers: 'one or more' },
 ];
@@ -22,10 +23,14 @@ type Importer = (specifier: string) => Promise<Record<string, unknown>>;
  * Checks that every plugin port is provided as often as it must be, so a
  * typo fails at start with a clear message.
  */
-export async function loadPlugins(names: readonly string[], importer: Importer = (specifier) => import(specifier)): Promise<OperatorPlugin[]> {
+export async function loadPlugins(
+  names: readonly string[],
+  importer: Importer = (specifier) => import(specifier),
+  defaults: readonly string[] = DEFAULT_PLUGINS,
+): Promise<OperatorPlugin[]> {
   const problems: string[] = [];
   const plugins: OperatorPlugin[] = [];
-  for (const name of names.length > 0 ? names : DEFAULT_PLUGINS) {
+  for (const name of names.length > 0 ? names : defaults) {
     const builtIn = BUILT_IN_PLUGINS[name];
     if (builtIn) {
       plugins.push(builtIn);
@@ -52,9 +57,19 @@ function coverageProblems(plugins: readonly OperatorPlugin[]): string[] {
   const problems: string[] = [];
   for (const { port, providers: allowed } of PLUGIN_PORTS) {
     const providers = plugins.filter((plugin) => plugin.provides.includes(port)).map((plugin) => plugin.name);
-    const portName = port.description?.replace('gefyra-operator/', '') ?? 'a port';
-    if (providers.length === 0) problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
-    if (providers.length > 1 && allowed === 'exactly one') problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
+    const portName = portNameOf(port);
+    if (providers.length === 0 && allowed !== 'at most one') problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
+    if (providers.length > 1 && allowed !== 'one or more') problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
+  }
+  const routing = ROUTING_PORTS.filter((port) => plugins.some((plugin) => plugin.provides.includes(port)));
+  if (routing.length > 0 && routing.length < ROUTING_PORTS.length) {
+    problems.push(`the tunnel provides ${routing.map(portNameOf).join(', ')} but not ${ROUTING_PORTS.filter((port) => !routing.includes(port)).map(portNameOf).join(', ')}: a tunnel routes with all of them or none`);
   }
   return problems;
 }
+
+const ROUTING_PORTS = [TOKENS.TunnelRouter, TOKENS.RouteStore, TOKENS.TunnelHeartbeat];
+const portNameOf = (port: Token<unknown>): string => port.description?.replace('gefyra-operator/', '') ?? 'a port';
+
+/** Whether the chosen tunnel routes InterceptRequests (router, route store and heartbeat); a tunnel without them serves only its own clients. */
+export const tunnelRoutes = (plugins: readonly OperatorPlugin[]): boolean => plugins.some((plugin) => plugin.provides.includes(TOKENS.TunnelRouter));

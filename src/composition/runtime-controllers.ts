@@ -12,13 +12,22 @@ import { resolve, resolveAll } from '../plugins/resolve.js';
 import { RUNTIME, type ControllerFactory } from './runtime-tokens.js';
 import { SERVICES } from './service-tokens.js';
 
+export interface ServedKinds {
+  /**
+   * InterceptRequests: the tunnel routes them and the credentials may work
+   * on them. Their reset (a lost 0.13 connection, a removal) and heartbeat
+   * belong to them and run only with them.
+   */
+  readonly interceptRequests: boolean;
+}
+
 /**
  * The operator's controllers, in the order they start: the installation and
  * the reset with the lead; the intercepts and the heartbeat once the
  * installation is ready. Another resource kind is one more binding here (or
  * in a plugin's module), not an edit of the manager.
  */
-export function runtimeControllersModule(config: OperatorConfig): ContainerModule {
+export function runtimeControllersModule(config: OperatorConfig, serves: ServedKinds): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const controller = (factory: (context: ResolutionContext) => ControllerFactory) => bind(RUNTIME.Controllers).toDynamicValue(factory);
 
@@ -26,13 +35,15 @@ export function runtimeControllersModule(config: OperatorConfig): ContainerModul
       new InstallationController({
         namespace: config.namespace,
         boot: resolve(ctx, SERVICES.BootService),
-        tunnel: resolve(ctx, TOKENS.TunnelRouter),
+        // A tunnel without routes has no proxies among its objects.
+        tunnel: serves.interceptRequests ? resolve(ctx, TOKENS.TunnelRouter) : { proxyOwnerOf: () => undefined },
         tunnelWatches: tunnelWatchesOf(ctx),
         phase: scope.phase,
         access: scope.access,
         logger: scope.logger,
       }),
     );
+    if (!serves.interceptRequests) return;
     controller((ctx) => (scope) =>
       new ResetController({
         reset: resolve(ctx, SERVICES.ResetService),

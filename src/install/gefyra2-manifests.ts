@@ -2,12 +2,14 @@ import { gefyra2Crds, GEFYRA2_CRD_NAMES } from '../crd/gefyra2-crds.js';
 import { MANAGED_BY_LABELS } from '../gefyra-release.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { WEBHOOK_DEPLOYMENT } from '../composition/webhook-composition.js';
+import { BUILT_IN_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
 import { CONTAINER_SECURITY_CONTEXT, installManifests, POD_SECURITY_CONTEXT, type InstallOptions } from './install-manifests.js';
 
 /**
- * The Gefyra 2.x install (deploy/gefyra2): the 0.13 install (the operator
- * still serves InterceptRequests) plus what the 2.5 client's own install
- * has: the three CRDs, the operator told to serve the 2.x contract, the
+ * The Gefyra 2.x install (deploy/gefyra2): the operator on Stowaway 2.x
+ * (the stowaway2 plugin's rights instead of Stowaway 0.13's; the
+ * InterceptRequest CRD and rights stay, for a tunnel that routes them) plus
+ * what the 2.5 client's own install has: the three CRDs, the operator told to serve the 2.x contract, the
  * `gefyra-client` ClusterRole each developer's ServiceAccount is bound to,
  * and the webhook: its Deployment (same image, OP_MODE=webhook), the
  * Service `gefyra-admission` and the ValidatingWebhookConfiguration
@@ -39,7 +41,8 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
 
 export function gefyra2InstallManifests(options: InstallOptions): Manifest[] {
   const { namespace } = options;
-  const operator = installManifests(options).map(extendForGefyra2);
+  const plugins = options.plugins ?? GEFYRA2_DEFAULT_PLUGINS.map((name) => BUILT_IN_PLUGINS[name]!);
+  const operator = installManifests({ ...options, plugins }).map(extendForGefyra2);
   const [namespaceObject, interceptRequestCrd, ...rest] = operator;
   return [
     namespaceObject!,
@@ -65,7 +68,7 @@ function extendForGefyra2(manifest: Manifest): Manifest {
         rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get'], [...GEFYRA2_CRD_NAMES]),
         // Each developer's ServiceAccount is bound to gefyra-client (shipped here) and unbound on delete.
         rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['create', 'delete']),
-        rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['bind'], [CLIENT_CLUSTER_ROLE]),
+        rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'bind'], [CLIENT_CLUSTER_ROLE]),
       ],
     };
   }
@@ -74,13 +77,8 @@ function extendForGefyra2(manifest: Manifest): Manifest {
       ...manifest,
       rules: [
         ...(manifest['rules'] as unknown[]),
-        rule(['gefyra.dev'], GEFYRA2_RESOURCES, ['get', 'list', 'watch', 'patch', 'update', 'delete']),
-        // Stowaway 2.x: a StatefulSet with a volume claim template.
-        rule(['apps'], ['statefulsets'], ['get', 'list', 'watch', 'create', 'patch', 'delete']),
-        rule([''], ['persistentvolumeclaims'], ['get', 'list', 'delete']),
-        // Per developer: a ServiceAccount and its token Secret, read back for serviceAccountData.
-        rule([''], ['serviceaccounts'], ['get']),
-        rule([''], ['secrets'], ['get']),
+        // The operator's own Deployment: read at start (is it being removed?), watched with the installation.
+        rule(['apps'], ['deployments'], ['get', 'list', 'watch']),
       ],
     };
   }

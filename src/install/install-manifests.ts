@@ -1,6 +1,6 @@
 import { interceptRequestCrd, INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { MANAGED_BY_LABELS } from '../gefyra-release.js';
-import { BUILT_IN_PLUGINS } from '../plugins/built-in.js';
+import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
 import type { OperatorPlugin, RbacRule } from '../plugins/plugin.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 
@@ -18,7 +18,7 @@ export interface InstallOptions {
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Name of the ClusterRole and ClusterRoleBinding. */
   readonly name?: string;
-  /** The plugins whose rules the roles carry; default: the built-in ones. */
+  /** The plugins whose rules the roles carry; default: the 0.13 defaults (Stowaway 0.13 and Carrier). */
   readonly plugins?: readonly OperatorPlugin[];
 }
 
@@ -33,7 +33,7 @@ export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, rea
 export function installManifests(options: InstallOptions): Manifest[] {
   const name = options.name ?? 'gefyra-operator';
   const { namespace } = options;
-  const plugins = options.plugins ?? Object.values(BUILT_IN_PLUGINS);
+  const plugins = options.plugins ?? DEFAULT_PLUGINS.map((name) => BUILT_IN_PLUGINS[name]!);
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
     interceptRequestCrd(),

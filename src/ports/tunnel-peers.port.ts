@@ -1,6 +1,6 @@
 /**
  * TunnelPeers: one WireGuard peer per developer in a tunnel that serves many
- * (Gefyra 2's Stowaway). The domain names a peer by its client; how the
+ * (Gefyra 2's tunnel). The domain names a peer by its client; how the
  * tunnel spells the id, where it keeps keys and how it applies a change are
  * the plugin's. Adding or removing a peer must leave the other peers
  * connected. Retryable failures (the tunnel not running, an exec dropped) are

@@ -30,6 +30,7 @@ export interface TunnelProvider {
   /**
    * What a client needs to connect, as flat key/value pairs (secret material:
    * never log the values). Fails with NotReady while the tunnel has none yet.
+   * Empty for a tunnel that gives each client its own peer and details.
    */
   readConnectionDetails(signal: AbortSignal): Promise<Readonly<Record<string, string>>>;
   /** Removes every component; absent ones are fine. */

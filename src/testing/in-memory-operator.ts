@@ -12,6 +12,7 @@ import { ManualClock } from '../adapters/system/manual-clock.js';
 import { createOperatorContainer } from '../composition/container.js';
 import { loadPlugins } from '../composition/plugin-registry.js';
 import { resolve } from '../plugins/resolve.js';
+import { contractComposition } from '../composition/client-contract.js';
 import { RUNTIME } from '../composition/runtime-tokens.js';
 import type { AccessPlan } from '../composition/access-plan.js';
 import { SERVICES } from '../composition/service-tokens.js';
@@ -117,10 +118,12 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
   });
+  const contract = contractComposition(environment);
   const container = await createOperatorContainer({
     config,
     environment,
-    plugins: await loadPlugins(config.plugins),
+    plugins: await loadPlugins(config.plugins, undefined, contract.defaultPlugins),
+    gefyraClients: contract.gefyraClients,
     platform,
     ...(parts.access ? { access: parts.access } : {}),
   });

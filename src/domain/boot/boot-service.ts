@@ -85,7 +85,9 @@ export class BootService {
         return { state: 'waiting', reason: 'TunnelStarting', message: verdict.message, recheckAfterMs: verdict.recheckAfterMs };
       }
       if (verdict.state === 'timedOut') return await this.#blocked('TunnelNotReady', verdict.message, signal);
-      await notifier.publishConnectionDetails(await tunnel.readConnectionDetails(signal), signal);
+      const details = await tunnel.readConnectionDetails(signal);
+      // A tunnel whose clients each get their own details (a peer per client) has none for the installation.
+      if (Object.keys(details).length > 0) await notifier.publishConnectionDetails(details, signal);
       revision = verdict.revision;
     } catch (thrown) {
       const error = toDomainError(thrown);

@@ -127,7 +127,7 @@ export class GefyraClientService {
       await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer added at ${address}, subnet ${subnet} routed to it; other peers untouched`, signal);
       return this.#transition(client, 'ACTIVE', `connected at ${address}`, { providerConfig: connection }, signal);
     }
-    await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer restored in Stowaway at ${address} (subnet ${subnet})`, signal);
+    await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer restored in the tunnel at ${address} (subnet ${subnet})`, signal);
     if (sameConnection(client.providerConfig, connection)) return client;
     return this.#deps.store.update(client, { providerConfig: connection }, signal);
   }

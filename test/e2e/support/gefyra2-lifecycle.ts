@@ -35,21 +35,7 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
     if (!isDomainError(error, 'AlreadyExists')) throw error;
   }
   await untilServed(api);
-  const volume = `gefyra2-e2e-${namespace}`;
-  await api.create(
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: volume },
-      spec: {
-        capacity: { storage: '64Mi' },
-        accessModes: ['ReadWriteOnce'],
-        hostPath: { path: `/tmp/${volume}` },
-        claimRef: { namespace, name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}` },
-      },
-    },
-    signal(),
-  );
+  const volume = await preboundStowawayVolume(api, namespace);
   const environment = options.image === undefined ? {} : { GEFYRA_STOWAWAY_IMAGE: options.image };
   const settings = stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse(environment), namespace);
   await new Stowaway2Installer(api, settings).ensureInstalled(signal());
@@ -73,6 +59,50 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
     }),
   );
 
+  return {
+    ...gefyra2ClientCalls(api, kubeConfig, namespace),
+    stop: async () => {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+      await queue.shutdown();
+      await api.remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, signal());
+      await removeClientBindings(api, namespace);
+    },
+  };
+}
+
+/**
+ * A PersistentVolume pre-bound to Stowaway 2.x's claim (no provisioner on the
+ * local control plane); cluster-scoped, so its caller removes it by the name returned.
+ */
+export async function preboundStowawayVolume(api: KubernetesClusterApi, namespace: string): Promise<string> {
+  const volume = `gefyra2-e2e-${namespace}`;
+  await api.create(
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: volume },
+      spec: {
+        capacity: { storage: '64Mi' },
+        accessModes: ['ReadWriteOnce'],
+        hostPath: { path: `/tmp/${volume}` },
+        claimRef: { namespace, name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}` },
+      },
+    },
+    signal(),
+  );
+  return volume;
+}
+
+/** The ClusterRoleBindings of the developers' ServiceAccounts in `namespace` (cluster-scoped: the namespace's deletion leaves them). */
+export async function removeClientBindings(api: KubernetesClusterApi, namespace: string): Promise<void> {
+  for (const binding of await api.list({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' }, undefined, undefined, signal())) {
+    const subjects = (binding['subjects'] ?? []) as { namespace?: string }[];
+    if (subjects.some((subject) => subject.namespace === namespace)) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: binding.metadata.name }, signal());
+  }
+}
+
+/** What the Gefyra 2.5 client does with GefyraClients (contract §2), as an admin would do it for the test. */
+export function gefyra2ClientCalls(api: KubernetesClusterApi, kubeConfig: KubeConfig, namespace: string) {
   const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, name });
   return {
     api,
@@ -95,15 +125,6 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
     stowawayPod: async () => {
       const pod = await api.findPod({ namespace, name: STOWAWAY2.pod }, signal());
       return { uid: pod?.uid, restarts: pod?.containerStatuses[0]?.restartCount };
-    },
-    stop: async () => {
-      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
-      await queue.shutdown();
-      await api.remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, signal());
-      for (const binding of await api.list({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' }, undefined, undefined, signal())) {
-        const subjects = (binding['subjects'] ?? []) as { namespace?: string }[];
-        if (subjects.some((subject) => subject.namespace === namespace)) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: binding.metadata.name }, signal());
-      }
     },
   };
 }

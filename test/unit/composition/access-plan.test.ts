@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describePermission, GrantedAccess, type ResourceRule } from '../../../src/adapters/access/granted-access.js';
 import { planAccess } from '../../../src/composition/access-plan.js';
 import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
+import { gefyra2InstallManifests } from '../../../src/install/gefyra2-manifests.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
+import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../../support/gefyra2-client-cluster-role.js';
 
 const NAMESPACE = 'gefyra';
 const deployRules = (): ResourceRule[] =>
@@ -51,5 +53,35 @@ describe('the access plan', () => {
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'gefyra' })).toBe(true);
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'other' })).toBe(false);
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces' })).toBe(false);
+  });
+
+  describe('under the Gefyra 2.x contract', () => {
+    const gefyra2OperatorRules = (): ResourceRule[] =>
+      gefyra2InstallManifests({ namespace: NAMESPACE, image: DEFAULT_OPERATOR_IMAGE })
+        .filter((manifest) => (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === 'gefyra-operator')
+        .flatMap((manifest) => manifest['rules'] as ResourceRule[]);
+
+    it("lacks nothing under the 2.5 client's ClusterRole, which grants no InterceptRequests: those are not served", () => {
+      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, { contract: '2' });
+      expect(plan).toMatchObject({ missing: [], interceptRequests: false });
+      expect(plan.fallbacks).toContainEqual('no rights on interceptrequests: InterceptRequests are not served');
+    });
+
+    it('asks for the InterceptRequest rights in the 0.13 contract, where they are the reason to run', () => {
+      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, { contract: '0.13' });
+      expect(plan.missing.map(describePermission)).toContainEqual('get gefyra.dev/interceptrequests');
+    });
+
+    it("lacks nothing under deploy/gefyra2's own account, and serves InterceptRequests there", () => {
+      const plan = planAccess(GrantedAccess.fromRules(gefyra2OperatorRules()), NAMESPACE, { contract: '2' });
+      expect(plan).toMatchObject({ missing: [], interceptRequests: true });
+    });
+
+    it("needs what Stowaway 2.x's lifecycle needs, not Stowaway 0.13's Deployment", () => {
+      const withoutStatefulSets = gefyra2OperatorRules().map((rule) => ({ ...rule, resources: (rule.resources ?? []).filter((resource) => resource !== 'statefulsets') }));
+      const plan = planAccess(GrantedAccess.fromRules(withoutStatefulSets), NAMESPACE, { contract: '2' });
+      expect(plan.missing.map(describePermission)).toContainEqual('create apps/statefulsets');
+      expect(gefyra2OperatorRules().filter((rule) => (rule.resources ?? []).includes('deployments')).flatMap((rule) => rule.verbs)).not.toContain('create');
+    });
   });
 });

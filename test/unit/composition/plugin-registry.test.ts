@@ -1,6 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { describe, expect, it } from 'vitest';
-import { loadPlugins } from '../../../src/composition/plugin-registry.js';
+import { loadPlugins, tunnelRoutes } from '../../../src/composition/plugin-registry.js';
 import { ConfigurationError } from '../../../src/environment.js';
 import { type OperatorPlugin } from '../../../src/plugins/plugin.js';
 import { TOKENS } from '../../../src/ports/tokens.js';
@@ -47,6 +47,20 @@ describe('loadPlugins', () => {
     expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway', 'carrier', 'envoy-proxy']);
   });
 
+  it('loads a tunnel that routes nothing (Stowaway 2.x): InterceptRequests are then not served', async () => {
+    const plugins = await loadPlugins(['stowaway2', 'carrier']);
+    expect(plugins.map((plugin) => plugin.name)).toEqual(['stowaway2', 'carrier']);
+    expect(tunnelRoutes(plugins)).toBe(false);
+    expect(tunnelRoutes(await loadPlugins(['stowaway', 'carrier']))).toBe(true);
+  });
+
+  it('refuses a tunnel that routes with only part of the routing ports', async () => {
+    const halfRouting: OperatorPlugin = { name: 'half', provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter], createModule: () => new ContainerModule(() => undefined) };
+    expect(await problemsOf(loadPlugins(['half', 'carrier'], async () => ({ plugin: halfRouting })))).toEqual([
+      'the tunnel provides TunnelRouter but not RouteStore, TunnelHeartbeat: a tunnel routes with all of them or none',
+    ]);
+  });
+
   it('refuses two plugins for one tunnel port', async () => {
     const secondTunnel: OperatorPlugin = { name: 'wg-tunnel', provides: [TOKENS.TunnelRouter, TOKENS.CarrierInstaller], createModule: () => new ContainerModule(() => undefined) };
     expect(await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: secondTunnel })))).toEqual([
@@ -62,7 +76,7 @@ describe('loadPlugins', () => {
       }),
     );
     expect(problems).toEqual([
-      'plugin "missing-package" could not be loaded (Cannot find package \'missing-package\'); built-in plugins: stowaway, carrier',
+      'plugin "missing-package" could not be loaded (Cannot find package \'missing-package\'); built-in plugins: stowaway, stowaway2, carrier',
       'plugin "not-a-plugin" does not export `plugin` with name, provides and createModule',
     ]);
   });

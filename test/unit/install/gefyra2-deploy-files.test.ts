@@ -60,7 +60,7 @@ describe('the Gefyra 2.x install', () => {
     const cluster = rules('ClusterRole', 'gefyra-operator');
     const crdRules = cluster.filter((rule) => rule.resources.includes('customresourcedefinitions'));
     expect(crdRules.flatMap((rule) => rule.verbs)).not.toContain('create');
-    expect(cluster).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['gefyra-client'] });
+    expect(cluster).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get', 'bind'], resourceNames: ['gefyra-client'] });
     const rbac = manifests.filter((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'Role');
     expect(JSON.stringify(rbac)).not.toMatch(/"\*"/);
   });

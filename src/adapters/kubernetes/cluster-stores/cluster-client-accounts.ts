@@ -44,7 +44,11 @@ export class ClusterClientAccounts implements ClientAccounts {
     const namespace = this.#namespace;
     // A label value holds at most 63 characters; a client's name may be longer.
     const labels = client.length <= 63 ? { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client } : { ...MANAGED_BY_LABELS };
-    await this.#createIfMissing({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS } }, rules: CLIENT_RULES }, signal);
+    // Looked up first: an install that ships the role (deploy/gefyra2) grants `get` on it, not `create` (which would need every rule it grants).
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' } as const;
+    if (!(await this.#objects.find({ ...role, name: CLIENT_CLUSTER_ROLE }, signal))) {
+      await this.#createIfMissing({ ...role, metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS } }, rules: CLIENT_RULES }, signal);
+    }
     await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } }, signal);
     await this.#createIfMissing(
       {

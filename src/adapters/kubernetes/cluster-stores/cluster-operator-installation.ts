@@ -19,6 +19,8 @@ export interface InstallationNames {
    * and on AlreadyExists patch it to this operator's definition.
    */
   readonly crdReadable?: boolean;
+  /** Whether this operator serves InterceptRequests and so registers their CRD (default); one that serves none leaves no such CRD behind. */
+  readonly interceptRequests?: boolean;
 }
 
 /** On a CRD that the operator registered itself (not one applied from deploy/): it is the operator's to remove. */
@@ -55,6 +57,7 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     // In a pod the namespace exists; an operator run from a workstation may have to create it.
     const namespace = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
     await this.#createUnlessPresent(namespace, { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
+    if (this.#names.interceptRequests === false) return;
     const crd = interceptRequestCrd();
     const registered = { ...crd, metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } } };
     try {

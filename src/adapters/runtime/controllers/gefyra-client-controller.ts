@@ -7,7 +7,7 @@ import type { WatchEvent } from '../watch-source.js';
 
 /**
  * The GefyraClient controller: a client's own changes wake it; a change of
- * the tunnel's instance (Stowaway's pod recreated, its container restarted,
+ * the tunnel's instance (its pod recreated, its container restarted,
  * its readiness back) wakes every client, so that each ACTIVE one checks its
  * peer in the running tunnel and re-applies it from the cluster if missing;
  * a client's token Secret filled by the token controller wakes that client.

@@ -50,7 +50,7 @@ describe('GefyraClient controller in the runtime', () => {
         return a !== before && live.has(a ?? '') && live.has(b ?? '');
       });
       const events = cluster.objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }).map((event) => String(event['note']));
-      expect(events.filter((note) => note.startsWith('peer restored in Stowaway'))).toHaveLength(2);
+      expect(events.filter((note) => note.startsWith('peer restored in the tunnel'))).toHaveLength(2);
     } finally {
       await runnable?.runtime.stop();
       await operator.stop();

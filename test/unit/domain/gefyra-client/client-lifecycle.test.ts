@@ -125,7 +125,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     const live = g.livePeers().get(restored?.providerConfig?.Interface.PublicKey ?? '');
     expect(live?.allowedIps).toEqual([`${restored?.providerConfig?.Interface.Address}/32`, '172.18.0.0/16']);
     expect(g.livePeers().size).toBe(2);
-    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(expect.stringContaining('peer restored in Stowaway'));
+    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(expect.stringContaining('peer restored in the tunnel'));
   });
 
   it('disables: DISABLING then WAITING, the peer removed live, providerConfig and status.wireguard null, PEERS back to "0"', async () => {
