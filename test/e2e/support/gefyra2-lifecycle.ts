@@ -7,7 +7,6 @@ import { GefyraClientController } from '../../../src/adapters/runtime/controller
 import { WorkQueue } from '../../../src/adapters/runtime/work-queue.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../../src/adapters/system/system-clock.js';
-import { isDomainError } from '../../../src/domain/errors.js';
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient } from '../../../src/domain/gefyra-client/gefyra-client.js';
 import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-client-service.js';
 import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
@@ -15,13 +14,13 @@ import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-ins
 import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
 import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
 import { waitForObjects } from './cluster-waits.js';
-import { GEFYRA_CLIENT_CRD } from './gefyra2-client-crd.js';
+import { registerGefyra2Crds } from '../../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 
 const signal = () => AbortSignal.timeout(30_000);
 
 /**
- * Gefyra 2 in a test namespace of the real API server: the `gefyraclients`
- * CRD (a minimal copy), a PersistentVolume pre-bound to Stowaway's claim (no
+ * Gefyra 2 in a test namespace of the real API server: the Gefyra 2 CRDs
+ * (as the operator registers them), a PersistentVolume pre-bound to Stowaway's claim (no
  * provisioner here), Stowaway 2.x installed by the plugin, and the
  * GefyraClient controller running on a work queue fed by watches, as the
  * runtime runs it. `stop` ends the controller and removes the cluster-scoped
@@ -29,11 +28,8 @@ const signal = () => AbortSignal.timeout(30_000);
  */
 export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, options: { readonly image?: string } = {}) {
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
-  try {
-    await api.create(GEFYRA_CLIENT_CRD, signal());
-  } catch (error) {
-    if (!isDomainError(error, 'AlreadyExists')) throw error;
-  }
+  // The operator's own CRDs: CRDs are cluster-wide, and test files running at once must agree on their schema.
+  await registerGefyra2Crds(api, silentLogger, signal());
   await untilServed(api);
   const volume = await preboundStowawayVolume(api, namespace);
   const environment = options.image === undefined ? {} : { GEFYRA_STOWAWAY_IMAGE: options.image };

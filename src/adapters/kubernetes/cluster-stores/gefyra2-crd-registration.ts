@@ -18,10 +18,12 @@ export async function registerGefyra2Crds(objects: ObjectApi, logger: Logger, si
     const ours: Manifest = { ...crd, metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } } };
     try {
       await objects.create(ours, signal);
-      logger.info({ crd: crd.metadata.name }, 'registered the CRD');
+      logger.info({ crd: crd.metadata.name, outcome: 'created' }, 'registered the CRD');
     } catch (error) {
-      if (isDomainError(error, 'AlreadyExists')) await objects.patch(refOf(crd), { spec: crd['spec'] }, signal);
-      else if (!isDomainError(error, 'Forbidden')) throw error;
+      if (isDomainError(error, 'AlreadyExists')) {
+        await objects.patch(refOf(crd), { spec: crd['spec'] }, signal);
+        logger.info({ crd: crd.metadata.name, outcome: 'updated' }, 'registered the CRD');
+      } else if (!isDomainError(error, 'Forbidden')) throw error;
       else if ((await objects.find(refOf(crd), signal).catch(() => undefined)) === undefined) {
         throw new DomainError(
           'Forbidden',
