@@ -4,7 +4,8 @@
 // as the runtime runs it). Measures what the 2.5 client waits for:
 // create → ACTIVE with providerConfig (through WAITING and the subnet patch),
 // clients connected one after the other; then peer churn (a client joins and
-// leaves) while all the others stay connected. Prints one BENCH_GEFYRA2 {json} line.
+// leaves) while all the others stay connected, and this process's memory with all
+// connected. Prints one BENCH_GEFYRA2 {json} line.
 import { parseArgs } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Stowaway2Simulator } from '../src/adapters/in-memory/simulators/stowaway2-simulator.js';
@@ -61,11 +62,15 @@ try {
     toActiveMs.push(performance.now() - subnetSet);
     return performance.now() - started;
   };
+  const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  // This process holds the controller and the simulated node (not the API server): the difference is what the clients cost it.
+  const memoryBefore = process.memoryUsage();
   const connectMs: number[] = [];
   for (let index = 0; index < clients; index++) {
     connectMs.push(await connect(`dev-${index}`, `10.${index + 1}.0.0/16`));
     if ((index + 1) % 10 === 0) progress(`${index + 1} connected`);
   }
+  const memoryConnected = process.memoryUsage();
   const pod = await g.stowawayPod();
   const joinMs: number[] = [];
   const leaveMs: number[] = [];
@@ -91,6 +96,11 @@ try {
     stowawayPodUnchanged: pod.uid === after.uid && pod.restarts === after.restarts,
     livePeersAfterChurn: live,
     stowawayRegenerations: simulator.regenerations,
+    memoryWithAllConnected: {
+      residentMiB: mib(memoryConnected.rss),
+      heapUsedMiB: mib(memoryConnected.heapUsed),
+      heapUsedGrowthMiB: mib(memoryConnected.heapUsed - memoryBefore.heapUsed),
+    },
   };
   process.stdout.write(`BENCH_GEFYRA2 ${JSON.stringify(result)}\n`);
 } finally {
