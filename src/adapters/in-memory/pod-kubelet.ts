@@ -4,22 +4,21 @@ import { notFound } from '../../domain/errors.js';
 import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import {
-  containerStatusJson,
   endRunning,
   recreating,
   restartRunning,
   stepContainer,
-  timestamp,
   type ContainerConditions,
   type ContainerModel,
 } from './container-model.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { KubeletFaults, type ImageMatcher, type PodMatcher, type Undo } from './kubelet-faults.js';
+import { buildPodStatus } from './pod-status.js';
 import { refOfStored, type JsonObject, type StoredObject } from './stored-object.js';
 
 interface PodRuntime {
   readonly podIP: string;
-  readonly startTime: string;
+  readonly startTime: number;
   containers: Map<string, ContainerModel>;
   phase?: Exclude<PodPhase, 'Running'>;
   /** The last exec readiness probe per container, valid for the instance it probed. */
@@ -147,7 +146,7 @@ export class PodKubelet {
   #runtimeOf(pod: StoredObject): PodRuntime {
     let runtime = this.#pods.get(pod.metadata.uid);
     if (!runtime) {
-      runtime = { podIP: this.#allocateIp(), startTime: timestamp(this.#now().getTime()), containers: new Map(), probes: new Map() };
+      runtime = { podIP: this.#allocateIp(), startTime: this.#now().getTime(), containers: new Map(), probes: new Map() };
       this.#pods.set(pod.metadata.uid, runtime);
     }
     return runtime;
@@ -176,45 +175,30 @@ export class PodKubelet {
     this.#store.update({ ...POD, namespace: view.namespace, name: view.name }, { status }, 'status');
   }
 
-  #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, nowMs: number): JsonObject {
-    const now = timestamp(nowMs);
+  #statusOf(pod: StoredObject, view: Pod, runtime: PodRuntime, now: number): JsonObject {
     const neverReady = this.#faults.isNeverReady(view);
-    const models = [...runtime.containers.values()];
     const probeOk = (model: ContainerModel): boolean => {
       const probe = runtime.probes.get(model.name);
       return probe === undefined || probe.containerID !== model.containerID || probe.ok;
     };
-    const readyOf = (model: ContainerModel): boolean => model.state.kind === 'running' && !neverReady && runtime.phase === undefined && probeOk(model);
-    const unready = models.filter((model) => !readyOf(model)).map((model) => model.name);
-    // A container waiting for its first start keeps the pod Pending; one waiting to restart counts as running.
-    const firstStartPending = models.some((model) => model.state.kind === 'waiting' && model.lastTerminated === undefined);
-    const phase = runtime.phase ?? (firstStartPending ? 'Pending' : 'Running');
-    const previous = isRecord(pod['status']) && Array.isArray(pod['status']['conditions']) ? pod['status']['conditions'] : [];
-    const condition = (type: string, ok: boolean): JsonObject => {
-      const status = ok ? 'True' : 'False';
-      const kept = previous.find((entry) => isRecord(entry) && entry['type'] === type && entry['status'] === status);
-      const since = isRecord(kept) && typeof kept['lastTransitionTime'] === 'string' ? kept['lastTransitionTime'] : now;
-      const base = { type, status, lastProbeTime: null, lastTransitionTime: since };
-      return ok || type === 'PodScheduled' || type === 'Initialized'
-        ? base
-        : { ...base, reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
-    };
-    const allReady = unready.length === 0;
-    return {
-      phase,
-      conditions: [
-        condition('Initialized', true),
-        condition('Ready', allReady),
-        condition('ContainersReady', allReady),
-        condition('PodScheduled', true),
-      ],
+    const previous = isRecord(pod['status']) && Array.isArray(pod['status']['conditions']) ? pod['status']['conditions'].filter(isRecord) : [];
+    const status = buildPodStatus({
       hostIP: HOST_IP,
       podIP: runtime.podIP,
-      podIPs: [{ ip: runtime.podIP }],
       startTime: runtime.startTime,
-      qosClass: 'BestEffort',
-      containerStatuses: models.sort((a, b) => a.name.localeCompare(b.name)).map((model) => containerStatusJson(model, readyOf(model))),
-    };
+      containers: [...runtime.containers.values()],
+      initContainers: [],
+      ready: (model) => !neverReady && runtime.phase === undefined && probeOk(model),
+      previousConditions: previous.map((condition) => ({
+        type: String(condition['type']),
+        status: String(condition['status']),
+        ...(typeof condition['lastTransitionTime'] === 'string' ? { lastTransitionTime: condition['lastTransitionTime'] } : {}),
+      })),
+      now,
+      ...(runtime.phase === undefined ? {} : { phase: runtime.phase }),
+    });
+    // The API server sets the QoS class at creation; the fake has no admission to do it.
+    return { ...status, qosClass: 'BestEffort' };
   }
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { httpGet } from '../../support/control-plane/polling.js';
 import { LogWaiters, type OperatorLogLine } from './log-lines.js';
+import { INSPECT_FLAG, inspectorUrl, mainThreadState, stuckStack } from './stuck-process-stack.js';
 
 export type { OperatorLogLine } from './log-lines.js';
 
@@ -69,7 +70,10 @@ export interface OperatorProcess {
   readyz(): Promise<number>;
   /** Waits until /readyz answers 200 (bounded polling: an HTTP endpoint offers nothing to watch). */
   ready(options?: WaitOptions): Promise<void>;
-  /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`, default 20 s). */
+  /**
+   * SIGTERM, then waits for the exit (SIGKILL after `graceMs`, default 20 s).
+   * Before a SIGKILL, the stack the process is stuck in goes to stderr and into {@link describe}.
+   */
   stop(graceMs?: number): Promise<ProcessExit>;
   /** SIGKILL, then waits for the exit. */
   kill(): Promise<ProcessExit>;
@@ -99,7 +103,8 @@ export async function stopAllOperatorProcesses(graceMs = 10_000): Promise<void> 
 export async function startOperatorProcess(options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
   const identity = options.identity ?? `e2e-operator-${randomBytes(3).toString('hex')}`;
   const args = ['run', ...(options.kubeconfigPath === undefined ? [] : ['--kubeconfig', options.kubeconfigPath])];
-  const program = options.built ? [...(options.nodeFlags ?? IMAGE_NODE_FLAGS), BUILT_ENTRY] : SOURCE_PROGRAM;
+  // Source runs can be asked where they are stuck (see stop()); built runs measure what the image runs, so they get no inspector.
+  const program = options.built ? [...(options.nodeFlags ?? IMAGE_NODE_FLAGS), BUILT_ENTRY] : [INSPECT_FLAG, ...SOURCE_PROGRAM];
   const child = spawnCli(program, args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env });
   const operator = new ChildOperator(child, identity);
   liveOperatorProcesses.add(operator);
@@ -170,6 +175,7 @@ class ChildOperator implements OperatorProcess {
   readonly #child: ChildProcess;
   readonly #logs = new LogWaiters();
   #stderr = '';
+  #stuck: string | undefined;
   #exit: ProcessExit | undefined;
 
   constructor(child: ChildProcess, identity: string) {
@@ -227,10 +233,21 @@ class ChildOperator implements OperatorProcess {
   async stop(graceMs = 20_000): Promise<ProcessExit> {
     if (!this.running) return await this.exited;
     this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
-    const exit = await this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'graceOver'>((resolve) => (timer = setTimeout(() => resolve('graceOver'), graceMs)));
+    if ((await Promise.race([this.exited, graceOver])) === 'graceOver') await this.#killStuck();
     clearTimeout(timer);
-    return exit;
+    return await this.exited;
+  }
+
+  /** Notes where the process is stuck (when it has an inspector), then SIGKILL. */
+  async #killStuck(): Promise<void> {
+    const url = inspectorUrl(this.#stderr);
+    if (url !== undefined && this.running) {
+      this.#stuck = `${await mainThreadState(this.pid)}\n${await stuckStack(url)}`;
+      console.error(`${this.identity} (pid ${this.pid}) did not stop after SIGTERM; ${this.#stuck}`);
+    }
+    if (this.running) this.#child.kill('SIGKILL');
   }
 
   async kill(): Promise<ProcessExit> {
@@ -240,6 +257,11 @@ class ChildOperator implements OperatorProcess {
 
   describe(lines = 25): string {
     const tail = this.logs.slice(-lines).map((line) => JSON.stringify(line));
-    return [`--- last ${tail.length} log lines of ${this.identity} (pid ${this.pid}) ---`, ...tail, this.#stderr ? `--- stderr ---\n${this.#stderr.slice(-4000)}` : ''].join('\n');
+    return [
+      `--- last ${tail.length} log lines of ${this.identity} (pid ${this.pid}) ---`,
+      ...tail,
+      this.#stderr ? `--- stderr ---\n${this.#stderr.slice(-4000)}` : '',
+      this.#stuck ? `--- stuck after SIGTERM ---\n${this.#stuck}` : '',
+    ].join('\n');
   }
 }
