@@ -88,7 +88,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     port,
     caCert: tls.caCert,
     stop: async () => {
-      caBundle.stop();
+      await caBundle.stop();
       await server.close();
     },
   };

@@ -77,10 +77,12 @@ export class ControllerRun<Key> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abort.abort(new Error('the controller stopped'));
-    for (const timer of this.#timers.splice(0)) timer.stop();
+    await Promise.all(this.#timers.splice(0).map((timer) => timer.stop()));
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
     await this.#queue.shutdown();
     this.#controller.queue.connect(undefined);
+    // One line per controller: a shutdown that hangs shows which one it waits for.
+    this.#context.log.info({ controller: this.#controller.name }, 'controller stopped');
   }
 
   #every(periodic: PeriodicKeys<Key>): void {

@@ -126,7 +126,8 @@ export class Manager {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#leadership?.stop();
+    // A tick on the wire would otherwise come back "leading" after the stop and start everything again.
+    await this.#leadership?.stop();
     const { phase } = this.#deps;
     const serving = this.#leading && phase.installed && !phase.resetDone;
     await this.#stopLeading();
@@ -135,6 +136,7 @@ export class Manager {
     if (this.#electing) {
       try {
         await this.#deps.leader.release(AbortSignal.timeout(5000));
+        this.#log.info({}, 'released the lease');
       } catch (error) {
         this.#log.warn({ error: toDomainError(error).message }, 'could not release the lease; a successor waits for it to expire');
       }
@@ -146,6 +148,7 @@ export class Manager {
     if (this.#stopped) return;
     try {
       const state = await this.#deps.leader.tryLead(AbortSignal.timeout(10_000));
+      if (this.#stopped) return;
       if (state.leading) this.#renewedLease();
       if (state.leading && !this.#leading) await this.#startLeading();
       if (!state.leading) {
@@ -172,6 +175,7 @@ export class Manager {
   }
 
   async #startLeading(): Promise<void> {
+    if (this.#stopped) return;
     const { config } = this.#deps;
     if (config.leaderElection && this.#leaseValidUntil === undefined) this.#renewedLease();
     this.#leading = true;

@@ -36,10 +36,12 @@ export class Periodic {
       });
   }
 
-  stop(): void {
+  /** No more runs; resolves once a run in flight has finished (callers that must not overlap it await this). */
+  async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = undefined;
+    await this.#running;
   }
 
   #schedule(): void {

@@ -243,3 +243,56 @@ describe('a controller whose cache never fills', () => {
     expect(manager.live()).toBe(false);
   });
 });
+
+describe('a lease renewal still in flight when the manager stops', () => {
+  // Seen in the e2e runs with short leases (a tick a second): SIGTERM came
+  // while a renewal was on the wire; the renewal came back "leading" after
+  // the stop and started every controller again, so the process never exited.
+  it('starts nothing again once stopped, and releases the lease after the renewal has landed', async () => {
+    const clock = new ManualClock();
+    const cluster = new InMemoryCluster({ clock, namespaces: ['ns'] });
+    const calls: string[] = [];
+    let answerRenewal: ((state: { leading: true }) => void) | undefined;
+    const leader = {
+      identity: 'me',
+      tryLead: async () => {
+        calls.push('tryLead');
+        if (calls.length === 1) return { leading: true };
+        return await new Promise((resolve) => (answerRenewal = resolve));
+      },
+      release: async () => void calls.push('release'),
+    } as unknown as LeaderElection;
+    const tables = new TableController();
+    const manager = new Manager({
+      config: { namespace: 'ns', identity: 'me', leaderElection: true, leaseDurationSeconds: 15, maxConcurrentReconciles: 1 },
+      leader,
+      watches: new InMemoryWatchSource(cluster),
+      clock,
+      logger: silentLogger,
+      metrics: operatorMetrics(new MetricsRegistry(), () => 0, () => 0),
+      phase: new OperatorPhase(),
+      controllers: [tables],
+    });
+    const settle = async () => {
+      for (let round = 0; round < 5; round++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await manager.start();
+    await settle();
+    expect(manager.leading).toBe(true);
+    await clock.advanceAsync(5000);
+    await settle();
+    expect(calls).toEqual(['tryLead', 'tryLead']);
+
+    const stopping = manager.stop();
+    await settle();
+    answerRenewal?.({ leading: true });
+    await stopping;
+    await cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-stop', namespace: 'ns' } }, signal);
+    await clock.advanceAsync(60_000);
+    await settle();
+
+    expect(manager.leading).toBe(false);
+    expect(tables.reconciled).not.toContain('after-stop');
+    expect(calls).toEqual(['tryLead', 'tryLead', 'release']);
+  });
+});

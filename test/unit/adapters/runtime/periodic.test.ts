@@ -15,7 +15,7 @@ describe('Periodic on the injected clock', () => {
     const periodic = new Periodic(clock, 1000, async () => void runs.push(clock.now().getTime()));
 
     await clock.advanceAsync(3500);
-    periodic.stop();
+    await periodic.stop();
 
     expect(runs).toEqual([1000, 2000, 3000]);
   });
@@ -27,7 +27,7 @@ describe('Periodic on the injected clock', () => {
     await clock.advanceAsync(400);
     periodic.triggerNow();
     await clock.advanceAsync(1500);
-    periodic.stop();
+    await periodic.stop();
 
     expect(runs).toEqual([0, 400, 1400]);
   });
@@ -51,7 +51,7 @@ describe('Periodic on the injected clock', () => {
     expect(runs).toBe(1);
     gate.resolve();
     await clock.advanceAsync(250);
-    periodic.stop();
+    await periodic.stop();
 
     expect(overlapped).toBe(false);
     expect(runs).toBe(3);
@@ -62,10 +62,29 @@ describe('Periodic on the injected clock', () => {
     let runs = 0;
     const periodic = new Periodic(clock, 100, async () => void (runs += 1));
     await clock.advanceAsync(150);
-    periodic.stop();
+    await periodic.stop();
     await clock.advanceAsync(1000);
 
     expect(runs).toBe(1);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('stop resolves only once the run in flight has finished', async () => {
+    const clock = new ManualClock(new Date(0));
+    const gate = deferred();
+    let finished = false;
+    const periodic = new Periodic(clock, 100, async () => {
+      await gate.promise;
+      finished = true;
+    }, true);
+    let stopped = false;
+    const stopping = periodic.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+
+    gate.resolve();
+    await stopping;
+
+    expect(finished).toBe(true);
   });
 });
