@@ -1,7 +1,7 @@
 import { isDomainError } from '../../domain/errors.js';
 import type { ClusterApi, Manifest } from '../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
-import { INSTALLER_KEYS, stowaway2ConfigData, stowaway2StatefulSet } from './stowaway2-manifests.js';
+import { INSTALLER_KEYS, stowaway2ConfigData, stowaway2StatefulSet, stowaway2WireGuardService } from './stowaway2-manifests.js';
 import { STOWAWAY2 } from './stowaway2-names.js';
 import type { Stowaway2Settings } from './stowaway2-settings.js';
 
@@ -13,7 +13,9 @@ const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
  * Installs Gefyra 2's Stowaway and tells whether it runs. Safe to repeat at
  * every start: ConfigMaps are created when missing and otherwise changed
  * key by key, so the peers (PEERS, SERVER_ALLOWEDIPS_PEER_*) and the routes
- * of a running installation are never touched.
+ * of a running installation are never touched; the WireGuard NodePort
+ * Service is created when missing and otherwise left as the client made it
+ * (it may have chosen a LoadBalancer).
  */
 export class Stowaway2Installer {
   readonly #cluster: ClusterApi;
@@ -31,6 +33,7 @@ export class Stowaway2Installer {
     await this.#createIfMissing({ ...CONFIG_MAP, metadata: metadata(STOWAWAY2.routesConfigMap), data: {} }, signal);
     await this.#ensureConfig(signal);
     await this.#cluster.apply(stowaway2StatefulSet(this.#settings), signal);
+    await this.#createIfMissing(stowaway2WireGuardService(this.#settings), signal);
   }
 
   async observeReadiness(signal: AbortSignal): Promise<Stowaway2Readiness> {

@@ -76,3 +76,21 @@ export function stowaway2ConfigData(settings: Stowaway2Settings): Record<string,
 
 /** Keys the installer owns; PEERS and the subnet keys belong to the peer operations. */
 export const INSTALLER_KEYS = ['SERVERPORT', 'PUID', 'PGID', 'PEERDNS', 'INTERNAL_SUBNET', 'LOG_CONFS'] as const;
+
+/**
+ * The NodePort through which developers reach WireGuard (contract §1). The
+ * 2.5 client's `gefyra up` creates it too; whoever comes first keeps it, so
+ * an installation from deploy/gefyra2 (no client) is reachable as well.
+ */
+export function stowaway2WireGuardService(settings: Stowaway2Settings): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: STOWAWAY2.wireGuardService, namespace: settings.namespace, labels: { ...MANAGED_BY_LABELS } },
+    spec: {
+      type: 'NodePort',
+      selector: { ...STOWAWAY2.labels },
+      ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: STOWAWAY2.wireGuardPort, targetPort: STOWAWAY2.wireGuardPort, nodePort: settings.serverPort }],
+    },
+  };
+}

@@ -10,6 +10,7 @@ export const STOWAWAY2 = {
   serviceAccount: 'gefyra-stowaway',
   configMap: 'gefyra-stowaway-config',
   routesConfigMap: 'gefyra-stowaway-proxyroutes',
+  wireGuardService: 'gefyra-stowaway-wireguard',
   claimTemplate: 'stowaway-config',
   configDir: '/config',
   wireGuardPort: 51820,

@@ -56,7 +56,10 @@ describe('the operator in the Gefyra 2.x contract', () => {
       expect(readyEvents()[0]?.['eventTime']).toEqual(expect.any(String));
       expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'StatefulSet' }).map((object) => object.metadata.name)).toEqual(['gefyra-stowaway']);
       expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual([]);
-      expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' })).toEqual([]);
+      // One Service: the developers' way in, selecting the 2.x pod (no proxy Services of 0.13).
+      expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' }).map((object) => [object.metadata.name, (object['spec'] as { selector?: object }).selector])).toEqual([
+        ['gefyra-stowaway-wireguard', { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' }],
+      ]);
       expect(cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((object) => object.metadata.name)).not.toContain('gefyra-cargo-connection');
       // It serves no InterceptRequests, so it registers no CRD for them either.
       expect(cluster.objects({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }).map((object) => object.metadata.name)).not.toContain('interceptrequests.gefyra.dev');

@@ -29,7 +29,25 @@ describe('Stowaway 2.x installer', () => {
     expect(cluster.peek({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'gefyra', name: 'stowaway-config-gefyra-stowaway-0' })?.['spec']).toMatchObject({ resources: { requests: { storage: '128Mi' } } });
     expect(cluster.readConfigMap('gefyra', 'gefyra-stowaway-config')).toEqual({ PEERS: '0', SERVERPORT: '31820', PUID: '1000', PGID: '1000', PEERDNS: 'auto', INTERNAL_SUBNET: '192.168.99.0', LOG_CONFS: 'false' });
     expect(cluster.readConfigMap('gefyra', 'gefyra-stowaway-proxyroutes')).toEqual({});
+    expect(cluster.peek({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: 'gefyra-stowaway-wireguard' })?.['spec']).toMatchObject({
+      type: 'NodePort',
+      selector: template.metadata.labels,
+      ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: 51820, targetPort: 51820, nodePort: 31820 }],
+    });
     expect(await installer.observeReadiness(signal())).toEqual({ ready: true, podUid: cluster.peekPod({ namespace: 'gefyra', name: 'gefyra-stowaway-0' })?.uid });
+  });
+
+  it('leaves the WireGuard Service the client made alone (a LoadBalancer stays one)', async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: 'gefyra-stowaway-wireguard' };
+    const clients = { type: 'LoadBalancer', selector: { 'gefyra.dev/app': 'stowaway' }, ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: 51820 }] };
+    await cluster.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: ref.name, namespace: ref.namespace }, spec: clients }, signal());
+    const before = cluster.peek(ref)?.metadata.resourceVersion;
+
+    await new Stowaway2Installer(cluster, settingsOf({})).ensureInstalled(signal());
+
+    expect(cluster.peek(ref)?.metadata.resourceVersion).toBe(before);
+    expect(cluster.peek(ref)?.['spec']).toMatchObject({ type: 'LoadBalancer' });
   });
 
   it('changes only its own keys of an existing ConfigMap, restores a missing PEERS as "0", and says why Stowaway is not ready', async () => {
