@@ -51,6 +51,21 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
         await api.remove(ref('holder'), signal());
       }
     });
+
+    // The registry allocates what a new Service names before the store sees the
+    // name: creating a Service again answers 422 when it names the node port the
+    // existing one holds, 409 only when it names none (the 2.5 client treats both as "exists").
+    it('answers a second create of a Service that names its node port Invalid, and one that names none AlreadyExists', async () => {
+      const { api } = context();
+      const first = await api.create(service('twice', 'NodePort', {}), signal());
+      try {
+        await expectKind(api.create(service('twice', 'NodePort', { nodePort: nodePortOf(first) }), signal()), 'Invalid');
+        await expectKind(api.create(service('twice', 'NodePort', {}), signal()), 'AlreadyExists');
+        expect((await api.find(ref('twice'), signal()))?.metadata.uid).toBe(first.metadata.uid);
+      } finally {
+        await api.remove(ref('twice'), signal());
+      }
+    });
   });
 
   describe('garbage collection', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/kubernetes-cluster-api.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { PeerConnection } from '../../src/ports/tunnel-peers.port.js';
 import { DataPlane } from '../support/control-plane/data-plane/data-plane.js';
@@ -47,9 +48,8 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
   };
 
   beforeAll(async () => {
-    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name, { image: 'quay.io/gefyra/stowaway' });
-    // What the 2.5 client creates: the NodePort Service developers reach WireGuard on.
-    await g().api.create(
+    // What the 2.5 client's `gefyra up` creates before the operator runs: the NodePort Service developers reach WireGuard on (the operator keeps it).
+    await new KubernetesClusterApi(controlPlane.adminKubeConfig(), 'gefyra-e2e-admin').create(
       {
         apiVersion: 'v1',
         kind: 'Service',
@@ -58,6 +58,7 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
       },
       signal(),
     );
+    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name, { image: 'quay.io/gefyra/stowaway' });
     await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
   }, 120_000);
   afterAll(async () => await gefyra?.stop());

@@ -157,13 +157,19 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
     expect(serving).toMatchObject({ msg: 'serving GefyraClients', gefyraClients: true, interceptRequests: false, interceptRequestsOff: installation.interceptRequestsOff });
 
     // `gefyra up` waits on core/v1 Events for Gefyra-Ready with an eventTime; `gefyra status` then reads gefyra-stowaway-0.
-    const ready = await pollUntil('a Gefyra-Ready Event', async () => events?.seen.find((event) => event['reason'] === 'Gefyra-Ready'), { timeoutMs: 90_000, intervalMs: 50 });
+    const ready = await pollUntil('a Gefyra-Ready Event', async () => events?.seen.find((event) => event['reason'] === 'Gefyra-Ready'), { timeoutMs: 90_000, intervalMs: 50 }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${operator?.describe() ?? ''}`, { cause: error });
+    });
     expect(ready['eventTime']).toEqual(expect.any(String));
     const pod = await admin().findPod({ namespace: namespace.name, name: STOWAWAY2.pod }, never);
     expect(pod?.containerStatuses[0]).toMatchObject({ name: STOWAWAY2.container, ready: true });
     // The 0.13 Stowaway is not there: its Deployment and its node port Service would clash with 2.x's.
     expect(await admin().list({ apiVersion: 'apps/v1', kind: 'Deployment' }, namespace.name, undefined, never)).toEqual([]);
-    expect(await admin().list({ apiVersion: 'v1', kind: 'Service' }, namespace.name, undefined, never)).toEqual([]);
+    // One Service: the developers' WireGuard node port, selecting the 2.x pod (the client makes it too; whoever comes first keeps it).
+    const services = await admin().list({ apiVersion: 'v1', kind: 'Service' }, namespace.name, undefined, never);
+    expect(services.map((service) => [service.metadata.name, service['spec']])).toEqual([
+      ['gefyra-stowaway-wireguard', expect.objectContaining({ type: 'NodePort', selector: STOWAWAY2.labels, ports: [expect.objectContaining({ nodePort: 31820, port: 51820, protocol: 'UDP' })] })],
+    ]);
     expect(await admin().find({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-cargo-connection' }, never)).toBeUndefined();
     // No InterceptRequests served, so no CRD registered for them (the client's uninstall would leave it behind).
     if (absentBefore.some((ref) => ref.name === INTERCEPT_REQUEST_CRD_NAME) && !installation.shipsInterceptRequestCrd) {

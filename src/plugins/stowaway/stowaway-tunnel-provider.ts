@@ -8,6 +8,7 @@ import * as manifests from './stowaway-manifests.js';
 import { STOWAWAY } from './stowaway-names.js';
 import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
 import type { StowawaySettings } from './stowaway-settings.js';
+import { isNodePortTaken, nodePortHolder, nodePortInUse, nodePortsOf } from '../shared/node-port-holder.js';
 
 /**
  * Installs Gefyra's Stowaway (the WireGuard end of the tunnel) and reports its
@@ -42,7 +43,7 @@ export class StowawayTunnelProvider implements TunnelProvider {
       await this.#adopt(manifests.wireguardService(settings), signal);
     } catch (error) {
       // Lost a race for the port after the check: name the holder if we can.
-      if (isDomainError(error, 'Invalid') && /nodePort|port is already allocated/i.test(error.message)) {
+      if (isDomainError(error, 'Invalid') && isNodePortTaken(error.message)) {
         await this.#ensureNodePortFree(signal);
       }
       throw error;
@@ -123,26 +124,9 @@ export class StowawayTunnelProvider implements TunnelProvider {
     const { namespace, nodePort } = this.#settings;
     const ours = await this.#cluster.find({ apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY.wireguardService }, signal);
     if (ours && nodePortsOf(ours).includes(nodePort)) return;
-    const services = await this.#cluster.list({ apiVersion: 'v1', kind: 'Service' }, undefined, undefined, signal);
-    const holder = services.find(
-      (service) =>
-        nodePortsOf(service).includes(nodePort) &&
-        !(service.metadata.namespace === namespace && service.metadata.name === STOWAWAY.wireguardService),
-    );
-    if (holder) {
-      throw new DomainError(
-        'AlreadyExists',
-        `node port ${nodePort} is already used by Service ${holder.metadata.namespace}/${holder.metadata.name}; ` +
-          'set GEFYRA_STOWAWAY_SERVERPORT to a free node port (or remove that Service)',
-        { retryable: false, details: { reason: 'NodePortInUse', nodePort } },
-      );
-    }
+    const holder = await nodePortHolder(this.#cluster, nodePort, { namespace, name: STOWAWAY.wireguardService }, signal);
+    if (holder) throw nodePortInUse(nodePort, holder);
   }
-}
-
-function nodePortsOf(service: Manifest): number[] {
-  const spec = service['spec'] as { ports?: { nodePort?: number }[] } | undefined;
-  return (spec?.ports ?? []).flatMap((port) => (port.nodePort === undefined ? [] : [port.nodePort]));
 }
 
 /** The message of a Deployment's ReplicaFailure condition, e.g. a pod security policy refusing a privileged pod. */

@@ -1,6 +1,7 @@
 import { isDomainError } from '../../domain/errors.js';
 import type { ClusterApi, Manifest } from '../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
+import { isNodePortTaken, nodePortHolder, nodePortInUse } from '../shared/node-port-holder.js';
 import { INSTALLER_KEYS, stowaway2ConfigData, stowaway2StatefulSet, stowaway2WireGuardService } from './stowaway2-manifests.js';
 import { STOWAWAY2 } from './stowaway2-names.js';
 import type { Stowaway2Settings } from './stowaway2-settings.js';
@@ -33,7 +34,7 @@ export class Stowaway2Installer {
     await this.#createIfMissing({ ...CONFIG_MAP, metadata: metadata(STOWAWAY2.routesConfigMap), data: {} }, signal);
     await this.#ensureConfig(signal);
     await this.#cluster.apply(stowaway2StatefulSet(this.#settings), signal);
-    await this.#createIfMissing(stowaway2WireGuardService(this.#settings), signal);
+    await this.#ensureWireGuardService(signal);
   }
 
   async observeReadiness(signal: AbortSignal): Promise<Stowaway2Readiness> {
@@ -59,6 +60,26 @@ export class Stowaway2Installer {
     // A missing PEERS (someone removed the key) means no peer to the image; "0" says so without a phantom.
     if (data['PEERS'] === undefined) changes['PEERS'] = '0';
     if (Object.keys(changes).length > 0) await this.#cluster.patch(ref, { data: changes }, signal);
+  }
+
+  /**
+   * Created when missing. A real API server answers a second create that
+   * names the node port 422, not 409 (the port is allocated before the name
+   * is looked at): only a holder other than ours is a clash, named as in
+   * 0.13 (NodePortInUse), since developers could not connect.
+   */
+  async #ensureWireGuardService(signal: AbortSignal): Promise<void> {
+    const { namespace, serverPort } = this.#settings;
+    const ours = { namespace, name: STOWAWAY2.wireGuardService };
+    if (await this.#cluster.find({ apiVersion: 'v1', kind: 'Service', ...ours }, signal)) return;
+    try {
+      await this.#createIfMissing(stowaway2WireGuardService(this.#settings), signal);
+    } catch (error) {
+      if (!isDomainError(error, 'Invalid') || !isNodePortTaken(error.message)) throw error;
+      const holder = await nodePortHolder(this.#cluster, serverPort, ours, signal);
+      if (holder) throw nodePortInUse(serverPort, holder);
+      // Ours after all: made by the client between the look and the create.
+    }
   }
 
   async #createIfMissing(manifest: Manifest, signal: AbortSignal): Promise<void> {

@@ -53,5 +53,6 @@ export class Stowaway2TunnelProvider implements TunnelProvider {
     await this.#cluster.remove({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}` }, signal);
     for (const name of [STOWAWAY2.configMap, STOWAWAY2.routesConfigMap]) await this.#cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }, signal);
     await this.#cluster.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY2.serviceAccount }, signal);
+    await this.#cluster.remove({ apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY2.wireGuardService }, signal);
   }
 }

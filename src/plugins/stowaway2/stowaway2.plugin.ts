@@ -27,8 +27,8 @@ export const stowaway2Plugin: OperatorPlugin = {
     namespaced: [
       // Stowaway's StatefulSet: applied (server-side apply: patch, create), read and watched, removed.
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
-      // The WireGuard NodePort Service: created when the client has not made it.
-      { apiGroups: [''], resources: ['services'], verbs: ['create'] },
+      // The WireGuard NodePort Service: read, created when the client has not made it, removed with the installation.
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'delete'] },
       // Its volume claim (made by the StatefulSet controller): removed with the installation.
       { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['delete'] },
       // Stowaway's and each developer's ServiceAccount: created and removed; a developer's read back (its token Secret).

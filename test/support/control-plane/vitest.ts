@@ -77,9 +77,19 @@ export async function createTestNamespace(kubeConfig: KubeConfig, prefix: string
   return name;
 }
 
-/** Deletes a test namespace without waiting for the namespace controller to empty it. */
+/**
+ * Deletes a test namespace without waiting for the namespace controller to
+ * empty it. Its node port Services go first and at once: a node port is
+ * cluster-wide, and the next file's installation wants the same one.
+ */
 export async function deleteTestNamespace(kubeConfig: KubeConfig, name: string): Promise<void> {
-  await kubeConfig.makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const services = await core.listNamespacedService({ namespace: name }).catch(() => ({ items: [] }));
+  for (const service of services.items) {
+    if (!service.spec?.ports?.some((port) => port.nodePort !== undefined)) continue;
+    await core.deleteNamespacedService({ namespace: name, name: service.metadata?.name ?? '' }).catch(() => undefined);
+  }
+  await core.deleteNamespace({ name }).catch(() => undefined);
 }
 
 function namespaceName(prefix: string): string {

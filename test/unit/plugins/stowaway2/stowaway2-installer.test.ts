@@ -37,6 +37,17 @@ describe('Stowaway 2.x installer', () => {
     expect(await installer.observeReadiness(signal())).toEqual({ ready: true, podUid: cluster.peekPod({ namespace: 'gefyra', name: 'gefyra-stowaway-0' })?.uid });
   });
 
+  it('names the Service elsewhere that holds the node port (NodePortInUse, not retried), as 0.13 does', async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra', 'vpn'] });
+    await cluster.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'tunnel', namespace: 'vpn' }, spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP', nodePort: 31820 }] } }, signal());
+
+    const failure = await new Stowaway2Installer(cluster, settingsOf({})).ensureInstalled(signal()).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ kind: 'AlreadyExists', retryable: false, details: { reason: 'NodePortInUse', nodePort: 31820 } });
+    expect((failure as Error).message).toBe('node port 31820 is already used by Service vpn/tunnel; set GEFYRA_STOWAWAY_SERVERPORT to a free node port (or remove that Service)');
+    expect(cluster.peek({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: 'gefyra-stowaway-wireguard' })).toBeUndefined();
+  });
+
   it('leaves the WireGuard Service the client made alone (a LoadBalancer stays one)', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: 'gefyra-stowaway-wireguard' };
