@@ -17,6 +17,7 @@ import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-clu
 import { eventually, never } from '../integration/kubernetes/fixtures.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { microsecondsOf } from '../support/micro-time.js';
+import { removeClusterObjects } from './support/gefyra2-lifecycle.js';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,7 +61,7 @@ beforeAll(async () => {
 });
 // The CRDs are cluster-wide: the next file starts without them (their objects go with them).
 afterAll(async () => {
-  for (const name of GEFYRA2_CRD_NAMES) await admin().remove({ ...CRD, name }, never);
+  await removeClusterObjects(controlPlane.adminKubeConfig(), admin(), GEFYRA2_CRD_NAMES.map((name) => ({ ...CRD, name })));
   for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
 });
 const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manifest => ({

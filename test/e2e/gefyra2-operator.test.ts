@@ -13,7 +13,7 @@ import { pollUntil } from '../support/control-plane/polling.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
 import { recordObjects, type ObjectRecorder } from './support/cluster-waits.js';
-import { gefyra2ClientCalls, preboundStowawayVolume, removeClientBindings } from './support/gefyra2-lifecycle.js';
+import { gefyra2ClientCalls, preboundStowawayVolume, removeClientBindings, removeClusterObjects } from './support/gefyra2-lifecycle.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 
 const never = new AbortController().signal;
@@ -147,7 +147,7 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
     if (volume !== undefined) await admin().remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, never);
     await removeClientBindings(admin(), namespace.name);
     await installation.uninstall(admin(), role);
-    for (const ref of absentBefore) await admin().remove(ref, never);
+    await removeClusterObjects(controlPlane.adminKubeConfig(), admin(), absentBefore);
   }, 60_000);
 
   it('installs Stowaway 2.x, posts Gefyra-Ready, serves a GefyraClient through WAITING, ACTIVE, WAITING and delete, never forbidden', async () => {
