@@ -5,6 +5,7 @@ import { createOperatorRuntime, type RunnableOperator } from '../composition/ope
 import { loadConfig } from '../config.js';
 import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import type { Clock } from '../ports/clock.port.js';
 import { TOKENS } from '../ports/tokens.js';
 import type { CliOutput } from './main.js';
 
@@ -65,7 +66,8 @@ export async function runOperator(options: {
     }
     await new Promise<void>((resolve) => {
       wake = resolve;
-      setTimeout(resolve, ACCESS_RECHECK_MS).unref();
+      const clock: Clock = composition.container.get(TOKENS.Clock);
+      clock.setTimer(ACCESS_RECHECK_MS, resolve);
     });
     if (stopping) break;
     await composition.dispose();
