@@ -17,7 +17,7 @@ import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-clu
 import { eventually, never } from '../integration/kubernetes/fixtures.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { microsecondsOf } from '../support/micro-time.js';
-import { removeClusterObjects } from './support/gefyra2-lifecycle.js';
+import { removeClusterObjects } from './support/cluster-cleanup.js';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';

@@ -13,7 +13,8 @@ import { pollUntil } from '../support/control-plane/polling.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
 import { recordObjects, type ObjectRecorder } from './support/cluster-waits.js';
-import { gefyra2ClientCalls, preboundStowawayVolume, removeClientBindings, removeClusterObjects } from './support/gefyra2-lifecycle.js';
+import { removeClusterObjects } from './support/cluster-cleanup.js';
+import { gefyra2ClientCalls, preboundStowawayVolume, removeClientBindings } from './support/gefyra2-lifecycle.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 
 const never = new AbortController().signal;

@@ -77,15 +77,16 @@ export class ObjectStore {
   create(manifest: JsonObject): StoredObject {
     const ref = this.#refOf(manifest);
     this.#checkNamespaceAcceptsNew(ref);
+    const context = this.#context(ref);
     const existing = this.#live(ref);
     if (existing) {
       // The registry allocates what the new object names (a Service's node
       // port, cluster IP) before the store sees the name: naming what the
       // existing one holds is a 422, as on a real API server.
-      prepareCreate(manifest, { ...this.#context(ref), sameKind: () => [...this.#context(ref).sameKind(), existing] });
+      prepareCreate(manifest, { ...context, sameKind: () => [...context.sameKind(), existing] });
       throw new DomainError('AlreadyExists', `${describeRef(ref)} already exists`);
     }
-    const created = prepareCreate(manifest, this.#context(ref));
+    const created = prepareCreate(manifest, context);
     created.metadata.uid = randomUUID();
     created.metadata.creationTimestamp = timestamp(this.#now());
     this.#write(created, 'ADDED');

@@ -13,7 +13,8 @@ import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
 import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
-import { waitForGone, waitForObjects } from './cluster-waits.js';
+import { removeClusterObjects } from './cluster-cleanup.js';
+import { waitForObjects } from './cluster-waits.js';
 import { registerGefyra2Crds } from '../../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { GEFYRA2_CRD_NAMES } from '../../../src/crd/gefyra2-crds.js';
 import type { ObjectRef } from '../../../src/ports/cluster-api.port.js';
@@ -77,31 +78,6 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
   };
 }
 
-/**
- * Removes cluster-scoped objects and waits until they are gone (a
- * terminating CRD is still listed). A CRD's objects lose their finalizers
- * first: with no operator left to honour them, they would hold the CRD in
- * Terminating for good.
- */
-export async function removeClusterObjects(kubeConfig: KubeConfig, api: KubernetesClusterApi, refs: readonly ObjectRef[]): Promise<void> {
-  for (const ref of refs) {
-    if (ref.kind === 'CustomResourceDefinition') await releaseObjectsOf(api, ref);
-    await api.remove(ref, signal());
-  }
-  for (const ref of refs) await waitForGone(kubeConfig, ref);
-}
-
-async function releaseObjectsOf(api: KubernetesClusterApi, crd: ObjectRef): Promise<void> {
-  const definition = await api.find(crd, signal());
-  const spec = definition?.['spec'] as { group: string; names: { kind: string }; versions: { name: string; storage?: boolean }[] } | undefined;
-  const version = spec?.versions.find((entry) => entry.storage)?.name ?? spec?.versions[0]?.name;
-  if (spec === undefined || version === undefined) return;
-  const kind = { apiVersion: `${spec.group}/${version}`, kind: spec.names.kind };
-  for (const object of await api.list(kind, undefined, undefined, signal())) {
-    if ((object.metadata.finalizers ?? []).length === 0) continue;
-    await api.patch({ ...kind, namespace: object.metadata.namespace, name: object.metadata.name }, { metadata: { finalizers: null } }, signal()).catch(() => undefined);
-  }
-}
 
 /**
  * A PersistentVolume pre-bound to Stowaway 2.x's claim (no provisioner on the

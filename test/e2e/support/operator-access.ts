@@ -3,6 +3,7 @@ import { INTERCEPT_REQUEST_CRD_NAME } from '../../../src/crd/intercept-request-c
 import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { ControlPlaneAccess } from '../../support/control-plane/index.js';
+import { removeClusterObjects } from './cluster-cleanup.js';
 import { waitForGone, waitForObject } from './cluster-waits.js';
 
 const never = new AbortController().signal;
@@ -72,15 +73,7 @@ export async function removeOperatorInstallation(controlPlane: ControlPlaneAcces
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-e2e-admin');
-  if (await api.find(CRD_REF, never)) {
-    const requests = await api.list({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' }, undefined, undefined, never);
-    for (const request of requests) {
-      const ref = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: request.metadata.namespace ?? namespace, name: request.metadata.name };
-      await api.patch(ref, { metadata: { finalizers: null } }, never).catch(() => undefined);
-    }
-    await api.remove(CRD_REF, never);
-    await waitForGone(admin, CRD_REF);
-  }
+  await removeClusterObjects(admin, api, [CRD_REF]);
   await api.remove({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, never);
   await waitForGone(admin, { apiVersion: 'v1', kind: 'Namespace', name: namespace }, 120_000);
   for (const name of options.names ?? [OPERATOR_NAME]) {
