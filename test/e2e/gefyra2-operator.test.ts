@@ -8,12 +8,12 @@ import { isDomainError } from '../../src/domain/errors.js';
 import { gefyra2InstallManifests } from '../../src/install/gefyra2-manifests.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../../src/install/install-manifests.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
-import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import type { Manifest, ObjectRef } from '../../src/ports/cluster-api.port.js';
 import { pollUntil } from '../support/control-plane/polling.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
 import { recordObjects, type ObjectRecorder } from './support/cluster-waits.js';
-import { removeClusterObjects } from './support/cluster-cleanup.js';
+import { absentObjects, removeClusterObjects } from './support/cluster-cleanup.js';
 import { gefyra2ClientCalls, preboundStowawayVolume, removeClientBindings } from './support/gefyra2-lifecycle.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.js';
 
@@ -126,12 +126,10 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
   let operator: OperatorProcess | undefined;
   let events: ObjectRecorder | undefined;
   /** Cluster-wide objects this file found absent, so that it removes them afterwards. */
-  const absentBefore: { apiVersion: string; kind: string; name: string }[] = [];
+  let absentBefore: ObjectRef[] = [];
 
   beforeAll(async () => {
-    for (const ref of [...[...GEFYRA2_CRD_NAMES, INTERCEPT_REQUEST_CRD_NAME].map((name) => ({ ...CRD, name })), { apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' }]) {
-      if ((await admin().find(ref, never)) === undefined) absentBefore.push(ref);
-    }
+    absentBefore = await absentObjects(admin(), [...[...GEFYRA2_CRD_NAMES, INTERCEPT_REQUEST_CRD_NAME].map((name) => ({ ...CRD, name })), { apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' }]);
     removeHandler = node.onExec(simulator.handle);
     await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } }, never);
     await installation.install(admin(), namespace.name, role);

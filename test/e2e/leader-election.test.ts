@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { describe, expect, it } from 'vitest';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import {
@@ -10,8 +11,7 @@ import {
   type InterceptTarget,
 } from './support/intercept-requests.js';
 import type { OperatorProcess } from './support/operator-process.js';
-import { KubernetesWatchSource } from '../../src/adapters/kubernetes/client/index.js';
-import { waitForObject } from './support/cluster-waits.js';
+import { recordObjects, waitForObject } from './support/cluster-waits.js';
 import { createTargetPod, readPod } from './support/target-pods.js';
 
 const never = new AbortController().signal;
@@ -47,17 +47,12 @@ describe('two operator processes with leader election', () => {
     return { leader, follower };
   }
 
-  /** Every holder the Lease names, in order, as the API server's watch reports it ('' when released). */
-  async function recordLeaseHolders(): Promise<{ seen: string[]; stop: () => Promise<void> }> {
-    const seen: string[] = [];
-    const subscription = new KubernetesWatchSource(env.admin()).watch({ apiVersion: LEASE.apiVersion, kind: LEASE.kind, namespace: LEASE.namespace }, (event) => {
-      if (event.object.metadata.name !== LEASE.name) return;
-      const current = (event.object['spec'] as { holderIdentity?: string | null } | undefined)?.holderIdentity ?? '';
-      if (seen.at(-1) !== current) seen.push(current);
-    });
-    await subscription.synced;
-    return { seen, stop: () => subscription.stop() };
-  }
+  /** The holders a record of the Lease's watch events names, in order, each change once ('' when released). */
+  const holdersIn = (leases: readonly Manifest[]): string[] =>
+    leases
+      .filter((lease) => lease.metadata.name === LEASE.name)
+      .map((lease) => (lease['spec'] as { holderIdentity?: string | null } | undefined)?.holderIdentity ?? '')
+      .filter((current, index, all) => index === 0 || all[index - 1] !== current);
 
   const holder = async () => ((await env.state().find(LEASE))?.['spec'] as { holderIdentity?: string; leaseTransitions?: number } | undefined);
   const eventsBy = async (operator: OperatorProcess) => (await env.state().events()).filter((event) => event.reportingInstance === operator.identity);
@@ -95,19 +90,21 @@ describe('two operator processes with leader election', () => {
     const podBefore = await readPod(env.admin(), first.namespace, first.pod);
     const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
     const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
-    const holders = await recordLeaseHolders();
+    const leases = recordObjects(env.admin(), { apiVersion: LEASE.apiVersion, kind: LEASE.kind, namespace: LEASE.namespace });
+    await leases.synced;
 
     try {
       expect(await leader.stop()).toEqual({ code: 0, signal: null });
       await follower.waitForLog((line) => line.msg === 'leading', { what: 'the takeover' });
     } finally {
-      await holders.stop();
+      await leases.stop();
     }
     // "Within the lease time" as a behaviour, not a stopwatch: the follower
     // acquired a lease that was given up (no holder), not one that expired
     // while still naming the old leader.
     expect(leader.logs.map((line) => line.msg)).toContain('released the lease');
-    expect(holders.seen.slice(holders.seen.lastIndexOf(leader.identity) + 1)).toEqual(['', follower.identity]);
+    const holders = holdersIn(leases.seen);
+    expect(holders.slice(holders.lastIndexOf(leader.identity) + 1)).toEqual(['', follower.identity]);
     await follower.ready({ what: 'the new leader to boot' });
     expect(await holder()).toMatchObject({ holderIdentity: follower.identity });
     expect((await holder())?.leaseTransitions ?? 0).toBeGreaterThanOrEqual(transitionsBefore);

@@ -5,6 +5,13 @@ import { waitForGone } from './cluster-waits.js';
 
 const signal = () => AbortSignal.timeout(30_000);
 
+/** Which of `refs` do not exist yet: what a test file may remove again when it ends. */
+export async function absentObjects(api: KubernetesClusterApi, refs: readonly ObjectRef[]): Promise<ObjectRef[]> {
+  const absent: ObjectRef[] = [];
+  for (const ref of refs) if ((await api.find(ref, signal())) === undefined) absent.push(ref);
+  return absent;
+}
+
 /**
  * Removes cluster-scoped objects and waits until they are gone (a
  * terminating CRD is still listed). A CRD's objects lose their finalizers

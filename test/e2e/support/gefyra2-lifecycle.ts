@@ -13,11 +13,10 @@ import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
 import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
-import { removeClusterObjects } from './cluster-cleanup.js';
+import { absentObjects, removeClusterObjects } from './cluster-cleanup.js';
 import { waitForObjects } from './cluster-waits.js';
 import { registerGefyra2Crds } from '../../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { GEFYRA2_CRD_NAMES } from '../../../src/crd/gefyra2-crds.js';
-import type { ObjectRef } from '../../../src/ports/cluster-api.port.js';
 
 const signal = () => AbortSignal.timeout(30_000);
 
@@ -33,12 +32,10 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
   // CRDs are cluster-wide: the ones this file registers it removes again, so the next file starts without them.
   // So is the ClusterRole the developers' accounts are bound to, which the operator makes when missing.
-  const absentBefore: ObjectRef[] = [];
-  const clusterWide = [
+  const absentBefore = await absentObjects(api, [
     ...GEFYRA2_CRD_NAMES.map((name) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })),
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'gefyra-client' },
-  ];
-  for (const ref of clusterWide) if ((await api.find(ref, signal())) === undefined) absentBefore.push(ref);
+  ]);
   // The operator's own CRDs, registered as the operator registers them.
   await registerGefyra2Crds(api, silentLogger, signal());
   await untilServed(api);
