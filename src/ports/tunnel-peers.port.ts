@@ -7,23 +7,30 @@
  * thrown as DomainErrors; refusals the client must act on are returned.
  */
 
-/** What the client writes into its WireGuard configuration, in the shape of Gefyra 2's `providerConfig`. */
-export interface PeerConnection {
-  readonly Interface: {
-    /** The peer's tunnel address, without a mask. */
-    readonly Address: string;
-    readonly PrivateKey: string;
-    readonly ListenPort: string;
-    readonly DNS: string;
-    readonly PublicKey: string;
-  };
-  readonly Peer: {
-    readonly PublicKey: string;
-    readonly PresharedKey: string;
-    readonly Endpoint: string;
-    readonly AllowedIPs: string;
-  };
-}
+/**
+ * The keys of Gefyra 2's `providerConfig`, literally: the 2.5 client reads
+ * a flat object whose keys contain a dot (`providerconfig.get("Interface.Address")`),
+ * not nested sections (contract §3).
+ */
+export const PROVIDER_CONFIG_KEYS = [
+  /** The peer's tunnel address, without a mask. */
+  'Interface.Address',
+  'Interface.PrivateKey',
+  'Interface.ListenPort',
+  'Interface.DNS',
+  /** The peer's own public key: what `wg` shows the peer as (the `status.wireguard` match). */
+  'Interface.PublicKey',
+  'Peer.PublicKey',
+  /** Required: the client writes `PresharedKey = None` without it. */
+  'Peer.PresharedKey',
+  /** `:<SERVERPORT>`: the client puts its own host in front. */
+  'Peer.Endpoint',
+  'Peer.AllowedIPs',
+] as const;
+export type ProviderConfigKey = (typeof PROVIDER_CONFIG_KEYS)[number];
+
+/** What the client writes into its WireGuard configuration, exactly as Gefyra 2's `providerConfig` holds it. */
+export type PeerConnection = Readonly<Record<ProviderConfigKey, string>>;
 
 export type PeerAddOutcome =
   | { readonly state: 'added'; readonly connection: PeerConnection }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/kubernetes-cluster-api.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
-import type { PeerConnection } from '../../src/ports/tunnel-peers.port.js';
+import type { ProviderConfigKey } from '../../src/ports/tunnel-peers.port.js';
+import { pyFormat, pyGet } from '../support/gefyra25-client-reads.js';
 import { DataPlane } from '../support/control-plane/data-plane/data-plane.js';
 import type { DeveloperMachine } from '../support/control-plane/data-plane/developer-machine.js';
 import { developerBody } from '../support/control-plane/data-plane/developer-machine.js';
@@ -63,17 +64,18 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
   }, 120_000);
   afterAll(async () => await gefyra?.stop());
 
-  /** The client's side: its WireGuard file from providerConfig, with the endpoint from its own client file (the node's port). */
-  const connectMachine = async (machine: DeveloperMachine, connection: PeerConnection | undefined) => {
-    if (connection === undefined) throw new Error('no providerConfig');
+  /** The client's side: its WireGuard file from the stored providerConfig's flat keys, with the endpoint from its own client file (the node's port). */
+  const connectMachine = async (machine: DeveloperMachine, client: string) => {
+    const config = pyGet(await g().api.find(g().ref(client), signal()), 'providerConfig');
+    const field = (key: ProviderConfigKey) => pyFormat(pyGet(config, key));
     await machine.connect(
       {
-        'Interface.PrivateKey': connection.Interface.PrivateKey,
-        'Interface.Address': connection.Interface.Address,
-        'Peer.PublicKey': connection.Peer.PublicKey,
-        'Peer.PresharedKey': connection.Peer.PresharedKey,
-        'Peer.Endpoint': `${FABRIC.nodeAddress}${connection.Peer.Endpoint}`,
-        'Peer.AllowedIPs': connection.Peer.AllowedIPs,
+        'Interface.PrivateKey': field('Interface.PrivateKey'),
+        'Interface.Address': field('Interface.Address'),
+        'Peer.PublicKey': field('Peer.PublicKey'),
+        'Peer.PresharedKey': field('Peer.PresharedKey'),
+        'Peer.Endpoint': `${FABRIC.nodeAddress}${field('Peer.Endpoint')}`,
+        'Peer.AllowedIPs': field('Peer.AllowedIPs'),
       },
       [PORT],
     );
@@ -101,10 +103,10 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
     const machineC = await started().attachDeveloperMachine('laptop-c');
     const a = await connectClient('dev-a', '172.18.0.0/16');
     const b = await connectClient('dev-b', '172.19.0.0/16');
-    await connectMachine(machineA, a?.providerConfig);
-    await connectMachine(machineB, b?.providerConfig);
-    const addressA = a?.providerConfig?.Interface.Address ?? '';
-    const addressB = b?.providerConfig?.Interface.Address ?? '';
+    await connectMachine(machineA, 'dev-a');
+    await connectMachine(machineB, 'dev-b');
+    const addressA = a?.providerConfig?.['Interface.Address'] ?? '';
+    const addressB = b?.providerConfig?.['Interface.Address'] ?? '';
     await pollUntil('dev-a reachable through its tunnel', async () => ((await throughTunnel(addressA)) ? true : undefined), { timeoutMs: 20_000 });
     await pollUntil('dev-b reachable through its tunnel', async () => ((await throughTunnel(addressB)) ? true : undefined), { timeoutMs: 20_000 });
     const pod = await g().stowawayPod();
@@ -117,8 +119,8 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
     })();
     try {
       const c = await connectClient('dev-c', '172.20.0.0/16');
-      await connectMachine(machineC, c?.providerConfig);
-      const addressC = c?.providerConfig?.Interface.Address ?? '';
+      await connectMachine(machineC, 'dev-c');
+      const addressC = c?.providerConfig?.['Interface.Address'] ?? '';
       await pollUntil('dev-c reachable through its tunnel', async () => ((await throughTunnel(addressC)) ? true : undefined), { timeoutMs: 20_000 });
       await g().setSubnet('dev-c', null);
       await g().waitForClient('dev-c', (client) => client?.state === 'WAITING', 'WAITING after disconnecting');

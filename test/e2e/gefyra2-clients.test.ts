@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import { PROVIDER_CONFIG_KEYS } from '../../src/ports/tunnel-peers.port.js';
+import { clientWireGuardFile, pyGet } from '../support/gefyra25-client-reads.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
 import { startGefyra2, type Gefyra2 } from './support/gefyra2-lifecycle.js';
 
@@ -50,8 +52,12 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     // `gefyra connections connect`: the subnet in WAITING, then ACTIVE with the providerConfig it writes to its WireGuard file.
     await g().setSubnet('dev-a', '172.18.0.0/16');
     const active = await g().waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
-    expect(active?.providerConfig?.Interface.Address).toBe('192.168.99.2');
-    expect(active?.providerConfig?.Peer.Endpoint).toBe(':31820');
+    // Read back from the API server as the client reads it: flat keys with a dot, kept by the CRD's schema (a pruned or nested one gives `None`).
+    const stored = await api.find(ref('dev-a'), signal());
+    expect(clientWireGuardFile(stored, '203.0.113.7:31820')).toMatch(/^\[Interface\]\nAddress = 192\.168\.99\.2\nPrivateKey = \S{44}\nDNS = 192\.168\.99\.1\n/);
+    expect(clientWireGuardFile(stored, '203.0.113.7:31820')).not.toContain('None');
+    expect(pyGet(pyGet(stored, 'providerConfig'), 'Peer.Endpoint')).toBe(':31820');
+    expect(Object.keys(pyGet(stored, 'providerConfig') as object).sort()).toEqual([...PROVIDER_CONFIG_KEYS].sort());
     const config = await api.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: STOWAWAY2.configMap }, signal());
     expect(config?.['data']).toMatchObject({ PEERS: 'dev000a', SERVER_ALLOWEDIPS_PEER_dev000a: '172.18.0.0/16' });
 
@@ -60,8 +66,8 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     await g().waitForClient('dev-b', (client) => client?.state === 'WAITING', 'WAITING');
     await g().setSubnet('dev-b', '172.19.0.0/16');
     const b = await g().waitForClient('dev-b', (client) => client?.state === 'ACTIVE', 'ACTIVE');
-    expect(b?.providerConfig?.Interface.Address).toBe('192.168.99.3');
-    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()].sort()).toEqual([active?.providerConfig?.Interface.PublicKey, b?.providerConfig?.Interface.PublicKey].sort());
+    expect(b?.providerConfig?.['Interface.Address']).toBe('192.168.99.3');
+    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()].sort()).toEqual([active?.providerConfig?.['Interface.PublicKey'], b?.providerConfig?.['Interface.PublicKey']].sort());
 
     // `gefyra connections disconnect`: providerParameter null → WAITING, no connection.
     await g().setSubnet('dev-b', null);
@@ -72,7 +78,7 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     await api.remove(ref('dev-b'), signal());
     await g().waitForClient('dev-b', (client) => client === undefined, 'deleted');
     expect(await api.find({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-b' }, signal())).toBeUndefined();
-    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()]).toEqual([active?.providerConfig?.Interface.PublicKey]);
+    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()]).toEqual([active?.providerConfig?.['Interface.PublicKey']]);
     expect(await g().stowawayPod()).toEqual(before);
 
     // The Events the client reads through core/v1: a non-null eventTime, the reasons of the spec.

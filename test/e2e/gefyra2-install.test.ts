@@ -114,7 +114,9 @@ describe('Gefyra 2 CRDs registered by the operator', () => {
     expect(created['spec']).toBeUndefined();
     // The client writes providerParameter and sets it back to null; the operator writes state and providerConfig with plain patches.
     const ref = { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-a' };
-    await admin().patch(ref, { providerParameter: { subnet: '172.30.0.0/16' }, state: 'ACTIVE', providerConfig: { Interface: { Address: '192.168.99.2' } } }, never);
+    const active = await admin().patch(ref, { providerParameter: { subnet: '172.30.0.0/16' }, state: 'ACTIVE', providerConfig: { 'Interface.Address': '192.168.99.2', 'Peer.Endpoint': ':31820' } }, never);
+    // providerConfig's keys contain a dot (contract §3): the schema keeps them as they are.
+    expect(active['providerConfig']).toEqual({ 'Interface.Address': '192.168.99.2', 'Peer.Endpoint': ':31820' });
     const disabled = await admin().patch(ref, { providerParameter: null, providerConfig: null }, never);
     expect(disabled).toMatchObject({ state: 'ACTIVE' });
     expect(disabled['providerParameter'] ?? null).toBeNull();

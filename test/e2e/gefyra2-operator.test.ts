@@ -184,8 +184,8 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
 
     await client.setSubnet('dev-a', '172.18.0.0/16');
     const active = await client.waitForClient('dev-a', (found) => found?.state === 'ACTIVE', 'ACTIVE');
-    expect(active?.providerConfig?.Interface.Address).toBe('192.168.99.2');
-    expect(active?.providerConfig?.Peer.Endpoint).toBe(':31820');
+    expect(active?.providerConfig?.['Interface.Address']).toBe('192.168.99.2');
+    expect(active?.providerConfig?.['Peer.Endpoint']).toBe(':31820');
 
     await client.setSubnet('dev-a', null);
     await client.waitForClient('dev-a', (found) => found?.state === 'WAITING' && found.providerConfig === undefined, 'WAITING again');

@@ -9,7 +9,7 @@ import type { PeerConnection, TunnelPeer, TunnelPeers } from '../../ports/tunnel
 import { activeRecheckAt, decideClient, disconnected, type ClientLifecycleSettings, type ClientStep } from './client-decision.js';
 import { CLIENT_REASONS, clientEvent } from './client-events.js';
 import { microsecondTimestamp, type ClientState } from './client-states.js';
-import type { GefyraClient, GefyraClientRef } from './gefyra-client.js';
+import { providerConfigFields, type GefyraClient, type GefyraClientRef } from './gefyra-client.js';
 
 export interface GefyraClientServiceDependencies {
   readonly store: GefyraClientStore;
@@ -122,22 +122,22 @@ export class GefyraClientService {
       return this.#transition(client, 'ERROR', message, { ...disconnected, status: { wireguard: null, failure } }, signal);
     }
     const connection = outcome.connection;
-    const address = connection.Interface.Address;
+    const address = connection['Interface.Address'];
     if (!restore) {
       await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer added at ${address}, subnet ${subnet} routed to it; other peers untouched`, signal);
-      return this.#transition(client, 'ACTIVE', `connected at ${address}`, { providerConfig: connection }, signal);
+      return this.#transition(client, 'ACTIVE', `connected at ${address}`, providerConfigFields(connection), signal);
     }
     await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer restored in the tunnel at ${address} (subnet ${subnet})`, signal);
     if (sameConnection(client.providerConfig, connection)) return client;
-    return this.#deps.store.update(client, { providerConfig: connection }, signal);
+    return this.#deps.store.update(client, providerConfigFields(connection), signal);
   }
 
   /** An ACTIVE client: its peer still live in the running tunnel (re-applied if not), `status.wireguard` from `wg`. */
   async #observe(client: GefyraClient, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
     const connection = client.providerConfig;
     const statuses = await this.#deps.peers.status(signal);
-    const live = connection && statuses.get(connection.Interface.PublicKey);
-    const routed = live && client.subnet !== undefined && live.allowed_ips.includes(`${connection.Interface.Address}/32`) && live.allowed_ips.includes(client.subnet);
+    const live = connection && statuses.get(connection['Interface.PublicKey']);
+    const routed = live && client.subnet !== undefined && live.allowed_ips.includes(`${connection['Interface.Address']}/32`) && live.allowed_ips.includes(client.subnet);
     if (!routed) return { client: await this.#addPeer(client, client.subnet ?? '', true, signal) };
     let written = client;
     if (JSON.stringify(client.wireguard) !== JSON.stringify(live)) written = await this.#deps.store.update(client, { status: { wireguard: live } }, signal);

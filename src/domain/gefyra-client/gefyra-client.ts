@@ -1,4 +1,4 @@
-import type { PeerConnection, PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
+import { PROVIDER_CONFIG_KEYS, type PeerConnection, type PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
 
 /** Gefyra 2's per-developer resource (contract §2): lowercase kind, fields at the top level, no status subresource. */
 export const GEFYRA_CLIENT_API_VERSION = 'gefyra.dev/v1';
@@ -85,7 +85,7 @@ export function gefyraClientFrom(object: {
     state: typeof object['state'] === 'string' && object['state'] !== '' ? object['state'] : 'REQUESTED',
     stateTransitions: stringRecord(object['stateTransitions']),
     subnet: typeof subnet === 'string' && subnet !== '' ? subnet : undefined,
-    providerConfig: isConnection(providerConfig) ? providerConfig : undefined,
+    providerConfig: connectionFrom(providerConfig),
     serviceAccountName: typeof object['serviceAccountName'] === 'string' ? object['serviceAccountName'] : undefined,
     hasServiceAccountData: typeof serviceAccountData['token'] === 'string',
     sunset: parsedSunset === undefined ? undefined : Number.isNaN(parsedSunset.getTime()) ? 'invalid' : parsedSunset,
@@ -104,10 +104,21 @@ const record = (value: unknown): Record<string, unknown> =>
 const stringRecord = (value: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 
-function isConnection(value: Record<string, unknown>): value is Record<string, unknown> & PeerConnection {
-  const iface = record(value['Interface']);
-  const peer = record(value['Peer']);
-  return typeof iface['PublicKey'] === 'string' && typeof iface['Address'] === 'string' && typeof peer['PublicKey'] === 'string';
+/**
+ * `providerConfig` as the 2.5 client reads it: every key of contract §3,
+ * flat, set. Anything less (a key missing, the nested sections earlier
+ * versions wrote) is no connection, and the lifecycle writes it again.
+ */
+function connectionFrom(value: Record<string, unknown>): PeerConnection | undefined {
+  const entries = PROVIDER_CONFIG_KEYS.map((key) => [key, value[key]] as const);
+  return entries.every(([, field]) => typeof field === 'string' && field !== '') ? (Object.fromEntries(entries) as PeerConnection) : undefined;
 }
+
+/**
+ * The fields that store a connection: `providerConfig` with its flat keys,
+ * and the nested sections an earlier version of this operator wrote set to
+ * null (a merge patch keeps every key it does not name).
+ */
+export const providerConfigFields = (connection: PeerConnection): Readonly<Record<string, unknown>> => ({ providerConfig: { ...connection, Interface: null, Peer: null } });
 
 const isWireGuard = (value: unknown): value is PeerWireGuardStatus => typeof record(value)['public_key'] === 'string';

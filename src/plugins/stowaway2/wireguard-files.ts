@@ -1,4 +1,4 @@
-import type { PeerConnection, PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
+import { PROVIDER_CONFIG_KEYS, type PeerConnection, type PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
 
 /** One `[Section]` of a WireGuard file, with the `# comment` lines inside it (the image names a peer that way). */
 interface Section {
@@ -49,18 +49,20 @@ export function addressesOf(peers: readonly ServerPeer[]): Set<string> {
   return addresses;
 }
 
-/** Gefyra 2's `providerConfig` from `peer_<id>.conf` and the peer's public key. Undefined when the file lacks a field. */
+/**
+ * Gefyra 2's `providerConfig` from `peer_<id>.conf` and the peer's public
+ * key: flat `<Section>.<Key>` keys, as the 2.5 client reads them (contract §3).
+ * Undefined when the file lacks a field.
+ */
 export function connectionOf(peerConf: string, publicKey: string): PeerConnection | undefined {
-  const sections = parseSections(peerConf);
-  const iface = sections.find((section) => section.header === 'Interface')?.entries;
-  const peer = sections.find((section) => section.header === 'Peer')?.entries;
-  const fields = [iface?.['Address'], iface?.['PrivateKey'], iface?.['ListenPort'], iface?.['DNS'], peer?.['PublicKey'], peer?.['PresharedKey'], peer?.['Endpoint'], peer?.['AllowedIPs']];
-  const [address, privateKey, listenPort, dns, serverKey, presharedKey, endpoint, allowedIps] = fields;
-  if (fields.some((field) => field === undefined || field === '') || publicKey.trim() === '') return undefined;
-  return {
-    Interface: { Address: stripMask(address ?? ''), PrivateKey: privateKey ?? '', ListenPort: listenPort ?? '', DNS: dns ?? '', PublicKey: publicKey.trim() },
-    Peer: { PublicKey: serverKey ?? '', PresharedKey: presharedKey ?? '', Endpoint: endpoint ?? '', AllowedIPs: allowedIps ?? '' },
-  };
+  const fields: Record<string, string | undefined> = { 'Interface.PublicKey': publicKey.trim() };
+  for (const section of parseSections(peerConf)) {
+    for (const [key, value] of Object.entries(section.entries)) fields[`${section.header}.${key}`] ??= value;
+  }
+  const address = fields['Interface.Address'];
+  if (address !== undefined) fields['Interface.Address'] = stripMask(address);
+  const connection = Object.fromEntries(PROVIDER_CONFIG_KEYS.map((key) => [key, fields[key] ?? '']));
+  return Object.values(connection).some((value) => value === '') ? undefined : (connection as PeerConnection);
 }
 
 /** The running interface's peers from `wg show wg0 dump` (tab-separated; the first line is the interface). */

@@ -72,7 +72,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
       await until(runnable, () => client()?.state === 'WAITING');
       await cluster.patch(ref('dev-a'), { providerParameter: { subnet: '172.18.0.0/16' } }, signal());
       await until(runnable, () => client()?.state === 'ACTIVE');
-      expect(client()?.providerConfig?.Interface.Address).toBe('192.168.99.2');
+      expect(client()?.providerConfig?.['Interface.Address']).toBe('192.168.99.2');
     } finally {
       await runnable.runtime.stop();
       await operator.stop();

@@ -67,7 +67,7 @@ describe('/client-parameters on UPDATE', () => {
 
   it("admits the operator's own patches of an ACTIVE client that leave providerParameter as it is", () => {
     const active = { state: 'ENABLING', providerParameter: { subnet: '172.30.0.0/16' } };
-    expect(check(update(active, { ...active, state: 'ACTIVE', providerConfig: { Interface: {} } }), [{ holder: 'x', subnet: '172.30.0.0/16' }])).toEqual({
+    expect(check(update(active, { ...active, state: 'ACTIVE', providerConfig: { 'Interface.Address': '192.168.99.2' } }), [{ holder: 'x', subnet: '172.30.0.0/16' }])).toEqual({
       allowed: true,
     });
   });

@@ -37,7 +37,7 @@ describe('GefyraClient controller in the runtime', () => {
       await cluster.patch(ref('dev-a'), { providerParameter: { subnet: '172.18.0.0/16' } }, signal());
       await cluster.patch(ref('dev-b'), { providerParameter: { subnet: '172.19.0.0/16' } }, signal());
       await until(started, () => client('dev-a')?.state === 'ACTIVE' && client('dev-b')?.state === 'ACTIVE');
-      const before = client('dev-a')?.providerConfig?.Interface.PublicKey;
+      const before = client('dev-a')?.providerConfig?.['Interface.PublicKey'];
 
       const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-0', container: 'stowaway' };
       for (const path of simulator.files('gefyra', stowaway.name).keys()) await cluster.exec(stowaway, ['rm', '-rf', path], signal());
@@ -45,8 +45,8 @@ describe('GefyraClient controller in the runtime', () => {
       // Nothing changed on the clients: the pod's watch alone brings each to check its peer.
       await until(started, () => {
         const live = simulator.livePeers('gefyra', stowaway.name);
-        const a = client('dev-a')?.providerConfig?.Interface.PublicKey;
-        const b = client('dev-b')?.providerConfig?.Interface.PublicKey;
+        const a = client('dev-a')?.providerConfig?.['Interface.PublicKey'];
+        const b = client('dev-b')?.providerConfig?.['Interface.PublicKey'];
         return a !== before && live.has(a ?? '') && live.has(b ?? '');
       });
       const events = cluster.objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }).map((event) => String(event['note']));

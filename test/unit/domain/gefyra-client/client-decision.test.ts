@@ -6,8 +6,8 @@ import type { GefyraClient } from '../../../../src/domain/gefyra-client/gefyra-c
 const now = new Date('2026-11-30T12:00:00Z');
 const settings: ClientLifecycleSettings = { manageServiceAccounts: true, maxConnectionAgeMs: 3_600_000, observeIntervalMs: 60_000 };
 const connection = {
-  Interface: { Address: '192.168.99.2', PrivateKey: 'p', ListenPort: '51820', DNS: '192.168.99.1', PublicKey: 'k' },
-  Peer: { PublicKey: 's', PresharedKey: 'x', Endpoint: ':31820', AllowedIPs: '0.0.0.0/0' },
+  'Interface.Address': '192.168.99.2', 'Interface.PrivateKey': 'p', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1', 'Interface.PublicKey': 'k',
+  'Peer.PublicKey': 's', 'Peer.PresharedKey': 'x', 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0',
 };
 
 function client(fields: Partial<GefyraClient>): GefyraClient {

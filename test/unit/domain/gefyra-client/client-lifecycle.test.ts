@@ -50,15 +50,14 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(client?.state).toBe('ACTIVE');
     expect(Object.keys(client?.stateTransitions ?? {})).toEqual(expect.arrayContaining(['ENABLING', 'ACTIVE']));
     const config = client?.providerConfig;
-    expect(config?.Interface).toMatchObject({ Address: '192.168.99.2', ListenPort: '51820', DNS: '192.168.99.1' });
-    expect(config?.Peer).toMatchObject({ Endpoint: ':31820', AllowedIPs: '0.0.0.0/0' });
+    expect(config).toMatchObject({ 'Interface.Address': '192.168.99.2', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1', 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0' });
     const files = g.files();
-    expect(config?.Interface.PublicKey).toBe(files.get('/config/peer_dev000a/publickey-peer_dev000a')?.trim());
-    expect(config?.Interface.PrivateKey).toBe(files.get('/config/peer_dev000a/privatekey-peer_dev000a')?.trim());
-    expect(config?.Peer.PublicKey).toBe(files.get('/config/server/publickey-server')?.trim());
+    expect(config?.['Interface.PublicKey']).toBe(files.get('/config/peer_dev000a/publickey-peer_dev000a')?.trim());
+    expect(config?.['Interface.PrivateKey']).toBe(files.get('/config/peer_dev000a/privatekey-peer_dev000a')?.trim());
+    expect(config?.['Peer.PublicKey']).toBe(files.get('/config/server/publickey-server')?.trim());
     expect(g.config()).toMatchObject({ PEERS: 'dev000a', SERVER_ALLOWEDIPS_PEER_dev000a: '172.18.0.0/16' });
     expect(files.get('/config/.donoteditthisfile')).toContain('ORIG_PEERS="dev000a"');
-    expect(g.livePeers().get(config?.Interface.PublicKey ?? '')?.allowedIps).toEqual(['192.168.99.2/32', '172.18.0.0/16']);
+    expect(g.livePeers().get(config?.['Interface.PublicKey'] ?? '')?.allowedIps).toEqual(['192.168.99.2/32', '172.18.0.0/16']);
     expect(g.stowawayPod()).toEqual(before);
     expect(g.simulator.regenerations).toBe(1);
     expect(g.events('dev-a').filter((event) => event.reason === 'connection').map((event) => event.note)).toEqual([expect.stringContaining('peer added at 192.168.99.2')]);
@@ -68,7 +67,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     const g = await gefyra2();
     const a = await g.connect('dev-a', '172.18.0.0/16');
     const b = await g.connect('dev-b', '172.19.0.0/16');
-    const keyOf = (client: typeof a) => client.providerConfig?.Interface.PublicKey ?? '';
+    const keyOf = (client: typeof a) => client.providerConfig?.['Interface.PublicKey'] ?? '';
     expect(g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', keyOf(a), '203.0.113.1:40001')).toBe(true);
     expect(g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', keyOf(b), '203.0.113.2:40002')).toBe(true);
     const connected = new Map(g.livePeers());
@@ -76,7 +75,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     const boots = g.simulator.boots;
 
     const c = await g.connect('dev-c', '172.20.0.0/16');
-    expect(c.providerConfig?.Interface.Address).toBe('192.168.99.4');
+    expect(c.providerConfig?.['Interface.Address']).toBe('192.168.99.4');
     await g.setSubnet('dev-c', null);
     await g.settle('dev-c');
     await g.cluster.remove(g.ref('dev-c'), signal());
@@ -104,7 +103,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(g.simulator.boots).toBe(2);
     expect(g.simulator.regenerations).toBe(1);
     expect(g.files()).toEqual(filesBefore);
-    expect([...g.livePeers().keys()].sort()).toEqual([a.providerConfig?.Interface.PublicKey, b.providerConfig?.Interface.PublicKey].sort());
+    expect([...g.livePeers().keys()].sort()).toEqual([a.providerConfig?.['Interface.PublicKey'], b.providerConfig?.['Interface.PublicKey']].sort());
     expect(g.client('dev-a')?.providerConfig).toEqual(a.providerConfig);
     expect(g.client('dev-a')?.state).toBe('ACTIVE');
   });
@@ -121,9 +120,9 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.settle('dev-b', fresh);
     const restored = g.client('dev-a');
     expect(restored?.state).toBe('ACTIVE');
-    expect(restored?.providerConfig?.Interface.PublicKey).not.toBe(a.providerConfig?.Interface.PublicKey);
-    const live = g.livePeers().get(restored?.providerConfig?.Interface.PublicKey ?? '');
-    expect(live?.allowedIps).toEqual([`${restored?.providerConfig?.Interface.Address}/32`, '172.18.0.0/16']);
+    expect(restored?.providerConfig?.['Interface.PublicKey']).not.toBe(a.providerConfig?.['Interface.PublicKey']);
+    const live = g.livePeers().get(restored?.providerConfig?.['Interface.PublicKey'] ?? '');
+    expect(live?.allowedIps).toEqual([`${restored?.providerConfig?.['Interface.Address']}/32`, '172.18.0.0/16']);
     expect(g.livePeers().size).toBe(2);
     expect(g.events('dev-a').map((event) => event.note)).toContainEqual(expect.stringContaining('peer restored in the tunnel'));
   });
@@ -131,7 +130,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
   it('disables: DISABLING then WAITING, the peer removed live, providerConfig and status.wireguard null, PEERS back to "0"', async () => {
     const g = await gefyra2();
     const a = await g.connect('dev-a', '172.18.0.0/16');
-    g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', a.providerConfig?.Interface.PublicKey ?? '');
+    g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', a.providerConfig?.['Interface.PublicKey'] ?? '');
     g.clock.advance(60_000);
     await g.settle('dev-a');
     expect(g.client('dev-a')?.wireguard).toBeDefined();
@@ -268,12 +267,12 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
   it('writes status.wireguard from wg once the client has shaken hands', async () => {
     const g = await gefyra2();
     const a = await g.connect('dev-a', '172.18.0.0/16');
-    g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', a.providerConfig?.Interface.PublicKey ?? '', '203.0.113.9:51234');
+    g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', a.providerConfig?.['Interface.PublicKey'] ?? '', '203.0.113.9:51234');
     g.clock.advance(60_000);
     const result = await g.settle('dev-a');
     expect(result).toEqual({ done: false, requeueAfterMs: 60_000 });
     expect(g.client('dev-a')?.wireguard).toEqual({
-      public_key: a.providerConfig?.Interface.PublicKey,
+      public_key: a.providerConfig?.['Interface.PublicKey'],
       endpoint: { host: '203.0.113.9', port: 51234 },
       allowed_ips: ['192.168.99.2/32', '172.18.0.0/16'],
       latest_handshake: '3 seconds ago',
@@ -300,7 +299,7 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     // Its peer was taken down in ERROR and brought up again for the subnet it still asks for.
     expect(g.events('dev-b').map((event) => event.note)).toContainEqual('removed the peer of a client in ERROR');
     expect(g.client('dev-b')?.state).toBe('ACTIVE');
-    expect(g.client('dev-b')?.providerConfig?.Interface.PublicKey).not.toBe(b.providerConfig?.Interface.PublicKey);
+    expect(g.client('dev-b')?.providerConfig?.['Interface.PublicKey']).not.toBe(b.providerConfig?.['Interface.PublicKey']);
   });
 
   it('refuses an invalid subnet with the reason', async () => {

@@ -66,9 +66,9 @@ describe.skipIf(!hasWg)('peer scripts (real bash and wg)', () => {
     box.run(add('peer_deva', '192.168.99.2', '172.18.0.0/16', 'deva'));
     const publicKey = box.read('peer_deva/publickey-peer_deva');
     const connection = connectionOf(box.read('peer_deva/peer_deva.conf'), publicKey);
-    expect(connection?.Interface).toMatchObject({ Address: '192.168.99.2', ListenPort: '51820', DNS: '192.168.99.1' });
-    expect(connection?.Peer).toMatchObject({ PublicKey: box.serverPublic, Endpoint: ':31820', AllowedIPs: '0.0.0.0/0' });
-    expect(execFileSync('wg', ['pubkey'], { input: connection?.Interface.PrivateKey ?? '' }).toString().trim()).toBe(publicKey.trim());
+    expect(connection).toMatchObject({ 'Interface.Address': '192.168.99.2', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1' });
+    expect(connection).toMatchObject({ 'Peer.PublicKey': box.serverPublic, 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0' });
+    expect(execFileSync('wg', ['pubkey'], { input: connection?.['Interface.PrivateKey'] ?? '' }).toString().trim()).toBe(publicKey.trim());
     expect(serverPeersOf(box.read('wg0.conf'))).toEqual([{ name: 'peer_deva', publicKey: publicKey.trim(), allowedIps: ['192.168.99.2/32', '172.18.0.0/16'] }]);
     expect(box.read('.donoteditthisfile')).toContain('ORIG_PEERS="deva"\n');
     expect(box.read('.donoteditthisfile')).toContain('ORIG_SERVERPORT="31820"');

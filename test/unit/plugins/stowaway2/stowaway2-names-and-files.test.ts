@@ -22,8 +22,8 @@ describe('WireGuard files and output', () => {
   it('reads a peer file into providerConfig, the address without a mask', () => {
     const conf = '[Interface]\nAddress = 192.168.99.2/32\nPrivateKey = p\nListenPort = 51820\nDNS = 192.168.99.1\n\n[Peer]\nPublicKey = s\nPresharedKey = k\nEndpoint = :31820\nAllowedIPs = 0.0.0.0/0\n';
     expect(connectionOf(conf, 'pub\n')).toEqual({
-      Interface: { Address: '192.168.99.2', PrivateKey: 'p', ListenPort: '51820', DNS: '192.168.99.1', PublicKey: 'pub' },
-      Peer: { PublicKey: 's', PresharedKey: 'k', Endpoint: ':31820', AllowedIPs: '0.0.0.0/0' },
+      'Interface.Address': '192.168.99.2', 'Interface.PrivateKey': 'p', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1', 'Interface.PublicKey': 'pub',
+      'Peer.PublicKey': 's', 'Peer.PresharedKey': 'k', 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0',
     });
     expect(connectionOf(conf.replace('PresharedKey = k\n', ''), 'pub')).toBeUndefined();
   });
