@@ -8,6 +8,8 @@ import type { GefyraClient, GefyraClientRef } from '../domain/gefyra-client/gefy
  */
 export interface GefyraClientStore {
   find(ref: GefyraClientRef, signal: AbortSignal): Promise<GefyraClient | undefined>;
+  /** Every client in the namespace (the ones whose names spell the same peer id are compared). */
+  list(namespace: string, signal: AbortSignal): Promise<GefyraClient[]>;
   /** Top-level fields to set; `null` removes one. Returns the client as written. */
   update(client: GefyraClient, fields: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<GefyraClient>;
   addFinalizer(client: GefyraClient, signal: AbortSignal): Promise<GefyraClient>;

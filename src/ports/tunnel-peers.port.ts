@@ -55,6 +55,12 @@ export interface PeerWireGuardStatus {
 
 export interface TunnelPeers {
   /**
+   * The id the tunnel spells for the client's peer. Two clients with the
+   * same id would share one peer (and each other's traffic): the domain
+   * lets only the first of them have it.
+   */
+  peerIdOf(client: string): string;
+  /**
    * Makes the client's peer exist with this subnet routed to it, live, and
    * returns its connection. Idempotent: an existing peer keeps its keys and
    * address.

@@ -15,13 +15,22 @@ export interface HeldSubnet {
   readonly subnet: string;
 }
 
+/** Another GefyraClient whose name gives the same WireGuard peer id. */
+export interface SharedPeerId {
+  readonly peerId: string;
+  readonly client: string;
+}
+
 export interface ClientParametersContext {
   /** Subnets of the other clients: their `providerParameter`s and Stowaway's `SERVER_ALLOWEDIPS_PEER_*`. */
   readonly otherSubnets: readonly HeldSubnet[];
+  /** An existing client whose peer id this client's name gives too. */
+  readonly peerIdTakenBy?: SharedPeerId | undefined;
 }
 
 /**
- * `/client-parameters` (contract §5). CREATE: no providerParameter yet.
+ * `/client-parameters` (contract §5). CREATE: no providerParameter yet, and
+ * a name whose peer id no other client has (the client logs the refusal's message).
  * UPDATE: providerParameter may become set only in WAITING. Always: sunset
  * parses, the provider is Stowaway, and a set subnet is well-formed; when it
  * changes, it may not overlap another client's (the peers' routes would
@@ -36,6 +45,7 @@ export function validateClientParameters(input: AdmissionInput, context: ClientP
       input.operation === 'CREATE' && isSet(providerParameter)
         ? denied("Cannot set 'providerParameter' when creating a Gefyra client")
         : ALLOWED,
+    () => (input.operation === 'CREATE' && context.peerIdTakenBy ? peerIdTaken(object.metadata?.name ?? '', context.peerIdTakenBy) : ALLOWED),
     () =>
       parameterChanged && isSet(providerParameter) && object['state'] !== WAITING_STATE
         ? denied(`Cannot set 'providerParameter' when state is not ${WAITING_STATE}`)
@@ -45,6 +55,14 @@ export function validateClientParameters(input: AdmissionInput, context: ClientP
     () => (isSet(providerParameter) ? subnetValid(providerParameter, parameterChanged ? context.otherSubnets : []) : ALLOWED),
   );
 }
+
+/**
+ * Refused on CREATE only: that refusal the client logs with its message; on
+ * its later providerParameter patch it would read a refusal as "subnet
+ * taken" and retry with other subnets, and the operator's own patches must pass.
+ */
+const peerIdTaken = (name: string, taken: SharedPeerId): AdmissionVerdict =>
+  denied(`The name ${JSON.stringify(name)} gives the WireGuard peer id ${taken.peerId}, which GefyraClient ${taken.client} already has: the two would share one peer and each other's traffic. Choose another name`);
 
 function sunsetParses(sunset: unknown): AdmissionVerdict {
   if (!isSet(sunset)) return ALLOWED;

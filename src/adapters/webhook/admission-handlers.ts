@@ -2,12 +2,9 @@ import type { Manifest, ObjectApi } from '../../ports/cluster-api.port.js';
 import { GEFYRA2_API_VERSION, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND, GEFYRA_CLIENT_KIND } from '../../crd/gefyra2-crds.js';
 import type { AdmissionInput, AdmissionVerdict } from '../../webhook/admission-verdict.js';
 import { validateBridgeParameters } from '../../webhook/bridge-parameters.js';
-import { validateClientParameters, type HeldSubnet } from '../../webhook/client-parameters.js';
+import { validateClientParameters, type HeldSubnet, type SharedPeerId } from '../../webhook/client-parameters.js';
 import { validateMountParameters } from '../../webhook/mount-parameters.js';
-
-/** Stowaway 2.x's ConfigMap; its `SERVER_ALLOWEDIPS_PEER_<id>` keys are the subnets of the peers it has. */
-export const STOWAWAY2_CONFIG_MAP = 'gefyra-stowaway-config';
-const PEER_SUBNET_KEY = 'SERVER_ALLOWEDIPS_PEER_';
+import { peerIdOf, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from '../../plugins/stowaway2/stowaway2-names.js';
 
 /** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
 export type AdmissionHandler = (input: AdmissionInput, namespace: string, signal: AbortSignal) => Promise<AdmissionVerdict>;
@@ -24,9 +21,12 @@ export function admissionHandlers(objects: ObjectApi): Readonly<Record<string, A
       const name = input.object.metadata?.name ?? '';
       const [clients, stowawayConfig] = await Promise.all([
         list(GEFYRA_CLIENT_KIND, namespace, signal),
-        objects.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY2_CONFIG_MAP }, signal, { fresh: true }),
+        objects.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY2.configMap }, signal, { fresh: true }),
       ]);
-      return validateClientParameters(input, { otherSubnets: [...subnetsOfClients(clients, name), ...subnetsOfPeers(stowawayConfig, name)] });
+      return validateClientParameters(input, {
+        otherSubnets: [...subnetsOfClients(clients, name), ...subnetsOfPeers(stowawayConfig, name)],
+        peerIdTakenBy: clientWithPeerIdOf(clients, name),
+      });
     },
     '/mount-parameters': async (input, namespace, signal) => {
       const mounts = await list(GEFYRA_BRIDGE_MOUNT_KIND, namespace, signal);
@@ -58,14 +58,18 @@ function subnetsOfClients(clients: readonly Manifest[], self: string): HeldSubne
   });
 }
 
+/** Another client whose name Stowaway spells as the same peer id. */
+function clientWithPeerIdOf(clients: readonly Manifest[], self: string): SharedPeerId | undefined {
+  const peerId = peerIdOf(self);
+  const other = clients.find((client) => client.metadata.name !== self && peerIdOf(client.metadata.name) === peerId);
+  return other && { peerId, client: other.metadata.name };
+}
+
 /** Peers Stowaway still has, though their GefyraClient may be gone (a removal in progress): their routes exist until then. */
 function subnetsOfPeers(configMap: Manifest | undefined, self: string): HeldSubnet[] {
   const data = (configMap?.['data'] ?? {}) as Record<string, string>;
-  const ownKey = `${PEER_SUBNET_KEY}${stowawayPeerId(self)}`;
+  const ownKey = subnetKey(peerIdOf(self));
   return Object.entries(data)
-    .filter(([key]) => key.startsWith(PEER_SUBNET_KEY) && key !== ownKey)
-    .map(([key, subnet]) => ({ holder: `Stowaway peer ${key.slice(PEER_SUBNET_KEY.length)}`, subnet }));
+    .filter(([key]) => key.startsWith(SUBNET_KEY_PREFIX) && key !== ownKey)
+    .map(([key, subnet]) => ({ holder: `Stowaway peer ${key.slice(SUBNET_KEY_PREFIX.length)}`, subnet }));
 }
-
-/** Stowaway's peer id of a client: every character outside [0-9A-Za-z] becomes `000` (contract §3). */
-export const stowawayPeerId = (clientName: string): string => clientName.replace(/[^0-9A-Za-z]/g, '000');

@@ -1,6 +1,7 @@
 import type { GefyraClient } from './gefyra-client.js';
 import { parseSubnet } from './client-subnet.js';
 import { CLIENT_STATES, isClientState, transitionAllowed, type ClientState } from './client-states.js';
+import { PEER_ID_TAKEN, type PeerHolder } from './peer-id-holder.js';
 
 export interface ClientLifecycleSettings {
   /** Whether each client gets its own ServiceAccount (off: GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT). */
@@ -18,13 +19,16 @@ export interface RecordedPeer {
 
 export interface ClientObservation {
   readonly client: GefyraClient;
+  /** The peer recorded under the client's peer id: another client's when `peerHolder` is set. */
   readonly peer: RecordedPeer | undefined;
+  /** Another client that has the peer id this client's name gives too. */
+  readonly peerHolder?: PeerHolder | undefined;
   readonly now: Date;
 }
 
 /** The one next thing to do for a client; the service does it, observes again and asks again. */
 export type ClientStep =
-  | { readonly kind: 'finalize' }
+  | { readonly kind: 'finalize'; readonly removePeer: boolean }
   | { readonly kind: 'addFinalizer' }
   | { readonly kind: 'sunset' }
   | { readonly kind: 'fail'; readonly reason: string; readonly message: string; readonly subnet?: string }
@@ -43,10 +47,19 @@ export type ClientStep =
  * the next reconcile.
  */
 export function decideClient(observation: ClientObservation, settings: ClientLifecycleSettings): ClientStep {
-  const { client, peer, now } = observation;
-  if (client.deleting) return { kind: 'finalize' };
+  const { client, peer, peerHolder, now } = observation;
+  // A client refused for its peer id never had the peer: it is the holder's to keep.
+  if (client.deleting) return { kind: 'finalize', removePeer: peerHolder === undefined && (peer !== undefined || PEERED_STATES.includes(client.state)) };
   if (!client.finalizers.includes('operator.gefyra.dev/kopf-finalizer')) return { kind: 'addFinalizer' };
   if (client.sunset instanceof Date && client.sunset.getTime() <= now.getTime()) return { kind: 'sunset' };
+  if (peerHolder) {
+    if (client.state === 'ERROR' && client.failure?.reason === PEER_ID_TAKEN) return { kind: 'wait', ...sunsetRecheck(client) };
+    return {
+      kind: 'fail',
+      reason: PEER_ID_TAKEN,
+      message: `the name ${client.name} gives the WireGuard peer id ${peerHolder.peerId}, which GefyraClient ${peerHolder.client} (created earlier) has: the two would share one peer and each other's traffic; delete this client and create one under another name`,
+    };
+  }
   const state = client.state;
   if (!isClientState(state)) {
     return { kind: 'fail', reason: 'UnknownState', message: `state "${state}" is not a GefyraClient state (${CLIENT_STATES.join(', ')}); set providerParameter to null to start over from WAITING` };
@@ -88,6 +101,9 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
       return { kind: 'removePeer', then: 'WAITING', note: 'disconnected: peer removed' };
     case 'ERROR':
       if (peer) return { kind: 'removePeer', then: 'stay', note: 'removed the peer of a client in ERROR' };
+      if (client.failure?.reason === PEER_ID_TAKEN) {
+        return { kind: 'transition', to: 'CREATING', note: `recovered from ERROR: no other client has its peer id any more`, fields: { status: { failure: null } } };
+      }
       if (client.subnet === undefined) return { kind: 'transition', to: 'WAITING', note: 'recovered from ERROR: the client withdrew its subnet', fields: { ...disconnected, status: { failure: null } } };
       if (client.failure?.subnet !== client.subnet) {
         return { kind: 'transition', to: 'ENABLING', note: `recovered from ERROR: connecting the new subnet ${client.subnet}`, fields: { status: { failure: null } } };
@@ -95,6 +111,9 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
       return { kind: 'wait', ...sunsetRecheck(client) };
   }
 }
+
+/** The states in which the client may have a peer in the tunnel. */
+const PEERED_STATES: readonly string[] = ['ENABLING', 'ACTIVE', 'DISABLING'];
 
 /** The fields a disconnected client has: no connection, no WireGuard status. */
 export const disconnected: Readonly<Record<string, unknown>> = { providerConfig: null, status: { wireguard: null } };

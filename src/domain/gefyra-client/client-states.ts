@@ -4,7 +4,8 @@
  *
  *   REQUESTED → CREATING → WAITING ⇄ ENABLING → ACTIVE → DISABLING → WAITING
  *   ACTIVE → WAITING (maximum connection age), any → ERROR,
- *   ERROR → WAITING | ENABLING (the client withdrew or changed the subnet)
+ *   ERROR → WAITING | ENABLING (the client withdrew or changed the subnet),
+ *   ERROR → CREATING (the client that had its peer id is gone)
  */
 export const CLIENT_STATES = ['REQUESTED', 'CREATING', 'WAITING', 'ENABLING', 'ACTIVE', 'DISABLING', 'ERROR'] as const;
 export type ClientState = (typeof CLIENT_STATES)[number];
@@ -16,7 +17,7 @@ const ALLOWED: Readonly<Record<ClientState, readonly ClientState[]>> = {
   ENABLING: ['ACTIVE', 'DISABLING'],
   ACTIVE: ['DISABLING', 'WAITING'],
   DISABLING: ['WAITING'],
-  ERROR: ['WAITING', 'ENABLING'],
+  ERROR: ['WAITING', 'ENABLING', 'CREATING'],
 };
 
 export const isClientState = (value: string): value is ClientState => (CLIENT_STATES as readonly string[]).includes(value);

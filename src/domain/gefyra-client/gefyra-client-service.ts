@@ -9,6 +9,7 @@ import type { PeerConnection, TunnelPeer, TunnelPeers } from '../../ports/tunnel
 import { activeRecheckAt, decideClient, disconnected, type ClientLifecycleSettings, type ClientStep } from './client-decision.js';
 import { CLIENT_REASONS, clientEvent } from './client-events.js';
 import { microsecondTimestamp, type ClientState } from './client-states.js';
+import { peerHolderOf } from './peer-id-holder.js';
 import { providerConfigFields, type GefyraClient, type GefyraClientRef } from './gefyra-client.js';
 
 export interface GefyraClientServiceDependencies {
@@ -43,12 +44,13 @@ export class GefyraClientService {
 
   async reconcile(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
     let client = await this.#deps.store.find(ref, signal);
+    const peerHolder = client && peerHolderOf(client, await this.#deps.store.list(ref.namespace, signal), (name) => this.#deps.peers.peerIdOf(name));
     for (let steps = 0; client !== undefined && steps < MAX_STEPS; steps++) {
       const current = client;
       const peer = await this.#recordedPeer(current, signal);
-      const step = decideClient({ client: current, peer, now: this.#deps.clock.now() }, this.#settings);
+      const step = decideClient({ client: current, peer, peerHolder, now: this.#deps.clock.now() }, this.#settings);
       try {
-        const outcome = await this.#apply(current, step, peer, signal);
+        const outcome = await this.#apply(current, step, signal);
         if ('result' in outcome) return outcome.result;
         client = outcome.client;
       } catch (error) {
@@ -60,11 +62,11 @@ export class GefyraClientService {
     throw new DomainError('Internal', `GefyraClient ${ref.name} did not settle after ${MAX_STEPS} steps`, { retryable: true });
   }
 
-  async #apply(client: GefyraClient, step: ClientStep, peer: TunnelPeer | undefined, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
+  async #apply(client: GefyraClient, step: ClientStep, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
     const { store, peers, accounts } = this.#deps;
     switch (step.kind) {
       case 'finalize': {
-        if (peer || ['ENABLING', 'ACTIVE', 'DISABLING'].includes(client.state)) await peers.remove(client.name, signal);
+        if (step.removePeer) await peers.remove(client.name, signal);
         if (this.#settings.manageServiceAccounts) await accounts.remove(client.name, signal);
         await store.removeFinalizer(client, signal);
         return { result: { done: true } };

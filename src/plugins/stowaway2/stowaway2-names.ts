@@ -18,13 +18,16 @@ export const STOWAWAY2 = {
   labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
 } as const;
 
-/** The ConfigMap key that routes a client subnet to a peer. */
-export const subnetKey = (peerId: string): string => `SERVER_ALLOWEDIPS_PEER_${peerId}`;
+/** The ConfigMap keys that route a client subnet to a peer: this prefix and the peer id. */
+export const SUBNET_KEY_PREFIX = 'SERVER_ALLOWEDIPS_PEER_';
+export const subnetKey = (peerId: string): string => `${SUBNET_KEY_PREFIX}${peerId}`;
 
 /**
  * The id Gefyra 2 gives a client's peer: every character outside
  * [0-9A-Za-z] becomes `000` (so `dev-1` is `dev0001`), as the original
- * operator spells it; the image accepts no other characters.
+ * operator spells it; the image accepts no other characters. Not
+ * one-to-one (`dev-a`, `dev.a` and `dev000a` share `dev000a`): a second
+ * client with a taken id is refused (ADR 13), never given the peer.
  */
 export const peerIdOf = (client: string): string => client.replace(/[^0-9A-Za-z]/g, '000');
 

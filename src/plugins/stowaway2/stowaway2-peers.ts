@@ -4,13 +4,12 @@ import type { ContainerRef } from '../../domain/cluster/pod.js';
 import type { ClusterApi, ObjectRef } from '../../ports/cluster-api.port.js';
 import type { PeerAddOutcome, PeerWireGuardStatus, TunnelPeer, TunnelPeers } from '../../ports/tunnel-peers.port.js';
 import { addPeerCommand, removePeerCommand } from './peer-scripts.js';
-import { parsePeers, peerIdOf, peerNameOf, renderPeers, STOWAWAY2, subnetKey } from './stowaway2-names.js';
+import { parsePeers, peerIdOf, peerNameOf, renderPeers, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from './stowaway2-names.js';
 import { tunnelPrefix, type Stowaway2Settings } from './stowaway2-settings.js';
 import { addressesOf, connectionOf, parseWgShow, serverPeersOf } from './wireguard-files.js';
 
 /** A ConfigMap write lost to a concurrent one is retried this often, each time from a fresh read. */
 const CONFLICT_ATTEMPTS = 5;
-const SUBNET_KEY_PREFIX = 'SERVER_ALLOWEDIPS_PEER_';
 
 /**
  * Peers of Gefyra 2's Stowaway, changed live (ADR 13): a script run in the
@@ -29,6 +28,10 @@ export class Stowaway2Peers implements TunnelPeers {
   constructor(cluster: ClusterApi, settings: Stowaway2Settings) {
     this.#cluster = cluster;
     this.#settings = settings;
+  }
+
+  peerIdOf(client: string): string {
+    return peerIdOf(client);
   }
 
   add(client: string, subnet: string, signal: AbortSignal): Promise<PeerAddOutcome> {

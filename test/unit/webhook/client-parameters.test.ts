@@ -32,6 +32,15 @@ describe('/client-parameters on CREATE', () => {
     });
   });
 
+  it("refuses a name whose WireGuard peer id another client has, naming that client; never on the client's or the operator's later patches", () => {
+    const taken = { peerId: 'dev000a', client: 'dev.a' };
+    expect(validateClientParameters(create(), { otherSubnets: [], peerIdTakenBy: taken })).toEqual({
+      allowed: false,
+      message: 'The name "dev-a" gives the WireGuard peer id dev000a, which GefyraClient dev.a already has: the two would share one peer and each other\'s traffic. Choose another name',
+    });
+    expect(validateClientParameters(update({}, { state: 'ERROR' }), { otherSubnets: [], peerIdTakenBy: taken })).toEqual({ allowed: true });
+  });
+
   it('admits the sunset forms Python fromisoformat reads, Z stripped', () => {
     for (const sunset of ['2030-01-31', '2030-01-31T12:00:00Z', '2030-01-31T12:00:00.123456+02:00', '2030-01-31 12:00', '2030-01-31T12:00:00.5']) {
       expect(check(create({ sunset })), sunset).toEqual({ allowed: true });

@@ -1,4 +1,4 @@
-import { clientObjectRef, GEFYRA_CLIENT_FINALIZER, gefyraClientFrom, type GefyraClient, type GefyraClientRef } from '../../../domain/gefyra-client/gefyra-client.js';
+import { clientObjectRef, GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_FINALIZER, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient, type GefyraClientRef } from '../../../domain/gefyra-client/gefyra-client.js';
 import { isDomainError } from '../../../domain/errors.js';
 import type { ObjectApi } from '../../../ports/cluster-api.port.js';
 import type { GefyraClientStore } from '../../../ports/gefyra-client-store.port.js';
@@ -18,6 +18,11 @@ export class ClusterGefyraClientStore implements GefyraClientStore {
   async find(ref: GefyraClientRef, signal: AbortSignal): Promise<GefyraClient | undefined> {
     const object = await this.#objects.find(clientObjectRef(ref), signal);
     return object && gefyraClientFrom(object);
+  }
+
+  async list(namespace: string, signal: AbortSignal): Promise<GefyraClient[]> {
+    const objects = await this.#objects.list({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND }, namespace, undefined, signal);
+    return objects.map(gefyraClientFrom);
   }
 
   async update(client: GefyraClient, fields: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<GefyraClient> {

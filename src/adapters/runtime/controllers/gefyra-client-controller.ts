@@ -1,5 +1,6 @@
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND } from '../../../domain/gefyra-client/gefyra-client.js';
 import type { GefyraClientService } from '../../../domain/gefyra-client/gefyra-client-service.js';
+import { PEER_ID_TAKEN } from '../../../domain/gefyra-client/peer-id-holder.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
 import { clientOfTokenSecret } from '../../kubernetes/cluster-stores/cluster-client-accounts.js';
 import { KeyInbox, type Controller, type ControllerWatch } from '../controller.js';
@@ -10,7 +11,8 @@ import type { WatchEvent } from '../watch-source.js';
  * the tunnel's instance (its pod recreated, its container restarted,
  * its readiness back) wakes every client, so that each ACTIVE one checks its
  * peer in the running tunnel and re-applies it from the cluster if missing;
- * a client's token Secret filled by the token controller wakes that client.
+ * a client's token Secret filled by the token controller wakes that client;
+ * a client's deletion wakes the clients refused for sharing a peer id.
  */
 export class GefyraClientController implements Controller<string> {
   readonly name = 'gefyraclient';
@@ -21,6 +23,8 @@ export class GefyraClientController implements Controller<string> {
   readonly #service: GefyraClientService;
   readonly #namespace: string;
   readonly #clients = new Set<string>();
+  /** Clients in ERROR because another client has their peer id. */
+  readonly #refused = new Set<string>();
   #tunnelInstance: string | undefined;
 
   constructor(service: GefyraClientService, namespace: string, tunnelPodLabels: Readonly<Record<string, string>>) {
@@ -45,8 +49,14 @@ export class GefyraClientController implements Controller<string> {
 
   #onClient(event: WatchEvent): readonly string[] {
     const name = event.object.metadata.name;
-    if (event.type === 'DELETED') this.#clients.delete(name);
-    else this.#clients.add(name);
+    this.#refused.delete(name);
+    if (event.type === 'DELETED') {
+      this.#clients.delete(name);
+      // The peer id the deleted client had may be free now for a client refused for it.
+      return [name, ...this.#refused];
+    }
+    this.#clients.add(name);
+    if (failureReasonOf(event.object) === PEER_ID_TAKEN) this.#refused.add(name);
     return [name];
   }
 
@@ -62,6 +72,8 @@ export class GefyraClientController implements Controller<string> {
     return [...this.#clients];
   }
 }
+
+const failureReasonOf = (client: Manifest): unknown => ((client['status'] ?? {}) as { failure?: { reason?: unknown } }).failure?.reason;
 
 /** The pod, its containers' instances and readiness: what changes when the tunnel restarts or comes back. */
 function instanceOf(pod: Manifest): string {

@@ -57,7 +57,7 @@ describe('GefyraClient controller in the runtime', () => {
     }
   });
 
-  it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets', async () => {
+  it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets; a refused client when another goes', async () => {
     const operator = await createInMemoryOperator();
     try {
       const controller = gefyraClientController(operator.container, 'gefyra', {});
@@ -68,6 +68,12 @@ describe('GefyraClient controller in the runtime', () => {
       expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-b-token'))).toEqual([]);
       expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-cargo-connection'))).toEqual([]);
       expect(secrets?.keysOf(event('DELETED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual([]);
+      // A client refused for sharing dev-a's peer id is woken when a client goes (dev-a's id may be free), until it is no longer refused.
+      const refused = { type: 'MODIFIED' as const, object: { ...event('MODIFIED', GEFYRA_CLIENT_KIND, 'dev.a').object, status: { failure: { reason: 'PeerIdTaken' } } } };
+      expect(clients?.keysOf(refused)).toEqual(['dev.a']);
+      expect(clients?.keysOf(event('DELETED', GEFYRA_CLIENT_KIND, 'dev-b'))).toEqual(['dev-b', 'dev.a']);
+      expect(clients?.keysOf(event('MODIFIED', GEFYRA_CLIENT_KIND, 'dev.a'))).toEqual(['dev.a']);
+      expect(clients?.keysOf(event('DELETED', GEFYRA_CLIENT_KIND, 'dev-a'))).toEqual(['dev-a']);
     } finally {
       await operator.stop();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
-import { admissionHandlers, stowawayPeerId } from '../../../../src/adapters/webhook/admission-handlers.js';
+import { admissionHandlers } from '../../../../src/adapters/webhook/admission-handlers.js';
 import type { AdmissionInput } from '../../../../src/webhook/admission-verdict.js';
 import { signal } from '../../../support/scenario.js';
 
@@ -27,7 +27,7 @@ describe('the admission handlers on the cluster', () => {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'gefyra-stowaway-config', namespace: 'gefyra' },
-        data: { PEERS: 'devc,dev000a', SERVER_ALLOWEDIPS_PEER_devc: '10.10.0.0/24', [`SERVER_ALLOWEDIPS_PEER_${stowawayPeerId('dev-a')}`]: '172.40.0.0/16' },
+        data: { PEERS: 'devc,dev000a', SERVER_ALLOWEDIPS_PEER_devc: '10.10.0.0/24', SERVER_ALLOWEDIPS_PEER_dev000a: '172.40.0.0/16' },
       },
       signal,
     );
@@ -36,6 +36,17 @@ describe('the admission handlers on the cluster', () => {
     expect(await rule(setSubnet('dev-a', '10.10.0.0/16'), 'gefyra', signal)).toMatchObject({ allowed: false, message: expect.stringContaining('Stowaway peer devc') });
     // 172.40.0.0/16 is dev-a's own peer (id dev000a): taking it again is no collision.
     expect(await rule(setSubnet('dev-a', '172.40.0.0/16'), 'gefyra', signal)).toEqual({ allowed: true });
+  });
+
+  it('refuse creating a client whose name gives the peer id of an existing one, and only that', async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    await cluster.create(client('dev-a', { state: 'ACTIVE', providerParameter: { subnet: '172.30.0.0/16' } }), signal);
+    const rule = admissionHandlers(cluster)['/client-parameters']!;
+    const creating = (name: string): AdmissionInput => ({ operation: 'CREATE', object: client(name, { state: 'REQUESTED' }) });
+    for (const name of ['dev.a', 'dev000a']) {
+      expect(await rule(creating(name), 'gefyra', signal), name).toMatchObject({ allowed: false, message: expect.stringContaining('peer id dev000a, which GefyraClient dev-a already has') });
+    }
+    expect(await rule(creating('dev-b'), 'gefyra', signal)).toEqual({ allowed: true });
   });
 
   it("read the mount's state and the mount's other bridges", async () => {

@@ -24,7 +24,8 @@ const decide = (fields: Partial<GefyraClient>, peer?: { subnet: string }) => dec
 describe('decideClient', () => {
   it('walks every state of the lifecycle', () => {
     expect(decide({ finalizers: [] })).toEqual({ kind: 'addFinalizer' });
-    expect(decide({ deleting: true })).toEqual({ kind: 'finalize' });
+    expect(decide({ deleting: true })).toEqual({ kind: 'finalize', removePeer: false });
+    expect(decide({ deleting: true, state: 'ACTIVE' })).toEqual({ kind: 'finalize', removePeer: true });
     expect(decide({ state: 'REQUESTED' })).toMatchObject({ kind: 'transition', to: 'CREATING' });
     expect(decide({ state: 'CREATING' })).toEqual({ kind: 'createAccount' });
     expect(decideClient({ client: client({ state: 'CREATING' }), peer: undefined, now }, { ...settings, manageServiceAccounts: false })).toMatchObject({ kind: 'transition', to: 'WAITING' });
@@ -61,6 +62,19 @@ describe('decideClient', () => {
     expect(decide({ state: 'ERROR', subnet: '172.19.0.0/16', failure })).toMatchObject({ kind: 'transition', to: 'ENABLING' });
     expect(decide({ state: 'ERROR', failure })).toMatchObject({ kind: 'transition', to: 'WAITING' });
     expect(decide({ state: 'ERROR', subnet: '172.18.0.0/16', failure }, { subnet: '172.18.0.0/16' })).toMatchObject({ kind: 'removePeer', then: 'stay' });
+  });
+
+  it("refuses a client whose peer id another has in every state, keeps the holder's peer when it is deleted, and goes on once the id is free", () => {
+    const withHolder = (fields: Partial<GefyraClient>, peer?: { subnet: string }) =>
+      decideClient({ client: client(fields), peer, peerHolder: { client: 'dev-a', peerId: 'dev000a' }, now }, settings);
+    for (const state of ['REQUESTED', 'CREATING', 'WAITING', 'ENABLING', 'ACTIVE', 'DISABLING']) {
+      expect(withHolder({ state, subnet: '172.19.0.0/16' }, { subnet: '172.18.0.0/16' }), state).toMatchObject({ kind: 'fail', reason: 'PeerIdTaken', message: expect.stringContaining('GefyraClient dev-a') });
+    }
+    const refused = { state: 'ERROR', failure: { reason: 'PeerIdTaken', message: 'taken' } };
+    expect(withHolder(refused, { subnet: '172.18.0.0/16' })).toEqual({ kind: 'wait' });
+    expect(withHolder({ ...refused, deleting: true }, { subnet: '172.18.0.0/16' })).toEqual({ kind: 'finalize', removePeer: false });
+    expect(decide(refused)).toMatchObject({ kind: 'transition', to: 'CREATING', fields: { status: { failure: null } } });
+    expect(decide(refused, { subnet: '172.18.0.0/16' })).toMatchObject({ kind: 'removePeer', then: 'stay' });
   });
 
   it('allows only the lifecycle\'s transitions', () => {
