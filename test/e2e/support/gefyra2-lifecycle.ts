@@ -8,6 +8,7 @@ import { WorkQueue } from '../../../src/adapters/runtime/work-queue.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../../src/adapters/system/system-clock.js';
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient } from '../../../src/domain/gefyra-client/gefyra-client.js';
+import type { ClientLifecycleSettings } from '../../../src/domain/gefyra-client/client-decision.js';
 import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-client-service.js';
 import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
@@ -28,7 +29,7 @@ const signal = () => AbortSignal.timeout(30_000);
  * runtime runs it. `stop` ends the controller and removes the cluster-scoped
  * objects the namespace's deletion does not.
  */
-export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, options: { readonly image?: string } = {}) {
+export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, options: { readonly image?: string; readonly lifecycle?: Partial<ClientLifecycleSettings> } = {}) {
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
   // CRDs are cluster-wide: the ones this file registers it removes again, so the next file starts without them.
   // So is the ClusterRole the developers' accounts are bound to, which the operator makes when missing.
@@ -52,7 +53,7 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
       clock: systemClock,
       logger: silentLogger,
     },
-    { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000 },
+    { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000, ...options.lifecycle },
   );
   const controller = new GefyraClientController(service, namespace, STOWAWAY2.labels);
   const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), { concurrency: 4, clock: systemClock });
