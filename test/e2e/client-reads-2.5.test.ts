@@ -333,7 +333,9 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     await g.setSubnet('dev-a', SUBNET);
     await g.waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
     const active = (await api.find(g.ref('dev-a'), signal())) as Manifest;
-    simulator.connect(namespace.name, STOWAWAY2.pod, String(pyGet(pyGet(active, 'providerConfig'), 'Interface.PublicKey')));
+    // The developer's machine shakes hands with the peer's key as Stowaway keeps it.
+    const peerKey = simulator.files(namespace.name, STOWAWAY2.pod).get('/config/peer_dev000a/publickey-peer_dev000a')?.trim() ?? '';
+    simulator.connect(namespace.name, STOWAWAY2.pod, peerKey);
     const shaken = await g.waitForClient('dev-a', (client) => client?.wireguard?.latest_handshake !== undefined, 'its handshake in status.wireguard').then(async () => (await api.find(g.ref('dev-a'), signal())) as Manifest);
     const listed = await api.list({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient' }, namespace.name, undefined, signal());
 
