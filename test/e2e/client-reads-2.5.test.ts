@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
 import { ClusterClientNotifier } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-notifier.js';
+import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
 import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import { admissionReview, HEALTH_CHECK_BODY, postToWebhook, type ReviewAnswer } from '../support/admission-review.js';
 import { pollUntil } from '../support/control-plane/polling.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
 import { clientWireGuardFile, pyFormat, pyGet, pyIndex } from '../support/gefyra25-client-reads.js';
@@ -37,6 +41,9 @@ interface Seen {
   readonly crds: readonly Manifest[];
   readonly bridgeCreated: Manifest;
   readonly mountCreated: Manifest;
+  /** The webhook's answers: a second client's subnet patch overlapping dev-a's, and a create whose name gives dev-a's peer id. */
+  readonly subnetRefused: ReviewAnswer;
+  readonly createRefused: ReviewAnswer;
   /** SubjectAccessReviews of the developer's ServiceAccount for the calls the client makes with it. */
   readonly accountMay: (verb: string, resource: string, group?: string) => Promise<boolean>;
   readonly g: Gefyra2;
@@ -219,12 +226,25 @@ const ROWS: readonly Row[] = [
   },
   {
     object: 'Event (core/v1) install wait',
-    path: 'event["object"].reason == "Gefyra-Ready", .message',
+    path: 'event["object"].reason: both "Gefyra-Ready" and "Gefyra-Webhook-Ready"; .message',
     read: 'typed API',
     check: ({ events }) => {
-      const ready = events.find((event) => event['reason'] === 'Gefyra-Ready');
-      expect(ready?.['message']).toEqual(expect.any(String));
+      for (const reason of ['Gefyra-Ready', WEBHOOK_READY_REASON]) {
+        expect(events.find((event) => event['reason'] === reason)?.['message'], reason).toEqual(expect.any(String));
+      }
     },
+  },
+  {
+    object: 'GefyraClient activate',
+    path: 'merge patch {"providerParameter": {"subnet"}} refused: HTTP 500 is read as "subnet taken"',
+    read: 'write',
+    check: ({ subnetRefused }) => expect(subnetRefused.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining(`overlaps ${SUBNET} of GefyraClient dev-a`) } }),
+  },
+  {
+    object: 'GefyraClient create',
+    path: 'refused with HTTP 500: the client logs the body (its message) and retries, 409 is AlreadyExists',
+    read: 'write',
+    check: ({ createRefused }) => expect(createRefused.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining('GefyraClient dev-a already has') } }),
   },
   {
     object: 'Pod gefyra-stowaway-0',
@@ -313,6 +333,9 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
   let recorder: ObjectRecorder | undefined;
   let removeHandler: (() => void) | undefined;
   let seen: Seen | undefined;
+  let webhook: RunningWebhook | undefined;
+  /** A configuration the webhook writes its CA into; it matches nothing (the API server cannot reach the test's loopback). */
+  const configuration = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: `gefyra-dev-reads25-${randomBytes(3).toString('hex')}` };
 
   beforeAll(async () => {
     removeHandler = node.onExec(simulator.handle);
@@ -321,8 +344,20 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     gefyra = g;
     const api = g.api;
     await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
-    // What the boot posts once Stowaway is ready (the 2.5 client's install waits for it).
+    // What the boot posts once Stowaway is ready, and the webhook once the client's health POST reached it (the 2.5 client's install waits for both).
     await new ClusterClientNotifier(api, systemClock, namespace.name).announceReady(signal());
+    await api.create({ ...configuration, metadata: { name: configuration.name }, webhooks: [unmatchedClientWebhook(namespace.name)] }, signal());
+    const running = await startWebhook({
+      objects: api,
+      clock: systemClock,
+      logger: silentLogger,
+      namespace: namespace.name,
+      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: configuration.name },
+      listenHost: '127.0.0.1',
+    });
+    webhook = running;
+    const review = async (body: unknown) => await postToWebhook(running.port, '/client-parameters', body, { ca: running.caCert, servername: `gefyra-admission.${namespace.name}.svc` });
+    await review(HEALTH_CHECK_BODY);
     recorder = recordObjects(controlPlane.adminKubeConfig(), { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name });
     await recorder.synced;
 
@@ -338,6 +373,9 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     simulator.connect(namespace.name, STOWAWAY2.pod, peerKey);
     const shaken = await g.waitForClient('dev-a', (client) => client?.wireguard?.latest_handshake !== undefined, 'its handshake in status.wireguard').then(async () => (await api.find(g.ref('dev-a'), signal())) as Manifest);
     const listed = await api.list({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient' }, namespace.name, undefined, signal());
+    const second = { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', metadata: { name: 'dev-b', namespace: namespace.name }, provider: 'stowaway', state: 'WAITING' };
+    const subnetRefused = await review(admissionReview('UPDATE', { ...second, providerParameter: { subnet: '172.18.5.0/24' } }, second));
+    const createRefused = await review(admissionReview('CREATE', { ...second, metadata: { name: 'dev.a', namespace: namespace.name }, state: 'REQUESTED', status: {} }));
 
     const bridgeCreated = await api.create(
       {
@@ -390,6 +428,8 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
       crds: await Promise.all(GEFYRA2_CRD_NAMES.map((name) => find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }))),
       bridgeCreated,
       mountCreated,
+      subnetRefused,
+      createRefused,
       accountMay: async (verb, resource, group = '') => {
         const review = await api.create(
           {
@@ -407,6 +447,8 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
   }, 180_000);
 
   afterAll(async () => {
+    await webhook?.stop();
+    await gefyra?.api.remove(configuration, signal());
     await recorder?.stop();
     await gefyra?.stop();
     removeHandler?.();
@@ -417,3 +459,16 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     await row.check(seen);
   });
 });
+
+function unmatchedClientWebhook(namespace: string) {
+  return {
+    name: 'client-parameters.gefyra.dev',
+    admissionReviewVersions: ['v1', 'v1beta1'],
+    clientConfig: { service: { name: 'gefyra-admission', namespace, path: '/client-parameters' } },
+    objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': 'never' } },
+    failurePolicy: 'Ignore',
+    rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
+    sideEffects: 'None',
+    timeoutSeconds: 30,
+  };
+}
