@@ -404,7 +404,7 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     await g.waitForClient('dev-a', (client) => client?.state === 'WAITING' && client.providerConfig === undefined, 'WAITING again');
     const disconnected = (await api.find(g.ref('dev-a'), signal())) as Manifest;
     const events = await pollUntil(
-      'the Events of the client, Ready among them',
+      "the client's Events, its disconnection among them",
       async () => {
         const found = await api.list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, signal());
         return found.some((event) => event['reason'] === 'connection') ? found : undefined;
