@@ -128,7 +128,7 @@ export const coreSettings = defineSettings('core', {
       .default('')
       .transform((raw) => raw.split(',').map((name) => name.trim()).filter(Boolean)),
     {
-      default: '`stowaway,carrier` (2.x contract: `stowaway2,carrier`)',
+      default: 'by contract: `stowaway,carrier` (0.13), `stowaway2,carrier` (2)',
       meaning: 'plugins serving the tunnel and carrier ports (see [Plugins](#plugins))',
       contracts: BOTH_CONTRACTS,
     },

@@ -30,23 +30,23 @@ export const gefyra2Settings = defineSettings('gefyra2', {
   }),
   GEFYRA_CARRIER2_IMAGE: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'), {
     default: '`quay.io/gefyra/carrier2`',
-    meaning: "Carrier2's image (bridges; set by the 2.5 client)",
+    meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
     contracts: GEFYRA2,
   }),
   GEFYRA_CARRIER2_IMAGE_TAG: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(), {
     default: 'unset',
-    meaning: "Carrier2's image tag",
+    meaning: "Carrier2's image tag; not used yet",
     contracts: GEFYRA2,
   }),
-  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), { default: '`false`', meaning: "Carrier2's debug output", contracts: GEFYRA2 }),
+  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), { default: '`false`', meaning: "Carrier2's debug output; not used yet", contracts: GEFYRA2 }),
   GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
     default: '`86400` s',
-    meaning: "as Gefyra's: how long a bridge mount's target may be missing",
+    meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
     contracts: GEFYRA2,
   }),
   GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {
     default: '`1800` s',
-    meaning: "as Gefyra's: how often the Gefyra 2 objects are looked at again",
+    meaning: "Gefyra's interval between reconciliations of its objects; not used yet (the resync is `GEFYRA_RESYNC_INTERVAL`)",
     contracts: GEFYRA2,
   }),
 });
