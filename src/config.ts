@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { parseSubnet, type RequesterReview, type Subnet } from './domain/intercept/intercept-policy.js';
 import { parseEnvironment, seconds, type Environment } from './environment.js';
-import type { TunnelSubnets } from './plugins/plugin.js';
 import { BOTH_CONTRACTS, defineSettings, variable, type ContractName } from './settings/settings-schema.js';
 
 /**
@@ -33,6 +32,14 @@ export interface OperatorConfig {
     readonly destinationSubnets: readonly Subnet[];
     readonly requesterReview: RequesterReview;
   };
+}
+
+/** The tunnel's subnets: core settings, because the policy's default and every tunnel plugin need them. */
+export interface TunnelSubnets {
+  /** GEFYRA_INTERNAL_SUBNET: the tunnel's /24 as its network address (e.g. 192.168.99.0). */
+  readonly internal: string;
+  /** GEFYRA_PEER_SUBNET: the CIDR list the tunnel's peer may reach. */
+  readonly peers: string;
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

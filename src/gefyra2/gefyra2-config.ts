@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { flag, parseEnvironment, seconds, variablesSet, type Environment } from '../environment.js';
-import { clientLifecycleSettings } from '../plugins/stowaway2/client-lifecycle-settings.js';
-import { stowaway2Settings } from '../plugins/stowaway2/stowaway2-settings.js';
+// Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
+import '../plugins/stowaway2/client-lifecycle-settings.js';
+import '../plugins/stowaway2/stowaway2-settings.js';
+import type { clientLifecycleSettings } from '../plugins/stowaway2/client-lifecycle-settings.js';
+import type { stowaway2Settings } from '../plugins/stowaway2/stowaway2-settings.js';
 import { BOTH_CONTRACTS, defineSettings, variable } from '../settings/settings-schema.js';
 import { loadWebhookSettings, type WebhookSettings } from './webhook-settings.js';
 

@@ -1,4 +1,5 @@
 import type { ContainerModule } from 'inversify';
+import type { TunnelSubnets } from '../config.js';
 import type { Environment } from '../environment.js';
 import type { Token } from '../ports/tokens.js';
 import type { SettingsSchema } from '../settings/settings-schema.js';
@@ -19,13 +20,6 @@ export interface PluginContext {
    * `parseEnvironment(itsSettings, environment)`; reading one directly throws.
    */
   readonly environment: Environment;
-}
-
-export interface TunnelSubnets {
-  /** GEFYRA_INTERNAL_SUBNET: the tunnel's /24 as its network address (e.g. 192.168.99.0). */
-  readonly internal: string;
-  /** GEFYRA_PEER_SUBNET: the CIDR list the tunnel's peer may reach. */
-  readonly peers: string;
 }
 
 /** One RBAC rule, as in a Kubernetes (Cluster)Role. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
-import { ConfigurationError, parseEnvironment } from '../../../../src/environment.js';
+import { ConfigurationError } from '../../../../src/environment.js';
 import { clientLifecycleSettingsOf } from '../../../../src/plugins/stowaway2/client-lifecycle-settings.js';
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { stowaway2SettingsOf } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
