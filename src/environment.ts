@@ -115,6 +115,15 @@ export const seconds = (name: string, fallback: number, minimum = 1) =>
     .min(minimum, { error: `${name} must be at least ${minimum}` })
     .default(fallback);
 
+/** A port number with a default (0: any free port, where a listener allows it). */
+export const portNumber = (name: string, fallback: number, minimum: 0 | 1 = 1) =>
+  z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(minimum, { error: `${name} must be between ${minimum} and 65535` })
+    .max(65535, { error: `${name} must be between ${minimum} and 65535` })
+    .default(fallback);
+
 const TRUE = ['y', 'yes', 't', 'true', 'on', '1'];
 const FALSE = ['n', 'no', 'f', 'false', 'off', '0'];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnvironment, type Environment } from '../environment.js';
+import { parseEnvironment, portNumber, type Environment } from '../environment.js';
 import { defineSettings, variable } from '../settings/settings-schema.js';
 
 export interface WebhookSettings {
@@ -16,15 +16,11 @@ const GEFYRA2 = ['2'] as const;
 
 /** The admission webhook's variables: read by `run` with OP_MODE=webhook and by the liveness check (bin/webhook-healthcheck.js). */
 export const webhookSettings = defineSettings('webhook', {
-  GEFYRA_WEBHOOK_PORT: variable(
-    z.coerce
-      .number({ error: 'GEFYRA_WEBHOOK_PORT must be a number' })
-      .int({ error: 'GEFYRA_WEBHOOK_PORT must be a whole number' })
-      .min(0, { error: 'GEFYRA_WEBHOOK_PORT must be at least 0' })
-      .max(65535, { error: 'GEFYRA_WEBHOOK_PORT must be at most 65535' })
-      .default(9443),
-    { default: '`9443`', meaning: 'where the webhook listens (HTTPS)', contracts: GEFYRA2 },
-  ),
+  GEFYRA_WEBHOOK_PORT: variable(portNumber('GEFYRA_WEBHOOK_PORT', 9443, 0), {
+    default: '`9443`',
+    meaning: 'where the webhook listens (HTTPS)',
+    contracts: GEFYRA2,
+  }),
   GEFYRA_WEBHOOK_SERVICE: variable(z.string().min(1).default('gefyra-admission'), {
     default: '`gefyra-admission`',
     meaning: 'the Service its certificate is made out to (`<service>.<namespace>.svc`)',

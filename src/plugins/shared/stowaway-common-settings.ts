@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seconds } from '../../environment.js';
+import { portNumber, seconds } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
 import { BOTH_CONTRACTS, defineSettings, variable } from '../../settings/settings-schema.js';
 
@@ -22,15 +22,11 @@ export const stowawayCommonSettings = defineSettings('stowaway, stowaway2', {
     meaning: "Stowaway's image tag",
     contracts: BOTH_CONTRACTS,
   }),
-  GEFYRA_STOWAWAY_SERVERPORT: variable(
-    z.coerce
-      .number({ error: 'GEFYRA_STOWAWAY_SERVERPORT must be a port number' })
-      .int({ error: 'GEFYRA_STOWAWAY_SERVERPORT must be a whole number' })
-      .min(1, { error: 'GEFYRA_STOWAWAY_SERVERPORT must be between 1 and 65535' })
-      .max(65535, { error: 'GEFYRA_STOWAWAY_SERVERPORT must be between 1 and 65535' })
-      .default(31820),
-    { default: '`31820`', meaning: 'WireGuard node port (UDP)', contracts: BOTH_CONTRACTS },
-  ),
+  GEFYRA_STOWAWAY_SERVERPORT: variable(portNumber('GEFYRA_STOWAWAY_SERVERPORT', 31820), {
+    default: '`31820`',
+    meaning: 'WireGuard node port (UDP)',
+    contracts: BOTH_CONTRACTS,
+  }),
   GEFYRA_STOWAWAY_STARTUP_TIMEOUT: variable(seconds('GEFYRA_STOWAWAY_STARTUP_TIMEOUT', 180), {
     default: '`180` s',
     meaning: 'Stowaway start-up before it is reported failing',

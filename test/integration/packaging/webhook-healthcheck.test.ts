@@ -52,7 +52,7 @@ describe("the webhook pod's liveness probe", () => {
   });
 
   it("reads GEFYRA_WEBHOOK_PORT as the webhook does, and fails with the schema's message on a bad one", async () => {
-    expect(await probeWith('ninety')).toEqual({ code: 1, stderr: expect.stringContaining('GEFYRA_WEBHOOK_PORT must be a number (got "ninety")') });
+    expect(await probeWith('ninety')).toEqual({ code: 1, stderr: expect.stringContaining('GEFYRA_WEBHOOK_PORT must be a port number (got "ninety")') });
   });
 
   it('is the only thing the python stand-in runs', async () => {
