@@ -48,4 +48,9 @@ export default tseslint.config(
   // The webhook's admission rules: pure functions of the request and what the adapter read for them.
   { files: ['src/webhook/**/*.ts'], rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) } },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  // Each variable is read by its settings schema (src/settings); the entry points in bin/ hand process.env to main().
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Declare the variable in a settings schema (defineSettings) and read it with parseEnvironment.' }] },
+  },
 );

@@ -3,9 +3,17 @@
 // this image, see image/python): POSTs the Gefyra client's health check to
 // this pod's webhook and exits 0 on 200. The certificate is not verified: it
 // is made out to the Service name, and this talks to the pod on loopback.
+// The port is the webhook's own setting, read by its schema as the webhook reads it.
 import { request } from 'node:https';
+import { loadWebhookSettings } from '../dist/gefyra2/webhook-settings.js';
 
-const port = Number(process.env.GEFYRA_WEBHOOK_PORT || 9443);
+let port;
+try {
+  port = loadWebhookSettings(process.env).port;
+} catch (error) {
+  console.error(`webhook health check: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const body = JSON.stringify({
   request: { resource: { group: 'gefyra.dev', version: 'v1', resource: 'gefyraclients' }, userInfo: {}, object: { check: true } },
 });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { parseSubnet, type RequesterReview, type Subnet } from './domain/intercept/intercept-policy.js';
-import { parseEnvironment, seconds } from './environment.js';
+import { parseEnvironment, seconds, type Environment } from './environment.js';
+import { BOTH_CONTRACTS, defineSettings, variable, type ContractName } from './settings/settings-schema.js';
 
 /**
  * The operator's core configuration: environment variables with Gefyra 0.13's
  * names and defaults, validated once at start. Plugins validate their own
- * variables (see src/plugins); nothing else reads the environment.
+ * variables (see src/plugins); nothing else reads the environment
+ * (src/settings/settings-catalogue.ts lists every schema).
  */
 export interface OperatorConfig {
   readonly namespace: string;
@@ -22,12 +24,22 @@ export interface OperatorConfig {
   readonly identity: string;
   readonly clusterRole: string;
   readonly healthPort: number;
+  /** The tunnel's subnets, for the tunnel plugins (PluginContext) and the policy's default. */
+  readonly subnets: TunnelSubnets;
   readonly policy: {
     readonly allowedNamespaces: readonly string[];
     readonly deniedNamespaces: readonly string[];
     readonly destinationSubnets: readonly Subnet[];
     readonly requesterReview: RequesterReview;
   };
+}
+
+/** The tunnel's subnets: core settings, because the policy's default and every tunnel plugin need them. */
+export interface TunnelSubnets {
+  /** GEFYRA_INTERNAL_SUBNET: the tunnel's /24 as its network address (e.g. 192.168.99.0). */
+  readonly internal: string;
+  /** GEFYRA_PEER_SUBNET: the CIDR list the tunnel's peer may reach. */
+  readonly peers: string;
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -81,44 +93,114 @@ const portRange = z
     return { first, last };
   });
 
-const environmentSchema = z.object({
-  GEFYRA_NAMESPACE: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'GEFYRA_NAMESPACE must be a valid namespace name' })
-    .default('gefyra'),
-  GEFYRA_CONNECTION_TIMEOUT: seconds('GEFYRA_CONNECTION_TIMEOUT', 600, 0),
-  GEFYRA_HEARTBEAT_INTERVAL: seconds('GEFYRA_HEARTBEAT_INTERVAL', 30),
-  GEFYRA_PROXY_PORT_RANGE: portRange,
-  GEFYRA_PLUGINS: z
-    .string()
-    .default('')
-    .transform((raw) => raw.split(',').map((name) => name.trim()).filter(Boolean)),
-  GEFYRA_LOG_LEVEL: z
-    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
-      error: 'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent',
-    })
-    .default('info'),
-  GEFYRA_MAX_CONCURRENT_RECONCILES: wholeNumber('GEFYRA_MAX_CONCURRENT_RECONCILES', 32, 1, 256),
-  GEFYRA_RESYNC_INTERVAL: seconds('GEFYRA_RESYNC_INTERVAL', 600),
-  GEFYRA_LEADER_ELECTION: z
-    .enum(['true', 'false'], { error: 'GEFYRA_LEADER_ELECTION must be true or false' })
-    .default('true')
-    .transform((value) => value === 'true'),
-  GEFYRA_LEASE_DURATION: seconds('GEFYRA_LEASE_DURATION', 15, 2),
-  GEFYRA_OPERATOR_CLUSTER_ROLE: z.string().min(1).default('gefyra-operator'),
-  GEFYRA_HEALTH_PORT: wholeNumber('GEFYRA_HEALTH_PORT', 8080, 0, 65535),
-  GEFYRA_ALLOWED_NAMESPACES: namespaceList('GEFYRA_ALLOWED_NAMESPACES'),
-  GEFYRA_DENIED_NAMESPACES: namespaceList('GEFYRA_DENIED_NAMESPACES'),
-  GEFYRA_DESTINATION_SUBNETS: subnetList.optional(),
-  GEFYRA_REQUESTER_REVIEW: z
-    .enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' })
-    .default('auto'),
-  POD_NAME: z.string().optional(),
-  HOSTNAME: z.string().optional(),
+const ZERO_THREE = ['0.13'] as const satisfies readonly ContractName[];
+
+/** The core's variables (the tunnel's subnets too: the policy's default and every tunnel plugin share them). */
+export const coreSettings = defineSettings('core', {
+  GEFYRA_NAMESPACE: variable(
+    z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'GEFYRA_NAMESPACE must be a valid namespace name' })
+      .default('gefyra'),
+    { default: '`gefyra`', meaning: 'namespace of the operator and Stowaway (the 2.5 client hard-codes `gefyra`)', contracts: BOTH_CONTRACTS },
+  ),
+  GEFYRA_INTERNAL_SUBNET: variable(
+    z
+      .ipv4({ error: 'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address' })
+      .refine((value) => value.endsWith('.0'), { error: 'GEFYRA_INTERNAL_SUBNET must be the network address of a /24 (ending in .0)' })
+      .default(DEFAULT_INTERNAL_SUBNET),
+    { default: `\`${DEFAULT_INTERNAL_SUBNET}\``, meaning: "the tunnel's /24, as its network address: where WireGuard peers get their addresses", contracts: BOTH_CONTRACTS },
+  ),
+  GEFYRA_PEER_SUBNET: variable(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F.:/, ]+$/, { error: 'GEFYRA_PEER_SUBNET must be a CIDR list such as 0.0.0.0/0' })
+      .default('0.0.0.0/0'),
+    { default: '`0.0.0.0/0`', meaning: "what the tunnel's peer may reach (WireGuard AllowedIPs); the 0.13 client passes its Docker network", contracts: ZERO_THREE },
+  ),
+  GEFYRA_CONNECTION_TIMEOUT: variable(seconds('GEFYRA_CONNECTION_TIMEOUT', 600, 0), {
+    default: '`600` s',
+    meaning: 'no WireGuard handshake for this long (after a first one) resets the cluster; `0` disables',
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_HEARTBEAT_INTERVAL: variable(seconds('GEFYRA_HEARTBEAT_INTERVAL', 30), { default: '`30` s', meaning: 'how often the handshake is read', contracts: ZERO_THREE }),
+  GEFYRA_PROXY_PORT_RANGE: variable(portRange, {
+    default: '`10000-19999`',
+    meaning: "proxy ports for routes (10873 is Stowaway's rsync and never used)",
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_PLUGINS: variable(
+    z
+      .string()
+      .default('')
+      .transform((raw) => raw.split(',').map((name) => name.trim()).filter(Boolean)),
+    {
+      default: 'by contract: `stowaway,carrier` (0.13), `stowaway2,carrier` (2)',
+      meaning: 'plugins serving the tunnel and carrier ports (see [Plugins](#plugins))',
+      contracts: BOTH_CONTRACTS,
+    },
+  ),
+  GEFYRA_LOG_LEVEL: variable(
+    z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+        error: 'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent',
+      })
+      .default('info'),
+    { default: '`info`', meaning: 'pino level; logs are JSON lines, never with secret values', contracts: BOTH_CONTRACTS },
+  ),
+  GEFYRA_MAX_CONCURRENT_RECONCILES: variable(wholeNumber('GEFYRA_MAX_CONCURRENT_RECONCILES', 32, 1, 256), {
+    default: '`32`',
+    meaning: 'reconciles running at once',
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_RESYNC_INTERVAL: variable(seconds('GEFYRA_RESYNC_INTERVAL', 600), {
+    default: '`600` s',
+    meaning: 'every object is reconciled again at least this often',
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_LEADER_ELECTION: variable(
+    z
+      .enum(['true', 'false'], { error: 'GEFYRA_LEADER_ELECTION must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
+    { default: '`true`', meaning: 'one active replica at a time (a Lease)', contracts: BOTH_CONTRACTS },
+  ),
+  GEFYRA_LEASE_DURATION: variable(seconds('GEFYRA_LEASE_DURATION', 15, 2), { default: '`15` s', meaning: "the leader's Lease", contracts: BOTH_CONTRACTS }),
+  GEFYRA_OPERATOR_CLUSTER_ROLE: variable(z.string().min(1).default('gefyra-operator'), {
+    default: '`gefyra-operator`',
+    meaning: "the operator's ClusterRole, removed with the installation",
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_HEALTH_PORT: variable(wholeNumber('GEFYRA_HEALTH_PORT', 8080, 0, 65535), {
+    default: '`8080`',
+    meaning: '`/healthz`, `/readyz`, `/metrics`',
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_ALLOWED_NAMESPACES: variable(namespaceList('GEFYRA_ALLOWED_NAMESPACES'), {
+    default: 'empty (all)',
+    meaning: 'comma-separated namespaces intercepts may target (see [Security](#security))',
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_DENIED_NAMESPACES: variable(namespaceList('GEFYRA_DENIED_NAMESPACES'), {
+    default: 'empty',
+    meaning: "namespaces never targeted; the operator's own and `kube-system` always are",
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_DESTINATION_SUBNETS: variable(subnetList.optional(), {
+    default: '`GEFYRA_INTERNAL_SUBNET`/24',
+    meaning: "CIDRs `destinationIP` must lie in: the tunnel's peers",
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_REQUESTER_REVIEW: variable(
+    z.enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' }).default('auto'),
+    { default: '`auto`', meaning: "`auto`, `required` or `off`: SubjectAccessReview of the request's named requester", contracts: ZERO_THREE },
+  ),
+  POD_NAME: variable(z.string().optional(), { default: '`HOSTNAME`', meaning: "this replica's identity in the Lease", contracts: BOTH_CONTRACTS }),
+  HOSTNAME: variable(z.string().optional(), { default: 'the process id', meaning: "this replica's identity when `POD_NAME` is not set", contracts: BOTH_CONTRACTS }),
 });
 
-export function loadConfig(environment: Readonly<Record<string, string | undefined>>): OperatorConfig {
-  const env = parseEnvironment(environmentSchema, environment);
+export function loadConfig(environment: Environment): OperatorConfig {
+  const env = parseEnvironment(coreSettings, environment);
   return {
     namespace: env.GEFYRA_NAMESPACE,
     connectionTimeoutMs: env.GEFYRA_CONNECTION_TIMEOUT * 1000,
@@ -133,16 +215,16 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     identity: env.POD_NAME ?? env.HOSTNAME ?? `gefyra-operator-${process.pid}`,
     clusterRole: env.GEFYRA_OPERATOR_CLUSTER_ROLE,
     healthPort: env.GEFYRA_HEALTH_PORT,
+    subnets: { internal: env.GEFYRA_INTERNAL_SUBNET, peers: env.GEFYRA_PEER_SUBNET },
     policy: {
       allowedNamespaces: env.GEFYRA_ALLOWED_NAMESPACES,
       deniedNamespaces: env.GEFYRA_DENIED_NAMESPACES,
-      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(environment['GEFYRA_INTERNAL_SUBNET']),
+      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(env.GEFYRA_INTERNAL_SUBNET),
       requesterReview: env.GEFYRA_REQUESTER_REVIEW,
     },
   };
 }
 
-/** The internal subnet is the tunnel's setting (validated by its plugin); an invalid one falls back here and fails there. */
 function defaultDestinationSubnets(internalSubnet: string | undefined): Subnet[] {
   const subnet = parseSubnet(`${internalSubnet?.trim() || DEFAULT_INTERNAL_SUBNET}/24`) ?? parseSubnet(`${DEFAULT_INTERNAL_SUBNET}/24`);
   return [subnet as Subnet];

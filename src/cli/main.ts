@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ConfigurationError } from '../environment.js';
+import { ConfigurationError, guardEnvironment, type Environment } from '../environment.js';
 import { isDomainError } from '../domain/errors.js';
 import { runManifests } from './manifests-command.js';
 import { runOperator } from './run-command.js';
@@ -20,7 +20,9 @@ const stdio: CliOutput = {
 };
 
 /** The command line: returns the exit code (0 done, 1 failed, 2 wrong usage). */
-export async function main(argv: readonly string[], environment: Readonly<Record<string, string | undefined>>, io: CliOutput = stdio): Promise<number> {
+export async function main(argv: readonly string[], processEnvironment: Environment, io: CliOutput = stdio): Promise<number> {
+  // Each variable is read by its settings schema only (src/settings/settings-catalogue.ts).
+  const environment = guardEnvironment(processEnvironment);
   const [command = 'help', ...rest] = argv;
   const wantsHelp = rest.includes('--help') || rest.includes('-h');
   if (command === 'help' || command === '--help' || command === '-h') {

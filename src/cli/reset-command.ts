@@ -1,5 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDomainError } from '../domain/errors.js';
+import { loadConfig } from '../config.js';
+import { environmentWithDefaults, type Environment } from '../environment.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
 import { resolve } from '../plugins/resolve.js';
 import { SERVICES } from '../composition/service-tokens.js';
@@ -7,14 +9,14 @@ import type { CliOutput } from './main.js';
 
 /** `gefyra-operator reset`: the explicit reset, run with the caller's own credentials. */
 export async function runReset(options: {
-  environment: Readonly<Record<string, string | undefined>>;
+  environment: Environment;
   kubeconfig: string | undefined;
   namespace: string | undefined;
   keepOperator: boolean;
   confirmed: boolean;
   io: CliOutput;
 }): Promise<number> {
-  const namespace = options.namespace ?? options.environment['GEFYRA_NAMESPACE'] ?? 'gefyra';
+  const namespace = options.namespace ?? loadConfig(options.environment).namespace;
   const scope = options.keepOperator
     ? `every intercept and Gefyra component in namespace ${namespace}`
     : `every intercept, every Gefyra component and the operator itself (namespace ${namespace}, its CRD and RBAC)`;
@@ -24,7 +26,7 @@ export async function runReset(options: {
   }
   const { container, served, dispose } = await composeForKubernetes({
     cache: false,
-    environment: { ...options.environment, GEFYRA_LOG_LEVEL: options.environment['GEFYRA_LOG_LEVEL'] ?? 'warn' },
+    environment: environmentWithDefaults(options.environment, { GEFYRA_LOG_LEVEL: 'warn' }),
     kubeconfig: options.kubeconfig,
     namespace,
   });

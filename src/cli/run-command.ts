@@ -2,9 +2,9 @@ import { HealthServer } from '../adapters/runtime/health-server.js';
 import { composeForKubernetes, type KubernetesComposition } from '../composition/kubernetes-composition.js';
 import { describeMissingAccess, MISSING_ACCESS_REASON, recordMissingAccess } from '../composition/missing-access.js';
 import { createOperatorRuntime, type RunnableOperator } from '../composition/operator-runtime-factory.js';
-import { loadConfig } from '../config.js';
 import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import type { Environment } from '../environment.js';
 import type { Clock } from '../ports/clock.port.js';
 import { TOKENS } from '../ports/tokens.js';
 import type { CliOutput } from './main.js';
@@ -20,7 +20,7 @@ const ACCESS_RECHECK_MS = 30_000;
  * (log, Event, /readyz) and asked about again until granted.
  */
 export async function runOperator(options: {
-  environment: Readonly<Record<string, string | undefined>>;
+  environment: Environment;
   kubeconfig: string | undefined;
   io: CliOutput;
 }): Promise<number> {
@@ -36,7 +36,7 @@ export async function runOperator(options: {
     notReadyBecause: () => missing,
     metrics: () => operator?.metrics.render() ?? '',
   });
-  const port = await health.listen(loadConfig(options.environment).healthPort);
+  const port = await health.listen(config.healthPort);
   logger.info({ namespace: config.namespace, healthPort: port, identity: config.identity }, 'gefyra-operator starting');
 
   let wake: (() => void) | undefined;

@@ -3,7 +3,8 @@ import { createPinoLogger } from '../adapters/system/pino-logger.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { startWebhook } from '../composition/webhook-composition.js';
 import { loadConfig } from '../config.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import type { Environment } from '../environment.js';
+import { loadWebhookSettings } from '../gefyra2/webhook-settings.js';
 import type { CliOutput } from './main.js';
 
 /**
@@ -12,23 +13,23 @@ import type { CliOutput } from './main.js';
  * SIGINT. It reconciles nothing and needs no leader: every replica serves.
  */
 export async function runWebhookCommand(options: {
-  environment: Readonly<Record<string, string | undefined>>;
+  environment: Environment;
   kubeconfig: string | undefined;
   io: CliOutput;
 }): Promise<number> {
   const config = loadConfig(options.environment);
-  const gefyra2 = loadGefyra2Config(options.environment);
+  const webhookSettings = loadWebhookSettings(options.environment);
   const logger = createPinoLogger(config.logLevel);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment: options.environment });
   // The same first line as the operator's, so that whoever watches either process knows it started.
-  logger.info({ mode: 'webhook', namespace: config.namespace, webhookPort: gefyra2.webhook.port }, 'gefyra-operator starting');
+  logger.info({ mode: 'webhook', namespace: config.namespace, webhookPort: webhookSettings.port }, 'gefyra-operator starting');
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   const webhook = await startWebhook({
     objects: new KubernetesClusterApi(kubeConfig),
     clock: systemClock,
     logger,
     namespace: config.namespace,
-    webhook: gefyra2.webhook,
+    webhook: webhookSettings,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -1,3 +1,4 @@
+import type { Environment } from '../environment.js';
 import { loadGefyra2Config, type ClientContract } from '../gefyra2/gefyra2-config.js';
 import { DEFAULT_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
 
@@ -10,7 +11,7 @@ export interface ContractComposition {
 }
 
 /** What the client contract (GEFYRA_CLIENT_CONTRACT, or recognised from the 2.5 client's variables) decides in the composition. */
-export function contractComposition(environment: Readonly<Record<string, string | undefined>>): ContractComposition {
+export function contractComposition(environment: Environment): ContractComposition {
   const { contract } = loadGefyra2Config(environment);
   return { contract, defaultPlugins: contract === '2' ? GEFYRA2_DEFAULT_PLUGINS : DEFAULT_PLUGINS, gefyraClients: contract === '2' };
 }

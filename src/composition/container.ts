@@ -1,7 +1,7 @@
 import { Container, type ContainerModule } from 'inversify';
 import type { OperatorConfig } from '../config.js';
-import { ConfigurationError } from '../environment.js';
-import { type OperatorPlugin } from '../plugins/plugin.js';
+import { ConfigurationError, guardEnvironment, type Environment } from '../environment.js';
+import { type OperatorPlugin, type PluginContext } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
 import { gefyraClientModule } from './gefyra-client-composition.js';
@@ -10,8 +10,8 @@ import { runtimeControllersModule } from './runtime-controllers.js';
 
 export interface ContainerOptions {
   readonly config: OperatorConfig;
-  /** The environment plugins read their settings from. */
-  readonly environment: Readonly<Record<string, string | undefined>>;
+  /** The environment plugins read their settings from (each with its own schema). */
+  readonly environment: Environment;
   readonly plugins: readonly OperatorPlugin[];
   /** Binds ClusterApi, Clock and Logger: Kubernetes in production, in-memory in tests. */
   readonly platform: ContainerModule;
@@ -40,20 +40,23 @@ export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'gefyraClie
  */
 export async function createOperatorContainer(options: ContainerOptions): Promise<Container> {
   const problems: string[] = [];
-  const pluginModules: ContainerModule[] = [];
-  for (const plugin of options.plugins) {
-    try {
-      pluginModules.push(plugin.createModule({ namespace: options.config.namespace, environment: options.environment }));
-    } catch (error) {
-      if (error instanceof ConfigurationError) problems.push(...error.problems);
-      else throw error;
-    }
-  }
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  const context: PluginContext = { namespace: options.config.namespace, subnets: options.config.subnets, environment: guardEnvironment(options.environment) };
   const container = new Container();
-  const access = options.access ?? fullAccessPlan(options.config.namespace);
   const served = servedBy(options);
+  const moduleOf = (create: () => ContainerModule): ContainerModule[] => {
+    try {
+      return [create()];
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      problems.push(...error.problems);
+      return [];
+    }
+  };
+  const pluginModules = options.plugins.flatMap((plugin) => moduleOf(() => plugin.createModule(context)));
+  const clientModules = served.gefyraClients ? moduleOf(() => gefyraClientModule(container, context)) : [];
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  const access = options.access ?? fullAccessPlan(options.config.namespace);
   await container.load(options.platform, coreModule(options.config, access, served), runtimeControllersModule(options.config, served), ...pluginModules);
-  if (served.gefyraClients) await container.load(gefyraClientModule(container, options.config.namespace, options.environment));
+  if (clientModules.length > 0) await container.load(...clientModules);
   return container;
 }

@@ -22,9 +22,10 @@ import { loadPlugins } from './plugin-registry.js';
 import { RUNTIME } from './runtime-tokens.js';
 import { planAccess, type AccessPlan } from './access-plan.js';
 import { toDomainError } from '../domain/errors.js';
+import { environmentWith, guardEnvironment, type Environment } from '../environment.js';
 
 export interface KubernetesCompositionOptions {
-  readonly environment: Readonly<Record<string, string | undefined>>;
+  readonly environment: Environment;
   /** A kubeconfig file; otherwise in-cluster, KUBECONFIG, ~/.kube/config. */
   readonly kubeconfig?: string | undefined;
   /** Overrides the operator namespace from the environment (the reset command's --namespace). */
@@ -49,7 +50,7 @@ export interface KubernetesComposition {
 
 /** Production wiring: configuration, plugins, the Kubernetes adapters, checked against a reachable API server. */
 export async function composeForKubernetes(options: KubernetesCompositionOptions): Promise<KubernetesComposition> {
-  const environment = options.namespace ? { ...options.environment, GEFYRA_NAMESPACE: options.namespace } : options.environment;
+  const environment = options.namespace ? environmentWith(options.environment, { GEFYRA_NAMESPACE: options.namespace }) : guardEnvironment(options.environment);
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
   const contract = contractComposition(environment);

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { parseEnvironment } from '../environment.js';
+import { flag, parseEnvironment, seconds, variablesSet, type Environment } from '../environment.js';
+// Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
+import '../plugins/stowaway2/client-lifecycle-settings.js';
+import '../plugins/stowaway2/stowaway2-settings.js';
+import type { clientLifecycleSettings } from '../plugins/stowaway2/client-lifecycle-settings.js';
+import type { stowaway2Settings } from '../plugins/stowaway2/stowaway2-settings.js';
+import { BOTH_CONTRACTS, defineSettings, variable } from '../settings/settings-schema.js';
+import { loadWebhookSettings, type WebhookSettings } from './webhook-settings.js';
 
 /**
  * Which client generation the operator serves. The Gefyra 2.5 client sets
@@ -10,97 +17,85 @@ import { parseEnvironment } from '../environment.js';
  */
 export type ClientContract = '0.13' | '2';
 
-/** Variables only the Gefyra 2.x client puts into the operator's Deployments. */
+const GEFYRA2 = ['2'] as const;
+
+/** The Gefyra 2 contract's own variables (Stowaway 2.x's and the GefyraClients' are their owners'). */
+export const gefyra2Settings = defineSettings('gefyra2', {
+  GEFYRA_CLIENT_CONTRACT: variable(z.enum(['auto', '0.13', '2'], { error: 'GEFYRA_CLIENT_CONTRACT must be auto, 0.13 or 2' }).default('auto'), {
+    default: '`auto`',
+    meaning: '`0.13`, `2`, or `auto`: 2 when a variable only the 2.x client sets is present (`GEFYRA_CARRIER2_IMAGE`, `GEFYRA_STOWAWAY_STORAGE`, …) or `OP_MODE=webhook`',
+    contracts: BOTH_CONTRACTS,
+  }),
+  OP_MODE: variable(z.enum(['operator', 'webhook'], { error: 'OP_MODE must be operator or webhook' }).default('operator'), {
+    default: '`operator`',
+    meaning: '`webhook`: serve the admission webhook instead of reconciling',
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_CARRIER2_IMAGE: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'), {
+    default: '`quay.io/gefyra/carrier2`',
+    meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_CARRIER2_IMAGE_TAG: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(), {
+    default: 'unset',
+    meaning: "Carrier2's image tag; not used yet",
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), { default: '`false`', meaning: "Carrier2's debug output; not used yet", contracts: GEFYRA2 }),
+  GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
+    default: '`86400` s',
+    meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {
+    default: '`1800` s',
+    meaning: "Gefyra's interval between reconciliations of its objects; not used yet (the resync is `GEFYRA_RESYNC_INTERVAL`)",
+    contracts: GEFYRA2,
+  }),
+});
+
+/** Variables only the Gefyra 2.x client puts into the operator's Deployments (declared by their owners). */
 export const GEFYRA2_ONLY_VARIABLES = [
   'GEFYRA_CARRIER2_IMAGE',
   'GEFYRA_CARRIER2_IMAGE_TAG',
   'GEFYRA_STOWAWAY_STORAGE',
   'GEFYRA_STOWAWAY_MAX_CONNECTION_AGE',
   'GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT',
-] as const;
+] as const satisfies readonly (
+  | keyof typeof gefyra2Settings.variables
+  | keyof typeof stowaway2Settings.variables
+  | keyof typeof clientLifecycleSettings.variables
+)[];
 
 export interface Gefyra2Config {
   readonly contract: ClientContract;
   /** `OP_MODE=webhook`: this process serves the validating webhook instead of reconciling. */
   readonly mode: 'operator' | 'webhook';
-  /** Size of Stowaway's volume claim, in MiB. */
-  readonly stowawayStorageMi: number;
-  /** A GefyraClient's connection ends (back to WAITING) after this long; undefined = never. */
-  readonly maxConnectionAgeSeconds: number | undefined;
-  /** The client manages its ServiceAccounts itself: no SA, binding or token Secret per GefyraClient. */
-  readonly clientServiceAccountManagement: boolean;
-  readonly carrierImage: string;
-  readonly carrierImageTag: string | undefined;
   readonly carrier2Image: string;
   readonly carrier2ImageTag: string | undefined;
   readonly carrier2Debug: boolean;
   readonly bridgeMountMissingGracePeriodSeconds: number;
   readonly reconciliationIntervalSeconds: number;
-  readonly webhook: {
-    readonly port: number;
-    /** The Service the client installs in front of the webhook pods; the certificate is made out to `<service>.<namespace>.svc`. */
-    readonly service: string;
-    /** Where the CA and serving certificate are kept across restarts. */
-    readonly tlsSecret: string;
-    /** The ValidatingWebhookConfiguration whose `caBundle`s are patched (the client names it `gefyra.dev`). */
-    readonly configuration: string;
-  };
+  readonly webhook: WebhookSettings;
 }
 
-const flag = (name: string) =>
-  z
-    .enum(['true', 'false', 'True', 'False', '1', '0', 'yes', 'no'], { error: `${name} must be true or false` })
-    .transform((value) => ['true', 'True', '1', 'yes'].includes(value));
-
-const whole = (name: string, minimum: number) =>
-  z.coerce.number({ error: `${name} must be a number` }).int({ error: `${name} must be a whole number` }).min(minimum, { error: `${name} must be at least ${minimum}` });
-
-const environmentSchema = z.object({
-  GEFYRA_CLIENT_CONTRACT: z.enum(['auto', '0.13', '2'], { error: 'GEFYRA_CLIENT_CONTRACT must be auto, 0.13 or 2' }).default('auto'),
-  OP_MODE: z.enum(['operator', 'webhook'], { error: 'OP_MODE must be operator or webhook' }).default('operator'),
-  GEFYRA_STOWAWAY_STORAGE: whole('GEFYRA_STOWAWAY_STORAGE', 1).default(64),
-  GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: whole('GEFYRA_STOWAWAY_MAX_CONNECTION_AGE', -1).default(-1),
-  GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: flag('GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT').default(false),
-  GEFYRA_CARRIER_IMAGE: z.string().default('quay.io/gefyra/carrier'),
-  GEFYRA_CARRIER_IMAGE_TAG: z.string().optional(),
-  GEFYRA_CARRIER2_IMAGE: z.string().default('quay.io/gefyra/carrier2'),
-  GEFYRA_CARRIER2_IMAGE_TAG: z.string().optional(),
-  GEFYRA_CARRIER2_DEBUG: flag('GEFYRA_CARRIER2_DEBUG').default(false),
-  GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: whole('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 0).default(86_400),
-  GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: whole('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1).default(1800),
-  GEFYRA_WEBHOOK_PORT: whole('GEFYRA_WEBHOOK_PORT', 0).max(65535, { error: 'GEFYRA_WEBHOOK_PORT must be at most 65535' }).default(9443),
-  GEFYRA_WEBHOOK_SERVICE: z.string().min(1).default('gefyra-admission'),
-  GEFYRA_WEBHOOK_TLS_SECRET: z.string().min(1).default('gefyra-admission-tls'),
-  GEFYRA_WEBHOOK_CONFIGURATION: z.string().min(1).default('gefyra.dev'),
-});
-
 /** The Gefyra 2.x variables, validated once at start (every bad value reported at once). */
-export function loadGefyra2Config(environment: Readonly<Record<string, string | undefined>>): Gefyra2Config {
-  const env = parseEnvironment(environmentSchema, environment);
+export function loadGefyra2Config(environment: Environment): Gefyra2Config {
+  const env = parseEnvironment(gefyra2Settings, environment);
   const contract: ClientContract =
     env.GEFYRA_CLIENT_CONTRACT !== 'auto'
       ? env.GEFYRA_CLIENT_CONTRACT
-      : env.OP_MODE === 'webhook' || GEFYRA2_ONLY_VARIABLES.some((name) => (environment[name] ?? '') !== '')
+      : env.OP_MODE === 'webhook' || variablesSet(environment, GEFYRA2_ONLY_VARIABLES).length > 0
         ? '2'
         : '0.13';
   return {
     contract,
     mode: env.OP_MODE,
-    stowawayStorageMi: env.GEFYRA_STOWAWAY_STORAGE,
-    maxConnectionAgeSeconds: env.GEFYRA_STOWAWAY_MAX_CONNECTION_AGE > 0 ? env.GEFYRA_STOWAWAY_MAX_CONNECTION_AGE : undefined,
-    clientServiceAccountManagement: !env.GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT,
-    carrierImage: env.GEFYRA_CARRIER_IMAGE,
-    carrierImageTag: env.GEFYRA_CARRIER_IMAGE_TAG,
     carrier2Image: env.GEFYRA_CARRIER2_IMAGE,
     carrier2ImageTag: env.GEFYRA_CARRIER2_IMAGE_TAG,
     carrier2Debug: env.GEFYRA_CARRIER2_DEBUG,
     bridgeMountMissingGracePeriodSeconds: env.GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD,
     reconciliationIntervalSeconds: env.GEFYRA_OPERATOR_RECONCILIATION_INTERVAL,
-    webhook: {
-      port: env.GEFYRA_WEBHOOK_PORT,
-      service: env.GEFYRA_WEBHOOK_SERVICE,
-      tlsSecret: env.GEFYRA_WEBHOOK_TLS_SECRET,
-      configuration: env.GEFYRA_WEBHOOK_CONFIGURATION,
-    },
+    webhook: loadWebhookSettings(environment),
   };
 }

@@ -1,5 +1,8 @@
 import type { ContainerModule } from 'inversify';
+import type { TunnelSubnets } from '../config.js';
+import type { Environment } from '../environment.js';
 import type { Token } from '../ports/tokens.js';
+import type { SettingsSchema } from '../settings/settings-schema.js';
 
 /**
  * The plugin contract. A plugin is a module of bindings for one or more
@@ -10,8 +13,13 @@ import type { Token } from '../ports/tokens.js';
 export interface PluginContext {
   /** Namespace the operator and its components live in. */
   readonly namespace: string;
-  /** The operator's environment, read once by the composition root; a plugin validates its own variables. */
-  readonly environment: Readonly<Record<string, string | undefined>>;
+  /** The tunnel's subnets, core settings (parsed by the core) that the tunnel plugins share. */
+  readonly subnets: TunnelSubnets;
+  /**
+   * The operator's environment. A plugin reads its own variables with
+   * `parseEnvironment(itsSettings, environment)`; reading one directly throws.
+   */
+  readonly environment: Environment;
 }
 
 /** One RBAC rule, as in a Kubernetes (Cluster)Role. */
@@ -39,6 +47,8 @@ export interface OperatorPlugin {
    */
   readonly provides: readonly Token<unknown>[];
   readonly rbac?: PluginRbac;
+  /** The schemas of the variables this plugin reads (defineSettings), each variable declared once; the README's table lists them. */
+  readonly settings?: readonly SettingsSchema[];
   /** Settings the install manifests give the operator's Deployment for this plugin, spelled out (its defaults, made visible). */
   readonly deploymentEnvironment?: Readonly<Record<string, string>>;
   /**

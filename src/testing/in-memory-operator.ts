@@ -17,6 +17,7 @@ import { RUNTIME } from '../composition/runtime-tokens.js';
 import type { AccessPlan } from '../composition/access-plan.js';
 import { SERVICES } from '../composition/service-tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
+import { guardEnvironment } from '../environment.js';
 import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 import type { Logger } from '../ports/logger.port.js';
@@ -74,7 +75,7 @@ export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
 export async function createInMemoryOperator(options: InMemoryOperatorOptions = {}): Promise<InMemoryOperator> {
   const clock = new ManualClock();
   const environment = { ...TEST_ENVIRONMENT, ...options.environment };
-  const namespace = environment['GEFYRA_NAMESPACE'] ?? 'gefyra';
+  const namespace = loadConfig(environment).namespace;
   const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'kube-system', namespace] });
   cluster.registerStatusSubresource(INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND);
   const stowaway = new StowawaySimulator({ readConfigMap: (ns, name) => cluster.readConfigMap(ns, name) });
@@ -102,7 +103,9 @@ interface Parts {
 }
 
 async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
-  const { cluster, clock, environment, logger } = parts;
+  const { cluster, clock, logger } = parts;
+  // As in production: the composition reads each variable through its schema, never directly.
+  const environment = guardEnvironment(parts.environment);
   const config = loadConfig(environment);
   const api = wrap ? wrap(cluster) : cluster;
   const informers = new SharedInformers(new InMemoryWatchSource(cluster));

@@ -11,7 +11,8 @@ import { GefyraClientService } from '../../src/domain/gefyra-client/gefyra-clien
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../src/plugins/stowaway2/stowaway2-installer.js';
 import { Stowaway2Peers } from '../../src/plugins/stowaway2/stowaway2-peers.js';
-import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../src/plugins/stowaway2/stowaway2-settings.js';
+import { stowaway2SettingsOf } from '../../src/plugins/stowaway2/stowaway2-settings.js';
+import { pluginContext } from './plugin-context.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 
 export const NAMESPACE = 'gefyra';
@@ -39,7 +40,7 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
     const data = { token: Buffer.from(`token-of-${object.metadata.name}`).toString('base64'), 'ca.crt': Buffer.from('ca').toString('base64'), namespace: Buffer.from(NAMESPACE).toString('base64') };
     queueMicrotask(() => void cluster.patch({ apiVersion: 'v1', kind: 'Secret', namespace: NAMESPACE, name: object.metadata.name }, { data }, signal()));
   });
-  const settings = stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse({}), NAMESPACE);
+  const settings = stowaway2SettingsOf(pluginContext({}, NAMESPACE));
   const installer = new Stowaway2Installer(cluster, settings);
   await installer.ensureInstalled(signal());
   const peers = new Stowaway2Peers(cluster, settings);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { seconds } from '../../environment.js';
+import { parseEnvironment, seconds } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
+import { BOTH_CONTRACTS, defineSettings, variable } from '../../settings/settings-schema.js';
+import type { PluginContext } from '../plugin.js';
 
 export interface CarrierSettings {
   readonly image: string;
@@ -9,19 +11,38 @@ export interface CarrierSettings {
   readonly startupTimeoutMs: number;
 }
 
+const nonEmpty = (name: string) => z.string().trim().min(1, { error: `${name} must not be empty` });
+
 /**
  * Carrier's image from the operator's environment. The 0.13 client sets
- * GEFYRA_CARRIER_TAG while the documented name is GEFYRA_CARRIER_IMAGE_TAG:
- * both are accepted, the documented one wins.
+ * GEFYRA_CARRIER_TAG while the documented name is GEFYRA_CARRIER_IMAGE_TAG
+ * (the 2.5 client's): both are accepted, the documented one wins.
  */
-export const carrierEnvironmentSchema = z.object({
-  GEFYRA_CARRIER_IMAGE: z.string().trim().min(1, { error: 'GEFYRA_CARRIER_IMAGE must not be empty' }).default('quay.io/gefyra/carrier'),
-  GEFYRA_CARRIER_IMAGE_TAG: z.string().trim().min(1, { error: 'GEFYRA_CARRIER_IMAGE_TAG must not be empty' }).optional(),
-  GEFYRA_CARRIER_TAG: z.string().trim().min(1, { error: 'GEFYRA_CARRIER_TAG must not be empty' }).optional(),
-  GEFYRA_CARRIER_STARTUP_TIMEOUT: seconds('GEFYRA_CARRIER_STARTUP_TIMEOUT', 60),
+export const carrierSettings = defineSettings('carrier', {
+  GEFYRA_CARRIER_IMAGE: variable(nonEmpty('GEFYRA_CARRIER_IMAGE').default('quay.io/gefyra/carrier'), {
+    default: '`quay.io/gefyra/carrier`',
+    meaning: "Carrier's image",
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_CARRIER_IMAGE_TAG: variable(nonEmpty('GEFYRA_CARRIER_IMAGE_TAG').optional(), {
+    default: `release (\`${GEFYRA_RELEASE}\`)`,
+    meaning: "Carrier's image tag (the 2.5 client sets it)",
+    contracts: BOTH_CONTRACTS,
+  }),
+  GEFYRA_CARRIER_TAG: variable(nonEmpty('GEFYRA_CARRIER_TAG').optional(), {
+    default: '`GEFYRA_CARRIER_IMAGE_TAG`',
+    meaning: "Carrier's image tag under the name the 0.13 client sets; `GEFYRA_CARRIER_IMAGE_TAG` wins",
+    contracts: ['0.13'],
+  }),
+  GEFYRA_CARRIER_STARTUP_TIMEOUT: variable(seconds('GEFYRA_CARRIER_STARTUP_TIMEOUT', 60), {
+    default: '`60` s',
+    meaning: 'Carrier start-up before an intercept fails',
+    contracts: BOTH_CONTRACTS,
+  }),
 });
 
-export function carrierSettingsFrom(environment: z.infer<typeof carrierEnvironmentSchema>): CarrierSettings {
+export function carrierSettingsOf(context: Pick<PluginContext, 'environment'>): CarrierSettings {
+  const environment = parseEnvironment(carrierSettings, context.environment);
   return {
     image: environment.GEFYRA_CARRIER_IMAGE,
     tag: environment.GEFYRA_CARRIER_IMAGE_TAG ?? environment.GEFYRA_CARRIER_TAG ?? GEFYRA_RELEASE,

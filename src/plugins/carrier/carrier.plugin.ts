@@ -1,15 +1,15 @@
 import { ContainerModule } from 'inversify';
 import { resolve } from '../resolve.js';
 import { TOKENS } from '../../ports/tokens.js';
-import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { GefyraCarrierInstaller } from './carrier-installer.js';
-import { carrierEnvironmentSchema, carrierSettingsFrom } from './carrier-settings.js';
+import { carrierSettings, carrierSettingsOf } from './carrier-settings.js';
 
 /** Gefyra's Carrier as the proxy that replaces an intercepted container. */
 export const carrierPlugin: OperatorPlugin = {
   name: 'carrier',
   provides: [TOKENS.CarrierInstaller],
+  settings: [carrierSettings],
   deploymentEnvironment: { GEFYRA_CARRIER_STARTUP_TIMEOUT: '60' },
   rbac: {
     cluster: [
@@ -20,7 +20,7 @@ export const carrierPlugin: OperatorPlugin = {
     ],
   },
   createModule(context) {
-    const settings = carrierSettingsFrom(parseEnvironment(carrierEnvironmentSchema, context.environment));
+    const settings = carrierSettingsOf(context);
     return new ContainerModule(({ bind }) => {
       bind(TOKENS.CarrierInstaller)
         .toDynamicValue((ctx) => new GefyraCarrierInstaller(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))

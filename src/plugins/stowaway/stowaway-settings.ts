@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { seconds } from '../../environment.js';
+import { parseEnvironments } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
+import { defineSettings, variable } from '../../settings/settings-schema.js';
+import type { PluginContext } from '../plugin.js';
+import { stowawayCommonSettings } from '../shared/stowaway-common-settings.js';
 
 /**
  * Stowaway's settings, read from the operator's environment with the names
@@ -21,49 +24,46 @@ export interface StowawaySettings {
   readonly startupTimeoutMs: number;
 }
 
-const port = (name: string, fallback: number) =>
-  z.coerce
-    .number({ error: `${name} must be a port number` })
-    .int({ error: `${name} must be a whole number` })
-    .min(1, { error: `${name} must be between 1 and 65535` })
-    .max(65535, { error: `${name} must be between 1 and 65535` })
-    .default(fallback);
+const ZERO_THREE = ['0.13'] as const;
 
-const nonEmpty = (name: string, fallback: string) =>
-  z.string().trim().min(1, { error: `${name} must not be empty` }).default(fallback);
-
-export const stowawayEnvironmentSchema = z.object({
-  GEFYRA_STOWAWAY_IMAGE: nonEmpty('GEFYRA_STOWAWAY_IMAGE', 'quay.io/gefyra/stowaway'),
-  GEFYRA_STOWAWAY_TAG: nonEmpty('GEFYRA_STOWAWAY_TAG', GEFYRA_RELEASE),
-  GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: z
-    .enum(['Always', 'IfNotPresent', 'Never'], { error: 'GEFYRA_STOWAWAY_IMAGE_PULLPOLICY must be Always, IfNotPresent or Never' })
-    .optional(),
-  GEFYRA_STOWAWAY_SERVERPORT: port('GEFYRA_STOWAWAY_SERVERPORT', 31820),
-  GEFYRA_STOWAWAY_PEER_CONFIG_PATH: z
-    .string()
-    .regex(/^\/[^\s;&|`$]+$/, { error: 'GEFYRA_STOWAWAY_PEER_CONFIG_PATH must be an absolute path' })
-    .default('/config/peer1/peer1.conf'),
-  GEFYRA_INTERNAL_SUBNET: z.ipv4({ error: 'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address' }).default('192.168.99.0'),
-  GEFYRA_PEER_SUBNET: z
-    .string()
-    .regex(/^[0-9a-fA-F.:/, ]+$/, { error: 'GEFYRA_PEER_SUBNET must be a CIDR list such as 0.0.0.0/0' })
-    .default('0.0.0.0/0'),
-  GEFYRA_STOWAWAY_PUID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'),
-  GEFYRA_STOWAWAY_PGID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'),
-  GEFYRA_STOWAWAY_STARTUP_TIMEOUT: seconds('GEFYRA_STOWAWAY_STARTUP_TIMEOUT', 180),
+/** The variables only the 0.13 Stowaway reads (the shared ones: stowawayCommonSettings; the subnets: the core's). */
+export const stowawaySettings = defineSettings('stowaway', {
+  GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: variable(
+    z.enum(['Always', 'IfNotPresent', 'Never'], { error: 'GEFYRA_STOWAWAY_IMAGE_PULLPOLICY must be Always, IfNotPresent or Never' }).optional(),
+    { default: 'by tag (`latest`: `Always`)', meaning: "Stowaway's image pull policy", contracts: ZERO_THREE },
+  ),
+  GEFYRA_STOWAWAY_PEER_CONFIG_PATH: variable(
+    z
+      .string()
+      .regex(/^\/[^\s;&|`$]+$/, { error: 'GEFYRA_STOWAWAY_PEER_CONFIG_PATH must be an absolute path' })
+      .default('/config/peer1/peer1.conf'),
+    { default: '`/config/peer1/peer1.conf`', meaning: 'peer file in Stowaway', contracts: ZERO_THREE },
+  ),
+  GEFYRA_STOWAWAY_PUID: variable(z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'), {
+    default: '`1000`',
+    meaning: "Stowaway's user",
+    contracts: ZERO_THREE,
+  }),
+  GEFYRA_STOWAWAY_PGID: variable(z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'), {
+    default: '`1000`',
+    meaning: "Stowaway's group",
+    contracts: ZERO_THREE,
+  }),
 });
 
-export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnvironmentSchema>, namespace: string): StowawaySettings {
-  const tag = environment.GEFYRA_STOWAWAY_TAG;
+/** Every bad value of both schemas is reported at once. */
+export function stowawaySettingsOf(context: PluginContext): StowawaySettings {
+  const environment = parseEnvironments([stowawayCommonSettings, stowawaySettings], context.environment);
+  const tag = environment.GEFYRA_STOWAWAY_TAG ?? GEFYRA_RELEASE;
   return {
-    namespace,
+    namespace: context.namespace,
     image: environment.GEFYRA_STOWAWAY_IMAGE,
     tag,
     pullPolicy: environment.GEFYRA_STOWAWAY_IMAGE_PULLPOLICY ?? (tag === 'latest' ? 'Always' : 'IfNotPresent'),
     nodePort: environment.GEFYRA_STOWAWAY_SERVERPORT,
     peerConfigPath: environment.GEFYRA_STOWAWAY_PEER_CONFIG_PATH,
-    internalSubnet: environment.GEFYRA_INTERNAL_SUBNET,
-    peerSubnet: environment.GEFYRA_PEER_SUBNET,
+    internalSubnet: context.subnets.internal,
+    peerSubnet: context.subnets.peers,
     puid: environment.GEFYRA_STOWAWAY_PUID,
     pgid: environment.GEFYRA_STOWAWAY_PGID,
     startupTimeoutMs: environment.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000,

@@ -2,19 +2,20 @@ import { ContainerModule } from 'inversify';
 import { resolve } from '../resolve.js';
 import { TUNNEL_WATCHES } from '../../adapters/runtime/tunnel-watches.js';
 import { TOKENS } from '../../ports/tokens.js';
-import { parseEnvironment } from '../../environment.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { StowawayHeartbeat } from './stowaway-heartbeat.js';
 import { STOWAWAY } from './stowaway-names.js';
 import { StowawayRouteStore } from './stowaway-route-store.js';
 import { StowawayRouter } from './stowaway-router.js';
-import { stowawayEnvironmentSchema, stowawaySettingsFrom } from './stowaway-settings.js';
+import { stowawaySettings, stowawaySettingsOf } from './stowaway-settings.js';
+import { stowawayCommonSettings } from '../shared/stowaway-common-settings.js';
 import { StowawayTunnelProvider } from './stowaway-tunnel-provider.js';
 
 /** Gefyra's Stowaway as the tunnel: lifecycle, routes (and their store) and heartbeat. */
 export const stowawayPlugin: OperatorPlugin = {
   name: 'stowaway',
   provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter, TOKENS.TunnelHeartbeat, TOKENS.RouteStore],
+  settings: [stowawayCommonSettings, stowawaySettings],
   deploymentEnvironment: { GEFYRA_STOWAWAY_SERVERPORT: '31820', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '180' },
   rbac: {
     namespaced: [
@@ -30,7 +31,7 @@ export const stowawayPlugin: OperatorPlugin = {
     ],
   },
   createModule(context) {
-    const settings = stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, context.environment), context.namespace);
+    const settings = stowawaySettingsOf(context);
     return new ContainerModule(({ bind }) => {
       bind(TUNNEL_WATCHES).toConstantValue([{ apiVersion: 'v1', kind: 'Pod', namespace: context.namespace, labels: STOWAWAY.podLabels }]);
       bind(TOKENS.TunnelProvider)

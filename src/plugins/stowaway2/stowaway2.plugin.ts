@@ -1,17 +1,12 @@
 import { ContainerModule } from 'inversify';
-import { z } from 'zod';
 import { TUNNEL_WATCHES } from '../../adapters/runtime/tunnel-watches.js';
-import { parseEnvironment } from '../../environment.js';
 import { TOKENS } from '../../ports/tokens.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { resolve } from '../resolve.js';
 import { STOWAWAY2 } from './stowaway2-names.js';
-import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from './stowaway2-settings.js';
+import { stowawayCommonSettings } from '../shared/stowaway-common-settings.js';
+import { stowaway2Settings, stowaway2SettingsOf } from './stowaway2-settings.js';
 import { Stowaway2TunnelProvider } from './stowaway2-tunnel-provider.js';
-
-const environmentSchema = stowaway2EnvironmentSchema.extend({
-  GEFYRA_STOWAWAY_STARTUP_TIMEOUT: z.coerce.number({ error: 'GEFYRA_STOWAWAY_STARTUP_TIMEOUT must be a number of seconds' }).int().min(1).default(180),
-});
 
 /**
  * Gefyra 2's Stowaway as the tunnel (contract §3): the StatefulSet the 2.5
@@ -22,6 +17,7 @@ const environmentSchema = stowaway2EnvironmentSchema.extend({
 export const stowaway2Plugin: OperatorPlugin = {
   name: 'stowaway2',
   provides: [TOKENS.TunnelProvider],
+  settings: [stowawayCommonSettings, stowaway2Settings],
   deploymentEnvironment: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '180' },
   rbac: {
     namespaced: [
@@ -43,8 +39,7 @@ export const stowaway2Plugin: OperatorPlugin = {
     ],
   },
   createModule(context) {
-    const environment = parseEnvironment(environmentSchema, context.environment);
-    const settings = stowaway2SettingsFrom(environment, context.namespace);
+    const settings = stowaway2SettingsOf(context);
     return new ContainerModule(({ bind }) => {
       bind(TUNNEL_WATCHES).toConstantValue([
         { apiVersion: 'v1', kind: 'Pod', namespace: context.namespace, labels: STOWAWAY2.labels },
@@ -52,7 +47,7 @@ export const stowaway2Plugin: OperatorPlugin = {
       ]);
       bind(TOKENS.TunnelProvider)
         .toDynamicValue(
-          (ctx) => new Stowaway2TunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings, environment.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000),
+          (ctx) => new Stowaway2TunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings, settings.startupTimeoutMs),
         )
         .inSingletonScope();
     });

@@ -13,7 +13,8 @@ import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-cl
 import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
-import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { stowaway2SettingsOf } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { pluginContext } from '../../support/plugin-context.js';
 import { absentObjects, removeClusterObjects } from './cluster-cleanup.js';
 import { waitForObjects } from './cluster-waits.js';
 import { registerGefyra2Crds } from '../../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
@@ -42,7 +43,7 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
   await untilServed(api);
   const volume = await preboundStowawayVolume(api, namespace);
   const environment = options.image === undefined ? {} : { GEFYRA_STOWAWAY_IMAGE: options.image };
-  const settings = stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse(environment), namespace);
+  const settings = stowaway2SettingsOf(pluginContext(environment, namespace));
   await new Stowaway2Installer(api, settings).ensureInstalled(signal());
   const service = new GefyraClientService(
     {

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       identity: 'gefyra-operator-abc',
       clusterRole: 'gefyra-operator',
       healthPort: 8080,
+      subnets: { internal: '192.168.99.0', peers: '0.0.0.0/0' },
       policy: {
         allowedNamespaces: [],
         deniedNamespaces: [],

@@ -17,27 +17,16 @@ describe('the Gefyra 2 configuration', () => {
     expect(loadGefyra2Config({ GEFYRA_CLIENT_CONTRACT: '0.13', GEFYRA_STOWAWAY_STORAGE: '64' }).contract).toBe('0.13');
   });
 
-  it("honours the variables the 2.5 client sets, with Gefyra's defaults", () => {
+  it("honours the contract's own variables, with Gefyra's defaults", () => {
     expect(loadGefyra2Config({})).toMatchObject({
       mode: 'operator',
-      stowawayStorageMi: 64,
-      maxConnectionAgeSeconds: undefined,
-      clientServiceAccountManagement: true,
       carrier2Image: 'quay.io/gefyra/carrier2',
+      carrier2Debug: false,
       bridgeMountMissingGracePeriodSeconds: 86_400,
       reconciliationIntervalSeconds: 1800,
       webhook: { port: 9443, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: 'gefyra.dev' },
     });
-    expect(
-      loadGefyra2Config({
-        GEFYRA_STOWAWAY_STORAGE: '128',
-        GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '3600',
-        GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'True',
-        GEFYRA_CARRIER_IMAGE_TAG: '2.5.4',
-        GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4',
-      }),
-    ).toMatchObject({ stowawayStorageMi: 128, maxConnectionAgeSeconds: 3600, clientServiceAccountManagement: false, carrierImageTag: '2.5.4', carrier2ImageTag: '2.5.4' });
-    expect(loadGefyra2Config({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '-1' }).maxConnectionAgeSeconds).toBeUndefined();
+    expect(loadGefyra2Config({ GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4', GEFYRA_CARRIER2_DEBUG: 'True' })).toMatchObject({ carrier2ImageTag: '2.5.4', carrier2Debug: true });
   });
 
   it('takes the whole environment of the 2.5 client\'s operator Deployment, and the core configuration takes it too', () => {
@@ -53,14 +42,14 @@ describe('the Gefyra 2 configuration', () => {
       GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4',
       GEFYRA_CARRIER2_DEBUG: 'False',
     };
-    expect(loadGefyra2Config(fromClient)).toMatchObject({ contract: '2', mode: 'operator', clientServiceAccountManagement: true, carrier2Debug: false });
+    expect(loadGefyra2Config(fromClient)).toMatchObject({ contract: '2', mode: 'operator', carrier2Debug: false });
     expect(loadConfig(fromClient).namespace).toBe('gefyra');
     expect(loadGefyra2Config({ ...fromClient, OP_MODE: 'webhook' }).mode).toBe('webhook');
   });
 
   it('reports every bad value at once', () => {
-    const load = () => loadGefyra2Config({ OP_MODE: 'proxy', GEFYRA_STOWAWAY_STORAGE: 'lots', GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'maybe' });
+    const load = () => loadGefyra2Config({ OP_MODE: 'proxy', GEFYRA_CARRIER2_DEBUG: 'maybe', GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: 'often' });
     expect(load).toThrow(ConfigurationError);
-    expect(load).toThrow(/OP_MODE must be operator or webhook[\s\S]*GEFYRA_STOWAWAY_STORAGE must be a number[\s\S]*GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT must be true or false/);
+    expect(load).toThrow(/OP_MODE must be operator or webhook[\s\S]*GEFYRA_CARRIER2_DEBUG must be true or false[\s\S]*GEFYRA_OPERATOR_RECONCILIATION_INTERVAL must be a number/);
   });
 });

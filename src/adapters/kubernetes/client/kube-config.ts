@@ -3,14 +3,36 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
+import { parseEnvironment, type Environment } from '../../../environment.js';
+import { BOTH_CONTRACTS, defineSettings, variable } from '../../../settings/settings-schema.js';
 import { DomainError, isDomainError } from '../../../domain/errors.js';
 import { KubeHttp } from './kube-http.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** The variables every Kubernetes client reads, read here with the same meaning (kubectl's, a pod's). */
+export const kubernetesClientSettings = defineSettings('kubernetes client', {
+  KUBECONFIG: variable(z.string().optional(), {
+    default: 'unset',
+    meaning: 'kubeconfig files (a path list, merged like kubectl) when `--kubeconfig` is not given; else in-cluster, else `~/.kube/config`',
+    contracts: BOTH_CONTRACTS,
+  }),
+  KUBERNETES_SERVICE_HOST: variable(z.string().optional(), {
+    default: "set by Kubernetes in a pod",
+    meaning: "the API server, in a cluster (with the pod's ServiceAccount)",
+    contracts: BOTH_CONTRACTS,
+  }),
+  KUBERNETES_SERVICE_PORT: variable(z.string().default('443'), {
+    default: '`443`',
+    meaning: "the API server's port, in a cluster",
+    contracts: BOTH_CONTRACTS,
+  }),
+});
+
 export interface LoadKubeConfigOptions {
-  /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT are read. Default: process.env (the composition root should pass its own). */
-  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Where KUBECONFIG and KUBERNETES_SERVICE_HOST/PORT are read (kubernetesClientSettings). Default: none set. */
+  readonly environment?: Environment;
   /** Default: the user's home directory. */
   readonly homeDir?: string;
   /** Default: /var/run/secrets/kubernetes.io/serviceaccount. */
@@ -24,14 +46,14 @@ export interface LoadKubeConfigOptions {
  * Fails with a DomainError that says what to set when there is none.
  */
 export function loadKubeConfig(kubeconfig?: string, options: LoadKubeConfigOptions = {}): KubeConfig {
-  const environment = options.environment ?? process.env;
   if (kubeconfig !== undefined && kubeconfig !== '') return fromFiles([kubeconfig]);
-  const listed = (environment['KUBECONFIG'] ?? '').split(delimiter).filter((file) => file !== '');
+  const environment = parseEnvironment(kubernetesClientSettings, options.environment ?? {});
+  const listed = (environment.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
   if (listed.length > 0) return fromFiles(listed);
   const serviceAccountDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-  const host = environment['KUBERNETES_SERVICE_HOST'];
-  if (host !== undefined && host !== '' && existsSync(join(serviceAccountDir, 'token'))) {
-    return inCluster(host, environment['KUBERNETES_SERVICE_PORT'] ?? '443', serviceAccountDir);
+  const host = environment.KUBERNETES_SERVICE_HOST;
+  if (host !== undefined && existsSync(join(serviceAccountDir, 'token'))) {
+    return inCluster(host, environment.KUBERNETES_SERVICE_PORT, serviceAccountDir);
   }
   const home = join(options.homeDir ?? homedir(), '.kube', 'config');
   if (existsSync(home)) return fromFiles([home]);

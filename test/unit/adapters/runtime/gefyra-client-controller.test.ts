@@ -5,7 +5,8 @@ import { createOperatorRuntime, type RunnableOperator } from '../../../../src/co
 import { RUNTIME } from '../../../../src/composition/runtime-tokens.js';
 import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../../src/domain/gefyra-client/gefyra-client.js';
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
-import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { stowaway2SettingsOf } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { pluginContext } from '../../../support/plugin-context.js';
 import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { until } from '../../../support/running-operators.js';
 
@@ -18,8 +19,8 @@ describe('GefyraClient controller in the runtime', () => {
     const { cluster } = operator;
     const simulator = new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
     cluster.onExec(simulator.handle);
-    await new Stowaway2Installer(cluster, stowaway2SettingsFrom(stowaway2EnvironmentSchema.parse({}), 'gefyra')).ensureInstalled(signal());
-    const controller = gefyraClientController(operator.container, 'gefyra', { GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' });
+    await new Stowaway2Installer(cluster, stowaway2SettingsOf(pluginContext())).ensureInstalled(signal());
+    const controller = gefyraClientController(operator.container, pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' }));
     let runnable: RunnableOperator | undefined;
     try {
       operator.container.bind(RUNTIME.Controllers).toConstantValue(() => controller);
@@ -60,7 +61,7 @@ describe('GefyraClient controller in the runtime', () => {
   it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets; a refused client when another goes', async () => {
     const operator = await createInMemoryOperator();
     try {
-      const controller = gefyraClientController(operator.container, 'gefyra', {});
+      const controller = gefyraClientController(operator.container, pluginContext());
       const [clients, , secrets] = controller.watches;
       const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({ type, object: { apiVersion: 'v1', kind, metadata: { name, namespace: 'gefyra' } } });
       expect(clients?.keysOf(event('ADDED', GEFYRA_CLIENT_KIND, 'dev-a'))).toEqual(['dev-a']);

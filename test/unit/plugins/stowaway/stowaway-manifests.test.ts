@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as manifests from '../../../../src/plugins/stowaway/stowaway-manifests.js';
-import { stowawayEnvironmentSchema, stowawaySettingsFrom } from '../../../../src/plugins/stowaway/stowaway-settings.js';
-import { parseEnvironment } from '../../../../src/environment.js';
+import { stowawaySettingsOf } from '../../../../src/plugins/stowaway/stowaway-settings.js';
+import { pluginContext } from '../../../support/plugin-context.js';
 import { ConfigurationError } from '../../../../src/environment.js';
 import { GEFYRA_RELEASE } from '../../../../src/gefyra-release.js';
 
 const settings = (environment: Record<string, string> = {}) =>
-  stowawaySettingsFrom(parseEnvironment(stowawayEnvironmentSchema, environment), 'gefyra');
+  stowawaySettingsOf(pluginContext(environment));
 
 describe('Stowaway settings', () => {
   it("default to Gefyra 0.13's names and values", () => {
@@ -30,17 +30,17 @@ describe('Stowaway settings', () => {
     expect(settings({ GEFYRA_STOWAWAY_TAG: 'latest', GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: 'Never' }).pullPolicy).toBe('Never');
   });
 
-  it('report every bad value at once, with the value', () => {
+  it('report every bad value of its own and the shared variables at once, with the value', () => {
     let thrown: unknown;
     try {
-      settings({ GEFYRA_STOWAWAY_SERVERPORT: 'abc', GEFYRA_INTERNAL_SUBNET: '999.0.0.0', GEFYRA_STOWAWAY_PUID: 'root' });
+      settings({ GEFYRA_STOWAWAY_SERVERPORT: 'abc', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: 'soon', GEFYRA_STOWAWAY_PUID: 'root' });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigurationError);
     expect((thrown as ConfigurationError).problems).toEqual([
       'GEFYRA_STOWAWAY_SERVERPORT must be a port number (got "abc")',
-      'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address (got "999.0.0.0")',
+      'GEFYRA_STOWAWAY_STARTUP_TIMEOUT must be a number of seconds (got "soon")',
       'GEFYRA_STOWAWAY_PUID must be a numeric user id (got "root")',
     ]);
   });

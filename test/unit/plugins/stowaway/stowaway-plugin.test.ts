@@ -8,13 +8,14 @@ import type { Route } from '../../../../src/domain/routes/route.js';
 import { latestOf, StowawayHeartbeat } from '../../../../src/plugins/stowaway/stowaway-heartbeat.js';
 import { StowawayRouteStore } from '../../../../src/plugins/stowaway/stowaway-route-store.js';
 import { StowawayRouter } from '../../../../src/plugins/stowaway/stowaway-router.js';
-import { stowawayEnvironmentSchema, stowawaySettingsFrom } from '../../../../src/plugins/stowaway/stowaway-settings.js';
+import { stowawaySettingsOf } from '../../../../src/plugins/stowaway/stowaway-settings.js';
+import { pluginContext } from '../../../support/plugin-context.js';
 import { replicaFailure, StowawayTunnelProvider } from '../../../../src/plugins/stowaway/stowaway-tunnel-provider.js';
 import type { Logger } from '../../../../src/ports/logger.port.js';
 import type { ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 
 const signal = new AbortController().signal;
-const settings = stowawaySettingsFrom(stowawayEnvironmentSchema.parse({}), 'gefyra');
+const settings = stowawaySettingsOf(pluginContext());
 const route = (owner: string, proxyPort: number): Route => ({ owner, containerPort: 8080, destination: { ip: '192.168.99.2', port: 8000 }, proxyPort });
 
 function setup() {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
-import { ConfigurationError, parseEnvironment } from '../../../../src/environment.js';
-import { clientLifecycleEnvironmentSchema, clientLifecycleSettingsFrom } from '../../../../src/plugins/stowaway2/client-lifecycle-settings.js';
+import { ConfigurationError } from '../../../../src/environment.js';
+import { clientLifecycleSettingsOf } from '../../../../src/plugins/stowaway2/client-lifecycle-settings.js';
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
-import { stowaway2EnvironmentSchema, stowaway2SettingsFrom } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { stowaway2SettingsOf } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
+import { pluginContext } from '../../../support/plugin-context.js';
 
 const signal = () => AbortSignal.timeout(5000);
-const settingsOf = (environment: Record<string, string>) => stowaway2SettingsFrom(parseEnvironment(stowaway2EnvironmentSchema, environment), 'gefyra');
+const settingsOf = (environment: Record<string, string>) => stowaway2SettingsOf(pluginContext(environment));
 
 describe('Stowaway 2.x installer', () => {
   it('installs the StatefulSet, pod gefyra-stowaway-0, its claim and ConfigMaps as the 2.5 client expects them', async () => {
@@ -85,7 +86,7 @@ describe('settings from the 2.5 client\'s variables', () => {
   });
 
   it('turns the maximum connection age and the ServiceAccount switch into lifecycle settings', () => {
-    const parse = (environment: Record<string, string>) => clientLifecycleSettingsFrom(parseEnvironment(clientLifecycleEnvironmentSchema, environment));
+    const parse = (environment: Record<string, string>) => clientLifecycleSettingsOf(environment);
     expect(parse({})).toEqual({ manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000 });
     expect(parse({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: '3600', GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'True' })).toEqual({ manageServiceAccounts: false, maxConnectionAgeMs: 3_600_000, observeIntervalMs: 60_000 });
     expect(() => parse({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'maybe' })).toThrow(ConfigurationError);
