@@ -72,6 +72,23 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
     await until(follower, async () => (await readRequest(first)) === undefined);
   });
 
+  it('judges a request refused as AlreadyIntercepted again the moment the request holding the container goes (issue 18, item 8)', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    const runnable = await start(operator);
+    await createRequest(operator);
+    await until(runnable, established(operator));
+    await createRequest(operator, {}, 'second');
+    const reasonOfSecond = async () => ((await readRequest(operator, 'second'))?.['status'] as { reason?: string } | undefined)?.reason;
+    await until(runnable, async () => (await reasonOfSecond()) === 'AlreadyIntercepted');
+
+    await deleteRequest(operator);
+
+    // The clock stands still: no resync, no requeue; only the watch events can bring this.
+    await until(runnable, established(operator, 'second'));
+    expect(operator.cluster.peekPod(TARGET)?.annotations).toMatchObject({ 'carrier.gefyra.dev/web': expect.stringContaining('gefyra/second') });
+  });
+
   it('loads every request’s routes again when the tunnel restarts (its pods, as its plugin names them, are watched)', async () => {
     const operator = await createInMemoryOperator();
     addTarget(operator);
