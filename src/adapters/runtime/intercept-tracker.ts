@@ -14,6 +14,11 @@ export class InterceptTracker {
     this.#now = now;
   }
 
+  /** A term ended: the next one's watch tells everything again, and a standby reports nothing stale. */
+  clear(): void {
+    this.#seen.clear();
+  }
+
   keys(): string[] {
     return [...this.#seen.keys()];
   }

@@ -103,6 +103,10 @@ export class InterceptController implements Controller<InterceptKey> {
     this.resyncs = [{ everyMs: resyncMs, keys: () => this.#everyRequest() }];
   }
 
+  stopped(): void {
+    this.#deps.tracker.clear();
+  }
+
   identify(key: InterceptKey): string {
     return key.kind === 'request' ? `request/${requestKey(key.ref)}` : key.kind;
   }
