@@ -17,7 +17,10 @@ export function execRequestPath(target: ContainerRef, command: readonly string[]
   return `/api/v1/namespaces/${target.namespace}/pods/${target.name}/exec?${query}`;
 }
 
-/** Whether the API server refuses the exec for its size alone (the headers' few hundred bytes aside). */
+/**
+ * Whether the exec fits, judged strictly: its URL alone within 1 MiB (the
+ * real limit leaves another 4096 bytes for the URL and the headers).
+ */
 export function execRequestFits(target: ContainerRef, command: readonly string[]): boolean {
   return Buffer.byteLength(execRequestPath(target, command)) <= API_SERVER_MAX_HEADER_BYTES;
 }
@@ -34,7 +37,7 @@ export function execRequestTooLarge(target: ContainerRef, command: readonly stri
   return new DomainError(
     'Invalid',
     `exec of ${what} was refused with 431 Request Header Fields Too Large: its ${command.length} arguments make a request URL of ${bytes} bytes, ` +
-      `and the API server takes at most ${API_SERVER_MAX_HEADER_BYTES} bytes (1 MiB) of request line and headers`,
+      `and the API server reads at most ${API_SERVER_MAX_HEADER_BYTES} bytes (1 MiB, plus 4096 of slack) of request line and headers`,
     { retryable: false, details: { reason: 'RequestTooLarge', statusCode: 431, requestBytes: bytes, limitBytes: API_SERVER_MAX_HEADER_BYTES } },
   );
 }
