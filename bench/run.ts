@@ -4,6 +4,7 @@
 //   npm run bench -- --quick   a few intercepts of each scenario
 //   npm run bench -- --scale 300 --burst 50   other sizes
 //   npm run bench -- --data-plane 0           without the data-plane scenario (default 20, --quick 3)
+//   npm run bench -- --client-rbac-only       only the scenario under the Gefyra client's ClusterRole (figures on stderr)
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string' },
     scale: { type: 'string' },
     'data-plane': { type: 'string' },
+    'client-rbac-only': { type: 'boolean', default: false },
   },
 });
 const base = values.quick ? QUICK : FULL;
@@ -38,7 +40,8 @@ const sizes: Sizes = {
   idleSeconds: sized(values['idle-seconds'], base.idleSeconds),
   scale: sized(values.scale, base.scale),
 };
-const dataPlaneIntercepts = sized(values['data-plane'], values.quick ? 3 : 20);
+const clientRbacOnly = values['client-rbac-only'];
+const dataPlaneIntercepts = clientRbacOnly ? 0 : sized(values['data-plane'], values.quick ? 3 : 20);
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 // The operator runs as the image runs it: the built command on Node.js 24.
@@ -60,8 +63,32 @@ let exitCode = 0;
 try {
   // First the operator as `gefyra up` installs it, then `gefyra down`; then deploy/'s on the emptied cluster.
   progress(`client RBAC: ${Math.min(10, sizes.sequential)} sequential intercepts under the Gefyra client's ClusterRole`);
-  const clientRbac = await benchUnderClientRbac(Math.min(10, sizes.sequential), sizes.idleSeconds);
+  const clientRbac = await benchUnderClientRbac({ sequential: Math.min(10, sizes.sequential), idleSeconds: sizes.idleSeconds, idleIntercepts: sizes.idleIntercepts });
   progress(`client RBAC: ${JSON.stringify(clientRbac)}`);
+  if (!clientRbacOnly) await benchUnderDeployRbac(clientRbac);
+} catch (error) {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await node.stop({ deregister: true }).catch(() => undefined);
+  await controlPlane.stop();
+}
+process.exit(exitCode);
+
+async function benchUnderClientRbac(clientSizes: Parameters<typeof measureUnderClientRbac>[1]): Promise<ClientRbacResult> {
+  const installation = await installAsClient(controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
+  const access = { ...installation, name: CLIENT_NAMES.serviceAccount };
+  const env = { ...CLIENT_OPERATOR_ENV, GEFYRA_OPERATOR_CLUSTER_ROLE: undefined };
+  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true, targetNamespace: 'bench-client', env });
+  try {
+    return await measureUnderClientRbac(bench, clientSizes);
+  } finally {
+    await removeAsClient(controlPlane, OPERATOR_NAMESPACE, () => bench.stop());
+  }
+}
+
+/** Then deploy/'s installation on the emptied cluster: every scenario, and the report. */
+async function benchUnderDeployRbac(clientRbac: ClientRbacResult): Promise<void> {
   const access = await installOperatorAccess(controlPlane);
   const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true });
   try {
@@ -81,24 +108,5 @@ try {
     printReport(report);
   } finally {
     await bench.stop();
-  }
-} catch (error) {
-  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  exitCode = 1;
-} finally {
-  await node.stop({ deregister: true }).catch(() => undefined);
-  await controlPlane.stop();
-}
-process.exit(exitCode);
-
-async function benchUnderClientRbac(sequential: number, idleSeconds: number): Promise<ClientRbacResult> {
-  const installation = await installAsClient(controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
-  const access = { ...installation, name: CLIENT_NAMES.serviceAccount };
-  const env = { ...CLIENT_OPERATOR_ENV, GEFYRA_OPERATOR_CLUSTER_ROLE: undefined };
-  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true, targetNamespace: 'bench-client', env });
-  try {
-    return await measureUnderClientRbac(bench, { sequential, idleSeconds });
-  } finally {
-    await removeAsClient(controlPlane, OPERATOR_NAMESPACE, () => bench.stop());
   }
 }

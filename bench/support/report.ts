@@ -44,7 +44,11 @@ export function formatReport(report: BenchReport): string {
       ['client RBAC: delete -> original image', `p50 ${ms(clientLatency.removeMs.p50)}, p95 ${ms(clientLatency.removeMs.p95)}, max ${ms(clientLatency.removeMs.max)}`, `${clientLatency.removeMs.count} sequential`],
       ['client RBAC: API requests to establish one', String(clientLatency.establishRequests.total), describe(clientLatency.establishRequests.byVerbAndResource)],
       ['client RBAC: API requests to remove one', String(clientLatency.removeRequests.total), describe(clientLatency.removeRequests.byVerbAndResource)],
-      ['client RBAC: idle API requests per minute', String(client.idle.apiRequestsPerMinute), `with ${client.idle.activeIntercepts} intercept: ${describe(client.idle.byVerbAndResource)}`],
+      ...Object.values(client.idle).map((idle): [string, string, string] => [
+        `client RBAC: idle API requests per minute, ${idle.activeIntercepts} intercepts`,
+        String(idle.apiRequestsPerMinute),
+        describe(idle.byVerbAndResource),
+      ]),
     );
   }
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));

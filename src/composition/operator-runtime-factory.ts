@@ -19,7 +19,12 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
   const registry = new MetricsRegistry();
   const tracker = new InterceptTracker();
   const holder: { manager?: Manager } = {};
-  const metrics = operatorMetrics(registry, () => holder.manager?.queueDepth() ?? 0, () => tracker.established());
+  const metrics = operatorMetrics(
+    registry,
+    () => holder.manager?.queueDepth() ?? 0,
+    () => tracker.established(),
+    () => holder.manager?.leading ?? false,
+  );
   const logger = resolve(container, TOKENS.Logger).child({ component: 'runtime' });
   const scope: ControllerScope = { phase: new OperatorPhase(), metrics, tracker, access: resolve(container, SERVICES.AccessPlan), logger };
   const manager = new Manager({

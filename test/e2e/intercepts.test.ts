@@ -106,6 +106,22 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(events[0]?.regarding).toMatchObject({ kind: 'InterceptRequest', namespace: 'gefyra' });
     });
 
+    it('a second request for the container is AlreadyIntercepted until the first is deleted, then goes ahead (issue 18, item 8)', async () => {
+      const { target, name } = await runningTarget();
+      await established(target, name);
+      const second = `web-to-${target.namespace}.pod.second`;
+      await createInterceptRequest(env.admin(), target, {}, { name: second });
+      expect(statusOf(await waitForPhase(env.admin(), second, 'Failed'))).toMatchObject({ reason: 'AlreadyIntercepted', message: expect.stringContaining(`InterceptRequest gefyra/${name}`) });
+
+      await deleteInterceptRequest(env.admin(), name);
+
+      // Far sooner than the resync (10 min): the first request's deletion wakes the second.
+      await waitForEstablished(env.admin(), second);
+      const pod = await readPod(env.admin(), target.namespace, target.pod);
+      expect(runsImage(pod, 'web', CARRIER)).toBe(true);
+      expect(pod.metadata?.annotations?.['carrier.gefyra.dev/web']).toContain(`gefyra/${second}`);
+    });
+
     it('lists like `kubectl get ireq -o wide`', async () => {
       const { target, name } = await runningTarget();
       await established(target, name);

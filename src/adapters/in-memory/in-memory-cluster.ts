@@ -10,6 +10,7 @@ import {
 } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { execRequestFits, execRequestTooLarge } from '../kubernetes/shapes/exec-request.js';
 import { mergePatchObject } from '../kubernetes/shapes/merge-patch.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { buildPodPatchBody } from '../kubernetes/shapes/pod-patch.js';
@@ -196,7 +197,7 @@ export class InMemoryCluster implements ClusterApi {
     await this.#enter('exec', [target, command], signal);
     const call = { namespace: target.namespace, pod: target.name, container: target.container, command };
     const pod = this.peekPod(target);
-    const refusal = execRefusal(pod, target);
+    const refusal = execRequestFits(target, command) ? execRefusal(pod, target) : execRequestTooLarge(target, command);
     if (refusal || !pod) {
       const error = refusal ?? notFound(`Pod ${target.namespace}/${target.name}`);
       this.#exec.recordRefusal(call, error);

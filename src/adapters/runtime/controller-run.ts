@@ -81,6 +81,7 @@ export class ControllerRun<Key> {
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.stop()));
     await this.#queue.shutdown();
     this.#controller.queue.connect(undefined);
+    this.#controller.stopped?.();
     // One line per controller: a shutdown that hangs shows which one it waits for.
     this.#context.log.info({ controller: this.#controller.name }, 'controller stopped');
   }

@@ -50,6 +50,8 @@ export interface Controller<Key> {
   reconcile(key: Key, signal: AbortSignal): Promise<Reconciled | void>;
   /** Whether, as far as this controller knows, the leading replica may report ready. */
   ready?(): boolean;
+  /** Once its run has stopped (the lead lost, or the replica stopping): forget what the term remembered. */
+  stopped?(): void;
   /** At shutdown of a replica that was serving; its own deadline inside. */
   atShutdown?(): Promise<void>;
 }

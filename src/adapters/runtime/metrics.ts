@@ -45,7 +45,8 @@ export class Gauge implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
-    readonly collect?: () => number,
+    /** The value now; undefined for no sample at all (a figure this replica does not know). */
+    readonly collect?: () => number | undefined,
   ) {}
 
   set(value: number, labels: Labels = {}): void {
@@ -53,11 +54,12 @@ export class Gauge implements Metric {
   }
 
   value(labels: Labels = {}): number {
-    return this.collect && Object.keys(labels).length === 0 ? this.collect() : (this.#values.get(labelKey(labels)) ?? 0);
+    return (this.collect && Object.keys(labels).length === 0 ? this.collect() : this.#values.get(labelKey(labels))) ?? 0;
   }
 
   render(): string[] {
-    const values = this.collect ? [['', this.collect()] as const] : [...this.#values];
+    const collected = this.collect?.();
+    const values = this.collect ? (collected === undefined ? [] : [['', collected] as const]) : [...this.#values];
     return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...values.map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`)];
   }
 }
@@ -107,13 +109,20 @@ export class MetricsRegistry {
   }
 }
 
-/** The operator's figures. */
-export function operatorMetrics(registry: MetricsRegistry, queueDepth: () => number, activeIntercepts: () => number) {
+/**
+ * The operator's figures. A standby replica (`leading` false) says so in
+ * `gefyra_operator_leader` and reports no intercept count: only the leader
+ * watches the requests, so any figure of its own would be stale.
+ */
+export function operatorMetrics(registry: MetricsRegistry, queueDepth: () => number, activeIntercepts: () => number, leading: () => boolean = () => true) {
   return {
+    leader: registry.register(new Gauge('gefyra_operator_leader', '1 while this replica leads and serves, 0 while it stands by', () => (leading() ? 1 : 0))),
     reconciles: registry.register(new Counter('gefyra_operator_reconciles_total', 'Reconciles by controller and result')),
     errors: registry.register(new Counter('gefyra_operator_reconcile_errors_total', 'Failed reconciles by controller and error kind')),
     queueDepth: registry.register(new Gauge('gefyra_operator_queue_depth', 'Keys waiting, scheduled or running', queueDepth)),
-    activeIntercepts: registry.register(new Gauge('gefyra_operator_active_intercepts', 'InterceptRequests established now', activeIntercepts)),
+    activeIntercepts: registry.register(
+      new Gauge('gefyra_operator_active_intercepts', 'InterceptRequests established now (reported by the leader only)', () => (leading() ? activeIntercepts() : undefined)),
+    ),
     interceptSeconds: registry.register(
       new Histogram('gefyra_operator_intercept_duration_seconds', 'Time from a request being seen to established, and from deletion to restored', [
         0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,

@@ -184,13 +184,18 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
 /**
  * A failure stands until the user changes what the request asks for. The
  * spec's fingerprint decides that, not the generation: the operator's own
- * writes of `established` bump the generation too.
+ * writes of `established` bump the generation too. A container held by
+ * another request is the one refusal that ends without the user: it stands
+ * only while the same request still holds it (when that one goes, the
+ * request is judged again, and goes ahead if nothing else is in the way).
  */
 export function recordedFailure(observation: InterceptObservation): Failure | undefined {
   const { request } = observation;
   const { status } = request;
   if (status.phase !== 'Failed' || status.failedSpec !== specFingerprint(request)) return undefined;
-  return { reason: status.reason ?? 'Failed', message: status.message ?? 'the intercept failed' };
+  const recorded = { reason: status.reason ?? 'Failed', message: status.message ?? 'the intercept failed' };
+  if (recorded.reason === 'AlreadyIntercepted' && findFailure(observation)?.message !== recorded.message) return undefined;
+  return recorded;
 }
 
 /** Why this request cannot be carried out, if it cannot. Reasons are stable for tools; messages are for people. */

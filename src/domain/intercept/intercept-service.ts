@@ -419,6 +419,9 @@ function describeEstablished({ request, routes }: InterceptObservation): string 
   return `traffic of ${spec.targetNamespace}/${spec.targetPod} container ${spec.targetContainer} goes to the local container: ${ports}`;
 }
 
+/** Why a request was refused as invalid, where the error says so in terms a tool can match. */
+const REFUSAL_REASONS = ['NameTooLong', 'RequestTooLarge'] as const;
+
 function failureReason(error: DomainError): string {
   switch (error.kind) {
     case 'Forbidden':
@@ -428,7 +431,7 @@ function failureReason(error: DomainError): string {
     case 'NotFound':
       return 'NotFound';
     case 'Invalid':
-      return error.details['reason'] === 'NameTooLong' ? 'NameTooLong' : 'Rejected';
+      return REFUSAL_REASONS.find((reason) => error.details['reason'] === reason) ?? 'Rejected';
     default:
       return error.kind;
   }

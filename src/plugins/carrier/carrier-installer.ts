@@ -151,7 +151,9 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     }
     await this.#cluster.patchPod(pod, { annotations: { [syncAnnotation(target.container)]: containerID } }, signal);
     const command = ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...directories];
-    const outcome = await this.#attempt(target, command, signal);
+    const outcome = await this.#attempt(target, command, signal).catch((error: unknown) => {
+      throw refusedSync(toDomainError(error), directories);
+    });
     if (outcome !== SUCCEEDED) await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
   }
 
@@ -201,7 +203,9 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
       return result.exitCode === 0 ? SUCCEEDED : `exit code ${result.exitCode}: ${outputOf(result)}`;
     } catch (thrown) {
       const error = toDomainError(thrown);
-      if (error.kind === 'Aborted') throw error;
+      // A request refused as malformed or too large ran nothing, and is refused
+      // the same way again: no outcome to settle, and restarting cannot help.
+      if (error.kind === 'Aborted' || error.kind === 'Invalid') throw error;
       return `no answer: ${error.message}`;
     }
   }
@@ -218,6 +222,16 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
 }
 
 const SUCCEEDED = 'exit code 0';
+
+/** The directories to sync are the one part of an exec a request makes arbitrarily long: say so. */
+function refusedSync(error: DomainError, directories: readonly string[]): DomainError {
+  if (error.kind !== 'Invalid') return error;
+  const characters = directories.reduce((sum, directory) => sum + directory.length, 0);
+  return new DomainError('Invalid', `syncDownDirectories (${directories.length} directories, ${characters} characters) cannot be passed to Carrier: ${error.message}`, {
+    retryable: false,
+    details: error.details,
+  });
+}
 
 const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;
 

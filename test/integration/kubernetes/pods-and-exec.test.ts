@@ -19,6 +19,8 @@ describe('KubernetesClusterApi pods and exec', () => {
             return { stdout: 'grüße, 世界 ✓\n', exitCode: 0 };
           case 'big':
             return { stdout: 'x'.repeat(1_000_000), exitCode: 0 };
+          case 'count':
+            return { stdout: `${command.length - 1}\n`, exitCode: 0 };
           case 'hang':
             return new Promise<never>(() => undefined);
           default:
@@ -100,6 +102,31 @@ describe('KubernetesClusterApi pods and exec', () => {
       expect((await api().exec(target('shell', 'side'), ['unicode'], never)).stdout).toBe('grüße, 世界 ✓\n');
       expect(node.execLog.at(-1)).toMatchObject({ container: 'side', command: ['unicode'] });
       expect((await api().exec(target(), ['big'], never)).stdout).toHaveLength(1_000_000);
+    });
+
+    // Issue 18, item 8. kube-apiserver (and the kubelet) read at most 1 MiB plus 4096 bytes of request
+    // line and headers; measured here: a URL of 1 052 000 bytes runs, one of 1 053 000 gets 431.
+    const directories = (count: number) => Array.from({ length: count }, (_, index) => `/app/data/${String(index).padStart(8, '0')}`);
+
+    it('runs a command as long as the API server takes: about 1 MB of arguments reach the container', async () => {
+      // 31 000 arguments of 33 bytes each in the URL: 1 023 000 bytes.
+      const result = await api().exec(target(), ['count', ...directories(31_000)], never);
+
+      expect(result).toEqual({ exitCode: 0, stdout: '31000\n', stderr: '' });
+    });
+
+    it('refuses a command too long for the API server at once, naming its size and the limit (431, never retried)', async () => {
+      const before = node.execLog.length;
+
+      // 40 000 arguments: a URL of 1.3 MB.
+      const error = await failure(api().exec(target(), ['count', ...directories(40_000)], never));
+
+      expect(error).toMatchObject({ kind: 'Invalid', retryable: false, details: { reason: 'RequestTooLarge', statusCode: 431, limitBytes: 1_048_576 } });
+      expect(error.details['requestBytes']).toBeGreaterThan(1_300_000);
+      expect(error.message).toMatch(
+        new RegExp(`^exec of count in container main of pod ${namespace.name}/shell was refused with 431 Request Header Fields Too Large: its 40001 arguments make a request URL of \\d+ bytes, and the API server reads at most 1048576 bytes`),
+      );
+      expect(node.execLog.slice(before)).toEqual([]);
     });
 
     it('fails with NotFound for a missing pod or container', async () => {

@@ -3,6 +3,7 @@ import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { findContainer, findContainerStatus, type ContainerRef, type Pod } from '../../../domain/cluster/pod.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { ExecApi, ExecResult, PodApi } from '../../../ports/cluster-api.port.js';
+import { describeExec, execRequestTooLarge } from '../shapes/exec-request.js';
 import { abortError, rbacDeniedMessage, statusError, transportError, type RequestAction } from './api-errors.js';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -36,7 +37,7 @@ export class KubernetesExec implements ExecApi {
     if (signal.aborted) throw abortError(signal);
     const stdout = new Collector();
     const stderr = new Collector();
-    const what = `${command[0] ?? '(empty command)'} in container ${target.container} of pod ${target.namespace}/${target.name}`;
+    const what = describeExec(target, command);
     return await new Promise<ExecResult>((resolve, reject) => {
       let socket: ExecSocket | undefined;
       let settled = false;
@@ -81,7 +82,7 @@ export class KubernetesExec implements ExecApi {
           },
           (error: unknown) => {
             if (settled) return;
-            this.#explainRefusal(error, target, what, signal).then(
+            this.#explainRefusal(error, target, command, what, signal).then(
               (explained) => finish(() => reject(explained)),
               (explained: unknown) => finish(() => reject(explained)),
             );
@@ -91,7 +92,7 @@ export class KubernetesExec implements ExecApi {
   }
 
   /** Why the WebSocket upgrade failed, as precisely as the pod can tell. */
-  async #explainRefusal(error: unknown, target: ContainerRef, what: string, signal: AbortSignal): Promise<DomainError> {
+  async #explainRefusal(error: unknown, target: ContainerRef, command: readonly string[], what: string, signal: AbortSignal): Promise<DomainError> {
     const server = this.#kubeConfig.getCurrentCluster()?.server ?? '(no cluster)';
     const action: RequestAction = { verb: 'create', resource: 'pods', subresource: 'exec', namespace: target.namespace, name: target.name };
     // The ErrorEvent holds the upgrade request with its Authorization header:
@@ -102,6 +103,8 @@ export class KubernetesExec implements ExecApi {
     const status = Number(httpStatus);
     if (status === 403) return new DomainError('Forbidden', rbacDeniedMessage(action, `exec of ${what} refused (403)`));
     if (status === 401) return statusError(status, '', action, server);
+    // Refused before anything ran, by the size of the request itself: the pod has nothing to do with it.
+    if (status === 431) return execRequestTooLarge(target, command);
     const pod = await this.#pods.findPod(target, signal);
     return podProblem(pod, target) ?? statusError(status, `exec of ${what} refused with HTTP ${status}`, action, server);
   }

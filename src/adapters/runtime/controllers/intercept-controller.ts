@@ -86,7 +86,7 @@ export class InterceptController implements Controller<InterceptKey> {
         keysOf: (event) => {
           const durationMs = tracker.observe(event);
           if (durationMs) metrics.interceptSeconds.observe(durationMs.ms / 1000, { phase: durationMs.phase });
-          return [request(metadataRef(event.object))];
+          return [request(metadataRef(event.object)), ...this.#contenders(event)];
         },
         primesCache: true,
       },
@@ -101,6 +101,10 @@ export class InterceptController implements Controller<InterceptKey> {
     const podsWatched = proxyPods.every((carrier) => access.canWatch(carrier.spec));
     const resyncMs = podsWatched ? dependencies.resyncIntervalMs : Math.min(dependencies.resyncIntervalMs, UNWATCHED_RESYNC_MS);
     this.resyncs = [{ everyMs: resyncMs, keys: () => this.#everyRequest() }];
+  }
+
+  stopped(): void {
+    this.#deps.tracker.clear();
   }
 
   identify(key: InterceptKey): string {
@@ -124,10 +128,17 @@ export class InterceptController implements Controller<InterceptKey> {
   }
 
   #everyRequest(): InterceptKey[] {
-    return this.#deps.tracker.keys().map((key) => {
-      const [namespace, name] = key.split('/') as [string, string];
-      return request({ namespace, name });
-    });
+    return this.#deps.tracker.keys().map((key) => request(refOfKey(key)));
+  }
+
+  /**
+   * A request that is gone or not established (failed, rolled back) may have
+   * let go of its container: the others that asked for it, refused as
+   * AlreadyIntercepted, are judged again now rather than at the resync.
+   */
+  #contenders(event: WatchEvent): InterceptKey[] {
+    if (event.type !== 'DELETED' && event.object['established'] === true) return [];
+    return this.#deps.tracker.sharingTarget(event.object).map((key) => request(refOfKey(key)));
   }
 
   #onService(event: WatchEvent): InterceptKey[] {
@@ -166,6 +177,11 @@ export class InterceptController implements Controller<InterceptKey> {
     void events.record(interceptEvent({ namespace, name }, 'Warning', 'NamespaceNotServed', note), AbortSignal.timeout(10_000));
     return [];
   }
+}
+
+function refOfKey(key: string): InterceptRequestRef {
+  const [namespace, name] = key.split('/') as [string, string];
+  return { namespace, name };
 }
 
 function metadataRef(object: Manifest): InterceptRequestRef {

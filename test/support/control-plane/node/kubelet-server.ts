@@ -18,6 +18,14 @@ export interface KubeletBackend {
   exec(target: ExecTarget, command: readonly string[], stdin: Buffer): Promise<ExecResult>;
 }
 
+/**
+ * The kubelet's Go server reads at most `MaxHeaderBytes: 1 << 20` plus Go's
+ * 4096 bytes of slack of request line and headers (pkg/kubelet/server), as
+ * the API server does; Node's default (16 KiB) would refuse an exec's long
+ * command that a real kubelet runs.
+ */
+const KUBELET_MAX_HEADER_BYTES = (1 << 20) + 4096;
+
 export interface TlsMaterial {
   readonly cert: string;
   readonly key: string;
@@ -41,7 +49,7 @@ export class KubeletServer {
 
   constructor(tls: TlsMaterial, backend: KubeletBackend) {
     this.#backend = backend;
-    this.#server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => this.#serveHttp(req, res));
+    this.#server = createServer({ cert: tls.cert, key: tls.key, maxHeaderSize: KUBELET_MAX_HEADER_BYTES }, (req, res) => this.#serveHttp(req, res));
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#serveUpgrade(req, socket, head));
     this.#server.on('connection', (socket: Duplex) => {
       this.#connections.add(socket);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { addTarget, createRequest, deleteRequest, readRequest, routeConfigMap, signal, TARGET } from '../../../support/scenario.js';
+import { microTime } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
+import { addTarget, createRequest, deleteRequest, readRequest, REQUEST, routeConfigMap, signal, TARGET } from '../../../support/scenario.js';
+
+const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' };
+const REQUEST_OBJECT = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace };
 
 const { start } = useRunningOperators();
 
@@ -70,6 +74,49 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
     await until(follower, () => follower.runtime.leading);
     await deleteRequest(first);
     await until(follower, async () => (await readRequest(first)) === undefined);
+  });
+
+  it('judges a request refused as AlreadyIntercepted again the moment the request holding the container goes (issue 18, item 8)', async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    const runnable = await start(operator);
+    await createRequest(operator);
+    await until(runnable, established(operator));
+    await createRequest(operator, {}, 'second');
+    const reasonOfSecond = async () => ((await readRequest(operator, 'second'))?.['status'] as { reason?: string } | undefined)?.reason;
+    await until(runnable, async () => (await reasonOfSecond()) === 'AlreadyIntercepted');
+
+    await deleteRequest(operator);
+
+    // The clock stands still: no resync, no requeue; only the watch events can bring this.
+    await until(runnable, established(operator, 'second'));
+    expect(operator.cluster.peekPod(TARGET)?.annotations).toMatchObject({ 'carrier.gefyra.dev/web': expect.stringContaining('gefyra/second') });
+  });
+
+  it('a replica that lost the lead says it stands by and reports no intercept count of its own (issue 18, item 8)', async () => {
+    const operator = await createInMemoryOperator({ environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'operator-a' } });
+    addTarget(operator);
+    const runnable = await start(operator);
+    await createRequest(operator);
+    await until(runnable, established(operator));
+    expect(runnable.metrics.render()).toMatch(/^gefyra_operator_leader 1$/m);
+    expect(runnable.metrics.render()).toMatch(/^gefyra_operator_active_intercepts 1$/m);
+
+    // Paused past its lease while another replica took it; the next piece of work finds out.
+    operator.clock.set(new Date(operator.clock.now().getTime() + 16_000));
+    await operator.cluster.patch(LEASE, { spec: { holderIdentity: 'operator-b', renewTime: microTime(operator.clock.now()) } }, signal);
+    await operator.cluster.patch({ ...REQUEST_OBJECT, name: REQUEST.name }, { metadata: { annotations: { touched: 'yes' } } }, signal);
+    await until(runnable, () => !runnable.runtime.leading);
+
+    const standby = runnable.metrics.render();
+    expect(standby).toMatch(/^gefyra_operator_leader 0$/m);
+    expect(standby).not.toMatch(/^gefyra_operator_active_intercepts /m);
+
+    // The other leader ended the intercept meanwhile; leading again, this replica counts what is there now.
+    await operator.cluster.patch({ ...REQUEST_OBJECT, name: REQUEST.name }, { metadata: { finalizers: null } }, signal);
+    await deleteRequest(operator);
+    await until(runnable, () => runnable.runtime.leading, 100, { clock: operator.clock, stepMs: 1000 });
+    expect(runnable.metrics.render()).toMatch(/^gefyra_operator_active_intercepts 0$/m);
   });
 
   it('loads every request’s routes again when the tunnel restarts (its pods, as its plugin names them, are watched)', async () => {

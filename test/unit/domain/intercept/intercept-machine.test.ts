@@ -188,6 +188,32 @@ describe('decideIntercept: after a failure, everything is rolled back', () => {
   });
 });
 
+describe('decideIntercept: a container held by another request (issue 18, item 8)', () => {
+  const holder = (name: string) => ({ ...running(), owner: { uid: `uid-${name}`, request: `gefyra/${name}` } });
+  const refused = (name: string) =>
+    request({}, {
+      status: {
+        phase: 'Failed' as const,
+        reason: 'AlreadyIntercepted',
+        message: `container web of pod shop/web-7d9c6b5f4-abcde is already intercepted by InterceptRequest gefyra/${name}`,
+        failedSpec: specFingerprint(request()),
+      },
+    });
+
+  it('stays refused while the same request holds the container', () => {
+    expect(decideIntercept(observation({ request: refused('first'), carrier: holder('first') }))).toMatchObject({ kind: 'failed', reason: 'AlreadyIntercepted' });
+  });
+
+  it('goes ahead once the holder let go, though the spec did not change', () => {
+    expect(actionOf(decideIntercept(observation({ request: refused('first'), carrier: { state: 'absent' } })))).toBe('reserveRoutes');
+  });
+
+  it('names the new holder when another request took the container meanwhile', () => {
+    const step = decideIntercept(observation({ request: refused('first'), carrier: holder('third') }));
+    expect(step).toMatchObject({ kind: 'act', action: { type: 'recordFailure', reason: 'AlreadyIntercepted', message: expect.stringMatching(/by InterceptRequest gefyra\/third$/) } });
+  });
+});
+
 describe('decideIntercept: deletion resets everything the request touched', () => {
   const deleting = request({}, { deleting: true, established: true });
   const cases: [string, Partial<InterceptObservation>, string][] = [

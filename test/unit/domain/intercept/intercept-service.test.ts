@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../src/domain/errors.js';
+import { CARRIER_RESTART_COMMAND } from '../../../../src/plugins/carrier/carrier-config-reading.js';
 import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
 import {
   addTarget,
@@ -319,6 +320,29 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
   });
+
+  it('fails at once, naming the size and the limit, when syncDownDirectories make the exec too large for the API server (issue 18, item 8)', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    // About 620 bytes each in the exec's URL (`command=%2Fdata%2F0001aaa…&`): 1.24 MB, over the API server's 1 MiB.
+    const directories = Array.from({ length: 2000 }, (_, index) => `/data/${String(index).padStart(4, '0')}${'a'.repeat(600)}`);
+    await createRequest(operator, { syncDownDirectories: directories });
+
+    const started = operator.clock.now().getTime();
+    await settle(operator);
+
+    // As soon as Carrier runs (its usual 2 s start), not after a minute of Carrier restarts.
+    expect(operator.clock.now().getTime() - started).toBeLessThanOrEqual(2000);
+
+    const status = (await readRequest(operator))?.['status'] as { phase: string; reason: string; message: string };
+    expect(status).toMatchObject({ phase: 'Failed', reason: 'RequestTooLarge' });
+    expect(status.message).toMatch(
+      /^syncDownDirectories \(2000 directories, 1220000 characters\) cannot be passed to Carrier: exec of \/bin\/busybox in container web of pod shop\/web-7d9c6b5f4-abcde was refused with 431 Request Header Fields Too Large: its 2004 arguments make a request URL of \d{7} bytes, and the API server reads at most 1048576 bytes \(1 MiB, plus 4096 of slack\) of request line and headers$/,
+    );
+    expect(operator.cluster.execLog.filter((entry) => entry.command.join(' ') === CARRIER_RESTART_COMMAND.join(' '))).toEqual([]);
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+    expect(eventsOf(operator, REQUEST.name)).toEqual([expect.objectContaining({ type: 'Warning', reason: 'RequestTooLarge' })]);
+  }, 30_000);
 
   it('stays failed until the request is edited, then tries again', async () => {
     const operator = await bootedOperator();
