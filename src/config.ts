@@ -28,6 +28,8 @@ export interface OperatorConfig {
     readonly destinationSubnets: readonly Subnet[];
     readonly requesterReview: RequesterReview;
   };
+  /** This process serves the webhook that stamps requesters from the authenticated user (deploy/ turns it on). */
+  readonly requesterWebhook: { readonly enabled: boolean; readonly port: number };
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -113,6 +115,11 @@ const environmentSchema = z.object({
   GEFYRA_REQUESTER_REVIEW: z
     .enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' })
     .default('auto'),
+  GEFYRA_REQUESTER_WEBHOOK: z
+    .enum(['on', 'off'], { error: 'GEFYRA_REQUESTER_WEBHOOK must be on or off' })
+    .default('off')
+    .transform((value) => value === 'on'),
+  GEFYRA_REQUESTER_WEBHOOK_PORT: wholeNumber('GEFYRA_REQUESTER_WEBHOOK_PORT', 9443, 0, 65535),
   POD_NAME: z.string().optional(),
   HOSTNAME: z.string().optional(),
 });
@@ -139,6 +146,7 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
       destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(environment['GEFYRA_INTERNAL_SUBNET']),
       requesterReview: env.GEFYRA_REQUESTER_REVIEW,
     },
+    requesterWebhook: { enabled: env.GEFYRA_REQUESTER_WEBHOOK, port: env.GEFYRA_REQUESTER_WEBHOOK_PORT },
   };
 }
 
