@@ -62,7 +62,9 @@ export async function ensureStampKey(objects: ObjectApi, place: { readonly names
   } catch (error) {
     if (!isDomainError(error, 'AlreadyExists')) throw error;
     const winner = keyOf(await objects.find(ref, signal, { fresh: true }));
-    if (winner === undefined) throw new Error(`Secret ${place.namespace}/${place.secretName} holds no usable requester stamp key (field "${KEY_FIELD}", ${KEY_BYTES} bytes or more)`);
+    if (winner === undefined) {
+      throw new Error(`Secret ${place.namespace}/${place.secretName} holds no usable requester stamp key (field "${KEY_FIELD}", ${KEY_BYTES} bytes or more)`, { cause: error });
+    }
     return winner;
   }
 }
