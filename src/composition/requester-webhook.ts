@@ -1,3 +1,4 @@
+import type { AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
 import type { HmacRequesterStamps } from '../adapters/webhook/requester-stamp-key.js';
 import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
 import type { OperatorConfig } from '../config.js';
@@ -37,11 +38,16 @@ export async function startRequesterWebhook(options: {
     namespace: config.namespace,
     webhook: { port: options.port ?? config.requesterWebhook.port, service: names.service, tlsSecret: names.tlsSecret, configuration: names.configuration },
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
-    handlers: { [REQUESTER_WEBHOOK_PATH]: async (input, namespace) => stampRequester(input, namespace, (subject) => stamps.sign(subject)) },
+    handlers: requesterStampHandlers(stamps),
     configurationKind: 'MutatingWebhookConfiguration',
     announceReadiness: false,
   });
 }
+
+/** The one path of the requester webhook, signing with the installation's key. */
+export const requesterStampHandlers = (stamps: HmacRequesterStamps): Readonly<Record<string, AdmissionHandler>> => ({
+  [REQUESTER_WEBHOOK_PATH]: async (input, namespace) => stampRequester(input, namespace, (subject) => stamps.sign(subject)),
+});
 
 /** What an administrator reads where no webhook stamps requesters: the gap, and what closes it. */
 export function requestersNotStampedMessage(config: OperatorConfig): string {
