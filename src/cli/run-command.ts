@@ -33,7 +33,8 @@ export async function runOperator(options: {
   let webhook: RunningWebhook | undefined;
   let missing: string | undefined;
   let stopping = false;
-  const notStamped = composition.stamps === undefined ? requestersNotStampedMessage(config) : undefined;
+  // Only where InterceptRequests are served: under the 2.5 client's role there are none to deputise.
+  const notStamped = composition.stamps === undefined && composition.served.interceptRequests ? requestersNotStampedMessage(config) : undefined;
   const health = new HealthServer({
     live: () => !stopping && (operator?.runtime.live() ?? true),
     ready: () => operator?.runtime.ready() ?? false,
