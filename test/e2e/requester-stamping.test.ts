@@ -13,6 +13,8 @@ import { clientRequest } from '../support/intercept-request-fixtures.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { statusOf, waitForEstablished, waitForPhase } from './support/intercept-requests.js';
 import { OPERATOR_NAMESPACE } from './support/operator-access.js';
+import type { OperatorProcess } from './support/operator-process.js';
+import { admissionReview, postToWebhook } from '../support/admission-review.js';
 import { createTargetPod, readPod, runsImage } from './support/target-pods.js';
 
 const never = new AbortController().signal;
@@ -38,6 +40,7 @@ describe('the confused deputy under deploy/', () => {
   let hostile: { kubeConfig: KubeConfig; username: string };
   let teamDev: { kubeConfig: KubeConfig; username: string };
   let otherTeam: string;
+  let operator: OperatorProcess;
 
   /** A ServiceAccount in the operator's namespace that may create InterceptRequests there and nothing else of ours. */
   async function requestingUser(name: string): Promise<{ kubeConfig: KubeConfig; username: string }> {
@@ -75,7 +78,7 @@ describe('the confused deputy under deploy/', () => {
   beforeEach(async () => {
     otherTeam = await env.testNamespace('other-team');
     await createTargetPod(env.admin(), env.node, { namespace: otherTeam, name: TARGET_POD });
-    const operator = await env.startOperator({
+    operator = await env.startOperator({
       env: { GEFYRA_REQUESTER_WEBHOOK: 'on', GEFYRA_REQUESTER_WEBHOOK_PORT: '0', GEFYRA_REQUESTER_REVIEW: 'required', GEFYRA_DESTINATION_SUBNETS: DESTINATION.subnet },
     });
     await operator.ready({ what: 'the init phase to complete' });
@@ -146,5 +149,25 @@ describe('the confused deputy under deploy/', () => {
     const established = await waitForEstablished(env.admin(), name);
     expect(annotationsOf(established)['gefyra.dev/requester']).toBe(teamDev.username);
     expect(runsImage(await readPod(env.admin(), otherTeam, TARGET_POD), 'web', /^quay\.io\/gefyra\/carrier:/)).toBe(true);
+  });
+
+  it("is what the operator's own pods serve, with the installation's key and a certificate for its Service", async () => {
+    const serving = await operator.waitForLog((line) => line.msg === 'admission webhook serving', { what: 'the requester webhook serving' });
+    const secret = await new KubernetesClusterApi(env.admin(), 'gefyra-e2e-admin').find({ apiVersion: 'v1', kind: 'Secret', namespace: OPERATOR_NAMESPACE, name: names().tlsSecret }, never);
+    const ca = Buffer.from(((secret?.['data'] ?? {}) as Record<string, string>)['ca.crt'] ?? '', 'base64').toString();
+    const review = admissionReview('CREATE', requestFor('served-by-operator') as unknown as Record<string, unknown>);
+    const body = { ...review, request: { ...review.request, kind: { group: 'gefyra.dev', version: 'v1', kind: 'InterceptRequest' }, userInfo: { username: hostile.username, groups: ['system:authenticated'] } } };
+
+    const answer = await postToWebhook(Number(serving['port']), REQUESTER_WEBHOOK_PATH, body, { ca, servername: `${names().service}.${OPERATOR_NAMESPACE}.svc` });
+
+    expect(answer.review?.response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+    const [added] = JSON.parse(Buffer.from(answer.review?.response?.patch ?? '', 'base64').toString()) as { value: Record<string, string> }[];
+    const key = await ensureStampKey(new KubernetesClusterApi(env.admin(), 'gefyra-e2e-admin'), { namespace: OPERATOR_NAMESPACE, secretName: names().keySecret }, never);
+    const subject = { kind: 'InterceptRequest', namespace: OPERATOR_NAMESPACE, name: 'served-by-operator', user: hostile.username, groups: ['system:authenticated'] };
+    expect(added?.value).toEqual({
+      'gefyra.dev/requester': hostile.username,
+      'gefyra.dev/requester-groups': 'system:authenticated',
+      'gefyra.dev/requester-stamp': new HmacRequesterStamps(key).sign(subject),
+    });
   });
 });
