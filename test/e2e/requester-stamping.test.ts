@@ -79,10 +79,12 @@ describe('the confused deputy under deploy/', () => {
     otherTeam = await env.testNamespace('other-team');
     await createTargetPod(env.admin(), env.node, { namespace: otherTeam, name: TARGET_POD });
     operator = await env.startOperator({
+      // A busy machine (tsx compiles the sources at start) can take longer than the harness's 30 s.
+      startTimeoutMs: 120_000,
       env: { GEFYRA_REQUESTER_WEBHOOK: 'on', GEFYRA_REQUESTER_WEBHOOK_PORT: '0', GEFYRA_REQUESTER_REVIEW: 'required', GEFYRA_DESTINATION_SUBNETS: DESTINATION.subnet },
     });
     await operator.ready({ what: 'the init phase to complete' });
-  });
+  }, 240_000);
 
   const requestFor = (name: string, annotations?: Record<string, string>): Manifest => {
     const object = clientRequest({ targetNamespace: otherTeam, targetPod: TARGET_POD, targetContainer: 'web', destinationIP: DESTINATION.ip }, { name, namespace: OPERATOR_NAMESPACE });
@@ -110,7 +112,7 @@ describe('the confused deputy under deploy/', () => {
     });
     const pod = await readPod(env.admin(), otherTeam, TARGET_POD);
     expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
-  });
+  }, 120_000);
 
   it('keeps the stamp when someone rewrites the annotations, and establishes the intercept of a user who may patch and exec there', async () => {
     const admin = new KubernetesClusterApi(env.admin(), 'gefyra-e2e-admin');
@@ -149,7 +151,7 @@ describe('the confused deputy under deploy/', () => {
     const established = await waitForEstablished(env.admin(), name);
     expect(annotationsOf(established)['gefyra.dev/requester']).toBe(teamDev.username);
     expect(runsImage(await readPod(env.admin(), otherTeam, TARGET_POD), 'web', /^quay\.io\/gefyra\/carrier:/)).toBe(true);
-  });
+  }, 120_000);
 
   it("is what the operator's own pods serve, with the installation's key and a certificate for its Service", async () => {
     const serving = await operator.waitForLog((line) => line.msg === 'admission webhook serving', { what: 'the requester webhook serving' });
@@ -169,5 +171,5 @@ describe('the confused deputy under deploy/', () => {
       'gefyra.dev/requester-groups': 'system:authenticated',
       'gefyra.dev/requester-stamp': new HmacRequesterStamps(key).sign(subject),
     });
-  });
+  }, 120_000);
 });

@@ -26,7 +26,8 @@ describe('installed by the Gefyra 0.13 client: requesters not stamped', () => {
     const events = recordObjects(admin, { apiVersion: 'v1', kind: 'Event', namespace: OPERATOR_NAMESPACE });
     try {
       await events.synced;
-      const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV });
+      // A busy machine (tsx compiles the sources at start) can take longer than the harness's 30 s.
+      const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV, startTimeoutMs: 120_000 });
 
       const said = await operator.waitForLog((line) => line['reason'] === REQUESTERS_NOT_STAMPED_REASON, { what: 'the open gap in the log' });
       expect(said['level']).toBe(40);
