@@ -32,6 +32,8 @@ export interface OperatorConfig {
     readonly destinationSubnets: readonly Subnet[];
     readonly requesterReview: RequesterReview;
   };
+  /** This process serves the webhook that stamps requesters from the authenticated user (deploy/ turns it on). */
+  readonly requesterWebhook: { readonly enabled: boolean; readonly port: number };
 }
 
 /** The tunnel's subnets: core settings, because the policy's default and every tunnel plugin need them. */
@@ -193,8 +195,28 @@ export const coreSettings = defineSettings('core', {
   }),
   GEFYRA_REQUESTER_REVIEW: variable(
     z.enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' }).default('auto'),
-    { default: '`auto`', meaning: "`auto`, `required` or `off`: SubjectAccessReview of the request's named requester", contracts: ZERO_THREE },
+    {
+      default: '`auto` (`deploy/`: `required`)',
+      meaning: "`auto`, `required` or `off`: SubjectAccessReview of the request's requester; `required` counts only a requester the webhook stamped",
+      contracts: ZERO_THREE,
+    },
   ),
+  GEFYRA_REQUESTER_WEBHOOK: variable(
+    z
+      .enum(['on', 'off'], { error: 'GEFYRA_REQUESTER_WEBHOOK must be on or off' })
+      .default('off')
+      .transform((value) => value === 'on'),
+    {
+      default: '`off` (`on` in deploy/ and deploy/gefyra2)',
+      meaning: 'this process serves the webhook that stamps requesters from the authenticated user (see [Security](#security))',
+      contracts: BOTH_CONTRACTS,
+    },
+  ),
+  GEFYRA_REQUESTER_WEBHOOK_PORT: variable(wholeNumber('GEFYRA_REQUESTER_WEBHOOK_PORT', 9443, 0, 65535), {
+    default: '`9443`',
+    meaning: "the requester webhook's HTTPS port",
+    contracts: BOTH_CONTRACTS,
+  }),
   POD_NAME: variable(z.string().optional(), { default: '`HOSTNAME`', meaning: "this replica's identity in the Lease", contracts: BOTH_CONTRACTS }),
   HOSTNAME: variable(z.string().optional(), { default: 'the process id', meaning: "this replica's identity when `POD_NAME` is not set", contracts: BOTH_CONTRACTS }),
 });
@@ -222,6 +244,7 @@ export function loadConfig(environment: Environment): OperatorConfig {
       destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(env.GEFYRA_INTERNAL_SUBNET),
       requesterReview: env.GEFYRA_REQUESTER_REVIEW,
     },
+    requesterWebhook: { enabled: env.GEFYRA_REQUESTER_WEBHOOK, port: env.GEFYRA_REQUESTER_WEBHOOK_PORT },
   };
 }
 

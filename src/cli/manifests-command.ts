@@ -1,5 +1,5 @@
 import { renderYaml } from '../install/deploy-files.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../install/install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests, requesterWebhookManifests, type InstallOptions } from '../install/install-manifests.js';
 import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
 import type { CliOutput } from './main.js';
 
@@ -9,7 +9,7 @@ export function runManifests(options: {
   namespace?: string | undefined;
   image?: string | undefined;
   pullPolicy?: string | undefined;
-  /** `0.13` (default): the operator alone; `2`: with the Gefyra 2 CRDs and the webhook (deploy/gefyra2). */
+  /** `0.13` (default): the operator and its requester webhook (deploy/); `2`: with the Gefyra 2 CRDs and the webhook (deploy/gefyra2). */
   contract?: string | undefined;
   io: CliOutput;
 }): number {
@@ -30,7 +30,7 @@ export function runManifests(options: {
   }
   options.io.out(
     renderYaml(
-      (contract === '2' ? gefyra2InstallManifests : installManifests)({
+      (contract === '2' ? gefyra2InstallManifests : withRequesterWebhook)({
         namespace,
         image: options.image ?? DEFAULT_OPERATOR_IMAGE,
         imagePullPolicy: pullPolicy as (typeof PULL_POLICIES)[number],
@@ -39,3 +39,6 @@ export function runManifests(options: {
   );
   return 0;
 }
+
+/** What deploy/ holds: the operator, and the webhook that stamps requesters (without it the required review refuses every request). */
+const withRequesterWebhook = (options: InstallOptions) => [...installManifests(options), ...requesterWebhookManifests(options.namespace, options.name)];

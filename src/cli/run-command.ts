@@ -2,6 +2,8 @@ import { HealthServer } from '../adapters/runtime/health-server.js';
 import { composeForKubernetes, type KubernetesComposition } from '../composition/kubernetes-composition.js';
 import { describeMissingAccess, MISSING_ACCESS_REASON, recordMissingAccess } from '../composition/missing-access.js';
 import { createOperatorRuntime, type RunnableOperator } from '../composition/operator-runtime-factory.js';
+import { recordRequestersNotStamped, REQUESTERS_NOT_STAMPED_REASON, requestersNotStampedMessage, startRequesterWebhook } from '../composition/requester-webhook.js';
+import type { RunningWebhook } from '../composition/webhook-composition.js';
 import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
 import type { Environment } from '../environment.js';
@@ -28,16 +30,24 @@ export async function runOperator(options: {
   let composition: KubernetesComposition = await compose();
   const { config, logger } = composition;
   let operator: RunnableOperator | undefined;
+  let webhook: RunningWebhook | undefined;
   let missing: string | undefined;
   let stopping = false;
+  // Only where InterceptRequests are served: under the 2.5 client's role there are none to deputise.
+  const notStamped = composition.stamps === undefined && composition.served.interceptRequests ? requestersNotStampedMessage(config) : undefined;
   const health = new HealthServer({
     live: () => !stopping && (operator?.runtime.live() ?? true),
     ready: () => operator?.runtime.ready() ?? false,
     notReadyBecause: () => missing,
+    notices: () => (notStamped === undefined ? [] : [notStamped]),
     metrics: () => operator?.metrics.render() ?? '',
   });
   const port = await health.listen(config.healthPort);
   logger.info({ namespace: config.namespace, healthPort: port, identity: config.identity }, 'gefyra-operator starting');
+  if (notStamped !== undefined) {
+    logger.warn({ reason: REQUESTERS_NOT_STAMPED_REASON, problem: notStamped }, 'requesters are not stamped: the confused deputy is open');
+    await recordRequestersNotStamped(composition.container.get(TOKENS.EventRecorder), config, AbortSignal.timeout(10_000));
+  }
 
   let wake: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -48,6 +58,7 @@ export async function runOperator(options: {
       stopping = true;
       wake?.();
       void (operator ? operator.runtime.stop() : Promise.resolve())
+        .finally(() => webhook?.stop())
         .finally(() => composition.dispose())
         .finally(() => health.close())
         .finally(() => resolve());
@@ -88,6 +99,9 @@ export async function runOperator(options: {
       },
       `serving ${[served.interceptRequests ? 'InterceptRequests' : undefined, served.gefyraClients ? 'GefyraClients' : undefined].filter(Boolean).join(' and ') || 'the installation only'}`,
     );
+    const { stamps } = composition;
+    // Every replica stamps, leader or not: the API server calls whichever the Service picks.
+    if (stamps) webhook = await startRequesterWebhook({ objects: composition.container.get(TOKENS.ClusterApi), clock: composition.container.get(TOKENS.Clock), logger, config, stamps });
     operator = createOperatorRuntime(composition.container);
     await operator.runtime.start();
   }

@@ -96,6 +96,7 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
             },
             policy: { operatorNamespace: namespace, ...config.policy },
             reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
+            stamps: ctx.get(TOKENS.RequesterStamps, { optional: true }),
           }),
       )
       .inSingletonScope();

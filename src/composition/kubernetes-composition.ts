@@ -23,6 +23,8 @@ import { RUNTIME } from './runtime-tokens.js';
 import { planAccess, type AccessPlan } from './access-plan.js';
 import { toDomainError } from '../domain/errors.js';
 import { environmentWith, guardEnvironment, type Environment } from '../environment.js';
+import { ensureStampKey, HmacRequesterStamps } from '../adapters/webhook/requester-stamp-key.js';
+import { requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
 
 export interface KubernetesCompositionOptions {
   readonly environment: Environment;
@@ -44,6 +46,8 @@ export interface KubernetesComposition {
   readonly served: Served;
   /** Who the credentials are (a ServiceAccount's `system:serviceaccount:…`), when they tell. */
   readonly user: string | undefined;
+  /** Signs and verifies requester stamps, where this process serves the stamping webhook (GEFYRA_REQUESTER_WEBHOOK=on). */
+  readonly stamps: HmacRequesterStamps | undefined;
   /** Stops the shared watches. */
   dispose(): Promise<void>;
 }
@@ -60,6 +64,15 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   // The watch source logs each failed watch itself, naming its kind and namespace.
   const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, { contract: contract.contract });
   if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
+  const stamps = config.requesterWebhook.enabled
+    ? new HmacRequesterStamps(
+        await ensureStampKey(
+          new KubernetesClusterApi(kubeConfig),
+          { namespace: config.namespace, secretName: requesterWebhookNames(config.clusterRole).keySecret },
+          AbortSignal.timeout(15_000),
+        ),
+      )
+    : undefined;
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
   const platform = new ContainerModule(({ bind }) => {
     if (options.cache === false) bind(TOKENS.ClusterApi).toConstantValue(new KubernetesClusterApi(kubeConfig));
@@ -74,10 +87,11 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     bind(TOKENS.Clock).toConstantValue(systemClock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
+    if (stamps) bind(TOKENS.RequesterStamps).toConstantValue(stamps);
   });
   const container = await createOperatorContainer({ config, environment, plugins, platform, access, gefyraClients: contract.gefyraClients });
   const served = servedBy({ config, plugins, access, gefyraClients: contract.gefyraClients });
-  return { container, config, logger, access, served, user: credentialsUser(kubeConfig), dispose: () => informers.stop() };
+  return { container, config, logger, access, served, user: credentialsUser(kubeConfig), stamps, dispose: () => informers.stop() };
 }
 
 /** The credentials' rules; when they cannot be learned, the full deploy/ RBAC is assumed (and a 403 will say what lacks). */

@@ -1,6 +1,6 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
-import { admissionHandlers } from '../adapters/webhook/admission-handlers.js';
-import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome } from '../adapters/webhook/webhook-tls-store.js';
+import { admissionHandlers, type AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
+import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome, type WebhookConfigurationKind } from '../adapters/webhook/webhook-tls-store.js';
 import { postReadinessEvent } from '../adapters/kubernetes/cluster-stores/readiness-event.js';
 import { Periodic } from '../adapters/runtime/periodic.js';
 import { toDomainError } from '../domain/errors.js';
@@ -29,6 +29,12 @@ export interface WebhookOptions {
   readonly port?: number;
   /** The address to listen on; all interfaces by default. */
   readonly listenHost?: string;
+  /** The paths served; default: the 2.5 contract's three validating rules. */
+  readonly handlers?: Readonly<Record<string, AdmissionHandler>>;
+  /** The kind of `webhook.configuration`; default: ValidatingWebhookConfiguration (the 2.5 client's). */
+  readonly configurationKind?: WebhookConfigurationKind;
+  /** Whether the client's health check posts `Gefyra-Webhook-Ready` (the 2.5 contract); default true. */
+  readonly announceReadiness?: boolean;
 }
 
 export interface RunningWebhook {
@@ -48,10 +54,10 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const { objects, clock, logger, namespace, webhook } = options;
   const host = `${webhook.service}.${namespace}.svc`;
   const tls = await ensureWebhookTls(objects, clock, logger, { namespace, secretName: webhook.tlsSecret, host }, AbortSignal.timeout(30_000));
-  let announced = false;
+  let announced = options.announceReadiness === false;
   const server = new AdmissionServer({
     tls,
-    handlers: admissionHandlers(objects),
+    handlers: options.handlers ?? admissionHandlers(objects),
     logger,
     onHealthCheck: async () => {
       if (announced) return;
@@ -72,7 +78,8 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const pointConfigurationAtOurCa = async (): Promise<void> => {
     let outcome: CaBundleOutcome | 'failed';
     try {
-      outcome = await patchCaBundle(objects, { configuration: webhook.configuration, namespace, service: webhook.service }, tls.caCert, AbortSignal.timeout(15_000));
+      const place = { configuration: webhook.configuration, kind: options.configurationKind, namespace, service: webhook.service };
+      outcome = await patchCaBundle(objects, place, tls.caCert, AbortSignal.timeout(15_000));
     } catch (error) {
       outcome = 'failed';
       logger.warn({ configuration: webhook.configuration, error: toDomainError(error).message }, 'could not point the webhook configuration at our CA');

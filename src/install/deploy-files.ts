@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { Manifest } from '../ports/cluster-api.port.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests, type InstallOptions } from './install-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE, installManifests, type InstallOptions, requesterWebhookManifests } from './install-manifests.js';
 
 /** Multi-document YAML, the way `kubectl apply -f -` takes it. */
 export function renderYaml(manifests: readonly Manifest[]): string {
@@ -20,13 +20,15 @@ export function deployFiles(options: InstallOptions = { namespace: 'gefyra', ima
     'crd.yaml': header + renderYaml(byKind('CustomResourceDefinition')),
     'rbac.yaml': header + renderYaml(byKind('ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding')),
     'operator.yaml': header + renderYaml(byKind('Deployment')),
+    // The webhook that stamps each request's requester from the authenticated user (README, Security).
+    'webhook.yaml': header + renderYaml(requesterWebhookManifests(options.namespace, options.name)),
   };
   files['kustomization.yaml'] =
     header +
     stringify({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: ['namespace.yaml', 'crd.yaml', 'rbac.yaml', 'operator.yaml'],
+      resources: ['namespace.yaml', 'crd.yaml', 'rbac.yaml', 'operator.yaml', 'webhook.yaml'],
     });
   return files;
 }

@@ -3,7 +3,7 @@ import { MANAGED_BY_LABELS } from '../gefyra-release.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { WEBHOOK_DEPLOYMENT } from '../composition/webhook-composition.js';
 import { BUILT_IN_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
-import { CONTAINER_SECURITY_CONTEXT, installManifests, POD_SECURITY_CONTEXT, type InstallOptions } from './install-manifests.js';
+import { CONTAINER_SECURITY_CONTEXT, installManifests, POD_SECURITY_CONTEXT, requesterWebhookManifests, type InstallOptions } from './install-manifests.js';
 
 /**
  * The Gefyra 2.x install (deploy/gefyra2): the operator on Stowaway 2.x
@@ -54,6 +54,8 @@ export function gefyra2InstallManifests(options: InstallOptions): Manifest[] {
     webhookDeployment(options),
     webhookService(namespace),
     webhookConfiguration(namespace),
+    // The operator stamps the requesters of InterceptRequests here too (GefyraBridges: one entry in STAMPED_KINDS).
+    ...requesterWebhookManifests(namespace, options.name),
   ];
 }
 

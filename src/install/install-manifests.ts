@@ -3,6 +3,8 @@ import { MANAGED_BY_LABELS } from '../gefyra-release.js';
 import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
 import type { OperatorPlugin, RbacRule } from '../plugins/plugin.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
+import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
+import { STAMPED_KINDS } from '../webhook/requester-stamp.js';
 
 /**
  * Everything a cluster needs to run the operator, generated here and written
@@ -25,6 +27,10 @@ export interface InstallOptions {
 export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
 
 const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
+/** The operator's pods (not deploy/gefyra2's webhook pods, which share the name label): what the requester webhook's Service selects. */
+export const OPERATOR_POD_SELECTOR = { 'app.kubernetes.io/name': 'gefyra-operator', 'app.kubernetes.io/component': 'operator' };
+/** Where the operator serves the requester-stamping webhook (GEFYRA_REQUESTER_WEBHOOK_PORT). */
+export const REQUESTER_WEBHOOK_PORT = 9443;
 
 /** Every pod of the install runs as this non-root user, and its containers with nothing to escalate. */
 export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } };
@@ -90,6 +96,8 @@ function clusterRole(name: string, namespace: string, contributed: readonly Rbac
       rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
       rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
       rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
+      // The requester webhook's configuration: its caBundle kept at the operator's CA.
+      rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ['patch'], [requesterWebhookNames(name).configuration]),
     ], contributed),
   };
 }
@@ -105,6 +113,8 @@ function role(name: string, namespace: string, contributed: readonly RbacRule[])
       rule([''], ['configmaps'], manage),
       // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
       rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
+      // The requester webhook's CA and serving certificate, and its stamp key: made once (create above), read at every start.
+      rule([''], ['secrets'], ['get', 'patch'], [requesterWebhookNames(name).tlsSecret, requesterWebhookNames(name).keySecret]),
       // Readiness Events: posted, and posted again or given a later eventTime when the API server stamped them after it (see readiness-event.ts).
       rule([''], ['events'], ['create', 'list', 'delete', 'patch']),
       rule(['events.k8s.io'], ['events'], ['create']),
@@ -138,7 +148,7 @@ function deployment(name: string, options: InstallOptions, pluginEnvironment: Re
       // A new replica starts, waits for the lease, takes over when the old one releases it on SIGTERM.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: { ...labels, ...selector } },
+        metadata: { labels: { ...labels, ...OPERATOR_POD_SELECTOR } },
         spec: {
           serviceAccountName: name,
           terminationGracePeriodSeconds: 30,
@@ -149,13 +159,19 @@ function deployment(name: string, options: InstallOptions, pluginEnvironment: Re
               image: options.image,
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: ['run'],
-              ports: [{ name: 'health', containerPort: 8080, protocol: 'TCP' }],
+              ports: [
+                { name: 'health', containerPort: 8080, protocol: 'TCP' },
+                { name: 'webhook', containerPort: REQUESTER_WEBHOOK_PORT, protocol: 'TCP' },
+              ],
               env: [
                 { name: 'GEFYRA_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'GEFYRA_OPERATOR_CLUSTER_ROLE', value: name },
                 ...Object.entries(pluginEnvironment).map(([variable, value]) => ({ name: variable, value })),
                 { name: 'GEFYRA_CONNECTION_TIMEOUT', value: '600' },
+                // This install stamps requesters (requesterWebhookManifests), so every request is reviewed (docs/decisions/0016).
+                { name: 'GEFYRA_REQUESTER_WEBHOOK', value: 'on' },
+                { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
               livenessProbe: probe('/healthz'),
@@ -168,5 +184,56 @@ function deployment(name: string, options: InstallOptions, pluginEnvironment: Re
         },
       },
     },
+  };
+}
+
+/**
+ * The requester-stamping webhook in front of the operator's own pods: a
+ * Service and a MutatingWebhookConfiguration (no caBundle: the operator
+ * writes its CA there at start) that sends every CREATE and UPDATE of the
+ * stamped kinds to it. Not part of installManifests: it routes through a
+ * Service, and an installation whose operator runs elsewhere (the tests')
+ * registers it with a URL of its own.
+ */
+export function requesterWebhookManifests(namespace: string, name = 'gefyra-operator'): Manifest[] {
+  const names = requesterWebhookNames(name);
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: names.service, namespace, labels },
+      spec: { selector: OPERATOR_POD_SELECTOR, ports: [{ name: 'webhook', protocol: 'TCP', port: 443, targetPort: 'webhook' }] },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: names.configuration, labels },
+      webhooks: [requesterWebhook({ service: { name: names.service, namespace, path: REQUESTER_WEBHOOK_PATH } })],
+    },
+  ];
+}
+
+/** The one webhook entry; `clientConfig` is the Service (deploy/) or a URL (tests). */
+export function requesterWebhook(clientConfig: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: 'requester.gefyra.dev',
+    admissionReviewVersions: ['v1'],
+    clientConfig,
+    // Unstamped requests would be refused by the review anyway; failing here says why at once.
+    failurePolicy: 'Fail',
+    matchPolicy: 'Equivalent',
+    // Called again when a later mutating webhook changed the object: the stamp is the last word.
+    reinvocationPolicy: 'IfNeeded',
+    rules: [
+      {
+        apiGroups: ['gefyra.dev'],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: Object.values(STAMPED_KINDS).map((kind) => kind.resource),
+        scope: 'Namespaced',
+      },
+    ],
+    sideEffects: 'None',
+    timeoutSeconds: 10,
   };
 }

@@ -7,6 +7,7 @@ import type { InterceptRequestStore } from './intercept-request-store.port.js';
 import type { LeaseStore } from './lease-store.port.js';
 import type { Logger } from './logger.port.js';
 import type { OperatorInstallation } from './operator-installation.port.js';
+import type { RequesterStamps } from './requester-stamps.port.js';
 import type { ResetLedger } from './reset-ledger.port.js';
 import type { RouteStore } from './route-store.port.js';
 import type { TunnelHeartbeat, TunnelProvider, TunnelRouter } from './tunnel-provider.port.js';
@@ -35,4 +36,6 @@ export const TOKENS = {
   OperatorInstallation: token<OperatorInstallation>('OperatorInstallation'),
   Clock: token<Clock>('Clock'),
   Logger: token<Logger>('Logger'),
+  /** Bound only where a webhook stamps requesters (see RequesterStamps). */
+  RequesterStamps: token<RequesterStamps>('RequesterStamps'),
 } as const;

@@ -21,6 +21,7 @@ import { guardEnvironment } from '../environment.js';
 import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 import type { Logger } from '../ports/logger.port.js';
+import type { RequesterStamps } from '../ports/requester-stamps.port.js';
 import { TOKENS } from '../ports/tokens.js';
 
 export interface InMemoryOperatorOptions {
@@ -40,6 +41,8 @@ export interface InMemoryOperatorOptions {
    * the full deploy/ RBAC.
    */
   readonly access?: AccessPlan;
+  /** Verifies requester stamps as the admission webhook makes them; none by default (no webhook stamps). */
+  readonly requesterStamps?: RequesterStamps;
 }
 
 /** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
@@ -86,7 +89,7 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   cluster.onExec(stowaway.handle);
   cluster.onExec(carrier.handle);
   return compose(
-    { cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false, access: options.access },
+    { cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false, access: options.access, requesterStamps: options.requesterStamps },
     options.wrapClusterApi,
   );
 }
@@ -100,6 +103,7 @@ interface Parts {
   readonly logger: Logger;
   readonly cache: boolean;
   readonly access: AccessPlan | undefined;
+  readonly requesterStamps: RequesterStamps | undefined;
 }
 
 async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
@@ -120,6 +124,7 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     bind(TOKENS.Clock).toConstantValue(clock);
     bind(TOKENS.Logger).toConstantValue(logger);
     bind(RUNTIME.WatchSource).toConstantValue(informers);
+    if (parts.requesterStamps) bind(TOKENS.RequesterStamps).toConstantValue(parts.requesterStamps);
   });
   const contract = contractComposition(environment);
   const container = await createOperatorContainer({

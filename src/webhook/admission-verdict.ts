@@ -4,7 +4,12 @@
  * on (a new subnet after a refused providerParameter patch; the message
  * printed after a refused create).
  */
-export type AdmissionVerdict = { readonly allowed: true } | { readonly allowed: false; readonly message: string };
+export type AdmissionVerdict =
+  /** `patch`: a mutating rule's JSON Patch to the object. */
+  | { readonly allowed: true; readonly patch?: readonly JsonPatchOperation[] }
+  | { readonly allowed: false; readonly message: string };
+
+export type JsonPatchOperation = { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown } | { readonly op: 'remove'; readonly path: string };
 
 export const ALLOWED: AdmissionVerdict = { allowed: true };
 export const denied = (message: string): AdmissionVerdict => ({ allowed: false, message });
@@ -22,7 +27,7 @@ export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
 /** A Gefyra 2 object as the API server sends it: every field at the top level. */
 export type GefyraObject = Readonly<Record<string, unknown>> & {
-  readonly metadata?: { readonly name?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly metadata?: { readonly name?: string; readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
 };
 
 export interface AdmissionInput {
@@ -30,6 +35,10 @@ export interface AdmissionInput {
   readonly object: GefyraObject;
   /** The stored object, on UPDATE. */
   readonly oldObject?: GefyraObject | undefined;
+  /** The object's kind as the API server names it (`request.kind.kind`). */
+  readonly kind?: string | undefined;
+  /** Who sends the request, as the API server authenticated them. */
+  readonly userInfo?: { readonly username?: string | undefined; readonly groups?: readonly string[] | undefined } | undefined;
 }
 
 /** Python's truthiness, which the 2.5 operator's rules use: null, "", {}, [], 0 and false are "not set". */

@@ -37,6 +37,7 @@ const NEEDED_EVERYWHERE: Readonly<Record<string, string>> = {
   [`get clusterroles.rbac.authorization.k8s.io/${NAME}`]: 'reset',
   [`delete clusterroles.rbac.authorization.k8s.io/${NAME}`]: 'reset',
   [`delete clusterrolebindings.rbac.authorization.k8s.io/${NAME}`]: 'reset (where the binding is removed before the role)',
+  [`patch mutatingwebhookconfigurations.admissionregistration.k8s.io/${NAME}-requester`]: "the requester webhook's caBundle, kept at the operator's CA",
 };
 
 const NEEDED_IN_OPERATOR_NAMESPACE: Readonly<Record<string, string>> = {
@@ -50,6 +51,9 @@ const NEEDED_IN_OPERATOR_NAMESPACE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['create', 'patch', 'delete'].map((verb) => [`${verb} serviceaccounts`, "Stowaway's ServiceAccount, applied and removed"])),
   ...Object.fromEntries(
     ['list', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} secrets`, "the client's connection Secret: applied, removed, watched for drift"]),
+  ),
+  ...Object.fromEntries(
+    ['get', 'patch'].flatMap((verb) => [`${NAME}-admission-tls`, `${NAME}-requester-stamp-key`].map((secret) => [`${verb} secrets/${secret}`, "the requester webhook's certificate and stamp key, read at start"])),
   ),
   'create events': 'the Gefyra-Ready signal',
   'list events': 'withdrawing the Gefyra-Ready signal',

@@ -4,7 +4,11 @@ export interface ReviewAnswer {
   readonly statusCode: number;
   readonly body: string;
   /** The parsed AdmissionReview, when the body was one. */
-  readonly review?: { apiVersion?: string; kind?: string; response?: { uid?: string; allowed?: boolean; status?: { code?: number; message?: string } } };
+  readonly review?: {
+    apiVersion?: string;
+    kind?: string;
+    response?: { uid?: string; allowed?: boolean; status?: { code?: number; message?: string }; patchType?: string; patch?: string };
+  };
 }
 
 /**

@@ -10,6 +10,8 @@ export interface HealthChecks {
   ready(): boolean;
   /** Why /readyz fails when the reason is worth more than "not ready" (missing permissions). */
   notReadyBecause?(): string | undefined;
+  /** Lines /readyz adds to its body whether ready or not: what an administrator should know (an open gap). */
+  notices?(): readonly string[];
   metrics(): string;
 }
 
@@ -22,7 +24,8 @@ export class HealthServer {
       if (path === '/healthz' || path === '/readyz') {
         const ok = path === '/healthz' ? checks.live() : checks.ready();
         const why = path === '/readyz' && !ok ? checks.notReadyBecause?.() : undefined;
-        response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : `${why ?? 'not ready'}\n`);
+        const notices = path === '/readyz' ? (checks.notices?.() ?? []).map((notice) => `warning: ${notice}\n`).join('') : '';
+        response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${ok ? 'ok' : (why ?? 'not ready')}\n${notices}`);
       } else if (path === '/metrics') {
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(checks.metrics());
       } else {

@@ -27,7 +27,8 @@ interface AdmissionReviewRequest {
   readonly namespace?: string;
   readonly object?: GefyraObject & { readonly check?: unknown };
   readonly oldObject?: GefyraObject;
-  readonly userInfo?: { readonly username?: string };
+  readonly kind?: { readonly kind?: string };
+  readonly userInfo?: { readonly username?: string; readonly groups?: readonly string[] };
 }
 
 /**
@@ -105,6 +106,9 @@ export class AdmissionServer {
         uid: admission.uid ?? '',
         allowed: verdict.allowed,
         ...(verdict.allowed ? {} : { status: { code: DENIAL_CODE, message: verdict.message } }),
+        ...(verdict.allowed && verdict.patch !== undefined && verdict.patch.length > 0
+          ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(verdict.patch)).toString('base64') }
+          : {}),
       },
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
@@ -122,7 +126,13 @@ export class AdmissionServer {
 
   async #decide(path: string, handler: AdmissionHandler, admission: AdmissionReviewRequest): Promise<AdmissionVerdict> {
     const object = admission.object as GefyraObject;
-    const input: AdmissionInput = { operation: admission.operation ?? 'CREATE', object, oldObject: admission.oldObject ?? undefined };
+    const input: AdmissionInput = {
+      operation: admission.operation ?? 'CREATE',
+      object,
+      oldObject: admission.oldObject ?? undefined,
+      kind: admission.kind?.kind,
+      userInfo: admission.userInfo,
+    };
     const namespace = admission.namespace ?? (object.metadata as { namespace?: string } | undefined)?.namespace ?? '';
     const subject = { path, operation: input.operation, namespace, name: object.metadata?.name, user: admission.userInfo?.username };
     let verdict: AdmissionVerdict;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isIP } from 'node:net';
 import { createPrivateKey as createKey, X509Certificate as NodeX509Certificate, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
@@ -57,7 +58,8 @@ export async function issueWebhookTls(host: string, now: Date): Promise<WebhookT
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: host }]),
+      // An address (a webhook registered by URL on loopback, as the tests do) is an IP SAN: TLS clients never match one against a DNS name.
+      new x509.SubjectAlternativeNameExtension([{ type: isIP(host) === 0 ? 'dns' : 'ip', value: host }]),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });

@@ -59,9 +59,13 @@ const secretOf = (ref: ObjectRef, tls: WebhookTls): Manifest => ({
   data: dataOf(tls),
 });
 
+export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration';
+
 export interface WebhookConfigurationPlace {
-  /** The ValidatingWebhookConfiguration (the client's is `gefyra.dev`). */
+  /** The configuration (the client's ValidatingWebhookConfiguration is `gefyra.dev`). */
   readonly configuration: string;
+  /** Default: ValidatingWebhookConfiguration. */
+  readonly kind?: WebhookConfigurationKind;
   readonly namespace: string;
   readonly service: string;
 }
@@ -79,7 +83,7 @@ const CA_BUNDLE_ANNOTATION = 'gefyra.dev/ca-bundle-sha256';
  * one more round, never a lost webhook.
  */
 export async function patchCaBundle(objects: ObjectApi, place: WebhookConfigurationPlace, caCert: string, signal: AbortSignal): Promise<CaBundleOutcome> {
-  const ref: ObjectRef = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: place.configuration };
+  const ref: ObjectRef = { apiVersion: 'admissionregistration.k8s.io/v1', kind: place.kind ?? 'ValidatingWebhookConfiguration', name: place.configuration };
   const caBundle = Buffer.from(caCert).toString('base64');
   const fingerprint = createHash('sha256').update(caCert).digest('hex').slice(0, 32);
   for (let attempt = 1; ; attempt += 1) {

@@ -26,8 +26,11 @@ export interface InterceptRequest extends InterceptRequestRef {
   readonly established: boolean;
   readonly spec: SpecParseResult;
   readonly status: InterceptStatus;
-  /** Who asked for the intercept, when the request names them (see REQUESTER_ANNOTATION). */
-  readonly requester?: { readonly user: string; readonly groups: readonly string[] };
+  /**
+   * Who asked for the intercept, when the request names them (see
+   * REQUESTER_ANNOTATION), with the admission webhook's stamp when it has one.
+   */
+  readonly requester?: { readonly user: string; readonly groups: readonly string[]; readonly stamp?: string };
   /** The carrier the request asks for by name (see ANNOTATION_CHOOSING_CARRIER); none: the first that serves it. */
   readonly carrier?: string;
 }
@@ -39,6 +42,8 @@ export interface InterceptRequest extends InterceptRequestRef {
 export const REQUESTER_ANNOTATION = 'gefyra.dev/requester';
 /** The requester's groups, comma-separated, stamped together with REQUESTER_ANNOTATION. */
 export const REQUESTER_GROUPS_ANNOTATION = 'gefyra.dev/requester-groups';
+/** The admission webhook's proof that it wrote the two above from the authenticated user (see RequesterStamps). */
+export const REQUESTER_STAMP_ANNOTATION = 'gefyra.dev/requester-stamp';
 
 /**
  * Names the carrier (a loaded CarrierInstaller) that is to serve the request,
@@ -90,7 +95,8 @@ function requesterOf(annotations: Readonly<Record<string, string>>): Pick<Interc
   const user = annotations[REQUESTER_ANNOTATION]?.trim();
   if (!user) return {};
   const groups = (annotations[REQUESTER_GROUPS_ANNOTATION] ?? '').split(',').map((group) => group.trim()).filter(Boolean);
-  return { requester: { user, groups } };
+  const stamp = annotations[REQUESTER_STAMP_ANNOTATION]?.trim();
+  return { requester: { user, groups, ...(stamp ? { stamp } : {}) } };
 }
 
 export function parseInterceptSpec(fields: Readonly<Record<string, unknown>>): SpecParseResult {

@@ -1,6 +1,7 @@
 import type { AccessReviewer } from '../../ports/access-reviewer.port.js';
+import type { RequesterStamps } from '../../ports/requester-stamps.port.js';
 import type { InterceptRequest } from '../intercept-request/intercept-request.js';
-import { REQUESTER_ANNOTATION } from '../intercept-request/intercept-request.js';
+import { INTERCEPT_REQUEST_KIND, REQUESTER_ANNOTATION } from '../intercept-request/intercept-request.js';
 import type { InterceptSpec } from '../intercept-request/intercept-request-schema.js';
 import type { Failure } from './intercept-machine.js';
 
@@ -61,20 +62,36 @@ export function policyDenial(spec: InterceptSpec, policy: InterceptPolicy): Fail
  * The policy's verdict including the requester review. Runs before the
  * target is looked at, so a refusal says nothing about the target namespace
  * beyond what the request itself names.
+ *
+ * A requester counts as known only when the operator's admission webhook
+ * stamped it (`stamps` verifies that; undefined where no webhook stamps).
+ * `required` refuses every other request. `auto` still reviews a requester
+ * that is named but not stamped, since that can only refuse: such a request
+ * would pass unnamed anyway.
  */
 export async function admissionDenial(
   request: InterceptRequest,
   spec: InterceptSpec,
   policy: InterceptPolicy,
   reviewer: AccessReviewer,
+  stamps: RequesterStamps | undefined,
   signal: AbortSignal,
 ): Promise<Failure | undefined> {
   const denied = policyDenial(spec, policy);
   if (denied || policy.requesterReview === 'off') return denied;
   const { requester } = request;
+  const required = policy.requesterReview === 'required';
   if (!requester) {
-    if (policy.requesterReview === 'auto') return undefined;
+    if (!required) return undefined;
     return { reason: 'RequesterUnknown', message: `the request does not name its requester (annotation ${REQUESTER_ANNOTATION}); the operator's policy requires one` };
+  }
+  if (required && !isStamped(request, requester, stamps)) {
+    return {
+      reason: 'RequesterNotStamped',
+      message:
+        `the requester ${requester.user} was not stamped by the operator's admission webhook` +
+        `${stamps ? '' : ' (none stamps requesters in this installation)'}; the operator's policy requires a stamped requester`,
+    };
   }
   const verdict = await reviewer.mayIntercept(requester, spec.targetNamespace, signal);
   switch (verdict.state) {
@@ -83,10 +100,14 @@ export async function admissionDenial(
     case 'denied':
       return { reason: 'RequesterNotAuthorized', message: `${verdict.reason}; an intercept needs both` };
     case 'unavailable':
-      return policy.requesterReview === 'required'
-        ? { reason: 'RequesterNotReviewed', message: `the requester could not be reviewed: ${verdict.reason}` }
-        : undefined;
+      return required ? { reason: 'RequesterNotReviewed', message: `the requester could not be reviewed: ${verdict.reason}` } : undefined;
   }
+}
+
+function isStamped(request: InterceptRequest, requester: NonNullable<InterceptRequest['requester']>, stamps: RequesterStamps | undefined): boolean {
+  if (stamps === undefined || requester.stamp === undefined) return false;
+  const subject = { kind: INTERCEPT_REQUEST_KIND, namespace: request.namespace, name: request.name, user: requester.user, groups: requester.groups };
+  return stamps.verify(subject, requester.stamp);
 }
 
 /** An IPv4 or IPv6 network, as address bits and prefix length. */

@@ -5,6 +5,7 @@ import type { Clock } from '../../ports/clock.port.js';
 import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { InterceptRequestStore } from '../../ports/intercept-request-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
+import type { RequesterStamps } from '../../ports/requester-stamps.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ContainerRef, Pod } from '../cluster/pod.js';
 import { DomainError, toDomainError } from '../errors.js';
@@ -49,6 +50,8 @@ export interface InterceptServiceDependencies {
   readonly settings: InterceptSettings;
   readonly policy: InterceptPolicy;
   readonly reviewer: AccessReviewer;
+  /** Verifies the admission webhook's requester stamps; absent where no webhook stamps them. */
+  readonly stamps?: RequesterStamps | undefined;
 }
 
 type Applied =
@@ -115,8 +118,11 @@ export class InterceptService {
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
     const { pods, routes, tunnel, clock, settings } = this.#deps;
     const spec = request.spec.valid ? request.spec.spec : undefined;
-    // A request being deleted is only undone, whatever the policy says now.
-    const denial = spec && !request.deleting ? await admissionDenial(request, spec, this.#deps.policy, this.#deps.reviewer, signal) : undefined;
+    // A request being deleted is only undone, whatever the policy says now. The verdict comes before the
+    // target is read, and a denial is the failure whatever the pod is (findFailure): the pod is read only
+    // to restore a carrier the request may have installed while it was still allowed.
+    const { policy, reviewer, stamps } = this.#deps;
+    const denial = spec && !request.deleting ? await admissionDenial(request, spec, policy, reviewer, stamps, signal) : undefined;
     const [pod, ownRoutes, tunnelRevision, proxies] = await Promise.all([
       spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
       routes.routesOf(request.name, signal),

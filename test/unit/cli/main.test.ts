@@ -54,6 +54,8 @@ describe('gefyra-operator command line', () => {
       'Role',
       'RoleBinding',
       'Deployment',
+      'Service',
+      'MutatingWebhookConfiguration',
     ]);
     expect(io.stdout).toMatch(/image: registry.example\/op:1/);
     expect(documents.filter((document) => document.metadata.namespace).every((document) => document.metadata.namespace === 'dev')).toBe(true);

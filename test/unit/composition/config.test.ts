@@ -28,6 +28,8 @@ describe('loadConfig', () => {
         destinationSubnets: [parseSubnet('192.168.99.0/24')],
         requesterReview: 'auto',
       },
+      // The 0.13 client's Deployment serves no webhook; deploy/ turns it on.
+      requesterWebhook: { enabled: false, port: 9443 },
     });
   });
 
@@ -76,6 +78,8 @@ describe('loadConfig', () => {
       GEFYRA_CONNECTION_TIMEOUT: '0',
       GEFYRA_PLUGINS: 'stowaway, carrier ,',
       GEFYRA_LEADER_ELECTION: 'false',
+      GEFYRA_REQUESTER_WEBHOOK: 'on',
+      GEFYRA_REQUESTER_WEBHOOK_PORT: '9444',
     });
     expect(config).toMatchObject({
       namespace: 'dev-tools',
@@ -83,6 +87,7 @@ describe('loadConfig', () => {
       connectionTimeoutMs: 0,
       plugins: ['stowaway', 'carrier'],
       leaderElection: false,
+      requesterWebhook: { enabled: true, port: 9444 },
     });
   });
 

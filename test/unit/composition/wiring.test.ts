@@ -15,7 +15,9 @@ import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.
 describe('the composition root', () => {
   it('resolves every port, service and runtime collaborator, as singletons', async () => {
     const { container } = await createInMemoryOperator();
-    const tokens: Token<unknown>[] = [...Object.values(TOKENS), ...Object.values(SERVICES), RUNTIME.WatchSource];
+    // RequesterStamps is bound only where a webhook stamps requesters (GEFYRA_REQUESTER_WEBHOOK=on).
+    const ports = Object.values(TOKENS).filter((token) => token !== TOKENS.RequesterStamps);
+    const tokens: Token<unknown>[] = [...ports, ...Object.values(SERVICES), RUNTIME.WatchSource];
     for (const token of tokens) {
       const first = resolve(container, token);
       expect(first, String(token.description)).toBeDefined();

@@ -70,3 +70,43 @@ describe('the RBAC', () => {
     expect(rules('ClusterRole').flatMap((rule) => rule.resources)).not.toEqual(expect.arrayContaining(['configmaps']));
   });
 });
+
+describe('the requester-stamping webhook of deploy/ (issue 18, item 7)', () => {
+  const documents = (file: string) =>
+    parseAllDocuments(readFileSync(join(deployDirectory, file), 'utf8')).map((document) => document.toJS() as Record<string, unknown> & { kind: string; metadata: { name: string } });
+
+  it('sends every CREATE and UPDATE of an InterceptRequest to the operator, failing closed', () => {
+    const configuration = documents('webhook.yaml').find((document) => document.kind === 'MutatingWebhookConfiguration');
+    expect(configuration?.metadata.name).toBe('gefyra-operator-requester');
+    expect(configuration?.['webhooks']).toEqual([
+      expect.objectContaining({
+        clientConfig: { service: { name: 'gefyra-operator-admission', namespace: 'gefyra', path: '/stamp-requester' } },
+        failurePolicy: 'Fail',
+        sideEffects: 'None',
+        rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['interceptrequests'], scope: 'Namespaced' }],
+      }),
+    ]);
+    const service = documents('webhook.yaml').find((document) => document.kind === 'Service');
+    expect(service?.['spec']).toEqual({ selector: { 'app.kubernetes.io/name': 'gefyra-operator', 'app.kubernetes.io/component': 'operator' }, ports: [{ name: 'webhook', protocol: 'TCP', port: 443, targetPort: 'webhook' }] });
+  });
+
+  it("turns the webhook on and the review to required in the operator's Deployment, whose pods the Service selects", () => {
+    const [deployment] = documents('operator.yaml') as unknown as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { env: { name: string; value?: string }[]; ports: { name: string; containerPort: number }[] }[] } } } }[];
+    const container = deployment!.spec.template.spec.containers[0]!;
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'GEFYRA_REQUESTER_WEBHOOK', value: 'on' }, { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' }]));
+    expect(container.ports).toContainEqual({ name: 'webhook', containerPort: 9443, protocol: 'TCP' });
+    expect(deployment!.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'gefyra-operator', 'app.kubernetes.io/component': 'operator' });
+  });
+
+  it('lets the operator read only its own two webhook Secrets by name and patch only its own configuration', () => {
+    const rbac = documents('rbac.yaml');
+    const role = rbac.find((document) => document.kind === 'Role')!['rules'] as { resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    expect(role.filter((rule) => rule.resources.includes('secrets') && rule.verbs.includes('get'))).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'], resourceNames: ['gefyra-operator-admission-tls', 'gefyra-operator-requester-stamp-key'] },
+    ]);
+    const clusterRole = rbac.find((document) => document.kind === 'ClusterRole')!['rules'] as { resources: string[] }[];
+    expect(clusterRole.filter((rule) => rule.resources.some((resource) => resource.includes('webhookconfigurations')))).toEqual([
+      { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['patch'], resourceNames: ['gefyra-operator-requester'] },
+    ]);
+  });
+});

@@ -21,6 +21,19 @@ describe('the Gefyra 2.x install', () => {
   const named = (kind: string, name: string) => manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name) as Manifest;
   const rules = (kind: string, name: string) => (named(kind, name)['rules'] ?? []) as Rule[];
 
+  it("stamps InterceptRequest requesters on the operator's pods (not the webhook's), with the review required", () => {
+    const stamping = named('MutatingWebhookConfiguration', 'gefyra-operator-requester')['webhooks'] as { clientConfig: { service: Record<string, string> }; rules: { resources: string[] }[] }[];
+    expect(stamping.map((hook) => [hook.clientConfig.service['name'], hook.clientConfig.service['path'], hook.rules[0]?.resources])).toEqual([
+      ['gefyra-operator-admission', '/stamp-requester', ['interceptrequests']],
+    ]);
+    const operatorPods = (named('Deployment', 'gefyra-operator')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const webhookPods = (named('Deployment', 'gefyra-operator-webhook')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const selector = (named('Service', 'gefyra-operator-admission')['spec'] as { selector: Record<string, string> }).selector;
+    const selects = (labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+    expect([selects(operatorPods), selects(webhookPods)]).toEqual([true, false]);
+    expect(JSON.stringify(named('Deployment', 'gefyra-operator'))).toContain('{"name":"GEFYRA_REQUESTER_REVIEW","value":"required"}');
+  });
+
   it('has the four CRDs, both Deployments of the one image, the Service and the webhook configuration the 2.5 client has', () => {
     expect(manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition').map((crd) => crd.metadata.name)).toEqual([
       'interceptrequests.gefyra.dev',

@@ -107,4 +107,21 @@ describe('the admission server', () => {
     const foreign = await issueWebhookTls(HOST, new Date());
     await expect(postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: foreign.caCert, servername: HOST })).rejects.toThrow(/certificate/);
   });
+
+  it("hands a mutating rule the review's kind and userInfo, and answers its patch as a base64 JSONPatch", async () => {
+    let seen: unknown;
+    const post = await start({
+      '/stamp-requester': async (input) => {
+        seen = { kind: input.kind, userInfo: input.userInfo };
+        return { allowed: true, patch: [{ op: 'add', path: '/metadata/annotations', value: { 'gefyra.dev/requester': 'developer' } }] };
+      },
+    });
+    const review = admissionReview('CREATE', { metadata: { name: 'a' } });
+    const answer = await post('/stamp-requester', { ...review, request: { ...review.request, kind: { group: 'gefyra.dev', version: 'v1', kind: 'InterceptRequest' }, userInfo: { username: 'developer', groups: ['team-a'] } } });
+    expect(seen).toEqual({ kind: 'InterceptRequest', userInfo: { username: 'developer', groups: ['team-a'] } });
+    expect(answer.review?.response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+    expect(JSON.parse(Buffer.from(answer.review?.response?.patch ?? '', 'base64').toString())).toEqual([
+      { op: 'add', path: '/metadata/annotations', value: { 'gefyra.dev/requester': 'developer' } },
+    ]);
+  });
 });

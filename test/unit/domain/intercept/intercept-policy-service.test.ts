@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { HmacRequesterStamps } from '../../../../src/adapters/webhook/requester-stamp-key.js';
+import { REQUESTER_ANNOTATION, REQUESTER_GROUPS_ANNOTATION, REQUESTER_STAMP_ANNOTATION } from '../../../../src/domain/intercept-request/intercept-request.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { clientRequest } from '../../../support/intercept-request-fixtures.js';
 import { addTarget, bootedOperator, eventsOf, readRequest, settle, signal, TARGET } from '../../../support/scenario.js';
@@ -61,5 +63,97 @@ describe('InterceptService: the operator policy', () => {
 
     expect((await readRequest(operator, name))?.['status']).toMatchObject({ phase: 'Failed', reason: 'NamespaceNotAllowed' });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+  });
+});
+
+/**
+ * Issue 18, item 7: in required mode only a requester the admission webhook
+ * stamped counts, it is reviewed before the target is read, and a refusal
+ * reads the same whether the target pod exists or not.
+ */
+describe('InterceptService: requesters stamped by the admission webhook', () => {
+  const stamps = new HmacRequesterStamps(Buffer.alloc(32, 3));
+  /** Only team-dev may patch pods and exec in shop; what the API server's authorizer would say. */
+  const MAY_INTERCEPT = new Set(['team-dev']);
+
+  const requestAs = (name: string, annotations: Record<string, string>, targetPod: string = TARGET.name): Manifest => {
+    const object = clientRequest({ targetNamespace: TARGET.namespace, targetPod, targetContainer: TARGET.container }, { name });
+    return { ...object, metadata: { ...(object['metadata'] as object), annotations } } as unknown as Manifest;
+  };
+  const stampedAs = (user: string, name: string): Record<string, string> => ({
+    [REQUESTER_ANNOTATION]: user,
+    [REQUESTER_GROUPS_ANNOTATION]: 'system:authenticated',
+    [REQUESTER_STAMP_ANNOTATION]: stamps.sign({ kind: 'InterceptRequest', namespace: 'gefyra', name, user, groups: ['system:authenticated'] }),
+  });
+
+  /** An operator in required mode whose cluster answers SubjectAccessReviews, recording reviews and reads of pods in shop in order. */
+  async function reviewingOperator() {
+    const calls: string[] = [];
+    const operator = await bootedOperator({
+      environment: { GEFYRA_REQUESTER_REVIEW: 'required' },
+      requesterStamps: stamps,
+      wrapClusterApi: (cluster) =>
+        new Proxy(cluster, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver) as unknown;
+            if (property === 'create') {
+              return async (manifest: Manifest, callSignal: AbortSignal) => {
+                if (manifest.kind !== 'SubjectAccessReview') return await target.create(manifest, callSignal);
+                const user = (manifest['spec'] as { user: string }).user;
+                calls.push(`review ${user}`);
+                return { ...manifest, status: { allowed: MAY_INTERCEPT.has(user) } };
+              };
+            }
+            if (property === 'findPod') {
+              return async (ref: { namespace: string; name: string }, callSignal: AbortSignal) => {
+                if (ref.namespace === TARGET.namespace) calls.push(`read pod ${ref.name}`);
+                return await target.findPod(ref, callSignal);
+              };
+            }
+            return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          },
+        }),
+    });
+    addTarget(operator);
+    return { operator, calls };
+  }
+
+  it('refuses a requester the webhook did not stamp, though the named one may intercept: the pod keeps its container, nobody is reviewed', async () => {
+    const { operator, calls } = await reviewingOperator();
+    const name = 'unstamped';
+    await operator.cluster.create(requestAs(name, { [REQUESTER_ANNOTATION]: 'team-dev', [REQUESTER_GROUPS_ANNOTATION]: 'system:masters' }), signal);
+
+    await settle(operator, name);
+
+    expect((await readRequest(operator, name))?.['status']).toMatchObject({ phase: 'Failed', reason: 'RequesterNotStamped' });
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+    expect(calls.filter((call) => call.startsWith('review'))).toEqual([]);
+  });
+
+  it('reviews the stamped requester before it reads the target, and refuses alike whether the pod exists or not', async () => {
+    const { operator, calls } = await reviewingOperator();
+    await operator.cluster.create(requestAs('existing', stampedAs('hostile', 'existing')), signal);
+    await operator.cluster.create(requestAs('missing', stampedAs('hostile', 'missing'), 'no-such-pod'), signal);
+
+    await settle(operator, 'existing');
+    await settle(operator, 'missing');
+
+    const told = async (name: string) => {
+      const status = (await readRequest(operator, name))?.['status'] as { phase: string; reason: string; message: string };
+      return { status: { phase: status.phase, reason: status.reason, message: status.message }, events: eventsOf(operator, name).map(({ reason, note }) => ({ reason, note })) };
+    };
+    expect(await told('existing')).toEqual(await told('missing'));
+    expect((await told('missing')).status).toEqual({ phase: 'Failed', reason: 'RequesterNotAuthorized', message: 'hostile may not patch pods in namespace shop; an intercept needs both' });
+    expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
+    expect(calls[0]).toBe('review hostile');
+  });
+
+  it('establishes the intercept of a stamped requester who may patch and exec there', async () => {
+    const { operator } = await reviewingOperator();
+    await operator.cluster.create(requestAs('allowed', stampedAs('team-dev', 'allowed')), signal);
+
+    await settle(operator, 'allowed');
+
+    expect(await readRequest(operator, 'allowed')).toMatchObject({ established: true });
   });
 });
