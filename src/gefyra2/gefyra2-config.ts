@@ -44,6 +44,8 @@ export interface Gefyra2Config {
     readonly tlsSecret: string;
     /** The ValidatingWebhookConfiguration whose `caBundle`s are patched (the client names it `gefyra.dev`). */
     readonly configuration: string;
+    /** How long each serving certificate and its CA are valid; renewed while running, from half of it on. */
+    readonly certificateLifetimeSeconds: number;
   };
 }
 
@@ -72,6 +74,8 @@ const environmentSchema = z.object({
   GEFYRA_WEBHOOK_SERVICE: z.string().min(1).default('gefyra-admission'),
   GEFYRA_WEBHOOK_TLS_SECRET: z.string().min(1).default('gefyra-admission-tls'),
   GEFYRA_WEBHOOK_CONFIGURATION: z.string().min(1).default('gefyra.dev'),
+  // 825 days, the longest a publicly trusted serving certificate was allowed; 30 s at least (the rotation ticks every twelfth).
+  GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: whole('GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME', 30).default(71_280_000),
 });
 
 /** The Gefyra 2.x variables, validated once at start (every bad value reported at once). */
@@ -101,6 +105,7 @@ export function loadGefyra2Config(environment: Readonly<Record<string, string | 
       service: env.GEFYRA_WEBHOOK_SERVICE,
       tlsSecret: env.GEFYRA_WEBHOOK_TLS_SECRET,
       configuration: env.GEFYRA_WEBHOOK_CONFIGURATION,
+      certificateLifetimeSeconds: env.GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME,
     },
   };
 }
