@@ -2,6 +2,7 @@ import { isDomainError } from '../../../domain/errors.js';
 import type { ClientAccount, ClientAccounts } from '../../../ports/client-accounts.port.js';
 import type { Manifest, ObjectApi } from '../../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
+import { REGISTERED_BY_OPERATOR_ANNOTATION } from './cluster-operator-installation.js';
 
 /** The ClusterRole every client's account is bound to, by Gefyra 2's name. */
 export const CLIENT_CLUSTER_ROLE = 'gefyra-client';
@@ -11,6 +12,11 @@ export const clientAccountNames = (client: string) => {
   const serviceAccount = `gefyra-client-${client}`;
   return { serviceAccount, binding: `gefyra-rolebinding-${serviceAccount}`, secret: `${serviceAccount}-token` };
 };
+
+/** The client whose ServiceAccount this is, by Gefyra 2's naming; undefined for any other ServiceAccount. */
+export function clientOfServiceAccount(serviceAccountName: string): string | undefined {
+  return /^gefyra-client-(.+)$/.exec(serviceAccountName)?.[1];
+}
 
 /** The client whose token Secret this is, by Gefyra 2's naming; undefined for any other Secret. */
 export function clientOfTokenSecret(secretName: string): string | undefined {
@@ -47,7 +53,9 @@ export class ClusterClientAccounts implements ClientAccounts {
     // Looked up first: an install that ships the role (deploy/gefyra2) grants `get` on it, not `create` (which would need every rule it grants).
     const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' } as const;
     if (!(await this.#objects.find({ ...role, name: CLIENT_CLUSTER_ROLE }, signal))) {
-      await this.#createIfMissing({ ...role, metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS } }, rules: CLIENT_RULES }, signal);
+      // Marked as the operator's own, so that removing the installation removes it (one an install ships stays the install's).
+      const annotations = { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' };
+      await this.#createIfMissing({ ...role, metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS }, annotations }, rules: CLIENT_RULES }, signal);
     }
     await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } }, signal);
     await this.#createIfMissing(
