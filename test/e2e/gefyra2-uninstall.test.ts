@@ -188,3 +188,57 @@ function recordDeletions(kubeConfig: Parameters<typeof startGefyra2>[0], specs: 
     stop: async () => await Promise.all(subscriptions.map((subscription) => subscription.stop())),
   };
 }
+
+// The 2.5 client's own `gefyra uninstall` (client-reads.md "uninstall"): it
+// strips every finalizer first and deletes the clients, then the namespace
+// and the CRDs, before the operator can clean up. The namespaced objects go
+// with the namespace; the cluster-scoped ones the operator made for clients
+// (their bindings, the gefyra-client role) are dependents of the gefyraclients
+// CRD, so kube-controller-manager's garbage collector removes them with it.
+describe("the Gefyra 2.5 client's own uninstall (finalizers stripped first)", () => {
+  const node = useSimulatedNode();
+  const controlPlane = useControlPlane();
+  const namespace = useTestNamespace('g2uninst');
+  const simulator = new Stowaway2Simulator({ readConfigMap: (ns, name) => node.readConfigMap(ns, name) });
+  let gefyra: Gefyra2 | undefined;
+  let removeHandler: (() => void) | undefined;
+
+  beforeAll(async () => {
+    removeHandler = node.onExec(simulator.handle);
+    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
+    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await gefyra?.stop();
+    removeHandler?.();
+  });
+
+  it('leaves no binding of a client and no gefyra-client role the operator made once the namespace and the CRDs are gone', async () => {
+    const g = gefyra as Gefyra2;
+    const { api, ref } = g;
+    await g.create('dev-a');
+    await g.waitForClient('dev-a', (client) => client?.state === 'WAITING', 'WAITING');
+    await g.setSubnet('dev-a', '172.18.0.0/16');
+    await g.waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
+    const binding = { apiVersion: RBAC, kind: 'ClusterRoleBinding', name: 'gefyra-rolebinding-gefyra-client-dev-a' };
+    const role = await api.find({ apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' }, signal());
+    expect(await api.find(binding, signal())).toMatchObject({ metadata: { ownerReferences: [expect.objectContaining({ kind: 'CustomResourceDefinition', name: 'gefyraclients.gefyra.dev' })] } });
+
+    // misc/uninstall.py: finalizers None + DELETE, then the namespace, then the CRDs.
+    await api.patch(ref('dev-a'), { metadata: { finalizers: null } }, signal());
+    await api.remove(ref('dev-a'), signal());
+    await g.waitForClient('dev-a', (client) => client === undefined, 'gone by force');
+    await api.remove({ apiVersion: 'v1', kind: 'Namespace', name: namespace.name }, signal());
+    for (const name of GEFYRA2_CRD_NAMES) await api.remove({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }, signal());
+
+    await waitForGone(controlPlane.adminKubeConfig(), binding);
+    // The role goes with the CRD only where the operator made it (another file may have left one of its own, without an owner).
+    if ((role?.metadata.ownerReferences ?? []).length > 0) await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' });
+    await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Namespace', name: namespace.name });
+    const bound = (await api.list({ apiVersion: RBAC, kind: 'ClusterRoleBinding' }, undefined, undefined, signal())).filter((candidate) =>
+      ((candidate['subjects'] ?? []) as { namespace?: string }[]).some((subject) => subject.namespace === namespace.name),
+    );
+    expect(bound.map((candidate) => candidate.metadata.name)).toEqual([]);
+  }, 240_000);
+});
