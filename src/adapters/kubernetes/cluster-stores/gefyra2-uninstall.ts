@@ -102,7 +102,16 @@ export class Gefyra2Uninstall {
   async #removeUnserved(signal: AbortSignal): Promise<void> {
     const left: string[] = [];
     for (const kind of [GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND]) {
-      for (const object of await this.#list(kind, signal)) await this.#deps.objects.remove({ ...this.#ref(kind), name: object.metadata.name }, signal);
+      let objects: Manifest[];
+      try {
+        objects = await this.#list(kind, signal);
+      } catch (error) {
+        // deploy/gefyra2's operator has no rights on them (it does not serve them): they go with their CRD.
+        if (!isDomainError(error, 'Forbidden')) throw error;
+        this.#deps.logger.info({ kind }, 'may not list them: left to the removal of their CRD');
+        continue;
+      }
+      for (const object of objects) await this.#deps.objects.remove({ ...this.#ref(kind), name: object.metadata.name }, signal);
       left.push(...(await this.#list(kind, signal)).map((object) => `${kind} ${describeFinalizers(object)}`));
     }
     if (left.length > 0) throw new DomainError('Unavailable', `not deleted yet: ${left.join('; ')}`, { retryable: true });
