@@ -1,6 +1,6 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
 import { admissionHandlers } from '../adapters/webhook/admission-handlers.js';
-import { unusableBecause, validityOf } from '../adapters/webhook/webhook-certificate.js';
+import { validityOf } from '../adapters/webhook/webhook-certificate.js';
 import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome } from '../adapters/webhook/webhook-tls-store.js';
 import { caBundleOf, webhookTickMs } from '../adapters/webhook/webhook-tls-rotation.js';
 import { postReadinessEvent } from '../adapters/kubernetes/cluster-stores/readiness-event.js';
@@ -95,7 +95,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     }
     const trusted = await pointConfigurationAtOurCas();
     // A certificate whose CA could not be written into the configuration waits for the next tick, unless the one served has run out.
-    if (served !== state.active.cert && (trusted || unusableBecause({ ...state.active, cert: served }, host, clock.now()) !== undefined)) {
+    if (served !== state.active.cert && (trusted || validityOf({ cert: served }).to.getTime() <= clock.now().getTime())) {
       server.useTls(state.active);
       served = state.active.cert;
       logger.info({ host, validUntil: validityOf(state.active).to.toISOString() }, 'serving the renewed certificate to new connections');
