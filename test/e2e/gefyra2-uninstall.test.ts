@@ -160,7 +160,7 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
     expect(await leftInNamespace()).toEqual([]);
     for (const kind of [GEFYRA_CLIENT_KIND, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND]) expect(await api.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace.name, undefined, signal())).toEqual([]);
     // The CRDs stay with --keep-operator: the operator still serves them.
-    expect(await clusterScopedLeft()).toEqual(GEFYRA2_CRD_NAMES.map((name) => `CustomResourceDefinition ${name}`));
+    expect((await clusterScopedLeft()).sort()).toEqual(GEFYRA2_CRD_NAMES.map((name) => `CustomResourceDefinition ${name}`).sort());
 
     // Without --keep-operator: the CRDs, the webhook configuration and the namespace too.
     expect(await reset(false)).toMatchObject({ code: 0, stderr: '' });
