@@ -74,7 +74,7 @@ const environmentSchema = z.object({
   GEFYRA_WEBHOOK_SERVICE: z.string().min(1).default('gefyra-admission'),
   GEFYRA_WEBHOOK_TLS_SECRET: z.string().min(1).default('gefyra-admission-tls'),
   GEFYRA_WEBHOOK_CONFIGURATION: z.string().min(1).default('gefyra.dev'),
-  // 825 days, the longest a publicly trusted serving certificate was allowed; 30 s at least (the rotation ticks every twelfth).
+  // 825 days, the longest a publicly trusted serving certificate was allowed; 30 s at least (the rotation ticks every 24th of it).
   GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: whole('GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME', 30).default(71_280_000),
 });
 

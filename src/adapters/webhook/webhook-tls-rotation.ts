@@ -15,11 +15,11 @@ export interface WebhookTlsState {
 /**
  * The next change to the stored state, given the time. A pair of lifetime L
  * (from its certificate's dates) is served for its first half alone; then
- * the next pair is staged (its CA trusted alongside), served from L/6 later,
- * and the old CA is dropped L/6 after that, still L/6 before the old
- * certificate would expire. Every replica re-reads the Secret more often
- * than L/12 (webhookTickMs), so all of them serve the new pair before the
- * old CA goes, and every certificate any of them serves is valid and
+ * the next pair is staged (its CA trusted alongside), served from L/8 later,
+ * and the old CA is dropped L/8 after that, still L/4 before the old
+ * certificate would expire. Every replica re-reads the Secret at least every
+ * L/24 (webhookTickMs), so all of them serve the new pair before the old CA
+ * goes, and every certificate any of them serves is valid and
  * trusted by the caBundle at every moment.
  */
 export type RotationStep =
@@ -30,9 +30,9 @@ export type RotationStep =
   | { readonly kind: 'drop' }
   | { readonly kind: 'none'; readonly nextAt: Date };
 
-const sixth = (tls: WebhookTls): number => {
+const lifetimeOf = (tls: WebhookTls): number => {
   const { from, to } = validityOf(tls);
-  return (to.getTime() - from.getTime()) / 6;
+  return to.getTime() - from.getTime();
 };
 
 export function rotationStep(state: Partial<WebhookTlsState> | undefined, host: string, now: Date): RotationStep {
@@ -45,17 +45,18 @@ export function rotationStep(state: Partial<WebhookTlsState> | undefined, host: 
   }
   const active = state?.active as WebhookTls;
   const { from, to } = validityOf(active);
-  const sixthOfActive = sixth(active);
+  const lifetime = lifetimeOf(active);
+  const stageAt = from.getTime() + lifetime / 2;
+  const overlap = lifetime / 8;
   if (state?.retired && state.retired.dropAt.getTime() <= now.getTime()) return { kind: 'drop' };
   if (state?.next && nextUsable) {
-    if (state.next.switchAt.getTime() <= now.getTime()) return { kind: 'switch', dropAt: new Date(now.getTime() + sixthOfActive) };
+    if (state.next.switchAt.getTime() <= now.getTime()) return { kind: 'switch', dropAt: new Date(now.getTime() + overlap) };
   } else {
-    const stageAt = from.getTime() + 3 * sixthOfActive;
     // A late start (the webhook was down) still leaves the old certificate a margin to expire after the switch.
-    if (stageAt <= now.getTime()) return { kind: 'stage', switchAt: new Date(Math.min(now.getTime() + sixthOfActive, to.getTime() - sixthOfActive / 2)) };
+    if (stageAt <= now.getTime()) return { kind: 'stage', switchAt: new Date(Math.min(now.getTime() + overlap, to.getTime() - overlap / 2)) };
   }
   const deadlines = [
-    state?.next && nextUsable ? state.next.switchAt.getTime() : from.getTime() + 3 * sixthOfActive,
+    state?.next && nextUsable ? state.next.switchAt.getTime() : stageAt,
     state?.retired?.dropAt.getTime() ?? Number.POSITIVE_INFINITY,
   ];
   return { kind: 'none', nextAt: new Date(Math.min(...deadlines)) };
@@ -89,9 +90,13 @@ export function caBundleOf(state: WebhookTlsState): string {
     .join('');
 }
 
-/** How often each replica re-reads the Secret and the configuration: well within a sixth of the certificate's lifetime, at most a minute. */
+/**
+ * How often each replica re-reads the Secret and the configuration, at most
+ * a minute: two ticks late on the switch and the drop still end the overlap
+ * (L/4 + 2·L/24) well before the new pair's own staging (about 0.45·L on).
+ */
 export function webhookTickMs(lifetimeMs: number): number {
-  return Math.min(60_000, Math.floor(lifetimeMs / 12));
+  return Math.min(60_000, Math.floor(lifetimeMs / 24));
 }
 
 function required(tls: WebhookTls | undefined): WebhookTls {

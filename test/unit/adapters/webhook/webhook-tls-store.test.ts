@@ -77,7 +77,7 @@ describe('the webhook TLS Secret', () => {
     expect(await ensure()).toEqual(tls);
   });
 
-  it('stages the next pair at half its life, switches to it a sixth later, drops the old CA a sixth after that, all before the old one ends', async () => {
+  it('stages the next pair at half its life, switches to it an eighth later, drops the old CA an eighth after that, all before the old one ends', async () => {
     const { clock, ensure } = setup();
     const first = await ensure();
     clock.advance(LIFETIME_MS / 2 - DAY_MS);
@@ -87,14 +87,14 @@ describe('the webhook TLS Secret', () => {
     expect(staged.active).toEqual(first.active);
     expect(staged.next?.tls.caCert).not.toBe(first.active.caCert);
     expect(certificatesIn(caBundleOf(staged))).toEqual(certificatesIn(first.active.caCert + staged.next?.tls.caCert));
-    clock.advance(LIFETIME_MS / 6 - DAY_MS);
+    clock.advance(LIFETIME_MS / 8 - DAY_MS);
     expect(await ensure()).toEqual(staged);
     clock.advance(2 * DAY_MS);
     const switched = await ensure();
     expect(switched).toMatchObject({ active: staged.next?.tls, retired: { caCert: first.active.caCert } });
     expect(switched.next).toBeUndefined();
     expect(unusableBecause(first.active, HOST, clock.now())).toBeUndefined();
-    clock.advance(LIFETIME_MS / 6 - DAY_MS);
+    clock.advance(LIFETIME_MS / 8 - DAY_MS);
     expect(await ensure()).toEqual(switched);
     clock.advance(2 * DAY_MS);
     const dropped = await ensure();
