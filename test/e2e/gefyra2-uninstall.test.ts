@@ -87,7 +87,7 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
 
   it('--keep-operator removes the clients (each after its own clean-up), their accounts, Stowaway 2.x and the gefyra-client role; then the rest goes too', async () => {
     const { api, ref } = g();
-    // dev-a connected (a peer in Stowaway), dev-b waiting (an account, no peer), dev-c removed with `--force` (its account orphaned).
+    // dev-a connected (a peer in Stowaway), dev-b waiting (an account, no peer), dev-c removed with `--force`, dev-d's account left over.
     await g().create('dev-a');
     await g().waitForClient('dev-a', (client) => client?.state === 'WAITING', 'WAITING');
     await g().setSubnet('dev-a', '172.18.0.0/16');
@@ -114,8 +114,24 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
       },
       signal(),
     );
-    expect(await api.find({ apiVersion: RBAC, kind: 'ClusterRoleBinding', name: 'gefyra-rolebinding-gefyra-client-dev-c' }, signal())).toBeDefined();
-    expect(await clusterScopedLeft()).toEqual(expect.arrayContaining(['ClusterRole gefyra-client', 'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-a']));
+    // The running controller cleans up after a client gone by force.
+    await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: RBAC, kind: 'ClusterRoleBinding', name: 'gefyra-rolebinding-gefyra-client-dev-c' });
+    await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-c' });
+    // An account whose client went while no operator ran: the reset finds it by its name and its binding.
+    await api.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-client-dev-d', namespace: namespace.name } }, signal());
+    await api.create(
+      {
+        apiVersion: RBAC,
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'gefyra-rolebinding-gefyra-client-dev-d' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'gefyra-client' },
+        subjects: [{ kind: 'ServiceAccount', name: 'gefyra-client-dev-d', namespace: namespace.name }],
+      },
+      signal(),
+    );
+    expect(await clusterScopedLeft()).toEqual(
+      expect.arrayContaining(['ClusterRole gefyra-client', 'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-a', 'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-d']),
+    );
 
     const deletions = recordDeletions(controlPlane.adminKubeConfig(), [
       { apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: namespace.name },
@@ -191,10 +207,12 @@ function recordDeletions(kubeConfig: Parameters<typeof startGefyra2>[0], specs: 
 
 // The 2.5 client's own `gefyra uninstall` (client-reads.md "uninstall"): it
 // strips every finalizer first and deletes the clients, then the namespace
-// and the CRDs, before the operator can clean up. The namespaced objects go
-// with the namespace; the cluster-scoped ones the operator made for clients
-// (their bindings, the gefyra-client role) are dependents of the gefyraclients
-// CRD, so kube-controller-manager's garbage collector removes them with it.
+// and the CRDs, within moments. The namespaced objects go with the namespace;
+// a running controller cleans up after a client gone by force, and where it
+// does not get to it (its rights went first), the cluster-scoped objects made
+// for clients (their bindings, the gefyra-client role) are dependents of the
+// gefyraclients CRD, which kube-controller-manager's garbage collector
+// removes with it.
 describe("the Gefyra 2.5 client's own uninstall (finalizers stripped first)", () => {
   const node = useSimulatedNode();
   const controlPlane = useControlPlane();

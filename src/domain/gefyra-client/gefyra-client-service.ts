@@ -43,6 +43,7 @@ export class GefyraClientService {
 
   async reconcile(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
     let client = await this.#deps.store.find(ref, signal);
+    if (client === undefined) return await this.#cleanUpAfterForce(ref, signal);
     for (let steps = 0; client !== undefined && steps < MAX_STEPS; steps++) {
       const current = client;
       const peer = await this.#recordedPeer(current, signal);
@@ -58,6 +59,24 @@ export class GefyraClientService {
     }
     if (client === undefined) return { done: true };
     throw new DomainError('Internal', `GefyraClient ${ref.name} did not settle after ${MAX_STEPS} steps`, { retryable: true });
+  }
+
+  /**
+   * A client gone without its finalizer having run (`gefyra clients rm
+   * --force` and the 2.5 client's uninstall strip it first): its account
+   * (a token still valid, a cluster-wide binding) and its peer would stay.
+   * Both removals are idempotent, so a client that went the normal way costs
+   * a few lookups. A tunnel that is not running keeps the peer until its
+   * removal; there is no client left to re-apply it from.
+   */
+  async #cleanUpAfterForce(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
+    if (this.#settings.manageServiceAccounts) await this.#deps.accounts.remove(ref.name, signal);
+    try {
+      if (await this.#deps.peers.find(ref.name, signal)) await this.#deps.peers.remove(ref.name, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'NotReady')) throw error;
+    }
+    return { done: true };
   }
 
   async #apply(client: GefyraClient, step: ClientStep, peer: TunnelPeer | undefined, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
