@@ -65,7 +65,7 @@ export class Gefyra2Uninstall {
 
   /** Deletes every client and runs its finalizer's clean-up; returns those whose peer waits for the tunnel's removal. */
   async #removeClients(signal: AbortSignal): Promise<string[]> {
-    const { objects, clients, accounts, namespace, logger } = this.#deps;
+    const { objects, clients, namespace, logger } = this.#deps;
     const withoutTunnel: string[] = [];
     for (const client of await this.#list(GEFYRA_CLIENT_KIND, signal)) {
       const ref = { namespace, name: client.metadata.name };
@@ -76,10 +76,8 @@ export class Gefyra2Uninstall {
         if (!isDomainError(error, 'NotReady')) throw error;
         logger.info({ client: ref.name, error: toDomainError(error).message }, 'the tunnel is not running: the peer goes with it');
         withoutTunnel.push(ref.name);
-        continue;
       }
-      // Deleted with no finalizer of ours (never reconciled, or `--force` beforehand): its account may still be there.
-      await accounts.remove(ref.name, signal);
+      // Deleted with no finalizer of ours (never reconciled, or `--force` beforehand), the reconcile cleans up after it all the same.
     }
     const left = (await this.#list(GEFYRA_CLIENT_KIND, signal)).filter((client) => !withoutTunnel.includes(client.metadata.name));
     if (left.length > 0) {
