@@ -5,6 +5,7 @@ import { environmentWithDefaults, type Environment } from '../environment.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
 import { resolve } from '../plugins/resolve.js';
 import { SERVICES } from '../composition/service-tokens.js';
+import { gefyra2Uninstall } from '../composition/gefyra-client-composition.js';
 import type { CliOutput } from './main.js';
 
 /** `gefyra-operator reset`: the explicit reset, run with the caller's own credentials. */
@@ -24,38 +25,52 @@ export async function runReset(options: {
     options.io.err(`This removes ${scope}.\nRun again with --yes to do it.`);
     return 2;
   }
-  const { container, served, dispose } = await composeForKubernetes({
+  const { container, served, config, dispose } = await composeForKubernetes({
     cache: false,
     environment: environmentWithDefaults(options.environment, { GEFYRA_LOG_LEVEL: 'warn' }),
     kubeconfig: options.kubeconfig,
     namespace,
   });
+  if (served.gefyraClients) {
+    try {
+      const uninstall = gefyra2Uninstall(container, { namespace, subnets: config.subnets, environment: options.environment });
+      await untilDone((signal) => uninstall.uninstall({ removeOperator: !options.keepOperator }, signal));
+    } finally {
+      await dispose();
+    }
+    options.io.out(`removed ${scope}`);
+    return 0;
+  }
   if (!served.interceptRequests) {
     await dispose();
     // The reset ends InterceptRequests and removes their tunnel; an operator configured without them has neither.
-    options.io.err(
-      'reset removes an installation that serves InterceptRequests (the Gefyra 0.13 contract); this configuration serves none ' +
-        '(the Gefyra 2.x contract): remove it with the Gefyra 2.5 client (`gefyra uninstall`) or `kubectl delete -k deploy/gefyra2`',
-    );
+    options.io.err('reset removes an installation that serves InterceptRequests or GefyraClients; this configuration serves neither');
     return 2;
   }
   try {
     const reset = resolve(container, SERVICES.ResetService);
-    const signal = AbortSignal.timeout(300_000);
-    // A running operator ends the same intercepts at the same time: a conflict,
-    // or an intercept still ending, passes; try again until the time is up.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal);
-        break;
-      } catch (error) {
-        if (!isDomainError(error) || !error.retryable || signal.aborted) throw error;
-        await delay(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
-      }
-    }
+    await untilDone((signal) => reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal));
   } finally {
     await dispose();
   }
   options.io.out(`removed ${scope}`);
   return 0;
+}
+
+/**
+ * A running operator ends the same intercepts or finalizes the same clients
+ * at the same time: a conflict, or something still ending, passes; tried
+ * again until the time is up.
+ */
+async function untilDone(step: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const signal = AbortSignal.timeout(300_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await step(signal);
+      return;
+    } catch (error) {
+      if (!isDomainError(error) || !error.retryable || signal.aborted) throw error;
+      await delay(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
+    }
+  }
 }

@@ -6,7 +6,7 @@ Usage: gefyra-operator <command> [options]
 Commands:
   run         run the operator (in a pod, or against the current kubeconfig)
   manifests   print the install manifests, for \`kubectl apply -f -\`
-  reset       remove every intercept and Gefyra component (and the operator) from a cluster
+  reset       remove every intercept (2.x: every GefyraClient) and Gefyra component (and the operator) from a cluster
   help        show help for a command
 
 Run \`gefyra-operator <command> --help\` for a command's options.

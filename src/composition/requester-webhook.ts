@@ -9,6 +9,7 @@ import type { EventRecorder } from '../ports/event-recorder.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { stampRequester } from '../webhook/requester-stamp.js';
 import { type RunningWebhook, startWebhook } from './webhook-composition.js';
+import { DEFAULT_CERTIFICATE_LIFETIME_SECONDS } from '../gefyra2/webhook-settings.js';
 
 /** The reason, in the log and the Event, where nothing stamps requesters. */
 export const REQUESTERS_NOT_STAMPED_REASON = 'RequestersNotStamped';
@@ -36,7 +37,13 @@ export async function startRequesterWebhook(options: {
     clock: options.clock,
     logger: options.logger.child({ component: 'requester-webhook' }),
     namespace: config.namespace,
-    webhook: { port: options.port ?? config.requesterWebhook.port, service: names.service, tlsSecret: names.tlsSecret, configuration: names.configuration },
+    webhook: {
+      port: options.port ?? config.requesterWebhook.port,
+      service: names.service,
+      tlsSecret: names.tlsSecret,
+      configuration: names.configuration,
+      certificateLifetimeSeconds: DEFAULT_CERTIFICATE_LIFETIME_SECONDS,
+    },
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     handlers: requesterStampHandlers(stamps),
     configurationKind: 'MutatingWebhookConfiguration',

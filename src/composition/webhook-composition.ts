@@ -1,6 +1,8 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
 import { admissionHandlers, type AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
+import { validityOf } from '../adapters/webhook/webhook-certificate.js';
 import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome, type WebhookConfigurationKind } from '../adapters/webhook/webhook-tls-store.js';
+import { caBundleOf, webhookTickMs } from '../adapters/webhook/webhook-tls-rotation.js';
 import { postReadinessEvent } from '../adapters/kubernetes/cluster-stores/readiness-event.js';
 import { Periodic } from '../adapters/runtime/periodic.js';
 import { toDomainError } from '../domain/errors.js';
@@ -12,12 +14,6 @@ import type { Logger } from '../ports/logger.port.js';
 /** What the 2.5 client waits for besides `Gefyra-Ready` (contract §1). */
 export const WEBHOOK_READY_REASON = 'Gefyra-Webhook-Ready';
 export const WEBHOOK_DEPLOYMENT = 'gefyra-operator-webhook';
-/**
- * The webhook configuration's caBundle is checked this often: the client's
- * role may not get or watch it, and a client that installs after the webhook
- * started brings the configuration with Gefyra's published CA in it.
- */
-const CA_BUNDLE_CHECK_MS = 60_000;
 
 export interface WebhookOptions {
   readonly objects: ObjectApi;
@@ -39,24 +35,31 @@ export interface WebhookOptions {
 
 export interface RunningWebhook {
   readonly port: number;
-  /** The CA the configuration's caBundle now names. */
-  readonly caCert: string;
+  /** The CAs (PEM, one or two) the configuration's caBundle names now. */
+  readonly caBundle: string;
   stop(): Promise<void>;
 }
 
 /**
- * `OP_MODE=webhook`: the CA and serving certificate from their Secret (made
- * on first start), the HTTPS server with the three admission paths, and the
- * caBundle of the client's ValidatingWebhookConfiguration pointed at our CA
- * at start and kept there.
+ * `OP_MODE=webhook`: the certificates from their Secret (made on first
+ * start), the HTTPS server with the three admission paths, and the caBundle
+ * of the client's ValidatingWebhookConfiguration pointed at our CAs at
+ * start and kept there. Every tick (webhookTickMs, on the injected clock)
+ * the Secret is read and the rotation brought forward; the caBundle is
+ * written before a new certificate is served, so the API server trusts it
+ * from its first connection. The client's role may not get or watch the
+ * configuration, and a client that installs after the webhook started
+ * brings Gefyra's published CA back: the tick puts ours back too.
  */
 export async function startWebhook(options: WebhookOptions): Promise<RunningWebhook> {
   const { objects, clock, logger, namespace, webhook } = options;
   const host = `${webhook.service}.${namespace}.svc`;
-  const tls = await ensureWebhookTls(objects, clock, logger, { namespace, secretName: webhook.tlsSecret, host }, AbortSignal.timeout(30_000));
+  const lifetimeMs = webhook.certificateLifetimeSeconds * 1000;
+  const tlsPlace = { namespace, secretName: webhook.tlsSecret, host, lifetimeMs };
+  let state = await ensureWebhookTls(objects, clock, logger, tlsPlace, AbortSignal.timeout(30_000));
   let announced = options.announceReadiness === false;
   const server = new AdmissionServer({
-    tls,
+    tls: state.active,
     handlers: options.handlers ?? admissionHandlers(objects),
     logger,
     onHealthCheck: async () => {
@@ -75,27 +78,45 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   logger.info({ port, host }, 'admission webhook serving');
 
   let lastOutcome: CaBundleOutcome | 'failed' | undefined;
-  const pointConfigurationAtOurCa = async (): Promise<void> => {
+  const pointConfigurationAtOurCas = async (): Promise<boolean> => {
     let outcome: CaBundleOutcome | 'failed';
     try {
       const place = { configuration: webhook.configuration, kind: options.configurationKind, namespace, service: webhook.service };
-      outcome = await patchCaBundle(objects, place, tls.caCert, AbortSignal.timeout(15_000));
+      outcome = await patchCaBundle(objects, place, caBundleOf(state), AbortSignal.timeout(15_000));
     } catch (error) {
       outcome = 'failed';
       logger.warn({ configuration: webhook.configuration, error: toDomainError(error).message }, 'could not point the webhook configuration at our CA');
     }
-    if (outcome === 'patched') logger.info({ configuration: webhook.configuration }, 'pointed the webhook configuration caBundle at our CA');
-    else if (outcome === 'absent' && lastOutcome !== 'absent') logger.info({ configuration: webhook.configuration }, 'no webhook configuration yet; looking again every minute');
+    if (outcome === 'patched') logger.info({ configuration: webhook.configuration, cas: caBundleOf(state).match(/BEGIN CERTIFICATE/g)?.length }, 'pointed the webhook configuration caBundle at our CA');
+    else if (outcome === 'absent' && lastOutcome !== 'absent') logger.info({ configuration: webhook.configuration }, 'no webhook configuration yet; looking again at every tick');
     lastOutcome = outcome;
+    return outcome !== 'failed';
   };
   // The first time before the webhook counts as started, so the API server trusts it from then on.
-  await pointConfigurationAtOurCa();
-  const caBundle = new Periodic(clock, CA_BUNDLE_CHECK_MS, pointConfigurationAtOurCa);
+  await pointConfigurationAtOurCas();
+  const tick = async (): Promise<void> => {
+    try {
+      state = await ensureWebhookTls(objects, clock, logger, tlsPlace, AbortSignal.timeout(15_000));
+    } catch (error) {
+      logger.warn({ secret: webhook.tlsSecret, error: toDomainError(error).message }, 'could not read or renew the webhook certificates; serving the current ones');
+    }
+    const trusted = await pointConfigurationAtOurCas();
+    // A certificate whose CA could not be written into the configuration waits for the next tick, unless the one served has run out.
+    if (served !== state.active.cert && (trusted || validityOf({ cert: served }).to.getTime() <= clock.now().getTime())) {
+      server.useTls(state.active);
+      served = state.active.cert;
+      logger.info({ host, validUntil: validityOf(state.active).to.toISOString() }, 'serving the renewed certificate to new connections');
+    }
+  };
+  let served = state.active.cert;
+  const ticks = new Periodic(clock, webhookTickMs(lifetimeMs), tick);
   return {
     port,
-    caCert: tls.caCert,
+    get caBundle() {
+      return caBundleOf(state);
+    },
     stop: async () => {
-      await caBundle.stop();
+      await ticks.stop();
       await server.close();
     },
   };

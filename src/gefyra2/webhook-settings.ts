@@ -10,9 +10,14 @@ export interface WebhookSettings {
   readonly tlsSecret: string;
   /** The ValidatingWebhookConfiguration whose `caBundle`s are patched (the client names it `gefyra.dev`). */
   readonly configuration: string;
+  /** How long each serving certificate and its CA are valid; renewed while running, from half of it on. */
+  readonly certificateLifetimeSeconds: number;
 }
 
 const GEFYRA2 = ['2'] as const;
+
+/** 825 days, the longest a publicly trusted serving certificate was allowed. */
+export const DEFAULT_CERTIFICATE_LIFETIME_SECONDS = 71_280_000;
 
 /** The admission webhook's variables: read by `run` with OP_MODE=webhook and by the liveness check (bin/webhook-healthcheck.js). */
 export const webhookSettings = defineSettings('webhook', {
@@ -36,6 +41,19 @@ export const webhookSettings = defineSettings('webhook', {
     meaning: 'the ValidatingWebhookConfiguration whose `caBundle` it patches',
     contracts: GEFYRA2,
   }),
+  // 30 s at least: the rotation ticks every 24th of it.
+  GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: variable(
+    z.coerce
+      .number({ error: 'GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME must be a number' })
+      .int({ error: 'GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME must be a whole number' })
+      .min(30, { error: 'GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME must be at least 30' })
+      .default(DEFAULT_CERTIFICATE_LIFETIME_SECONDS),
+    {
+      default: '`71280000` s (825 days)',
+      meaning: 'how long each serving certificate and its CA are valid; renewed while running from half of it on, old and new CA trusted together across the switch',
+      contracts: GEFYRA2,
+    },
+  ),
 });
 
 export function loadWebhookSettings(environment: Environment): WebhookSettings {
@@ -45,5 +63,6 @@ export function loadWebhookSettings(environment: Environment): WebhookSettings {
     service: parsed.GEFYRA_WEBHOOK_SERVICE,
     tlsSecret: parsed.GEFYRA_WEBHOOK_TLS_SECRET,
     configuration: parsed.GEFYRA_WEBHOOK_CONFIGURATION,
+    certificateLifetimeSeconds: parsed.GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME,
   };
 }

@@ -352,11 +352,11 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: configuration.name },
+      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: configuration.name, certificateLifetimeSeconds: 86_400 },
       listenHost: '127.0.0.1',
     });
     webhook = running;
-    const review = async (body: unknown) => await postToWebhook(running.port, '/client-parameters', body, { ca: running.caCert, servername: `gefyra-admission.${namespace.name}.svc` });
+    const review = async (body: unknown) => await postToWebhook(running.port, '/client-parameters', body, { ca: running.caBundle, servername: `gefyra-admission.${namespace.name}.svc` });
     await review(HEALTH_CHECK_BODY);
     recorder = recordObjects(controlPlane.adminKubeConfig(), { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name });
     await recorder.synced;

@@ -8,8 +8,10 @@ import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
 import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
 import { gefyra2InstallManifests } from '../../src/install/gefyra2-manifests.js';
+import { loadGefyra2Config } from '../../src/gefyra2/gefyra2-config.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../support/admission-review.js';
+import { handshake } from '../support/tls-handshake.js';
 import { useControlPlane, useTestNamespace } from '../support/control-plane/vitest.js';
 import { waitForObject } from './support/cluster-waits.js';
 import { isEstablished } from './support/operator-access.js';
@@ -147,7 +149,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: VWC.name },
+      webhook: { ...loadGefyra2Config({}).webhook, port: 0, configuration: VWC.name },
       listenHost: '127.0.0.1',
     });
   const caBundleInConfiguration = async () => {
@@ -166,7 +168,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
 
   it('writes its own CA into the configuration and serves a certificate that verifies against it for the Service name', async () => {
     const [caBundle] = await caBundleInConfiguration();
-    expect(caBundle).toBe(webhook!.caCert);
+    expect(caBundle).toBe(webhook!.caBundle);
     expect(caBundle).toContain('BEGIN CERTIFICATE');
     const answer = await postToWebhook(webhook!.port, '/client-parameters', admissionReview('CREATE', gefyraClient('dev-new')), { ca: caBundle!, servername: host() });
     expect(answer.review?.response).toEqual({ uid: 'review-1', allowed: true });
@@ -212,7 +214,7 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
   });
 
   it('serves the same CA after a restart (kept in its Secret), and puts it back when an install overwrote the caBundle', async () => {
-    const before = webhook!.caCert;
+    const before = webhook!.caBundle;
     await webhook!.stop();
     const configuration = (await admin().find(VWC, never))!;
     const overwritten = (configuration['webhooks'] as Record<string, Record<string, unknown>>[]).map((entry) => ({
@@ -221,9 +223,51 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
     }));
     await admin().patch(VWC, { webhooks: overwritten }, never);
     webhook = await start();
-    expect(webhook.caCert).toBe(before);
+    expect(webhook.caBundle).toBe(before);
     expect(await caBundleInConfiguration()).toEqual([before]);
   });
+});
+
+describe('the webhook renews its certificate while running (GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME=45)', () => {
+  const name = `${VWC.name}-renewal`;
+  const configurationRef = { ...VWC, name };
+  afterAll(async () => {
+    await admin().remove(configurationRef, never);
+  });
+
+  it('a client trusting the caBundle as the API server stores it completes a TLS handshake at every moment across the switch, the CA overlap and its end', async () => {
+    await admin().create({ ...testConfiguration(), name, metadata: { name } }, never);
+    const settings = loadGefyra2Config({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45', GEFYRA_WEBHOOK_CONFIGURATION: name, GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls' });
+    const webhook = await startWebhook({ objects: asClient.api, clock: systemClock, logger: silentLogger, namespace: namespace.name, webhook: { ...settings.webhook, port: 0 }, listenHost: '127.0.0.1' });
+    const servername = `gefyra-admission.${namespace.name}.svc`;
+    const bundleStored = async () => {
+      const [entry] = ((await admin().find(configurationRef, never))?.['webhooks'] ?? []) as { clientConfig: { caBundle: string } }[];
+      return Buffer.from(entry?.clientConfig.caBundle ?? '', 'base64').toString();
+    };
+    const cas = (bundle: string) => bundle.match(/BEGIN CERTIFICATE/g)?.length ?? 0;
+    try {
+      const served = new Set<string>();
+      const bundleSizes: number[] = [];
+      let previousBundle: string | undefined;
+      const deadline = Date.now() + 120_000;
+      // Until a second certificate is served and the first one's CA has left the bundle again.
+      while (!(served.size >= 2 && bundleSizes.includes(2) && bundleSizes.at(-1) === 1) && Date.now() < deadline) {
+        const bundle = await bundleStored();
+        // Node's own verification, on the wall clock; the bundle of a moment ago too (the API server's copy may lag).
+        const { fingerprint } = await handshake(webhook.port, { ca: bundle, servername });
+        if (previousBundle !== undefined) await handshake(webhook.port, { ca: previousBundle, servername });
+        served.add(fingerprint);
+        bundleSizes.push(cas(bundle));
+        previousBundle = bundle;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(served.size).toBeGreaterThanOrEqual(2);
+      expect(bundleSizes).toContain(2);
+      expect(bundleSizes.at(-1)).toBe(1);
+    } finally {
+      await webhook.stop();
+    }
+  }, 180_000);
 });
 
 describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=webhook', () => {
@@ -284,14 +328,14 @@ describe("the webhook under deploy/gefyra2's account for it", () => {
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: VWC.name },
+      webhook: { ...loadGefyra2Config({}).webhook, port: 0, configuration: VWC.name },
       listenHost: '127.0.0.1',
     });
     try {
       const [caBundle] = ((await admin().find(VWC, never))!['webhooks'] as { clientConfig: { caBundle: string } }[]).map((entry) =>
         Buffer.from(entry.clientConfig.caBundle, 'base64').toString(),
       );
-      expect(caBundle).toBe(webhook.caCert);
+      expect(caBundle).toBe(webhook.caBundle);
       const tls = { ca: caBundle!, servername: `gefyra-admission.${namespace.name}.svc` };
       // A holder of its own: the test passes alone and after the others.
       await admin().create({ ...gefyraClient('dev-held'), providerParameter: { subnet: '10.78.0.0/16' } }, never);

@@ -59,7 +59,7 @@ describe('the confused deputy under deploy/', () => {
     const admin = new KubernetesClusterApi(env.admin(), 'gefyra-e2e-admin');
     // The key the operator will read; made here first so that the webhook of this test signs with it.
     const stamps = new HmacRequesterStamps(await ensureStampKey(admin, { namespace: OPERATOR_NAMESPACE, secretName: names().keySecret }, never));
-    const tls = await issueWebhookTls('127.0.0.1', new Date());
+    const tls = await issueWebhookTls('127.0.0.1', new Date(), 86_400_000);
     webhook = new AdmissionServer({ tls, handlers: requesterStampHandlers(stamps), onHealthCheck: async () => undefined, logger: silentLogger });
     const port = await webhook.listen(0, '127.0.0.1');
     const shipped = requesterWebhookManifests(OPERATOR_NAMESPACE, env.access().name).find((manifest) => manifest.kind === 'MutatingWebhookConfiguration') as Manifest;

@@ -65,6 +65,14 @@ export class AdmissionServer {
     return this.address();
   }
 
+  /**
+   * Serves new connections with another certificate; connections already
+   * open finish with the one they were made with (the renewal's switch).
+   */
+  useTls(tls: Pick<WebhookTls, 'cert' | 'key'>): void {
+    this.#server.setSecureContext({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
+  }
+
   /** The port it listens on (after listen). */
   address(): number {
     return (this.#server.address() as AddressInfo).port;

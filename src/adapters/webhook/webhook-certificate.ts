@@ -13,11 +13,8 @@ export interface WebhookTls {
   readonly key: string;
 }
 
-const CA_VALIDITY_DAYS = 3650;
-const SERVING_VALIDITY_DAYS = 825;
-/** A certificate this close to its end is renewed at the next start. */
-const RENEW_BEFORE_DAYS = 30;
-const DAY_MS = 86_400_000;
+/** Certificates start a little before they are made: a replica whose clock lags must not find them not valid yet. */
+const MAX_BACKDATE_MS = 60_000;
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
@@ -25,17 +22,22 @@ x509.cryptoProvider.set(globalThis.crypto);
 
 /**
  * A fresh CA and a serving certificate for `host` (CN = SAN = host, as the
- * client's own certificate has it). Node can verify certificates but not
- * build them, hence @peculiar/x509 on Node's WebCrypto; P-256 keys make this
- * take milliseconds.
+ * client's own certificate has it), both valid for `lifetimeMs`. The CA
+ * signs this one certificate and its key is thrown away: renewing means a
+ * new pair, whose CA joins the caBundle before the certificate is served
+ * (webhook-tls-rotation.ts), and no CA key is ever stored. Node can verify
+ * certificates but not build them, hence @peculiar/x509 on Node's
+ * WebCrypto; P-256 keys make this take milliseconds.
  */
-export async function issueWebhookTls(host: string, now: Date): Promise<WebhookTls> {
+export async function issueWebhookTls(host: string, now: Date, lifetimeMs: number): Promise<WebhookTls> {
+  const notBefore = new Date(now.getTime() - Math.min(MAX_BACKDATE_MS, lifetimeMs / 10));
+  const notAfter = new Date(now.getTime() + lifetimeMs);
   const caKeys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=gefyra-operator webhook CA',
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + CA_VALIDITY_DAYS * DAY_MS),
+    notBefore,
+    notAfter,
     signingAlgorithm: SIGNING_ALGORITHM,
     keys: caKeys,
     extensions: [
@@ -49,8 +51,8 @@ export async function issueWebhookTls(host: string, now: Date): Promise<WebhookT
     serialNumber: serial(),
     subject: `CN=${host}`,
     issuer: ca.subject,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + SERVING_VALIDITY_DAYS * DAY_MS),
+    notBefore,
+    notAfter,
     signingAlgorithm: SIGNING_ALGORITHM,
     publicKey: servingKeys.publicKey,
     signingKey: caKeys.privateKey,
@@ -72,9 +74,10 @@ export async function issueWebhookTls(host: string, now: Date): Promise<WebhookT
 }
 
 /**
- * Why stored TLS material cannot be served for `host` any more, or undefined
- * when it can: it must parse, be issued by the stored CA to exactly that host,
- * belong to the stored key, and have more than RENEW_BEFORE_DAYS left.
+ * Why stored TLS material cannot be served for `host`, or undefined when it
+ * can: it must parse, be issued by the stored CA to exactly that host,
+ * belong to the stored key, and be valid now (when to renew a usable one is
+ * webhook-tls-rotation.ts's business).
  */
 export function unusableBecause(tls: Partial<WebhookTls>, host: string, now: Date): string | undefined {
   if (!tls.caCert || !tls.cert || !tls.key) return 'incomplete';
@@ -93,10 +96,15 @@ export function unusableBecause(tls: Partial<WebhookTls>, host: string, now: Dat
   } catch {
     return 'the key does not parse';
   }
-  const renewAt = now.getTime() + RENEW_BEFORE_DAYS * DAY_MS;
-  if (new Date(serving.validTo).getTime() < renewAt || new Date(ca.validTo).getTime() < renewAt) return 'about to expire';
+  if (Math.min(new Date(serving.validTo).getTime(), new Date(ca.validTo).getTime()) <= now.getTime()) return 'expired';
   if (new Date(serving.validFrom).getTime() > now.getTime()) return 'not valid yet';
   return undefined;
+}
+
+/** When the serving certificate starts and ends being valid. */
+export function validityOf(tls: Pick<WebhookTls, 'cert'>): { readonly from: Date; readonly to: Date } {
+  const serving = new NodeX509Certificate(tls.cert);
+  return { from: new Date(serving.validFrom), to: new Date(serving.validTo) };
 }
 
 function serial(): string {

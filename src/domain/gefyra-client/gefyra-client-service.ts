@@ -44,7 +44,8 @@ export class GefyraClientService {
 
   async reconcile(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
     let client = await this.#deps.store.find(ref, signal);
-    const peerHolder = client && peerHolderOf(client, await this.#deps.store.list(ref.namespace, signal), (name) => this.#deps.peers.peerIdOf(name));
+    if (client === undefined) return await this.#cleanUpAfterForce(ref, signal);
+    const peerHolder = peerHolderOf(client, await this.#deps.store.list(ref.namespace, signal), (name) => this.#deps.peers.peerIdOf(name));
     for (let steps = 0; client !== undefined && steps < MAX_STEPS; steps++) {
       const current = client;
       const peer = await this.#recordedPeer(current, signal);
@@ -60,6 +61,32 @@ export class GefyraClientService {
     }
     if (client === undefined) return { done: true };
     throw new DomainError('Internal', `GefyraClient ${ref.name} did not settle after ${MAX_STEPS} steps`, { retryable: true });
+  }
+
+  /**
+   * A client gone without its finalizer having run (`gefyra clients rm
+   * --force` and the 2.5 client's uninstall strip it first): its account
+   * (a token still valid, a cluster-wide binding) and its peer would stay.
+   * Both removals are idempotent, so a client that went the normal way costs
+   * a few lookups. A tunnel that is not running keeps the peer until its
+   * removal; there is no client left to re-apply it from. A peer whose id
+   * another client is connected with is that client's (two names, one id:
+   * the other was the holder) and stays.
+   */
+  async #cleanUpAfterForce(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
+    const { accounts, peers, store } = this.#deps;
+    if (this.#settings.manageServiceAccounts) await accounts.remove(ref.name, signal);
+    const peerId = peers.peerIdOf(ref.name);
+    const others = await store.list(ref.namespace, signal);
+    const connectedWithTheId = (other: GefyraClient) =>
+      other.name !== ref.name && peers.peerIdOf(other.name) === peerId && ['ENABLING', 'ACTIVE', 'DISABLING'].includes(other.state);
+    if (others.some(connectedWithTheId)) return { done: true };
+    try {
+      if (await peers.find(ref.name, signal)) await peers.remove(ref.name, signal);
+    } catch (error) {
+      if (!isDomainError(error, 'NotReady')) throw error;
+    }
+    return { done: true };
   }
 
   async #apply(client: GefyraClient, step: ClientStep, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {

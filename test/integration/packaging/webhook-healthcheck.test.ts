@@ -36,7 +36,7 @@ describe("the webhook pod's liveness probe", () => {
   it('passes while the webhook answers, posting the health check it reports, and fails once it is gone', async () => {
     let checks = 0;
     server = new AdmissionServer({
-      tls: await issueWebhookTls('gefyra-admission.gefyra.svc', new Date()),
+      tls: await issueWebhookTls('gefyra-admission.gefyra.svc', new Date(), 86_400_000),
       handlers: { '/client-parameters': async () => ({ allowed: false, message: 'the rule must not run for a health check' }) },
       onHealthCheck: async () => {
         checks += 1;

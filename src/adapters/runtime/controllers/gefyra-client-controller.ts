@@ -3,8 +3,22 @@ import type { GefyraClientService } from '../../../domain/gefyra-client/gefyra-c
 import { PEER_ID_TAKEN } from '../../../domain/gefyra-client/peer-id-holder.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
 import { clientOfTokenSecret } from '../../kubernetes/cluster-stores/cluster-client-accounts.js';
+import type { Gefyra2Uninstall } from '../../kubernetes/cluster-stores/gefyra2-uninstall.js';
+import { toDomainError } from '../../../domain/errors.js';
+import type { Logger } from '../../../ports/logger.port.js';
+import type { OperatorInstallation } from '../../../ports/operator-installation.port.js';
 import { KeyInbox, type Controller, type ControllerWatch } from '../controller.js';
 import type { WatchEvent } from '../watch-source.js';
+
+/** The 2.5 client deletes the operator's RBAC right after its namespace: what the removal does, it does in this time. */
+const REMOVAL_TIMEOUT_MS = 4500;
+
+/** What the controller needs to tell a removal from a restart at shutdown, and to carry it out. */
+export interface GefyraClientRemoval {
+  readonly installation: OperatorInstallation;
+  readonly uninstall: Gefyra2Uninstall;
+  readonly logger: Logger;
+}
 
 /**
  * The GefyraClient controller: a client's own changes wake it; a change of
@@ -27,9 +41,12 @@ export class GefyraClientController implements Controller<string> {
   readonly #refused = new Set<string>();
   #tunnelInstance: string | undefined;
 
-  constructor(service: GefyraClientService, namespace: string, tunnelPodLabels: Readonly<Record<string, string>>) {
+  readonly #removal: GefyraClientRemoval | undefined;
+
+  constructor(service: GefyraClientService, namespace: string, tunnelPodLabels: Readonly<Record<string, string>>, removal?: GefyraClientRemoval) {
     this.#service = service;
     this.#namespace = namespace;
+    this.#removal = removal;
     this.watches = [
       { spec: { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace }, keysOf: (event) => this.#onClient(event) },
       { spec: { apiVersion: 'v1', kind: 'Pod', namespace, labels: tunnelPodLabels }, keysOf: (event) => this.#onTunnel(event) },
@@ -45,6 +62,26 @@ export class GefyraClientController implements Controller<string> {
   async reconcile(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {
     const result = await this.#service.reconcile({ namespace: this.#namespace, name: key }, signal);
     return result.done ? undefined : { requeueAfterMs: result.requeueAfterMs };
+  }
+
+  /**
+   * A restart or a rolling update keeps everything; a removal (the
+   * operator's own Deployment gone or being deleted: `gefyra down`,
+   * `kubectl delete -k deploy/gefyra2`) removes the clients' accounts and
+   * peers, Stowaway 2.x and the `gefyra-client` role it made, in the few
+   * seconds before its credentials go. The CRDs are the installer's.
+   */
+  async atShutdown(): Promise<void> {
+    const removal = this.#removal;
+    if (!removal) return;
+    const signal = AbortSignal.timeout(REMOVAL_TIMEOUT_MS);
+    try {
+      if (!(await removal.installation.beingRemoved(signal))) return;
+      removal.logger.warn({}, 'the operator is being removed: removing the clients, their accounts and Stowaway');
+      await removal.uninstall.uninstall({ removeOperator: false }, signal);
+    } catch (error) {
+      removal.logger.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up; `gefyra-operator reset --yes` finishes it');
+    }
   }
 
   #onClient(event: WatchEvent): readonly string[] {

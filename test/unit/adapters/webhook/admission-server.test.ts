@@ -8,12 +8,13 @@ import { validateClientParameters } from '../../../../src/webhook/client-paramet
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../../../support/admission-review.js';
 
 const HOST = 'gefyra-admission.gefyra.svc';
+const LIFETIME_MS = 86_400_000;
 
 describe('the admission server', () => {
   let tls: WebhookTls;
   let server: AdmissionServer | undefined;
   beforeAll(async () => {
-    tls = await issueWebhookTls(HOST, new Date());
+    tls = await issueWebhookTls(HOST, new Date(), LIFETIME_MS);
   });
   afterEach(async () => {
     await server?.close();
@@ -104,7 +105,7 @@ describe('the admission server', () => {
     server = new AdmissionServer({ tls, handlers: { '/client-parameters': clientRule }, onHealthCheck: async () => undefined, logger: silentLogger });
     const port = await server.listen(0, '127.0.0.1');
     await expect(postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: tls.caCert, servername: 'other.gefyra.svc' })).rejects.toThrow(/altnames|Hostname/);
-    const foreign = await issueWebhookTls(HOST, new Date());
+    const foreign = await issueWebhookTls(HOST, new Date(), LIFETIME_MS);
     await expect(postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: foreign.caCert, servername: HOST })).rejects.toThrow(/certificate/);
   });
 

@@ -5,16 +5,19 @@ import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { issueWebhookTls, unusableBecause } from '../../../../src/adapters/webhook/webhook-certificate.js';
 import { ensureWebhookTls, patchCaBundle } from '../../../../src/adapters/webhook/webhook-tls-store.js';
+import { caBundleOf } from '../../../../src/adapters/webhook/webhook-tls-rotation.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { signal } from '../../../support/scenario.js';
 
 const HOST = 'gefyra-admission.gefyra.svc';
-const PLACE = { namespace: 'gefyra', secretName: 'gefyra-admission-tls', host: HOST };
+const DAY_MS = 86_400_000;
+const LIFETIME_MS = 825 * DAY_MS;
+const PLACE = { namespace: 'gefyra', secretName: 'gefyra-admission-tls', host: HOST, lifetimeMs: LIFETIME_MS };
 const SECRET = { apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-admission-tls' };
 
 describe('the webhook certificate', () => {
   it('is issued by its own CA to exactly the Service name, CN = SAN', async () => {
-    const tls = await issueWebhookTls(HOST, new Date());
+    const tls = await issueWebhookTls(HOST, new Date(), LIFETIME_MS);
     const serving = new X509Certificate(tls.cert);
     expect(serving.subject).toBe(`CN=${HOST}`);
     expect(serving.subjectAltName).toBe(`DNS:${HOST}`);
@@ -23,16 +26,17 @@ describe('the webhook certificate', () => {
     expect(unusableBecause(tls, HOST, new Date())).toBeUndefined();
   });
 
-  it('is found unusable when incomplete, for another host, with a foreign key or CA, or near its end', async () => {
+  it('is found unusable when incomplete, for another host, with a foreign key or CA, or past its end', async () => {
     const now = new Date();
-    const tls = await issueWebhookTls(HOST, now);
-    const other = await issueWebhookTls(HOST, now);
+    const tls = await issueWebhookTls(HOST, now, LIFETIME_MS);
+    const other = await issueWebhookTls(HOST, now, LIFETIME_MS);
     expect(unusableBecause({ ...tls, key: undefined }, HOST, now)).toBe('incomplete');
     expect(unusableBecause({ ...tls, cert: 'garbage' }, HOST, now)).toBe('not a certificate');
     expect(unusableBecause(tls, 'other.gefyra.svc', now)).toBe('not made out to other.gefyra.svc');
     expect(unusableBecause({ ...tls, key: other.key }, HOST, now)).toBe('the key does not match');
     expect(unusableBecause({ ...tls, caCert: other.caCert }, HOST, now)).toBe('not issued by the stored CA');
-    expect(unusableBecause(tls, HOST, new Date(now.getTime() + 800 * 86_400_000))).toBe('about to expire');
+    expect(unusableBecause(tls, HOST, new Date(now.getTime() + 800 * DAY_MS))).toBeUndefined();
+    expect(unusableBecause(tls, HOST, new Date(now.getTime() + LIFETIME_MS))).toBe('expired');
   });
 });
 
@@ -51,12 +55,12 @@ describe('the webhook TLS Secret', () => {
     expect(cluster.callCount('create')).toBe(1);
     const stored = await cluster.find(SECRET, signal);
     expect(stored).toMatchObject({ type: 'kubernetes.io/tls' });
-    expect(Buffer.from((stored?.['data'] as Record<string, string>)['ca.crt'] ?? '', 'base64').toString()).toBe(first.caCert);
+    expect(Buffer.from((stored?.['data'] as Record<string, string>)['ca.crt'] ?? '', 'base64').toString()).toBe(first.active.caCert);
   });
 
   it('is replaced when it holds a certificate for another name', async () => {
     const { cluster, clock, ensure } = setup();
-    const foreign = await issueWebhookTls('someone-else.gefyra.svc', clock.now());
+    const foreign = await issueWebhookTls('someone-else.gefyra.svc', clock.now(), LIFETIME_MS);
     await cluster.create(
       {
         ...SECRET,
@@ -67,18 +71,47 @@ describe('the webhook TLS Secret', () => {
       signal,
     );
     const tls = await ensure();
-    expect(tls.caCert).not.toBe(foreign.caCert);
-    expect(unusableBecause(tls, HOST, clock.now())).toBeUndefined();
+    expect(tls.active.caCert).not.toBe(foreign.caCert);
+    expect(tls.next).toBeUndefined();
+    expect(unusableBecause(tls.active, HOST, clock.now())).toBeUndefined();
     expect(await ensure()).toEqual(tls);
   });
 
-  it('is renewed near its end, and a write that lost a race is done again on the fresh Secret', async () => {
+  it('stages the next pair at half its life, switches to it an eighth later, drops the old CA an eighth after that, all before the old one ends', async () => {
+    const { clock, ensure } = setup();
+    const first = await ensure();
+    clock.advance(LIFETIME_MS / 2 - DAY_MS);
+    expect(await ensure()).toEqual(first);
+    clock.advance(2 * DAY_MS);
+    const staged = await ensure();
+    expect(staged.active).toEqual(first.active);
+    expect(staged.next?.tls.caCert).not.toBe(first.active.caCert);
+    expect(certificatesIn(caBundleOf(staged))).toEqual(certificatesIn(first.active.caCert + staged.next?.tls.caCert));
+    clock.advance(LIFETIME_MS / 8 - DAY_MS);
+    expect(await ensure()).toEqual(staged);
+    clock.advance(2 * DAY_MS);
+    const switched = await ensure();
+    expect(switched).toMatchObject({ active: staged.next?.tls, retired: { caCert: first.active.caCert } });
+    expect(switched.next).toBeUndefined();
+    expect(unusableBecause(first.active, HOST, clock.now())).toBeUndefined();
+    clock.advance(LIFETIME_MS / 8 - DAY_MS);
+    expect(await ensure()).toEqual(switched);
+    clock.advance(2 * DAY_MS);
+    const dropped = await ensure();
+    expect(dropped).toEqual({ active: staged.next?.tls });
+    expect(certificatesIn(caBundleOf(dropped))).toEqual(certificatesIn(staged.next?.tls.caCert ?? ''));
+    // The old certificate was still valid when its CA left the bundle: nothing served lost its trust early.
+    expect(unusableBecause(first.active, HOST, clock.now())).toBeUndefined();
+  });
+
+  it('starts anew from a stored pair that has run out, and a write that lost a race is done again on the fresh Secret', async () => {
     const { cluster, clock, ensure } = setup();
     const first = await ensure();
-    clock.advance(800 * 86_400_000);
+    clock.advance(LIFETIME_MS + DAY_MS);
     cluster.conflictOnNextWrite((operation) => operation === 'patch');
     const renewed = await ensure();
-    expect(renewed.caCert).not.toBe(first.caCert);
+    expect(renewed.active.caCert).not.toBe(first.active.caCert);
+    expect(renewed.retired).toBeUndefined();
     expect(cluster.callCount('patch')).toBe(2);
     expect(await ensure()).toEqual(renewed);
   });
@@ -123,4 +156,5 @@ describe('the caBundle of the webhook configuration', () => {
   });
 });
 
+const certificatesIn = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 const b64 = (text: string) => Buffer.from(text).toString('base64');

@@ -169,6 +169,20 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain('gefyra-client-dev-a-token');
   });
 
+  it('removed with --force (finalizer stripped first, as the 2.5 client does): its peer and account are removed all the same', async () => {
+    const g = await gefyra2();
+    await g.connect('dev-a', '172.18.0.0/16');
+    await g.cluster.patch(g.ref('dev-a'), { metadata: { finalizers: null } }, signal());
+    await g.cluster.remove(g.ref('dev-a'), signal());
+    expect(g.raw('dev-a')).toBeUndefined();
+    await g.settle('dev-a');
+    expect(g.config()['PEERS']).toBe('0');
+    expect(g.livePeers().size).toBe(0);
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain('gefyra-client-dev-a');
+    expect(g.cluster.objects({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' })).toEqual([]);
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain('gefyra-client-dev-a-token');
+  });
+
   it('removes a client at its sunset, with the Event "Sunset reached"', async () => {
     const g = await gefyra2();
     await g.create('dev-a', { sunset: '2026-11-30T12:10:00Z' });
