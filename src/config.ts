@@ -25,7 +25,8 @@ export interface OperatorConfig {
   readonly policy: {
     readonly allowedNamespaces: readonly string[];
     readonly deniedNamespaces: readonly string[];
-    readonly destinationSubnets: readonly Subnet[];
+    /** GEFYRA_DESTINATION_SUBNETS; undefined: where the tunnel routes to its clients (TunnelRouter.clientSubnets). */
+    readonly destinationSubnets: readonly Subnet[] | undefined;
     readonly requesterReview: RequesterReview;
   };
 }
@@ -45,9 +46,6 @@ const namespaceList = (name: string) =>
       }
       return names;
     });
-
-/** The tunnel's peers get addresses in its internal /24 (GEFYRA_INTERNAL_SUBNET), so that is where traffic may go by default. */
-const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
 
 const subnetList = z.string().transform((raw, context) => {
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -136,14 +134,9 @@ export function loadConfig(environment: Readonly<Record<string, string | undefin
     policy: {
       allowedNamespaces: env.GEFYRA_ALLOWED_NAMESPACES,
       deniedNamespaces: env.GEFYRA_DENIED_NAMESPACES,
-      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(environment['GEFYRA_INTERNAL_SUBNET']),
+      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS,
       requesterReview: env.GEFYRA_REQUESTER_REVIEW,
     },
   };
 }
 
-/** The internal subnet is the tunnel's setting (validated by its plugin); an invalid one falls back here and fails there. */
-function defaultDestinationSubnets(internalSubnet: string | undefined): Subnet[] {
-  const subnet = parseSubnet(`${internalSubnet?.trim() || DEFAULT_INTERNAL_SUBNET}/24`) ?? parseSubnet(`${DEFAULT_INTERNAL_SUBNET}/24`);
-  return [subnet as Subnet];
-}

@@ -1,6 +1,9 @@
+import { CLIENT_NETWORK } from './client-network.js';
+
 /**
  * InterceptRequests exactly as the Gefyra 0.13 client writes them: fields at
- * the top level, named `<container>-to-<namespace>.<kind>.<workload>[-<index>]`.
+ * the top level, named `<container>-to-<namespace>.<kind>.<workload>[-<index>]`,
+ * traffic sent to the app container in the client's Docker network.
  */
 export interface ClientRequestFields {
   readonly destinationIP?: unknown;
@@ -13,7 +16,7 @@ export interface ClientRequestFields {
 }
 
 export const CLIENT_DEFAULTS = {
-  destinationIP: '192.168.99.2',
+  destinationIP: CLIENT_NETWORK.appAddress,
   targetPod: 'web-7d9c6b5f4-abcde',
   targetNamespace: 'shop',
   targetContainer: 'web',

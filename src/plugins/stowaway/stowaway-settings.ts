@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSubnet, type Subnet } from '../../domain/intercept/intercept-policy.js';
 import { seconds } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
 
@@ -15,6 +16,13 @@ export interface StowawaySettings {
   readonly peerConfigPath: string;
   readonly internalSubnet: string;
   readonly peerSubnet: string;
+  /**
+   * Where a client's containers are reached through the tunnel: the peers'
+   * internal /24 and GEFYRA_PEER_SUBNET, when set (the 0.13 client passes its
+   * Docker network there). Unset, Stowaway routes 0.0.0.0/0 to the peer, which
+   * says nothing about where the client's containers live, so it adds nothing.
+   */
+  readonly clientSubnets: readonly Subnet[];
   readonly puid: string;
   readonly pgid: string;
   /** How long Stowaway may take to become ready before boot reports it failing. */
@@ -46,12 +54,25 @@ export const stowawayEnvironmentSchema = z.object({
   GEFYRA_INTERNAL_SUBNET: z.ipv4({ error: 'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address' }).default('192.168.99.0'),
   GEFYRA_PEER_SUBNET: z
     .string()
-    .regex(/^[0-9a-fA-F.:/, ]+$/, { error: 'GEFYRA_PEER_SUBNET must be a CIDR list such as 0.0.0.0/0' })
-    .default('0.0.0.0/0'),
+    .transform((raw, context) => {
+      const subnets = raw.split(',').map((entry) => parseSubnet(entry));
+      if (subnets.some((subnet) => subnet === undefined)) {
+        context.addIssue({ code: 'custom', message: 'GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16' });
+        return z.NEVER;
+      }
+      return { text: raw, subnets: subnets as Subnet[] };
+    })
+    .optional(),
   GEFYRA_STOWAWAY_PUID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'),
   GEFYRA_STOWAWAY_PGID: z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'),
   GEFYRA_STOWAWAY_STARTUP_TIMEOUT: seconds('GEFYRA_STOWAWAY_STARTUP_TIMEOUT', 180),
 });
+
+/** What Stowaway routes to its peer when the client names no network: everything. */
+const STOWAWAY_DEFAULT_PEER_SUBNET = '0.0.0.0/0';
+
+/** Stowaway gives its peers addresses in the /24 of GEFYRA_INTERNAL_SUBNET. */
+const internalNetwork = (address: string): Subnet => parseSubnet(`${address}/24`) as Subnet;
 
 export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnvironmentSchema>, namespace: string): StowawaySettings {
   const tag = environment.GEFYRA_STOWAWAY_TAG;
@@ -63,7 +84,8 @@ export function stowawaySettingsFrom(environment: z.infer<typeof stowawayEnviron
     nodePort: environment.GEFYRA_STOWAWAY_SERVERPORT,
     peerConfigPath: environment.GEFYRA_STOWAWAY_PEER_CONFIG_PATH,
     internalSubnet: environment.GEFYRA_INTERNAL_SUBNET,
-    peerSubnet: environment.GEFYRA_PEER_SUBNET,
+    peerSubnet: environment.GEFYRA_PEER_SUBNET?.text ?? STOWAWAY_DEFAULT_PEER_SUBNET,
+    clientSubnets: [internalNetwork(environment.GEFYRA_INTERNAL_SUBNET), ...(environment.GEFYRA_PEER_SUBNET?.subnets ?? [])],
     puid: environment.GEFYRA_STOWAWAY_PUID,
     pgid: environment.GEFYRA_STOWAWAY_PGID,
     startupTimeoutMs: environment.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000,

@@ -23,25 +23,26 @@ describe('loadConfig', () => {
       policy: {
         allowedNamespaces: [],
         deniedNamespaces: [],
-        // The tunnel's peers: Stowaway's internal subnet.
-        destinationSubnets: [parseSubnet('192.168.99.0/24')],
+        // None named: where the tunnel routes to its clients (the tunnel plugin's settings say).
+        destinationSubnets: undefined,
         requesterReview: 'auto',
       },
     });
   });
 
-  it('reads the intercept policy; the destination subnet follows Stowaway\'s internal subnet', () => {
+  it('reads the intercept policy; GEFYRA_DESTINATION_SUBNETS is the explicit list, the tunnel\'s subnets are not read here', () => {
     expect(
       loadConfig({
         GEFYRA_ALLOWED_NAMESPACES: 'dev, staging',
         GEFYRA_DENIED_NAMESPACES: 'payments',
         GEFYRA_INTERNAL_SUBNET: '10.99.0.0',
+        GEFYRA_PEER_SUBNET: '172.18.0.0/16',
         GEFYRA_REQUESTER_REVIEW: 'required',
       }).policy,
     ).toEqual({
       allowedNamespaces: ['dev', 'staging'],
       deniedNamespaces: ['payments'],
-      destinationSubnets: [parseSubnet('10.99.0.0/24')],
+      destinationSubnets: undefined,
       requesterReview: 'required',
     });
     expect(loadConfig({ GEFYRA_DESTINATION_SUBNETS: '192.168.99.0/24, fd00::/64' }).policy.destinationSubnets).toEqual([
