@@ -29,6 +29,7 @@ export async function runWebhookCommand(options: {
     logger,
     namespace: config.namespace,
     webhook: gefyra2.webhook,
+    policy: { destinationSubnets: config.policy.destinationSubnets },
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

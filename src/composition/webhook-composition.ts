@@ -1,5 +1,5 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
-import { admissionHandlers } from '../adapters/webhook/admission-handlers.js';
+import { admissionHandlers, NO_POLICY_SETTINGS, type AdmissionPolicy } from '../adapters/webhook/admission-handlers.js';
 import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome } from '../adapters/webhook/webhook-tls-store.js';
 import { postReadinessEvent } from '../adapters/kubernetes/cluster-stores/readiness-event.js';
 import { Periodic } from '../adapters/runtime/periodic.js';
@@ -25,6 +25,8 @@ export interface WebhookOptions {
   readonly logger: Logger;
   readonly namespace: string;
   readonly webhook: Gefyra2Config['webhook'];
+  /** Default: no GEFYRA_DESTINATION_SUBNETS. */
+  readonly policy?: AdmissionPolicy;
   /** Overrides the configured port (0: any free one; tests). */
   readonly port?: number;
   /** The address to listen on; all interfaces by default. */
@@ -51,7 +53,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   let announced = false;
   const server = new AdmissionServer({
     tls,
-    handlers: admissionHandlers(objects),
+    handlers: admissionHandlers(objects, options.policy ?? NO_POLICY_SETTINGS),
     logger,
     onHealthCheck: async () => {
       if (announced) return;
