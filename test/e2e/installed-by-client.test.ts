@@ -7,7 +7,9 @@ import { httpGet, pollUntil } from '../support/control-plane/polling.js';
 import { CLIENT_CLUSTER_ROLE_RULES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
 import { recordObjects } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, waitForEstablished } from './support/intercept-requests.js';
+import { clientRequestName, createInterceptRequest, deleteInterceptRequest, postInterceptRequest, statusOf, waitForEstablished, waitForPhase } from './support/intercept-requests.js';
+import { clientBridgeBody } from '../support/intercept-request-fixtures.js';
+import { CLIENT_NETWORK } from '../support/client-network.js';
 import { OPERATOR_NAMESPACE, removeOperatorInstallation } from './support/operator-access.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { createTargetPod, readPod, runsImage } from './support/target-pods.js';
@@ -44,15 +46,24 @@ describe('installed by the Gefyra 0.13 client', () => {
       const secret = await api.find({ apiVersion: 'v1', kind: 'Secret', namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' }, never);
       expect(Object.keys((secret?.['data'] as Record<string, string> | undefined) ?? {})).toContain('Peer.Endpoint');
 
-      // `gefyra bridge` and `unbridge`.
+      // `gefyra bridge` and `unbridge`, to the app container in the Docker network `gefyra up` passed, under the default destination policy.
+      expect(CLIENT_OPERATOR_ENV).not.toHaveProperty('GEFYRA_DESTINATION_SUBNETS');
       const target = { namespace: shop, pod: 'web-6c8f7b9d5-klmno', container: 'web' };
       await createTargetPod(admin, env.node, { namespace: shop, name: target.pod });
-      await createInterceptRequest(admin, target);
-      const name = clientRequestName(target);
+      const created = await postInterceptRequest(admin, clientBridgeBody(target, { kind: 'pod', name: target.pod }));
+      expect(created['destinationIP']).toBe(CLIENT_NETWORK.appAddress);
+      const name = created.metadata.name;
       const established = await waitForEstablished(admin, name);
       expect(established['established']).toBe(true);
       expect(runsImage(await readPod(admin, shop, target.pod), 'web', CARRIER)).toBe(true);
       await deleteInterceptRequest(admin, name);
+
+      // A destination outside the client's network (and the tunnel's) is refused, with the allowed subnets named.
+      const elsewhere = { ...target, container: 'sidecar' };
+      await createInterceptRequest(admin, elsewhere, { destinationIP: '172.19.0.3' });
+      const refused = statusOf(await waitForPhase(admin, clientRequestName(elsewhere), 'Failed'));
+      expect(refused).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining(`192.168.99.0/24, ${CLIENT_NETWORK.subnet}`) });
+      await deleteInterceptRequest(admin, clientRequestName(elsewhere));
 
       // `gefyra down`: Deployment, SIGTERM (the pod's end), the client's 5 s, then the RBAC and the namespace.
       let exit: Awaited<ReturnType<typeof operator.stop>> | undefined;

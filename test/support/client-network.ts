@@ -7,7 +7,8 @@
  */
 export const CLIENT_NETWORK = {
   subnet: '172.18.0.0/16',
-  cargoAddress: '172.18.0.2',
+  // 0.13.4 `local/cargo.py`: get_cargo_ip_from_netaddress, the network's .149; the app container points its default route at it (cargo/patchContainerGateway.sh).
+  cargoAddress: '172.18.0.149',
   appAddress: '172.18.0.3',
 } as const;
 

@@ -46,3 +46,32 @@ export function clientRequest(
     ...merged,
   };
 }
+
+/** The only directory `gefyra bridge` (0.13.4) syncs down: its CLI has no flag to add more (api/bridge.py:125-131). */
+export const CLIENT_SYNC_DOWN_DIRECTORIES = ['/var/run/secrets/kubernetes.io/serviceaccount'] as const;
+
+/**
+ * The body `gefyra bridge` (0.13.4) posts for one pod, field for field
+ * (local/bridge.py, api/bridge.py): named `<container>-to-<namespace>.<workload kind>.<workload>`,
+ * with the client's `metadata.namspace` typo, no `established` and the service
+ * account directory to sync down.
+ */
+export function clientBridgeBody(
+  target: { readonly namespace: string; readonly pod: string; readonly container: string },
+  workload: { readonly kind: string; readonly name: string },
+  fields: Pick<ClientRequestFields, 'destinationIP' | 'portMappings' | 'handleProbes'> = {},
+): Record<string, unknown> {
+  const name = `${target.container}-to-${target.namespace}.${workload.kind}.${workload.name}`;
+  return {
+    apiVersion: 'gefyra.dev/v1',
+    kind: 'InterceptRequest',
+    metadata: { name, namspace: 'gefyra' },
+    destinationIP: fields.destinationIP ?? CLIENT_DEFAULTS.destinationIP,
+    targetPod: target.pod,
+    targetNamespace: target.namespace,
+    targetContainer: target.container,
+    portMappings: fields.portMappings ?? CLIENT_DEFAULTS.portMappings,
+    syncDownDirectories: [...CLIENT_SYNC_DOWN_DIRECTORIES],
+    handleProbes: fields.handleProbes ?? true,
+  };
+}
