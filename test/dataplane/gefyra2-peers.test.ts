@@ -140,5 +140,6 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
     expect(await g().stowawayPod()).toEqual(pod);
     expect(await throughTunnel(addressA)).toBe(true);
     expect(await throughTunnel(addressB)).toBe(true);
-  });
+    // Three peers added, each a Stowaway exec and a machine with two containers: on a busy machine past the default 60 s.
+  }, 180_000);
 });
