@@ -29,7 +29,8 @@ export interface OperatorConfig {
   readonly policy: {
     readonly allowedNamespaces: readonly string[];
     readonly deniedNamespaces: readonly string[];
-    readonly destinationSubnets: readonly Subnet[];
+    /** GEFYRA_DESTINATION_SUBNETS; undefined: where the tunnel routes to its clients (TunnelRouter.clientSubnets). */
+    readonly destinationSubnets: readonly Subnet[] | undefined;
     readonly requesterReview: RequesterReview;
   };
   /** This process serves the webhook that stamps requesters from the authenticated user (deploy/ turns it on). */
@@ -40,8 +41,14 @@ export interface OperatorConfig {
 export interface TunnelSubnets {
   /** GEFYRA_INTERNAL_SUBNET: the tunnel's /24 as its network address (e.g. 192.168.99.0). */
   readonly internal: string;
-  /** GEFYRA_PEER_SUBNET: the CIDR list the tunnel's peer may reach. */
+  /** GEFYRA_PEER_SUBNET as given: the CIDR list the tunnel's peer may reach (WireGuard AllowedIPs); `0.0.0.0/0` when unset. */
   readonly peers: string;
+  /**
+   * The networks the client named (GEFYRA_PEER_SUBNET when set: the 0.13
+   * client's Docker network, where its containers live); empty when unset,
+   * since "route everything" says nothing about where containers are.
+   */
+  readonly clientNetworks: readonly Subnet[];
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -60,8 +67,11 @@ const namespaceList = (name: string) =>
       return names;
     });
 
-/** The tunnel's peers get addresses in its internal /24 (GEFYRA_INTERNAL_SUBNET), so that is where traffic may go by default. */
+/** The tunnel's /24 (GEFYRA_INTERNAL_SUBNET), where its WireGuard peers get their addresses. */
 const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
+
+/** What Stowaway routes to its peer when the client names no network: everything. */
+const STOWAWAY_DEFAULT_PEER_SUBNET = '0.0.0.0/0';
 
 const subnetList = z.string().transform((raw, context) => {
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -116,9 +126,21 @@ export const coreSettings = defineSettings('core', {
   GEFYRA_PEER_SUBNET: variable(
     z
       .string()
-      .regex(/^[0-9a-fA-F.:/, ]+$/, { error: 'GEFYRA_PEER_SUBNET must be a CIDR list such as 0.0.0.0/0' })
-      .default('0.0.0.0/0'),
-    { default: '`0.0.0.0/0`', meaning: "what the tunnel's peer may reach (WireGuard AllowedIPs); the 0.13 client passes its Docker network", contracts: ZERO_THREE },
+      .transform((raw, context) => {
+        const subnets = raw.split(',').map((entry) => parseSubnet(entry));
+        if (subnets.some((subnet) => subnet === undefined)) {
+          context.addIssue({ code: 'custom', message: 'GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16' });
+          return z.NEVER;
+        }
+        return { text: raw, subnets: subnets as Subnet[] };
+      })
+      .optional(),
+    {
+      default: `\`${STOWAWAY_DEFAULT_PEER_SUBNET}\` for Stowaway; no client network`,
+      meaning:
+        "the client's Docker network (the 0.13 client passes it): what the tunnel's peer may reach (WireGuard AllowedIPs), and where `destinationIP` may lie by default",
+      contracts: ZERO_THREE,
+    },
   ),
   GEFYRA_CONNECTION_TIMEOUT: variable(seconds('GEFYRA_CONNECTION_TIMEOUT', 600, 0), {
     default: '`600` s',
@@ -189,8 +211,9 @@ export const coreSettings = defineSettings('core', {
     contracts: ZERO_THREE,
   }),
   GEFYRA_DESTINATION_SUBNETS: variable(subnetList.optional(), {
-    default: '`GEFYRA_INTERNAL_SUBNET`/24',
-    meaning: "CIDRs `destinationIP` must lie in: the tunnel's peers",
+    default: '`GEFYRA_INTERNAL_SUBNET`/24 and `GEFYRA_PEER_SUBNET`',
+    meaning:
+      'CIDRs `destinationIP` must lie in; replaces the default (narrows or widens). For a GefyraBridge it only narrows: the destination must also lie in its own client\'s subnet',
     contracts: ZERO_THREE,
   }),
   GEFYRA_REQUESTER_REVIEW: variable(
@@ -237,18 +260,18 @@ export function loadConfig(environment: Environment): OperatorConfig {
     identity: env.POD_NAME ?? env.HOSTNAME ?? `gefyra-operator-${process.pid}`,
     clusterRole: env.GEFYRA_OPERATOR_CLUSTER_ROLE,
     healthPort: env.GEFYRA_HEALTH_PORT,
-    subnets: { internal: env.GEFYRA_INTERNAL_SUBNET, peers: env.GEFYRA_PEER_SUBNET },
+    subnets: {
+      internal: env.GEFYRA_INTERNAL_SUBNET,
+      peers: env.GEFYRA_PEER_SUBNET?.text ?? STOWAWAY_DEFAULT_PEER_SUBNET,
+      clientNetworks: env.GEFYRA_PEER_SUBNET?.subnets ?? [],
+    },
     policy: {
       allowedNamespaces: env.GEFYRA_ALLOWED_NAMESPACES,
       deniedNamespaces: env.GEFYRA_DENIED_NAMESPACES,
-      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS ?? defaultDestinationSubnets(env.GEFYRA_INTERNAL_SUBNET),
+      destinationSubnets: env.GEFYRA_DESTINATION_SUBNETS,
       requesterReview: env.GEFYRA_REQUESTER_REVIEW,
     },
     requesterWebhook: { enabled: env.GEFYRA_REQUESTER_WEBHOOK, port: env.GEFYRA_REQUESTER_WEBHOOK_PORT },
   };
 }
 
-function defaultDestinationSubnets(internalSubnet: string | undefined): Subnet[] {
-  const subnet = parseSubnet(`${internalSubnet?.trim() || DEFAULT_INTERNAL_SUBNET}/24`) ?? parseSubnet(`${DEFAULT_INTERNAL_SUBNET}/24`);
-  return [subnet as Subnet];
-}

@@ -7,6 +7,7 @@ import { developerBody } from '../../test/support/control-plane/data-plane/devel
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation } from '../../test/e2e/support/operator-access.js';
 import { startOperatorProcess } from '../../test/e2e/support/operator-process.js';
 import { pollUntil } from '../../test/support/control-plane/polling.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../../test/support/client-network.js';
 import { timelines } from '../support/bench-context.js';
 import { operatorNodeFlags } from '../support/bench-operator.js';
 import { createPods, createRequest, deleteRequest, established, podName, requestName, runsOriginal, type TargetContext } from '../support/intercepts.js';
@@ -50,7 +51,7 @@ export async function measureDataPlane(controlPlane: ControlPlane, count: number
   await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: targetNamespace } } });
   const operator = await startOperatorProcess({
     kubeconfigPath: access.kubeconfigPath,
-    env: { GEFYRA_OPERATOR_CLUSTER_ROLE: access.name },
+    env: { GEFYRA_OPERATOR_CLUSTER_ROLE: access.name, ...CLIENT_PEER_SUBNET_ENV },
     startTimeoutMs: 60_000,
     built: true,
     nodeFlags: operatorNodeFlags(),

@@ -4,6 +4,7 @@ import type { SimulatedNode } from '../../test/support/control-plane/index.js';
 import type { OperatorAccess } from '../../test/e2e/support/operator-access.js';
 import { IMAGE_NODE_FLAGS, startOperatorProcess, type OperatorProcess } from '../../test/e2e/support/operator-process.js';
 import { AuditLog, type BenchContext, timelines } from './bench-context.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../../test/support/client-network.js';
 
 export interface BenchSetup {
   readonly admin: KubeConfig;
@@ -11,7 +12,7 @@ export interface BenchSetup {
   readonly access: OperatorAccess;
   readonly auditLogPath: string;
   readonly targetNamespace?: string;
-  /** Extra operator environment on top of production defaults. */
+  /** Extra operator environment on top of production defaults and the client's GEFYRA_PEER_SUBNET (where requests send traffic). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly progress?: (line: string) => void;
   /** Run the built command, as the image does (needs `npm run build`). */
@@ -40,7 +41,7 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
   const launch = () =>
     startOperatorProcess({
       kubeconfigPath: setup.access.kubeconfigPath,
-      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...env },
+      env: { GEFYRA_OPERATOR_CLUSTER_ROLE: setup.access.name, ...CLIENT_PEER_SUBNET_ENV, ...env },
       startTimeoutMs: 60_000,
       built: setup.built ?? false,
       nodeFlags: operatorNodeFlags(),

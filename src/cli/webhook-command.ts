@@ -30,6 +30,7 @@ export async function runWebhookCommand(options: {
     logger,
     namespace: config.namespace,
     webhook: webhookSettings,
+    policy: { destinationSubnets: config.policy.destinationSubnets },
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -78,27 +78,27 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
       })
       .inSingletonScope();
     bind(SERVICES.InterceptService)
-      .toDynamicValue(
-        (ctx) =>
-          new InterceptService({
-            requests: resolve(ctx, TOKENS.InterceptRequestStore),
-            pods: resolve(ctx, TOKENS.ClusterApi),
-            carriers: resolveAll(ctx, TOKENS.CarrierInstaller),
-            tunnel: resolve(ctx, TOKENS.TunnelRouter),
-            routes: resolve(ctx, SERVICES.RouteService),
-            events: resolve(ctx, TOKENS.EventRecorder),
-            clock: resolve(ctx, TOKENS.Clock),
-            logger: resolve(ctx, TOKENS.Logger).child({ component: 'intercept' }),
-            settings: {
-              routeLoadRetryMs: 1000,
-              ...(access.canWatch({ apiVersion: 'v1', kind: 'Pod' }) ? {} : { waitRecheckMs: access.recheckMs }),
-              finalizer: DEFAULT_FINALIZER,
-            },
-            policy: { operatorNamespace: namespace, ...config.policy },
-            reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
-            stamps: ctx.get(TOKENS.RequesterStamps, { optional: true }),
-          }),
-      )
+      .toDynamicValue((ctx) => {
+        const tunnel = resolve(ctx, TOKENS.TunnelRouter);
+        return new InterceptService({
+          requests: resolve(ctx, TOKENS.InterceptRequestStore),
+          pods: resolve(ctx, TOKENS.ClusterApi),
+          carriers: resolveAll(ctx, TOKENS.CarrierInstaller),
+          tunnel,
+          routes: resolve(ctx, SERVICES.RouteService),
+          events: resolve(ctx, TOKENS.EventRecorder),
+          clock: resolve(ctx, TOKENS.Clock),
+          logger: resolve(ctx, TOKENS.Logger).child({ component: 'intercept' }),
+          settings: {
+            routeLoadRetryMs: 1000,
+            ...(access.canWatch({ apiVersion: 'v1', kind: 'Pod' }) ? {} : { waitRecheckMs: access.recheckMs }),
+            finalizer: DEFAULT_FINALIZER,
+          },
+          policy: { operatorNamespace: namespace, ...config.policy, destinationSubnets: config.policy.destinationSubnets ?? tunnel.clientSubnets },
+          reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
+          stamps: ctx.get(TOKENS.RequesterStamps, { optional: true }),
+        });
+      })
       .inSingletonScope();
     bind(SERVICES.BootService)
       .toDynamicValue(

@@ -1,5 +1,5 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
-import { admissionHandlers, type AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
+import { admissionHandlers, NO_POLICY_SETTINGS, type AdmissionHandler, type AdmissionPolicy } from '../adapters/webhook/admission-handlers.js';
 import { validityOf } from '../adapters/webhook/webhook-certificate.js';
 import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome, type WebhookConfigurationKind } from '../adapters/webhook/webhook-tls-store.js';
 import { caBundleOf, webhookTickMs } from '../adapters/webhook/webhook-tls-rotation.js';
@@ -21,6 +21,8 @@ export interface WebhookOptions {
   readonly logger: Logger;
   readonly namespace: string;
   readonly webhook: Gefyra2Config['webhook'];
+  /** Default: no GEFYRA_DESTINATION_SUBNETS. */
+  readonly policy?: AdmissionPolicy;
   /** Overrides the configured port (0: any free one; tests). */
   readonly port?: number;
   /** The address to listen on; all interfaces by default. */
@@ -60,7 +62,7 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   let announced = options.announceReadiness === false;
   const server = new AdmissionServer({
     tls: state.active,
-    handlers: options.handlers ?? admissionHandlers(objects),
+    handlers: options.handlers ?? admissionHandlers(objects, options.policy ?? NO_POLICY_SETTINGS),
     logger,
     onHealthCheck: async () => {
       if (announced) return;

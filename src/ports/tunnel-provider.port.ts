@@ -1,6 +1,7 @@
 import type { Manifest } from './cluster-api.port.js';
 import type { ContainerRef } from '../domain/cluster/pod.js';
 import type { Route } from '../domain/routes/route.js';
+import type { Subnet } from '../domain/intercept/intercept-policy.js';
 
 /**
  * The tunnel between the cluster and the developer's machine, in three small
@@ -51,6 +52,12 @@ export interface ProxyEndpoint {
 export interface TunnelRouter {
   /** Ports the tunnel uses itself, never handed out as proxy ports. */
   readonly reservedPorts: readonly number[];
+  /**
+   * Where the tunnel delivers traffic to the client's side: the subnets it
+   * routes to its peer. By default a request's destinationIP must lie in one
+   * of them (GEFYRA_DESTINATION_SUBNETS replaces them).
+   */
+  readonly clientSubnets: readonly Subnet[];
   /**
    * Identity of the running tunnel instance; changes when it restarts and loses
    * what it had loaded. Undefined while none runs.

@@ -66,6 +66,8 @@ export interface InMemoryOperator {
 
 export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
   GEFYRA_NAMESPACE: 'gefyra',
+  // As `gefyra up` (0.13) sets it: the developer's Docker network, where bridges send traffic.
+  GEFYRA_PEER_SUBNET: '172.18.0.0/16',
   GEFYRA_LEADER_ELECTION: 'false',
   GEFYRA_HEALTH_PORT: '0',
 };

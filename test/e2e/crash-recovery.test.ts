@@ -137,7 +137,7 @@ describe('crash recovery', () => {
     const [route, ...moreRoutes] = statusOf(request).routes ?? [];
     expect(moreRoutes).toEqual([]);
     const proxyPort = route?.proxyPort;
-    expect(Object.values(await env.state().proxyRoutes())).toEqual([`192.168.99.2:8000,${proxyPort}`]);
+    expect(Object.values(await env.state().proxyRoutes())).toEqual([`172.18.0.3:8000,${proxyPort}`]);
     expect(env.components.stowaway.servedRoutes).toEqual(await env.state().proxyRoutes());
     expect(await env.state().proxyServices()).toEqual([`gefyra-stowaway-proxy-${proxyPort}`]);
     const pod = await readPod(env.admin(), target.namespace, target.pod);

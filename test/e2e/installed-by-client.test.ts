@@ -7,12 +7,16 @@ import { httpGet, pollUntil } from '../support/control-plane/polling.js';
 import { CLIENT_CLUSTER_ROLE_RULES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from './support/client-installation.js';
 import { recordObjects } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, waitForEstablished } from './support/intercept-requests.js';
+import { clientRequestName, createInterceptRequest, deleteInterceptRequest, postInterceptRequest, waitForEstablished } from './support/intercept-requests.js';
+import { clientBridgeBody } from '../support/intercept-request-fixtures.js';
+import { CLIENT_NETWORK } from '../support/client-network.js';
 import { OPERATOR_NAMESPACE, removeOperatorInstallation } from './support/operator-access.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { createTargetPod, readPod, runsImage } from './support/target-pods.js';
 
 const never = new AbortController().signal;
+/** The file's first operator start loads the sources through tsx: on a busy machine that takes longer than the default 30 s. */
+const FIRST_START_MS = 120_000;
 const CARRIER = /^quay\.io\/gefyra\/carrier:/;
 
 // Issue 9: the operator installed the way `gefyra up` (0.13) installs it, with
@@ -37,22 +41,34 @@ describe('installed by the Gefyra 0.13 client', () => {
     try {
       await events.synced;
       // The client's variables and nothing else (the test harness adds only its health port and identity).
-      const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV });
+      const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV, startTimeoutMs: FIRST_START_MS });
 
       // `gefyra up`: waits for Gefyra-Ready on a core/v1 Event watch, then reads the Secret.
       await untilSeen(events.seen, 'Gefyra-Ready');
       const secret = await api.find({ apiVersion: 'v1', kind: 'Secret', namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' }, never);
       expect(Object.keys((secret?.['data'] as Record<string, string> | undefined) ?? {})).toContain('Peer.Endpoint');
 
-      // `gefyra bridge` and `unbridge`.
+      // `gefyra bridge` and `unbridge`, to the app container in the Docker network `gefyra up` passed, under the default destination policy.
+      expect(CLIENT_OPERATOR_ENV).not.toHaveProperty('GEFYRA_DESTINATION_SUBNETS');
       const target = { namespace: shop, pod: 'web-6c8f7b9d5-klmno', container: 'web' };
       await createTargetPod(admin, env.node, { namespace: shop, name: target.pod });
-      await createInterceptRequest(admin, target);
-      const name = clientRequestName(target);
+      const created = await postInterceptRequest(admin, clientBridgeBody(target, { kind: 'pod', name: target.pod }));
+      expect(created['destinationIP']).toBe(CLIENT_NETWORK.appAddress);
+      const name = created.metadata.name;
       const established = await waitForEstablished(admin, name);
       expect(established['established']).toBe(true);
       expect(runsImage(await readPod(admin, shop, target.pod), 'web', CARRIER)).toBe(true);
       await deleteInterceptRequest(admin, name);
+
+      // A destination outside the client's network (and the tunnel's) is refused, with the allowed subnets named
+      // (under the client's role, without interceptrequests/status, the refusal is told by an Event).
+      const elsewhere = { ...target, container: 'sidecar' };
+      await createInterceptRequest(admin, elsewhere, { destinationIP: '172.19.0.3' });
+      await untilSeen(events.seen, 'DestinationNotAllowed');
+      const refusal = events.seen.find((event) => event['reason'] === 'DestinationNotAllowed');
+      expect(refusal?.['involvedObject']).toMatchObject({ kind: 'InterceptRequest', name: clientRequestName(elsewhere) });
+      expect(refusal?.['message']).toContain(`(192.168.99.0/24, ${CLIENT_NETWORK.subnet})`);
+      await deleteInterceptRequest(admin, clientRequestName(elsewhere));
 
       // `gefyra down`: Deployment, SIGTERM (the pod's end), the client's 5 s, then the RBAC and the namespace.
       let exit: Awaited<ReturnType<typeof operator.stop>> | undefined;

@@ -67,14 +67,14 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(status.conditions).toEqual(
         expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Failed', status: 'False' })]),
       );
-      expect(status.routes).toEqual([{ containerPort: 8080, destinationIP: '192.168.99.2', destinationPort: 8000, proxyPort: expect.any(Number) }]);
+      expect(status.routes).toEqual([{ containerPort: 8080, destinationIP: '172.18.0.3', destinationPort: 8000, proxyPort: expect.any(Number) }]);
       const proxyPort = status.routes![0]!.proxyPort;
       expect(proxyPort).toBeGreaterThanOrEqual(10000);
       expect(proxyPort).toBeLessThanOrEqual(19999);
       expect(proxyPort).not.toBe(10873);
 
       const routes = await env.state().proxyRoutes();
-      expect(Object.values(routes)).toEqual([`192.168.99.2:8000,${proxyPort}`]);
+      expect(Object.values(routes)).toEqual([`172.18.0.3:8000,${proxyPort}`]);
       expect(env.components.stowaway.servedRoutes).toEqual(routes);
       expect(await env.state().proxyServices()).toEqual([`gefyra-stowaway-proxy-${proxyPort}`]);
       const service = await env.state().find({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: `gefyra-stowaway-proxy-${proxyPort}` });
@@ -160,7 +160,7 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
     const execProbeContainers = [webContainer({ livenessProbe: { exec: { command: ['/app/healthcheck'] } } })];
 
     const cases: [string, ClientRequestFields, string, RegExp][] = [
-      ['bad-ip', { destinationIP: '192.168.99.300' }, 'InvalidRequest', /destinationIP "192\.168\.99\.300" is not an IPv4 or IPv6 address/],
+      ['bad-ip', { destinationIP: '172.18.0.300' }, 'InvalidRequest', /destinationIP "172\.18\.0\.300" is not an IPv4 or IPv6 address/],
       ['no-colon', { portMappings: ['8080'] }, 'InvalidRequest', /"8080" is not of the form <containerPort>:<destinationPort>/],
       ['port-range', { portMappings: ['8080:70000'] }, 'InvalidRequest', /port 70000 is outside 1-65535/],
       ['duplicate', { portMappings: ['8080:8000', '8080:8001'] }, 'InvalidRequest', /container port 8080 is mapped more than once/],

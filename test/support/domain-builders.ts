@@ -63,7 +63,7 @@ export const route = (containerPort = 8080, proxyPort = 10000, port = 8000): Rou
   owner: 'web-to-shop.deploy.web',
   containerPort,
   proxyPort,
-  destination: { ip: '192.168.99.2', port },
+  destination: { ip: '172.18.0.3', port },
 });
 
 export const progress = (overrides: Partial<InterceptProgress> = {}): InterceptProgress => ({

@@ -1,7 +1,9 @@
 import type { Manifest, ObjectApi } from '../../ports/cluster-api.port.js';
 import { GEFYRA2_API_VERSION, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND, GEFYRA_CLIENT_KIND } from '../../crd/gefyra2-crds.js';
 import type { AdmissionInput, AdmissionVerdict } from '../../webhook/admission-verdict.js';
-import { validateBridgeParameters } from '../../webhook/bridge-parameters.js';
+import { bridgeClientOf, type BridgeOwner } from '../../domain/gefyra-bridge/bridge-destination.js';
+import type { Subnet } from '../../domain/intercept/intercept-policy.js';
+import { bridgeDestinationOf, destinationChanged, validateBridgeParameters } from '../../webhook/bridge-parameters.js';
 import { validateClientParameters, type HeldSubnet, type SharedPeerId } from '../../webhook/client-parameters.js';
 import { validateMountParameters } from '../../webhook/mount-parameters.js';
 import { peerIdOf, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from '../../plugins/stowaway2/stowaway2-names.js';
@@ -9,12 +11,20 @@ import { peerIdOf, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from '../../plugins
 /** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
 export type AdmissionHandler = (input: AdmissionInput, namespace: string, signal: AbortSignal) => Promise<AdmissionVerdict>;
 
+/** The operator's settings the rules apply. */
+export interface AdmissionPolicy {
+  /** GEFYRA_DESTINATION_SUBNETS; undefined when unset. */
+  readonly destinationSubnets: readonly Subnet[] | undefined;
+}
+
+export const NO_POLICY_SETTINGS: AdmissionPolicy = { destinationSubnets: undefined };
+
 /**
  * The three paths of the 2.5 operator's webhook (contract §5), each the
  * handler id kopf gives it. The object's own namespace is where its peers
  * live (the client and Stowaway both use `gefyra`).
  */
-export function admissionHandlers(objects: ObjectApi): Readonly<Record<string, AdmissionHandler>> {
+export function admissionHandlers(objects: ObjectApi, policy: AdmissionPolicy = NO_POLICY_SETTINGS): Readonly<Record<string, AdmissionHandler>> {
   const list = (kind: string, namespace: string, signal: AbortSignal) => objects.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace, undefined, signal);
   return {
     '/client-parameters': async (input, namespace, signal) => {
@@ -35,7 +45,10 @@ export function admissionHandlers(objects: ObjectApi): Readonly<Record<string, A
       });
     },
     '/bridge-parameters': async (input, namespace, signal) => {
-      if (input.operation !== 'CREATE') return validateBridgeParameters(input, { mountState: undefined, otherBridges: [] });
+      const { destinationSubnets } = policy;
+      // The client's subnet is read only when the rule looks at it: the operator's own state patches pass here too, also after the client disconnected.
+      const owner = input.operation === 'CREATE' || (input.operation === 'UPDATE' && destinationChanged(input)) ? await ownerOf(objects, input.object, namespace, signal) : undefined;
+      if (input.operation !== 'CREATE') return validateBridgeParameters(input, { mountState: undefined, otherBridges: [], owner, destinationSubnets });
       const target = input.object['target'];
       const [mount, bridges] = await Promise.all([
         typeof target === 'string' && target !== ''
@@ -46,14 +59,26 @@ export function admissionHandlers(objects: ObjectApi): Readonly<Record<string, A
       return validateBridgeParameters(input, {
         mountState: mount === undefined ? undefined : String(mount['state'] ?? 'REQUESTED'),
         otherBridges: bridges.map((bridge) => ({ name: bridge.metadata.name, target: bridge['target'], providerParameter: bridge['providerParameter'] })),
+        owner,
+        destinationSubnets,
       });
     },
   };
 }
 
+/** The GefyraClient a bridge names, with the subnet its peer routes. */
+async function ownerOf(objects: ObjectApi, bridge: AdmissionInput['object'], namespace: string, signal: AbortSignal): Promise<BridgeOwner | undefined> {
+  const name = bridgeClientOf(bridgeDestinationOf(bridge));
+  if (name === undefined) return undefined;
+  const client = await objects.find({ apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, name }, signal, { fresh: true });
+  return client === undefined ? undefined : { name, subnet: subnetOf(client) };
+}
+
+const subnetOf = (client: Manifest): unknown => (client['providerParameter'] as { subnet?: unknown } | null | undefined)?.subnet;
+
 function subnetsOfClients(clients: readonly Manifest[], self: string): HeldSubnet[] {
   return clients.flatMap((client) => {
-    const subnet = (client['providerParameter'] as { subnet?: unknown } | null | undefined)?.subnet;
+    const subnet = subnetOf(client);
     return client.metadata.name !== self && typeof subnet === 'string' ? [{ holder: `GefyraClient ${client.metadata.name}`, subnet }] : [];
   });
 }

@@ -18,7 +18,11 @@ export interface InterceptPolicy {
   readonly allowedNamespaces: readonly string[];
   /** Namespaces never targeted, on top of the operator's own and kube-system. */
   readonly deniedNamespaces: readonly string[];
-  /** Where traffic may be sent: the tunnel's peers, so a request cannot redirect a pod's traffic elsewhere. */
+  /**
+   * Where traffic may be sent: where the client's containers are reached
+   * through the tunnel (GEFYRA_PEER_SUBNET and the internal subnet), or
+   * GEFYRA_DESTINATION_SUBNETS; so a request cannot redirect a pod's traffic elsewhere.
+   */
   readonly destinationSubnets: readonly Subnet[];
   /**
    * Whether the requester must be allowed to patch pods and exec into them in
@@ -51,8 +55,8 @@ export function policyDenial(spec: InterceptSpec, policy: InterceptPolicy): Fail
     return {
       reason: 'DestinationNotAllowed',
       message:
-        `destinationIP ${spec.destinationIP} is outside the tunnel's peer subnet ` +
-        `(${policy.destinationSubnets.map((subnet) => subnet.text).join(', ')}); traffic may only go to a Gefyra client`,
+        `destinationIP ${spec.destinationIP} is outside the subnets the operator allows ` +
+        `(${policy.destinationSubnets.map((subnet) => subnet.text).join(', ')}); traffic may only go to a Gefyra client's containers`,
     };
   }
   return undefined;

@@ -12,6 +12,7 @@ import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js'
 import type { StowawaySettings } from './stowaway-settings.js';
 import { routeEntryKey } from './route-entries.js';
 import type { Pod } from '../../domain/cluster/pod.js';
+import type { Subnet } from '../../domain/intercept/intercept-policy.js';
 
 /**
  * Stowaway's data plane. Loading routes follows Stowaway's contract: a proxy
@@ -22,6 +23,7 @@ import type { Pod } from '../../domain/cluster/pod.js';
  */
 export class StowawayRouter implements TunnelRouter {
   readonly reservedPorts: readonly number[] = [STOWAWAY.rsyncPort, STOWAWAY.wireguardPort];
+  readonly clientSubnets: readonly Subnet[];
   readonly #cluster: ClusterApi;
   readonly #clock: Clock;
   readonly #settings: StowawaySettings;
@@ -31,6 +33,7 @@ export class StowawayRouter implements TunnelRouter {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
+    this.clientSubnets = settings.clientSubnets;
   }
 
   async currentRevision(signal: AbortSignal): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSubnet, type Subnet } from '../../domain/intercept/intercept-policy.js';
 import { parseEnvironments } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
 import { defineSettings, variable } from '../../settings/settings-schema.js';
@@ -18,6 +19,13 @@ export interface StowawaySettings {
   readonly peerConfigPath: string;
   readonly internalSubnet: string;
   readonly peerSubnet: string;
+  /**
+   * Where a client's containers are reached through the tunnel: the peers'
+   * internal /24 and GEFYRA_PEER_SUBNET, when set (the 0.13 client passes its
+   * Docker network there). Unset, Stowaway routes 0.0.0.0/0 to the peer, which
+   * says nothing about where the client's containers live, so it adds nothing.
+   */
+  readonly clientSubnets: readonly Subnet[];
   readonly puid: string;
   readonly pgid: string;
   /** How long Stowaway may take to become ready before boot reports it failing. */
@@ -51,6 +59,9 @@ export const stowawaySettings = defineSettings('stowaway', {
   }),
 });
 
+/** Stowaway gives its peers addresses in the /24 of GEFYRA_INTERNAL_SUBNET. */
+const internalNetwork = (address: string): Subnet => parseSubnet(`${address}/24`) as Subnet;
+
 /** Every bad value of both schemas is reported at once. */
 export function stowawaySettingsOf(context: PluginContext): StowawaySettings {
   const environment = parseEnvironments([stowawayCommonSettings, stowawaySettings], context.environment);
@@ -64,6 +75,7 @@ export function stowawaySettingsOf(context: PluginContext): StowawaySettings {
     peerConfigPath: environment.GEFYRA_STOWAWAY_PEER_CONFIG_PATH,
     internalSubnet: context.subnets.internal,
     peerSubnet: context.subnets.peers,
+    clientSubnets: [internalNetwork(context.subnets.internal), ...context.subnets.clientNetworks],
     puid: environment.GEFYRA_STOWAWAY_PUID,
     pgid: environment.GEFYRA_STOWAWAY_PGID,
     startupTimeoutMs: environment.GEFYRA_STOWAWAY_STARTUP_TIMEOUT * 1000,

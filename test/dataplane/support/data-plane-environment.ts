@@ -5,6 +5,7 @@ import { DataPlane } from '../../support/control-plane/data-plane/data-plane.js'
 import type { ContainerHost } from '../../support/control-plane/node/container-host.js';
 import { useControlPlane } from '../../support/control-plane/vitest.js';
 import { pollUntil } from '../../support/control-plane/polling.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../../support/client-network.js';
 import { deleteAllInterceptRequests } from '../../e2e/support/intercept-requests.js';
 import { printOperatorLogsOnFailure } from '../../e2e/support/operator-logs-on-failure.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from '../../e2e/support/operator-access.js';
@@ -90,7 +91,8 @@ export function useDataPlaneEnvironment(): DataPlaneEnvironment {
       return await startOperatorProcess({
         kubeconfigPath: access.kubeconfigPath,
         ...options,
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: access.name, ...options.env },
+        // The developer machine's Docker network, as `gefyra up` passes it: Stowaway routes it into the tunnel.
+        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: access.name, ...CLIENT_PEER_SUBNET_ENV, ...options.env },
       });
     },
     connectDeveloperMachine: async (ports) => {

@@ -3,6 +3,7 @@ import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { ControlPlaneAccess } from '../../support/control-plane/index.js';
 import { waitForGone, waitForObject } from './cluster-waits.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../../support/client-network.js';
 
 export { CLIENT_CLUSTER_ROLE_RULES };
 
@@ -18,7 +19,7 @@ export const CLIENT_NAMES = {
 
 /** The five variables the client sets on the operator's container, and nothing else. */
 export const CLIENT_OPERATOR_ENV = {
-  GEFYRA_PEER_SUBNET: '192.168.178.0/24',
+  ...CLIENT_PEER_SUBNET_ENV,
   GEFYRA_STOWAWAY_IMAGE: 'quay.io/gefyra/stowaway',
   GEFYRA_STOWAWAY_TAG: '0.13.6',
   GEFYRA_CARRIER_IMAGE: 'quay.io/gefyra/carrier',

@@ -9,6 +9,7 @@ import {
   type SimulatedNodeOptions,
 } from '../../support/control-plane/index.js';
 import { createTestNamespace, deleteTestNamespace, useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../../support/client-network.js';
 import { restoreBareInstallation } from './component-reset.js';
 import { GefyraState } from './gefyra-state.js';
 import { printOperatorLogsOnFailure } from './operator-logs-on-failure.js';
@@ -105,7 +106,8 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
       await startOperatorProcess({
         kubeconfigPath: environment.access().kubeconfigPath,
         ...processOptions,
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: environment.access().name, ...processOptions.env },
+        // The developers' Docker network, as `gefyra up` names it (installed from deploy/, an administrator does): bridges send there.
+        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: environment.access().name, ...CLIENT_PEER_SUBNET_ENV, ...processOptions.env },
       }),
     cleanup: (step) => void cleanups.push(step),
     testNamespace: async (prefix) => {

@@ -42,7 +42,11 @@ export async function createInterceptRequest(
 ): Promise<Manifest> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const name = options.name ?? clientRequestName(target);
-  const body = clientRequest({ targetPod: target.pod, targetNamespace: target.namespace, targetContainer: target.container, ...fields }, { name, namespace });
+  return await postInterceptRequest(kubeConfig, clientRequest({ targetPod: target.pod, targetNamespace: target.namespace, targetContainer: target.container, ...fields }, { name, namespace }), namespace);
+}
+
+/** POSTs a body exactly as given (e.g. clientBridgeBody: what `gefyra bridge` sends) into the operator namespace; the API server's answer. */
+export async function postInterceptRequest(kubeConfig: KubeConfig, body: Record<string, unknown>, namespace: string = OPERATOR_NAMESPACE): Promise<Manifest> {
   return (await kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body })) as Manifest;
 }
 

@@ -106,23 +106,23 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
       await core().createNamespacedConfigMap({
         namespace: namespace.name,
-        body: { metadata: { name: STOWAWAY_ROUTES_CONFIGMAP }, data: { 'web-8080': '192.168.99.2:8080,10000' } },
+        body: { metadata: { name: STOWAWAY_ROUTES_CONFIGMAP }, data: { 'web-8080': '172.18.0.3:8080,10000' } },
       });
       const generated = await exec('gefyra-stowaway', 'stowaway', generate);
       expect(exitCodeOf(generated.status)).toBe(0);
-      expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10000 }]);
+      expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '172.18.0.3', destinationPort: 8080, proxyPort: 10000 }]);
       const pod = await node.whenPod(`${namespace.name}/gefyra-stowaway`);
       expect(stowaway.generateRuns).toHaveLength(2);
       expect(stowaway.generateRuns.at(-1)).toEqual({
         namespace: namespace.name,
         pod: 'gefyra-stowaway',
         containerID: containerStatus(pod, 'stowaway')?.containerID,
-        routes: { 'web-8080': '192.168.99.2:8080,10000' },
+        routes: { 'web-8080': '172.18.0.3:8080,10000' },
         proxyRoutes: stowaway.proxyRoutes,
       });
 
       const file = await exec('gefyra-stowaway', 'stowaway', ['cat', '/stowaway/proxyroutes/web-8080']);
-      expect(file.stdout).toBe('192.168.99.2:8080,10000');
+      expect(file.stdout).toBe('172.18.0.3:8080,10000');
 
       await core().patchNamespacedConfigMap(
         { namespace: namespace.name, name: STOWAWAY_ROUTES_CONFIGMAP, body: { data: { broken: 'not-a-route' } } },

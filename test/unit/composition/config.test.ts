@@ -20,12 +20,13 @@ describe('loadConfig', () => {
       identity: 'gefyra-operator-abc',
       clusterRole: 'gefyra-operator',
       healthPort: 8080,
-      subnets: { internal: '192.168.99.0', peers: '0.0.0.0/0' },
+      // No client network named: Stowaway routes everything, and no container network is allowed by default.
+      subnets: { internal: '192.168.99.0', peers: '0.0.0.0/0', clientNetworks: [] },
       policy: {
         allowedNamespaces: [],
         deniedNamespaces: [],
-        // The tunnel's peers: Stowaway's internal subnet.
-        destinationSubnets: [parseSubnet('192.168.99.0/24')],
+        // None named: where the tunnel routes to its clients (the tunnel plugin's settings say).
+        destinationSubnets: undefined,
         requesterReview: 'auto',
       },
       // The 0.13 client's Deployment serves no webhook; deploy/ turns it on.
@@ -33,24 +34,31 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the intercept policy; the destination subnet follows Stowaway\'s internal subnet', () => {
+  it('reads the intercept policy; GEFYRA_DESTINATION_SUBNETS is the explicit list, the tunnel\'s subnets are not read here', () => {
     expect(
       loadConfig({
         GEFYRA_ALLOWED_NAMESPACES: 'dev, staging',
         GEFYRA_DENIED_NAMESPACES: 'payments',
         GEFYRA_INTERNAL_SUBNET: '10.99.0.0',
+        GEFYRA_PEER_SUBNET: '172.18.0.0/16',
         GEFYRA_REQUESTER_REVIEW: 'required',
       }).policy,
     ).toEqual({
       allowedNamespaces: ['dev', 'staging'],
       deniedNamespaces: ['payments'],
-      destinationSubnets: [parseSubnet('10.99.0.0/24')],
+      destinationSubnets: undefined,
       requesterReview: 'required',
     });
     expect(loadConfig({ GEFYRA_DESTINATION_SUBNETS: '192.168.99.0/24, fd00::/64' }).policy.destinationSubnets).toEqual([
       parseSubnet('192.168.99.0/24'),
       parseSubnet('fd00::/64'),
     ]);
+  });
+
+  it("reads the client's Docker network from GEFYRA_PEER_SUBNET: routed by Stowaway as given, and where its containers are", () => {
+    const { subnets } = loadConfig({ GEFYRA_PEER_SUBNET: '172.18.0.0/16,fd00::/64' });
+    expect(subnets).toEqual({ internal: '192.168.99.0', peers: '172.18.0.0/16,fd00::/64', clientNetworks: [parseSubnet('172.18.0.0/16'), parseSubnet('fd00::/64')] });
+    expect(() => loadConfig({ GEFYRA_PEER_SUBNET: '172.18.0.3' })).toThrow('GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16 (got "172.18.0.3")');
   });
 
   it('rejects a bad policy with one line per variable', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmissionInput, GefyraObject } from '../../../src/webhook/admission-verdict.js';
 import { validateBridgeParameters, type BridgeParametersContext } from '../../../src/webhook/bridge-parameters.js';
+import { parseSubnet } from '../../../src/domain/intercept/intercept-policy.js';
 import { normalisedTarget, validateMountParameters, type ExistingMount } from '../../../src/webhook/mount-parameters.js';
 
 const mount = (fields: Record<string, unknown> = {}): GefyraObject => ({
@@ -59,7 +60,9 @@ const bridge = (fields: Record<string, unknown> = {}): GefyraObject => ({
   providerParameter: { rules: [{ match: [{ matchHeader: { name: 'x-dev', value: 'a', type: 'exact' } }] }] },
   ...fields,
 });
-const activeMount: BridgeParametersContext = { mountState: 'ACTIVE', otherBridges: [] };
+/** dev-a is connected with its Docker network 172.30.0.0/16; its app container is 172.30.0.2. */
+const DEV_A = { name: 'dev-a', subnet: '172.30.0.0/16' };
+const activeMount: BridgeParametersContext = { mountState: 'ACTIVE', otherBridges: [], owner: DEV_A, destinationSubnets: undefined };
 const checkBridge = (input: AdmissionInput, context: BridgeParametersContext = activeMount) => validateBridgeParameters(input, context);
 
 describe('/bridge-parameters', () => {
@@ -77,11 +80,11 @@ describe('/bridge-parameters', () => {
   });
 
   it('refuses a bridge on a mount that is missing or not ACTIVE yet', () => {
-    expect(checkBridge({ operation: 'CREATE', object: bridge() }, { mountState: undefined, otherBridges: [] })).toEqual({
+    expect(checkBridge({ operation: 'CREATE', object: bridge() }, { ...activeMount, mountState: undefined })).toEqual({
       allowed: false,
       message: 'GefyraBridgeMount "web-mount" does not exist',
     });
-    expect(checkBridge({ operation: 'CREATE', object: bridge() }, { mountState: 'INSTALLING', otherBridges: [] })).toMatchObject({
+    expect(checkBridge({ operation: 'CREATE', object: bridge() }, { ...activeMount, mountState: 'INSTALLING' })).toMatchObject({
       allowed: false,
       message: expect.stringContaining('is INSTALLING, not ACTIVE'),
     });
@@ -89,7 +92,7 @@ describe('/bridge-parameters', () => {
 
   it('refuses a second bridge with the same rules on the mount, in any key order; other rules are fine', () => {
     const rules = { rules: [{ match: [{ matchHeader: { type: 'exact', value: 'a', name: 'x-dev' } }] }] };
-    const existing = { mountState: 'ACTIVE', otherBridges: [{ name: 'dev-b-web', target: 'web-mount', providerParameter: rules }] };
+    const existing = { ...activeMount, otherBridges: [{ name: 'dev-b-web', target: 'web-mount', providerParameter: rules }] };
     expect(checkBridge({ operation: 'CREATE', object: bridge() }, existing)).toEqual({
       allowed: false,
       message: 'GefyraBridge dev-b-web already routes the same rules of web-mount',
@@ -104,5 +107,29 @@ describe('/bridge-parameters', () => {
       message: "Cannot change 'connectionProvider', 'portMappings' of a GefyraBridge: delete it and create a new one",
     });
     expect(checkBridge({ operation: 'UPDATE', oldObject: bridge(), object: bridge({ destinationIP: '172.30.0.3', state: 'ACTIVE' }) })).toEqual({ allowed: true });
+  });
+
+  it("refuses a destination outside its own client's subnet with a message naming the subnet, on CREATE and when UPDATE re-points it", () => {
+    const intoDevB = 'destinationIP 172.31.0.2 is outside 172.30.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client\'s containers';
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ destinationIP: '172.31.0.2' }) })).toEqual({ allowed: false, message: intoDevB });
+    expect(checkBridge({ operation: 'UPDATE', oldObject: bridge(), object: bridge({ destinationIP: '172.31.0.2' }) })).toEqual({ allowed: false, message: intoDevB });
+  });
+
+  it('lets the operator patch a bridge whose client has disconnected, as long as the destination stays', () => {
+    const disconnected = { ...activeMount, owner: { name: 'dev-a', subnet: undefined } };
+    expect(checkBridge({ operation: 'UPDATE', oldObject: bridge(), object: bridge({ state: 'ERROR' }) }, disconnected)).toEqual({ allowed: true });
+    expect(checkBridge({ operation: 'UPDATE', oldObject: bridge(), object: bridge({ destinationIP: '172.30.0.9' }) }, disconnected)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('GefyraClient dev-a has no subnet'),
+    });
+  });
+
+  it('is narrowed by GEFYRA_DESTINATION_SUBNETS', () => {
+    const narrowed = { ...activeMount, destinationSubnets: [parseSubnet('172.30.5.0/24')!] };
+    expect(checkBridge({ operation: 'CREATE', object: bridge() }, narrowed)).toEqual({
+      allowed: false,
+      message: 'destinationIP 172.30.0.2 is outside the subnets the operator allows (172.30.5.0/24)',
+    });
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ destinationIP: '172.30.5.7' }) }, narrowed)).toEqual({ allowed: true });
   });
 });

@@ -7,7 +7,8 @@ import type { ExecHandler } from '../node/exec-request.js';
 import { DataPlaneHost } from './data-plane-host.js';
 import { DeveloperMachine } from './developer-machine.js';
 import { runCommand, type CommandResult } from './host-command.js';
-import { FABRIC, NetworkFabric } from './network-fabric.js';
+import { FABRIC, NetworkFabric, type DockerNetwork } from './network-fabric.js';
+import { CLIENT_NETWORK } from '../../client-network.js';
 import { NodeServiceProxy } from './node-service-proxy.js';
 import { ServiceWatch, type ServiceTable } from './service-watch.js';
 
@@ -21,7 +22,8 @@ export interface DataPlaneOptions {
  * Everything the data-plane mode of the simulated node needs beside the node
  * itself: the fabric of network namespaces, the container host (give it to the
  * node as `containerHost`, and `execHandler` as its first exec handler), the
- * node's Service proxy and names, and the developer's machine. All of it lives
+ * node's Service proxy and names, and the developer's machine (in the 0.13
+ * client's Docker network, CLIENT_NETWORK). All of it lives
  * in network namespaces it creates and a temporary directory; `stop` removes
  * both.
  */
@@ -53,7 +55,7 @@ export class DataPlane {
     const workDir = await mkdtemp(join(tmpdir(), 'gefyra-data-plane-'));
     try {
       const host = new DataPlaneHost({ fabric, workDir, kubeConfig: options.kubeConfig, ...(options.configMapRefreshMs === undefined ? {} : { configMapRefreshMs: options.configMapRefreshMs }) });
-      const machine = await DeveloperMachine.attach(fabric, workDir);
+      const machine = await DeveloperMachine.attach(fabric, workDir, 'laptop', CLIENT_NETWORK);
       const proxies = [await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'TCP'), await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'UDP')];
       const plane = new DataPlane({ fabric, workDir, host, machine, proxies, kubeConfig: options.kubeConfig });
       await plane.#services.start();
@@ -65,9 +67,9 @@ export class DataPlane {
     }
   }
 
-  /** Another developer's machine on the node's link (several developers on one cluster); stopped with the plane. */
-  async attachDeveloperMachine(name: string): Promise<DeveloperMachine> {
-    const machine = await DeveloperMachine.attach(this.#fabric, this.#workDir, name);
+  /** Another developer's machine on the node's link, with its own Docker network (several developers on one cluster); stopped with the plane. */
+  async attachDeveloperMachine(name: string, network: DockerNetwork): Promise<DeveloperMachine> {
+    const machine = await DeveloperMachine.attach(this.#fabric, this.#workDir, name, network);
     this.#extraMachines.push(machine);
     return machine;
   }

@@ -3,9 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContainerInstance } from './container-instance.js';
-import type { NetworkFabric } from './network-fabric.js';
+import type { DockerNetwork, NetworkFabric } from './network-fabric.js';
 
-const ENTRYPOINT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'images/cargo/entrypoint.sh'), 'utf8');
+const IMAGES = join(dirname(fileURLToPath(import.meta.url)), 'images');
+const CARGO_ENTRYPOINT = readFileSync(join(IMAGES, 'cargo/entrypoint.sh'), 'utf8');
+const APP_ENTRYPOINT = readFileSync(join(IMAGES, 'app/entrypoint.sh'), 'utf8');
 
 /** The Secret `gefyra-cargo-connection` as the operator publishes it: one key per line of the peer file. */
 export type CargoConnection = Readonly<Record<string, string>>;
@@ -16,30 +18,41 @@ export function developerBody(port: number): string {
 }
 
 /**
- * The developer's machine, acting as Cargo: its own network namespace, linked
- * to the node (the way a laptop reaches a cluster's node port), a WireGuard
- * tunnel to Stowaway configured from the connection Secret, and HTTP servers
- * on the destination ports inside the tunnel. `connect` again with a new
- * Secret is what a developer does after Stowaway was replaced (new keys).
+ * The developer's machine as the real clients lay it out: its own network
+ * namespace, linked to the node (the way a laptop reaches a cluster's node
+ * port), acting as Cargo (a WireGuard tunnel to Stowaway configured from the
+ * connection details, forwarding into the Docker network), and the app
+ * container in that Docker network serving HTTP on the destination ports. A
+ * bridge's destinationIP is the app container's address, `network.appAddress`;
+ * Stowaway reaches it because it routes the network's subnet (GEFYRA_PEER_SUBNET
+ * in 0.13, the client's providerParameter.subnet in 2.x) into the tunnel.
+ * `connect` again with new details is what a developer does after Stowaway
+ * was replaced (new keys).
  */
 export class DeveloperMachine {
   readonly netns: string;
+  readonly network: DockerNetwork;
+  readonly #appNetns: string;
   readonly #workDir: string;
   #cargo: ContainerInstance | undefined;
+  #app: ContainerInstance | undefined;
   #connections = 0;
 
-  private constructor(netns: string, workDir: string) {
+  private constructor(netns: string, appNetns: string, network: DockerNetwork, workDir: string) {
     this.netns = netns;
+    this.#appNetns = appNetns;
+    this.network = network;
     this.#workDir = workDir;
   }
 
-  static async attach(fabric: NetworkFabric, workDir: string, name = 'laptop'): Promise<DeveloperMachine> {
+  static async attach(fabric: NetworkFabric, workDir: string, name: string, network: DockerNetwork): Promise<DeveloperMachine> {
     const machineDir = name === 'laptop' ? workDir : join(workDir, name);
     await mkdir(machineDir, { recursive: true });
-    return new DeveloperMachine(await fabric.attachMachine(name), machineDir);
+    const netns = await fabric.attachMachine(name);
+    return new DeveloperMachine(netns, await fabric.attachDockerNetwork(netns, network), network, machineDir);
   }
 
-  /** Brings the tunnel up (replacing any earlier one) and serves HTTP on `ports`. */
+  /** Brings the tunnel up (replacing any earlier one) and serves HTTP on `ports` from the app container. */
   async connect(connection: CargoConnection, ports: readonly number[]): Promise<void> {
     await this.disconnect();
     const value = (key: string): string => {
@@ -48,10 +61,18 @@ export class DeveloperMachine {
       return found;
     };
     const id = this.#connections++;
+    this.#app = await ContainerInstance.start({
+      root: join(this.#workDir, `app-${id}`),
+      netns: this.#appNetns,
+      image: { files: [{ path: '/entrypoint.sh', content: APP_ENTRYPOINT, executable: true }], entrypoint: ['/bin/bash', '/entrypoint.sh'] },
+      env: { SERVE_PORTS: ports.join(' ') },
+      hosts: '127.0.0.1 localhost\n',
+      logPath: join(this.#workDir, `app-${id}.log`),
+    });
     this.#cargo = await ContainerInstance.start({
       root: join(this.#workDir, `cargo-${id}`),
       netns: this.netns,
-      image: { files: [{ path: '/entrypoint.sh', content: ENTRYPOINT, executable: true }], entrypoint: ['/bin/bash', '/entrypoint.sh'] },
+      image: { files: [{ path: '/entrypoint.sh', content: CARGO_ENTRYPOINT, executable: true }], entrypoint: ['/bin/bash', '/entrypoint.sh'] },
       env: {
         INTERFACE_PRIVATE_KEY: value('Interface.PrivateKey'),
         INTERFACE_ADDRESS: value('Interface.Address'),
@@ -60,7 +81,6 @@ export class DeveloperMachine {
         PEER_ALLOWED_IPS: value('Peer.AllowedIPs'),
         // Gefyra 2's peers have a preshared key; 0.13's connection Secret has none.
         ...(connection['Peer.PresharedKey'] === undefined ? {} : { PEER_PRESHARED_KEY: connection['Peer.PresharedKey'] }),
-        SERVE_PORTS: ports.join(' '),
       },
       hosts: '127.0.0.1 localhost\n',
       logPath: join(this.#workDir, `cargo-${id}.log`),
@@ -76,6 +96,8 @@ export class DeveloperMachine {
 
   async disconnect(): Promise<void> {
     await this.#cargo?.stop();
+    await this.#app?.stop();
     this.#cargo = undefined;
+    this.#app = undefined;
   }
 }

@@ -13,6 +13,13 @@ export const FABRIC = {
 
 const NAME_PREFIX = 'gfdp-';
 
+/** A developer's Docker network: its CIDR, Cargo's address and the app container's in it. */
+export interface DockerNetwork {
+  readonly subnet: string;
+  readonly cargoAddress: string;
+  readonly appAddress: string;
+}
+
 /**
  * The data plane's network, all of it in network namespaces this harness
  * creates: a "node" namespace holding a bridge that every pod namespace is
@@ -82,6 +89,30 @@ export class NetworkFabric {
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     await mustRun('ip', ['-n', namespace, 'addr', 'add', `${machineAddress(index)}/${FABRIC.machinePrefixLength}`, 'dev', 'eth0']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
+    return namespace;
+  }
+
+  /**
+   * The developer's Docker network behind a machine, as `gefyra up` (0.13)
+   * and `gefyra connect` (2.x) set it up: Cargo, the WireGuard peer, in the
+   * network at `cargoAddress` (here: the machine's own namespace, which
+   * forwards between its tunnel and the network), and the app container at
+   * `appAddress` in a namespace of its own, its default route pointed at
+   * Cargo, as the client's `patchContainerGateway.sh` does. Returns the app
+   * container's namespace.
+   */
+  async attachDockerNetwork(machineNamespace: string, network: DockerNetwork): Promise<string> {
+    const namespace = `${machineNamespace}-app`;
+    const prefixLength = network.subnet.split('/')[1] ?? '';
+    await mustRun('ip', ['netns', 'add', namespace]);
+    await mustRun('ip', ['-n', machineNamespace, 'link', 'add', 'gefyra0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
+    await mustRun('ip', ['-n', machineNamespace, 'addr', 'add', `${network.cargoAddress}/${prefixLength}`, 'dev', 'gefyra0']);
+    await mustRun('ip', ['-n', machineNamespace, 'link', 'set', 'gefyra0', 'up']);
+    await mustRun('ip', ['netns', 'exec', machineNamespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+    await mustRun('ip', ['-n', namespace, 'addr', 'add', `${network.appAddress}/${prefixLength}`, 'dev', 'eth0']);
+    await mustRun('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
+    await mustRun('ip', ['-n', namespace, 'route', 'add', 'default', 'via', network.cargoAddress]);
     return namespace;
   }
 

@@ -5,6 +5,9 @@ import type { AdmissionHandler } from '../../../../src/adapters/webhook/admissio
 import { issueWebhookTls, type WebhookTls } from '../../../../src/adapters/webhook/webhook-certificate.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { validateClientParameters } from '../../../../src/webhook/client-parameters.js';
+import { admissionHandlers } from '../../../../src/adapters/webhook/admission-handlers.js';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
+import { signal } from '../../../support/scenario.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../../../support/admission-review.js';
 
 const HOST = 'gefyra-admission.gefyra.svc';
@@ -46,6 +49,26 @@ describe('the admission server', () => {
       uid: 'review-1',
       allowed: false,
       status: { code: 500, message: 'Subnet 172.30.1.0/24 overlaps 172.30.0.0/16 of GefyraClient b: choose another' },
+    });
+  });
+
+  it("denies a bridge into another developer's network with code 500 and a message naming its client's subnet (what the 2.5 client prints)", async () => {
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    await cluster.create({ apiVersion: 'gefyra.dev/v1', kind: 'gefyrabridgemount', metadata: { name: 'web', namespace: 'gefyra' }, state: 'ACTIVE' }, signal);
+    await cluster.create({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway', state: 'ACTIVE', providerParameter: { subnet: '172.18.0.0/16' } }, signal);
+    const post = await start(admissionHandlers(cluster));
+    const bridge = {
+      metadata: { name: 'dev-a-web', namespace: 'gefyra', labels: { 'gefyra.dev/bridge-mount': 'web', 'gefyra.dev/client': 'dev-a' } },
+      provider: 'carrier2',
+      target: 'web',
+      client: 'dev-a',
+      destinationIP: '172.19.0.3',
+    };
+    const answer = await post('/bridge-parameters', admissionReview('CREATE', bridge));
+    expect(answer.review?.response).toEqual({
+      uid: 'review-1',
+      allowed: false,
+      status: { code: 500, message: "destinationIP 172.19.0.3 is outside 172.18.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client's containers" },
     });
   });
 

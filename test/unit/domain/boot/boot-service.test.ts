@@ -76,7 +76,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   it('keeps the routes a previous operator stored (the 0.13 operator emptied them)', async () => {
     const operator = await createInMemoryOperator();
     await boot(operator);
-    await servicesOf(operator).routes.reserve('someone', [{ containerPort: 80, destination: { ip: '192.168.99.2', port: 8000 } }], signal);
+    await servicesOf(operator).routes.reserve('someone', [{ containerPort: 80, destination: { ip: '172.18.0.3', port: 8000 } }], signal);
 
     const restarted = await operator.restart();
     await boot(restarted);

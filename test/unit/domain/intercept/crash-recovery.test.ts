@@ -57,7 +57,7 @@ function expectEstablishedOnce(operator: InMemoryOperator) {
   expect(pod.containers[0]?.image).toMatch(/carrier/);
   // One image swap, one container restart: Carrier was never installed twice.
   expect(pod.containerStatuses[0]?.restartCount).toBe(1);
-  expect(Object.values(routeConfigMap(operator))).toEqual(['192.168.99.2:8000,10000']);
+  expect(Object.values(routeConfigMap(operator))).toEqual(['172.18.0.3:8000,10000']);
   expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000']);
   expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
   expect(operator.carrier.configurationOf(TARGET)?.routes).toEqual([

@@ -157,3 +157,52 @@ describe('InterceptService: requesters stamped by the admission webhook', () => 
     expect(await readRequest(operator, 'allowed')).toMatchObject({ established: true });
   });
 });
+
+/**
+ * Issue 18: `gefyra bridge` (0.13) sends to its app container's address in
+ * the Docker network it passed as GEFYRA_PEER_SUBNET; the default allowed only
+ * the tunnel's internal /24, so every real bridge was refused.
+ */
+describe('InterceptService: where traffic may go', () => {
+  const requestTo = async (operator: Awaited<ReturnType<typeof bootedOperator>>, name: string, destinationIP: string) => {
+    await operator.cluster.create(
+      clientRequest({ targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container, destinationIP }, { name }) as unknown as Manifest,
+      signal,
+    );
+    await settle(operator, name);
+    return (await readRequest(operator, name))?.['status'] as Record<string, unknown> | undefined;
+  };
+
+  it("establishes a bridge to the app container in the client's Docker network under the default settings", async () => {
+    // The test environment sets GEFYRA_PEER_SUBNET=172.18.0.0/16, as `gefyra up` does.
+    const operator = await bootedOperator();
+    addTarget(operator);
+    expect(await requestTo(operator, 'web-to-shop', '172.18.0.3')).toMatchObject({ phase: 'Established' });
+  });
+
+  it('refuses a destination outside every allowed subnet, naming them', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    expect(await requestTo(operator, 'web-to-shop', '172.19.0.3')).toMatchObject({
+      phase: 'Failed',
+      reason: 'DestinationNotAllowed',
+      message: "destinationIP 172.19.0.3 is outside the subnets the operator allows (192.168.99.0/24, 172.18.0.0/16); traffic may only go to a Gefyra client's containers",
+    });
+  });
+
+  it('without GEFYRA_PEER_SUBNET allows only the internal subnet (Stowaway routing 0.0.0.0/0 says nothing about where containers live)', async () => {
+    const operator = await bootedOperator({ environment: { GEFYRA_PEER_SUBNET: '' } });
+    addTarget(operator);
+    expect(await requestTo(operator, 'web-to-shop', '172.18.0.3')).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining('(192.168.99.0/24)') });
+  });
+
+  it('GEFYRA_DESTINATION_SUBNETS replaces the default: it narrows and widens', async () => {
+    const environment = { GEFYRA_DESTINATION_SUBNETS: '172.18.5.0/24, 10.20.0.0/16' };
+    const narrowed = await bootedOperator({ environment });
+    addTarget(narrowed);
+    expect(await requestTo(narrowed, 'web-to-shop', '172.18.0.3')).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining('(172.18.5.0/24, 10.20.0.0/16)') });
+    const widened = await bootedOperator({ environment });
+    addTarget(widened);
+    expect(await requestTo(widened, 'web-to-shop', '10.20.1.2')).toMatchObject({ phase: 'Established' });
+  });
+});

@@ -19,7 +19,8 @@ const POLICY: InterceptPolicy = {
   operatorNamespace: 'gefyra',
   allowedNamespaces: [],
   deniedNamespaces: [],
-  destinationSubnets: [subnet('192.168.99.0/24')],
+  // What the tunnel routes to a 0.13 client: its Docker network (GEFYRA_PEER_SUBNET) and the internal subnet.
+  destinationSubnets: [subnet('172.18.0.0/16'), subnet('192.168.99.0/24')],
   requesterReview: 'auto',
 };
 
@@ -48,7 +49,8 @@ class RecordingReviewer implements AccessReviewer {
 }
 
 describe('policyDenial: where intercepts may go', () => {
-  it('allows a request into an ordinary namespace, sending traffic to a tunnel peer', () => {
+  it("allows a request into an ordinary namespace, sending traffic to the client's app container or a tunnel peer", () => {
+    expect(policyDenial(spec({ targetNamespace: 'shop', destinationIP: '172.18.0.3' }), POLICY)).toBeUndefined();
     expect(policyDenial(spec({ targetNamespace: 'shop', destinationIP: '192.168.99.2' }), POLICY)).toBeUndefined();
   });
 
@@ -71,10 +73,10 @@ describe('policyDenial: where intercepts may go', () => {
     });
   });
 
-  it('refuses a destination outside the tunnel peer subnet (traffic sent anywhere)', () => {
+  it('refuses a destination outside every allowed subnet (traffic sent anywhere), naming the subnets', () => {
     expect(policyDenial(spec({ destinationIP: '10.0.0.1' }), POLICY)).toMatchObject({
       reason: 'DestinationNotAllowed',
-      message: expect.stringMatching(/10\.0\.0\.1 is outside the tunnel's peer subnet \(192\.168\.99\.0\/24\)/),
+      message: expect.stringMatching(/10\.0\.0\.1 is outside the subnets the operator allows \(172\.18\.0\.0\/16, 192\.168\.99\.0\/24\)/),
     });
     expect(policyDenial(spec({ destinationIP: 'fd00::2' }), POLICY)).toMatchObject({ reason: 'DestinationNotAllowed' });
     expect(policyDenial(spec({ destinationIP: 'fd00::2' }), { ...POLICY, destinationSubnets: [subnet('fd00::/64')] })).toBeUndefined();

@@ -35,14 +35,14 @@ describe('InterceptService: a request from the Gefyra client', () => {
       reason: 'Established',
       // Writing `established` bumped the generation; the status observed it.
       observedGeneration: 2,
-      routes: [{ containerPort: 8080, destinationIP: '192.168.99.2', destinationPort: 8000, proxyPort: 10000 }],
+      routes: [{ containerPort: 8080, destinationIP: '172.18.0.3', destinationPort: 8000, proxyPort: 10000 }],
       originalImage: 'shop/web:1.0',
       conditions: [
         { type: 'Ready', status: 'True' },
         { type: 'Failed', status: 'False' },
       ],
     });
-    expect(Object.values(routeConfigMap(operator))).toEqual(['192.168.99.2:8000,10000']);
+    expect(Object.values(routeConfigMap(operator))).toEqual(['172.18.0.3:8000,10000']);
     expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000']);
     expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
 
@@ -150,9 +150,9 @@ describe('InterceptService: a request from the Gefyra client', () => {
     await settle(operator, 'web-to-shop.pod.web-2');
 
     expect(Object.values(routeConfigMap(operator)).sort()).toEqual([
-      '192.168.99.2:8000,10000',
-      '192.168.99.2:8000,10002',
-      '192.168.99.2:9000,10001',
+      '172.18.0.3:8000,10000',
+      '172.18.0.3:8000,10002',
+      '172.18.0.3:9000,10001',
     ]);
     expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000', 'gefyra-stowaway-proxy-10001', 'gefyra-stowaway-proxy-10002']);
   });

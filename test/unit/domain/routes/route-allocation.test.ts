@@ -4,12 +4,12 @@ import { applyRouteChange, sameRoutes } from '../../../../src/domain/routes/rout
 import type { PortPool, Route } from '../../../../src/domain/routes/route.js';
 
 const pool: PortPool = { first: 10000, last: 10004, reserved: [10002] };
-const want = (containerPort: number, port = 8000, ip = '192.168.99.2') => ({ containerPort, destination: { ip, port } });
+const want = (containerPort: number, port = 8000, ip = '172.18.0.3') => ({ containerPort, destination: { ip, port } });
 const route = (owner: string, containerPort: number, proxyPort: number, port = 8000): Route => ({
   owner,
   containerPort,
   proxyPort,
-  destination: { ip: '192.168.99.2', port },
+  destination: { ip: '172.18.0.3', port },
 });
 
 describe('applyRouteChange', () => {

@@ -5,7 +5,7 @@ import { InMemoryRouteStore } from '../../../../src/adapters/in-memory/in-memory
 
 const signal = new AbortController().signal;
 const pool = { first: 10000, last: 10999, reserved: [10873] };
-const want = (containerPort: number) => ({ containerPort, destination: { ip: '192.168.99.2', port: 8000 } });
+const want = (containerPort: number) => ({ containerPort, destination: { ip: '172.18.0.3', port: 8000 } });
 
 /** A store that refuses any table holding a route of `refused`, as the API server refuses a bad ConfigMap key. */
 class RefusingRouteStore extends InMemoryRouteStore {

@@ -19,11 +19,11 @@ describe('StandbyService', () => {
     await createRequest(operator);
     await settle(operator);
     const { routes, standby } = servicesOf(operator);
-    await routes.reserve('vanished-request', [{ containerPort: 80, destination: { ip: '192.168.99.3', port: 80 } }], signal);
+    await routes.reserve('vanished-request', [{ containerPort: 80, destination: { ip: '172.18.0.4', port: 80 } }], signal);
 
     expect(await standby.collectOrphanRoutes(signal)).toEqual(['vanished-request']);
 
-    expect(Object.values(routeConfigMap(operator))).toEqual(['192.168.99.2:8000,10000']);
+    expect(Object.values(routeConfigMap(operator))).toEqual(['172.18.0.3:8000,10000']);
     expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
     expect(await standby.collectOrphanRoutes(signal)).toEqual([]);
   });

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseRouteEntry, routeEntryKey, routeEntryValue } from '../../../../src/plugins/stowaway/route-entries.js';
 import type { Route } from '../../../../src/domain/routes/route.js';
 
-const route: Route = { owner: 'web-to-shop.deploy.web-0', containerPort: 8080, destination: { ip: '192.168.99.2', port: 8000 }, proxyPort: 10003 };
+const route: Route = { owner: 'web-to-shop.deploy.web-0', containerPort: 8080, destination: { ip: '172.18.0.3', port: 8000 }, proxyPort: 10003 };
 
 describe('route entries', () => {
   it("writes the value in Stowaway's format", () => {
-    expect(routeEntryValue(route)).toBe('192.168.99.2:8000,10003');
+    expect(routeEntryValue(route)).toBe('172.18.0.3:8000,10003');
     expect(routeEntryValue({ ...route, destination: { ip: 'fd00::2', port: 8000 } })).toBe('[fd00::2]:8000,10003');
   });
 
@@ -23,12 +23,12 @@ describe('route entries', () => {
 
   it('gives a changed route a new key, so a directory listing shows whether Stowaway has it', () => {
     expect(routeEntryKey({ ...route, proxyPort: 10004 })).not.toBe(routeEntryKey(route));
-    expect(routeEntryKey({ ...route, destination: { ip: '192.168.99.3', port: 8000 } })).not.toBe(routeEntryKey(route));
+    expect(routeEntryKey({ ...route, destination: { ip: '172.18.0.4', port: 8000 } })).not.toBe(routeEntryKey(route));
   });
 
   it('ignores entries it did not write or that were edited by hand', () => {
-    expect(parseRouteEntry('legacy-route', '192.168.99.2:8000,10000')).toBeUndefined();
-    expect(parseRouteEntry(routeEntryKey(route), '192.168.99.2:8000,10999')).toBeUndefined();
+    expect(parseRouteEntry('legacy-route', '172.18.0.3:8000,10000')).toBeUndefined();
+    expect(parseRouteEntry(routeEntryKey(route), '172.18.0.3:8000,10999')).toBeUndefined();
     expect(parseRouteEntry(routeEntryKey(route), 'garbage')).toBeUndefined();
   });
 });

@@ -60,7 +60,7 @@ describe('route ownership', () => {
 
     await settle(operator, 'first');
     expect(await proxyPortOf(operator, 'first')).toBe(port);
-    expect(Object.values(routeConfigMap(operator)).sort()).toEqual([`192.168.99.2:8000,${port}`, `192.168.99.2:8000,${other}`].sort());
+    expect(Object.values(routeConfigMap(operator)).sort()).toEqual([`172.18.0.3:8000,${port}`, `172.18.0.3:8000,${other}`].sort());
   });
 
   it('the route ConfigMap deleted: the next request takes no live port, and the others are rebuilt on their own ports', async () => {

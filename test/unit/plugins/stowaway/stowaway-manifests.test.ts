@@ -4,6 +4,7 @@ import { stowawaySettingsOf } from '../../../../src/plugins/stowaway/stowaway-se
 import { pluginContext } from '../../../support/plugin-context.js';
 import { ConfigurationError } from '../../../../src/environment.js';
 import { GEFYRA_RELEASE } from '../../../../src/gefyra-release.js';
+import { parseSubnet } from '../../../../src/domain/intercept/intercept-policy.js';
 
 const settings = (environment: Record<string, string> = {}) =>
   stowawaySettingsOf(pluginContext(environment));
@@ -19,6 +20,8 @@ describe('Stowaway settings', () => {
       peerConfigPath: '/config/peer1/peer1.conf',
       internalSubnet: '192.168.99.0',
       peerSubnet: '0.0.0.0/0',
+      // No client network named: only the peers' own addresses (Stowaway's 0.0.0.0/0 says nothing about where containers live).
+      clientSubnets: [parseSubnet('192.168.99.0/24')],
       puid: '1000',
       pgid: '1000',
       startupTimeoutMs: 180_000,
@@ -28,6 +31,14 @@ describe('Stowaway settings', () => {
   it('pull `latest` always, pinned tags if not present, unless told otherwise', () => {
     expect(settings({ GEFYRA_STOWAWAY_TAG: 'latest' }).pullPolicy).toBe('Always');
     expect(settings({ GEFYRA_STOWAWAY_TAG: 'latest', GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: 'Never' }).pullPolicy).toBe('Never');
+  });
+
+  it("reach a client's containers in the Docker network it passes as GEFYRA_PEER_SUBNET, and its peers in the internal /24", () => {
+    const client = settings({ GEFYRA_PEER_SUBNET: '172.18.0.0/16', GEFYRA_INTERNAL_SUBNET: '10.99.0.0' });
+    expect(client.peerSubnet).toBe('172.18.0.0/16');
+    expect(client.clientSubnets).toEqual([parseSubnet('10.99.0.0/24'), parseSubnet('172.18.0.0/16')]);
+    expect(settings({ GEFYRA_PEER_SUBNET: '172.18.0.0/16, fd00::/64' }).clientSubnets.map((subnet) => subnet.text)).toEqual(['192.168.99.0/24', '172.18.0.0/16', 'fd00::/64']);
+    expect(() => settings({ GEFYRA_PEER_SUBNET: '172.18.0.3' })).toThrow('GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16 (got "172.18.0.3")');
   });
 
   it('report every bad value of its own and the shared variables at once, with the value', () => {

@@ -16,7 +16,7 @@ import type { ExecHandler } from '../../../../src/adapters/in-memory/exec-handle
 
 const signal = new AbortController().signal;
 const settings = stowawaySettingsOf(pluginContext());
-const route = (owner: string, proxyPort: number): Route => ({ owner, containerPort: 8080, destination: { ip: '192.168.99.2', port: 8000 }, proxyPort });
+const route = (owner: string, proxyPort: number): Route => ({ owner, containerPort: 8080, destination: { ip: '172.18.0.3', port: 8000 }, proxyPort });
 
 function setup() {
   const clock = new ManualClock();

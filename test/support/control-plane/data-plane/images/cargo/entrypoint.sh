@@ -1,8 +1,9 @@
 #!/bin/bash
 # The developer's machine as Cargo: the client end of the WireGuard tunnel,
 # configured from the gefyra-cargo-connection Secret (passed in the
-# environment), and an HTTP server for each destination port, answering with
-# a body that names the machine and the port.
+# environment). Traffic for the developer's Docker network arrives through the
+# tunnel and is forwarded to the app container there (the namespace is set up
+# to forward); the app container answers through Cargo, its default gateway.
 set -euo pipefail
 WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
 for _ in $(seq 1 100); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.05; done
@@ -14,9 +15,4 @@ wg set wg0 private-key /run/privatekey \
   peer "$PEER_PUBLIC_KEY" "${psk[@]}" endpoint "$PEER_ENDPOINT" allowed-ips "$PEER_ALLOWED_IPS" persistent-keepalive 21
 ip addr add "$INTERFACE_ADDRESS/24" dev wg0
 ip link set wg0 up
-for port in $SERVE_PORTS; do
-  mkdir -p "/www/$port"
-  echo "developer's machine: port $port" > "/www/$port/index.html"
-  busybox httpd -f -p "$port" -h "/www/$port" &
-done
 wait
