@@ -23,6 +23,7 @@ import { removeClusterObjects } from './support/cluster-cleanup.js';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -271,6 +272,9 @@ describe('the webhook renews its certificate while running (GEFYRA_WEBHOOK_CERTI
 });
 
 describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=webhook', () => {
+  // The liveness check reads its port with the webhook's schema from dist/, as in the image.
+  beforeAll(async () => await buildDist(), 120_000);
+
   it('serves with the CA kept in its Secret, passes its liveness probe, and stops on SIGTERM', async () => {
     const webhook = await startOperatorProcess({
       kubeconfigPath: asClient.kubeconfigPath,

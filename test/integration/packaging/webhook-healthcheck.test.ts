@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionServer } from '../../../src/adapters/webhook/admission-server.js';
 import { issueWebhookTls } from '../../../src/adapters/webhook/webhook-certificate.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
+import { buildDist } from '../../support/build-dist.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -19,7 +20,7 @@ const root = join(import.meta.dirname, '..', '..', '..');
 describe("the webhook pod's liveness probe", () => {
   let server: AdmissionServer | undefined;
   beforeAll(async () => {
-    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
+    await buildDist();
   }, 120_000);
   afterEach(async () => await server?.close());
 
