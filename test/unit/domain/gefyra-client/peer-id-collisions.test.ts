@@ -33,6 +33,25 @@ describe('two GefyraClients whose names give one WireGuard peer id', () => {
     expect(g.config()).toEqual(config);
   });
 
+  it("leaves the other's peer alone when the refused one is removed with --force (finalizer stripped first)", async () => {
+    const g = await gefyra2();
+    const a = await g.connect('dev-a', '172.18.0.0/16');
+    const peers = new Map(g.livePeers());
+    g.clock.advance(1000);
+    await g.create('dev.a');
+    await g.settle('dev.a');
+    expect(g.client('dev.a')?.state).toBe('ERROR');
+
+    await g.cluster.patch(g.ref('dev.a'), { metadata: { finalizers: null } }, signal());
+    await g.cluster.remove(g.ref('dev.a'), signal());
+    await g.settle('dev.a');
+
+    expect(g.livePeers()).toEqual(peers);
+    expect(g.config()).toMatchObject({ PEERS: 'dev000a', SERVER_ALLOWEDIPS_PEER_dev000a: '172.18.0.0/16' });
+    await g.settle('dev-a');
+    expect(g.client('dev-a')).toMatchObject({ state: 'ACTIVE', providerConfig: a.providerConfig });
+  });
+
   it('lets the refused one go on once the other is gone, with a peer of its own', async () => {
     const g = await gefyra2();
     await g.connect('dev-a', '172.18.0.0/16');
