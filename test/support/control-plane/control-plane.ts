@@ -95,6 +95,8 @@ class ControlPlaneRun {
   #endpoints: ControlPlaneEndpoints | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
+  /** Components stopped on purpose while the others run on (a restarted kube-apiserver). */
+  readonly #retired = new Set<SupervisedProcess>();
   /** How to start kube-apiserver again and see it serve. */
   #apiServer: { readonly start: () => void; readonly ready: (timeoutMs: number) => Promise<void> } | undefined;
 
@@ -224,6 +226,7 @@ class ControlPlaneRun {
     const running = this.#processes.find((component) => component.name === 'kube-apiserver' && component.exit === undefined);
     if (apiServer === undefined || running === undefined) throw new Error('kube-apiserver is not running');
     this.#processes.splice(this.#processes.indexOf(running), 1);
+    this.#retired.add(running);
     await running.stop(10_000);
     apiServer.start();
     await apiServer.ready(API_SERVER_RESTART_TIMEOUT_MS);
@@ -245,7 +248,7 @@ class ControlPlaneRun {
   #watchForCrashes(components: readonly SupervisedProcess[] = this.#processes): void {
     for (const component of components) {
       void component.exited.then(() => {
-        if (this.#stopping) return;
+        if (this.#stopping || this.#retired.has(component)) return;
         process.stderr.write(`[control-plane] ${component.name} exited unexpectedly ${describeExit(component)}; log: ${component.logPath}\n`);
       });
     }
