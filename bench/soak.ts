@@ -31,7 +31,8 @@ try {
   try {
     const result = await measureSoak(bench, { rounds, intercepts, restartApiServer: () => controlPlane.restartApiServer() });
     for (const round of result.rounds) {
-      process.stdout.write(`soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair\n`);
+      const failed = round.failedReasons.length > 0 ? `, ${round.failedReasons.length} failed (${round.failedReasons.join(', ')})` : '';
+      process.stdout.write(`soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair${failed}\n`);
     }
     process.stdout.write(`largest drift from round 1: ${result.maxDriftPercent} %\nBENCH_SOAK ${JSON.stringify(result)}\n`);
   } catch (error) {

@@ -3,7 +3,7 @@ import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
 import { PROXY_SERVICE_LABELS } from '../../src/plugins/stowaway/proxy-service-ownership.js';
 import { proxyServiceName, STOWAWAY } from '../../src/plugins/stowaway/stowaway-names.js';
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
+import { createPods, createRequest, deleteRequest, established, inParallel, phaseOf, podName, requestName } from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 import { residentMemory } from '../support/process-stats.js';
 
@@ -11,8 +11,12 @@ export interface SoakRound {
   readonly round: number;
   /** The operator's resident memory once the round's work is over (idle, every request of the round gone). */
   readonly residentMiB: number;
+  /** Requests established before their route table and proxy Services were deleted. */
+  readonly established: number;
   /** Requests that ended the round established with their route back in the table and their proxy Service back. */
   readonly establishedAfterRepair: number;
+  /** Why the others failed (status reasons), if any did. */
+  readonly failedReasons: readonly string[];
 }
 
 export interface SoakResult {
@@ -43,7 +47,9 @@ export async function measureSoak(
   const rounds: SoakRound[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     await inParallel(pods, 16, (pod) => createRequest(context, pod));
-    await context.requests.whenAll(mine, established, pods.length);
+    await context.requests.whenAll(mine, (object) => established(object) || phaseOf(object) === 'Failed', pods.length);
+    const settled = context.requests.all().filter(mine);
+    const failedReasons = settled.filter((object) => !established(object)).map((object) => String((object['status'] as { reason?: string } | undefined)?.reason));
 
     await core.deleteNamespacedConfigMap({ namespace, name: STOWAWAY.routesConfigMap });
     const proxies = await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) });
@@ -55,8 +61,11 @@ export async function measureSoak(
     await context.requests.whenAll(mine, () => false, 0);
     await operatorIdle(context.operator(), 120_000);
     const residentMiB = (await residentMemory(context.operator().pid)).now;
-    rounds.push({ round, residentMiB, establishedAfterRepair });
-    context.progress(`soak: round ${round}/${options.rounds}: resident ${residentMiB} MiB, ${establishedAfterRepair}/${pods.length} established after the repair`);
+    rounds.push({ round, residentMiB, established: settled.length - failedReasons.length, establishedAfterRepair, failedReasons });
+    context.progress(
+      `soak: round ${round}/${options.rounds}: resident ${residentMiB} MiB, ${establishedAfterRepair}/${pods.length} established after the repair` +
+        (failedReasons.length > 0 ? ` (${failedReasons.length} failed: ${failedReasons.join(', ')})` : ''),
+    );
   }
   const first = rounds[0]?.residentMiB ?? Number.NaN;
   const maxDriftPercent = Math.max(...rounds.map((round) => (Math.abs(round.residentMiB - first) / first) * 100));
