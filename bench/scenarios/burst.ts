@@ -3,7 +3,7 @@ import type { Route } from '../../src/domain/routes/route.js';
 import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
+import { createPods, createRequest, deleteRequest, established, inParallel, phaseOf, podName, requestName } from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 
 export interface BurstResult {
@@ -58,4 +58,3 @@ async function proxyPortsOf(context: BenchContext, names: ReadonlySet<string>): 
     .map((route) => route.proxyPort);
 }
 
-const phaseOf = (object: { [field: string]: unknown }) => (object['status'] as { phase?: string } | undefined)?.phase;

@@ -16,6 +16,8 @@ export const requestName = (pod: string) => `web-to-bench.pod.${pod}`;
 
 export const established = (object: Manifest | undefined) => object?.['established'] === true;
 
+export const phaseOf = (object: { [field: string]: unknown }) => (object['status'] as { phase?: string } | undefined)?.phase;
+
 /** True when the pod's `web` container runs its original image again. */
 export function runsOriginal(object: Manifest | undefined): boolean {
   const statuses = ((object?.['status'] as { containerStatuses?: { name: string; image: string; state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []);

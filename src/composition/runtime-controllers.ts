@@ -61,6 +61,7 @@ export function runtimeControllersModule(config: OperatorConfig, serves: ServedK
         intercepts: resolve(ctx, SERVICES.InterceptService),
         standby: resolve(ctx, SERVICES.StandbyService),
         tunnel: resolve(ctx, TOKENS.TunnelRouter),
+        routeTable: resolve(ctx, TOKENS.RouteStore),
         tunnelWatches: tunnelWatchesOf(ctx),
         proxyPods: resolveAll(ctx, TOKENS.CarrierInstaller).map(proxyPodsOf),
         events: resolve(ctx, TOKENS.EventRecorder),

@@ -42,10 +42,13 @@ export class BatchQueue<Input, Output> {
         });
         this.#queue = [];
         if (batch.length === 0) continue;
+        const shared = signalUntilAllAborted(batch.map((item) => item.signal));
         try {
-          await this.#run(batch, signalUntilAllAborted(batch.map((item) => item.signal)));
+          await this.#run(batch, shared.signal);
         } catch (error) {
           for (const item of batch) item.reject(error);
+        } finally {
+          shared.release();
         }
       }
     } finally {

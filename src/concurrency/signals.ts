@@ -1,24 +1,25 @@
 /**
  * A signal that aborts only once every given signal has aborted: work shared
- * by several callers stops when nobody is waiting for it any more.
+ * by several callers stops when nobody is waiting for it any more. `release`
+ * removes its listeners from the given signals once the work is over: they
+ * often live far longer (a work queue's signal lives a whole term of
+ * leadership), and would otherwise keep one listener per piece of work.
  */
-export function signalUntilAllAborted(signals: readonly AbortSignal[]): AbortSignal {
+export function signalUntilAllAborted(signals: readonly AbortSignal[]): { readonly signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  let remaining = signals.filter((signal) => !signal.aborted).length;
-  if (remaining === 0) {
+  const live = signals.filter((signal) => !signal.aborted);
+  if (live.length === 0) {
     controller.abort(signals[0]?.reason);
-    return controller.signal;
+    return { signal: controller.signal, release: () => undefined };
   }
-  for (const signal of signals) {
-    if (signal.aborted) continue;
-    signal.addEventListener(
-      'abort',
-      () => {
-        remaining -= 1;
-        if (remaining === 0) controller.abort(signal.reason);
-      },
-      { once: true },
-    );
-  }
-  return controller.signal;
+  let remaining = live.length;
+  const listeners = live.map((signal) => {
+    const onAbort = (): void => {
+      remaining -= 1;
+      if (remaining === 0) controller.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+  return { signal: controller.signal, release: () => listeners.forEach((remove) => remove()) };
 }

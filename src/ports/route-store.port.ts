@@ -1,5 +1,5 @@
 import type { Route } from '../domain/routes/route.js';
-import type { ReadOptions } from './cluster-api.port.js';
+import type { Manifest, ReadOptions } from './cluster-api.port.js';
 
 /**
  * RouteStore: durable home of the proxy route table, so that a restarted
@@ -22,4 +22,10 @@ export interface RouteStore {
   load(signal: AbortSignal, options?: ReadOptions): Promise<RouteTable>;
   /** Saves the table if it is still at `basedOn`; fails with a Conflict DomainError otherwise. */
   save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable>;
+  /**
+   * The owners whose routes a watched object holds, when it is this store's
+   * table (undefined for any other object): its watch then tells which
+   * requests lost their routes to an edit by hand.
+   */
+  routeOwnersIn?(object: Manifest): ReadonlySet<string> | undefined;
 }

@@ -23,6 +23,11 @@ export class InterceptTracker {
     return [...this.#seen.keys()];
   }
 
+  /** The keys of the requests last seen established. */
+  establishedKeys(): string[] {
+    return [...this.#seen].filter(([, entry]) => entry.established).map(([key]) => key);
+  }
+
   established(): number {
     let count = 0;
     for (const entry of this.#seen.values()) if (entry.established) count += 1;

@@ -11,7 +11,12 @@ import type { Clock, Timer } from '../../ports/clock.port.js';
  *   key that is backing off waits out its delay whatever adds it meanwhile
  *   (the failing reconcile's own writes come back as watch events, and must
  *   not turn the backoff into a tight loop);
- * - `addAfter` schedules a key, keeping the earliest of several schedules.
+ * - `addAfter` schedules a key, keeping the earliest of several schedules;
+ * - a key that ran is run again at once (changed while it ran, or asking
+ *   for no delay) once per turn of the event loop; a second time waits for
+ *   the next turn: a reconcile that reads only caches would otherwise run
+ *   again and again in promise callbacks, and no I/O, timer or signal would
+ *   ever get its turn.
  *
  * Keys are typed; `identify` says which keys are the same piece of work.
  * Delays run on the injected Clock, so tests advance time instead of
@@ -47,6 +52,10 @@ export class WorkQueue<Key = string> {
   readonly #queued = new Set<string>();
   readonly #running = new Set<string>();
   readonly #dirty = new Set<string>();
+  /** Keys run again at once in this turn of the event loop. */
+  readonly #rerunThisTurn = new Set<string>();
+  /** Keys that ran and run again at the next turn of the event loop. */
+  readonly #nextTurn = new Set<string>();
   readonly #scheduled = new Map<string, { at: number; timer: Timer }>();
   readonly #failures = new Map<string, number>();
   readonly #idleWaiters: (() => void)[] = [];
@@ -71,7 +80,7 @@ export class WorkQueue<Key = string> {
 
   /** Keys waiting or running: what `queue depth` means on the metrics page. */
   get depth(): number {
-    return this.#queued.size + this.#running.size + this.#scheduled.size;
+    return this.#queued.size + this.#running.size + this.#scheduled.size + this.#nextTurn.size;
   }
 
   get running(): number {
@@ -89,9 +98,9 @@ export class WorkQueue<Key = string> {
     this.#addIdAfter(this.#remember(key), delayMs);
   }
 
-  /** Resolves when nothing is queued or running (scheduled retries do not count). */
+  /** Resolves when nothing is queued, running or about to run again (scheduled retries do not count). */
   onIdle(): Promise<void> {
-    if (this.#queued.size === 0 && this.#running.size === 0) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -107,6 +116,7 @@ export class WorkQueue<Key = string> {
     this.#ready.length = 0;
     this.#queued.clear();
     this.#dirty.clear();
+    this.#nextTurn.clear();
     this.#abort.abort(new Error('work queue shut down'));
     await this.onIdle();
   }
@@ -119,12 +129,12 @@ export class WorkQueue<Key = string> {
 
   /** Forgets the key of an identity that is nowhere in the queue any more. */
   #forgetIfGone(id: string): void {
-    if (!this.#queued.has(id) && !this.#running.has(id) && !this.#scheduled.has(id)) this.#keys.delete(id);
+    if (!this.#queued.has(id) && !this.#running.has(id) && !this.#scheduled.has(id) && !this.#nextTurn.has(id)) this.#keys.delete(id);
   }
 
   #addId(id: string): void {
     if (this.#stopped) return;
-    if (this.#isBackingOff(id)) return;
+    if (this.#isBackingOff(id) || this.#nextTurn.has(id)) return;
     this.#cancelSchedule(id);
     if (this.#running.has(id)) {
       this.#dirty.add(id);
@@ -134,6 +144,23 @@ export class WorkQueue<Key = string> {
     this.#queued.add(id);
     this.#ready.push(id);
     this.#pump();
+  }
+
+  /** After a run of the key: again, at once the first time in this turn of the event loop, else in the next. */
+  #rerun(id: string): void {
+    if (!this.#rerunThisTurn.has(id)) {
+      if (this.#rerunThisTurn.size === 0) setImmediate(() => this.#rerunThisTurn.clear());
+      this.#rerunThisTurn.add(id);
+      return this.#addId(id);
+    }
+    if (this.#stopped || this.#nextTurn.has(id)) return;
+    this.#nextTurn.add(id);
+    setImmediate(() => {
+      if (!this.#nextTurn.delete(id)) return;
+      this.#addId(id);
+      this.#forgetIfGone(id);
+      this.#pump();
+    });
   }
 
   #addIdAfter(id: string, delayMs: number): void {
@@ -168,9 +195,13 @@ export class WorkQueue<Key = string> {
       this.#running.add(id);
       void this.#process(id);
     }
-    if (this.#queued.size === 0 && this.#running.size === 0) {
+    if (this.#isIdle()) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  #isIdle(): boolean {
+    return this.#queued.size === 0 && this.#running.size === 0 && this.#nextTurn.size === 0;
   }
 
   async #process(id: string): Promise<void> {
@@ -192,7 +223,7 @@ export class WorkQueue<Key = string> {
     const dirty = this.#dirty.delete(id);
     // A change seen while the key failed (often the failing pass's own status write) waits for the backoff too.
     if (backoffMs !== undefined) this.#addIdAfter(id, backoffMs);
-    else if (dirty) this.#addId(id);
+    else if (dirty || (retryAfterMs !== undefined && retryAfterMs <= 0)) this.#rerun(id);
     else if (retryAfterMs !== undefined) this.#addIdAfter(id, retryAfterMs);
     this.#forgetIfGone(id);
     this.#pump();

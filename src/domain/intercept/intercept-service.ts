@@ -82,7 +82,17 @@ export class InterceptService {
     const request = await this.#deps.requests.find(ref, signal);
     if (!request) return { done: true };
     const log = this.#deps.logger.child({ request: requestKey(ref) });
-    let observation = await this.#observe(request, signal);
+    return await this.#carryOut(await this.#observe(request, signal), request, log, signal);
+  }
+
+  /**
+   * Steps from an observation until the request settles. A failure that
+   * stops it is recorded, and rolled back from the observation that holds
+   * the record: a read could still miss it (a lagging cache) and record it
+   * again, and again. From there a failure is recorded, so this recurses once at most.
+   */
+  async #carryOut(start: InterceptObservation, request: InterceptRequest, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+    let observation = start;
     let applying: InterceptAction['type'] | undefined;
     try {
       for (let step = 0; step < MAX_STEPS_PER_RECONCILE; step++) {
@@ -109,10 +119,10 @@ export class InterceptService {
       }
       log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
       const failed = await this.#apply({ type: 'recordFailure', ...(stranded ?? { reason: failureReason(error), message: error.message }) }, observation, signal);
-      if ('observation' in failed) return this.reconcile(ref, signal);
+      if ('observation' in failed) return await this.#carryOut(failed.observation, request, log, signal);
       return { done: true };
     }
-    throw new DomainError('Internal', `intercept ${requestKey(ref)} did not settle within ${MAX_STEPS_PER_RECONCILE} steps`);
+    throw new DomainError('Internal', `intercept ${requestKey(request)} did not settle within ${MAX_STEPS_PER_RECONCILE} steps`);
   }
 
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {

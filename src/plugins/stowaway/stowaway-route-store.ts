@@ -48,6 +48,13 @@ export class StowawayRouteStore implements RouteStore {
     return this.#parsed;
   }
 
+  routeOwnersIn(object: Manifest): ReadonlySet<string> | undefined {
+    const ref = this.#ref;
+    if (object.kind !== ref.kind || object.metadata.namespace !== ref.namespace || object.metadata.name !== ref.name) return undefined;
+    const data = (object['data'] ?? {}) as Record<string, string>;
+    return new Set(Object.entries(data).flatMap(([key, value]) => parseRouteEntry(key, value)?.owner ?? []));
+  }
+
   async save(routes: readonly Route[], basedOn: string | undefined, signal: AbortSignal): Promise<RouteTable> {
     const data = Object.fromEntries(routes.map((route) => [routeEntryKey(route), routeEntryValue(route)]));
     const base = routesConfigMap(this.#settings);

@@ -43,6 +43,12 @@ export interface ControlPlaneOptions {
 export interface ControlPlane extends ControlPlaneAccess {
   /** Log file of each component, by name. */
   readonly logFiles: Readonly<Record<string, string>>;
+  /**
+   * Stops kube-apiserver (SIGTERM, as a rolling restart of the control plane
+   * does) and starts it again on the same port and etcd; resolves once it
+   * serves /readyz again. Clients keep their kubeconfigs; their watches break.
+   */
+  restartApiServer(): Promise<void>;
   /** Stops every process (SIGTERM, then SIGKILL) and removes the work directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -89,6 +95,10 @@ class ControlPlaneRun {
   #endpoints: ControlPlaneEndpoints | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
+  /** Components stopped on purpose while the others run on (a restarted kube-apiserver). */
+  readonly #retired = new Set<SupervisedProcess>();
+  /** How to start kube-apiserver again and see it serve. */
+  #apiServer: { readonly start: () => void; readonly ready: (timeoutMs: number) => Promise<void> } | undefined;
 
   constructor(workDir: string, keepWorkDir: boolean) {
     this.#workDir = workDir;
@@ -163,12 +173,18 @@ class ControlPlaneRun {
       async () => ((await httpGet(`http://127.0.0.1:${etcdClientPort}/health`)).body.includes('"true"') ? true : undefined),
       { timeoutMs: remaining(), failFast },
     );
-    this.#spawn(binDir, 'kube-apiserver', apiServerArgs(layout));
-    await pollUntil(
-      'kube-apiserver /readyz',
-      async () => ((await httpGet(`${server}/readyz`, { ca: serving.certPem, token: tokens.admin })).status === 200 ? true : undefined),
-      { timeoutMs: remaining(), failFast, intervalMs: 250 },
-    );
+    const apiServer = {
+      start: () => this.#spawn(binDir, 'kube-apiserver', apiServerArgs(layout)),
+      ready: async (timeoutMs: number) =>
+        void (await pollUntil(
+          'kube-apiserver /readyz',
+          async () => ((await httpGet(`${server}/readyz`, { ca: serving.certPem, token: tokens.admin })).status === 200 ? true : undefined),
+          { timeoutMs, failFast, intervalMs: 250 },
+        )),
+    };
+    this.#apiServer = apiServer;
+    apiServer.start();
+    await apiServer.ready(remaining());
     progress('starting kube-controller-manager and kube-scheduler');
     this.#spawn(binDir, 'kube-controller-manager', controllerManagerArgs(layout));
     this.#spawn(binDir, 'kube-scheduler', schedulerArgs(layout));
@@ -200,8 +216,21 @@ class ControlPlaneRun {
     return {
       ...access,
       logFiles: Object.fromEntries(this.#processes.map((p) => [p.name, p.logPath])),
+      restartApiServer: async () => await this.#restartApiServer(),
       stop: async () => await this.#stop(),
     };
+  }
+
+  async #restartApiServer(): Promise<void> {
+    const apiServer = this.#apiServer;
+    const running = this.#processes.find((component) => component.name === 'kube-apiserver' && component.exit === undefined);
+    if (apiServer === undefined || running === undefined) throw new Error('kube-apiserver is not running');
+    this.#processes.splice(this.#processes.indexOf(running), 1);
+    this.#retired.add(running);
+    await running.stop(10_000);
+    apiServer.start();
+    await apiServer.ready(API_SERVER_RESTART_TIMEOUT_MS);
+    this.#watchForCrashes([this.#processes.at(-1) as SupervisedProcess]);
   }
 
   #spawn(binDir: string, name: string, args: string[]): void {
@@ -216,10 +245,10 @@ class ControlPlaneRun {
     return dead === undefined ? undefined : `${dead.name} exited ${describeExit(dead)}; see ${dead.logPath}`;
   }
 
-  #watchForCrashes(): void {
-    for (const component of this.#processes) {
+  #watchForCrashes(components: readonly SupervisedProcess[] = this.#processes): void {
+    for (const component of components) {
       void component.exited.then(() => {
-        if (this.#stopping) return;
+        if (this.#stopping || this.#retired.has(component)) return;
         process.stderr.write(`[control-plane] ${component.name} exited unexpectedly ${describeExit(component)}; log: ${component.logPath}\n`);
       });
     }
@@ -250,6 +279,9 @@ class ControlPlaneRun {
     await this.#stopped;
   }
 }
+
+/** A restart of kube-apiserver alone: a warm start on a loaded machine. */
+const API_SERVER_RESTART_TIMEOUT_MS = 60_000;
 
 /** `--token-auth-file` format: token,user,uid,"group1,group2". */
 function tokenAuthFile(tokens: Record<keyof typeof COMPONENT_USERS, string>): string {

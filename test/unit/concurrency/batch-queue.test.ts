@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { BatchQueue } from '../../../src/concurrency/batch-queue.js';
 import { isDomainError } from '../../../src/domain/errors.js';
@@ -19,6 +20,18 @@ describe('BatchQueue', () => {
     const results = await Promise.all([1, 2, 3, 4].map((input) => queue.submit(input, signal)));
     expect(results).toEqual([2, 4, 6, 8]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  // Issue 18: every batch left a listener on each caller's signal, and a work queue's signal lives a whole term of leadership.
+  it("leaves no listener on its callers' signals once their batch is done", async () => {
+    const lasting = new AbortController().signal;
+    const queue = new BatchQueue<number, number>(async (items) => {
+      for (const item of items) item.resolve(item.input);
+    });
+    for (let input = 0; input < 50; input++) await queue.submit(input, lasting);
+    await Promise.all([1, 2, 3].map((input) => queue.submit(input, lasting)));
+
+    expect(getEventListeners(lasting, 'abort')).toHaveLength(0);
   });
 
   it('fails every item of a batch whose runner throws, and goes on with the next', async () => {

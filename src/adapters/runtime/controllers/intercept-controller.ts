@@ -6,6 +6,7 @@ import type { StandbyService } from '../../../domain/standby/standby-service.js'
 import type { Manifest } from '../../../ports/cluster-api.port.js';
 import type { EventRecorder } from '../../../ports/event-recorder.port.js';
 import type { Logger } from '../../../ports/logger.port.js';
+import type { RouteStore } from '../../../ports/route-store.port.js';
 import type { TunnelRouter } from '../../../ports/tunnel-provider.port.js';
 import { KeyInbox, type Controller, type ControllerWatch, type PeriodicKeys, type Reconciled } from '../controller.js';
 import type { InterceptTracker } from '../intercept-tracker.js';
@@ -37,6 +38,8 @@ export interface InterceptControllerDependencies {
   readonly intercepts: InterceptService;
   readonly standby: StandbyService;
   readonly tunnel: Pick<TunnelRouter, 'proxyOwnerOf' | 'currentRevision'>;
+  /** Recognises the route table among watched objects, and whose routes it holds. */
+  readonly routeTable: Pick<RouteStore, 'routeOwnersIn'>;
   readonly tunnelWatches: readonly WatchSpec[];
   /** One per loaded carrier: several may serve at once. */
   readonly proxyPods: readonly ProxyPods[];
@@ -91,9 +94,10 @@ export class InterceptController implements Controller<InterceptKey> {
         primesCache: true,
       },
       { spec: requests, keysOf: (event) => this.#tellIfElsewhere(event) },
-      // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports.
+      // A deleted route table (or reset ledger) is rebuilt from the requests: each reserves its routes again, on their old ports;
+      // an established request whose entry was removed from the table by hand reserves it again.
       // Unwatchable (the Gefyra client's role), the requests' resync finds it instead.
-      { spec: { apiVersion: 'v1', kind: 'ConfigMap', namespace }, keysOf: (event) => (event.type === 'DELETED' ? this.#everyRequest() : []) },
+      { spec: { apiVersion: 'v1', kind: 'ConfigMap', namespace }, keysOf: (event) => this.#onConfigMap(event) },
       // A proxy Service deleted: its request loads its routes again.
       { spec: { apiVersion: 'v1', kind: 'Service', namespace }, keysOf: (event) => this.#onService(event) },
     ];
@@ -128,7 +132,7 @@ export class InterceptController implements Controller<InterceptKey> {
   }
 
   #everyRequest(): InterceptKey[] {
-    return this.#deps.tracker.keys().map((key) => request(refOfKey(key)));
+    return requestKeys(this.#deps.tracker.keys());
   }
 
   /**
@@ -138,7 +142,14 @@ export class InterceptController implements Controller<InterceptKey> {
    */
   #contenders(event: WatchEvent): InterceptKey[] {
     if (event.type !== 'DELETED' && event.object['established'] === true) return [];
-    return this.#deps.tracker.sharingTarget(event.object).map((key) => request(refOfKey(key)));
+    return requestKeys(this.#deps.tracker.sharingTarget(event.object));
+  }
+
+  #onConfigMap(event: WatchEvent): InterceptKey[] {
+    if (event.type === 'DELETED') return this.#everyRequest();
+    const owners = this.#deps.routeTable.routeOwnersIn?.(event.object);
+    if (!owners) return [];
+    return requestKeys(this.#deps.tracker.establishedKeys()).filter((key) => key.kind === 'request' && !owners.has(key.ref.name));
   }
 
   #onService(event: WatchEvent): InterceptKey[] {
@@ -179,9 +190,12 @@ export class InterceptController implements Controller<InterceptKey> {
   }
 }
 
-function refOfKey(key: string): InterceptRequestRef {
-  const [namespace, name] = key.split('/') as [string, string];
-  return { namespace, name };
+/** The tracker's `namespace/name` keys as work-queue keys. */
+function requestKeys(tracked: readonly string[]): InterceptKey[] {
+  return tracked.map((key) => {
+    const [namespace, name] = key.split('/') as [string, string];
+    return request({ namespace, name });
+  });
 }
 
 function metadataRef(object: Manifest): InterceptRequestRef {

@@ -3,11 +3,12 @@ import { DomainError } from '../../../../src/domain/errors.js';
 import type { Manifest, ObjectRef } from '../../../../src/ports/cluster-api.port.js';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { addTarget, createRequest, proxyServices, readRequest, signal } from '../../../support/scenario.js';
+import { addTarget, createRequest, proxyServices, readRequest, routeConfigMap, signal } from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
 const service = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name });
+const ROUTES: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' };
 const SECRET: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-cargo-connection' };
 const present = (operator: InMemoryOperator, ref: ObjectRef) => () => operator.cluster.peek(ref) !== undefined;
 
@@ -25,6 +26,27 @@ describe('drift repair while the operator runs', () => {
 
     await until(runnable, present(operator, service(proxy!)));
     expect(operator.cluster.peek(service(proxy!))?.metadata.annotations?.['gefyra.dev/route-owner']).toBe('web-to-shop.pod.web-7d9c6b5f4-abcde');
+  });
+
+  // Issue 18, item 8: without it the request stayed Established without its route until the resync (minutes).
+  it("restores an intercept's route entry removed by hand from the route table, through the table's watch (no resync)", async () => {
+    const operator = await createInMemoryOperator();
+    addTarget(operator);
+    addTarget(operator, { name: 'web-other' });
+    const runnable = await start(operator);
+    await createRequest(operator);
+    await createRequest(operator, { targetPod: 'web-other' }, 'other');
+    await until(runnable, async () => (await readRequest(operator))?.['established'] === true && (await readRequest(operator, 'other'))?.['established'] === true);
+    const before = routeConfigMap(operator);
+    const [removed] = Object.keys(before).filter((key) => key.startsWith('web-to-shop.'));
+    const stored = operator.cluster.peek(ROUTES) as Manifest;
+
+    await operator.cluster.replace({ ...stored, data: Object.fromEntries(Object.entries(before).filter(([key]) => key !== removed)) }, signal);
+
+    // Only watch events and the queues' work: the clock stands still, so no resync runs.
+    await until(runnable, () => routeConfigMap(operator)[removed!] !== undefined);
+    expect(routeConfigMap(operator)).toEqual(before);
+    expect((await readRequest(operator))?.['established']).toBe(true);
   });
 
   it.each([

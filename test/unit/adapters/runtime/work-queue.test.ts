@@ -61,6 +61,36 @@ describe('WorkQueue', () => {
     expect(runs).toBe(2);
   });
 
+  // Issue 18: a reconcile answered from caches alone that marks itself changed (or asks for no delay) ran again
+  // in the same turn of the event loop, for ever: no I/O, no timer, no signal handler, and no log line flushed.
+  it.each([
+    ['changed while it ran', 'dirty'],
+    ['asking to run again without delay', 'requeue'],
+  ] as const)('runs a key again in a later turn of the event loop, not the same one, when it was %s', async (_, how) => {
+    let runs = 0;
+    let runsBeforeTurn: number | undefined;
+    setImmediate(() => (runsBeforeTurn = runs));
+    const queue: WorkQueue<string> = new WorkQueue(
+      async (key) => {
+        runs += 1;
+        // Bounds the test: before the fix this spun for all 1000 runs before the event loop turned once.
+        if (runs >= 1000) return;
+        if (how === 'dirty') {
+          queue.add(key);
+          return;
+        }
+        return { requeueAfterMs: 0 };
+      },
+      { clock, concurrency: 1 },
+    );
+
+    queue.add('spinning');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(runsBeforeTurn).toBeLessThanOrEqual(2);
+    await queue.shutdown();
+  });
+
   it('bounds how many keys run at once', async () => {
     const gates = new Map<string, ReturnType<typeof deferred>>();
     let running = 0;

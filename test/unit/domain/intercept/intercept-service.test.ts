@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { CARRIER_RESTART_COMMAND } from '../../../../src/plugins/carrier/carrier-config-reading.js';
+import type { ClusterApi } from '../../../../src/ports/cluster-api.port.js';
+import { watchClusterApiCalls } from '../../../../src/testing/cluster-api-proxy.js';
 import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
 import {
   addTarget,
@@ -419,6 +421,36 @@ describe('InterceptService: failures after work began are rolled back', () => {
     expect(routeConfigMap(operator)).toEqual({});
   });
 
+  it('records a failure once per pass and rolls back from it, even when the next read does not show it yet (issue 18, bounded)', async () => {
+    let statusWrites = 0;
+    const operator = await bootedOperator({
+      wrapClusterApi: (cluster) =>
+        watchClusterApiCalls(cluster, () => undefined, {
+          // A cache that lags: the request's status writes never show in what is read.
+          find: async (...[ref, readSignal, options]: Parameters<ClusterApi['find']>) => {
+            const found = await cluster.find(ref, readSignal, options);
+            return ref.kind === 'InterceptRequest' && found ? { ...found, status: {} } : found;
+          },
+          patch: async (...[ref, mergePatch, patchSignal, options]: Parameters<ClusterApi['patch']>) => {
+            // Bounds the test: before the fix, each pass recorded the failure again and started over.
+            if (options?.subresource === 'status' && ++statusWrites > 10) throw new Error('the failure was recorded over and over');
+            return await cluster.patch(ref, mergePatch, patchSignal, options);
+          },
+          patchPod: async () => {
+            throw new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false });
+          },
+        }),
+    });
+    addTarget(operator);
+    await createRequest(operator);
+
+    expect(await servicesOf(operator).intercepts.reconcile(REQUEST, signal)).toEqual({ done: true });
+
+    expect(statusWrites).toBe(1);
+    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason)).toEqual(['InsufficientPrivileges']);
+    expect(routeConfigMap(operator)).toEqual({});
+  });
+
   it('retries a passing error and reports it while it lasts', async () => {
     const operator = await bootedOperator();
     addTarget(operator);
@@ -477,3 +509,4 @@ describe('InterceptService: failures after work began are rolled back', () => {
     expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
   });
 });
+
