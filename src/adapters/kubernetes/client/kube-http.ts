@@ -1,4 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
 import { IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig, type ResponseBody } from '@kubernetes/client-node';
+import { Agent } from 'undici';
 import { DomainError } from '../../../domain/errors.js';
 import { abortError, statusError, transportError, type RequestAction } from './api-errors.js';
 
@@ -32,7 +34,7 @@ const DISPATCHER_LIFETIME_MS = 10 * 60_000;
 export class KubeHttp {
   readonly #kubeConfig: KubeConfig;
   readonly #http = new IsomorphicFetchHttpLibrary();
-  #dispatcher: { readonly value: unknown; readonly since: number } | undefined;
+  #dispatcher: { readonly value: Promise<unknown>; readonly since: number } | undefined;
 
   constructor(kubeConfig: KubeConfig) {
     this.#kubeConfig = kubeConfig;
@@ -72,7 +74,7 @@ export class KubeHttp {
     let response;
     try {
       await this.#kubeConfig.applySecurityAuthentication(context);
-      this.#reuseConnections(context);
+      await this.#reuseConnections(context);
       response = await this.#http.send(context).toPromise();
     } catch (error) {
       throw transportError(error, action, this.server, signal);
@@ -93,14 +95,40 @@ export class KubeHttp {
    * client-node gives every request a fresh connection pool, hence a TLS
    * handshake per request: most of the operator's CPU under load. Requests
    * share one pool instead (headers, tokens included, are still set per request).
+   *
+   * The pool speaks HTTP/1.1. undici 8 negotiates HTTP/2 by default, and an
+   * operator whose HTTP/2 request was aborted mid-flight (a shutdown while a
+   * route table was being written again) was seen stuck with its event loop
+   * blocked and gigabytes resident outside the JavaScript heap (issue 18).
+   * kubectl's own watches are long-lived HTTP/1.1 streams too; a connection
+   * per watch is what the API server expects.
    */
-  #reuseConnections(context: RequestContext): void {
+  async #reuseConnections(context: RequestContext): Promise<void> {
     const now = Date.now();
     if (this.#dispatcher === undefined || now - this.#dispatcher.since > DISPATCHER_LIFETIME_MS) {
-      this.#dispatcher = { value: context.getDispatcher(), since: now };
-    } else {
-      context.setDispatcher(this.#dispatcher.value as Parameters<RequestContext['setDispatcher']>[0]);
+      const previous = this.#dispatcher?.value;
+      // One pool however many requests start at once: they share the promise.
+      const value = this.#http1Agent().then((agent) => agent ?? context.getDispatcher());
+      this.#dispatcher = { value, since: now };
+      // Credentials that could not be read (an exec plugin failing) are read again by the next request.
+      value.catch(() => {
+        if (this.#dispatcher?.value === value) this.#dispatcher = undefined;
+      });
+      // Requests in flight on the old pool finish; it takes no new ones.
+      void previous?.then((agent) => (agent instanceof Agent ? agent.close() : undefined)).catch(() => undefined);
     }
+    context.setDispatcher((await this.#dispatcher.value) as Parameters<RequestContext['setDispatcher']>[0]);
+  }
+
+  /** The kubeconfig's TLS material in an HTTP/1.1 pool; undefined where client-node's own dispatcher is needed (a proxy, plain HTTP). */
+  async #http1Agent(): Promise<Agent | undefined> {
+    const cluster = this.#kubeConfig.getCurrentCluster();
+    if (!cluster || cluster.proxyUrl || !cluster.server.startsWith('https:')) return undefined;
+    const options: ConnectionOptions & { headers?: unknown } = {};
+    await this.#kubeConfig.applyToHTTPSOptions(options as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
+    const tls = Object.fromEntries(Object.entries({ ca, cert, key, pfx, passphrase, rejectUnauthorized, servername }).filter(([, value]) => value !== undefined));
+    return new Agent({ allowH2: false, connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } });
   }
 
   #context(request: KubeRequest): RequestContext {
