@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { componentRefs } from './support/gefyra-state.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { isReady } from './support/target-pods.js';
+import { CLIENT_NETWORK } from '../support/client-network.js';
 
 // Scenario 1 of issue 4: the init phase on an empty cluster, and a restart
 // that finds everything in place. One operator process at a time, started
@@ -72,7 +73,8 @@ describe('boot on an empty cluster', () => {
       PGID: '1000',
       PEERDNS: 'auto',
       INTERNAL_SUBNET: '192.168.99.0',
-      SERVER_ALLOWEDIPS_PEER_1: '0.0.0.0/0',
+      // The operators of the e2e tier get GEFYRA_PEER_SUBNET as `gefyra up` sets it: Stowaway routes the client's Docker network to its peer.
+      SERVER_ALLOWEDIPS_PEER_1: CLIENT_NETWORK.subnet,
     });
     const pods = await stowawayPods();
     expect(pods).toHaveLength(1);

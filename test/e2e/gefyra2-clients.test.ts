@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { describe, expect, it } from 'vitest';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { PROVIDER_CONFIG_KEYS } from '../../src/ports/tunnel-peers.port.js';
 import { clientWireGuardFile, pyGet } from '../support/gefyra25-client-reads.js';
-import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
-import { startGefyra2, type Gefyra2 } from './support/gefyra2-lifecycle.js';
+import { useGefyra2OnSimulatedNode } from './support/use-gefyra2.js';
 
 const signal = () => AbortSignal.timeout(30_000);
 
@@ -17,27 +15,7 @@ const signal = () => AbortSignal.timeout(30_000);
 // container the simulated node answers as the 2.5 image; tokens come from the
 // real token controller.
 describe('Gefyra 2.5 client lifecycle on the real API server', () => {
-  const node = useSimulatedNode();
-  const controlPlane = useControlPlane();
-  const namespace = useTestNamespace('gefyra2');
-  const simulator = new Stowaway2Simulator({ readConfigMap: (ns, name) => node.readConfigMap(ns, name) });
-  let gefyra: Gefyra2 | undefined;
-  let removeHandler: (() => void) | undefined;
-  const g = (): Gefyra2 => {
-    if (gefyra === undefined) throw new Error('started in beforeAll');
-    return gefyra;
-  };
-
-  beforeAll(async () => {
-    removeHandler = node.onExec(simulator.handle);
-    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await gefyra?.stop();
-    removeHandler?.();
-  });
+  const { namespace, simulator, g } = useGefyra2OnSimulatedNode('gefyra2');
 
   it('creates, connects, disconnects and deletes a client as the 2.5 client does, Stowaway never restarted', async () => {
     const { api, ref } = g();

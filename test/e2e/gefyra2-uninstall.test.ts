@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { describe, expect, it } from 'vitest';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesWatchSource } from '../../src/adapters/kubernetes/client/index.js';
 import { runReset } from '../../src/cli/reset-command.js';
 import { GEFYRA2_API_VERSION, GEFYRA2_CRD_NAMES, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND } from '../../src/crd/gefyra2-crds.js';
@@ -7,8 +7,7 @@ import { GEFYRA_CLIENT_KIND } from '../../src/domain/gefyra-client/gefyra-client
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import type { WatchEvent, WatchSpec } from '../../src/adapters/runtime/watch-source.js';
-import { useControlPlane, useSimulatedNode, useTestNamespace } from '../support/control-plane/vitest.js';
-import { startGefyra2, type Gefyra2 } from './support/gefyra2-lifecycle.js';
+import { useGefyra2OnSimulatedNode } from './support/use-gefyra2.js';
 import { waitForGone } from './support/cluster-waits.js';
 
 const signal = () => AbortSignal.timeout(30_000);
@@ -41,16 +40,7 @@ const ownedByTheNamespace = (object: Manifest) =>
 // created is listed afterwards; the deletion order comes from the watch
 // events' resourceVersions, which etcd orders across kinds.
 describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
-  const node = useSimulatedNode();
-  const controlPlane = useControlPlane();
-  const namespace = useTestNamespace('g2reset');
-  const simulator = new Stowaway2Simulator({ readConfigMap: (ns, name) => node.readConfigMap(ns, name) });
-  let gefyra: Gefyra2 | undefined;
-  let removeHandler: (() => void) | undefined;
-  const g = (): Gefyra2 => {
-    if (gefyra === undefined) throw new Error('started in beforeAll');
-    return gefyra;
-  };
+  const { controlPlane, namespace, g } = useGefyra2OnSimulatedNode('g2reset');
   const reset = async (keepOperator: boolean) => {
     const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
     const code = await runReset({ environment: { GEFYRA_CLIENT_CONTRACT: '2' }, kubeconfig: controlPlane.kubeconfigPath, namespace: namespace.name, keepOperator, confirmed: true, io });
@@ -73,17 +63,6 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
     );
     return [...bindings, ...roles, ...crds].map((object) => `${object.kind ?? ''} ${object.metadata.name}`);
   };
-
-  beforeAll(async () => {
-    removeHandler = node.onExec(simulator.handle);
-    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await gefyra?.stop();
-    removeHandler?.();
-  });
 
   it('--keep-operator removes the clients (each after its own clean-up), their accounts, Stowaway 2.x and the gefyra-client role; then the rest goes too', async () => {
     const { api, ref } = g();
@@ -188,7 +167,7 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
 });
 
 /** Every watch event of the kinds, with its type: the order of deletions across kinds is in their resourceVersions. */
-function recordDeletions(kubeConfig: Parameters<typeof startGefyra2>[0], specs: readonly WatchSpec[]) {
+function recordDeletions(kubeConfig: KubeConfig, specs: readonly WatchSpec[]) {
   const events: WatchEvent[] = [];
   const source = new KubernetesWatchSource(kubeConfig);
   const subscriptions = specs.map((spec) =>
@@ -214,26 +193,10 @@ function recordDeletions(kubeConfig: Parameters<typeof startGefyra2>[0], specs: 
 // gefyraclients CRD, which kube-controller-manager's garbage collector
 // removes with it.
 describe("the Gefyra 2.5 client's own uninstall (finalizers stripped first)", () => {
-  const node = useSimulatedNode();
-  const controlPlane = useControlPlane();
-  const namespace = useTestNamespace('g2uninst');
-  const simulator = new Stowaway2Simulator({ readConfigMap: (ns, name) => node.readConfigMap(ns, name) });
-  let gefyra: Gefyra2 | undefined;
-  let removeHandler: (() => void) | undefined;
-
-  beforeAll(async () => {
-    removeHandler = node.onExec(simulator.handle);
-    gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await gefyra?.stop();
-    removeHandler?.();
-  });
+  const { controlPlane, namespace, g: started } = useGefyra2OnSimulatedNode('g2uninst');
 
   it('leaves no binding of a client and no gefyra-client role the operator made once the namespace and the CRDs are gone', async () => {
-    const g = gefyra as Gefyra2;
+    const g = started();
     const { api, ref } = g;
     await g.create('dev-a');
     await g.waitForClient('dev-a', (client) => client?.state === 'WAITING', 'WAITING');
