@@ -113,7 +113,7 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
 }
 
 /** The states in which the client may have a peer in the tunnel. */
-const PEERED_STATES: readonly string[] = ['ENABLING', 'ACTIVE', 'DISABLING'];
+export const PEERED_STATES: readonly string[] = ['ENABLING', 'ACTIVE', 'DISABLING'];
 
 /** The fields a disconnected client has: no connection, no WireGuard status. */
 export const disconnected: Readonly<Record<string, unknown>> = { providerConfig: null, status: { wireguard: null } };

@@ -6,7 +6,7 @@ import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { GefyraClientStore } from '../../ports/gefyra-client-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { PeerConnection, TunnelPeer, TunnelPeers } from '../../ports/tunnel-peers.port.js';
-import { activeRecheckAt, decideClient, disconnected, type ClientLifecycleSettings, type ClientStep } from './client-decision.js';
+import { activeRecheckAt, decideClient, disconnected, PEERED_STATES, type ClientLifecycleSettings, type ClientStep } from './client-decision.js';
 import { CLIENT_REASONS, clientEvent } from './client-events.js';
 import { microsecondTimestamp, type ClientState } from './client-states.js';
 import { peerHolderOf } from './peer-id-holder.js';
@@ -79,7 +79,7 @@ export class GefyraClientService {
     const peerId = peers.peerIdOf(ref.name);
     const others = await store.list(ref.namespace, signal);
     const connectedWithTheId = (other: GefyraClient) =>
-      other.name !== ref.name && peers.peerIdOf(other.name) === peerId && ['ENABLING', 'ACTIVE', 'DISABLING'].includes(other.state);
+      other.name !== ref.name && peers.peerIdOf(other.name) === peerId && PEERED_STATES.includes(other.state);
     if (others.some(connectedWithTheId)) return { done: true };
     try {
       if (await peers.find(ref.name, signal)) await peers.remove(ref.name, signal);
