@@ -70,8 +70,8 @@ const namespaceList = (name: string) =>
 /** The tunnel's /24 (GEFYRA_INTERNAL_SUBNET), where its WireGuard peers get their addresses. */
 const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
 
-/** What Stowaway routes to its peer when the client names no network: everything. */
-const STOWAWAY_DEFAULT_PEER_SUBNET = '0.0.0.0/0';
+/** What the tunnel routes to its peer when the client names no network: everything. */
+const ROUTE_EVERYTHING = '0.0.0.0/0';
 
 const subnetList = z.string().transform((raw, context) => {
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -136,7 +136,7 @@ export const coreSettings = defineSettings('core', {
       })
       .optional(),
     {
-      default: `\`${STOWAWAY_DEFAULT_PEER_SUBNET}\` for Stowaway; no client network`,
+      default: `\`${ROUTE_EVERYTHING}\` for the tunnel; no client network`,
       meaning:
         "the client's Docker network (the 0.13 client passes it): what the tunnel's peer may reach (WireGuard AllowedIPs), and where `destinationIP` may lie by default",
       contracts: ZERO_THREE,
@@ -262,7 +262,7 @@ export function loadConfig(environment: Environment): OperatorConfig {
     healthPort: env.GEFYRA_HEALTH_PORT,
     subnets: {
       internal: env.GEFYRA_INTERNAL_SUBNET,
-      peers: env.GEFYRA_PEER_SUBNET?.text ?? STOWAWAY_DEFAULT_PEER_SUBNET,
+      peers: env.GEFYRA_PEER_SUBNET?.text ?? ROUTE_EVERYTHING,
       clientNetworks: env.GEFYRA_PEER_SUBNET?.subnets ?? [],
     },
     policy: {

@@ -77,7 +77,7 @@ export class GefyraClientController implements Controller<string> {
     const signal = AbortSignal.timeout(REMOVAL_TIMEOUT_MS);
     try {
       if (!(await removal.installation.beingRemoved(signal))) return;
-      removal.logger.warn({}, 'the operator is being removed: removing the clients, their accounts and Stowaway');
+      removal.logger.warn({}, 'the operator is being removed: removing the clients, their accounts and the tunnel');
       await removal.uninstall.uninstall({ removeOperator: false }, signal);
     } catch (error) {
       removal.logger.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up; `gefyra-operator reset --yes` finishes it');
