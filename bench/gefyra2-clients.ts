@@ -10,14 +10,20 @@ import { parseArgs } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Stowaway2Simulator } from '../src/adapters/in-memory/simulators/stowaway2-simulator.js';
 import { KubernetesWatchSource } from '../src/adapters/kubernetes/client/index.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+} from '../src/domain/gefyra-client/gefyra-client.js';
 import { STOWAWAY2 } from '../src/plugins/stowaway2/stowaway2-names.js';
 import { SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { pollUntil } from '../test/support/control-plane/polling.js';
 import { startGefyra2 } from '../test/e2e/support/gefyra2-lifecycle.js';
 import { summarize } from './support/stats.js';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '50' }, churn: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { clients: { type: 'string', default: '50' }, churn: { type: 'string', default: '10' } },
+});
 const clients = Number(values.clients);
 const churn = Number(values.churn);
 const progress = (line: string) => process.stderr.write(`[bench gefyra2] ${line}\n`);
@@ -32,20 +38,30 @@ const admin = controlPlane.adminKubeConfig();
 try {
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await pollUntil('the default ServiceAccount', async () => await core.readNamespacedServiceAccount({ namespace, name: 'default' }), { timeoutMs: 30_000 });
+  await pollUntil(
+    'the default ServiceAccount',
+    async () => await core.readNamespacedServiceAccount({ namespace, name: 'default' }),
+    { timeoutMs: 30_000 },
+  );
   const g = await startGefyra2(admin, namespace);
-  await node.whenPod(`${namespace}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
+  await node.whenPod(`${namespace}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, {
+    timeoutMs: 60_000,
+  });
 
   // One watch records when each client reached each state.
   const waiters = new Map<string, () => void>();
-  const watch = new KubernetesWatchSource(admin).watch({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace }, (event) => {
-    const client = gefyraClientFrom(event.object);
-    const key = `${client.name}/${event.type === 'DELETED' ? 'DELETED' : client.state}`;
-    waiters.get(key)?.();
-    waiters.delete(key);
-  });
+  const watch = new KubernetesWatchSource(admin).watch(
+    { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace },
+    (event) => {
+      const client = gefyraClientFrom(event.object);
+      const key = `${client.name}/${event.type === 'DELETED' ? 'DELETED' : client.state}`;
+      waiters.get(key)?.();
+      waiters.delete(key);
+    },
+  );
   await watch.synced;
-  const reached = (name: string, state: string) => new Promise<void>((resolve) => waiters.set(`${name}/${state}`, resolve));
+  const reached = (name: string, state: string) =>
+    new Promise<void>((resolve) => waiters.set(`${name}/${state}`, resolve));
 
   const toWaitingMs: number[] = [];
   const toActiveMs: number[] = [];

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE } from '../test/e2e/support/operator-access.js';
-import { CLIENT_NAMES, CLIENT_OPERATOR_ENV, installAsClient, removeAsClient } from '../test/e2e/support/client-installation.js';
+import {
+  CLIENT_NAMES,
+  CLIENT_OPERATOR_ENV,
+  installAsClient,
+  removeAsClient,
+} from '../test/e2e/support/client-installation.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../src/install/install-manifests.js';
 import { measureUnderClientRbac, type ClientRbacResult } from './scenarios/client-rbac.js';
 import { operatorNodeFlags, startBench } from './support/bench-operator.js';
@@ -46,24 +51,43 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 // The operator runs as the image runs it: the built command on Node.js 24.
 progress('building the operator (npm run build)');
-execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(import.meta.dirname, '..', 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    join(import.meta.dirname, '..', 'tsconfig.build.json'),
+  ],
+  { stdio: 'inherit' },
+);
 const controlPlane = await startControlPlane();
 // First, on its own node, operator and installation (removed afterwards): traffic through real intercepts.
 let dataPlane: DataPlaneOutcome | undefined;
 if (dataPlaneIntercepts > 0) {
   progress(`data plane: ${dataPlaneIntercepts} sequential intercepts with traffic`);
-  dataPlane = await measureDataPlane(controlPlane, dataPlaneIntercepts, progress).catch((error: unknown) => ({ skipped: `failed: ${String(error)}` }));
+  dataPlane = await measureDataPlane(controlPlane, dataPlaneIntercepts, progress).catch((error: unknown) => ({
+    skipped: `failed: ${String(error)}`,
+  }));
   progress(`data plane: ${JSON.stringify(dataPlane)}`);
 }
 // Room for every scenario's pods at once (the latency pod, the burst, the scale set) and Stowaway.
-const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.burst + sizes.scale + 50) } });
+const node = new SimulatedNode({
+  kubeConfig: controlPlane.kubeletKubeConfig(),
+  capacity: { cpu: '256', memory: '1Ti', pods: String(sizes.burst + sizes.scale + 50) },
+});
 simulateGefyraComponents(node);
 await node.start();
 let exitCode = 0;
 try {
   // First the operator as `gefyra up` installs it, then `gefyra down`; then deploy/'s on the emptied cluster.
-  progress(`client RBAC: ${Math.min(10, sizes.sequential)} sequential intercepts under the Gefyra client's ClusterRole`);
-  const clientRbac = await benchUnderClientRbac({ sequential: Math.min(10, sizes.sequential), idleSeconds: sizes.idleSeconds, idleIntercepts: sizes.idleIntercepts });
+  progress(
+    `client RBAC: ${Math.min(10, sizes.sequential)} sequential intercepts under the Gefyra client's ClusterRole`,
+  );
+  const clientRbac = await benchUnderClientRbac({
+    sequential: Math.min(10, sizes.sequential),
+    idleSeconds: sizes.idleSeconds,
+    idleIntercepts: sizes.idleIntercepts,
+  });
   progress(`client RBAC: ${JSON.stringify(clientRbac)}`);
   if (!clientRbacOnly) await benchUnderDeployRbac(clientRbac);
 } catch (error) {
@@ -75,11 +99,22 @@ try {
 }
 process.exit(exitCode);
 
-async function benchUnderClientRbac(clientSizes: Parameters<typeof measureUnderClientRbac>[1]): Promise<ClientRbacResult> {
+async function benchUnderClientRbac(
+  clientSizes: Parameters<typeof measureUnderClientRbac>[1],
+): Promise<ClientRbacResult> {
   const installation = await installAsClient(controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
   const access = { ...installation, name: CLIENT_NAMES.serviceAccount };
   const env = { ...CLIENT_OPERATOR_ENV, GEFYRA_OPERATOR_CLUSTER_ROLE: undefined };
-  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true, targetNamespace: 'bench-client', env });
+  const bench = await startBench({
+    admin: controlPlane.adminKubeConfig(),
+    node,
+    access,
+    auditLogPath: controlPlane.auditLogPath,
+    progress,
+    built: true,
+    targetNamespace: 'bench-client',
+    env,
+  });
   try {
     return await measureUnderClientRbac(bench, clientSizes);
   } finally {
@@ -90,7 +125,14 @@ async function benchUnderClientRbac(clientSizes: Parameters<typeof measureUnderC
 /** Then deploy/'s installation on the emptied cluster: every scenario, and the report. */
 async function benchUnderDeployRbac(clientRbac: ClientRbacResult): Promise<void> {
   const access = await installOperatorAccess(controlPlane);
-  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true });
+  const bench = await startBench({
+    admin: controlPlane.adminKubeConfig(),
+    node,
+    access,
+    auditLogPath: controlPlane.auditLogPath,
+    progress,
+    built: true,
+  });
   try {
     const results = await runScenarios(bench, sizes).catch((error: unknown) => {
       process.stderr.write(`[bench] the operator's last log lines:\n${bench.operator().describe(40)}\n`);
@@ -98,7 +140,12 @@ async function benchUnderDeployRbac(clientRbac: ClientRbacResult): Promise<void>
     });
     const report: BenchReport = {
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, kubernetes: controlPlane.version },
+      machine: {
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        kubernetes: controlPlane.version,
+      },
       sizes,
       operatorNodeFlags: operatorNodeFlags(),
       ...results,

@@ -13,13 +13,23 @@ import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
 import { startBench } from './support/bench-operator.js';
 import { measureSoak } from './scenarios/soak.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, intercepts: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '10' }, intercepts: { type: 'string', default: '8' } },
+});
 const rounds = Number(values.rounds);
 const intercepts = Number(values.intercepts);
 const progress = (line: string) => process.stderr.write(`[bench soak] ${line}\n`);
 
 progress('building the operator (npm run build)');
-execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(import.meta.dirname, '..', 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    join(import.meta.dirname, '..', 'tsconfig.build.json'),
+  ],
+  { stdio: 'inherit' },
+);
 const controlPlane = await startControlPlane();
 const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig() });
 simulateGefyraComponents(node);
@@ -27,14 +37,33 @@ await node.start();
 let exitCode = 0;
 try {
   const access = await installOperatorAccess(controlPlane);
-  const bench = await startBench({ admin: controlPlane.adminKubeConfig(), node, access, auditLogPath: controlPlane.auditLogPath, progress, built: true, targetNamespace: 'bench-soak' });
+  const bench = await startBench({
+    admin: controlPlane.adminKubeConfig(),
+    node,
+    access,
+    auditLogPath: controlPlane.auditLogPath,
+    progress,
+    built: true,
+    targetNamespace: 'bench-soak',
+  });
   try {
-    const result = await measureSoak(bench, { rounds, intercepts, restartApiServer: () => controlPlane.restartApiServer() });
+    const result = await measureSoak(bench, {
+      rounds,
+      intercepts,
+      restartApiServer: () => controlPlane.restartApiServer(),
+    });
     for (const round of result.rounds) {
-      const failed = round.failedReasons.length > 0 ? `, ${round.failedReasons.length} failed (${round.failedReasons.join(', ')})` : '';
-      process.stdout.write(`soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair${failed}\n`);
+      const failed =
+        round.failedReasons.length > 0
+          ? `, ${round.failedReasons.length} failed (${round.failedReasons.join(', ')})`
+          : '';
+      process.stdout.write(
+        `soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair${failed}\n`,
+      );
     }
-    process.stdout.write(`largest drift from round 1: ${result.maxDriftPercent} %\nBENCH_SOAK ${JSON.stringify(result)}\n`);
+    process.stdout.write(
+      `largest drift from round 1: ${result.maxDriftPercent} %\nBENCH_SOAK ${JSON.stringify(result)}\n`,
+    );
   } catch (error) {
     process.stderr.write(`[bench soak] the operator's last log lines:\n${bench.operator().describe(40)}\n`);
     throw error;
@@ -42,7 +71,9 @@ try {
     await bench.stop();
   }
 } catch (error) {
-  process.stderr.write(`[bench soak] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[bench soak] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   exitCode = 1;
 } finally {
   await node.stop({ deregister: true }).catch(() => undefined);

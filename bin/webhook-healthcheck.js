@@ -15,7 +15,11 @@ try {
   process.exit(1);
 }
 const body = JSON.stringify({
-  request: { resource: { group: 'gefyra.dev', version: 'v1', resource: 'gefyraclients' }, userInfo: {}, object: { check: true } },
+  request: {
+    resource: { group: 'gefyra.dev', version: 'v1', resource: 'gefyraclients' },
+    userInfo: {},
+    object: { check: true },
+  },
 });
 const outgoing = request(
   {

@@ -9,7 +9,10 @@ import { readmeWithSettingsTable } from '../src/settings/settings-table.js';
 
 const root = join(import.meta.dirname, '..');
 const directory = join(root, 'deploy');
-for (const [folder, files] of [['', deployFiles()], ['gefyra2', gefyra2DeployFiles()]] as const) {
+for (const [folder, files] of [
+  ['', deployFiles()],
+  ['gefyra2', gefyra2DeployFiles()],
+] as const) {
   mkdirSync(join(directory, folder), { recursive: true });
   for (const [name, content] of Object.entries(files)) {
     writeFileSync(join(directory, folder, name), content);

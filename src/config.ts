@@ -58,10 +58,16 @@ const namespaceList = (name: string) =>
     .string()
     .default('')
     .transform((raw, context) => {
-      const names = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const names = raw
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
       const bad = names.filter((entry) => !NAMESPACE_NAME.test(entry) || entry.length > 63);
       if (bad.length > 0) {
-        context.addIssue({ code: 'custom', message: `${name} must be a comma-separated list of namespace names (not: ${bad.join(', ')})` });
+        context.addIssue({
+          code: 'custom',
+          message: `${name} must be a comma-separated list of namespace names (not: ${bad.join(', ')})`,
+        });
         return z.NEVER;
       }
       return names;
@@ -74,10 +80,16 @@ const DEFAULT_INTERNAL_SUBNET = '192.168.99.0';
 const ROUTE_EVERYTHING = '0.0.0.0/0';
 
 const subnetList = z.string().transform((raw, context) => {
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const subnets = entries.map(parseSubnet);
   if (entries.length === 0 || subnets.some((subnet) => subnet === undefined)) {
-    context.addIssue({ code: 'custom', message: 'GEFYRA_DESTINATION_SUBNETS must be a comma-separated list of CIDRs such as 192.168.99.0/24' });
+    context.addIssue({
+      code: 'custom',
+      message: 'GEFYRA_DESTINATION_SUBNETS must be a comma-separated list of CIDRs such as 192.168.99.0/24',
+    });
     return z.NEVER;
   }
   return subnets as Subnet[];
@@ -99,7 +111,10 @@ const portRange = z
     const first = Number(match?.[1]);
     const last = Number(match?.[2]);
     if (!match || first < 1 || last > 65535 || first > last) {
-      context.addIssue({ code: 'custom', message: 'GEFYRA_PROXY_PORT_RANGE must look like 10000-19999 (ports 1-65535, first <= last)' });
+      context.addIssue({
+        code: 'custom',
+        message: 'GEFYRA_PROXY_PORT_RANGE must look like 10000-19999 (ports 1-65535, first <= last)',
+      });
       return z.NEVER;
     }
     return { first, last };
@@ -114,14 +129,24 @@ export const coreSettings = defineSettings('core', {
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'GEFYRA_NAMESPACE must be a valid namespace name' })
       .default('gefyra'),
-    { default: '`gefyra`', meaning: 'namespace of the operator and Stowaway (the 2.5 client hard-codes `gefyra`)', contracts: BOTH_CONTRACTS },
+    {
+      default: '`gefyra`',
+      meaning: 'namespace of the operator and Stowaway (the 2.5 client hard-codes `gefyra`)',
+      contracts: BOTH_CONTRACTS,
+    },
   ),
   GEFYRA_INTERNAL_SUBNET: variable(
     z
       .ipv4({ error: 'GEFYRA_INTERNAL_SUBNET must be an IPv4 network address' })
-      .refine((value) => value.endsWith('.0'), { error: 'GEFYRA_INTERNAL_SUBNET must be the network address of a /24 (ending in .0)' })
+      .refine((value) => value.endsWith('.0'), {
+        error: 'GEFYRA_INTERNAL_SUBNET must be the network address of a /24 (ending in .0)',
+      })
       .default(DEFAULT_INTERNAL_SUBNET),
-    { default: `\`${DEFAULT_INTERNAL_SUBNET}\``, meaning: "the tunnel's /24, as its network address: where WireGuard peers get their addresses", contracts: BOTH_CONTRACTS },
+    {
+      default: `\`${DEFAULT_INTERNAL_SUBNET}\``,
+      meaning: "the tunnel's /24, as its network address: where WireGuard peers get their addresses",
+      contracts: BOTH_CONTRACTS,
+    },
   ),
   GEFYRA_PEER_SUBNET: variable(
     z
@@ -129,7 +154,10 @@ export const coreSettings = defineSettings('core', {
       .transform((raw, context) => {
         const subnets = raw.split(',').map((entry) => parseSubnet(entry));
         if (subnets.some((subnet) => subnet === undefined)) {
-          context.addIssue({ code: 'custom', message: 'GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16' });
+          context.addIssue({
+            code: 'custom',
+            message: 'GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16',
+          });
           return z.NEVER;
         }
         return { text: raw, subnets: subnets as Subnet[] };
@@ -147,7 +175,11 @@ export const coreSettings = defineSettings('core', {
     meaning: 'no WireGuard handshake for this long (after a first one) resets the cluster; `0` disables',
     contracts: ZERO_THREE,
   }),
-  GEFYRA_HEARTBEAT_INTERVAL: variable(seconds('GEFYRA_HEARTBEAT_INTERVAL', 30), { default: '`30` s', meaning: 'how often the handshake is read', contracts: ZERO_THREE }),
+  GEFYRA_HEARTBEAT_INTERVAL: variable(seconds('GEFYRA_HEARTBEAT_INTERVAL', 30), {
+    default: '`30` s',
+    meaning: 'how often the handshake is read',
+    contracts: ZERO_THREE,
+  }),
   GEFYRA_PROXY_PORT_RANGE: variable(portRange, {
     default: '`10000-19999`',
     meaning: "proxy ports for routes (10873 is Stowaway's rsync and never used)",
@@ -157,7 +189,12 @@ export const coreSettings = defineSettings('core', {
     z
       .string()
       .default('')
-      .transform((raw) => raw.split(',').map((name) => name.trim()).filter(Boolean)),
+      .transform((raw) =>
+        raw
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      ),
     {
       default: 'by contract: `stowaway,carrier` (0.13), `stowaway2,carrier` (2)',
       meaning: 'plugins serving the tunnel and carrier ports (see [Plugins](#plugins))',
@@ -170,7 +207,11 @@ export const coreSettings = defineSettings('core', {
         error: 'GEFYRA_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent',
       })
       .default('info'),
-    { default: '`info`', meaning: 'pino level; logs are JSON lines, never with secret values', contracts: BOTH_CONTRACTS },
+    {
+      default: '`info`',
+      meaning: 'pino level; logs are JSON lines, never with secret values',
+      contracts: BOTH_CONTRACTS,
+    },
   ),
   GEFYRA_MAX_CONCURRENT_RECONCILES: variable(wholeNumber('GEFYRA_MAX_CONCURRENT_RECONCILES', 32, 1, 256), {
     default: '`32`',
@@ -189,7 +230,11 @@ export const coreSettings = defineSettings('core', {
       .transform((value) => value === 'true'),
     { default: '`true`', meaning: 'one active replica at a time (a Lease)', contracts: BOTH_CONTRACTS },
   ),
-  GEFYRA_LEASE_DURATION: variable(seconds('GEFYRA_LEASE_DURATION', 15, 2), { default: '`15` s', meaning: "the leader's Lease", contracts: BOTH_CONTRACTS }),
+  GEFYRA_LEASE_DURATION: variable(seconds('GEFYRA_LEASE_DURATION', 15, 2), {
+    default: '`15` s',
+    meaning: "the leader's Lease",
+    contracts: BOTH_CONTRACTS,
+  }),
   GEFYRA_OPERATOR_CLUSTER_ROLE: variable(z.string().min(1).default('gefyra-operator'), {
     default: '`gefyra-operator`',
     meaning: "the operator's ClusterRole, removed with the installation",
@@ -213,14 +258,17 @@ export const coreSettings = defineSettings('core', {
   GEFYRA_DESTINATION_SUBNETS: variable(subnetList.optional(), {
     default: '`GEFYRA_INTERNAL_SUBNET`/24 and `GEFYRA_PEER_SUBNET`',
     meaning:
-      'CIDRs `destinationIP` must lie in; replaces the default (narrows or widens). For a GefyraBridge it only narrows: the destination must also lie in its own client\'s subnet',
+      "CIDRs `destinationIP` must lie in; replaces the default (narrows or widens). For a GefyraBridge it only narrows: the destination must also lie in its own client's subnet",
     contracts: ZERO_THREE,
   }),
   GEFYRA_REQUESTER_REVIEW: variable(
-    z.enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' }).default('auto'),
+    z
+      .enum(['auto', 'required', 'off'], { error: 'GEFYRA_REQUESTER_REVIEW must be auto, required or off' })
+      .default('auto'),
     {
       default: '`auto` (`deploy/`: `required`)',
-      meaning: "`auto`, `required` or `off`: SubjectAccessReview of the request's requester; `required` counts only a requester the webhook stamped",
+      meaning:
+        "`auto`, `required` or `off`: SubjectAccessReview of the request's requester; `required` counts only a requester the webhook stamped",
       contracts: ZERO_THREE,
     },
   ),
@@ -231,7 +279,8 @@ export const coreSettings = defineSettings('core', {
       .transform((value) => value === 'on'),
     {
       default: '`off` (`on` in deploy/ and deploy/gefyra2)',
-      meaning: 'this process serves the webhook that stamps requesters from the authenticated user (see [Security](#security))',
+      meaning:
+        'this process serves the webhook that stamps requesters from the authenticated user (see [Security](#security))',
       contracts: BOTH_CONTRACTS,
     },
   ),
@@ -240,8 +289,16 @@ export const coreSettings = defineSettings('core', {
     meaning: "the requester webhook's HTTPS port",
     contracts: BOTH_CONTRACTS,
   }),
-  POD_NAME: variable(z.string().optional(), { default: '`HOSTNAME`', meaning: "this replica's identity in the Lease", contracts: BOTH_CONTRACTS }),
-  HOSTNAME: variable(z.string().optional(), { default: 'the process id', meaning: "this replica's identity when `POD_NAME` is not set", contracts: BOTH_CONTRACTS }),
+  POD_NAME: variable(z.string().optional(), {
+    default: '`HOSTNAME`',
+    meaning: "this replica's identity in the Lease",
+    contracts: BOTH_CONTRACTS,
+  }),
+  HOSTNAME: variable(z.string().optional(), {
+    default: 'the process id',
+    meaning: "this replica's identity when `POD_NAME` is not set",
+    contracts: BOTH_CONTRACTS,
+  }),
 });
 
 export function loadConfig(environment: Environment): OperatorConfig {
@@ -274,4 +331,3 @@ export function loadConfig(environment: Environment): OperatorConfig {
     requesterWebhook: { enabled: env.GEFYRA_REQUESTER_WEBHOOK, port: env.GEFYRA_REQUESTER_WEBHOOK_PORT },
   };
 }
-

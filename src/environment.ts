@@ -57,7 +57,12 @@ export const environmentWith = (environment: Environment, overrides: Environment
 
 /** The environment with defaults for variables it leaves unset (e.g. the one-shot reset logs less). */
 export const environmentWithDefaults = (environment: Environment, defaults: Environment): Environment =>
-  guardEnvironment({ ...defaults, ...Object.fromEntries(Object.entries(valuesOf(environment)).filter(([, value]) => value !== undefined && value !== '')) });
+  guardEnvironment({
+    ...defaults,
+    ...Object.fromEntries(
+      Object.entries(valuesOf(environment)).filter(([, value]) => value !== undefined && value !== ''),
+    ),
+  });
 
 /**
  * Which of the named variables are set, without their values: how the 2.5
@@ -71,7 +76,10 @@ export function variablesSet(environment: Environment, names: readonly string[])
 }
 
 /** Parses an owner's variables with its schema, turning every issue into one line of a ConfigurationError. */
-export function parseEnvironment<Schema extends SettingsSchema>(schema: Schema, environment: Environment): SettingsOf<Schema> {
+export function parseEnvironment<Schema extends SettingsSchema>(
+  schema: Schema,
+  environment: Environment,
+): SettingsOf<Schema> {
   const result = tryParse(schema, environment);
   if ('problems' in result) throw new ConfigurationError(result.problems);
   return result.data;
@@ -88,7 +96,10 @@ export function parseEnvironments<A extends SettingsSchema, B extends SettingsSc
   return { ...first.data, ...second.data };
 }
 
-function tryParse<Schema extends SettingsSchema>(schema: Schema, environment: Environment): { data: SettingsOf<Schema> } | { problems: string[] } {
+function tryParse<Schema extends SettingsSchema>(
+  schema: Schema,
+  environment: Environment,
+): { data: SettingsOf<Schema> } | { problems: string[] } {
   const values = valuesOf(environment);
   const present = Object.fromEntries(
     Object.keys(schema.variables).flatMap((name) => {

@@ -18,8 +18,22 @@ export * from './ports/tunnel-provider.port.js';
 export { TOKENS, type Token } from './ports/tokens.js';
 export type { OperatorPlugin, PluginContext } from './plugins/plugin.js';
 export type { TunnelSubnets } from './config.js';
-export { ConfigurationError, flag, parseEnvironment, parseEnvironments, seconds, type Environment } from './environment.js';
-export { defineSettings, variable, type ContractName, type SettingsOf, type SettingsSchema, type VariableDocs } from './settings/settings-schema.js';
+export {
+  ConfigurationError,
+  flag,
+  parseEnvironment,
+  parseEnvironments,
+  seconds,
+  type Environment,
+} from './environment.js';
+export {
+  defineSettings,
+  variable,
+  type ContractName,
+  type SettingsOf,
+  type SettingsSchema,
+  type VariableDocs,
+} from './settings/settings-schema.js';
 export { resolve } from './plugins/resolve.js';
 export { DomainError, isDomainError, type ErrorKind } from './domain/errors.js';
 export type { ContainerRef, ContainerSpec, ContainerStatus, Pod, PodRef, Probe } from './domain/cluster/pod.js';

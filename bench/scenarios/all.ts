@@ -1,5 +1,13 @@
 import type { BenchContext } from '../support/bench-context.js';
-import { createRequest, deletePods, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
+import {
+  createRequest,
+  deletePods,
+  deleteRequest,
+  established,
+  inParallel,
+  podName,
+  requestName,
+} from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 import { measureBurst, type BurstResult } from './burst.js';
 import { measureIdle, type IdleResult } from './idle.js';
@@ -44,8 +52,15 @@ export async function runScenarios(context: BenchContext, sizes: Sizes): Promise
   const idle = await measureIdle(context, idlePods.length, sizes.idleSeconds);
   context.progress(`idle: ${JSON.stringify(idle)}`);
   await inParallel(idlePods, 16, (pod) => deleteRequest(context, pod));
-  await context.requests.whenAll((object) => idleNames.has(object.metadata.name), () => false, 0);
-  await deletePods(context, Array.from({ length: sizes.burst }, (_, index) => podName('burst', index)));
+  await context.requests.whenAll(
+    (object) => idleNames.has(object.metadata.name),
+    () => false,
+    0,
+  );
+  await deletePods(
+    context,
+    Array.from({ length: sizes.burst }, (_, index) => podName('burst', index)),
+  );
   await operatorIdle(context.operator());
 
   context.progress(`scale: ${sizes.scale} active intercepts`);

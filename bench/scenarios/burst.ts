@@ -3,7 +3,16 @@ import type { Route } from '../../src/domain/routes/route.js';
 import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deleteRequest, established, inParallel, phaseOf, podName, requestName } from '../support/intercepts.js';
+import {
+  createPods,
+  createRequest,
+  deleteRequest,
+  established,
+  inParallel,
+  phaseOf,
+  podName,
+  requestName,
+} from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 
 export interface BurstResult {
@@ -27,7 +36,11 @@ export async function measureBurst(context: BenchContext, count: number): Promis
   const created = performance.now();
   await inParallel(pods, count, (pod) => createRequest(context, pod));
   const mine = (object: { metadata: { name: string } }) => names.has(object.metadata.name);
-  const settled = await context.requests.whenAll(mine, (object) => established(object) || phaseOf(object) === 'Failed', count);
+  const settled = await context.requests.whenAll(
+    mine,
+    (object) => established(object) || phaseOf(object) === 'Failed',
+    count,
+  );
   const requests = context.requests.all().filter(mine);
   const failed = requests.filter((object) => phaseOf(object) === 'Failed').length;
   const ports = await proxyPortsOf(context, names);
@@ -51,10 +64,11 @@ export async function measureBurst(context: BenchContext, count: number): Promis
 
 /** The proxy ports of these requests' routes, read from the route table itself. */
 async function proxyPortsOf(context: BenchContext, names: ReadonlySet<string>): Promise<number[]> {
-  const table = await context.admin.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: context.operatorNamespace, name: 'gefyra-stowaway-proxyroutes' });
+  const table = await context.admin
+    .makeApiClient(CoreV1Api)
+    .readNamespacedConfigMap({ namespace: context.operatorNamespace, name: 'gefyra-stowaway-proxyroutes' });
   return Object.entries(table.data ?? {})
     .map(([key, value]) => parseRouteEntry(key, value))
     .filter((route): route is Route => route !== undefined && names.has(route.owner))
     .map((route) => route.proxyPort);
 }
-

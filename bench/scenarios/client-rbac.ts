@@ -1,5 +1,14 @@
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deletePods, deleteRequest, established, inParallel, podName, requestName } from '../support/intercepts.js';
+import {
+  createPods,
+  createRequest,
+  deletePods,
+  deleteRequest,
+  established,
+  inParallel,
+  podName,
+  requestName,
+} from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 import { measureIdle, type IdleResult } from './idle.js';
 import { measureLatency, type LatencyResult } from './latency.js';
@@ -39,7 +48,11 @@ async function idleWith(context: BenchContext, pods: readonly string[], seconds:
   await context.requests.whenAll((object) => names.has(object.metadata.name), established, pods.length);
   const idle = await measureIdle(context, pods.length, seconds);
   await inParallel(pods, 16, (pod) => deleteRequest(context, pod));
-  await context.requests.whenAll((object) => names.has(object.metadata.name), () => false, 0);
+  await context.requests.whenAll(
+    (object) => names.has(object.metadata.name),
+    () => false,
+    0,
+  );
   await operatorIdle(context.operator());
   return idle;
 }

@@ -4,13 +4,26 @@ import { dataPlaneUnavailableReason } from '../../test/support/control-plane/dat
 import { originalBody } from '../../test/support/control-plane/data-plane/container-images.js';
 import { DataPlane } from '../../test/support/control-plane/data-plane/data-plane.js';
 import { developerBody } from '../../test/support/control-plane/data-plane/developer-machine.js';
-import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation } from '../../test/e2e/support/operator-access.js';
+import {
+  installOperatorAccess,
+  OPERATOR_NAMESPACE,
+  removeOperatorInstallation,
+} from '../../test/e2e/support/operator-access.js';
 import { startOperatorProcess } from '../../test/e2e/support/operator-process.js';
 import { pollUntil } from '../../test/support/control-plane/polling.js';
 import { CLIENT_PEER_SUBNET_ENV } from '../../test/support/client-network.js';
 import { timelines } from '../support/bench-context.js';
 import { operatorNodeFlags } from '../support/bench-operator.js';
-import { createPods, createRequest, deleteRequest, established, podName, requestName, runsOriginal, type TargetContext } from '../support/intercepts.js';
+import {
+  createPods,
+  createRequest,
+  deleteRequest,
+  established,
+  podName,
+  requestName,
+  runsOriginal,
+  type TargetContext,
+} from '../support/intercepts.js';
 import { summarize, type Summary } from '../support/stats.js';
 
 export interface DataPlaneResult {
@@ -39,12 +52,20 @@ export type DataPlaneOutcome = DataPlaneResult | { readonly skipped: string };
  * container. Runs on its own node, operator and installation, and removes
  * them afterwards, so the other scenarios start from an empty cluster.
  */
-export async function measureDataPlane(controlPlane: ControlPlane, count: number, progress: (line: string) => void): Promise<DataPlaneOutcome> {
+export async function measureDataPlane(
+  controlPlane: ControlPlane,
+  count: number,
+  progress: (line: string) => void,
+): Promise<DataPlaneOutcome> {
   const unavailable = await dataPlaneUnavailableReason();
   if (unavailable !== undefined) return { skipped: unavailable };
   const admin = controlPlane.adminKubeConfig();
   const plane = await DataPlane.start({ kubeConfig: controlPlane.kubeletKubeConfig() });
-  const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig(), containerHost: plane.containerHost, handlers: [plane.execHandler] });
+  const node = new SimulatedNode({
+    kubeConfig: controlPlane.kubeletKubeConfig(),
+    containerHost: plane.containerHost,
+    handlers: [plane.execHandler],
+  });
   await node.start();
   const access = await installOperatorAccess(controlPlane);
   const targetNamespace = 'bench-data-plane';
@@ -60,9 +81,20 @@ export async function measureDataPlane(controlPlane: ControlPlane, count: number
   try {
     await operator.ready({ timeoutMs: 120_000 });
     await Promise.all([requests.synced, pods.synced]);
-    const secret = await admin.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
-    await plane.developerMachine.connect(Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()])), [8000]);
-    await pollUntil('the developer machine\'s first handshake', async () => ((await plane.developerMachine.latestHandshake()) > 0 ? true : undefined), { timeoutMs: 30_000 });
+    const secret = await admin
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
+    await plane.developerMachine.connect(
+      Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+      ),
+      [8000],
+    );
+    await pollUntil(
+      "the developer machine's first handshake",
+      async () => ((await plane.developerMachine.latestHandshake()) > 0 ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
 
     const context: TargetContext = { admin, node, operatorNamespace: OPERATOR_NAMESPACE, targetNamespace };
     const pod = podName('data-plane', 0);
@@ -77,7 +109,12 @@ export async function measureDataPlane(controlPlane: ControlPlane, count: number
         if (answer.exitCode === 0 && answer.stdout.includes(expected)) return performance.now();
       }
     };
-    const samples = { establish: [] as number[], firstAnswer: [] as number[], remove: [] as number[], originalAnswer: [] as number[] };
+    const samples = {
+      establish: [] as number[],
+      firstAnswer: [] as number[],
+      remove: [] as number[],
+      originalAnswer: [] as number[],
+    };
     let answeredBeforeEstablished = 0;
     await answered(originalBody(pod, 'web', 8080));
     for (let index = 0; index < count; index++) {
@@ -89,7 +126,10 @@ export async function measureDataPlane(controlPlane: ControlPlane, count: number
       samples.firstAnswer.push(firstAnswerAt - created);
       samples.establish.push((await establishedAt) - created);
       if (firstAnswerAt < (await establishedAt)) answeredBeforeEstablished += 1;
-      await requests.when(name, (object) => (object?.['status'] as { phase?: string } | undefined)?.phase === 'Established');
+      await requests.when(
+        name,
+        (object) => (object?.['status'] as { phase?: string } | undefined)?.phase === 'Established',
+      );
 
       const deleted = performance.now();
       await deleteRequest(context, pod);
@@ -111,7 +151,10 @@ export async function measureDataPlane(controlPlane: ControlPlane, count: number
   } finally {
     await Promise.all([requests.stop(), pods.stop()]);
     await operator.stop();
-    await admin.makeApiClient(CoreV1Api).deleteNamespace({ name: targetNamespace }).catch(() => undefined);
+    await admin
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: targetNamespace })
+      .catch(() => undefined);
     await removeOperatorInstallation(controlPlane);
     await node.stop({ deregister: true });
     await plane.stop();

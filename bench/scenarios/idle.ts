@@ -25,7 +25,9 @@ export async function measureIdle(context: BenchContext, active: number, seconds
     activeIntercepts: active,
     seconds,
     apiRequestsPerMinute: Math.round(total(counts) * perMinute * 10) / 10,
-    byVerbAndResource: Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, Math.round(value * perMinute * 10) / 10])),
+    byVerbAndResource: Object.fromEntries(
+      Object.entries(counts).map(([key, value]) => [key, Math.round(value * perMinute * 10) / 10]),
+    ),
     cpuSecondsPerMinute: Math.round((cpuAfter - cpuBefore) * perMinute * 100) / 100,
   };
 }

@@ -2,7 +2,15 @@ import { STATUS_ANNOTATION } from '../../src/adapters/kubernetes/cluster-stores/
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { countByVerbAndResource, total } from '../support/audit-log.js';
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deleteRequest, established, podName, requestName, runsOriginal } from '../support/intercepts.js';
+import {
+  createPods,
+  createRequest,
+  deleteRequest,
+  established,
+  podName,
+  requestName,
+  runsOriginal,
+} from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 import { perItem, summarize, type Summary } from '../support/stats.js';
 
@@ -59,7 +67,10 @@ function phaseOf(object: Manifest | undefined): string | undefined {
   return ((kept === undefined ? object?.['status'] : JSON.parse(kept)) as { phase?: string } | undefined)?.phase;
 }
 
-function averaged(samples: readonly Record<string, number>[]): { total: number; byVerbAndResource: Record<string, number> } {
+function averaged(samples: readonly Record<string, number>[]): {
+  total: number;
+  byVerbAndResource: Record<string, number>;
+} {
   const sum: Record<string, number> = {};
   for (const sample of samples) for (const [key, value] of Object.entries(sample)) sum[key] = (sum[key] ?? 0) + value;
   const byVerbAndResource = perItem(sum, samples.length);

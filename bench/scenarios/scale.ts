@@ -46,7 +46,10 @@ export async function measureScale(context: BenchContext, count: number): Promis
   const restarting = performance.now();
   const fresh = await context.restartOperator();
   await fresh.ready({ timeoutMs: 300_000 });
-  await waitUntil(async () => sumOf(await scrape(fresh), 'gefyra_operator_reconciles_total{controller="intercept"') >= count, 300_000);
+  await waitUntil(
+    async () => sumOf(await scrape(fresh), 'gefyra_operator_reconciles_total{controller="intercept"') >= count,
+    300_000,
+  );
   const takeUpMs = performance.now() - restarting;
   await operatorIdle(fresh, 300_000);
   const counts = countByVerbAndResource(await context.audit.read(), context.operatorUser);

@@ -3,7 +3,16 @@ import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
 import { PROXY_SERVICE_LABELS } from '../../src/plugins/stowaway/proxy-service-ownership.js';
 import { proxyServiceName, STOWAWAY } from '../../src/plugins/stowaway/stowaway-names.js';
 import type { BenchContext } from '../support/bench-context.js';
-import { createPods, createRequest, deleteRequest, established, inParallel, phaseOf, podName, requestName } from '../support/intercepts.js';
+import {
+  createPods,
+  createRequest,
+  deleteRequest,
+  established,
+  inParallel,
+  phaseOf,
+  podName,
+  requestName,
+} from '../support/intercepts.js';
 import { operatorIdle } from '../support/operator-metrics.js';
 import { residentMemory } from '../support/process-stats.js';
 
@@ -49,11 +58,17 @@ export async function measureSoak(
     await inParallel(pods, 16, (pod) => createRequest(context, pod));
     await context.requests.whenAll(mine, (object) => established(object) || phaseOf(object) === 'Failed', pods.length);
     const settled = context.requests.all().filter(mine);
-    const failedReasons = settled.filter((object) => !established(object)).map((object) => String((object['status'] as { reason?: string } | undefined)?.reason));
+    const failedReasons = settled
+      .filter((object) => !established(object))
+      .map((object) => String((object['status'] as { reason?: string } | undefined)?.reason));
 
     await core.deleteNamespacedConfigMap({ namespace, name: STOWAWAY.routesConfigMap });
     const proxies = await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) });
-    await inParallel(proxies.items, 16, async (service) => void (await core.deleteNamespacedService({ namespace, name: service.metadata?.name ?? '' })));
+    await inParallel(
+      proxies.items,
+      16,
+      async (service) => void (await core.deleteNamespacedService({ namespace, name: service.metadata?.name ?? '' })),
+    );
     await options.restartApiServer();
 
     const establishedAfterRepair = await repairedIntercepts(context, names);
@@ -61,7 +76,13 @@ export async function measureSoak(
     await context.requests.whenAll(mine, () => false, 0);
     await operatorIdle(context.operator(), 120_000);
     const residentMiB = (await residentMemory(context.operator().pid)).now;
-    rounds.push({ round, residentMiB, established: settled.length - failedReasons.length, establishedAfterRepair, failedReasons });
+    rounds.push({
+      round,
+      residentMiB,
+      established: settled.length - failedReasons.length,
+      establishedAfterRepair,
+      failedReasons,
+    });
     context.progress(
       `soak: round ${round}/${options.rounds}: resident ${residentMiB} MiB, ${establishedAfterRepair}/${pods.length} established after the repair` +
         (failedReasons.length > 0 ? ` (${failedReasons.length} failed: ${failedReasons.join(', ')})` : ''),
@@ -81,18 +102,27 @@ async function repairedIntercepts(context: BenchContext, names: ReadonlySet<stri
   const core = context.admin.makeApiClient(CoreV1Api);
   const namespace = context.operatorNamespace;
   const count = async (): Promise<number> => {
-    const table = await core.readNamespacedConfigMap({ namespace, name: STOWAWAY.routesConfigMap }).catch(() => undefined);
+    const table = await core
+      .readNamespacedConfigMap({ namespace, name: STOWAWAY.routesConfigMap })
+      .catch(() => undefined);
     const routed = new Map(
       Object.entries(table?.data ?? {}).flatMap(([key, value]) => {
         const route = parseRouteEntry(key, value);
         return route ? [[route.owner, route.proxyPort] as const] : [];
       }),
     );
-    const services = new Set((await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) })).items.map((service) => service.metadata?.name));
+    const services = new Set(
+      (await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) })).items.map(
+        (service) => service.metadata?.name,
+      ),
+    );
     return context.requests
       .all()
       .filter((object) => names.has(object.metadata.name) && established(object))
-      .filter((object) => routed.has(object.metadata.name) && services.has(proxyServiceName(routed.get(object.metadata.name) ?? 0))).length;
+      .filter(
+        (object) =>
+          routed.has(object.metadata.name) && services.has(proxyServiceName(routed.get(object.metadata.name) ?? 0)),
+      ).length;
   };
   const deadline = Date.now() + 120_000;
   let repaired = await count();

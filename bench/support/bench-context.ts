@@ -23,9 +23,17 @@ export interface BenchContext {
   progress(line: string): void;
 }
 
-export function timelines(admin: KubeConfig, operatorNamespace: string, targetNamespace: string): { requests: Timeline; pods: Timeline } {
+export function timelines(
+  admin: KubeConfig,
+  operatorNamespace: string,
+  targetNamespace: string,
+): { requests: Timeline; pods: Timeline } {
   return {
-    requests: new Timeline(admin, { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: operatorNamespace }),
+    requests: new Timeline(admin, {
+      apiVersion: 'gefyra.dev/v1',
+      kind: 'InterceptRequest',
+      namespace: operatorNamespace,
+    }),
     pods: new Timeline(admin, { apiVersion: 'v1', kind: 'Pod', namespace: targetNamespace }),
   };
 }

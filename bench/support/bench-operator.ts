@@ -2,7 +2,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { SimulatedNode } from '../../test/support/control-plane/index.js';
 import type { OperatorAccess } from '../../test/e2e/support/operator-access.js';
-import { IMAGE_NODE_FLAGS, startOperatorProcess, type OperatorProcess } from '../../test/e2e/support/operator-process.js';
+import {
+  IMAGE_NODE_FLAGS,
+  startOperatorProcess,
+  type OperatorProcess,
+} from '../../test/e2e/support/operator-process.js';
 import { AuditLog, type BenchContext, timelines } from './bench-context.js';
 import { CLIENT_PEER_SUBNET_ENV } from '../../test/support/client-network.js';
 
@@ -51,7 +55,13 @@ export async function startBench(setup: BenchSetup): Promise<BenchContext & { st
     await operator.ready({ timeoutMs: 120_000 });
     if (process.env['BENCH_OPERATOR_WARNINGS']) {
       void operator
-        .waitForLog((line) => (Number(line['level']) >= 40 && process.stderr.write(`[operator] ${JSON.stringify(line)}\n`), false), { timeoutMs: 2 ** 31 - 1 })
+        .waitForLog(
+          (line) => (
+            Number(line['level']) >= 40 && process.stderr.write(`[operator] ${JSON.stringify(line)}\n`),
+            false
+          ),
+          { timeoutMs: 2 ** 31 - 1 },
+        )
         .catch(() => undefined);
     }
     return operator;

@@ -6,7 +6,10 @@ import type { BenchContext } from './bench-context.js';
 
 /** The container of the benchmarks' targets: one served port, its HTTP probes on that port (Carrier routes it). */
 export const benchContainer = () =>
-  webContainer({ livenessProbe: { httpGet: { path: '/health', port: 8080 } }, readinessProbe: { httpGet: { path: '/ready', port: 8080 } } });
+  webContainer({
+    livenessProbe: { httpGet: { path: '/health', port: 8080 } },
+    readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+  });
 
 /** What creating pods and requests needs of a bench context. */
 export type TargetContext = Pick<BenchContext, 'admin' | 'node' | 'targetNamespace' | 'operatorNamespace'>;
@@ -16,17 +19,26 @@ export const requestName = (pod: string) => `web-to-bench.pod.${pod}`;
 
 export const established = (object: Manifest | undefined) => object?.['established'] === true;
 
-export const phaseOf = (object: { [field: string]: unknown }) => (object['status'] as { phase?: string } | undefined)?.phase;
+export const phaseOf = (object: { [field: string]: unknown }) =>
+  (object['status'] as { phase?: string } | undefined)?.phase;
 
 /** True when the pod's `web` container runs its original image again. */
 export function runsOriginal(object: Manifest | undefined): boolean {
-  const statuses = ((object?.['status'] as { containerStatuses?: { name: string; image: string; state?: { running?: unknown } }[] } | undefined)?.containerStatuses ?? []);
+  const statuses =
+    (
+      object?.['status'] as
+        { containerStatuses?: { name: string; image: string; state?: { running?: unknown } }[] } | undefined
+    )?.containerStatuses ?? [];
   const web = statuses.find((status) => status.name === 'web');
   return web?.image === 'shop/web:1.0' && web.state?.running !== undefined;
 }
 
 /** Runs `work` over `items` with at most `width` at a time. */
-export async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
@@ -37,13 +49,22 @@ export async function inParallel<T>(items: readonly T[], width: number, work: (i
 
 export async function createPods(context: TargetContext, names: readonly string[]): Promise<void> {
   await inParallel(names, 16, async (name) => {
-    await createTargetPod(context.admin, context.node, { namespace: context.targetNamespace, name, containers: [benchContainer()] });
+    await createTargetPod(context.admin, context.node, {
+      namespace: context.targetNamespace,
+      name,
+      containers: [benchContainer()],
+    });
   });
 }
 
 export async function deletePods(context: TargetContext, names: readonly string[]): Promise<void> {
   const core = context.admin.makeApiClient(CoreV1Api);
-  await inParallel(names, 16, async (name) => void (await core.deleteNamespacedPod({ namespace: context.targetNamespace, name, gracePeriodSeconds: 0 })));
+  await inParallel(
+    names,
+    16,
+    async (name) =>
+      void (await core.deleteNamespacedPod({ namespace: context.targetNamespace, name, gracePeriodSeconds: 0 })),
+  );
 }
 
 export async function createRequest(context: TargetContext, pod: string): Promise<void> {

@@ -3,7 +3,9 @@ import type { OperatorProcess } from '../../test/e2e/support/operator-process.js
 /** A sample of the operator's /metrics page, parsed. */
 export async function scrape(operator: OperatorProcess): Promise<Map<string, number>> {
   // A generous timeout: a busy operator answering late is a figure, not an error.
-  const body = await (await fetch(`http://127.0.0.1:${operator.healthPort}/metrics`, { signal: AbortSignal.timeout(60_000) })).text();
+  const body = await (
+    await fetch(`http://127.0.0.1:${operator.healthPort}/metrics`, { signal: AbortSignal.timeout(60_000) })
+  ).text();
   const values = new Map<string, number>();
   for (const line of body.split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;

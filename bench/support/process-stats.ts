@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
  */
 export async function residentMemory(pid: number): Promise<{ readonly now: number; readonly peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const mib = (field: string) => Math.round((Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024) * 10) / 10;
+  const mib = (field: string) =>
+    Math.round((Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024) * 10) / 10;
   return { now: mib('VmRSS'), peak: mib('VmHWM') };
 }
 

@@ -14,10 +14,17 @@ export interface Summary {
 }
 
 export function summarize(sample: readonly number[]): Summary {
-  return { count: sample.length, p50: percentile(sample, 50), p95: percentile(sample, 95), max: sample.length ? Math.max(...sample) : Number.NaN };
+  return {
+    count: sample.length,
+    p50: percentile(sample, 50),
+    p95: percentile(sample, 95),
+    max: sample.length ? Math.max(...sample) : Number.NaN,
+  };
 }
 
 /** Averages of per-item counts, e.g. API requests per intercept. */
 export function perItem(counts: Readonly<Record<string, number>>, items: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, Math.round((value / items) * 100) / 100]));
+  return Object.fromEntries(
+    Object.entries(counts).map(([key, value]) => [key, Math.round((value / items) * 100) / 100]),
+  );
 }

@@ -10,7 +10,11 @@ import type { Manifest } from '../../src/ports/cluster-api.port.js';
  */
 export class Timeline {
   readonly #objects = new Map<string, Manifest>();
-  readonly #waiters = new Set<{ name: string | undefined; test: (object: Manifest | undefined) => boolean; resolve: (at: number) => void }>();
+  readonly #waiters = new Set<{
+    name: string | undefined;
+    test: (object: Manifest | undefined) => boolean;
+    resolve: (at: number) => void;
+  }>();
   readonly #subscription: WatchSubscription;
 
   constructor(kubeConfig: KubeConfig, spec: WatchSpec) {
@@ -37,7 +41,12 @@ export class Timeline {
   }
 
   /** Resolves when `test` holds for every object the predicate selects, counting at least `count` of them. */
-  whenAll(select: (object: Manifest) => boolean, test: (object: Manifest) => boolean, count: number, timeoutMs = 600_000): Promise<number> {
+  whenAll(
+    select: (object: Manifest) => boolean,
+    test: (object: Manifest) => boolean,
+    count: number,
+    timeoutMs = 600_000,
+  ): Promise<number> {
     const check = () => {
       const selected = this.all().filter(select);
       return selected.length >= count && selected.every(test);
@@ -50,7 +59,12 @@ export class Timeline {
     await this.#subscription.stop();
   }
 
-  #wait(name: string | undefined, test: (object: Manifest | undefined) => boolean, timeoutMs: number, what: string): Promise<number> {
+  #wait(
+    name: string | undefined,
+    test: (object: Manifest | undefined) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<number> {
     return new Promise((resolve, reject) => {
       const waiter = {
         name,

@@ -20,7 +20,11 @@ const stdio: CliOutput = {
 };
 
 /** The command line: returns the exit code (0 done, 1 failed, 2 wrong usage). */
-export async function main(argv: readonly string[], processEnvironment: Environment, io: CliOutput = stdio): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  processEnvironment: Environment,
+  io: CliOutput = stdio,
+): Promise<number> {
   // Each variable is read by its settings schema only (src/settings/settings-catalogue.ts).
   const environment = guardEnvironment(processEnvironment);
   const [command = 'help', ...rest] = argv;
@@ -42,15 +46,27 @@ export async function main(argv: readonly string[], processEnvironment: Environm
       case 'run': {
         const { values } = parseArgs({ args: [...rest], options: { kubeconfig: { type: 'string' } } });
         // The Gefyra 2.5 client starts the same image twice, the second time with OP_MODE=webhook.
-        if (loadGefyra2Config(environment).mode === 'webhook') return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig, io });
+        if (loadGefyra2Config(environment).mode === 'webhook')
+          return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig, io });
         return await runOperator({ environment, kubeconfig: values.kubeconfig, io });
       }
       case 'manifests': {
         const { values } = parseArgs({
           args: [...rest],
-          options: { namespace: { type: 'string' }, image: { type: 'string' }, 'pull-policy': { type: 'string' }, contract: { type: 'string' } },
+          options: {
+            namespace: { type: 'string' },
+            image: { type: 'string' },
+            'pull-policy': { type: 'string' },
+            contract: { type: 'string' },
+          },
         });
-        return runManifests({ namespace: values.namespace, image: values.image, pullPolicy: values['pull-policy'], contract: values.contract, io });
+        return runManifests({
+          namespace: values.namespace,
+          image: values.image,
+          pullPolicy: values['pull-policy'],
+          contract: values.contract,
+          io,
+        });
       }
       case 'reset': {
         const { values } = parseArgs({
@@ -81,7 +97,9 @@ export async function main(argv: readonly string[], processEnvironment: Environm
       io.err(`${error.message}\n\n${USAGE[command]}`);
       return 2;
     }
-    io.err(`gefyra-operator ${command}: ${isDomainError(error) ? error.message : error instanceof Error ? error.message : String(error)}`);
+    io.err(
+      `gefyra-operator ${command}: ${isDomainError(error) ? error.message : error instanceof Error ? error.message : String(error)}`,
+    );
     return 1;
   }
   return 0;

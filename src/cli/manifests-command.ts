@@ -1,5 +1,10 @@
 import { renderYaml } from '../install/deploy-files.js';
-import { DEFAULT_OPERATOR_IMAGE, installManifests, requesterWebhookManifests, type InstallOptions } from '../install/install-manifests.js';
+import {
+  DEFAULT_OPERATOR_IMAGE,
+  installManifests,
+  requesterWebhookManifests,
+  type InstallOptions,
+} from '../install/install-manifests.js';
 import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
 import type { CliOutput } from './main.js';
 
@@ -41,4 +46,7 @@ export function runManifests(options: {
 }
 
 /** What deploy/ holds: the operator, and the webhook that stamps requesters (without it the required review refuses every request). */
-const withRequesterWebhook = (options: InstallOptions) => [...installManifests(options), ...requesterWebhookManifests(options.namespace, options.name)];
+const withRequesterWebhook = (options: InstallOptions) => [
+  ...installManifests(options),
+  ...requesterWebhookManifests(options.namespace, options.name),
+];

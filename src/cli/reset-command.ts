@@ -33,7 +33,11 @@ export async function runReset(options: {
   });
   if (served.gefyraClients) {
     try {
-      const uninstall = gefyra2Uninstall(container, { namespace, subnets: config.subnets, environment: options.environment });
+      const uninstall = gefyra2Uninstall(container, {
+        namespace,
+        subnets: config.subnets,
+        environment: options.environment,
+      });
       await untilDone((signal) => uninstall.uninstall({ removeOperator: !options.keepOperator }, signal));
     } finally {
       await dispose();
@@ -44,12 +48,16 @@ export async function runReset(options: {
   if (!served.interceptRequests) {
     await dispose();
     // The reset ends InterceptRequests and removes their tunnel; an operator configured without them has neither.
-    options.io.err('reset removes an installation that serves InterceptRequests or GefyraClients; this configuration serves neither');
+    options.io.err(
+      'reset removes an installation that serves InterceptRequests or GefyraClients; this configuration serves neither',
+    );
     return 2;
   }
   try {
     const reset = resolve(container, SERVICES.ResetService);
-    await untilDone((signal) => reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal));
+    await untilDone((signal) =>
+      reset.reset('requested with `gefyra-operator reset`', { removeOperator: !options.keepOperator }, signal),
+    );
   } finally {
     await dispose();
   }

@@ -2,7 +2,12 @@ import { HealthServer } from '../adapters/runtime/health-server.js';
 import { composeForKubernetes, type KubernetesComposition } from '../composition/kubernetes-composition.js';
 import { describeMissingAccess, MISSING_ACCESS_REASON, recordMissingAccess } from '../composition/missing-access.js';
 import { createOperatorRuntime, type RunnableOperator } from '../composition/operator-runtime-factory.js';
-import { recordRequestersNotStamped, REQUESTERS_NOT_STAMPED_REASON, requestersNotStampedMessage, startRequesterWebhook } from '../composition/requester-webhook.js';
+import {
+  recordRequestersNotStamped,
+  REQUESTERS_NOT_STAMPED_REASON,
+  requestersNotStampedMessage,
+  startRequesterWebhook,
+} from '../composition/requester-webhook.js';
 import type { RunningWebhook } from '../composition/webhook-composition.js';
 import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
 import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
@@ -34,7 +39,10 @@ export async function runOperator(options: {
   let missing: string | undefined;
   let stopping = false;
   // Only where InterceptRequests are served: under the 2.5 client's role there are none to deputise.
-  const notStamped = composition.stamps === undefined && composition.served.interceptRequests ? requestersNotStampedMessage(config) : undefined;
+  const notStamped =
+    composition.stamps === undefined && composition.served.interceptRequests
+      ? requestersNotStampedMessage(config)
+      : undefined;
   const health = new HealthServer({
     live: () => !stopping && (operator?.runtime.live() ?? true),
     ready: () => operator?.runtime.ready() ?? false,
@@ -45,8 +53,15 @@ export async function runOperator(options: {
   const port = await health.listen(config.healthPort);
   logger.info({ namespace: config.namespace, healthPort: port, identity: config.identity }, 'gefyra-operator starting');
   if (notStamped !== undefined) {
-    logger.warn({ reason: REQUESTERS_NOT_STAMPED_REASON, problem: notStamped }, 'requesters are not stamped: the confused deputy is open');
-    await recordRequestersNotStamped(composition.container.get(TOKENS.EventRecorder), config, AbortSignal.timeout(10_000));
+    logger.warn(
+      { reason: REQUESTERS_NOT_STAMPED_REASON, problem: notStamped },
+      'requesters are not stamped: the confused deputy is open',
+    );
+    await recordRequestersNotStamped(
+      composition.container.get(TOKENS.EventRecorder),
+      config,
+      AbortSignal.timeout(10_000),
+    );
   }
 
   let wake: (() => void) | undefined;
@@ -95,13 +110,26 @@ export async function runOperator(options: {
       {
         gefyraClients: served.gefyraClients,
         interceptRequests: served.interceptRequests,
-        ...(served.interceptRequests ? {} : { interceptRequestsOff: composition.access.interceptRequests ? 'the tunnel routes none' : 'no rights on interceptrequests' }),
+        ...(served.interceptRequests
+          ? {}
+          : {
+              interceptRequestsOff: composition.access.interceptRequests
+                ? 'the tunnel routes none'
+                : 'no rights on interceptrequests',
+            }),
       },
       `serving ${[served.interceptRequests ? 'InterceptRequests' : undefined, served.gefyraClients ? 'GefyraClients' : undefined].filter(Boolean).join(' and ') || 'the installation only'}`,
     );
     const { stamps } = composition;
     // Every replica stamps, leader or not: the API server calls whichever the Service picks.
-    if (stamps) webhook = await startRequesterWebhook({ objects: composition.container.get(TOKENS.ClusterApi), clock: composition.container.get(TOKENS.Clock), logger, config, stamps });
+    if (stamps)
+      webhook = await startRequesterWebhook({
+        objects: composition.container.get(TOKENS.ClusterApi),
+        clock: composition.container.get(TOKENS.Clock),
+        logger,
+        config,
+        stamps,
+      });
     operator = createOperatorRuntime(composition.container);
     await operator.runtime.start();
   }

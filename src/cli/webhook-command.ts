@@ -22,7 +22,10 @@ export async function runWebhookCommand(options: {
   const logger = createPinoLogger(config.logLevel);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment: options.environment });
   // The same first line as the operator's, so that whoever watches either process knows it started.
-  logger.info({ mode: 'webhook', namespace: config.namespace, webhookPort: webhookSettings.port }, 'gefyra-operator starting');
+  logger.info(
+    { mode: 'webhook', namespace: config.namespace, webhookPort: webhookSettings.port },
+    'gefyra-operator starting',
+  );
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   const webhook = await startWebhook({
     objects: new KubernetesClusterApi(kubeConfig),

@@ -52,28 +52,51 @@ export interface AccessPlanOptions {
 
 export function planAccess(access: GrantedAccess, namespace: string, options: AccessPlanOptions = {}): AccessPlan {
   const fallbacks: string[] = [];
-  const unwatched = ['pods', 'configmaps', 'services', 'secrets', 'deployments'].filter((resource) => !access.allows({ verb: 'watch', group: resource === 'deployments' ? 'apps' : '', resource }));
-  if (unwatched.length > 0) fallbacks.push(`no watch on ${unwatched.join(', ')}: read from the API, waits rechecked every ${UNWATCHED_RECHECK_MS} ms`);
+  const unwatched = ['pods', 'configmaps', 'services', 'secrets', 'deployments'].filter(
+    (resource) => !access.allows({ verb: 'watch', group: resource === 'deployments' ? 'apps' : '', resource }),
+  );
+  if (unwatched.length > 0)
+    fallbacks.push(
+      `no watch on ${unwatched.join(', ')}: read from the API, waits rechecked every ${UNWATCHED_RECHECK_MS} ms`,
+    );
 
-  const leaseVerbs = (group: string, resource: string) => ['get', 'create', 'update'].every((verb) => access.allows({ verb, group, resource }));
-  const leaderLock: AccessPlan['leaderLock'] = leaseVerbs('coordination.k8s.io', 'leases') ? 'Lease' : leaseVerbs('', 'configmaps') ? 'ConfigMap' : 'none';
+  const leaseVerbs = (group: string, resource: string) =>
+    ['get', 'create', 'update'].every((verb) => access.allows({ verb, group, resource }));
+  const leaderLock: AccessPlan['leaderLock'] = leaseVerbs('coordination.k8s.io', 'leases')
+    ? 'Lease'
+    : leaseVerbs('', 'configmaps')
+      ? 'ConfigMap'
+      : 'none';
   if (leaderLock === 'ConfigMap') fallbacks.push('no Leases: leader election on a ConfigMap lock');
 
-  const statusWrites: StatusWrites = access.allows({ verb: 'patch', group: 'gefyra.dev', resource: 'interceptrequests/status' }) ? 'subresource' : 'annotation';
-  if (statusWrites === 'annotation') fallbacks.push('no interceptrequests/status: progress kept in an annotation, outcome reported by `established` and Events');
+  const statusWrites: StatusWrites = access.allows({
+    verb: 'patch',
+    group: 'gefyra.dev',
+    resource: 'interceptrequests/status',
+  })
+    ? 'subresource'
+    : 'annotation';
+  if (statusWrites === 'annotation')
+    fallbacks.push(
+      'no interceptrequests/status: progress kept in an annotation, outcome reported by `established` and Events',
+    );
 
   const crdReadable = access.allows({ verb: 'get', ...CRD, name: INTERCEPT_REQUEST_CRD_NAME });
   if (!crdReadable) fallbacks.push('no get on customresourcedefinitions: the CRD is registered by create, then patch');
 
   if (!access.allows({ verb: 'create', ...REVIEWS })) {
-    fallbacks.push('no subjectaccessreviews: requesters are not reviewed (GEFYRA_REQUESTER_REVIEW=required refuses their requests instead)');
+    fallbacks.push(
+      'no subjectaccessreviews: requesters are not reviewed (GEFYRA_REQUESTER_REVIEW=required refuses their requests instead)',
+    );
   }
 
   const gefyra2 = options.contract === '2';
   const required = requiredPermissions(namespace, gefyra2);
   const interceptRequests = access.missing(required.filter(isOnInterceptRequests)).length === 0;
   if (!interceptRequests && gefyra2) fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
-  const missing = access.missing(gefyra2 ? required.filter((permission) => !isOnInterceptRequests(permission)) : required);
+  const missing = access.missing(
+    gefyra2 ? required.filter((permission) => !isOnInterceptRequests(permission)) : required,
+  );
   if (!crdReadable) missing.push(...access.missing(['create', 'patch'].map((verb) => ({ verb, ...CRD }))));
   return {
     canWatch: (spec) => access.canWatch(spec),
@@ -103,11 +126,21 @@ function requiredPermissions(namespace: string, gefyra2: boolean): Permission[] 
   const options = { namespace, image: DEFAULT_OPERATOR_IMAGE };
   const rules = (gefyra2 ? gefyra2InstallManifests(options) : installManifests(options))
     // The operator's own roles (deploy/gefyra2 also has the webhook's and the developers').
-    .filter((manifest) => (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === OPERATOR_ROLE)
-    .flatMap((manifest) => manifest['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[]);
+    .filter(
+      (manifest) =>
+        (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === OPERATOR_ROLE,
+    )
+    .flatMap(
+      (manifest) =>
+        manifest['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[],
+    );
   const permissions = rules
     .filter((rule) => rule.resourceNames === undefined)
-    .flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => ({ verb, group, resource })))));
+    .flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) => rule.verbs.map((verb) => ({ verb, group, resource }))),
+      ),
+    );
   const needed = permissions.filter(
     ({ verb, group, resource }) =>
       !(verb === 'watch' && resource !== 'interceptrequests') &&
@@ -116,5 +149,11 @@ function requiredPermissions(namespace: string, gefyra2: boolean): Permission[] 
       resource !== REVIEWS.resource,
   );
   // The tunnel's rights in its namespace may repeat the carrier's everywhere: each is needed once.
-  return needed.filter((permission, index) => needed.findIndex((other) => other.verb === permission.verb && other.group === permission.group && other.resource === permission.resource) === index);
+  return needed.filter(
+    (permission, index) =>
+      needed.findIndex(
+        (other) =>
+          other.verb === permission.verb && other.group === permission.group && other.resource === permission.resource,
+      ) === index,
+  );
 }

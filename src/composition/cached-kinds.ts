@@ -1,7 +1,10 @@
 import type { ResolutionContext } from 'inversify';
 import { TUNNEL_WATCHES } from '../adapters/runtime/tunnel-watches.js';
 import type { WatchSpec } from '../adapters/runtime/watch-source.js';
-import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
+import {
+  INTERCEPT_REQUEST_API_VERSION,
+  INTERCEPT_REQUEST_KIND,
+} from '../domain/intercept-request/intercept-request.js';
 
 /**
  * What the operator watches completely and reads from its caches: everything
@@ -23,4 +26,5 @@ export const cachedKinds = (namespace: string, tunnelWatches: readonly WatchSpec
 ];
 
 /** The tunnel plugin's watched objects, none when the plugin names none. */
-export const tunnelWatchesOf = (context: Pick<ResolutionContext, 'get'>): readonly WatchSpec[] => context.get(TUNNEL_WATCHES, { optional: true }) ?? [];
+export const tunnelWatchesOf = (context: Pick<ResolutionContext, 'get'>): readonly WatchSpec[] =>
+  context.get(TUNNEL_WATCHES, { optional: true }) ?? [];

@@ -13,5 +13,9 @@ export interface ContractComposition {
 /** What the client contract (GEFYRA_CLIENT_CONTRACT, or recognised from the 2.5 client's variables) decides in the composition. */
 export function contractComposition(environment: Environment): ContractComposition {
   const { contract } = loadGefyra2Config(environment);
-  return { contract, defaultPlugins: contract === '2' ? GEFYRA2_DEFAULT_PLUGINS : DEFAULT_PLUGINS, gefyraClients: contract === '2' };
+  return {
+    contract,
+    defaultPlugins: contract === '2' ? GEFYRA2_DEFAULT_PLUGINS : DEFAULT_PLUGINS,
+    gefyraClients: contract === '2',
+  };
 }

@@ -30,7 +30,10 @@ export interface Served {
 /** InterceptRequests are served when the tunnel routes them and the credentials may work on them. */
 export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'gefyraClients' | 'access' | 'config'>): Served {
   const access = options.access ?? fullAccessPlan(options.config.namespace);
-  return { interceptRequests: tunnelRoutes(options.plugins) && access.interceptRequests, gefyraClients: options.gefyraClients ?? false };
+  return {
+    interceptRequests: tunnelRoutes(options.plugins) && access.interceptRequests,
+    gefyraClients: options.gefyraClients ?? false,
+  };
 }
 
 /**
@@ -40,7 +43,11 @@ export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'gefyraClie
  */
 export async function createOperatorContainer(options: ContainerOptions): Promise<Container> {
   const problems: string[] = [];
-  const context: PluginContext = { namespace: options.config.namespace, subnets: options.config.subnets, environment: guardEnvironment(options.environment) };
+  const context: PluginContext = {
+    namespace: options.config.namespace,
+    subnets: options.config.subnets,
+    environment: guardEnvironment(options.environment),
+  };
   const container = new Container();
   const served = servedBy(options);
   const moduleOf = (create: () => ContainerModule): ContainerModule[] => {
@@ -56,7 +63,12 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
   const clientModules = served.gefyraClients ? moduleOf(() => gefyraClientModule(container, context)) : [];
   if (problems.length > 0) throw new ConfigurationError(problems);
   const access = options.access ?? fullAccessPlan(options.config.namespace);
-  await container.load(options.platform, coreModule(options.config, access, served), runtimeControllersModule(options.config, served), ...pluginModules);
+  await container.load(
+    options.platform,
+    coreModule(options.config, access, served),
+    runtimeControllersModule(options.config, served),
+    ...pluginModules,
+  );
   if (clientModules.length > 0) await container.load(...clientModules);
   return container;
 }

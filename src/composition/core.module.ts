@@ -28,14 +28,26 @@ export const LEASE_NAME = 'gefyra-operator';
  * ledger, the installation) and the domain services. A platform module binds
  * ClusterApi, Clock and Logger; plugins bind the tunnel and the proxy.
  */
-export function coreModule(config: OperatorConfig, access: AccessPlan, served: { readonly interceptRequests: boolean } = { interceptRequests: true }): ContainerModule {
+export function coreModule(
+  config: OperatorConfig,
+  access: AccessPlan,
+  served: { readonly interceptRequests: boolean } = { interceptRequests: true },
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const { namespace } = config;
     bind(SERVICES.Config).toConstantValue(config);
     bind(SERVICES.AccessPlan).toConstantValue(access);
 
     bind(TOKENS.InterceptRequestStore)
-      .toDynamicValue((ctx) => new ClusterInterceptRequestStore(resolve(ctx, TOKENS.ClusterApi), namespace, DEFAULT_FINALIZER, access.statusWrites))
+      .toDynamicValue(
+        (ctx) =>
+          new ClusterInterceptRequestStore(
+            resolve(ctx, TOKENS.ClusterApi),
+            namespace,
+            DEFAULT_FINALIZER,
+            access.statusWrites,
+          ),
+      )
       .inSingletonScope();
     bind(TOKENS.EventRecorder)
       .toDynamicValue(
@@ -50,10 +62,20 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
       )
       .inSingletonScope();
     bind(TOKENS.ClientNotifier)
-      .toDynamicValue((ctx) => new ClusterClientNotifier(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), namespace))
+      .toDynamicValue(
+        (ctx) => new ClusterClientNotifier(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), namespace),
+      )
       .inSingletonScope();
     bind(TOKENS.LeaseStore)
-      .toDynamicValue((ctx) => new ClusterLeaseStore(resolve(ctx, TOKENS.ClusterApi), namespace, LEASE_NAME, access.leaderLock === 'ConfigMap' ? 'ConfigMap' : 'Lease'))
+      .toDynamicValue(
+        (ctx) =>
+          new ClusterLeaseStore(
+            resolve(ctx, TOKENS.ClusterApi),
+            namespace,
+            LEASE_NAME,
+            access.leaderLock === 'ConfigMap' ? 'ConfigMap' : 'Lease',
+          ),
+      )
       .inSingletonScope();
     bind(TOKENS.ResetLedger)
       .toDynamicValue((ctx) => new ClusterResetLedger(resolve(ctx, TOKENS.ClusterApi), namespace))
@@ -63,7 +85,12 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
         (ctx) =>
           new ClusterOperatorInstallation(
             resolve(ctx, TOKENS.ClusterApi),
-            { namespace, clusterRole: config.clusterRole, crdReadable: access.crdReadable, interceptRequests: served.interceptRequests },
+            {
+              namespace,
+              clusterRole: config.clusterRole,
+              crdReadable: access.crdReadable,
+              interceptRequests: served.interceptRequests,
+            },
             resolve(ctx, TOKENS.Logger).child({ component: 'installation' }),
           ),
       )
@@ -72,8 +99,10 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
     bind(SERVICES.RouteService)
       .toDynamicValue((ctx) => {
         const router = resolve(ctx, TOKENS.TunnelRouter);
-        return new RouteService(resolve(ctx, TOKENS.RouteStore), { ...config.proxyPorts, reserved: router.reservedPorts }, (signal) =>
-          router.proxyPortOwners(signal),
+        return new RouteService(
+          resolve(ctx, TOKENS.RouteStore),
+          { ...config.proxyPorts, reserved: router.reservedPorts },
+          (signal) => router.proxyPortOwners(signal),
         );
       })
       .inSingletonScope();
@@ -94,7 +123,11 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
             ...(access.canWatch({ apiVersion: 'v1', kind: 'Pod' }) ? {} : { waitRecheckMs: access.recheckMs }),
             finalizer: DEFAULT_FINALIZER,
           },
-          policy: { operatorNamespace: namespace, ...config.policy, destinationSubnets: config.policy.destinationSubnets ?? tunnel.clientSubnets },
+          policy: {
+            operatorNamespace: namespace,
+            ...config.policy,
+            destinationSubnets: config.policy.destinationSubnets ?? tunnel.clientSubnets,
+          },
           reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
           stamps: ctx.get(TOKENS.RequesterStamps, { optional: true }),
         });
@@ -159,7 +192,12 @@ export function coreModule(config: OperatorConfig, access: AccessPlan, served: {
     bind(SERVICES.LeaderElection)
       .toDynamicValue(
         (ctx) =>
-          new LeaderElection(resolve(ctx, TOKENS.LeaseStore), resolve(ctx, TOKENS.Clock), config.identity, config.leaseDurationSeconds),
+          new LeaderElection(
+            resolve(ctx, TOKENS.LeaseStore),
+            resolve(ctx, TOKENS.Clock),
+            config.identity,
+            config.leaseDurationSeconds,
+          ),
       )
       .inSingletonScope();
   });

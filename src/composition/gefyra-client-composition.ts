@@ -25,8 +25,16 @@ import { RUNTIME } from './runtime-tokens.js';
  * removed. Registered with the manager by gefyraClientModule (or bound under
  * RUNTIME.Controllers by a test).
  */
-export function gefyraClientController(container: Pick<Container, 'get'>, context: PluginContext): GefyraClientController {
-  return controllerFrom(container, context, stowaway2SettingsOf(context), clientLifecycleSettingsOf(context.environment));
+export function gefyraClientController(
+  container: Pick<Container, 'get'>,
+  context: PluginContext,
+): GefyraClientController {
+  return controllerFrom(
+    container,
+    context,
+    stowaway2SettingsOf(context),
+    clientLifecycleSettingsOf(context.environment),
+  );
 }
 
 /** Registers the GefyraClient controller with the manager: Gefyra 2's clients become one more controller. Its settings are read now, at start. */
@@ -38,7 +46,12 @@ export function gefyraClientModule(container: Container, context: PluginContext)
   });
 }
 
-function controllerFrom(container: Pick<Container, 'get'>, context: PluginContext, settings: Stowaway2Settings, lifecycle: ClientLifecycleSettings): GefyraClientController {
+function controllerFrom(
+  container: Pick<Container, 'get'>,
+  context: PluginContext,
+  settings: Stowaway2Settings,
+  lifecycle: ClientLifecycleSettings,
+): GefyraClientController {
   const parts = gefyra2Parts(container, context.namespace, settings, lifecycle);
   return new GefyraClientController(parts.service, context.namespace, STOWAWAY2.labels, {
     installation: resolve(container, TOKENS.OperatorInstallation),
@@ -49,14 +62,31 @@ function controllerFrom(container: Pick<Container, 'get'>, context: PluginContex
 
 /** The removal of a Gefyra 2.x installation (`gefyra-operator reset` in the 2.x contract, and the operator's own removal). */
 export function gefyra2Uninstall(container: Pick<Container, 'get'>, context: PluginContext): Gefyra2Uninstall {
-  return uninstallFrom(container, context, gefyra2Parts(container, context.namespace, stowaway2SettingsOf(context), clientLifecycleSettingsOf(context.environment)));
+  return uninstallFrom(
+    container,
+    context,
+    gefyra2Parts(
+      container,
+      context.namespace,
+      stowaway2SettingsOf(context),
+      clientLifecycleSettingsOf(context.environment),
+    ),
+  );
 }
 
-function uninstallFrom(container: Pick<Container, 'get'>, context: PluginContext, parts: Gefyra2Parts): Gefyra2Uninstall {
+function uninstallFrom(
+  container: Pick<Container, 'get'>,
+  context: PluginContext,
+  parts: Gefyra2Parts,
+): Gefyra2Uninstall {
   const cluster = resolve(container, TOKENS.ClusterApi);
   const { namespace } = context;
   // deploy/gefyra2 gives the webhook an account of its own; its cluster RBAC goes with the operator's.
-  const webhookAccount = new ClusterOperatorInstallation(cluster, { namespace, clusterRole: WEBHOOK_DEPLOYMENT, interceptRequests: false }, parts.logger);
+  const webhookAccount = new ClusterOperatorInstallation(
+    cluster,
+    { namespace, clusterRole: WEBHOOK_DEPLOYMENT, interceptRequests: false },
+    parts.logger,
+  );
   return new Gefyra2Uninstall({
     objects: cluster,
     clients: parts.service,
@@ -75,7 +105,12 @@ interface Gefyra2Parts {
   readonly logger: Logger;
 }
 
-function gefyra2Parts(container: Pick<Container, 'get'>, namespace: string, settings: Stowaway2Settings, lifecycle: ClientLifecycleSettings): Gefyra2Parts {
+function gefyra2Parts(
+  container: Pick<Container, 'get'>,
+  namespace: string,
+  settings: Stowaway2Settings,
+  lifecycle: ClientLifecycleSettings,
+): Gefyra2Parts {
   const cluster = resolve(container, TOKENS.ClusterApi);
   const accounts = new ClusterClientAccounts(cluster, namespace);
   const logger = resolve(container, TOKENS.Logger).child({ component: 'gefyraclient' });

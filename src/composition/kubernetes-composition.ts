@@ -54,7 +54,9 @@ export interface KubernetesComposition {
 
 /** Production wiring: configuration, plugins, the Kubernetes adapters, checked against a reachable API server. */
 export async function composeForKubernetes(options: KubernetesCompositionOptions): Promise<KubernetesComposition> {
-  const environment = options.namespace ? environmentWith(options.environment, { GEFYRA_NAMESPACE: options.namespace }) : guardEnvironment(options.environment);
+  const environment = options.namespace
+    ? environmentWith(options.environment, { GEFYRA_NAMESPACE: options.namespace })
+    : guardEnvironment(options.environment);
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
   const contract = contractComposition(environment);
@@ -62,8 +64,11 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   // The watch source logs each failed watch itself, naming its kind and namespace.
-  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, { contract: contract.contract });
-  if (access.fallbacks.length > 0) logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
+  const access = planAccess(await learnAccess(kubeConfig, config.namespace, logger), config.namespace, {
+    contract: contract.contract,
+  });
+  if (access.fallbacks.length > 0)
+    logger.info({ fallbacks: access.fallbacks }, 'working with the access these credentials have');
   const stamps = config.requesterWebhook.enabled
     ? new HmacRequesterStamps(
         await ensureStampKey(
@@ -89,17 +94,40 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     bind(RUNTIME.WatchSource).toConstantValue(informers);
     if (stamps) bind(TOKENS.RequesterStamps).toConstantValue(stamps);
   });
-  const container = await createOperatorContainer({ config, environment, plugins, platform, access, gefyraClients: contract.gefyraClients });
+  const container = await createOperatorContainer({
+    config,
+    environment,
+    plugins,
+    platform,
+    access,
+    gefyraClients: contract.gefyraClients,
+  });
   const served = servedBy({ config, plugins, access, gefyraClients: contract.gefyraClients });
-  return { container, config, logger, access, served, user: credentialsUser(kubeConfig), stamps, dispose: () => informers.stop() };
+  return {
+    container,
+    config,
+    logger,
+    access,
+    served,
+    user: credentialsUser(kubeConfig),
+    stamps,
+    dispose: () => informers.stop(),
+  };
 }
 
 /** The credentials' rules; when they cannot be learned, the full deploy/ RBAC is assumed (and a 403 will say what lacks). */
-async function learnAccess(kubeConfig: Parameters<typeof reviewAccess>[0], namespace: string, logger: Logger): Promise<GrantedAccess> {
+async function learnAccess(
+  kubeConfig: Parameters<typeof reviewAccess>[0],
+  namespace: string,
+  logger: Logger,
+): Promise<GrantedAccess> {
   try {
     return (await reviewAccess(kubeConfig, namespace, AbortSignal.timeout(15_000))) ?? GrantedAccess.everything();
   } catch (error) {
-    logger.warn({ error: toDomainError(error).message }, 'could not learn what these credentials may do; assuming the full deploy/ RBAC');
+    logger.warn(
+      { error: toDomainError(error).message },
+      'could not learn what these credentials may do; assuming the full deploy/ RBAC',
+    );
     return GrantedAccess.everything();
   }
 }

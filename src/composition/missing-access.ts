@@ -20,13 +20,22 @@ export function describeMissingAccess(missing: readonly Permission[], user: stri
     verbsByResource.set(key, entry);
   }
   const phrases = [...verbsByResource.values()].map(
-    ({ group, resource, verbs: [first, ...others] }) => `cannot ${first} resource "${resource}" in API group "${group}"${others.length > 0 ? ` (nor ${others.join(', ')})` : ''}`,
+    ({ group, resource, verbs: [first, ...others] }) =>
+      `cannot ${first} resource "${resource}" in API group "${group}"${others.length > 0 ? ` (nor ${others.join(', ')})` : ''}`,
   );
   const who = user === undefined ? "the operator's credentials" : `User "${user}"`;
   return `${who} ${phrases.join('; ')}: nothing can stand in for these permissions; grant them in a ClusterRole bound to it`;
 }
 
 /** Says it where the user looks: a Warning Event on the operator's Deployment (best effort, as every Event). */
-export async function recordMissingAccess(container: Container, namespace: string, message: string, signal: AbortSignal): Promise<void> {
-  await resolve(container, TOKENS.EventRecorder).record(operatorEvent(namespace, 'Warning', MISSING_ACCESS_REASON, message), signal);
+export async function recordMissingAccess(
+  container: Container,
+  namespace: string,
+  message: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await resolve(container, TOKENS.EventRecorder).record(
+    operatorEvent(namespace, 'Warning', MISSING_ACCESS_REASON, message),
+    signal,
+  );
 }

@@ -26,7 +26,13 @@ export function createOperatorRuntime(container: Container): RunnableOperator {
     () => holder.manager?.leading ?? false,
   );
   const logger = resolve(container, TOKENS.Logger).child({ component: 'runtime' });
-  const scope: ControllerScope = { phase: new OperatorPhase(), metrics, tracker, access: resolve(container, SERVICES.AccessPlan), logger };
+  const scope: ControllerScope = {
+    phase: new OperatorPhase(),
+    metrics,
+    tracker,
+    access: resolve(container, SERVICES.AccessPlan),
+    logger,
+  };
   const manager = new Manager({
     config: resolve(container, SERVICES.Config),
     leader: resolve(container, SERVICES.LeaderElection),

@@ -4,7 +4,10 @@ import type { OperatorPlugin } from '../plugins/plugin.js';
 import { TOKENS, type Token } from '../ports/tokens.js';
 
 /** The ports that only plugins provide, and how many chosen plugins must provide each. */
-export const PLUGIN_PORTS: readonly { readonly port: Token<unknown>; readonly providers: 'exactly one' | 'at most one' | 'one or more' }[] = [
+export const PLUGIN_PORTS: readonly {
+  readonly port: Token<unknown>;
+  readonly providers: 'exactly one' | 'at most one' | 'one or more';
+}[] = [
   // One tunnel: its parts share state (the route table, the proxies) and must come from one plugin.
   { port: TOKENS.TunnelProvider, providers: 'exactly one' },
   // A tunnel that routes InterceptRequests provides these too; without them the operator serves none (see routesOf).
@@ -45,7 +48,9 @@ export async function loadPlugins(
         plugins.push(candidate as OperatorPlugin);
       }
     } catch (error) {
-      problems.push(`plugin "${name}" could not be loaded (${error instanceof Error ? error.message : String(error)}); built-in plugins: ${Object.keys(BUILT_IN_PLUGINS).join(', ')}`);
+      problems.push(
+        `plugin "${name}" could not be loaded (${error instanceof Error ? error.message : String(error)}); built-in plugins: ${Object.keys(BUILT_IN_PLUGINS).join(', ')}`,
+      );
     }
   }
   if (problems.length === 0) problems.push(...coverageProblems(plugins));
@@ -58,12 +63,20 @@ function coverageProblems(plugins: readonly OperatorPlugin[]): string[] {
   for (const { port, providers: allowed } of PLUGIN_PORTS) {
     const providers = plugins.filter((plugin) => plugin.provides.includes(port)).map((plugin) => plugin.name);
     const portName = portNameOf(port);
-    if (providers.length === 0 && allowed !== 'at most one') problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
-    if (providers.length > 1 && allowed !== 'one or more') problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
+    if (providers.length === 0 && allowed !== 'at most one')
+      problems.push(`no plugin in GEFYRA_PLUGINS provides ${portName}`);
+    if (providers.length > 1 && allowed !== 'one or more')
+      problems.push(`${portName} is provided by more than one plugin: ${providers.join(', ')}`);
   }
   const routing = ROUTING_PORTS.filter((port) => plugins.some((plugin) => plugin.provides.includes(port)));
   if (routing.length > 0 && routing.length < ROUTING_PORTS.length) {
-    problems.push(`the tunnel provides ${routing.map(portNameOf).join(', ')} but not ${ROUTING_PORTS.filter((port) => !routing.includes(port)).map(portNameOf).join(', ')}: a tunnel routes with all of them or none`);
+    problems.push(
+      `the tunnel provides ${routing.map(portNameOf).join(', ')} but not ${ROUTING_PORTS.filter(
+        (port) => !routing.includes(port),
+      )
+        .map(portNameOf)
+        .join(', ')}: a tunnel routes with all of them or none`,
+    );
   }
   return problems;
 }
@@ -72,4 +85,5 @@ const ROUTING_PORTS = [TOKENS.TunnelRouter, TOKENS.RouteStore, TOKENS.TunnelHear
 const portNameOf = (port: Token<unknown>): string => port.description?.replace('gefyra-operator/', '') ?? 'a port';
 
 /** Whether the chosen tunnel routes InterceptRequests (router, route store and heartbeat); a tunnel without them serves only its own clients. */
-export const tunnelRoutes = (plugins: readonly OperatorPlugin[]): boolean => plugins.some((plugin) => plugin.provides.includes(TOKENS.TunnelRouter));
+export const tunnelRoutes = (plugins: readonly OperatorPlugin[]): boolean =>
+  plugins.some((plugin) => plugin.provides.includes(TOKENS.TunnelRouter));

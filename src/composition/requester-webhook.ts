@@ -53,7 +53,8 @@ export async function startRequesterWebhook(options: {
 
 /** The one path of the requester webhook, signing with the installation's key. */
 export const requesterStampHandlers = (stamps: HmacRequesterStamps): Readonly<Record<string, AdmissionHandler>> => ({
-  [REQUESTER_WEBHOOK_PATH]: async (input, namespace) => stampRequester(input, namespace, (subject) => stamps.sign(subject)),
+  [REQUESTER_WEBHOOK_PATH]: async (input, namespace) =>
+    stampRequester(input, namespace, (subject) => stamps.sign(subject)),
 });
 
 /** What an administrator reads where no webhook stamps requesters: the gap, and what closes it. */
@@ -72,6 +73,13 @@ export function requestersNotStampedMessage(config: OperatorConfig): string {
 }
 
 /** Said where the user looks: a Warning Event on the operator's Deployment (best effort, as every Event). */
-export async function recordRequestersNotStamped(events: EventRecorder, config: OperatorConfig, signal: AbortSignal): Promise<void> {
-  await events.record(operatorEvent(config.namespace, 'Warning', REQUESTERS_NOT_STAMPED_REASON, requestersNotStampedMessage(config)), signal);
+export async function recordRequestersNotStamped(
+  events: EventRecorder,
+  config: OperatorConfig,
+  signal: AbortSignal,
+): Promise<void> {
+  await events.record(
+    operatorEvent(config.namespace, 'Warning', REQUESTERS_NOT_STAMPED_REASON, requestersNotStampedMessage(config)),
+    signal,
+  );
 }

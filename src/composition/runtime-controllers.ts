@@ -29,51 +29,61 @@ export interface ServedKinds {
  */
 export function runtimeControllersModule(config: OperatorConfig, serves: ServedKinds): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const controller = (factory: (context: ResolutionContext) => ControllerFactory) => bind(RUNTIME.Controllers).toDynamicValue(factory);
+    const controller = (factory: (context: ResolutionContext) => ControllerFactory) =>
+      bind(RUNTIME.Controllers).toDynamicValue(factory);
 
-    controller((ctx) => (scope) =>
-      new InstallationController({
-        namespace: config.namespace,
-        boot: resolve(ctx, SERVICES.BootService),
-        // A tunnel without routes has no proxies among its objects.
-        tunnel: serves.interceptRequests ? resolve(ctx, TOKENS.TunnelRouter) : { proxyOwnerOf: () => undefined },
-        tunnelWatches: tunnelWatchesOf(ctx),
-        phase: scope.phase,
-        access: scope.access,
-        logger: scope.logger,
-      }),
+    controller(
+      (ctx) => (scope) =>
+        new InstallationController({
+          namespace: config.namespace,
+          boot: resolve(ctx, SERVICES.BootService),
+          // A tunnel without routes has no proxies among its objects.
+          tunnel: serves.interceptRequests ? resolve(ctx, TOKENS.TunnelRouter) : { proxyOwnerOf: () => undefined },
+          tunnelWatches: tunnelWatchesOf(ctx),
+          phase: scope.phase,
+          access: scope.access,
+          logger: scope.logger,
+        }),
     );
     if (!serves.interceptRequests) return;
-    controller((ctx) => (scope) =>
-      new ResetController({
-        reset: resolve(ctx, SERVICES.ResetService),
-        ledger: resolve(ctx, TOKENS.ResetLedger),
-        installation: resolve(ctx, TOKENS.OperatorInstallation),
-        phase: scope.phase,
-        logger: scope.logger,
-      }),
+    controller(
+      (ctx) => (scope) =>
+        new ResetController({
+          reset: resolve(ctx, SERVICES.ResetService),
+          ledger: resolve(ctx, TOKENS.ResetLedger),
+          installation: resolve(ctx, TOKENS.OperatorInstallation),
+          phase: scope.phase,
+          logger: scope.logger,
+        }),
     );
-    controller((ctx) => (scope) =>
-      new InterceptController({
-        namespace: config.namespace,
-        resyncIntervalMs: config.resyncIntervalMs,
-        concurrency: config.maxConcurrentReconciles,
-        intercepts: resolve(ctx, SERVICES.InterceptService),
-        standby: resolve(ctx, SERVICES.StandbyService),
-        tunnel: resolve(ctx, TOKENS.TunnelRouter),
-        routeTable: resolve(ctx, TOKENS.RouteStore),
-        tunnelWatches: tunnelWatchesOf(ctx),
-        proxyPods: resolveAll(ctx, TOKENS.CarrierInstaller).map(proxyPodsOf),
-        events: resolve(ctx, TOKENS.EventRecorder),
-        tracker: scope.tracker,
-        metrics: scope.metrics,
-        phase: scope.phase,
-        access: scope.access,
-        logger: scope.logger,
-      }),
+    controller(
+      (ctx) => (scope) =>
+        new InterceptController({
+          namespace: config.namespace,
+          resyncIntervalMs: config.resyncIntervalMs,
+          concurrency: config.maxConcurrentReconciles,
+          intercepts: resolve(ctx, SERVICES.InterceptService),
+          standby: resolve(ctx, SERVICES.StandbyService),
+          tunnel: resolve(ctx, TOKENS.TunnelRouter),
+          routeTable: resolve(ctx, TOKENS.RouteStore),
+          tunnelWatches: tunnelWatchesOf(ctx),
+          proxyPods: resolveAll(ctx, TOKENS.CarrierInstaller).map(proxyPodsOf),
+          events: resolve(ctx, TOKENS.EventRecorder),
+          tracker: scope.tracker,
+          metrics: scope.metrics,
+          phase: scope.phase,
+          access: scope.access,
+          logger: scope.logger,
+        }),
     );
-    controller((ctx) => (scope) =>
-      new HeartbeatController({ intervalMs: config.heartbeatIntervalMs, heartbeat: resolve(ctx, SERVICES.HeartbeatService), phase: scope.phase, logger: scope.logger }),
+    controller(
+      (ctx) => (scope) =>
+        new HeartbeatController({
+          intervalMs: config.heartbeatIntervalMs,
+          heartbeat: resolve(ctx, SERVICES.HeartbeatService),
+          phase: scope.phase,
+          logger: scope.logger,
+        }),
     );
   });
 }

@@ -1,7 +1,17 @@
 import { AdmissionServer } from '../adapters/webhook/admission-server.js';
-import { admissionHandlers, NO_POLICY_SETTINGS, type AdmissionHandler, type AdmissionPolicy } from '../adapters/webhook/admission-handlers.js';
+import {
+  admissionHandlers,
+  NO_POLICY_SETTINGS,
+  type AdmissionHandler,
+  type AdmissionPolicy,
+} from '../adapters/webhook/admission-handlers.js';
 import { validityOf } from '../adapters/webhook/webhook-certificate.js';
-import { ensureWebhookTls, patchCaBundle, type CaBundleOutcome, type WebhookConfigurationKind } from '../adapters/webhook/webhook-tls-store.js';
+import {
+  ensureWebhookTls,
+  patchCaBundle,
+  type CaBundleOutcome,
+  type WebhookConfigurationKind,
+} from '../adapters/webhook/webhook-tls-store.js';
 import { caBundleOf, webhookTickMs } from '../adapters/webhook/webhook-tls-rotation.js';
 import { postReadinessEvent } from '../adapters/kubernetes/cluster-stores/readiness-event.js';
 import { Periodic } from '../adapters/runtime/periodic.js';
@@ -70,7 +80,12 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
         objects,
         clock,
         namespace,
-        { reason: WEBHOOK_READY_REASON, message: 'The Gefyra admission webhook answers', deployment: WEBHOOK_DEPLOYMENT, label: 'webhook-ready' },
+        {
+          reason: WEBHOOK_READY_REASON,
+          message: 'The Gefyra admission webhook answers',
+          deployment: WEBHOOK_DEPLOYMENT,
+          label: 'webhook-ready',
+        },
         AbortSignal.timeout(10_000),
       );
       announced = true;
@@ -83,14 +98,30 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const pointConfigurationAtOurCas = async (): Promise<boolean> => {
     let outcome: CaBundleOutcome | 'failed';
     try {
-      const place = { configuration: webhook.configuration, kind: options.configurationKind, namespace, service: webhook.service };
+      const place = {
+        configuration: webhook.configuration,
+        kind: options.configurationKind,
+        namespace,
+        service: webhook.service,
+      };
       outcome = await patchCaBundle(objects, place, caBundleOf(state), AbortSignal.timeout(15_000));
     } catch (error) {
       outcome = 'failed';
-      logger.warn({ configuration: webhook.configuration, error: toDomainError(error).message }, 'could not point the webhook configuration at our CA');
+      logger.warn(
+        { configuration: webhook.configuration, error: toDomainError(error).message },
+        'could not point the webhook configuration at our CA',
+      );
     }
-    if (outcome === 'patched') logger.info({ configuration: webhook.configuration, cas: caBundleOf(state).match(/BEGIN CERTIFICATE/g)?.length }, 'pointed the webhook configuration caBundle at our CA');
-    else if (outcome === 'absent' && lastOutcome !== 'absent') logger.info({ configuration: webhook.configuration }, 'no webhook configuration yet; looking again at every tick');
+    if (outcome === 'patched')
+      logger.info(
+        { configuration: webhook.configuration, cas: caBundleOf(state).match(/BEGIN CERTIFICATE/g)?.length },
+        'pointed the webhook configuration caBundle at our CA',
+      );
+    else if (outcome === 'absent' && lastOutcome !== 'absent')
+      logger.info(
+        { configuration: webhook.configuration },
+        'no webhook configuration yet; looking again at every tick',
+      );
     lastOutcome = outcome;
     return outcome !== 'failed';
   };
@@ -100,14 +131,23 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
     try {
       state = await ensureWebhookTls(objects, clock, logger, tlsPlace, AbortSignal.timeout(15_000));
     } catch (error) {
-      logger.warn({ secret: webhook.tlsSecret, error: toDomainError(error).message }, 'could not read or renew the webhook certificates; serving the current ones');
+      logger.warn(
+        { secret: webhook.tlsSecret, error: toDomainError(error).message },
+        'could not read or renew the webhook certificates; serving the current ones',
+      );
     }
     const trusted = await pointConfigurationAtOurCas();
     // A certificate whose CA could not be written into the configuration waits for the next tick, unless the one served has run out.
-    if (served !== state.active.cert && (trusted || validityOf({ cert: served }).to.getTime() <= clock.now().getTime())) {
+    if (
+      served !== state.active.cert &&
+      (trusted || validityOf({ cert: served }).to.getTime() <= clock.now().getTime())
+    ) {
       server.useTls(state.active);
       served = state.active.cert;
-      logger.info({ host, validUntil: validityOf(state.active).to.toISOString() }, 'serving the renewed certificate to new connections');
+      logger.info(
+        { host, validUntil: validityOf(state.active).to.toISOString() },
+        'serving the renewed certificate to new connections',
+      );
     }
   };
   let served = state.active.cert;

@@ -5,7 +5,10 @@
  * often live far longer (a work queue's signal lives a whole term of
  * leadership), and would otherwise keep one listener per piece of work.
  */
-export function signalUntilAllAborted(signals: readonly AbortSignal[]): { readonly signal: AbortSignal; release(): void } {
+export function signalUntilAllAborted(signals: readonly AbortSignal[]): {
+  readonly signal: AbortSignal;
+  release(): void;
+} {
   const controller = new AbortController();
   const live = signals.filter((signal) => !signal.aborted);
   if (live.length === 0) {

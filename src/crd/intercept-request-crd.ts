@@ -54,7 +54,7 @@ export function interceptRequestCrd(): Manifest {
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'A request of the Gefyra client to route a container\'s traffic to a local container.',
+              description: "A request of the Gefyra client to route a container's traffic to a local container.",
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

@@ -21,7 +21,10 @@ function structural(node: OpenApiSchema): OpenApiSchema {
   }
   if (node['properties'] && typeof node['properties'] === 'object') {
     result['properties'] = Object.fromEntries(
-      Object.entries(node['properties'] as Record<string, OpenApiSchema>).map(([name, child]) => [name, structural(child)]),
+      Object.entries(node['properties'] as Record<string, OpenApiSchema>).map(([name, child]) => [
+        name,
+        structural(child),
+      ]),
     );
   }
   if (node['items'] && typeof node['items'] === 'object') result['items'] = structural(node['items'] as OpenApiSchema);

@@ -21,27 +21,44 @@ const GEFYRA2 = ['2'] as const;
 
 /** The Gefyra 2 contract's own variables (Stowaway 2.x's and the GefyraClients' are their owners'). */
 export const gefyra2Settings = defineSettings('gefyra2', {
-  GEFYRA_CLIENT_CONTRACT: variable(z.enum(['auto', '0.13', '2'], { error: 'GEFYRA_CLIENT_CONTRACT must be auto, 0.13 or 2' }).default('auto'), {
-    default: '`auto`',
-    meaning: '`0.13`, `2`, or `auto`: 2 when a variable only the 2.x client sets is present (`GEFYRA_CARRIER2_IMAGE`, `GEFYRA_STOWAWAY_STORAGE`, …) or `OP_MODE=webhook`',
-    contracts: BOTH_CONTRACTS,
-  }),
-  OP_MODE: variable(z.enum(['operator', 'webhook'], { error: 'OP_MODE must be operator or webhook' }).default('operator'), {
-    default: '`operator`',
-    meaning: '`webhook`: serve the admission webhook instead of reconciling',
+  GEFYRA_CLIENT_CONTRACT: variable(
+    z.enum(['auto', '0.13', '2'], { error: 'GEFYRA_CLIENT_CONTRACT must be auto, 0.13 or 2' }).default('auto'),
+    {
+      default: '`auto`',
+      meaning:
+        '`0.13`, `2`, or `auto`: 2 when a variable only the 2.x client sets is present (`GEFYRA_CARRIER2_IMAGE`, `GEFYRA_STOWAWAY_STORAGE`, …) or `OP_MODE=webhook`',
+      contracts: BOTH_CONTRACTS,
+    },
+  ),
+  OP_MODE: variable(
+    z.enum(['operator', 'webhook'], { error: 'OP_MODE must be operator or webhook' }).default('operator'),
+    {
+      default: '`operator`',
+      meaning: '`webhook`: serve the admission webhook instead of reconciling',
+      contracts: GEFYRA2,
+    },
+  ),
+  GEFYRA_CARRIER2_IMAGE: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'),
+    {
+      default: '`quay.io/gefyra/carrier2`',
+      meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
+      contracts: GEFYRA2,
+    },
+  ),
+  GEFYRA_CARRIER2_IMAGE_TAG: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(),
+    {
+      default: 'unset',
+      meaning: "Carrier2's image tag; not used yet",
+      contracts: GEFYRA2,
+    },
+  ),
+  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), {
+    default: '`false`',
+    meaning: "Carrier2's debug output; not used yet",
     contracts: GEFYRA2,
   }),
-  GEFYRA_CARRIER2_IMAGE: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'), {
-    default: '`quay.io/gefyra/carrier2`',
-    meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
-    contracts: GEFYRA2,
-  }),
-  GEFYRA_CARRIER2_IMAGE_TAG: variable(z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(), {
-    default: 'unset',
-    meaning: "Carrier2's image tag; not used yet",
-    contracts: GEFYRA2,
-  }),
-  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), { default: '`false`', meaning: "Carrier2's debug output; not used yet", contracts: GEFYRA2 }),
   GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
     default: '`86400` s',
     meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
@@ -49,7 +66,8 @@ export const gefyra2Settings = defineSettings('gefyra2', {
   }),
   GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {
     default: '`1800` s',
-    meaning: "Gefyra's interval between reconciliations of its objects; not used yet (the resync is `GEFYRA_RESYNC_INTERVAL`)",
+    meaning:
+      "Gefyra's interval between reconciliations of its objects; not used yet (the resync is `GEFYRA_RESYNC_INTERVAL`)",
     contracts: GEFYRA2,
   }),
 });

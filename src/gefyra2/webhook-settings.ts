@@ -50,7 +50,8 @@ export const webhookSettings = defineSettings('webhook', {
       .default(DEFAULT_CERTIFICATE_LIFETIME_SECONDS),
     {
       default: '`71280000` s (825 days)',
-      meaning: 'how long each serving certificate and its CA are valid; renewed while running from half of it on, old and new CA trusted together across the switch',
+      meaning:
+        'how long each serving certificate and its CA are valid; renewed while running from half of it on, old and new CA trusted together across the switch',
       contracts: GEFYRA2,
     },
   ),

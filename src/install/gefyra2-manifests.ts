@@ -3,7 +3,13 @@ import { MANAGED_BY_LABELS } from '../gefyra-release.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { WEBHOOK_DEPLOYMENT } from '../composition/webhook-composition.js';
 import { BUILT_IN_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
-import { CONTAINER_SECURITY_CONTEXT, installManifests, POD_SECURITY_CONTEXT, requesterWebhookManifests, type InstallOptions } from './install-manifests.js';
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  installManifests,
+  POD_SECURITY_CONTEXT,
+  requesterWebhookManifests,
+  type InstallOptions,
+} from './install-manifests.js';
 
 /**
  * The Gefyra 2.x install (deploy/gefyra2): the operator on Stowaway 2.x
@@ -85,7 +91,9 @@ function extendForGefyra2(manifest: Manifest): Manifest {
     };
   }
   if (manifest.kind === 'Deployment') {
-    const spec = manifest['spec'] as { template: { metadata: { labels: Record<string, string> }; spec: { containers: Record<string, unknown>[] } } };
+    const spec = manifest['spec'] as {
+      template: { metadata: { labels: Record<string, string> }; spec: { containers: Record<string, unknown>[] } };
+    };
     const [container, ...others] = spec.template.spec.containers;
     return {
       ...manifest,
@@ -96,7 +104,13 @@ function extendForGefyra2(manifest: Manifest): Manifest {
           metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata.labels, ...OPERATOR_POD_LABELS } },
           spec: {
             ...spec.template.spec,
-            containers: [{ ...container, env: [...((container?.['env'] as unknown[]) ?? []), { name: 'GEFYRA_CLIENT_CONTRACT', value: '2' }] }, ...others],
+            containers: [
+              {
+                ...container,
+                env: [...((container?.['env'] as unknown[]) ?? []), { name: 'GEFYRA_CLIENT_CONTRACT', value: '2' }],
+              },
+              ...others,
+            ],
           },
         },
       },
@@ -130,7 +144,9 @@ function webhookAccount(namespace: string): Manifest[] {
       kind: 'ClusterRole',
       metadata: { name, labels },
       // Its own CA into the caBundles, nothing else cluster-wide.
-      rules: [rule(['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['patch'], [WEBHOOK_CONFIGURATION])],
+      rules: [
+        rule(['admissionregistration.k8s.io'], ['validatingwebhookconfigurations'], ['patch'], [WEBHOOK_CONFIGURATION]),
+      ],
     },
     {
       apiVersion: RBAC,
@@ -189,7 +205,11 @@ function webhookDeployment(options: InstallOptions): Manifest {
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
               // What the 2.5 client's Deployment runs: the image's stand-in posts the client's health check to this pod.
-              livenessProbe: { exec: { command: ['python', 'gefyra/healthcheck.py'] }, periodSeconds: 10, failureThreshold: 3 },
+              livenessProbe: {
+                exec: { command: ['python', 'gefyra/healthcheck.py'] },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
               readinessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, periodSeconds: 5 },
               resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } },
               securityContext: CONTAINER_SECURITY_CONTEXT,
@@ -222,7 +242,15 @@ function webhookConfiguration(namespace: string): Manifest {
       // The operator's own writes pass through it too (contract §5).
       failurePolicy: 'Fail',
       matchPolicy: 'Equivalent',
-      rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: [WEBHOOK_RESOURCES[path]], scope: '*' }],
+      rules: [
+        {
+          apiGroups: ['gefyra.dev'],
+          apiVersions: ['v1'],
+          operations: ['CREATE', 'UPDATE'],
+          resources: [WEBHOOK_RESOURCES[path]],
+          scope: '*',
+        },
+      ],
       sideEffects: 'None',
       timeoutSeconds: 30,
     })),

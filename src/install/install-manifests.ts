@@ -28,13 +28,25 @@ export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
 
 const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
 /** The operator's pods (not deploy/gefyra2's webhook pods, which share the name label): what the requester webhook's Service selects. */
-export const OPERATOR_POD_SELECTOR = { 'app.kubernetes.io/name': 'gefyra-operator', 'app.kubernetes.io/component': 'operator' };
+export const OPERATOR_POD_SELECTOR = {
+  'app.kubernetes.io/name': 'gefyra-operator',
+  'app.kubernetes.io/component': 'operator',
+};
 /** Where the operator serves the requester-stamping webhook (GEFYRA_REQUESTER_WEBHOOK_PORT). */
 export const REQUESTER_WEBHOOK_PORT = 9443;
 
 /** Every pod of the install runs as this non-root user, and its containers with nothing to escalate. */
-export const POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } };
-export const CONTAINER_SECURITY_CONTEXT = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+export const POD_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+export const CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
 
 export function installManifests(options: InstallOptions): Manifest[] {
   const name = options.name ?? 'gefyra-operator';
@@ -44,9 +56,17 @@ export function installManifests(options: InstallOptions): Manifest[] {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
     interceptRequestCrd(),
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
-    clusterRole(name, namespace, plugins.flatMap((plugin) => plugin.rbac?.cluster ?? [])),
+    clusterRole(
+      name,
+      namespace,
+      plugins.flatMap((plugin) => plugin.rbac?.cluster ?? []),
+    ),
     binding('ClusterRoleBinding', name, undefined, namespace),
-    role(name, namespace, plugins.flatMap((plugin) => plugin.rbac?.namespaced ?? [])),
+    role(
+      name,
+      namespace,
+      plugins.flatMap((plugin) => plugin.rbac?.namespaced ?? []),
+    ),
     binding('RoleBinding', name, namespace, namespace),
     deployment(name, options, Object.assign({}, ...plugins.map((plugin) => plugin.deploymentEnvironment ?? {}))),
   ];
@@ -65,7 +85,8 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
  * stays readable), new resources are appended in the plugins' order.
  */
 export function mergeRules(core: readonly RbacRule[], contributed: readonly RbacRule[]): RbacRule[] {
-  const keyOf = (candidate: RbacRule) => JSON.stringify([candidate.apiGroups, candidate.resources, candidate.resourceNames ?? []]);
+  const keyOf = (candidate: RbacRule) =>
+    JSON.stringify([candidate.apiGroups, candidate.resources, candidate.resourceNames ?? []]);
   const merged = core.map((entry) => ({ ...entry, verbs: [...entry.verbs] }));
   for (const extra of contributed) {
     const same = merged.find((entry) => keyOf(entry) === keyOf(extra));
@@ -80,25 +101,33 @@ function clusterRole(name: string, namespace: string, contributed: readonly Rbac
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name, labels },
-    rules: mergeRules([
-      // Intercepting a pod in any namespace: read the target, watch the pods carrying a carrier (the carrier plugins add what they do to pods).
-      rule([''], ['pods'], ['get', 'list', 'watch']),
-      // Requests created in other namespaces are not served; an Event next to each says so.
-      rule(['gefyra.dev'], ['interceptrequests'], ['list', 'watch']),
-      rule(['events.k8s.io'], ['events'], ['create']),
-      // Whether a requester may themselves do what their intercept does (GEFYRA_REQUESTER_REVIEW).
-      rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
-      // Naming the holder of a busy node port.
-      rule([''], ['services'], ['list']),
-      // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
-      rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
-      // The reset removes the operator itself (see ClusterOperatorInstallation); never `patch` on the binding: it could add subjects.
-      rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
-      rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
-      rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
-      // The requester webhook's configuration: its caBundle kept at the operator's CA.
-      rule(['admissionregistration.k8s.io'], ['mutatingwebhookconfigurations'], ['patch'], [requesterWebhookNames(name).configuration]),
-    ], contributed),
+    rules: mergeRules(
+      [
+        // Intercepting a pod in any namespace: read the target, watch the pods carrying a carrier (the carrier plugins add what they do to pods).
+        rule([''], ['pods'], ['get', 'list', 'watch']),
+        // Requests created in other namespaces are not served; an Event next to each says so.
+        rule(['gefyra.dev'], ['interceptrequests'], ['list', 'watch']),
+        rule(['events.k8s.io'], ['events'], ['create']),
+        // Whether a requester may themselves do what their intercept does (GEFYRA_REQUESTER_REVIEW).
+        rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+        // Naming the holder of a busy node port.
+        rule([''], ['services'], ['list']),
+        // The CRD is installed with these manifests; the operator only checks it and removes it on reset.
+        rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get', 'delete'], [INTERCEPT_REQUEST_CRD_NAME]),
+        // The reset removes the operator itself (see ClusterOperatorInstallation); never `patch` on the binding: it could add subjects.
+        rule([''], ['namespaces'], ['get', 'delete'], [namespace]),
+        rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'delete'], [name]),
+        rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['delete'], [name]),
+        // The requester webhook's configuration: its caBundle kept at the operator's CA.
+        rule(
+          ['admissionregistration.k8s.io'],
+          ['mutatingwebhookconfigurations'],
+          ['patch'],
+          [requesterWebhookNames(name).configuration],
+        ),
+      ],
+      contributed,
+    ),
   };
 }
 
@@ -108,34 +137,55 @@ function role(name: string, namespace: string, contributed: readonly RbacRule[])
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: { name, namespace, labels },
-    rules: mergeRules([
-      // The route table (replaced at a resourceVersion), the reset ledger, the leader lock: cached, so also listed and watched.
-      rule([''], ['configmaps'], manage),
-      // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
-      rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
-      // The requester webhook's CA and serving certificate, and its stamp key: made once (create above), read at every start.
-      rule([''], ['secrets'], ['get', 'patch'], [requesterWebhookNames(name).tlsSecret, requesterWebhookNames(name).keySecret]),
-      // Readiness Events: posted, and posted again or given a later eventTime when the API server stamped them after it (see readiness-event.ts).
-      rule([''], ['events'], ['create', 'list', 'delete', 'patch']),
-      rule(['events.k8s.io'], ['events'], ['create']),
-      rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
-      rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
-      rule(['gefyra.dev'], ['interceptrequests/status'], ['patch']),
-    ], contributed),
+    rules: mergeRules(
+      [
+        // The route table (replaced at a resourceVersion), the reset ledger, the leader lock: cached, so also listed and watched.
+        rule([''], ['configmaps'], manage),
+        // The client's connection Secret: applied, removed, and watched so that a change by hand is undone.
+        rule([''], ['secrets'], ['list', 'watch', 'create', 'patch', 'delete']),
+        // The requester webhook's CA and serving certificate, and its stamp key: made once (create above), read at every start.
+        rule(
+          [''],
+          ['secrets'],
+          ['get', 'patch'],
+          [requesterWebhookNames(name).tlsSecret, requesterWebhookNames(name).keySecret],
+        ),
+        // Readiness Events: posted, and posted again or given a later eventTime when the API server stamped them after it (see readiness-event.ts).
+        rule([''], ['events'], ['create', 'list', 'delete', 'patch']),
+        rule(['events.k8s.io'], ['events'], ['create']),
+        rule(['coordination.k8s.io'], ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+        rule(['gefyra.dev'], ['interceptrequests'], ['get', 'list', 'watch', 'patch', 'delete']),
+        rule(['gefyra.dev'], ['interceptrequests/status'], ['patch']),
+      ],
+      contributed,
+    ),
   };
 }
 
-function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, namespace: string | undefined, subjectNamespace: string): Manifest {
+function binding(
+  kind: 'ClusterRoleBinding' | 'RoleBinding',
+  name: string,
+  namespace: string | undefined,
+  subjectNamespace: string,
+): Manifest {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind,
     metadata: { name, ...(namespace ? { namespace } : {}), labels },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role', name },
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role',
+      name,
+    },
     subjects: [{ kind: 'ServiceAccount', name, namespace: subjectNamespace }],
   };
 }
 
-function deployment(name: string, options: InstallOptions, pluginEnvironment: Readonly<Record<string, string>>): Manifest {
+function deployment(
+  name: string,
+  options: InstallOptions,
+  pluginEnvironment: Readonly<Record<string, string>>,
+): Manifest {
   const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
   const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
   return {
@@ -202,7 +252,10 @@ export function requesterWebhookManifests(namespace: string, name = 'gefyra-oper
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: names.service, namespace, labels },
-      spec: { selector: OPERATOR_POD_SELECTOR, ports: [{ name: 'webhook', protocol: 'TCP', port: 443, targetPort: 'webhook' }] },
+      spec: {
+        selector: OPERATOR_POD_SELECTOR,
+        ports: [{ name: 'webhook', protocol: 'TCP', port: 443, targetPort: 'webhook' }],
+      },
     },
     {
       apiVersion: 'admissionregistration.k8s.io/v1',

@@ -5,4 +5,5 @@ import type { Token } from '../ports/tokens.js';
 export const resolve = <T>(context: Pick<ResolutionContext, 'get'>, token: Token<T>): T => context.get<T>(token);
 
 /** Every binding of a token that several plugins may bind (the carriers), in the order they were loaded. */
-export const resolveAll = <T>(context: Pick<ResolutionContext, 'getAll'>, token: Token<T>): T[] => context.getAll<T>(token);
+export const resolveAll = <T>(context: Pick<ResolutionContext, 'getAll'>, token: Token<T>): T[] =>
+  context.getAll<T>(token);

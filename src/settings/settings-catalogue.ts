@@ -14,5 +14,14 @@ import type { SettingsSchema } from './settings-schema.js';
  */
 export function settingsCatalogue(): readonly SettingsSchema[] {
   const pluginSettings = Object.values(BUILT_IN_PLUGINS).flatMap((plugin) => plugin.settings ?? []);
-  return [...new Set<SettingsSchema>([coreSettings, kubernetesClientSettings, ...pluginSettings, gefyra2Settings, clientLifecycleSettings, webhookSettings])];
+  return [
+    ...new Set<SettingsSchema>([
+      coreSettings,
+      kubernetesClientSettings,
+      ...pluginSettings,
+      gefyra2Settings,
+      clientLifecycleSettings,
+      webhookSettings,
+    ]),
+  ];
 }

@@ -18,7 +18,10 @@ export interface Variable<Parser extends z.ZodType = z.ZodType> extends Variable
   readonly parser: Parser;
 }
 
-export const variable = <Parser extends z.ZodType>(parser: Parser, docs: VariableDocs): Variable<Parser> => ({ parser, ...docs });
+export const variable = <Parser extends z.ZodType>(parser: Parser, docs: VariableDocs): Variable<Parser> => ({
+  parser,
+  ...docs,
+});
 
 type Declarations = Record<string, Variable>;
 type ShapeOf<D extends Declarations> = { [Name in keyof D]: D[Name]['parser'] };
@@ -48,9 +51,14 @@ export const ownerOf = (name: string): string | undefined => declaredBy.get(name
 export function defineSettings<D extends Declarations>(owner: string, variables: D): SettingsSchema<D> {
   for (const name of Object.keys(variables)) {
     const other = declaredBy.get(name);
-    if (other !== undefined) throw new Error(`${name} is declared by the settings of ${other} and again by ${owner}: one variable, one schema (share its parsed value instead)`);
+    if (other !== undefined)
+      throw new Error(
+        `${name} is declared by the settings of ${other} and again by ${owner}: one variable, one schema (share its parsed value instead)`,
+      );
   }
   for (const name of Object.keys(variables)) declaredBy.set(name, owner);
-  const shape = Object.fromEntries(Object.entries(variables).map(([name, declared]) => [name, declared.parser])) as ShapeOf<D>;
+  const shape = Object.fromEntries(
+    Object.entries(variables).map(([name, declared]) => [name, declared.parser]),
+  ) as ShapeOf<D>;
   return { owner, variables, object: z.object(shape) };
 }

@@ -1,6 +1,7 @@
 import type { SettingsSchema } from './settings-schema.js';
 
-const START = '<!-- settings-table: generated from the settings schemas (src/settings/settings-catalogue.ts) by `npm run manifests:write` -->';
+const START =
+  '<!-- settings-table: generated from the settings schemas (src/settings/settings-catalogue.ts) by `npm run manifests:write` -->';
 const END = '<!-- settings-table: end -->';
 
 const contractsOf = (contracts: readonly string[]): string => (contracts.length === 2 ? 'both' : contracts.join(', '));
@@ -9,10 +10,13 @@ const contractsOf = (contracts: readonly string[]): string => (contracts.length 
 export function settingsTable(schemas: readonly SettingsSchema[]): string {
   const rows = schemas.flatMap((schema) =>
     Object.entries(schema.variables).map(
-      ([name, declared]) => `| \`${name}\` | ${declared.default} | ${declared.meaning} | ${contractsOf(declared.contracts)} | ${schema.owner} |`,
+      ([name, declared]) =>
+        `| \`${name}\` | ${declared.default} | ${declared.meaning} | ${contractsOf(declared.contracts)} | ${schema.owner} |`,
     ),
   );
-  return ['| variable | default | meaning | contract | read by |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| variable | default | meaning | contract | read by |', '| --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }
 
 /** The README with the table between its markers replaced by the one the schemas give. */

@@ -1,6 +1,18 @@
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 
-const CLUSTER_API_METHODS = ['find', 'list', 'apply', 'create', 'replace', 'patch', 'remove', 'findPod', 'listPods', 'patchPod', 'exec'] as const;
+const CLUSTER_API_METHODS = [
+  'find',
+  'list',
+  'apply',
+  'create',
+  'replace',
+  'patch',
+  'remove',
+  'findPod',
+  'listPods',
+  'patchPod',
+  'exec',
+] as const;
 const IS_CLUSTER_API_METHOD: ReadonlySet<string> = new Set(CLUSTER_API_METHODS);
 
 export type ClusterApiMethod = (typeof CLUSTER_API_METHODS)[number];
@@ -22,7 +34,9 @@ export function watchClusterApiCalls<Extras extends object>(
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function') return value;
       if (!IS_CLUSTER_API_METHOD.has(String(property))) return value.bind(target);
-      return (...args: unknown[]) => beforeCall(property as ClusterApiMethod) ?? (value as (...parameters: unknown[]) => unknown).apply(target, args);
+      return (...args: unknown[]) =>
+        beforeCall(property as ClusterApiMethod) ??
+        (value as (...parameters: unknown[]) => unknown).apply(target, args);
     },
   }) as ClusterApi & Extras;
 }

@@ -16,7 +16,10 @@ export class SimulatedCrash extends Error {
  * through, so a test can first measure a clean run and then crash at every
  * point of it.
  */
-export function crashingClusterApi(cluster: ClusterApi, crashAt: number = Number.POSITIVE_INFINITY): ClusterApi & { readonly calls: number; readonly crashed: boolean } {
+export function crashingClusterApi(
+  cluster: ClusterApi,
+  crashAt: number = Number.POSITIVE_INFINITY,
+): ClusterApi & { readonly calls: number; readonly crashed: boolean } {
   let calls = 0;
   let crashed = false;
   return watchClusterApiCalls(

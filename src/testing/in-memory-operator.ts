@@ -18,7 +18,10 @@ import type { AccessPlan } from '../composition/access-plan.js';
 import { SERVICES } from '../composition/service-tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import { guardEnvironment } from '../environment.js';
-import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND } from '../domain/intercept-request/intercept-request.js';
+import {
+  INTERCEPT_REQUEST_API_VERSION,
+  INTERCEPT_REQUEST_KIND,
+} from '../domain/intercept-request/intercept-request.js';
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { RequesterStamps } from '../ports/requester-stamps.port.js';
@@ -91,7 +94,17 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   cluster.onExec(stowaway.handle);
   cluster.onExec(carrier.handle);
   return compose(
-    { cluster, clock, stowaway, carrier, environment, logger: options.logger ?? silentLogger, cache: options.cache ?? false, access: options.access, requesterStamps: options.requesterStamps },
+    {
+      cluster,
+      clock,
+      stowaway,
+      carrier,
+      environment,
+      logger: options.logger ?? silentLogger,
+      cache: options.cache ?? false,
+      access: options.access,
+      requesterStamps: options.requesterStamps,
+    },
     options.wrapClusterApi,
   );
 }
@@ -108,7 +121,10 @@ interface Parts {
   readonly requesterStamps: RequesterStamps | undefined;
 }
 
-async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi) | undefined): Promise<InMemoryOperator> {
+async function compose(
+  parts: Parts,
+  wrap: ((cluster: ClusterApi) => ClusterApi) | undefined,
+): Promise<InMemoryOperator> {
   const { cluster, clock, logger } = parts;
   // As in production: the composition reads each variable through its schema, never directly.
   const environment = guardEnvironment(parts.environment);
@@ -119,7 +135,9 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     bind(TOKENS.ClusterApi)
       .toDynamicValue((ctx) => {
         if (!parts.cache) return api;
-        const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter((spec) => parts.access?.canWatch(spec) ?? true);
+        const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter(
+          (spec) => parts.access?.canWatch(spec) ?? true,
+        );
         return new CachedClusterApi(api, informers, watchable);
       })
       .inSingletonScope();
@@ -142,7 +160,10 @@ async function compose(parts: Parts, wrap: ((cluster: ClusterApi) => ClusterApi)
     container,
     config,
     restart: (options = {}) =>
-      compose(options.environment ? { ...parts, environment: { ...parts.environment, ...options.environment } } : parts, options.wrapClusterApi),
+      compose(
+        options.environment ? { ...parts, environment: { ...parts.environment, ...options.environment } } : parts,
+        options.wrapClusterApi,
+      ),
     stop: () => informers.stop(),
   };
 }

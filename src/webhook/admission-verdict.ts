@@ -9,7 +9,9 @@ export type AdmissionVerdict =
   | { readonly allowed: true; readonly patch?: readonly JsonPatchOperation[] }
   | { readonly allowed: false; readonly message: string };
 
-export type JsonPatchOperation = { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown } | { readonly op: 'remove'; readonly path: string };
+export type JsonPatchOperation =
+  | { readonly op: 'add' | 'replace'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
 
 export const ALLOWED: AdmissionVerdict = { allowed: true };
 export const denied = (message: string): AdmissionVerdict => ({ allowed: false, message });
@@ -27,7 +29,11 @@ export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
 /** A Gefyra 2 object as the API server sends it: every field at the top level. */
 export type GefyraObject = Readonly<Record<string, unknown>> & {
-  readonly metadata?: { readonly name?: string; readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
 };
 
 export interface AdmissionInput {
@@ -38,7 +44,8 @@ export interface AdmissionInput {
   /** The object's kind as the API server names it (`request.kind.kind`). */
   readonly kind?: string | undefined;
   /** Who sends the request, as the API server authenticated them. */
-  readonly userInfo?: { readonly username?: string | undefined; readonly groups?: readonly string[] | undefined } | undefined;
+  readonly userInfo?:
+    { readonly username?: string | undefined; readonly groups?: readonly string[] | undefined } | undefined;
 }
 
 /** Python's truthiness, which the 2.5 operator's rules use: null, "", {}, [], 0 and false are "not set". */
@@ -58,8 +65,13 @@ export function canonical(value: unknown): string {
   if (value === undefined || value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, child]) => child !== undefined && child !== null);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, child]) => `${JSON.stringify(key)}:${canonical(child)}`).join(',')}}`;
+    const entries = Object.entries(value as Record<string, unknown>).filter(
+      ([, child]) => child !== undefined && child !== null,
+    );
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, child]) => `${JSON.stringify(key)}:${canonical(child)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -67,5 +79,9 @@ export function canonical(value: unknown): string {
 /** Fields that may not change once the object exists. */
 export function immutable(input: AdmissionInput, kind: string, fields: readonly string[]): AdmissionVerdict {
   const changed = fields.filter((field) => fieldChanged(input, field));
-  return changed.length === 0 ? ALLOWED : denied(`Cannot change ${changed.map((field) => `'${field}'`).join(', ')} of a ${kind}: delete it and create a new one`);
+  return changed.length === 0
+    ? ALLOWED
+    : denied(
+        `Cannot change ${changed.map((field) => `'${field}'`).join(', ')} of a ${kind}: delete it and create a new one`,
+      );
 }

@@ -1,6 +1,20 @@
-import { bridgeDestinationDenial, type BridgeDestination, type BridgeOwner } from '../domain/gefyra-bridge/bridge-destination.js';
+import {
+  bridgeDestinationDenial,
+  type BridgeDestination,
+  type BridgeOwner,
+} from '../domain/gefyra-bridge/bridge-destination.js';
 import type { Subnet } from '../domain/intercept/intercept-policy.js';
-import { ALLOWED, canonical, denied, firstDenial, immutable, isSet, type AdmissionInput, type AdmissionVerdict, type GefyraObject } from './admission-verdict.js';
+import {
+  ALLOWED,
+  canonical,
+  denied,
+  firstDenial,
+  immutable,
+  isSet,
+  type AdmissionInput,
+  type AdmissionVerdict,
+  type GefyraObject,
+} from './admission-verdict.js';
 
 export const CARRIER2_PROVIDER = 'carrier2';
 export const BRIDGE_MOUNT_LABEL = 'gefyra.dev/bridge-mount';
@@ -37,7 +51,11 @@ export function destinationChanged(input: AdmissionInput): boolean {
   if (input.oldObject === undefined) return true;
   const before = bridgeDestinationOf(input.oldObject);
   const after = bridgeDestinationOf(input.object);
-  return before.destinationIP !== after.destinationIP || before.client !== after.client || before.clientLabel !== after.clientLabel;
+  return (
+    before.destinationIP !== after.destinationIP ||
+    before.client !== after.client ||
+    before.clientLabel !== after.clientLabel
+  );
 }
 
 /**
@@ -60,25 +78,36 @@ export function validateBridgeParameters(input: AdmissionInput, context: BridgeP
   if (input.operation !== 'CREATE') return ALLOWED;
   const labels = object.metadata?.labels ?? {};
   return firstDenial(
-    () => (object['provider'] === CARRIER2_PROVIDER ? ALLOWED : denied(`Unknown provider ${JSON.stringify(object['provider'])}: a GefyraBridge uses '${CARRIER2_PROVIDER}'`)),
+    () =>
+      object['provider'] === CARRIER2_PROVIDER
+        ? ALLOWED
+        : denied(`Unknown provider ${JSON.stringify(object['provider'])}: a GefyraBridge uses '${CARRIER2_PROVIDER}'`),
     () => (isSet(object['destinationIP']) ? ALLOWED : denied("A GefyraBridge needs 'destinationIP'")),
     () => {
       const missing = [BRIDGE_MOUNT_LABEL, BRIDGE_CLIENT_LABEL].filter((label) => !isSet(labels[label]));
       return missing.length === 0 ? ALLOWED : denied(`A GefyraBridge needs the label(s) ${missing.join(', ')}`);
     },
     () => {
-      if (context.mountState === undefined) return denied(`GefyraBridgeMount ${JSON.stringify(object['target'])} does not exist`);
+      if (context.mountState === undefined)
+        return denied(`GefyraBridgeMount ${JSON.stringify(object['target'])} does not exist`);
       return context.mountState === ACTIVE_STATE
         ? ALLOWED
-        : denied(`GefyraBridgeMount ${String(object['target'])} is ${context.mountState}, not ${ACTIVE_STATE}: wait until it is ready`);
+        : denied(
+            `GefyraBridgeMount ${String(object['target'])} is ${context.mountState}, not ${ACTIVE_STATE}: wait until it is ready`,
+          );
     },
     () => destinationVerdict(object, context),
     () => {
       const rules = canonical(object['providerParameter']);
       const same = context.otherBridges.find(
-        (other) => other.name !== object.metadata?.name && other.target === object['target'] && canonical(other.providerParameter) === rules,
+        (other) =>
+          other.name !== object.metadata?.name &&
+          other.target === object['target'] &&
+          canonical(other.providerParameter) === rules,
       );
-      return same === undefined ? ALLOWED : denied(`GefyraBridge ${same.name} already routes the same rules of ${String(object['target'])}`);
+      return same === undefined
+        ? ALLOWED
+        : denied(`GefyraBridge ${same.name} already routes the same rules of ${String(object['target'])}`);
     },
   );
 }

@@ -1,5 +1,13 @@
 import { parseSubnet, subnetsOverlap } from '../domain/intercept/intercept-policy.js';
-import { ALLOWED, denied, fieldChanged, firstDenial, isSet, type AdmissionInput, type AdmissionVerdict } from './admission-verdict.js';
+import {
+  ALLOWED,
+  denied,
+  fieldChanged,
+  firstDenial,
+  isSet,
+  type AdmissionInput,
+  type AdmissionVerdict,
+} from './admission-verdict.js';
 import { parseSunset } from './sunset.js';
 
 /** The state in which the client may hand over its subnet (contract §2). */
@@ -45,14 +53,21 @@ export function validateClientParameters(input: AdmissionInput, context: ClientP
       input.operation === 'CREATE' && isSet(providerParameter)
         ? denied("Cannot set 'providerParameter' when creating a Gefyra client")
         : ALLOWED,
-    () => (input.operation === 'CREATE' && context.peerIdTakenBy ? peerIdTaken(object.metadata?.name ?? '', context.peerIdTakenBy) : ALLOWED),
+    () =>
+      input.operation === 'CREATE' && context.peerIdTakenBy
+        ? peerIdTaken(object.metadata?.name ?? '', context.peerIdTakenBy)
+        : ALLOWED,
     () =>
       parameterChanged && isSet(providerParameter) && object['state'] !== WAITING_STATE
         ? denied(`Cannot set 'providerParameter' when state is not ${WAITING_STATE}`)
         : ALLOWED,
     () => sunsetParses(object['sunset']),
-    () => (object['provider'] === STOWAWAY_PROVIDER ? ALLOWED : denied(`Unknown provider ${JSON.stringify(object['provider'])}: this operator serves '${STOWAWAY_PROVIDER}'`)),
-    () => (isSet(providerParameter) ? subnetValid(providerParameter, parameterChanged ? context.otherSubnets : []) : ALLOWED),
+    () =>
+      object['provider'] === STOWAWAY_PROVIDER
+        ? ALLOWED
+        : denied(`Unknown provider ${JSON.stringify(object['provider'])}: this operator serves '${STOWAWAY_PROVIDER}'`),
+    () =>
+      isSet(providerParameter) ? subnetValid(providerParameter, parameterChanged ? context.otherSubnets : []) : ALLOWED,
   );
 }
 
@@ -62,7 +77,9 @@ export function validateClientParameters(input: AdmissionInput, context: ClientP
  * taken" and retry with other subnets, and the operator's own patches must pass.
  */
 const peerIdTaken = (name: string, taken: SharedPeerId): AdmissionVerdict =>
-  denied(`The name ${JSON.stringify(name)} gives the WireGuard peer id ${taken.peerId}, which GefyraClient ${taken.client} already has: the two would share one peer and each other's traffic. Choose another name`);
+  denied(
+    `The name ${JSON.stringify(name)} gives the WireGuard peer id ${taken.peerId}, which GefyraClient ${taken.client} already has: the two would share one peer and each other's traffic. Choose another name`,
+  );
 
 function sunsetParses(sunset: unknown): AdmissionVerdict {
   if (!isSet(sunset)) return ALLOWED;
@@ -74,11 +91,15 @@ function subnetValid(providerParameter: unknown, others: readonly HeldSubnet[]):
   const text = (providerParameter as Record<string, unknown>)['subnet'];
   const subnet = typeof text === 'string' && SUBNET_PATTERN.test(text) ? parseSubnet(text) : undefined;
   if (subnet === undefined || subnet.family !== 4) {
-    return denied(`'providerParameter.subnet' must be an IPv4 CIDR such as 172.18.0.0/16 (got ${JSON.stringify(text)})`);
+    return denied(
+      `'providerParameter.subnet' must be an IPv4 CIDR such as 172.18.0.0/16 (got ${JSON.stringify(text)})`,
+    );
   }
   const taken = others.find((other) => {
     const held = parseSubnet(other.subnet);
     return held !== undefined && subnetsOverlap(held, subnet);
   });
-  return taken === undefined ? ALLOWED : denied(`Subnet ${subnet.text} overlaps ${taken.subnet} of ${taken.holder}: choose another`);
+  return taken === undefined
+    ? ALLOWED
+    : denied(`Subnet ${subnet.text} overlaps ${taken.subnet} of ${taken.holder}: choose another`);
 }

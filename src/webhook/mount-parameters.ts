@@ -1,4 +1,12 @@
-import { ALLOWED, denied, firstDenial, immutable, isSet, type AdmissionInput, type AdmissionVerdict } from './admission-verdict.js';
+import {
+  ALLOWED,
+  denied,
+  firstDenial,
+  immutable,
+  isSet,
+  type AdmissionInput,
+  type AdmissionVerdict,
+} from './admission-verdict.js';
 
 export const CARRIER2_MOUNT_PROVIDER = 'carrier2mount';
 
@@ -44,24 +52,43 @@ export function normalisedTarget(target: unknown): string | undefined {
  */
 export function validateMountParameters(input: AdmissionInput, context: MountParametersContext): AdmissionVerdict {
   const { object } = input;
-  if (input.operation === 'UPDATE') return immutable(input, 'GefyraBridgeMount', ['target', 'targetNamespace', 'targetContainer']);
+  if (input.operation === 'UPDATE')
+    return immutable(input, 'GefyraBridgeMount', ['target', 'targetNamespace', 'targetContainer']);
   if (input.operation !== 'CREATE') return ALLOWED;
   const target = normalisedTarget(object['target']);
   return firstDenial(
-    () => (object['provider'] === CARRIER2_MOUNT_PROVIDER ? ALLOWED : denied(`Unknown provider ${JSON.stringify(object['provider'])}: a GefyraBridgeMount uses '${CARRIER2_MOUNT_PROVIDER}'`)),
+    () =>
+      object['provider'] === CARRIER2_MOUNT_PROVIDER
+        ? ALLOWED
+        : denied(
+            `Unknown provider ${JSON.stringify(object['provider'])}: a GefyraBridgeMount uses '${CARRIER2_MOUNT_PROVIDER}'`,
+          ),
     () => {
-      const missing = ['target', 'targetNamespace', 'targetContainer'].filter((field) => !isSet(object[field]) || typeof object[field] !== 'string');
-      return missing.length === 0 ? ALLOWED : denied(`A GefyraBridgeMount needs ${missing.map((field) => `'${field}'`).join(', ')}`);
+      const missing = ['target', 'targetNamespace', 'targetContainer'].filter(
+        (field) => !isSet(object[field]) || typeof object[field] !== 'string',
+      );
+      return missing.length === 0
+        ? ALLOWED
+        : denied(`A GefyraBridgeMount needs ${missing.map((field) => `'${field}'`).join(', ')}`);
     },
     () =>
       target !== undefined
         ? ALLOWED
-        : denied(`'target' must be <kind>/<name> with kind deploy, sts or pod (or deployment, statefulset) (got ${JSON.stringify(object['target'])})`),
+        : denied(
+            `'target' must be <kind>/<name> with kind deploy, sts or pod (or deployment, statefulset) (got ${JSON.stringify(object['target'])})`,
+          ),
     () => {
       const same = context.otherMounts.find(
-        (other) => other.name !== object.metadata?.name && other.targetNamespace === object['targetNamespace'] && normalisedTarget(other.target) === target,
+        (other) =>
+          other.name !== object.metadata?.name &&
+          other.targetNamespace === object['targetNamespace'] &&
+          normalisedTarget(other.target) === target,
       );
-      return same === undefined ? ALLOWED : denied(`${String(object['target'])} in ${String(object['targetNamespace'])} is already mounted by ${same.name}`);
+      return same === undefined
+        ? ALLOWED
+        : denied(
+            `${String(object['target'])} in ${String(object['targetNamespace'])} is already mounted by ${same.name}`,
+          );
     },
   );
 }

@@ -10,7 +10,9 @@ export function parseSunset(text: string): Date | undefined {
   const match = ISO_DATE_TIME.exec(text.replace(/^Z+|Z+$/g, ''));
   if (!match) return undefined;
   const [, year, month, day, hour = '0', minute = '0', second = '0', offsetHours = '0', offsetMinutes = '0'] = match;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  const date = new Date(
+    Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)),
+  );
   const calendarHolds =
     date.getUTCFullYear() === Number(year) &&
     date.getUTCMonth() === Number(month) - 1 &&

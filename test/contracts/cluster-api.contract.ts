@@ -36,7 +36,12 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
       metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
       data: values,
     });
-    const refTo = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, name, namespace: ns });
+    const refTo = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({
+      apiVersion,
+      kind,
+      name,
+      namespace: ns,
+    });
 
     beforeEach(async () => {
       fixture = await setup();
@@ -52,7 +57,12 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         expect(await api.find(refTo('ConfigMap', 'absent'), signal())).toBeUndefined();
         await api.create(configMap('present', { a: '1' }), signal());
         const found = await api.find(refTo('ConfigMap', 'present'), signal());
-        expect(found).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'present', namespace: ns }, data: { a: '1' } });
+        expect(found).toMatchObject({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'present', namespace: ns },
+          data: { a: '1' },
+        });
         expect(found?.metadata.uid).toBeTruthy();
         expect(found?.metadata.resourceVersion).toBeTruthy();
         expect(found?.metadata.creationTimestamp).toBeTruthy();
@@ -65,14 +75,25 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         try {
           await api.create(configMap('here-marked', {}, { ...mark, colour: 'red' }), signal());
           await api.create(configMap('here-blue', {}, { ...mark, colour: 'blue' }), signal());
-          await api.create({ ...configMap('there-marked', {}, { ...mark, colour: 'red' }), metadata: { name: 'there-marked', namespace: other, labels: { ...mark, colour: 'red' } } }, signal());
-          const names = (list: Manifest[]): string[] => list.map((item) => `${item.metadata.namespace}/${item.metadata.name}`).sort();
+          await api.create(
+            {
+              ...configMap('there-marked', {}, { ...mark, colour: 'red' }),
+              metadata: { name: 'there-marked', namespace: other, labels: { ...mark, colour: 'red' } },
+            },
+            signal(),
+          );
+          const names = (list: Manifest[]): string[] =>
+            list.map((item) => `${item.metadata.namespace}/${item.metadata.name}`).sort();
           const kind = { apiVersion: 'v1', kind: 'ConfigMap' };
 
           expect(names(await api.list(kind, ns, mark, signal()))).toEqual([`${ns}/here-blue`, `${ns}/here-marked`]);
           expect(names(await api.list(kind, ns, { ...mark, colour: 'red' }, signal()))).toEqual([`${ns}/here-marked`]);
-          expect(names(await api.list(kind, undefined, { ...mark, colour: 'red' }, signal()))).toEqual([`${ns}/here-marked`, `${other}/there-marked`].sort());
-          expect(names(await api.list(kind, ns, undefined, signal()))).toEqual(expect.arrayContaining([`${ns}/here-blue`, `${ns}/here-marked`]));
+          expect(names(await api.list(kind, undefined, { ...mark, colour: 'red' }, signal()))).toEqual(
+            [`${ns}/here-marked`, `${other}/there-marked`].sort(),
+          );
+          expect(names(await api.list(kind, ns, undefined, signal()))).toEqual(
+            expect.arrayContaining([`${ns}/here-blue`, `${ns}/here-marked`]),
+          );
         } finally {
           await api.remove({ apiVersion: 'v1', kind: 'Namespace', name: other }, signal());
         }
@@ -88,7 +109,11 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         const created = await api.apply(configMap('applied', { a: '1', b: '2' }, { owner: 'operator' }), signal());
         expect(created).toMatchObject({ metadata: { labels: { owner: 'operator' } }, data: { a: '1', b: '2' } });
 
-        await api.patch(refTo('ConfigMap', 'applied'), { metadata: { labels: { 'added-by': 'someone-else' } } }, signal());
+        await api.patch(
+          refTo('ConfigMap', 'applied'),
+          { metadata: { labels: { 'added-by': 'someone-else' } } },
+          signal(),
+        );
         const updated = await api.apply(configMap('applied', { a: '10', b: '2' }, { owner: 'operator' }), signal());
 
         expect(updated.metadata.uid).toBe(created.metadata.uid);
@@ -134,7 +159,10 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
             replicas: 0,
             minReadySeconds,
             selector: { matchLabels: { app: 'generations' } },
-            template: { metadata: { labels: { app: 'generations' } }, spec: { containers: [{ name: 'main', image: 'nginx:1.25' }] } },
+            template: {
+              metadata: { labels: { app: 'generations' } },
+              spec: { containers: [{ name: 'main', image: 'nginx:1.25' }] },
+            },
           },
         });
         const created = await api.apply(deployment(0, { a: '1' }), signal());
@@ -152,7 +180,16 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
       });
 
       it('stores Secret stringData as base64 data', async () => {
-        await api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'secret', namespace: ns }, type: 'Opaque', stringData: { key: 'value' } }, signal());
+        await api.create(
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'secret', namespace: ns },
+            type: 'Opaque',
+            stringData: { key: 'value' },
+          },
+          signal(),
+        );
         const secret = await api.find(refTo('Secret', 'secret'), signal());
         expect(secret?.['data']).toEqual({ key: Buffer.from('value').toString('base64') });
         expect(secret?.['stringData']).toBeUndefined();
@@ -174,8 +211,18 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
 
     describe('patch', () => {
       it('merge-patches: maps merge, null removes, lists are replaced', async () => {
-        await api.create({ ...configMap('patched', { a: '1', b: '2' }), metadata: { name: 'patched', namespace: ns, finalizers: ['example.com/one', 'example.com/two'] } }, signal());
-        const patched = await api.patch(refTo('ConfigMap', 'patched'), { data: { a: null, c: '3' }, metadata: { finalizers: ['example.com/two'] } }, signal());
+        await api.create(
+          {
+            ...configMap('patched', { a: '1', b: '2' }),
+            metadata: { name: 'patched', namespace: ns, finalizers: ['example.com/one', 'example.com/two'] },
+          },
+          signal(),
+        );
+        const patched = await api.patch(
+          refTo('ConfigMap', 'patched'),
+          { data: { a: null, c: '3' }, metadata: { finalizers: ['example.com/two'] } },
+          signal(),
+        );
         expect(data(patched)).toEqual({ b: '2', c: '3' });
         expect(patched.metadata.finalizers).toEqual(['example.com/two']);
         await api.patch(refTo('ConfigMap', 'patched'), { metadata: { finalizers: null } }, signal());
@@ -183,10 +230,18 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
 
       it('is conditional on metadata.resourceVersion', async () => {
         const created = await api.create(configMap('conditional', { a: '1' }), signal());
-        const first = await api.patch(refTo('ConfigMap', 'conditional'), { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { a: '2' } }, signal());
+        const first = await api.patch(
+          refTo('ConfigMap', 'conditional'),
+          { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { a: '2' } },
+          signal(),
+        );
         expect(data(first)).toEqual({ a: '2' });
         await expectKind(
-          api.patch(refTo('ConfigMap', 'conditional'), { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { a: '3' } }, signal()),
+          api.patch(
+            refTo('ConfigMap', 'conditional'),
+            { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { a: '3' } },
+            signal(),
+          ),
           'Conflict',
         );
         expect(data(await api.find(refTo('ConfigMap', 'conditional'), signal()))).toEqual({ a: '2' });
@@ -209,9 +264,14 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         );
         const ingress = (manifest: Manifest | undefined): unknown =>
           (manifest?.['status'] as { loadBalancer?: { ingress?: unknown } } | undefined)?.loadBalancer?.ingress;
-        const selector = (manifest: Manifest | undefined): unknown => (manifest?.['spec'] as { selector?: unknown } | undefined)?.selector;
+        const selector = (manifest: Manifest | undefined): unknown =>
+          (manifest?.['spec'] as { selector?: unknown } | undefined)?.selector;
 
-        const main = await api.patch(refTo('Service', 'balanced'), { spec: { selector: { app: 'y' } }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } }, signal());
+        const main = await api.patch(
+          refTo('Service', 'balanced'),
+          { spec: { selector: { app: 'y' } }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } },
+          signal(),
+        );
         expect(selector(main)).toEqual({ app: 'y' });
         expect(ingress(main)).toBeUndefined();
 
@@ -244,14 +304,19 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
       });
 
       it('keeps an object with finalizers, marked for deletion, until they are removed', async () => {
-        await api.create({ ...configMap('held', {}), metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } }, signal());
+        await api.create(
+          { ...configMap('held', {}), metadata: { name: 'held', namespace: ns, finalizers: ['example.com/hold'] } },
+          signal(),
+        );
         await api.remove(refTo('ConfigMap', 'held'), signal());
         const held = await api.find(refTo('ConfigMap', 'held'), signal());
         expect(held?.metadata.deletionTimestamp).toBeTruthy();
         expect(held?.metadata.finalizers).toEqual(['example.com/hold']);
 
         await api.remove(refTo('ConfigMap', 'held'), signal());
-        expect((await api.find(refTo('ConfigMap', 'held'), signal()))?.metadata.deletionTimestamp).toBe(held?.metadata.deletionTimestamp);
+        expect((await api.find(refTo('ConfigMap', 'held'), signal()))?.metadata.deletionTimestamp).toBe(
+          held?.metadata.deletionTimestamp,
+        );
 
         await api.patch(refTo('ConfigMap', 'held'), { metadata: { finalizers: null } }, signal());
         expect(await api.find(refTo('ConfigMap', 'held'), signal())).toBeUndefined();
@@ -265,7 +330,12 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         metadata: { name, namespace: ns, labels },
         spec: {
           containers: [
-            { name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 8080, protocol: 'TCP' }], readinessProbe: { httpGet: { path: '/', port: 8080 } } },
+            {
+              name: 'web',
+              image: 'nginx:1.25',
+              ports: [{ containerPort: 8080, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/', port: 8080 } },
+            },
             { name: 'sidecar', image: 'busybox:1.36', command: ['sleep', 'infinity'] },
           ],
         },
@@ -278,10 +348,21 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
       it('maps a running pod onto the domain view', async () => {
         await fixture.createRunningPod(podManifest('viewed'));
         const pod = await api.findPod({ namespace: ns, name: 'viewed' }, signal());
-        expect(pod).toMatchObject({ namespace: ns, name: 'viewed', phase: 'Running', ready: true, deleting: false, labels: { app: 'web' } });
+        expect(pod).toMatchObject({
+          namespace: ns,
+          name: 'viewed',
+          phase: 'Running',
+          ready: true,
+          deleting: false,
+          labels: { app: 'web' },
+        });
         expect(pod?.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
         expect(pod?.containers.map((container) => container.name)).toEqual(['web', 'sidecar']);
-        expect(pod?.containers[0]).toMatchObject({ image: 'nginx:1.25', ports: [{ containerPort: 8080, protocol: 'TCP' }], probes: { readiness: { kind: 'httpGet', port: 8080 } } });
+        expect(pod?.containers[0]).toMatchObject({
+          image: 'nginx:1.25',
+          ports: [{ containerPort: 8080, protocol: 'TCP' }],
+          probes: { readiness: { kind: 'httpGet', port: 8080 } },
+        });
         expect(pod?.containers[1]?.command).toEqual(['sleep', 'infinity']);
         const web = pod?.containerStatuses.find((status) => status.name === 'web');
         expect(web).toMatchObject({ image: 'nginx:1.25', ready: true, restartCount: 0, current: { state: 'running' } });
@@ -297,20 +378,36 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
       });
 
       it('patches annotations and an image in one write; the container then restarts with the new image', async () => {
-        const before = await fixture.createRunningPod({ ...podManifest('patched'), metadata: { name: 'patched', namespace: ns, labels: { app: 'web' }, annotations: { keep: 'yes', drop: 'me' } } });
+        const before = await fixture.createRunningPod({
+          ...podManifest('patched'),
+          metadata: {
+            name: 'patched',
+            namespace: ns,
+            labels: { app: 'web' },
+            annotations: { keep: 'yes', drop: 'me' },
+          },
+        });
         const oldStatus = before.containerStatuses.find((status) => status.name === 'web');
         const patched = await api.patchPod(
           { namespace: ns, name: 'patched' },
-          { annotations: { 'gefyra.dev/original': '{"image":"nginx:1.25"}', drop: null }, images: { web: 'quay.io/gefyra/carrier:2.0.0' }, expectedResourceVersion: before.resourceVersion },
+          {
+            annotations: { 'gefyra.dev/original': '{"image":"nginx:1.25"}', drop: null },
+            images: { web: 'quay.io/gefyra/carrier:2.0.0' },
+            expectedResourceVersion: before.resourceVersion,
+          },
           signal(),
         );
         expect(patched.annotations).toEqual({ keep: 'yes', 'gefyra.dev/original': '{"image":"nginx:1.25"}' });
-        expect(patched.containers.find((container) => container.name === 'web')?.image).toBe('quay.io/gefyra/carrier:2.0.0');
+        expect(patched.containers.find((container) => container.name === 'web')?.image).toBe(
+          'quay.io/gefyra/carrier:2.0.0',
+        );
         expect(patched.containers.find((container) => container.name === 'sidecar')?.image).toBe('busybox:1.36');
 
         const restarted = await eventually(
           async () => api.findPod({ namespace: ns, name: 'patched' }, signal()),
-          (pod) => pod?.containerStatuses.find((status) => status.name === 'web')?.image === 'quay.io/gefyra/carrier:2.0.0' && pod.containerStatuses.find((status) => status.name === 'web')?.current.state === 'running',
+          (pod) =>
+            pod?.containerStatuses.find((status) => status.name === 'web')?.image === 'quay.io/gefyra/carrier:2.0.0' &&
+            pod.containerStatuses.find((status) => status.name === 'web')?.current.state === 'running',
         );
         const web = restarted?.containerStatuses.find((status) => status.name === 'web');
         expect(web?.current.state).toBe('running');
@@ -323,22 +420,42 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
 
       it('sets and removes labels with annotations, leaving other labels alone', async () => {
         await fixture.createRunningPod(podManifest('labelled', { app: 'web', tier: 'front' }));
-        const labelled = await api.patchPod({ namespace: ns, name: 'labelled' }, { labels: { 'carrier.gefyra.dev/intercepted': 'true', tier: null } }, signal());
+        const labelled = await api.patchPod(
+          { namespace: ns, name: 'labelled' },
+          { labels: { 'carrier.gefyra.dev/intercepted': 'true', tier: null } },
+          signal(),
+        );
         expect(labelled.labels).toEqual({ app: 'web', 'carrier.gefyra.dev/intercepted': 'true' });
-        expect((await api.listPods(ns, { 'carrier.gefyra.dev/intercepted': 'true' }, signal())).map((pod) => pod.name)).toEqual(['labelled']);
-        const unlabelled = await api.patchPod({ namespace: ns, name: 'labelled' }, { labels: { 'carrier.gefyra.dev/intercepted': null } }, signal());
+        expect(
+          (await api.listPods(ns, { 'carrier.gefyra.dev/intercepted': 'true' }, signal())).map((pod) => pod.name),
+        ).toEqual(['labelled']);
+        const unlabelled = await api.patchPod(
+          { namespace: ns, name: 'labelled' },
+          { labels: { 'carrier.gefyra.dev/intercepted': null } },
+          signal(),
+        );
         expect(unlabelled.labels).toEqual({ app: 'web' });
       });
 
       it('refuses a pod patch on a stale resourceVersion', async () => {
         const before = await fixture.createRunningPod(podManifest('stale'));
         await api.patchPod({ namespace: ns, name: 'stale' }, { annotations: { first: '1' } }, signal());
-        await expectKind(api.patchPod({ namespace: ns, name: 'stale' }, { annotations: { second: '2' }, expectedResourceVersion: before.resourceVersion }, signal()), 'Conflict');
+        await expectKind(
+          api.patchPod(
+            { namespace: ns, name: 'stale' },
+            { annotations: { second: '2' }, expectedResourceVersion: before.resourceVersion },
+            signal(),
+          ),
+          'Conflict',
+        );
         expect((await api.findPod({ namespace: ns, name: 'stale' }, signal()))?.annotations['second']).toBeUndefined();
       });
 
       it('fails to patch an absent pod with NotFound', async () => {
-        await expectKind(api.patchPod({ namespace: ns, name: 'absent' }, { annotations: { a: '1' } }, signal()), 'NotFound');
+        await expectKind(
+          api.patchPod({ namespace: ns, name: 'absent' }, { annotations: { a: '1' } }, signal()),
+          'NotFound',
+        );
       });
     });
 
@@ -356,11 +473,21 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         fixture.onExec((call) => {
           if (call.pod !== 'runner' || call.command[0] !== 'contract-probe') return undefined;
           seen.push([call.namespace, call.container, ...call.command]);
-          return call.command[1] === 'fail' ? { exitCode: 3, stdout: 'partial\n', stderr: 'broken\n' } : { exitCode: 0, stdout: 'hello\n', stderr: '' };
+          return call.command[1] === 'fail'
+            ? { exitCode: 3, stdout: 'partial\n', stderr: 'broken\n' }
+            : { exitCode: 0, stdout: 'hello\n', stderr: '' };
         });
         const target = { namespace: ns, name: 'runner', container: 'main' };
-        expect(await api.exec(target, ['contract-probe', 'ok'], signal())).toEqual({ exitCode: 0, stdout: 'hello\n', stderr: '' });
-        expect(await api.exec(target, ['contract-probe', 'fail'], signal())).toEqual({ exitCode: 3, stdout: 'partial\n', stderr: 'broken\n' });
+        expect(await api.exec(target, ['contract-probe', 'ok'], signal())).toEqual({
+          exitCode: 0,
+          stdout: 'hello\n',
+          stderr: '',
+        });
+        expect(await api.exec(target, ['contract-probe', 'fail'], signal())).toEqual({
+          exitCode: 3,
+          stdout: 'partial\n',
+          stderr: 'broken\n',
+        });
         expect(seen).toEqual([
           [ns, 'main', 'contract-probe', 'ok'],
           [ns, 'main', 'contract-probe', 'fail'],
@@ -369,12 +496,19 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
 
       it('exits 127 for a command nobody knows', async () => {
         await fixture.createRunningPod(execPod('unknown-command'));
-        const result = await api.exec({ namespace: ns, name: 'unknown-command', container: 'main' }, ['no-such-command-anywhere'], signal());
+        const result = await api.exec(
+          { namespace: ns, name: 'unknown-command', container: 'main' },
+          ['no-such-command-anywhere'],
+          signal(),
+        );
         expect(result.exitCode).toBe(127);
       });
 
       it('fails with NotFound for an absent pod', async () => {
-        await expectKind(api.exec({ namespace: ns, name: 'absent', container: 'main' }, ['true'], signal()), 'NotFound');
+        await expectKind(
+          api.exec({ namespace: ns, name: 'absent', container: 'main' }, ['true'], signal()),
+          'NotFound',
+        );
       });
     });
 

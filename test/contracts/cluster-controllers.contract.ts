@@ -12,10 +12,15 @@ import { eventually, expectKind, signal } from './contract-helpers.js';
  * control plane too; a behaviour the fake has and this suite lacks is one the
  * operator's unit tests may wrongly rely on.
  */
-export function describeClusterControllers(context: () => { api: ClusterApi; namespace: string; fixture: ClusterContractFixture }): void {
-  const spec = (manifest: Manifest | undefined): Record<string, unknown> => (manifest?.['spec'] ?? {}) as Record<string, unknown>;
-  const status = (manifest: Manifest | undefined): Record<string, unknown> => (manifest?.['status'] ?? {}) as Record<string, unknown>;
-  const nodePortOf = (manifest: Manifest | undefined): number | undefined => (spec(manifest)['ports'] as { nodePort?: number }[] | undefined)?.[0]?.nodePort;
+export function describeClusterControllers(
+  context: () => { api: ClusterApi; namespace: string; fixture: ClusterContractFixture },
+): void {
+  const spec = (manifest: Manifest | undefined): Record<string, unknown> =>
+    (manifest?.['spec'] ?? {}) as Record<string, unknown>;
+  const status = (manifest: Manifest | undefined): Record<string, unknown> =>
+    (manifest?.['status'] ?? {}) as Record<string, unknown>;
+  const nodePortOf = (manifest: Manifest | undefined): number | undefined =>
+    (spec(manifest)['ports'] as { nodePort?: number }[] | undefined)?.[0]?.nodePort;
 
   describe('Service allocation', () => {
     const service = (name: string, type: string, port: Record<string, unknown>): Manifest => ({
@@ -24,7 +29,12 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       metadata: { name, namespace: context().namespace },
       spec: { type, selector: { app: name }, ports: [{ port: 51820, protocol: 'UDP', ...port }] },
     });
-    const ref = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Service', namespace: context().namespace, name });
+    const ref = (name: string): ObjectRef => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: context().namespace,
+      name,
+    });
 
     it('gives a NodePort Service a cluster IP and a node port in 30000-32767, keeps both when an update leaves them out', async () => {
       const { api } = context();
@@ -44,7 +54,10 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       const { api } = context();
       const holder = await api.create(service('holder', 'NodePort', {}), signal());
       try {
-        await expectKind(api.create(service('squatter', 'NodePort', { nodePort: nodePortOf(holder) }), signal()), 'Invalid');
+        await expectKind(
+          api.create(service('squatter', 'NodePort', { nodePort: nodePortOf(holder) }), signal()),
+          'Invalid',
+        );
         await expectKind(api.create(service('internal', 'ClusterIP', { nodePort: 30555 }), signal()), 'Invalid');
         expect(await api.find(ref('squatter'), signal())).toBeUndefined();
       } finally {
@@ -59,7 +72,10 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       const { api } = context();
       const first = await api.create(service('twice', 'NodePort', {}), signal());
       try {
-        await expectKind(api.create(service('twice', 'NodePort', { nodePort: nodePortOf(first) }), signal()), 'Invalid');
+        await expectKind(
+          api.create(service('twice', 'NodePort', { nodePort: nodePortOf(first) }), signal()),
+          'Invalid',
+        );
         await expectKind(api.create(service('twice', 'NodePort', {}), signal()), 'AlreadyExists');
         expect((await api.find(ref('twice'), signal()))?.metadata.uid).toBe(first.metadata.uid);
       } finally {
@@ -76,12 +92,24 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
         name,
         namespace: context().namespace,
         ...(owners.length > 0
-          ? { ownerReferences: owners.map((owner) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata.name, uid: owner.metadata.uid })) }
+          ? {
+              ownerReferences: owners.map((owner) => ({
+                apiVersion: 'v1',
+                kind: 'ConfigMap',
+                name: owner.metadata.name,
+                uid: owner.metadata.uid,
+              })),
+            }
           : {}),
       },
       data: {},
     });
-    const ref = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: context().namespace, name });
+    const ref = (name: string): ObjectRef => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: context().namespace,
+      name,
+    });
 
     it('deletes a dependent whose only owner is deleted; a dependent with another owner stays, without the reference to the deleted one', async () => {
       const { api } = context();
@@ -92,12 +120,19 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
 
       await api.remove(ref('gc-owner'), signal());
 
-      expect(await eventually(async () => await api.find(ref('gc-only-child'), signal()), (found) => found === undefined)).toBeUndefined();
+      expect(
+        await eventually(
+          async () => await api.find(ref('gc-only-child'), signal()),
+          (found) => found === undefined,
+        ),
+      ).toBeUndefined();
       const shared = await eventually(
         async () => await api.find(ref('gc-shared-child'), signal()),
         (found) => found?.metadata.ownerReferences?.length === 1,
       );
-      expect(shared?.metadata.ownerReferences).toEqual([expect.objectContaining({ name: 'gc-other-owner', uid: other.metadata.uid })]);
+      expect(shared?.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ name: 'gc-other-owner', uid: other.metadata.uid }),
+      ]);
     });
   });
 
@@ -109,16 +144,32 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image }], terminationGracePeriodSeconds: 0 } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'main', image }], terminationGracePeriodSeconds: 0 },
+        },
       },
     });
-    const ref = (name: string): ObjectRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: context().namespace, name });
-    const podsOf = async (name: string): Promise<Pod[]> => await context().api.listPods(context().namespace, { app: name }, signal());
+    const ref = (name: string): ObjectRef => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: context().namespace,
+      name,
+    });
+    const podsOf = async (name: string): Promise<Pod[]> =>
+      await context().api.listPods(context().namespace, { app: name }, signal());
     /** The one pod of the Deployment once nothing else (a surge, a terminating pod) is left. */
     const onePod = async (name: string, check: (pod: Pod) => boolean): Promise<Pod | undefined> =>
-      (await eventually(async () => await podsOf(name), (pods) => pods.length === 1 && check(pods[0]!)))[0];
+      (
+        await eventually(
+          async () => await podsOf(name),
+          (pods) => pods.length === 1 && check(pods[0]!),
+        )
+      )[0];
     const condition = (deployed: Manifest | undefined, type: string) =>
-      (status(deployed)['conditions'] as { type: string; status: string; reason: string }[] | undefined)?.find((entry) => entry.type === type);
+      (status(deployed)['conditions'] as { type: string; status: string; reason: string }[] | undefined)?.find(
+        (entry) => entry.type === type,
+      );
 
     it('runs the template as a pod owned through a ReplicaSet and reports it ready and available', async () => {
       const { api } = context();
@@ -126,15 +177,32 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       const pod = await onePod('rolled', (candidate) => candidate.ready);
       expect(pod?.containers.map((container) => container.image)).toEqual(['nginx:1.25']);
 
-      const stored = await api.find({ apiVersion: 'v1', kind: 'Pod', namespace: context().namespace, name: pod?.name ?? '' }, signal());
+      const stored = await api.find(
+        { apiVersion: 'v1', kind: 'Pod', namespace: context().namespace, name: pod?.name ?? '' },
+        signal(),
+      );
       const owners = (stored?.metadata.ownerReferences ?? []) as readonly { name?: string; controller?: boolean }[];
       const replicaSetName = owners.find((owner) => owner.controller === true)?.name;
-      const replicaSet = await api.find({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: context().namespace, name: String(replicaSetName) }, signal());
-      expect(replicaSet?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Deployment', uid: created.metadata.uid, controller: true })]);
+      const replicaSet = await api.find(
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: context().namespace, name: String(replicaSetName) },
+        signal(),
+      );
+      expect(replicaSet?.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'Deployment', uid: created.metadata.uid, controller: true }),
+      ]);
       expect(pod?.name.startsWith(`${String(replicaSetName)}-`)).toBe(true);
 
-      const reported = await eventually(async () => await api.find(ref('rolled'), signal()), (found) => status(found)['availableReplicas'] === 1);
-      expect(status(reported)).toMatchObject({ observedGeneration: created.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
+      const reported = await eventually(
+        async () => await api.find(ref('rolled'), signal()),
+        (found) => status(found)['availableReplicas'] === 1,
+      );
+      expect(status(reported)).toMatchObject({
+        observedGeneration: created.metadata.generation,
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+      });
       expect(condition(reported, 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' });
     });
 
@@ -143,11 +211,17 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       await api.apply(deployment('changed', 'nginx:1.25'), signal());
       const first = await onePod('changed', (candidate) => candidate.ready);
       await api.apply(deployment('changed', 'nginx:1.27'), signal());
-      const second = await onePod('changed', (candidate) => candidate.ready && candidate.containers[0]?.image === 'nginx:1.27');
+      const second = await onePod(
+        'changed',
+        (candidate) => candidate.ready && candidate.containers[0]?.image === 'nginx:1.27',
+      );
       expect(second?.containers[0]?.image).toBe('nginx:1.27');
       expect(second?.name).not.toBe(first?.name);
 
-      await api.remove({ apiVersion: 'v1', kind: 'Pod', namespace: context().namespace, name: second?.name ?? '' }, signal());
+      await api.remove(
+        { apiVersion: 'v1', kind: 'Pod', namespace: context().namespace, name: second?.name ?? '' },
+        signal(),
+      );
       const third = await onePod('changed', (candidate) => candidate.name !== second?.name && candidate.ready);
       expect(third?.name).not.toBe(second?.name);
       expect(third?.containers[0]?.image).toBe('nginx:1.27');
@@ -162,7 +236,10 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
         return current?.state === 'waiting' && /ErrImagePull|ImagePullBackOff/.test(current.reason);
       });
       expect(pod?.ready).toBe(false);
-      const reported = await eventually(async () => await api.find(ref('unpullable'), signal()), (found) => condition(found, 'Available') !== undefined);
+      const reported = await eventually(
+        async () => await api.find(ref('unpullable'), signal()),
+        (found) => condition(found, 'Available') !== undefined,
+      );
       expect(condition(reported, 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
       expect(status(reported)['readyReplicas']).toBeUndefined();
     });
@@ -172,9 +249,20 @@ export function describeClusterControllers(context: () => { api: ClusterApi; nam
       await api.apply(deployment('removed', 'nginx:1.25'), signal());
       await onePod('removed', (candidate) => candidate.ready);
       await api.remove(ref('removed'), signal());
-      expect(await eventually(async () => await podsOf('removed'), (pods) => pods.length === 0)).toEqual([]);
+      expect(
+        await eventually(
+          async () => await podsOf('removed'),
+          (pods) => pods.length === 0,
+        ),
+      ).toEqual([]);
       const replicaSets = await eventually(
-        async () => await api.list({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, context().namespace, { app: 'removed' }, signal()),
+        async () =>
+          await api.list(
+            { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
+            context().namespace,
+            { app: 'removed' },
+            signal(),
+          ),
         (found) => found.length === 0,
       );
       expect(replicaSets).toEqual([]);

@@ -10,11 +10,16 @@ export async function expectKind(promise: Promise<unknown>, kind: ErrorKind): Pr
     (error: unknown) => ({ error }),
   );
   if (!('error' in outcome)) throw new Error(`expected a ${kind} DomainError, got ${JSON.stringify(outcome.value)}`);
-  if (!isDomainError(outcome.error, kind)) throw new Error(`expected a ${kind} DomainError, got ${String(outcome.error)}`);
+  if (!isDomainError(outcome.error, kind))
+    throw new Error(`expected a ${kind} DomainError, got ${String(outcome.error)}`);
 }
 
 /** Polls until `check` passes: controllers and kubelets of a real cluster act shortly after a write. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -22,4 +27,3 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-

@@ -5,7 +5,14 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { pollUntil } from '../support/control-plane/polling.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { OPERATOR_NAMESPACE } from '../e2e/support/operator-access.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished, waitForPhase } from '../e2e/support/intercept-requests.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  statusOf,
+  waitForEstablished,
+  waitForPhase,
+} from '../e2e/support/intercept-requests.js';
 import { containerStatusOf, createTargetPod } from '../e2e/support/target-pods.js';
 import { fileIn, occurrences } from './support/container-files.js';
 import { dataPlaneUnavailable, useDataPlaneEnvironment } from './support/data-plane-environment.js';
@@ -22,12 +29,13 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
     await operator.ready({ what: 'the init phase to complete' });
     await env.connectDeveloperMachine([8000]);
     Object.assign(target, { namespace: shop.name });
-    podIP = (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod })).status?.podIP ?? '';
+    podIP =
+      (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod })).status?.podIP ?? '';
   });
 
   const carrierConfig = async (): Promise<string> => await fileIn(env.plane(), target, '/etc/nginx/nginx.conf');
 
-  it('resumes traffic after Stowaway\'s pod is killed, with the route loaded once in the new Stowaway', async () => {
+  it("resumes traffic after Stowaway's pod is killed, with the route loaded once in the new Stowaway", async () => {
     await createInterceptRequest(env.admin(), target, { portMappings: ['8080:8000'], handleProbes: false });
     // `established` is written just before the status that lists the routes.
     const request = await waitForPhase(env.admin(), clientRequestName(target), 'Established');
@@ -38,9 +46,16 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
     const core = env.admin().makeApiClient(CoreV1Api);
     const killed = await env.stowawayPod();
     const keyBefore = await connectionKey();
-    await core.deleteNamespacedPod({ namespace: OPERATOR_NAMESPACE, name: killed.metadata?.name ?? '', gracePeriodSeconds: 0 });
+    await core.deleteNamespacedPod({
+      namespace: OPERATOR_NAMESPACE,
+      name: killed.metadata?.name ?? '',
+      gracePeriodSeconds: 0,
+    });
     const replacement = await env.node.whenPod(
-      (pod: V1Pod) => pod.metadata?.labels?.['app'] === 'stowaway' && pod.metadata.name !== killed.metadata?.name && pod.status?.phase === 'Running',
+      (pod: V1Pod) =>
+        pod.metadata?.labels?.['app'] === 'stowaway' &&
+        pod.metadata.name !== killed.metadata?.name &&
+        pod.status?.phase === 'Running',
       undefined,
       { timeoutMs: 60_000 },
     );
@@ -67,7 +82,10 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
     const before = containerStatusOf(await env.node.whenPod(`${shop.name}/${target.pod}`), 'web');
 
     const recover = env.node.crash(`${shop.name}/${target.pod}`, 'web');
-    await env.node.whenPod(`${shop.name}/${target.pod}`, (pod) => (containerStatusOf(pod, 'web')?.restartCount ?? 0) > (before?.restartCount ?? 0));
+    await env.node.whenPod(
+      `${shop.name}/${target.pod}`,
+      (pod) => (containerStatusOf(pod, 'web')?.restartCount ?? 0) > (before?.restartCount ?? 0),
+    );
     recover();
     await env.node.whenPod(`${shop.name}/${target.pod}`, (pod) => {
       const status = containerStatusOf(pod, 'web');
@@ -87,11 +105,18 @@ describe.skipIf(dataPlaneUnavailable())('an intercept whose components restart, 
   });
 
   async function connectionKey(): Promise<string> {
-    const secret = await env.admin().makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
+    const secret = await env
+      .admin()
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
     return secret.data?.['Peer.PublicKey'] ?? '';
   }
 
   async function waitForNewConnectionKey(before: string): Promise<void> {
-    await pollUntil('the connection Secret for the new Stowaway', async () => ((await connectionKey()) !== before ? true : undefined), { timeoutMs: 60_000 });
+    await pollUntil(
+      'the connection Secret for the new Stowaway',
+      async () => ((await connectionKey()) !== before ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
   }
 });

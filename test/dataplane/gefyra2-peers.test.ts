@@ -33,7 +33,10 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
   };
   const node = new SimulatedNode({
     kubeConfig: controlPlane.kubeletKubeConfig(),
-    containerHost: { sync: async (pod) => await started().host.sync(pod), forget: async (key) => await started().host.forget(key) },
+    containerHost: {
+      sync: async (pod) => await started().host.sync(pod),
+      forget: async (key) => await started().host.forget(key),
+    },
     handlers: [async (request) => await started().execHandler(request)],
   });
   beforeAll(async () => {
@@ -58,12 +61,20 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'gefyra-stowaway-wireguard', namespace: namespace.name },
-        spec: { type: 'NodePort', selector: { ...STOWAWAY2.labels }, ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: 51820, targetPort: 51820, nodePort: 31820 }] },
+        spec: {
+          type: 'NodePort',
+          selector: { ...STOWAWAY2.labels },
+          ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: 51820, targetPort: 51820, nodePort: 31820 }],
+        },
       },
       signal(),
     );
     gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name, { image: 'quay.io/gefyra/stowaway' });
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
+    await node.whenPod(
+      `${namespace.name}/${STOWAWAY2.pod}`,
+      (pod) => pod.status?.containerStatuses?.[0]?.ready === true,
+      { timeoutMs: 60_000 },
+    );
   }, 120_000);
   afterAll(async () => await gefyra?.stop());
 
@@ -82,7 +93,11 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
       },
       [PORT],
     );
-    await pollUntil('the machine\'s first handshake', async () => ((await machine.latestHandshake()) > 0 ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
+    await pollUntil(
+      "the machine's first handshake",
+      async () => ((await machine.latestHandshake()) > 0 ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
   };
   const connectClient = async (name: string, subnet: string) => {
     await g().create(name);
@@ -111,8 +126,16 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
     await connectMachine(machineB, 'dev-b');
     const addressA = machineA.network.appAddress;
     const addressB = machineB.network.appAddress;
-    await pollUntil('dev-a reachable through its tunnel', async () => ((await throughTunnel(addressA)) ? true : undefined), { timeoutMs: 20_000 });
-    await pollUntil('dev-b reachable through its tunnel', async () => ((await throughTunnel(addressB)) ? true : undefined), { timeoutMs: 20_000 });
+    await pollUntil(
+      'dev-a reachable through its tunnel',
+      async () => ((await throughTunnel(addressA)) ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
+    await pollUntil(
+      'dev-b reachable through its tunnel',
+      async () => ((await throughTunnel(addressB)) ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
     const pod = await g().stowawayPod();
 
     // While the third developer joins and leaves, the first two are asked again and again.
@@ -125,7 +148,11 @@ describe.skipIf(dataPlaneUnavailable())('several developers on one Stowaway 2.x,
       await connectClient('dev-c', machineC.network.subnet);
       await connectMachine(machineC, 'dev-c');
       const addressC = machineC.network.appAddress;
-      await pollUntil('dev-c reachable through its tunnel', async () => ((await throughTunnel(addressC)) ? true : undefined), { timeoutMs: 20_000 });
+      await pollUntil(
+        'dev-c reachable through its tunnel',
+        async () => ((await throughTunnel(addressC)) ? true : undefined),
+        { timeoutMs: 20_000 },
+      );
       await g().setSubnet('dev-c', null);
       await g().waitForClient('dev-c', (client) => client?.state === 'WAITING', 'WAITING after disconnecting');
       expect(await throughTunnel(addressC)).toBe(false);

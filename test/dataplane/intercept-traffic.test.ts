@@ -2,11 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { originalBody } from '../support/control-plane/data-plane/container-images.js';
 import { developerBody } from '../support/control-plane/data-plane/developer-machine.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, waitForEstablished } from '../e2e/support/intercept-requests.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  waitForEstablished,
+} from '../e2e/support/intercept-requests.js';
 import { createTargetPod, webContainer } from '../e2e/support/target-pods.js';
 import { fileIn, occurrences as count } from './support/container-files.js';
 import { dataPlaneUnavailable, useDataPlaneEnvironment } from './support/data-plane-environment.js';
-
 
 // Bytes really flow: pods are processes in network namespaces, Carrier and
 // Stowaway are nginx with scripts of the same argv and semantics as the real
@@ -31,10 +35,11 @@ describe.skipIf(dataPlaneUnavailable())('traffic through an intercept, on the wi
 
     beforeAll(async () => {
       Object.assign(target, { namespace: shop.name });
-      podIP = (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod })).status?.podIP ?? '';
+      podIP =
+        (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: target.pod })).status?.podIP ?? '';
     });
 
-    it('answers from the developer\'s machine through the tunnel, and from the original container again after the delete', async () => {
+    it("answers from the developer's machine through the tunnel, and from the original container again after the delete", async () => {
       await env.waitForAnswer(podIP, 8080, originalBody(target.pod, 'web', 8080));
 
       await createInterceptRequest(env.admin(), target, { portMappings: ['8080:8000'] });
@@ -47,7 +52,7 @@ describe.skipIf(dataPlaneUnavailable())('traffic through an intercept, on the wi
       await env.waitForAnswer(podIP, 8080, originalBody(target.pod, 'web', 8080));
     });
 
-    it('answers probes on the probe port while the routed port reaches the developer\'s machine', async () => {
+    it("answers probes on the probe port while the routed port reaches the developer's machine", async () => {
       await createInterceptRequest(env.admin(), target, { portMappings: ['8080:8000'], handleProbes: true });
       await waitForEstablished(env.admin(), clientRequestName(target));
       await env.waitForAnswer(podIP, 8080, developerBody(8000));
@@ -72,11 +77,22 @@ describe.skipIf(dataPlaneUnavailable())('traffic through an intercept, on the wi
     beforeAll(async () => {
       Object.assign(web, { namespace: shop.name });
       Object.assign(api, { namespace: shop.name });
-      const containers = [webContainer(), webContainer({ name: 'api', image: 'shop/api:1.0', ports: [{ containerPort: 9090, protocol: 'TCP' }], readinessProbe: undefined, livenessProbe: undefined })];
-      podIP = (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: web.pod, containers })).status?.podIP ?? '';
+      const containers = [
+        webContainer(),
+        webContainer({
+          name: 'api',
+          image: 'shop/api:1.0',
+          ports: [{ containerPort: 9090, protocol: 'TCP' }],
+          readinessProbe: undefined,
+          livenessProbe: undefined,
+        }),
+      ];
+      podIP =
+        (await createTargetPod(env.admin(), env.node, { namespace: shop.name, name: web.pod, containers })).status
+          ?.podIP ?? '';
     });
 
-    it('routes each port to its own destination port on the developer\'s machine, and both come back after the deletes', async () => {
+    it("routes each port to its own destination port on the developer's machine, and both come back after the deletes", async () => {
       await createInterceptRequest(env.admin(), web, { portMappings: ['8080:8000'], handleProbes: false });
       await createInterceptRequest(env.admin(), api, { portMappings: ['9090:9000'], handleProbes: false });
       await waitForEstablished(env.admin(), clientRequestName(web));

@@ -15,11 +15,18 @@ describe('boot on an empty cluster', () => {
   const refs = componentRefs();
 
   const stowawayPods = async (): Promise<V1Pod[]> =>
-    (await env.admin().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'gefyra', labelSelector: 'app=stowaway' })).items;
+    (
+      await env
+        .admin()
+        .makeApiClient(CoreV1Api)
+        .listNamespacedPod({ namespace: 'gefyra', labelSelector: 'app=stowaway' })
+    ).items;
 
   it('installs every component, publishes the connection details, posts Gefyra-Ready, and only then turns ready', async () => {
     const state = env.state();
-    expect(await state.componentVersions()).toEqual(Object.fromEntries(Object.keys(refs).map((role) => [role, undefined])));
+    expect(await state.componentVersions()).toEqual(
+      Object.fromEntries(Object.keys(refs).map((role) => [role, undefined])),
+    );
 
     const first = await env.startOperator();
     expect(await first.readyz()).toBe(503);
@@ -29,7 +36,10 @@ describe('boot on an empty cluster', () => {
     // Ready is set after the signal is posted: at the first 200 it is there.
     const signals = await state.coreEvents('Gefyra-Ready');
     expect(signals).toHaveLength(1);
-    expect(signals[0]).toMatchObject({ type: 'Normal', involvedObject: { kind: 'Deployment', name: 'gefyra-operator', namespace: 'gefyra' } });
+    expect(signals[0]).toMatchObject({
+      type: 'Normal',
+      involvedObject: { kind: 'Deployment', name: 'gefyra-operator', namespace: 'gefyra' },
+    });
     expect(first.logs.map((line) => line.msg)).toContain('init phase complete');
 
     const deployment = await state.find(refs['deployment']!);
@@ -62,9 +72,10 @@ describe('boot on an empty cluster', () => {
       },
     });
     const environment = Object.fromEntries(
-      ((deployment?.['spec'] as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }).template.spec.containers[0]?.env ?? []).map(
-        (variable) => [variable.name, variable.value],
-      ),
+      (
+        (deployment?.['spec'] as { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } })
+          .template.spec.containers[0]?.env ?? []
+      ).map((variable) => [variable.name, variable.value]),
     );
     expect(environment).toEqual({
       PEERS: '1',
@@ -104,11 +115,16 @@ describe('boot on an empty cluster', () => {
       'Peer.Endpoint': peer.endpoint,
       'Peer.AllowedIPs': peer.allowedIPs,
     });
-    expect(env.node.execLog.filter((entry) => entry.container === 'stowaway').map((entry) => entry.command.join(' '))).toContain(
-      'cat /config/peer1/peer1.conf',
-    );
+    expect(
+      env.node.execLog.filter((entry) => entry.container === 'stowaway').map((entry) => entry.command.join(' ')),
+    ).toContain('cat /config/peer1/peer1.conf');
     expect(await state.events()).toContainEqual(
-      expect.objectContaining({ type: 'Normal', reason: 'Ready', reportingInstance: first.identity, regarding: expect.objectContaining({ kind: 'Deployment', name: 'gefyra-operator' }) }),
+      expect.objectContaining({
+        type: 'Normal',
+        reason: 'Ready',
+        reportingInstance: first.identity,
+        regarding: expect.objectContaining({ kind: 'Deployment', name: 'gefyra-operator' }),
+      }),
     );
     // The secret material is never logged.
     expect(JSON.stringify(first.logs)).not.toContain(peer.privateKey);
@@ -135,6 +151,8 @@ describe('boot on an empty cluster', () => {
     const signals = await state.coreEvents('Gefyra-Ready');
     expect(signals).toHaveLength(1);
     expect(signals[0]?.metadata.name).not.toBe(signalBefore?.metadata.name);
-    expect(await state.events()).toContainEqual(expect.objectContaining({ reason: 'Ready', reportingInstance: second.identity }));
+    expect(await state.events()).toContainEqual(
+      expect.objectContaining({ reason: 'Ready', reportingInstance: second.identity }),
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ExecRequest } from '../support/control-plane/index.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
-import { clientRequestName, createInterceptRequest, deleteInterceptRequest, statusOf, waitForEstablished, waitForPhase, type InterceptTarget } from './support/intercept-requests.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  statusOf,
+  waitForEstablished,
+  waitForPhase,
+  type InterceptTarget,
+} from './support/intercept-requests.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
 import { containerStatusOf, createTargetPod, readPod } from './support/target-pods.js';
 
@@ -22,12 +30,22 @@ describe('Carrier steps whose exec outcome is lost', () => {
   });
 
   /** Matches an exec request or a record of the exec log: the script run in the target container. */
-  const inTarget = (target: InterceptTarget, script: string) => (exec: Pick<ExecRequest, 'namespace' | 'pod' | 'container' | 'command'>) =>
-    exec.namespace === target.namespace && exec.pod === target.pod && exec.container === target.container && exec.command[2] === script;
+  const inTarget =
+    (target: InterceptTarget, script: string) =>
+    (exec: Pick<ExecRequest, 'namespace' | 'pod' | 'container' | 'command'>) =>
+      exec.namespace === target.namespace &&
+      exec.pod === target.pod &&
+      exec.container === target.container &&
+      exec.command[2] === script;
 
-  const scriptRuns = (target: InterceptTarget, script: string): number => env.node.execLog.filter(inTarget(target, script)).length;
+  const scriptRuns = (target: InterceptTarget, script: string): number =>
+    env.node.execLog.filter(inTarget(target, script)).length;
 
-  async function interceptWithLostOutcome(podName: string, script: string, outcome: Parameters<typeof env.node.failExecAfterRunning>[1]) {
+  async function interceptWithLostOutcome(
+    podName: string,
+    script: string,
+    outcome: Parameters<typeof env.node.failExecAfterRunning>[1],
+  ) {
     const namespace = await env.testNamespace('carrier-steps');
     const target: InterceptTarget = { namespace, pod: podName, container: 'web' };
     await createTargetPod(env.admin(), env.node, { namespace, name: podName });
@@ -36,7 +54,11 @@ describe('Carrier steps whose exec outcome is lost', () => {
     await createInterceptRequest(env.admin(), target);
     await waitForEstablished(env.admin(), name);
     const request = await waitForPhase(env.admin(), name, 'Established');
-    const carrier = env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' });
+    const carrier = env.components.carrier.configurationOf({
+      namespace: target.namespace,
+      name: target.pod,
+      container: 'web',
+    });
     return { target, name, request, carrier };
   }
 
@@ -69,7 +91,11 @@ describe('Carrier steps whose exec outcome is lost', () => {
   });
 
   it('a config the scripts cannot repair: Carrier is restarted clean and the new container configured once', async () => {
-    const target: InterceptTarget = { namespace: await env.testNamespace('carrier-steps'), pod: 'web-broken', container: 'web' };
+    const target: InterceptTarget = {
+      namespace: await env.testNamespace('carrier-steps'),
+      pod: 'web-broken',
+      container: 'web',
+    };
     await createTargetPod(env.admin(), env.node, { namespace: target.namespace, name: target.pod });
     // Just before the operator first reads Carrier's config, 8080 gets routed twice (as an older operator did): nginx refuses every reload.
     let broken: string | undefined;
@@ -94,7 +120,11 @@ describe('Carrier steps whose exec outcome is lost', () => {
     expect(containerStatusOf(pod, 'web')?.containerID).not.toBe(broken);
     // The image swap, then the clean restart.
     expect(containerStatusOf(pod, 'web')?.restartCount).toBe(2);
-    const carrier = env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' });
+    const carrier = env.components.carrier.configurationOf({
+      namespace: target.namespace,
+      name: target.pod,
+      container: 'web',
+    });
     expect(carrier?.configText.split('upstream stowaway-8080 ').length).toBe(2);
     expect(carrier?.configText).not.toContain('elsewhere');
     expect(carrier?.probePorts).toEqual([8081]);

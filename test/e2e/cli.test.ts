@@ -45,7 +45,9 @@ describe.concurrent('gefyra-operator run fails fast and clearly', () => {
     const result = await runOperatorCommand(['run', '--kubeconfig', kubeconfig], { GEFYRA_HEALTH_PORT: '0' }, 60_000);
 
     expect(result, result.stderr).toMatchObject({ code: 1, signal: null });
-    expect(result.stderr).toMatch(new RegExp(`cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${port}`));
+    expect(result.stderr).toMatch(
+      new RegExp(`cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${port}`),
+    );
     expect(result.stdout + result.stderr).not.toContain(STARTED);
   });
 
@@ -57,7 +59,9 @@ describe.concurrent('gefyra-operator run fails fast and clearly', () => {
       const result = await runOperatorCommand(['run', '--kubeconfig', kubeconfig], { GEFYRA_HEALTH_PORT: '0' }, 60_000);
 
       expect(result, result.stderr).toMatchObject({ code: 1, signal: null });
-      expect(result.stderr).toMatch(new RegExp(`cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${dropping.port}`));
+      expect(result.stderr).toMatch(
+        new RegExp(`cannot reach the Kubernetes API server at https://127\\.0\\.0\\.1:${dropping.port}`),
+      );
       expect(result.stdout + result.stderr).not.toContain(STARTED);
       expect(dropping.connections()).toBe(1);
     } finally {
@@ -75,7 +79,11 @@ describe.concurrent('gefyra-operator run fails fast and clearly', () => {
   });
 
   it('with no kubeconfig at all (no --kubeconfig, no KUBECONFIG, no ~/.kube/config, not in a pod)', async () => {
-    const result = await runOperatorCommand(['run'], { HOME: dir, KUBECONFIG: undefined, GEFYRA_HEALTH_PORT: '0' }, 60_000);
+    const result = await runOperatorCommand(
+      ['run'],
+      { HOME: dir, KUBECONFIG: undefined, GEFYRA_HEALTH_PORT: '0' },
+      60_000,
+    );
 
     expect(result, result.stderr).toMatchObject({ code: 1, signal: null });
     expect(result.stderr).toMatch(/no kubeconfig found: set KUBECONFIG or run inside a cluster/);

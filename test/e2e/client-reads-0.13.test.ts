@@ -1,4 +1,11 @@
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, Watch, type V1Deployment, type V1Secret } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  Watch,
+  type V1Deployment,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSubnet, subnetContains } from '../../src/domain/intercept/intercept-policy.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../../src/install/install-manifests.js';
@@ -16,7 +23,12 @@ import { createTargetPod } from './support/target-pods.js';
 
 /** The file's first operator start loads the sources through tsx: on a busy machine that takes longer than the default 30 s. */
 const FIRST_START_MS = 120_000;
-const GROUP = { group: 'gefyra.dev', version: 'v1', namespace: OPERATOR_NAMESPACE, plural: 'interceptrequests' } as const;
+const GROUP = {
+  group: 'gefyra.dev',
+  version: 'v1',
+  namespace: OPERATOR_NAMESPACE,
+  plural: 'interceptrequests',
+} as const;
 /** The 0.13.4 client's hard-coded Stowaway address (configuration.py: STOWAWAY_IP): Cargo pings it, `run` containers resolve through it. */
 const STOWAWAY_IP = '192.168.99.1';
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -55,38 +67,67 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
     const admin = env.admin();
     const installation = await installAsClient(env.controlPlane, OPERATOR_NAMESPACE, DEFAULT_OPERATOR_IMAGE);
     const events = recordObjects(admin, { apiVersion: 'v1', kind: 'Event', namespace: OPERATOR_NAMESPACE });
-    const operator = await startOperatorProcess({ kubeconfigPath: installation.kubeconfigPath, env: CLIENT_OPERATOR_ENV, startTimeoutMs: FIRST_START_MS });
+    const operator = await startOperatorProcess({
+      kubeconfigPath: installation.kubeconfigPath,
+      env: CLIENT_OPERATOR_ENV,
+      startTimeoutMs: FIRST_START_MS,
+    });
     const watched: { type: string; object: Manifest }[] = [];
     let stopWatch: (() => void) | undefined;
     try {
       await events.synced;
       // `gefyra up`: the Event, then the Secret.
-      await pollUntil('a Gefyra-Ready Event', async () => (events.seen.some((event) => event['reason'] === 'Gefyra-Ready') ? true : undefined), { timeoutMs: 60_000 });
-      const secret = await admin.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
+      await pollUntil(
+        'a Gefyra-Ready Event',
+        async () => (events.seen.some((event) => event['reason'] === 'Gefyra-Ready') ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+      const secret = await admin
+        .makeApiClient(CoreV1Api)
+        .readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
 
       // `gefyra bridge`: one request per pod, as the client posts it; a second one the operator refuses stays listed next to it.
       const target = { namespace: shop, pod: 'web-7c9d8f6b5-qrstu', container: 'web' };
       await createTargetPod(admin, env.node, { namespace: shop, name: target.pod });
       const created = await postInterceptRequest(admin, clientBridgeBody(target, { kind: 'deploy', name: 'web' }));
-      const refused = await postInterceptRequest(admin, clientBridgeBody({ ...target, container: 'other' }, { kind: 'deploy', name: 'web' }, { destinationIP: '172.19.0.3' }));
+      const refused = await postInterceptRequest(
+        admin,
+        clientBridgeBody(
+          { ...target, container: 'other' },
+          { kind: 'deploy', name: 'web' },
+          { destinationIP: '172.19.0.3' },
+        ),
+      );
       await waitForEstablished(admin, created.metadata.name);
       // Under the client's role the refusal is told by an Event (no interceptrequests/status).
-      await pollUntil('the refusal Event', async () => (events.seen.some((event) => event['reason'] === 'DestinationNotAllowed') ? true : undefined), { timeoutMs: 60_000 });
-      const listed = (await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...GROUP })) as Record<string, unknown>;
+      await pollUntil(
+        'the refusal Event',
+        async () => (events.seen.some((event) => event['reason'] === 'DestinationNotAllowed') ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+      const listed = (await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...GROUP })) as Record<
+        string,
+        unknown
+      >;
 
       // `gefyra status`.
       const apps = admin.makeApiClient(AppsV1Api);
       const stowaway = await pollUntil(
         'gefyra-stowaway readyReplicas >= 1',
         async () => {
-          const deployment = await apps.readNamespacedDeployment({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-stowaway' });
+          const deployment = await apps.readNamespacedDeployment({
+            namespace: OPERATOR_NAMESPACE,
+            name: 'gefyra-stowaway',
+          });
           return (deployment.status?.readyReplicas ?? 0) >= 1 ? deployment : undefined;
         },
         { timeoutMs: 60_000 },
       );
 
       // `gefyra unbridge --wait`: DELETE, then a watch with no resourceVersion (existing objects replayed), waiting for DELETED.
-      const deleted = (await admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...GROUP, name: created.metadata.name })) as Manifest;
+      const deleted = (await admin
+        .makeApiClient(CustomObjectsApi)
+        .deleteNamespacedCustomObject({ ...GROUP, name: created.metadata.name })) as Manifest;
       const request = await new Watch(admin).watch(
         `/apis/${GROUP.group}/${GROUP.version}/namespaces/${OPERATOR_NAMESPACE}/${GROUP.plural}`,
         {},
@@ -96,13 +137,18 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
       stopWatch = () => request.abort();
       await pollUntil(
         'the DELETED event of the bridged request',
-        async () => (watched.some((event) => event.type === 'DELETED' && event.object.metadata.uid === created.metadata.uid) ? true : undefined),
+        async () =>
+          watched.some((event) => event.type === 'DELETED' && event.object.metadata.uid === created.metadata.uid)
+            ? true
+            : undefined,
         { timeoutMs: 30_000 },
       );
       view = { events: [...events.seen], secret, stowaway, created, listed, deleted, watched };
 
       // `gefyra down`.
-      await admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...GROUP, name: refused.metadata.name });
+      await admin
+        .makeApiClient(CustomObjectsApi)
+        .deleteNamespacedCustomObject({ ...GROUP, name: refused.metadata.name });
       await removeAsClient(env.controlPlane, OPERATOR_NAMESPACE, async () => void (await operator.stop(5000)));
     } finally {
       stopWatch?.();
@@ -110,7 +156,12 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
       if (operator.running) await operator.stop();
     }
   }, 240_000);
-  afterAll(async () => await removeOperatorInstallation(env.controlPlane, { names: ['gefyra-operator-role', 'gefyra-operator-rolebinding'] }));
+  afterAll(
+    async () =>
+      await removeOperatorInstallation(env.controlPlane, {
+        names: ['gefyra-operator-role', 'gefyra-operator-rolebinding'],
+      }),
+  );
 
   const items = (): Record<string, unknown>[] => client().listed['items'] as Record<string, unknown>[];
   const bridged = (): Record<string, unknown> => {
@@ -119,7 +170,8 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
     return found;
   };
   /** `decode_secret`: base64, then UTF-8 (a strict decoder: the client's `.decode()` raises on invalid bytes). */
-  const secretValue = (key: string): string => new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(client().secret.data?.[key] ?? '', 'base64'));
+  const secretValue = (key: string): string =>
+    new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(client().secret.data?.[key] ?? '', 'base64'));
 
   const rows: readonly { readonly row: string; readonly check: () => void }[] = [
     {
@@ -131,11 +183,15 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
     },
     {
       row: 'InterceptRequest ["metadata"]["uid"] is a str, the one the create returned',
-      check: () => expect((bridged()['metadata'] as Record<string, unknown>)['uid']).toBe(client().created.metadata.uid),
+      check: () =>
+        expect((bridged()['metadata'] as Record<string, unknown>)['uid']).toBe(client().created.metadata.uid),
     },
     {
       row: 'InterceptRequest ["metadata"]["name"] is a str, the one the client gave',
-      check: () => expect((bridged()['metadata'] as Record<string, unknown>)['name']).toBe('web-to-' + client().created['targetNamespace'] + '.deploy.web'),
+      check: () =>
+        expect((bridged()['metadata'] as Record<string, unknown>)['name']).toBe(
+          'web-to-' + client().created['targetNamespace'] + '.deploy.web',
+        ),
     },
     {
       row: 'InterceptRequest .get("established", False) at the top level is truthy once the bridge is up',
@@ -167,7 +223,11 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
       check: () => {
         expect(client().deleted.metadata.deletionTimestamp).toEqual(expect.any(String));
         expect(client().deleted.metadata.finalizers ?? []).not.toEqual([]);
-        expect(client().watched.filter((event) => event.type === 'DELETED').map((event) => event.object.metadata.uid)).toContain(client().created.metadata.uid);
+        expect(
+          client()
+            .watched.filter((event) => event.type === 'DELETED')
+            .map((event) => event.object.metadata.uid),
+        ).toContain(client().created.metadata.uid);
       },
     },
     {
@@ -182,7 +242,15 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
       check: () => {
         const data = client().secret.data ?? {};
         for (const key of Object.keys(data)) expect(() => secretValue(key), key).not.toThrow();
-        expect(Object.keys(data)).toEqual(expect.arrayContaining(['Interface.Address', 'Interface.DNS', 'Interface.PrivateKey', 'Peer.PublicKey', 'Peer.AllowedIPs']));
+        expect(Object.keys(data)).toEqual(
+          expect.arrayContaining([
+            'Interface.Address',
+            'Interface.DNS',
+            'Interface.PrivateKey',
+            'Peer.PublicKey',
+            'Peer.AllowedIPs',
+          ]),
+        );
       },
     },
     {
@@ -211,17 +279,19 @@ describe('what the Gefyra 0.13.4 client reads, row by row', () => {
       },
     },
     {
-      row: 'Deployment gefyra-stowaway .status.ready_replicas >= 1 and .spec.template.spec.containers[0].image (the client\'s Stowaway image)',
+      row: "Deployment gefyra-stowaway .status.ready_replicas >= 1 and .spec.template.spec.containers[0].image (the client's Stowaway image)",
       check: () => {
         expect(client().stowaway.status?.readyReplicas).toBeGreaterThanOrEqual(1);
-        expect(client().stowaway.spec?.template.spec?.containers[0]?.image).toBe(`${CLIENT_OPERATOR_ENV.GEFYRA_STOWAWAY_IMAGE}:${CLIENT_OPERATOR_ENV.GEFYRA_STOWAWAY_TAG}`);
+        expect(client().stowaway.spec?.template.spec?.containers[0]?.image).toBe(
+          `${CLIENT_OPERATOR_ENV.GEFYRA_STOWAWAY_IMAGE}:${CLIENT_OPERATOR_ENV.GEFYRA_STOWAWAY_TAG}`,
+        );
       },
     },
   ];
 
   it.each(rows)('$row', ({ check }) => check());
 
-  it('ran the bridge with a destination in the client\'s Docker network', () => {
+  it("ran the bridge with a destination in the client's Docker network", () => {
     expect(client().created['destinationIP']).toBe(CLIENT_NETWORK.appAddress);
   });
 });

@@ -74,7 +74,12 @@ const countedEvents = (events: readonly Manifest[], object: Manifest) => {
   return events.filter((event) => {
     const involved = event['involvedObject'] as { name?: string } | undefined;
     const eventTime = event['eventTime'];
-    return involved && typeof eventTime === 'string' && microsecondsOf(eventTime) > created && String(involved.name).includes(object.metadata.name);
+    return (
+      involved &&
+      typeof eventTime === 'string' &&
+      microsecondsOf(eventTime) > created &&
+      String(involved.name).includes(object.metadata.name)
+    );
   });
 };
 
@@ -165,7 +170,9 @@ const ROWS: readonly Row[] = [
     path: 'x["state"] == "ACTIVE" and "providerParameter" in x → x["providerParameter"]["subnet"]',
     read: 'hard index',
     check: ({ listed }) => {
-      const taken = listed.filter((x) => pyIndex(x, 'state') === 'ACTIVE' && 'providerParameter' in x).map((x) => pyIndex(pyIndex(x, 'providerParameter'), 'subnet'));
+      const taken = listed
+        .filter((x) => pyIndex(x, 'state') === 'ACTIVE' && 'providerParameter' in x)
+        .map((x) => pyIndex(pyIndex(x, 'providerParameter'), 'subnet'));
       expect(taken).toEqual([SUBNET]);
     },
   },
@@ -175,7 +182,16 @@ const ROWS: readonly Row[] = [
     read: '.get',
     check: ({ active }) => {
       const config = pyGet(active, 'providerConfig');
-      for (const key of ['Interface.Address', 'Interface.DNS', 'Interface.ListenPort', 'Interface.PrivateKey', 'Peer.AllowedIPs', 'Peer.Endpoint', 'Peer.PublicKey', 'Peer.PresharedKey']) {
+      for (const key of [
+        'Interface.Address',
+        'Interface.DNS',
+        'Interface.ListenPort',
+        'Interface.PrivateKey',
+        'Peer.AllowedIPs',
+        'Peer.Endpoint',
+        'Peer.PublicKey',
+        'Peer.PresharedKey',
+      ]) {
         expect(pyFormat(pyGet(config, key)), key).not.toBe('None');
         expect(pyGet(config, key), key).toEqual(expect.any(String));
       }
@@ -220,7 +236,9 @@ const ROWS: readonly Row[] = [
     read: 'typed API',
     check: ({ events, active }) => {
       const counted = countedEvents(events, active);
-      expect(counted.map((event) => event['reason'])).toEqual(expect.arrayContaining(['Ready', 'GefyraClient state change', 'ServiceAccount', 'connection']));
+      expect(counted.map((event) => event['reason'])).toEqual(
+        expect.arrayContaining(['Ready', 'GefyraClient state change', 'ServiceAccount', 'connection']),
+      );
       for (const event of counted) expect(event['message']).toEqual(expect.any(String));
     },
   },
@@ -238,21 +256,34 @@ const ROWS: readonly Row[] = [
     object: 'GefyraClient activate',
     path: 'merge patch {"providerParameter": {"subnet"}} refused: HTTP 500 is read as "subnet taken"',
     read: 'write',
-    check: ({ subnetRefused }) => expect(subnetRefused.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining(`overlaps ${SUBNET} of GefyraClient dev-a`) } }),
+    check: ({ subnetRefused }) =>
+      expect(subnetRefused.review?.response).toMatchObject({
+        allowed: false,
+        status: { code: 500, message: expect.stringContaining(`overlaps ${SUBNET} of GefyraClient dev-a`) },
+      }),
   },
   {
     object: 'GefyraClient create',
     path: 'refused with HTTP 500: the client logs the body (its message) and retries, 409 is AlreadyExists',
     read: 'write',
-    check: ({ createRefused }) => expect(createRefused.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining('GefyraClient dev-a already has') } }),
+    check: ({ createRefused }) =>
+      expect(createRefused.review?.response).toMatchObject({
+        allowed: false,
+        status: { code: 500, message: expect.stringContaining('GefyraClient dev-a already has') },
+      }),
   },
   {
     object: 'Pod gefyra-stowaway-0',
     path: '.status.container_statuses[0].ready, .spec.containers[0].image',
     read: 'typed API',
     check: ({ stowawayPod }) => {
-      expect(((stowawayPod['status'] as { containerStatuses?: { ready?: boolean }[] }).containerStatuses ?? [])[0]?.ready).toBe(true);
-      expect((stowawayPod['spec'] as { containers: { name: string; image: string }[] }).containers[0]).toMatchObject({ name: STOWAWAY2.container, image: expect.stringContaining('stowaway') });
+      expect(
+        ((stowawayPod['status'] as { containerStatuses?: { ready?: boolean }[] }).containerStatuses ?? [])[0]?.ready,
+      ).toBe(true);
+      expect((stowawayPod['spec'] as { containers: { name: string; image: string }[] }).containers[0]).toMatchObject({
+        name: STOWAWAY2.container,
+        image: expect.stringContaining('stowaway'),
+      });
     },
   },
   {
@@ -260,7 +291,11 @@ const ROWS: readonly Row[] = [
     path: '.spec.type (NodePort: the node address, port "31820"), selecting the Stowaway pod',
     read: 'typed API',
     check: ({ wireGuardService, stowawayPod }) => {
-      const spec = wireGuardService['spec'] as { type: string; selector: Record<string, string>; ports: { nodePort?: number; protocol?: string }[] };
+      const spec = wireGuardService['spec'] as {
+        type: string;
+        selector: Record<string, string>;
+        ports: { nodePort?: number; protocol?: string }[];
+      };
       expect(spec.type).toBe('NodePort');
       expect(spec.ports[0]).toMatchObject({ nodePort: 31820, protocol: 'UDP' });
       expect(stowawayPod.metadata.labels).toMatchObject(spec.selector);
@@ -271,9 +306,17 @@ const ROWS: readonly Row[] = [
     path: 'gefyraclients/gefyrabridges/gefyrabridgemounts.gefyra.dev, names.kind lowercase, fields top-level, state default REQUESTED',
     read: 'write',
     check: ({ crds }) => {
-      expect(crds.map((crd) => (crd['spec'] as { names: { kind: string } }).names.kind).sort()).toEqual(['gefyrabridge', 'gefyrabridgemount', 'gefyraclient']);
+      expect(crds.map((crd) => (crd['spec'] as { names: { kind: string } }).names.kind).sort()).toEqual([
+        'gefyrabridge',
+        'gefyrabridgemount',
+        'gefyraclient',
+      ]);
       for (const crd of crds) {
-        const schema = (crd['spec'] as { versions: { schema: { openAPIV3Schema: { properties: Record<string, { default?: unknown }> } } }[] }).versions[0]?.schema.openAPIV3Schema;
+        const schema = (
+          crd['spec'] as {
+            versions: { schema: { openAPIV3Schema: { properties: Record<string, { default?: unknown }> } } }[];
+          }
+        ).versions[0]?.schema.openAPIV3Schema;
         expect(schema?.properties['state']?.default, crd.metadata.name).toBe('REQUESTED');
         expect(schema?.properties['spec'], crd.metadata.name).toBeUndefined();
       }
@@ -285,11 +328,27 @@ const ROWS: readonly Row[] = [
     read: 'hard index',
     check: ({ bridgeCreated }) => {
       const metadata = pyIndex(bridgeCreated, 'metadata');
-      expect([pyIndex(bridgeCreated, 'provider'), pyIndex(metadata, 'name'), pyIndex(bridgeCreated, 'client'), pyIndex(bridgeCreated, 'destinationIP')]).toEqual(['carrier2', 'dev-a-web', 'dev-a', '172.18.0.3']);
-      expect([pyIndex(bridgeCreated, 'portMappings'), pyIndex(bridgeCreated, 'targetContainer'), pyIndex(bridgeCreated, 'targetNamespace'), pyIndex(bridgeCreated, 'target')]).toEqual([['8080:80'], '', '', 'web-default-abcde']);
-      expect(pyIndex(metadata, 'labels')).toMatchObject({ 'gefyra.dev/bridge-mount': 'web-default-abcde', 'gefyra.dev/client': 'dev-a', 'gefyra.dev/client-container': 'app' });
+      expect([
+        pyIndex(bridgeCreated, 'provider'),
+        pyIndex(metadata, 'name'),
+        pyIndex(bridgeCreated, 'client'),
+        pyIndex(bridgeCreated, 'destinationIP'),
+      ]).toEqual(['carrier2', 'dev-a-web', 'dev-a', '172.18.0.3']);
+      expect([
+        pyIndex(bridgeCreated, 'portMappings'),
+        pyIndex(bridgeCreated, 'targetContainer'),
+        pyIndex(bridgeCreated, 'targetNamespace'),
+        pyIndex(bridgeCreated, 'target'),
+      ]).toEqual([['8080:80'], '', '', 'web-default-abcde']);
+      expect(pyIndex(metadata, 'labels')).toMatchObject({
+        'gefyra.dev/bridge-mount': 'web-default-abcde',
+        'gefyra.dev/client': 'dev-a',
+        'gefyra.dev/client-container': 'app',
+      });
       expect(pyIndex(bridgeCreated, 'state')).toBe('REQUESTED');
-      expect(pyGet(pyGet(bridgeCreated, 'providerParameter'), 'rules')).toEqual([{ match: [{ matchHeader: { name: 'x-gefyra', value: 'dev-a', type: 'exact' } }] }]);
+      expect(pyGet(pyGet(bridgeCreated, 'providerParameter'), 'rules')).toEqual([
+        { match: [{ matchHeader: { name: 'x-gefyra', value: 'dev-a', type: 'exact' } }] },
+      ]);
     },
   },
   {
@@ -299,7 +358,9 @@ const ROWS: readonly Row[] = [
     check: ({ mountCreated }) => {
       const metadata = pyIndex(mountCreated, 'metadata');
       expect(pyIndex(metadata, 'uid')).toEqual(expect.any(String));
-      expect(['state', 'target', 'targetContainer', 'targetNamespace', 'provider'].map((key) => pyGet(mountCreated, key))).toEqual(['REQUESTED', 'deploy/web', 'app', 'default', 'carrier2mount']);
+      expect(
+        ['state', 'target', 'targetContainer', 'targetNamespace', 'provider'].map((key) => pyGet(mountCreated, key)),
+      ).toEqual(['REQUESTED', 'deploy/web', 'app', 'default', 'carrier2mount']);
     },
   },
   {
@@ -313,7 +374,8 @@ const ROWS: readonly Row[] = [
         ['get', 'gefyrabridgemounts', 'gefyra.dev'],
         ['watch', 'events', ''],
       ] as const;
-      for (const [verb, resource, group] of calls) expect(await accountMay(verb, resource, group), `${verb} ${resource}`).toBe(true);
+      for (const [verb, resource, group] of calls)
+        expect(await accountMay(verb, resource, group), `${verb} ${resource}`).toBe(true);
     },
   },
 ];
@@ -335,30 +397,57 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
   let seen: Seen | undefined;
   let webhook: RunningWebhook | undefined;
   /** A configuration the webhook writes its CA into; it matches nothing (the API server cannot reach the test's loopback). */
-  const configuration = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: `gefyra-dev-reads25-${randomBytes(3).toString('hex')}` };
+  const configuration = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    name: `gefyra-dev-reads25-${randomBytes(3).toString('hex')}`,
+  };
 
   beforeAll(async () => {
     removeHandler = node.onExec(simulator.handle);
     // A short look at `wg`, so that the handshake reaches status.wireguard within the test.
-    const g = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name, { lifecycle: { observeIntervalMs: 500 } });
+    const g = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name, {
+      lifecycle: { observeIntervalMs: 500 },
+    });
     gefyra = g;
     const api = g.api;
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
+    await node.whenPod(
+      `${namespace.name}/${STOWAWAY2.pod}`,
+      (pod) => pod.status?.containerStatuses?.[0]?.ready === true,
+      { timeoutMs: 60_000 },
+    );
     // What the boot posts once Stowaway is ready, and the webhook once the client's health POST reached it (the 2.5 client's install waits for both).
     await new ClusterClientNotifier(api, systemClock, namespace.name).announceReady(signal());
-    await api.create({ ...configuration, metadata: { name: configuration.name }, webhooks: [unmatchedClientWebhook(namespace.name)] }, signal());
+    await api.create(
+      { ...configuration, metadata: { name: configuration.name }, webhooks: [unmatchedClientWebhook(namespace.name)] },
+      signal(),
+    );
     const running = await startWebhook({
       objects: api,
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { port: 0, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: configuration.name, certificateLifetimeSeconds: 86_400 },
+      webhook: {
+        port: 0,
+        service: 'gefyra-admission',
+        tlsSecret: 'gefyra-admission-tls',
+        configuration: configuration.name,
+        certificateLifetimeSeconds: 86_400,
+      },
       listenHost: '127.0.0.1',
     });
     webhook = running;
-    const review = async (body: unknown) => await postToWebhook(running.port, '/client-parameters', body, { ca: running.caBundle, servername: `gefyra-admission.${namespace.name}.svc` });
+    const review = async (body: unknown) =>
+      await postToWebhook(running.port, '/client-parameters', body, {
+        ca: running.caBundle,
+        servername: `gefyra-admission.${namespace.name}.svc`,
+      });
     await review(HEALTH_CHECK_BODY);
-    recorder = recordObjects(controlPlane.adminKubeConfig(), { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name });
+    recorder = recordObjects(controlPlane.adminKubeConfig(), {
+      apiVersion: 'gefyra.dev/v1',
+      kind: 'gefyraclient',
+      namespace: namespace.name,
+    });
     await recorder.synced;
 
     // The client's body (local/clients.py get_gefyraclient_body): provider and an empty status.
@@ -369,22 +458,59 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
     await g.waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
     const active = (await api.find(g.ref('dev-a'), signal())) as Manifest;
     // The developer's machine shakes hands with the peer's key as Stowaway keeps it.
-    const peerKey = simulator.files(namespace.name, STOWAWAY2.pod).get('/config/peer_dev000a/publickey-peer_dev000a')?.trim() ?? '';
+    const peerKey =
+      simulator.files(namespace.name, STOWAWAY2.pod).get('/config/peer_dev000a/publickey-peer_dev000a')?.trim() ?? '';
     simulator.connect(namespace.name, STOWAWAY2.pod, peerKey);
-    const shaken = await g.waitForClient('dev-a', (client) => client?.wireguard?.latest_handshake !== undefined, 'its handshake in status.wireguard').then(async () => (await api.find(g.ref('dev-a'), signal())) as Manifest);
-    const listed = await api.list({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient' }, namespace.name, undefined, signal());
-    const second = { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', metadata: { name: 'dev-b', namespace: namespace.name }, provider: 'stowaway', state: 'WAITING' };
-    const subnetRefused = await review(admissionReview('UPDATE', { ...second, providerParameter: { subnet: '172.18.5.0/24' } }, second));
-    const createRefused = await review(admissionReview('CREATE', { ...second, metadata: { name: 'dev.a', namespace: namespace.name }, state: 'REQUESTED', status: {} }));
+    const shaken = await g
+      .waitForClient(
+        'dev-a',
+        (client) => client?.wireguard?.latest_handshake !== undefined,
+        'its handshake in status.wireguard',
+      )
+      .then(async () => (await api.find(g.ref('dev-a'), signal())) as Manifest);
+    const listed = await api.list(
+      { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient' },
+      namespace.name,
+      undefined,
+      signal(),
+    );
+    const second = {
+      apiVersion: 'gefyra.dev/v1',
+      kind: 'gefyraclient',
+      metadata: { name: 'dev-b', namespace: namespace.name },
+      provider: 'stowaway',
+      state: 'WAITING',
+    };
+    const subnetRefused = await review(
+      admissionReview('UPDATE', { ...second, providerParameter: { subnet: '172.18.5.0/24' } }, second),
+    );
+    const createRefused = await review(
+      admissionReview('CREATE', {
+        ...second,
+        metadata: { name: 'dev.a', namespace: namespace.name },
+        state: 'REQUESTED',
+        status: {},
+      }),
+    );
 
     const bridgeCreated = await api.create(
       {
         apiVersion: 'gefyra.dev/v1',
         kind: 'gefyrabridge',
-        metadata: { name: 'dev-a-web', namespace: namespace.name, labels: { 'gefyra.dev/bridge-mount': 'web-default-abcde', 'gefyra.dev/client': 'dev-a', 'gefyra.dev/client-container': 'app' } },
+        metadata: {
+          name: 'dev-a-web',
+          namespace: namespace.name,
+          labels: {
+            'gefyra.dev/bridge-mount': 'web-default-abcde',
+            'gefyra.dev/client': 'dev-a',
+            'gefyra.dev/client-container': 'app',
+          },
+        },
         provider: 'carrier2',
         connectionProvider: 'stowaway',
-        providerParameter: { rules: [{ match: [{ matchHeader: { name: 'x-gefyra', value: 'dev-a', type: 'exact' } }] }] },
+        providerParameter: {
+          rules: [{ match: [{ matchHeader: { name: 'x-gefyra', value: 'dev-a', type: 'exact' } }] }],
+        },
         client: 'dev-a',
         destinationIP: '172.18.0.3',
         target: 'web-default-abcde',
@@ -396,12 +522,25 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
       signal(),
     );
     const mountCreated = await api.create(
-      { apiVersion: 'gefyra.dev/v1', kind: 'gefyrabridgemount', metadata: { name: 'web-default-abcde', namespace: namespace.name }, targetNamespace: 'default', target: 'deploy/web', targetContainer: 'app', provider: 'carrier2mount', providerParameter: {} },
+      {
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'gefyrabridgemount',
+        metadata: { name: 'web-default-abcde', namespace: namespace.name },
+        targetNamespace: 'default',
+        target: 'deploy/web',
+        targetContainer: 'app',
+        provider: 'carrier2mount',
+        providerParameter: {},
+      },
       signal(),
     );
 
     await g.setSubnet('dev-a', null);
-    await g.waitForClient('dev-a', (client) => client?.state === 'WAITING' && client.providerConfig === undefined, 'WAITING again');
+    await g.waitForClient(
+      'dev-a',
+      (client) => client?.state === 'WAITING' && client.providerConfig === undefined,
+      'WAITING again',
+    );
     const disconnected = (await api.find(g.ref('dev-a'), signal())) as Manifest;
     const events = await pollUntil(
       "the client's Events, its disconnection among them",
@@ -424,8 +563,17 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
       disconnected,
       events,
       stowawayPod: await find({ apiVersion: 'v1', kind: 'Pod', namespace: namespace.name, name: STOWAWAY2.pod }),
-      wireGuardService: await find({ apiVersion: 'v1', kind: 'Service', namespace: namespace.name, name: STOWAWAY2.wireGuardService }),
-      crds: await Promise.all(GEFYRA2_CRD_NAMES.map((name) => find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }))),
+      wireGuardService: await find({
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: namespace.name,
+        name: STOWAWAY2.wireGuardService,
+      }),
+      crds: await Promise.all(
+        GEFYRA2_CRD_NAMES.map((name) =>
+          find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }),
+        ),
+      ),
       bridgeCreated,
       mountCreated,
       subnetRefused,
@@ -436,7 +584,11 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SubjectAccessReview',
             metadata: { name: '' },
-            spec: { user: account, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace.name}`, 'system:authenticated'], resourceAttributes: { namespace: namespace.name, verb, group, resource } },
+            spec: {
+              user: account,
+              groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace.name}`, 'system:authenticated'],
+              resourceAttributes: { namespace: namespace.name, verb, group, resource },
+            },
           },
           signal(),
         );
@@ -467,7 +619,15 @@ function unmatchedClientWebhook(namespace: string) {
     clientConfig: { service: { name: 'gefyra-admission', namespace, path: '/client-parameters' } },
     objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': 'never' } },
     failurePolicy: 'Ignore',
-    rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
+    rules: [
+      {
+        apiGroups: ['gefyra.dev'],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['gefyraclients'],
+        scope: '*',
+      },
+    ],
     sideEffects: 'None',
     timeoutSeconds: 30,
   };

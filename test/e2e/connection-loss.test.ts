@@ -5,15 +5,26 @@ import { recordObjects, waitForGone } from './support/cluster-waits.js';
 import { useE2eEnvironment } from './support/e2e-environment.js';
 import { ExecTripwire } from './support/exec-tripwire.js';
 import { componentRefs } from './support/gefyra-state.js';
-import { clientRequestName, createInterceptRequest, statusOf, waitForPhase, type InterceptTarget } from './support/intercept-requests.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  statusOf,
+  waitForPhase,
+  type InterceptTarget,
+} from './support/intercept-requests.js';
 import { runOperatorCommand, type OperatorProcess } from './support/operator-process.js';
 import { containerStatusOf, createTargetPod, readPod, runsImage } from './support/target-pods.js';
 
 const HEARTBEAT_ENV = { GEFYRA_CONNECTION_TIMEOUT: '20', GEFYRA_HEARTBEAT_INTERVAL: '1' };
-const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'interceptrequests.gefyra.dev' };
+const CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  name: 'interceptrequests.gefyra.dev',
+};
 const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' };
 const rbac = (kind: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'gefyra-operator' });
-const isHeartbeat = (request: ExecRequest) => request.container === 'stowaway' && request.command.join(' ') === 'wg show wg0 latest-handshakes';
+const isHeartbeat = (request: ExecRequest) =>
+  request.container === 'stowaway' && request.command.join(' ') === 'wg show wg0 latest-handshakes';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // Scenario 6 of issue 4 and the explicit reset: a lost connection resets the
@@ -61,9 +72,13 @@ describe('connection loss and reset', () => {
     await nextHeartbeat();
     await nextHeartbeat();
 
-    expect(statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).phase).toBe('Established');
+    expect(statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).phase).toBe(
+      'Established',
+    );
     expect(await env.state().componentVersions()).toEqual(components);
-    expect((await readPod(env.admin(), target.namespace, target.pod)).metadata?.resourceVersion).toBe(pod.metadata?.resourceVersion);
+    expect((await readPod(env.admin(), target.namespace, target.pod)).metadata?.resourceVersion).toBe(
+      pod.metadata?.resourceVersion,
+    );
     expect(Object.keys(await env.state().proxyRoutes())).toHaveLength(1);
     const reasons = (await env.state().events()).map((event) => event.reason);
     expect(reasons).not.toContain('ConnectionLost');
@@ -75,7 +90,8 @@ describe('connection loss and reset', () => {
     const operator = await establishedWithHeartbeat(target);
     const events = recordObjects(env.admin(), { apiVersion: 'events.k8s.io/v1', kind: 'Event', namespace: 'gefyra' });
     const mark = await auditMark(env.controlPlane.auditLogPath);
-    const proxyPort = statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).routes?.[0]?.proxyPort;
+    const proxyPort = statusOf(await waitForPhase(env.admin(), clientRequestName(target), 'Established')).routes?.[0]
+      ?.proxyPort;
     try {
       await events.synced;
       env.components.stowaway.setLatestHandshake(nowSeconds() - 60);
@@ -90,12 +106,15 @@ describe('connection loss and reset', () => {
       const bindingLeft = (await env.state().find(rbac('ClusterRoleBinding'))) !== undefined;
       const unremoved = operator.logs.filter((line) => line.level >= 40 && /could not remove/.test(line.msg));
       expect(unremoved.map((line) => line['kind'])).toEqual(bindingLeft ? ['ClusterRoleBinding'] : []);
-      if (bindingLeft) expect(unremoved[0]?.msg).toMatch(/kubectl delete clusterrole,clusterrolebinding gefyra-operator/);
+      if (bindingLeft)
+        expect(unremoved[0]?.msg).toMatch(/kubectl delete clusterrole,clusterrolebinding gefyra-operator/);
 
       const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
       expect(containerStatusOf(pod, 'web')?.restartCount).toBe(2);
-      expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+      expect(
+        Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/')),
+      ).toEqual([]);
       for (const ref of Object.values(componentRefs())) expect(await env.state().find(ref)).toBeUndefined();
       expect(await env.state().proxyServices()).toEqual([]);
       // The harness's namespace controller would delete the namespace's contents anyway,
@@ -118,10 +137,20 @@ describe('connection loss and reset', () => {
         ]),
       );
 
-      const seen = events.seen.map((event) => ({ reason: event['reason'], type: event['type'], note: String(event['note']) }));
-      expect(seen).toContainEqual({ reason: 'ConnectionLost', type: 'Warning', note: expect.stringMatching(/no WireGuard handshake since .*more than the 20s allowed/) });
+      const seen = events.seen.map((event) => ({
+        reason: event['reason'],
+        type: event['type'],
+        note: String(event['note']),
+      }));
+      expect(seen).toContainEqual({
+        reason: 'ConnectionLost',
+        type: 'Warning',
+        note: expect.stringMatching(/no WireGuard handshake since .*more than the 20s allowed/),
+      });
       expect(seen).toContainEqual(expect.objectContaining({ reason: 'Reset', type: 'Warning' }));
-      expect(operator.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['connection lost; resetting the cluster', 'reset complete']));
+      expect(operator.logs.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['connection lost; resetting the cluster', 'reset complete']),
+      );
       // Heartbeats during the reset start no second one once it is complete (an incomplete one is retried).
       const messages = operator.logs.map((line) => line.msg);
       expect(messages.filter((msg) => msg === 'reset complete')).toHaveLength(1);
@@ -152,6 +181,8 @@ describe('connection loss and reset', () => {
     for (const ref of [CRD, rbac('ClusterRole'), rbac('ClusterRoleBinding')]) await waitForGone(env.admin(), ref);
     const pod = await readPod(env.admin(), target.namespace, target.pod);
     expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
-    expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+    expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual(
+      [],
+    );
   });
 });

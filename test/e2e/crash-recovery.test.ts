@@ -37,13 +37,16 @@ interface CrashContext {
   readonly request: string;
 }
 
-const onExec = (matches: (request: ExecRequest) => boolean): CrashPoint['crash'] => async ({ operator, tripwire }) =>
-  await tripwire.arm(matches, () => void operator.kill());
+const onExec =
+  (matches: (request: ExecRequest) => boolean): CrashPoint['crash'] =>
+  async ({ operator, tripwire }) =>
+    await tripwire.arm(matches, () => void operator.kill());
 
 const inContainerOf = (target: InterceptTarget, script: string) => (request: ExecRequest) =>
   request.pod === target.pod && request.container === target.container && request.command.includes(script);
 
-const generatingRoutes = (request: ExecRequest) => request.container === 'stowaway' && request.command.includes('generate-proxyroutes.sh');
+const generatingRoutes = (request: ExecRequest) =>
+  request.container === 'stowaway' && request.command.includes('generate-proxyroutes.sh');
 
 const afterDelay = (ms: number): CrashPoint => ({
   name: `after a random ${ms} ms`,
@@ -59,9 +62,14 @@ const ESTABLISHING: readonly CrashPoint[] = [
   {
     name: 'right after the first route is written',
     crash: async ({ env, operator }) => {
-      await waitForObject(env.admin(), componentRefs()['routes']!, (configMap) => Object.keys((configMap?.['data'] ?? {}) as object).length > 0, {
-        what: 'a route in the ConfigMap',
-      });
+      await waitForObject(
+        env.admin(),
+        componentRefs()['routes']!,
+        (configMap) => Object.keys((configMap?.['data'] ?? {}) as object).length > 0,
+        {
+          what: 'a route in the ConfigMap',
+        },
+      );
       await operator.kill();
     },
   },
@@ -69,15 +77,23 @@ const ESTABLISHING: readonly CrashPoint[] = [
   {
     name: 'right after the pod is patched',
     crash: async ({ env, operator, target }) => {
-      await env.node.whenPod(`${target.namespace}/${target.pod}`, (pod) => CARRIER.test(pod.spec?.containers[0]?.image ?? ''));
+      await env.node.whenPod(`${target.namespace}/${target.pod}`, (pod) =>
+        CARRIER.test(pod.spec?.containers[0]?.image ?? ''),
+      );
       await operator.kill();
     },
   },
-  { name: 'while Carrier is configured', crash: async (context) => await onExec(inContainerOf(context.target, 'setroute.sh'))(context) },
+  {
+    name: 'while Carrier is configured',
+    crash: async (context) => await onExec(inContainerOf(context.target, 'setroute.sh'))(context),
+  },
   {
     name: 'before `established` is written',
     crash: async ({ operator, request }) => {
-      await operator.waitForLog((line) => line['action'] === 'setEstablished' && String(line['request']).endsWith(request), { what: 'the setEstablished step' });
+      await operator.waitForLog(
+        (line) => line['action'] === 'setEstablished' && String(line['request']).endsWith(request),
+        { what: 'the setEstablished step' },
+      );
       await operator.kill();
     },
   },
@@ -89,7 +105,10 @@ const ENDING: readonly (CrashPoint | undefined)[] = [
   {
     name: 'right after the pod is restored',
     crash: async ({ env, operator, target }) => {
-      await env.node.whenPod(`${target.namespace}/${target.pod}`, (pod) => pod.spec?.containers[0]?.image === 'shop/web:1.0');
+      await env.node.whenPod(
+        `${target.namespace}/${target.pod}`,
+        (pod) => pod.spec?.containers[0]?.image === 'shop/web:1.0',
+      );
       await operator.kill();
     },
   },
@@ -125,7 +144,11 @@ describe('crash recovery', () => {
   const cases = ESTABLISHING.map((point, index) => [point.name, point, ENDING[index % ENDING.length]] as const);
 
   it.each(cases)('killed %s', async (_name, establishing, ending) => {
-    const target: InterceptTarget = { namespace: await env.testNamespace('crash'), pod: `web-${cases.findIndex((entry) => entry[1] === establishing)}`, container: 'web' };
+    const target: InterceptTarget = {
+      namespace: await env.testNamespace('crash'),
+      pod: `web-${cases.findIndex((entry) => entry[1] === establishing)}`,
+      container: 'web',
+    };
     await createTargetPod(env.admin(), env.node, { namespace: target.namespace, name: target.pod });
     const name = clientRequestName(target);
 
@@ -144,11 +167,18 @@ describe('crash recovery', () => {
     expect(runsImage(pod, 'web', CARRIER)).toBe(true);
     // Carrier was installed once: one restart of the container, not two.
     expect(containerStatusOf(pod, 'web')?.restartCount).toBe(1);
-    expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })?.routes).toEqual([
+    expect(
+      env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })
+        ?.routes,
+    ).toEqual([
       { containerPort: 8080, upstream: `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local:${proxyPort}` },
     ]);
     // setroute.sh ran once in this container, however the crash fell: one upstream block.
-    expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })?.configText.split('upstream stowaway-8080 ')).toHaveLength(2);
+    expect(
+      env.components.carrier
+        .configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })
+        ?.configText.split('upstream stowaway-8080 '),
+    ).toHaveLength(2);
 
     await deleteInterceptRequest(env.admin(), name, { wait: false });
     if (ending !== undefined) await crashAndRestart(ending, target, name);
@@ -159,6 +189,8 @@ describe('crash recovery', () => {
     const restored = await readPod(env.admin(), target.namespace, target.pod);
     expect(runsImage(restored, 'web', 'shop/web:1.0')).toBe(true);
     expect(containerStatusOf(restored, 'web')?.restartCount).toBe(2);
-    expect(Object.keys(restored.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+    expect(
+      Object.keys(restored.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/')),
+    ).toEqual([]);
   });
 });

@@ -32,11 +32,16 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     const active = await g().waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
     // Read back from the API server as the client reads it: flat keys with a dot, kept by the CRD's schema (a pruned or nested one gives `None`).
     const stored = await api.find(ref('dev-a'), signal());
-    expect(clientWireGuardFile(stored, '203.0.113.7:31820')).toMatch(/^\[Interface\]\nAddress = 192\.168\.99\.2\nPrivateKey = \S{44}\nDNS = 192\.168\.99\.1\n/);
+    expect(clientWireGuardFile(stored, '203.0.113.7:31820')).toMatch(
+      /^\[Interface\]\nAddress = 192\.168\.99\.2\nPrivateKey = \S{44}\nDNS = 192\.168\.99\.1\n/,
+    );
     expect(clientWireGuardFile(stored, '203.0.113.7:31820')).not.toContain('None');
     expect(pyGet(pyGet(stored, 'providerConfig'), 'Peer.Endpoint')).toBe(':31820');
     expect(Object.keys(pyGet(stored, 'providerConfig') as object).sort()).toEqual([...PROVIDER_CONFIG_KEYS].sort());
-    const config = await api.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: STOWAWAY2.configMap }, signal());
+    const config = await api.find(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: STOWAWAY2.configMap },
+      signal(),
+    );
     expect(config?.['data']).toMatchObject({ PEERS: 'dev000a', SERVER_ALLOWEDIPS_PEER_dev000a: '172.18.0.0/16' });
 
     // A second developer joins while the first stays connected.
@@ -45,24 +50,39 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     await g().setSubnet('dev-b', '172.19.0.0/16');
     const b = await g().waitForClient('dev-b', (client) => client?.state === 'ACTIVE', 'ACTIVE');
     expect(b?.providerConfig?.['Interface.Address']).toBe('192.168.99.3');
-    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()].sort()).toEqual([active?.providerConfig?.['Interface.PublicKey'], b?.providerConfig?.['Interface.PublicKey']].sort());
+    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()].sort()).toEqual(
+      [active?.providerConfig?.['Interface.PublicKey'], b?.providerConfig?.['Interface.PublicKey']].sort(),
+    );
 
     // `gefyra connections disconnect`: providerParameter null → WAITING, no connection.
     await g().setSubnet('dev-b', null);
-    const disabled = await g().waitForClient('dev-b', (client) => client?.state === 'WAITING' && client.providerConfig === undefined, 'WAITING again');
+    const disabled = await g().waitForClient(
+      'dev-b',
+      (client) => client?.state === 'WAITING' && client.providerConfig === undefined,
+      'WAITING again',
+    );
     expect(disabled?.stateTransitions['DISABLING']).toBeDefined();
 
     // `gefyra connections delete`.
     await api.remove(ref('dev-b'), signal());
     await g().waitForClient('dev-b', (client) => client === undefined, 'deleted');
-    expect(await api.find({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-b' }, signal())).toBeUndefined();
-    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()]).toEqual([active?.providerConfig?.['Interface.PublicKey']]);
+    expect(
+      await api.find(
+        { apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-b' },
+        signal(),
+      ),
+    ).toBeUndefined();
+    expect([...simulator.livePeers(namespace.name, STOWAWAY2.pod).keys()]).toEqual([
+      active?.providerConfig?.['Interface.PublicKey'],
+    ]);
     expect(await g().stowawayPod()).toEqual(before);
 
     // The Events the client reads through core/v1: a non-null eventTime, the reasons of the spec.
     const events = await api.list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, signal());
     const forA = events.filter((event) => (event['involvedObject'] as { name?: string }).name === 'dev-a');
-    expect(forA.map((event) => event['reason'])).toEqual(expect.arrayContaining(['GefyraClient state change', 'ServiceAccount', 'Ready', 'connection']));
+    expect(forA.map((event) => event['reason'])).toEqual(
+      expect.arrayContaining(['GefyraClient state change', 'ServiceAccount', 'Ready', 'connection']),
+    );
     for (const event of forA) expect(event['eventTime']).toEqual(expect.any(String));
   });
 
@@ -72,6 +92,11 @@ describe('Gefyra 2.5 client lifecycle on the real API server', () => {
     await g().waitForClient('dev-c', (client) => client?.state === 'WAITING', 'WAITING');
     await g().waitForClient('dev-c', (client) => client === undefined, 'removed at its sunset');
     const events = await g().api.list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, signal());
-    expect(events.some((event) => event['reason'] === 'Sunset reached' && (event['involvedObject'] as { name?: string }).name === 'dev-c')).toBe(true);
+    expect(
+      events.some(
+        (event) =>
+          event['reason'] === 'Sunset reached' && (event['involvedObject'] as { name?: string }).name === 'dev-c',
+      ),
+    ).toBe(true);
   });
 });

@@ -39,16 +39,28 @@ const suffix = randomBytes(3).toString('hex');
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const ROLE = `gefyra2-client-operator-${suffix}`;
-const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: `gefyra-dev-test-${suffix}` };
+const VWC = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  name: `gefyra-dev-test-${suffix}`,
+};
 /** The client's published CA (a stand-in): what the configuration holds until the webhook replaces it. */
-const PUBLISHED_CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString('base64');
+const PUBLISHED_CA_BUNDLE = Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString(
+  'base64',
+);
 
 const admin = () => new KubernetesClusterApi(controlPlane.adminKubeConfig());
 // Everything the operator and its webhook do here, they do under the 2.5 client's ClusterRole.
 let asClient: { api: KubernetesClusterApi; kubeconfigPath: string };
 beforeAll(async () => {
-  await admin().create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: ROLE }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES }, never);
-  await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } }, never);
+  await admin().create(
+    { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name: ROLE }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES },
+    never,
+  );
+  await admin().create(
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } },
+    never,
+  );
   await admin().create(
     {
       apiVersion: RBAC,
@@ -63,12 +75,21 @@ beforeAll(async () => {
   asClient = { api: new KubernetesClusterApi(credentials.kubeConfig), kubeconfigPath: credentials.kubeconfigPath };
   // Every test may need the kinds, in whatever order they run: registered here as the operator registers them.
   await registerGefyra2Crds(admin(), silentLogger, never);
-  for (const name of GEFYRA2_CRD_NAMES) await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
+  for (const name of GEFYRA2_CRD_NAMES)
+    await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, {
+      what: `CRD ${name} established`,
+      timeoutMs: 30_000,
+    });
 });
 // The CRDs are cluster-wide: the next file starts without them (their objects go with them).
 afterAll(async () => {
-  await removeClusterObjects(controlPlane.adminKubeConfig(), admin(), GEFYRA2_CRD_NAMES.map((name) => ({ ...CRD, name })));
-  for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
+  await removeClusterObjects(
+    controlPlane.adminKubeConfig(),
+    admin(),
+    GEFYRA2_CRD_NAMES.map((name) => ({ ...CRD, name })),
+  );
+  for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
+    await admin().remove({ apiVersion: RBAC, kind, name: ROLE }, never);
 });
 const gefyraClient = (name: string, fields: Record<string, unknown> = {}): Manifest => ({
   apiVersion: 'gefyra.dev/v1',
@@ -86,8 +107,14 @@ describe('the operator configured for the 2.x contract', () => {
     });
     try {
       for (const name of GEFYRA2_CRD_NAMES) {
-        await operator.waitForLog((line) => line.msg === 'registered the CRD' && line['crd'] === name, { timeoutMs: 30_000, what: `${name} registered` });
-        await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
+        await operator.waitForLog((line) => line.msg === 'registered the CRD' && line['crd'] === name, {
+          timeoutMs: 30_000,
+          what: `${name} registered`,
+        });
+        await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, {
+          what: `CRD ${name} established`,
+          timeoutMs: 30_000,
+        });
       }
       expect(await operator.stop()).toMatchObject({ code: 0 });
     } finally {
@@ -101,7 +128,10 @@ describe('Gefyra 2 CRDs registered by the operator', () => {
     await registerGefyra2Crds(asClient.api, silentLogger, never);
     await registerGefyra2Crds(asClient.api, silentLogger, never);
     for (const name of GEFYRA2_CRD_NAMES) {
-      const crd = await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, { what: `CRD ${name} established`, timeoutMs: 30_000 });
+      const crd = await waitForObject(controlPlane.adminKubeConfig(), { ...CRD, name }, isEstablished, {
+        what: `CRD ${name} established`,
+        timeoutMs: 30_000,
+      });
       const accepted = (crd?.['status'] as { acceptedNames?: { kind?: string; shortNames?: string[] } }).acceptedNames;
       expect(accepted?.kind).toBe(name.split('s.')[0]);
       expect(accepted?.shortNames?.[0]).toBe(`g${name.replace(/^gefyra|s\.gefyra\.dev$/g, '')}`);
@@ -110,24 +140,50 @@ describe('Gefyra 2 CRDs registered by the operator', () => {
 
   it('default state to REQUESTED, keep fields top-level and prune the unknown ones', async () => {
     const created = await eventually('the gefyraclient kind to be served', () =>
-      admin().create(gefyraClient('dev-a', { providerParameter: {}, notAField: 'x', sunset: '2030-01-01T00:00:00Z' }), never),
+      admin().create(
+        gefyraClient('dev-a', { providerParameter: {}, notAField: 'x', sunset: '2030-01-01T00:00:00Z' }),
+        never,
+      ),
     );
-    expect(created).toMatchObject({ kind: 'gefyraclient', state: 'REQUESTED', provider: 'stowaway', sunset: '2030-01-01T00:00:00Z' });
+    expect(created).toMatchObject({
+      kind: 'gefyraclient',
+      state: 'REQUESTED',
+      provider: 'stowaway',
+      sunset: '2030-01-01T00:00:00Z',
+    });
     expect(created['notAField']).toBeUndefined();
     expect(created['spec']).toBeUndefined();
     // The client writes providerParameter and sets it back to null; the operator writes state and providerConfig with plain patches.
     const ref = { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-a' };
-    const active = await admin().patch(ref, { providerParameter: { subnet: '172.30.0.0/16' }, state: 'ACTIVE', providerConfig: { 'Interface.Address': '192.168.99.2', 'Peer.Endpoint': ':31820' } }, never);
+    const active = await admin().patch(
+      ref,
+      {
+        providerParameter: { subnet: '172.30.0.0/16' },
+        state: 'ACTIVE',
+        providerConfig: { 'Interface.Address': '192.168.99.2', 'Peer.Endpoint': ':31820' },
+      },
+      never,
+    );
     // providerConfig's keys contain a dot (contract §3): the schema keeps them as they are.
     expect(active['providerConfig']).toEqual({ 'Interface.Address': '192.168.99.2', 'Peer.Endpoint': ':31820' });
     const disabled = await admin().patch(ref, { providerParameter: null, providerConfig: null }, never);
     expect(disabled).toMatchObject({ state: 'ACTIVE' });
     expect(disabled['providerParameter'] ?? null).toBeNull();
     const bridge = await admin().create(
-      { apiVersion: 'gefyra.dev/v1', kind: 'gefyrabridge', metadata: { name: 'b', namespace: namespace.name }, portMappings: ['8080:80'], clusterEndpoint: { '80': 'svc:10000' } },
+      {
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'gefyrabridge',
+        metadata: { name: 'b', namespace: namespace.name },
+        portMappings: ['8080:80'],
+        clusterEndpoint: { '80': 'svc:10000' },
+      },
       never,
     );
-    expect(bridge).toMatchObject({ state: 'REQUESTED', portMappings: ['8080:80'], clusterEndpoint: { '80': 'svc:10000' } });
+    expect(bridge).toMatchObject({
+      state: 'REQUESTED',
+      portMappings: ['8080:80'],
+      clusterEndpoint: { '80': 'svc:10000' },
+    });
   });
 });
 
@@ -135,7 +191,12 @@ describe('readiness Events as the 2.5 client reads them', () => {
   it('Gefyra-Ready is a core/v1 Event with an eventTime later than its creationTimestamp, and is withdrawn alone', async () => {
     const notifier = new ClusterClientNotifier(asClient.api, systemClock, namespace.name);
     await notifier.announceReady(never);
-    const [ready] = await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, { 'gefyra.dev/signal': 'ready' }, never);
+    const [ready] = await admin().list(
+      { apiVersion: 'v1', kind: 'Event' },
+      namespace.name,
+      { 'gefyra.dev/signal': 'ready' },
+      never,
+    );
     expect(ready).toMatchObject({ reason: 'Gefyra-Ready', involvedObject: { name: 'gefyra-operator' } });
     expectEventTimeAfterCreation(ready);
   });
@@ -155,7 +216,9 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
     });
   const caBundleInConfiguration = async () => {
     const stored = await admin().find(VWC, never);
-    return ((stored?.['webhooks'] ?? []) as { clientConfig: { caBundle?: string } }[]).map((entry) => Buffer.from(entry.clientConfig.caBundle ?? '', 'base64').toString());
+    return ((stored?.['webhooks'] ?? []) as { clientConfig: { caBundle?: string } }[]).map((entry) =>
+      Buffer.from(entry.clientConfig.caBundle ?? '', 'base64').toString(),
+    );
   };
 
   beforeAll(async () => {
@@ -171,13 +234,22 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
     const [caBundle] = await caBundleInConfiguration();
     expect(caBundle).toBe(webhook!.caBundle);
     expect(caBundle).toContain('BEGIN CERTIFICATE');
-    const answer = await postToWebhook(webhook!.port, '/client-parameters', admissionReview('CREATE', gefyraClient('dev-new')), { ca: caBundle!, servername: host() });
+    const answer = await postToWebhook(
+      webhook!.port,
+      '/client-parameters',
+      admissionReview('CREATE', gefyraClient('dev-new')),
+      { ca: caBundle!, servername: host() },
+    );
     expect(answer.review?.response).toEqual({ uid: 'review-1', allowed: true });
   });
 
-  it("denies a subnet another GefyraClient of the cluster holds with code 500, reading the real objects", async () => {
+  it('denies a subnet another GefyraClient of the cluster holds with code 500, reading the real objects', async () => {
     await admin().create(gefyraClient('dev-b'), never);
-    await admin().patch({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-b' }, { providerParameter: { subnet: '10.77.0.0/16' } }, never);
+    await admin().patch(
+      { apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', namespace: namespace.name, name: 'dev-b' },
+      { providerParameter: { subnet: '10.77.0.0/16' } },
+      never,
+    );
     const [caBundle] = await caBundleInConfiguration();
     const waiting = { ...gefyraClient('dev-c'), state: 'WAITING' };
     const answer = await postToWebhook(
@@ -195,11 +267,17 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
 
   it('answers the health POST 200 and posts Gefyra-Webhook-Ready once, with eventTime', async () => {
     const [caBundle] = await caBundleInConfiguration();
-    const webhookReadyEvents = async () => (await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, never)).filter((event) => event['reason'] === WEBHOOK_READY_REASON);
+    const webhookReadyEvents = async () =>
+      (await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, undefined, never)).filter(
+        (event) => event['reason'] === WEBHOOK_READY_REASON,
+      );
     // Another webhook of this file may have posted its own already: this one's is the one more.
     const before = new Set((await webhookReadyEvents()).map((event) => event.metadata.uid));
     for (let check = 0; check < 2; check += 1) {
-      const answer = await postToWebhook(webhook!.port, '/client-parameters', HEALTH_CHECK_BODY, { ca: caBundle!, servername: host() });
+      const answer = await postToWebhook(webhook!.port, '/client-parameters', HEALTH_CHECK_BODY, {
+        ca: caBundle!,
+        servername: host(),
+      });
       expect(answer.statusCode).toBe(200);
       expect(answer.review?.response).toEqual({ uid: '', allowed: true });
     }
@@ -238,11 +316,24 @@ describe('the webhook renews its certificate while running (GEFYRA_WEBHOOK_CERTI
 
   it('a client trusting the caBundle as the API server stores it completes a TLS handshake at every moment across the switch, the CA overlap and its end', async () => {
     await admin().create({ ...testConfiguration(), name, metadata: { name } }, never);
-    const settings = loadGefyra2Config({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45', GEFYRA_WEBHOOK_CONFIGURATION: name, GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls' });
-    const webhook = await startWebhook({ objects: asClient.api, clock: systemClock, logger: silentLogger, namespace: namespace.name, webhook: { ...settings.webhook, port: 0 }, listenHost: '127.0.0.1' });
+    const settings = loadGefyra2Config({
+      GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45',
+      GEFYRA_WEBHOOK_CONFIGURATION: name,
+      GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls',
+    });
+    const webhook = await startWebhook({
+      objects: asClient.api,
+      clock: systemClock,
+      logger: silentLogger,
+      namespace: namespace.name,
+      webhook: { ...settings.webhook, port: 0 },
+      listenHost: '127.0.0.1',
+    });
     const servername = `gefyra-admission.${namespace.name}.svc`;
     const bundleStored = async () => {
-      const [entry] = ((await admin().find(configurationRef, never))?.['webhooks'] ?? []) as { clientConfig: { caBundle: string } }[];
+      const [entry] = ((await admin().find(configurationRef, never))?.['webhooks'] ?? []) as {
+        clientConfig: { caBundle: string };
+      }[];
       return Buffer.from(entry?.clientConfig.caBundle ?? '', 'base64').toString();
     };
     const cas = (bundle: string) => bundle.match(/BEGIN CERTIFICATE/g)?.length ?? 0;
@@ -278,21 +369,49 @@ describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=w
   it('serves with the CA kept in its Secret, passes its liveness probe, and stops on SIGTERM', async () => {
     const webhook = await startOperatorProcess({
       kubeconfigPath: asClient.kubeconfigPath,
-      env: { OP_MODE: 'webhook', GEFYRA_NAMESPACE: namespace.name, GEFYRA_WEBHOOK_PORT: '0', GEFYRA_WEBHOOK_CONFIGURATION: VWC.name },
+      env: {
+        OP_MODE: 'webhook',
+        GEFYRA_NAMESPACE: namespace.name,
+        GEFYRA_WEBHOOK_PORT: '0',
+        GEFYRA_WEBHOOK_CONFIGURATION: VWC.name,
+      },
     });
     try {
-      const serving = await webhook.waitForLog((line) => line.msg === 'admission webhook serving', { timeoutMs: 30_000 });
-      const port = Number(serving['port']);
-      const secret = await admin().find({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' }, never);
-      const ca = Buffer.from((secret?.['data'] as Record<string, string>)['ca.crt']!, 'base64').toString();
-      const answer = await postToWebhook(port, '/mount-parameters', admissionReview('CREATE', { metadata: { name: 'm', namespace: namespace.name }, provider: 'carrier2mount', target: 'daemonset/x', targetNamespace: 'shop', targetContainer: 'app' }), {
-        ca,
-        servername: `gefyra-admission.${namespace.name}.svc`,
+      const serving = await webhook.waitForLog((line) => line.msg === 'admission webhook serving', {
+        timeoutMs: 30_000,
       });
-      expect(answer.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining("'target' must be") } });
+      const port = Number(serving['port']);
+      const secret = await admin().find(
+        { apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' },
+        never,
+      );
+      const ca = Buffer.from((secret?.['data'] as Record<string, string>)['ca.crt']!, 'base64').toString();
+      const answer = await postToWebhook(
+        port,
+        '/mount-parameters',
+        admissionReview('CREATE', {
+          metadata: { name: 'm', namespace: namespace.name },
+          provider: 'carrier2mount',
+          target: 'daemonset/x',
+          targetNamespace: 'shop',
+          targetContainer: 'app',
+        }),
+        {
+          ca,
+          servername: `gefyra-admission.${namespace.name}.svc`,
+        },
+      );
+      expect(answer.review?.response).toMatchObject({
+        allowed: false,
+        status: { code: 500, message: expect.stringContaining("'target' must be") },
+      });
       const probe = await run('sh', [join(ROOT, 'image', 'python'), 'gefyra/healthcheck.py'], {
         cwd: join(ROOT, 'image'),
-        env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, GEFYRA_APP_DIR: ROOT, GEFYRA_WEBHOOK_PORT: String(port) },
+        env: {
+          PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
+          GEFYRA_APP_DIR: ROOT,
+          GEFYRA_WEBHOOK_PORT: String(port),
+        },
       });
       expect(probe.stdout).toContain('webhook answered 200');
       expect(await webhook.stop()).toEqual({ code: 0, signal: null });
@@ -308,7 +427,8 @@ describe("the webhook under deploy/gefyra2's account for it", () => {
     await admin().create(testConfiguration(), never);
   });
   afterAll(async () => {
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await admin().remove({ apiVersion: RBAC, kind, name: clusterName }, never);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
+      await admin().remove({ apiVersion: RBAC, kind, name: clusterName }, never);
     await admin().remove(VWC, never);
   });
 
@@ -321,11 +441,19 @@ describe("the webhook under deploy/gefyra2's account for it", () => {
           const [rule] = manifest['rules'] as Record<string, unknown>[];
           return { ...manifest, metadata: { name: clusterName }, rules: [{ ...rule, resourceNames: [VWC.name] }] };
         }
-        if (manifest.kind === 'ClusterRoleBinding') return { ...manifest, metadata: { name: clusterName }, roleRef: { ...(manifest['roleRef'] as object), name: clusterName } };
+        if (manifest.kind === 'ClusterRoleBinding')
+          return {
+            ...manifest,
+            metadata: { name: clusterName },
+            roleRef: { ...(manifest['roleRef'] as object), name: clusterName },
+          };
         return manifest;
       });
     for (const manifest of account) await admin().create(manifest, never);
-    await admin().remove({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' }, never);
+    await admin().remove(
+      { apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-admission-tls' },
+      never,
+    );
     const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator-webhook');
     const webhook = await startWebhook({
       objects: new KubernetesClusterApi(credentials.kubeConfig),
@@ -336,24 +464,52 @@ describe("the webhook under deploy/gefyra2's account for it", () => {
       listenHost: '127.0.0.1',
     });
     try {
-      const [caBundle] = ((await admin().find(VWC, never))!['webhooks'] as { clientConfig: { caBundle: string } }[]).map((entry) =>
-        Buffer.from(entry.clientConfig.caBundle, 'base64').toString(),
-      );
+      const [caBundle] = (
+        (await admin().find(VWC, never))!['webhooks'] as { clientConfig: { caBundle: string } }[]
+      ).map((entry) => Buffer.from(entry.clientConfig.caBundle, 'base64').toString());
       expect(caBundle).toBe(webhook.caBundle);
       const tls = { ca: caBundle!, servername: `gefyra-admission.${namespace.name}.svc` };
       // A holder of its own: the test passes alone and after the others.
       await admin().create({ ...gefyraClient('dev-held'), providerParameter: { subnet: '10.78.0.0/16' } }, never);
       const waiting = { ...gefyraClient('dev-d'), state: 'WAITING' };
-      const clash = await postToWebhook(webhook.port, '/client-parameters', admissionReview('UPDATE', { ...waiting, providerParameter: { subnet: '10.78.1.0/24' } }, waiting), tls);
-      expect(clash.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining('GefyraClient dev-held') } });
+      const clash = await postToWebhook(
+        webhook.port,
+        '/client-parameters',
+        admissionReview('UPDATE', { ...waiting, providerParameter: { subnet: '10.78.1.0/24' } }, waiting),
+        tls,
+      );
+      expect(clash.review?.response).toMatchObject({
+        allowed: false,
+        status: { code: 500, message: expect.stringContaining('GefyraClient dev-held') },
+      });
       const bridge = await postToWebhook(
         webhook.port,
         '/bridge-parameters',
-        admissionReview('CREATE', { metadata: { name: 'x', namespace: namespace.name, labels: { 'gefyra.dev/bridge-mount': 'm', 'gefyra.dev/client': 'dev-d' } }, provider: 'carrier2', target: 'm', destinationIP: '10.77.1.2' }),
+        admissionReview('CREATE', {
+          metadata: {
+            name: 'x',
+            namespace: namespace.name,
+            labels: { 'gefyra.dev/bridge-mount': 'm', 'gefyra.dev/client': 'dev-d' },
+          },
+          provider: 'carrier2',
+          target: 'm',
+          destinationIP: '10.77.1.2',
+        }),
         tls,
       );
-      expect(bridge.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: 'GefyraBridgeMount "m" does not exist' } });
-      const readinessEvents = async () => (await admin().list({ apiVersion: 'v1', kind: 'Event' }, namespace.name, { 'gefyra.dev/signal': 'webhook-ready' }, never)).length;
+      expect(bridge.review?.response).toMatchObject({
+        allowed: false,
+        status: { code: 500, message: 'GefyraBridgeMount "m" does not exist' },
+      });
+      const readinessEvents = async () =>
+        (
+          await admin().list(
+            { apiVersion: 'v1', kind: 'Event' },
+            namespace.name,
+            { 'gefyra.dev/signal': 'webhook-ready' },
+            never,
+          )
+        ).length;
       const before = await readinessEvents();
       expect((await postToWebhook(webhook.port, '/client-parameters', HEALTH_CHECK_BODY, tls)).statusCode).toBe(200);
       expect(await readinessEvents()).toBe(before + 1);
@@ -372,11 +528,22 @@ function testConfiguration(): Manifest {
       {
         name: 'client-parameters.gefyra.dev',
         admissionReviewVersions: ['v1', 'v1beta1'],
-        clientConfig: { caBundle: PUBLISHED_CA_BUNDLE, service: { name: 'gefyra-admission', namespace: namespace.name, path: '/client-parameters' } },
+        clientConfig: {
+          caBundle: PUBLISHED_CA_BUNDLE,
+          service: { name: 'gefyra-admission', namespace: namespace.name, path: '/client-parameters' },
+        },
         // Never matched: the API server cannot reach a webhook on the test's loopback, and other tests create GefyraClients too.
         objectSelector: { matchLabels: { 'gefyra.dev/webhook-test': `never-${suffix}` } },
         failurePolicy: 'Ignore',
-        rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'], scope: '*' }],
+        rules: [
+          {
+            apiGroups: ['gefyra.dev'],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['gefyraclients'],
+            scope: '*',
+          },
+        ],
         sideEffects: 'None',
         timeoutSeconds: 30,
       },

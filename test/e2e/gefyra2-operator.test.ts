@@ -61,7 +61,10 @@ const INSTALLATIONS: readonly Installation[] = [
     title: 'installed by the Gefyra 2.5 client (its ClusterRole and variables)',
     env: GEFYRA2_CLIENT_OPERATOR_ENV,
     install: async (api, namespace, name) => {
-      await api.create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES }, never);
+      await api.create(
+        { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: GEFYRA2_CLIENT_CLUSTER_ROLE_RULES },
+        never,
+      );
       await api.create(bindCluster(name, namespace), never);
     },
     uninstall: removeClusterRole,
@@ -73,9 +76,16 @@ const INSTALLATIONS: readonly Installation[] = [
     env: { GEFYRA_CLIENT_CONTRACT: '2' },
     install: async (api, namespace, name) => {
       const manifests = gefyra2InstallManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE });
-      const operatorRole = (kind: string) => manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === 'gefyra-operator');
-      for (const crd of manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition')) await createOrKeep(api, crd);
-      await createOrKeep(api, manifests.find((manifest) => manifest.kind === 'ClusterRole' && manifest.metadata.name === 'gefyra-client') as Manifest);
+      const operatorRole = (kind: string) =>
+        manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === 'gefyra-operator');
+      for (const crd of manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition'))
+        await createOrKeep(api, crd);
+      await createOrKeep(
+        api,
+        manifests.find(
+          (manifest) => manifest.kind === 'ClusterRole' && manifest.metadata.name === 'gefyra-client',
+        ) as Manifest,
+      );
       await api.create({ ...(operatorRole('ClusterRole') as Manifest), metadata: { name } }, never);
       await api.create(bindCluster(name, namespace), never);
       await api.create({ ...(operatorRole('Role') as Manifest), metadata: { name, namespace } }, never);
@@ -129,12 +139,22 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
   let absentBefore: ObjectRef[] = [];
 
   beforeAll(async () => {
-    absentBefore = await absentObjects(admin(), [...[...GEFYRA2_CRD_NAMES, INTERCEPT_REQUEST_CRD_NAME].map((name) => ({ ...CRD, name })), { apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' }]);
+    absentBefore = await absentObjects(admin(), [
+      ...[...GEFYRA2_CRD_NAMES, INTERCEPT_REQUEST_CRD_NAME].map((name) => ({ ...CRD, name })),
+      { apiVersion: RBAC, kind: 'ClusterRole', name: 'gefyra-client' },
+    ]);
     removeHandler = node.onExec(simulator.handle);
-    await admin().create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } }, never);
+    await admin().create(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gefyra-operator', namespace: namespace.name } },
+      never,
+    );
     await installation.install(admin(), namespace.name, role);
     volume = await preboundStowawayVolume(admin(), namespace.name);
-    events = recordObjects(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Event', namespace: namespace.name });
+    events = recordObjects(controlPlane.adminKubeConfig(), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      namespace: namespace.name,
+    });
     await events.synced;
   }, 60_000);
 
@@ -151,25 +171,54 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
 
   it('installs Stowaway 2.x, posts Gefyra-Ready, serves a GefyraClient through WAITING, ACTIVE, WAITING and delete, never forbidden', async () => {
     const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator');
-    operator = await startOperatorProcess({ kubeconfigPath: credentials.kubeconfigPath, env: { ...installation.env, GEFYRA_NAMESPACE: namespace.name } });
-    const serving = await operator.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('serving '), { what: 'what it serves', timeoutMs: 60_000 });
-    expect(serving).toMatchObject({ msg: 'serving GefyraClients', gefyraClients: true, interceptRequests: false, interceptRequestsOff: installation.interceptRequestsOff });
+    operator = await startOperatorProcess({
+      kubeconfigPath: credentials.kubeconfigPath,
+      env: { ...installation.env, GEFYRA_NAMESPACE: namespace.name },
+    });
+    const serving = await operator.waitForLog(
+      (line) => typeof line.msg === 'string' && line.msg.startsWith('serving '),
+      { what: 'what it serves', timeoutMs: 60_000 },
+    );
+    expect(serving).toMatchObject({
+      msg: 'serving GefyraClients',
+      gefyraClients: true,
+      interceptRequests: false,
+      interceptRequestsOff: installation.interceptRequestsOff,
+    });
 
     // `gefyra up` waits on core/v1 Events for Gefyra-Ready with an eventTime; `gefyra status` then reads gefyra-stowaway-0.
-    const ready = await pollUntil('a Gefyra-Ready Event', async () => events?.seen.find((event) => event['reason'] === 'Gefyra-Ready'), { timeoutMs: 90_000, intervalMs: 50 }).catch((error: unknown) => {
+    const ready = await pollUntil(
+      'a Gefyra-Ready Event',
+      async () => events?.seen.find((event) => event['reason'] === 'Gefyra-Ready'),
+      { timeoutMs: 90_000, intervalMs: 50 },
+    ).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${operator?.describe() ?? ''}`, { cause: error });
     });
     expect(ready['eventTime']).toEqual(expect.any(String));
     const pod = await admin().findPod({ namespace: namespace.name, name: STOWAWAY2.pod }, never);
     expect(pod?.containerStatuses[0]).toMatchObject({ name: STOWAWAY2.container, ready: true });
     // The 0.13 Stowaway is not there: its Deployment and its node port Service would clash with 2.x's.
-    expect(await admin().list({ apiVersion: 'apps/v1', kind: 'Deployment' }, namespace.name, undefined, never)).toEqual([]);
+    expect(await admin().list({ apiVersion: 'apps/v1', kind: 'Deployment' }, namespace.name, undefined, never)).toEqual(
+      [],
+    );
     // One Service: the developers' WireGuard node port, selecting the 2.x pod (the client makes it too; whoever comes first keeps it).
     const services = await admin().list({ apiVersion: 'v1', kind: 'Service' }, namespace.name, undefined, never);
     expect(services.map((service) => [service.metadata.name, service['spec']])).toEqual([
-      ['gefyra-stowaway-wireguard', expect.objectContaining({ type: 'NodePort', selector: STOWAWAY2.labels, ports: [expect.objectContaining({ nodePort: 31820, port: 51820, protocol: 'UDP' })] })],
+      [
+        'gefyra-stowaway-wireguard',
+        expect.objectContaining({
+          type: 'NodePort',
+          selector: STOWAWAY2.labels,
+          ports: [expect.objectContaining({ nodePort: 31820, port: 51820, protocol: 'UDP' })],
+        }),
+      ],
     ]);
-    expect(await admin().find({ apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-cargo-connection' }, never)).toBeUndefined();
+    expect(
+      await admin().find(
+        { apiVersion: 'v1', kind: 'Secret', namespace: namespace.name, name: 'gefyra-cargo-connection' },
+        never,
+      ),
+    ).toBeUndefined();
     // No InterceptRequests served, so no CRD registered for them (the client's uninstall would leave it behind).
     if (absentBefore.some((ref) => ref.name === INTERCEPT_REQUEST_CRD_NAME) && !installation.shipsInterceptRequestCrd) {
       expect(await admin().find({ ...CRD, name: INTERCEPT_REQUEST_CRD_NAME }, never)).toBeUndefined();
@@ -188,11 +237,20 @@ describe.each(INSTALLATIONS)('gefyra-operator run in the 2.x contract, $title', 
     expect(active?.providerConfig?.['Peer.Endpoint']).toBe(':31820');
 
     await client.setSubnet('dev-a', null);
-    await client.waitForClient('dev-a', (found) => found?.state === 'WAITING' && found.providerConfig === undefined, 'WAITING again');
+    await client.waitForClient(
+      'dev-a',
+      (found) => found?.state === 'WAITING' && found.providerConfig === undefined,
+      'WAITING again',
+    );
 
     await admin().remove(client.ref('dev-a'), never);
     await client.waitForClient('dev-a', (found) => found === undefined, 'deleted');
-    expect(await admin().find({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-a' }, never)).toBeUndefined();
+    expect(
+      await admin().find(
+        { apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name, name: 'gefyra-client-dev-a' },
+        never,
+      ),
+    ).toBeUndefined();
     expect(await client.stowawayPod()).toEqual(stowaway);
 
     expect(await operator.stop()).toMatchObject({ code: 0 });

@@ -13,7 +13,14 @@ import {
 } from './support/intercept-requests.js';
 import type { OperatorProcess } from './support/operator-process.js';
 import { readTable } from './support/table-view.js';
-import { containerSpecOf, containerStatusOf, createTargetPod, readPod, runsImage, webContainer } from './support/target-pods.js';
+import {
+  containerSpecOf,
+  containerStatusOf,
+  createTargetPod,
+  readPod,
+  runsImage,
+  webContainer,
+} from './support/target-pods.js';
 
 const CARRIER = /^quay\.io\/gefyra\/carrier:/;
 const TARGET_POD = 'web-7d9c6b5f4-abcde';
@@ -36,7 +43,10 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
   /** The commands run in a container, oldest first, without the heartbeat's `wg show`. */
   const commandsIn = (container: string, pod?: string): string[] =>
     env.node.execLog
-      .filter((entry) => entry.container === container && (pod === undefined || entry.pod === pod) && entry.command[0] !== 'wg')
+      .filter(
+        (entry) =>
+          entry.container === container && (pod === undefined || entry.pod === pod) && entry.command[0] !== 'wg',
+      )
       .map((entry) => entry.command.join(' '));
 
   describe('a request for a running pod', () => {
@@ -65,9 +75,14 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       const status = statusOf(request);
       expect(status).toMatchObject({ phase: 'Established', reason: 'Established', originalImage: 'shop/web:1.0' });
       expect(status.conditions).toEqual(
-        expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Failed', status: 'False' })]),
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'Ready', status: 'True' }),
+          expect.objectContaining({ type: 'Failed', status: 'False' }),
+        ]),
       );
-      expect(status.routes).toEqual([{ containerPort: 8080, destinationIP: '172.18.0.3', destinationPort: 8000, proxyPort: expect.any(Number) }]);
+      expect(status.routes).toEqual([
+        { containerPort: 8080, destinationIP: '172.18.0.3', destinationPort: 8000, proxyPort: expect.any(Number) },
+      ]);
       const proxyPort = status.routes![0]!.proxyPort;
       expect(proxyPort).toBeGreaterThanOrEqual(10000);
       expect(proxyPort).toBeLessThanOrEqual(19999);
@@ -77,32 +92,56 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(Object.values(routes)).toEqual([`172.18.0.3:8000,${proxyPort}`]);
       expect(env.components.stowaway.servedRoutes).toEqual(routes);
       expect(await env.state().proxyServices()).toEqual([`gefyra-stowaway-proxy-${proxyPort}`]);
-      const service = await env.state().find({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: `gefyra-stowaway-proxy-${proxyPort}` });
-      expect(service?.['spec']).toMatchObject({ selector: { app: 'stowaway' }, ports: [{ port: proxyPort, targetPort: proxyPort, protocol: 'TCP' }] });
+      const service = await env
+        .state()
+        .find({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: `gefyra-stowaway-proxy-${proxyPort}` });
+      expect(service?.['spec']).toMatchObject({
+        selector: { app: 'stowaway' },
+        ports: [{ port: proxyPort, targetPort: proxyPort, protocol: 'TCP' }],
+      });
 
       const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', CARRIER)).toBe(true);
       expect(containerStatusOf(pod, 'web')?.imageID).toContain('quay.io/gefyra/carrier');
-      expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 1);
+      expect(containerStatusOf(pod, 'web')?.restartCount).toBe(
+        (containerStatusOf(original, 'web')?.restartCount ?? 0) + 1,
+      );
       expect(containerSpecOf(pod, 'web')).toMatchObject({ command: ['/app/server'], args: ['--port', '8080'] });
 
       const upstream = `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local:${proxyPort}`;
-      expect(env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' })).toMatchObject({
+      expect(
+        env.components.carrier.configurationOf({ namespace: target.namespace, name: target.pod, container: 'web' }),
+      ).toMatchObject({
         routes: [{ containerPort: 8080, upstream }],
         probePorts: [8081],
       });
       const stowaway = commandsIn('stowaway');
       expect(stowaway).toContain('ls -1 /stowaway/proxyroutes');
-      expect(stowaway.lastIndexOf('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/')).toBeGreaterThan(stowaway.indexOf('ls -1 /stowaway/proxyroutes'));
+      expect(stowaway.lastIndexOf('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/')).toBeGreaterThan(
+        stowaway.indexOf('ls -1 /stowaway/proxyroutes'),
+      );
       // Carrier's scripts only append: its config is read before and after each one.
       const readConfig = 'cat /etc/nginx/nginx.conf';
-      expect(commandsIn('web', target.pod)).toEqual([readConfig, `/bin/busybox sh setroute.sh 8080 ${upstream}`, readConfig, '/bin/busybox sh setprobe.sh 8081', readConfig]);
+      expect(commandsIn('web', target.pod)).toEqual([
+        readConfig,
+        `/bin/busybox sh setroute.sh 8080 ${upstream}`,
+        readConfig,
+        '/bin/busybox sh setprobe.sh 8081',
+        readConfig,
+      ]);
       expect(env.node.execLog.every((entry) => entry.result?.exitCode === 0)).toBe(true);
 
       // The Event follows the status write.
-      await env.state().waitForEvent((event) => event.regarding.name === name && event.reason === 'Established', 'the Established Event');
+      await env
+        .state()
+        .waitForEvent(
+          (event) => event.regarding.name === name && event.reason === 'Established',
+          'the Established Event',
+        );
       const events = (await env.state().events()).filter((event) => event.regarding.name === name);
-      expect(events).toEqual([expect.objectContaining({ type: 'Normal', reason: 'Established', reportingInstance: operator.identity })]);
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'Normal', reason: 'Established', reportingInstance: operator.identity }),
+      ]);
       expect(events[0]?.regarding).toMatchObject({ kind: 'InterceptRequest', namespace: 'gefyra' });
     });
 
@@ -111,7 +150,10 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       await established(target, name);
       const second = `web-to-${target.namespace}.pod.second`;
       await createInterceptRequest(env.admin(), target, {}, { name: second });
-      expect(statusOf(await waitForPhase(env.admin(), second, 'Failed'))).toMatchObject({ reason: 'AlreadyIntercepted', message: expect.stringContaining(`InterceptRequest gefyra/${name}`) });
+      expect(statusOf(await waitForPhase(env.admin(), second, 'Failed'))).toMatchObject({
+        reason: 'AlreadyIntercepted',
+        message: expect.stringContaining(`InterceptRequest gefyra/${name}`),
+      });
 
       await deleteInterceptRequest(env.admin(), name);
 
@@ -126,9 +168,26 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       const { target, name } = await runningTarget();
       await established(target, name);
       const table = await readTable(env.admin(), '/apis/gefyra.dev/v1/namespaces/gefyra/interceptrequests');
-      expect(table.columns).toEqual(['Name', 'Target', 'Namespace', 'Container', 'Ports', 'State', 'Established', 'Reason', 'Age']);
+      expect(table.columns).toEqual([
+        'Name',
+        'Target',
+        'Namespace',
+        'Container',
+        'Ports',
+        'State',
+        'Established',
+        'Reason',
+        'Age',
+      ]);
       const row = table.rows.find((candidate) => candidate['Name'] === name);
-      expect(row).toMatchObject({ Target: target.pod, Namespace: target.namespace, Container: 'web', State: 'Established', Established: true, Reason: 'Established' });
+      expect(row).toMatchObject({
+        Target: target.pod,
+        Namespace: target.namespace,
+        Container: 'web',
+        State: 'Established',
+        Established: true,
+        Reason: 'Established',
+      });
       expect(String(row?.['Ports'])).toContain('8080:8000');
     });
 
@@ -140,9 +199,13 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
 
       const pod = await readPod(env.admin(), target.namespace, target.pod);
       expect(runsImage(pod, 'web', 'shop/web:1.0')).toBe(true);
-      expect(containerStatusOf(pod, 'web')?.restartCount).toBe((containerStatusOf(original, 'web')?.restartCount ?? 0) + 2);
+      expect(containerStatusOf(pod, 'web')?.restartCount).toBe(
+        (containerStatusOf(original, 'web')?.restartCount ?? 0) + 2,
+      );
       expect(pod.spec?.containers).toEqual(original.spec?.containers);
-      expect(Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
+      expect(
+        Object.keys(pod.metadata?.annotations ?? {}).filter((key) => key.startsWith('carrier.gefyra.dev/')),
+      ).toEqual([]);
       expect(pod.metadata?.labels).toEqual(original.metadata?.labels);
 
       expect(await env.state().proxyRoutes()).toEqual({});
@@ -150,8 +213,12 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
       expect(env.components.stowaway.servedRoutes).toEqual({});
       expect(commandsIn('stowaway')).toContain('/bin/bash generate-proxyroutes.sh /stowaway/proxyroutes/');
       // Recorded once the finalizer is released, so after the request is gone.
-      await env.state().waitForEvent((event) => event.regarding.name === name && event.reason === 'Restored', 'the Restored Event');
-      const reasons = (await env.state().events()).filter((event) => event.regarding.name === name).map((event) => event.reason);
+      await env
+        .state()
+        .waitForEvent((event) => event.regarding.name === name && event.reason === 'Restored', 'the Restored Event');
+      const reasons = (await env.state().events())
+        .filter((event) => event.regarding.name === name)
+        .map((event) => event.reason);
       expect(reasons.sort()).toEqual(['Established', 'Restored']);
     });
   });
@@ -160,13 +227,33 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
     const execProbeContainers = [webContainer({ livenessProbe: { exec: { command: ['/app/healthcheck'] } } })];
 
     const cases: [string, ClientRequestFields, string, RegExp][] = [
-      ['bad-ip', { destinationIP: '172.18.0.300' }, 'InvalidRequest', /destinationIP "172\.18\.0\.300" is not an IPv4 or IPv6 address/],
-      ['no-colon', { portMappings: ['8080'] }, 'InvalidRequest', /"8080" is not of the form <containerPort>:<destinationPort>/],
+      [
+        'bad-ip',
+        { destinationIP: '172.18.0.300' },
+        'InvalidRequest',
+        /destinationIP "172\.18\.0\.300" is not an IPv4 or IPv6 address/,
+      ],
+      [
+        'no-colon',
+        { portMappings: ['8080'] },
+        'InvalidRequest',
+        /"8080" is not of the form <containerPort>:<destinationPort>/,
+      ],
       ['port-range', { portMappings: ['8080:70000'] }, 'InvalidRequest', /port 70000 is outside 1-65535/],
-      ['duplicate', { portMappings: ['8080:8000', '8080:8001'] }, 'InvalidRequest', /container port 8080 is mapped more than once/],
+      [
+        'duplicate',
+        { portMappings: ['8080:8000', '8080:8001'] },
+        'InvalidRequest',
+        /container port 8080 is mapped more than once/,
+      ],
       ['no-mappings', { portMappings: [] }, 'InvalidRequest', /portMappings must name at least one/],
       ['missing-pod', { targetPod: 'nope' }, 'TargetPodNotFound', /pod shop-[0-9a-f]+\/nope does not exist/],
-      ['missing-container', { targetContainer: 'db' }, 'TargetContainerNotFound', /has no container "db" \(it has: web\)/],
+      [
+        'missing-container',
+        { targetContainer: 'db' },
+        'TargetContainerNotFound',
+        /has no container "db" \(it has: web\)/,
+      ],
       ['exec-probe', { handleProbes: true }, 'UnsupportedProbe', /exec/],
     ];
 
@@ -193,21 +280,33 @@ describe('InterceptRequests from the Gefyra 0.13 client', () => {
           expect.objectContaining({ type: 'Ready', status: 'False' }),
         ]),
       );
-      const event = await env.state().waitForEvent((candidate) => candidate.regarding.name === name && candidate.type === 'Warning', `a Warning about ${name}`);
+      const event = await env
+        .state()
+        .waitForEvent(
+          (candidate) => candidate.regarding.name === name && candidate.type === 'Warning',
+          `a Warning about ${name}`,
+        );
       expect(event).toMatchObject({ reason, note: status.message, reportingInstance: operator.identity });
 
       expect(await env.state().proxyRoutes()).toEqual({});
       expect(await env.state().proxyServices()).toEqual([]);
-      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
-      // A refusal is reported, never answered by deleting the request (as 0.13 did).
-      expect((await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name }))?.metadata.uid).toBe(
-        request.metadata.uid,
+      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(
+        before.metadata?.resourceVersion,
       );
+      // A refusal is reported, never answered by deleting the request (as 0.13 did).
+      expect(
+        (await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name }))
+          ?.metadata.uid,
+      ).toBe(request.metadata.uid);
 
       // The client deletes a failed request: the operator releases it, the pod is still untouched.
       await deleteInterceptRequest(env.admin(), name);
-      expect(await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name })).toBeUndefined();
-      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+      expect(
+        await env.state().find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name }),
+      ).toBeUndefined();
+      expect((await readPod(env.admin(), namespace, pod)).metadata?.resourceVersion).toBe(
+        before.metadata?.resourceVersion,
+      );
     });
   });
 });

@@ -54,15 +54,19 @@ describe('two operator processes with leader election', () => {
       .map((lease) => (lease['spec'] as { holderIdentity?: string | null } | undefined)?.holderIdentity ?? '')
       .filter((current, index, all) => index === 0 || all[index - 1] !== current);
 
-  const holder = async () => ((await env.state().find(LEASE))?.['spec'] as { holderIdentity?: string; leaseTransitions?: number } | undefined);
-  const eventsBy = async (operator: OperatorProcess) => (await env.state().events()).filter((event) => event.reportingInstance === operator.identity);
+  const holder = async () =>
+    (await env.state().find(LEASE))?.['spec'] as { holderIdentity?: string; leaseTransitions?: number } | undefined;
+  const eventsBy = async (operator: OperatorProcess) =>
+    (await env.state().events()).filter((event) => event.reportingInstance === operator.identity);
 
   it('only the leader acts; the other stands by, ready, and reconciles nothing', async () => {
     const [first] = (await runningTargets('web-first')) as [InterceptTarget];
     const leader = await env.startOperator({ env: ELECTION_ENV, identity: `operator-a-${suffix}` });
     await leader.ready({ what: 'the first operator to lead and boot' });
     const follower = await env.startOperator({ env: ELECTION_ENV, identity: `operator-b-${suffix}` });
-    const standingBy = await follower.waitForLog((line) => line.msg === 'another operator leads; standing by', { what: 'standing by' });
+    const standingBy = await follower.waitForLog((line) => line.msg === 'another operator leads; standing by', {
+      what: 'standing by',
+    });
     expect(standingBy['holder']).toBe(leader.identity);
     await follower.ready({ what: 'a healthy standby' });
     expect((await holder())?.holderIdentity).toBe(leader.identity);
@@ -71,14 +75,23 @@ describe('two operator processes with leader election', () => {
     await waitForPhase(env.admin(), clientRequestName(first), 'Established');
 
     // The Event follows the status write.
-    const established = await env.state().waitForEvent((event) => event.regarding.name === clientRequestName(first) && event.reason === 'Established', 'the Established Event');
+    const established = await env
+      .state()
+      .waitForEvent(
+        (event) => event.regarding.name === clientRequestName(first) && event.reason === 'Established',
+        'the Established Event',
+      );
     expect(established.reportingInstance).toBe(leader.identity);
-    expect((await eventsBy(leader)).map((event) => event.reason)).toEqual(expect.arrayContaining(['Ready', 'Established']));
+    expect((await eventsBy(leader)).map((event) => event.reason)).toEqual(
+      expect.arrayContaining(['Ready', 'Established']),
+    );
     // Each replica says at start how it is configured: without the stamping webhook, that requesters
     // are not stamped (issue 18, item 7). Nothing about any intercept or the installation.
     expect((await eventsBy(follower)).map((event) => event.reason)).toEqual(['RequestersNotStamped']);
     expect(follower.logs.map((line) => line.msg)).not.toEqual(expect.arrayContaining(['leading']));
-    expect(follower.logs.filter((line) => line.msg === 'intercept step' || line.msg === 'init phase complete')).toEqual([]);
+    expect(follower.logs.filter((line) => line.msg === 'intercept step' || line.msg === 'init phase complete')).toEqual(
+      [],
+    );
     expect(await env.state().coreEvents('Gefyra-Ready')).toHaveLength(1);
     expect((await holder())?.holderIdentity).toBe(leader.identity);
   });
@@ -92,7 +105,11 @@ describe('two operator processes with leader election', () => {
     const podBefore = await readPod(env.admin(), first.namespace, first.pod);
     const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
     const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
-    const leases = recordObjects(env.admin(), { apiVersion: LEASE.apiVersion, kind: LEASE.kind, namespace: LEASE.namespace });
+    const leases = recordObjects(env.admin(), {
+      apiVersion: LEASE.apiVersion,
+      kind: LEASE.kind,
+      namespace: LEASE.namespace,
+    });
     await leases.synced;
 
     try {
@@ -116,10 +133,17 @@ describe('two operator processes with leader election', () => {
 
     await createInterceptRequest(env.admin(), second);
     await waitForPhase(env.admin(), clientRequestName(second), 'Established');
-    const established = await env.state().waitForEvent((event) => event.regarding.name === clientRequestName(second) && event.reason === 'Established', 'the Established Event');
+    const established = await env
+      .state()
+      .waitForEvent(
+        (event) => event.regarding.name === clientRequestName(second) && event.reason === 'Established',
+        'the Established Event',
+      );
     expect(established.reportingInstance).toBe(follower.identity);
     // The first intercept was taken up as it stood, not done again.
-    expect((await readPod(env.admin(), first.namespace, first.pod)).metadata?.resourceVersion).toBe(podBefore.metadata?.resourceVersion);
+    expect((await readPod(env.admin(), first.namespace, first.pod)).metadata?.resourceVersion).toBe(
+      podBefore.metadata?.resourceVersion,
+    );
     expect((await eventsBy(follower)).filter((event) => event.regarding.name === clientRequestName(first))).toEqual([]);
 
     for (const target of targets) await deleteInterceptRequest(env.admin(), clientRequestName(target));
@@ -142,19 +166,32 @@ describe('two operator processes with leader election', () => {
       const request = await waitForPhase(env.admin(), clientRequestName(target), 'Established');
       ports.set(clientRequestName(target), statusOf(request).routes![0]!.proxyPort);
     }
-    await env.state().api.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' }, never);
+    await env
+      .state()
+      .api.remove(
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' },
+        never,
+      );
     expect(await leader.stop()).toEqual({ code: 0, signal: null });
     await successor.waitForLog((line) => line.msg === 'leading', { what: 'the takeover' });
     await successor.ready({ what: 'the new leader to boot' });
 
-    await waitForObject(env.admin(), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' }, (map) => Object.keys((map?.['data'] as object | undefined) ?? {}).length === many.length, {
-      what: 'every route back in the table',
-      timeoutMs: 30_000,
-    });
+    await waitForObject(
+      env.admin(),
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' },
+      (map) => Object.keys((map?.['data'] as object | undefined) ?? {}).length === many.length,
+      {
+        what: 'every route back in the table',
+        timeoutMs: 30_000,
+      },
+    );
     const table = Object.entries(await env.state().proxyRoutes());
     const services = await env.state().proxyServices();
     for (const [name, port] of ports) {
-      expect(table.filter(([key, value]) => key.startsWith(`${name}_`) && value.endsWith(`,${port}`)), `route of ${name}`).toHaveLength(1);
+      expect(
+        table.filter(([key, value]) => key.startsWith(`${name}_`) && value.endsWith(`,${port}`)),
+        `route of ${name}`,
+      ).toHaveLength(1);
       expect(services, `proxy Service of ${name}`).toContain(`gefyra-stowaway-proxy-${port}`);
     }
     for (const target of many) await deleteInterceptRequest(env.admin(), clientRequestName(target));

@@ -36,32 +36,69 @@ const NEEDED_EVERYWHERE: Readonly<Record<string, string>> = {
   [`delete namespaces/${NAMESPACE}`]: 'reset',
   [`get clusterroles.rbac.authorization.k8s.io/${NAME}`]: 'reset',
   [`delete clusterroles.rbac.authorization.k8s.io/${NAME}`]: 'reset',
-  [`delete clusterrolebindings.rbac.authorization.k8s.io/${NAME}`]: 'reset (where the binding is removed before the role)',
-  [`patch mutatingwebhookconfigurations.admissionregistration.k8s.io/${NAME}-requester`]: "the requester webhook's caBundle, kept at the operator's CA",
+  [`delete clusterrolebindings.rbac.authorization.k8s.io/${NAME}`]:
+    'reset (where the binding is removed before the role)',
+  [`patch mutatingwebhookconfigurations.admissionregistration.k8s.io/${NAME}-requester`]:
+    "the requester webhook's caBundle, kept at the operator's CA",
 };
 
 const NEEDED_IN_OPERATOR_NAMESPACE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
-    ['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} deployments.apps`, "Stowaway's Deployment: applied, cached, removed"]),
-  ),
-  ...Object.fromEntries(['get', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} services`, "Stowaway's and the proxy Services (cached: their owners)"])),
-  ...Object.fromEntries(
-    ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => [`${verb} configmaps`, 'route table (replaced at a version), reset ledger; cached']),
-  ),
-  ...Object.fromEntries(['create', 'patch', 'delete'].map((verb) => [`${verb} serviceaccounts`, "Stowaway's ServiceAccount, applied and removed"])),
-  ...Object.fromEntries(
-    ['list', 'watch', 'create', 'patch', 'delete'].map((verb) => [`${verb} secrets`, "the client's connection Secret: applied, removed, watched for drift"]),
+    ['get', 'list', 'watch', 'create', 'patch', 'delete'].map((verb) => [
+      `${verb} deployments.apps`,
+      "Stowaway's Deployment: applied, cached, removed",
+    ]),
   ),
   ...Object.fromEntries(
-    ['get', 'patch'].flatMap((verb) => [`${NAME}-admission-tls`, `${NAME}-requester-stamp-key`].map((secret) => [`${verb} secrets/${secret}`, "the requester webhook's certificate and stamp key, read at start"])),
+    ['get', 'watch', 'create', 'patch', 'delete'].map((verb) => [
+      `${verb} services`,
+      "Stowaway's and the proxy Services (cached: their owners)",
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((verb) => [
+      `${verb} configmaps`,
+      'route table (replaced at a version), reset ledger; cached',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['create', 'patch', 'delete'].map((verb) => [
+      `${verb} serviceaccounts`,
+      "Stowaway's ServiceAccount, applied and removed",
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['list', 'watch', 'create', 'patch', 'delete'].map((verb) => [
+      `${verb} secrets`,
+      "the client's connection Secret: applied, removed, watched for drift",
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['get', 'patch'].flatMap((verb) =>
+      [`${NAME}-admission-tls`, `${NAME}-requester-stamp-key`].map((secret) => [
+        `${verb} secrets/${secret}`,
+        "the requester webhook's certificate and stamp key, read at start",
+      ]),
+    ),
   ),
   'create events': 'the Gefyra-Ready signal',
   'list events': 'withdrawing the Gefyra-Ready signal',
-  'delete events': 'withdrawing the Gefyra-Ready signal; posting it again when the API server stamped it after its eventTime',
+  'delete events':
+    'withdrawing the Gefyra-Ready signal; posting it again when the API server stamped it after its eventTime',
   'patch events': 'a later eventTime on the Gefyra-Ready signal where the clock has not moved on (readiness-event.ts)',
   'create events.events.k8s.io': 'Events on requests and the operator',
-  ...Object.fromEntries(['get', 'list', 'watch', 'create', 'update'].map((verb) => [`${verb} leases.coordination.k8s.io`, 'leader election'])),
-  ...Object.fromEntries(['get', 'list', 'watch', 'patch', 'delete'].map((verb) => [`${verb} interceptrequests.gefyra.dev`, 'requests: cached, finalizer, established, reset'])),
+  ...Object.fromEntries(
+    ['get', 'list', 'watch', 'create', 'update'].map((verb) => [
+      `${verb} leases.coordination.k8s.io`,
+      'leader election',
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['get', 'list', 'watch', 'patch', 'delete'].map((verb) => [
+      `${verb} interceptrequests.gefyra.dev`,
+      'requests: cached, finalizer, established, reset',
+    ]),
+  ),
   'patch interceptrequests.gefyra.dev/status': 'the request status',
 };
 
@@ -81,7 +118,8 @@ function grantedRights(rules: readonly ResourceRule[]): Set<string> {
         const [plural, subresource] = resource.split('/');
         const qualified = `${plural}${group === '' ? '' : `.${group}`}${subresource ? `/${subresource}` : ''}`;
         for (const verb of rule.verbs) {
-          for (const name of rule.resourceNames?.length ? rule.resourceNames : [undefined]) rights.add(name ? `${verb} ${qualified}/${name}` : `${verb} ${qualified}`);
+          for (const name of rule.resourceNames?.length ? rule.resourceNames : [undefined])
+            rights.add(name ? `${verb} ${qualified}/${name}` : `${verb} ${qualified}`);
         }
       }
     }
@@ -92,10 +130,15 @@ function grantedRights(rules: readonly ResourceRule[]): Set<string> {
 async function rulesOf(kubeconfigPath: string, namespace: string): Promise<Set<string>> {
   const api = new KubernetesClusterApi(loadKubeConfig(kubeconfigPath), 'gefyra-rbac-test');
   const review = await api.create(
-    { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: { name: 'can-i-list' }, spec: { namespace } },
+    {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectRulesReview',
+      metadata: { name: 'can-i-list' },
+      spec: { namespace },
+    },
     never,
   );
-  return grantedRights(((review['status'] as { resourceRules?: ResourceRule[] }).resourceRules ?? []));
+  return grantedRights((review['status'] as { resourceRules?: ResourceRule[] }).resourceRules ?? []);
 }
 
 describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
@@ -108,15 +151,23 @@ describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
 
   beforeAll(async () => {
     access = await installOperatorAccess(controlPlane, { namespace: NAMESPACE, name: NAME });
-    await admin().apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: NAMESPACE } }, never);
+    await admin().apply(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: NAMESPACE } },
+      never,
+    );
     baselineConfigPath = (await controlPlane.serviceAccountKubeConfig(NAMESPACE, 'nobody')).kubeconfigPath;
   }, 180_000);
 
   afterAll(async () => {
     const api = admin();
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: NAME }, never);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
+      await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: NAME }, never);
     await api.remove({ apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, never);
-    await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, 120_000);
+    await waitForGone(
+      controlPlane.adminKubeConfig(),
+      { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE },
+      120_000,
+    );
   }, 180_000);
 
   it.each([
@@ -125,17 +176,24 @@ describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
   ])('grants in %s exactly the rights some code path needs', async (_, namespaceOf, needed) => {
     const namespace = namespaceOf();
     const everyone = await rulesOf(baselineConfigPath, namespace);
-    const granted = [...(await rulesOf(access.kubeconfigPath, namespace))].filter((right) => !everyone.has(right)).sort();
+    const granted = [...(await rulesOf(access.kubeconfigPath, namespace))]
+      .filter((right) => !everyone.has(right))
+      .sort();
     expect(granted).toEqual(Object.keys(needed).sort());
   });
 
   it('never lets the operator patch its own ClusterRoleBinding (a stolen token could add subjects)', async () => {
     const granted = await rulesOf(access.kubeconfigPath, NAMESPACE);
-    expect([...granted].filter((right) => right.includes('clusterrolebindings'))).toEqual([`delete clusterrolebindings.rbac.authorization.k8s.io/${NAME}`]);
+    expect([...granted].filter((right) => right.includes('clusterrolebindings'))).toEqual([
+      `delete clusterrolebindings.rbac.authorization.k8s.io/${NAME}`,
+    ]);
   });
 
   it('reviews a requester with the API server: no rights on pods there, refused; patch and exec, allowed', async () => {
-    const reviewer = new ClusterAccessReviewer(new KubernetesClusterApi(loadKubeConfig(access.kubeconfigPath), 'gefyra-operator'), systemClock);
+    const reviewer = new ClusterAccessReviewer(
+      new KubernetesClusterApi(loadKubeConfig(access.kubeconfigPath), 'gefyra-operator'),
+      systemClock,
+    );
     const api = admin();
     const role = (name: string, rules: unknown[]): Manifest => ({
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -161,7 +219,9 @@ describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
     );
     await api.apply(binding('intercept', 'team-dev'), never);
 
-    expect(await reviewer.mayIntercept({ user: 'stranger', groups: ['system:authenticated'] }, elsewhere.name, never)).toEqual({
+    expect(
+      await reviewer.mayIntercept({ user: 'stranger', groups: ['system:authenticated'] }, elsewhere.name, never),
+    ).toEqual({
       state: 'denied',
       reason: `stranger may not patch pods in namespace ${elsewhere.name}`,
     });
@@ -169,6 +229,8 @@ describe("the operator's RBAC (issue 13, defects 1 and 9)", () => {
       state: 'denied',
       reason: `half-dev may not create pods/exec in namespace ${elsewhere.name}`,
     });
-    expect(await reviewer.mayIntercept({ user: 'team-dev', groups: [] }, elsewhere.name, never)).toEqual({ state: 'allowed' });
+    expect(await reviewer.mayIntercept({ user: 'team-dev', groups: [] }, elsewhere.name, never)).toEqual({
+      state: 'allowed',
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { useE2eEnvironment } from './support/e2e-environment.js';
-import { createInterceptRequest, deleteInterceptRequest, statusOf, waitForPhase, waitForRequestGone, type InterceptTarget } from './support/intercept-requests.js';
+import {
+  createInterceptRequest,
+  deleteInterceptRequest,
+  statusOf,
+  waitForPhase,
+  waitForRequestGone,
+  type InterceptTarget,
+} from './support/intercept-requests.js';
 import { createTargetPod } from './support/target-pods.js';
 
 const ROUNDS = 16;
@@ -18,9 +25,12 @@ describe('churn: requests created and deleted at the same time', () => {
     const shop = await env.testNamespace('churn');
     const targets: InterceptTarget[][] = [[], []];
     for (const [set, pods] of targets.entries()) {
-      for (let index = 0; index < PER_ROUND; index++) pods.push({ namespace: shop, pod: `web-${set}-${index}`, container: 'web' });
+      for (let index = 0; index < PER_ROUND; index++)
+        pods.push({ namespace: shop, pod: `web-${set}-${index}`, container: 'web' });
     }
-    await Promise.all(targets.flat().map((target) => createTargetPod(env.admin(), env.node, { namespace: shop, name: target.pod })));
+    await Promise.all(
+      targets.flat().map((target) => createTargetPod(env.admin(), env.node, { namespace: shop, name: target.pod })),
+    );
     const operator = await env.startOperator();
     await operator.ready({ what: 'the init phase to complete' });
     return targets;
@@ -37,12 +47,20 @@ describe('churn: requests created and deleted at the same time', () => {
     );
     const ports: number[] = [];
     for (const name of live) {
-      const request = await state.find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'gefyra', name });
+      const request = await state.find({
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'InterceptRequest',
+        namespace: 'gefyra',
+        name,
+      });
       expect(request?.['established'], name).toBe(true);
       const port = statusOf(request).routes?.[0]?.proxyPort;
       expect(port, name).toBeDefined();
       ports.push(port!);
-      expect(table.filter(([key, value]) => key.startsWith(`${name}_`) && value.endsWith(`,${port}`)), `route of ${name}`).toHaveLength(1);
+      expect(
+        table.filter(([key, value]) => key.startsWith(`${name}_`) && value.endsWith(`,${port}`)),
+        `route of ${name}`,
+      ).toHaveLength(1);
       expect(services.has(`gefyra-stowaway-proxy-${port}`), `proxy Service of ${name}`).toBe(true);
       expect(services.get(`gefyra-stowaway-proxy-${port}`), `owner of the proxy Service of ${name}`).toBe(name);
     }

@@ -22,13 +22,18 @@ describe('start-up problems', () => {
   async function expectReported(operator: OperatorProcess, reason: string): Promise<OperatorEventView> {
     const event = await env
       .state()
-      .waitForEvent((candidate) => candidate.reason === reason && candidate.reportingInstance === operator.identity, `a ${reason} Event`);
+      .waitForEvent(
+        (candidate) => candidate.reason === reason && candidate.reportingInstance === operator.identity,
+        `a ${reason} Event`,
+      );
     expect(event).toMatchObject({
       type: 'Warning',
       reportingController: 'gefyra.dev/operator',
       regarding: { kind: 'Deployment', name: 'gefyra-operator', namespace: 'gefyra' },
     });
-    const logged = await operator.waitForLog((line) => line.msg === 'init phase blocked' && line['reason'] === reason, { what: `the ${reason} log line` });
+    const logged = await operator.waitForLog((line) => line.msg === 'init phase blocked' && line['reason'] === reason, {
+      what: `the ${reason} log line`,
+    });
     expect(logged['problem']).toBe(event.note);
     expect(await operator.readyz()).toBe(503);
     expect(await env.state().coreEvents('Gefyra-Ready')).toEqual([]);
@@ -40,7 +45,10 @@ describe('start-up problems', () => {
     const core = env.admin().makeApiClient(CoreV1Api);
     await core.createNamespacedService({
       namespace: other,
-      body: { metadata: { name: 'vpn' }, spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP', nodePort: 31820 }] } },
+      body: {
+        metadata: { name: 'vpn' },
+        spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP', nodePort: 31820 }] },
+      },
     });
     // The namespace is deleted without waiting: the Service, holding the port, must be gone before the next test.
     env.cleanup(async () => {
@@ -49,7 +57,9 @@ describe('start-up problems', () => {
     });
     const operator = await env.startOperator();
     const event = await expectReported(operator, 'NodePortInUse');
-    expect(event.note).toMatch(new RegExp(`node port 31820 is already used by Service ${other}/vpn.*GEFYRA_STOWAWAY_SERVERPORT`));
+    expect(event.note).toMatch(
+      new RegExp(`node port 31820 is already used by Service ${other}/vpn.*GEFYRA_STOWAWAY_SERVERPORT`),
+    );
     expect(await env.state().find(refs['deployment']!)).toBeUndefined();
     expect(await env.state().find(refs['wireguard']!)).toBeUndefined();
   });
@@ -66,7 +76,8 @@ describe('start-up problems', () => {
   it('insufficient privileges: InsufficientPrivileges names the verb and resource refused', async () => {
     const limited = await installOperatorAccess(env.controlPlane, {
       name: 'gefyra-operator-limited',
-      editRules: (kind, rules) => (kind === 'Role' ? rules.filter((rule) => !rule.resources.includes('deployments')) : rules),
+      editRules: (kind, rules) =>
+        kind === 'Role' ? rules.filter((rule) => !rule.resources.includes('deployments')) : rules,
     });
     env.cleanup(async () => {
       for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
@@ -87,7 +98,10 @@ describe('start-up problems', () => {
     const core = env.admin().makeApiClient(CoreV1Api);
     const squatter = await core.createNamespacedService({
       namespace: 'gefyra',
-      body: { metadata: { name: 'gefyra-stowaway-rsync' }, spec: { selector: { app: 'something-else' }, ports: [{ port: 1, protocol: 'TCP' }] } },
+      body: {
+        metadata: { name: 'gefyra-stowaway-rsync' },
+        spec: { selector: { app: 'something-else' }, ports: [{ port: 1, protocol: 'TCP' }] },
+      },
     });
     expect(squatter.spec?.clusterIP).not.toBe('None');
 
@@ -95,10 +109,18 @@ describe('start-up problems', () => {
     await operator.ready({ what: 'the init phase to complete' });
 
     const rsync = await env.state().find(refs['rsync']!);
-    expect(rsync?.['spec']).toMatchObject({ clusterIP: 'None', selector: { app: 'stowaway' }, ports: [{ port: 10873, protocol: 'TCP' }] });
-    expect(rsync?.['spec']).not.toMatchObject({ ports: expect.arrayContaining([expect.objectContaining({ port: 1 })]) });
+    expect(rsync?.['spec']).toMatchObject({
+      clusterIP: 'None',
+      selector: { app: 'stowaway' },
+      ports: [{ port: 10873, protocol: 'TCP' }],
+    });
+    expect(rsync?.['spec']).not.toMatchObject({
+      ports: expect.arrayContaining([expect.objectContaining({ port: 1 })]),
+    });
     // The test's operators serve no requester webhook, and say so (RequestersNotStamped): no other warning.
-    const warnings = (await env.state().events()).filter((event) => event.reportingInstance === operator.identity && event.type === 'Warning');
+    const warnings = (await env.state().events()).filter(
+      (event) => event.reportingInstance === operator.identity && event.type === 'Warning',
+    );
     expect(warnings.filter((event) => event.reason !== REQUESTERS_NOT_STAMPED_REASON)).toEqual([]);
     expect(await env.state().coreEvents('Gefyra-Ready')).toHaveLength(1);
   });

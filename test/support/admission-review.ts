@@ -7,7 +7,13 @@ export interface ReviewAnswer {
   readonly review?: {
     apiVersion?: string;
     kind?: string;
-    response?: { uid?: string; allowed?: boolean; status?: { code?: number; message?: string }; patchType?: string; patch?: string };
+    response?: {
+      uid?: string;
+      allowed?: boolean;
+      status?: { code?: number; message?: string };
+      patchType?: string;
+      patch?: string;
+    };
   };
 }
 
@@ -16,7 +22,12 @@ export interface ReviewAnswer {
  * verifying the certificate against `ca` for the name the API server uses
  * (`servername`), so a certificate for another name or from another CA fails.
  */
-export async function postToWebhook(port: number, path: string, body: unknown, tls: { ca: string; servername: string }): Promise<ReviewAnswer> {
+export async function postToWebhook(
+  port: number,
+  path: string,
+  body: unknown,
+  tls: { ca: string; servername: string },
+): Promise<ReviewAnswer> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   return await new Promise((resolve, reject) => {
     const outgoing = request(
@@ -50,7 +61,12 @@ export async function postToWebhook(port: number, path: string, body: unknown, t
 }
 
 /** An AdmissionReview v1 as the API server sends it for a Gefyra 2 object. */
-export const admissionReview = (operation: 'CREATE' | 'UPDATE', object: Record<string, unknown>, oldObject?: Record<string, unknown>, uid = 'review-1') => ({
+export const admissionReview = (
+  operation: 'CREATE' | 'UPDATE',
+  object: Record<string, unknown>,
+  oldObject?: Record<string, unknown>,
+  uid = 'review-1',
+) => ({
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',
   request: {

@@ -13,5 +13,9 @@ const ROOT = join(import.meta.dirname, '..', '..');
  * first, whatever ran before it.
  */
 export async function buildDist(): Promise<void> {
-  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT });
+  await run(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+    { cwd: ROOT },
+  );
 }

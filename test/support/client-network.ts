@@ -8,7 +8,11 @@
  * get_cargo_ip_from_netaddress) and is the app container's default gateway
  * (`cargo/patchContainerGateway.sh`). For a /16 like Docker's own pools.
  */
-export function clientNetwork(subnet: string): { readonly subnet: string; readonly cargoAddress: string; readonly appAddress: string } {
+export function clientNetwork(subnet: string): {
+  readonly subnet: string;
+  readonly cargoAddress: string;
+  readonly appAddress: string;
+} {
   const prefix = subnet.split('.').slice(0, 3).join('.');
   return { subnet, cargoAddress: `${prefix}.149`, appAddress: `${prefix}.3` };
 }

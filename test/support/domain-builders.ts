@@ -13,7 +13,13 @@ export const FINALIZER = 'gefyra.dev/intercept-cleanup';
 
 export function request(
   fields: ClientRequestFields = {},
-  extra: { finalizer?: boolean; deleting?: boolean; established?: boolean; status?: InterceptStatus; generation?: number } = {},
+  extra: {
+    finalizer?: boolean;
+    deleting?: boolean;
+    established?: boolean;
+    status?: InterceptStatus;
+    generation?: number;
+  } = {},
 ): InterceptRequest {
   const object = clientRequest(fields, { name: 'web-to-shop.deploy.web', uid: 'uid-me' });
   return parseInterceptRequest({

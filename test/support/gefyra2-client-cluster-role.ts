@@ -29,7 +29,15 @@ export const GEFYRA2_CLIENT_CLUSTER_ROLE_RULES = [
     verbs: ['*'],
   },
   { apiGroups: ['gefyra.dev'], resources: ['gefyraclients', 'gefyrabridges', 'gefyrabridgemounts'], verbs: ['*'] },
-  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create', 'patch', 'delete', 'list', 'watch'] },
-  { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: ['create', 'patch'] },
+  {
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: ['create', 'patch', 'delete', 'list', 'watch'],
+  },
+  {
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+    verbs: ['create', 'patch'],
+  },
   { apiGroups: ['kopf.dev'], resources: ['clusterkopfpeerings'], verbs: ['list', 'watch', 'patch', 'get'] },
 ];

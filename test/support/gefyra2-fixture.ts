@@ -6,7 +6,12 @@ import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stow
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { ManualClock } from '../../src/adapters/system/manual-clock.js';
 import type { ClientLifecycleSettings } from '../../src/domain/gefyra-client/client-decision.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient } from '../../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+  type GefyraClient,
+} from '../../src/domain/gefyra-client/gefyra-client.js';
 import { GefyraClientService } from '../../src/domain/gefyra-client/gefyra-client-service.js';
 import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
 import { Stowaway2Installer } from '../../src/plugins/stowaway2/stowaway2-installer.js';
@@ -18,7 +23,11 @@ import type { Manifest } from '../../src/ports/cluster-api.port.js';
 export const NAMESPACE = 'gefyra';
 export const signal = (): AbortSignal => AbortSignal.timeout(10_000);
 
-export const DEFAULT_LIFECYCLE: ClientLifecycleSettings = { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000 };
+export const DEFAULT_LIFECYCLE: ClientLifecycleSettings = {
+  manageServiceAccounts: true,
+  maxConnectionAgeMs: undefined,
+  observeIntervalMs: 60_000,
+};
 
 /**
  * Gefyra 2 on the in-memory cluster: Stowaway 2.x installed (StatefulSet,
@@ -31,14 +40,28 @@ export const DEFAULT_LIFECYCLE: ClientLifecycleSettings = { manageServiceAccount
 export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSettings> } = {}) {
   const clock = new ManualClock(new Date('2026-11-30T12:00:00Z'));
   const cluster = new InMemoryCluster({ clock, namespaces: ['default', NAMESPACE] });
-  const simulator = new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+  const simulator = new Stowaway2Simulator({
+    readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+  });
   cluster.onExec(simulator.handle);
   cluster.subscribe((event) => {
     // The token controller: a new service-account token Secret gets its data.
     const object = event.object;
-    if (event.type !== 'ADDED' || object.kind !== 'Secret' || object['type'] !== 'kubernetes.io/service-account-token') return;
-    const data = { token: Buffer.from(`token-of-${object.metadata.name}`).toString('base64'), 'ca.crt': Buffer.from('ca').toString('base64'), namespace: Buffer.from(NAMESPACE).toString('base64') };
-    queueMicrotask(() => void cluster.patch({ apiVersion: 'v1', kind: 'Secret', namespace: NAMESPACE, name: object.metadata.name }, { data }, signal()));
+    if (event.type !== 'ADDED' || object.kind !== 'Secret' || object['type'] !== 'kubernetes.io/service-account-token')
+      return;
+    const data = {
+      token: Buffer.from(`token-of-${object.metadata.name}`).toString('base64'),
+      'ca.crt': Buffer.from('ca').toString('base64'),
+      namespace: Buffer.from(NAMESPACE).toString('base64'),
+    };
+    queueMicrotask(
+      () =>
+        void cluster.patch(
+          { apiVersion: 'v1', kind: 'Secret', namespace: NAMESPACE, name: object.metadata.name },
+          { data },
+          signal(),
+        ),
+    );
   });
   const settings = stowaway2SettingsOf(pluginContext({}, NAMESPACE));
   const installer = new Stowaway2Installer(cluster, settings);
@@ -61,9 +84,18 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
   const stowawayPod = () => {
     const pod = cluster.peekPod({ namespace: NAMESPACE, name: STOWAWAY2.pod });
     if (!pod) throw new Error('no Stowaway pod');
-    return { uid: pod.uid, restartCount: pod.containerStatuses[0]?.restartCount ?? -1, containerID: pod.containerStatuses[0]?.containerID };
+    return {
+      uid: pod.uid,
+      restartCount: pod.containerStatuses[0]?.restartCount ?? -1,
+      containerID: pod.containerStatuses[0]?.containerID,
+    };
   };
-  const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: NAMESPACE, name });
+  const ref = (name: string) => ({
+    apiVersion: GEFYRA_CLIENT_API_VERSION,
+    kind: GEFYRA_CLIENT_KIND,
+    namespace: NAMESPACE,
+    name,
+  });
   const client = (name: string): GefyraClient | undefined => {
     const object = cluster.peek(ref(name));
     return object && gefyraClientFrom(object);
@@ -76,14 +108,29 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
     cluster
       .objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' })
       .filter((event) => name === undefined || (event['regarding'] as { name?: string }).name === name)
-      .map((event) => ({ reason: String(event['reason']), note: String(event['note']), type: String(event['type']), eventTime: event['eventTime'] }));
+      .map((event) => ({
+        reason: String(event['reason']),
+        note: String(event['note']),
+        type: String(event['type']),
+        eventTime: event['eventTime'],
+      }));
 
   /** Creates a client as `gefyra connections create` does: provider only. */
   const create = async (name: string, fields: Record<string, unknown> = {}) => {
-    await cluster.create({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, metadata: { name, namespace: NAMESPACE }, provider: 'stowaway', ...fields }, signal());
+    await cluster.create(
+      {
+        apiVersion: GEFYRA_CLIENT_API_VERSION,
+        kind: GEFYRA_CLIENT_KIND,
+        metadata: { name, namespace: NAMESPACE },
+        provider: 'stowaway',
+        ...fields,
+      },
+      signal(),
+    );
   };
   const patch = (name: string, fields: Record<string, unknown>) => cluster.patch(ref(name), fields, signal());
-  const setSubnet = (name: string, subnet: string | null) => patch(name, { providerParameter: subnet === null ? null : { subnet } });
+  const setSubnet = (name: string, subnet: string | null) =>
+    patch(name, { providerParameter: subnet === null ? null : { subnet } });
 
   /** Reconciles until the service waits for something outside (done, or a requeue of more than the token recheck); returns the last result. */
   const settle = async (name: string, using: GefyraClientService = service) => {
@@ -104,5 +151,26 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
     if (state !== 'ACTIVE') throw new Error(`client ${name} is ${state ?? 'gone'}, not ACTIVE`);
     return client(name) as GefyraClient;
   };
-  return { clock, cluster, simulator, installer, peers, service, newService, stowawayPod, client, raw, config, files, livePeers, events, create, patch, setSubnet, settle, connect, ref };
+  return {
+    clock,
+    cluster,
+    simulator,
+    installer,
+    peers,
+    service,
+    newService,
+    stowawayPod,
+    client,
+    raw,
+    config,
+    files,
+    livePeers,
+    events,
+    create,
+    patch,
+    setSubnet,
+    settle,
+    connect,
+    ref,
+  };
 }

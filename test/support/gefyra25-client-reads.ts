@@ -8,7 +8,8 @@
 /** The Python client's `KeyError`: a hard index on a missing key. */
 export class KeyError extends Error {}
 
-const isDict = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isDict = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `dict.get(key)`: the literal key, None (undefined) when missing; on a non-dict it raises, as Python's AttributeError would. */
 export function pyGet(dict: unknown, key: string): unknown {
@@ -34,7 +35,11 @@ export const pyFormat = (value: unknown): string => (value === undefined || valu
  * are its own. Undefined where the client raises "Could not get provider
  * config for client" (no providerConfig).
  */
-export function clientWireGuardFile(gefyraClient: unknown, clientFileEndpoint: string, mtu = '1340'): string | undefined {
+export function clientWireGuardFile(
+  gefyraClient: unknown,
+  clientFileEndpoint: string,
+  mtu = '1340',
+): string | undefined {
   if (pyGet(gefyraClient, 'provider') !== 'stowaway') return undefined;
   const config = pyGet(gefyraClient, 'providerConfig');
   if (config === undefined || config === null) return undefined;

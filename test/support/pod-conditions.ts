@@ -2,7 +2,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 /** Whether a Pod (as the API server returns it) has its Ready condition True. */
 export function isReady(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
+  return (
+    pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true
+  );
 }
 
 /** One container's status in a Pod, by container name. */

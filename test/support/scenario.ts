@@ -1,5 +1,10 @@
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
-import { createInMemoryOperator, servicesOf, type InMemoryOperator, type InMemoryOperatorOptions } from '../../src/testing/in-memory-operator.js';
+import {
+  createInMemoryOperator,
+  servicesOf,
+  type InMemoryOperator,
+  type InMemoryOperatorOptions,
+} from '../../src/testing/in-memory-operator.js';
 import { clientRequest, type ClientRequestFields } from './intercept-request-fixtures.js';
 import { targetContainerFields } from './target-container.js';
 
@@ -35,19 +40,35 @@ export function addTarget(operator: InMemoryOperator, options: TargetOptions = {
   });
 }
 
-export async function createRequest(operator: InMemoryOperator, fields: ClientRequestFields = {}, name: string = REQUEST.name): Promise<Manifest> {
+export async function createRequest(
+  operator: InMemoryOperator,
+  fields: ClientRequestFields = {},
+  name: string = REQUEST.name,
+): Promise<Manifest> {
   return operator.cluster.create(
-    clientRequest({ targetPod: TARGET.name, targetNamespace: TARGET.namespace, targetContainer: TARGET.container, ...fields }, { name }) as unknown as Manifest,
+    clientRequest(
+      { targetPod: TARGET.name, targetNamespace: TARGET.namespace, targetContainer: TARGET.container, ...fields },
+      { name },
+    ) as unknown as Manifest,
     signal,
   );
 }
 
-export async function readRequest(operator: InMemoryOperator, name: string = REQUEST.name): Promise<Manifest | undefined> {
-  return operator.cluster.find({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace, name }, signal);
+export async function readRequest(
+  operator: InMemoryOperator,
+  name: string = REQUEST.name,
+): Promise<Manifest | undefined> {
+  return operator.cluster.find(
+    { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace, name },
+    signal,
+  );
 }
 
 export async function deleteRequest(operator: InMemoryOperator, name: string = REQUEST.name): Promise<void> {
-  await operator.cluster.remove({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace, name }, signal);
+  await operator.cluster.remove(
+    { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace, name },
+    signal,
+  );
 }
 
 /** Reconciles a request until it settles (no requeue), advancing the clock over requeue delays. */
@@ -61,7 +82,10 @@ export async function settle(operator: InMemoryOperator, name: string = REQUEST.
   throw new Error(`request ${name} did not settle in ${maxRounds} rounds`);
 }
 
-export function eventsOf(operator: InMemoryOperator, regardingName?: string): { reason: string; type: string; note: string }[] {
+export function eventsOf(
+  operator: InMemoryOperator,
+  regardingName?: string,
+): { reason: string; type: string; note: string }[] {
   return operator.cluster
     .objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' })
     .filter((event) => regardingName === undefined || (event['regarding'] as { name: string }).name === regardingName)

@@ -13,12 +13,21 @@ export async function handshake(
   tls: { readonly ca: string; readonly servername: string; readonly verify?: 'node' | 'by-caller' },
 ): Promise<{ readonly served: X509Certificate; readonly fingerprint: string }> {
   return await new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca: tls.ca, servername: tls.servername, rejectUnauthorized: tls.verify !== 'by-caller' }, () => {
-      const served = socket.getPeerX509Certificate();
-      socket.end();
-      if (served === undefined) reject(new Error('no certificate served'));
-      else resolve({ served, fingerprint: served.fingerprint256 });
-    });
+    const socket = connect(
+      {
+        host: '127.0.0.1',
+        port,
+        ca: tls.ca,
+        servername: tls.servername,
+        rejectUnauthorized: tls.verify !== 'by-caller',
+      },
+      () => {
+        const served = socket.getPeerX509Certificate();
+        socket.end();
+        if (served === undefined) reject(new Error('no certificate served'));
+        else resolve({ served, fingerprint: served.fingerprint256 });
+      },
+    );
     socket.on('error', reject);
   });
 }

@@ -48,10 +48,13 @@ export class GrantedAccess {
     const base = resource.split('/')[0] as string;
     return this.#rules.some(
       (rule) =>
-        ((rule.resourceNames ?? []).length === 0 || (name !== undefined && (rule.resourceNames ?? []).includes(name))) &&
+        ((rule.resourceNames ?? []).length === 0 ||
+          (name !== undefined && (rule.resourceNames ?? []).includes(name))) &&
         matches(rule.verbs, verb) &&
         matches(rule.apiGroups ?? [], group) &&
-        (rule.resources ?? []).some((granted) => granted === '*' || granted === resource || (resource.includes('/') && granted === `${base}/*`)),
+        (rule.resources ?? []).some(
+          (granted) => granted === '*' || granted === resource || (resource.includes('/') && granted === `${base}/*`),
+        ),
     );
   }
 
@@ -63,11 +66,16 @@ export class GrantedAccess {
   /** Whether a watch of this spec (its list and its watch) is allowed. */
   canWatch(spec: WatchSpec): boolean {
     const resource = resourceOf(spec);
-    return resource !== undefined && this.allows({ verb: 'watch', ...resource }) && this.allows({ verb: 'list', ...resource });
+    return (
+      resource !== undefined &&
+      this.allows({ verb: 'watch', ...resource }) &&
+      this.allows({ verb: 'list', ...resource })
+    );
   }
 }
 
-const matches = (granted: readonly string[], wanted: string): boolean => granted.includes('*') || granted.includes(wanted);
+const matches = (granted: readonly string[], wanted: string): boolean =>
+  granted.includes('*') || granted.includes(wanted);
 
 /** The kinds the operator watches, by the RBAC names of their resources. */
 const RESOURCES: Readonly<Record<string, { group: string; resource: string }>> = {

@@ -1,6 +1,13 @@
 import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
 import { throwIfAborted } from '../../domain/errors.js';
-import type { ClusterApi, ExecResult, Manifest, ObjectRef, PodPatch, ReadOptions } from '../../ports/cluster-api.port.js';
+import type {
+  ClusterApi,
+  ExecResult,
+  Manifest,
+  ObjectRef,
+  PodPatch,
+  ReadOptions,
+} from '../../ports/cluster-api.port.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { hasLabels, selects, type WatchSpec } from '../runtime/watch-source.js';
 import type { InformerStore, SharedInformers } from './shared-informers.js';
@@ -43,7 +50,12 @@ export class CachedClusterApi implements ClusterApi {
   /** When each store's wait for its initial list runs out: one wait per store, not one per read. */
   readonly #syncDeadlines = new WeakMap<InformerStore, number>();
 
-  constructor(api: ClusterApi, informers: SharedInformers, complete: readonly WatchSpec[], options: CachedClusterApiOptions = {}) {
+  constructor(
+    api: ClusterApi,
+    informers: SharedInformers,
+    complete: readonly WatchSpec[],
+    options: CachedClusterApiOptions = {},
+  ) {
     this.#api = api;
     this.#informers = informers;
     this.#complete = complete.map((spec) => informers.store(spec));
@@ -64,7 +76,10 @@ export class CachedClusterApi implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    const cached = await this.#cachedList({ ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) }, signal);
+    const cached = await this.#cachedList(
+      { ...kind, ...(namespace === undefined ? {} : { namespace }), ...(labels ? { labels } : {}) },
+      signal,
+    );
     return cached ?? this.#api.list(kind, namespace, labels, signal);
   }
 
@@ -91,7 +106,12 @@ export class CachedClusterApi implements ClusterApi {
     return this.#api.replace(manifest, signal);
   }
 
-  patch(ref: ObjectRef, mergePatch: Readonly<Record<string, unknown>>, signal: AbortSignal, options?: { readonly subresource?: 'status' }): Promise<Manifest> {
+  patch(
+    ref: ObjectRef,
+    mergePatch: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+    options?: { readonly subresource?: 'status' },
+  ): Promise<Manifest> {
     return this.#api.patch(ref, mergePatch, signal, options);
   }
 
@@ -108,10 +128,17 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   /** Like #lookup, but a miss that a complete store still listing could answer waits for that list. */
-  async #lookupOnceSynced(kind: Kind, namespace: string | undefined, name: string, signal: AbortSignal): Promise<Manifest | undefined | 'miss'> {
+  async #lookupOnceSynced(
+    kind: Kind,
+    namespace: string | undefined,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<Manifest | undefined | 'miss'> {
     const hit = this.#lookup(kind, namespace, name);
     if (hit !== 'miss') return hit;
-    const listing = this.#stores(kind, namespace).find((store) => this.#complete.includes(store) && !store.spec.labels && !store.synced);
+    const listing = this.#stores(kind, namespace).find(
+      (store) => this.#complete.includes(store) && !store.spec.labels && !store.synced,
+    );
     if (!listing) return hit;
     await this.#untilSynced(listing, signal);
     return this.#lookup(kind, namespace, name);
@@ -135,7 +162,12 @@ export class CachedClusterApi implements ClusterApi {
   #stores(kind: Kind, namespace: string | undefined): InformerStore[] {
     return this.#informers
       .stores()
-      .filter(({ spec }) => spec.apiVersion === kind.apiVersion && spec.kind === kind.kind && (spec.namespace === undefined || spec.namespace === namespace));
+      .filter(
+        ({ spec }) =>
+          spec.apiVersion === kind.apiVersion &&
+          spec.kind === kind.kind &&
+          (spec.namespace === undefined || spec.namespace === namespace),
+      );
   }
 
   /**

@@ -11,7 +11,11 @@ import { copyJson, type JsonObject } from './stored-object.js';
  * containers), hand a field over to a writer that changed it since the last
  * apply, or detect conflicts between managers.
  */
-export function applyMerge(live: Readonly<JsonObject>, applied: Readonly<JsonObject>, previouslyApplied: readonly string[] = []): JsonObject {
+export function applyMerge(
+  live: Readonly<JsonObject>,
+  applied: Readonly<JsonObject>,
+  previouslyApplied: readonly string[] = [],
+): JsonObject {
   const result = mergeInto(live, applied);
   const kept = new Set(appliedFieldPaths(applied));
   for (const path of previouslyApplied) {
@@ -59,5 +63,12 @@ function removePath(object: JsonObject, path: readonly string[]): void {
   if (Object.keys(child).length === 0) delete object[head];
 }
 
-const IDENTITY = new Set(['["apiVersion"]', '["kind"]', '["metadata","name"]', '["metadata","namespace"]', '["metadata","resourceVersion"]', '["metadata","uid"]']);
+const IDENTITY = new Set([
+  '["apiVersion"]',
+  '["kind"]',
+  '["metadata","name"]',
+  '["metadata","namespace"]',
+  '["metadata","resourceVersion"]',
+  '["metadata","uid"]',
+]);
 const isIdentity = (path: readonly string[]): boolean => IDENTITY.has(JSON.stringify(path));

@@ -11,7 +11,13 @@ export type ContainerState =
   /** `since` is when the container entered this wait. */
   | { readonly kind: 'waiting'; readonly reason: WaitingReason; readonly message?: string; readonly since: number }
   /** Ended and not started again: its pod finished (a phase the in-memory cluster's tests force). */
-  | { readonly kind: 'terminated'; readonly exitCode: number; readonly reason: string; readonly startedAt: number; readonly finishedAt: number };
+  | {
+      readonly kind: 'terminated';
+      readonly exitCode: number;
+      readonly reason: string;
+      readonly startedAt: number;
+      readonly finishedAt: number;
+    };
 
 export type WaitingReason = 'ContainerCreating' | 'ErrImagePull' | 'ImagePullBackOff' | 'CrashLoopBackOff';
 
@@ -80,7 +86,14 @@ export function stepContainer(
   now: number,
 ): ContainerStep {
   if (previous === undefined) {
-    const fresh: ContainerModel = { name, image: specImage, imageID: '', containerID: '', restartCount: 0, state: waiting('ContainerCreating', now) };
+    const fresh: ContainerModel = {
+      name,
+      image: specImage,
+      imageID: '',
+      containerID: '',
+      restartCount: 0,
+      state: waiting('ContainerCreating', now),
+    };
     return afterStart(create(fresh, specImage, conditions, now), conditions, now);
   }
   if (previous.image !== specImage) {
@@ -92,19 +105,26 @@ export function stepContainer(
   if (state.kind === 'running') return afterStart({ model: previous }, conditions, now);
   if (state.kind === 'terminated') {
     // Its pod runs again: the next instance counts as a restart.
-    const ended = { ...previous, restartCount: previous.restartCount + 1, lastTerminated: { ...state, containerID: previous.containerID }, containerID: '' };
+    const ended = {
+      ...previous,
+      restartCount: previous.restartCount + 1,
+      lastTerminated: { ...state, containerID: previous.containerID },
+      containerID: '',
+    };
     return afterStart(pull(ended, conditions, now), conditions, now);
   }
   switch (state.reason) {
     case 'ContainerCreating':
-      if (now < state.since + conditions.startDelayMs) return { model: previous, wakeAt: state.since + conditions.startDelayMs };
+      if (now < state.since + conditions.startDelayMs)
+        return { model: previous, wakeAt: state.since + conditions.startDelayMs };
       return afterStart(pull(previous, conditions, now), conditions, now);
     case 'ErrImagePull':
     case 'ImagePullBackOff':
       return afterStart(pull(previous, conditions, now), conditions, now);
     case 'CrashLoopBackOff':
       if (!conditions.crashing) return { model: run(previous, now) };
-      if (now < state.since + conditions.crashLoopIntervalMs) return { model: previous, wakeAt: state.since + conditions.crashLoopIntervalMs };
+      if (now < state.since + conditions.crashLoopIntervalMs)
+        return { model: previous, wakeAt: state.since + conditions.crashLoopIntervalMs };
       // Back-off over: it ran again and crashed again.
       return crash(run(previous, state.since + conditions.crashLoopIntervalMs), conditions, now);
   }
@@ -112,7 +132,13 @@ export function stepContainer(
 
 /** A new instance of `image`: created now, or after the configured start delay. */
 function create(model: ContainerModel, image: string, conditions: ContainerConditions, now: number): ContainerStep {
-  const creating: ContainerModel = { ...model, image, imageID: '', containerID: '', state: waiting('ContainerCreating', now) };
+  const creating: ContainerModel = {
+    ...model,
+    image,
+    imageID: '',
+    containerID: '',
+    state: waiting('ContainerCreating', now),
+  };
   if (conditions.startDelayMs > 0) return { model: creating, wakeAt: now + conditions.startDelayMs };
   return pull(creating, conditions, now);
 }
@@ -127,11 +153,19 @@ function pull(model: ContainerModel, conditions: ContainerConditions, now: numbe
     return { model: { ...model, state: waiting('ImagePullBackOff', now, `Back-off pulling image "${model.image}"`) } };
   }
   const message = `rpc error: code = Unknown desc = Error response from daemon: pull access denied for ${model.image}, repository does not exist or may require 'docker login' (simulated)`;
-  return { model: { ...model, imageID: '', containerID: '', state: waiting('ErrImagePull', now, message) }, wakeAt: now + conditions.imagePullBackOffAfterMs };
+  return {
+    model: { ...model, imageID: '', containerID: '', state: waiting('ErrImagePull', now, message) },
+    wakeAt: now + conditions.imagePullBackOffAfterMs,
+  };
 }
 
 function run(model: ContainerModel, now: number): ContainerModel {
-  return { ...model, imageID: imageIdOf(model.image), containerID: newContainerId(), state: { kind: 'running', startedAt: now } };
+  return {
+    ...model,
+    imageID: imageIdOf(model.image),
+    containerID: newContainerId(),
+    state: { kind: 'running', startedAt: now },
+  };
 }
 
 function afterStart(step: ContainerStep, conditions: ContainerConditions, now: number): ContainerStep {
@@ -142,7 +176,10 @@ function afterStart(step: ContainerStep, conditions: ContainerConditions, now: n
 function crash(model: ContainerModel, conditions: ContainerConditions, now: number): ContainerStep {
   const crashed = terminate(model, 1, 'Error', now);
   const message = `back-off ${Math.round(conditions.crashLoopIntervalMs / 1000)}s restarting failed container=${model.name}`;
-  return { model: { ...crashed, state: waiting('CrashLoopBackOff', now, message) }, wakeAt: now + conditions.crashLoopIntervalMs };
+  return {
+    model: { ...crashed, state: waiting('CrashLoopBackOff', now, message) },
+    wakeAt: now + conditions.crashLoopIntervalMs,
+  };
 }
 
 /**
@@ -150,14 +187,21 @@ function crash(model: ContainerModel, conditions: ContainerConditions, now: numb
  * with 0, as `nginx -s stop` ends Carrier) and the kubelet starts the next
  * one at once. A container that does not run is left as it is.
  */
-export function restartRunning(model: ContainerModel, now: number, ended: { readonly exitCode: number; readonly reason: string } = { exitCode: 0, reason: 'Completed' }): ContainerModel {
+export function restartRunning(
+  model: ContainerModel,
+  now: number,
+  ended: { readonly exitCode: number; readonly reason: string } = { exitCode: 0, reason: 'Completed' },
+): ContainerModel {
   return model.state.kind === 'running' ? run(terminate(model, ended.exitCode, ended.reason, now), now) : model;
 }
 
 /** The running instance ends and is not started again (its pod finished); a later step starts the next. */
 export function endRunning(model: ContainerModel, exitCode: number, reason: string, now: number): ContainerModel {
   if (model.state.kind !== 'running') return model;
-  return { ...model, state: { kind: 'terminated', exitCode, reason, startedAt: model.state.startedAt, finishedAt: now } };
+  return {
+    ...model,
+    state: { kind: 'terminated', exitCode, reason, startedAt: model.state.startedAt, finishedAt: now },
+  };
 }
 
 /** The instance is gone and a new one is being created (its pod went back to Pending). */
@@ -205,7 +249,10 @@ function stateJson(state: ContainerState, containerID: string): Record<string, u
     case 'running':
       return { running: { startedAt: timestamp(state.startedAt) } };
     case 'waiting':
-      return { waiting: state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message } };
+      return {
+        waiting:
+          state.message === undefined ? { reason: state.reason } : { reason: state.reason, message: state.message },
+      };
     case 'terminated':
       return lastStateJson({ ...state, containerID });
   }

@@ -44,7 +44,8 @@ export class DeploymentController {
     }
     if (isKind(object, POD)) {
       const replicaSetName = controllerOf(object, 'ReplicaSet');
-      const replicaSet = replicaSetName === undefined ? undefined : this.#store.get({ ...REPLICA_SET, namespace, name: replicaSetName });
+      const replicaSet =
+        replicaSetName === undefined ? undefined : this.#store.get({ ...REPLICA_SET, namespace, name: replicaSetName });
       const owner = replicaSet && controllerOf(replicaSet, 'Deployment');
       if (owner) this.#reconcile(namespace, owner);
     }
@@ -64,19 +65,33 @@ export class DeploymentController {
     const pods = this.#scale(current, desired);
     const ready = pods.filter((pod) => toDomainPod(pod).ready).length;
     const now = timestamp(this.#now());
-    this.#store.update(refOfStored(current), { status: replicaSetStatus(current.metadata.generation, pods.length, ready) }, 'status');
+    this.#store.update(
+      refOfStored(current),
+      { status: replicaSetStatus(current.metadata.generation, pods.length, ready) },
+      'status',
+    );
     const counts = { desired, total: pods.length, updated: pods.length, ready };
-    this.#store.update(refOfStored(deployment), { status: deploymentStatus(deployment, current.metadata.name, counts, now) }, 'status');
+    this.#store.update(
+      refOfStored(deployment),
+      { status: deploymentStatus(deployment, current.metadata.name, counts, now) },
+      'status',
+    );
   }
 
-  #ensureReplicaSet(deployment: StoredObject, template: Readonly<JsonObject>, hash: string, replicas: number): StoredObject {
+  #ensureReplicaSet(
+    deployment: StoredObject,
+    template: Readonly<JsonObject>,
+    hash: string,
+    replicas: number,
+  ): StoredObject {
     const namespace = deployment.metadata.namespace ?? '';
     const name = `${deployment.metadata.name}-${hash}`;
     const existing = this.#store.get({ ...REPLICA_SET, namespace, name });
     const podTemplate = withHashLabel(template, hash);
     const templateLabels = labelsOf(podTemplate);
     const spec = isRecord(deployment['spec']) ? deployment['spec'] : {};
-    const selector = isRecord(spec['selector']) && isRecord(spec['selector']['matchLabels']) ? spec['selector']['matchLabels'] : {};
+    const selector =
+      isRecord(spec['selector']) && isRecord(spec['selector']['matchLabels']) ? spec['selector']['matchLabels'] : {};
     const desired: JsonObject = {
       ...REPLICA_SET,
       metadata: {
@@ -89,13 +104,22 @@ export class DeploymentController {
       spec: { replicas, selector: { matchLabels: { ...selector, [HASH_LABEL]: hash } }, template: podTemplate },
     };
     if (!existing) return this.#store.create(desired);
-    return this.#store.update(refOfStored(existing), { ...desired, metadata: { ...(desired['metadata'] as JsonObject), finalizers: existing.metadata.finalizers ?? [] } }, 'main');
+    return this.#store.update(
+      refOfStored(existing),
+      {
+        ...desired,
+        metadata: { ...(desired['metadata'] as JsonObject), finalizers: existing.metadata.finalizers ?? [] },
+      },
+      'main',
+    );
   }
 
   /** Creates or removes pods until the ReplicaSet owns `replicas` live ones; returns them. */
   #scale(replicaSet: StoredObject, replicas: number): StoredObject[] {
     const namespace = replicaSet.metadata.namespace ?? '';
-    const pods = this.#ownedBy(POD, namespace, replicaSet.metadata.uid).filter((pod) => pod.metadata.deletionTimestamp === undefined);
+    const pods = this.#ownedBy(POD, namespace, replicaSet.metadata.uid).filter(
+      (pod) => pod.metadata.deletionTimestamp === undefined,
+    );
     while (pods.length > replicas) {
       const surplus = pods.pop();
       if (surplus) this.#store.remove(refOfStored(surplus));
@@ -123,7 +147,9 @@ export class DeploymentController {
   #ownedBy(kind: { apiVersion: string; kind: string }, namespace: string, uid: string): StoredObject[] {
     return this.#store
       .list(kind, namespace)
-      .filter((object) => (object.metadata.ownerReferences ?? []).some((owner) => owner['uid'] === uid && owner['controller'] === true));
+      .filter((object) =>
+        (object.metadata.ownerReferences ?? []).some((owner) => owner['uid'] === uid && owner['controller'] === true),
+      );
   }
 }
 
@@ -132,12 +158,21 @@ export function isKind(object: StoredObject, kind: { apiVersion: string; kind: s
 }
 
 function controllerOf(object: StoredObject, kind: string): string | undefined {
-  const owner = (object.metadata.ownerReferences ?? []).find((entry) => entry['controller'] === true && entry['kind'] === kind);
+  const owner = (object.metadata.ownerReferences ?? []).find(
+    (entry) => entry['controller'] === true && entry['kind'] === kind,
+  );
   return typeof owner?.['name'] === 'string' ? owner['name'] : undefined;
 }
 
 export function controllerReference(owner: StoredObject): JsonObject {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 function labelsOf(template: Readonly<JsonObject>): Record<string, string> {

@@ -74,7 +74,8 @@ export class ExecRegistry<Call extends ExecCall = ExecCall> {
       const index = this.#lostOutcomes.findIndex((fault) => fault.matches(call));
       const lost = index < 0 ? undefined : this.#lostOutcomes.splice(index, 1)[0]?.outcome;
       if (lost instanceof DomainError) throw lost;
-      const result = lost === undefined ? real : { exitCode: lost.exitCode, stdout: lost.stdout ?? '', stderr: lost.stderr ?? '' };
+      const result =
+        lost === undefined ? real : { exitCode: lost.exitCode, stdout: lost.stdout ?? '', stderr: lost.stderr ?? '' };
       this.#log.push({ ...copyCall(call), result });
       return result;
     } catch (thrown) {
@@ -93,7 +94,8 @@ export class ExecRegistry<Call extends ExecCall = ExecCall> {
   async #answer(call: Call): Promise<ExecResult | undefined> {
     for (const handler of [...this.#handlers]) {
       const answer = await handler(call);
-      if (answer !== undefined) return { exitCode: answer.exitCode, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
+      if (answer !== undefined)
+        return { exitCode: answer.exitCode, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
     }
     return undefined;
   }

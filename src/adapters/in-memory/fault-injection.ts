@@ -1,7 +1,14 @@
 import { DomainError } from '../../domain/errors.js';
 
 /** Operations that change objects: what `conflictOnNextWrite` applies to. */
-export const WRITE_OPERATIONS: ReadonlySet<string> = new Set(['apply', 'create', 'replace', 'patch', 'remove', 'patchPod']);
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+  'apply',
+  'create',
+  'replace',
+  'patch',
+  'remove',
+  'patchPod',
+]);
 
 interface Fault {
   readonly applies: (operation: string, args: readonly unknown[]) => boolean;
@@ -24,7 +31,11 @@ export class FaultInjection {
   conflictOnNextWrite(match?: (operation: string, args: readonly unknown[]) => boolean): void {
     this.#faults.push({
       applies: (name, args) => WRITE_OPERATIONS.has(name) && (match?.(name, args) ?? true),
-      error: () => new DomainError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again (injected)'),
+      error: () =>
+        new DomainError(
+          'Conflict',
+          'the object has been modified; please apply your changes to the latest version and try again (injected)',
+        ),
     });
   }
 

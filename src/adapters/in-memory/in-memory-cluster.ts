@@ -84,7 +84,8 @@ export class InMemoryCluster implements ClusterApi {
     this.#kubelet = new PodKubelet(this.#store, now);
     this.#deployments = new DeploymentController(this.#store, now);
     this.#statefulSets = new StatefulSetController(this.#store);
-    for (const namespace of options.namespaces ?? ['default', 'kube-system', 'kube-public']) this.ensureNamespace(namespace);
+    for (const namespace of options.namespaces ?? ['default', 'kube-system', 'kube-public'])
+      this.ensureNamespace(namespace);
   }
 
   // ---- ObjectApi -------------------------------------------------------------
@@ -159,7 +160,14 @@ export class InMemoryCluster implements ClusterApi {
       }
       const patched = mergePatchObject(live, mergePatch);
       const patchMetadata = isRecord(mergePatch['metadata']) ? mergePatch['metadata'] : {};
-      return toManifest(this.#store.update(ref, patched, status ? 'status' : 'main', precondition(stringField(patchMetadata, 'resourceVersion'))));
+      return toManifest(
+        this.#store.update(
+          ref,
+          patched,
+          status ? 'status' : 'main',
+          precondition(stringField(patchMetadata, 'resourceVersion')),
+        ),
+      );
     });
   }
 
@@ -314,7 +322,11 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   /** The next call of `operation` whose arguments match throws `error`, before changing anything. */
-  failNext(operation: keyof ClusterApi | (string & {}), error: DomainError, match?: (args: readonly unknown[]) => boolean): void {
+  failNext(
+    operation: keyof ClusterApi | (string & {}),
+    error: DomainError,
+    match?: (args: readonly unknown[]) => boolean,
+  ): void {
     this.#faults.failNext(operation, error, match);
   }
 
@@ -394,7 +406,8 @@ export class InMemoryCluster implements ClusterApi {
     let handled = 0;
     for (let events = this.#store.takeEvents(); events.length > 0; events = this.#store.takeEvents()) {
       for (const event of events) {
-        if (++handled > MAX_EVENTS_PER_CALL) throw new Error('in-memory cluster: controllers do not settle (a write loop)');
+        if (++handled > MAX_EVENTS_PER_CALL)
+          throw new Error('in-memory cluster: controllers do not settle (a write loop)');
         for (const controller of [this.#kubelet, this.#deployments, this.#statefulSets]) {
           try {
             controller.handle(event);
@@ -431,7 +444,10 @@ function execRefusal(pod: Pod | undefined, target: ContainerRef): DomainError | 
   }
   const status = pod.containerStatuses.find((entry) => entry.name === target.container);
   if (status?.current.state !== 'running') {
-    return new DomainError('Unavailable', `container ${target.container} of pod ${target.namespace}/${target.name} is not running`);
+    return new DomainError(
+      'Unavailable',
+      `container ${target.container} of pod ${target.namespace}/${target.name} is not running`,
+    );
   }
   return undefined;
 }

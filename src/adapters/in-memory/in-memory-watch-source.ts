@@ -1,4 +1,10 @@
-import { selects, type WatchEvent, type WatchSource, type WatchSpec, type WatchSubscription } from '../runtime/watch-source.js';
+import {
+  selects,
+  type WatchEvent,
+  type WatchSource,
+  type WatchSpec,
+  type WatchSubscription,
+} from '../runtime/watch-source.js';
 import type { InMemoryCluster } from './in-memory-cluster.js';
 
 /**

@@ -1,4 +1,9 @@
-export { InMemoryCluster, type InMemoryClusterOptions, type PodManifestInput, type WatchEvent } from './in-memory-cluster.js';
+export {
+  InMemoryCluster,
+  type InMemoryClusterOptions,
+  type PodManifestInput,
+  type WatchEvent,
+} from './in-memory-cluster.js';
 export { commandNotFound, failed, succeeded, type ExecCall, type ExecHandler } from './exec-handler.js';
 export type { ExecRecord } from './exec-registry.js';
 export type { WatchEventType } from './object-store.js';

@@ -1,7 +1,8 @@
 import type { ObjectRef } from '../../ports/cluster-api.port.js';
 
 /** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
-export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '');
+export const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
 
 /** A kind across versions of its group, as the API server identifies a resource. */
 export const kindKey = (apiVersion: string, kind: string): string => `${groupOf(apiVersion)}/${kind}`;

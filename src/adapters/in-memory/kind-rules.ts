@@ -56,7 +56,8 @@ function podRules(next: JsonObject, live: StoredObject | undefined, what: string
   const names = new Set<string>();
   containers.forEach((container, index) => {
     const name = container['name'];
-    if (typeof name !== 'string' || name === '') throw invalid(what, `spec.containers[${index}].name`, 'Required value');
+    if (typeof name !== 'string' || name === '')
+      throw invalid(what, `spec.containers[${index}].name`, 'Required value');
     if (names.has(name)) throw invalid(what, `spec.containers[${index}].name`, `Duplicate value: "${name}"`);
     names.add(name);
     if (typeof container['image'] !== 'string' || container['image'] === '') {
@@ -103,15 +104,19 @@ function secretRules(next: JsonObject, what: string): void {
   if (Object.keys(data).length > 0) next['data'] = data;
 }
 
-const isBase64 = (value: string): boolean =>
-  /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
+const isBase64 = (value: string): boolean => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
 
 function configMapRules(next: JsonObject, what: string): void {
   if (!isRecord(next['data'])) return;
   for (const [key, value] of Object.entries(next['data'])) {
     // As the API server: a key is a file name in the mounted volume.
     if (key.length > 253) throw invalid(what, `data[${key}]`, 'must be no more than 253 characters');
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) throw invalid(what, `data[${key}]`, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
+    if (!/^[-._a-zA-Z0-9]+$/.test(key))
+      throw invalid(
+        what,
+        `data[${key}]`,
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+      );
     if (typeof value !== 'string') throw invalid(what, `data[${key}]`, 'must be a string');
   }
 }
@@ -126,14 +131,19 @@ function deploymentRules(next: JsonObject, live: StoredObject | undefined, what:
   if (!isRecord(next['spec'])) throw invalid(what, 'spec', 'Required value');
   const spec = next['spec'] as JsonObject;
   spec['replicas'] ??= 1;
-  const selector = isRecord(spec['selector']) && isRecord(spec['selector']['matchLabels']) ? spec['selector']['matchLabels'] : undefined;
+  const selector =
+    isRecord(spec['selector']) && isRecord(spec['selector']['matchLabels'])
+      ? spec['selector']['matchLabels']
+      : undefined;
   if (!selector || Object.keys(selector).length === 0) throw invalid(what, 'spec.selector', 'Required value');
   const template = isRecord(spec['template']) ? spec['template'] : {};
-  const labels = isRecord(template['metadata']) && isRecord(template['metadata']['labels']) ? template['metadata']['labels'] : {};
+  const labels =
+    isRecord(template['metadata']) && isRecord(template['metadata']['labels']) ? template['metadata']['labels'] : {};
   if (!Object.entries(selector).every(([key, value]) => labels[key] === value)) {
     throw invalid(what, 'spec.template.metadata.labels', '`selector` does not match template `labels`');
   }
-  if (containersOf(template['spec'], 'containers').length === 0) throw invalid(what, 'spec.template.spec.containers', 'Required value');
+  if (containersOf(template['spec'], 'containers').length === 0)
+    throw invalid(what, 'spec.template.spec.containers', 'Required value');
   const liveSpec = live && isRecord(live['spec']) ? live['spec'] : undefined;
   if (liveSpec && !isDeepStrictEqual(liveSpec['selector'], spec['selector'])) {
     throw invalid(what, 'spec.selector', 'field is immutable');

@@ -102,7 +102,8 @@ export class ObjectStore {
     if (sameObject(live, next)) return copyJson(live);
     this.#write(next, 'MODIFIED');
     const written = copyJson(next);
-    if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0) this.#finalize(next);
+    if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0)
+      this.#finalize(next);
     return written;
   }
 
@@ -111,7 +112,9 @@ export class ObjectStore {
     const live = this.#live(ref);
     if (!live) return;
     if (preconditions.uid !== undefined && preconditions.uid !== live.metadata.uid) {
-      throw conflict(describeRef(ref), { details: { reason: `UID in precondition: ${preconditions.uid}, UID in object meta: ${live.metadata.uid}` } });
+      throw conflict(describeRef(ref), {
+        details: { reason: `UID in precondition: ${preconditions.uid}, UID in object meta: ${live.metadata.uid}` },
+      });
     }
     if (kindKey(live.apiVersion, live.kind) === '/Namespace') return this.#removeNamespace(live);
     if ((live.metadata.finalizers ?? []).length === 0) return this.#finalize(live);
@@ -158,13 +161,17 @@ export class ObjectStore {
   #checkNamespaceAcceptsNew(ref: ObjectRef): void {
     const namespace = this.#kinds.namespaceFor(ref);
     if (namespace === undefined) {
-      if (this.#kinds.mustBeNamespaced(ref.apiVersion, ref.kind)) throw invalid(describeRef(ref), 'metadata.namespace', 'Required value');
+      if (this.#kinds.mustBeNamespaced(ref.apiVersion, ref.kind))
+        throw invalid(describeRef(ref), 'metadata.namespace', 'Required value');
       return;
     }
     const owner = this.#live({ ...NAMESPACE, name: namespace });
     if (!owner) throw notFound(`namespaces "${namespace}"`);
     if (owner.metadata.deletionTimestamp !== undefined) {
-      throw new DomainError('Forbidden', `${describeRef(ref)} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw new DomainError(
+        'Forbidden',
+        `${describeRef(ref)} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
     }
   }
 
@@ -236,7 +243,11 @@ function checkPreconditions(live: StoredObject, preconditions: Preconditions, re
   if (preconditions.uid !== undefined && preconditions.uid !== '' && preconditions.uid !== live.metadata.uid) {
     throw conflict(describeRef(ref), { details: { reason: 'uid precondition failed' } });
   }
-  if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== '' && preconditions.resourceVersion !== live.metadata.resourceVersion) {
+  if (
+    preconditions.resourceVersion !== undefined &&
+    preconditions.resourceVersion !== '' &&
+    preconditions.resourceVersion !== live.metadata.resourceVersion
+  ) {
     throw conflict(describeRef(ref), { details: { resourceVersion: preconditions.resourceVersion } });
   }
 }

@@ -52,7 +52,10 @@ export class PodKubelet {
   readonly #store: ObjectStore;
   readonly #now: () => Date;
   readonly #pods = new Map<string, PodRuntime>();
-  readonly #faults = new KubeletFaults<Pod>((pod) => pod, () => this.#syncAll());
+  readonly #faults = new KubeletFaults<Pod>(
+    (pod) => pod,
+    () => this.#syncAll(),
+  );
   #running = true;
   #nextIp = 0;
 
@@ -110,7 +113,10 @@ export class PodKubelet {
     const pod = this.#store.get({ ...POD, ...target });
     const model = pod && this.#runtimeOf(pod).containers.get(target.container);
     if (!pod || !model) throw notFound(`container ${target.container} of Pod ${target.namespace}/${target.name}`);
-    this.#runtimeOf(pod).containers.set(target.container, restartRunning(model, this.#now().getTime(), { exitCode: 137, reason: 'Error' }));
+    this.#runtimeOf(pod).containers.set(
+      target.container,
+      restartRunning(model, this.#now().getTime(), { exitCode: 137, reason: 'Error' }),
+    );
     this.#sync(pod);
   }
 
@@ -146,7 +152,12 @@ export class PodKubelet {
   #runtimeOf(pod: StoredObject): PodRuntime {
     let runtime = this.#pods.get(pod.metadata.uid);
     if (!runtime) {
-      runtime = { podIP: this.#allocateIp(), startTime: this.#now().getTime(), containers: new Map(), probes: new Map() };
+      runtime = {
+        podIP: this.#allocateIp(),
+        startTime: this.#now().getTime(),
+        containers: new Map(),
+        probes: new Map(),
+      };
       this.#pods.set(pod.metadata.uid, runtime);
     }
     return runtime;
@@ -163,10 +174,17 @@ export class PodKubelet {
     const now = this.#now().getTime();
     const view = toDomainPod(pod);
     if (runtime.phase === undefined) {
-      const conditions: ContainerConditions = { ...TIMING, pullFails: (image) => this.#faults.pullFails(image), crashing: false };
+      const conditions: ContainerConditions = {
+        ...TIMING,
+        pullFails: (image) => this.#faults.pullFails(image),
+        crashing: false,
+      };
       const next = new Map<string, ContainerModel>();
       for (const container of view.containers) {
-        next.set(container.name, stepContainer(container.name, runtime.containers.get(container.name), container.image, conditions, now).model);
+        next.set(
+          container.name,
+          stepContainer(container.name, runtime.containers.get(container.name), container.image, conditions, now).model,
+        );
       }
       runtime.containers = next;
     }
@@ -181,7 +199,10 @@ export class PodKubelet {
       const probe = runtime.probes.get(model.name);
       return probe === undefined || probe.containerID !== model.containerID || probe.ok;
     };
-    const previous = isRecord(pod['status']) && Array.isArray(pod['status']['conditions']) ? pod['status']['conditions'].filter(isRecord) : [];
+    const previous =
+      isRecord(pod['status']) && Array.isArray(pod['status']['conditions'])
+        ? pod['status']['conditions'].filter(isRecord)
+        : [];
     const status = buildPodStatus({
       hostIP: HOST_IP,
       podIP: runtime.podIP,
@@ -192,7 +213,9 @@ export class PodKubelet {
       previousConditions: previous.map((condition) => ({
         type: String(condition['type']),
         status: String(condition['status']),
-        ...(typeof condition['lastTransitionTime'] === 'string' ? { lastTransitionTime: condition['lastTransitionTime'] } : {}),
+        ...(typeof condition['lastTransitionTime'] === 'string'
+          ? { lastTransitionTime: condition['lastTransitionTime'] }
+          : {}),
       })),
       now,
       ...(runtime.phase === undefined ? {} : { phase: runtime.phase }),
@@ -211,7 +234,8 @@ function execReadinessCommands(pod: StoredObject): Map<string, string[]> {
   const commands = new Map<string, string[]>();
   const spec = isRecord(pod['spec']) ? pod['spec'] : {};
   for (const container of Array.isArray(spec['containers']) ? spec['containers'] : []) {
-    const probe = isRecord(container) && isRecord(container['readinessProbe']) ? container['readinessProbe'] : undefined;
+    const probe =
+      isRecord(container) && isRecord(container['readinessProbe']) ? container['readinessProbe'] : undefined;
     const command = probe && isRecord(probe['exec']) ? probe['exec']['command'] : undefined;
     if (isRecord(container) && typeof container['name'] === 'string' && Array.isArray(command)) {
       commands.set(container['name'], command.map(String));

@@ -25,7 +25,12 @@ export function applyPodPatchBody(live: StoredObject, body: PodPatchBody, what: 
   const containers = Array.isArray(spec['containers']) ? (spec['containers'] as JsonObject[]) : [];
   for (const change of body.spec?.containers ?? []) {
     const container = containers.find((entry) => entry['name'] === change.name);
-    if (!container) throw invalid(what, 'spec.containers', `Forbidden: pod updates may not add or remove containers (no container "${change.name}")`);
+    if (!container)
+      throw invalid(
+        what,
+        'spec.containers',
+        `Forbidden: pod updates may not add or remove containers (no container "${change.name}")`,
+      );
     container['image'] = change.image;
   }
   return next;

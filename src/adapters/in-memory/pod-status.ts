@@ -64,7 +64,10 @@ export function buildPodStatus(input: PodStatusInput): PodStatusJson {
   const condition = (type: string, ok: boolean, reason: string, message: string): ConditionJson => {
     const status = ok ? 'True' : 'False';
     const previous = input.previousConditions.find((c) => c.type === type && c.status === status);
-    const since = previous?.lastTransitionTime === undefined ? timestamp(input.now) : timestamp(new Date(previous.lastTransitionTime).getTime());
+    const since =
+      previous?.lastTransitionTime === undefined
+        ? timestamp(input.now)
+        : timestamp(new Date(previous.lastTransitionTime).getTime());
     return ok
       ? { type, status, lastProbeTime: null, lastTransitionTime: since }
       : { type, status, lastProbeTime: null, lastTransitionTime: since, reason, message };
@@ -73,7 +76,12 @@ export function buildPodStatus(input: PodStatusInput): PodStatusJson {
   const status: PodStatusJson = {
     phase,
     conditions: [
-      condition('Initialized', initDone, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`),
+      condition(
+        'Initialized',
+        initDone,
+        'ContainersNotInitialized',
+        `containers with incomplete status: [${pendingInit.join(' ')}]`,
+      ),
       condition('Ready', unready.length === 0 && initDone, 'ContainersNotReady', notReadyMessage),
       condition('ContainersReady', unready.length === 0 && initDone, 'ContainersNotReady', notReadyMessage),
       condition('PodScheduled', true, '', ''),
@@ -82,7 +90,9 @@ export function buildPodStatus(input: PodStatusInput): PodStatusJson {
     podIP: input.podIP,
     podIPs: [{ ip: input.podIP }],
     startTime: timestamp(input.startTime),
-    containerStatuses: sortByName(input.containers).map((c) => containerStatusJson(c, c.state.kind === 'running' && input.ready(c))),
+    containerStatuses: sortByName(input.containers).map((c) =>
+      containerStatusJson(c, c.state.kind === 'running' && input.ready(c)),
+    ),
   };
   if (input.initContainers.length === 0) return status;
   return { ...status, initContainerStatuses: input.initContainers.map(initContainerStatus) };
@@ -108,9 +118,16 @@ function initContainerStatus(container: ContainerModel): Record<string, unknown>
   const at = timestamp(state.startedAt);
   return {
     ...base,
-    state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at, containerID: container.containerID } },
+    state: {
+      terminated: {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: at,
+        finishedAt: at,
+        containerID: container.containerID,
+      },
+    },
     ready: true,
     started: false,
   };
 }
-

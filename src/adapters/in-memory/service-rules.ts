@@ -30,7 +30,12 @@ function ensureSpec(service: JsonObject): JsonObject {
   return service['spec'] as JsonObject;
 }
 
-function allocateClusterIP(spec: JsonObject, liveSpec: Readonly<JsonObject>, others: readonly StoredObject[], what: string): void {
+function allocateClusterIP(
+  spec: JsonObject,
+  liveSpec: Readonly<JsonObject>,
+  others: readonly StoredObject[],
+  what: string,
+): void {
   if (spec['type'] === 'ExternalName') return;
   const liveIP = liveSpec['clusterIP'];
   if (spec['clusterIP'] === undefined || spec['clusterIP'] === '') {
@@ -63,7 +68,12 @@ function nextClusterIP(others: readonly StoredObject[]): string {
   throw new Error('in-memory cluster: service IP range exhausted');
 }
 
-function allocateNodePorts(spec: JsonObject, liveSpec: Readonly<JsonObject>, others: readonly StoredObject[], what: string): void {
+function allocateNodePorts(
+  spec: JsonObject,
+  liveSpec: Readonly<JsonObject>,
+  others: readonly StoredObject[],
+  what: string,
+): void {
   const ports = Array.isArray(spec['ports']) ? (spec['ports'].filter(isRecord) as JsonObject[]) : [];
   const withNodePorts = spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer';
   const used = nodePortsOf(others);
@@ -71,20 +81,28 @@ function allocateNodePorts(spec: JsonObject, liveSpec: Readonly<JsonObject>, oth
   ports.forEach((port, index) => {
     const field = `spec.ports[${index}].nodePort`;
     if (!withNodePorts) {
-      if (port['nodePort'] !== undefined) throw invalid(what, field, `may not be used when \`type\` is '${String(spec['type'])}'`);
+      if (port['nodePort'] !== undefined)
+        throw invalid(what, field, `may not be used when \`type\` is '${String(spec['type'])}'`);
       return;
     }
     if (port['nodePort'] === undefined) {
-      const kept = livePorts.find((old) => old['port'] === port['port'] && (old['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'));
+      const kept = livePorts.find(
+        (old) => old['port'] === port['port'] && (old['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'),
+      );
       port['nodePort'] = typeof kept?.['nodePort'] === 'number' ? kept['nodePort'] : nextNodePort(used);
       used.add(port['nodePort'] as number);
       return;
     }
     const nodePort = port['nodePort'];
     if (typeof nodePort !== 'number' || nodePort < NODE_PORT_FIRST || nodePort > NODE_PORT_LAST) {
-      throw invalid(what, field, `Invalid value: ${String(nodePort)}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}`);
+      throw invalid(
+        what,
+        field,
+        `Invalid value: ${String(nodePort)}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}`,
+      );
     }
-    if (used.has(nodePort)) throw invalid(what, field, `Invalid value: ${nodePort}: provided port is already allocated`);
+    if (used.has(nodePort))
+      throw invalid(what, field, `Invalid value: ${nodePort}: provided port is already allocated`);
     used.add(nodePort);
   });
 }

@@ -32,7 +32,9 @@ export class StatefulSetController {
       return;
     }
     if (isKind(object, POD)) {
-      const owner = (object.metadata.ownerReferences ?? []).find((entry) => entry['controller'] === true && entry['kind'] === 'StatefulSet');
+      const owner = (object.metadata.ownerReferences ?? []).find(
+        (entry) => entry['controller'] === true && entry['kind'] === 'StatefulSet',
+      );
       if (typeof owner?.['name'] === 'string') this.#reconcile(namespace, owner['name']);
     }
   }
@@ -62,7 +64,12 @@ export class StatefulSetController {
       );
     }
     const ready = pods.filter((pod) => pod.metadata.deletionTimestamp === undefined && toDomainPod(pod).ready).length;
-    const status = { observedGeneration: set.metadata.generation, replicas: pods.length, readyReplicas: ready, currentReplicas: pods.length };
+    const status = {
+      observedGeneration: set.metadata.generation,
+      replicas: pods.length,
+      readyReplicas: ready,
+      currentReplicas: pods.length,
+    };
     this.#store.update(refOfStored(set), { status }, 'status');
   }
 
@@ -70,7 +77,8 @@ export class StatefulSetController {
   #ensureClaims(set: StoredObject, spec: Readonly<JsonObject>, podName: string): void {
     const namespace = set.metadata.namespace ?? '';
     for (const template of Array.isArray(spec['volumeClaimTemplates']) ? spec['volumeClaimTemplates'] : []) {
-      if (!isRecord(template) || !isRecord(template['metadata']) || typeof template['metadata']['name'] !== 'string') continue;
+      if (!isRecord(template) || !isRecord(template['metadata']) || typeof template['metadata']['name'] !== 'string')
+        continue;
       const name = `${template['metadata']['name']}-${podName}`;
       if (this.#store.get({ ...CLAIM, namespace, name })) continue;
       this.#store.create({ ...CLAIM, metadata: { name, namespace }, spec: copyJson(template['spec'] ?? {}) });

@@ -23,7 +23,11 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function prepareCreate(manifest: JsonObject, context: WriteContext): StoredObject {
   const given = metadataOf(manifest);
   if (typeof given['resourceVersion'] === 'string' && given['resourceVersion'] !== '') {
-    throw invalid(context.what, 'metadata.resourceVersion', 'resourceVersion should not be set on objects to be created');
+    throw invalid(
+      context.what,
+      'metadata.resourceVersion',
+      'resourceVersion should not be set on objects to be created',
+    );
   }
   const next = copyJson(manifest);
   next['metadata'] = {
@@ -49,7 +53,12 @@ export type UpdateMode = 'main' | 'status';
  * everything but identity metadata and (with a status subresource) the status
  * comes from `desired`; for the status subresource only `status` does.
  */
-export function prepareUpdate(live: StoredObject, desired: JsonObject, mode: UpdateMode, context: WriteContext): StoredObject {
+export function prepareUpdate(
+  live: StoredObject,
+  desired: JsonObject,
+  mode: UpdateMode,
+  context: WriteContext,
+): StoredObject {
   let next: JsonObject;
   if (mode === 'status') {
     next = copyJson(live) as JsonObject;
@@ -79,7 +88,10 @@ export function specChanged(before: JsonObject, after: JsonObject): boolean {
 
 /** Whether a write would change nothing (the API server then keeps the resourceVersion). */
 export function sameObject(before: StoredObject, after: StoredObject): boolean {
-  const strip = (object: StoredObject): JsonObject => ({ ...object, metadata: { ...object.metadata, resourceVersion: '' } });
+  const strip = (object: StoredObject): JsonObject => ({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: '' },
+  });
   return isDeepStrictEqual(strip(before), strip(after));
 }
 
@@ -98,12 +110,17 @@ function clientMetadata(given: JsonObject, what: string): JsonObject {
     for (const [key, value] of Object.entries(map)) {
       if (typeof value !== 'string') throw invalid(what, `metadata.${field}[${key}]`, 'must be a string');
       if (field === 'labels' && (value.length > 63 || !LABEL_VALUE.test(value))) {
-        throw invalid(what, `metadata.labels[${key}]`, `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+        throw invalid(
+          what,
+          `metadata.labels[${key}]`,
+          `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        );
       }
     }
     if (Object.keys(map).length > 0) result[field] = { ...map };
   }
-  if (Array.isArray(given['finalizers']) && given['finalizers'].length > 0) result['finalizers'] = [...given['finalizers']];
+  if (Array.isArray(given['finalizers']) && given['finalizers'].length > 0)
+    result['finalizers'] = [...given['finalizers']];
   if (Array.isArray(given['ownerReferences']) && given['ownerReferences'].length > 0) {
     result['ownerReferences'] = copyJson(given['ownerReferences']);
   }
@@ -117,7 +134,9 @@ function identityOf(live: StoredMetadata): JsonObject {
     uid: live.uid,
     resourceVersion: live.resourceVersion,
     creationTimestamp: live.creationTimestamp,
-    ...(live.deletionTimestamp === undefined ? {} : { deletionTimestamp: live.deletionTimestamp, deletionGracePeriodSeconds: 0 }),
+    ...(live.deletionTimestamp === undefined
+      ? {}
+      : { deletionTimestamp: live.deletionTimestamp, deletionGracePeriodSeconds: 0 }),
   };
 }
 
@@ -126,13 +145,20 @@ function refuseNewFinalizersWhileDeleting(live: StoredObject, next: JsonObject, 
   const before = new Set(live.metadata.finalizers ?? []);
   const after = metadataOf(next)['finalizers'];
   if (Array.isArray(after) && after.some((finalizer) => !before.has(String(finalizer)))) {
-    throw new DomainError('Invalid', `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`);
+    throw new DomainError(
+      'Invalid',
+      `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
+    );
   }
 }
 
 function validateName(name: string, what: string): void {
   if (name === '') throw invalid(what, 'metadata.name', 'Required value: name or generateName is required');
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    throw invalid(what, 'metadata.name', `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
+    throw invalid(
+      what,
+      'metadata.name',
+      `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    );
   }
 }

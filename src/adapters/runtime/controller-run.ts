@@ -37,11 +37,24 @@ export class ControllerRun<Key> {
   constructor(controller: Controller<Key>, context: ControllerRunContext) {
     this.#controller = controller;
     this.#context = context;
-    this.#queue = new WorkQueue<Key>((key, signal) => this.#reconcile(key, signal), { clock: context.clock, concurrency: context.concurrency, identify: (key) => controller.identify(key) }, (key, error, attempt) => {
-      const domainError = toDomainError(error);
-      context.metrics.errors.inc({ controller: controller.name, kind: domainError.kind });
-      context.log.warn({ controller: controller.name, key: controller.identify(key), attempt, kind: domainError.kind, error: domainError.message }, 'reconcile failed');
-    });
+    this.#queue = new WorkQueue<Key>(
+      (key, signal) => this.#reconcile(key, signal),
+      { clock: context.clock, concurrency: context.concurrency, identify: (key) => controller.identify(key) },
+      (key, error, attempt) => {
+        const domainError = toDomainError(error);
+        context.metrics.errors.inc({ controller: controller.name, kind: domainError.kind });
+        context.log.warn(
+          {
+            controller: controller.name,
+            key: controller.identify(key),
+            attempt,
+            kind: domainError.kind,
+            error: domainError.message,
+          },
+          'reconcile failed',
+        );
+      },
+    );
   }
 
   get depth(): number {
@@ -56,7 +69,8 @@ export class ControllerRun<Key> {
     const controller = this.#controller;
     const { watches, access, log } = this.#context;
     controller.queue.connect(this.#queue);
-    const onError = (error: unknown) => log.warn({ controller: controller.name, error: toDomainError(error).message }, 'watch error');
+    const onError = (error: unknown) =>
+      log.warn({ controller: controller.name, error: toDomainError(error).message }, 'watch error');
     for (const watch of controller.watches) {
       if (this.#stopped) return;
       if (access.canWatch(watch.spec)) {

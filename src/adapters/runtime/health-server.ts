@@ -24,8 +24,11 @@ export class HealthServer {
       if (path === '/healthz' || path === '/readyz') {
         const ok = path === '/healthz' ? checks.live() : checks.ready();
         const why = path === '/readyz' && !ok ? checks.notReadyBecause?.() : undefined;
-        const notices = path === '/readyz' ? (checks.notices?.() ?? []).map((notice) => `warning: ${notice}\n`).join('') : '';
-        response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${ok ? 'ok' : (why ?? 'not ready')}\n${notices}`);
+        const notices =
+          path === '/readyz' ? (checks.notices?.() ?? []).map((notice) => `warning: ${notice}\n`).join('') : '';
+        response
+          .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+          .end(`${ok ? 'ok' : (why ?? 'not ready')}\n${notices}`);
       } else if (path === '/metrics') {
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(checks.metrics());
       } else {

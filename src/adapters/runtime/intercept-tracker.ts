@@ -58,7 +58,8 @@ export class InterceptTracker {
     }
     entry.target = targetOf(event.object);
     let completed: { phase: 'establish'; ms: number } | undefined;
-    if (established && !entry.established && event.type === 'MODIFIED') completed = { phase: 'establish', ms: now - entry.since };
+    if (established && !entry.established && event.type === 'MODIFIED')
+      completed = { phase: 'establish', ms: now - entry.since };
     entry.established = established;
     if (metadata.deletionTimestamp && entry.deletingSince === undefined) entry.deletingSince = now;
     return completed;

@@ -22,7 +22,10 @@ export interface RuntimeAccess {
 export const FULL_RUNTIME_ACCESS: RuntimeAccess = { canWatch: () => true, recheckMs: 1000, leaderLock: 'Lease' };
 
 export interface ManagerDependencies {
-  readonly config: Pick<OperatorConfig, 'namespace' | 'identity' | 'leaderElection' | 'leaseDurationSeconds' | 'maxConcurrentReconciles'>;
+  readonly config: Pick<
+    OperatorConfig,
+    'namespace' | 'identity' | 'leaderElection' | 'leaseDurationSeconds' | 'maxConcurrentReconciles'
+  >;
   readonly leader: LeaderElection;
   readonly watches: WatchSource;
   readonly clock: Clock;
@@ -96,7 +99,10 @@ export class Manager {
   async start(): Promise<void> {
     if (!this.#electing) {
       if (this.#deps.config.leaderElection) {
-        this.#log.warn({}, 'no leader election: these credentials may neither write Leases nor ConfigMaps; run one replica only');
+        this.#log.warn(
+          {},
+          'no leader election: these credentials may neither write Leases nor ConfigMaps; run one replica only',
+        );
       }
       await this.#startLeading();
       return;
@@ -138,7 +144,10 @@ export class Manager {
         await this.#deps.leader.release(AbortSignal.timeout(5000));
         this.#log.info({}, 'released the lease');
       } catch (error) {
-        this.#log.warn({ error: toDomainError(error).message }, 'could not release the lease; a successor waits for it to expire');
+        this.#log.warn(
+          { error: toDomainError(error).message },
+          'could not release the lease; a successor waits for it to expire',
+        );
       }
     }
     this.#log.info({}, phase.resetDone ? 'stopped after removing what it had set up' : 'stopped; nothing was reset');
@@ -171,7 +180,11 @@ export class Manager {
 
   /** True when the lease may have run out while the process was not looking. */
   #leaseLapsed(): boolean {
-    return this.#deps.config.leaderElection && this.#leaseValidUntil !== undefined && this.#deps.clock.now().getTime() >= this.#leaseValidUntil;
+    return (
+      this.#deps.config.leaderElection &&
+      this.#leaseValidUntil !== undefined &&
+      this.#deps.clock.now().getTime() >= this.#leaseValidUntil
+    );
   }
 
   async #startLeading(): Promise<void> {

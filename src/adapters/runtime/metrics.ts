@@ -8,7 +8,9 @@ type Labels = Readonly<Record<string, string>>;
 const labelKey = (labels: Labels): string =>
   Object.keys(labels)
     .sort()
-    .map((name) => `${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .map(
+      (name) => `${name}="${String(labels[name]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+    )
     .join(',');
 
 interface Metric {
@@ -54,13 +56,19 @@ export class Gauge implements Metric {
   }
 
   value(labels: Labels = {}): number {
-    return (this.collect && Object.keys(labels).length === 0 ? this.collect() : this.#values.get(labelKey(labels))) ?? 0;
+    return (
+      (this.collect && Object.keys(labels).length === 0 ? this.collect() : this.#values.get(labelKey(labels))) ?? 0
+    );
   }
 
   render(): string[] {
     const collected = this.collect?.();
     const values = this.collect ? (collected === undefined ? [] : [['', collected] as const]) : [...this.#values];
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...values.map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`)];
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      ...values.map(([key, value]) => `${this.name}${key ? `{${key}}` : ''} ${value}`),
+    ];
   }
 }
 
@@ -87,7 +95,9 @@ export class Histogram implements Metric {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const [key, series] of this.#series) {
       const prefix = key ? `${key},` : '';
-      this.buckets.forEach((bound, index) => lines.push(`${this.name}_bucket{${prefix}le="${bound}"} ${series.counts[index]}`));
+      this.buckets.forEach((bound, index) =>
+        lines.push(`${this.name}_bucket{${prefix}le="${bound}"} ${series.counts[index]}`),
+      );
       lines.push(`${this.name}_bucket{${prefix}le="+Inf"} ${series.count}`);
       lines.push(`${this.name}_sum${key ? `{${key}}` : ''} ${series.sum}`);
       lines.push(`${this.name}_count${key ? `{${key}}` : ''} ${series.count}`);
@@ -114,26 +124,67 @@ export class MetricsRegistry {
  * `gefyra_operator_leader` and reports no intercept count: only the leader
  * watches the requests, so any figure of its own would be stale.
  */
-export function operatorMetrics(registry: MetricsRegistry, queueDepth: () => number, activeIntercepts: () => number, leading: () => boolean = () => true) {
+export function operatorMetrics(
+  registry: MetricsRegistry,
+  queueDepth: () => number,
+  activeIntercepts: () => number,
+  leading: () => boolean = () => true,
+) {
   return {
-    leader: registry.register(new Gauge('gefyra_operator_leader', '1 while this replica leads and serves, 0 while it stands by', () => (leading() ? 1 : 0))),
-    reconciles: registry.register(new Counter('gefyra_operator_reconciles_total', 'Reconciles by controller and result')),
-    errors: registry.register(new Counter('gefyra_operator_reconcile_errors_total', 'Failed reconciles by controller and error kind')),
-    queueDepth: registry.register(new Gauge('gefyra_operator_queue_depth', 'Keys waiting, scheduled or running', queueDepth)),
+    leader: registry.register(
+      new Gauge('gefyra_operator_leader', '1 while this replica leads and serves, 0 while it stands by', () =>
+        leading() ? 1 : 0,
+      ),
+    ),
+    reconciles: registry.register(
+      new Counter('gefyra_operator_reconciles_total', 'Reconciles by controller and result'),
+    ),
+    errors: registry.register(
+      new Counter('gefyra_operator_reconcile_errors_total', 'Failed reconciles by controller and error kind'),
+    ),
+    queueDepth: registry.register(
+      new Gauge('gefyra_operator_queue_depth', 'Keys waiting, scheduled or running', queueDepth),
+    ),
     activeIntercepts: registry.register(
-      new Gauge('gefyra_operator_active_intercepts', 'InterceptRequests established now (reported by the leader only)', () => (leading() ? activeIntercepts() : undefined)),
+      new Gauge(
+        'gefyra_operator_active_intercepts',
+        'InterceptRequests established now (reported by the leader only)',
+        () => (leading() ? activeIntercepts() : undefined),
+      ),
     ),
     interceptSeconds: registry.register(
-      new Histogram('gefyra_operator_intercept_duration_seconds', 'Time from a request being seen to established, and from deletion to restored', [
-        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-      ]),
+      new Histogram(
+        'gefyra_operator_intercept_duration_seconds',
+        'Time from a request being seen to established, and from deletion to restored',
+        [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      ),
     ),
-    residentBytes: registry.register(new Gauge('process_resident_memory_bytes', 'Resident memory of the operator process', () => process.memoryUsage().rss)),
-    heapUsedBytes: registry.register(new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed)),
-    heapTotalBytes: registry.register(new Gauge('nodejs_heap_total_bytes', 'V8 heap reserved, in use or not', () => process.memoryUsage().heapTotal)),
-    externalBytes: registry.register(new Gauge('nodejs_external_memory_bytes', 'Memory of native objects held from JavaScript, buffers included', () => process.memoryUsage().external)),
+    residentBytes: registry.register(
+      new Gauge(
+        'process_resident_memory_bytes',
+        'Resident memory of the operator process',
+        () => process.memoryUsage().rss,
+      ),
+    ),
+    heapUsedBytes: registry.register(
+      new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed),
+    ),
+    heapTotalBytes: registry.register(
+      new Gauge('nodejs_heap_total_bytes', 'V8 heap reserved, in use or not', () => process.memoryUsage().heapTotal),
+    ),
+    externalBytes: registry.register(
+      new Gauge(
+        'nodejs_external_memory_bytes',
+        'Memory of native objects held from JavaScript, buffers included',
+        () => process.memoryUsage().external,
+      ),
+    ),
     reconcileSeconds: registry.register(
-      new Histogram('gefyra_operator_reconcile_duration_seconds', 'Duration of one reconcile by controller', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]),
+      new Histogram(
+        'gefyra_operator_reconcile_duration_seconds',
+        'Duration of one reconcile by controller',
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      ),
     ),
   };
 }

@@ -24,7 +24,10 @@ export interface WatchSpec {
 }
 
 /** Equality-based label selection: every label the selector names, with that value; no selector selects all. */
-export function hasLabels(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function hasLabels(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   return Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
 }
 

@@ -129,7 +129,8 @@ export class WorkQueue<Key = string> {
 
   /** Forgets the key of an identity that is nowhere in the queue any more. */
   #forgetIfGone(id: string): void {
-    if (!this.#queued.has(id) && !this.#running.has(id) && !this.#scheduled.has(id) && !this.#nextTurn.has(id)) this.#keys.delete(id);
+    if (!this.#queued.has(id) && !this.#running.has(id) && !this.#scheduled.has(id) && !this.#nextTurn.has(id))
+      this.#keys.delete(id);
   }
 
   #addId(id: string): void {

@@ -11,7 +11,10 @@ export function createPinoLogger(level: LevelWithSilent, destination?: NodeJS.Wr
     {
       level,
       base: { name: 'gefyra-operator' },
-      redact: { paths: ['*.PrivateKey', '*.privateKey', '*.token', '*.password', 'details', '*.data'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.PrivateKey', '*.privateKey', '*.token', '*.password', 'details', '*.data'],
+        censor: '[redacted]',
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     ...(destination ? [destination as pino.DestinationStream] : []),

@@ -1,5 +1,10 @@
 import type { Manifest, ObjectApi } from '../../ports/cluster-api.port.js';
-import { GEFYRA2_API_VERSION, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND, GEFYRA_CLIENT_KIND } from '../../crd/gefyra2-crds.js';
+import {
+  GEFYRA2_API_VERSION,
+  GEFYRA_BRIDGE_KIND,
+  GEFYRA_BRIDGE_MOUNT_KIND,
+  GEFYRA_CLIENT_KIND,
+} from '../../crd/gefyra2-crds.js';
 import type { AdmissionInput, AdmissionVerdict } from '../../webhook/admission-verdict.js';
 import { bridgeClientOf, type BridgeOwner } from '../../domain/gefyra-bridge/bridge-destination.js';
 import type { Subnet } from '../../domain/intercept/intercept-policy.js';
@@ -9,7 +14,11 @@ import { validateMountParameters } from '../../webhook/mount-parameters.js';
 import { peerIdOf, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from '../../plugins/stowaway2/stowaway2-names.js';
 
 /** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
-export type AdmissionHandler = (input: AdmissionInput, namespace: string, signal: AbortSignal) => Promise<AdmissionVerdict>;
+export type AdmissionHandler = (
+  input: AdmissionInput,
+  namespace: string,
+  signal: AbortSignal,
+) => Promise<AdmissionVerdict>;
 
 /** The operator's settings the rules apply. */
 export interface AdmissionPolicy {
@@ -24,14 +33,20 @@ export const NO_POLICY_SETTINGS: AdmissionPolicy = { destinationSubnets: undefin
  * handler id kopf gives it. The object's own namespace is where its peers
  * live (the client and Stowaway both use `gefyra`).
  */
-export function admissionHandlers(objects: ObjectApi, policy: AdmissionPolicy = NO_POLICY_SETTINGS): Readonly<Record<string, AdmissionHandler>> {
-  const list = (kind: string, namespace: string, signal: AbortSignal) => objects.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace, undefined, signal);
+export function admissionHandlers(
+  objects: ObjectApi,
+  policy: AdmissionPolicy = NO_POLICY_SETTINGS,
+): Readonly<Record<string, AdmissionHandler>> {
+  const list = (kind: string, namespace: string, signal: AbortSignal) =>
+    objects.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace, undefined, signal);
   return {
     '/client-parameters': async (input, namespace, signal) => {
       const name = input.object.metadata?.name ?? '';
       const [clients, stowawayConfig] = await Promise.all([
         list(GEFYRA_CLIENT_KIND, namespace, signal),
-        objects.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY2.configMap }, signal, { fresh: true }),
+        objects.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY2.configMap }, signal, {
+          fresh: true,
+        }),
       ]);
       return validateClientParameters(input, {
         otherSubnets: [...subnetsOfClients(clients, name), ...subnetsOfPeers(stowawayConfig, name)],
@@ -41,24 +56,40 @@ export function admissionHandlers(objects: ObjectApi, policy: AdmissionPolicy = 
     '/mount-parameters': async (input, namespace, signal) => {
       const mounts = await list(GEFYRA_BRIDGE_MOUNT_KIND, namespace, signal);
       return validateMountParameters(input, {
-        otherMounts: mounts.map((mount) => ({ name: mount.metadata.name, target: mount['target'], targetNamespace: mount['targetNamespace'] })),
+        otherMounts: mounts.map((mount) => ({
+          name: mount.metadata.name,
+          target: mount['target'],
+          targetNamespace: mount['targetNamespace'],
+        })),
       });
     },
     '/bridge-parameters': async (input, namespace, signal) => {
       const { destinationSubnets } = policy;
       // The client's subnet is read only when the rule looks at it: the operator's own state patches pass here too, also after the client disconnected.
-      const owner = input.operation === 'CREATE' || (input.operation === 'UPDATE' && destinationChanged(input)) ? await ownerOf(objects, input.object, namespace, signal) : undefined;
-      if (input.operation !== 'CREATE') return validateBridgeParameters(input, { mountState: undefined, otherBridges: [], owner, destinationSubnets });
+      const owner =
+        input.operation === 'CREATE' || (input.operation === 'UPDATE' && destinationChanged(input))
+          ? await ownerOf(objects, input.object, namespace, signal)
+          : undefined;
+      if (input.operation !== 'CREATE')
+        return validateBridgeParameters(input, { mountState: undefined, otherBridges: [], owner, destinationSubnets });
       const target = input.object['target'];
       const [mount, bridges] = await Promise.all([
         typeof target === 'string' && target !== ''
-          ? objects.find({ apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_BRIDGE_MOUNT_KIND, namespace, name: target }, signal, { fresh: true })
+          ? objects.find(
+              { apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_BRIDGE_MOUNT_KIND, namespace, name: target },
+              signal,
+              { fresh: true },
+            )
           : Promise.resolve(undefined),
         list(GEFYRA_BRIDGE_KIND, namespace, signal),
       ]);
       return validateBridgeParameters(input, {
         mountState: mount === undefined ? undefined : String(mount['state'] ?? 'REQUESTED'),
-        otherBridges: bridges.map((bridge) => ({ name: bridge.metadata.name, target: bridge['target'], providerParameter: bridge['providerParameter'] })),
+        otherBridges: bridges.map((bridge) => ({
+          name: bridge.metadata.name,
+          target: bridge['target'],
+          providerParameter: bridge['providerParameter'],
+        })),
         owner,
         destinationSubnets,
       });
@@ -67,19 +98,31 @@ export function admissionHandlers(objects: ObjectApi, policy: AdmissionPolicy = 
 }
 
 /** The GefyraClient a bridge names, with the subnet its peer routes. */
-async function ownerOf(objects: ObjectApi, bridge: AdmissionInput['object'], namespace: string, signal: AbortSignal): Promise<BridgeOwner | undefined> {
+async function ownerOf(
+  objects: ObjectApi,
+  bridge: AdmissionInput['object'],
+  namespace: string,
+  signal: AbortSignal,
+): Promise<BridgeOwner | undefined> {
   const name = bridgeClientOf(bridgeDestinationOf(bridge));
   if (name === undefined) return undefined;
-  const client = await objects.find({ apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, name }, signal, { fresh: true });
+  const client = await objects.find(
+    { apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace, name },
+    signal,
+    { fresh: true },
+  );
   return client === undefined ? undefined : { name, subnet: subnetOf(client) };
 }
 
-const subnetOf = (client: Manifest): unknown => (client['providerParameter'] as { subnet?: unknown } | null | undefined)?.subnet;
+const subnetOf = (client: Manifest): unknown =>
+  (client['providerParameter'] as { subnet?: unknown } | null | undefined)?.subnet;
 
 function subnetsOfClients(clients: readonly Manifest[], self: string): HeldSubnet[] {
   return clients.flatMap((client) => {
     const subnet = subnetOf(client);
-    return client.metadata.name !== self && typeof subnet === 'string' ? [{ holder: `GefyraClient ${client.metadata.name}`, subnet }] : [];
+    return client.metadata.name !== self && typeof subnet === 'string'
+      ? [{ holder: `GefyraClient ${client.metadata.name}`, subnet }]
+      : [];
   });
 }
 

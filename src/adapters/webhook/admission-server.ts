@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toDomainError } from '../../domain/errors.js';
 import type { Logger } from '../../ports/logger.port.js';
-import type { AdmissionInput, AdmissionOperation, AdmissionVerdict, GefyraObject } from '../../webhook/admission-verdict.js';
+import type {
+  AdmissionInput,
+  AdmissionOperation,
+  AdmissionVerdict,
+  GefyraObject,
+} from '../../webhook/admission-verdict.js';
 import type { AdmissionHandler } from './admission-handlers.js';
 import type { WebhookTls } from './webhook-certificate.js';
 
@@ -45,12 +50,15 @@ export class AdmissionServer {
 
   constructor(options: AdmissionServerOptions) {
     this.#options = options;
-    this.#server = createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (request, response) => {
-      void this.#serve(request, response).catch((error: unknown) => {
-        options.logger.error({ error: toDomainError(error).message }, 'admission request failed');
-        if (!response.headersSent) response.writeHead(500).end();
-      });
-    });
+    this.#server = createServer(
+      { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' },
+      (request, response) => {
+        void this.#serve(request, response).catch((error: unknown) => {
+          options.logger.error({ error: toDomainError(error).message }, 'admission request failed');
+          if (!response.headersSent) response.writeHead(500).end();
+        });
+      },
+    );
   }
 
   /** Listens on the port (0 = any free one) and resolves to the port. */
@@ -91,14 +99,18 @@ export class AdmissionServer {
     }
     const handler = this.#options.handlers[path];
     if (request.method !== 'POST' || handler === undefined) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`no admission rule at ${request.method ?? ''} ${path}\n`);
+      response
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`no admission rule at ${request.method ?? ''} ${path}\n`);
       return;
     }
     let review: { apiVersion?: string; request?: AdmissionReviewRequest };
     try {
       review = JSON.parse(await readBody(request)) as typeof review;
     } catch (error) {
-      response.writeHead(400, { 'content-type': 'text/plain' }).end(`not an AdmissionReview: ${toDomainError(error).message}\n`);
+      response
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`not an AdmissionReview: ${toDomainError(error).message}\n`);
       return;
     }
     const admission = review.request;
@@ -106,7 +118,8 @@ export class AdmissionServer {
       response.writeHead(400, { 'content-type': 'text/plain' }).end('not an AdmissionReview: no request.object\n');
       return;
     }
-    const verdict = admission.object.check === true ? await this.#healthCheck() : await this.#decide(path, handler, admission);
+    const verdict =
+      admission.object.check === true ? await this.#healthCheck() : await this.#decide(path, handler, admission);
     const answer = {
       apiVersion: review.apiVersion ?? 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
@@ -142,12 +155,21 @@ export class AdmissionServer {
       userInfo: admission.userInfo,
     };
     const namespace = admission.namespace ?? (object.metadata as { namespace?: string } | undefined)?.namespace ?? '';
-    const subject = { path, operation: input.operation, namespace, name: object.metadata?.name, user: admission.userInfo?.username };
+    const subject = {
+      path,
+      operation: input.operation,
+      namespace,
+      name: object.metadata?.name,
+      user: admission.userInfo?.username,
+    };
     let verdict: AdmissionVerdict;
     try {
       verdict = await handler(input, namespace, AbortSignal.timeout(DECISION_TIMEOUT_MS));
     } catch (error) {
-      verdict = { allowed: false, message: `the webhook could not check this request: ${toDomainError(error).message}` };
+      verdict = {
+        allowed: false,
+        message: `the webhook could not check this request: ${toDomainError(error).message}`,
+      };
     }
     if (verdict.allowed) this.#options.logger.debug(subject, 'admitted');
     else this.#options.logger.info({ ...subject, reason: verdict.message }, 'denied');

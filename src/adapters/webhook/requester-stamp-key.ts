@@ -44,7 +44,11 @@ export class HmacRequesterStamps implements RequesterStamps {
  * The key from its Secret, made (32 random bytes) when missing. Two replicas
  * starting at once: the loser of the create reads the winner's.
  */
-export async function ensureStampKey(objects: ObjectApi, place: { readonly namespace: string; readonly secretName: string }, signal: AbortSignal): Promise<Buffer> {
+export async function ensureStampKey(
+  objects: ObjectApi,
+  place: { readonly namespace: string; readonly secretName: string },
+  signal: AbortSignal,
+): Promise<Buffer> {
   const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: place.namespace, name: place.secretName };
   const stored = keyOf(await objects.find(ref, signal, { fresh: true }));
   if (stored !== undefined) return stored;
@@ -63,7 +67,10 @@ export async function ensureStampKey(objects: ObjectApi, place: { readonly names
     if (!isDomainError(error, 'AlreadyExists')) throw error;
     const winner = keyOf(await objects.find(ref, signal, { fresh: true }));
     if (winner === undefined) {
-      throw new Error(`Secret ${place.namespace}/${place.secretName} holds no usable requester stamp key (field "${KEY_FIELD}", ${KEY_BYTES} bytes or more)`, { cause: error });
+      throw new Error(
+        `Secret ${place.namespace}/${place.secretName} holds no usable requester stamp key (field "${KEY_FIELD}", ${KEY_BYTES} bytes or more)`,
+        { cause: error },
+      );
     }
     return winner;
   }

@@ -32,7 +32,10 @@ x509.cryptoProvider.set(globalThis.crypto);
 export async function issueWebhookTls(host: string, now: Date, lifetimeMs: number): Promise<WebhookTls> {
   const notBefore = new Date(now.getTime() - Math.min(MAX_BACKDATE_MS, lifetimeMs / 10));
   const notAfter = new Date(now.getTime() + lifetimeMs);
-  const caKeys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: 'CN=gefyra-operator webhook CA',
@@ -46,7 +49,10 @@ export async function issueWebhookTls(host: string, now: Date, lifetimeMs: numbe
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const servingKeys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const servingKeys = (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const serving = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${host}`,

@@ -50,10 +50,12 @@ export function rotationStep(state: Partial<WebhookTlsState> | undefined, host: 
   const overlap = lifetime / 8;
   if (state?.retired && state.retired.dropAt.getTime() <= now.getTime()) return { kind: 'drop' };
   if (state?.next && nextUsable) {
-    if (state.next.switchAt.getTime() <= now.getTime()) return { kind: 'switch', dropAt: new Date(now.getTime() + overlap) };
+    if (state.next.switchAt.getTime() <= now.getTime())
+      return { kind: 'switch', dropAt: new Date(now.getTime() + overlap) };
   } else {
     // A late start (the webhook was down) still leaves the old certificate a margin to expire after the switch.
-    if (stageAt <= now.getTime()) return { kind: 'stage', switchAt: new Date(Math.min(now.getTime() + overlap, to.getTime() - overlap / 2)) };
+    if (stageAt <= now.getTime())
+      return { kind: 'stage', switchAt: new Date(Math.min(now.getTime() + overlap, to.getTime() - overlap / 2)) };
   }
   const deadlines = [
     state?.next && nextUsable ? state.next.switchAt.getTime() : stageAt,
@@ -63,7 +65,11 @@ export function rotationStep(state: Partial<WebhookTlsState> | undefined, host: 
 }
 
 /** Applies a step; `fresh` is the pair a step that needs one ('issue', 'stage') brings. */
-export function applyRotation(state: Partial<WebhookTlsState> | undefined, step: RotationStep, fresh?: WebhookTls): WebhookTlsState {
+export function applyRotation(
+  state: Partial<WebhookTlsState> | undefined,
+  step: RotationStep,
+  fresh?: WebhookTls,
+): WebhookTlsState {
   switch (step.kind) {
     case 'issue':
       return { active: required(fresh) };
@@ -71,7 +77,10 @@ export function applyRotation(state: Partial<WebhookTlsState> | undefined, step:
       return { ...(state as WebhookTlsState), next: { tls: required(fresh), switchAt: step.switchAt } };
     case 'switch': {
       const { active, next } = state as WebhookTlsState;
-      return { active: required(next?.tls), ...(step.dropAt === undefined ? {} : { retired: { caCert: active.caCert, dropAt: step.dropAt } }) };
+      return {
+        active: required(next?.tls),
+        ...(step.dropAt === undefined ? {} : { retired: { caCert: active.caCert, dropAt: step.dropAt } }),
+      };
     }
     case 'drop': {
       const { retired: _dropped, ...kept } = state as WebhookTlsState;

@@ -34,7 +34,13 @@ const MAX_STEPS_PER_ROUND = 4;
  * the old CA dropped; a new start only when nothing stored is servable), and
  * written back conditional on the version read.
  */
-export async function ensureWebhookTls(objects: ObjectApi, clock: Clock, logger: Logger, place: WebhookTlsPlace, signal: AbortSignal): Promise<WebhookTlsState> {
+export async function ensureWebhookTls(
+  objects: ObjectApi,
+  clock: Clock,
+  logger: Logger,
+  place: WebhookTlsPlace,
+  signal: AbortSignal,
+): Promise<WebhookTlsState> {
   const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: place.namespace, name: place.secretName };
   for (let attempt = 1; ; attempt += 1) {
     const stored = await objects.find(ref, signal, { fresh: true });
@@ -44,7 +50,10 @@ export async function ensureWebhookTls(objects: ObjectApi, clock: Clock, logger:
       const now = clock.now();
       const step = rotationStep(state, place.host, now);
       if (step.kind === 'none') break;
-      const fresh = step.kind === 'issue' || step.kind === 'stage' ? await issueWebhookTls(place.host, now, place.lifetimeMs) : undefined;
+      const fresh =
+        step.kind === 'issue' || step.kind === 'stage'
+          ? await issueWebhookTls(place.host, now, place.lifetimeMs)
+          : undefined;
       state = applyRotation(state, step, fresh);
       steps.push(step.kind === 'issue' ? `issue (${step.because})` : step.kind);
     }
@@ -53,19 +62,33 @@ export async function ensureWebhookTls(objects: ObjectApi, clock: Clock, logger:
     if (steps.length === 0) return settled;
     try {
       if (stored === undefined) await objects.create(secretOf(ref, settled), signal);
-      else await objects.patch(ref, { metadata: { resourceVersion: stored.metadata.resourceVersion, annotations: annotationsOf(settled) }, data: dataOf(settled) }, signal);
+      else
+        await objects.patch(
+          ref,
+          {
+            metadata: { resourceVersion: stored.metadata.resourceVersion, annotations: annotationsOf(settled) },
+            data: dataOf(settled),
+          },
+          signal,
+        );
       logger.info({ secret: place.secretName, host: place.host, steps }, 'rotated the webhook certificates');
       return settled;
     } catch (error) {
-      if (attempt >= ATTEMPTS || !(isDomainError(error, 'AlreadyExists') || isDomainError(error, 'Conflict'))) throw error;
+      if (attempt >= ATTEMPTS || !(isDomainError(error, 'AlreadyExists') || isDomainError(error, 'Conflict')))
+        throw error;
     }
   }
 }
 
 function stateOf(secret: Manifest): Partial<WebhookTlsState> {
   const data = (secret['data'] ?? {}) as Record<string, string | undefined>;
-  const decoded = (key: string) => (data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8'));
-  const pair = (keys: typeof SECRET_KEYS | typeof NEXT_KEYS): Partial<WebhookTls> => ({ cert: decoded(keys.cert), key: decoded(keys.key), caCert: decoded(keys.caCert) });
+  const decoded = (key: string) =>
+    data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8');
+  const pair = (keys: typeof SECRET_KEYS | typeof NEXT_KEYS): Partial<WebhookTls> => ({
+    cert: decoded(keys.cert),
+    key: decoded(keys.key),
+    caCert: decoded(keys.caCert),
+  });
   const date = (annotation: string) => {
     const value = Date.parse(secret.metadata.annotations?.[annotation] ?? '');
     return Number.isNaN(value) ? undefined : new Date(value);
@@ -81,13 +104,18 @@ function stateOf(secret: Manifest): Partial<WebhookTlsState> {
   };
 }
 
-const base64 = (text: string | undefined): string | null => (text === undefined ? null : Buffer.from(text).toString('base64'));
+const base64 = (text: string | undefined): string | null =>
+  text === undefined ? null : Buffer.from(text).toString('base64');
 
 /** Every key, absent ones as null: a merge patch removes them. */
 function dataOf(state: WebhookTlsState): Record<string, string | null> {
   return {
-    ...Object.fromEntries(Object.entries(SECRET_KEYS).map(([field, key]) => [key, base64(state.active[field as keyof WebhookTls])])),
-    ...Object.fromEntries(Object.entries(NEXT_KEYS).map(([field, key]) => [key, base64(state.next?.tls[field as keyof WebhookTls])])),
+    ...Object.fromEntries(
+      Object.entries(SECRET_KEYS).map(([field, key]) => [key, base64(state.active[field as keyof WebhookTls])]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(NEXT_KEYS).map(([field, key]) => [key, base64(state.next?.tls[field as keyof WebhookTls])]),
+    ),
     [RETIRED_CA_KEY]: base64(state.retired?.caCert),
   };
 }
@@ -103,7 +131,12 @@ const withoutNulls = (record: Record<string, string | null>): Record<string, str
 const secretOf = (ref: ObjectRef, state: WebhookTlsState): Manifest => ({
   apiVersion: 'v1',
   kind: 'Secret',
-  metadata: { name: ref.name, namespace: ref.namespace, labels: { ...MANAGED_BY_LABELS }, annotations: withoutNulls(annotationsOf(state)) },
+  metadata: {
+    name: ref.name,
+    namespace: ref.namespace,
+    labels: { ...MANAGED_BY_LABELS },
+    annotations: withoutNulls(annotationsOf(state)),
+  },
   type: 'kubernetes.io/tls',
   data: withoutNulls(dataOf(state)),
 });
@@ -131,30 +164,52 @@ const CA_BUNDLE_ANNOTATION = 'gefyra.dev/ca-bundle-sha256';
  * written back whole, conditional on that version: a concurrent change means
  * one more round, never a lost webhook.
  */
-export async function patchCaBundle(objects: ObjectApi, place: WebhookConfigurationPlace, caBundlePem: string, signal: AbortSignal): Promise<CaBundleOutcome> {
-  const ref: ObjectRef = { apiVersion: 'admissionregistration.k8s.io/v1', kind: place.kind ?? 'ValidatingWebhookConfiguration', name: place.configuration };
+export async function patchCaBundle(
+  objects: ObjectApi,
+  place: WebhookConfigurationPlace,
+  caBundlePem: string,
+  signal: AbortSignal,
+): Promise<CaBundleOutcome> {
+  const ref: ObjectRef = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: place.kind ?? 'ValidatingWebhookConfiguration',
+    name: place.configuration,
+  };
   const caBundle = Buffer.from(caBundlePem).toString('base64');
   const fingerprint = createHash('sha256').update(caBundlePem).digest('hex').slice(0, 32);
   for (let attempt = 1; ; attempt += 1) {
     let current: Manifest;
     try {
-      current = await objects.patch(ref, { metadata: { annotations: { [CA_BUNDLE_ANNOTATION]: fingerprint } } }, signal);
+      current = await objects.patch(
+        ref,
+        { metadata: { annotations: { [CA_BUNDLE_ANNOTATION]: fingerprint } } },
+        signal,
+      );
     } catch (error) {
       if (isDomainError(error, 'NotFound')) return 'absent';
       throw error;
     }
     const webhooks = (current['webhooks'] ?? []) as Record<string, unknown>[];
     const ours = (webhook: Record<string, unknown>) => {
-      const service = (webhook['clientConfig'] as { service?: { name?: string; namespace?: string } } | undefined)?.service;
+      const service = (webhook['clientConfig'] as { service?: { name?: string; namespace?: string } } | undefined)
+        ?.service;
       return service?.name === place.service && service.namespace === place.namespace;
     };
-    const stale = webhooks.filter((webhook) => ours(webhook) && (webhook['clientConfig'] as { caBundle?: string }).caBundle !== caBundle);
+    const stale = webhooks.filter(
+      (webhook) => ours(webhook) && (webhook['clientConfig'] as { caBundle?: string }).caBundle !== caBundle,
+    );
     if (stale.length === 0) return 'unchanged';
     const updated = webhooks.map((webhook) =>
-      ours(webhook) ? { ...webhook, clientConfig: { ...(webhook['clientConfig'] as Record<string, unknown>), caBundle } } : webhook,
+      ours(webhook)
+        ? { ...webhook, clientConfig: { ...(webhook['clientConfig'] as Record<string, unknown>), caBundle } }
+        : webhook,
     );
     try {
-      await objects.patch(ref, { metadata: { resourceVersion: current.metadata.resourceVersion }, webhooks: updated }, signal);
+      await objects.patch(
+        ref,
+        { metadata: { resourceVersion: current.metadata.resourceVersion }, webhooks: updated },
+        signal,
+      );
       return 'patched';
     } catch (error) {
       if (attempt >= ATTEMPTS || !isDomainError(error, 'Conflict')) throw error;

@@ -13,7 +13,12 @@ export type StartupVerdict =
   | { readonly state: 'timedOut'; readonly message: string };
 
 /** `tunnel` is what messages call it (its provider's display name). */
-export function judgeTunnelStartup(readiness: TunnelReadiness, now: Date, timeoutMs: number, tunnel: string): StartupVerdict {
+export function judgeTunnelStartup(
+  readiness: TunnelReadiness,
+  now: Date,
+  timeoutMs: number,
+  tunnel: string,
+): StartupVerdict {
   if (readiness.state === 'ready') return { state: 'ready', revision: readiness.revision };
   const elapsedMs = now.getTime() - readiness.since.getTime();
   const detail = readiness.state === 'failing' ? readiness.reason : (readiness.detail ?? 'starting');

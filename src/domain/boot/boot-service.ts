@@ -80,9 +80,19 @@ export class BootService {
       if (!this.#announced) await notifier.withdrawReady(signal);
       await installation.ensureRegistered(signal);
       await tunnel.ensureInstalled(signal);
-      const verdict = judgeTunnelStartup(await tunnel.observeReadiness(signal), clock.now(), tunnel.startupTimeoutMs, tunnel.displayName);
+      const verdict = judgeTunnelStartup(
+        await tunnel.observeReadiness(signal),
+        clock.now(),
+        tunnel.startupTimeoutMs,
+        tunnel.displayName,
+      );
       if (verdict.state === 'waiting') {
-        return { state: 'waiting', reason: 'TunnelStarting', message: verdict.message, recheckAfterMs: verdict.recheckAfterMs };
+        return {
+          state: 'waiting',
+          reason: 'TunnelStarting',
+          message: verdict.message,
+          recheckAfterMs: verdict.recheckAfterMs,
+        };
       }
       if (verdict.state === 'timedOut') return await this.#blocked('TunnelNotReady', verdict.message, signal);
       const details = await tunnel.readConnectionDetails(signal);
@@ -102,7 +112,15 @@ export class BootService {
       await notifier.announceReady(signal);
       this.#announced = true;
       this.#lastProblem = undefined;
-      await this.#deps.events.record(operatorEvent(settings.namespace, 'Normal', 'Ready', `${tunnel.displayName} is ready; connection details published`), signal);
+      await this.#deps.events.record(
+        operatorEvent(
+          settings.namespace,
+          'Normal',
+          'Ready',
+          `${tunnel.displayName} is ready; connection details published`,
+        ),
+        signal,
+      );
       this.#deps.logger.info({ namespace: settings.namespace }, 'init phase complete');
     }
     return { state: 'ready' };
@@ -134,4 +152,3 @@ export function bootProblemReason(error: DomainError): string {
       return 'BootFailed';
   }
 }
-

@@ -78,7 +78,10 @@ export const findContainerStatus = (pod: Pod, name: string): ContainerStatus | u
 
 /** A probe's port as a number: a named port through the container's port list; undefined when it names none. */
 export function probePortNumber(port: number | string, declared: readonly ContainerPort[]): number | undefined {
-  const number = typeof port === 'number' || /^\d+$/.test(port) ? Number(port) : declared.find((candidate) => candidate.name === port)?.containerPort;
+  const number =
+    typeof port === 'number' || /^\d+$/.test(port)
+      ? Number(port)
+      : declared.find((candidate) => candidate.name === port)?.containerPort;
   return number !== undefined && Number.isInteger(number) && number > 0 && number < 65536 ? number : undefined;
 }
 

@@ -45,7 +45,10 @@ export function bridgeDestinationDenial(
 ): BridgeDestinationDenial | undefined {
   const named = bridgeClientOf(bridge);
   if (named === undefined) {
-    return { reason: 'ClientNotFound', message: 'The GefyraBridge names no client (field client, label gefyra.dev/client)' };
+    return {
+      reason: 'ClientNotFound',
+      message: 'The GefyraBridge names no client (field client, label gefyra.dev/client)',
+    };
   }
   if (typeof bridge.clientLabel === 'string' && bridge.clientLabel !== '' && bridge.clientLabel !== named) {
     return {
@@ -54,11 +57,17 @@ export function bridgeDestinationDenial(
     };
   }
   if (owner === undefined || owner.name !== named) {
-    return { reason: 'ClientNotFound', message: `GefyraClient ${JSON.stringify(named)} does not exist: a bridge sends traffic only to its own client` };
+    return {
+      reason: 'ClientNotFound',
+      message: `GefyraClient ${JSON.stringify(named)} does not exist: a bridge sends traffic only to its own client`,
+    };
   }
   const subnet = typeof owner.subnet === 'string' ? parseSubnet(owner.subnet) : undefined;
   if (subnet === undefined) {
-    return { reason: 'ClientNotConnected', message: `GefyraClient ${owner.name} has no subnet (it is not connected): connect it before bridging to it` };
+    return {
+      reason: 'ClientNotConnected',
+      message: `GefyraClient ${owner.name} has no subnet (it is not connected): connect it before bridging to it`,
+    };
   }
   const destination = String(bridge.destinationIP);
   if (!subnetContains(subnet, destination)) {

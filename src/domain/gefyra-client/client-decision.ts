@@ -32,7 +32,12 @@ export type ClientStep =
   | { readonly kind: 'addFinalizer' }
   | { readonly kind: 'sunset' }
   | { readonly kind: 'fail'; readonly reason: string; readonly message: string; readonly subnet?: string }
-  | { readonly kind: 'transition'; readonly to: ClientState; readonly note: string; readonly fields?: Readonly<Record<string, unknown>> }
+  | {
+      readonly kind: 'transition';
+      readonly to: ClientState;
+      readonly note: string;
+      readonly fields?: Readonly<Record<string, unknown>>;
+    }
   | { readonly kind: 'createAccount' }
   | { readonly kind: 'addPeer'; readonly subnet: string; readonly restore: boolean }
   | { readonly kind: 'removePeer'; readonly then: 'WAITING' | 'stay'; readonly note: string }
@@ -49,11 +54,16 @@ export type ClientStep =
 export function decideClient(observation: ClientObservation, settings: ClientLifecycleSettings): ClientStep {
   const { client, peer, peerHolder, now } = observation;
   // A client refused for its peer id never had the peer: it is the holder's to keep.
-  if (client.deleting) return { kind: 'finalize', removePeer: peerHolder === undefined && (peer !== undefined || PEERED_STATES.includes(client.state)) };
+  if (client.deleting)
+    return {
+      kind: 'finalize',
+      removePeer: peerHolder === undefined && (peer !== undefined || PEERED_STATES.includes(client.state)),
+    };
   if (!client.finalizers.includes('operator.gefyra.dev/kopf-finalizer')) return { kind: 'addFinalizer' };
   if (client.sunset instanceof Date && client.sunset.getTime() <= now.getTime()) return { kind: 'sunset' };
   if (peerHolder) {
-    if (client.state === 'ERROR' && client.failure?.reason === PEER_ID_TAKEN) return { kind: 'wait', ...sunsetRecheck(client) };
+    if (client.state === 'ERROR' && client.failure?.reason === PEER_ID_TAKEN)
+      return { kind: 'wait', ...sunsetRecheck(client) };
     return {
       kind: 'fail',
       reason: PEER_ID_TAKEN,
@@ -62,13 +72,24 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
   }
   const state = client.state;
   if (!isClientState(state)) {
-    return { kind: 'fail', reason: 'UnknownState', message: `state "${state}" is not a GefyraClient state (${CLIENT_STATES.join(', ')}); set providerParameter to null to start over from WAITING` };
+    return {
+      kind: 'fail',
+      reason: 'UnknownState',
+      message: `state "${state}" is not a GefyraClient state (${CLIENT_STATES.join(', ')}); set providerParameter to null to start over from WAITING`,
+    };
   }
   const written = client.writtenState;
   if (written !== undefined && written !== state && isClientState(written) && !transitionAllowed(written, state)) {
-    return { kind: 'fail', reason: 'BadTransition', message: `state was changed from ${written} to ${state} by someone else; the lifecycle does not allow that transition; set providerParameter to null to start over from WAITING` };
+    return {
+      kind: 'fail',
+      reason: 'BadTransition',
+      message: `state was changed from ${written} to ${state} by someone else; the lifecycle does not allow that transition; set providerParameter to null to start over from WAITING`,
+    };
   }
-  const subnetProblem = client.subnet === undefined || parseSubnet(client.subnet) ? undefined : `providerParameter.subnet "${client.subnet}" is not an IPv4 network in CIDR notation (a.b.c.d/n)`;
+  const subnetProblem =
+    client.subnet === undefined || parseSubnet(client.subnet)
+      ? undefined
+      : `providerParameter.subnet "${client.subnet}" is not an IPv4 network in CIDR notation (a.b.c.d/n)`;
   switch (state) {
     case 'REQUESTED':
       return { kind: 'transition', to: 'CREATING', note: 'creating the client' };
@@ -77,24 +98,41 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
       return { kind: 'transition', to: 'WAITING', note: 'ready for a connection (ServiceAccount management is off)' };
     case 'WAITING':
       if (client.subnet !== undefined) {
-        if (subnetProblem) return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
+        if (subnetProblem)
+          return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
         return { kind: 'transition', to: 'ENABLING', note: `connecting subnet ${client.subnet}` };
       }
-      if (peer) return { kind: 'removePeer', then: 'stay', note: 'removed a peer left over from an earlier connection' };
-      if (client.providerConfig || client.wireguard) return { kind: 'transition', to: 'WAITING', note: 'cleared the connection of an earlier peer', fields: disconnected };
+      if (peer)
+        return { kind: 'removePeer', then: 'stay', note: 'removed a peer left over from an earlier connection' };
+      if (client.providerConfig || client.wireguard)
+        return {
+          kind: 'transition',
+          to: 'WAITING',
+          note: 'cleared the connection of an earlier peer',
+          fields: disconnected,
+        };
       return { kind: 'wait', ...sunsetRecheck(client) };
     case 'ENABLING':
-      if (client.subnet === undefined) return { kind: 'transition', to: 'DISABLING', note: 'the client withdrew its subnet while connecting' };
-      if (subnetProblem) return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
+      if (client.subnet === undefined)
+        return { kind: 'transition', to: 'DISABLING', note: 'the client withdrew its subnet while connecting' };
+      if (subnetProblem)
+        return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
       return { kind: 'addPeer', subnet: client.subnet, restore: false };
     case 'ACTIVE': {
-      if (client.subnet === undefined) return { kind: 'transition', to: 'DISABLING', note: 'the client disconnected (providerParameter is null)' };
-      if (subnetProblem) return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
+      if (client.subnet === undefined)
+        return { kind: 'transition', to: 'DISABLING', note: 'the client disconnected (providerParameter is null)' };
+      if (subnetProblem)
+        return { kind: 'fail', reason: 'InvalidSubnet', message: subnetProblem, subnet: client.subnet };
       const activeSince = activeSinceOf(client);
-      if (settings.maxConnectionAgeMs !== undefined && activeSince !== undefined && now.getTime() - activeSince.getTime() >= settings.maxConnectionAgeMs) {
+      if (
+        settings.maxConnectionAgeMs !== undefined &&
+        activeSince !== undefined &&
+        now.getTime() - activeSince.getTime() >= settings.maxConnectionAgeMs
+      ) {
         return { kind: 'expire' };
       }
-      if (!peer || peer.subnet !== client.subnet || !client.providerConfig) return { kind: 'addPeer', subnet: client.subnet, restore: true };
+      if (!peer || peer.subnet !== client.subnet || !client.providerConfig)
+        return { kind: 'addPeer', subnet: client.subnet, restore: true };
       return { kind: 'observe' };
     }
     case 'DISABLING':
@@ -102,11 +140,27 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
     case 'ERROR':
       if (peer) return { kind: 'removePeer', then: 'stay', note: 'removed the peer of a client in ERROR' };
       if (client.failure?.reason === PEER_ID_TAKEN) {
-        return { kind: 'transition', to: 'CREATING', note: `recovered from ERROR: no other client has its peer id any more`, fields: { status: { failure: null } } };
+        return {
+          kind: 'transition',
+          to: 'CREATING',
+          note: `recovered from ERROR: no other client has its peer id any more`,
+          fields: { status: { failure: null } },
+        };
       }
-      if (client.subnet === undefined) return { kind: 'transition', to: 'WAITING', note: 'recovered from ERROR: the client withdrew its subnet', fields: { ...disconnected, status: { failure: null } } };
+      if (client.subnet === undefined)
+        return {
+          kind: 'transition',
+          to: 'WAITING',
+          note: 'recovered from ERROR: the client withdrew its subnet',
+          fields: { ...disconnected, status: { failure: null } },
+        };
       if (client.failure?.subnet !== client.subnet) {
-        return { kind: 'transition', to: 'ENABLING', note: `recovered from ERROR: connecting the new subnet ${client.subnet}`, fields: { status: { failure: null } } };
+        return {
+          kind: 'transition',
+          to: 'ENABLING',
+          note: `recovered from ERROR: connecting the new subnet ${client.subnet}`,
+          fields: { status: { failure: null } },
+        };
       }
       return { kind: 'wait', ...sunsetRecheck(client) };
   }
@@ -123,7 +177,8 @@ export function activeRecheckAt(client: GefyraClient, now: Date, settings: Clien
   const candidates = [now.getTime() + settings.observeIntervalMs];
   if (client.sunset instanceof Date) candidates.push(client.sunset.getTime());
   const since = activeSinceOf(client);
-  if (settings.maxConnectionAgeMs !== undefined && since !== undefined) candidates.push(since.getTime() + settings.maxConnectionAgeMs);
+  if (settings.maxConnectionAgeMs !== undefined && since !== undefined)
+    candidates.push(since.getTime() + settings.maxConnectionAgeMs);
   return new Date(Math.min(...candidates));
 }
 
@@ -133,4 +188,5 @@ function activeSinceOf(client: GefyraClient): Date | undefined {
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
-const sunsetRecheck = (client: GefyraClient): { recheckAt?: Date } => (client.sunset instanceof Date ? { recheckAt: client.sunset } : {});
+const sunsetRecheck = (client: GefyraClient): { recheckAt?: Date } =>
+  client.sunset instanceof Date ? { recheckAt: client.sunset } : {};

@@ -13,7 +13,12 @@ export const CLIENT_REASONS = {
   sunset: 'Sunset reached',
 } as const;
 
-export const clientEvent = (client: GefyraClientRef, type: OperatorEvent['type'], reason: string, note: string): OperatorEvent => ({
+export const clientEvent = (
+  client: GefyraClientRef,
+  type: OperatorEvent['type'],
+  reason: string,
+  note: string,
+): OperatorEvent => ({
   regarding: clientObjectRef(client),
   type,
   reason,

@@ -20,10 +20,12 @@ const ALLOWED: Readonly<Record<ClientState, readonly ClientState[]>> = {
   ERROR: ['WAITING', 'ENABLING', 'CREATING'],
 };
 
-export const isClientState = (value: string): value is ClientState => (CLIENT_STATES as readonly string[]).includes(value);
+export const isClientState = (value: string): value is ClientState =>
+  (CLIENT_STATES as readonly string[]).includes(value);
 
 /** Whether `to` may follow `from`; ERROR may follow anything. */
-export const transitionAllowed = (from: ClientState, to: ClientState): boolean => to === 'ERROR' || ALLOWED[from].includes(to);
+export const transitionAllowed = (from: ClientState, to: ClientState): boolean =>
+  to === 'ERROR' || ALLOWED[from].includes(to);
 
 /** `stateTransitions` timestamps: UTC with microseconds and `Z`, as the 2.5 client parses them. */
 export const microsecondTimestamp = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

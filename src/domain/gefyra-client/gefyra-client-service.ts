@@ -6,7 +6,14 @@ import type { EventRecorder } from '../../ports/event-recorder.port.js';
 import type { GefyraClientStore } from '../../ports/gefyra-client-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { PeerConnection, TunnelPeer, TunnelPeers } from '../../ports/tunnel-peers.port.js';
-import { activeRecheckAt, decideClient, disconnected, PEERED_STATES, type ClientLifecycleSettings, type ClientStep } from './client-decision.js';
+import {
+  activeRecheckAt,
+  decideClient,
+  disconnected,
+  PEERED_STATES,
+  type ClientLifecycleSettings,
+  type ClientStep,
+} from './client-decision.js';
 import { CLIENT_REASONS, clientEvent } from './client-events.js';
 import { microsecondTimestamp, type ClientState } from './client-states.js';
 import { peerHolderOf } from './peer-id-holder.js';
@@ -45,7 +52,9 @@ export class GefyraClientService {
   async reconcile(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
     let client = await this.#deps.store.find(ref, signal);
     if (client === undefined) return await this.#cleanUpAfterForce(ref, signal);
-    const peerHolder = peerHolderOf(client, await this.#deps.store.list(ref.namespace, signal), (name) => this.#deps.peers.peerIdOf(name));
+    const peerHolder = peerHolderOf(client, await this.#deps.store.list(ref.namespace, signal), (name) =>
+      this.#deps.peers.peerIdOf(name),
+    );
     for (let steps = 0; client !== undefined && steps < MAX_STEPS; steps++) {
       const current = client;
       const peer = await this.#recordedPeer(current, signal);
@@ -60,7 +69,9 @@ export class GefyraClientService {
       }
     }
     if (client === undefined) return { done: true };
-    throw new DomainError('Internal', `GefyraClient ${ref.name} did not settle after ${MAX_STEPS} steps`, { retryable: true });
+    throw new DomainError('Internal', `GefyraClient ${ref.name} did not settle after ${MAX_STEPS} steps`, {
+      retryable: true,
+    });
   }
 
   /**
@@ -89,7 +100,11 @@ export class GefyraClientService {
     return { done: true };
   }
 
-  async #apply(client: GefyraClient, step: ClientStep, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
+  async #apply(
+    client: GefyraClient,
+    step: ClientStep,
+    signal: AbortSignal,
+  ): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
     const { store, peers, accounts } = this.#deps;
     switch (step.kind) {
       case 'finalize': {
@@ -101,23 +116,52 @@ export class GefyraClientService {
       case 'addFinalizer':
         return { client: await store.addFinalizer(client, signal) };
       case 'sunset':
-        await this.#event(client, 'Normal', CLIENT_REASONS.sunset, `sunset ${microsecondTimestamp(client.sunset as Date)} reached: removing the client`, signal);
+        await this.#event(
+          client,
+          'Normal',
+          CLIENT_REASONS.sunset,
+          `sunset ${microsecondTimestamp(client.sunset as Date)} reached: removing the client`,
+          signal,
+        );
         await store.remove(client, signal);
         return { client: await store.find(client, signal) };
       case 'fail':
         return {
-          client: await this.#transition(client, 'ERROR', step.message, {
-            ...disconnected,
-            status: { wireguard: null, failure: { reason: step.reason, message: step.message, ...(step.subnet === undefined ? {} : { subnet: step.subnet }) } },
-          }, signal),
+          client: await this.#transition(
+            client,
+            'ERROR',
+            step.message,
+            {
+              ...disconnected,
+              status: {
+                wireguard: null,
+                failure: {
+                  reason: step.reason,
+                  message: step.message,
+                  ...(step.subnet === undefined ? {} : { subnet: step.subnet }),
+                },
+              },
+            },
+            signal,
+          ),
         };
       case 'transition':
         return { client: await this.#transition(client, step.to, step.note, step.fields ?? {}, signal) };
       case 'createAccount': {
         const account = await accounts.ensure(client.name, signal);
         if (!account.data) return { result: { done: false, requeueAfterMs: TOKEN_RECHECK_MS } };
-        const written = await store.update(client, { serviceAccountName: account.serviceAccountName, serviceAccountData: account.data }, signal);
-        await this.#event(client, 'Normal', CLIENT_REASONS.serviceAccount, `ServiceAccount ${account.serviceAccountName} ready for the client`, signal);
+        const written = await store.update(
+          client,
+          { serviceAccountName: account.serviceAccountName, serviceAccountData: account.data },
+          signal,
+        );
+        await this.#event(
+          client,
+          'Normal',
+          CLIENT_REASONS.serviceAccount,
+          `ServiceAccount ${account.serviceAccountName} ready for the client`,
+          signal,
+        );
         return { client: await this.#transition(written, 'WAITING', 'ready for a connection', {}, signal) };
       }
       case 'addPeer':
@@ -125,7 +169,8 @@ export class GefyraClientService {
       case 'removePeer': {
         await peers.remove(client.name, signal);
         await this.#event(client, 'Normal', CLIENT_REASONS.connection, step.note, signal);
-        if (step.then === 'WAITING') return { client: await this.#transition(client, 'WAITING', step.note, disconnected, signal) };
+        if (step.then === 'WAITING')
+          return { client: await this.#transition(client, 'WAITING', step.note, disconnected, signal) };
         return { client: await store.find(client, signal) };
       }
       case 'expire': {
@@ -133,48 +178,97 @@ export class GefyraClientService {
         const age = Math.round((this.#settings.maxConnectionAgeMs ?? 0) / 1000);
         const note = `maximum connection age (${age} s) reached: peer removed; set providerParameter again to reconnect`;
         await this.#event(client, 'Normal', CLIENT_REASONS.connection, note, signal);
-        return { client: await this.#transition(client, 'WAITING', note, { ...disconnected, providerParameter: null }, signal) };
+        return {
+          client: await this.#transition(client, 'WAITING', note, { ...disconnected, providerParameter: null }, signal),
+        };
       }
       case 'observe':
         return this.#observe(client, signal);
       case 'wait':
         if (!step.recheckAt) return { result: { done: true } };
-        return { result: { done: false, requeueAfterMs: Math.max(0, step.recheckAt.getTime() - this.#deps.clock.now().getTime()) } };
+        return {
+          result: {
+            done: false,
+            requeueAfterMs: Math.max(0, step.recheckAt.getTime() - this.#deps.clock.now().getTime()),
+          },
+        };
     }
   }
 
-  async #addPeer(client: GefyraClient, subnet: string, restore: boolean, signal: AbortSignal): Promise<GefyraClient | undefined> {
+  async #addPeer(
+    client: GefyraClient,
+    subnet: string,
+    restore: boolean,
+    signal: AbortSignal,
+  ): Promise<GefyraClient | undefined> {
     const outcome = await this.#deps.peers.add(client.name, subnet, signal);
     if (outcome.state === 'refused') {
       const message = `peer not added: ${outcome.reason}`;
       const failure = { reason: 'PeerRefused', message, subnet };
-      return this.#transition(client, 'ERROR', message, { ...disconnected, status: { wireguard: null, failure } }, signal);
+      return this.#transition(
+        client,
+        'ERROR',
+        message,
+        { ...disconnected, status: { wireguard: null, failure } },
+        signal,
+      );
     }
     const connection = outcome.connection;
     const address = connection['Interface.Address'];
     if (!restore) {
-      await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer added at ${address}, subnet ${subnet} routed to it; other peers untouched`, signal);
+      await this.#event(
+        client,
+        'Normal',
+        CLIENT_REASONS.connection,
+        `peer added at ${address}, subnet ${subnet} routed to it; other peers untouched`,
+        signal,
+      );
       return this.#transition(client, 'ACTIVE', `connected at ${address}`, providerConfigFields(connection), signal);
     }
-    await this.#event(client, 'Normal', CLIENT_REASONS.connection, `peer restored in the tunnel at ${address} (subnet ${subnet})`, signal);
+    await this.#event(
+      client,
+      'Normal',
+      CLIENT_REASONS.connection,
+      `peer restored in the tunnel at ${address} (subnet ${subnet})`,
+      signal,
+    );
     if (sameConnection(client.providerConfig, connection)) return client;
     return this.#deps.store.update(client, providerConfigFields(connection), signal);
   }
 
   /** An ACTIVE client: its peer still live in the running tunnel (re-applied if not), `status.wireguard` from `wg`. */
-  async #observe(client: GefyraClient, signal: AbortSignal): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
+  async #observe(
+    client: GefyraClient,
+    signal: AbortSignal,
+  ): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
     const connection = client.providerConfig;
     const statuses = await this.#deps.peers.status(signal);
     const live = connection && statuses.get(connection['Interface.PublicKey']);
-    const routed = live && client.subnet !== undefined && live.allowed_ips.includes(`${connection['Interface.Address']}/32`) && live.allowed_ips.includes(client.subnet);
+    const routed =
+      live &&
+      client.subnet !== undefined &&
+      live.allowed_ips.includes(`${connection['Interface.Address']}/32`) &&
+      live.allowed_ips.includes(client.subnet);
     if (!routed) return { client: await this.#addPeer(client, client.subnet ?? '', true, signal) };
     let written = client;
-    if (JSON.stringify(client.wireguard) !== JSON.stringify(live)) written = await this.#deps.store.update(client, { status: { wireguard: live } }, signal);
+    if (JSON.stringify(client.wireguard) !== JSON.stringify(live))
+      written = await this.#deps.store.update(client, { status: { wireguard: live } }, signal);
     const now = this.#deps.clock.now();
-    return { result: { done: false, requeueAfterMs: Math.max(0, activeRecheckAt(written, now, this.#settings).getTime() - now.getTime()) } };
+    return {
+      result: {
+        done: false,
+        requeueAfterMs: Math.max(0, activeRecheckAt(written, now, this.#settings).getTime() - now.getTime()),
+      },
+    };
   }
 
-  async #transition(client: GefyraClient, to: ClientState, note: string, fields: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<GefyraClient> {
+  async #transition(
+    client: GefyraClient,
+    to: ClientState,
+    note: string,
+    fields: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+  ): Promise<GefyraClient> {
     const from = client.state;
     if (from === to) return this.#deps.store.update(client, fields, signal);
     const status = { ...((fields['status'] as Record<string, unknown> | undefined) ?? {}), writtenState: to };
@@ -183,8 +277,21 @@ export class GefyraClientService {
       { ...fields, state: to, stateTransitions: { [to]: microsecondTimestamp(this.#deps.clock.now()) }, status },
       signal,
     );
-    await this.#event(client, to === 'ERROR' ? 'Warning' : 'Normal', CLIENT_REASONS.stateChange, `${from} → ${to}: ${note}`, signal);
-    if (to === 'WAITING') await this.#event(client, 'Normal', CLIENT_REASONS.ready, 'the client may connect: set providerParameter.subnet', signal);
+    await this.#event(
+      client,
+      to === 'ERROR' ? 'Warning' : 'Normal',
+      CLIENT_REASONS.stateChange,
+      `${from} → ${to}: ${note}`,
+      signal,
+    );
+    if (to === 'WAITING')
+      await this.#event(
+        client,
+        'Normal',
+        CLIENT_REASONS.ready,
+        'the client may connect: set providerParameter.subnet',
+        signal,
+      );
     return written;
   }
 
@@ -203,11 +310,26 @@ export class GefyraClientService {
   async #explainRetry(client: GefyraClient, step: ClientStep, error: unknown, signal: AbortSignal): Promise<void> {
     const failure = toDomainError(error);
     if (failure.kind === 'Conflict' || failure.kind === 'Aborted') return;
-    this.#deps.logger.warn({ client: client.name, step: step.kind, kind: failure.kind, error: failure.message }, 'GefyraClient step failed; retrying');
-    await this.#event(client, 'Warning', CLIENT_REASONS.stateChange, `${client.state}: ${step.kind} failed (${failure.kind}): ${failure.message}; retrying`, signal);
+    this.#deps.logger.warn(
+      { client: client.name, step: step.kind, kind: failure.kind, error: failure.message },
+      'GefyraClient step failed; retrying',
+    );
+    await this.#event(
+      client,
+      'Warning',
+      CLIENT_REASONS.stateChange,
+      `${client.state}: ${step.kind} failed (${failure.kind}): ${failure.message}; retrying`,
+      signal,
+    );
   }
 
-  async #event(client: GefyraClientRef, type: 'Normal' | 'Warning', reason: string, note: string, signal: AbortSignal): Promise<void> {
+  async #event(
+    client: GefyraClientRef,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    note: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     await this.#deps.events.record(clientEvent(client, type, reason, note), signal);
   }
 }

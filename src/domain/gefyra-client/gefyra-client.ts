@@ -93,7 +93,11 @@ export function gefyraClientFrom(object: {
     writtenState: typeof status['writtenState'] === 'string' ? status['writtenState'] : undefined,
     failure:
       typeof failure['reason'] === 'string' && typeof failure['message'] === 'string'
-        ? { reason: failure['reason'], message: failure['message'], ...(typeof failure['subnet'] === 'string' ? { subnet: failure['subnet'] } : {}) }
+        ? {
+            reason: failure['reason'],
+            message: failure['message'],
+            ...(typeof failure['subnet'] === 'string' ? { subnet: failure['subnet'] } : {}),
+          }
         : undefined,
   };
 }
@@ -102,7 +106,9 @@ const record = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 const stringRecord = (value: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  Object.fromEntries(
+    Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 
 /**
  * `providerConfig` as the 2.5 client reads it: every key of contract §3,
@@ -111,7 +117,9 @@ const stringRecord = (value: unknown): Record<string, string> =>
  */
 function connectionFrom(value: Record<string, unknown>): PeerConnection | undefined {
   const entries = PROVIDER_CONFIG_KEYS.map((key) => [key, value[key]] as const);
-  return entries.every(([, field]) => typeof field === 'string' && field !== '') ? (Object.fromEntries(entries) as PeerConnection) : undefined;
+  return entries.every(([, field]) => typeof field === 'string' && field !== '')
+    ? (Object.fromEntries(entries) as PeerConnection)
+    : undefined;
 }
 
 /**
@@ -119,6 +127,8 @@ function connectionFrom(value: Record<string, unknown>): PeerConnection | undefi
  * and the nested sections an earlier version of this operator wrote set to
  * null (a merge patch keeps every key it does not name).
  */
-export const providerConfigFields = (connection: PeerConnection): Readonly<Record<string, unknown>> => ({ providerConfig: { ...connection, Interface: null, Peer: null } });
+export const providerConfigFields = (connection: PeerConnection): Readonly<Record<string, unknown>> => ({
+  providerConfig: { ...connection, Interface: null, Peer: null },
+});
 
 const isWireGuard = (value: unknown): value is PeerWireGuardStatus => typeof record(value)['public_key'] === 'string';

@@ -15,7 +15,11 @@ export interface PeerHolder {
  * reconcile agrees); any other is refused, never given that peer. Undefined
  * when this client has its id to itself or is the one that has it.
  */
-export function peerHolderOf(client: GefyraClient, clients: readonly GefyraClient[], peerIdOf: (name: string) => string): PeerHolder | undefined {
+export function peerHolderOf(
+  client: GefyraClient,
+  clients: readonly GefyraClient[],
+  peerIdOf: (name: string) => string,
+): PeerHolder | undefined {
   const peerId = peerIdOf(client.name);
   const first = clients
     .filter((other) => other.name !== client.name && peerIdOf(other.name) === peerId && precedes(other, client))

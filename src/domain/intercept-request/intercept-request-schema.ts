@@ -18,7 +18,9 @@ export const interceptRequestWireFields = z.object({
   targetContainer: z.string().describe('Container of the pod to replace with Carrier'),
   portMappings: z
     .array(z.string())
-    .describe('"<containerPort>:<destinationPort>": Carrier listens on the first in the pod, traffic goes to the second'),
+    .describe(
+      '"<containerPort>:<destinationPort>": Carrier listens on the first in the pod, traffic goes to the second',
+    ),
   syncDownDirectories: z.array(z.string()).optional().describe('Directories to sync down to the local container'),
   handleProbes: z.boolean().optional().describe("Let Carrier answer the container's HTTP probes"),
   established: z.boolean().optional().describe('Set by the operator once traffic flows'),
@@ -83,7 +85,9 @@ export const interceptSpecSchema = z.object({
   portMappings: z
     .array(portMapping, { error: 'portMappings is required' })
     .min(1, { error: 'portMappings must name at least one "<containerPort>:<destinationPort>"' })
-    .max(MAX_PORT_MAPPINGS, { error: `portMappings may name at most ${MAX_PORT_MAPPINGS} ports (each takes a proxy port and a Service shared by every developer)` })
+    .max(MAX_PORT_MAPPINGS, {
+      error: `portMappings may name at most ${MAX_PORT_MAPPINGS} ports (each takes a proxy port and a Service shared by every developer)`,
+    })
     .superRefine((mappings, context) => {
       const seen = new Set<number>();
       for (const { containerPort } of mappings) {
@@ -95,7 +99,9 @@ export const interceptSpecSchema = z.object({
     }),
   syncDownDirectories: z
     .array(
-      z.string().regex(/^\/[^\s;&|`$]*$/, { error: 'sync directories must be absolute paths without shell characters' }),
+      z
+        .string()
+        .regex(/^\/[^\s;&|`$]*$/, { error: 'sync directories must be absolute paths without shell characters' }),
     )
     .default([]),
   handleProbes: z.boolean({ error: 'handleProbes must be true or false' }).default(true),

@@ -13,8 +13,7 @@ export interface InterceptRequestRef {
 export const requestKey = (ref: InterceptRequestRef): string => `${ref.namespace}/${ref.name}`;
 
 export type SpecParseResult =
-  | { readonly valid: true; readonly spec: InterceptSpec }
-  | { readonly valid: false; readonly reason: string };
+  { readonly valid: true; readonly spec: InterceptSpec } | { readonly valid: false; readonly reason: string };
 
 /** An InterceptRequest as the domain sees it: metadata, the checked request, the last status. */
 export interface InterceptRequest extends InterceptRequestRef {
@@ -94,7 +93,10 @@ function carrierChoiceOf(annotations: Readonly<Record<string, string>>): Pick<In
 function requesterOf(annotations: Readonly<Record<string, string>>): Pick<InterceptRequest, 'requester'> {
   const user = annotations[REQUESTER_ANNOTATION]?.trim();
   if (!user) return {};
-  const groups = (annotations[REQUESTER_GROUPS_ANNOTATION] ?? '').split(',').map((group) => group.trim()).filter(Boolean);
+  const groups = (annotations[REQUESTER_GROUPS_ANNOTATION] ?? '')
+    .split(',')
+    .map((group) => group.trim())
+    .filter(Boolean);
   const stamp = annotations[REQUESTER_STAMP_ANNOTATION]?.trim();
   return { requester: { user, groups, ...(stamp ? { stamp } : {}) } };
 }

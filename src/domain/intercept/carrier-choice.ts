@@ -15,7 +15,11 @@ export function chooseCarrier(
 }
 
 /** Why no carrier serves the request, for its status. */
-export function noCarrierMessage(carriers: readonly CarrierInstaller[], kind: CarrierRequestKind, requested: string | undefined): string {
+export function noCarrierMessage(
+  carriers: readonly CarrierInstaller[],
+  kind: CarrierRequestKind,
+  requested: string | undefined,
+): string {
   const serving = carriers.filter((carrier) => carrier.serves.includes(kind)).map((carrier) => carrier.name);
   const loaded = serving.length > 0 ? serving.join(', ') : 'none';
   return requested === undefined

@@ -107,7 +107,8 @@ export function decideIntercept(observation: InterceptObservation): InterceptSte
 function decideEstablish(observation: InterceptObservation, spec: InterceptSpec, pod: Pod): InterceptStep {
   const { carrier, routes, progress, tunnelRevision } = observation;
   const wanted = wantedRoutes(spec);
-  if (!routesMatch(routes, wanted)) return act('Routing', { type: 'reserveRoutes', wanted: withLoadedPorts(wanted, progress.loadedRoutes) });
+  if (!routesMatch(routes, wanted))
+    return act('Routing', { type: 'reserveRoutes', wanted: withLoadedPorts(wanted, progress.loadedRoutes) });
 
   // The pod is touched only while the tunnel runs, or it would lose its
   // container for nothing.
@@ -120,7 +121,9 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
     return act('StartingCarrier', { type: 'installCarrier' });
   }
   if (progress.tunnelRevision !== tunnelRevision || !sameRoutes(progress.loadedRoutes, routes)) {
-    const absent = progress.loadedRoutes.filter((loaded) => !routes.some((route) => route.proxyPort === loaded.proxyPort));
+    const absent = progress.loadedRoutes.filter(
+      (loaded) => !routes.some((route) => route.proxyPort === loaded.proxyPort),
+    );
     return act('Routing', { type: 'loadTunnelRoutes', present: routes, absent });
   }
 
@@ -155,7 +158,12 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
 }
 
 const waitForTunnel = (observation: InterceptObservation): InterceptStep =>
-  wait('Routing', 'TunnelNotReady', 'waiting for the tunnel to run before routes can be loaded', observation.retryAfterMs);
+  wait(
+    'Routing',
+    'TunnelNotReady',
+    'waiting for the tunnel to run before routes can be loaded',
+    observation.retryAfterMs,
+  );
 
 function decideTeardown(observation: InterceptObservation): InterceptStep {
   const step = rollbackStep(observation, 'Restoring');
@@ -171,7 +179,12 @@ function rollbackStep(observation: InterceptObservation, phase: InterceptPhase):
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid) return act(phase, { type: 'restoreCarrier' });
   // The sync directory is the target container's: while another request's carrier runs there, it is that request's.
   const containerTakenByOther = carrier.state !== 'absent' && carrier.owner.uid !== request.uid;
-  if (request.spec.valid && request.spec.spec.syncDownDirectories.length > 0 && !progress.syncRemoved && !containerTakenByOther) {
+  if (
+    request.spec.valid &&
+    request.spec.spec.syncDownDirectories.length > 0 &&
+    !progress.syncRemoved &&
+    !containerTakenByOther
+  ) {
     return act(phase, { type: 'removeSync' });
   }
   if (routes.length > 0) return act(phase, { type: 'releaseRoutes' });
@@ -194,7 +207,8 @@ export function recordedFailure(observation: InterceptObservation): Failure | un
   const { status } = request;
   if (status.phase !== 'Failed' || status.failedSpec !== specFingerprint(request)) return undefined;
   const recorded = { reason: status.reason ?? 'Failed', message: status.message ?? 'the intercept failed' };
-  if (recorded.reason === 'AlreadyIntercepted' && findFailure(observation)?.message !== recorded.message) return undefined;
+  if (recorded.reason === 'AlreadyIntercepted' && findFailure(observation)?.message !== recorded.message)
+    return undefined;
   return recorded;
 }
 

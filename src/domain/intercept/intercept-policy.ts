@@ -41,9 +41,13 @@ export const ALWAYS_DENIED_NAMESPACES = ['kube-system'] as const;
 /** Why the policy refuses this request, or undefined when it allows it. Messages name only what the user wrote. */
 export function policyDenial(spec: InterceptSpec, policy: InterceptPolicy): Failure | undefined {
   const namespace = spec.targetNamespace;
-  const alwaysDenied = namespace === policy.operatorNamespace || (ALWAYS_DENIED_NAMESPACES as readonly string[]).includes(namespace);
+  const alwaysDenied =
+    namespace === policy.operatorNamespace || (ALWAYS_DENIED_NAMESPACES as readonly string[]).includes(namespace);
   if (alwaysDenied || policy.deniedNamespaces.includes(namespace)) {
-    return { reason: 'NamespaceNotAllowed', message: `intercepts in namespace ${namespace} are not allowed by the operator's policy` };
+    return {
+      reason: 'NamespaceNotAllowed',
+      message: `intercepts in namespace ${namespace} are not allowed by the operator's policy`,
+    };
   }
   if (policy.allowedNamespaces.length > 0 && !policy.allowedNamespaces.includes(namespace)) {
     return {
@@ -87,7 +91,10 @@ export async function admissionDenial(
   const required = policy.requesterReview === 'required';
   if (!requester) {
     if (!required) return undefined;
-    return { reason: 'RequesterUnknown', message: `the request does not name its requester (annotation ${REQUESTER_ANNOTATION}); the operator's policy requires one` };
+    return {
+      reason: 'RequesterUnknown',
+      message: `the request does not name its requester (annotation ${REQUESTER_ANNOTATION}); the operator's policy requires one`,
+    };
   }
   if (required && !isStamped(request, requester, stamps)) {
     return {
@@ -104,13 +111,25 @@ export async function admissionDenial(
     case 'denied':
       return { reason: 'RequesterNotAuthorized', message: `${verdict.reason}; an intercept needs both` };
     case 'unavailable':
-      return required ? { reason: 'RequesterNotReviewed', message: `the requester could not be reviewed: ${verdict.reason}` } : undefined;
+      return required
+        ? { reason: 'RequesterNotReviewed', message: `the requester could not be reviewed: ${verdict.reason}` }
+        : undefined;
   }
 }
 
-function isStamped(request: InterceptRequest, requester: NonNullable<InterceptRequest['requester']>, stamps: RequesterStamps | undefined): boolean {
+function isStamped(
+  request: InterceptRequest,
+  requester: NonNullable<InterceptRequest['requester']>,
+  stamps: RequesterStamps | undefined,
+): boolean {
   if (stamps === undefined || requester.stamp === undefined) return false;
-  const subject = { kind: INTERCEPT_REQUEST_KIND, namespace: request.namespace, name: request.name, user: requester.user, groups: requester.groups };
+  const subject = {
+    kind: INTERCEPT_REQUEST_KIND,
+    namespace: request.namespace,
+    name: request.name,
+    user: requester.user,
+    groups: requester.groups,
+  };
   return stamps.verify(subject, requester.stamp);
 }
 
@@ -125,7 +144,8 @@ export interface Subnet {
 /** Parses `a.b.c.d/n` or an IPv6 CIDR; undefined when it is not one. */
 export function parseSubnet(text: string): Subnet | undefined {
   const [address, prefixText, ...rest] = text.trim().split('/');
-  if (address === undefined || prefixText === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  if (address === undefined || prefixText === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefixText))
+    return undefined;
   const parsed = parseAddress(address);
   const prefix = Number(prefixText);
   if (!parsed || prefix > (parsed.family === 4 ? 32 : 128)) return undefined;
@@ -134,7 +154,11 @@ export function parseSubnet(text: string): Subnet | undefined {
 
 export function subnetContains(subnet: Subnet, ip: string): boolean {
   const parsed = parseAddress(ip);
-  return parsed !== undefined && parsed.family === subnet.family && masked(parsed.bits, parsed.family, subnet.prefix) === subnet.network;
+  return (
+    parsed !== undefined &&
+    parsed.family === subnet.family &&
+    masked(parsed.bits, parsed.family, subnet.prefix) === subnet.network
+  );
 }
 
 /** Whether two subnets share an address (one lies within the other). */

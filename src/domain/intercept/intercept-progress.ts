@@ -34,7 +34,9 @@ export function progressOf(request: InterceptRequest, finalizer: string): Interc
   };
 }
 
-export function progressToStatus(progress: InterceptProgress): Pick<InterceptStatus, 'routes' | 'tunnelRevision' | 'carrierFingerprint'> {
+export function progressToStatus(
+  progress: InterceptProgress,
+): Pick<InterceptStatus, 'routes' | 'tunnelRevision' | 'carrierFingerprint'> {
   return {
     routes: progress.loadedRoutes.map((route) => ({
       containerPort: route.containerPort,

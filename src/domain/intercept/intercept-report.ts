@@ -29,7 +29,15 @@ export function buildStatus(
   // string field ("must be of type string: null"), and the whole status with it.
   const conditions = [
     condition(previous, 'Ready', ready, ready ? 'Established' : report.reason, report.message, generation, now),
-    condition(previous, 'Failed', failed, failed ? report.reason : 'NoFailure', failed ? report.message : 'the intercept has not failed', generation, now),
+    condition(
+      previous,
+      'Failed',
+      failed,
+      failed ? report.reason : 'NoFailure',
+      failed ? report.message : 'the intercept has not failed',
+      generation,
+      now,
+    ),
   ];
   return {
     observedGeneration: generation,

@@ -9,16 +9,19 @@ import type { RequesterStamps } from '../../ports/requester-stamps.port.js';
 import type { TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import type { ContainerRef, Pod } from '../cluster/pod.js';
 import { DomainError, toDomainError } from '../errors.js';
-import {
-  type InterceptRequest,
-  type InterceptRequestRef,
-  requestKey,
-} from '../intercept-request/intercept-request.js';
+import { type InterceptRequest, type InterceptRequestRef, requestKey } from '../intercept-request/intercept-request.js';
 import type { InterceptPhase } from '../intercept-request/intercept-status.js';
 import type { ReconcileResult } from '../reconcile-result.js';
 import type { RouteService } from '../routes/route-service.js';
 import type { InterceptSettings } from '../settings.js';
-import { type InterceptAction, type InterceptObservation, type InterceptStep, decideIntercept, recordedFailure, undeclaredPorts } from './intercept-machine.js';
+import {
+  type InterceptAction,
+  type InterceptObservation,
+  type InterceptStep,
+  decideIntercept,
+  recordedFailure,
+  undeclaredPorts,
+} from './intercept-machine.js';
 import { type InterceptProgress, progressOf } from './intercept-progress.js';
 import { specFingerprint } from './spec-fingerprint.js';
 import { buildStatus, type InterceptReport, sameStatus } from './intercept-report.js';
@@ -55,8 +58,7 @@ export interface InterceptServiceDependencies {
 }
 
 type Applied =
-  | { readonly observation: InterceptObservation }
-  | { readonly stop: Exclude<InterceptStep, { kind: 'act' }> };
+  { readonly observation: InterceptObservation } | { readonly stop: Exclude<InterceptStep, { kind: 'act' }> };
 
 /**
  * Carries out one InterceptRequest: observes the cluster, asks the intercept
@@ -91,7 +93,12 @@ export class InterceptService {
    * the record: a read could still miss it (a lagging cache) and record it
    * again, and again. From there a failure is recorded, so this recurses once at most.
    */
-  async #carryOut(start: InterceptObservation, request: InterceptRequest, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+  async #carryOut(
+    start: InterceptObservation,
+    request: InterceptRequest,
+    log: Logger,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     let observation = start;
     let applying: InterceptAction['type'] | undefined;
     try {
@@ -118,11 +125,18 @@ export class InterceptService {
         throw error;
       }
       log.warn({ kind: error.kind, error: error.message }, 'intercept cannot proceed; rolling back');
-      const failed = await this.#apply({ type: 'recordFailure', ...(stranded ?? { reason: failureReason(error), message: error.message }) }, observation, signal);
+      const failed = await this.#apply(
+        { type: 'recordFailure', ...(stranded ?? { reason: failureReason(error), message: error.message }) },
+        observation,
+        signal,
+      );
       if ('observation' in failed) return await this.#carryOut(failed.observation, request, log, signal);
       return { done: true };
     }
-    throw new DomainError('Internal', `intercept ${requestKey(request)} did not settle within ${MAX_STEPS_PER_RECONCILE} steps`);
+    throw new DomainError(
+      'Internal',
+      `intercept ${requestKey(request)} did not settle within ${MAX_STEPS_PER_RECONCILE} steps`,
+    );
   }
 
   async #observe(request: InterceptRequest, signal: AbortSignal): Promise<InterceptObservation> {
@@ -132,7 +146,8 @@ export class InterceptService {
     // target is read, and a denial is the failure whatever the pod is (findFailure): the pod is read only
     // to restore a carrier the request may have installed while it was still allowed.
     const { policy, reviewer, stamps } = this.#deps;
-    const denial = spec && !request.deleting ? await admissionDenial(request, spec, policy, reviewer, stamps, signal) : undefined;
+    const denial =
+      spec && !request.deleting ? await admissionDenial(request, spec, policy, reviewer, stamps, signal) : undefined;
     const [pod, ownRoutes, tunnelRevision, proxies] = await Promise.all([
       spec ? pods.findPod({ namespace: spec.targetNamespace, name: spec.targetPod }, signal) : undefined,
       routes.routesOf(request.name, signal),
@@ -150,7 +165,9 @@ export class InterceptService {
       // A proxy of ours that is gone (deleted by hand) while we hold its route: load the routes again.
       // (A rollback releases its routes first, and then still unloads what it had loaded.)
       progress:
-        request.deleting || ownRoutes.length === 0 || progress.loadedRoutes.every((route) => proxies.get(route.proxyPort) === request.name)
+        request.deleting ||
+        ownRoutes.length === 0 ||
+        progress.loadedRoutes.every((route) => proxies.get(route.proxyPort) === request.name)
           ? progress
           : { ...progress, loadedRoutes: [] },
       now: clock.now(),
@@ -167,7 +184,10 @@ export class InterceptService {
     request: InterceptRequest,
     spec: InterceptSpec | undefined,
     pod: Pod | undefined,
-  ): Pick<InterceptObservation, 'carrier' | 'carrierName' | 'carrierDisplayName' | 'carrierStartupTimeoutMs' | 'carrierProblems'> {
+  ): Pick<
+    InterceptObservation,
+    'carrier' | 'carrierName' | 'carrierDisplayName' | 'carrierStartupTimeoutMs' | 'carrierProblems'
+  > {
     const { carriers } = this.#deps;
     let holder = chooseCarrier(carriers, 'InterceptRequest', request.carrier);
     let carrier: CarrierObservation = { state: 'absent' };
@@ -180,17 +200,41 @@ export class InterceptService {
       if (found) ({ candidate: holder, seen: carrier } = found);
     }
     if (!holder) {
-      const problem = { reason: 'CarrierNotAvailable', message: noCarrierMessage(carriers, 'InterceptRequest', request.carrier) };
-      return { carrier, carrierName: undefined, carrierDisplayName: 'the carrier', carrierStartupTimeoutMs: 0, carrierProblems: [problem] };
+      const problem = {
+        reason: 'CarrierNotAvailable',
+        message: noCarrierMessage(carriers, 'InterceptRequest', request.carrier),
+      };
+      return {
+        carrier,
+        carrierName: undefined,
+        carrierDisplayName: 'the carrier',
+        carrierStartupTimeoutMs: 0,
+        carrierProblems: [problem],
+      };
     }
-    const carrierProblems = pod && spec ? holder.validate({ pod, container: spec.targetContainer, owner: ownerOf(request), handleProbes: spec.handleProbes }) : [];
-    return { carrier, carrierName: holder.name, carrierDisplayName: holder.displayName, carrierStartupTimeoutMs: holder.startupTimeoutMs, carrierProblems };
+    const carrierProblems =
+      pod && spec
+        ? holder.validate({
+            pod,
+            container: spec.targetContainer,
+            owner: ownerOf(request),
+            handleProbes: spec.handleProbes,
+          })
+        : [];
+    return {
+      carrier,
+      carrierName: holder.name,
+      carrierDisplayName: holder.displayName,
+      carrierStartupTimeoutMs: holder.startupTimeoutMs,
+      carrierProblems,
+    };
   }
 
   /** The loaded carrier an observation names; a step that needs one only follows an observation that found one. */
   #carrierNamed(name: string | undefined): CarrierInstaller {
     const carrier = this.#deps.carriers.find((candidate) => candidate.name === name);
-    if (!carrier) throw new DomainError('Internal', `a carrier step ran without a carrier serving the request (${name ?? 'none'})`);
+    if (!carrier)
+      throw new DomainError('Internal', `a carrier step ran without a carrier serving the request (${name ?? 'none'})`);
     return carrier;
   }
 
@@ -204,7 +248,9 @@ export class InterceptService {
   async #apply(action: InterceptAction, observation: InterceptObservation, signal: AbortSignal): Promise<Applied> {
     const { requests, tunnel, routes, settings } = this.#deps;
     const { request, progress } = observation;
-    const with_ = (changes: Partial<InterceptObservation>): Applied => ({ observation: { ...observation, ...changes } });
+    const with_ = (changes: Partial<InterceptObservation>): Applied => ({
+      observation: { ...observation, ...changes },
+    });
     switch (action.type) {
       case 'addFinalizer':
       case 'removeFinalizer': {
@@ -261,7 +307,12 @@ export class InterceptService {
       case 'installCarrier': {
         const carrier = this.#carrierNamed(observation.carrierName);
         const { container } = this.#target(request);
-        const target = { pod: observation.pod!, container, owner: ownerOf(request), handleProbes: request.spec.valid && request.spec.spec.handleProbes };
+        const target = {
+          pod: observation.pod!,
+          container,
+          owner: ownerOf(request),
+          handleProbes: request.spec.valid && request.spec.spec.handleProbes,
+        };
         const pod = await carrier.install(target, signal);
         return with_({ pod, carrier: carrier.observe(pod, container) });
       }
@@ -287,7 +338,14 @@ export class InterceptService {
       case 'setEstablished': {
         // Writing `established` bumps the generation: the status then observes the new one.
         const updated = await requests.setEstablished(request, action.value, signal);
-        return with_({ request: { ...request, established: action.value, generation: updated.generation, resourceVersion: updated.resourceVersion } });
+        return with_({
+          request: {
+            ...request,
+            established: action.value,
+            generation: updated.generation,
+            resourceVersion: updated.resourceVersion,
+          },
+        });
       }
     }
   }
@@ -303,7 +361,12 @@ export class InterceptService {
       this.#lastProgress.delete(request.uid);
       if (original.status.phase !== undefined || original.established) {
         await this.#deps.events.record(
-          interceptEvent(request, 'Normal', 'Restored', 'intercept ended; the target container runs its original image again'),
+          interceptEvent(
+            request,
+            'Normal',
+            'Restored',
+            'intercept ended; the target container runs its original image again',
+          ),
           signal,
         );
       }
@@ -311,7 +374,13 @@ export class InterceptService {
     }
     this.#lastProgress.set(request.uid, observation.progress);
     const report = this.#report(step, observation);
-    const status = buildStatus(request.status, report, observation.progress, request.generation, this.#deps.clock.now());
+    const status = buildStatus(
+      request.status,
+      report,
+      observation.progress,
+      request.generation,
+      this.#deps.clock.now(),
+    );
     if (!sameStatus(status, request.status)) {
       await this.#deps.requests.writeStatus(request, status, signal);
       if (step.kind === 'established' && request.status.phase !== 'Established') {
@@ -322,7 +391,8 @@ export class InterceptService {
       }
     }
     if (step.kind !== 'wait') return { done: true };
-    const requeueAfterMs = step.requeueAfterMs === undefined ? this.#deps.settings.waitRecheckMs : this.#recheckWithin(step.requeueAfterMs);
+    const requeueAfterMs =
+      step.requeueAfterMs === undefined ? this.#deps.settings.waitRecheckMs : this.#recheckWithin(step.requeueAfterMs);
     return requeueAfterMs === undefined ? { done: true } : { done: false, requeueAfterMs };
   }
 
@@ -332,21 +402,38 @@ export class InterceptService {
     return waitRecheckMs === undefined ? delayMs : Math.min(delayMs, waitRecheckMs);
   }
 
-  #report(step: Exclude<InterceptStep, { kind: 'act' | 'released' }>, observation: InterceptObservation): InterceptReport {
+  #report(
+    step: Exclude<InterceptStep, { kind: 'act' | 'released' }>,
+    observation: InterceptObservation,
+  ): InterceptReport {
     const { request, carrier, pod } = observation;
     const spec = request.spec.valid ? request.spec.spec : undefined;
     // A refused request learns nothing about its target beyond what it named.
-    const warnings = spec && !observation.denial
-      ? undeclaredPorts(spec, pod).map(
-          (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
-        )
-      : [];
+    const warnings =
+      spec && !observation.denial
+        ? undeclaredPorts(spec, pod).map(
+            (port) => `container ${spec.targetContainer} does not declare port ${port}; intercepting it anyway`,
+          )
+        : [];
     const originalImage = carrier.state === 'absent' || observation.denial ? undefined : carrier.replaced;
     switch (step.kind) {
       case 'established':
-        return { phase: 'Established', reason: 'Established', message: describeEstablished(observation), warnings, originalImage };
+        return {
+          phase: 'Established',
+          reason: 'Established',
+          message: describeEstablished(observation),
+          warnings,
+          originalImage,
+        };
       case 'failed':
-        return { phase: 'Failed', reason: step.reason, message: step.message, warnings, originalImage, failedSpec: request.status.failedSpec };
+        return {
+          phase: 'Failed',
+          reason: step.reason,
+          message: step.message,
+          warnings,
+          originalImage,
+          failedSpec: request.status.failedSpec,
+        };
       case 'wait':
         return { phase: step.phase, reason: step.reason, message: step.message, warnings, originalImage };
     }
@@ -376,7 +463,13 @@ export class InterceptService {
       originalImage: request.status.originalImage,
       failedSpec: request.status.failedSpec,
     };
-    const built = buildStatus(request.status, report, progressOf(request, this.#deps.settings.finalizer), request.generation, this.#deps.clock.now());
+    const built = buildStatus(
+      request.status,
+      report,
+      progressOf(request, this.#deps.settings.finalizer),
+      request.generation,
+      this.#deps.clock.now(),
+    );
     const status = { ...built, failingStep: { step: name, attempts } };
     try {
       await this.#deps.requests.writeStatus(request, status, signal);
@@ -385,12 +478,16 @@ export class InterceptService {
         await this.#deps.events.record(interceptEvent(request, 'Warning', report.reason, error.message), signal);
       }
     } catch (reportError) {
-      this.#deps.logger.warn({ request: requestKey(request), error: toDomainError(reportError).message }, 'could not report trouble');
+      this.#deps.logger.warn(
+        { request: requestKey(request), error: toDomainError(reportError).message },
+        'could not report trouble',
+      );
     }
   }
 
   #target(request: InterceptRequest): ContainerRef {
-    if (!request.spec.valid) throw new DomainError('Internal', 'a step that needs the target ran for an invalid request');
+    if (!request.spec.valid)
+      throw new DomainError('Internal', 'a step that needs the target ran for an invalid request');
     const { spec } = request.spec;
     return { namespace: spec.targetNamespace, name: spec.targetPod, container: spec.targetContainer };
   }
@@ -402,7 +499,8 @@ export class InterceptService {
  * Returns how long to wait before writing it after all, or undefined.
  */
 function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservation): number | undefined {
-  if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting') return undefined;
+  if (step.kind !== 'wait' || step.reason !== 'CarrierStarting' || observation.carrier.state !== 'starting')
+    return undefined;
   const startedFor = observation.now.getTime() - observation.carrier.installedAt.getTime();
   return startedFor < STARTING_STATUS_GRACE_MS ? STARTING_STATUS_GRACE_MS - startedFor : undefined;
 }
@@ -412,7 +510,10 @@ function carrierQuietPeriod(step: InterceptStep, observation: InterceptObservati
  * (its exec broken, say): the target would keep a proxy with nowhere to send
  * traffic. After the carrier's start-up time the intercept fails and is undone.
  */
-function strandedCarrier(observation: InterceptObservation, error: DomainError): { reason: string; message: string } | undefined {
+function strandedCarrier(
+  observation: InterceptObservation,
+  error: DomainError,
+): { reason: string; message: string } | undefined {
   const { request, carrier, now, carrierStartupTimeoutMs } = observation;
   if (!error.retryable || error.kind === 'Aborted' || request.deleting || request.established) return undefined;
   if (carrier.state === 'absent' || carrier.owner.uid !== request.uid) return undefined;
@@ -430,7 +531,9 @@ function describeEstablished({ request, routes }: InterceptObservation): string 
   const { spec } = request.spec;
   const ports = [...routes]
     .sort((a, b) => a.containerPort - b.containerPort)
-    .map((route) => `${route.containerPort}->${route.destination.ip}:${route.destination.port} (proxy ${route.proxyPort})`)
+    .map(
+      (route) => `${route.containerPort}->${route.destination.ip}:${route.destination.port} (proxy ${route.proxyPort})`,
+    )
     .join(', ');
   return `traffic of ${spec.targetNamespace}/${spec.targetPod} container ${spec.targetContainer} goes to the local container: ${ports}`;
 }

@@ -39,7 +39,10 @@ export class LeaderElection {
   async tryLead(signal: AbortSignal): Promise<LeadershipState> {
     if (this.#lastWritten) {
       // Renew on what we wrote last; a Conflict means someone else wrote, so read before deciding.
-      const renewed = await this.#write({ ...this.#lastWritten, renewedAt: this.#clock.now(), durationSeconds: this.#durationSeconds }, signal);
+      const renewed = await this.#write(
+        { ...this.#lastWritten, renewedAt: this.#clock.now(), durationSeconds: this.#durationSeconds },
+        signal,
+      );
       if (renewed) return { leading: true };
     }
     const lease = await this.#store.find(signal);

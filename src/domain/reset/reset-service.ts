@@ -51,7 +51,8 @@ export class ResetService {
   }
 
   async reset(reason: string, options: ResetOptions, signal: AbortSignal): Promise<void> {
-    const { requests, intercepts, tunnel, notifier, installation, ledger, events, clock, logger, namespace } = this.#deps;
+    const { requests, intercepts, tunnel, notifier, installation, ledger, events, clock, logger, namespace } =
+      this.#deps;
     const recorded = await ledger.find(signal);
     if (!recorded && options.durable !== false) await ledger.record({ reason, requestedAt: clock.now() }, signal);
     logger.warn({ reason: recorded?.reason ?? reason }, 'resetting the cluster');

@@ -10,7 +10,12 @@ export type RouteChange =
   | { readonly kind: 'reserve'; readonly owner: string; readonly wanted: readonly WantedRoute[] }
   | { readonly kind: 'release'; readonly owner: string };
 
-export function applyRouteChange(table: readonly Route[], change: RouteChange, pool: PortPool, occupied: OccupiedPorts = new Map()): Route[] {
+export function applyRouteChange(
+  table: readonly Route[],
+  change: RouteChange,
+  pool: PortPool,
+  occupied: OccupiedPorts = new Map(),
+): Route[] {
   const others = table.filter((route) => route.owner !== change.owner);
   if (change.kind === 'release') return others;
 
@@ -31,7 +36,9 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
     const existing = current.get(wanted.containerPort);
     if (existing && !used.has(existing.proxyPort)) {
       kept.push(
-        sameDestination(existing.destination, wanted.destination) ? existing : { ...existing, destination: wanted.destination },
+        sameDestination(existing.destination, wanted.destination)
+          ? existing
+          : { ...existing, destination: wanted.destination },
       );
       used.add(existing.proxyPort);
     } else {
@@ -43,8 +50,19 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
   const unplaced: WantedRoute[] = [];
   for (const wanted of missing) {
     const preferred = wanted.preferredProxyPort;
-    if (preferred !== undefined && preferred >= pool.first && preferred <= pool.last && !used.has(preferred) && !reserved.has(preferred)) {
-      added.push({ owner: change.owner, containerPort: wanted.containerPort, destination: wanted.destination, proxyPort: preferred });
+    if (
+      preferred !== undefined &&
+      preferred >= pool.first &&
+      preferred <= pool.last &&
+      !used.has(preferred) &&
+      !reserved.has(preferred)
+    ) {
+      added.push({
+        owner: change.owner,
+        containerPort: wanted.containerPort,
+        destination: wanted.destination,
+        proxyPort: preferred,
+      });
       used.add(preferred);
     } else {
       unplaced.push(wanted);
@@ -60,7 +78,12 @@ export function applyRouteChange(table: readonly Route[], change: RouteChange, p
     );
   }
   unplaced.forEach((wanted, index) =>
-    added.push({ owner: change.owner, containerPort: wanted.containerPort, destination: wanted.destination, proxyPort: free[index] as number }),
+    added.push({
+      owner: change.owner,
+      containerPort: wanted.containerPort,
+      destination: wanted.destination,
+      proxyPort: free[index] as number,
+    }),
   );
   return [...others, ...kept, ...added];
 }

@@ -22,7 +22,11 @@ export class RouteService {
   readonly #changes = new BatchQueue<RouteChange, Route[]>((batch, signal) => this.#saveBatch(batch, signal));
 
   /** `occupiedPorts`: the proxies that still exist (TunnelRouter.proxyPortOwners); their ports go to no other owner. */
-  constructor(store: RouteStore, pool: PortPool, occupiedPorts: (signal: AbortSignal) => Promise<OccupiedPorts> = async () => new Map()) {
+  constructor(
+    store: RouteStore,
+    pool: PortPool,
+    occupiedPorts: (signal: AbortSignal) => Promise<OccupiedPorts> = async () => new Map(),
+  ) {
     this.#store = store;
     this.#pool = pool;
     this.#occupiedPorts = occupiedPorts;
@@ -41,7 +45,10 @@ export class RouteService {
           'Invalid',
           `the InterceptRequest's name is ${owner.length} characters long; its routes can only be stored for names of at most ` +
             `${this.#store.maxOwnerLength} characters: bridge a workload or container with a shorter name`,
-          { retryable: false, details: { reason: 'NameTooLong', length: owner.length, maximum: this.#store.maxOwnerLength } },
+          {
+            retryable: false,
+            details: { reason: 'NameTooLong', length: owner.length, maximum: this.#store.maxOwnerLength },
+          },
         ),
       );
     }
@@ -66,7 +73,10 @@ export class RouteService {
       const outcomes = new Map<BatchItem<RouteChange, Route[]>, { routes: Route[] } | { error: unknown }>();
       try {
         // After a lost race, read what is really stored, not a cache that may lag.
-        const [table, occupied] = await Promise.all([this.#store.load(signal, { fresh: attempt > 1 }), this.#occupiedPortsIfReserving(batch, signal)]);
+        const [table, occupied] = await Promise.all([
+          this.#store.load(signal, { fresh: attempt > 1 }),
+          this.#occupiedPortsIfReserving(batch, signal),
+        ]);
         let routes: Route[] = [...table.routes];
         for (const pending of batch) {
           try {
@@ -103,7 +113,10 @@ export class RouteService {
   }
 
   /** Releases need no look at the proxies: only reservations hand out ports. */
-  async #occupiedPortsIfReserving(batch: readonly BatchItem<RouteChange, Route[]>[], signal: AbortSignal): Promise<OccupiedPorts> {
+  async #occupiedPortsIfReserving(
+    batch: readonly BatchItem<RouteChange, Route[]>[],
+    signal: AbortSignal,
+  ): Promise<OccupiedPorts> {
     return batch.some((pending) => pending.input.kind === 'reserve') ? this.#occupiedPorts(signal) : new Map();
   }
 }

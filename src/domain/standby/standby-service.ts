@@ -6,7 +6,12 @@ import type { Route } from '../routes/route.js';
 import type { RouteService } from '../routes/route-service.js';
 
 /** A proxy known only by its port and owner: enough for the tunnel to stop serving it. */
-const leakedProxy = (owner: string, proxyPort: number): Route => ({ owner, proxyPort, containerPort: 0, destination: { ip: '0.0.0.0', port: 0 } });
+const leakedProxy = (owner: string, proxyPort: number): Route => ({
+  owner,
+  proxyPort,
+  containerPort: 0,
+  destination: { ip: '0.0.0.0', port: 0 },
+});
 
 export interface StandbyServiceDependencies {
   readonly requests: InterceptRequestStore;
@@ -50,7 +55,10 @@ export class StandbyService {
     for (const owner of orphanOwners) await routes.release(owner, signal);
     const gone = [...orphans, ...leaked];
     if (gone.length > 0) {
-      logger.warn({ owners: [...new Set(gone.map((route) => route.owner))], routes: orphans.length, proxies: leaked.length }, 'released routes and proxies of requests that no longer exist');
+      logger.warn(
+        { owners: [...new Set(gone.map((route) => route.owner))], routes: orphans.length, proxies: leaked.length },
+        'released routes and proxies of requests that no longer exist',
+      );
       if ((await tunnel.currentRevision(signal)) !== undefined) {
         await tunnel.loadRoutes({ present: [], absent: gone }, signal);
       }

@@ -23,7 +23,8 @@ const PROBE_BLOCK = /server\s*\{\s*listen\s+([^;]*?)\s+default;\s*location\s+\/\
 
 export function readCarrierConfig(text: string): CarrierConfigReading {
   const upstreams = new Map<string, string[]>();
-  for (const [, port = '', server = ''] of text.matchAll(UPSTREAM_BLOCK)) upstreams.set(port, [...(upstreams.get(port) ?? []), server.trim()]);
+  for (const [, port = '', server = ''] of text.matchAll(UPSTREAM_BLOCK))
+    upstreams.set(port, [...(upstreams.get(port) ?? []), server.trim()]);
   const probeListens = [...text.matchAll(PROBE_BLOCK)].map(([, listen = '']) => listen.trim());
   return { upstreams, probeListens };
 }
@@ -62,14 +63,18 @@ export function probeStep(port: number): CarrierStep {
  * bind it and says nothing), a probe port that is not a number.
  */
 export function conflictIn(reading: CarrierConfigReading, wanted: CarrierConfiguration): string | undefined {
-  const wantedUpstreams = new Map(wanted.routes.map((route) => [String(route.containerPort), `${route.proxyHost}:${route.proxyPort}`]));
+  const wantedUpstreams = new Map(
+    wanted.routes.map((route) => [String(route.containerPort), `${route.proxyHost}:${route.proxyPort}`]),
+  );
   for (const [port, servers] of reading.upstreams) {
     if (servers.length > 1) return `upstream stowaway-${port} is written ${servers.length} times`;
-    if (wantedUpstreams.get(port) !== servers[0]) return `port ${port} is routed to ${servers[0] ?? 'nothing'}, not to ${wantedUpstreams.get(port) ?? 'the tunnel any more'}`;
+    if (wantedUpstreams.get(port) !== servers[0])
+      return `port ${port} is routed to ${servers[0] ?? 'nothing'}, not to ${wantedUpstreams.get(port) ?? 'the tunnel any more'}`;
   }
   const wantedProbes = new Set(wanted.probePorts.map(String));
   for (const listen of reading.probeListens) {
-    if (reading.probeListens.filter((other) => other === listen).length > 1) return `the probe on port ${listen} is written more than once`;
+    if (reading.probeListens.filter((other) => other === listen).length > 1)
+      return `the probe on port ${listen} is written more than once`;
     if (reading.upstreams.has(listen)) return `port ${listen} is both routed and answered as a probe`;
     if (!wantedProbes.has(listen)) return `port ${listen} is answered as a probe, which is no longer wanted`;
   }

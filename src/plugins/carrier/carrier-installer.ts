@@ -20,12 +20,27 @@ import {
   readCarrierConfig,
   routeStep,
 } from './carrier-config-reading.js';
-import { CARRIER_ANNOTATION_PREFIX, CARRIER_POD_LABELS, carrierAnnotation, readCarrierRecord, syncAnnotation, writeCarrierRecord } from './carrier-record.js';
+import {
+  CARRIER_ANNOTATION_PREFIX,
+  CARRIER_POD_LABELS,
+  carrierAnnotation,
+  readCarrierRecord,
+  syncAnnotation,
+  writeCarrierRecord,
+} from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /** Waiting reasons after which a container will not start by itself soon. */
-const TROUBLE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CrashLoopBackOff', 'CreateContainerError', 'CreateContainerConfigError', 'ErrImageNeverPull']);
+const TROUBLE_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'CreateContainerError',
+  'CreateContainerConfigError',
+  'ErrImageNeverPull',
+]);
 
 /**
  * Gefyra's Carrier: installed by swapping only the target container's image
@@ -71,14 +86,25 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     if (!record) return { state: 'absent' };
     const image = findContainer(pod, container)?.image;
     const replacedBy = image !== undefined && !this.#isCarrierImage(image) ? { replacedBy: image } : {};
-    const base = { owner: record.owner, installedAt: record.installedAt, replaced: record.original.image, ...replacedBy };
+    const base = {
+      owner: record.owner,
+      installedAt: record.installedAt,
+      replaced: record.original.image,
+      ...replacedBy,
+    };
     const status = findContainerStatus(pod, container);
     const runsCarrier = status !== undefined && this.#isCarrierImage(status.imageID || status.image);
     if (status && runsCarrier && status.current.state === 'running') {
-      return { state: 'running', ...base, containerID: status.containerID ?? `${pod.uid}/${container}/${status.restartCount}` };
+      return {
+        state: 'running',
+        ...base,
+        containerID: status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`,
+      };
     }
     if (status?.current.state === 'waiting' && TROUBLE_REASONS.has(status.current.reason)) {
-      const detail = status.current.message ? `${status.current.reason}: ${status.current.message}` : status.current.reason;
+      const detail = status.current.message
+        ? `${status.current.reason}: ${status.current.message}`
+        : status.current.reason;
       return { state: 'failing', ...base, reason: detail };
     }
     return { state: 'starting', ...base };
@@ -132,7 +158,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
         );
       }
     }
-    if (configuration.syncDirectories.length > 0) await this.#syncDirectories(target, configuration.syncDirectories, signal);
+    if (configuration.syncDirectories.length > 0)
+      await this.#syncDirectories(target, configuration.syncDirectories, signal);
   }
 
   /**
@@ -147,14 +174,19 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     const containerID = pod && findContainerStatus(pod, target.container)?.containerID;
     if (!pod || !containerID) throw new DomainError('NotReady', `Carrier in ${describe(target)} is not running`);
     if (pod.annotations[syncAnnotation(target.container)] === containerID) {
-      await this.#restartClean(target, 'syncdirs.sh was started in this container before, with an outcome nobody saw', signal);
+      await this.#restartClean(
+        target,
+        'syncdirs.sh was started in this container before, with an outcome nobody saw',
+        signal,
+      );
     }
     await this.#cluster.patchPod(pod, { annotations: { [syncAnnotation(target.container)]: containerID } }, signal);
     const command = ['/bin/busybox', 'sh', 'syncdirs.sh', `${target.name}/${target.container}`, ...directories];
     const outcome = await this.#attempt(target, command, signal).catch((error: unknown) => {
       throw refusedSync(toDomainError(error), directories);
     });
-    if (outcome !== SUCCEEDED) await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
+    if (outcome !== SUCCEEDED)
+      await this.#restartClean(target, `syncdirs.sh ended with an unknown outcome (${outcome})`, signal);
   }
 
   async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
@@ -164,7 +196,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     if (!record || record.owner.uid !== owner.uid) return;
     // An image someone else set while intercepted is theirs to keep; only Carrier is replaced.
     const image = findContainer(pod, target.container)?.image;
-    const images = image !== undefined && this.#isCarrierImage(image) ? { [target.container]: record.original.image } : {};
+    const images =
+      image !== undefined && this.#isCarrierImage(image) ? { [target.container]: record.original.image } : {};
     const othersRemain = this.ownersOf(pod).length > 1;
     const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
     await this.#cluster.patchPod(
@@ -185,10 +218,18 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   }
 
   /** Carrier's config as the scripts left it; one it cannot recover from restarts Carrier (and throws). */
-  async #readConfig(target: ContainerRef, wanted: CarrierConfiguration, signal: AbortSignal): Promise<CarrierConfigReading> {
+  async #readConfig(
+    target: ContainerRef,
+    wanted: CarrierConfiguration,
+    signal: AbortSignal,
+  ): Promise<CarrierConfigReading> {
     const result = await this.#cluster.exec(target, ['cat', CARRIER_CONFIG_PATH], signal);
     if (result.exitCode !== 0) {
-      throw new DomainError('ExecFailed', `could not read ${CARRIER_CONFIG_PATH} in Carrier in ${describe(target)}: ${outputOf(result)}`, { retryable: true });
+      throw new DomainError(
+        'ExecFailed',
+        `could not read ${CARRIER_CONFIG_PATH} in Carrier in ${describe(target)}: ${outputOf(result)}`,
+        { retryable: true },
+      );
     }
     const reading = readCarrierConfig(result.stdout);
     const conflict = conflictIn(reading, wanted);
@@ -227,10 +268,14 @@ const SUCCEEDED = 'exit code 0';
 function refusedSync(error: DomainError, directories: readonly string[]): DomainError {
   if (error.kind !== 'Invalid') return error;
   const characters = directories.reduce((sum, directory) => sum + directory.length, 0);
-  return new DomainError('Invalid', `syncDownDirectories (${directories.length} directories, ${characters} characters) cannot be passed to Carrier: ${error.message}`, {
-    retryable: false,
-    details: error.details,
-  });
+  return new DomainError(
+    'Invalid',
+    `syncDownDirectories (${directories.length} directories, ${characters} characters) cannot be passed to Carrier: ${error.message}`,
+    {
+      retryable: false,
+      details: error.details,
+    },
+  );
 }
 
 const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;

@@ -24,7 +24,9 @@ export function carrierProbeProblems(target: CarrierTarget): CarrierProblem[] {
       },
     ];
   }
-  const unresolved = probes.find(([, probe]) => probe?.kind === 'httpGet' && probePortNumber(probe.port, container.ports) === undefined);
+  const unresolved = probes.find(
+    ([, probe]) => probe?.kind === 'httpGet' && probePortNumber(probe.port, container.ports) === undefined,
+  );
   if (unresolved) {
     const [which, probe] = unresolved as [string, Probe & { port: number | string }];
     return [

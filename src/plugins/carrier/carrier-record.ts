@@ -40,11 +40,18 @@ export interface CarrierRecord {
 }
 
 export function writeCarrierRecord(record: CarrierRecord): string {
-  return JSON.stringify({ owner: record.owner, original: record.original, installedAt: record.installedAt.toISOString() });
+  return JSON.stringify({
+    owner: record.owner,
+    original: record.original,
+    installedAt: record.installedAt.toISOString(),
+  });
 }
 
 /** The record on a pod's annotation, or undefined when there is none (or it is not ours to read). */
-export function readCarrierRecord(annotations: Readonly<Record<string, string>>, container: string): CarrierRecord | undefined {
+export function readCarrierRecord(
+  annotations: Readonly<Record<string, string>>,
+  container: string,
+): CarrierRecord | undefined {
   const raw = annotations[carrierAnnotation(container)];
   if (raw === undefined) return undefined;
   try {

@@ -11,7 +11,11 @@ export interface CarrierSettings {
   readonly startupTimeoutMs: number;
 }
 
-const nonEmpty = (name: string) => z.string().trim().min(1, { error: `${name} must not be empty` });
+const nonEmpty = (name: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `${name} must not be empty` });
 
 /**
  * Carrier's image from the operator's environment. The 0.13 client sets

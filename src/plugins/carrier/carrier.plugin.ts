@@ -23,7 +23,9 @@ export const carrierPlugin: OperatorPlugin = {
     const settings = carrierSettingsOf(context);
     return new ContainerModule(({ bind }) => {
       bind(TOKENS.CarrierInstaller)
-        .toDynamicValue((ctx) => new GefyraCarrierInstaller(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .toDynamicValue(
+          (ctx) => new GefyraCarrierInstaller(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings),
+        )
         .inSingletonScope();
     });
   },

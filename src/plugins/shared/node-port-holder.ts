@@ -5,9 +5,18 @@ import type { ClusterApi, Manifest, ObjectRef } from '../../ports/cluster-api.po
  * The Service elsewhere in the cluster that holds `nodePort` (node ports are
  * cluster-wide), other than `ours`; undefined when the port is free or ours.
  */
-export async function nodePortHolder(cluster: ClusterApi, nodePort: number, ours: Pick<ObjectRef, 'namespace' | 'name'>, signal: AbortSignal): Promise<Manifest | undefined> {
+export async function nodePortHolder(
+  cluster: ClusterApi,
+  nodePort: number,
+  ours: Pick<ObjectRef, 'namespace' | 'name'>,
+  signal: AbortSignal,
+): Promise<Manifest | undefined> {
   const services = await cluster.list({ apiVersion: 'v1', kind: 'Service' }, undefined, undefined, signal);
-  return services.find((service) => nodePortsOf(service).includes(nodePort) && !(service.metadata.namespace === ours.namespace && service.metadata.name === ours.name));
+  return services.find(
+    (service) =>
+      nodePortsOf(service).includes(nodePort) &&
+      !(service.metadata.namespace === ours.namespace && service.metadata.name === ours.name),
+  );
 }
 
 /** The error that names the holder of the tunnel's node port: not retried, reported as NodePortInUse. */

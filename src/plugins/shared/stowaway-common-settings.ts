@@ -12,16 +12,22 @@ export const STOWAWAY2_RELEASE = '2.5.4';
  * declared here once, parsed by whichever of the two runs.
  */
 export const stowawayCommonSettings = defineSettings('stowaway, stowaway2', {
-  GEFYRA_STOWAWAY_IMAGE: variable(z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_IMAGE must not be empty' }).default('quay.io/gefyra/stowaway'), {
-    default: '`quay.io/gefyra/stowaway`',
-    meaning: "Stowaway's image",
-    contracts: BOTH_CONTRACTS,
-  }),
-  GEFYRA_STOWAWAY_TAG: variable(z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_TAG must not be empty' }).optional(), {
-    default: `release (\`${GEFYRA_RELEASE}\`; 2.x: \`${STOWAWAY2_RELEASE}\`)`,
-    meaning: "Stowaway's image tag",
-    contracts: BOTH_CONTRACTS,
-  }),
+  GEFYRA_STOWAWAY_IMAGE: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_IMAGE must not be empty' }).default('quay.io/gefyra/stowaway'),
+    {
+      default: '`quay.io/gefyra/stowaway`',
+      meaning: "Stowaway's image",
+      contracts: BOTH_CONTRACTS,
+    },
+  ),
+  GEFYRA_STOWAWAY_TAG: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_TAG must not be empty' }).optional(),
+    {
+      default: `release (\`${GEFYRA_RELEASE}\`; 2.x: \`${STOWAWAY2_RELEASE}\`)`,
+      meaning: "Stowaway's image tag",
+      contracts: BOTH_CONTRACTS,
+    },
+  ),
   GEFYRA_STOWAWAY_SERVERPORT: variable(portNumber('GEFYRA_STOWAWAY_SERVERPORT', 31820), {
     default: '`31820`',
     meaning: 'WireGuard node port (UDP)',

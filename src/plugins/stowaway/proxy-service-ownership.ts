@@ -12,12 +12,17 @@ import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
 export const ROUTE_OWNER_ANNOTATION = 'gefyra.dev/route-owner';
 
 /** The proxy Services that exist, by port, with their owner (`undefined` for one written before owners were recorded). */
-export async function proxyServiceOwners(cluster: ClusterApi, namespace: string, signal: AbortSignal): Promise<Map<number, string | undefined>> {
+export async function proxyServiceOwners(
+  cluster: ClusterApi,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<Map<number, string | undefined>> {
   const services = await cluster.list({ apiVersion: 'v1', kind: 'Service' }, namespace, PROXY_SERVICE_LABELS, signal);
   const owners = new Map<number, string | undefined>();
   for (const service of services) {
     const port = Number(service.metadata.labels?.[STOWAWAY.proxyRouteLabel]);
-    if (Number.isInteger(port) && service.metadata.name === proxyServiceName(port)) owners.set(port, service.metadata.annotations?.[ROUTE_OWNER_ANNOTATION]);
+    if (Number.isInteger(port) && service.metadata.name === proxyServiceName(port))
+      owners.set(port, service.metadata.annotations?.[ROUTE_OWNER_ANNOTATION]);
   }
   return owners;
 }

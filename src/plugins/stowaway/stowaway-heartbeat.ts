@@ -24,9 +24,13 @@ export class StowawayHeartbeat implements TunnelHeartbeat {
       signal,
     );
     if (result.exitCode !== 0) {
-      throw new DomainError('ExecFailed', `wg show failed in Stowaway with exit code ${result.exitCode}: ${result.stderr.trim()}`, {
-        retryable: true,
-      });
+      throw new DomainError(
+        'ExecFailed',
+        `wg show failed in Stowaway with exit code ${result.exitCode}: ${result.stderr.trim()}`,
+        {
+          retryable: true,
+        },
+      );
     }
     return latestOf(result.stdout);
   }

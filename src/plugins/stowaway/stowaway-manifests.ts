@@ -38,7 +38,11 @@ export function deployment(settings: StowawaySettings): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: STOWAWAY.deployment, namespace: settings.namespace, labels: { ...labels('stowaway'), ...STOWAWAY.podLabels } },
+    metadata: {
+      name: STOWAWAY.deployment,
+      namespace: settings.namespace,
+      labels: { ...labels('stowaway'), ...STOWAWAY.podLabels },
+    },
     spec: {
       replicas: 1,
       // One WireGuard endpoint at a time: a second pod would hold other keys.

@@ -50,7 +50,8 @@ export class StowawayRouteStore implements RouteStore {
 
   routeOwnersIn(object: Manifest): ReadonlySet<string> | undefined {
     const ref = this.#ref;
-    if (object.kind !== ref.kind || object.metadata.namespace !== ref.namespace || object.metadata.name !== ref.name) return undefined;
+    if (object.kind !== ref.kind || object.metadata.namespace !== ref.namespace || object.metadata.name !== ref.name)
+      return undefined;
     const data = (object['data'] ?? {}) as Record<string, string>;
     return new Set(Object.entries(data).flatMap(([key, value]) => parseRouteEntry(key, value)?.owner ?? []));
   }
@@ -69,7 +70,10 @@ export class StowawayRouteStore implements RouteStore {
         throw error;
       }
     } else {
-      saved = await this.#objects.replace({ ...base, metadata: { ...base.metadata, resourceVersion: basedOn }, data }, signal);
+      saved = await this.#objects.replace(
+        { ...base, metadata: { ...base.metadata, resourceVersion: basedOn }, data },
+        signal,
+      );
     }
     return { routes: [...routes], version: saved.metadata.resourceVersion };
   }

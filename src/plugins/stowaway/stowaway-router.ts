@@ -61,15 +61,26 @@ export class StowawayRouter implements TunnelRouter {
     const pod = await this.#servingPod(signal);
     const presentPorts = new Set(expect.present.map((route) => route.proxyPort));
     await Promise.all([
-      ...expect.present.map((route) => this.#cluster.apply(proxyService(this.#settings, route.proxyPort, route.owner), signal)),
+      ...expect.present.map((route) =>
+        this.#cluster.apply(proxyService(this.#settings, route.proxyPort, route.owner), signal),
+      ),
       ...expect.absent
         .filter((route) => !presentPorts.has(route.proxyPort))
         .map((route) => removeOwnedProxyService(this.#cluster, this.#settings.namespace, route, signal)),
-      this.#cluster.patchPod(pod, { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } }, signal),
+      this.#cluster.patchPod(
+        pod,
+        { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } },
+        signal,
+      ),
     ]);
 
     const listing = await this.#run(pod, ['ls', '-1', STOWAWAY.routesMountPath], signal);
-    const mounted = new Set(listing.stdout.split('\n').map((line) => line.trim()).filter(Boolean));
+    const mounted = new Set(
+      listing.stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    );
     const presentKeys = new Set(expect.present.map(routeEntryKey));
     const missing = [...presentKeys].filter((key) => !mounted.has(key));
     const lingering = expect.absent.map(routeEntryKey).filter((key) => !presentKeys.has(key) && mounted.has(key));
@@ -102,17 +113,32 @@ export class StowawayRouter implements TunnelRouter {
    */
   async prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
     const pod = await this.#servingPod(signal);
-    await this.#settle(pod, ['mkdir', '-p', syncDirectory(target)], () => this.#exists(pod, syncDirectory(target), signal), signal);
+    await this.#settle(
+      pod,
+      ['mkdir', '-p', syncDirectory(target)],
+      () => this.#exists(pod, syncDirectory(target), signal),
+      signal,
+    );
   }
 
   async removeSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
     const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
     if (!pod || !isServing(pod)) return;
-    await this.#settle(pod, ['rm', '-rf', syncDirectory(target)], async () => !(await this.#exists(pod, syncDirectory(target), signal)), signal);
+    await this.#settle(
+      pod,
+      ['rm', '-rf', syncDirectory(target)],
+      async () => !(await this.#exists(pod, syncDirectory(target), signal)),
+      signal,
+    );
   }
 
   /** Runs an idempotent command and checks that it took effect; an error of the exec itself counts only if the check fails too. */
-  async #settle(pod: Pod, command: readonly string[], tookEffect: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
+  async #settle(
+    pod: Pod,
+    command: readonly string[],
+    tookEffect: () => Promise<boolean>,
+    signal: AbortSignal,
+  ): Promise<void> {
     let outcome: unknown;
     try {
       await this.#run(pod, command, signal);
@@ -122,22 +148,35 @@ export class StowawayRouter implements TunnelRouter {
     }
     if (await tookEffect()) return;
     if (outcome !== undefined) throw outcome;
-    throw new DomainError('ExecFailed', `\`${command.join(' ')}\` in Stowaway pod ${pod.name} exited 0 but did not take effect`, { retryable: true });
+    throw new DomainError(
+      'ExecFailed',
+      `\`${command.join(' ')}\` in Stowaway pod ${pod.name} exited 0 but did not take effect`,
+      { retryable: true },
+    );
   }
 
   async #exists(pod: Pod, path: string, signal: AbortSignal): Promise<boolean> {
-    const result = await this.#cluster.exec({ namespace: pod.namespace, name: pod.name, container: STOWAWAY.container }, ['ls', '-d', path], signal);
+    const result = await this.#cluster.exec(
+      { namespace: pod.namespace, name: pod.name, container: STOWAWAY.container },
+      ['ls', '-d', path],
+      signal,
+    );
     return result.exitCode === 0;
   }
 
   async #servingPod(signal: AbortSignal): Promise<Pod> {
     const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
-    if (!pod || !isServing(pod)) throw new DomainError('NotReady', 'Stowaway is not running; routes cannot be loaded yet');
+    if (!pod || !isServing(pod))
+      throw new DomainError('NotReady', 'Stowaway is not running; routes cannot be loaded yet');
     return pod;
   }
 
   async #run(pod: Pod, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
-    const result = await this.#cluster.exec({ namespace: pod.namespace, name: pod.name, container: STOWAWAY.container }, command, signal);
+    const result = await this.#cluster.exec(
+      { namespace: pod.namespace, name: pod.name, container: STOWAWAY.container },
+      command,
+      signal,
+    );
     if (result.exitCode !== 0) {
       throw new DomainError(
         'ExecFailed',

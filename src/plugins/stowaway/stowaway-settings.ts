@@ -37,7 +37,11 @@ const ZERO_THREE = ['0.13'] as const;
 /** The variables only the 0.13 Stowaway reads (the shared ones: stowawayCommonSettings; the subnets: the core's). */
 export const stowawaySettings = defineSettings('stowaway', {
   GEFYRA_STOWAWAY_IMAGE_PULLPOLICY: variable(
-    z.enum(['Always', 'IfNotPresent', 'Never'], { error: 'GEFYRA_STOWAWAY_IMAGE_PULLPOLICY must be Always, IfNotPresent or Never' }).optional(),
+    z
+      .enum(['Always', 'IfNotPresent', 'Never'], {
+        error: 'GEFYRA_STOWAWAY_IMAGE_PULLPOLICY must be Always, IfNotPresent or Never',
+      })
+      .optional(),
     { default: 'by tag (`latest`: `Always`)', meaning: "Stowaway's image pull policy", contracts: ZERO_THREE },
   ),
   GEFYRA_STOWAWAY_PEER_CONFIG_PATH: variable(
@@ -47,16 +51,22 @@ export const stowawaySettings = defineSettings('stowaway', {
       .default('/config/peer1/peer1.conf'),
     { default: '`/config/peer1/peer1.conf`', meaning: 'peer file in Stowaway', contracts: ZERO_THREE },
   ),
-  GEFYRA_STOWAWAY_PUID: variable(z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'), {
-    default: '`1000`',
-    meaning: "Stowaway's user",
-    contracts: ZERO_THREE,
-  }),
-  GEFYRA_STOWAWAY_PGID: variable(z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'), {
-    default: '`1000`',
-    meaning: "Stowaway's group",
-    contracts: ZERO_THREE,
-  }),
+  GEFYRA_STOWAWAY_PUID: variable(
+    z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PUID must be a numeric user id' }).default('1000'),
+    {
+      default: '`1000`',
+      meaning: "Stowaway's user",
+      contracts: ZERO_THREE,
+    },
+  ),
+  GEFYRA_STOWAWAY_PGID: variable(
+    z.string().regex(/^\d+$/, { error: 'GEFYRA_STOWAWAY_PGID must be a numeric group id' }).default('1000'),
+    {
+      default: '`1000`',
+      meaning: "Stowaway's group",
+      contracts: ZERO_THREE,
+    },
+  ),
 });
 
 /** Stowaway gives its peers addresses in the /24 of GEFYRA_INTERNAL_SUBNET. */

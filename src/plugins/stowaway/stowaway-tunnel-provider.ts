@@ -82,7 +82,9 @@ export class StowawayTunnelProvider implements TunnelProvider {
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.#settings.namespace, name: STOWAWAY.deployment },
       signal,
     );
-    const since = deployment?.metadata.creationTimestamp ? new Date(deployment.metadata.creationTimestamp) : this.#clock.now();
+    const since = deployment?.metadata.creationTimestamp
+      ? new Date(deployment.metadata.creationTimestamp)
+      : this.#clock.now();
     const failure = deployment && replicaFailure(deployment);
     return failure
       ? { state: 'failing', since, reason: `no Stowaway pod can be created: ${failure}` }
@@ -98,7 +100,10 @@ export class StowawayTunnelProvider implements TunnelProvider {
       signal,
     );
     if (result.exitCode !== 0) {
-      throw new DomainError('NotReady', `Stowaway has not generated its peer configuration ${this.#settings.peerConfigPath} yet`);
+      throw new DomainError(
+        'NotReady',
+        `Stowaway has not generated its peer configuration ${this.#settings.peerConfigPath} yet`,
+      );
     }
     return parsePeerConfig(result.stdout);
   }
@@ -115,23 +120,43 @@ export class StowawayTunnelProvider implements TunnelProvider {
     for (const proxy of proxies) await this.#cluster.remove(service(proxy.metadata.name), signal);
     await this.#cluster.remove(service(STOWAWAY.wireguardService), signal);
     await this.#cluster.remove(service(STOWAWAY.rsyncService), signal);
-    await this.#cluster.remove({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: STOWAWAY.deployment }, signal);
-    await this.#cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY.routesConfigMap }, signal);
-    await this.#cluster.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY.serviceAccount }, signal);
+    await this.#cluster.remove(
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: STOWAWAY.deployment },
+      signal,
+    );
+    await this.#cluster.remove(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: STOWAWAY.routesConfigMap },
+      signal,
+    );
+    await this.#cluster.remove(
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY.serviceAccount },
+      signal,
+    );
   }
 
   async #ensureNodePortFree(signal: AbortSignal): Promise<void> {
     const { namespace, nodePort } = this.#settings;
-    const ours = await this.#cluster.find({ apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY.wireguardService }, signal);
+    const ours = await this.#cluster.find(
+      { apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY.wireguardService },
+      signal,
+    );
     if (ours && nodePortsOf(ours).includes(nodePort)) return;
-    const holder = await nodePortHolder(this.#cluster, nodePort, { namespace, name: STOWAWAY.wireguardService }, signal);
+    const holder = await nodePortHolder(
+      this.#cluster,
+      nodePort,
+      { namespace, name: STOWAWAY.wireguardService },
+      signal,
+    );
     if (holder) throw nodePortInUse(nodePort, holder);
   }
 }
 
 /** The message of a Deployment's ReplicaFailure condition, e.g. a pod security policy refusing a privileged pod. */
 export function replicaFailure(deployment: Manifest): string | undefined {
-  const status = deployment['status'] as { conditions?: { type: string; status: string; message?: string }[] } | undefined;
-  const condition = status?.conditions?.find((candidate) => candidate.type === 'ReplicaFailure' && candidate.status === 'True');
+  const status = deployment['status'] as
+    { conditions?: { type: string; status: string; message?: string }[] } | undefined;
+  const condition = status?.conditions?.find(
+    (candidate) => candidate.type === 'ReplicaFailure' && candidate.status === 'True',
+  );
   return condition ? (condition.message ?? 'ReplicaFailure') : undefined;
 }

@@ -33,12 +33,18 @@ export const stowawayPlugin: OperatorPlugin = {
   createModule(context) {
     const settings = stowawaySettingsOf(context);
     return new ContainerModule(({ bind }) => {
-      bind(TUNNEL_WATCHES).toConstantValue([{ apiVersion: 'v1', kind: 'Pod', namespace: context.namespace, labels: STOWAWAY.podLabels }]);
+      bind(TUNNEL_WATCHES).toConstantValue([
+        { apiVersion: 'v1', kind: 'Pod', namespace: context.namespace, labels: STOWAWAY.podLabels },
+      ]);
       bind(TOKENS.TunnelProvider)
-        .toDynamicValue((ctx) => new StowawayTunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .toDynamicValue(
+          (ctx) => new StowawayTunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings),
+        )
         .inSingletonScope();
       bind(TOKENS.TunnelRouter)
-        .toDynamicValue((ctx) => new StowawayRouter(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings))
+        .toDynamicValue(
+          (ctx) => new StowawayRouter(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings),
+        )
         .inSingletonScope();
       bind(TOKENS.TunnelHeartbeat)
         .toDynamicValue((ctx) => new StowawayHeartbeat(resolve(ctx, TOKENS.ClusterApi), settings))

@@ -12,7 +12,8 @@ export const clientLifecycleSettings = defineSettings('gefyraclient', {
       .default(-1),
     {
       default: '`-1` (no limit)',
-      meaning: 'seconds a developer stays ACTIVE before back to WAITING; `0` or less: no limit (as Gefyra 2.5\'s operator; the client writes `-1`)',
+      meaning:
+        "seconds a developer stays ACTIVE before back to WAITING; `0` or less: no limit (as Gefyra 2.5's operator; the client writes `-1`)",
       contracts: ['2'],
     },
   ),

@@ -104,6 +104,24 @@ export const addPeerCommand = (args: {
   readonly dns: string;
   readonly endpoint: string;
   readonly peers: string;
-}): string[] => ['bash', '-c', ADD_PEER_SCRIPT, ADD_PEER_SCRIPT_NAME, args.name, args.address, args.subnet, args.dns, args.endpoint, args.peers];
+}): string[] => [
+  'bash',
+  '-c',
+  ADD_PEER_SCRIPT,
+  ADD_PEER_SCRIPT_NAME,
+  args.name,
+  args.address,
+  args.subnet,
+  args.dns,
+  args.endpoint,
+  args.peers,
+];
 
-export const removePeerCommand = (name: string, peers: string): string[] => ['bash', '-c', REMOVE_PEER_SCRIPT, REMOVE_PEER_SCRIPT_NAME, name, peers];
+export const removePeerCommand = (name: string, peers: string): string[] => [
+  'bash',
+  '-c',
+  REMOVE_PEER_SCRIPT,
+  REMOVE_PEER_SCRIPT_NAME,
+  name,
+  peers,
+];

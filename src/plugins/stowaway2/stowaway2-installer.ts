@@ -2,11 +2,17 @@ import { isDomainError } from '../../domain/errors.js';
 import type { ClusterApi, Manifest } from '../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import { isNodePortTaken, nodePortHolder, nodePortInUse } from '../shared/node-port-holder.js';
-import { INSTALLER_KEYS, stowaway2ConfigData, stowaway2StatefulSet, stowaway2WireGuardService } from './stowaway2-manifests.js';
+import {
+  INSTALLER_KEYS,
+  stowaway2ConfigData,
+  stowaway2StatefulSet,
+  stowaway2WireGuardService,
+} from './stowaway2-manifests.js';
 import { STOWAWAY2 } from './stowaway2-names.js';
 import type { Stowaway2Settings } from './stowaway2-settings.js';
 
-export type Stowaway2Readiness = { readonly ready: true; readonly podUid: string } | { readonly ready: false; readonly reason: string };
+export type Stowaway2Readiness =
+  { readonly ready: true; readonly podUid: string } | { readonly ready: false; readonly reason: string };
 
 const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
@@ -30,7 +36,10 @@ export class Stowaway2Installer {
   async ensureInstalled(signal: AbortSignal): Promise<void> {
     const namespace = this.#settings.namespace;
     const metadata = (name: string) => ({ name, namespace, labels: { ...MANAGED_BY_LABELS } });
-    await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(STOWAWAY2.serviceAccount) }, signal);
+    await this.#createIfMissing(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(STOWAWAY2.serviceAccount) },
+      signal,
+    );
     await this.#createIfMissing({ ...CONFIG_MAP, metadata: metadata(STOWAWAY2.routesConfigMap), data: {} }, signal);
     await this.#ensureConfig(signal);
     await this.#cluster.apply(stowaway2StatefulSet(this.#settings), signal);
@@ -41,8 +50,10 @@ export class Stowaway2Installer {
     const pod = await this.#cluster.findPod({ namespace: this.#settings.namespace, name: STOWAWAY2.pod }, signal);
     if (!pod) return { ready: false, reason: `pod ${STOWAWAY2.pod} does not exist yet` };
     const status = pod.containerStatuses.find((entry) => entry.name === STOWAWAY2.container);
-    if (status?.current.state !== 'running') return { ready: false, reason: `container ${STOWAWAY2.container} of ${STOWAWAY2.pod} is not running` };
-    if (!status.ready) return { ready: false, reason: `${STOWAWAY2.pod} is running but not ready (WireGuard not listening yet)` };
+    if (status?.current.state !== 'running')
+      return { ready: false, reason: `container ${STOWAWAY2.container} of ${STOWAWAY2.pod} is not running` };
+    if (!status.ready)
+      return { ready: false, reason: `${STOWAWAY2.pod} is running but not ready (WireGuard not listening yet)` };
     return { ready: true, podUid: pod.uid };
   }
 
@@ -51,7 +62,14 @@ export class Stowaway2Installer {
     const wanted = stowaway2ConfigData(this.#settings);
     const live = await this.#cluster.find(ref, signal, { fresh: true });
     if (!live) {
-      await this.#createIfMissing({ ...CONFIG_MAP, metadata: { name: ref.name, namespace: ref.namespace, labels: { ...MANAGED_BY_LABELS } }, data: wanted }, signal);
+      await this.#createIfMissing(
+        {
+          ...CONFIG_MAP,
+          metadata: { name: ref.name, namespace: ref.namespace, labels: { ...MANAGED_BY_LABELS } },
+          data: wanted,
+        },
+        signal,
+      );
       return;
     }
     const data = (live['data'] ?? {}) as Record<string, string>;

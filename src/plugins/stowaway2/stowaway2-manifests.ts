@@ -14,7 +14,11 @@ export function stowaway2StatefulSet(settings: Stowaway2Settings): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: { name: STOWAWAY2.statefulSet, namespace: settings.namespace, labels: { ...STOWAWAY2.labels, ...MANAGED_BY_LABELS } },
+    metadata: {
+      name: STOWAWAY2.statefulSet,
+      namespace: settings.namespace,
+      labels: { ...STOWAWAY2.labels, ...MANAGED_BY_LABELS },
+    },
     spec: {
       replicas: 1,
       serviceName: STOWAWAY2.statefulSet,
@@ -90,7 +94,15 @@ export function stowaway2WireGuardService(settings: Stowaway2Settings): Manifest
     spec: {
       type: 'NodePort',
       selector: { ...STOWAWAY2.labels },
-      ports: [{ name: 'gefyra-wireguard', protocol: 'UDP', port: STOWAWAY2.wireGuardPort, targetPort: STOWAWAY2.wireGuardPort, nodePort: settings.serverPort }],
+      ports: [
+        {
+          name: 'gefyra-wireguard',
+          protocol: 'UDP',
+          port: STOWAWAY2.wireGuardPort,
+          targetPort: STOWAWAY2.wireGuardPort,
+          nodePort: settings.serverPort,
+        },
+      ],
     },
   };
 }

@@ -4,7 +4,15 @@ import type { ContainerRef } from '../../domain/cluster/pod.js';
 import type { ClusterApi, ObjectRef } from '../../ports/cluster-api.port.js';
 import type { PeerAddOutcome, PeerWireGuardStatus, TunnelPeer, TunnelPeers } from '../../ports/tunnel-peers.port.js';
 import { addPeerCommand, removePeerCommand } from './peer-scripts.js';
-import { parsePeers, peerIdOf, peerNameOf, renderPeers, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from './stowaway2-names.js';
+import {
+  parsePeers,
+  peerIdOf,
+  peerNameOf,
+  renderPeers,
+  STOWAWAY2,
+  SUBNET_KEY_PREFIX,
+  subnetKey,
+} from './stowaway2-names.js';
 import { tunnelPrefix, type Stowaway2Settings } from './stowaway2-settings.js';
 import { addressesOf, connectionOf, parseWgShow, serverPeersOf } from './wireguard-files.js';
 
@@ -62,33 +70,60 @@ export class Stowaway2Peers implements TunnelPeers {
   async #add(client: string, subnet: string, signal: AbortSignal): Promise<PeerAddOutcome> {
     const peerId = peerIdOf(client);
     const name = peerNameOf(peerId);
-    if (peerId === '0') return { state: 'refused', reason: 'the client name "0" cannot be a peer id: Stowaway reads PEERS "0" as no peer' };
+    if (peerId === '0')
+      return {
+        state: 'refused',
+        reason: 'the client name "0" cannot be a peer id: Stowaway reads PEERS "0" as no peer',
+      };
     for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
       const config = await this.#configMap(signal, true);
       const data = config.data;
-      const holder = Object.entries(data).find(([key, value]) => key.startsWith(SUBNET_KEY_PREFIX) && key !== subnetKey(peerId) && sameNetwork(value, subnet));
+      const holder = Object.entries(data).find(
+        ([key, value]) => key.startsWith(SUBNET_KEY_PREFIX) && key !== subnetKey(peerId) && sameNetwork(value, subnet),
+      );
       if (holder) {
-        return { state: 'refused', reason: `subnet ${subnet} is already routed to peer ${holder[0].slice(SUBNET_KEY_PREFIX.length)} (${holder[1]}); every client needs its own` };
+        return {
+          state: 'refused',
+          reason: `subnet ${subnet} is already routed to peer ${holder[0].slice(SUBNET_KEY_PREFIX.length)} (${holder[1]}); every client needs its own`,
+        };
       }
       const target = await this.#stowaway(signal);
       const wg0 = await this.#read(target, `${STOWAWAY2.configDir}/wg0.conf`, signal);
       if (wg0 === undefined) throw new DomainError('NotReady', 'Stowaway has not written /config/wg0.conf yet');
       const address = await this.#addressFor(target, name, wg0, signal);
-      if (address === undefined) return { state: 'refused', reason: `no free address left in ${this.#settings.internalSubnet}/24 (253 peers)` };
+      if (address === undefined)
+        return { state: 'refused', reason: `no free address left in ${this.#settings.internalSubnet}/24 (253 peers)` };
       const ids = parsePeers(data['PEERS']);
       const peers = renderPeers(ids.includes(peerId) ? ids : [peerId, ...ids]);
       const prefix = tunnelPrefix(this.#settings);
-      const command = addPeerCommand({ name, address, subnet, dns: `${prefix}.1`, endpoint: `:${this.#settings.serverPort}`, peers });
+      const command = addPeerCommand({
+        name,
+        address,
+        subnet,
+        dns: `${prefix}.1`,
+        endpoint: `:${this.#settings.serverPort}`,
+        peers,
+      });
       const result = await this.#cluster.exec(target, command, signal);
       if (result.exitCode !== 0) throw execFailed(`adding peer ${name}`, result.stderr);
       try {
-        await this.#cluster.patch(config.ref, { metadata: { resourceVersion: config.resourceVersion }, data: { PEERS: peers, [subnetKey(peerId)]: subnet } }, signal);
+        await this.#cluster.patch(
+          config.ref,
+          {
+            metadata: { resourceVersion: config.resourceVersion },
+            data: { PEERS: peers, [subnetKey(peerId)]: subnet },
+          },
+          signal,
+        );
       } catch (error) {
         if (isDomainError(error, 'Conflict')) continue;
         throw error;
       }
       const connection = await this.#connection(target, name, signal);
-      if (!connection) throw new DomainError('ExecFailed', `the files of peer ${name} are incomplete after adding it`, { retryable: true });
+      if (!connection)
+        throw new DomainError('ExecFailed', `the files of peer ${name} are incomplete after adding it`, {
+          retryable: true,
+        });
       return { state: 'added', connection };
     }
     throw conflict(`ConfigMap ${STOWAWAY2.configMap}`);
@@ -104,7 +139,11 @@ export class Stowaway2Peers implements TunnelPeers {
       if (result.exitCode !== 0) throw execFailed(`removing peer ${peerNameOf(peerId)}`, result.stderr);
       if (config.data['PEERS'] === peers && config.data[subnetKey(peerId)] === undefined) return;
       try {
-        await this.#cluster.patch(config.ref, { metadata: { resourceVersion: config.resourceVersion }, data: { PEERS: peers, [subnetKey(peerId)]: null } }, signal);
+        await this.#cluster.patch(
+          config.ref,
+          { metadata: { resourceVersion: config.resourceVersion }, data: { PEERS: peers, [subnetKey(peerId)]: null } },
+          signal,
+        );
         return;
       } catch (error) {
         if (!isDomainError(error, 'Conflict')) throw error;
@@ -118,7 +157,11 @@ export class Stowaway2Peers implements TunnelPeers {
     const peers = serverPeersOf(wg0);
     const taken = addressesOf(peers.filter((peer) => peer.name !== name));
     const own = [...addressesOf(peers.filter((peer) => peer.name === name))][0];
-    const kept = own ?? /^Address\s*=\s*([\d.]+)/m.exec((await this.#read(target, `${STOWAWAY2.configDir}/${name}/${name}.conf`, signal)) ?? '')?.[1];
+    const kept =
+      own ??
+      /^Address\s*=\s*([\d.]+)/m.exec(
+        (await this.#read(target, `${STOWAWAY2.configDir}/${name}/${name}.conf`, signal)) ?? '',
+      )?.[1];
     const prefix = tunnelPrefix(this.#settings);
     if (kept?.startsWith(`${prefix}.`) && !taken.has(kept)) return kept;
     for (let host = 2; host <= 254; host++) if (!taken.has(`${prefix}.${host}`)) return `${prefix}.${host}`;
@@ -148,11 +191,19 @@ export class Stowaway2Peers implements TunnelPeers {
     return { ...ref, container: STOWAWAY2.container };
   }
 
-  async #configMap(signal: AbortSignal, fresh: boolean): Promise<{ ref: ObjectRef; resourceVersion: string; data: Record<string, string> }> {
+  async #configMap(
+    signal: AbortSignal,
+    fresh: boolean,
+  ): Promise<{ ref: ObjectRef; resourceVersion: string; data: Record<string, string> }> {
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.#settings.namespace, name: STOWAWAY2.configMap };
     const found = await this.#cluster.find(ref, signal, { fresh });
-    if (!found) throw new DomainError('NotReady', `ConfigMap ${STOWAWAY2.configMap} does not exist (Stowaway is not installed)`);
-    return { ref, resourceVersion: found.metadata.resourceVersion ?? '', data: { ...((found['data'] ?? {}) as Record<string, string>) } };
+    if (!found)
+      throw new DomainError('NotReady', `ConfigMap ${STOWAWAY2.configMap} does not exist (Stowaway is not installed)`);
+    return {
+      ref,
+      resourceVersion: found.metadata.resourceVersion ?? '',
+      data: { ...((found['data'] ?? {}) as Record<string, string>) },
+    };
   }
 
   async #configData(signal: AbortSignal, fresh: boolean): Promise<Record<string, string>> {
@@ -167,4 +218,6 @@ export class Stowaway2Peers implements TunnelPeers {
 }
 
 const execFailed = (what: string, stderr: string): DomainError =>
-  new DomainError('ExecFailed', `${what} in Stowaway failed: ${stderr.trim().slice(0, 300) || 'no output'}`, { retryable: true });
+  new DomainError('ExecFailed', `${what} in Stowaway failed: ${stderr.trim().slice(0, 300) || 'no output'}`, {
+    retryable: true,
+  });

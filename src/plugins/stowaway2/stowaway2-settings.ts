@@ -25,18 +25,27 @@ const GEFYRA2 = ['2'] as const;
 
 /** The variables only Stowaway 2.x reads (the shared ones: stowawayCommonSettings; the internal subnet: the core's). */
 export const stowaway2Settings = defineSettings('stowaway2', {
-  GEFYRA_STOWAWAY_IMAGE_TAG: variable(z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_IMAGE_TAG must not be empty' }).optional(), {
-    default: '`GEFYRA_STOWAWAY_TAG`',
-    meaning: "Stowaway 2.x's image tag under a second name; it wins over `GEFYRA_STOWAWAY_TAG`",
-    contracts: GEFYRA2,
-  }),
+  GEFYRA_STOWAWAY_IMAGE_TAG: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_IMAGE_TAG must not be empty' }).optional(),
+    {
+      default: '`GEFYRA_STOWAWAY_TAG`',
+      meaning: "Stowaway 2.x's image tag under a second name; it wins over `GEFYRA_STOWAWAY_TAG`",
+      contracts: GEFYRA2,
+    },
+  ),
   GEFYRA_STOWAWAY_STORAGE: variable(
-    z.coerce.number({ error: 'GEFYRA_STOWAWAY_STORAGE must be a number of MiB' }).int({ error: 'GEFYRA_STOWAWAY_STORAGE must be a whole number of MiB' }).min(1).default(64),
+    z.coerce
+      .number({ error: 'GEFYRA_STOWAWAY_STORAGE must be a number of MiB' })
+      .int({ error: 'GEFYRA_STOWAWAY_STORAGE must be a whole number of MiB' })
+      .min(1)
+      .default(64),
     { default: '`64`', meaning: "Stowaway 2.x's volume claim, MiB (set by the 2.5 client)", contracts: GEFYRA2 },
   ),
 });
 
-export function stowaway2SettingsOf(context: Pick<PluginContext, 'namespace' | 'subnets' | 'environment'>): Stowaway2Settings {
+export function stowaway2SettingsOf(
+  context: Pick<PluginContext, 'namespace' | 'subnets' | 'environment'>,
+): Stowaway2Settings {
   const environment = parseEnvironments([stowawayCommonSettings, stowaway2Settings], context.environment);
   const tag = environment.GEFYRA_STOWAWAY_IMAGE_TAG ?? environment.GEFYRA_STOWAWAY_TAG ?? STOWAWAY2_RELEASE;
   return {
@@ -52,4 +61,5 @@ export function stowaway2SettingsOf(context: Pick<PluginContext, 'namespace' | '
 }
 
 /** The first three octets of the tunnel's /24. */
-export const tunnelPrefix = (settings: Stowaway2Settings): string => settings.internalSubnet.split('.').slice(0, 3).join('.');
+export const tunnelPrefix = (settings: Stowaway2Settings): string =>
+  settings.internalSubnet.split('.').slice(0, 3).join('.');

@@ -39,7 +39,9 @@ export class Stowaway2TunnelProvider implements TunnelProvider {
     const pod = await this.#cluster.findPod({ namespace: this.#settings.namespace, name: STOWAWAY2.pod }, signal);
     if (!pod) return { state: 'starting', since: this.#clock.now(), detail: readiness.reason };
     const trouble = podTroubleReason(pod);
-    return trouble ? { state: 'failing', since: pod.createdAt, reason: `pod ${pod.name}: ${trouble}` } : { state: 'starting', since: pod.createdAt, detail: readiness.reason };
+    return trouble
+      ? { state: 'failing', since: pod.createdAt, reason: `pod ${pod.name}: ${trouble}` }
+      : { state: 'starting', since: pod.createdAt, detail: readiness.reason };
   }
 
   readConnectionDetails(): Promise<Readonly<Record<string, string>>> {
@@ -49,10 +51,28 @@ export class Stowaway2TunnelProvider implements TunnelProvider {
   /** Removes what ensureInstalled created; the volume claim goes with it (the peers' keys end with the installation). */
   async uninstall(signal: AbortSignal): Promise<void> {
     const namespace = this.#settings.namespace;
-    await this.#cluster.remove({ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name: STOWAWAY2.statefulSet }, signal);
-    await this.#cluster.remove({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}` }, signal);
-    for (const name of [STOWAWAY2.configMap, STOWAWAY2.routesConfigMap]) await this.#cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }, signal);
-    await this.#cluster.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY2.serviceAccount }, signal);
-    await this.#cluster.remove({ apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY2.wireGuardService }, signal);
+    await this.#cluster.remove(
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name: STOWAWAY2.statefulSet },
+      signal,
+    );
+    await this.#cluster.remove(
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace,
+        name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}`,
+      },
+      signal,
+    );
+    for (const name of [STOWAWAY2.configMap, STOWAWAY2.routesConfigMap])
+      await this.#cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }, signal);
+    await this.#cluster.remove(
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: STOWAWAY2.serviceAccount },
+      signal,
+    );
+    await this.#cluster.remove(
+      { apiVersion: 'v1', kind: 'Service', namespace, name: STOWAWAY2.wireGuardService },
+      signal,
+    );
   }
 }

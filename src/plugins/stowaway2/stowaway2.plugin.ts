@@ -22,7 +22,11 @@ export const stowaway2Plugin: OperatorPlugin = {
   rbac: {
     namespaced: [
       // Stowaway's StatefulSet: applied (server-side apply: patch, create), read and watched, removed.
-      { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['statefulsets'],
+        verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+      },
       // The WireGuard NodePort Service: read, created when the client has not made it, removed with the installation.
       { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'delete'] },
       // Its volume claim (made by the StatefulSet controller): removed with the installation.
@@ -35,7 +39,11 @@ export const stowaway2Plugin: OperatorPlugin = {
       // Each developer's token Secret: created, read back for serviceAccountData, removed.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'delete'] },
       // The GefyraClients: their state and fields written (no status subresource), their finalizer removed, deleted at sunset.
-      { apiGroups: ['gefyra.dev'], resources: ['gefyraclients'], verbs: ['get', 'list', 'watch', 'patch', 'update', 'delete'] },
+      {
+        apiGroups: ['gefyra.dev'],
+        resources: ['gefyraclients'],
+        verbs: ['get', 'list', 'watch', 'patch', 'update', 'delete'],
+      },
     ],
   },
   createModule(context) {
@@ -47,7 +55,13 @@ export const stowaway2Plugin: OperatorPlugin = {
       ]);
       bind(TOKENS.TunnelProvider)
         .toDynamicValue(
-          (ctx) => new Stowaway2TunnelProvider(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), settings, settings.startupTimeoutMs),
+          (ctx) =>
+            new Stowaway2TunnelProvider(
+              resolve(ctx, TOKENS.ClusterApi),
+              resolve(ctx, TOKENS.Clock),
+              settings,
+              settings.startupTimeoutMs,
+            ),
         )
         .inSingletonScope();
     });

@@ -8,7 +8,12 @@ import { pollUntil } from '../../support/control-plane/polling.js';
 import { CLIENT_PEER_SUBNET_ENV } from '../../support/client-network.js';
 import { deleteAllInterceptRequests } from '../../e2e/support/intercept-requests.js';
 import { printOperatorLogsOnFailure } from '../../e2e/support/operator-logs-on-failure.js';
-import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from '../../e2e/support/operator-access.js';
+import {
+  installOperatorAccess,
+  OPERATOR_NAMESPACE,
+  removeOperatorInstallation,
+  type OperatorAccess,
+} from '../../e2e/support/operator-access.js';
 import {
   startOperatorProcess,
   stopAllOperatorProcesses,
@@ -96,13 +101,21 @@ export function useDataPlaneEnvironment(): DataPlaneEnvironment {
       });
     },
     connectDeveloperMachine: async (ports) => {
-      const secret = await admin().makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
-      const connection = Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
+      const secret = await admin()
+        .makeApiClient(CoreV1Api)
+        .readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: 'gefyra-cargo-connection' });
+      const connection = Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+      );
       await started().developerMachine.connect(connection, ports);
-      await pollUntil('the first WireGuard handshake of the developer\'s machine', async () => ((await started().developerMachine.latestHandshake()) > 0 ? true : undefined), {
-        timeoutMs: 20_000,
-        intervalMs: 100,
-      });
+      await pollUntil(
+        "the first WireGuard handshake of the developer's machine",
+        async () => ((await started().developerMachine.latestHandshake()) > 0 ? true : undefined),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+        },
+      );
     },
     waitForAnswer: async (ip, port, expected, path = '/') => {
       let attempts = 0;
@@ -122,8 +135,12 @@ export function useDataPlaneEnvironment(): DataPlaneEnvironment {
       return attempts;
     },
     stowawayPod: async () => {
-      const pods = await admin().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: OPERATOR_NAMESPACE, labelSelector: 'app=stowaway' });
-      const serving = pods.items.find((pod) => pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === 'Running');
+      const pods = await admin()
+        .makeApiClient(CoreV1Api)
+        .listNamespacedPod({ namespace: OPERATOR_NAMESPACE, labelSelector: 'app=stowaway' });
+      const serving = pods.items.find(
+        (pod) => pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === 'Running',
+      );
       if (serving === undefined) throw new Error('no Stowaway pod is running');
       return serving;
     },

@@ -15,7 +15,12 @@ interface AuditEvent {
   readonly stage?: string;
   readonly verb?: string;
   readonly user?: { readonly username?: string };
-  readonly objectRef?: { readonly resource?: string; readonly subresource?: string; readonly namespace?: string; readonly name?: string };
+  readonly objectRef?: {
+    readonly resource?: string;
+    readonly subresource?: string;
+    readonly namespace?: string;
+    readonly name?: string;
+  };
   readonly responseStatus?: { readonly code?: number };
 }
 
@@ -50,7 +55,9 @@ export async function auditEntriesSince(auditLogPath: string, mark: number): Pro
       .map((event) => ({
         user: event.user?.username ?? '',
         verb: event.verb ?? '',
-        resource: event.objectRef?.subresource ? `${event.objectRef.resource}/${event.objectRef.subresource}` : (event.objectRef?.resource ?? ''),
+        resource: event.objectRef?.subresource
+          ? `${event.objectRef.resource}/${event.objectRef.subresource}`
+          : (event.objectRef?.resource ?? ''),
         namespace: event.objectRef?.namespace,
         name: event.objectRef?.name,
         code: event.responseStatus?.code,

@@ -33,7 +33,12 @@ export interface ClientInstallation {
   readonly username: string;
 }
 
-const ref = (apiVersion: string, kind: string, name: string, namespace?: string) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
+const ref = (apiVersion: string, kind: string, name: string, namespace?: string) => ({
+  apiVersion,
+  kind,
+  name,
+  ...(namespace ? { namespace } : {}),
+});
 
 /** What `gefyra up` creates, in its order, with the admin's credentials: namespace, ServiceAccount, ClusterRole, binding, Deployment (0 replicas: no container runs here). */
 export async function installAsClient(
@@ -45,15 +50,25 @@ export async function installAsClient(
 ): Promise<ClientInstallation> {
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-client');
-  await waitForObject(admin, ref('v1', 'Namespace', namespace), (object) => object?.metadata.deletionTimestamp === undefined, {
-    what: `namespace ${namespace} to finish terminating`,
-    timeoutMs: 120_000,
-  });
+  await waitForObject(
+    admin,
+    ref('v1', 'Namespace', namespace),
+    (object) => object?.metadata.deletionTimestamp === undefined,
+    {
+      what: `namespace ${namespace} to finish terminating`,
+      timeoutMs: 120_000,
+    },
+  );
   const labels = { app: 'gefyra-operator' };
   const manifests: Manifest[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: CLIENT_NAMES.serviceAccount, namespace } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: CLIENT_NAMES.clusterRole }, rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: CLIENT_NAMES.clusterRole },
+      rules,
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -72,7 +87,13 @@ export async function installAsClient(
           metadata: { labels },
           spec: {
             serviceAccountName: CLIENT_NAMES.serviceAccount,
-            containers: [{ name: 'gefyra-operator', image, env: Object.entries(CLIENT_OPERATOR_ENV).map(([name, value]) => ({ name, value })) }],
+            containers: [
+              {
+                name: 'gefyra-operator',
+                image,
+                env: Object.entries(CLIENT_OPERATOR_ENV).map(([name, value]) => ({ name, value })),
+              },
+            ],
           },
         },
       },
@@ -84,7 +105,11 @@ export async function installAsClient(
 }
 
 /** `gefyra down` after the requests are gone: the Deployment first; `afterDeployment` stands for the client's 5 s; then ServiceAccount, ClusterRole, binding, namespace. */
-export async function removeAsClient(controlPlane: ControlPlaneAccess, namespace: string, afterDeployment: () => Promise<void>): Promise<void> {
+export async function removeAsClient(
+  controlPlane: ControlPlaneAccess,
+  namespace: string,
+  afterDeployment: () => Promise<void>,
+): Promise<void> {
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-client');
   await api.remove(ref('apps/v1', 'Deployment', CLIENT_NAMES.deployment, namespace), never);

@@ -18,7 +18,11 @@ export async function absentObjects(api: KubernetesClusterApi, refs: readonly Ob
  * first: with no operator left to honour them, they would hold the CRD in
  * Terminating for good.
  */
-export async function removeClusterObjects(kubeConfig: KubeConfig, api: KubernetesClusterApi, refs: readonly ObjectRef[]): Promise<void> {
+export async function removeClusterObjects(
+  kubeConfig: KubeConfig,
+  api: KubernetesClusterApi,
+  refs: readonly ObjectRef[],
+): Promise<void> {
   for (const ref of refs) {
     if (ref.kind === 'CustomResourceDefinition') await releaseObjectsOf(api, ref);
     await api.remove(ref, signal());
@@ -28,12 +32,19 @@ export async function removeClusterObjects(kubeConfig: KubeConfig, api: Kubernet
 
 async function releaseObjectsOf(api: KubernetesClusterApi, crd: ObjectRef): Promise<void> {
   const definition = await api.find(crd, signal());
-  const spec = definition?.['spec'] as { group: string; names: { kind: string }; versions: { name: string; storage?: boolean }[] } | undefined;
+  const spec = definition?.['spec'] as
+    { group: string; names: { kind: string }; versions: { name: string; storage?: boolean }[] } | undefined;
   const version = spec?.versions.find((entry) => entry.storage)?.name ?? spec?.versions[0]?.name;
   if (spec === undefined || version === undefined) return;
   const kind = { apiVersion: `${spec.group}/${version}`, kind: spec.names.kind };
   for (const object of await api.list(kind, undefined, undefined, signal())) {
     if ((object.metadata.finalizers ?? []).length === 0) continue;
-    await api.patch({ ...kind, namespace: object.metadata.namespace, name: object.metadata.name }, { metadata: { finalizers: null } }, signal()).catch(() => undefined);
+    await api
+      .patch(
+        { ...kind, namespace: object.metadata.namespace, name: object.metadata.name },
+        { metadata: { finalizers: null } },
+        signal(),
+      )
+      .catch(() => undefined);
   }
 }

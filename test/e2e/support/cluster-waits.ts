@@ -53,7 +53,11 @@ export async function waitForObjects<T>(
           `${object.metadata.namespace ?? ''}/${object.metadata.name}${all.length <= 3 && object['status'] !== undefined ? ` ${JSON.stringify(object['status']).slice(0, 1500)}` : ''}`;
         const seen = all.map(describe).join(', ');
         const watchErrors = errors.length > 0 ? `; watch errors: ${errors.slice(-3).join(' | ')}` : '';
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what} (${spec.kind} seen: ${seen || 'none'}${watchErrors})`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${options.what} (${spec.kind} seen: ${seen || 'none'}${watchErrors})`,
+          ),
+        );
       }, timeoutMs);
       void subscription.synced.then(() => {
         synced = true;
@@ -76,7 +80,11 @@ export async function waitForObject(
 ): Promise<Manifest | undefined> {
   const found = await waitForObjects(
     kubeConfig,
-    { apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }) },
+    {
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }),
+    },
     (objects) => {
       const object = objects.find((candidate) => candidate.metadata.name === ref.name);
       return predicate(object) ? { object } : undefined;
@@ -89,7 +97,10 @@ export async function waitForObject(
 /** Resolves once the object does not exist (deleted, finalizers released). */
 export async function waitForGone(kubeConfig: KubeConfig, ref: ObjectRef, timeoutMs = 60_000): Promise<void> {
   const where = ref.namespace === undefined ? ref.name : `${ref.namespace}/${ref.name}`;
-  await waitForObject(kubeConfig, ref, (object) => object === undefined, { what: `${ref.kind} ${where} to be gone`, timeoutMs });
+  await waitForObject(kubeConfig, ref, (object) => object === undefined, {
+    what: `${ref.kind} ${where} to be gone`,
+    timeoutMs,
+  });
 }
 
 export interface ObjectRecorder {

@@ -23,8 +23,14 @@ export async function restoreBareInstallation(controlPlane: ControlPlaneAccess):
   const installed =
     namespace !== undefined &&
     namespace.metadata.deletionTimestamp === undefined &&
-    (await api.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME }, never)) !== undefined &&
-    (await api.find({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: OPERATOR_NAME }, never)) !== undefined;
+    (await api.find(
+      { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME },
+      never,
+    )) !== undefined &&
+    (await api.find(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: OPERATOR_NAME },
+      never,
+    )) !== undefined;
   if (installed) {
     await removeGefyraComponents(admin);
     return undefined;
@@ -59,7 +65,8 @@ export async function removeGefyraComponents(admin: KubeConfig, namespace: strin
   }
   // Stowaway's pod outlives its Deployment until the garbage collector and the node are done with it;
   // a pod still there would be exec'd into by the next test's operator.
-  for (const pod of await api.listPods(namespace, { app: 'stowaway' }, never)) gone.push({ apiVersion: 'v1', kind: 'Pod', namespace, name: pod.name });
+  for (const pod of await api.listPods(namespace, { app: 'stowaway' }, never))
+    gone.push({ apiVersion: 'v1', kind: 'Pod', namespace, name: pod.name });
   for (const ref of gone) await waitForGone(admin, ref);
   await api.remove({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: OPERATOR_NAME }, never);
   await admin.makeApiClient(CoreV1Api).deleteCollectionNamespacedEvent({ namespace });

@@ -8,12 +8,22 @@ import {
   type SimulatedNode,
   type SimulatedNodeOptions,
 } from '../../support/control-plane/index.js';
-import { createTestNamespace, deleteTestNamespace, useControlPlane, useSimulatedNode } from '../../support/control-plane/vitest.js';
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  useControlPlane,
+  useSimulatedNode,
+} from '../../support/control-plane/vitest.js';
 import { CLIENT_PEER_SUBNET_ENV } from '../../support/client-network.js';
 import { restoreBareInstallation } from './component-reset.js';
 import { GefyraState } from './gefyra-state.js';
 import { printOperatorLogsOnFailure } from './operator-logs-on-failure.js';
-import { installOperatorAccess, OPERATOR_NAMESPACE, removeOperatorInstallation, type OperatorAccess } from './operator-access.js';
+import {
+  installOperatorAccess,
+  OPERATOR_NAMESPACE,
+  removeOperatorInstallation,
+  type OperatorAccess,
+} from './operator-access.js';
 import {
   stopAllOperatorProcesses,
   startOperatorProcess,
@@ -73,7 +83,8 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
   const controlPlane = useControlPlane();
   let access: OperatorAccess | undefined;
   const stopOperators = options.stopOperators ?? 'afterEach';
-  if (options.freshComponents === true && stopOperators !== 'afterEach') throw new Error('freshComponents needs stopOperators: afterEach');
+  if (options.freshComponents === true && stopOperators !== 'afterEach')
+    throw new Error('freshComponents needs stopOperators: afterEach');
   const cleanups: (() => Promise<void> | void)[] = [];
 
   if (options.install !== false) {
@@ -107,7 +118,11 @@ export function useE2eEnvironment(options: E2eEnvironmentOptions = {}): E2eEnvir
         kubeconfigPath: environment.access().kubeconfigPath,
         ...processOptions,
         // The developers' Docker network, as `gefyra up` names it (installed from deploy/, an administrator does): bridges send there.
-        env: { GEFYRA_OPERATOR_CLUSTER_ROLE: environment.access().name, ...CLIENT_PEER_SUBNET_ENV, ...processOptions.env },
+        env: {
+          GEFYRA_OPERATOR_CLUSTER_ROLE: environment.access().name,
+          ...CLIENT_PEER_SUBNET_ENV,
+          ...processOptions.env,
+        },
       }),
     cleanup: (step) => void cleanups.push(step),
     testNamespace: async (prefix) => {

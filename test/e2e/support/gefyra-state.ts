@@ -8,7 +8,12 @@ const never = new AbortController().signal;
 
 /** The objects of Gefyra's init phase, by role, in the operator namespace. */
 export function componentRefs(namespace: string = OPERATOR_NAMESPACE): Record<string, ObjectRef> {
-  const inNamespace = (apiVersion: string, kind: string, name: string): ObjectRef => ({ apiVersion, kind, namespace, name });
+  const inNamespace = (apiVersion: string, kind: string, name: string): ObjectRef => ({
+    apiVersion,
+    kind,
+    namespace,
+    name,
+  });
   return {
     deployment: inNamespace('apps/v1', 'Deployment', 'gefyra-stowaway'),
     serviceAccount: inNamespace('v1', 'ServiceAccount', 'gefyra-stowaway'),
@@ -42,14 +47,19 @@ export class GefyraState {
     return await this.#api.find(ref, never);
   }
 
-  async list(kind: { apiVersion: string; kind: string }, namespace: string | undefined = this.#namespace): Promise<Manifest[]> {
+  async list(
+    kind: { apiVersion: string; kind: string },
+    namespace: string | undefined = this.#namespace,
+  ): Promise<Manifest[]> {
     return await this.#api.list(kind, namespace, undefined, never);
   }
 
   /** Each component's resourceVersion (undefined when absent): equal snapshots mean nothing was written. */
   async componentVersions(): Promise<Record<string, string | undefined>> {
     const entries = await Promise.all(
-      Object.entries(componentRefs(this.#namespace)).map(async ([role, ref]) => [role, (await this.find(ref))?.metadata.resourceVersion] as const),
+      Object.entries(componentRefs(this.#namespace)).map(
+        async ([role, ref]) => [role, (await this.find(ref))?.metadata.resourceVersion] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }
@@ -74,7 +84,9 @@ export class GefyraState {
     const secret = await this.find(componentRefs(this.#namespace)['connection']!);
     if (!secret) return undefined;
     const data = (secret['data'] ?? {}) as Record<string, string>;
-    return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+    return Object.fromEntries(
+      Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]),
+    );
   }
 
   /** The operator's events.k8s.io Events in the operator namespace (or another), oldest first. */
@@ -90,7 +102,11 @@ export class GefyraState {
   }
 
   /** Waits (watching) for an event the predicate accepts. */
-  async waitForEvent(predicate: (event: OperatorEventView) => boolean, what: string, timeoutMs = 30_000): Promise<OperatorEventView> {
+  async waitForEvent(
+    predicate: (event: OperatorEventView) => boolean,
+    what: string,
+    timeoutMs = 30_000,
+  ): Promise<OperatorEventView> {
     return await waitForObjects(
       this.#kubeConfig,
       { apiVersion: 'events.k8s.io/v1', kind: 'Event', namespace: this.#namespace },

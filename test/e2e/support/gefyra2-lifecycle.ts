@@ -7,7 +7,12 @@ import { GefyraClientController } from '../../../src/adapters/runtime/controller
 import { WorkQueue } from '../../../src/adapters/runtime/work-queue.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../../src/adapters/system/system-clock.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient } from '../../../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+  type GefyraClient,
+} from '../../../src/domain/gefyra-client/gefyra-client.js';
 import type { ClientLifecycleSettings } from '../../../src/domain/gefyra-client/client-decision.js';
 import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-client-service.js';
 import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
@@ -30,12 +35,20 @@ const signal = () => AbortSignal.timeout(30_000);
  * runtime runs it. `stop` ends the controller and removes the cluster-scoped
  * objects the namespace's deletion does not.
  */
-export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, options: { readonly image?: string; readonly lifecycle?: Partial<ClientLifecycleSettings> } = {}) {
+export async function startGefyra2(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  options: { readonly image?: string; readonly lifecycle?: Partial<ClientLifecycleSettings> } = {},
+) {
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
   // CRDs are cluster-wide: the ones this file registers it removes again, so the next file starts without them.
   // So is the ClusterRole the developers' accounts are bound to, which the operator makes when missing.
   const absentBefore = await absentObjects(api, [
-    ...GEFYRA2_CRD_NAMES.map((name) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })),
+    ...GEFYRA2_CRD_NAMES.map((name) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      name,
+    })),
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'gefyra-client' },
   ]);
   // The operator's own CRDs, registered as the operator registers them.
@@ -57,7 +70,10 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
     { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000, ...options.lifecycle },
   );
   const controller = new GefyraClientController(service, namespace, STOWAWAY2.labels);
-  const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), { concurrency: 4, clock: systemClock });
+  const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), {
+    concurrency: 4,
+    clock: systemClock,
+  });
   const watches = new KubernetesWatchSource(kubeConfig);
   const subscriptions = controller.watches.map((watch) =>
     watches.watch(watch.spec, (event) => {
@@ -76,7 +92,6 @@ export async function startGefyra2(kubeConfig: KubeConfig, namespace: string, op
     },
   };
 }
-
 
 /**
  * A PersistentVolume pre-bound to Stowaway 2.x's claim (no provisioner on the
@@ -103,9 +118,18 @@ export async function preboundStowawayVolume(api: KubernetesClusterApi, namespac
 
 /** The ClusterRoleBindings of the developers' ServiceAccounts in `namespace` (cluster-scoped: the namespace's deletion leaves them). */
 export async function removeClientBindings(api: KubernetesClusterApi, namespace: string): Promise<void> {
-  for (const binding of await api.list({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' }, undefined, undefined, signal())) {
+  for (const binding of await api.list(
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
+    undefined,
+    undefined,
+    signal(),
+  )) {
     const subjects = (binding['subjects'] ?? []) as { namespace?: string }[];
-    if (subjects.some((subject) => subject.namespace === namespace)) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: binding.metadata.name }, signal());
+    if (subjects.some((subject) => subject.namespace === namespace))
+      await api.remove(
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: binding.metadata.name },
+        signal(),
+      );
   }
 }
 
@@ -118,7 +142,8 @@ export function gefyra2ClientCalls(api: KubernetesClusterApi, kubeConfig: KubeCo
     /** `gefyra connections create`: the object with its provider only; the CRD defaults the state. */
     create: async (name: string, fields: Record<string, unknown> = {}) =>
       await api.create({ ...ref(name), metadata: { name, namespace }, provider: 'stowaway', ...fields }, signal()),
-    setSubnet: async (name: string, subnet: string | null) => await api.patch(ref(name), { providerParameter: subnet === null ? null : { subnet } }, signal()),
+    setSubnet: async (name: string, subnet: string | null) =>
+      await api.patch(ref(name), { providerParameter: subnet === null ? null : { subnet } }, signal()),
     waitForClient: async (name: string, check: (client: GefyraClient | undefined) => boolean, what: string) =>
       await waitForObjects(
         kubeConfig,
@@ -142,7 +167,12 @@ export type Gefyra2 = Awaited<ReturnType<typeof startGefyra2>>;
 async function untilServed(api: KubernetesClusterApi): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
-      await api.list({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND }, undefined, undefined, signal());
+      await api.list(
+        { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND },
+        undefined,
+        undefined,
+        signal(),
+      );
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100));

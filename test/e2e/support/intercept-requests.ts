@@ -42,32 +42,64 @@ export async function createInterceptRequest(
 ): Promise<Manifest> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const name = options.name ?? clientRequestName(target);
-  return await postInterceptRequest(kubeConfig, clientRequest({ targetPod: target.pod, targetNamespace: target.namespace, targetContainer: target.container, ...fields }, { name, namespace }), namespace);
+  return await postInterceptRequest(
+    kubeConfig,
+    clientRequest(
+      { targetPod: target.pod, targetNamespace: target.namespace, targetContainer: target.container, ...fields },
+      { name, namespace },
+    ),
+    namespace,
+  );
 }
 
 /** POSTs a body exactly as given (e.g. clientBridgeBody: what `gefyra bridge` sends) into the operator namespace; the API server's answer. */
-export async function postInterceptRequest(kubeConfig: KubeConfig, body: Record<string, unknown>, namespace: string = OPERATOR_NAMESPACE): Promise<Manifest> {
-  return (await kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body })) as Manifest;
+export async function postInterceptRequest(
+  kubeConfig: KubeConfig,
+  body: Record<string, unknown>,
+  namespace: string = OPERATOR_NAMESPACE,
+): Promise<Manifest> {
+  return (await kubeConfig
+    .makeApiClient(CustomObjectsApi)
+    .createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body })) as Manifest;
 }
 
 /** Deletes a request as `gefyra unbridge` does; with `wait` (default), resolves once it is gone (the operator released its finalizer). */
-export async function deleteInterceptRequest(kubeConfig: KubeConfig, name: string, options: { namespace?: string; wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
+export async function deleteInterceptRequest(
+  kubeConfig: KubeConfig,
+  name: string,
+  options: { namespace?: string; wait?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
-  await kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
+  await kubeConfig
+    .makeApiClient(CustomObjectsApi)
+    .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
   if (options.wait !== false) await waitForRequestGone(kubeConfig, name, options);
 }
 
 /** Deletes every request in the namespace and waits until all are gone (cleaning up after a failed test). */
-export async function deleteAllInterceptRequests(kubeConfig: KubeConfig, options: { namespace?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function deleteAllInterceptRequests(
+  kubeConfig: KubeConfig,
+  options: { namespace?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as { items: Manifest[] };
-  for (const item of list.items) await deleteInterceptRequest(kubeConfig, item.metadata.name, { ...options, wait: false });
+  const list = (await api.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: PLURAL,
+  })) as { items: Manifest[] };
+  for (const item of list.items)
+    await deleteInterceptRequest(kubeConfig, item.metadata.name, { ...options, wait: false });
   for (const item of list.items) await waitForRequestGone(kubeConfig, item.metadata.name, options);
 }
 
 /** Resolves once the request does not exist any more. */
-export async function waitForRequestGone(kubeConfig: KubeConfig, name: string, options: { namespace?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function waitForRequestGone(
+  kubeConfig: KubeConfig,
+  name: string,
+  options: { namespace?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   await waitForObject(kubeConfig, { ...INTERCEPT_REQUEST, namespace, name }, (object) => object === undefined, {
     what: `InterceptRequest ${name} to be gone`,
@@ -83,20 +115,40 @@ export async function waitForRequest(
   options: { what: string; namespace?: string; timeoutMs?: number },
 ): Promise<Manifest> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
-  const found = await waitForObject(kubeConfig, { ...INTERCEPT_REQUEST, namespace, name }, (object) => object !== undefined && predicate(object), {
-    what: `InterceptRequest ${name}: ${options.what}`,
-    timeoutMs: options.timeoutMs ?? 30_000,
-  });
+  const found = await waitForObject(
+    kubeConfig,
+    { ...INTERCEPT_REQUEST, namespace, name },
+    (object) => object !== undefined && predicate(object),
+    {
+      what: `InterceptRequest ${name}: ${options.what}`,
+      timeoutMs: options.timeoutMs ?? 30_000,
+    },
+  );
   return found as Manifest;
 }
 
 /** What the 0.13 client waits for: `established: true`. */
-export async function waitForEstablished(kubeConfig: KubeConfig, name: string, options: { namespace?: string; timeoutMs?: number } = {}): Promise<Manifest> {
-  return await waitForRequest(kubeConfig, name, (request) => request['established'] === true, { what: 'established', ...options });
+export async function waitForEstablished(
+  kubeConfig: KubeConfig,
+  name: string,
+  options: { namespace?: string; timeoutMs?: number } = {},
+): Promise<Manifest> {
+  return await waitForRequest(kubeConfig, name, (request) => request['established'] === true, {
+    what: 'established',
+    ...options,
+  });
 }
 
-export async function waitForPhase(kubeConfig: KubeConfig, name: string, phase: string, options: { namespace?: string; timeoutMs?: number } = {}): Promise<Manifest> {
-  return await waitForRequest(kubeConfig, name, (request) => statusOf(request).phase === phase, { what: `phase ${phase}`, ...options });
+export async function waitForPhase(
+  kubeConfig: KubeConfig,
+  name: string,
+  phase: string,
+  options: { namespace?: string; timeoutMs?: number } = {},
+): Promise<Manifest> {
+  return await waitForRequest(kubeConfig, name, (request) => statusOf(request).phase === phase, {
+    what: `phase ${phase}`,
+    ...options,
+  });
 }
 
 export interface RequestStatus {
@@ -104,7 +156,12 @@ export interface RequestStatus {
   readonly reason?: string;
   readonly message?: string;
   readonly conditions?: readonly { type: string; status: string; reason?: string; message?: string }[];
-  readonly routes?: readonly { containerPort: number; destinationIP: string; destinationPort: number; proxyPort: number }[];
+  readonly routes?: readonly {
+    containerPort: number;
+    destinationIP: string;
+    destinationPort: number;
+    proxyPort: number;
+  }[];
   readonly [field: string]: unknown;
 }
 

@@ -10,7 +10,11 @@ const never = new AbortController().signal;
 
 export const OPERATOR_NAMESPACE = 'gefyra';
 export const OPERATOR_NAME = 'gefyra-operator';
-const CRD_REF = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME };
+const CRD_REF = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  name: INTERCEPT_REQUEST_CRD_NAME,
+};
 
 export interface RbacRule {
   readonly apiGroups: readonly string[];
@@ -46,18 +50,30 @@ export interface OperatorAccess {
  * deploy/` would be; the operator then runs with the ServiceAccount's own.
  * A namespace still terminating from an earlier reset is awaited first.
  */
-export async function installOperatorAccess(controlPlane: ControlPlaneAccess, options: OperatorAccessOptions = {}): Promise<OperatorAccess> {
+export async function installOperatorAccess(
+  controlPlane: ControlPlaneAccess,
+  options: OperatorAccessOptions = {},
+): Promise<OperatorAccess> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const name = options.name ?? OPERATOR_NAME;
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-e2e-admin');
-  await waitForObject(admin, { apiVersion: 'v1', kind: 'Namespace', name: namespace }, (object) => object?.metadata.deletionTimestamp === undefined, {
-    what: `namespace ${namespace} to finish terminating`,
-    timeoutMs: 120_000,
-  });
-  const manifests = installManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE, name }).filter((manifest) => manifest.kind !== 'Deployment');
+  await waitForObject(
+    admin,
+    { apiVersion: 'v1', kind: 'Namespace', name: namespace },
+    (object) => object?.metadata.deletionTimestamp === undefined,
+    {
+      what: `namespace ${namespace} to finish terminating`,
+      timeoutMs: 120_000,
+    },
+  );
+  const manifests = installManifests({ namespace, image: DEFAULT_OPERATOR_IMAGE, name }).filter(
+    (manifest) => manifest.kind !== 'Deployment',
+  );
   for (const manifest of manifests) await api.apply(withEditedRules(manifest, options.editRules), never);
-  await waitForObject(admin, CRD_REF, (crd) => isEstablished(crd), { what: `CRD ${INTERCEPT_REQUEST_CRD_NAME} to be established` });
+  await waitForObject(admin, CRD_REF, (crd) => isEstablished(crd), {
+    what: `CRD ${INTERCEPT_REQUEST_CRD_NAME} to be established`,
+  });
   const credentials = await controlPlane.serviceAccountKubeConfig(namespace, name);
   return { namespace, name, kubeconfigPath: credentials.kubeconfigPath, username: credentials.username };
 }
@@ -69,7 +85,10 @@ export async function installOperatorAccess(controlPlane: ControlPlaneAccess, op
  * the simulated node to delete Stowaway's pod) and the cluster-wide RBAC.
  * The next test file starts from an empty cluster.
  */
-export async function removeOperatorInstallation(controlPlane: ControlPlaneAccess, options: { namespace?: string; names?: readonly string[] } = {}): Promise<void> {
+export async function removeOperatorInstallation(
+  controlPlane: ControlPlaneAccess,
+  options: { namespace?: string; names?: readonly string[] } = {},
+): Promise<void> {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-e2e-admin');
@@ -77,12 +96,14 @@ export async function removeOperatorInstallation(controlPlane: ControlPlaneAcces
   await api.remove({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, never);
   await waitForGone(admin, { apiVersion: 'v1', kind: 'Namespace', name: namespace }, 120_000);
   for (const name of options.names ?? [OPERATOR_NAME]) {
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name }, never);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole'])
+      await api.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, name }, never);
   }
 }
 
 export function isEstablished(crd: Manifest | undefined): boolean {
-  const conditions = (crd?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+  const conditions =
+    (crd?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
   return conditions.some((condition) => condition.type === 'Established' && condition.status === 'True');
 }
 

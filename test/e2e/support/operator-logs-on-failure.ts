@@ -6,7 +6,8 @@ export function printOperatorLogsOnFailure(): void {
   beforeEach((context) => {
     forgetStartedOperatorProcesses();
     context.onTestFailed(() => {
-      for (const operator of new Set([...liveOperatorProcesses, ...startedOperatorProcesses])) process.stderr.write(`${operator.describe(60)}\n`);
+      for (const operator of new Set([...liveOperatorProcesses, ...startedOperatorProcesses]))
+        process.stderr.write(`${operator.describe(60)}\n`);
     });
   });
 }

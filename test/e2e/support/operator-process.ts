@@ -104,7 +104,9 @@ export async function startOperatorProcess(options: OperatorProcessOptions = {})
   const identity = options.identity ?? `e2e-operator-${randomBytes(3).toString('hex')}`;
   const args = ['run', ...(options.kubeconfigPath === undefined ? [] : ['--kubeconfig', options.kubeconfigPath])];
   // Source runs can be asked where they are stuck (see stop()); built runs measure what the image runs, so they get no inspector.
-  const program = options.built ? [...(options.nodeFlags ?? IMAGE_NODE_FLAGS), BUILT_ENTRY] : [INSPECT_FLAG, ...SOURCE_PROGRAM];
+  const program = options.built
+    ? [...(options.nodeFlags ?? IMAGE_NODE_FLAGS), BUILT_ENTRY]
+    : [INSPECT_FLAG, ...SOURCE_PROGRAM];
   const child = spawnCli(program, args, { GEFYRA_HEALTH_PORT: '0', POD_NAME: identity, ...options.env });
   const operator = new ChildOperator(child, identity);
   liveOperatorProcesses.add(operator);
@@ -153,9 +155,19 @@ export async function runOperatorCommand(
  * a pipe the child watches: if this process dies without stopping it, the
  * pipe closes and the child ends too (see operator-entry.ts).
  */
-function spawnCli(program: readonly string[], args: readonly string[], env: Readonly<Record<string, string | undefined>>): ChildProcess {
-  const base: Record<string, string | undefined> = { PATH: process.env['PATH'], HOME: process.env['HOME'], TMPDIR: process.env['TMPDIR'] };
-  const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+function spawnCli(
+  program: readonly string[],
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ChildProcess {
+  const base: Record<string, string | undefined> = {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    TMPDIR: process.env['TMPDIR'],
+  };
+  const merged = Object.fromEntries(
+    Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return spawn(process.execPath, [...program, ...args], {
     cwd: REPO_ROOT,
     env: { ...merged, GEFYRA_E2E_EXIT_WITH_PARENT: '1' },
@@ -212,7 +224,10 @@ class ChildOperator implements OperatorProcess {
     try {
       return await this.#logs.waitFor(predicate, options.timeoutMs ?? 30_000);
     } catch (error) {
-      throw new Error(`${this.identity}: waiting for ${options.what ?? 'a log line'}: ${(error as Error).message}\n${this.describe()}`, { cause: error });
+      throw new Error(
+        `${this.identity}: waiting for ${options.what ?? 'a log line'}: ${(error as Error).message}\n${this.describe()}`,
+        { cause: error },
+      );
     }
   }
 

@@ -19,7 +19,8 @@ export const INSPECT_FLAG = '--inspect=127.0.0.1:0';
  * a system call (a write to a full pipe, a futex).
  */
 export async function mainThreadState(pid: number): Promise<string> {
-  const read = async (file: string): Promise<string> => (await readFile(`/proc/${pid}/task/${pid}/${file}`, 'utf8').catch(() => '?')).trim();
+  const read = async (file: string): Promise<string> =>
+    (await readFile(`/proc/${pid}/task/${pid}/${file}`, 'utf8').catch(() => '?')).trim();
   const cpuTicks = async (): Promise<number> => {
     const fields = (await read('stat')).replace(/^.*\) /s, '').split(' ');
     return Number(fields[11]) + Number(fields[12]);
@@ -51,7 +52,12 @@ interface PausedEvent {
 
 interface AsyncStack {
   readonly description?: string;
-  readonly callFrames: readonly { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number }[];
+  readonly callFrames: readonly {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+    readonly columnNumber: number;
+  }[];
   readonly parent?: AsyncStack;
 }
 
@@ -68,7 +74,12 @@ export async function stuckStack(url: string, timeoutMs = 5000): Promise<string>
     const answers = new Map<number, (result: unknown) => void>();
     let onPaused: (event: PausedEvent) => void = () => undefined;
     open.addEventListener('message', (message: MessageEvent) => {
-      const data = JSON.parse(String(message.data)) as { id?: number; method?: string; params?: PausedEvent; result?: unknown };
+      const data = JSON.parse(String(message.data)) as {
+        id?: number;
+        method?: string;
+        params?: PausedEvent;
+        result?: unknown;
+      };
       if (data.method === 'Debugger.paused') onPaused(data.params as PausedEvent);
       if (data.id !== undefined) answers.get(data.id)?.(data.result);
     });
@@ -78,19 +89,31 @@ export async function stuckStack(url: string, timeoutMs = 5000): Promise<string>
       open.send(JSON.stringify({ id: sent, method, params }));
       return within(timeoutMs, new Promise((resolve) => answers.set(sent, resolve)));
     };
-    const turned = await send('Runtime.evaluate', { expression: 'new Promise((resolve) => setImmediate(resolve, true))', awaitPromise: true });
-    const loop = turned === undefined ? `the event loop is blocked (no turn within ${timeoutMs} ms)` : 'the event loop turns: something awaits forever';
+    const turned = await send('Runtime.evaluate', {
+      expression: 'new Promise((resolve) => setImmediate(resolve, true))',
+      awaitPromise: true,
+    });
+    const loop =
+      turned === undefined
+        ? `the event loop is blocked (no turn within ${timeoutMs} ms)`
+        : 'the event loop turns: something awaits forever';
     const paused = within(timeoutMs, new Promise<PausedEvent>((resolve) => (onPaused = resolve)));
     await send('Debugger.enable');
     await send('Debugger.setAsyncCallStackDepth', { maxDepth: 16 });
     await send('Debugger.pause');
     const event = await paused;
     if (!event) return `${loop}; the main thread ran no JavaScript within ${timeoutMs} ms`;
-    const frames = event.callFrames.map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url}:${frame.location.lineNumber + 1}:${frame.location.columnNumber + 1})`);
+    const frames = event.callFrames.map(
+      (frame) =>
+        `    at ${frame.functionName || '<anonymous>'} (${frame.url}:${frame.location.lineNumber + 1}:${frame.location.columnNumber + 1})`,
+    );
     const asyncFrames: string[] = [];
     for (let stack = event.asyncStackTrace; stack; stack = stack.parent) {
       asyncFrames.push(`  -- ${stack.description ?? 'async'} --`);
-      for (const frame of stack.callFrames) asyncFrames.push(`    at ${frame.functionName || '<anonymous>'} (${frame.url}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`);
+      for (const frame of stack.callFrames)
+        asyncFrames.push(
+          `    at ${frame.functionName || '<anonymous>'} (${frame.url}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`,
+        );
     }
     return [`${loop}; the main thread was paused at:`, ...frames, ...asyncFrames].join('\n');
   } catch (error) {
@@ -104,7 +127,10 @@ export async function stuckStack(url: string, timeoutMs = 5000): Promise<string>
 async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

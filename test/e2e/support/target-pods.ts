@@ -23,7 +23,11 @@ export interface TargetPodOptions {
  * `default` ServiceAccount may have no token yet: the API server then asks
  * to retry after a second, and so does this, as a controller would.
  */
-export async function createTargetPod(kubeConfig: KubeConfig, node: SimulatedNode, options: TargetPodOptions): Promise<V1Pod> {
+export async function createTargetPod(
+  kubeConfig: KubeConfig,
+  node: SimulatedNode,
+  options: TargetPodOptions,
+): Promise<V1Pod> {
   const body: V1Pod = {
     metadata: { name: options.name, labels: { app: 'web', ...options.labels } },
     spec: { containers: [...(options.containers ?? [webContainer()])], terminationGracePeriodSeconds: 1 },
@@ -33,12 +37,16 @@ export async function createTargetPod(kubeConfig: KubeConfig, node: SimulatedNod
       await kubeConfig.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: options.namespace, body });
       break;
     } catch (error) {
-      const tokenPending = error instanceof ApiException && error.code === 500 && String(error.body).includes('No API token found');
+      const tokenPending =
+        error instanceof ApiException && error.code === 500 && String(error.body).includes('No API token found');
       if (!tokenPending || attempt >= 20) throw error;
       await delay(1000);
     }
   }
-  return await node.whenPod(`${options.namespace}/${options.name}`, (pod) => pod.status?.phase === 'Running' && isReady(pod));
+  return await node.whenPod(
+    `${options.namespace}/${options.name}`,
+    (pod) => pod.status?.phase === 'Running' && isReady(pod),
+  );
 }
 
 export async function readPod(kubeConfig: KubeConfig, namespace: string, name: string): Promise<V1Pod> {
@@ -54,6 +62,9 @@ export function containerSpecOf(pod: V1Pod, container: string): V1Container | un
 /** The running container reports this image (spec and status), as after a kubelet restart with it. */
 export function runsImage(pod: V1Pod, container: string, image: string | RegExp): boolean {
   const status = containerStatusOf(pod, container);
-  const matches = (value: string | undefined) => value !== undefined && (typeof image === 'string' ? value === image : image.test(value));
-  return matches(containerSpecOf(pod, container)?.image) && matches(status?.image) && status?.state?.running !== undefined;
+  const matches = (value: string | undefined) =>
+    value !== undefined && (typeof image === 'string' ? value === image : image.test(value));
+  return (
+    matches(containerSpecOf(pod, container)?.image) && matches(status?.image) && status?.state?.running !== undefined
+  );
 }

@@ -21,7 +21,11 @@ export function useGefyra2OnSimulatedNode(namespacePrefix: string) {
   beforeAll(async () => {
     removeHandler = node.onExec(simulator.handle);
     gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
-    await node.whenPod(`${namespace.name}/${STOWAWAY2.pod}`, (pod) => pod.status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000 });
+    await node.whenPod(
+      `${namespace.name}/${STOWAWAY2.pod}`,
+      (pod) => pod.status?.containerStatuses?.[0]?.ready === true,
+      { timeoutMs: 60_000 },
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -28,7 +28,8 @@ describe('npm run bench, in miniature', () => {
 
     expect(results.latency.establishMs.count).toBe(2);
     expect(results.latency.removeMs.count).toBe(2);
-    for (const value of [results.latency.establishMs.p50, results.latency.removeMs.max]) expect(Number.isFinite(value) && value > 0).toBe(true);
+    for (const value of [results.latency.establishMs.p50, results.latency.removeMs.max])
+      expect(Number.isFinite(value) && value > 0).toBe(true);
     // The requests the operator made, seen by the API server, for the steps every intercept has.
     expect(results.latency.establishRequests.byVerbAndResource).toMatchObject({
       'patch pods': expect.any(Number),
@@ -53,7 +54,9 @@ describe('npm run bench, in miniature', () => {
       ...results,
     };
     const printed = formatReport(report);
-    expect(printed).toMatch(/^intercept latency, create -> established +p50 \d+ ms, p95 \d+ ms, max \d+ ms +2 sequential$/m);
+    expect(printed).toMatch(
+      /^intercept latency, create -> established +p50 \d+ ms, p95 \d+ ms, max \d+ ms +2 sequential$/m,
+    );
     expect(printed).toMatch(/^burst: all established +\d+ ms +4 at once, 0 failed, 4 distinct proxy ports$/m);
     expect(JSON.parse(/^BENCH_RESULT (.*)$/m.exec(printed)?.[1] ?? 'null')).toEqual(report);
   }, 600_000);

@@ -27,8 +27,20 @@ export async function execInPod(
   const stderr = text(stderrStream);
   const status = await new Promise<V1Status>((resolve, reject) => {
     new Exec(kubeConfig)
-      .exec(namespace, pod, container, command, stdoutStream, stderrStream, stdin === undefined ? null : Readable.from([stdin]), false, resolve)
-      .then((socket) => socket.on('close', () => reject(new Error(`the exec socket closed without a status (${command.join(' ')})`))))
+      .exec(
+        namespace,
+        pod,
+        container,
+        command,
+        stdoutStream,
+        stderrStream,
+        stdin === undefined ? null : Readable.from([stdin]),
+        false,
+        resolve,
+      )
+      .then((socket) =>
+        socket.on('close', () => reject(new Error(`the exec socket closed without a status (${command.join(' ')})`))),
+      )
       .catch(reject);
   });
   return { stdout: await stdout, stderr: await stderr, status };

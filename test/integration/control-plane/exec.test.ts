@@ -21,13 +21,17 @@ describe('exec through the API server to the simulated kubelet', () => {
   const cluster = useControlPlane();
   const namespace = useNamespaceOfEachTest('exec');
   const kubeConfig = () => cluster.adminKubeConfig();
-  const run = async (command: string[], stdin?: string) => await execInPod(kubeConfig(), namespace.name, 'shell', 'main', command, stdin);
+  const run = async (command: string[], stdin?: string) =>
+    await execInPod(kubeConfig(), namespace.name, 'shell', 'main', command, stdin);
   let pod: V1Pod;
 
   // Every test execs into a ready pod of its own namespace.
   beforeEach(async () => {
     const core = kubeConfig().makeApiClient(CoreV1Api);
-    await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('shell', { main: 'busybox:1.36', other: 'busybox:1.36' }) });
+    await core.createNamespacedPod({
+      namespace: namespace.name,
+      body: podManifest('shell', { main: 'busybox:1.36', other: 'busybox:1.36' }),
+    });
     pod = await node.whenPod(`${namespace.name}/shell`, isReady);
   });
 
@@ -40,7 +44,13 @@ describe('exec through the API server to the simulated kubelet', () => {
     expect(outcome.stderr).toBe('');
     expect(outcome.status.status).toBe('Success');
     expect(node.execLog).toEqual([
-      { namespace: namespace.name, pod: 'shell', container: 'main', command: ['echo', 'hello', 'world'], result: { exitCode: 0, stdout: 'hello world\n', stderr: '' } },
+      {
+        namespace: namespace.name,
+        pod: 'shell',
+        container: 'main',
+        command: ['echo', 'hello', 'world'],
+        result: { exitCode: 0, stdout: 'hello world\n', stderr: '' },
+      },
     ]);
     expect((await run(['whoami'])).stdout).toBe(pod.metadata?.uid);
   });
@@ -52,7 +62,10 @@ describe('exec through the API server to the simulated kubelet', () => {
     expect(outcome.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode' });
     expect(outcome.status.details?.causes).toEqual([{ reason: 'ExitCode', message: '3' }]);
     expect(exitCodeOf(outcome.status)).toBe(3);
-    expect(node.execLog.at(-1)).toMatchObject({ command: ['fail', '3'], result: { exitCode: 3, stderr: 'it failed\n' } });
+    expect(node.execLog.at(-1)).toMatchObject({
+      command: ['fail', '3'],
+      result: { exitCode: 3, stderr: 'it failed\n' },
+    });
   });
 
   it('answers a command no handler knows with exit code 127', async () => {
@@ -79,7 +92,9 @@ describe('exec through the API server to the simulated kubelet', () => {
   });
 
   it('runs handlers added later, in the container asked for', async () => {
-    const remove = node.onExec(({ container, command }) => (command[0] === 'where' ? { stdout: container, exitCode: 0 } : undefined));
+    const remove = node.onExec(({ container, command }) =>
+      command[0] === 'where' ? { stdout: container, exitCode: 0 } : undefined,
+    );
     try {
       const outcome = await execInPod(kubeConfig(), namespace.name, 'shell', 'other', ['where']);
       expect(outcome.stdout).toBe('other');
@@ -93,8 +108,14 @@ describe('exec through the API server to the simulated kubelet', () => {
     const undo = node.failImagePull('registry.invalid/');
     try {
       const core = kubeConfig().makeApiClient(CoreV1Api);
-      await core.createNamespacedPod({ namespace: namespace.name, body: podManifest('stuck', { main: 'registry.invalid/x:1' }) });
-      await node.whenPod(`${namespace.name}/stuck`, (pod) => containerStatus(pod, 'main')?.state?.waiting?.reason !== undefined);
+      await core.createNamespacedPod({
+        namespace: namespace.name,
+        body: podManifest('stuck', { main: 'registry.invalid/x:1' }),
+      });
+      await node.whenPod(
+        `${namespace.name}/stuck`,
+        (pod) => containerStatus(pod, 'main')?.state?.waiting?.reason !== undefined,
+      );
       const before = node.execLog.length;
       // The kubelet answers 500 before the upgrade; the API server passes that on.
       await expect(execInPod(kubeConfig(), namespace.name, 'stuck', 'main', ['echo', 'hi'])).rejects.toMatchObject({

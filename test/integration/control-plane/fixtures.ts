@@ -5,7 +5,11 @@ export function podManifest(name: string, containers: Record<string, string>, ex
   return {
     metadata: { name, labels: { test: name } },
     spec: {
-      containers: Object.entries(containers).map(([containerName, image]) => ({ name: containerName, image, ...extra })),
+      containers: Object.entries(containers).map(([containerName, image]) => ({
+        name: containerName,
+        image,
+        ...extra,
+      })),
       terminationGracePeriodSeconds: 5,
     },
   };

@@ -37,7 +37,9 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
   const namespace = useNamespaceOfEachTest('components');
   let components: GefyraComponents;
   beforeEach(() => {
-    components = simulateGefyraComponents(node, { stowaway: { generated: false, peerConfig: { endpoint: '198.51.100.4:31820' } } });
+    components = simulateGefyraComponents(node, {
+      stowaway: { generated: false, peerConfig: { endpoint: '198.51.100.4:31820' } },
+    });
   });
   afterEach(() => components.remove());
   const core = (): CoreV1Api => cluster.adminKubeConfig().makeApiClient(CoreV1Api);
@@ -55,7 +57,10 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     it('is not ready, and has no peer file, until the file is generated', async () => {
       const { stowaway } = components;
       await core().createNamespacedPod({ namespace: namespace.name, body: stowawayPod('gefyra-stowaway') });
-      const starting = await node.whenPod(`${namespace.name}/gefyra-stowaway`, (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined);
+      const starting = await node.whenPod(
+        `${namespace.name}/gefyra-stowaway`,
+        (pod) => containerStatus(pod, 'stowaway')?.state?.running !== undefined,
+      );
       expect(isReady(starting)).toBe(false);
       const missing = await exec('gefyra-stowaway', 'stowaway', ['cat', '/config/peer1/peer1.conf']);
       expect(exitCodeOf(missing.status)).toBe(1);
@@ -83,7 +88,7 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect(config.privateKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
-    it('reports the latest handshake of the peer, under the public key of the peer file\'s PrivateKey', async () => {
+    it("reports the latest handshake of the peer, under the public key of the peer file's PrivateKey", async () => {
       const { stowaway } = components;
       await generatedStowaway();
       const never = await exec('gefyra-stowaway', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
@@ -102,7 +107,11 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       const absent = await exec('gefyra-stowaway', 'stowaway', generate);
       expect(exitCodeOf(absent.status)).toBe(0);
       expect(stowaway.servedRoutes).toEqual({});
-      expect(exitCodeOf((await exec('gefyra-stowaway', 'stowaway', ['/bin/bash', 'generate-proxyroutes.sh', '/elsewhere/'])).status)).toBe(1);
+      expect(
+        exitCodeOf(
+          (await exec('gefyra-stowaway', 'stowaway', ['/bin/bash', 'generate-proxyroutes.sh', '/elsewhere/'])).status,
+        ),
+      ).toBe(1);
 
       await core().createNamespacedConfigMap({
         namespace: namespace.name,
@@ -110,7 +119,9 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       });
       const generated = await exec('gefyra-stowaway', 'stowaway', generate);
       expect(exitCodeOf(generated.status)).toBe(0);
-      expect(stowaway.proxyRoutes).toEqual([{ key: 'web-8080', destinationIP: '172.18.0.3', destinationPort: 8080, proxyPort: 10000 }]);
+      expect(stowaway.proxyRoutes).toEqual([
+        { key: 'web-8080', destinationIP: '172.18.0.3', destinationPort: 8080, proxyPort: 10000 },
+      ]);
       const pod = await node.whenPod(`${namespace.name}/gefyra-stowaway`);
       expect(stowaway.generateRuns).toHaveLength(2);
       expect(stowaway.generateRuns.at(-1)).toEqual({
@@ -141,11 +152,17 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect([...stowaway.syncDirs]).toEqual(['web-1/app']);
       await exec('gefyra-stowaway', 'stowaway', ['rm', '-rf', '/rsync/web-1/app']);
       expect(stowaway.syncDirs.size).toBe(0);
-      expect(node.execLog.slice(-2).map((e) => e.command.join(' '))).toEqual(['mkdir -p /rsync/web-1/app', 'rm -rf /rsync/web-1/app']);
+      expect(node.execLog.slice(-2).map((e) => e.command.join(' '))).toEqual([
+        'mkdir -p /rsync/web-1/app',
+        'rm -rf /rsync/web-1/app',
+      ]);
     });
 
     it('does not answer in pods that are not Stowaway', async () => {
-      await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('impostor', { stowaway: 'nginx:1.25' }) });
+      await core().createNamespacedPod({
+        namespace: namespace.name,
+        body: podManifest('impostor', { stowaway: 'nginx:1.25' }),
+      });
       await node.whenPod(`${namespace.name}/impostor`, isReady);
       const outcome = await exec('impostor', 'stowaway', ['wg', 'show', 'wg0', 'latest-handshakes']);
       expect(exitCodeOf(outcome.status)).toBe(127);
@@ -158,7 +175,10 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
 
     /** A ready target pod running nginx. */
     async function originalTarget(): Promise<V1Pod> {
-      await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('target', { app: 'nginx:1.25' }) });
+      await core().createNamespacedPod({
+        namespace: namespace.name,
+        body: podManifest('target', { app: 'nginx:1.25' }),
+      });
       return await node.whenPod(`${namespace.name}/target`, isReady);
     }
 
@@ -166,10 +186,17 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     async function carrierTarget(): Promise<V1Pod> {
       await originalTarget();
       await core().patchNamespacedPod(
-        { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: CARRIER }] } } },
+        {
+          namespace: namespace.name,
+          name: 'target',
+          body: { spec: { containers: [{ name: 'app', image: CARRIER }] } },
+        },
         strategicMerge,
       );
-      return await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod));
+      return await node.whenPod(
+        `${namespace.name}/target`,
+        (pod) => containerStatus(pod, 'app')?.image === CARRIER && isReady(pod),
+      );
     }
 
     it('is not there before the kubelet restarted the container with its image', async () => {
@@ -183,7 +210,11 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
     it('records routes, probes and sync directories once it runs', async () => {
       const running = await carrierTarget();
 
-      expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
+      expect(
+        exitCodeOf(
+          (await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status,
+        ),
+      ).toBe(0);
       expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
       expect(exitCodeOf((await script('syncdirs.sh', 'target/app', '/var/www', '/etc/nginx')).status)).toBe(0);
 
@@ -194,12 +225,18 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
         syncDirectories: { 'target/app': ['/var/www', '/etc/nginx'] },
         configText: expect.stringContaining('server {listen 8081 default; location / {return 200;}}'),
       });
-      expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toBe(components.carrier.configurationOf(app())?.configText);
+      expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toBe(
+        components.carrier.configurationOf(app())?.configText,
+      );
     });
 
     it('appends like the real scripts: a second setroute.sh for a port breaks every later reload, as nginx does', async () => {
       await carrierTarget();
-      expect(exitCodeOf((await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status)).toBe(0);
+      expect(
+        exitCodeOf(
+          (await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000')).status,
+        ),
+      ).toBe(0);
       const again = await script('setroute.sh', '8080', 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000');
       expect(exitCodeOf(again.status)).toBe(1);
       expect(again.stderr).toContain('nginx: [emerg] duplicate upstream "stowaway-8080"');
@@ -214,7 +251,10 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       expect((await exec('target', 'app', ['cat', '/etc/nginx/nginx.conf'])).stdout).toContain('stowaway-8080');
 
       expect(exitCodeOf((await exec('target', 'app', ['/bin/busybox', 'sh', '-c', 'nginx -s stop'])).status)).toBe(0);
-      const restarted = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.containerID !== before?.containerID);
+      const restarted = await node.whenPod(
+        `${namespace.name}/target`,
+        (pod) => containerStatus(pod, 'app')?.containerID !== before?.containerID,
+      );
       expect(containerStatus(restarted, 'app')?.restartCount).toBe((before?.restartCount ?? 0) + 1);
       expect(containerStatus(restarted, 'app')?.image).toBe(CARRIER);
       expect(components.carrier.configurationOf(app())).toBeUndefined();
@@ -242,10 +282,17 @@ describe('Stowaway and Carrier as the simulated node answers them', () => {
       await carrierTarget();
       expect(exitCodeOf((await script('setprobe.sh', '8081')).status)).toBe(0);
       await core().patchNamespacedPod(
-        { namespace: namespace.name, name: 'target', body: { spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } } },
+        {
+          namespace: namespace.name,
+          name: 'target',
+          body: { spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } },
+        },
         strategicMerge,
       );
-      const restored = await node.whenPod(`${namespace.name}/target`, (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25');
+      const restored = await node.whenPod(
+        `${namespace.name}/target`,
+        (pod) => containerStatus(pod, 'app')?.image === 'nginx:1.25',
+      );
       // Carrier's image, then the original image.
       expect(containerStatus(restored, 'app')?.restartCount).toBe(2);
       expect(components.carrier.configurationOf(app())).toBeUndefined();

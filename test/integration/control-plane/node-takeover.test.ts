@@ -18,7 +18,11 @@ describe('a new SimulatedNode taking over a node name', () => {
   afterAll(async () => {
     await first.stop();
     await second.stop();
-    await cluster.adminKubeConfig().makeApiClient(CoreV1Api).deleteNode({ name: 'takeover-node' }).catch(() => undefined);
+    await cluster
+      .adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .deleteNode({ name: 'takeover-node' })
+      .catch(() => undefined);
   });
 
   it('keeps the running pods as a restarted kubelet would, and keeps pods off the node in between', async () => {
@@ -32,7 +36,9 @@ describe('a new SimulatedNode taking over a node name', () => {
     await first.stop();
 
     const stopped = await core.readNode({ name: 'takeover-node' });
-    expect(stopped.spec?.taints).toEqual([expect.objectContaining({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' })]);
+    expect(stopped.spec?.taints).toEqual([
+      expect.objectContaining({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }),
+    ]);
     expect(stopped.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('Unknown');
     await expect(first.start()).rejects.toThrow(/create a new SimulatedNode/);
 

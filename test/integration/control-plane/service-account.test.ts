@@ -37,7 +37,10 @@ describe('ServiceAccount credentials', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: namespace.name }],
       },
     });
-    await core.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'settings' }, data: { a: '1' } } });
+    await core.createNamespacedConfigMap({
+      namespace: namespace.name,
+      body: { metadata: { name: 'settings' }, data: { a: '1' } },
+    });
 
     const credentials = await cluster.serviceAccountKubeConfig(namespace.name, 'reader');
     expect(credentials.username).toBe(`system:serviceaccount:${namespace.name}:reader`);
@@ -47,7 +50,11 @@ describe('ServiceAccount credentials', () => {
     const settings = await asReader.readNamespacedConfigMap({ namespace: namespace.name, name: 'settings' });
     expect(settings.data).toEqual({ a: '1' });
     expect(await statusOf(asReader.listNamespacedConfigMap({ namespace: namespace.name }))).toBe(200);
-    expect(await statusOf(asReader.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'nope' } } }))).toBe(403);
+    expect(
+      await statusOf(
+        asReader.createNamespacedConfigMap({ namespace: namespace.name, body: { metadata: { name: 'nope' } } }),
+      ),
+    ).toBe(403);
     expect(await statusOf(asReader.listNamespacedSecret({ namespace: namespace.name }))).toBe(403);
     expect(await statusOf(asReader.listNamespacedConfigMap({ namespace: 'default' }))).toBe(403);
     const forbidden = await asReader.listNamespacedPod({ namespace: namespace.name }).catch((error: unknown) => error);
@@ -57,10 +64,23 @@ describe('ServiceAccount credentials', () => {
 
   it('leave a trace per user in the audit log', async () => {
     const lines = (await readFile(cluster.auditLogPath, 'utf8')).trim().split('\n');
-    const events = lines.map((line) => JSON.parse(line) as { user: { username: string }; verb: string; objectRef?: { resource?: string } ; responseStatus?: { code?: number } });
+    const events = lines.map(
+      (line) =>
+        JSON.parse(line) as {
+          user: { username: string };
+          verb: string;
+          objectRef?: { resource?: string };
+          responseStatus?: { code?: number };
+        },
+    );
     const reader = events.filter((event) => event.user.username === `system:serviceaccount:${namespace.name}:reader`);
     expect(reader.length).toBeGreaterThanOrEqual(6);
-    expect(reader.some((event) => event.verb === 'create' && event.objectRef?.resource === 'configmaps' && event.responseStatus?.code === 403)).toBe(true);
+    expect(
+      reader.some(
+        (event) =>
+          event.verb === 'create' && event.objectRef?.resource === 'configmaps' && event.responseStatus?.code === 403,
+      ),
+    ).toBe(true);
     const users = new Set(events.map((event) => event.user.username));
     expect(users).toContain('kubernetes-admin');
     expect(users).toContain('system:kube-controller-manager');

@@ -21,7 +21,10 @@ describe('pods on the simulated node', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] },
+          },
         },
       },
     });
@@ -49,7 +52,13 @@ describe('pods on the simulated node', () => {
         'Ready=True',
       ]);
       const status = containerStatus(pod, 'nginx');
-      expect(status).toMatchObject({ ready: true, started: true, restartCount: 0, image: 'nginx:1.25', imageID: imageIdOf('nginx:1.25') });
+      expect(status).toMatchObject({
+        ready: true,
+        started: true,
+        restartCount: 0,
+        image: 'nginx:1.25',
+        imageID: imageIdOf('nginx:1.25'),
+      });
       expect(status?.imageID).toMatch(/^docker-pullable:\/\/nginx@sha256:[0-9a-f]{64}$/);
       expect(status?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
       expect(status?.state?.running?.startedAt).toBeInstanceOf(Date);
@@ -58,14 +67,24 @@ describe('pods on the simulated node', () => {
   });
 
   it('restarts a container whose image is patched, like a kubelet', async () => {
-    await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('patched', { app: 'nginx:1.25', sidecar: 'busybox:1.36' }) });
+    await core().createNamespacedPod({
+      namespace: namespace.name,
+      body: podManifest('patched', { app: 'nginx:1.25', sidecar: 'busybox:1.36' }),
+    });
     const before = await node.whenPod(`${namespace.name}/patched`, isReady);
     const app = containerStatus(before, 'app');
     await core().patchNamespacedPod(
-      { namespace: namespace.name, name: 'patched', body: { spec: { containers: [{ name: 'app', image: 'quay.io/gefyra/carrier:0.13.0' }] } } },
+      {
+        namespace: namespace.name,
+        name: 'patched',
+        body: { spec: { containers: [{ name: 'app', image: 'quay.io/gefyra/carrier:0.13.0' }] } },
+      },
       strategicMerge,
     );
-    const after = await node.whenPod(`${namespace.name}/patched`, (pod) => containerStatus(pod, 'app')?.image === 'quay.io/gefyra/carrier:0.13.0');
+    const after = await node.whenPod(
+      `${namespace.name}/patched`,
+      (pod) => containerStatus(pod, 'app')?.image === 'quay.io/gefyra/carrier:0.13.0',
+    );
     const restarted = containerStatus(after, 'app');
     expect(restarted?.restartCount).toBe(1);
     expect(restarted?.imageID).toBe(imageIdOf('quay.io/gefyra/carrier:0.13.0'));
@@ -74,21 +93,32 @@ describe('pods on the simulated node', () => {
     expect(restarted?.state?.running).toBeDefined();
     expect(restarted?.lastState?.terminated).toMatchObject({ exitCode: 0, containerID: app?.containerID });
     // The other container keeps running untouched.
-    expect(containerStatus(after, 'sidecar')).toMatchObject({ restartCount: 0, containerID: containerStatus(before, 'sidecar')?.containerID });
+    expect(containerStatus(after, 'sidecar')).toMatchObject({
+      restartCount: 0,
+      containerID: containerStatus(before, 'sidecar')?.containerID,
+    });
     expect(after.status?.podIP).toBe(before.status?.podIP);
   });
 
   it('shows ErrImagePull, then ImagePullBackOff, for an image that cannot be pulled', async () => {
     const undo = node.failImagePull('registry.invalid/');
     try {
-      await core().createNamespacedPod({ namespace: namespace.name, body: podManifest('unpullable', { app: 'registry.invalid/nothing:1' }) });
-      const waitingFor = (reason: string) => (pod: V1Pod) => containerStatus(pod, 'app')?.state?.waiting?.reason === reason;
+      await core().createNamespacedPod({
+        namespace: namespace.name,
+        body: podManifest('unpullable', { app: 'registry.invalid/nothing:1' }),
+      });
+      const waitingFor = (reason: string) => (pod: V1Pod) =>
+        containerStatus(pod, 'app')?.state?.waiting?.reason === reason;
       const pulling = await node.whenPod(`${namespace.name}/unpullable`, waitingFor('ErrImagePull'));
       expect(pulling.status?.phase).toBe('Pending');
       expect(isReady(pulling)).toBe(false);
       const backingOff = await node.whenPod(`${namespace.name}/unpullable`, waitingFor('ImagePullBackOff'));
       expect(backingOff.status?.phase).toBe('Pending');
-      expect(containerStatus(backingOff, 'app')).toMatchObject({ ready: false, restartCount: 0, image: 'registry.invalid/nothing:1' });
+      expect(containerStatus(backingOff, 'app')).toMatchObject({
+        ready: false,
+        restartCount: 0,
+        image: 'registry.invalid/nothing:1',
+      });
       expect(containerStatus(backingOff, 'app')?.state?.waiting?.message).toContain('registry.invalid/nothing:1');
     } finally {
       undo();
@@ -108,7 +138,10 @@ describe('pods on the simulated node', () => {
     await node.whenPod(`${namespace.name}/moody`, isReady);
 
     const crashing = node.crash('moody', 'app');
-    const looping = await node.whenPod(`${namespace.name}/moody`, (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 2);
+    const looping = await node.whenPod(
+      `${namespace.name}/moody`,
+      (pod) => (containerStatus(pod, 'app')?.restartCount ?? 0) >= 2,
+    );
     expect(containerStatus(looping, 'app')?.state?.waiting?.reason).toBe('CrashLoopBackOff');
     expect(containerStatus(looping, 'app')?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect(looping.status?.phase).toBe('Running');
@@ -124,7 +157,10 @@ describe('pods on the simulated node', () => {
     await core().deleteNamespacedPod({ namespace: namespace.name, name: 'doomed' });
     await vi.waitFor(
       async () => {
-        const pods = await core().listNamespacedPod({ namespace: namespace.name, fieldSelector: 'metadata.name=doomed' });
+        const pods = await core().listNamespacedPod({
+          namespace: namespace.name,
+          fieldSelector: 'metadata.name=doomed',
+        });
         expect(pods.items).toHaveLength(0);
       },
       { timeout: 15_000, interval: 200 },

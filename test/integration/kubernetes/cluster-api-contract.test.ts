@@ -6,7 +6,6 @@ import { describeClusterApiContract } from '../../contracts/cluster-api.contract
 import { never } from './fixtures.js';
 import { isReady } from '../../support/pod-conditions.js';
 
-
 // The shared ClusterApi contract, on the real API server with the simulated
 // kubelet. One namespace for the file (the suite's object names do not
 // collide); exec handlers are removed after each test.
@@ -29,14 +28,15 @@ describeClusterApiContract('KubernetesClusterApi on kube-apiserver', async () =>
     },
     onExec(handler) {
       undos.push(
-        node.onExec(async (request) =>
-          await handler({
-            namespace: request.namespace,
-            pod: request.pod,
-            container: request.container,
-            command: request.command,
-            podObject: toDomainPod(request.podObject ?? {}),
-          }),
+        node.onExec(
+          async (request) =>
+            await handler({
+              namespace: request.namespace,
+              pod: request.pod,
+              container: request.container,
+              command: request.command,
+              podObject: toDomainPod(request.podObject ?? {}),
+            }),
         ),
       );
     },

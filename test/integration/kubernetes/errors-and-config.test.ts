@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkApiReachable, KubernetesClusterApi, loadKubeConfig } from '../../../src/adapters/kubernetes/client/index.js';
+import {
+  checkApiReachable,
+  KubernetesClusterApi,
+  loadKubeConfig,
+} from '../../../src/adapters/kubernetes/client/index.js';
 import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { configMap, failure, never, withServer } from './fixtures.js';
 
@@ -28,7 +32,10 @@ describe('Kubernetes adapter failures', () => {
     beforeAll(async () => {
       const admin = new KubernetesClusterApi(cluster.adminKubeConfig());
       const ns = namespace.name;
-      await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: ns } }, never);
+      await admin.apply(
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: ns } },
+        never,
+      );
       await admin.apply(
         {
           apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -54,32 +61,47 @@ describe('Kubernetes adapter failures', () => {
     });
 
     it('reads what RBAC allows', async () => {
-      expect(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, namespace.name, undefined, never)).toBeInstanceOf(Array);
+      expect(await api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, namespace.name, undefined, never)).toBeInstanceOf(
+        Array,
+      );
     });
 
     it('says which verb on which resource in which namespace RBAC refused', async () => {
-      const error = await failure(api.patchPod({ namespace: namespace.name, name: 'web' }, { annotations: { a: '1' } }, never));
+      const error = await failure(
+        api.patchPod({ namespace: namespace.name, name: 'web' }, { annotations: { a: '1' } }, never),
+      );
 
       expect(error.kind).toBe('Forbidden');
       expect(error.retryable).toBe(false);
       expect(error.message).toMatch(new RegExp(`^the operator may not patch pods in namespace ${namespace.name}: `));
       expect(error.message).toContain(`system:serviceaccount:${namespace.name}:reader`);
       expect(error.message).toContain('RBAC');
-      expect(error.details).toMatchObject({ statusCode: 403, verb: 'patch', resource: 'pods', namespace: namespace.name });
+      expect(error.details).toMatchObject({
+        statusCode: 403,
+        verb: 'patch',
+        resource: 'pods',
+        namespace: namespace.name,
+      });
       expect(error.message).not.toContain(token);
     });
 
     it('names the status subresource and cluster scope', async () => {
-      const status = await failure(api.patch({ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: namespace.name }, { data: {} }, never));
+      const status = await failure(
+        api.patch({ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: namespace.name }, { data: {} }, never),
+      );
       expect(status.message).toContain(`may not patch configmaps in namespace ${namespace.name}`);
-      const clusterScoped = await failure(api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-allowed' } }, never));
+      const clusterScoped = await failure(
+        api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-allowed' } }, never),
+      );
       expect(clusterScoped.message).toContain('may not patch namespaces at cluster scope');
       const listAll = await failure(api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, undefined, undefined, never));
       expect(listAll.message).toContain('may not list configmaps at cluster scope');
     });
 
     it('refuses exec without pods/exec as Forbidden', async () => {
-      const error = await failure(api.exec({ namespace: namespace.name, name: 'web', container: 'main' }, ['secret-command', '--key=abc'], never));
+      const error = await failure(
+        api.exec({ namespace: namespace.name, name: 'web', container: 'main' }, ['secret-command', '--key=abc'], never),
+      );
       expect(error.kind).toBe('Forbidden');
       expect(error.message).toContain(`may not create pods/exec in namespace ${namespace.name}`);
       expect(error.message).not.toContain('--key=abc');
@@ -112,7 +134,9 @@ describe('Kubernetes adapter failures', () => {
     expect(error.message).toContain(`cannot reach the Kubernetes API server at ${server}`);
     expect(error.details['code']).toBe('ECONNREFUSED');
 
-    const exec = await failure(new KubernetesClusterApi(offline).exec({ namespace: 'a', name: 'b', container: 'c' }, ['true'], never));
+    const exec = await failure(
+      new KubernetesClusterApi(offline).exec({ namespace: 'a', name: 'b', container: 'c' }, ['true'], never),
+    );
     expect(exec.kind).toBe('Unavailable');
     expect(exec.message).toContain(server);
 
@@ -122,7 +146,9 @@ describe('Kubernetes adapter failures', () => {
   });
 
   it('checks a reachable API server cheaply', async () => {
-    expect(await checkApiReachable(cluster.adminKubeConfig(), AbortSignal.timeout(5_000))).toEqual({ gitVersion: cluster.version });
+    expect(await checkApiReachable(cluster.adminKubeConfig(), AbortSignal.timeout(5_000))).toEqual({
+      gitVersion: cluster.version,
+    });
   });
 
   describe('loadKubeConfig', () => {
@@ -131,12 +157,18 @@ describe('Kubernetes adapter failures', () => {
     afterAll(async () => await rm(dir, { recursive: true, force: true }));
 
     it('loads an explicit file before anything else', () => {
-      const config = loadKubeConfig(cluster.kubeconfigPath, { environment: { KUBECONFIG: '/nonexistent' }, homeDir: dir });
+      const config = loadKubeConfig(cluster.kubeconfigPath, {
+        environment: { KUBECONFIG: '/nonexistent' },
+        homeDir: dir,
+      });
       expect(config.getCurrentCluster()?.server).toBe(cluster.server);
     });
 
     it('loads KUBECONFIG, a list of files merged like kubectl', () => {
-      const config = loadKubeConfig(undefined, { environment: { KUBECONFIG: [cluster.kubeconfigPath, join(dir, 'missing')].join(delimiter) }, homeDir: dir });
+      const config = loadKubeConfig(undefined, {
+        environment: { KUBECONFIG: [cluster.kubeconfigPath, join(dir, 'missing')].join(delimiter) },
+        homeDir: dir,
+      });
       expect(config.getCurrentCluster()?.server).toBe(cluster.server);
     });
 
@@ -158,11 +190,18 @@ describe('Kubernetes adapter failures', () => {
     it('falls back to ~/.kube/config', async () => {
       await mkdir(join(dir, '.kube'), { recursive: true });
       await copyFile(cluster.kubeconfigPath, join(dir, '.kube', 'config'));
-      expect(loadKubeConfig(undefined, { environment: {}, homeDir: dir }).getCurrentCluster()?.server).toBe(cluster.server);
+      expect(loadKubeConfig(undefined, { environment: {}, homeDir: dir }).getCurrentCluster()?.server).toBe(
+        cluster.server,
+      );
     });
 
     it('says what to set when there is no kubeconfig', () => {
-      const attempt = () => loadKubeConfig(undefined, { environment: {}, homeDir: join(dir, 'empty-home'), serviceAccountDir: join(dir, 'none') });
+      const attempt = () =>
+        loadKubeConfig(undefined, {
+          environment: {},
+          homeDir: join(dir, 'empty-home'),
+          serviceAccountDir: join(dir, 'none'),
+        });
       expect(attempt).toThrow('no kubeconfig found: set KUBECONFIG or run inside a cluster');
       expect(() => loadKubeConfig(join(dir, 'absent.yaml'))).toThrow(/kubeconfig .*absent\.yaml does not exist/);
     });

@@ -7,7 +7,12 @@ import type { WatchEvent } from '../../../src/adapters/runtime/watch-source.js';
 /** A signal that never aborts, for calls whose cancellation is not under test. */
 export const never: AbortSignal = new AbortController().signal;
 
-export function configMap(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string> = {}): Manifest {
+export function configMap(
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels: Record<string, string> = {},
+): Manifest {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data };
 }
 
@@ -57,14 +62,22 @@ export class EventLog {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; events: ${this.summary().join(', ')}; errors: ${this.errors.map(String).join('; ')}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; events: ${this.summary().join(', ')}; errors: ${this.errors.map(String).join('; ')}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
     });
   }
 
   async untilEvent(type: WatchEvent['type'], name: string, timeoutMs?: number): Promise<void> {
-    await this.until(`${type} ${name}`, () => this.events.some((event) => event.type === type && event.object.metadata.name === name), timeoutMs);
+    await this.until(
+      `${type} ${name}`,
+      () => this.events.some((event) => event.type === type && event.object.metadata.name === name),
+      timeoutMs,
+    );
   }
 
   #wake(): void {
@@ -73,7 +86,11 @@ export class EventLog {
 }
 
 /** Resolves with what `attempt` returns once it stops throwing; for waiting on controllers (CRD Established). */
-export async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt().catch(() => undefined);

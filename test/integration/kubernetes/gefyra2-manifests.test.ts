@@ -17,9 +17,10 @@ describe('the Gefyra 2.x install manifests', () => {
   it('are all accepted by kube-apiserver (dry run)', async () => {
     const http = new KubeHttp(controlPlane.adminKubeConfig());
     const catalog = new ResourceCatalog(http);
-    const manifests = gefyra2InstallManifests({ namespace: namespace.name, image: 'registry.example/gefyra-operator:1' }).filter(
-      (manifest) => manifest.kind !== 'Namespace',
-    );
+    const manifests = gefyra2InstallManifests({
+      namespace: namespace.name,
+      image: 'registry.example/gefyra-operator:1',
+    }).filter((manifest) => manifest.kind !== 'Namespace');
     const refused: string[] = [];
     for (const manifest of manifests) {
       const info = await catalog.resolve(manifest.apiVersion, manifest.kind, never);
@@ -34,7 +35,8 @@ describe('the Gefyra 2.x install manifests', () => {
         });
       } catch (error) {
         // A name another file's objects hold (the CRDs, RBAC of the same name) is no verdict on this definition; everything else is.
-        if (!isDomainError(error, 'AlreadyExists')) refused.push(`${manifest.kind} ${manifest.metadata.name}: ${(error as Error).message}`);
+        if (!isDomainError(error, 'AlreadyExists'))
+          refused.push(`${manifest.kind} ${manifest.metadata.name}: ${(error as Error).message}`);
       }
     }
     expect(refused).toEqual([]);

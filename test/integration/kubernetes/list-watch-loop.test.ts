@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { backoffDelay, ListWatchLoop, WatchExpiredError, type ListResult, type RawWatchEvent } from '../../../src/adapters/kubernetes/client/index.js';
+import {
+  backoffDelay,
+  ListWatchLoop,
+  WatchExpiredError,
+  type ListResult,
+  type RawWatchEvent,
+} from '../../../src/adapters/kubernetes/client/index.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import { EventLog } from './fixtures.js';
@@ -31,7 +37,11 @@ class ScriptedServer {
     return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
   };
 
-  readonly watcher = async (resourceVersion: string, onEvent: (event: RawWatchEvent) => void, signal: AbortSignal): Promise<void> => {
+  readonly watcher = async (
+    resourceVersion: string,
+    onEvent: (event: RawWatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> => {
     this.watchedFrom.push(resourceVersion);
     const step = this.watches.shift() ?? hang;
     await step(onEvent, signal);
@@ -40,21 +50,30 @@ class ScriptedServer {
 
 /** A connection that stays open until aborted. */
 const hang: Step = async (_onEvent, signal) =>
-  await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  await new Promise<void>((_resolve, reject) =>
+    signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+  );
 
-const emit = (...events: RawWatchEvent[]): Step => async (onEvent) => {
-  await new Promise((resolve) => setTimeout(resolve, 1));
-  for (const event of events) onEvent(event);
-  await new Promise((resolve) => setTimeout(resolve, 5));
-};
-const fail = (error: Error): Step => () => Promise.reject(error);
+const emit =
+  (...events: RawWatchEvent[]): Step =>
+  async (onEvent) => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    for (const event of events) onEvent(event);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+const fail =
+  (error: Error): Step =>
+  () =>
+    Promise.reject(error);
 const options = { backoff: { initialMs: 1, maxMs: 4 }, minWatchMs: 0 };
 
 describe('ListWatchLoop', () => {
   it('delivers the list as ADDED, resolves synced, then passes watch events on from the list version', async () => {
     const server = new ScriptedServer();
     server.lists.push({ items: [object('a', '5'), object('b', '6')], resourceVersion: '10' });
-    server.watches.push(emit({ type: 'MODIFIED', object: object('a', '11') }, { type: 'DELETED', object: object('b', '12') }));
+    server.watches.push(
+      emit({ type: 'MODIFIED', object: object('a', '11') }, { type: 'DELETED', object: object('b', '12') }),
+    );
     const log = new EventLog();
 
     const loop = new ListWatchLoop(server.lister, server.watcher, log.onEvent, log.onError, options);
@@ -74,7 +93,10 @@ describe('ListWatchLoop', () => {
     server.lists.push({ items: [], resourceVersion: '1' });
     server.watches.push(
       emit({ type: 'ADDED', object: object('a', '2') }),
-      emit({ type: 'BOOKMARK', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '', resourceVersion: '7' } } }),
+      emit({
+        type: 'BOOKMARK',
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '', resourceVersion: '7' } },
+      }),
       fail(new DomainError('Unavailable', 'connection reset')),
       emit({ type: 'MODIFIED', object: object('a', '8') }),
     );
@@ -95,8 +117,24 @@ describe('ListWatchLoop', () => {
   it('lists again on 410 and emits only the difference: DELETED for what vanished, MODIFIED, ADDED', async () => {
     const server = new ScriptedServer();
     server.lists.push(
-      { items: [object('kept', '1'), object('changed', '2'), object('vanished', '3'), object('recreated', '4', 'old-uid')], resourceVersion: '4' },
-      { items: [object('kept', '1'), object('changed', '20'), object('new', '21'), object('recreated', '22', 'new-uid')], resourceVersion: '30' },
+      {
+        items: [
+          object('kept', '1'),
+          object('changed', '2'),
+          object('vanished', '3'),
+          object('recreated', '4', 'old-uid'),
+        ],
+        resourceVersion: '4',
+      },
+      {
+        items: [
+          object('kept', '1'),
+          object('changed', '20'),
+          object('new', '21'),
+          object('recreated', '22', 'new-uid'),
+        ],
+        resourceVersion: '30',
+      },
     );
     server.watches.push(fail(new WatchExpiredError('too old resource version: 4 (25)')));
     const log = new EventLog();
@@ -105,15 +143,27 @@ describe('ListWatchLoop', () => {
     await log.until('the relist', () => log.events.length === 9);
     await loop.stop();
 
-    expect(log.summary().slice(4)).toEqual(['DELETED vanished', 'DELETED recreated', 'MODIFIED changed', 'ADDED new', 'ADDED recreated']);
-    expect(log.events.find((event) => event.type === 'DELETED' && event.object.metadata.name === 'vanished')?.object.metadata.resourceVersion).toBe('3');
+    expect(log.summary().slice(4)).toEqual([
+      'DELETED vanished',
+      'DELETED recreated',
+      'MODIFIED changed',
+      'ADDED new',
+      'ADDED recreated',
+    ]);
+    expect(
+      log.events.find((event) => event.type === 'DELETED' && event.object.metadata.name === 'vanished')?.object.metadata
+        .resourceVersion,
+    ).toBe('3');
     expect(server.watchedFrom).toEqual(['4', '30']);
     expect(log.errors).toEqual([]);
   });
 
   it('retries a failing list with backoff, reporting each failure, and is synced only after it succeeds', async () => {
     const server = new ScriptedServer();
-    server.lists.push(new DomainError('Forbidden', 'may not list'), new DomainError('Unavailable', 'down'), { items: [object('a', '1')], resourceVersion: '1' });
+    server.lists.push(new DomainError('Forbidden', 'may not list'), new DomainError('Unavailable', 'down'), {
+      items: [object('a', '1')],
+      resourceVersion: '1',
+    });
     const log = new EventLog();
     let synced = false;
 
@@ -153,7 +203,13 @@ describe('ListWatchLoop', () => {
     const server = new ScriptedServer();
     server.lists.push({ items: [], resourceVersion: '1' });
     for (let i = 0; i < 1_000; i++) server.watches.push(() => Promise.resolve());
-    const loop = new ListWatchLoop(server.lister, server.watcher, () => undefined, () => undefined, { backoff: { initialMs: 20, maxMs: 40 }, minWatchMs: 1_000 });
+    const loop = new ListWatchLoop(
+      server.lister,
+      server.watcher,
+      () => undefined,
+      () => undefined,
+      { backoff: { initialMs: 20, maxMs: 40 }, minWatchMs: 1_000 },
+    );
     await loop.synced;
     await new Promise((resolve) => setTimeout(resolve, 200));
     await loop.stop();
@@ -168,7 +224,13 @@ describe('ListWatchLoop', () => {
       failing.lists.push(new Error('down'));
       let reported: () => void = () => undefined;
       const failed = new Promise<void>((resolve) => (reported = resolve));
-      const waiting = new ListWatchLoop(failing.lister, failing.watcher, () => undefined, () => reported(), { backoff: { initialMs: 60_000 } });
+      const waiting = new ListWatchLoop(
+        failing.lister,
+        failing.watcher,
+        () => undefined,
+        () => reported(),
+        { backoff: { initialMs: 60_000 } },
+      );
       await failed;
       expect(vi.getTimerCount()).toBe(1); // the backoff wait, armed right after the error is reported
       await waiting.stop();
@@ -181,7 +243,13 @@ describe('ListWatchLoop', () => {
 
     const connected = new ScriptedServer();
     connected.lists.push({ items: [], resourceVersion: '1' });
-    const open = new ListWatchLoop(connected.lister, connected.watcher, () => undefined, () => undefined, options);
+    const open = new ListWatchLoop(
+      connected.lister,
+      connected.watcher,
+      () => undefined,
+      () => undefined,
+      options,
+    );
     await open.synced;
     await open.stop();
     expect(connected.watchedFrom).toEqual(['1']);
@@ -190,7 +258,12 @@ describe('ListWatchLoop', () => {
   it('computes capped, jittered exponential delays', () => {
     const backoff = { initialMs: 100, maxMs: 1_000 };
     expect([1, 2, 3, 4, 5, 50].map((failures) => backoffDelay(failures, backoff, () => 0.999_999))).toEqual([
-      expect.closeTo(100, 0), expect.closeTo(200, 0), expect.closeTo(400, 0), expect.closeTo(800, 0), expect.closeTo(1_000, 0), expect.closeTo(1_000, 0),
+      expect.closeTo(100, 0),
+      expect.closeTo(200, 0),
+      expect.closeTo(400, 0),
+      expect.closeTo(800, 0),
+      expect.closeTo(1_000, 0),
+      expect.closeTo(1_000, 0),
     ]);
     expect(backoffDelay(3, backoff, () => 0)).toBe(200);
     expect(backoffDelay(1)).toBeGreaterThanOrEqual(250);

@@ -28,8 +28,13 @@ describe('KubernetesClusterApi objects', () => {
       expect(updated.metadata.uid).toBe(created.metadata.uid);
       expect(updated['data']).toEqual({ a: '2', b: '3' });
       // Manifests leave managedFields out; read them raw to see who owns what.
-      const raw = await cluster.adminKubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns(), name: 'ssa' });
-      expect(raw.metadata?.managedFields?.map((entry) => [entry.manager, entry.operation])).toEqual([['gefyra-operator', 'Apply']]);
+      const raw = await cluster
+        .adminKubeConfig()
+        .makeApiClient(CoreV1Api)
+        .readNamespacedConfigMap({ namespace: ns(), name: 'ssa' });
+      expect(raw.metadata?.managedFields?.map((entry) => [entry.manager, entry.operation])).toEqual([
+        ['gefyra-operator', 'Apply'],
+      ]);
       expect(created.metadata).not.toHaveProperty('managedFields');
     });
 
@@ -74,11 +79,18 @@ describe('KubernetesClusterApi objects', () => {
       expect(specOf(main)).toEqual({ size: 2 });
       expect(statusOf(main)).toBeUndefined();
 
-      const status = await api.patch(widgetRef('w1'), { spec: { size: 3 }, status: { phase: 'Ready', count: 1 } }, never, { subresource: 'status' });
+      const status = await api.patch(
+        widgetRef('w1'),
+        { spec: { size: 3 }, status: { phase: 'Ready', count: 1 } },
+        never,
+        { subresource: 'status' },
+      );
       expect(statusOf(status)).toEqual({ phase: 'Ready', count: 1 });
       expect(specOf(status)).toEqual({ size: 2 });
 
-      const merged = await api.patch(widgetRef('w1'), { status: { count: null, note: 'merged' } }, never, { subresource: 'status' });
+      const merged = await api.patch(widgetRef('w1'), { status: { count: null, note: 'merged' } }, never, {
+        subresource: 'status',
+      });
       expect(statusOf(merged)).toEqual({ phase: 'Ready', note: 'merged' });
       expect(merged.metadata.generation).toBe(2);
     });
@@ -86,10 +98,20 @@ describe('KubernetesClusterApi objects', () => {
     it('makes a status patch conditional on metadata.resourceVersion', async () => {
       const api = operator();
       const created = await api.create(widget('w2'), never);
-      await api.patch(widgetRef('w2'), { metadata: { resourceVersion: created.metadata.resourceVersion }, status: { phase: 'A' } }, never, { subresource: 'status' });
+      await api.patch(
+        widgetRef('w2'),
+        { metadata: { resourceVersion: created.metadata.resourceVersion }, status: { phase: 'A' } },
+        never,
+        { subresource: 'status' },
+      );
 
       const stale = await failure(
-        api.patch(widgetRef('w2'), { metadata: { resourceVersion: created.metadata.resourceVersion }, status: { phase: 'B' } }, never, { subresource: 'status' }),
+        api.patch(
+          widgetRef('w2'),
+          { metadata: { resourceVersion: created.metadata.resourceVersion }, status: { phase: 'B' } },
+          never,
+          { subresource: 'status' },
+        ),
       );
 
       expect(stale.kind).toBe('Conflict');
@@ -111,7 +133,10 @@ describe('KubernetesClusterApi objects', () => {
 
     it('holds an object with a finalizer until the finalizer is removed', async () => {
       const api = operator();
-      const created = await api.create(widget('held', { metadata: { name: 'held', namespace: ns(), finalizers: ['adaptertest.gefyra.dev/hold'] } }), never);
+      const created = await api.create(
+        widget('held', { metadata: { name: 'held', namespace: ns(), finalizers: ['adaptertest.gefyra.dev/hold'] } }),
+        never,
+      );
 
       await api.remove(widgetRef('held'), never, { uid: created.metadata.uid ?? '' });
       const deleting = await api.find(widgetRef('held'), never);
@@ -119,15 +144,31 @@ describe('KubernetesClusterApi objects', () => {
 
       // While deleting, status can still be written (a reconciler records its cleanup), but no finalizer added.
       await api.patch(widgetRef('held'), { status: { phase: 'CleaningUp' } }, never, { subresource: 'status' });
-      const refused = await failure(api.patch(widgetRef('held'), { metadata: { finalizers: ['adaptertest.gefyra.dev/hold', 'another/one'] } }, never));
+      const refused = await failure(
+        api.patch(
+          widgetRef('held'),
+          { metadata: { finalizers: ['adaptertest.gefyra.dev/hold', 'another/one'] } },
+          never,
+        ),
+      );
       expect(refused.kind).toBe('Invalid');
 
-      await api.patch(widgetRef('held'), { metadata: { resourceVersion: deleting?.metadata.resourceVersion, finalizers: null } }, never).catch(async (error: unknown) => {
-        // The status write above moved the version on: a conditional patch must be re-read.
-        if (!isDomainError(error, 'Conflict')) throw error;
-        const fresh = await api.find(widgetRef('held'), never);
-        await api.patch(widgetRef('held'), { metadata: { resourceVersion: fresh?.metadata.resourceVersion, finalizers: null } }, never);
-      });
+      await api
+        .patch(
+          widgetRef('held'),
+          { metadata: { resourceVersion: deleting?.metadata.resourceVersion, finalizers: null } },
+          never,
+        )
+        .catch(async (error: unknown) => {
+          // The status write above moved the version on: a conditional patch must be re-read.
+          if (!isDomainError(error, 'Conflict')) throw error;
+          const fresh = await api.find(widgetRef('held'), never);
+          await api.patch(
+            widgetRef('held'),
+            { metadata: { resourceVersion: fresh?.metadata.resourceVersion, finalizers: null } },
+            never,
+          );
+        });
       expect(await api.find(widgetRef('held'), never)).toBeUndefined();
     });
 
@@ -135,10 +176,15 @@ describe('KubernetesClusterApi objects', () => {
       const api = operator();
       const name = `gadget-${ns()}`;
       try {
-        const created = await api.apply({ ...GADGET, metadata: { name, namespace: ns(), labels: { run: ns() } }, spec: { colour: 'red' } }, never);
+        const created = await api.apply(
+          { ...GADGET, metadata: { name, namespace: ns(), labels: { run: ns() } }, spec: { colour: 'red' } },
+          never,
+        );
         expect(created.metadata.namespace).toBeUndefined();
         expect(await api.find({ ...GADGET, name }, never)).toMatchObject({ spec: { colour: 'red' } });
-        expect(await api.find({ ...GADGET, name, namespace: 'whatever' }, never)).toMatchObject({ spec: { colour: 'red' } });
+        expect(await api.find({ ...GADGET, name, namespace: 'whatever' }, never)).toMatchObject({
+          spec: { colour: 'red' },
+        });
         expect((await api.list(GADGET, ns(), { run: ns() }, never)).map((item) => item.metadata.name)).toEqual([name]);
       } finally {
         await api.remove({ ...GADGET, name }, never);
@@ -161,7 +207,9 @@ describe('KubernetesClusterApi objects', () => {
 
     it('reports a kind the server does not serve as NotFound, also from find', async () => {
       const api = operator();
-      const unknownGroup = await failure(api.find({ apiVersion: 'nothing.gefyra.dev/v1', kind: 'Thing', name: 'x', namespace: ns() }, never));
+      const unknownGroup = await failure(
+        api.find({ apiVersion: 'nothing.gefyra.dev/v1', kind: 'Thing', name: 'x', namespace: ns() }, never),
+      );
       expect(unknownGroup.kind).toBe('NotFound');
       expect(unknownGroup.message).toContain('CustomResourceDefinition');
       const unknownKind = await failure(api.list({ apiVersion: 'v1', kind: 'Gizmo' }, ns(), undefined, never));
@@ -169,7 +217,9 @@ describe('KubernetesClusterApi objects', () => {
     });
 
     it('refuses an object of a namespaced kind without a namespace', async () => {
-      const error = await failure(operator().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nowhere' } }, never));
+      const error = await failure(
+        operator().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nowhere' } }, never),
+      );
       expect(error.kind).toBe('Invalid');
       expect(error.message).toContain('metadata.namespace is required');
     });
@@ -182,7 +232,15 @@ describe('KubernetesClusterApi objects', () => {
       expect(invalid.message).toContain('metadata.name');
 
       const secret = await failure(
-        api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad', namespace: ns() }, data: { 'hunter2 key!': 'c2VjcmV0' } }, never),
+        api.create(
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'bad', namespace: ns() },
+            data: { 'hunter2 key!': 'c2VjcmV0' },
+          },
+          never,
+        ),
       );
       expect(secret.kind).toBe('Invalid');
       expect(secret.message).toContain('Invalid value: <redacted>');
@@ -199,14 +257,18 @@ describe('KubernetesClusterApi objects', () => {
 
     it('stops on an aborted signal and reports a timed-out signal as Timeout', async () => {
       const api = operator();
-      expect((await failure(api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns(), undefined, AbortSignal.abort()))).kind).toBe('Aborted');
+      expect(
+        (await failure(api.list({ apiVersion: 'v1', kind: 'ConfigMap' }, ns(), undefined, AbortSignal.abort()))).kind,
+      ).toBe('Aborted');
       const controller = new AbortController();
       const pending = api.list({ apiVersion: 'v1', kind: 'Pod' }, undefined, undefined, controller.signal);
       controller.abort();
       expect((await failure(pending)).kind).toBe('Aborted');
       const timedOut = AbortSignal.timeout(1);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect((await failure(api.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: ns() }, timedOut))).kind).toBe('Timeout');
+      expect(
+        (await failure(api.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', namespace: ns() }, timedOut))).kind,
+      ).toBe('Timeout');
     });
   });
 });

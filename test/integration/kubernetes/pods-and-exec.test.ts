@@ -5,7 +5,6 @@ import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../suppo
 import { failure, never } from './fixtures.js';
 import { isReady } from '../../support/pod-conditions.js';
 
-
 describe('KubernetesClusterApi pods and exec', () => {
   const node = useSimulatedNode({
     handlers: [
@@ -33,11 +32,18 @@ describe('KubernetesClusterApi pods and exec', () => {
   const namespace = useTestNamespace('pods');
   const api = () => new KubernetesClusterApi(cluster.adminKubeConfig());
   const target = (name = 'shell', container = 'main') => ({ namespace: namespace.name, name, container });
-  const pod = (name: string, containers: Record<string, string>, labels: Record<string, string> = { app: name }): Manifest => ({
+  const pod = (
+    name: string,
+    containers: Record<string, string>,
+    labels: Record<string, string> = { app: name },
+  ): Manifest => ({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: namespace.name, labels },
-    spec: { containers: Object.entries(containers).map(([containerName, image]) => ({ name: containerName, image })), terminationGracePeriodSeconds: 1 },
+    spec: {
+      containers: Object.entries(containers).map(([containerName, image]) => ({ name: containerName, image })),
+      terminationGracePeriodSeconds: 1,
+    },
   });
 
   beforeAll(async () => {
@@ -47,7 +53,18 @@ describe('KubernetesClusterApi pods and exec', () => {
 
   describe('patchPod', () => {
     it('sets and removes labels and annotations in one strategic merge patch', async () => {
-      await api().create({ ...pod('labelled', { main: 'busybox:1.36' }, { app: 'labelled', drop: 'me' }), metadata: { name: 'labelled', namespace: namespace.name, labels: { app: 'labelled', drop: 'me' }, annotations: { keep: '1', drop: '2' } } }, never);
+      await api().create(
+        {
+          ...pod('labelled', { main: 'busybox:1.36' }, { app: 'labelled', drop: 'me' }),
+          metadata: {
+            name: 'labelled',
+            namespace: namespace.name,
+            labels: { app: 'labelled', drop: 'me' },
+            annotations: { keep: '1', drop: '2' },
+          },
+        },
+        never,
+      );
 
       const patched = await api().patchPod(
         { namespace: namespace.name, name: 'labelled' },
@@ -57,7 +74,9 @@ describe('KubernetesClusterApi pods and exec', () => {
 
       expect(patched.labels).toEqual({ app: 'labelled', 'gefyra.dev/intercepted': 'true' });
       expect(patched.annotations).toEqual({ keep: '1', added: '3' });
-      expect((await api().listPods(namespace.name, { 'gefyra.dev/intercepted': 'true' }, never)).map((found) => found.name)).toEqual(['labelled']);
+      expect(
+        (await api().listPods(namespace.name, { 'gefyra.dev/intercepted': 'true' }, never)).map((found) => found.name),
+      ).toEqual(['labelled']);
     });
 
     it('changes one container image and leaves the others', async () => {
@@ -73,7 +92,10 @@ describe('KubernetesClusterApi pods and exec', () => {
         never,
       );
 
-      expect(patched.containers.map((container) => `${container.name}=${container.image}`)).toEqual(['first=busybox:1.36', 'second=nginx:1.27']);
+      expect(patched.containers.map((container) => `${container.name}=${container.image}`)).toEqual([
+        'first=busybox:1.36',
+        'second=nginx:1.27',
+      ]);
       expect(patched.resourceVersion).not.toBe(before?.resourceVersion);
     });
 
@@ -81,7 +103,11 @@ describe('KubernetesClusterApi pods and exec', () => {
       const before = await api().findPod({ namespace: namespace.name, name: 'shell' }, never);
       await api().patchPod({ namespace: namespace.name, name: 'shell' }, { annotations: { touched: '1' } }, never);
       const error = await failure(
-        api().patchPod({ namespace: namespace.name, name: 'shell' }, { images: { main: 'busybox:1.37' }, expectedResourceVersion: before?.resourceVersion ?? '' }, never),
+        api().patchPod(
+          { namespace: namespace.name, name: 'shell' },
+          { images: { main: 'busybox:1.37' }, expectedResourceVersion: before?.resourceVersion ?? '' },
+          never,
+        ),
       );
       expect(error.kind).toBe('Conflict');
       expect(error.message).toContain(`pods "shell" in namespace ${namespace.name}`);
@@ -90,11 +116,19 @@ describe('KubernetesClusterApi pods and exec', () => {
 
   describe('exec', () => {
     it('collects stdout and stderr and reports exit code 0', async () => {
-      expect(await api().exec(target(), ['say', 'hello', 'world'], never)).toEqual({ exitCode: 0, stdout: 'hello world\n', stderr: 'to stderr\n' });
+      expect(await api().exec(target(), ['say', 'hello', 'world'], never)).toEqual({
+        exitCode: 0,
+        stdout: 'hello world\n',
+        stderr: 'to stderr\n',
+      });
     });
 
     it('returns a non-zero exit code as a result, with both streams', async () => {
-      expect(await api().exec(target(), ['exit', '42'], never)).toEqual({ exitCode: 42, stdout: 'some output\n', stderr: 'it broke\n' });
+      expect(await api().exec(target(), ['exit', '42'], never)).toEqual({
+        exitCode: 42,
+        stdout: 'some output\n',
+        stderr: 'it broke\n',
+      });
       expect((await api().exec(target(), ['no-such-command'], never)).exitCode).toBe(127);
     });
 
@@ -106,7 +140,8 @@ describe('KubernetesClusterApi pods and exec', () => {
 
     // Issue 18, item 8. kube-apiserver (and the kubelet) read at most 1 MiB plus 4096 bytes of request
     // line and headers; measured here: a URL of 1 052 000 bytes runs, one of 1 053 000 gets 431.
-    const directories = (count: number) => Array.from({ length: count }, (_, index) => `/app/data/${String(index).padStart(8, '0')}`);
+    const directories = (count: number) =>
+      Array.from({ length: count }, (_, index) => `/app/data/${String(index).padStart(8, '0')}`);
 
     it('runs a command as long as the API server takes: about 1 MB of arguments reach the container', async () => {
       // 31 000 arguments of 33 bytes each in the URL: 1 023 000 bytes.
@@ -121,10 +156,16 @@ describe('KubernetesClusterApi pods and exec', () => {
       // 40 000 arguments: a URL of 1.3 MB.
       const error = await failure(api().exec(target(), ['count', ...directories(40_000)], never));
 
-      expect(error).toMatchObject({ kind: 'Invalid', retryable: false, details: { reason: 'RequestTooLarge', statusCode: 431, limitBytes: 1_048_576 } });
+      expect(error).toMatchObject({
+        kind: 'Invalid',
+        retryable: false,
+        details: { reason: 'RequestTooLarge', statusCode: 431, limitBytes: 1_048_576 },
+      });
       expect(error.details['requestBytes']).toBeGreaterThan(1_300_000);
       expect(error.message).toMatch(
-        new RegExp(`^exec of count in container main of pod ${namespace.name}/shell was refused with 431 Request Header Fields Too Large: its 40001 arguments make a request URL of \\d+ bytes, and the API server reads at most 1048576 bytes`),
+        new RegExp(
+          `^exec of count in container main of pod ${namespace.name}/shell was refused with 431 Request Header Fields Too Large: its 40001 arguments make a request URL of \\d+ bytes, and the API server reads at most 1048576 bytes`,
+        ),
       );
       expect(node.execLog.slice(before)).toEqual([]);
     });
@@ -143,13 +184,18 @@ describe('KubernetesClusterApi pods and exec', () => {
       const undo = node.failImagePull('registry.invalid/');
       try {
         await api().create(pod('stuck', { main: 'registry.invalid/app:1' }), never);
-        await node.whenPod(`${namespace.name}/stuck`, (found) => found.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff');
+        await node.whenPod(
+          `${namespace.name}/stuck`,
+          (found) => found.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff',
+        );
 
         const error = await failure(api().exec(target('stuck'), ['say'], never));
 
         expect(error.kind).toBe('NotReady');
         expect(error.retryable).toBe(true);
-        expect(error.message).toContain(`container main of pod ${namespace.name}/stuck is not running: waiting (ImagePullBackOff`);
+        expect(error.message).toContain(
+          `container main of pod ${namespace.name}/stuck is not running: waiting (ImagePullBackOff`,
+        );
       } finally {
         undo();
       }
@@ -160,7 +206,9 @@ describe('KubernetesClusterApi pods and exec', () => {
       // The command never finishes: only the exec timeout can end the call (else the test times out).
       const error = await failure(impatient.exec(target(), ['hang', '--token=abc'], never));
       expect(error.kind).toBe('Timeout');
-      expect(error.message).toBe(`exec of hang in container main of pod ${namespace.name}/shell did not finish within 300 ms`);
+      expect(error.message).toBe(
+        `exec of hang in container main of pod ${namespace.name}/shell did not finish within 300 ms`,
+      );
     });
 
     it('stops when the signal aborts', async () => {

@@ -24,9 +24,22 @@ describe('ResourceCatalog', () => {
 
   it('resolves core and grouped kinds through discovery', async () => {
     const { catalog: resources } = catalog();
-    expect(await resources.resolve('v1', 'Pod', never)).toEqual({ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true });
-    expect(await resources.resolve('apps/v1', 'Deployment', never)).toMatchObject({ group: 'apps', plural: 'deployments', namespaced: true });
-    expect(await resources.resolve('v1', 'Namespace', never)).toMatchObject({ plural: 'namespaces', namespaced: false });
+    expect(await resources.resolve('v1', 'Pod', never)).toEqual({
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      plural: 'pods',
+      namespaced: true,
+    });
+    expect(await resources.resolve('apps/v1', 'Deployment', never)).toMatchObject({
+      group: 'apps',
+      plural: 'deployments',
+      namespaced: true,
+    });
+    expect(await resources.resolve('v1', 'Namespace', never)).toMatchObject({
+      plural: 'namespaces',
+      namespaced: false,
+    });
   });
 
   it('asks the API server once per group version, even for concurrent lookups', async () => {
@@ -59,7 +72,9 @@ describe('ResourceCatalog', () => {
         (error) => isDomainError(error, 'NotFound') && /CustomResourceDefinition installed/.test(error.message),
       );
     }
-    await expect(resources.resolve('nothing.example/v1', 'Gadget', never)).rejects.toSatisfy((error) => isDomainError(error, 'NotFound'));
+    await expect(resources.resolve('nothing.example/v1', 'Gadget', never)).rejects.toSatisfy((error) =>
+      isDomainError(error, 'NotFound'),
+    );
     expect(http.paths).toEqual(['/api/v1', '/api/v1', '/apis/nothing.example/v1']);
   });
 });

@@ -23,7 +23,9 @@ export function testCrds(): Manifest[] {
       group: 'adaptertest.gefyra.dev',
       scope,
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [{ name: 'v1', served: true, storage: true, schema, ...(withStatus ? { subresources: { status: {} } } : {}) }],
+      versions: [
+        { name: 'v1', served: true, storage: true, schema, ...(withStatus ? { subresources: { status: {} } } : {}) },
+      ],
     },
   });
   return [crd('Widget', 'widgets', 'Namespaced', true), crd('Gadget', 'gadgets', 'Cluster', false)];
@@ -35,8 +37,11 @@ export async function installTestCrds(api: ClusterApi): Promise<void> {
     await api.apply(crd, never);
     await eventually(`CRD ${crd.metadata.name} Established`, async () => {
       const live = await api.find({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name }, never);
-      const conditions = ((live?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
-      return conditions.some((condition) => condition.type === 'Established' && condition.status === 'True') ? true : undefined;
+      const conditions =
+        (live?.['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      return conditions.some((condition) => condition.type === 'Established' && condition.status === 'True')
+        ? true
+        : undefined;
     });
   }
 }

@@ -1,7 +1,11 @@
 // Run as a child process by watch-source.test.ts: watches, sees an event,
 // stops, and then must exit on its own. A socket or timer left behind by
 // the watch would keep this process alive, and the test would time out.
-import { KubernetesClusterApi, KubernetesWatchSource, loadKubeConfig } from '../../../src/adapters/kubernetes/client/index.js';
+import {
+  KubernetesClusterApi,
+  KubernetesWatchSource,
+  loadKubeConfig,
+} from '../../../src/adapters/kubernetes/client/index.js';
 
 const [kubeconfigPath = '', namespace = ''] = process.argv.slice(2);
 const kubeConfig = loadKubeConfig(kubeconfigPath);
@@ -13,7 +17,10 @@ const subscription = source.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespa
   if (event.type === 'ADDED' && event.object.metadata.name === 'exit-check') seen();
 });
 await subscription.synced;
-await new KubernetesClusterApi(kubeConfig).apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'exit-check', namespace }, data: {} }, signal);
+await new KubernetesClusterApi(kubeConfig).apply(
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'exit-check', namespace }, data: {} },
+  signal,
+);
 await added;
 await subscription.stop();
 const timers = process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesClusterApi, KubernetesWatchSource, ListWatchLoop, WatchExpiredError, type Watcher } from '../../../src/adapters/kubernetes/client/index.js';
+import {
+  KubernetesClusterApi,
+  KubernetesWatchSource,
+  ListWatchLoop,
+  WatchExpiredError,
+  type Watcher,
+} from '../../../src/adapters/kubernetes/client/index.js';
 import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import { useControlPlane, useNamespaceOfEachTest } from '../../support/control-plane/vitest.js';
@@ -16,7 +22,12 @@ describe('KubernetesWatchSource', () => {
   const other = useNamespaceOfEachTest('watch-other');
   const api = () => new KubernetesClusterApi(cluster.adminKubeConfig());
   const ns = () => namespace.name;
-  const ref = (name: string, namespaceName = ns()) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespaceName, name });
+  const ref = (name: string, namespaceName = ns()) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: namespaceName,
+    name,
+  });
 
   beforeAll(async () => await installTestCrds(api()));
 
@@ -40,7 +51,12 @@ describe('KubernetesWatchSource', () => {
       await log.untilEvent('DELETED', 'pre');
 
       expect(log.summary()).toEqual(['ADDED pre', 'ADDED fresh', 'MODIFIED fresh', 'DELETED pre']);
-      expect(log.events[2]?.object).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns() }, data: { a: '2' } });
+      expect(log.events[2]?.object).toMatchObject({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { namespace: ns() },
+        data: { a: '2' },
+      });
       expect(log.events[2]?.object.metadata).not.toHaveProperty('managedFields');
       expect(log.errors).toEqual([]);
     } finally {
@@ -51,16 +67,19 @@ describe('KubernetesWatchSource', () => {
   it('watches all namespaces', async () => {
     const label = { watched: `all-${ns()}` };
     const log = new EventLog();
-    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig()).watch({ apiVersion: 'v1', kind: 'ConfigMap', labels: label }, log.onEvent, log.onError);
+    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig()).watch(
+      { apiVersion: 'v1', kind: 'ConfigMap', labels: label },
+      log.onEvent,
+      log.onError,
+    );
     try {
       await subscription.synced;
       await api().create(configMap(ns(), 'here', {}, label), never);
       await api().create(configMap(other.name, 'there', {}, label), never);
       await log.untilEvent('ADDED', 'there');
-      expect(log.events.map((event) => `${event.type} ${event.object.metadata.namespace}/${event.object.metadata.name}`)).toEqual([
-        `ADDED ${ns()}/here`,
-        `ADDED ${other.name}/there`,
-      ]);
+      expect(
+        log.events.map((event) => `${event.type} ${event.object.metadata.namespace}/${event.object.metadata.name}`),
+      ).toEqual([`ADDED ${ns()}/here`, `ADDED ${other.name}/there`]);
     } finally {
       await subscription.stop();
     }
@@ -68,18 +87,36 @@ describe('KubernetesWatchSource', () => {
 
   it('watches a custom kind through a finalizer-held deletion', async () => {
     const log = new EventLog();
-    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig()).watch({ ...WIDGET, namespace: ns() }, log.onEvent, log.onError);
+    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig()).watch(
+      { ...WIDGET, namespace: ns() },
+      log.onEvent,
+      log.onError,
+    );
     const widget = { ...WIDGET, namespace: ns(), name: 'watched' };
     try {
       await subscription.synced;
-      await api().create({ ...WIDGET, metadata: { name: 'watched', namespace: ns(), finalizers: ['adaptertest.gefyra.dev/hold'] }, spec: {} }, never);
+      await api().create(
+        {
+          ...WIDGET,
+          metadata: { name: 'watched', namespace: ns(), finalizers: ['adaptertest.gefyra.dev/hold'] },
+          spec: {},
+        },
+        never,
+      );
       await api().patch(widget, { status: { phase: 'Ready' } }, never, { subresource: 'status' });
       await api().remove(widget, never);
-      await log.until('deletionTimestamp seen', () => log.events.some((event) => event.object.metadata.deletionTimestamp !== undefined));
+      await log.until('deletionTimestamp seen', () =>
+        log.events.some((event) => event.object.metadata.deletionTimestamp !== undefined),
+      );
       await api().patch(widget, { metadata: { finalizers: null } }, never);
       await log.untilEvent('DELETED', 'watched');
 
-      expect(log.summary(['watched'])).toEqual(['ADDED watched', 'MODIFIED watched', 'MODIFIED watched', 'DELETED watched']);
+      expect(log.summary(['watched'])).toEqual([
+        'ADDED watched',
+        'MODIFIED watched',
+        'MODIFIED watched',
+        'DELETED watched',
+      ]);
       expect(log.events[1]?.object['status']).toEqual({ phase: 'Ready' });
       expect(log.events.every((event) => event.object.kind === 'Widget')).toBe(true);
     } finally {
@@ -92,8 +129,14 @@ describe('KubernetesWatchSource', () => {
     await proxy.start();
     const log = new EventLog();
     const label = { watched: 'dropped' };
-    const source = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, { backoff: { initialMs: 200, maxMs: 400 } });
-    const subscription = source.watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns(), labels: label }, log.onEvent, log.onError);
+    const source = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, {
+      backoff: { initialMs: 200, maxMs: 400 },
+    });
+    const subscription = source.watch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns(), labels: label },
+      log.onEvent,
+      log.onError,
+    );
     try {
       await api().create(configMap(ns(), 'before', {}, label), never);
       await subscription.synced;
@@ -117,11 +160,9 @@ describe('KubernetesWatchSource', () => {
   it('resumes from the last version each time the server ends the watch', async () => {
     const log = new EventLog();
     const label = { watched: 'timeouts' };
-    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig(), undefined, { watchTimeoutSeconds: 1 }).watch(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns(), labels: label },
-      log.onEvent,
-      log.onError,
-    );
+    const subscription = new KubernetesWatchSource(cluster.adminKubeConfig(), undefined, {
+      watchTimeoutSeconds: 1,
+    }).watch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns(), labels: label }, log.onEvent, log.onError);
     try {
       await subscription.synced;
       for (let i = 0; i < 5; i++) {
@@ -141,7 +182,11 @@ describe('KubernetesWatchSource', () => {
     // version 1 is older than anything it holds and the server answers 410.
     // (The ConfigMap cache of a young cluster still reaches back to version 1.)
     const spec: WatchSpec = { ...WIDGET, namespace: ns(), labels: { watched: 'expired' } };
-    const widget = (name: string, size = 1) => ({ ...WIDGET, metadata: { name, namespace: ns(), labels: { watched: 'expired' } }, spec: { size } });
+    const widget = (name: string, size = 1) => ({
+      ...WIDGET,
+      metadata: { name, namespace: ns(), labels: { watched: 'expired' } },
+      spec: { size },
+    });
     const widgetRef = (name: string) => ({ ...WIDGET, namespace: ns(), name });
     await api().create(widget('stays'), never);
     await api().create(widget('changes'), never);
@@ -199,7 +244,9 @@ describe('KubernetesWatchSource', () => {
     it('retries against an unreachable server, reporting each failure, and stops while retrying', async () => {
       await proxy.stop();
       const errors: unknown[] = [];
-      const subscription = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, { backoff: { initialMs: 50, maxMs: 100 } }).watch(
+      const subscription = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, {
+        backoff: { initialMs: 50, maxMs: 100 },
+      }).watch(
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns() },
         () => undefined,
         (error) => errors.push(error),
@@ -215,7 +262,9 @@ describe('KubernetesWatchSource', () => {
       let failed: () => void = () => undefined;
       const firstFailure = new Promise<void>((resolve) => (failed = resolve));
       // An hour's wait after the first failure: stop() resolving within the test's timeout shows it aborted the wait.
-      const subscription = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, { backoff: { initialMs: 3_600_000 } }).watch(
+      const subscription = new KubernetesWatchSource(withServer(cluster.adminKubeConfig(), proxy.url), undefined, {
+        backoff: { initialMs: 3_600_000 },
+      }).watch(
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns() },
         () => undefined,
         () => failed(),

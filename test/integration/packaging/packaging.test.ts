@@ -30,7 +30,11 @@ function spawnVersion(path: string): number | undefined {
 
 describe('packaging', () => {
   beforeAll(async () => {
-    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
+    await run(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+      { cwd: root },
+    );
   }, 120_000);
 
   it('builds the entry point that bin/gefyra-operator.js and the Dockerfile start', async () => {
@@ -44,7 +48,9 @@ describe('packaging', () => {
   it('has a Dockerfile whose sources and entry point exist', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:24/m);
-    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => (match[1] ?? '').split(/\s+/));
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) =>
+      (match[1] ?? '').split(/\s+/),
+    );
     expect(copied.length).toBeGreaterThan(3);
     for (const source of copied) expect(existsSync(join(root, source)), source).toBe(true);
     const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
@@ -55,7 +61,12 @@ describe('packaging', () => {
   });
 
   it.runIf(oldNode)('refuses an old Node.js with what to do instead', async () => {
-    const failure = await run(oldNode as string, [entry, '--help'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
-    expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/needs Node.js 24 or newer, but this is Node.js \d+.*npm start/s) });
+    const failure = await run(oldNode as string, [entry, '--help'], { cwd: root }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/needs Node.js 24 or newer, but this is Node.js \d+.*npm start/s),
+    });
   });
 });

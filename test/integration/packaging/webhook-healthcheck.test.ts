@@ -38,7 +38,9 @@ describe("the webhook pod's liveness probe", () => {
     let checks = 0;
     server = new AdmissionServer({
       tls: await issueWebhookTls('gefyra-admission.gefyra.svc', new Date(), 86_400_000),
-      handlers: { '/client-parameters': async () => ({ allowed: false, message: 'the rule must not run for a health check' }) },
+      handlers: {
+        '/client-parameters': async () => ({ allowed: false, message: 'the rule must not run for a health check' }),
+      },
       onHealthCheck: async () => {
         checks += 1;
       },
@@ -53,11 +55,16 @@ describe("the webhook pod's liveness probe", () => {
   });
 
   it("reads GEFYRA_WEBHOOK_PORT as the webhook does, and fails with the schema's message on a bad one", async () => {
-    expect(await probeWith('ninety')).toEqual({ code: 1, stderr: expect.stringContaining('GEFYRA_WEBHOOK_PORT must be a port number (got "ninety")') });
+    expect(await probeWith('ninety')).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('GEFYRA_WEBHOOK_PORT must be a port number (got "ninety")'),
+    });
   });
 
   it('is the only thing the python stand-in runs', async () => {
-    const failure = await run('sh', [join(root, 'image', 'python'), '-c', 'print(1)']).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run('sh', [join(root, 'image', 'python'), '-c', 'print(1)']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 127, stderr: expect.stringContaining('this image has no Python') });
   });
 });

@@ -13,7 +13,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('usage: npx tsx test/support/control-plane/cli.ts [--node-name <name>] [--keep]\n  --keep  leave the work directory (logs, etcd data) after exit\n');
+  process.stdout.write(
+    'usage: npx tsx test/support/control-plane/cli.ts [--node-name <name>] [--keep]\n  --keep  leave the work directory (logs, etcd data) after exit\n',
+  );
   process.exit(0);
 }
 

@@ -81,7 +81,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await run.abort();
     throw error;
   }
-  progress(`${run.endpoints.version} ready at ${run.endpoints.server} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (work dir ${workDir})`);
+  progress(
+    `${run.endpoints.version} ready at ${run.endpoints.server} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (work dir ${workDir})`,
+  );
   return run.handle();
 }
 
@@ -114,7 +116,9 @@ class ControlPlaneRun {
     const deadline = Date.now() + timeoutMs;
     const remaining = (): number => Math.max(1_000, deadline - Date.now());
     const dir = (name: string): string => join(this.#workDir, name);
-    await Promise.all(['pki', 'etcd', 'logs', 'kubeconfigs', 'certs'].map((name) => mkdir(dir(name), { recursive: true })));
+    await Promise.all(
+      ['pki', 'etcd', 'logs', 'kubeconfigs', 'certs'].map((name) => mkdir(dir(name), { recursive: true })),
+    );
     this.#installCleanupHooks();
 
     const [version, serving, serviceAccountKeys, ports] = await Promise.all([
@@ -123,7 +127,13 @@ class ControlPlaneRun {
       createServiceAccountKeyPair(dir('pki')),
       findFreePorts(5),
     ]);
-    const [etcdClientPort, etcdPeerPort, apiServerPort, controllerManagerPort, schedulerPort] = ports as [number, number, number, number, number];
+    const [etcdClientPort, etcdPeerPort, apiServerPort, controllerManagerPort, schedulerPort] = ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const server = `https://127.0.0.1:${apiServerPort}`;
     const tokens = Object.fromEntries(
       Object.keys(COMPONENT_USERS).map((key) => [key, randomBytes(24).toString('hex')]),
@@ -133,7 +143,12 @@ class ControlPlaneRun {
       writeFile(dir('pki/tokens.csv'), tokenAuthFile(tokens), { mode: 0o600 }),
       writeFile(dir('audit-policy.yaml'), AUDIT_POLICY),
       ...(Object.keys(COMPONENT_USERS) as (keyof typeof COMPONENT_USERS)[]).map((name) =>
-        writeKubeconfig(kubeconfig(name), { server, caPem: serving.certPem, token: tokens[name], name: COMPONENT_USERS[name].uid }),
+        writeKubeconfig(kubeconfig(name), {
+          server,
+          caPem: serving.certPem,
+          token: tokens[name],
+          name: COMPONENT_USERS[name].uid,
+        }),
       ),
     ]);
     const layout: ControlPlaneLayout = {
@@ -170,7 +185,8 @@ class ControlPlaneRun {
     this.#spawn(binDir, 'etcd', etcdArgs(layout));
     await pollUntil(
       'etcd /health',
-      async () => ((await httpGet(`http://127.0.0.1:${etcdClientPort}/health`)).body.includes('"true"') ? true : undefined),
+      async () =>
+        (await httpGet(`http://127.0.0.1:${etcdClientPort}/health`)).body.includes('"true"') ? true : undefined,
       { timeoutMs: remaining(), failFast },
     );
     const apiServer = {
@@ -178,7 +194,10 @@ class ControlPlaneRun {
       ready: async (timeoutMs: number) =>
         void (await pollUntil(
           'kube-apiserver /readyz',
-          async () => ((await httpGet(`${server}/readyz`, { ca: serving.certPem, token: tokens.admin })).status === 200 ? true : undefined),
+          async () =>
+            (await httpGet(`${server}/readyz`, { ca: serving.certPem, token: tokens.admin })).status === 200
+              ? true
+              : undefined,
           { timeoutMs, failFast, intervalMs: 250 },
         )),
     };
@@ -192,8 +211,14 @@ class ControlPlaneRun {
       (await httpGet(`https://127.0.0.1:${port}/healthz`, { insecure: true })).status === 200 ? true : undefined;
     const access = connectToControlPlane(this.#endpoints);
     await Promise.all([
-      pollUntil('kube-scheduler /healthz', async () => await healthy(schedulerPort), { timeoutMs: remaining(), failFast }),
-      pollUntil('kube-controller-manager /healthz', async () => await healthy(controllerManagerPort), { timeoutMs: remaining(), failFast }),
+      pollUntil('kube-scheduler /healthz', async () => await healthy(schedulerPort), {
+        timeoutMs: remaining(),
+        failFast,
+      }),
+      pollUntil('kube-controller-manager /healthz', async () => await healthy(controllerManagerPort), {
+        timeoutMs: remaining(),
+        failFast,
+      }),
       // Proves the service-account and token controllers run: pods in `default` can now be created.
       access.serviceAccountKubeConfig('default', 'default', { timeoutMs: remaining() }),
     ]);
@@ -202,7 +227,9 @@ class ControlPlaneRun {
 
   /** After a failed start: kill what runs, keep the logs, say where they are. */
   async abort(): Promise<void> {
-    const logs = this.#processes.map((p) => `  ${p.name}: ${p.logPath}${p.exit === undefined ? '' : ` (exited ${describeExit(p)})`}`);
+    const logs = this.#processes.map(
+      (p) => `  ${p.name}: ${p.logPath}${p.exit === undefined ? '' : ` (exited ${describeExit(p)})`}`,
+    );
     const dead = this.#processes.filter((p) => p.exit !== undefined);
     await this.#stopProcesses();
     process.stderr.write(`[control-plane] start failed; logs kept in ${this.#workDir}:\n${logs.join('\n')}\n`);
@@ -223,7 +250,9 @@ class ControlPlaneRun {
 
   async #restartApiServer(): Promise<void> {
     const apiServer = this.#apiServer;
-    const running = this.#processes.find((component) => component.name === 'kube-apiserver' && component.exit === undefined);
+    const running = this.#processes.find(
+      (component) => component.name === 'kube-apiserver' && component.exit === undefined,
+    );
     if (apiServer === undefined || running === undefined) throw new Error('kube-apiserver is not running');
     this.#processes.splice(this.#processes.indexOf(running), 1);
     this.#retired.add(running);
@@ -234,7 +263,12 @@ class ControlPlaneRun {
   }
 
   #spawn(binDir: string, name: string, args: string[]): void {
-    const spec: ProcessSpec = { name, command: join(binDir, name), args, logPath: join(this.#workDir, 'logs', `${name}.log`) };
+    const spec: ProcessSpec = {
+      name,
+      command: join(binDir, name),
+      args,
+      logPath: join(this.#workDir, 'logs', `${name}.log`),
+    };
     this.#processes.push(new SupervisedProcess(spec));
     // Read by the watchdog if this process dies without running its exit hooks.
     writeFileSync(join(this.#workDir, 'pids'), this.#processes.map((p) => `${p.pid}\n`).join(''));
@@ -249,7 +283,9 @@ class ControlPlaneRun {
     for (const component of components) {
       void component.exited.then(() => {
         if (this.#stopping || this.#retired.has(component)) return;
-        process.stderr.write(`[control-plane] ${component.name} exited unexpectedly ${describeExit(component)}; log: ${component.logPath}\n`);
+        process.stderr.write(
+          `[control-plane] ${component.name} exited unexpectedly ${describeExit(component)}; log: ${component.logPath}\n`,
+        );
       });
     }
   }

@@ -1,5 +1,11 @@
-import { CarrierSimulator, type CarrierSimulatorOptions } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
-import { StowawaySimulator, type StowawaySimulatorOptions } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import {
+  CarrierSimulator,
+  type CarrierSimulatorOptions,
+} from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import {
+  StowawaySimulator,
+  type StowawaySimulatorOptions,
+} from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
 import type { SimulatedNode } from './node/simulated-node.js';
 import type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
 
@@ -23,7 +29,10 @@ export interface GefyraComponents {
  * Carrier forgets the configuration of a container the node restarted.
  */
 export function simulateGefyraComponents(node: SimulatedNode, options: GefyraComponentOptions = {}): GefyraComponents {
-  const stowaway = new StowawaySimulator({ ...options.stowaway, readConfigMap: (namespace, name) => node.readConfigMap(namespace, name) });
+  const stowaway = new StowawaySimulator({
+    ...options.stowaway,
+    readConfigMap: (namespace, name) => node.readConfigMap(namespace, name),
+  });
   const carrier = new CarrierSimulator({
     ...options.carrier,
     containerIdOf: (target) => node.containerIdOf(target),

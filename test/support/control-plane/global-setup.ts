@@ -16,7 +16,8 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('controlPlane', controlPlane.endpoints);
   const unavailable = (await dataPlaneUnavailableReason()) ?? '';
   // One line for the whole run, not one per skipped file.
-  if (unavailable !== '') process.stdout.write(`[data-plane] the data-plane tests (test/dataplane) are skipped: ${unavailable}\n`);
+  if (unavailable !== '')
+    process.stdout.write(`[data-plane] the data-plane tests (test/dataplane) are skipped: ${unavailable}\n`);
   project.provide('dataPlaneUnavailable', unavailable);
 }
 

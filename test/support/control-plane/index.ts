@@ -10,7 +10,12 @@ export {
   type ServiceAccountCredentials,
 } from './service-account-credentials.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.js';
-export { SimulatedNode, type SimulatedNodeOptions, type StopOptions, type WhenPodOptions } from './node/simulated-node.js';
+export {
+  SimulatedNode,
+  type SimulatedNodeOptions,
+  type StopOptions,
+  type WhenPodOptions,
+} from './node/simulated-node.js';
 export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/exec-request.js';
 export type { ImageMatcher, PodMatcher } from './node/matchers.js';
 export type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';

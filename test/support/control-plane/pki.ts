@@ -18,16 +18,37 @@ export interface ServingCertificate {
  * node:crypto cannot issue X.509 certificates, so this uses the openssl command
  * (the provisioning script installs it). An EC key keeps generation instant.
  */
-export async function createServingCertificate(dir: string, name: string, commonName: string): Promise<ServingCertificate> {
+export async function createServingCertificate(
+  dir: string,
+  name: string,
+  commonName: string,
+): Promise<ServingCertificate> {
   const certPath = join(dir, `${name}.crt`);
   const keyPath = join(dir, `${name}.key`);
   await run('openssl', [
-    'req', '-x509', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-    '-keyout', keyPath, '-out', certPath, '-days', '30', '-subj', `/CN=${commonName}`,
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,digitalSignature,keyCertSign',
-    '-addext', 'extendedKeyUsage=serverAuth,clientAuth',
+    'req',
+    '-x509',
+    '-nodes',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${commonName}`,
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyCertSign',
+    '-addext',
+    'extendedKeyUsage=serverAuth,clientAuth',
   ]);
   return { certPath, keyPath, certPem: await readFile(certPath, 'utf8') };
 }

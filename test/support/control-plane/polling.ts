@@ -14,7 +14,11 @@ export interface PollOptions {
  * test harness waiting for processes that offer no event to wait on (a
  * `/readyz` endpoint, a Secret that a controller will create).
  */
-export async function pollUntil<T>(what: string, attempt: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  options: PollOptions,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -54,7 +54,9 @@ export async function assertBinaries(dir: string): Promise<void> {
     try {
       await access(join(dir, binary), constants.X_OK);
     } catch {
-      throw new Error(`no executable ${binary} in ${JSON.stringify(dir)}; run scripts/provision-control-plane.sh or set GEFYRA_CONTROL_PLANE_BIN`);
+      throw new Error(
+        `no executable ${binary} in ${JSON.stringify(dir)}; run scripts/provision-control-plane.sh or set GEFYRA_CONTROL_PLANE_BIN`,
+      );
     }
   }
 }

@@ -33,7 +33,8 @@ export async function createServiceAccountCredentials(
   options: ServiceAccountCredentialOptions = {},
 ): Promise<ServiceAccountCredentials> {
   const cluster = admin.getCurrentCluster();
-  if (cluster === null || cluster.caData === undefined) throw new Error('the admin kubeconfig names no cluster with CA data');
+  if (cluster === null || cluster.caData === undefined)
+    throw new Error('the admin kubeconfig names no cluster with CA data');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const token = (await hasTokenSecrets(admin))
     ? await waitForTokenSecret(admin, namespace, name, timeoutMs)
@@ -55,7 +56,12 @@ async function hasTokenSecrets(admin: KubeConfig): Promise<boolean> {
   return Number.parseInt(version.minor, 10) < 24;
 }
 
-async function waitForTokenSecret(admin: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<string> {
+async function waitForTokenSecret(
+  admin: KubeConfig,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+): Promise<string> {
   const core = admin.makeApiClient(CoreV1Api);
   return await pollUntil(
     `a token Secret for ServiceAccount ${namespace}/${name}`,

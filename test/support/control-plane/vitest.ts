@@ -32,7 +32,10 @@ export function useSimulatedNode(options: Omit<SimulatedNodeOptions, 'kubeConfig
  * ServiceAccount (pods cannot be created before it exists); deletes it after
  * the file without waiting for the namespace controller to finish.
  */
-export function useTestNamespace(prefix: string, kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig()): { readonly name: string } {
+export function useTestNamespace(
+  prefix: string,
+  kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig(),
+): { readonly name: string } {
   const name = namespaceName(prefix);
   beforeAll(async () => void (await createTestNamespace(kubeConfig(), prefix, name)));
   afterAll(async () => await deleteTestNamespace(kubeConfig(), name));
@@ -45,7 +48,10 @@ export function useTestNamespace(prefix: string, kubeConfig: () => KubeConfig = 
  * so that no test sees what another left. `name` is the running test's.
  * Call it after useSimulatedNode, so that the node still serves when it is deleted.
  */
-export function useNamespaceOfEachTest(prefix: string, kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig()): { readonly name: string } {
+export function useNamespaceOfEachTest(
+  prefix: string,
+  kubeConfig: () => KubeConfig = () => useControlPlane().adminKubeConfig(),
+): { readonly name: string } {
   let current: string | undefined;
   beforeEach(async () => void (current = await createTestNamespace(kubeConfig(), prefix)));
   afterEach(async () => {
@@ -66,12 +72,18 @@ export function useNamespaceOfEachTest(prefix: string, kubeConfig: () => KubeCon
  * controller has made it, the API server refuses pods in the namespace
  * ("No API token found for service account").
  */
-export async function createTestNamespace(kubeConfig: KubeConfig, prefix: string, name: string = namespaceName(prefix)): Promise<string> {
+export async function createTestNamespace(
+  kubeConfig: KubeConfig,
+  prefix: string,
+  name: string = namespaceName(prefix),
+): Promise<string> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name } } });
   await pollUntil(
     `the token of ServiceAccount ${name}/default`,
-    async () => ((await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })).secrets?.length ?? 0) > 0 || undefined,
+    async () =>
+      ((await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })).secrets?.length ?? 0) > 0 ||
+      undefined,
     { timeoutMs: 30_000 },
   );
   return name;

@@ -44,7 +44,9 @@ describe('gefyra-operator command line', () => {
   it('prints install manifests for a namespace and image', async () => {
     const io = capture();
     expect(await main(['manifests', '--namespace', 'dev', '--image', 'registry.example/op:1'], {}, io)).toBe(0);
-    const documents = parseAllDocuments(io.stdout).map((document) => document.toJS() as { kind: string; metadata: { namespace?: string } });
+    const documents = parseAllDocuments(io.stdout).map(
+      (document) => document.toJS() as { kind: string; metadata: { namespace?: string } },
+    );
     expect(documents.map((document) => document.kind)).toEqual([
       'Namespace',
       'CustomResourceDefinition',
@@ -58,7 +60,11 @@ describe('gefyra-operator command line', () => {
       'MutatingWebhookConfiguration',
     ]);
     expect(io.stdout).toMatch(/image: registry.example\/op:1/);
-    expect(documents.filter((document) => document.metadata.namespace).every((document) => document.metadata.namespace === 'dev')).toBe(true);
+    expect(
+      documents
+        .filter((document) => document.metadata.namespace)
+        .every((document) => document.metadata.namespace === 'dev'),
+    ).toBe(true);
   });
 
   it('refuses bad manifest options clearly', async () => {
@@ -70,7 +76,9 @@ describe('gefyra-operator command line', () => {
   it('will not reset without --yes, and says what it would remove', async () => {
     const io = capture();
     expect(await main(['reset'], {}, io)).toBe(2);
-    expect(io.stderr).toMatch(/This removes every intercept, every Gefyra component and the operator itself \(namespace gefyra.*\nRun again with --yes/);
+    expect(io.stderr).toMatch(
+      /This removes every intercept, every Gefyra component and the operator itself \(namespace gefyra.*\nRun again with --yes/,
+    );
   });
 
   it('reports bad configuration before touching any cluster', async () => {

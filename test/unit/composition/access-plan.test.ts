@@ -15,16 +15,29 @@ const deployRules = (): ResourceRule[] =>
 describe('the access plan', () => {
   it('under the full deploy/ RBAC changes nothing: watches, a Lease, the status subresource, the CRD read', () => {
     const plan = planAccess(GrantedAccess.fromRules(deployRules()), NAMESPACE);
-    expect(plan).toMatchObject({ leaderLock: 'Lease', statusWrites: 'subresource', crdReadable: true, missing: [], fallbacks: [] });
+    expect(plan).toMatchObject({
+      leaderLock: 'Lease',
+      statusWrites: 'subresource',
+      crdReadable: true,
+      missing: [],
+      fallbacks: [],
+    });
     expect(plan.canWatch({ apiVersion: 'v1', kind: 'Pod', labels: { a: 'b' } })).toBe(true);
     expect(plan.canWatch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE })).toBe(true);
   });
 
   it("under the Gefyra client's ClusterRole falls back where it may not watch, lease or write the status, and lacks nothing", () => {
     const plan = planAccess(GrantedAccess.fromRules(CLIENT_CLUSTER_ROLE_RULES), NAMESPACE);
-    expect(plan).toMatchObject({ leaderLock: 'ConfigMap', statusWrites: 'annotation', crdReadable: false, missing: [] });
+    expect(plan).toMatchObject({
+      leaderLock: 'ConfigMap',
+      statusWrites: 'annotation',
+      crdReadable: false,
+      missing: [],
+    });
     expect(plan.fallbacks).toHaveLength(5);
-    expect(plan.fallbacks).toContainEqual(expect.stringMatching(/^no subjectaccessreviews: requesters are not reviewed/));
+    expect(plan.fallbacks).toContainEqual(
+      expect.stringMatching(/^no subjectaccessreviews: requesters are not reviewed/),
+    );
     for (const kind of [
       { apiVersion: 'v1', kind: 'Pod' },
       { apiVersion: 'v1', kind: 'ConfigMap' },
@@ -44,12 +57,19 @@ describe('the access plan', () => {
     }));
     const plan = planAccess(GrantedAccess.fromRules(rules), NAMESPACE);
     expect(plan.missing.map(describePermission).sort()).toEqual(
-      ['get pods/exec', 'create pods/exec', 'create apiextensions.k8s.io/customresourcedefinitions', 'patch apiextensions.k8s.io/customresourcedefinitions'].sort(),
+      [
+        'get pods/exec',
+        'create pods/exec',
+        'create apiextensions.k8s.io/customresourcedefinitions',
+        'patch apiextensions.k8s.io/customresourcedefinitions',
+      ].sort(),
     );
   });
 
   it('counts a rule limited to names only for those names', () => {
-    const access = GrantedAccess.fromRules([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'], resourceNames: ['gefyra'] }]);
+    const access = GrantedAccess.fromRules([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'], resourceNames: ['gefyra'] },
+    ]);
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'gefyra' })).toBe(true);
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces', name: 'other' })).toBe(false);
     expect(access.allows({ verb: 'get', group: '', resource: 'namespaces' })).toBe(false);
@@ -58,7 +78,11 @@ describe('the access plan', () => {
   describe('under the Gefyra 2.x contract', () => {
     const gefyra2OperatorRules = (): ResourceRule[] =>
       gefyra2InstallManifests({ namespace: NAMESPACE, image: DEFAULT_OPERATOR_IMAGE })
-        .filter((manifest) => (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === 'gefyra-operator')
+        .filter(
+          (manifest) =>
+            (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') &&
+            manifest.metadata.name === 'gefyra-operator',
+        )
         .flatMap((manifest) => manifest['rules'] as ResourceRule[]);
 
     it("lacks nothing under the 2.5 client's ClusterRole, which grants no InterceptRequests: those are not served", () => {
@@ -68,7 +92,9 @@ describe('the access plan', () => {
     });
 
     it('asks for the InterceptRequest rights in the 0.13 contract, where they are the reason to run', () => {
-      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, { contract: '0.13' });
+      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, {
+        contract: '0.13',
+      });
       expect(plan.missing.map(describePermission)).toContainEqual('get gefyra.dev/interceptrequests');
     });
 
@@ -78,10 +104,17 @@ describe('the access plan', () => {
     });
 
     it("needs what Stowaway 2.x's lifecycle needs, not Stowaway 0.13's Deployment", () => {
-      const withoutStatefulSets = gefyra2OperatorRules().map((rule) => ({ ...rule, resources: (rule.resources ?? []).filter((resource) => resource !== 'statefulsets') }));
+      const withoutStatefulSets = gefyra2OperatorRules().map((rule) => ({
+        ...rule,
+        resources: (rule.resources ?? []).filter((resource) => resource !== 'statefulsets'),
+      }));
       const plan = planAccess(GrantedAccess.fromRules(withoutStatefulSets), NAMESPACE, { contract: '2' });
       expect(plan.missing.map(describePermission)).toContainEqual('create apps/statefulsets');
-      expect(gefyra2OperatorRules().filter((rule) => (rule.resources ?? []).includes('deployments')).flatMap((rule) => rule.verbs)).not.toContain('create');
+      expect(
+        gefyra2OperatorRules()
+          .filter((rule) => (rule.resources ?? []).includes('deployments'))
+          .flatMap((rule) => rule.verbs),
+      ).not.toContain('create');
     });
   });
 });

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the intercept policy; GEFYRA_DESTINATION_SUBNETS is the explicit list, the tunnel\'s subnets are not read here', () => {
+  it("reads the intercept policy; GEFYRA_DESTINATION_SUBNETS is the explicit list, the tunnel's subnets are not read here", () => {
     expect(
       loadConfig({
         GEFYRA_ALLOWED_NAMESPACES: 'dev, staging',
@@ -57,13 +57,23 @@ describe('loadConfig', () => {
 
   it("reads the client's Docker network from GEFYRA_PEER_SUBNET: routed by Stowaway as given, and where its containers are", () => {
     const { subnets } = loadConfig({ GEFYRA_PEER_SUBNET: '172.18.0.0/16,fd00::/64' });
-    expect(subnets).toEqual({ internal: '192.168.99.0', peers: '172.18.0.0/16,fd00::/64', clientNetworks: [parseSubnet('172.18.0.0/16'), parseSubnet('fd00::/64')] });
-    expect(() => loadConfig({ GEFYRA_PEER_SUBNET: '172.18.0.3' })).toThrow('GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16 (got "172.18.0.3")');
+    expect(subnets).toEqual({
+      internal: '192.168.99.0',
+      peers: '172.18.0.0/16,fd00::/64',
+      clientNetworks: [parseSubnet('172.18.0.0/16'), parseSubnet('fd00::/64')],
+    });
+    expect(() => loadConfig({ GEFYRA_PEER_SUBNET: '172.18.0.3' })).toThrow(
+      'GEFYRA_PEER_SUBNET must be a comma-separated list of CIDRs such as 172.18.0.0/16 (got "172.18.0.3")',
+    );
   });
 
   it('rejects a bad policy with one line per variable', () => {
     expect(() =>
-      loadConfig({ GEFYRA_ALLOWED_NAMESPACES: 'ok,Bad_One', GEFYRA_DESTINATION_SUBNETS: '10.0.0.1', GEFYRA_REQUESTER_REVIEW: 'maybe' }),
+      loadConfig({
+        GEFYRA_ALLOWED_NAMESPACES: 'ok,Bad_One',
+        GEFYRA_DESTINATION_SUBNETS: '10.0.0.1',
+        GEFYRA_REQUESTER_REVIEW: 'maybe',
+      }),
     ).toThrow(
       expect.objectContaining({
         problems: [

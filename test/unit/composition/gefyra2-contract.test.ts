@@ -7,17 +7,30 @@ import { OperatorPhase } from '../../../src/adapters/runtime/operator-phase.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
 import { RUNTIME, type ControllerFactory } from '../../../src/composition/runtime-tokens.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+} from '../../../src/domain/gefyra-client/gefyra-client.js';
 import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
 import { resolve } from '../../../src/plugins/resolve.js';
 import { until } from '../../support/running-operators.js';
 
 const signal = () => AbortSignal.timeout(10_000);
-const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: 'gefyra', name });
+const ref = (name: string) => ({
+  apiVersion: GEFYRA_CLIENT_API_VERSION,
+  kind: GEFYRA_CLIENT_KIND,
+  namespace: 'gefyra',
+  name,
+});
 const scope = () => ({
   phase: new OperatorPhase(),
-  metrics: operatorMetrics(new MetricsRegistry(), () => 0, () => 0),
+  metrics: operatorMetrics(
+    new MetricsRegistry(),
+    () => 0,
+    () => 0,
+  ),
   tracker: new InterceptTracker(),
   access: FULL_RUNTIME_ACCESS,
   logger: silentLogger,
@@ -26,45 +39,76 @@ const scope = () => ({
 describe('the operator in the Gefyra 2.x contract', () => {
   it('runs the installation and the GefyraClient controller; no InterceptRequests on a tunnel that routes none', async () => {
     const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
-    const controllers = operator.container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope()));
+    const controllers = operator.container
+      .getAll<ControllerFactory>(RUNTIME.Controllers)
+      .map((create) => create(scope()));
     expect(controllers.map(({ name }) => name)).toEqual(['boot', 'gefyraclient']);
   });
 
   it('is recognised from a variable only the 2.5 client sets, as the client installs it', async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_CARRIER2_IMAGE: 'quay.io/gefyra/carrier2' } });
-    const controllers = operator.container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope()));
+    const operator = await createInMemoryOperator({
+      environment: { GEFYRA_CARRIER2_IMAGE: 'quay.io/gefyra/carrier2' },
+    });
+    const controllers = operator.container
+      .getAll<ControllerFactory>(RUNTIME.Controllers)
+      .map((create) => create(scope()));
     expect(controllers.map(({ name }) => name)).toContain('gefyraclient');
   });
 
   it('keeps serving InterceptRequests in the 0.13 contract', async () => {
     const operator = await createInMemoryOperator();
-    const controllers = operator.container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope()));
+    const controllers = operator.container
+      .getAll<ControllerFactory>(RUNTIME.Controllers)
+      .map((create) => create(scope()));
     expect(controllers.map(({ name }) => name)).toEqual(['boot', 'reset', 'intercept', 'heartbeat']);
   });
 
   it('installs Stowaway 2.x, not 0.13, posts Gefyra-Ready once its pod is ready, publishes no installation-wide connection, and serves a client', async () => {
     // No token controller in memory: the client's ServiceAccount is the client's own business here.
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2', GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' } });
+    const operator = await createInMemoryOperator({
+      environment: { GEFYRA_CLIENT_CONTRACT: '2', GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' },
+    });
     const { cluster } = operator;
-    const simulator = new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+    const simulator = new Stowaway2Simulator({
+      readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+    });
     cluster.onExec(simulator.handle);
     const runnable = createOperatorRuntime(operator.container);
     await runnable.runtime.start();
     try {
-      const readyEvents = () => cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready');
+      const readyEvents = () =>
+        cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready');
       await until(runnable, () => readyEvents().length === 1);
       expect(readyEvents()[0]?.['eventTime']).toEqual(expect.any(String));
-      expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'StatefulSet' }).map((object) => object.metadata.name)).toEqual(['gefyra-stowaway']);
+      expect(
+        cluster.objects({ apiVersion: 'apps/v1', kind: 'StatefulSet' }).map((object) => object.metadata.name),
+      ).toEqual(['gefyra-stowaway']);
       expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual([]);
       // One Service: the developers' way in, selecting the 2.x pod (no proxy Services of 0.13).
-      expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' }).map((object) => [object.metadata.name, (object['spec'] as { selector?: object }).selector])).toEqual([
-        ['gefyra-stowaway-wireguard', { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' }],
+      expect(
+        cluster
+          .objects({ apiVersion: 'v1', kind: 'Service' })
+          .map((object) => [object.metadata.name, (object['spec'] as { selector?: object }).selector]),
+      ).toEqual([
+        [
+          'gefyra-stowaway-wireguard',
+          { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
+        ],
       ]);
-      expect(cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((object) => object.metadata.name)).not.toContain('gefyra-cargo-connection');
+      expect(cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((object) => object.metadata.name)).not.toContain(
+        'gefyra-cargo-connection',
+      );
       // It serves no InterceptRequests, so it registers no CRD for them either.
-      expect(cluster.objects({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }).map((object) => object.metadata.name)).not.toContain('interceptrequests.gefyra.dev');
+      expect(
+        cluster
+          .objects({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' })
+          .map((object) => object.metadata.name),
+      ).not.toContain('interceptrequests.gefyra.dev');
 
-      await cluster.create({ ...ref('dev-a'), metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway' }, signal());
+      await cluster.create(
+        { ...ref('dev-a'), metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway' },
+        signal(),
+      );
       const client = () => {
         const object = cluster.peek(ref('dev-a'));
         return object && gefyraClientFrom(object);
@@ -87,7 +131,13 @@ describe('the operator in the Gefyra 2.x contract', () => {
     operator.clock.advance(180_000);
     const blocked = await boot();
     expect(blocked).toMatchObject({ state: 'blocked', reason: 'TunnelNotReady' });
-    expect(blocked.state === 'blocked' && blocked.message).toMatch(/Stowaway 2\.x did not become ready within 180s: pod gefyra-stowaway-0: stowaway: ErrImagePull/);
-    expect(operator.cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready')).toEqual([]);
+    expect(blocked.state === 'blocked' && blocked.message).toMatch(
+      /Stowaway 2\.x did not become ready within 180s: pod gefyra-stowaway-0: stowaway: ErrImagePull/,
+    );
+    expect(
+      operator.cluster
+        .objects({ apiVersion: 'v1', kind: 'Event' })
+        .filter((event) => event['reason'] === 'Gefyra-Ready'),
+    ).toEqual([]);
   });
 });

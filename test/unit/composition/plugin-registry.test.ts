@@ -35,7 +35,9 @@ describe('loadPlugins', () => {
   });
 
   it('says which ports nobody provides', async () => {
-    expect(await problemsOf(loadPlugins(['stowaway']))).toEqual(['no plugin in GEFYRA_PLUGINS provides CarrierInstaller']);
+    expect(await problemsOf(loadPlugins(['stowaway']))).toEqual([
+      'no plugin in GEFYRA_PLUGINS provides CarrierInstaller',
+    ]);
   });
 
   it('loads the built-in ones when none are named', async () => {
@@ -55,17 +57,25 @@ describe('loadPlugins', () => {
   });
 
   it('refuses a tunnel that routes with only part of the routing ports', async () => {
-    const halfRouting: OperatorPlugin = { name: 'half', provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter], createModule: () => new ContainerModule(() => undefined) };
+    const halfRouting: OperatorPlugin = {
+      name: 'half',
+      provides: [TOKENS.TunnelProvider, TOKENS.TunnelRouter],
+      createModule: () => new ContainerModule(() => undefined),
+    };
     expect(await problemsOf(loadPlugins(['half', 'carrier'], async () => ({ plugin: halfRouting })))).toEqual([
       'the tunnel provides TunnelRouter but not RouteStore, TunnelHeartbeat: a tunnel routes with all of them or none',
     ]);
   });
 
   it('refuses two plugins for one tunnel port', async () => {
-    const secondTunnel: OperatorPlugin = { name: 'wg-tunnel', provides: [TOKENS.TunnelRouter, TOKENS.CarrierInstaller], createModule: () => new ContainerModule(() => undefined) };
-    expect(await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: secondTunnel })))).toEqual([
-      'TunnelRouter is provided by more than one plugin: stowaway, wg-tunnel',
-    ]);
+    const secondTunnel: OperatorPlugin = {
+      name: 'wg-tunnel',
+      provides: [TOKENS.TunnelRouter, TOKENS.CarrierInstaller],
+      createModule: () => new ContainerModule(() => undefined),
+    };
+    expect(
+      await problemsOf(loadPlugins(['stowaway', 'carrier', 'other'], async () => ({ plugin: secondTunnel }))),
+    ).toEqual(['TunnelRouter is provided by more than one plugin: stowaway, wg-tunnel']);
   });
 
   it('explains a plugin that cannot be loaded or is not a plugin', async () => {

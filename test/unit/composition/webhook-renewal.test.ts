@@ -11,7 +11,11 @@ import { handshake } from '../../support/tls-handshake.js';
 import { signal } from '../../support/scenario.js';
 
 const HOST = 'gefyra-admission.gefyra.svc';
-const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: 'gefyra.dev' };
+const VWC = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  name: 'gefyra.dev',
+};
 /** Ten minutes: the rotation ticks every 25 s of the manual clock. */
 const LIFETIME_SECONDS = 600;
 const STEP_MS = 10_000;
@@ -22,15 +26,28 @@ const configuration = (): Manifest => ({
   webhooks: [
     {
       name: 'client-parameters.gefyra.dev',
-      clientConfig: { caBundle: Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString('base64'), service: { name: 'gefyra-admission', namespace: 'gefyra', path: '/client-parameters' } },
-      rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['gefyraclients'] }],
+      clientConfig: {
+        caBundle: Buffer.from('-----BEGIN CERTIFICATE-----\nR0VGWVJB\n-----END CERTIFICATE-----\n').toString('base64'),
+        service: { name: 'gefyra-admission', namespace: 'gefyra', path: '/client-parameters' },
+      },
+      rules: [
+        {
+          apiGroups: ['gefyra.dev'],
+          apiVersions: ['v1'],
+          operations: ['CREATE', 'UPDATE'],
+          resources: ['gefyraclients'],
+        },
+      ],
       sideEffects: 'None',
       admissionReviewVersions: ['v1'],
     },
   ],
 });
 
-const certificatesIn = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((text) => new X509Certificate(text));
+const certificatesIn = (pem: string) =>
+  (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (text) => new X509Certificate(text),
+  );
 
 /**
  * What the API server checks on a new connection, by the manual clock (Node's
@@ -39,9 +56,11 @@ const certificatesIn = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[
  * valid now, and issued by a CA of the caBundle that is valid now.
  */
 function whyUntrusted(served: X509Certificate, bundle: string, now: Date): string | undefined {
-  const validAt = (certificate: X509Certificate) => new Date(certificate.validFrom) <= now && now < new Date(certificate.validTo);
+  const validAt = (certificate: X509Certificate) =>
+    new Date(certificate.validFrom) <= now && now < new Date(certificate.validTo);
   if (served.checkHost(HOST, { subject: 'never' }) !== HOST) return 'not for the Service name';
-  if (!validAt(served)) return `served certificate not valid at ${now.toISOString()} (valid ${served.validFrom} to ${served.validTo})`;
+  if (!validAt(served))
+    return `served certificate not valid at ${now.toISOString()} (valid ${served.validFrom} to ${served.validTo})`;
   const issuer = certificatesIn(bundle).find((ca) => served.checkIssued(ca) && served.verify(ca.publicKey));
   if (issuer === undefined) return 'issued by no CA of the caBundle';
   if (!validAt(issuer)) return 'its CA is not valid now';
@@ -61,7 +80,10 @@ describe('the webhook renews its certificate while running', () => {
       clock,
       logger: silentLogger,
       namespace: 'gefyra',
-      webhook: { ...loadGefyra2Config({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: String(LIFETIME_SECONDS) }).webhook, port: 0 },
+      webhook: {
+        ...loadGefyra2Config({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: String(LIFETIME_SECONDS) }).webhook,
+        port: 0,
+      },
       listenHost: '127.0.0.1',
     });
   const bundleInConfiguration = async (cluster: InMemoryCluster) => {
@@ -87,14 +109,22 @@ describe('the webhook renews its certificate while running', () => {
     let before: { certificate: X509Certificate; bundle: string } | undefined;
     for (let elapsed = 0; elapsed <= 3 * LIFETIME_SECONDS * 1000; elapsed += STEP_MS) {
       const bundle = await bundleInConfiguration(cluster);
-      const { served: certificate, fingerprint } = await handshake(webhook.port, { ca: bundle, servername: HOST, verify: 'by-caller' });
+      const { served: certificate, fingerprint } = await handshake(webhook.port, {
+        ca: bundle,
+        servername: HOST,
+        verify: 'by-caller',
+      });
       // The API server may still hold the bundle of a moment ago, and a replica may still serve the certificate of a moment ago: across the switch, each trusts the other.
       const checks = [
         ['now', whyUntrusted(certificate, bundle, clock.now())],
         ['under the bundle of a moment ago', before && whyUntrusted(certificate, before.bundle, clock.now())],
-        ['the certificate of a moment ago under this bundle', before && whyUntrusted(before.certificate, bundle, clock.now())],
+        [
+          'the certificate of a moment ago under this bundle',
+          before && whyUntrusted(before.certificate, bundle, clock.now()),
+        ],
       ] as const;
-      for (const [when, problem] of checks) if (problem !== undefined) failures.push(`at +${elapsed / 1000} s, ${when}: ${problem}`);
+      for (const [when, problem] of checks)
+        if (problem !== undefined) failures.push(`at +${elapsed / 1000} s, ${when}: ${problem}`);
       if (served.at(-1) !== fingerprint) served.push(fingerprint);
       bundleSizes.push(certificatesIn(bundle).length);
       before = { certificate, bundle };
@@ -114,12 +144,24 @@ describe('the webhook renews its certificate while running', () => {
     const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     await cluster.create(configuration(), signal);
     webhook = await start(cluster, clock);
-    const first = await handshake(webhook.port, { ca: await bundleInConfiguration(cluster), servername: HOST, verify: 'by-caller' });
+    const first = await handshake(webhook.port, {
+      ca: await bundleInConfiguration(cluster),
+      servername: HOST,
+      verify: 'by-caller',
+    });
     const open = await openConnection(webhook.port);
     let now = first;
-    for (let elapsed = 0; now.fingerprint === first.fingerprint && elapsed < LIFETIME_SECONDS * 1000; elapsed += STEP_MS) {
+    for (
+      let elapsed = 0;
+      now.fingerprint === first.fingerprint && elapsed < LIFETIME_SECONDS * 1000;
+      elapsed += STEP_MS
+    ) {
       await advance(clock, STEP_MS);
-      now = await handshake(webhook.port, { ca: await bundleInConfiguration(cluster), servername: HOST, verify: 'by-caller' });
+      now = await handshake(webhook.port, {
+        ca: await bundleInConfiguration(cluster),
+        servername: HOST,
+        verify: 'by-caller',
+      });
     }
     expect(now.fingerprint).not.toBe(first.fingerprint);
     expect(open.getPeerX509Certificate()?.fingerprint256).toBe(first.fingerprint);
@@ -133,12 +175,21 @@ describe('the webhook renews its certificate while running', () => {
     await cluster.create(configuration(), signal);
     webhook = await start(cluster, clock);
     // Into the overlap: the next pair staged, its CA in the bundle, not served yet.
-    for (let elapsed = 0; certificatesIn(await bundleInConfiguration(cluster)).length < 2 && elapsed < LIFETIME_SECONDS * 1000; elapsed += STEP_MS) await advance(clock, STEP_MS);
+    for (
+      let elapsed = 0;
+      certificatesIn(await bundleInConfiguration(cluster)).length < 2 && elapsed < LIFETIME_SECONDS * 1000;
+      elapsed += STEP_MS
+    )
+      await advance(clock, STEP_MS);
     expect(certificatesIn(await bundleInConfiguration(cluster))).toHaveLength(2);
     const second = await start(cluster, clock);
     try {
       const bundle = await bundleInConfiguration(cluster);
-      const [one, other] = await Promise.all([webhook.port, second.port].map(async (port) => await handshake(port, { ca: bundle, servername: HOST, verify: 'by-caller' })));
+      const [one, other] = await Promise.all(
+        [webhook.port, second.port].map(
+          async (port) => await handshake(port, { ca: bundle, servername: HOST, verify: 'by-caller' }),
+        ),
+      );
       expect(other?.fingerprint).toBe(one?.fingerprint);
       expect(second.caBundle).toBe(webhook.caBundle);
     } finally {
@@ -147,13 +198,27 @@ describe('the webhook renews its certificate while running', () => {
     await webhook.stop();
     webhook = await start(cluster, clock);
     expect(certificatesIn(webhook.caBundle)).toHaveLength(2);
-    expect(whyUntrusted((await handshake(webhook.port, { ca: await bundleInConfiguration(cluster), servername: HOST, verify: 'by-caller' })).served, await bundleInConfiguration(cluster), clock.now())).toBeUndefined();
+    expect(
+      whyUntrusted(
+        (
+          await handshake(webhook.port, {
+            ca: await bundleInConfiguration(cluster),
+            servername: HOST,
+            verify: 'by-caller',
+          })
+        ).served,
+        await bundleInConfiguration(cluster),
+        clock.now(),
+      ),
+    ).toBeUndefined();
   }, 60_000);
 });
 
 async function openConnection(port: number): Promise<TLSSocket> {
   return await new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, servername: HOST, rejectUnauthorized: false }, () => resolve(socket));
+    const socket = connect({ host: '127.0.0.1', port, servername: HOST, rejectUnauthorized: false }, () =>
+      resolve(socket),
+    );
     socket.on('error', reject);
   });
 }

@@ -28,17 +28,37 @@ describe('the composition root', () => {
 
   it('registers one controller per concern, in the order they start', async () => {
     const { container } = await createInMemoryOperator();
-    const metrics = operatorMetrics(new MetricsRegistry(), () => 0, () => 0);
-    const scope = { phase: new OperatorPhase(), metrics, tracker: new InterceptTracker(), access: FULL_RUNTIME_ACCESS, logger: silentLogger };
+    const metrics = operatorMetrics(
+      new MetricsRegistry(),
+      () => 0,
+      () => 0,
+    );
+    const scope = {
+      phase: new OperatorPhase(),
+      metrics,
+      tracker: new InterceptTracker(),
+      access: FULL_RUNTIME_ACCESS,
+      logger: silentLogger,
+    };
     const controllers = container.getAll<ControllerFactory>(RUNTIME.Controllers).map((create) => create(scope));
-    expect(controllers.map(({ name, startsWhen }) => `${name}:${startsWhen}`)).toEqual(['boot:leading', 'reset:leading', 'intercept:installed', 'heartbeat:installed']);
+    expect(controllers.map(({ name, startsWhen }) => `${name}:${startsWhen}`)).toEqual([
+      'boot:leading',
+      'reset:leading',
+      'intercept:installed',
+      'heartbeat:installed',
+    ]);
   });
 
   it('collects the configuration problems of every plugin before failing', async () => {
     let thrown: unknown;
     try {
       await createInMemoryOperator({
-        environment: { GEFYRA_STOWAWAY_SERVERPORT: 'x', GEFYRA_STOWAWAY_STARTUP_TIMEOUT: 'soon', GEFYRA_CARRIER_IMAGE: ' ', GEFYRA_CARRIER_STARTUP_TIMEOUT: '0' },
+        environment: {
+          GEFYRA_STOWAWAY_SERVERPORT: 'x',
+          GEFYRA_STOWAWAY_STARTUP_TIMEOUT: 'soon',
+          GEFYRA_CARRIER_IMAGE: ' ',
+          GEFYRA_CARRIER_STARTUP_TIMEOUT: '0',
+        },
       });
     } catch (error) {
       thrown = error;
@@ -53,15 +73,23 @@ describe('the composition root', () => {
   });
 
   it('hands each product its start-up timeout through its plugin, not the core configuration', async () => {
-    const { container } = await createInMemoryOperator({ environment: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '7', GEFYRA_CARRIER_STARTUP_TIMEOUT: '9' } });
+    const { container } = await createInMemoryOperator({
+      environment: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '7', GEFYRA_CARRIER_STARTUP_TIMEOUT: '9' },
+    });
     expect(resolve(container, TOKENS.TunnelProvider).startupTimeoutMs).toBe(7000);
     expect(resolve(container, TOKENS.CarrierInstaller).startupTimeoutMs).toBe(9000);
   });
 
   it('accepts the 0.13 client’s GEFYRA_CARRIER_TAG, preferring GEFYRA_CARRIER_IMAGE_TAG', async () => {
     const image = async (environment: Record<string, string>) =>
-      (resolve((await createInMemoryOperator({ environment })).container, TOKENS.CarrierInstaller) as unknown as { image: string }).image;
+      (
+        resolve((await createInMemoryOperator({ environment })).container, TOKENS.CarrierInstaller) as unknown as {
+          image: string;
+        }
+      ).image;
     expect(await image({ GEFYRA_CARRIER_TAG: '0.13.2' })).toBe('quay.io/gefyra/carrier:0.13.2');
-    expect(await image({ GEFYRA_CARRIER_TAG: '0.13.2', GEFYRA_CARRIER_IMAGE_TAG: '0.13.5' })).toBe('quay.io/gefyra/carrier:0.13.5');
+    expect(await image({ GEFYRA_CARRIER_TAG: '0.13.2', GEFYRA_CARRIER_IMAGE_TAG: '0.13.5' })).toBe(
+      'quay.io/gefyra/carrier:0.13.5',
+    );
   });
 });

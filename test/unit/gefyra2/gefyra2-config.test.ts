@@ -24,12 +24,20 @@ describe('the Gefyra 2 configuration', () => {
       carrier2Debug: false,
       bridgeMountMissingGracePeriodSeconds: 86_400,
       reconciliationIntervalSeconds: 1800,
-      webhook: { port: 9443, service: 'gefyra-admission', tlsSecret: 'gefyra-admission-tls', configuration: 'gefyra.dev' },
+      webhook: {
+        port: 9443,
+        service: 'gefyra-admission',
+        tlsSecret: 'gefyra-admission-tls',
+        configuration: 'gefyra.dev',
+      },
     });
-    expect(loadGefyra2Config({ GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4', GEFYRA_CARRIER2_DEBUG: 'True' })).toMatchObject({ carrier2ImageTag: '2.5.4', carrier2Debug: true });
+    expect(loadGefyra2Config({ GEFYRA_CARRIER2_IMAGE_TAG: '2.5.4', GEFYRA_CARRIER2_DEBUG: 'True' })).toMatchObject({
+      carrier2ImageTag: '2.5.4',
+      carrier2Debug: true,
+    });
   });
 
-  it('takes the whole environment of the 2.5 client\'s operator Deployment, and the core configuration takes it too', () => {
+  it("takes the whole environment of the 2.5 client's operator Deployment, and the core configuration takes it too", () => {
     const fromClient = {
       GEFYRA_STOWAWAY_IMAGE: 'quay.io/gefyra/stowaway',
       GEFYRA_STOWAWAY_TAG: '2.5.4',
@@ -48,8 +56,15 @@ describe('the Gefyra 2 configuration', () => {
   });
 
   it('reports every bad value at once', () => {
-    const load = () => loadGefyra2Config({ OP_MODE: 'proxy', GEFYRA_CARRIER2_DEBUG: 'maybe', GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: 'often' });
+    const load = () =>
+      loadGefyra2Config({
+        OP_MODE: 'proxy',
+        GEFYRA_CARRIER2_DEBUG: 'maybe',
+        GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: 'often',
+      });
     expect(load).toThrow(ConfigurationError);
-    expect(load).toThrow(/OP_MODE must be operator or webhook[\s\S]*GEFYRA_CARRIER2_DEBUG must be true or false[\s\S]*GEFYRA_OPERATOR_RECONCILIATION_INTERVAL must be a number/);
+    expect(load).toThrow(
+      /OP_MODE must be operator or webhook[\s\S]*GEFYRA_CARRIER2_DEBUG must be true or false[\s\S]*GEFYRA_OPERATOR_RECONCILIATION_INTERVAL must be a number/,
+    );
   });
 });

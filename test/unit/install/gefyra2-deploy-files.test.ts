@@ -11,45 +11,84 @@ const deployDirectory = join(import.meta.dirname, '..', '..', '..', 'deploy', 'g
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 
 describe('deploy/gefyra2/', () => {
-  it.each(Object.entries(gefyra2DeployFiles()))('%s is what src/install generates (run `npm run manifests:write`)', (name, content) => {
-    expect(readFileSync(join(deployDirectory, name), 'utf8')).toBe(content);
-  });
+  it.each(Object.entries(gefyra2DeployFiles()))(
+    '%s is what src/install generates (run `npm run manifests:write`)',
+    (name, content) => {
+      expect(readFileSync(join(deployDirectory, name), 'utf8')).toBe(content);
+    },
+  );
 });
 
 describe('the Gefyra 2.x install', () => {
   const manifests = gefyra2InstallManifests({ namespace: 'gefyra', image: 'registry.example/op:1' });
-  const named = (kind: string, name: string) => manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name) as Manifest;
+  const named = (kind: string, name: string) =>
+    manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name) as Manifest;
   const rules = (kind: string, name: string) => (named(kind, name)['rules'] ?? []) as Rule[];
 
   it("stamps InterceptRequest requesters on the operator's pods (not the webhook's), with the review required", () => {
-    const stamping = named('MutatingWebhookConfiguration', 'gefyra-operator-requester')['webhooks'] as { clientConfig: { service: Record<string, string> }; rules: { resources: string[] }[] }[];
-    expect(stamping.map((hook) => [hook.clientConfig.service['name'], hook.clientConfig.service['path'], hook.rules[0]?.resources])).toEqual([
-      ['gefyra-operator-admission', '/stamp-requester', ['interceptrequests']],
-    ]);
-    const operatorPods = (named('Deployment', 'gefyra-operator')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
-    const webhookPods = (named('Deployment', 'gefyra-operator-webhook')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
-    const selector = (named('Service', 'gefyra-operator-admission')['spec'] as { selector: Record<string, string> }).selector;
-    const selects = (labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+    const stamping = named('MutatingWebhookConfiguration', 'gefyra-operator-requester')['webhooks'] as {
+      clientConfig: { service: Record<string, string> };
+      rules: { resources: string[] }[];
+    }[];
+    expect(
+      stamping.map((hook) => [
+        hook.clientConfig.service['name'],
+        hook.clientConfig.service['path'],
+        hook.rules[0]?.resources,
+      ]),
+    ).toEqual([['gefyra-operator-admission', '/stamp-requester', ['interceptrequests']]]);
+    const operatorPods = (
+      named('Deployment', 'gefyra-operator')['spec'] as { template: { metadata: { labels: Record<string, string> } } }
+    ).template.metadata.labels;
+    const webhookPods = (
+      named('Deployment', 'gefyra-operator-webhook')['spec'] as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template.metadata.labels;
+    const selector = (named('Service', 'gefyra-operator-admission')['spec'] as { selector: Record<string, string> })
+      .selector;
+    const selects = (labels: Record<string, string>) =>
+      Object.entries(selector).every(([key, value]) => labels[key] === value);
     expect([selects(operatorPods), selects(webhookPods)]).toEqual([true, false]);
-    expect(JSON.stringify(named('Deployment', 'gefyra-operator'))).toContain('{"name":"GEFYRA_REQUESTER_REVIEW","value":"required"}');
+    expect(JSON.stringify(named('Deployment', 'gefyra-operator'))).toContain(
+      '{"name":"GEFYRA_REQUESTER_REVIEW","value":"required"}',
+    );
   });
 
   it('has the four CRDs, both Deployments of the one image, the Service and the webhook configuration the 2.5 client has', () => {
-    expect(manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition').map((crd) => crd.metadata.name)).toEqual([
+    expect(
+      manifests.filter((manifest) => manifest.kind === 'CustomResourceDefinition').map((crd) => crd.metadata.name),
+    ).toEqual([
       'interceptrequests.gefyra.dev',
       'gefyraclients.gefyra.dev',
       'gefyrabridgemounts.gefyra.dev',
       'gefyrabridges.gefyra.dev',
     ]);
     const service = named('Service', 'gefyra-admission');
-    expect(service['spec']).toEqual({ selector: { 'gefyra.dev/app': 'gefyra-operator', 'gefyra.dev/role': 'webhook' }, ports: [{ protocol: 'TCP', port: 443, targetPort: 9443 }] });
+    expect(service['spec']).toEqual({
+      selector: { 'gefyra.dev/app': 'gefyra-operator', 'gefyra.dev/role': 'webhook' },
+      ports: [{ protocol: 'TCP', port: 443, targetPort: 9443 }],
+    });
     const webhook = JSON.stringify(named('Deployment', 'gefyra-operator-webhook'));
     expect(webhook).toContain('{"name":"OP_MODE","value":"webhook"}');
     expect(webhook).toContain('"command":["python","gefyra/healthcheck.py"]');
     expect(webhook).toContain('"image":"registry.example/op:1"');
-    expect(JSON.stringify(named('Deployment', 'gefyra-operator'))).toContain('{"name":"GEFYRA_CLIENT_CONTRACT","value":"2"}');
-    const hooks = named('ValidatingWebhookConfiguration', 'gefyra.dev')['webhooks'] as { name: string; failurePolicy: string; clientConfig: Record<string, unknown> }[];
-    expect(hooks.map((hook) => [hook.name, hook.failurePolicy, (hook.clientConfig['service'] as { path: string }).path, hook.clientConfig['caBundle']])).toEqual([
+    expect(JSON.stringify(named('Deployment', 'gefyra-operator'))).toContain(
+      '{"name":"GEFYRA_CLIENT_CONTRACT","value":"2"}',
+    );
+    const hooks = named('ValidatingWebhookConfiguration', 'gefyra.dev')['webhooks'] as {
+      name: string;
+      failurePolicy: string;
+      clientConfig: Record<string, unknown>;
+    }[];
+    expect(
+      hooks.map((hook) => [
+        hook.name,
+        hook.failurePolicy,
+        (hook.clientConfig['service'] as { path: string }).path,
+        hook.clientConfig['caBundle'],
+      ]),
+    ).toEqual([
       ['client-parameters.gefyra.dev', 'Fail', '/client-parameters', undefined],
       ['mount-parameters.gefyra.dev', 'Fail', '/mount-parameters', undefined],
       ['bridge-parameters.gefyra.dev', 'Fail', '/bridge-parameters', undefined],
@@ -58,7 +97,12 @@ describe('the Gefyra 2.x install', () => {
 
   it('gives the webhook only its Secret, what its rules read, Events and a patch of its own configuration', () => {
     expect(rules('ClusterRole', 'gefyra-operator-webhook')).toEqual([
-      { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], verbs: ['patch'], resourceNames: ['gefyra.dev'] },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations'],
+        verbs: ['patch'],
+        resourceNames: ['gefyra.dev'],
+      },
     ]);
     const namespaced = rules('Role', 'gefyra-operator-webhook');
     // Writes: its Secret (by name), its readiness Event (posted again when stamped after its eventTime).
@@ -73,7 +117,12 @@ describe('the Gefyra 2.x install', () => {
     const cluster = rules('ClusterRole', 'gefyra-operator');
     const crdRules = cluster.filter((rule) => rule.resources.includes('customresourcedefinitions'));
     expect(crdRules.flatMap((rule) => rule.verbs)).not.toContain('create');
-    expect(cluster).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get', 'bind'], resourceNames: ['gefyra-client'] });
+    expect(cluster).toContainEqual({
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['clusterroles'],
+      verbs: ['get', 'bind'],
+      resourceNames: ['gefyra-client'],
+    });
     const rbac = manifests.filter((manifest) => manifest.kind === 'ClusterRole' || manifest.kind === 'Role');
     expect(JSON.stringify(rbac)).not.toMatch(/"\*"/);
   });
@@ -81,7 +130,12 @@ describe('the Gefyra 2.x install', () => {
 
 describe('gefyra-operator manifests --contract', () => {
   const capture = (): CliOutput & { stdout: string; stderr: string } => {
-    const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
+    const io = {
+      stdout: '',
+      stderr: '',
+      out: (text: string) => void (io.stdout += `${text}\n`),
+      err: (text: string) => void (io.stderr += `${text}\n`),
+    };
     return io;
   };
 

@@ -6,7 +6,16 @@ import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { InMemoryOperator } from '../../../src/testing/in-memory-operator.js';
 import { until, useRunningOperators } from '../../support/running-operators.js';
 import { clientRequest } from '../../support/intercept-request-fixtures.js';
-import { addTarget, bootedOperator, deleteRequest, readRequest, REQUEST, settle, signal, TARGET } from '../../support/scenario.js';
+import {
+  addTarget,
+  bootedOperator,
+  deleteRequest,
+  readRequest,
+  REQUEST,
+  settle,
+  signal,
+  TARGET,
+} from '../../support/scenario.js';
 
 /**
  * A proxy published as its own npm package, as a third party would write
@@ -87,14 +96,27 @@ const PACKAGE_DIR = join(process.cwd(), 'node_modules', PACKAGE);
 const PROXY_REQUEST = 'web-to-shop.pod.proxied';
 const PROXIED_POD = 'web-proxied';
 
-async function createRequestFor(operator: InMemoryOperator, name: string, targetPod: string, fields: Record<string, unknown>, carrier?: string): Promise<void> {
-  const object = clientRequest({ targetPod, targetNamespace: TARGET.namespace, targetContainer: TARGET.container, ...fields }, { name });
+async function createRequestFor(
+  operator: InMemoryOperator,
+  name: string,
+  targetPod: string,
+  fields: Record<string, unknown>,
+  carrier?: string,
+): Promise<void> {
+  const object = clientRequest(
+    { targetPod, targetNamespace: TARGET.namespace, targetContainer: TARGET.container, ...fields },
+    { name },
+  );
   const metadata = object['metadata'] as Record<string, unknown>;
-  const withChoice = carrier === undefined ? object : { ...object, metadata: { ...metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: carrier } } };
+  const withChoice =
+    carrier === undefined
+      ? object
+      : { ...object, metadata: { ...metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: carrier } } };
   await operator.cluster.create(withChoice as unknown as Manifest, signal);
 }
 
-const proxiedPod = (operator: InMemoryOperator) => operator.cluster.peekPod({ namespace: TARGET.namespace, name: PROXIED_POD });
+const proxiedPod = (operator: InMemoryOperator) =>
+  operator.cluster.peekPod({ namespace: TARGET.namespace, name: PROXIED_POD });
 
 /** A booted operator with the package loaded by name next to the built-ins, one target pod for each carrier. */
 async function operatorWithProxy(): Promise<InMemoryOperator> {
@@ -122,7 +144,10 @@ describe('a carrier plugin published as its own package', () => {
 
   beforeAll(async () => {
     await mkdir(PACKAGE_DIR, { recursive: true });
-    await writeFile(join(PACKAGE_DIR, 'package.json'), JSON.stringify({ name: PACKAGE, version: '1.0.0', type: 'module', main: 'index.js' }));
+    await writeFile(
+      join(PACKAGE_DIR, 'package.json'),
+      JSON.stringify({ name: PACKAGE, version: '1.0.0', type: 'module', main: 'index.js' }),
+    );
     await writeFile(join(PACKAGE_DIR, 'index.js'), PROXY_PLUGIN_SOURCE);
   });
 
@@ -137,11 +162,17 @@ describe('a carrier plugin published as its own package', () => {
     await createRequestFor(operator, REQUEST.name, TARGET.name, {});
     await settle(operator);
 
-    expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({ established: true, status: { phase: 'Established' } });
+    expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({
+      established: true,
+      status: { phase: 'Established' },
+    });
     const pod = proxiedPod(operator)!;
     expect(pod.containers.map((container) => container.image)).toEqual(['shop/web:1.0']);
     expect(Object.keys(pod.annotations).filter((key) => key.startsWith('carrier.gefyra.dev/'))).toEqual([]);
-    const routes = JSON.parse(pod.annotations['test-proxy.example/routes.web'] ?? '[]') as { containerPort: number; proxyPort: number }[];
+    const routes = JSON.parse(pod.annotations['test-proxy.example/routes.web'] ?? '[]') as {
+      containerPort: number;
+      proxyPort: number;
+    }[];
     expect(routes).toEqual([expect.objectContaining({ containerPort: 8080, proxyPort: expect.any(Number) })]);
 
     // The request that names no carrier gets the first loaded one: Gefyra's Carrier, by image swap.
@@ -154,7 +185,10 @@ describe('a carrier plugin published as its own package', () => {
   it('sees a container held by one carrier when another request would put the other carrier there', async () => {
     const operator = await started();
     await proxiedIntercept(operator);
-    await createRequestFor(operator, 'second-to-shop.pod.proxied', PROXIED_POD, { handleProbes: false, portMappings: ['9090:9000'] });
+    await createRequestFor(operator, 'second-to-shop.pod.proxied', PROXIED_POD, {
+      handleProbes: false,
+      portMappings: ['9090:9000'],
+    });
     await settle(operator, 'second-to-shop.pod.proxied');
     expect((await readRequest(operator, 'second-to-shop.pod.proxied'))?.['status']).toMatchObject({
       phase: 'Failed',
@@ -170,7 +204,9 @@ describe('a carrier plugin published as its own package', () => {
     await deleteRequest(operator, PROXY_REQUEST);
     await settle(operator, PROXY_REQUEST);
     expect(await readRequest(operator, PROXY_REQUEST)).toBeUndefined();
-    expect(Object.keys(proxiedPod(operator)!.annotations).filter((key) => key.startsWith('test-proxy.example/'))).toEqual([]);
+    expect(
+      Object.keys(proxiedPod(operator)!.annotations).filter((key) => key.startsWith('test-proxy.example/')),
+    ).toEqual([]);
     expect(proxiedPod(operator)?.labels).not.toHaveProperty('test-proxy.example/intercepted');
   });
 
@@ -178,15 +214,23 @@ describe('a carrier plugin published as its own package', () => {
     const operator = await started();
     await proxiedIntercept(operator);
     const stored = (await readRequest(operator, PROXY_REQUEST))!;
-    await operator.cluster.replace({ ...stored, metadata: { ...stored.metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: 'carrier' } } }, signal);
+    await operator.cluster.replace(
+      { ...stored, metadata: { ...stored.metadata, annotations: { [ANNOTATION_CHOOSING_CARRIER]: 'carrier' } } },
+      signal,
+    );
     await settle(operator, PROXY_REQUEST);
-    expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({ established: true, status: { phase: 'Established' } });
+    expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({
+      established: true,
+      status: { phase: 'Established' },
+    });
     expect(proxiedPod(operator)?.containers[0]?.image).toBe('shop/web:1.0');
 
     await deleteRequest(operator, PROXY_REQUEST);
     await settle(operator, PROXY_REQUEST);
     expect(await readRequest(operator, PROXY_REQUEST)).toBeUndefined();
-    expect(Object.keys(proxiedPod(operator)!.annotations).filter((key) => key.startsWith('test-proxy.example/'))).toEqual([]);
+    expect(
+      Object.keys(proxiedPod(operator)!.annotations).filter((key) => key.startsWith('test-proxy.example/')),
+    ).toEqual([]);
   });
 
   it("refuses a target with the plugin's own reason (its validate)", async () => {
@@ -207,7 +251,8 @@ describe('a carrier plugin published as its own package', () => {
     expect((await readRequest(operator, 'typo-to-shop.pod.proxied'))?.['status']).toMatchObject({
       phase: 'Failed',
       reason: 'CarrierNotAvailable',
-      message: 'the request asks for carrier "test-proxi", which is not loaded for InterceptRequests (loaded: carrier, test-proxy)',
+      message:
+        'the request asks for carrier "test-proxi", which is not loaded for InterceptRequests (loaded: carrier, test-proxy)',
     });
     expect(proxiedPod(operator)?.containers[0]?.image).toBe('shop/web:1.0');
   });
@@ -222,7 +267,10 @@ describe('a carrier plugin published as its own package', () => {
       await until(runnable, async () => (await readRequest(operator, PROXY_REQUEST))?.['established'] === true);
 
       // No clock advance, so no resync: only a watch on the package carrier's pods can tell the request.
-      await operator.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: TARGET.namespace, name: PROXIED_POD }, signal);
+      await operator.cluster.remove(
+        { apiVersion: 'v1', kind: 'Pod', namespace: TARGET.namespace, name: PROXIED_POD },
+        signal,
+      );
       await until(runnable, async () => (await readRequest(operator, PROXY_REQUEST))?.['established'] !== true);
       expect((await readRequest(operator, PROXY_REQUEST))?.['status']).not.toMatchObject({ phase: 'Established' });
     });

@@ -3,13 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { createOperatorContainer } from '../../../src/composition/container.js';
 import { coreSettings, loadConfig } from '../../../src/config.js';
-import { environmentWith, environmentWithDefaults, guardEnvironment, parseEnvironment, variablesSet } from '../../../src/environment.js';
+import {
+  environmentWith,
+  environmentWithDefaults,
+  guardEnvironment,
+  parseEnvironment,
+  variablesSet,
+} from '../../../src/environment.js';
 import { carrierPlugin } from '../../../src/plugins/carrier/carrier.plugin.js';
 import type { OperatorPlugin } from '../../../src/plugins/plugin.js';
 import { TOKENS } from '../../../src/ports/tokens.js';
 
 const capture = () => {
-  const io = { stdout: '', stderr: '', out: (text: string) => void (io.stdout += `${text}\n`), err: (text: string) => void (io.stderr += `${text}\n`) };
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (text: string) => void (io.stdout += `${text}\n`),
+    err: (text: string) => void (io.stderr += `${text}\n`),
+  };
   return io;
 };
 
@@ -22,8 +33,12 @@ describe('the guarded environment', () => {
   });
 
   it('throws on any other read, naming the variable and the schema that declares it', () => {
-    expect(() => environment['GEFYRA_NAMESPACE']).toThrow(/GEFYRA_NAMESPACE was read from the environment outside its settings schema \(declared by core\)/);
-    expect(() => environment['SOMETHING_NEW']).toThrow(/SOMETHING_NEW was read from the environment outside its settings schema \(no schema declares it\)/);
+    expect(() => environment['GEFYRA_NAMESPACE']).toThrow(
+      /GEFYRA_NAMESPACE was read from the environment outside its settings schema \(declared by core\)/,
+    );
+    expect(() => environment['SOMETHING_NEW']).toThrow(
+      /SOMETHING_NEW was read from the environment outside its settings schema \(no schema declares it\)/,
+    );
     expect(() => 'GEFYRA_NAMESPACE' in environment).toThrow(/outside its settings schema/);
     expect(() => ({ ...environment })).toThrow(/listed outside a settings schema/);
     expect(() => Object.keys(environment)).toThrow(/listed outside a settings schema/);
@@ -36,14 +51,21 @@ describe('the guarded environment', () => {
 
   it('takes overrides and defaults without anyone reading it', () => {
     expect(loadConfig(environmentWith(environment, { GEFYRA_NAMESPACE: 'team-b' })).namespace).toBe('team-b');
-    expect(loadConfig(environmentWithDefaults(environment, { GEFYRA_LOG_LEVEL: 'warn', GEFYRA_NAMESPACE: 'x' }))).toMatchObject({ logLevel: 'debug', namespace: 'team-a' });
-    expect(loadConfig(environmentWithDefaults(guardEnvironment({ GEFYRA_LOG_LEVEL: '' }), { GEFYRA_LOG_LEVEL: 'warn' })).logLevel).toBe('warn');
+    expect(
+      loadConfig(environmentWithDefaults(environment, { GEFYRA_LOG_LEVEL: 'warn', GEFYRA_NAMESPACE: 'x' })),
+    ).toMatchObject({ logLevel: 'debug', namespace: 'team-a' });
+    expect(
+      loadConfig(environmentWithDefaults(guardEnvironment({ GEFYRA_LOG_LEVEL: '' }), { GEFYRA_LOG_LEVEL: 'warn' }))
+        .logLevel,
+    ).toBe('warn');
     expect(() => environmentWith(environment, {})['GEFYRA_NAMESPACE']).toThrow(/outside its settings schema/);
   });
 
-  it("tells which declared variables are set, and refuses names no schema declares", () => {
+  it('tells which declared variables are set, and refuses names no schema declares', () => {
     expect(variablesSet(environment, ['GEFYRA_NAMESPACE', 'GEFYRA_PLUGINS'])).toEqual(['GEFYRA_NAMESPACE']);
-    expect(() => variablesSet(environment, ['GEFYRA_NOT_DECLARED'])).toThrow(/no settings schema declares GEFYRA_NOT_DECLARED/);
+    expect(() => variablesSet(environment, ['GEFYRA_NOT_DECLARED'])).toThrow(
+      /no settings schema declares GEFYRA_NOT_DECLARED/,
+    );
   });
 });
 
@@ -70,12 +92,16 @@ describe('what the composition hands on', () => {
         return new ContainerModule(({ bind }) => void bind('image').toConstantValue(image));
       },
     };
-    await expect(composeWith(secondReader)).rejects.toThrow(/GEFYRA_CARRIER_IMAGE was read from the environment outside its settings schema \(declared by carrier\)/);
+    await expect(composeWith(secondReader)).rejects.toThrow(
+      /GEFYRA_CARRIER_IMAGE was read from the environment outside its settings schema \(declared by carrier\)/,
+    );
   });
 
   it("gives the command line's commands only the guarded environment: reset names the namespace the core schema reads", async () => {
     const io = capture();
     expect(await main(['reset'], { GEFYRA_NAMESPACE: 'team-gefyra' }, io)).toBe(2);
-    expect(io.stderr).toMatch(/This removes every intercept, every Gefyra component and the operator itself \(namespace team-gefyra/);
+    expect(io.stderr).toMatch(
+      /This removes every intercept, every Gefyra component and the operator itself \(namespace team-gefyra/,
+    );
   });
 });

@@ -11,7 +11,8 @@ const root = join(import.meta.dirname, '..', '..', '..');
  */
 const SIMULATORS = 'src/adapters/in-memory/simulators/';
 
-const withoutComments = (source: string): string => source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+const withoutComments = (source: string): string =>
+  source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 
 const filesUnder = (folder: string, suffix: string): string[] =>
   readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
@@ -21,15 +22,26 @@ const filesUnder = (folder: string, suffix: string): string[] =>
 /** Where a source reads a variable without a schema: process.env's members, or an environment record indexed. */
 function directReads(source: string): string[] {
   const code = withoutComments(source);
-  return [...code.matchAll(/process\.env\s*(?:\.\s*\w+|\[[^\]]*\])|\b(?:environment|env)\s*\[[^\]]*\]/g)].map((match) => match[0]);
+  return [...code.matchAll(/process\.env\s*(?:\.\s*\w+|\[[^\]]*\])|\b(?:environment|env)\s*\[[^\]]*\]/g)].map(
+    (match) => match[0],
+  );
 }
 
 describe('readers of the environment', () => {
   it('are found by the scan, whichever way a variable is read', () => {
-    expect(directReads("const namespace = options.environment['GEFYRA_NAMESPACE'] ?? 'gefyra';")).toEqual(["environment['GEFYRA_NAMESPACE']"]);
-    expect(directReads('const port = Number(process.env.GEFYRA_WEBHOOK_PORT || 9443);')).toEqual(['process.env.GEFYRA_WEBHOOK_PORT']);
-    expect(directReads("const tag = env[name] ?? process.env['GEFYRA_STOWAWAY_TAG'];")).toEqual(['env[name]', "process.env['GEFYRA_STOWAWAY_TAG']"]);
-    expect(directReads('// environment[\'X\'] in a comment\nconst parsed = parseEnvironment(coreSettings, environment);')).toEqual([]);
+    expect(directReads("const namespace = options.environment['GEFYRA_NAMESPACE'] ?? 'gefyra';")).toEqual([
+      "environment['GEFYRA_NAMESPACE']",
+    ]);
+    expect(directReads('const port = Number(process.env.GEFYRA_WEBHOOK_PORT || 9443);')).toEqual([
+      'process.env.GEFYRA_WEBHOOK_PORT',
+    ]);
+    expect(directReads("const tag = env[name] ?? process.env['GEFYRA_STOWAWAY_TAG'];")).toEqual([
+      'env[name]',
+      "process.env['GEFYRA_STOWAWAY_TAG']",
+    ]);
+    expect(
+      directReads("// environment['X'] in a comment\nconst parsed = parseEnvironment(coreSettings, environment);"),
+    ).toEqual([]);
   });
 
   it('in src/ are the settings schemas only: no process.env, no environment record indexed', () => {
@@ -37,13 +49,18 @@ describe('readers of the environment', () => {
       .filter((file) => !file.startsWith(SIMULATORS))
       .flatMap((file) => {
         const source = readFileSync(join(root, file), 'utf8');
-        return [...directReads(source), ...(withoutComments(source).includes('process.env') ? ['process.env'] : [])].map((read) => `${relative(root, join(root, file))}: ${read}`);
+        return [
+          ...directReads(source),
+          ...(withoutComments(source).includes('process.env') ? ['process.env'] : []),
+        ].map((read) => `${relative(root, join(root, file))}: ${read}`);
       });
     expect(found).toEqual([]);
   });
 
   it('in bin/ hand process.env whole to what parses it', () => {
-    const found = filesUnder('bin', '.js').flatMap((file) => directReads(readFileSync(join(root, file), 'utf8')).map((read) => `${file}: ${read}`));
+    const found = filesUnder('bin', '.js').flatMap((file) =>
+      directReads(readFileSync(join(root, file), 'utf8')).map((read) => `${file}: ${read}`),
+    );
     expect(found).toEqual([]);
   });
 });

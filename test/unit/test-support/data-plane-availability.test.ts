@@ -42,7 +42,9 @@ describe('the data-plane tier on a machine without its packages', () => {
 
     const reason = await dataPlaneUnavailableReason();
 
-    expect(reason).toMatch(/^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)? not installed; install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools`/);
+    expect(reason).toMatch(
+      /^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)? not installed; install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools`/,
+    );
     expect(reason).not.toMatch(/\n/);
   });
 
@@ -50,7 +52,9 @@ describe('the data-plane tier on a machine without its packages', () => {
     vi.stubEnv('PATH', bin);
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
 
-    expect(await dataPlaneUnavailableReason()).toMatch(/install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools` and run the tests as root$/);
+    expect(await dataPlaneUnavailableReason()).toMatch(
+      /install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools` and run the tests as root$/,
+    );
   });
 
   it('installs what CI installs', async () => {

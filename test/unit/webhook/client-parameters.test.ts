@@ -10,13 +10,17 @@ const client = (fields: Record<string, unknown> = {}): GefyraObject => ({
   state: 'WAITING',
   ...fields,
 });
-const create = (fields: Record<string, unknown> = {}): AdmissionInput => ({ operation: 'CREATE', object: client({ state: 'REQUESTED', ...fields }) });
+const create = (fields: Record<string, unknown> = {}): AdmissionInput => ({
+  operation: 'CREATE',
+  object: client({ state: 'REQUESTED', ...fields }),
+});
 const update = (before: Record<string, unknown>, after: Record<string, unknown>): AdmissionInput => ({
   operation: 'UPDATE',
   oldObject: client(before),
   object: client(after),
 });
-const check = (input: AdmissionInput, otherSubnets: readonly HeldSubnet[] = []) => validateClientParameters(input, { otherSubnets });
+const check = (input: AdmissionInput, otherSubnets: readonly HeldSubnet[] = []) =>
+  validateClientParameters(input, { otherSubnets });
 
 describe('/client-parameters on CREATE', () => {
   it('admits a client without providerParameter, and with an empty or null one (Python truthiness)', () => {
@@ -36,13 +40,22 @@ describe('/client-parameters on CREATE', () => {
     const taken = { peerId: 'dev000a', client: 'dev.a' };
     expect(validateClientParameters(create(), { otherSubnets: [], peerIdTakenBy: taken })).toEqual({
       allowed: false,
-      message: 'The name "dev-a" gives the WireGuard peer id dev000a, which GefyraClient dev.a already has: the two would share one peer and each other\'s traffic. Choose another name',
+      message:
+        'The name "dev-a" gives the WireGuard peer id dev000a, which GefyraClient dev.a already has: the two would share one peer and each other\'s traffic. Choose another name',
     });
-    expect(validateClientParameters(update({}, { state: 'ERROR' }), { otherSubnets: [], peerIdTakenBy: taken })).toEqual({ allowed: true });
+    expect(
+      validateClientParameters(update({}, { state: 'ERROR' }), { otherSubnets: [], peerIdTakenBy: taken }),
+    ).toEqual({ allowed: true });
   });
 
   it('admits the sunset forms Python fromisoformat reads, Z stripped', () => {
-    for (const sunset of ['2030-01-31', '2030-01-31T12:00:00Z', '2030-01-31T12:00:00.123456+02:00', '2030-01-31 12:00', '2030-01-31T12:00:00.5']) {
+    for (const sunset of [
+      '2030-01-31',
+      '2030-01-31T12:00:00Z',
+      '2030-01-31T12:00:00.123456+02:00',
+      '2030-01-31 12:00',
+      '2030-01-31T12:00:00.5',
+    ]) {
       expect(check(create({ sunset })), sunset).toEqual({ allowed: true });
     }
   });
@@ -56,7 +69,10 @@ describe('/client-parameters on CREATE', () => {
   });
 
   it('refuses a provider this operator does not serve', () => {
-    expect(check(create({ provider: 'ssh' }))).toMatchObject({ allowed: false, message: expect.stringContaining('Unknown provider "ssh"') });
+    expect(check(create({ provider: 'ssh' }))).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('Unknown provider "ssh"'),
+    });
   });
 });
 
@@ -76,13 +92,24 @@ describe('/client-parameters on UPDATE', () => {
 
   it("admits the operator's own patches of an ACTIVE client that leave providerParameter as it is", () => {
     const active = { state: 'ENABLING', providerParameter: { subnet: '172.30.0.0/16' } };
-    expect(check(update(active, { ...active, state: 'ACTIVE', providerConfig: { 'Interface.Address': '192.168.99.2' } }), [{ holder: 'x', subnet: '172.30.0.0/16' }])).toEqual({
+    expect(
+      check(update(active, { ...active, state: 'ACTIVE', providerConfig: { 'Interface.Address': '192.168.99.2' } }), [
+        { holder: 'x', subnet: '172.30.0.0/16' },
+      ]),
+    ).toEqual({
       allowed: true,
     });
   });
 
   it('admits setting providerParameter back to null in any state (disable, maximum age)', () => {
-    expect(check(update({ state: 'ACTIVE', providerParameter: { subnet: '172.30.0.0/16' } }, { state: 'ACTIVE', providerParameter: null }))).toEqual({
+    expect(
+      check(
+        update(
+          { state: 'ACTIVE', providerParameter: { subnet: '172.30.0.0/16' } },
+          { state: 'ACTIVE', providerParameter: null },
+        ),
+      ),
+    ).toEqual({
       allowed: true,
     });
   });
@@ -105,13 +132,20 @@ describe('/client-parameters on UPDATE', () => {
       allowed: false,
       message: 'Subnet 172.30.5.0/24 overlaps 172.30.0.0/16 of GefyraClient dev-b: choose another',
     });
-    expect(check(update({}, { providerParameter: { subnet: '10.0.0.0/8' } }), held)).toMatchObject({ allowed: false, message: expect.stringContaining('Stowaway peer devc') });
+    expect(check(update({}, { providerParameter: { subnet: '10.0.0.0/8' } }), held)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('Stowaway peer devc'),
+    });
     expect(check(update({}, { providerParameter: { subnet: '172.31.0.0/16' } }), held)).toEqual({ allowed: true });
   });
 
   it('admits an unchanged subnet although another client now holds it (only a change is compared)', () => {
     const waiting = { providerParameter: { subnet: '172.30.0.0/16' } };
-    expect(check(update(waiting, { ...waiting, sunset: '2030-01-01' }), [{ holder: 'GefyraClient dev-b', subnet: '172.30.0.0/16' }])).toEqual({ allowed: true });
+    expect(
+      check(update(waiting, { ...waiting, sunset: '2030-01-01' }), [
+        { holder: 'GefyraClient dev-b', subnet: '172.30.0.0/16' },
+      ]),
+    ).toEqual({ allowed: true });
   });
 
   it('still checks sunset on update', () => {

@@ -44,21 +44,46 @@ function requesterOf(object: GefyraObject) {
   if (!requester) return undefined;
   const verified =
     requester.stamp !== undefined &&
-    stamps.verify({ kind: 'InterceptRequest', namespace: 'gefyra', name: parsed.name, user: requester.user, groups: requester.groups }, requester.stamp);
+    stamps.verify(
+      {
+        kind: 'InterceptRequest',
+        namespace: 'gefyra',
+        name: parsed.name,
+        user: requester.user,
+        groups: requester.groups,
+      },
+      requester.stamp,
+    );
   return { user: requester.user, groups: requester.groups, verified };
 }
 
-const create = (object: GefyraObject, userInfo: AdmissionInput['userInfo'] = HOSTILE): AdmissionInput => ({ operation: 'CREATE', object, kind: 'InterceptRequest', userInfo });
+const create = (object: GefyraObject, userInfo: AdmissionInput['userInfo'] = HOSTILE): AdmissionInput => ({
+  operation: 'CREATE',
+  object,
+  kind: 'InterceptRequest',
+  userInfo,
+});
 
 describe('the requester-stamping webhook', () => {
   it.each([
     ['no annotation', undefined],
     ["someone else's name", { 'gefyra.dev/requester': 'team-a-lead' }],
     ['forged groups', { 'gefyra.dev/requester': 'hostile', 'gefyra.dev/requester-groups': 'system:masters' }],
-    ['a forged stamp', { 'gefyra.dev/requester': 'admin', 'gefyra.dev/requester-groups': 'system:masters', 'gefyra.dev/requester-stamp': 'v1.AAAA' }],
+    [
+      'a forged stamp',
+      {
+        'gefyra.dev/requester': 'admin',
+        'gefyra.dev/requester-groups': 'system:masters',
+        'gefyra.dev/requester-stamp': 'v1.AAAA',
+      },
+    ],
   ])('on CREATE with %s, writes the authenticated user and their groups, stamped', (_, annotations) => {
     const stored = stamp(create(request(annotations)));
-    expect(requesterOf(stored)).toEqual({ user: 'hostile', groups: ['team-b', 'system:authenticated'], verified: true });
+    expect(requesterOf(stored)).toEqual({
+      user: 'hostile',
+      groups: ['team-b', 'system:authenticated'],
+      verified: true,
+    });
   });
 
   it("keeps the request's other annotations", () => {
@@ -74,35 +99,83 @@ describe('the requester-stamping webhook', () => {
   it('on UPDATE keeps the stored stamp whoever writes (the operator adding its finalizer), and undoes a rewrite', () => {
     const stored = stamp(create(request()));
     const operator = { username: 'system:serviceaccount:gefyra:gefyra-operator', groups: ['system:serviceaccounts'] };
-    const rewritten = request({ ...stored.metadata?.annotations, 'gefyra.dev/requester': 'team-a-lead', 'gefyra.dev/requester-groups': 'system:masters' }, { established: true });
-    const updated = stamp({ operation: 'UPDATE', object: rewritten, oldObject: stored, kind: 'InterceptRequest', userInfo: operator });
-    expect(requesterOf(updated)).toEqual({ user: 'hostile', groups: ['team-b', 'system:authenticated'], verified: true });
+    const rewritten = request(
+      {
+        ...stored.metadata?.annotations,
+        'gefyra.dev/requester': 'team-a-lead',
+        'gefyra.dev/requester-groups': 'system:masters',
+      },
+      { established: true },
+    );
+    const updated = stamp({
+      operation: 'UPDATE',
+      object: rewritten,
+      oldObject: stored,
+      kind: 'InterceptRequest',
+      userInfo: operator,
+    });
+    expect(requesterOf(updated)).toEqual({
+      user: 'hostile',
+      groups: ['team-b', 'system:authenticated'],
+      verified: true,
+    });
   });
 
   it('on UPDATE of an object stored without a stamp, drops what the creator wrote: the writer (perhaps the operator) never becomes the requester', () => {
     const old = request({ 'gefyra.dev/requester': 'admin', 'gefyra.dev/requester-groups': 'system:masters' });
     const operator = { username: 'system:serviceaccount:gefyra:gefyra-operator', groups: [] };
-    const updated = stamp({ operation: 'UPDATE', object: old, oldObject: old, kind: 'InterceptRequest', userInfo: operator });
+    const updated = stamp({
+      operation: 'UPDATE',
+      object: old,
+      oldObject: old,
+      kind: 'InterceptRequest',
+      userInfo: operator,
+    });
     expect(requesterOf(updated)).toBeUndefined();
   });
 
   it('on UPDATE that changes what the request asks for, stamps the one who changes it', () => {
     const stored = stamp(create(request(), { username: 'team-a-lead', groups: ['team-a'] }));
     const retargeted = request(stored.metadata?.annotations as Record<string, string>, { targetPod: 'payments-0' });
-    const updated = stamp({ operation: 'UPDATE', object: retargeted, oldObject: stored, kind: 'InterceptRequest', userInfo: HOSTILE });
-    expect(requesterOf(updated)).toEqual({ user: 'hostile', groups: ['team-b', 'system:authenticated'], verified: true });
+    const updated = stamp({
+      operation: 'UPDATE',
+      object: retargeted,
+      oldObject: stored,
+      kind: 'InterceptRequest',
+      userInfo: HOSTILE,
+    });
+    expect(requesterOf(updated)).toEqual({
+      user: 'hostile',
+      groups: ['team-b', 'system:authenticated'],
+      verified: true,
+    });
   });
 
   it('refuses an object without a name (the stamp covers it), one of a kind it does not stamp, and a review naming no user', () => {
     const unnamed = { ...request(), metadata: { generateName: 'web-' } } as GefyraObject;
-    expect(stampRequester(create(unnamed), 'gefyra', sign)).toMatchObject({ allowed: false, message: expect.stringContaining('generateName is not supported') });
-    expect(stampRequester({ ...create(request()), kind: 'Pod' }, 'gefyra', sign)).toEqual({ allowed: false, message: 'the requester webhook does not stamp a Pod' });
-    expect(stampRequester(create(request(), {}), 'gefyra', sign)).toMatchObject({ allowed: false, message: expect.stringContaining('named no user') });
+    expect(stampRequester(create(unnamed), 'gefyra', sign)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('generateName is not supported'),
+    });
+    expect(stampRequester({ ...create(request()), kind: 'Pod' }, 'gefyra', sign)).toEqual({
+      allowed: false,
+      message: 'the requester webhook does not stamp a Pod',
+    });
+    expect(stampRequester(create(request(), {}), 'gefyra', sign)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('named no user'),
+    });
   });
 });
 
 describe('HMAC requester stamps', () => {
-  const subject = { kind: 'InterceptRequest', namespace: 'gefyra', name: 'web-to-other', user: 'dev', groups: ['team-a'] };
+  const subject = {
+    kind: 'InterceptRequest',
+    namespace: 'gefyra',
+    name: 'web-to-other',
+    user: 'dev',
+    groups: ['team-a'],
+  };
 
   it('verify only for exactly the subject they were made for, and only under their key', () => {
     const made = stamps.sign(subject);

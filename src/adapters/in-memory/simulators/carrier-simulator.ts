@@ -95,7 +95,8 @@ export class CarrierSimulator {
     if (!status || status.current.state !== 'running' || !this.#isCarrier(status.image)) return undefined;
     const instance = this.#instanceOf(call, status.containerID);
     const { command } = call;
-    if (command.length === 2 && command[0] === 'cat' && command[1] === NGINX_CONF_PATH) return succeeded(instance.configText);
+    if (command.length === 2 && command[0] === 'cat' && command[1] === NGINX_CONF_PATH)
+      return succeeded(instance.configText);
     if (sameCommand(command, CARRIER_STOP_COMMAND) && this.#restartContainer) {
       this.#restartContainer({ namespace: call.namespace, name: call.pod, container: call.container });
       return succeeded();
@@ -104,9 +105,17 @@ export class CarrierSimulator {
     if (busybox !== '/bin/busybox' || shell !== 'sh') return undefined;
     switch (script) {
       case 'setroute.sh':
-        return this.#insertAndReload(instance, 'stream', `upstream stowaway-${args[0] ?? ''} {server ${args[1] ?? ''};} server {listen ${args[0] ?? ''}; proxy_pass stowaway-${args[0] ?? ''};}`);
+        return this.#insertAndReload(
+          instance,
+          'stream',
+          `upstream stowaway-${args[0] ?? ''} {server ${args[1] ?? ''};} server {listen ${args[0] ?? ''}; proxy_pass stowaway-${args[0] ?? ''};}`,
+        );
       case 'setprobe.sh':
-        return this.#insertAndReload(instance, 'http', `server {listen ${args[0] ?? ''} default; location / {return 200;}}`);
+        return this.#insertAndReload(
+          instance,
+          'http',
+          `server {listen ${args[0] ?? ''} default; location / {return 200;}}`,
+        );
       case 'syncdirs.sh':
         return this.#syncDirs(instance, args);
       default:
@@ -117,7 +126,8 @@ export class CarrierSimulator {
   /** What the container's current instance serves; undefined when it has none (never configured, or restarted since). */
   configurationOf(target: ContainerRef): CarrierState | undefined {
     const instance = this.#instances.get(keyOf(target.namespace, target.name, target.container));
-    if (!instance || (instance.configText === CARRIER_BASE_CONFIG && instance.syncDirectories.size === 0)) return undefined;
+    if (!instance || (instance.configText === CARRIER_BASE_CONFIG && instance.syncDirectories.size === 0))
+      return undefined;
     if (this.#containerIdOf && this.#containerIdOf(target) !== instance.containerID) return undefined;
     return {
       containerID: instance.containerID,
@@ -139,7 +149,12 @@ export class CarrierSimulator {
     const key = keyOf(call.namespace, call.pod, call.container);
     const existing = this.#instances.get(key);
     if (existing && existing.containerID === containerID) return existing;
-    const fresh: ContainerInstance = { containerID, configText: CARRIER_BASE_CONFIG, served: EMPTY_SERVED, syncDirectories: new Map() };
+    const fresh: ContainerInstance = {
+      containerID,
+      configText: CARRIER_BASE_CONFIG,
+      served: EMPTY_SERVED,
+      syncDirectories: new Map(),
+    };
     this.#instances.set(key, fresh);
     return fresh;
   }
@@ -163,7 +178,11 @@ export class CarrierSimulator {
 
   #syncDirs(instance: ContainerInstance, args: readonly string[]): ExecResult {
     const [target, ...directories] = args;
-    if (!SYNC_TARGET.test(target ?? '') || directories.length === 0 || !directories.every((dir) => dir.startsWith('/'))) {
+    if (
+      !SYNC_TARGET.test(target ?? '') ||
+      directories.length === 0 ||
+      !directories.every((dir) => dir.startsWith('/'))
+    ) {
       return failed(1, 'usage: syncdirs.sh <pod>/<container> <dir> [<dir>...]\n');
     }
     instance.syncDirectories.set(target ?? '', [...directories]);
@@ -173,4 +192,5 @@ export class CarrierSimulator {
 
 const keyOf = (namespace: string, pod: string, container: string): string => `${namespace}/${pod}/${container}`;
 
-const sameCommand = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((part, index) => part === b[index]);
+const sameCommand = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((part, index) => part === b[index]);

@@ -15,7 +15,8 @@ export interface ServedConfig {
   readonly probePorts: ReadonlySet<number>;
 }
 
-export type ConfigTest = { readonly ok: true; readonly served: ServedConfig } | { readonly ok: false; readonly error: string };
+export type ConfigTest =
+  { readonly ok: true; readonly served: ServedConfig } | { readonly ok: false; readonly error: string };
 
 interface Directive {
   readonly name: string;
@@ -50,7 +51,8 @@ function streamRoutes(stream: readonly Directive[]): Map<number, string> {
   const upstreams = new Map<string, string>();
   for (const upstream of stream.filter((directive) => directive.name === 'upstream')) {
     const [name] = upstream.args;
-    if (name === undefined || upstream.block === undefined) throw new ConfigError(`invalid number of arguments in "upstream" directive${at(upstream.line)}`);
+    if (name === undefined || upstream.block === undefined)
+      throw new ConfigError(`invalid number of arguments in "upstream" directive${at(upstream.line)}`);
     if (upstreams.has(name)) throw new ConfigError(`duplicate upstream "${name}"${at(upstream.line)}`);
     const server = upstream.block.find((directive) => directive.name === 'server');
     if (server?.args[0] === undefined) throw new ConfigError(`no servers are inside upstream${at(upstream.line)}`);
@@ -73,7 +75,9 @@ function probePorts(http: readonly Directive[]): Set<number> {
   for (const server of http.filter((directive) => directive.name === 'server' && directive.block !== undefined)) {
     const port = listenPort(server);
     const answers200 = server.block?.some(
-      (directive) => directive.name === 'location' && directive.block?.some((inner) => inner.name === 'return' && inner.args[0] === '200'),
+      (directive) =>
+        directive.name === 'location' &&
+        directive.block?.some((inner) => inner.name === 'return' && inner.args[0] === '200'),
     );
     if (!answers200) continue;
     if (ports.has(port)) throw new ConfigError(`a duplicate default server for 0.0.0.0:${port}${at(server.line)}`);
@@ -86,17 +90,21 @@ function probePorts(http: readonly Directive[]): Set<number> {
 function listenPort(server: Directive): number {
   const listen = server.block?.find((directive) => directive.name === 'listen');
   const value = listen?.args[0];
-  if (listen === undefined || value === undefined) throw new ConfigError(`invalid number of arguments in "listen" directive${at(listen?.line ?? server.line)}`);
+  if (listen === undefined || value === undefined)
+    throw new ConfigError(`invalid number of arguments in "listen" directive${at(listen?.line ?? server.line)}`);
   const port = value.includes(':') ? value.slice(value.lastIndexOf(':') + 1) : value;
-  if (!/^\d+$/.test(port)) throw new ConfigError(`host not found in "${value}" of the "listen" directive${at(listen.line)}`);
-  if (!isPort(Number(port))) throw new ConfigError(`invalid port in "${value}" of the "listen" directive${at(listen.line)}`);
+  if (!/^\d+$/.test(port))
+    throw new ConfigError(`host not found in "${value}" of the "listen" directive${at(listen.line)}`);
+  if (!isPort(Number(port)))
+    throw new ConfigError(`invalid port in "${value}" of the "listen" directive${at(listen.line)}`);
   return Number(port);
 }
 
 function checkedUpstreamServer(value: string, line: number): string {
   const colon = value.lastIndexOf(':');
   if (colon < 0) throw new ConfigError(`no port in upstream "${value}"${at(line)}`);
-  if (!isPort(Number(value.slice(colon + 1))) || !/^\d+$/.test(value.slice(colon + 1))) throw new ConfigError(`invalid port in upstream "${value}"${at(line)}`);
+  if (!isPort(Number(value.slice(colon + 1))) || !/^\d+$/.test(value.slice(colon + 1)))
+    throw new ConfigError(`invalid port in upstream "${value}"${at(line)}`);
   return value;
 }
 
@@ -116,7 +124,8 @@ function parse(text: string): Directive[] {
         if (depth === 0) throw new ConfigError(`unexpected "}"${at(token.line)}`);
         return directives;
       }
-      if (token.text === '{' || token.text === ';') throw new ConfigError(`unexpected "${token.text}"${at(token.line)}`);
+      if (token.text === '{' || token.text === ';')
+        throw new ConfigError(`unexpected "${token.text}"${at(token.line)}`);
       const args: string[] = [];
       for (;;) {
         const next = tokens[index++];
@@ -148,7 +157,8 @@ function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   text.split('\n').forEach((content, lineIndex) => {
     const withoutComment = content.replace(/#.*$/, '');
-    for (const match of withoutComment.matchAll(/[{};]|[^\s{};]+/g)) tokens.push({ text: match[0], line: lineIndex + 1 });
+    for (const match of withoutComment.matchAll(/[{};]|[^\s{};]+/g))
+      tokens.push({ text: match[0], line: lineIndex + 1 });
   });
   return tokens;
 }

@@ -141,21 +141,26 @@ export class StowawaySimulator {
       const keys = Object.keys(await this.#mounted(call.namespace)).sort();
       return succeeded(keys.map((key) => `${key}\n`).join(''));
     }
-    if (program === 'ls' && args.length === 2 && args[0] === '-d' && args[1]?.startsWith('/')) return this.#listDirectory(args[1]);
+    if (program === 'ls' && args.length === 2 && args[0] === '-d' && args[1]?.startsWith('/'))
+      return this.#listDirectory(args[1]);
     if (program === 'cat' && args.length === 1 && args[0]?.startsWith('/')) return this.#cat(call, args[0]);
     if (program === '/bin/bash' && args.length === 2 && args[0] === 'generate-proxyroutes.sh') {
       // The script lists the directory it is given; only the mount exists.
-      if (stripSlash(args[1]) !== mount) return failed(1, `ls: cannot access '${args[1] ?? ''}': No such file or directory\n`);
+      if (stripSlash(args[1]) !== mount)
+        return failed(1, `ls: cannot access '${args[1] ?? ''}': No such file or directory\n`);
       return this.#generate(call);
     }
-    if (program === 'mkdir' && args[0] === '-p' && args.length === 2 && args[1]?.startsWith('/')) return this.#mkdir(args[1]);
-    if (program === 'rm' && args[0] === '-rf' && args.length === 2 && args[1]?.startsWith('/')) return this.#remove(args[1]);
+    if (program === 'mkdir' && args[0] === '-p' && args.length === 2 && args[1]?.startsWith('/'))
+      return this.#mkdir(args[1]);
+    if (program === 'rm' && args[0] === '-rf' && args.length === 2 && args[1]?.startsWith('/'))
+      return this.#remove(args[1]);
     return undefined;
   }
 
   async #cat(call: ExecCall, path: string): Promise<ExecResult> {
     const noSuchFile = failed(1, `cat: ${path}: No such file or directory\n`);
-    if (path === this.#peerConfigPath) return this.#generated ? succeeded(renderPeerConfig(this.#peerConfig)) : noSuchFile;
+    if (path === this.#peerConfigPath)
+      return this.#generated ? succeeded(renderPeerConfig(this.#peerConfig)) : noSuchFile;
     if (path.startsWith(`${this.#mountPath}/`) && stripSlash(path) !== this.#mountPath) {
       const value = (await this.#mounted(call.namespace))[path.slice(this.#mountPath.length + 1)];
       return value === undefined ? noSuchFile : succeeded(value);
@@ -172,7 +177,8 @@ export class StowawaySimulator {
   async #generate(call: ExecCall): Promise<ExecResult> {
     const routes = { ...(await this.#mounted(call.namespace)) };
     const parsed = parseProxyRoutes(routes);
-    if ('error' in parsed) return failed(1, `${parsed.error}\nnginx: configuration file /etc/nginx/nginx.conf test failed\n`);
+    if ('error' in parsed)
+      return failed(1, `${parsed.error}\nnginx: configuration file /etc/nginx/nginx.conf test failed\n`);
     const containerID = call.podObject.containerStatuses.find((status) => status.name === call.container)?.containerID;
     this.#runs.push({ namespace: call.namespace, pod: call.pod, containerID, routes, proxyRoutes: parsed.routes });
     return succeeded(`generated ${parsed.routes.length} proxy routes\n`);
@@ -187,7 +193,8 @@ export class StowawaySimulator {
 
   /** `-p` makes the parents too, so `/rsync/<pod>` exists once `/rsync/<pod>/<container>` does. */
   #mkdir(path: string): ExecResult {
-    for (let dir = stripSlash(path); dir !== '/' && dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/'))) this.#directories.add(dir);
+    for (let dir = stripSlash(path); dir !== '/' && dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/')))
+      this.#directories.add(dir);
     return succeeded();
   }
 

@@ -94,7 +94,12 @@ export class Stowaway2Simulator {
     const instance = this.#instances.get(`${namespace}/${pod}`);
     const peer = instance?.peers.get(publicKey);
     if (!instance || !peer) return false;
-    instance.peers.set(publicKey, { ...peer, endpoint, latestHandshake: '3 seconds ago', transfer: '1.21 KiB received, 2.40 KiB sent' });
+    instance.peers.set(publicKey, {
+      ...peer,
+      endpoint,
+      latestHandshake: '3 seconds ago',
+      transfer: '1.21 KiB received, 2.40 KiB sent',
+    });
     return true;
   }
 
@@ -112,25 +117,51 @@ export class Stowaway2Simulator {
     }
     if (program === 'wg' && (args.length === 0 || args.join(' ') === 'show')) return succeeded(renderWg(instance));
     if (program === 'wg' && args.join(' ') === 'show wg0 dump') return succeeded(renderDump(instance));
-    if (program === 'bash' && args[0] === '-c' && args[2] === ADD && args.length === 9) return this.#add(files, instance, args.slice(3));
-    if (program === 'bash' && args[0] === '-c' && args[2] === REMOVE && args.length === 5) return this.#remove(files, instance, args.slice(3));
+    if (program === 'bash' && args[0] === '-c' && args[2] === ADD && args.length === 9)
+      return this.#add(files, instance, args.slice(3));
+    if (program === 'bash' && args[0] === '-c' && args[2] === REMOVE && args.length === 5)
+      return this.#remove(files, instance, args.slice(3));
     return undefined;
   }
 
   /** The add script's effects: keys kept or made, peer file, wg0.conf block, ORIG_PEERS, `wg set`, routes. */
-  #add(files: Map<string, string>, instance: Instance, [name = '', address = '', subnet = '', dns = '', endpoint = '', peers = '']: string[]): ExecResult {
+  #add(
+    files: Map<string, string>,
+    instance: Instance,
+    [name = '', address = '', subnet = '', dns = '', endpoint = '', peers = '']: string[],
+  ): ExecResult {
     const serverPublic = files.get(`${CONFIG}/server/publickey-server`);
-    if (serverPublic === undefined) return failed(1, `cat: ${CONFIG}/server/publickey-server: No such file or directory\n`);
+    if (serverPublic === undefined)
+      return failed(1, `cat: ${CONFIG}/server/publickey-server: No such file or directory\n`);
     const keys = ensurePeerKeys(files, name);
-    files.set(`${CONFIG}/${name}/${name}.conf`, renderPeerConf({ address, privateKey: keys.privateKey, dns, serverPublic: serverPublic.trim(), presharedKey: keys.presharedKey, endpoint }));
+    files.set(
+      `${CONFIG}/${name}/${name}.conf`,
+      renderPeerConf({
+        address,
+        privateKey: keys.privateKey,
+        dns,
+        serverPublic: serverPublic.trim(),
+        presharedKey: keys.presharedKey,
+        endpoint,
+      }),
+    );
     const previous = blockOf(files.get(`${CONFIG}/wg0.conf`) ?? '', name);
     const allowedIps = [`${address}/32`, subnet];
-    files.set(`${CONFIG}/wg0.conf`, dropBlock(files.get(`${CONFIG}/wg0.conf`) ?? '', name) + renderServerPeer(name, keys.publicKey, keys.presharedKey, allowedIps));
+    files.set(
+      `${CONFIG}/wg0.conf`,
+      dropBlock(files.get(`${CONFIG}/wg0.conf`) ?? '', name) +
+        renderServerPeer(name, keys.publicKey, keys.presharedKey, allowedIps),
+    );
     setOrigPeers(files, peers);
     if (previous && previous.publicKey !== keys.publicKey) instance.peers.delete(previous.publicKey);
     for (const cidr of previous?.allowedIps ?? []) if (!allowedIps.includes(cidr)) instance.routes.delete(cidr);
     const live = instance.peers.get(keys.publicKey);
-    instance.peers.set(keys.publicKey, { ...live, publicKey: keys.publicKey, presharedKey: keys.presharedKey, allowedIps });
+    instance.peers.set(keys.publicKey, {
+      ...live,
+      publicKey: keys.publicKey,
+      presharedKey: keys.presharedKey,
+      allowedIps,
+    });
     for (const cidr of allowedIps) instance.routes.add(cidr);
     return succeeded();
   }
@@ -156,7 +187,8 @@ export class Stowaway2Simulator {
   /** The current container instance; a new one runs the image's init and `wg-quick up` first. */
   async #instanceFor(call: ExecCall): Promise<Instance> {
     const key = `${call.namespace}/${call.pod}`;
-    const containerID = call.podObject.containerStatuses.find((status) => status.name === call.container)?.containerID ?? '';
+    const containerID =
+      call.podObject.containerStatuses.find((status) => status.name === call.container)?.containerID ?? '';
     const known = this.#instances.get(key);
     if (known?.containerID === containerID) return known;
     const environment = (await this.#readConfigMap(call.namespace, this.#configMap)) ?? {};
@@ -172,7 +204,12 @@ export class Stowaway2Simulator {
   }
 }
 
-const ORIG_KEYS = { PEERS: 'ORIG_PEERS', SERVERPORT: 'ORIG_SERVERPORT', PEERDNS: 'ORIG_PEERDNS', INTERNAL_SUBNET: 'ORIG_INTERFACE' } as const;
+const ORIG_KEYS = {
+  PEERS: 'ORIG_PEERS',
+  SERVERPORT: 'ORIG_SERVERPORT',
+  PEERDNS: 'ORIG_PEERDNS',
+  INTERNAL_SUBNET: 'ORIG_INTERFACE',
+} as const;
 
 function readOrig(files: ReadonlyMap<string, string>): Record<string, string> {
   const values: Record<string, string> = {};
@@ -186,7 +223,9 @@ function readOrig(files: ReadonlyMap<string, string>): Record<string, string> {
 function needsRegeneration(files: ReadonlyMap<string, string>, environment: Readonly<Record<string, string>>): boolean {
   if (!files.has(`${CONFIG}/wg0.conf`)) return true;
   const orig = readOrig(files);
-  return Object.entries(ORIG_KEYS).some(([variable, origKey]) => (environment[variable] ?? '') !== (orig[origKey] ?? ''));
+  return Object.entries(ORIG_KEYS).some(
+    ([variable, origKey]) => (environment[variable] ?? '') !== (orig[origKey] ?? ''),
+  );
 }
 
 /** The image's peer names for PEERS: a number N means peer1..peerN; a list names each (numeric `peer<N>`, alphanumeric `peer_<id>`, others skipped). */
@@ -201,7 +240,8 @@ function peerNames(peers: string): string[] {
 function regenerate(files: Map<string, string>, environment: Readonly<Record<string, string>>): void {
   const prefix = (environment['INTERNAL_SUBNET'] ?? '192.168.99.0').split('.').slice(0, 3).join('.');
   const serverPort = environment['SERVERPORT'] ?? '51820';
-  const dns = environment['PEERDNS'] === 'auto' || environment['PEERDNS'] === undefined ? `${prefix}.1` : environment['PEERDNS'];
+  const dns =
+    environment['PEERDNS'] === 'auto' || environment['PEERDNS'] === undefined ? `${prefix}.1` : environment['PEERDNS'];
   let serverPrivate = files.get(`${CONFIG}/server/privatekey-server`)?.trim();
   if (!serverPrivate) {
     serverPrivate = generateWireGuardKeyPair().privateKey;
@@ -223,14 +263,25 @@ function regenerate(files: Map<string, string>, environment: Readonly<Record<str
   for (const name of names) {
     let address = addresses.get(name);
     if (!address) {
-      for (let host = 2; host <= 254 && !address; host++) if (!used.has(`${prefix}.${host}`)) address = `${prefix}.${host}`;
+      for (let host = 2; host <= 254 && !address; host++)
+        if (!used.has(`${prefix}.${host}`)) address = `${prefix}.${host}`;
       if (!address) continue;
       used.add(address);
     }
     const keys = ensurePeerKeys(files, name);
     const subnet = environment[`SERVER_ALLOWEDIPS_PEER_${name.replace(/^peer_?/, '')}`];
     const allowedIps = [`${address}/32`, ...(subnet ? [subnet] : [])];
-    files.set(`${CONFIG}/${name}/${name}.conf`, renderPeerConf({ address, privateKey: keys.privateKey, dns, serverPublic, presharedKey: keys.presharedKey, endpoint: `${environment['SERVERURL'] ?? ''}:${serverPort}` }));
+    files.set(
+      `${CONFIG}/${name}/${name}.conf`,
+      renderPeerConf({
+        address,
+        privateKey: keys.privateKey,
+        dns,
+        serverPublic,
+        presharedKey: keys.presharedKey,
+        endpoint: `${environment['SERVERURL'] ?? ''}:${serverPort}`,
+      }),
+    );
     wg0 += renderServerPeer(name, keys.publicKey, keys.presharedKey, allowedIps);
   }
   files.set(`${CONFIG}/wg0.conf`, wg0);
@@ -242,7 +293,10 @@ function regenerate(files: Map<string, string>, environment: Readonly<Record<str
   );
 }
 
-function ensurePeerKeys(files: Map<string, string>, name: string): { privateKey: string; publicKey: string; presharedKey: string } {
+function ensurePeerKeys(
+  files: Map<string, string>,
+  name: string,
+): { privateKey: string; publicKey: string; presharedKey: string } {
   const dir = `${CONFIG}/${name}`;
   let privateKey = files.get(`${dir}/privatekey-${name}`)?.trim();
   if (!privateKey) {
@@ -274,7 +328,14 @@ function bringUp(containerID: string, files: ReadonlyMap<string, string>): Insta
   return instance;
 }
 
-function renderPeerConf(peer: { address: string; privateKey: string; dns: string; serverPublic: string; presharedKey: string; endpoint: string }): string {
+function renderPeerConf(peer: {
+  address: string;
+  privateKey: string;
+  dns: string;
+  serverPublic: string;
+  presharedKey: string;
+  endpoint: string;
+}): string {
   return [
     '[Interface]',
     `Address = ${peer.address}`,
@@ -291,7 +352,12 @@ function renderPeerConf(peer: { address: string; privateKey: string; dns: string
   ].join('\n');
 }
 
-function renderServerPeer(name: string, publicKey: string, presharedKey: string, allowedIps: readonly string[]): string {
+function renderServerPeer(
+  name: string,
+  publicKey: string,
+  presharedKey: string,
+  allowedIps: readonly string[],
+): string {
   return `[Peer]\n# ${name}\nPublicKey = ${publicKey}\nPresharedKey = ${presharedKey}\nAllowedIPs = ${allowedIps.join(',')}\n\n`;
 }
 
@@ -330,7 +396,13 @@ function removeTree(files: Map<string, string>, path: string): void {
 }
 
 function renderWg(instance: Instance): string {
-  const lines = ['interface: wg0', `  public key: ${instance.privateKey ? wireGuardPublicKey(instance.privateKey) : '(none)'}`, '  private key: (hidden)', '  listening port: 51820', ''];
+  const lines = [
+    'interface: wg0',
+    `  public key: ${instance.privateKey ? wireGuardPublicKey(instance.privateKey) : '(none)'}`,
+    '  private key: (hidden)',
+    '  listening port: 51820',
+    '',
+  ];
   for (const peer of instance.peers.values()) {
     lines.push(`peer: ${peer.publicKey}`, '  preshared key: (hidden)');
     if (peer.endpoint) lines.push(`  endpoint: ${peer.endpoint}`);
@@ -347,7 +419,18 @@ function renderDump(instance: Instance): string {
   const lines = [`${instance.privateKey}\t${server}\t51820\toff`];
   for (const peer of instance.peers.values()) {
     const handshake = peer.latestHandshake ? '1700000000' : '0';
-    lines.push([peer.publicKey, peer.presharedKey, peer.endpoint ?? '(none)', peer.allowedIps.join(',') || '(none)', handshake, '0', '0', 'off'].join('\t'));
+    lines.push(
+      [
+        peer.publicKey,
+        peer.presharedKey,
+        peer.endpoint ?? '(none)',
+        peer.allowedIps.join(',') || '(none)',
+        handshake,
+        '0',
+        '0',
+        'off',
+      ].join('\t'),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,11 @@ import { KubeHttp } from './kube-http.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 interface RulesReview {
-  readonly status?: { readonly resourceRules?: readonly ResourceRule[]; readonly incomplete?: boolean; readonly evaluationError?: string };
+  readonly status?: {
+    readonly resourceRules?: readonly ResourceRule[];
+    readonly incomplete?: boolean;
+    readonly evaluationError?: string;
+  };
 }
 
 /**
@@ -14,7 +18,11 @@ interface RulesReview {
  * incomplete answer (an authorizer that cannot list rules) or a failed review
  * yields `undefined`: the caller then assumes the full deploy/ RBAC.
  */
-export async function reviewAccess(kubeConfig: KubeConfig, namespace: string, signal: AbortSignal): Promise<GrantedAccess | undefined> {
+export async function reviewAccess(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  signal: AbortSignal,
+): Promise<GrantedAccess | undefined> {
   const review = (await new KubeHttp(kubeConfig).send({
     method: 'POST',
     path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',

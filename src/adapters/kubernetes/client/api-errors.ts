@@ -51,7 +51,9 @@ export function statusError(code: number, body: string, action: RequestAction, s
   const what = describeAction(action);
   switch (code) {
     case 400:
-      return new DomainError('Invalid', `the API server rejected ${action.verb} ${what}: ${serverMessage}`, { details });
+      return new DomainError('Invalid', `the API server rejected ${action.verb} ${what}: ${serverMessage}`, {
+        details,
+      });
     case 401:
       // Retryable: projected ServiceAccount tokens rotate, and client-node re-reads them.
       return new DomainError(
@@ -65,9 +67,17 @@ export function statusError(code: number, body: string, action: RequestAction, s
       return new DomainError('NotFound', serverMessage, { details });
     case 409:
       if (status.reason === 'AlreadyExists') return new DomainError('AlreadyExists', serverMessage, { details });
-      return new DomainError('Conflict', `${what} was changed concurrently; retry with a fresh read (${serverMessage})`, { details });
+      return new DomainError(
+        'Conflict',
+        `${what} was changed concurrently; retry with a fresh read (${serverMessage})`,
+        { details },
+      );
     case 410:
-      return new DomainError('Conflict', `the resource version used to ${action.verb} ${what} has expired: ${serverMessage}`, { details });
+      return new DomainError(
+        'Conflict',
+        `the resource version used to ${action.verb} ${what} has expired: ${serverMessage}`,
+        { details },
+      );
     case 422:
       return new DomainError('Invalid', invalidMessage(status, serverMessage, action), { details });
     case 431:
@@ -78,19 +88,40 @@ export function statusError(code: number, body: string, action: RequestAction, s
         { details, retryable: false },
       );
     case 429:
-      return new DomainError('Unavailable', `the API server at ${server} is throttling requests (429) to ${action.verb} ${what}: ${serverMessage}`, {
-        details: { ...details, ...(status.details?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: status.details.retryAfterSeconds }) },
-      });
+      return new DomainError(
+        'Unavailable',
+        `the API server at ${server} is throttling requests (429) to ${action.verb} ${what}: ${serverMessage}`,
+        {
+          details: {
+            ...details,
+            ...(status.details?.retryAfterSeconds === undefined
+              ? {}
+              : { retryAfterSeconds: status.details.retryAfterSeconds }),
+          },
+        },
+      );
     case 504:
-      return new DomainError('Timeout', `the API server at ${server} timed out trying to ${action.verb} ${what}: ${serverMessage}`, { details });
+      return new DomainError(
+        'Timeout',
+        `the API server at ${server} timed out trying to ${action.verb} ${what}: ${serverMessage}`,
+        { details },
+      );
     default:
       if (code >= 500) {
-        return new DomainError('Unavailable', `the API server at ${server} failed to ${action.verb} ${what} (${code}): ${serverMessage}`, { details });
+        return new DomainError(
+          'Unavailable',
+          `the API server at ${server} failed to ${action.verb} ${what} (${code}): ${serverMessage}`,
+          { details },
+        );
       }
-      return new DomainError('Internal', `unexpected answer ${code} from the API server at ${server} to ${action.verb} ${what}: ${serverMessage}`, {
-        details,
-        retryable: false,
-      });
+      return new DomainError(
+        'Internal',
+        `unexpected answer ${code} from the API server at ${server} to ${action.verb} ${what}: ${serverMessage}`,
+        {
+          details,
+          retryable: false,
+        },
+      );
   }
 }
 
@@ -109,7 +140,12 @@ const TLS_CODES = new Set([
  * is a TimeoutError). The original error is not kept as `cause`: client
  * errors can hold the request with its Authorization header.
  */
-export function transportError(error: unknown, action: RequestAction, server: string, signal?: AbortSignal): DomainError {
+export function transportError(
+  error: unknown,
+  action: RequestAction,
+  server: string,
+  signal?: AbortSignal,
+): DomainError {
   if (signal?.aborted === true) return abortError(signal);
   const code = errorCode(error);
   const reason = errorText(error);
@@ -121,23 +157,29 @@ export function transportError(error: unknown, action: RequestAction, server: st
       { details, retryable: false },
     );
   }
-  return new DomainError('Unavailable', `cannot reach the Kubernetes API server at ${server} to ${action.verb} ${describeAction(action)}: ${reason}`, {
-    details,
-  });
+  return new DomainError(
+    'Unavailable',
+    `cannot reach the Kubernetes API server at ${server} to ${action.verb} ${describeAction(action)}: ${reason}`,
+    {
+      details,
+    },
+  );
 }
 
 /** The DomainError for an aborted signal: Timeout when it was a timeout signal, Aborted otherwise. */
 export function abortError(signal: AbortSignal): DomainError {
   const reason: unknown = signal.reason;
   if (reason instanceof DomainError) return reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return new DomainError('Timeout', `operation timed out: ${reason.message}`);
+  if (reason instanceof Error && reason.name === 'TimeoutError')
+    return new DomainError('Timeout', `operation timed out: ${reason.message}`);
   return new DomainError('Aborted', 'operation aborted');
 }
 
 function forbiddenMessage(action: RequestAction, serverMessage: string): string {
   // RBAC denials read `User "x" cannot <verb> resource "<r>" ...`; other 403s
   // (a terminating namespace, an admission plugin) are not about permissions.
-  if (!/ cannot [a-z]+ resource /.test(serverMessage)) return `${action.verb} ${describeAction(action)} is forbidden: ${serverMessage}`;
+  if (!/ cannot [a-z]+ resource /.test(serverMessage))
+    return `${action.verb} ${describeAction(action)} is forbidden: ${serverMessage}`;
   return rbacDeniedMessage(action, serverMessage);
 }
 
@@ -150,7 +192,9 @@ export function rbacDeniedMessage(action: RequestAction, serverMessage: string):
 
 function invalidMessage(status: StatusBody, serverMessage: string, action: RequestAction): string {
   if (status.message !== undefined) return serverMessage;
-  const causes = (status.details?.causes ?? []).map((cause) => `${cause.field ?? '?'}: ${cause.message ?? cause.reason ?? 'invalid'}`);
+  const causes = (status.details?.causes ?? []).map(
+    (cause) => `${cause.field ?? '?'}: ${cause.message ?? cause.reason ?? 'invalid'}`,
+  );
   return redact(`${describeAction(action)} is invalid: ${causes.join('; ') || 'no details given'}`, action);
 }
 

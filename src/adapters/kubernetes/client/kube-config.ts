@@ -15,11 +15,12 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const kubernetesClientSettings = defineSettings('kubernetes client', {
   KUBECONFIG: variable(z.string().optional(), {
     default: 'unset',
-    meaning: 'kubeconfig files (a path list, merged like kubectl) when `--kubeconfig` is not given; else in-cluster, else `~/.kube/config`',
+    meaning:
+      'kubeconfig files (a path list, merged like kubectl) when `--kubeconfig` is not given; else in-cluster, else `~/.kube/config`',
     contracts: BOTH_CONTRACTS,
   }),
   KUBERNETES_SERVICE_HOST: variable(z.string().optional(), {
-    default: "set by Kubernetes in a pod",
+    default: 'set by Kubernetes in a pod',
     meaning: "the API server, in a cluster (with the pod's ServiceAccount)",
     contracts: BOTH_CONTRACTS,
   }),
@@ -57,7 +58,9 @@ export function loadKubeConfig(kubeconfig?: string, options: LoadKubeConfigOptio
   }
   const home = join(options.homeDir ?? homedir(), '.kube', 'config');
   if (existsSync(home)) return fromFiles([home]);
-  throw new DomainError('NotFound', 'no kubeconfig found: set KUBECONFIG or run inside a cluster', { retryable: false });
+  throw new DomainError('NotFound', 'no kubeconfig found: set KUBECONFIG or run inside a cluster', {
+    retryable: false,
+  });
 }
 
 /**
@@ -68,11 +71,18 @@ export function loadKubeConfig(kubeconfig?: string, options: LoadKubeConfigOptio
 export async function checkApiReachable(kubeConfig: KubeConfig, signal: AbortSignal): Promise<{ gitVersion: string }> {
   const http = new KubeHttp(kubeConfig);
   try {
-    const version = (await http.send({ method: 'GET', path: '/version', action: { verb: 'get', resource: 'version' }, signal })) as { gitVersion?: unknown };
+    const version = (await http.send({
+      method: 'GET',
+      path: '/version',
+      action: { verb: 'get', resource: 'version' },
+      signal,
+    })) as { gitVersion?: unknown };
     return { gitVersion: typeof version?.gitVersion === 'string' ? version.gitVersion : 'unknown' };
   } catch (error) {
     if (isDomainError(error, 'Timeout') || isDomainError(error, 'Aborted')) {
-      throw new DomainError('Unavailable', `the Kubernetes API server at ${http.server} did not answer in time`, { cause: error });
+      throw new DomainError('Unavailable', `the Kubernetes API server at ${http.server} did not answer in time`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -85,9 +95,13 @@ function fromFiles(files: readonly string[]): KubeConfig {
     if (existsSync(file)) config.mergeConfig(readFile(file), true);
   }
   if (config.getCurrentCluster() === null) {
-    throw new DomainError('Invalid', `the kubeconfig ${files.join(delimiter)} has no current context with a cluster: set current-context`, {
-      retryable: false,
-    });
+    throw new DomainError(
+      'Invalid',
+      `the kubeconfig ${files.join(delimiter)} has no current context with a cluster: set current-context`,
+      {
+        retryable: false,
+      },
+    );
   }
   return config;
 }
@@ -100,7 +114,9 @@ function readFile(file: string): KubeConfig {
   } catch (error) {
     // The parser's message may quote the file's content, tokens included: keep only the file name.
     const reason = error instanceof Error ? error.name : 'unreadable';
-    throw new DomainError('Invalid', `kubeconfig ${file} cannot be read as a kubeconfig (${reason})`, { retryable: false });
+    throw new DomainError('Invalid', `kubeconfig ${file} cannot be read as a kubeconfig (${reason})`, {
+      retryable: false,
+    });
   }
   return config;
 }
@@ -111,10 +127,29 @@ function inCluster(host: string, port: string, serviceAccountDir: string): KubeC
   const namespaceFile = join(serviceAccountDir, 'namespace');
   const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined;
   config.loadFromOptions({
-    clusters: [{ name: 'inCluster', server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile: join(serviceAccountDir, 'ca.crt'), skipTLSVerify: false }],
+    clusters: [
+      {
+        name: 'inCluster',
+        server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+        caFile: join(serviceAccountDir, 'ca.crt'),
+        skipTLSVerify: false,
+      },
+    ],
     // tokenFile: client-node re-reads the projected token, which the kubelet rotates.
-    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(serviceAccountDir, 'token') } } }],
-    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser', ...(namespace === undefined ? {} : { namespace }) }],
+    users: [
+      {
+        name: 'inClusterUser',
+        authProvider: { name: 'tokenFile', config: { tokenFile: join(serviceAccountDir, 'token') } },
+      },
+    ],
+    contexts: [
+      {
+        name: 'inClusterContext',
+        cluster: 'inCluster',
+        user: 'inClusterUser',
+        ...(namespace === undefined ? {} : { namespace }),
+      },
+    ],
     currentContext: 'inClusterContext',
   });
   return config;

@@ -1,5 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
-import { IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig, type ResponseBody } from '@kubernetes/client-node';
+import {
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+  type KubeConfig,
+  type ResponseBody,
+} from '@kubernetes/client-node';
 import { Agent } from 'undici';
 import { DomainError } from '../../../domain/errors.js';
 import { abortError, statusError, transportError, type RequestAction } from './api-errors.js';
@@ -52,9 +57,13 @@ export class KubeHttp {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new DomainError('Internal', `the API server at ${this.server} answered ${request.method} ${request.path} with something that is not JSON`, {
-        retryable: true,
-      });
+      throw new DomainError(
+        'Internal',
+        `the API server at ${this.server} answered ${request.method} ${request.path} with something that is not JSON`,
+        {
+          retryable: true,
+        },
+      );
     }
   }
 
@@ -127,13 +136,20 @@ export class KubeHttp {
     const options: ConnectionOptions & { headers?: unknown } = {};
     await this.#kubeConfig.applyToHTTPSOptions(options as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
     const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
-    const tls = Object.fromEntries(Object.entries({ ca, cert, key, pfx, passphrase, rejectUnauthorized, servername }).filter(([, value]) => value !== undefined));
+    const tls = Object.fromEntries(
+      Object.entries({ ca, cert, key, pfx, passphrase, rejectUnauthorized, servername }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
     return new Agent({ allowH2: false, connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } });
   }
 
   #context(request: KubeRequest): RequestContext {
     const cluster = this.#kubeConfig.getCurrentCluster();
-    if (!cluster) throw new DomainError('Invalid', 'the kubeconfig has no current cluster: set its current-context', { retryable: false });
+    if (!cluster)
+      throw new DomainError('Invalid', 'the kubeconfig has no current cluster: set its current-context', {
+        retryable: false,
+      });
     const url = new URL(cluster.server.replace(/\/+$/, '') + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));

@@ -25,7 +25,11 @@ export class KubernetesClusterApi implements ClusterApi {
   readonly #pods: KubernetesPods;
   readonly #exec: KubernetesExec;
 
-  constructor(kubeConfig: KubeConfig, fieldManager: string = DEFAULT_FIELD_MANAGER, options: KubernetesClusterApiOptions = {}) {
+  constructor(
+    kubeConfig: KubeConfig,
+    fieldManager: string = DEFAULT_FIELD_MANAGER,
+    options: KubernetesClusterApiOptions = {},
+  ) {
     const http = new KubeHttp(kubeConfig);
     this.#objects = new KubernetesObjects(http, new ResourceCatalog(http), fieldManager);
     this.#pods = new KubernetesPods(this.#objects, http, fieldManager);

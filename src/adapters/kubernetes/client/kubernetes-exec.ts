@@ -56,7 +56,11 @@ export class KubernetesExec implements ExecApi {
       };
       const onAbort = (): void => finish(() => reject(abortError(signal)), true);
       const timer = setTimeout(
-        () => finish(() => reject(new DomainError('Timeout', `exec of ${what} did not finish within ${this.#timeoutMs} ms`)), true),
+        () =>
+          finish(
+            () => reject(new DomainError('Timeout', `exec of ${what} did not finish within ${this.#timeoutMs} ms`)),
+            true,
+          ),
         this.#timeoutMs,
       );
       signal.addEventListener('abort', onAbort, { once: true });
@@ -77,7 +81,14 @@ export class KubernetesExec implements ExecApi {
             if (abandoned) opened.terminate();
             else if (settled) opened.close();
             opened.on('close', () =>
-              finish(() => reject(new DomainError('Unavailable', `the exec connection for ${what} closed before the command reported its exit status`))),
+              finish(() =>
+                reject(
+                  new DomainError(
+                    'Unavailable',
+                    `the exec connection for ${what} closed before the command reported its exit status`,
+                  ),
+                ),
+              ),
             );
           },
           (error: unknown) => {
@@ -92,21 +103,41 @@ export class KubernetesExec implements ExecApi {
   }
 
   /** Why the WebSocket upgrade failed, as precisely as the pod can tell. */
-  async #explainRefusal(error: unknown, target: ContainerRef, command: readonly string[], what: string, signal: AbortSignal): Promise<DomainError> {
+  async #explainRefusal(
+    error: unknown,
+    target: ContainerRef,
+    command: readonly string[],
+    what: string,
+    signal: AbortSignal,
+  ): Promise<DomainError> {
     const server = this.#kubeConfig.getCurrentCluster()?.server ?? '(no cluster)';
-    const action: RequestAction = { verb: 'create', resource: 'pods', subresource: 'exec', namespace: target.namespace, name: target.name };
+    const action: RequestAction = {
+      verb: 'create',
+      resource: 'pods',
+      subresource: 'exec',
+      namespace: target.namespace,
+      name: target.name,
+    };
     // The ErrorEvent holds the upgrade request with its Authorization header:
     // only its message and code travel on.
     const { message, code } = describeSocketError(error);
     const httpStatus = /Unexpected server response: (\d+)/.exec(message)?.[1];
-    if (httpStatus === undefined) return transportError(Object.assign(new Error(message), code === undefined ? {} : { code }), action, server, signal);
+    if (httpStatus === undefined)
+      return transportError(
+        Object.assign(new Error(message), code === undefined ? {} : { code }),
+        action,
+        server,
+        signal,
+      );
     const status = Number(httpStatus);
     if (status === 403) return new DomainError('Forbidden', rbacDeniedMessage(action, `exec of ${what} refused (403)`));
     if (status === 401) return statusError(status, '', action, server);
     // Refused before anything ran, by the size of the request itself: the pod has nothing to do with it.
     if (status === 431) return execRequestTooLarge(target, command);
     const pod = await this.#pods.findPod(target, signal);
-    return podProblem(pod, target) ?? statusError(status, `exec of ${what} refused with HTTP ${status}`, action, server);
+    return (
+      podProblem(pod, target) ?? statusError(status, `exec of ${what} refused with HTTP ${status}`, action, server)
+    );
   }
 }
 
@@ -119,12 +150,22 @@ function podProblem(pod: Pod | undefined, target: ContainerRef): DomainError | u
     return new DomainError('NotFound', `container ${target.container} not found in ${where} (it has: ${names})`);
   }
   const state = findContainerStatus(pod, target.container)?.current;
-  if (state === undefined) return new DomainError('NotReady', `container ${target.container} of ${where} has not started yet (pod ${pod.phase})`);
+  if (state === undefined)
+    return new DomainError(
+      'NotReady',
+      `container ${target.container} of ${where} has not started yet (pod ${pod.phase})`,
+    );
   if (state.state === 'waiting') {
-    return new DomainError('NotReady', `container ${target.container} of ${where} is not running: waiting (${state.reason}${state.message ? `: ${state.message}` : ''})`);
+    return new DomainError(
+      'NotReady',
+      `container ${target.container} of ${where} is not running: waiting (${state.reason}${state.message ? `: ${state.message}` : ''})`,
+    );
   }
   if (state.state === 'terminated') {
-    return new DomainError('NotReady', `container ${target.container} of ${where} is not running: terminated (${state.reason}, exit code ${state.exitCode})`);
+    return new DomainError(
+      'NotReady',
+      `container ${target.container} of ${where} is not running: terminated (${state.reason}, exit code ${state.exitCode})`,
+    );
   }
   return undefined;
 }
@@ -137,16 +178,23 @@ function exitCodeOf(status: V1Status, what: string): number {
     const code = Number.parseInt(cause?.message ?? '', 10);
     if (Number.isInteger(code)) return code;
   }
-  throw new DomainError('ExecFailed', `exec of ${what} failed: ${status.message ?? status.reason ?? 'no reason given'}`, {
-    details: { ...(status.reason === undefined ? {} : { reason: status.reason }) },
-  });
+  throw new DomainError(
+    'ExecFailed',
+    `exec of ${what} failed: ${status.message ?? status.reason ?? 'no reason given'}`,
+    {
+      details: { ...(status.reason === undefined ? {} : { reason: status.reason }) },
+    },
+  );
 }
 
 function describeSocketError(error: unknown): { message: string; code?: string } {
   if (typeof error !== 'object' || error === null) return { message: String(error) };
   const inner = 'error' in error ? error.error : error;
   const message = 'message' in error && typeof error.message === 'string' ? error.message : String(inner);
-  const code = typeof inner === 'object' && inner !== null && 'code' in inner && typeof inner.code === 'string' ? inner.code : undefined;
+  const code =
+    typeof inner === 'object' && inner !== null && 'code' in inner && typeof inner.code === 'string'
+      ? inner.code
+      : undefined;
   return code === undefined ? { message } : { message, code };
 }
 

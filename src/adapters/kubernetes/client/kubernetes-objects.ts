@@ -3,7 +3,14 @@ import type { Manifest, ObjectApi, ObjectRef } from '../../../ports/cluster-api.
 import type { RequestAction } from './api-errors.js';
 import type { KubeHttp } from './kube-http.js';
 import { toManifest, labelSelector, type KindRef } from './served-objects.js';
-import { qualifiedResource, requireNamespace, resourcePath, scopedNamespace, type ResourceCatalog, type ResourceInfo } from './resource-catalog.js';
+import {
+  qualifiedResource,
+  requireNamespace,
+  resourcePath,
+  scopedNamespace,
+  type ResourceCatalog,
+  type ResourceInfo,
+} from './resource-catalog.js';
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -41,7 +48,10 @@ export class KubernetesObjects implements ObjectApi {
   async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
     const target = await this.target(ref, ref.namespace, ref.name, signal);
     try {
-      return toManifest(await this.#http.send({ method: 'GET', path: target.path, action: target.action('get'), signal }), ref);
+      return toManifest(
+        await this.#http.send({ method: 'GET', path: target.path, action: target.action('get'), signal }),
+        ref,
+      );
     } catch (error) {
       if (isDomainError(error, 'NotFound')) return undefined;
       throw error;
@@ -151,7 +161,11 @@ export class KubernetesObjects implements ObjectApi {
       await this.#http.send({
         method: 'DELETE',
         path: target.path,
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }) },
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          ...(options.uid === undefined ? {} : { preconditions: { uid: options.uid } }),
+        },
         action: target.action('delete'),
         signal,
       });
@@ -162,7 +176,13 @@ export class KubernetesObjects implements ObjectApi {
   }
 
   /** Where a kind (one object, or its collection) lives, and how to name a request on it in errors. */
-  async target(kind: KindRef, namespace: string | undefined, name: string | undefined, signal: AbortSignal, subresource?: string): Promise<Target> {
+  async target(
+    kind: KindRef,
+    namespace: string | undefined,
+    name: string | undefined,
+    signal: AbortSignal,
+    subresource?: string,
+  ): Promise<Target> {
     const info = await this.#catalog.resolve(kind.apiVersion, kind.kind, signal);
     const scoped = scopedNamespace(info, namespace);
     return {
@@ -185,6 +205,10 @@ export class KubernetesObjects implements ObjectApi {
  * on cluster-scoped kinds, which the path already leaves out.
  */
 function requestBody(manifest: Manifest, info: ResourceInfo): Manifest {
-  const { managedFields: _managedFields, namespace, ...metadata } = manifest.metadata as Manifest['metadata'] & { managedFields?: unknown };
+  const {
+    managedFields: _managedFields,
+    namespace,
+    ...metadata
+  } = manifest.metadata as Manifest['metadata'] & { managedFields?: unknown };
   return { ...manifest, metadata: info.namespaced && namespace !== undefined ? { ...metadata, namespace } : metadata };
 }

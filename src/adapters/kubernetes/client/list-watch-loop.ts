@@ -15,7 +15,11 @@ export type Lister = (signal: AbortSignal) => Promise<ListResult>;
  * Watches from a resourceVersion until the connection ends: resolves on a
  * clean end, rejects on failure, rejects with WatchExpiredError on 410.
  */
-export type Watcher = (resourceVersion: string, onEvent: (event: RawWatchEvent) => void, signal: AbortSignal) => Promise<void>;
+export type Watcher = (
+  resourceVersion: string,
+  onEvent: (event: RawWatchEvent) => void,
+  signal: AbortSignal,
+) => Promise<void>;
 
 export interface BackoffOptions {
   /** First delay after a failure. Default 500 ms. */
@@ -54,7 +58,13 @@ export class ListWatchLoop implements WatchSubscription {
   readonly #done: Promise<void>;
   #markSynced: () => void = () => undefined;
 
-  constructor(lister: Lister, watcher: Watcher, onEvent: (event: WatchEvent) => void, onError: (error: unknown) => void, options: ListWatchLoopOptions = {}) {
+  constructor(
+    lister: Lister,
+    watcher: Watcher,
+    onEvent: (event: WatchEvent) => void,
+    onError: (error: unknown) => void,
+    options: ListWatchLoopOptions = {},
+  ) {
     this.#lister = lister;
     this.#watcher = watcher;
     this.#onEvent = onEvent;
@@ -133,7 +143,8 @@ export class ListWatchLoop implements WatchSubscription {
       const known = this.#known.get(key);
       this.#known.set(key, item);
       if (known === undefined) this.#emit({ type: 'ADDED', object: item });
-      else if (known.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit({ type: 'MODIFIED', object: item });
+      else if (known.metadata.resourceVersion !== item.metadata.resourceVersion)
+        this.#emit({ type: 'MODIFIED', object: item });
     }
   }
 
@@ -177,7 +188,11 @@ export class ListWatchLoop implements WatchSubscription {
 }
 
 /** The wait before retry number `failures` (from 1): doubling from initialMs up to maxMs, jittered down by up to half. */
-export function backoffDelay(failures: number, backoff: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  backoff: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const initial = backoff.initialMs ?? 500;
   const max = backoff.maxMs ?? 30_000;
   const base = Math.min(max, initial * 2 ** Math.min(Math.max(failures, 1) - 1, 30));

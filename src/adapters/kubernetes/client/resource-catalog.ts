@@ -48,7 +48,9 @@ export class ResourceCatalog {
     if (!pending) {
       // Not bound to any one caller's signal, since others wait on it too; the
       // timeout keeps a hung API server from holding every waiter forever.
-      pending = this.#discover(apiVersion, AbortSignal.timeout(DISCOVERY_TIMEOUT_MS)).finally(() => this.#inFlight.delete(apiVersion));
+      pending = this.#discover(apiVersion, AbortSignal.timeout(DISCOVERY_TIMEOUT_MS)).finally(() =>
+        this.#inFlight.delete(apiVersion),
+      );
       this.#inFlight.set(apiVersion, pending);
     }
     return pending;
@@ -59,7 +61,8 @@ export class ResourceCatalog {
     const action: RequestAction = { verb: 'discover', resource: `the kinds served under ${apiVersion}` };
     let list: ApiResourceList;
     try {
-      list = ((await this.#http.send({ method: 'GET', path: groupVersionPath(group, version), action, signal })) ?? {}) as ApiResourceList;
+      list = ((await this.#http.send({ method: 'GET', path: groupVersionPath(group, version), action, signal })) ??
+        {}) as ApiResourceList;
     } catch (error) {
       if (isDomainError(error, 'NotFound')) throw notServed(apiVersion, undefined);
       throw error;
@@ -68,7 +71,13 @@ export class ResourceCatalog {
     for (const resource of list.resources ?? []) {
       // Subresources (`pods/status`) share their parent's kind; the parent is the one wanted.
       if (resource.name === undefined || resource.kind === undefined || resource.name.includes('/')) continue;
-      byKind.set(resource.kind, { group, version, kind: resource.kind, plural: resource.name, namespaced: resource.namespaced === true });
+      byKind.set(resource.kind, {
+        group,
+        version,
+        kind: resource.kind,
+        plural: resource.name,
+        namespaced: resource.namespaced === true,
+      });
     }
     this.#byGroupVersion.set(apiVersion, byKind);
     return byKind;
@@ -89,11 +98,15 @@ function untilAborted<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');
-  return slash === -1 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+  return slash === -1
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 function groupVersionPath(group: string, version: string): string {
-  return group === '' ? `/api/${encodeURIComponent(version)}` : `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`;
+  return group === ''
+    ? `/api/${encodeURIComponent(version)}`
+    : `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`;
 }
 
 /** `pods`, `deployments.apps`: the name RBAC rules and messages use. */
@@ -106,7 +119,12 @@ export function qualifiedResource(info: ResourceInfo): string {
  * subresource. Namespaced kinds need a namespace except for a collection,
  * which then spans all namespaces; cluster-scoped kinds ignore one.
  */
-export function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: string, subresource?: string): string {
+export function resourcePath(
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name?: string,
+  subresource?: string,
+): string {
   let path = groupVersionPath(info.group, info.version);
   if (info.namespaced) {
     if (namespace === undefined || namespace === '') {

@@ -15,7 +15,9 @@ export interface KindRef {
  */
 export function toManifest(value: unknown, kind: KindRef): Manifest {
   if (!isRecord(value) || !isRecord(value['metadata'])) {
-    throw new DomainError('Internal', `the API server answered with something that is not a ${kind.kind} object`, { retryable: true });
+    throw new DomainError('Internal', `the API server answered with something that is not a ${kind.kind} object`, {
+      retryable: true,
+    });
   }
   const { managedFields: _managedFields, ...metadata } = value['metadata'];
   // Watch bookmarks carry only a resourceVersion; everything else has a name.

@@ -39,11 +39,18 @@ export interface WatchStreamRequest {
  * ends it (resolves), the connection fails (rejects with a DomainError), the
  * version is gone (rejects with WatchExpiredError) or the signal aborts.
  */
-export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, onEvent: (event: RawWatchEvent) => void): Promise<void> {
+export async function streamWatch(
+  http: KubeHttp,
+  request: WatchStreamRequest,
+  onEvent: (event: RawWatchEvent) => void,
+): Promise<void> {
   const idle = new AbortController();
   const signal = AbortSignal.any([request.signal, idle.signal]);
   // One watchdog timer, pushed back (refresh) by every chunk rather than replaced.
-  const watchdog = setTimeout(() => idle.abort(new DomainError('Timeout', `watch on ${request.path} was silent for ${request.idleTimeoutMs} ms`)), request.idleTimeoutMs);
+  const watchdog = setTimeout(
+    () => idle.abort(new DomainError('Timeout', `watch on ${request.path} was silent for ${request.idleTimeoutMs} ms`)),
+    request.idleTimeoutMs,
+  );
   watchdog.unref();
   const query: Query = {
     watch: true,
@@ -90,7 +97,12 @@ export async function streamWatch(http: KubeHttp, request: WatchStreamRequest, o
   }
 }
 
-function handleLine(line: string, request: WatchStreamRequest, server: string, onEvent: (event: RawWatchEvent) => void): void {
+function handleLine(
+  line: string,
+  request: WatchStreamRequest,
+  server: string,
+  onEvent: (event: RawWatchEvent) => void,
+): void {
   let parsed: { type?: unknown; object?: unknown };
   try {
     parsed = JSON.parse(line) as { type?: unknown; object?: unknown };
@@ -102,7 +114,10 @@ function handleLine(line: string, request: WatchStreamRequest, server: string, o
     const status = (object ?? {}) as { code?: unknown };
     const code = typeof status.code === 'number' ? status.code : 500;
     const text = JSON.stringify(object ?? {});
-    if (code === 410) throw new WatchExpiredError(`watch on ${request.path} from resourceVersion ${request.resourceVersion} expired: ${text}`);
+    if (code === 410)
+      throw new WatchExpiredError(
+        `watch on ${request.path} from resourceVersion ${request.resourceVersion} expired: ${text}`,
+      );
     throw statusError(code, text, request.action, server);
   }
   if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK') {

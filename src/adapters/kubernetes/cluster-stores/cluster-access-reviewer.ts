@@ -65,7 +65,10 @@ export class ClusterAccessReviewer implements AccessReviewer {
       }
       const status = (review['status'] ?? {}) as { allowed?: unknown };
       if (status.allowed !== true) {
-        const what = 'subresource' in access ? `${access.verb} ${access.resource}/${access.subresource}` : `${access.verb} ${access.resource}`;
+        const what =
+          'subresource' in access
+            ? `${access.verb} ${access.resource}/${access.subresource}`
+            : `${access.verb} ${access.resource}`;
         return { state: 'denied', reason: `${requester.user} may not ${what} in namespace ${namespace}` };
       }
     }

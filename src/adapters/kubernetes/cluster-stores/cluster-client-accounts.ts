@@ -32,8 +32,16 @@ export function clientOfTokenSecret(secretName: string): string | undefined {
  * client (its delete rule was pinned to the first client, contract §6).
  */
 const CLIENT_RULES = [
-  { apiGroups: ['gefyra.dev'], resources: ['gefyraclients', 'gefyrabridges', 'gefyrabridgemounts'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
-  { apiGroups: [''], resources: ['pods', 'services', 'namespaces', 'events', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+  {
+    apiGroups: ['gefyra.dev'],
+    resources: ['gefyraclients', 'gefyrabridges', 'gefyrabridgemounts'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+  },
+  {
+    apiGroups: [''],
+    resources: ['pods', 'services', 'namespaces', 'events', 'configmaps'],
+    verbs: ['get', 'list', 'watch'],
+  },
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['get', 'list', 'watch'] },
 ];
@@ -52,16 +60,27 @@ export class ClusterClientAccounts implements ClientAccounts {
     const names = clientAccountNames(client);
     const namespace = this.#namespace;
     // A label value holds at most 63 characters; a client's name may be longer.
-    const labels = client.length <= 63 ? { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client } : { ...MANAGED_BY_LABELS };
+    const labels =
+      client.length <= 63 ? { ...MANAGED_BY_LABELS, 'gefyra.dev/client': client } : { ...MANAGED_BY_LABELS };
     // Looked up first: an install that ships the role (deploy/gefyra2) grants `get` on it, not `create` (which would need every rule it grants).
     const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' } as const;
     const owners = await this.#clientsCrdAsOwner(signal);
     if (!(await this.#objects.find({ ...role, name: CLIENT_CLUSTER_ROLE }, signal))) {
       // Marked as the operator's own, so that removing the installation removes it (one an install ships stays the install's).
       const annotations = { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' };
-      await this.#createIfMissing({ ...role, metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS }, annotations, ...owners }, rules: CLIENT_RULES }, signal);
+      await this.#createIfMissing(
+        {
+          ...role,
+          metadata: { name: CLIENT_CLUSTER_ROLE, labels: { ...MANAGED_BY_LABELS }, annotations, ...owners },
+          rules: CLIENT_RULES,
+        },
+        signal,
+      );
     }
-    await this.#createIfMissing({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } }, signal);
+    await this.#createIfMissing(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } },
+      signal,
+    );
     await this.#createIfMissing(
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -77,11 +96,20 @@ export class ClusterClientAccounts implements ClientAccounts {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'kubernetes.io/service-account-token',
-        metadata: { name: names.secret, namespace, labels, annotations: { 'kubernetes.io/service-account.name': names.serviceAccount } },
+        metadata: {
+          name: names.secret,
+          namespace,
+          labels,
+          annotations: { 'kubernetes.io/service-account.name': names.serviceAccount },
+        },
       },
       signal,
     );
-    const secret = await this.#objects.find({ apiVersion: 'v1', kind: 'Secret', namespace, name: names.secret }, signal, { fresh: true });
+    const secret = await this.#objects.find(
+      { apiVersion: 'v1', kind: 'Secret', namespace, name: names.secret },
+      signal,
+      { fresh: true },
+    );
     const data = (secret?.['data'] ?? {}) as Record<string, string>;
     return typeof data['token'] === 'string' && data['token'] !== ''
       ? { serviceAccountName: names.serviceAccount, data: { ...data } }
@@ -91,9 +119,15 @@ export class ClusterClientAccounts implements ClientAccounts {
   async remove(client: string, signal: AbortSignal): Promise<void> {
     const names = clientAccountNames(client);
     const namespace = this.#namespace;
-    await this.#objects.remove({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: names.binding }, signal);
+    await this.#objects.remove(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: names.binding },
+      signal,
+    );
     await this.#objects.remove({ apiVersion: 'v1', kind: 'Secret', namespace, name: names.secret }, signal);
-    await this.#objects.remove({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: names.serviceAccount }, signal);
+    await this.#objects.remove(
+      { apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: names.serviceAccount },
+      signal,
+    );
   }
 
   /**
@@ -112,10 +146,14 @@ export class ClusterClientAccounts implements ClientAccounts {
     } catch (error) {
       // The 2.5 client's role lists CRDs but may not get one.
       if (!isDomainError(error, 'Forbidden')) throw error;
-      crd = (await this.#objects.list(ref, undefined, undefined, signal).catch(() => [])).find((object) => object.metadata.name === CLIENTS_CRD);
+      crd = (await this.#objects.list(ref, undefined, undefined, signal).catch(() => [])).find(
+        (object) => object.metadata.name === CLIENTS_CRD,
+      );
     }
     const uid = crd?.metadata.uid;
-    return uid === undefined ? {} : { ownerReferences: [{ apiVersion: ref.apiVersion, kind: ref.kind, name: CLIENTS_CRD, uid }] };
+    return uid === undefined
+      ? {}
+      : { ownerReferences: [{ apiVersion: ref.apiVersion, kind: ref.kind, name: CLIENTS_CRD, uid }] };
   }
 
   async #createIfMissing(manifest: Manifest, signal: AbortSignal): Promise<void> {

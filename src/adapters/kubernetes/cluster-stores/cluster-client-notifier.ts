@@ -27,7 +27,9 @@ export class ClusterClientNotifier implements ClientNotifier {
   }
 
   async publishConnectionDetails(details: Readonly<Record<string, string>>, signal: AbortSignal): Promise<void> {
-    const data = Object.fromEntries(Object.entries(details).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
+    const data = Object.fromEntries(
+      Object.entries(details).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    );
     await this.#objects.apply(
       {
         apiVersion: 'v1',
@@ -51,14 +53,25 @@ export class ClusterClientNotifier implements ClientNotifier {
   }
 
   async withdrawReady(signal: AbortSignal): Promise<void> {
-    const signals = await this.#objects.list({ apiVersion: 'v1', kind: 'Event' }, this.#namespace, { [READY_SIGNAL_LABEL]: 'ready' }, signal);
+    const signals = await this.#objects.list(
+      { apiVersion: 'v1', kind: 'Event' },
+      this.#namespace,
+      { [READY_SIGNAL_LABEL]: 'ready' },
+      signal,
+    );
     for (const event of signals) {
-      await this.#objects.remove({ apiVersion: 'v1', kind: 'Event', namespace: this.#namespace, name: event.metadata.name }, signal);
+      await this.#objects.remove(
+        { apiVersion: 'v1', kind: 'Event', namespace: this.#namespace, name: event.metadata.name },
+        signal,
+      );
     }
   }
 
   async withdraw(signal: AbortSignal): Promise<void> {
     await this.withdrawReady(signal);
-    await this.#objects.remove({ apiVersion: 'v1', kind: 'Secret', namespace: this.#namespace, name: CONNECTION_SECRET }, signal);
+    await this.#objects.remove(
+      { apiVersion: 'v1', kind: 'Secret', namespace: this.#namespace, name: CONNECTION_SECRET },
+      signal,
+    );
   }
 }

@@ -1,4 +1,12 @@
-import { clientObjectRef, GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_FINALIZER, GEFYRA_CLIENT_KIND, gefyraClientFrom, type GefyraClient, type GefyraClientRef } from '../../../domain/gefyra-client/gefyra-client.js';
+import {
+  clientObjectRef,
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_FINALIZER,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+  type GefyraClient,
+  type GefyraClientRef,
+} from '../../../domain/gefyra-client/gefyra-client.js';
 import { isDomainError } from '../../../domain/errors.js';
 import type { ObjectApi } from '../../../ports/cluster-api.port.js';
 import type { GefyraClientStore } from '../../../ports/gefyra-client-store.port.js';
@@ -21,24 +29,46 @@ export class ClusterGefyraClientStore implements GefyraClientStore {
   }
 
   async list(namespace: string, signal: AbortSignal): Promise<GefyraClient[]> {
-    const objects = await this.#objects.list({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND }, namespace, undefined, signal);
+    const objects = await this.#objects.list(
+      { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND },
+      namespace,
+      undefined,
+      signal,
+    );
     return objects.map(gefyraClientFrom);
   }
 
-  async update(client: GefyraClient, fields: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<GefyraClient> {
+  async update(
+    client: GefyraClient,
+    fields: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+  ): Promise<GefyraClient> {
     const patch = { ...fields, metadata: { resourceVersion: client.resourceVersion } };
     return gefyraClientFrom(await this.#objects.patch(clientObjectRef(client), patch, signal));
   }
 
   async addFinalizer(client: GefyraClient, signal: AbortSignal): Promise<GefyraClient> {
-    const finalizers = [...client.finalizers.filter((entry) => entry !== GEFYRA_CLIENT_FINALIZER), GEFYRA_CLIENT_FINALIZER];
-    return gefyraClientFrom(await this.#objects.patch(clientObjectRef(client), { metadata: { finalizers, resourceVersion: client.resourceVersion } }, signal));
+    const finalizers = [
+      ...client.finalizers.filter((entry) => entry !== GEFYRA_CLIENT_FINALIZER),
+      GEFYRA_CLIENT_FINALIZER,
+    ];
+    return gefyraClientFrom(
+      await this.#objects.patch(
+        clientObjectRef(client),
+        { metadata: { finalizers, resourceVersion: client.resourceVersion } },
+        signal,
+      ),
+    );
   }
 
   async removeFinalizer(client: GefyraClient, signal: AbortSignal): Promise<void> {
     const finalizers = client.finalizers.filter((entry) => entry !== GEFYRA_CLIENT_FINALIZER);
     try {
-      await this.#objects.patch(clientObjectRef(client), { metadata: { finalizers, resourceVersion: client.resourceVersion } }, signal);
+      await this.#objects.patch(
+        clientObjectRef(client),
+        { metadata: { finalizers, resourceVersion: client.resourceVersion } },
+        signal,
+      );
     } catch (error) {
       if (!isDomainError(error, 'NotFound')) throw error;
     }

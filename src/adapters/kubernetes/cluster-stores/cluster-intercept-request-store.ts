@@ -72,13 +72,21 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
     return this.#parse(updated);
   }
 
-  async setEstablished(request: InterceptRequest, established: boolean, signal: AbortSignal): Promise<InterceptRequest> {
+  async setEstablished(
+    request: InterceptRequest,
+    established: boolean,
+    signal: AbortSignal,
+  ): Promise<InterceptRequest> {
     return this.#parse(await this.#objects.patch(refOf(request), { established }, signal));
   }
 
   async writeStatus(request: InterceptRequest, status: InterceptStatus, signal: AbortSignal): Promise<void> {
     if (this.#statusWrites === 'annotation') {
-      await this.#objects.patch(refOf(request), { metadata: { annotations: { [STATUS_ANNOTATION]: JSON.stringify(status) } } }, signal);
+      await this.#objects.patch(
+        refOf(request),
+        { metadata: { annotations: { [STATUS_ANNOTATION]: JSON.stringify(status) } } },
+        signal,
+      );
       return;
     }
     // A merge patch keeps fields it does not mention: clear the ones the new status drops.
@@ -99,7 +107,6 @@ export class ClusterInterceptRequestStore implements InterceptRequestStore {
     await this.#objects.remove(refOf(ref), signal);
   }
 }
-
 
 /** An unreadable kept status counts as none: the next pass observes the cluster and writes it again. */
 function parseKeptStatus(raw: string): unknown {

@@ -31,7 +31,10 @@ export class ClusterLeaseStore implements LeaseStore {
   constructor(objects: ObjectApi, namespace: string, name: string, lock: LeaseLock = 'Lease') {
     this.#objects = objects;
     this.#lock = lock;
-    this.#ref = lock === 'Lease' ? { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name } : { apiVersion: 'v1', kind: 'ConfigMap', namespace, name };
+    this.#ref =
+      lock === 'Lease'
+        ? { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name }
+        : { apiVersion: 'v1', kind: 'ConfigMap', namespace, name };
   }
 
   async find(signal: AbortSignal): Promise<LeaseRecord | undefined> {
@@ -57,18 +60,31 @@ export class ClusterLeaseStore implements LeaseStore {
     const manifest =
       this.#lock === 'Lease'
         ? { apiVersion: this.#ref.apiVersion, kind: this.#ref.kind, metadata, spec }
-        : { apiVersion: this.#ref.apiVersion, kind: this.#ref.kind, metadata: { ...metadata, annotations: { [CONFIG_MAP_LEASE_ANNOTATION]: JSON.stringify(spec) } } };
+        : {
+            apiVersion: this.#ref.apiVersion,
+            kind: this.#ref.kind,
+            metadata: { ...metadata, annotations: { [CONFIG_MAP_LEASE_ANNOTATION]: JSON.stringify(spec) } },
+          };
     try {
-      return toRecord(record.version === undefined ? await this.#objects.create(manifest, signal) : await this.#objects.replace(manifest, signal));
+      return toRecord(
+        record.version === undefined
+          ? await this.#objects.create(manifest, signal)
+          : await this.#objects.replace(manifest, signal),
+      );
     } catch (error) {
-      if (isDomainError(error, 'AlreadyExists')) throw new DomainError('Conflict', 'the lease was created concurrently', { cause: error });
+      if (isDomainError(error, 'AlreadyExists'))
+        throw new DomainError('Conflict', 'the lease was created concurrently', { cause: error });
       throw error;
     }
   }
 }
 
 function toRecord(lease: Manifest): LeaseRecord {
-  const spec = (lease.kind === 'ConfigMap' ? parseSpec(lease.metadata.annotations?.[CONFIG_MAP_LEASE_ANNOTATION]) : (lease['spec'] ?? {})) as LeaseSpec;
+  const spec = (
+    lease.kind === 'ConfigMap'
+      ? parseSpec(lease.metadata.annotations?.[CONFIG_MAP_LEASE_ANNOTATION])
+      : (lease['spec'] ?? {})
+  ) as LeaseSpec;
   return {
     holder: spec.holderIdentity ?? undefined,
     acquiredAt: spec.acquireTime ? new Date(spec.acquireTime) : undefined,

@@ -30,7 +30,11 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 /** Kubernetes' own ClusterRoles, never removed even if a binding grants one to the operator. */
 const BUILT_IN_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
 
-const CRD_REF = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME };
+const CRD_REF = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  name: INTERCEPT_REQUEST_CRD_NAME,
+};
 
 /**
  * The operator's own footprint. Removal deletes the CRD first (all requests
@@ -56,10 +60,17 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     if (!this.#deployed) this.#deployed = (await this.#objects.find(this.#deploymentRef, signal)) !== undefined;
     // In a pod the namespace exists; an operator run from a workstation may have to create it.
     const namespace = { apiVersion: 'v1', kind: 'Namespace', name: this.#names.namespace };
-    await this.#createUnlessPresent(namespace, { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } }, signal);
+    await this.#createUnlessPresent(
+      namespace,
+      { ...namespace, metadata: { name: this.#names.namespace, labels: { ...MANAGED_BY_LABELS } } },
+      signal,
+    );
     if (this.#names.interceptRequests === false) return;
     const crd = interceptRequestCrd();
-    const registered = { ...crd, metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } } };
+    const registered = {
+      ...crd,
+      metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } },
+    };
     try {
       if (this.#names.crdReadable === false) await this.#createOrPatch(registered, signal);
       else await this.#createUnlessPresent(CRD_REF, registered, signal);
@@ -110,9 +121,14 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     // Without `get`, the CRD is found by listing (the Gefyra client's role lists CRDs but may not get one).
     const crd =
       this.#names.crdReadable === false
-        ? (await this.#objects.list({ apiVersion: CRD_REF.apiVersion, kind: CRD_REF.kind }, undefined, undefined, signal)).find(
-            (object) => object.metadata.name === CRD_REF.name,
-          )
+        ? (
+            await this.#objects.list(
+              { apiVersion: CRD_REF.apiVersion, kind: CRD_REF.kind },
+              undefined,
+              undefined,
+              signal,
+            )
+          ).find((object) => object.metadata.name === CRD_REF.name)
         : await this.#objects.find(CRD_REF, signal);
     if (crd?.metadata.annotations?.[REGISTERED_BY_OPERATOR_ANNOTATION] === undefined) return;
     await this.#objects.remove(CRD_REF, signal);
@@ -137,22 +153,32 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
     const { namespace, clusterRole } = this.#names;
     let bindings: Manifest[];
     try {
-      bindings = await this.#objects.list({ apiVersion: RBAC, kind: 'ClusterRoleBinding' }, undefined, undefined, signal);
+      bindings = await this.#objects.list(
+        { apiVersion: RBAC, kind: 'ClusterRoleBinding' },
+        undefined,
+        undefined,
+        signal,
+      );
     } catch (error) {
       if (isDomainError(error, 'Forbidden')) return [{ role: clusterRole, binding: clusterRole }];
       throw error;
     }
     const grants = (binding: Manifest) =>
       ((binding['subjects'] ?? []) as { kind?: string; name?: string; namespace?: string }[]).some(
-        (subject) => subject.kind === 'ServiceAccount' && subject.name === clusterRole && subject.namespace === namespace,
+        (subject) =>
+          subject.kind === 'ServiceAccount' && subject.name === clusterRole && subject.namespace === namespace,
       );
     const roleOf = (binding: Manifest) => (binding['roleRef'] as { kind?: string; name?: string } | undefined) ?? {};
     const mine = bindings.filter((binding) => grants(binding) && roleOf(binding).kind === 'ClusterRole');
     // A role that something else is bound to too, or one of Kubernetes' own, is not the operator's to remove.
-    const sharedRoles = new Set(bindings.filter((binding) => !mine.includes(binding)).map((binding) => roleOf(binding).name));
+    const sharedRoles = new Set(
+      bindings.filter((binding) => !mine.includes(binding)).map((binding) => roleOf(binding).name),
+    );
     return mine
       .map((binding) => ({ role: roleOf(binding).name ?? '', binding: binding.metadata.name }))
-      .filter(({ role }) => role !== '' && !sharedRoles.has(role) && !role.startsWith('system:') && !BUILT_IN_ROLES.has(role));
+      .filter(
+        ({ role }) => role !== '' && !sharedRoles.has(role) && !role.startsWith('system:') && !BUILT_IN_ROLES.has(role),
+      );
   }
 
   /**
@@ -185,4 +211,6 @@ export class ClusterOperatorInstallation implements OperatorInstallation {
 
 /** What a person runs to remove a role and binding the operator could not. */
 const finishCommand = (role: string, binding: string): string =>
-  role === binding ? `kubectl delete clusterrole,clusterrolebinding ${role}` : `kubectl delete clusterrole ${role} && kubectl delete clusterrolebinding ${binding}`;
+  role === binding
+    ? `kubectl delete clusterrole,clusterrolebinding ${role}`
+    : `kubectl delete clusterrole ${role} && kubectl delete clusterrolebinding ${binding}`;

@@ -19,7 +19,10 @@ export class ClusterResetLedger implements ResetLedger {
     const configMap = await this.#objects.find(this.#ref, signal);
     if (!configMap) return undefined;
     const data = (configMap['data'] ?? {}) as Record<string, string>;
-    return { reason: data['reason'] ?? 'reset requested', requestedAt: new Date(data['requestedAt'] ?? configMap.metadata.creationTimestamp ?? 0) };
+    return {
+      reason: data['reason'] ?? 'reset requested',
+      requestedAt: new Date(data['requestedAt'] ?? configMap.metadata.creationTimestamp ?? 0),
+    };
   }
 
   async record(reset: ResetRecord, signal: AbortSignal): Promise<void> {
@@ -28,7 +31,11 @@ export class ClusterResetLedger implements ResetLedger {
         {
           apiVersion: 'v1',
           kind: 'ConfigMap',
-          metadata: { name: this.#ref.name, namespace: this.#ref.namespace as string, labels: { ...MANAGED_BY_LABELS } },
+          metadata: {
+            name: this.#ref.name,
+            namespace: this.#ref.namespace as string,
+            labels: { ...MANAGED_BY_LABELS },
+          },
           data: { reason: reset.reason, requestedAt: reset.requestedAt.toISOString() },
         },
         signal,

@@ -15,7 +15,10 @@ import { REGISTERED_BY_OPERATOR_ANNOTATION } from './cluster-operator-installati
  */
 export async function registerGefyra2Crds(objects: ObjectApi, logger: Logger, signal: AbortSignal): Promise<void> {
   for (const crd of gefyra2Crds()) {
-    const ours: Manifest = { ...crd, metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } } };
+    const ours: Manifest = {
+      ...crd,
+      metadata: { ...crd.metadata, annotations: { [REGISTERED_BY_OPERATOR_ANNOTATION]: 'gefyra-operator' } },
+    };
     try {
       await objects.create(ours, signal);
       logger.info({ crd: crd.metadata.name, outcome: 'created' }, 'registered the CRD');

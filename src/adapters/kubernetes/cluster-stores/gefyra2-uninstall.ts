@@ -1,4 +1,9 @@
-import { GEFYRA2_API_VERSION, GEFYRA2_CRD_NAMES, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND } from '../../../crd/gefyra2-crds.js';
+import {
+  GEFYRA2_API_VERSION,
+  GEFYRA2_CRD_NAMES,
+  GEFYRA_BRIDGE_KIND,
+  GEFYRA_BRIDGE_MOUNT_KIND,
+} from '../../../crd/gefyra2-crds.js';
 import { DomainError, isDomainError, toDomainError } from '../../../domain/errors.js';
 import { GEFYRA_CLIENT_FINALIZER, GEFYRA_CLIENT_KIND } from '../../../domain/gefyra-client/gefyra-client.js';
 import type { ReconcileResult } from '../../../domain/reconcile-result.js';
@@ -16,7 +21,9 @@ const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefini
 export interface Gefyra2UninstallDependencies {
   readonly objects: ObjectApi;
   /** The GefyraClient reconcile: on a client being deleted it removes the peer and the account, then releases the finalizer. */
-  readonly clients: { reconcile(ref: { namespace: string; name: string }, signal: AbortSignal): Promise<ReconcileResult> };
+  readonly clients: {
+    reconcile(ref: { namespace: string; name: string }, signal: AbortSignal): Promise<ReconcileResult>;
+  };
   readonly accounts: ClientAccounts;
   readonly tunnel: TunnelProvider;
   /** The operator's own footprint and, where it has one, the webhook's (their namespace and cluster RBAC). */
@@ -74,14 +81,23 @@ export class Gefyra2Uninstall {
         await clients.reconcile(ref, signal);
       } catch (error) {
         if (!isDomainError(error, 'NotReady')) throw error;
-        logger.info({ client: ref.name, error: toDomainError(error).message }, 'the tunnel is not running: the peer goes with it');
+        logger.info(
+          { client: ref.name, error: toDomainError(error).message },
+          'the tunnel is not running: the peer goes with it',
+        );
         withoutTunnel.push(ref.name);
       }
       // Deleted with no finalizer of ours (never reconciled, or `--force` beforehand), the reconcile cleans up after it all the same.
     }
-    const left = (await this.#list(GEFYRA_CLIENT_KIND, signal)).filter((client) => !withoutTunnel.includes(client.metadata.name));
+    const left = (await this.#list(GEFYRA_CLIENT_KIND, signal)).filter(
+      (client) => !withoutTunnel.includes(client.metadata.name),
+    );
     if (left.length > 0) {
-      throw new DomainError('Unavailable', `GefyraClients not finalized yet: ${left.map((client) => describeFinalizers(client)).join('; ')}`, { retryable: true });
+      throw new DomainError(
+        'Unavailable',
+        `GefyraClients not finalized yet: ${left.map((client) => describeFinalizers(client)).join('; ')}`,
+        { retryable: true },
+      );
     }
     return withoutTunnel;
   }
@@ -109,24 +125,34 @@ export class Gefyra2Uninstall {
         this.#deps.logger.info({ kind }, 'may not list them: left to the removal of their CRD');
         continue;
       }
-      for (const object of objects) await this.#deps.objects.remove({ ...this.#ref(kind), name: object.metadata.name }, signal);
+      for (const object of objects)
+        await this.#deps.objects.remove({ ...this.#ref(kind), name: object.metadata.name }, signal);
       left.push(...(await this.#list(kind, signal)).map((object) => `${kind} ${describeFinalizers(object)}`));
     }
-    if (left.length > 0) throw new DomainError('Unavailable', `not deleted yet: ${left.join('; ')}`, { retryable: true });
+    if (left.length > 0)
+      throw new DomainError('Unavailable', `not deleted yet: ${left.join('; ')}`, { retryable: true });
   }
 
   /** Accounts of clients that went without their finalizer (`gefyra clients rm --force`, the 2.5 client's uninstall). */
   async #removeLeftoverAccounts(signal: AbortSignal): Promise<void> {
     const { objects, accounts, namespace } = this.#deps;
     const names = new Set<string>();
-    for (const account of await objects.list({ apiVersion: 'v1', kind: 'ServiceAccount' }, namespace, undefined, signal)) {
+    for (const account of await objects.list(
+      { apiVersion: 'v1', kind: 'ServiceAccount' },
+      namespace,
+      undefined,
+      signal,
+    )) {
       const client = clientOfServiceAccount(account.metadata.name);
       if (client !== undefined) names.add(client);
     }
     for (const binding of await this.#clusterRoleBindings(signal)) {
       if ((binding['roleRef'] as { name?: string } | undefined)?.name !== CLIENT_CLUSTER_ROLE) continue;
       for (const subject of (binding['subjects'] ?? []) as { kind?: string; name?: string; namespace?: string }[]) {
-        const client = subject.kind === 'ServiceAccount' && subject.namespace === namespace ? clientOfServiceAccount(subject.name ?? '') : undefined;
+        const client =
+          subject.kind === 'ServiceAccount' && subject.namespace === namespace
+            ? clientOfServiceAccount(subject.name ?? '')
+            : undefined;
         if (client !== undefined) names.add(client);
       }
     }
@@ -136,10 +162,18 @@ export class Gefyra2Uninstall {
   /** deploy/gefyra2's account may create and delete bindings, not list them: there, a client's binding goes with its finalizer only. */
   async #clusterRoleBindings(signal: AbortSignal): Promise<Manifest[]> {
     try {
-      return await this.#deps.objects.list({ apiVersion: RBAC, kind: 'ClusterRoleBinding' }, undefined, undefined, signal);
+      return await this.#deps.objects.list(
+        { apiVersion: RBAC, kind: 'ClusterRoleBinding' },
+        undefined,
+        undefined,
+        signal,
+      );
     } catch (error) {
       if (!isDomainError(error, 'Forbidden')) throw error;
-      this.#deps.logger.info({}, 'may not list ClusterRoleBindings: bindings of clients removed with --force are left to an administrator');
+      this.#deps.logger.info(
+        {},
+        'may not list ClusterRoleBindings: bindings of clients removed with --force are left to an administrator',
+      );
       return [];
     }
   }
@@ -149,20 +183,33 @@ export class Gefyra2Uninstall {
     const ref = { apiVersion: RBAC, kind: 'ClusterRole', name: CLIENT_CLUSTER_ROLE };
     const role = await this.#deps.objects.find(ref, signal);
     if (role === undefined) return;
-    if (removeOperator || role.metadata.annotations?.[REGISTERED_BY_OPERATOR_ANNOTATION] !== undefined) await this.#deps.objects.remove(ref, signal);
+    if (removeOperator || role.metadata.annotations?.[REGISTERED_BY_OPERATOR_ANNOTATION] !== undefined)
+      await this.#deps.objects.remove(ref, signal);
   }
 
   async #removeOperator(signal: AbortSignal): Promise<void> {
     const { objects, installations, webhookConfiguration } = this.#deps;
     for (const name of GEFYRA2_CRD_NAMES) await objects.remove({ ...CRD, name }, signal);
-    await objects.remove({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: webhookConfiguration }, signal);
+    await objects.remove(
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        name: webhookConfiguration,
+      },
+      signal,
+    );
     // The webhook's account first: the operator's own goes with its credentials.
     for (const installation of [...installations].reverse()) await installation.uninstall(signal);
   }
 
   async #list(kind: string, signal: AbortSignal): Promise<Manifest[]> {
     try {
-      return await this.#deps.objects.list({ apiVersion: GEFYRA2_API_VERSION, kind }, this.#deps.namespace, undefined, signal);
+      return await this.#deps.objects.list(
+        { apiVersion: GEFYRA2_API_VERSION, kind },
+        this.#deps.namespace,
+        undefined,
+        signal,
+      );
     } catch (error) {
       // The kind is not registered: nothing of it to remove.
       if (isDomainError(error, 'NotFound')) return [];
@@ -175,4 +222,5 @@ export class Gefyra2Uninstall {
   }
 }
 
-const describeFinalizers = (object: Manifest): string => `${object.metadata.name} (finalizers: ${(object.metadata.finalizers ?? []).join(', ') || 'none'})`;
+const describeFinalizers = (object: Manifest): string =>
+  `${object.metadata.name} (finalizers: ${(object.metadata.finalizers ?? []).join(', ') || 'none'})`;

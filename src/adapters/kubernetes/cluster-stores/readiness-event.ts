@@ -29,7 +29,13 @@ export interface ReadinessSignal {
  * action. Every Event gets a fresh name, so a restarted process can always
  * post one.
  */
-export async function postReadinessEvent(objects: ObjectApi, clock: Clock, namespace: string, signal: ReadinessSignal, abort: AbortSignal): Promise<void> {
+export async function postReadinessEvent(
+  objects: ObjectApi,
+  clock: Clock,
+  namespace: string,
+  signal: ReadinessSignal,
+  abort: AbortSignal,
+): Promise<void> {
   const first = clock.now();
   let posted = await objects.create(readinessEvent(namespace, signal, first), abort);
   if (eventTimeAfterCreation(first, posted)) return;
@@ -70,10 +76,12 @@ function readinessEvent(namespace: string, signal: ReadinessSignal, now: Date): 
 const createdAt = (event: Manifest): number => Date.parse(event.metadata.creationTimestamp ?? '');
 
 /** Whether an Event stamped at `eventTime` reads as later than its creation (a missing creationTimestamp cannot contradict it). */
-const eventTimeAfterCreation = (eventTime: Date, event: Manifest): boolean => !(createdAt(event) >= eventTime.getTime());
+const eventTimeAfterCreation = (eventTime: Date, event: Manifest): boolean =>
+  !(createdAt(event) >= eventTime.getTime());
 
 /** RFC 3339 with microseconds (`MicroTime`); a Date holds milliseconds, so the last three digits are zero. */
 export const microTime = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /** One microsecond after a moment given in milliseconds: the first MicroTime later than it. */
-const microTimeAfter = (milliseconds: number): string => new Date(milliseconds).toISOString().replace(/\.(\d{3})Z$/, '.$1001Z');
+const microTimeAfter = (milliseconds: number): string =>
+  new Date(milliseconds).toISOString().replace(/\.(\d{3})Z$/, '.$1001Z');

@@ -13,7 +13,14 @@ export const API_SERVER_MAX_HEADER_BYTES = 1 << 20;
 
 /** The path and query of the exec request, exactly as client-node's `Exec` writes it. */
 export function execRequestPath(target: ContainerRef, command: readonly string[]): string {
-  const query = querystring.stringify({ stdout: true, stderr: true, stdin: false, tty: false, command: [...command], container: target.container });
+  const query = querystring.stringify({
+    stdout: true,
+    stderr: true,
+    stdin: false,
+    tty: false,
+    command: [...command],
+    container: target.container,
+  });
   return `/api/v1/namespaces/${target.namespace}/pods/${target.name}/exec?${query}`;
 }
 
@@ -38,6 +45,14 @@ export function execRequestTooLarge(target: ContainerRef, command: readonly stri
     'Invalid',
     `exec of ${what} was refused with 431 Request Header Fields Too Large: its ${command.length} arguments make a request URL of ${bytes} bytes, ` +
       `and the API server reads at most ${API_SERVER_MAX_HEADER_BYTES} bytes (1 MiB, plus 4096 of slack) of request line and headers`,
-    { retryable: false, details: { reason: 'RequestTooLarge', statusCode: 431, requestBytes: bytes, limitBytes: API_SERVER_MAX_HEADER_BYTES } },
+    {
+      retryable: false,
+      details: {
+        reason: 'RequestTooLarge',
+        statusCode: 431,
+        requestBytes: bytes,
+        limitBytes: API_SERVER_MAX_HEADER_BYTES,
+      },
+    },
   );
 }

@@ -22,7 +22,8 @@ export interface PodPatchBody {
 
 export function buildPodPatchBody(patch: PodPatch): PodPatchBody {
   const labels = patch.labels && Object.keys(patch.labels).length > 0 ? { ...patch.labels } : undefined;
-  const annotations = patch.annotations && Object.keys(patch.annotations).length > 0 ? { ...patch.annotations } : undefined;
+  const annotations =
+    patch.annotations && Object.keys(patch.annotations).length > 0 ? { ...patch.annotations } : undefined;
   const containers = Object.entries(patch.images ?? {}).map(([name, image]) => ({ name, image }));
   const metadata = {
     ...(labels === undefined ? {} : { labels }),

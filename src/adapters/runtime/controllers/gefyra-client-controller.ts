@@ -43,13 +43,24 @@ export class GefyraClientController implements Controller<string> {
 
   readonly #removal: GefyraClientRemoval | undefined;
 
-  constructor(service: GefyraClientService, namespace: string, tunnelPodLabels: Readonly<Record<string, string>>, removal?: GefyraClientRemoval) {
+  constructor(
+    service: GefyraClientService,
+    namespace: string,
+    tunnelPodLabels: Readonly<Record<string, string>>,
+    removal?: GefyraClientRemoval,
+  ) {
     this.#service = service;
     this.#namespace = namespace;
     this.#removal = removal;
     this.watches = [
-      { spec: { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace }, keysOf: (event) => this.#onClient(event) },
-      { spec: { apiVersion: 'v1', kind: 'Pod', namespace, labels: tunnelPodLabels }, keysOf: (event) => this.#onTunnel(event) },
+      {
+        spec: { apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace },
+        keysOf: (event) => this.#onClient(event),
+      },
+      {
+        spec: { apiVersion: 'v1', kind: 'Pod', namespace, labels: tunnelPodLabels },
+        keysOf: (event) => this.#onTunnel(event),
+      },
       // A client in CREATING waits for its token: the token controller's write wakes it.
       { spec: { apiVersion: 'v1', kind: 'Secret', namespace }, keysOf: (event) => this.#onSecret(event) },
     ];
@@ -80,7 +91,10 @@ export class GefyraClientController implements Controller<string> {
       removal.logger.warn({}, 'the operator is being removed: removing the clients, their accounts and the tunnel');
       await removal.uninstall.uninstall({ removeOperator: false }, signal);
     } catch (error) {
-      removal.logger.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up; `gefyra-operator reset --yes` finishes it');
+      removal.logger.warn(
+        { error: toDomainError(error).message },
+        'could not finish removing what the operator set up; `gefyra-operator reset --yes` finishes it',
+      );
     }
   }
 
@@ -110,11 +124,14 @@ export class GefyraClientController implements Controller<string> {
   }
 }
 
-const failureReasonOf = (client: Manifest): unknown => ((client['status'] ?? {}) as { failure?: { reason?: unknown } }).failure?.reason;
+const failureReasonOf = (client: Manifest): unknown =>
+  ((client['status'] ?? {}) as { failure?: { reason?: unknown } }).failure?.reason;
 
 /** The pod, its containers' instances and readiness: what changes when the tunnel restarts or comes back. */
 function instanceOf(pod: Manifest): string {
   const status = (pod['status'] ?? {}) as { containerStatuses?: { containerID?: string; ready?: boolean }[] };
-  const containers = (status.containerStatuses ?? []).map((entry) => `${entry.containerID ?? ''}:${entry.ready === true}`);
+  const containers = (status.containerStatuses ?? []).map(
+    (entry) => `${entry.containerID ?? ''}:${entry.ready === true}`,
+  );
   return [pod.metadata.uid ?? '', ...containers].join('/');
 }

@@ -42,7 +42,10 @@ export class HeartbeatController implements Controller<HeartbeatKey> {
       const verdict = await this.#deps.heartbeat.check(AbortSignal.any([signal, AbortSignal.timeout(30_000)]));
       if (verdict.state === 'lost') this.#deps.phase.requestReset();
     } catch (error) {
-      this.#deps.logger.debug({ error: toDomainError(error).message }, 'heartbeat check failed; trying again at the next tick');
+      this.#deps.logger.debug(
+        { error: toDomainError(error).message },
+        'heartbeat check failed; trying again at the next tick',
+      );
     }
   }
 }

@@ -57,7 +57,9 @@ export class InstallationController implements Controller<InstallationKey> {
         spec: deployments,
         keysOf: (event) => {
           // Only what the operator installed: its own Deployment going is a removal (`gefyra down`), not drift.
-          const installed = event.object.metadata.name !== OPERATOR_DEPLOYMENT && hasLabels(MANAGED_BY_LABELS, event.object.metadata.labels);
+          const installed =
+            event.object.metadata.name !== OPERATOR_DEPLOYMENT &&
+            hasLabels(MANAGED_BY_LABELS, event.object.metadata.labels);
           if (installed && (event.type === 'DELETED' || specChanged(event.object))) this.#drifted(event);
           return [INSTALLATION];
         },
@@ -96,9 +98,15 @@ export class InstallationController implements Controller<InstallationKey> {
         return;
       case 'waiting':
         this.#log.info({ reason: outcome.reason, detail: outcome.message }, 'init phase waiting');
-        return { requeueAfterMs: this.#tunnelWatched() ? outcome.recheckAfterMs : Math.min(outcome.recheckAfterMs, access.recheckMs) };
+        return {
+          requeueAfterMs: this.#tunnelWatched()
+            ? outcome.recheckAfterMs
+            : Math.min(outcome.recheckAfterMs, access.recheckMs),
+        };
       case 'blocked':
-        throw new DomainError('Unavailable', `init phase blocked (${outcome.reason}): ${outcome.message}`, { retryable: true });
+        throw new DomainError('Unavailable', `init phase blocked (${outcome.reason}): ${outcome.message}`, {
+          retryable: true,
+        });
       case 'resetPending':
         phase.requestReset();
         return;
@@ -120,7 +128,10 @@ export class InstallationController implements Controller<InstallationKey> {
   #drifted(event: WatchEvent): void {
     const { phase, boot } = this.#deps;
     if (phase.installed) {
-      this.#log.warn({ kind: event.object.kind, name: event.object.metadata.name, change: event.type }, 'installation changed by someone else; restoring it');
+      this.#log.warn(
+        { kind: event.object.kind, name: event.object.metadata.name, change: event.type },
+        'installation changed by someone else; restoring it',
+      );
     }
     phase.markDrifted();
     boot.installationChanged();

@@ -1,5 +1,10 @@
 import { toDomainError } from '../../../domain/errors.js';
-import { INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND, requestKey, type InterceptRequestRef } from '../../../domain/intercept-request/intercept-request.js';
+import {
+  INTERCEPT_REQUEST_API_VERSION,
+  INTERCEPT_REQUEST_KIND,
+  requestKey,
+  type InterceptRequestRef,
+} from '../../../domain/intercept-request/intercept-request.js';
 import { interceptEvent } from '../../../domain/intercept/intercept-events.js';
 import type { InterceptService } from '../../../domain/intercept/intercept-service.js';
 import type { StandbyService } from '../../../domain/standby/standby-service.js';
@@ -17,7 +22,8 @@ import type { WatchEvent, WatchSpec } from '../watch-source.js';
 import { UNWATCHED_TUNNEL_CHECK_MS } from './installation-controller.js';
 
 /** One InterceptRequest, or the look whether the tunnel restarted (and lost every request's routes). */
-export type InterceptKey = { readonly kind: 'request'; readonly ref: InterceptRequestRef } | { readonly kind: 'tunnelRestart' };
+export type InterceptKey =
+  { readonly kind: 'request'; readonly ref: InterceptRequestRef } | { readonly kind: 'tunnelRestart' };
 
 const TUNNEL_RESTART: InterceptKey = { kind: 'tunnelRestart' };
 const request = (ref: InterceptRequestRef): InterceptKey => ({ kind: 'request', ref });
@@ -83,7 +89,11 @@ export class InterceptController implements Controller<InterceptKey> {
         unwatched: { everyMs: UNWATCHED_TUNNEL_CHECK_MS, keys: () => [TUNNEL_RESTART] },
       })),
       // Pods first: a request reconciled before the pod cache is synced would read its pod from the API.
-      ...proxyPods.map((carrier) => ({ spec: carrier.spec, keysOf: (event: WatchEvent) => carrier.requestsOf(event.object).map(request), primesCache: true })),
+      ...proxyPods.map((carrier) => ({
+        spec: carrier.spec,
+        keysOf: (event: WatchEvent) => carrier.requestsOf(event.object).map(request),
+        primesCache: true,
+      })),
       {
         spec: { ...requests, namespace },
         keysOf: (event) => {
@@ -103,7 +113,9 @@ export class InterceptController implements Controller<InterceptKey> {
     ];
     // Unwatched, a pod that restarts or loses its proxy is noticed at the resync: a short one.
     const podsWatched = proxyPods.every((carrier) => access.canWatch(carrier.spec));
-    const resyncMs = podsWatched ? dependencies.resyncIntervalMs : Math.min(dependencies.resyncIntervalMs, UNWATCHED_RESYNC_MS);
+    const resyncMs = podsWatched
+      ? dependencies.resyncIntervalMs
+      : Math.min(dependencies.resyncIntervalMs, UNWATCHED_RESYNC_MS);
     this.resyncs = [{ everyMs: resyncMs, keys: () => this.#everyRequest() }];
   }
 
@@ -119,7 +131,10 @@ export class InterceptController implements Controller<InterceptKey> {
     try {
       await this.#deps.standby.collectOrphanRoutes(signal);
     } catch (error) {
-      this.#log.warn({ error: toDomainError(error).message }, 'could not collect orphan routes; trying at the next resync');
+      this.#log.warn(
+        { error: toDomainError(error).message },
+        'could not collect orphan routes; trying at the next resync',
+      );
     }
     this.#log.info({ requests: this.#deps.tracker.keys().length }, 'standby: reconciling InterceptRequests');
   }
@@ -149,12 +164,16 @@ export class InterceptController implements Controller<InterceptKey> {
     if (event.type === 'DELETED') return this.#everyRequest();
     const owners = this.#deps.routeTable.routeOwnersIn?.(event.object);
     if (!owners) return [];
-    return requestKeys(this.#deps.tracker.establishedKeys()).filter((key) => key.kind === 'request' && !owners.has(key.ref.name));
+    return requestKeys(this.#deps.tracker.establishedKeys()).filter(
+      (key) => key.kind === 'request' && !owners.has(key.ref.name),
+    );
   }
 
   #onService(event: WatchEvent): InterceptKey[] {
     const owner = this.#deps.tunnel.proxyOwnerOf(event.object);
-    return event.type === 'DELETED' && owner !== undefined ? [request({ namespace: this.#deps.namespace, name: owner })] : [];
+    return event.type === 'DELETED' && owner !== undefined
+      ? [request({ namespace: this.#deps.namespace, name: owner })]
+      : [];
   }
 
   /**
@@ -172,7 +191,10 @@ export class InterceptController implements Controller<InterceptKey> {
       if (previous === undefined || revision === previous) return;
       this.queue.addAll(this.#everyRequest());
     } catch (error) {
-      this.#log.debug({ error: toDomainError(error).message }, 'could not read the tunnel revision; the next resync catches up');
+      this.#log.debug(
+        { error: toDomainError(error).message },
+        'could not read the tunnel revision; the next resync catches up',
+      );
     }
   }
 
@@ -185,7 +207,10 @@ export class InterceptController implements Controller<InterceptKey> {
     if (event.type !== 'ADDED' || this.#toldElsewhere.has(uid)) return [];
     this.#toldElsewhere.add(uid);
     const note = `this operator serves InterceptRequests in namespace ${served} only; this one is ignored (create it there)`;
-    void events.record(interceptEvent({ namespace, name }, 'Warning', 'NamespaceNotServed', note), AbortSignal.timeout(10_000));
+    void events.record(
+      interceptEvent({ namespace, name }, 'Warning', 'NamespaceNotServed', note),
+      AbortSignal.timeout(10_000),
+    );
     return [];
   }
 }

@@ -70,7 +70,11 @@ export class ResetController implements Controller<ResetKey> {
     try {
       if (!(await installation.beingRemoved(signal))) return;
       logger.warn({}, 'the operator is being removed: ending every intercept and removing what it set up');
-      await reset.reset('the operator is being removed', { removeOperator: false, unregister: true, durable: false }, signal);
+      await reset.reset(
+        'the operator is being removed',
+        { removeOperator: false, unregister: true, durable: false },
+        signal,
+      );
       phase.finishReset();
     } catch (error) {
       logger.warn({ error: toDomainError(error).message }, 'could not finish removing what the operator set up');

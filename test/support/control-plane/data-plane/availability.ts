@@ -3,7 +3,8 @@ import { delimiter, join } from 'node:path';
 import { runCommand } from './host-command.js';
 
 /** What a newcomer runs to get the tier's packages (the same list as .ci/run). */
-export const DATA_PLANE_INSTALL_COMMAND = 'apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools';
+export const DATA_PLANE_INSTALL_COMMAND =
+  'apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools';
 
 /** The commands the tier runs by name, and the Debian package of each. */
 const NEEDED_COMMANDS: Readonly<Record<string, string>> = {
@@ -17,7 +18,10 @@ const NEEDED_FILES: Readonly<Record<string, string>> = {
 };
 
 /** The packages of the tier not installed here: commands looked up on `searchPath`, files where Debian puts them. */
-export function missingDataPlanePackages(searchPath = process.env['PATH'] ?? '', exists: (file: string) => boolean = existsSync): string[] {
+export function missingDataPlanePackages(
+  searchPath = process.env['PATH'] ?? '',
+  exists: (file: string) => boolean = existsSync,
+): string[] {
   const directories = searchPath.split(delimiter).filter((directory) => directory !== '');
   const missingCommands = Object.entries(NEEDED_COMMANDS)
     .filter(([command]) => !directories.some((directory) => isExecutable(join(directory, command))))
@@ -44,7 +48,10 @@ export async function dataPlaneUnavailableReason(): Promise<string | undefined> 
   if (!root) return 'not running as root, so network namespaces cannot be made';
   if (!existsSync('/dev/net/tun')) return 'no tun device (/dev/net/tun) for wireguard-go';
   const probe = `gfdp-probe-${process.pid}`;
-  const added = await runCommand('ip', ['netns', 'add', probe]).catch((error: unknown) => ({ exitCode: 1, stderr: String(error) }));
+  const added = await runCommand('ip', ['netns', 'add', probe]).catch((error: unknown) => ({
+    exitCode: 1,
+    stderr: String(error),
+  }));
   if (added.exitCode !== 0) return `network namespaces cannot be made here (ip netns add: ${added.stderr.trim()})`;
   await runCommand('ip', ['netns', 'del', probe]);
   return undefined;

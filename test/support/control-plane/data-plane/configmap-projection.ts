@@ -23,5 +23,6 @@ export async function projectConfigMap(mountDir: string, data: Readonly<Record<s
     if (!keys.has(entry)) await rm(join(mountDir, entry), { force: true });
   }
   for (const key of keys) await symlink(join('..data', key), join(mountDir, key)).catch(() => undefined);
-  if (previous !== undefined && previous !== version) await rm(join(mountDir, previous), { recursive: true, force: true });
+  if (previous !== undefined && previous !== version)
+    await rm(join(mountDir, previous), { recursive: true, force: true });
 }

@@ -57,7 +57,8 @@ export function originalBody(pod: string, container: string, port: number): stri
 function workload(pod: V1Pod, container: V1Container): ImageDefinition {
   const ports = (container.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.containerPort);
   const servers = (ports.length === 0 ? [80] : ports).map(
-    (port) => `    server { listen ${port}; location / { return 200 "${originalBody(pod.metadata?.name ?? '', container.name, port)}\\n"; } }`,
+    (port) =>
+      `    server { listen ${port}; location / { return 200 "${originalBody(pod.metadata?.name ?? '', container.name, port)}\\n"; } }`,
   );
   const conf = [
     'user root;',
@@ -71,7 +72,11 @@ function workload(pod: V1Pod, container: V1Container): ImageDefinition {
     '}',
     '',
   ].join('\n');
-  return { files: [{ path: '/etc/nginx/nginx.conf', content: conf }], entrypoint: NGINX_IN_FOREGROUND, startedWhen: '/run/nginx.pid' };
+  return {
+    files: [{ path: '/etc/nginx/nginx.conf', content: conf }],
+    entrypoint: NGINX_IN_FOREGROUND,
+    startedWhen: '/run/nginx.pid',
+  };
 }
 
 /** What runs for a container's image. */

@@ -102,7 +102,8 @@ export class ContainerInstance {
   async #waitFor(path: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (!existsSync(join(this.root, path))) {
-      if (this.#exited || Date.now() > deadline) throw new Error(`container in ${this.root} did not write ${path} (exited: ${this.#exited})`);
+      if (this.#exited || Date.now() > deadline)
+        throw new Error(`container in ${this.root} did not write ${path} (exited: ${this.#exited})`);
       await delay(10);
     }
   }
@@ -125,7 +126,18 @@ export class ContainerInstance {
 
 async function buildRoot(root: string, image: ImageDefinition, hosts: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
-  for (const dir of ['usr', 'dev', 'proc', 'sys', 'etc/alternatives', 'tmp', 'run', 'root', 'var/lib/nginx', 'var/log/nginx']) {
+  for (const dir of [
+    'usr',
+    'dev',
+    'proc',
+    'sys',
+    'etc/alternatives',
+    'tmp',
+    'run',
+    'root',
+    'var/lib/nginx',
+    'var/log/nginx',
+  ]) {
     await mkdir(join(root, dir), { recursive: true });
   }
   await chmod(join(root, 'tmp'), 0o1777);

@@ -115,7 +115,12 @@ export class DataPlaneHost implements ContainerHost {
       sandbox = undefined;
     }
     if (sandbox === undefined) {
-      sandbox = { netns: await this.#options.fabric.attachPod(hosted.podIP), podIP: hosted.podIP, pod: hosted.pod, containers: new Map() };
+      sandbox = {
+        netns: await this.#options.fabric.attachPod(hosted.podIP),
+        podIP: hosted.podIP,
+        pod: hosted.pod,
+        containers: new Map(),
+      };
       this.#pods.set(hosted.key, sandbox);
     }
     sandbox.pod = hosted.pod;

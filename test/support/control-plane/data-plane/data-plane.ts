@@ -37,16 +37,25 @@ export class DataPlane {
   #applied = Promise.resolve();
   readonly #extraMachines: DeveloperMachine[] = [];
 
-  private constructor(parts: { fabric: NetworkFabric; workDir: string; host: DataPlaneHost; machine: DeveloperMachine; proxies: readonly NodeServiceProxy[]; kubeConfig: KubeConfig }) {
+  private constructor(parts: {
+    fabric: NetworkFabric;
+    workDir: string;
+    host: DataPlaneHost;
+    machine: DeveloperMachine;
+    proxies: readonly NodeServiceProxy[];
+    kubeConfig: KubeConfig;
+  }) {
     this.#fabric = parts.fabric;
     this.#workDir = parts.workDir;
     this.host = parts.host;
     this.developerMachine = parts.machine;
     this.#proxies = parts.proxies;
     this.#services = new ServiceWatch(parts.kubeConfig, FABRIC.nodeAddress, (table) => {
-      this.#applied = this.#applied.then(async () => await this.#apply(table)).catch((error: unknown) => {
-        process.stderr.write(`[data-plane] applying Services failed: ${String(error)}\n`);
-      });
+      this.#applied = this.#applied
+        .then(async () => await this.#apply(table))
+        .catch((error: unknown) => {
+          process.stderr.write(`[data-plane] applying Services failed: ${String(error)}\n`);
+        });
     });
   }
 
@@ -54,9 +63,17 @@ export class DataPlane {
     const fabric = await NetworkFabric.create();
     const workDir = await mkdtemp(join(tmpdir(), 'gefyra-data-plane-'));
     try {
-      const host = new DataPlaneHost({ fabric, workDir, kubeConfig: options.kubeConfig, ...(options.configMapRefreshMs === undefined ? {} : { configMapRefreshMs: options.configMapRefreshMs }) });
+      const host = new DataPlaneHost({
+        fabric,
+        workDir,
+        kubeConfig: options.kubeConfig,
+        ...(options.configMapRefreshMs === undefined ? {} : { configMapRefreshMs: options.configMapRefreshMs }),
+      });
       const machine = await DeveloperMachine.attach(fabric, workDir, 'laptop', CLIENT_NETWORK);
-      const proxies = [await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'TCP'), await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'UDP')];
+      const proxies = [
+        await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'TCP'),
+        await NodeServiceProxy.start(fabric.nodeNamespace, workDir, 'UDP'),
+      ];
       const plane = new DataPlane({ fabric, workDir, host, machine, proxies, kubeConfig: options.kubeConfig });
       await plane.#services.start();
       return plane;
@@ -85,7 +102,11 @@ export class DataPlane {
   /** An HTTP GET from the node's namespace (like `curl` on a node); the body, or the failure. */
   async httpGet(ip: string, port: number, path = '/'): Promise<CommandResult> {
     // Not busybox wget's own -T: Debian's busybox 1.35 crashes with it.
-    return await runCommand('ip', ['netns', 'exec', this.#fabric.nodeNamespace, 'busybox', 'wget', '-q', '-O', '-', `http://${ip}:${port}${path}`], { timeoutMs: 5_000 });
+    return await runCommand(
+      'ip',
+      ['netns', 'exec', this.#fabric.nodeNamespace, 'busybox', 'wget', '-q', '-O', '-', `http://${ip}:${port}${path}`],
+      { timeoutMs: 5_000 },
+    );
   }
 
   /** What the node's namespace and every pod's show of their addresses and listening sockets: for a failure message. */

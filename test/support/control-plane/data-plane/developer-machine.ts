@@ -45,7 +45,12 @@ export class DeveloperMachine {
     this.#workDir = workDir;
   }
 
-  static async attach(fabric: NetworkFabric, workDir: string, name: string, network: DockerNetwork): Promise<DeveloperMachine> {
+  static async attach(
+    fabric: NetworkFabric,
+    workDir: string,
+    name: string,
+    network: DockerNetwork,
+  ): Promise<DeveloperMachine> {
     const machineDir = name === 'laptop' ? workDir : join(workDir, name);
     await mkdir(machineDir, { recursive: true });
     const netns = await fabric.attachMachine(name);
@@ -64,7 +69,10 @@ export class DeveloperMachine {
     this.#app = await ContainerInstance.start({
       root: join(this.#workDir, `app-${id}`),
       netns: this.#appNetns,
-      image: { files: [{ path: '/entrypoint.sh', content: APP_ENTRYPOINT, executable: true }], entrypoint: ['/bin/bash', '/entrypoint.sh'] },
+      image: {
+        files: [{ path: '/entrypoint.sh', content: APP_ENTRYPOINT, executable: true }],
+        entrypoint: ['/bin/bash', '/entrypoint.sh'],
+      },
       env: { SERVE_PORTS: ports.join(' ') },
       hosts: '127.0.0.1 localhost\n',
       logPath: join(this.#workDir, `app-${id}.log`),
@@ -72,7 +80,10 @@ export class DeveloperMachine {
     this.#cargo = await ContainerInstance.start({
       root: join(this.#workDir, `cargo-${id}`),
       netns: this.netns,
-      image: { files: [{ path: '/entrypoint.sh', content: CARGO_ENTRYPOINT, executable: true }], entrypoint: ['/bin/bash', '/entrypoint.sh'] },
+      image: {
+        files: [{ path: '/entrypoint.sh', content: CARGO_ENTRYPOINT, executable: true }],
+        entrypoint: ['/bin/bash', '/entrypoint.sh'],
+      },
       env: {
         INTERFACE_PRIVATE_KEY: value('Interface.PrivateKey'),
         INTERFACE_ADDRESS: value('Interface.Address'),
@@ -80,7 +91,9 @@ export class DeveloperMachine {
         PEER_ENDPOINT: value('Peer.Endpoint'),
         PEER_ALLOWED_IPS: value('Peer.AllowedIPs'),
         // Gefyra 2's peers have a preshared key; 0.13's connection Secret has none.
-        ...(connection['Peer.PresharedKey'] === undefined ? {} : { PEER_PRESHARED_KEY: connection['Peer.PresharedKey'] }),
+        ...(connection['Peer.PresharedKey'] === undefined
+          ? {}
+          : { PEER_PRESHARED_KEY: connection['Peer.PresharedKey'] }),
       },
       hosts: '127.0.0.1 localhost\n',
       logPath: join(this.#workDir, `cargo-${id}.log`),

@@ -14,7 +14,11 @@ export interface CommandOptions {
 }
 
 /** Runs a command on the host to its end and collects its output; never throws for a non-zero exit. */
-export async function runCommand(command: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
   return await new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -28,7 +32,11 @@ export async function runCommand(command: string, args: readonly string[], optio
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code ?? (signal === null ? 1 : 128 + 9), stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
+      resolve({
+        exitCode: code ?? (signal === null ? 1 : 128 + 9),
+        stdout: Buffer.concat(stdout).toString(),
+        stderr: Buffer.concat(stderr).toString(),
+      });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
@@ -38,6 +46,7 @@ export async function runCommand(command: string, args: readonly string[], optio
 /** Like runCommand, but a non-zero exit is an error naming the command and its stderr. */
 export async function mustRun(command: string, args: readonly string[], options: CommandOptions = {}): Promise<string> {
   const result = await runCommand(command, args, options);
-  if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  if (result.exitCode !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
   return result.stdout;
 }

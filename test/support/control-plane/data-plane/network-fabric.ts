@@ -59,7 +59,20 @@ export class NetworkFabric {
     const namespace = `${this.#prefix}p${link}`;
     const nodeSide = `vp${link}`;
     await mustRun('ip', ['netns', 'add', namespace]);
-    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', nodeSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
+    await mustRun('ip', [
+      '-n',
+      this.nodeNamespace,
+      'link',
+      'add',
+      nodeSide,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      namespace,
+    ]);
     await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', nodeSide, 'master', 'br0', 'up']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
     await mustRun('ip', ['-n', namespace, 'addr', 'add', `${podIP}/${FABRIC.podPrefixLength}`, 'dev', 'eth0']);
@@ -80,14 +93,43 @@ export class NetworkFabric {
     const nodeSide = `vm${index}`;
     if (index === 0) {
       await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', 'mbr0', 'type', 'bridge']);
-      await mustRun('ip', ['-n', this.nodeNamespace, 'addr', 'add', `${FABRIC.nodeAddress}/${FABRIC.machinePrefixLength}`, 'dev', 'mbr0']);
+      await mustRun('ip', [
+        '-n',
+        this.nodeNamespace,
+        'addr',
+        'add',
+        `${FABRIC.nodeAddress}/${FABRIC.machinePrefixLength}`,
+        'dev',
+        'mbr0',
+      ]);
       await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', 'mbr0', 'up']);
     }
     await mustRun('ip', ['netns', 'add', namespace]);
-    await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'add', nodeSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
+    await mustRun('ip', [
+      '-n',
+      this.nodeNamespace,
+      'link',
+      'add',
+      nodeSide,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      namespace,
+    ]);
     await mustRun('ip', ['-n', this.nodeNamespace, 'link', 'set', nodeSide, 'master', 'mbr0', 'up']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
-    await mustRun('ip', ['-n', namespace, 'addr', 'add', `${machineAddress(index)}/${FABRIC.machinePrefixLength}`, 'dev', 'eth0']);
+    await mustRun('ip', [
+      '-n',
+      namespace,
+      'addr',
+      'add',
+      `${machineAddress(index)}/${FABRIC.machinePrefixLength}`,
+      'dev',
+      'eth0',
+    ]);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'eth0', 'up']);
     return namespace;
   }
@@ -105,8 +147,29 @@ export class NetworkFabric {
     const namespace = `${machineNamespace}-app`;
     const prefixLength = network.subnet.split('/')[1] ?? '';
     await mustRun('ip', ['netns', 'add', namespace]);
-    await mustRun('ip', ['-n', machineNamespace, 'link', 'add', 'gefyra0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
-    await mustRun('ip', ['-n', machineNamespace, 'addr', 'add', `${network.cargoAddress}/${prefixLength}`, 'dev', 'gefyra0']);
+    await mustRun('ip', [
+      '-n',
+      machineNamespace,
+      'link',
+      'add',
+      'gefyra0',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      namespace,
+    ]);
+    await mustRun('ip', [
+      '-n',
+      machineNamespace,
+      'addr',
+      'add',
+      `${network.cargoAddress}/${prefixLength}`,
+      'dev',
+      'gefyra0',
+    ]);
     await mustRun('ip', ['-n', machineNamespace, 'link', 'set', 'gefyra0', 'up']);
     await mustRun('ip', ['netns', 'exec', machineNamespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
     await mustRun('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
@@ -119,7 +182,8 @@ export class NetworkFabric {
   /** Adds an address to the node namespace's loopback (a Service's cluster IP that its proxy listens on). */
   async addNodeAddress(ip: string): Promise<void> {
     const result = await runCommand('ip', ['-n', this.nodeNamespace, 'addr', 'add', `${ip}/32`, 'dev', 'lo']);
-    if (result.exitCode !== 0 && !/File exists|already assigned/.test(result.stderr)) throw new Error(`adding ${ip} to the node namespace failed: ${result.stderr.trim()}`);
+    if (result.exitCode !== 0 && !/File exists|already assigned/.test(result.stderr))
+      throw new Error(`adding ${ip} to the node namespace failed: ${result.stderr.trim()}`);
   }
 
   /** Removing a namespace removes its end of the veth pair, and with it the other end. */
@@ -128,7 +192,8 @@ export class NetworkFabric {
   }
 
   async destroy(): Promise<void> {
-    for (const namespace of await listNamespaces()) if (namespace.startsWith(this.#prefix)) await runCommand('ip', ['netns', 'del', namespace]);
+    for (const namespace of await listNamespaces())
+      if (namespace.startsWith(this.#prefix)) await runCommand('ip', ['netns', 'del', namespace]);
   }
 }
 
@@ -140,7 +205,10 @@ function machineAddress(index: number): string {
 
 async function listNamespaces(): Promise<string[]> {
   const listed = await runCommand('ip', ['netns', 'list']);
-  return listed.stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name !== '');
+  return listed.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name !== '');
 }
 
 /** Namespaces of runs whose process is gone (killed before it could clean up). */

@@ -26,7 +26,11 @@ export class NodeServiceProxy {
     const instance = await ContainerInstance.start({
       root: join(workDir, name),
       netns,
-      image: { files: [{ path: '/etc/nginx/nginx.conf', content: proxyConfig([]) }], entrypoint: ['nginx', '-g', 'daemon off;'], startedWhen: '/run/nginx.pid' },
+      image: {
+        files: [{ path: '/etc/nginx/nginx.conf', content: proxyConfig([]) }],
+        entrypoint: ['nginx', '-g', 'daemon off;'],
+        startedWhen: '/run/nginx.pid',
+      },
       env: {},
       hosts: '127.0.0.1 localhost\n',
       logPath: join(workDir, `${name}.log`),
@@ -40,7 +44,8 @@ export class NodeServiceProxy {
     if (config === this.#applied) return;
     await writeFile(join(this.#instance.root, 'etc/nginx/nginx.conf'), config);
     const reloaded = await this.#instance.exec(['nginx', '-s', 'reload']);
-    if (reloaded.exitCode !== 0) throw new Error(`the node's ${this.#protocol} Service proxy did not reload: ${reloaded.stderr.trim()}`);
+    if (reloaded.exitCode !== 0)
+      throw new Error(`the node's ${this.#protocol} Service proxy did not reload: ${reloaded.stderr.trim()}`);
     this.#applied = config;
   }
 

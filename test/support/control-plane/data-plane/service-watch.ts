@@ -1,4 +1,11 @@
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type V1Endpoints, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type V1Endpoints,
+  type V1Service,
+} from '@kubernetes/client-node';
 
 /** One port a Service forwards, with the endpoints it forwards to. */
 export interface ServicePort {
@@ -36,8 +43,18 @@ export class ServiceWatch {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.#nodeAddress = nodeAddress;
     this.#onChange = onChange;
-    this.#services = new ListWatch<V1Service>('/api/v1/services', new Watch(kubeConfig), async () => await core.listServiceForAllNamespaces(), false);
-    this.#endpoints = new ListWatch<V1Endpoints>('/api/v1/endpoints', new Watch(kubeConfig), async () => await core.listEndpointsForAllNamespaces(), false);
+    this.#services = new ListWatch<V1Service>(
+      '/api/v1/services',
+      new Watch(kubeConfig),
+      async () => await core.listServiceForAllNamespaces(),
+      false,
+    );
+    this.#endpoints = new ListWatch<V1Endpoints>(
+      '/api/v1/endpoints',
+      new Watch(kubeConfig),
+      async () => await core.listEndpointsForAllNamespaces(),
+      false,
+    );
     for (const informer of [this.#services, this.#endpoints] as ListWatch<V1Service | V1Endpoints>[]) {
       for (const event of ['add', 'update', 'delete'] as const) informer.on(event, () => this.#changed());
       informer.on('error', () => {
@@ -66,7 +83,9 @@ export class ServiceWatch {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';
       const endpoints = this.#endpoints.get(name, namespace);
-      const addresses = (endpoints?.subsets ?? []).flatMap((subset) => (subset.addresses ?? []).map((address) => address.ip));
+      const addresses = (endpoints?.subsets ?? []).flatMap((subset) =>
+        (subset.addresses ?? []).map((address) => address.ip),
+      );
       const names = `${name}.${namespace}.svc.cluster.local ${name}.${namespace}.svc ${name}.${namespace}`;
       const clusterIP = service.spec?.clusterIP;
       if (clusterIP === undefined || clusterIP === 'None') {
@@ -82,7 +101,8 @@ export class ServiceWatch {
           return target === undefined ? [] : (subset.addresses ?? []).map((address) => `${address.ip}:${target.port}`);
         });
         ports.push({ protocol, listen: `${clusterIP}:${port.port}`, backends: targets });
-        if (port.nodePort !== undefined) ports.push({ protocol, listen: `${this.#nodeAddress}:${port.nodePort}`, backends: targets });
+        if (port.nodePort !== undefined)
+          ports.push({ protocol, listen: `${this.#nodeAddress}:${port.nodePort}`, backends: targets });
       }
     }
     return { hosts: `${hosts.sort().join('\n')}\n`, clusterIPs, ports };

@@ -1,5 +1,9 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { ExecAnswer, ExecCall, ExecHandler as CallHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
+import type {
+  ExecAnswer,
+  ExecCall,
+  ExecHandler as CallHandler,
+} from '../../../../src/adapters/in-memory/exec-handler.js';
 import { toDomainPod } from '../../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import type { PodStatusJson } from './pod-status.js';
 

@@ -13,7 +13,11 @@ export class IpPool {
     const [address, bits] = cidr.split('/');
     const prefix = Number(bits);
     const octets = (address ?? '').split('.').map(Number);
-    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || !(prefix >= 8 && prefix <= 30)) {
+    if (
+      octets.length !== 4 ||
+      octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) ||
+      !(prefix >= 8 && prefix <= 30)
+    ) {
       throw new Error(`not an IPv4 CIDR between /8 and /30: ${cidr}`);
     }
     this.#size = 2 ** (32 - prefix);
@@ -50,5 +54,8 @@ function toIp(value: number): string {
 }
 
 function fromIp(ip: string): number {
-  return ip.split('.').map(Number).reduce((acc, octet) => acc * 256 + octet, 0);
+  return ip
+    .split('.')
+    .map(Number)
+    .reduce((acc, octet) => acc * 256 + octet, 0);
 }

@@ -49,8 +49,12 @@ export class KubeletServer {
 
   constructor(tls: TlsMaterial, backend: KubeletBackend) {
     this.#backend = backend;
-    this.#server = createServer({ cert: tls.cert, key: tls.key, maxHeaderSize: KUBELET_MAX_HEADER_BYTES }, (req, res) => this.#serveHttp(req, res));
-    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#serveUpgrade(req, socket, head));
+    this.#server = createServer({ cert: tls.cert, key: tls.key, maxHeaderSize: KUBELET_MAX_HEADER_BYTES }, (req, res) =>
+      this.#serveHttp(req, res),
+    );
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#serveUpgrade(req, socket, head),
+    );
     this.#server.on('connection', (socket: Duplex) => {
       this.#connections.add(socket);
       socket.once('close', () => this.#connections.delete(socket));
@@ -77,17 +81,26 @@ export class KubeletServer {
   #serveHttp(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     if (url.pathname === '/healthz') return void res.writeHead(200).end('ok');
-    if (url.pathname.startsWith('/containerLogs/')) return void res.writeHead(200, { 'content-type': 'text/plain' }).end();
-    if (url.pathname.startsWith('/exec/')) return void res.writeHead(400).end('exec needs a WebSocket upgrade (SPDY is not simulated)');
+    if (url.pathname.startsWith('/containerLogs/'))
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end();
+    if (url.pathname.startsWith('/exec/'))
+      return void res.writeHead(400).end('exec needs a WebSocket upgrade (SPDY is not simulated)');
     res.writeHead(404).end('not found');
   }
 
   #serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    const parts = url.pathname.split('/').filter((part) => part !== '').map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((part) => part !== '')
+      .map(decodeURIComponent);
     // /exec/<namespace>/<pod>/<container>, or with the pod UID before the container.
     if (parts[0] !== 'exec' || parts.length < 4 || parts.length > 5) return refuse(socket, 404, 'not found');
-    const target: ExecTarget = { namespace: parts[1] ?? '', pod: parts[2] ?? '', container: parts[parts.length - 1] ?? '' };
+    const target: ExecTarget = {
+      namespace: parts[1] ?? '',
+      pod: parts[2] ?? '',
+      container: parts[parts.length - 1] ?? '',
+    };
     const command = url.searchParams.getAll('command');
     if (command.length === 0) return refuse(socket, 400, 'you must specify at least 1 command');
     const refusal = this.#backend.refuseExec(target);
@@ -95,10 +108,12 @@ export class KubeletServer {
     const flag = (name: string): boolean => ['1', 'true'].includes(url.searchParams.get(name) ?? '');
     const streams = { stdin: flag('input'), stdout: flag('output'), stderr: flag('error'), tty: flag('tty') };
     this.#sockets.handleUpgrade(req, socket, head, (ws) => {
-      void serveExec(ws, streams, async (stdin) => await this.#backend.exec(target, command, stdin)).catch((error: unknown) => {
-        process.stderr.write(`[simulated-kubelet] exec ${command.join(' ')} failed: ${String(error)}\n`);
-        ws.terminate();
-      });
+      void serveExec(ws, streams, async (stdin) => await this.#backend.exec(target, command, stdin)).catch(
+        (error: unknown) => {
+          process.stderr.write(`[simulated-kubelet] exec ${command.join(' ')} failed: ${String(error)}\n`);
+          ws.terminate();
+        },
+      );
     });
   }
 }

@@ -36,15 +36,27 @@ export async function registerNode(kubeConfig: KubeConfig, node: NodeRegistratio
     ...node.labels,
   };
   try {
-    await core.createNode({ body: { metadata: { name: node.name, labels }, spec: { podCIDR: node.podCidr, podCIDRs: [node.podCidr] } } });
+    await core.createNode({
+      body: { metadata: { name: node.name, labels }, spec: { podCIDR: node.podCidr, podCIDRs: [node.podCidr] } },
+    });
   } catch (error) {
     if (!isStatus(error, 409)) throw error;
     await core.patchNode({ name: node.name, body: { metadata: { labels } } }, mergePatch);
   }
   const now = timestamp(Date.now());
-  const resources = { cpu: node.capacity.cpu, memory: node.capacity.memory, pods: node.capacity.pods, 'ephemeral-storage': '1Ti' };
+  const resources = {
+    cpu: node.capacity.cpu,
+    memory: node.capacity.memory,
+    pods: node.capacity.pods,
+    'ephemeral-storage': '1Ti',
+  };
   const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({
-    type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now,
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
   });
   await core.patchNodeStatus(
     {
@@ -59,7 +71,12 @@ export async function registerNode(kubeConfig: KubeConfig, node: NodeRegistratio
           capacity: resources,
           allocatable: resources,
           conditions: [
-            condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+            condition(
+              'MemoryPressure',
+              'False',
+              'KubeletHasSufficientMemory',
+              'kubelet has sufficient memory available',
+            ),
             condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
             condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
             condition('Ready', 'True', 'KubeletReady', 'simulated kubelet is posting ready status'),
@@ -93,13 +110,23 @@ export async function markNodeStopped(kubeConfig: KubeConfig, name: string): Pro
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const now = timestamp(Date.now());
   await core.patchNode(
-    { name, body: { spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: now }] } } },
+    {
+      name,
+      body: { spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: now }] } },
+    },
     mergePatch,
   );
   const node = await core.readNodeStatus({ name });
   const conditions = (node.status?.conditions ?? []).map((c) =>
     c.type === 'Ready'
-      ? { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: now, lastTransitionTime: now }
+      ? {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        }
       : c,
   );
   await core.patchNodeStatus({ name, body: { status: { conditions } } }, mergePatch);

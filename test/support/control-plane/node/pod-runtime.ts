@@ -1,5 +1,10 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { restartRunning, stepContainer, type ContainerConditions, type ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
+import {
+  restartRunning,
+  stepContainer,
+  type ContainerConditions,
+  type ContainerModel,
+} from '../../../../src/adapters/in-memory/container-model.js';
 import type { IpPool } from './ip-pool.js';
 import { adoptContainer, buildPodStatus, type PodStatusJson } from './pod-status.js';
 import type { KubeletFaults } from '../../../../src/adapters/in-memory/kubelet-faults.js';
@@ -107,7 +112,8 @@ export class PodRuntime {
     const initialized = [...record.initContainers.values()].every((c) => c.state.kind === 'running');
     // Like a kubelet, no app container starts before every init container completed.
     if (initialized) {
-      for (const container of pod.spec?.containers ?? []) advance(record.containers, container, this.#controls.isCrashing(pod, container.name));
+      for (const container of pod.spec?.containers ?? [])
+        advance(record.containers, container, this.#controls.isCrashing(pod, container.name));
     }
     const neverReady = this.#controls.isNeverReady(pod);
     const statusNow = (): PodStatusJson =>
@@ -116,7 +122,9 @@ export class PodRuntime {
         podIP: record.podIP,
         startTime: record.startTime,
         containers: (pod.spec?.containers ?? []).map((c) => record.containers.get(c.name) ?? placeholder(c)),
-        initContainers: (pod.spec?.initContainers ?? []).map((c) => record.initContainers.get(c.name) ?? placeholder(c)),
+        initContainers: (pod.spec?.initContainers ?? []).map(
+          (c) => record.initContainers.get(c.name) ?? placeholder(c),
+        ),
         ready: (c) => !neverReady && (record.probes.get(c.name)?.ok ?? true),
         previousConditions: pod.status?.conditions ?? [],
         now,
@@ -143,7 +151,15 @@ export class PodRuntime {
       if (adopted !== undefined) containers.set(container.name, adopted);
     }
     const startTime = pod.status?.startTime === undefined ? now : new Date(pod.status.startTime).getTime();
-    const record: PodRecord = { uid: pod.metadata?.uid ?? '', podIP, ownsIp: !hostNetwork, startTime, containers, initContainers: new Map(), probes: new Map() };
+    const record: PodRecord = {
+      uid: pod.metadata?.uid ?? '',
+      podIP,
+      ownsIp: !hostNetwork,
+      startTime,
+      containers,
+      initContainers: new Map(),
+      probes: new Map(),
+    };
     this.#records.set(key, record);
     return record;
   }
@@ -160,7 +176,11 @@ export class PodRuntime {
       const model = record.containers.get(container.name);
       if (command === undefined || model?.state.kind !== 'running') continue;
       const last = record.probes.get(container.name);
-      if (last === undefined || last.containerID !== model.containerID || now >= last.at + this.#timing.readinessProbeIntervalMs) {
+      if (
+        last === undefined ||
+        last.containerID !== model.containerID ||
+        now >= last.at + this.#timing.readinessProbeIntervalMs
+      ) {
         const ok = await this.#probe(pod, model, command).catch(() => false);
         record.probes.set(container.name, { containerID: model.containerID, at: now, ok });
       }
@@ -173,5 +193,12 @@ export class PodRuntime {
 
 /** An app container that waits for init containers has not been created yet. */
 function placeholder(container: V1Container): ContainerModel {
-  return { name: container.name, image: container.image ?? '', imageID: '', containerID: '', restartCount: 0, state: { kind: 'waiting', reason: 'ContainerCreating', since: Date.now() } };
+  return {
+    name: container.name,
+    image: container.image ?? '',
+    imageID: '',
+    containerID: '',
+    restartCount: 0,
+    state: { kind: 'waiting', reason: 'ContainerCreating', since: Date.now() },
+  };
 }

@@ -11,7 +11,8 @@ export { buildPodStatus, type PodStatusJson } from '../../../../src/adapters/in-
  */
 export function adoptContainer(status: V1ContainerStatus | undefined, specImage: string): ContainerModel | undefined {
   const running = status?.state?.running;
-  if (status === undefined || running === undefined || status.image !== specImage || status.containerID === undefined) return undefined;
+  if (status === undefined || running === undefined || status.image !== specImage || status.containerID === undefined)
+    return undefined;
   const terminated = status.lastState?.terminated;
   return {
     name: status.name,

@@ -145,14 +145,18 @@ export class SimulatedNode {
   async start(): Promise<void> {
     if (this.#started) return;
     // The queue and watch are spent after stop(); a restarted kubelet is a new SimulatedNode.
-    if (this.#stopped) throw new Error(`simulated node ${this.name} was stopped; create a new SimulatedNode to take over the Node`);
+    if (this.#stopped)
+      throw new Error(`simulated node ${this.name} was stopped; create a new SimulatedNode to take over the Node`);
     const certDir = await mkdtemp(join(tmpdir(), 'gefyra-sim-kubelet-'));
     try {
       const tls = await createServingCertificate(certDir, 'kubelet', this.name);
-      this.#server = new KubeletServer({ cert: tls.certPem, key: await readFile(tls.keyPath, 'utf8') }, {
-        refuseExec: (target) => this.#refuseExec(target),
-        exec: async (target, command, stdin) => await this.#exec(target, command, stdin),
-      });
+      this.#server = new KubeletServer(
+        { cert: tls.certPem, key: await readFile(tls.keyPath, 'utf8') },
+        {
+          refuseExec: (target) => this.#refuseExec(target),
+          exec: async (target, command, stdin) => await this.#exec(target, command, stdin),
+        },
+      );
     } finally {
       await rm(certDir, { recursive: true, force: true });
     }
@@ -196,7 +200,9 @@ export class SimulatedNode {
 
   /** The id of the container's current instance on this node; it changes whenever the container restarts. */
   containerIdOf(target: ContainerRef): string | undefined {
-    const id = this.#runtime.record(`${target.namespace}/${target.name}`)?.containers.get(target.container)?.containerID;
+    const id = this.#runtime
+      .record(`${target.namespace}/${target.name}`)
+      ?.containers.get(target.container)?.containerID;
     return id === '' ? undefined : id;
   }
 
@@ -249,18 +255,30 @@ export class SimulatedNode {
    * Resolves with the first pod on this node that matches and satisfies
    * `predicate`, re-checking on every pod event instead of polling.
    */
-  async whenPod(matcher: PodMatcher, predicate: (pod: V1Pod) => boolean = () => true, options: WhenPodOptions = {}): Promise<V1Pod> {
+  async whenPod(
+    matcher: PodMatcher,
+    predicate: (pod: V1Pod) => boolean = () => true,
+    options: WhenPodOptions = {},
+  ): Promise<V1Pod> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const find = (): V1Pod | undefined => this.pods().find((pod) => this.#controls.matchesPod(matcher, pod) && predicate(pod));
+    const find = (): V1Pod | undefined =>
+      this.pods().find((pod) => this.#controls.matchesPod(matcher, pod) && predicate(pod));
     const found = find();
     if (found !== undefined) return found;
     return await new Promise((resolve, reject) => {
       const check = (): void => {
         const pod = find();
         if (pod !== undefined) finish(() => resolve(pod));
-        else if (!this.#started) finish(() => reject(new Error(`simulated node ${this.name} stopped while waiting for a pod`)));
+        else if (!this.#started)
+          finish(() => reject(new Error(`simulated node ${this.name} stopped while waiting for a pod`)));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no pod on ${this.name} matched within ${timeoutMs} ms; pods: ${this.#describePods()}`))), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new Error(`no pod on ${this.name} matched within ${timeoutMs} ms; pods: ${this.#describePods()}`)),
+          ),
+        timeoutMs,
+      );
       const finish = (settle: () => void): void => {
         clearTimeout(timer);
         this.#waiters.delete(check);
@@ -336,7 +354,8 @@ export class SimulatedNode {
   async #exec(target: ExecTarget, command: readonly string[], stdin: Buffer): Promise<ExecResult> {
     const pod = this.#watch.get(target.namespace, target.pod);
     // Gone while stdin was read: the refusal came too late to be an HTTP status.
-    if (pod === undefined) return failed(126, `simulated kubelet: pod ${target.namespace}/${target.pod} no longer exists\n`);
+    if (pod === undefined)
+      return failed(126, `simulated kubelet: pod ${target.namespace}/${target.pod} no longer exists\n`);
     let result: ExecResult;
     const request = this.#request(pod, target.container, command, stdin);
     try {
@@ -368,7 +387,10 @@ export class SimulatedNode {
   #describePods(): string {
     const pods = this.pods().map((pod) => {
       const containers = (pod.status?.containerStatuses ?? [])
-        .map((c) => `${c.name}=${Object.keys(c.state ?? {}).join('')}${c.state?.waiting?.reason === undefined ? '' : `(${c.state.waiting.reason})`}${c.ready ? ',ready' : ''}`)
+        .map(
+          (c) =>
+            `${c.name}=${Object.keys(c.state ?? {}).join('')}${c.state?.waiting?.reason === undefined ? '' : `(${c.state.waiting.reason})`}${c.ready ? ',ready' : ''}`,
+        )
         .join(' ');
       return `${keyOf(pod)} ${pod.status?.phase ?? 'no status'} [${containers}]`;
     });
@@ -381,5 +403,7 @@ function keyOf(pod: V1Pod): string {
 }
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? Number((error as { code: unknown }).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? Number((error as { code: unknown }).code)
+    : undefined;
 }

@@ -27,10 +27,13 @@ export class WorkQueue {
     const pending = this.#timers.get(key);
     if (pending !== undefined && pending.at <= at) return;
     if (pending !== undefined) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
-      this.add(key);
-    }, Math.max(0, at - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(key);
+        this.add(key);
+      },
+      Math.max(0, at - Date.now()),
+    );
     timer.unref();
     this.#timers.set(key, { at, timer });
   }

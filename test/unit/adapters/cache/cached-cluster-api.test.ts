@@ -3,11 +3,21 @@ import { CachedClusterApi } from '../../../../src/adapters/cache/cached-cluster-
 import { SharedInformers } from '../../../../src/adapters/cache/shared-informers.js';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
-import type { WatchEvent, WatchSource, WatchSpec, WatchSubscription } from '../../../../src/adapters/runtime/watch-source.js';
+import type {
+  WatchEvent,
+  WatchSource,
+  WatchSpec,
+  WatchSubscription,
+} from '../../../../src/adapters/runtime/watch-source.js';
 
 const signal = new AbortController().signal;
 const CONFIG_MAPS = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra' };
-const configMap = (name: string, data: Record<string, string> = {}, namespace = 'gefyra') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
+const configMap = (name: string, data: Record<string, string> = {}, namespace = 'gefyra') => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A watch source whose initial lists end only when the test says so. */
@@ -56,7 +66,11 @@ describe('CachedClusterApi', () => {
 
     expect((await cached.find({ ...CONFIG_MAPS, name: 'routes' }, signal))?.['data']).toEqual({ a: '1' });
     expect(await cached.find({ ...CONFIG_MAPS, name: 'absent' }, signal)).toBeUndefined();
-    expect((await cached.list({ apiVersion: 'v1', kind: 'ConfigMap' }, 'gefyra', undefined, signal)).map((object) => object.metadata.name)).toEqual(['routes']);
+    expect(
+      (await cached.list({ apiVersion: 'v1', kind: 'ConfigMap' }, 'gefyra', undefined, signal)).map(
+        (object) => object.metadata.name,
+      ),
+    ).toEqual(['routes']);
     expect(cluster.callCount('find') + cluster.callCount('list')).toBe(0);
   });
 
@@ -90,9 +104,18 @@ describe('CachedClusterApi', () => {
 
   it('serves pods from a label-filtered watch on a hit, and asks the API on a miss', async () => {
     const { cluster, informers, cached } = await setup();
-    cluster.addPod({ metadata: { name: 'carried', namespace: 'shop', labels: { 'carrier.gefyra.dev/intercepted': 'true' } }, spec: { containers: [{ name: 'web', image: 'x' }] } });
-    cluster.addPod({ metadata: { name: 'plain', namespace: 'shop' }, spec: { containers: [{ name: 'web', image: 'x' }] } });
-    informers.watch({ apiVersion: 'v1', kind: 'Pod', labels: { 'carrier.gefyra.dev/intercepted': 'true' } }, () => undefined);
+    cluster.addPod({
+      metadata: { name: 'carried', namespace: 'shop', labels: { 'carrier.gefyra.dev/intercepted': 'true' } },
+      spec: { containers: [{ name: 'web', image: 'x' }] },
+    });
+    cluster.addPod({
+      metadata: { name: 'plain', namespace: 'shop' },
+      spec: { containers: [{ name: 'web', image: 'x' }] },
+    });
+    informers.watch(
+      { apiVersion: 'v1', kind: 'Pod', labels: { 'carrier.gefyra.dev/intercepted': 'true' } },
+      () => undefined,
+    );
     await settled();
     cluster.resetCallCounts();
 
@@ -104,11 +127,22 @@ describe('CachedClusterApi', () => {
 
   it('never reads a kind from a watch nobody declared complete (the leader lease must be read fresh)', async () => {
     const { cluster, informers, cached } = await setup();
-    await cluster.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'gefyra-operator', namespace: 'gefyra' }, spec: {} }, signal);
+    await cluster.create(
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'gefyra-operator', namespace: 'gefyra' },
+        spec: {},
+      },
+      signal,
+    );
     informers.watch({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra' }, () => undefined);
     await settled();
     cluster.resetCallCounts();
-    await cached.find({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' }, signal);
+    await cached.find(
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' },
+      signal,
+    );
     expect(cluster.callCount('find')).toBe(1);
   });
 
@@ -135,7 +169,12 @@ describe('CachedClusterApi', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-      const cached = new CachedClusterApi(cluster, new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))), [CONFIG_MAPS], { syncWaitMs: 1_000 });
+      const cached = new CachedClusterApi(
+        cluster,
+        new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))),
+        [CONFIG_MAPS],
+        { syncWaitMs: 1_000 },
+      );
 
       const first = tracked(cached.find({ ...CONFIG_MAPS, name: 'x' }, signal));
       await vi.advanceTimersByTimeAsync(999);
@@ -155,7 +194,11 @@ describe('CachedClusterApi', () => {
 
   it('stops waiting for the initial list when the caller gives up', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    const cached = new CachedClusterApi(cluster, new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))), [CONFIG_MAPS]);
+    const cached = new CachedClusterApi(
+      cluster,
+      new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))),
+      [CONFIG_MAPS],
+    );
     const caller = new AbortController();
 
     const read = cached.find({ ...CONFIG_MAPS, name: 'x' }, caller.signal);
@@ -172,7 +215,9 @@ describe('CachedClusterApi', () => {
     await cached.patch({ ...CONFIG_MAPS, name: 'a' }, { data: { c: '3' } }, signal);
     await cached.apply(configMap('b'), signal);
     await cached.remove({ ...CONFIG_MAPS, name: 'b' }, signal);
-    expect(['create', 'replace', 'patch', 'apply', 'remove'].map((operation) => cluster.callCount(operation))).toEqual([1, 1, 1, 1, 1]);
+    expect(['create', 'replace', 'patch', 'apply', 'remove'].map((operation) => cluster.callCount(operation))).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
   });
 });
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CarrierSimulator, InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
-import { CARRIER_BASE_CONFIG, CARRIER_STOP_COMMAND } from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import {
+  CARRIER_BASE_CONFIG,
+  CARRIER_STOP_COMMAND,
+} from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
 
 const signal = AbortSignal.timeout(5000);
 const target = { namespace: 'app', name: 'web-1', container: 'web' };
@@ -9,13 +12,17 @@ const UPSTREAM = 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000';
 
 async function setUp(options: { carrierRuns?: boolean } = {}) {
   const cluster = new InMemoryCluster({ namespaces: ['app'] });
-  cluster.addPod({ metadata: { name: 'web-1', namespace: 'app' }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } });
+  cluster.addPod({
+    metadata: { name: 'web-1', namespace: 'app' },
+    spec: { containers: [{ name: 'web', image: 'nginx:1' }] },
+  });
   const carrier = new CarrierSimulator({
     containerIdOf: (ref) => cluster.containerIdOf(ref),
     restartContainer: (ref) => cluster.restartContainer(ref),
   });
   cluster.onExec(carrier.handle);
-  if (options.carrierRuns ?? true) await cluster.patchPod(target, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal);
+  if (options.carrierRuns ?? true)
+    await cluster.patchPod(target, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal);
   const run = (...command: string[]) => cluster.exec(target, command, signal);
   const config = async () => (await run('cat', '/etc/nginx/nginx.conf')).stdout;
   return { cluster, carrier, run, config };
@@ -47,7 +54,9 @@ describe('CarrierSimulator', () => {
       syncDirectories: { 'web-1/web': ['/app/logs', '/tmp'] },
     });
     const text = await config();
-    expect(text).toContain(`upstream stowaway-8080 {server ${UPSTREAM};} server {listen 8080; proxy_pass stowaway-8080;}`);
+    expect(text).toContain(
+      `upstream stowaway-8080 {server ${UPSTREAM};} server {listen 8080; proxy_pass stowaway-8080;}`,
+    );
     expect(text).toContain('server {listen 8081 default; location / {return 200;}}');
   });
 
@@ -65,7 +74,10 @@ describe('CarrierSimulator', () => {
       expect(result.stderr).toContain('duplicate upstream "stowaway-80"');
     }
     // nginx keeps serving what it loaded before the first failure.
-    expect(carrier.configurationOf(target)).toMatchObject({ routes: [{ containerPort: 80, upstream: UPSTREAM }], probePorts: [] });
+    expect(carrier.configurationOf(target)).toMatchObject({
+      routes: [{ containerPort: 80, upstream: UPSTREAM }],
+      probePorts: [],
+    });
     expect(count(await config(), 'upstream stowaway-')).toBe(3);
 
     cluster.restartContainer(target);
@@ -110,7 +122,11 @@ describe('CarrierSimulator', () => {
 
   it('rejects badly formed syncdirs.sh calls with a usage line', async () => {
     const { run, carrier } = await setUp();
-    for (const command of [busybox('syncdirs.sh', 'web-1/web'), busybox('syncdirs.sh', 'web-1', '/app'), busybox('syncdirs.sh', 'web-1/web', 'relative')]) {
+    for (const command of [
+      busybox('syncdirs.sh', 'web-1/web'),
+      busybox('syncdirs.sh', 'web-1', '/app'),
+      busybox('syncdirs.sh', 'web-1/web', 'relative'),
+    ]) {
       const result = await run(...command);
       expect(result.exitCode, command.join(' ')).toBe(1);
       expect(result.stderr).toMatch(/^usage: /);

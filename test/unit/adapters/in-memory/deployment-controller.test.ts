@@ -39,16 +39,32 @@ describe('InMemoryCluster deployment controller', () => {
     expect(replicaSets).toHaveLength(1);
     const replicaSet = replicaSets[0];
     expect(replicaSet?.metadata.name).toMatch(/^gefyra-stowaway-[a-z0-9]{10}$/);
-    expect(replicaSet?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Deployment', uid: applied.metadata.uid, controller: true })]);
+    expect(replicaSet?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Deployment', uid: applied.metadata.uid, controller: true }),
+    ]);
     for (const pod of pods) {
       expect(pod.name).toMatch(new RegExp(`^${replicaSet?.metadata.name}-[a-z0-9]{5}$`));
-      expect(pod).toMatchObject({ phase: 'Running', ready: true, labels: { app: 'stowaway', 'pod-template-hash': expect.any(String) } });
+      expect(pod).toMatchObject({
+        phase: 'Running',
+        ready: true,
+        labels: { app: 'stowaway', 'pod-template-hash': expect.any(String) },
+      });
     }
-    const stored = cluster.peek(pods[0] ? { apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: pods[0].name } : deploymentRef);
-    expect(stored?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: replicaSet?.metadata.name, uid: replicaSet?.metadata.uid })]);
+    const stored = cluster.peek(
+      pods[0] ? { apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: pods[0].name } : deploymentRef,
+    );
+    expect(stored?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ReplicaSet', name: replicaSet?.metadata.name, uid: replicaSet?.metadata.uid }),
+    ]);
 
     const status = statusOf(cluster.peek(deploymentRef));
-    expect(status).toMatchObject({ observedGeneration: 1, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
+    expect(status).toMatchObject({
+      observedGeneration: 1,
+      replicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      updatedReplicas: 2,
+    });
     expect(condition(status, 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' });
     expect(condition(status, 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
   });

@@ -8,7 +8,10 @@ const target = { namespace: 'app', name: 'web', container: 'web' };
 
 function newCluster(): InMemoryCluster {
   const cluster = new InMemoryCluster({ namespaces: ['app'] });
-  cluster.addPod({ metadata: { name: 'web', namespace: 'app' }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } });
+  cluster.addPod({
+    metadata: { name: 'web', namespace: 'app' },
+    spec: { containers: [{ name: 'web', image: 'nginx:1' }] },
+  });
   return cluster;
 }
 
@@ -22,15 +25,28 @@ async function kindOf(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'
   }
 }
 
-const cm = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'app' }, data: {} });
+const cm = (name: string): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'app' },
+  data: {},
+});
 
 describe('InMemoryCluster exec', () => {
   it('asks handlers in order, the first answer wins, and logs every call', async () => {
     const cluster = newCluster();
-    cluster.onExec((call) => (call.command[0] === 'echo' ? { exitCode: 0, stdout: `${call.command.slice(1).join(' ')}\n`, stderr: '' } : undefined));
+    cluster.onExec((call) =>
+      call.command[0] === 'echo'
+        ? { exitCode: 0, stdout: `${call.command.slice(1).join(' ')}\n`, stderr: '' }
+        : undefined,
+    );
     cluster.onExec(() => ({ exitCode: 9, stdout: '', stderr: 'second handler' }));
     expect(await cluster.exec(target, ['echo', 'hi'], signal)).toEqual({ exitCode: 0, stdout: 'hi\n', stderr: '' });
-    expect(await cluster.exec(target, ['other'], signal)).toEqual({ exitCode: 9, stdout: '', stderr: 'second handler' });
+    expect(await cluster.exec(target, ['other'], signal)).toEqual({
+      exitCode: 9,
+      stdout: '',
+      stderr: 'second handler',
+    });
     expect(cluster.execLog.map((record) => [record.command.join(' '), record.result?.exitCode])).toEqual([
       ['echo hi', 0],
       ['other', 9],
@@ -54,7 +70,11 @@ describe('InMemoryCluster exec', () => {
     const cluster = newCluster();
     const remove = cluster.onExec(() => ({ exitCode: 0, stdout: '', stderr: '' }));
     remove();
-    expect(await cluster.exec(target, ['wg', 'show'], signal)).toEqual({ exitCode: 127, stdout: '', stderr: 'wg: command not found\n' });
+    expect(await cluster.exec(target, ['wg', 'show'], signal)).toEqual({
+      exitCode: 127,
+      stdout: '',
+      stderr: 'wg: command not found\n',
+    });
   });
 
   it('refuses a missing pod (NotFound), a missing container (Invalid) and a container that does not run (Unavailable)', async () => {
@@ -81,10 +101,16 @@ describe('InMemoryCluster exec', () => {
 describe('InMemoryCluster fault injection', () => {
   it('fails the next matching call once, before it writes anything', async () => {
     const cluster = newCluster();
-    cluster.failNext('create', new DomainError('Forbidden', 'no'), ([manifest]) => (manifest as Manifest).metadata.name === 'b');
+    cluster.failNext(
+      'create',
+      new DomainError('Forbidden', 'no'),
+      ([manifest]) => (manifest as Manifest).metadata.name === 'b',
+    );
     await cluster.create(cm('a'), signal);
     expect(await kindOf(cluster.create(cm('b'), signal))).toBe('Forbidden');
-    expect(await cluster.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'b' }, signal)).toBeUndefined();
+    expect(
+      await cluster.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'b' }, signal),
+    ).toBeUndefined();
     expect(await kindOf(cluster.create(cm('b'), signal))).toBe('resolved');
     expect(cluster.pendingFaults).toBe(0);
   });
@@ -122,13 +148,19 @@ describe('InMemoryCluster watch', () => {
       (event.object.metadata as { name: string }).name = 'tampered';
     });
     await cluster.create(cm('a'), signal);
-    await cluster.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'a' }, { data: { k: 'v' } }, signal);
+    await cluster.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'a' },
+      { data: { k: 'v' } },
+      signal,
+    );
     await cluster.remove({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'a' }, signal);
     unsubscribe();
     await cluster.create(cm('b'), signal);
     expect(events.map((event) => event.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     const versions = events.map((event) => Number(event.object.metadata.resourceVersion));
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
-    expect(await cluster.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'b' }, signal)).toBeDefined();
+    expect(
+      await cluster.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'app', name: 'b' }, signal),
+    ).toBeDefined();
   });
 });

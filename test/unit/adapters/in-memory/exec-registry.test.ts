@@ -13,15 +13,24 @@ describe('ExecRegistry', () => {
     expect(await registry.run(call(['true']))).toEqual({ exitCode: 0, stdout: '', stderr: '' });
     expect(await registry.answerQuietly(call(['true']))).toEqual({ exitCode: 0, stdout: '', stderr: '' });
     expect(await registry.answerQuietly(call(['false']))).toBeUndefined();
-    expect(registry.log).toEqual([{ namespace: 'app', pod: 'web', container: 'web', command: ['true'], result: { exitCode: 0, stdout: '', stderr: '' } }]);
+    expect(registry.log).toEqual([
+      {
+        namespace: 'app',
+        pod: 'web',
+        container: 'web',
+        command: ['true'],
+        result: { exitCode: 0, stdout: '', stderr: '' },
+      },
+    ]);
   });
 
-  it('runs calls that carry more (a harness\'s stdin) through handlers written for any call', async () => {
+  it("runs calls that carry more (a harness's stdin) through handlers written for any call", async () => {
     interface StdinCall extends ExecCall {
       readonly stdin: string;
     }
     const registry = new ExecRegistry<StdinCall>();
-    const labelled: ExecHandler = (exec) => (exec.command[0] === 'label' ? { exitCode: 0, stdout: exec.podObject.labels['app'] ?? '' } : undefined);
+    const labelled: ExecHandler = (exec) =>
+      exec.command[0] === 'label' ? { exitCode: 0, stdout: exec.podObject.labels['app'] ?? '' } : undefined;
     registry.add(labelled);
     registry.add((exec) => (exec.command[0] === 'cat' ? { exitCode: 0, stdout: exec.stdin } : undefined));
     expect((await registry.run({ ...call(['label']), stdin: '' })).stdout).toBe('web');

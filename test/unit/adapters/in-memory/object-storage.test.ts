@@ -10,7 +10,12 @@ const cm = (name: string, data: Record<string, string>, namespace = 'app'): Mani
   metadata: { name, namespace },
   data,
 });
-const cmRef = (name: string, namespace = 'app'): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', name, namespace });
+const cmRef = (name: string, namespace = 'app'): ObjectRef => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  name,
+  namespace,
+});
 
 async function kindOf(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'> {
   try {
@@ -24,7 +29,10 @@ async function kindOf(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'
 
 describe('InMemoryCluster object storage', () => {
   it('stamps identity: uid, a global increasing resourceVersion, second-precision creationTimestamp, generation 1', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00.789Z') } });
+    const cluster = new InMemoryCluster({
+      namespaces: ['app'],
+      clock: { now: () => new Date('2024-05-01T10:00:00.789Z') },
+    });
     const a = await cluster.create(cm('a', {}), signal);
     const b = await cluster.create(cm('b', {}), signal);
     expect(a.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
@@ -36,7 +44,11 @@ describe('InMemoryCluster object storage', () => {
 
   it('refuses a create that carries a resourceVersion', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['app'] });
-    expect(await kindOf(cluster.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', resourceVersion: '5' } }, signal))).toBe('Invalid');
+    expect(
+      await kindOf(
+        cluster.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', resourceVersion: '5' } }, signal),
+      ),
+    ).toBe('Invalid');
   });
 
   it('keeps the resourceVersion when a write changes nothing, and bumps generation only outside metadata and status', async () => {
@@ -54,7 +66,11 @@ describe('InMemoryCluster object storage', () => {
   it('ignores identity fields a client tries to change', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['app'] });
     const created = await cluster.create(cm('a', {}), signal);
-    const patched = await cluster.patch(cmRef('a'), { metadata: { uid: 'forged', creationTimestamp: '2000-01-01T00:00:00Z', generation: 99 } }, signal);
+    const patched = await cluster.patch(
+      cmRef('a'),
+      { metadata: { uid: 'forged', creationTimestamp: '2000-01-01T00:00:00Z', generation: 99 } },
+      signal,
+    );
     expect(patched.metadata.uid).toBe(created.metadata.uid);
     expect(patched.metadata.creationTimestamp).toBe(created.metadata.creationTimestamp);
     expect(patched.metadata.generation).toBe(1);
@@ -73,19 +89,46 @@ describe('InMemoryCluster object storage', () => {
   describe('apply', () => {
     it('merges maps, replaces lists, removes null fields, and rejects a stale resourceVersion', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      await cluster.create({ ...cm('a', { one: '1', two: '2' }), binaryData: { b: 'AA==' }, metadata: { name: 'a', namespace: 'app', finalizers: ['x/a', 'x/b'] } }, signal);
-      const applied = await cluster.apply({ ...cm('a', { two: '22' }), binaryData: null, metadata: { name: 'a', namespace: 'app', finalizers: ['x/b'] } } as unknown as Manifest, signal);
+      await cluster.create(
+        {
+          ...cm('a', { one: '1', two: '2' }),
+          binaryData: { b: 'AA==' },
+          metadata: { name: 'a', namespace: 'app', finalizers: ['x/a', 'x/b'] },
+        },
+        signal,
+      );
+      const applied = await cluster.apply(
+        {
+          ...cm('a', { two: '22' }),
+          binaryData: null,
+          metadata: { name: 'a', namespace: 'app', finalizers: ['x/b'] },
+        } as unknown as Manifest,
+        signal,
+      );
       expect(applied['data']).toEqual({ one: '1', two: '22' });
       expect(applied['binaryData']).toBeUndefined();
       expect(applied.metadata.finalizers).toEqual(['x/b']);
-      expect(await kindOf(cluster.apply({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', resourceVersion: '1' } }, signal))).toBe('Conflict');
+      expect(
+        await kindOf(
+          cluster.apply({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', resourceVersion: '1' } }, signal),
+        ),
+      ).toBe('Conflict');
     });
 
     it('removes what the previous apply set and this one omits, but not what other writers set', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      await cluster.apply({ ...cm('a', { mine: '1', gone: '2' }), metadata: { name: 'a', namespace: 'app', labels: { app: 'a', old: 'x' } } }, signal);
+      await cluster.apply(
+        {
+          ...cm('a', { mine: '1', gone: '2' }),
+          metadata: { name: 'a', namespace: 'app', labels: { app: 'a', old: 'x' } },
+        },
+        signal,
+      );
       await cluster.patch(cmRef('a'), { data: { theirs: '3' }, metadata: { annotations: { note: 'n' } } }, signal);
-      const applied = await cluster.apply({ ...cm('a', { mine: '1' }), metadata: { name: 'a', namespace: 'app', labels: { app: 'a' } } }, signal);
+      const applied = await cluster.apply(
+        { ...cm('a', { mine: '1' }), metadata: { name: 'a', namespace: 'app', labels: { app: 'a' } } },
+        signal,
+      );
       expect(applied['data']).toEqual({ mine: '1', theirs: '3' });
       expect(applied.metadata.labels).toEqual({ app: 'a' });
       expect(applied.metadata.annotations).toEqual({ note: 'n' });
@@ -99,10 +142,28 @@ describe('InMemoryCluster object storage', () => {
       const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
       cluster.registerStatusSubresource('gefyra.dev/v1', 'InterceptRequest');
       const ref = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', name: 'r', namespace: 'gefyra' };
-      const created = await cluster.apply({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', metadata: { name: 'r', namespace: 'gefyra' }, targetPod: 'p', status: { phase: 'Forged' } }, signal);
+      const created = await cluster.apply(
+        {
+          apiVersion: 'gefyra.dev/v1',
+          kind: 'InterceptRequest',
+          metadata: { name: 'r', namespace: 'gefyra' },
+          targetPod: 'p',
+          status: { phase: 'Forged' },
+        },
+        signal,
+      );
       expect(created['status']).toBeUndefined();
       await cluster.patch(ref, { status: { phase: 'Established' } }, signal, { subresource: 'status' });
-      const reapplied = await cluster.apply({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', metadata: { name: 'r', namespace: 'gefyra' }, targetPod: 'q', status: { phase: 'Other' } }, signal);
+      const reapplied = await cluster.apply(
+        {
+          apiVersion: 'gefyra.dev/v1',
+          kind: 'InterceptRequest',
+          metadata: { name: 'r', namespace: 'gefyra' },
+          targetPod: 'q',
+          status: { phase: 'Other' },
+        },
+        signal,
+      );
       expect(reapplied['status']).toEqual({ phase: 'Established' });
       expect(reapplied['targetPod']).toBe('q');
       const replaced = await cluster.replace({ ...reapplied, status: { phase: 'Replaced' } }, signal);
@@ -111,9 +172,26 @@ describe('InMemoryCluster object storage', () => {
 
     it('stores status with the object for kinds without a status subresource', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-      const created = await cluster.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'gefyra' }, status: { ok: true } }, signal);
+      const created = await cluster.create(
+        {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'w', namespace: 'gefyra' },
+          status: { ok: true },
+        },
+        signal,
+      );
       expect(created['status']).toEqual({ ok: true });
-      expect(await kindOf(cluster.patch({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', namespace: 'gefyra' }, { status: { ok: false } }, signal, { subresource: 'status' }))).toBe('NotFound');
+      expect(
+        await kindOf(
+          cluster.patch(
+            { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', namespace: 'gefyra' },
+            { status: { ok: false } },
+            signal,
+            { subresource: 'status' },
+          ),
+        ),
+      ).toBe('NotFound');
     });
   });
 
@@ -121,7 +199,10 @@ describe('InMemoryCluster object storage', () => {
     it('refuses objects in a missing namespace and in one being deleted', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
       expect(await kindOf(cluster.create(cm('a', {}, 'nowhere'), signal))).toBe('NotFound');
-      await cluster.create({ ...cm('held', {}), metadata: { name: 'held', namespace: 'app', finalizers: ['x/hold'] } }, signal);
+      await cluster.create(
+        { ...cm('held', {}), metadata: { name: 'held', namespace: 'app', finalizers: ['x/hold'] } },
+        signal,
+      );
       await cluster.remove({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal);
       const namespace = await cluster.find({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal);
       expect(namespace?.metadata.deletionTimestamp).toBeTruthy();
@@ -145,28 +226,59 @@ describe('InMemoryCluster object storage', () => {
 
     it('requires a namespace for built-in namespaced kinds and ignores one for cluster-scoped kinds', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      expect(await kindOf(cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, signal))).toBe('Invalid');
-      const role = await cluster.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r', namespace: 'app' }, rules: [] }, signal);
+      expect(
+        await kindOf(cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, signal)),
+      ).toBe('Invalid');
+      const role = await cluster.create(
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'r', namespace: 'app' },
+          rules: [],
+        },
+        signal,
+      );
       expect(role.metadata.namespace).toBeUndefined();
-      expect(await cluster.find({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'r' }, signal)).toBeDefined();
+      expect(
+        await cluster.find({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'r' }, signal),
+      ).toBeDefined();
     });
   });
 
   describe('finalizers and garbage collection', () => {
     it('refuses new finalizers on an object being deleted', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      await cluster.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', finalizers: ['x/one'] } }, signal);
+      await cluster.create(
+        { ...cm('a', {}), metadata: { name: 'a', namespace: 'app', finalizers: ['x/one'] } },
+        signal,
+      );
       await cluster.remove(cmRef('a'), signal);
-      expect(await kindOf(cluster.patch(cmRef('a'), { metadata: { finalizers: ['x/one', 'x/two'] } }, signal))).toBe('Invalid');
+      expect(await kindOf(cluster.patch(cmRef('a'), { metadata: { finalizers: ['x/one', 'x/two'] } }, signal))).toBe(
+        'Invalid',
+      );
     });
 
     it('deletes dependents whose last owner is gone, and only drops the reference of those with another owner', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
       const owner = await cluster.create(cm('owner', {}), signal);
       const other = await cluster.create(cm('other-owner', {}), signal);
-      const ref = (o: Manifest) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: o.metadata.name, uid: o.metadata.uid });
-      await cluster.create({ ...cm('only-child', {}), metadata: { name: 'only-child', namespace: 'app', ownerReferences: [ref(owner)] } }, signal);
-      await cluster.create({ ...cm('shared-child', {}), metadata: { name: 'shared-child', namespace: 'app', ownerReferences: [ref(owner), ref(other)] } }, signal);
+      const ref = (o: Manifest) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: o.metadata.name,
+        uid: o.metadata.uid,
+      });
+      await cluster.create(
+        { ...cm('only-child', {}), metadata: { name: 'only-child', namespace: 'app', ownerReferences: [ref(owner)] } },
+        signal,
+      );
+      await cluster.create(
+        {
+          ...cm('shared-child', {}),
+          metadata: { name: 'shared-child', namespace: 'app', ownerReferences: [ref(owner), ref(other)] },
+        },
+        signal,
+      );
       await cluster.remove(cmRef('owner'), signal);
       expect(await cluster.find(cmRef('only-child'), signal)).toBeUndefined();
       expect((await cluster.find(cmRef('shared-child'), signal))?.metadata.ownerReferences).toEqual([ref(other)]);
@@ -176,11 +288,24 @@ describe('InMemoryCluster object storage', () => {
   describe('kind rules', () => {
     it('allows only image changes on a pod spec', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      cluster.addPod({ metadata: { name: 'p', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'nginx:1', args: ['a'] }] } });
+      cluster.addPod({
+        metadata: { name: 'p', namespace: 'app' },
+        spec: { containers: [{ name: 'c', image: 'nginx:1', args: ['a'] }] },
+      });
       const ref = { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'app' };
-      expect(await kindOf(cluster.patch(ref, { spec: { containers: [{ name: 'c', image: 'nginx:1', args: ['b'] }] } }, signal))).toBe('Invalid');
-      expect(await kindOf(cluster.patchPod({ namespace: 'app', name: 'p' }, { images: { missing: 'nginx:2' } }, signal))).toBe('Invalid');
-      expect(await kindOf(cluster.patch(ref, { spec: { containers: [{ name: 'c', image: 'nginx:2', args: ['a'] }] } }, signal))).toBe('resolved');
+      expect(
+        await kindOf(
+          cluster.patch(ref, { spec: { containers: [{ name: 'c', image: 'nginx:1', args: ['b'] }] } }, signal),
+        ),
+      ).toBe('Invalid');
+      expect(
+        await kindOf(cluster.patchPod({ namespace: 'app', name: 'p' }, { images: { missing: 'nginx:2' } }, signal)),
+      ).toBe('Invalid');
+      expect(
+        await kindOf(
+          cluster.patch(ref, { spec: { containers: [{ name: 'c', image: 'nginx:2', args: ['a'] }] } }, signal),
+        ),
+      ).toBe('resolved');
     });
 
     it('allocates node ports and refuses one another Service holds', async () => {
@@ -189,7 +314,10 @@ describe('InMemoryCluster object storage', () => {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name, namespace: 'app' },
-        spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP', ...(nodePort === undefined ? {} : { nodePort }) }] },
+        spec: {
+          type: 'NodePort',
+          ports: [{ port: 51820, protocol: 'UDP', ...(nodePort === undefined ? {} : { nodePort }) }],
+        },
       });
       const first = await cluster.apply(service('wireguard', 31820), signal);
       expect((first['spec'] as { clusterIP?: string }).clusterIP).toMatch(/^10\.96\./);
@@ -198,18 +326,31 @@ describe('InMemoryCluster object storage', () => {
       const auto = await cluster.create(service('auto'), signal);
       expect((auto['spec'] as { ports: { nodePort: number }[] }).ports[0]?.nodePort).toBe(30000);
       // Re-applying without the node port keeps the allocation.
-      const reapplied = await cluster.replace({ ...auto, spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP' }] } }, signal);
+      const reapplied = await cluster.replace(
+        { ...auto, spec: { type: 'NodePort', ports: [{ port: 51820, protocol: 'UDP' }] } },
+        signal,
+      );
       expect((reapplied['spec'] as { ports: { nodePort: number }[] }).ports[0]?.nodePort).toBe(30000);
     });
 
     it('rejects Secret data that is not base64 and a Deployment whose selector misses its template', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
-      expect(await kindOf(cluster.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'app' }, data: { k: 'not base64!' } }, signal))).toBe('Invalid');
+      expect(
+        await kindOf(
+          cluster.create(
+            { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'app' }, data: { k: 'not base64!' } },
+            signal,
+          ),
+        ),
+      ).toBe('Invalid');
       const deployment: Manifest = {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'd', namespace: 'app' },
-        spec: { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+        spec: {
+          selector: { matchLabels: { app: 'd' } },
+          template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        },
       };
       expect(await kindOf(cluster.create(deployment, signal))).toBe('Invalid');
     });
@@ -217,7 +358,14 @@ describe('InMemoryCluster object storage', () => {
     it('rejects invalid names and label values', async () => {
       const cluster = new InMemoryCluster({ namespaces: ['app'] });
       expect(await kindOf(cluster.create(cm('Upper_Case', {}), signal))).toBe('Invalid');
-      expect(await kindOf(cluster.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', labels: { x: 'has/slash' } } }, signal))).toBe('Invalid');
+      expect(
+        await kindOf(
+          cluster.create(
+            { ...cm('a', {}), metadata: { name: 'a', namespace: 'app', labels: { x: 'has/slash' } } },
+            signal,
+          ),
+        ),
+      ).toBe('Invalid');
     });
   });
 });

@@ -11,7 +11,12 @@ function newCluster(): InMemoryCluster {
   const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00Z') } });
   cluster.addPod({
     metadata: { name: 'web', namespace: 'app', labels: { app: 'web' } },
-    spec: { containers: [{ name: 'web', image: 'nginx:1.25' }, { name: 'sidecar', image: 'busybox:1.36' }] },
+    spec: {
+      containers: [
+        { name: 'web', image: 'nginx:1.25' },
+        { name: 'sidecar', image: 'busybox:1.36' },
+      ],
+    },
   });
   return cluster;
 }
@@ -26,8 +31,15 @@ describe('InMemoryCluster kubelet', () => {
     expect(pod?.podIP).toMatch(/^10\.244\.\d+\.\d+$/);
     expect(pod?.containerStatuses.map((status) => status.name)).toEqual(['sidecar', 'web']);
     const status = web(pod);
-    expect(status).toMatchObject({ image: 'nginx:1.25', ready: true, restartCount: 0, current: { state: 'running', startedAt: new Date('2024-05-01T10:00:00Z') } });
-    expect(status?.imageID).toBe(`docker-pullable://nginx@sha256:${createHash('sha256').update('nginx:1.25').digest('hex')}`);
+    expect(status).toMatchObject({
+      image: 'nginx:1.25',
+      ready: true,
+      restartCount: 0,
+      current: { state: 'running', startedAt: new Date('2024-05-01T10:00:00Z') },
+    });
+    expect(status?.imageID).toBe(
+      `docker-pullable://nginx@sha256:${createHash('sha256').update('nginx:1.25').digest('hex')}`,
+    );
     expect(status?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
   });
 
@@ -35,13 +47,20 @@ describe('InMemoryCluster kubelet', () => {
     const cluster = newCluster();
     const ips = new Set([cluster.peekPod(ref)?.podIP]);
     for (let index = 0; index < 300; index++) {
-      ips.add(cluster.addPod({ metadata: { name: `p${index}`, namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'x' }] } }).podIP);
+      ips.add(
+        cluster.addPod({
+          metadata: { name: `p${index}`, namespace: 'app' },
+          spec: { containers: [{ name: 'c', image: 'x' }] },
+        }).podIP,
+      );
     }
     expect(ips.size).toBe(301);
   });
 
   it('derives imageID from the repository without tag', () => {
-    expect(imageIdOf('quay.io/gefyra/carrier:2.0.0')).toMatch(/^docker-pullable:\/\/quay\.io\/gefyra\/carrier@sha256:[0-9a-f]{64}$/);
+    expect(imageIdOf('quay.io/gefyra/carrier:2.0.0')).toMatch(
+      /^docker-pullable:\/\/quay\.io\/gefyra\/carrier@sha256:[0-9a-f]{64}$/,
+    );
     expect(imageIdOf('localhost:5000/app')).toMatch(/^docker-pullable:\/\/localhost:5000\/app@sha256:/);
   });
 
@@ -51,7 +70,12 @@ describe('InMemoryCluster kubelet', () => {
     const sidecarBefore = before && findContainerStatus(before, 'sidecar');
     await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal);
     const after = cluster.peekPod(ref);
-    expect(web(after)).toMatchObject({ image: 'quay.io/gefyra/carrier:2.0.0', restartCount: 1, ready: true, current: { state: 'running' } });
+    expect(web(after)).toMatchObject({
+      image: 'quay.io/gefyra/carrier:2.0.0',
+      restartCount: 1,
+      ready: true,
+      current: { state: 'running' },
+    });
     expect(web(after)?.imageID).toContain('quay.io/gefyra/carrier@sha256:');
     expect(web(after)?.containerID).not.toBe(web(before)?.containerID);
     expect(after && findContainerStatus(after, 'sidecar')).toEqual(sidecarBefore);
@@ -72,8 +96,20 @@ describe('InMemoryCluster kubelet', () => {
   it('leaves a pod created while the kubelet is stopped Pending, and runs it on start', async () => {
     const cluster = newCluster();
     cluster.stopKubelet();
-    await cluster.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'late', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'x' }] } }, signal);
-    expect(cluster.peekPod({ namespace: 'app', name: 'late' })).toMatchObject({ phase: 'Pending', ready: false, containerStatuses: [] });
+    await cluster.create(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'late', namespace: 'app' },
+        spec: { containers: [{ name: 'c', image: 'x' }] },
+      },
+      signal,
+    );
+    expect(cluster.peekPod({ namespace: 'app', name: 'late' })).toMatchObject({
+      phase: 'Pending',
+      ready: false,
+      containerStatuses: [],
+    });
     cluster.startKubelet();
     expect(cluster.peekPod({ namespace: 'app', name: 'late' })).toMatchObject({ phase: 'Running', ready: true });
   });
@@ -81,27 +117,40 @@ describe('InMemoryCluster kubelet', () => {
   it('fails image pulls: a new pod stays Pending, a patched container waits, and both start once pulls succeed', async () => {
     const cluster = newCluster();
     const allowPulls = cluster.failImagePull(/carrier/);
-    cluster.addPod({ metadata: { name: 'fresh', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'quay.io/gefyra/carrier:1' }] } });
+    cluster.addPod({
+      metadata: { name: 'fresh', namespace: 'app' },
+      spec: { containers: [{ name: 'c', image: 'quay.io/gefyra/carrier:1' }] },
+    });
     const fresh = cluster.peekPod({ namespace: 'app', name: 'fresh' });
     expect(fresh).toMatchObject({ phase: 'Pending', ready: false });
-    expect(fresh?.containerStatuses[0]).toMatchObject({ imageID: '', current: { state: 'waiting', reason: 'ErrImagePull' } });
+    expect(fresh?.containerStatuses[0]).toMatchObject({
+      imageID: '',
+      current: { state: 'waiting', reason: 'ErrImagePull' },
+    });
     expect(fresh?.containerStatuses[0]?.containerID).toBeUndefined();
 
     await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:1' } }, signal);
     const patched = cluster.peekPod(ref);
     expect(patched).toMatchObject({ phase: 'Running', ready: false });
-    expect(web(patched)).toMatchObject({ image: 'quay.io/gefyra/carrier:1', restartCount: 1, current: { state: 'waiting', reason: 'ErrImagePull' } });
+    expect(web(patched)).toMatchObject({
+      image: 'quay.io/gefyra/carrier:1',
+      restartCount: 1,
+      current: { state: 'waiting', reason: 'ErrImagePull' },
+    });
 
     allowPulls();
     expect(cluster.peekPod({ namespace: 'app', name: 'fresh' })).toMatchObject({ phase: 'Running', ready: true });
     expect(web(cluster.peekPod(ref))).toMatchObject({ restartCount: 1, ready: true, current: { state: 'running' } });
   });
 
-  it('turns a failed pull into ImagePullBackOff once its back-off time is up, as the control plane\'s node does (one state machine)', () => {
+  it("turns a failed pull into ImagePullBackOff once its back-off time is up, as the control plane's node does (one state machine)", () => {
     let now = new Date('2024-05-01T10:00:00Z');
     const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => now } });
     cluster.failImagePull(/carrier/);
-    cluster.addPod({ metadata: { name: 'fresh', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'quay.io/gefyra/carrier:1' }] } });
+    cluster.addPod({
+      metadata: { name: 'fresh', namespace: 'app' },
+      spec: { containers: [{ name: 'c', image: 'quay.io/gefyra/carrier:1' }] },
+    });
     const fresh = () => cluster.peekPod({ namespace: 'app', name: 'fresh' })?.containerStatuses[0]?.current;
     expect(fresh()).toMatchObject({ state: 'waiting', reason: 'ErrImagePull' });
     now = new Date('2024-05-01T10:00:01Z');
@@ -118,7 +167,10 @@ describe('InMemoryCluster kubelet', () => {
     expect(web(cluster.peekPod(ref))).toMatchObject({ ready: false, current: { state: 'running' } });
     release();
     expect(cluster.peekPod(ref)?.ready).toBe(true);
-    const pod = cluster.addPod({ metadata: { name: 'slow', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'x' }] } }, { ready: false });
+    const pod = cluster.addPod(
+      { metadata: { name: 'slow', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      { ready: false },
+    );
     expect(pod).toMatchObject({ phase: 'Running', ready: false });
   });
 
@@ -149,7 +201,15 @@ describe('InMemoryCluster kubelet', () => {
     const cluster = new InMemoryCluster({ namespaces: ['app'] });
     const events: WatchEvent[] = [];
     cluster.subscribe((event) => events.push(event));
-    await cluster.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'app' }, spec: { containers: [{ name: 'c', image: 'x' }] } }, signal);
+    await cluster.create(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'app' },
+        spec: { containers: [{ name: 'c', image: 'x' }] },
+      },
+      signal,
+    );
     expect(events.map((event) => [event.type, (event.object['status'] as { phase?: string }).phase])).toEqual([
       ['ADDED', 'Pending'],
       ['MODIFIED', 'Running'],

@@ -1,15 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster, StowawaySimulator } from '../../../../src/adapters/in-memory/index.js';
-import { generateWireGuardKeyPair, wireGuardPublicKey } from '../../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+import {
+  generateWireGuardKeyPair,
+  wireGuardPublicKey,
+} from '../../../../src/adapters/in-memory/simulators/wireguard-keys.js';
 
 const signal = AbortSignal.timeout(5000);
 const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-abc', container: 'stowaway' };
-const routes = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' } } as const;
+const routes = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' },
+} as const;
 
 function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) {
   const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-  cluster.addPod({ metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } }, spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] } });
-  cluster.addPod({ metadata: { name: 'other', namespace: 'gefyra', labels: { app: 'other' } }, spec: { containers: [{ name: 'stowaway', image: 'x' }] } });
+  cluster.addPod({
+    metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } },
+    spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] },
+  });
+  cluster.addPod({
+    metadata: { name: 'other', namespace: 'gefyra', labels: { app: 'other' } },
+    spec: { containers: [{ name: 'stowaway', image: 'x' }] },
+  });
   const simulator = new StowawaySimulator({
     readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
     peerConfig: { endpoint: '198.51.100.1:31820' },
@@ -22,7 +35,7 @@ function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) 
 }
 
 describe('StowawaySimulator', () => {
-  it('prints the peer file in Stowaway\'s exact layout', async () => {
+  it("prints the peer file in Stowaway's exact layout", async () => {
     const { run, simulator } = setUp();
     const result = await run('cat', '/config/peer1/peer1.conf');
     expect(result.exitCode).toBe(0);
@@ -46,7 +59,11 @@ describe('StowawaySimulator', () => {
 
   it('fails to cat the peer file until it is generated', async () => {
     const { run, simulator } = setUp({ generated: false });
-    expect(await run('cat', '/config/peer1/peer1.conf')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: /config/peer1/peer1.conf: No such file or directory\n' });
+    expect(await run('cat', '/config/peer1/peer1.conf')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'cat: /config/peer1/peer1.conf: No such file or directory\n',
+    });
     simulator.setGenerated(true);
     expect((await run('cat', '/config/peer1/peer1.conf')).exitCode).toBe(0);
   });
@@ -55,10 +72,12 @@ describe('StowawaySimulator', () => {
     const { run, simulator } = setUp();
     expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${simulator.clientPublicKey}\t0\n`);
     simulator.setLatestHandshake(1714557600);
-    expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(`${simulator.clientPublicKey}\t1714557600\n`);
+    expect((await run('wg', 'show', 'wg0', 'latest-handshakes')).stdout).toBe(
+      `${simulator.clientPublicKey}\t1714557600\n`,
+    );
   });
 
-  it('lists the client under the public key of the peer file\'s PrivateKey, as WireGuard derives it', async () => {
+  it("lists the client under the public key of the peer file's PrivateKey, as WireGuard derives it", async () => {
     const { run, simulator } = setUp();
     const keys = generateWireGuardKeyPair();
     expect(simulator.clientPublicKey).toBe(wireGuardPublicKey(simulator.peerConfig.privateKey));
@@ -89,7 +108,11 @@ describe('StowawaySimulator', () => {
     await setRoutes({ 'r-a': '192.168.99.2:8081,10000' });
     expect((await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes/')).exitCode).toBe(0);
     expect(simulator.servedRoutes).toEqual({ 'r-a': '192.168.99.2:8081,10000' });
-    expect(simulator.generateRuns[0]).toMatchObject({ namespace: 'gefyra', pod: stowaway.name, containerID: cluster.containerIdOf(stowaway) });
+    expect(simulator.generateRuns[0]).toMatchObject({
+      namespace: 'gefyra',
+      pod: stowaway.name,
+      containerID: cluster.containerIdOf(stowaway),
+    });
 
     await simulator.freezeMount('gefyra');
     await setRoutes({});
@@ -104,7 +127,11 @@ describe('StowawaySimulator', () => {
   it.each([
     ['a malformed value', { 'r-a': 'not-a-route' }, 'r-a'],
     ['a port out of range', { 'r-a': '192.168.99.2:8080,70000' }, 'r-a'],
-    ['two routes on one proxy port', { 'r-a': '192.168.99.2:8080,10000', 'r-b': '192.168.99.3:8080,10000' }, 'duplicate listen port 10000'],
+    [
+      'two routes on one proxy port',
+      { 'r-a': '192.168.99.2:8080,10000', 'r-b': '192.168.99.3:8080,10000' },
+      'duplicate listen port 10000',
+    ],
   ])('refuses to generate from %s, as nginx would', async (_case, routes, complaint) => {
     const { run, simulator, setRoutes } = setUp();
     await setRoutes(routes);
@@ -157,14 +184,25 @@ describe('StowawaySimulator', () => {
   it('answers cat of other paths as a shell would', async () => {
     const { run } = setUp();
     await run('mkdir', '-p', '/rsync/web-1/web');
-    expect(await run('cat', '/etc/missing')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: /etc/missing: No such file or directory\n' });
-    expect(await run('cat', '/rsync/web-1/web/')).toEqual({ exitCode: 1, stdout: '', stderr: 'cat: read error: Is a directory\n' });
+    expect(await run('cat', '/etc/missing')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'cat: /etc/missing: No such file or directory\n',
+    });
+    expect(await run('cat', '/rsync/web-1/web/')).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'cat: read error: Is a directory\n',
+    });
     expect((await run('cat', '/stowaway/proxyroutes')).stderr).toBe('cat: read error: Is a directory\n');
   });
 
   it('keeps a Stowaway with the exec readiness probe unready until the peer file exists, without logging the probes', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    const simulator = new StowawaySimulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name), generated: false });
+    const simulator = new StowawaySimulator({
+      readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+      generated: false,
+    });
     cluster.onExec(simulator.handle);
     await cluster.apply(
       {
@@ -175,7 +213,15 @@ describe('StowawaySimulator', () => {
           selector: { matchLabels: { app: 'stowaway' } },
           template: {
             metadata: { labels: { app: 'stowaway' } },
-            spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2', readinessProbe: { exec: { command: ['cat', '/config/peer1/peer1.conf'] } } }] },
+            spec: {
+              containers: [
+                {
+                  name: 'stowaway',
+                  image: 'quay.io/gefyra/stowaway:2',
+                  readinessProbe: { exec: { command: ['cat', '/config/peer1/peer1.conf'] } },
+                },
+              ],
+            },
           },
         },
       },
@@ -191,7 +237,11 @@ describe('StowawaySimulator', () => {
 
   it('answers only in container stowaway of pods labelled app=stowaway', async () => {
     const { cluster } = setUp();
-    const result = await cluster.exec({ namespace: 'gefyra', name: 'other', container: 'stowaway' }, ['cat', '/config/peer1/peer1.conf'], signal);
+    const result = await cluster.exec(
+      { namespace: 'gefyra', name: 'other', container: 'stowaway' },
+      ['cat', '/config/peer1/peer1.conf'],
+      signal,
+    );
     expect(result.exitCode).toBe(127);
   });
 });

@@ -73,7 +73,9 @@ describe('API calls per intercept', () => {
   });
 
   it("under the Gefyra client's ClusterRole: without watch caches, each reconcile pass reads what it decides on", async () => {
-    const { establish, remove } = await measure(planAccess(GrantedAccess.fromRules(CLIENT_CLUSTER_ROLE_RULES), 'gefyra'));
+    const { establish, remove } = await measure(
+      planAccess(GrantedAccess.fromRules(CLIENT_CLUSTER_ROLE_RULES), 'gefyra'),
+    );
     // Three passes: the first adds the finalizer, allocates the route and swaps the image; the second (brought
     // by the finalizer's write) configures Carrier and reports; the third (brought by the status write) finds
     // nothing to do. Each pass reads the target pod, the route ConfigMap, Stowaway's pods and the Services once.

@@ -14,12 +14,22 @@ describe('a burst of requests with reads from watch caches', () => {
     await until(runnable, async () => runnable.runtime.ready());
 
     await Promise.all(names.map((name) => createRequest(operator, { targetPod: name }, `req-${name}`)));
-    await until(runnable, async () => (await Promise.all(names.map((name) => readRequest(operator, `req-${name}`)))).every((request) => request?.['established'] === true));
+    await until(runnable, async () =>
+      (await Promise.all(names.map((name) => readRequest(operator, `req-${name}`)))).every(
+        (request) => request?.['established'] === true,
+      ),
+    );
 
     const ports = Object.values(routeConfigMap(operator)).map((value) => value.split(',')[1]);
     expect(ports).toHaveLength(12);
     expect(new Set(ports).size).toBe(12);
-    const statusPorts = await Promise.all(names.map(async (name) => ((await readRequest(operator, `req-${name}`))?.['status'] as { routes: { proxyPort: number }[] }).routes[0]?.proxyPort));
+    const statusPorts = await Promise.all(
+      names.map(
+        async (name) =>
+          ((await readRequest(operator, `req-${name}`))?.['status'] as { routes: { proxyPort: number }[] }).routes[0]
+            ?.proxyPort,
+      ),
+    );
     expect(new Set(statusPorts).size).toBe(12);
   });
 });

@@ -25,17 +25,35 @@ describe("the operator under the Gefyra client's ClusterRole", () => {
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready(), 500, { clock: operator.clock, stepMs: 10 });
 
-    const lock = await operator.cluster.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-operator' }, signal);
-    expect(JSON.parse(lock?.metadata.annotations?.['gefyra.dev/leader'] ?? '{}')).toMatchObject({ holderIdentity: 'operator-a' });
-    expect(await operator.cluster.find({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' }, signal)).toBeUndefined();
+    const lock = await operator.cluster.find(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-operator' },
+      signal,
+    );
+    expect(JSON.parse(lock?.metadata.annotations?.['gefyra.dev/leader'] ?? '{}')).toMatchObject({
+      holderIdentity: 'operator-a',
+    });
+    expect(
+      await operator.cluster.find(
+        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' },
+        signal,
+      ),
+    ).toBeUndefined();
 
     await createRequest(operator);
-    await until(runnable, async () => (await readRequest(operator))?.['established'] === true, 500, { clock: operator.clock, stepMs: 10 });
+    await until(runnable, async () => (await readRequest(operator))?.['established'] === true, 500, {
+      clock: operator.clock,
+      stepMs: 10,
+    });
     const request = await readRequest(operator);
-    expect(JSON.parse(request?.metadata.annotations?.['gefyra.dev/status'] ?? '{}')).toMatchObject({ phase: 'Established' });
+    expect(JSON.parse(request?.metadata.annotations?.['gefyra.dev/status'] ?? '{}')).toMatchObject({
+      phase: 'Established',
+    });
     expect(request?.['status']).toBeUndefined();
 
     await deleteRequest(operator);
-    await until(runnable, async () => (await readRequest(operator)) === undefined, 500, { clock: operator.clock, stepMs: 10 });
+    await until(runnable, async () => (await readRequest(operator)) === undefined, 500, {
+      clock: operator.clock,
+      stepMs: 10,
+    });
   });
 });

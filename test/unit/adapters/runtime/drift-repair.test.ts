@@ -3,12 +3,24 @@ import { DomainError } from '../../../../src/domain/errors.js';
 import type { Manifest, ObjectRef } from '../../../../src/ports/cluster-api.port.js';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { addTarget, createRequest, proxyServices, readRequest, routeConfigMap, signal } from '../../../support/scenario.js';
+import {
+  addTarget,
+  createRequest,
+  proxyServices,
+  readRequest,
+  routeConfigMap,
+  signal,
+} from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
 const service = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name });
-const ROUTES: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' };
+const ROUTES: ObjectRef = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: 'gefyra',
+  name: 'gefyra-stowaway-proxyroutes',
+};
 const SECRET: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-cargo-connection' };
 const present = (operator: InMemoryOperator, ref: ObjectRef) => () => operator.cluster.peek(ref) !== undefined;
 
@@ -25,7 +37,9 @@ describe('drift repair while the operator runs', () => {
     await operator.cluster.remove(service(proxy!), signal);
 
     await until(runnable, present(operator, service(proxy!)));
-    expect(operator.cluster.peek(service(proxy!))?.metadata.annotations?.['gefyra.dev/route-owner']).toBe('web-to-shop.pod.web-7d9c6b5f4-abcde');
+    expect(operator.cluster.peek(service(proxy!))?.metadata.annotations?.['gefyra.dev/route-owner']).toBe(
+      'web-to-shop.pod.web-7d9c6b5f4-abcde',
+    );
   });
 
   // Issue 18, item 8: without it the request stayed Established without its route until the resync (minutes).
@@ -36,12 +50,20 @@ describe('drift repair while the operator runs', () => {
     const runnable = await start(operator);
     await createRequest(operator);
     await createRequest(operator, { targetPod: 'web-other' }, 'other');
-    await until(runnable, async () => (await readRequest(operator))?.['established'] === true && (await readRequest(operator, 'other'))?.['established'] === true);
+    await until(
+      runnable,
+      async () =>
+        (await readRequest(operator))?.['established'] === true &&
+        (await readRequest(operator, 'other'))?.['established'] === true,
+    );
     const before = routeConfigMap(operator);
     const [removed] = Object.keys(before).filter((key) => key.startsWith('web-to-shop.'));
     const stored = operator.cluster.peek(ROUTES) as Manifest;
 
-    await operator.cluster.replace({ ...stored, data: Object.fromEntries(Object.entries(before).filter(([key]) => key !== removed)) }, signal);
+    await operator.cluster.replace(
+      { ...stored, data: Object.fromEntries(Object.entries(before).filter(([key]) => key !== removed)) },
+      signal,
+    );
 
     // Only watch events and the queues' work: the clock stands still, so no resync runs.
     await until(runnable, () => routeConfigMap(operator)[removed!] !== undefined);
@@ -58,7 +80,11 @@ describe('drift repair while the operator runs', () => {
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
     // The first attempt to restore it fails: meanwhile the installation is degraded.
-    operator.cluster.failNext('apply', new DomainError('Unavailable', 'injected'), ([manifest]) => (manifest as Manifest).metadata.name === ref.name);
+    operator.cluster.failNext(
+      'apply',
+      new DomainError('Unavailable', 'injected'),
+      ([manifest]) => (manifest as Manifest).metadata.name === ref.name,
+    );
 
     await operator.cluster.remove(ref, signal);
     await new Promise((resolve) => setImmediate(resolve)); // the watch event arrives
@@ -76,7 +102,11 @@ describe('drift repair while the operator runs', () => {
     const before = operator.cluster.peek(SECRET)?.['data'] as Record<string, string>;
     const [key] = Object.keys(before);
 
-    await operator.cluster.patch(SECRET, { data: { [key!]: Buffer.from('evil.example:1').toString('base64') } }, signal);
+    await operator.cluster.patch(
+      SECRET,
+      { data: { [key!]: Buffer.from('evil.example:1').toString('base64') } },
+      signal,
+    );
 
     await until(runnable, () => JSON.stringify(operator.cluster.peek(SECRET)?.['data']) === JSON.stringify(before));
   });

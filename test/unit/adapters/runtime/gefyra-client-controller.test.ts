@@ -3,7 +3,11 @@ import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulator
 import { gefyraClientController } from '../../../../src/composition/gefyra-client-composition.js';
 import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
 import { RUNTIME } from '../../../../src/composition/runtime-tokens.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+} from '../../../../src/domain/gefyra-client/gefyra-client.js';
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { stowaway2SettingsOf } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
 import { pluginContext } from '../../../support/plugin-context.js';
@@ -11,16 +15,26 @@ import { createInMemoryOperator } from '../../../../src/testing/in-memory-operat
 import { until } from '../../../support/running-operators.js';
 
 const signal = () => AbortSignal.timeout(10_000);
-const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: 'gefyra', name });
+const ref = (name: string) => ({
+  apiVersion: GEFYRA_CLIENT_API_VERSION,
+  kind: GEFYRA_CLIENT_KIND,
+  namespace: 'gefyra',
+  name,
+});
 
 describe('GefyraClient controller in the runtime', () => {
   it('serves clients from watches and re-applies their peers when Stowaway comes back without them', async () => {
     const operator = await createInMemoryOperator();
     const { cluster } = operator;
-    const simulator = new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+    const simulator = new Stowaway2Simulator({
+      readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+    });
     cluster.onExec(simulator.handle);
     await new Stowaway2Installer(cluster, stowaway2SettingsOf(pluginContext())).ensureInstalled(signal());
-    const controller = gefyraClientController(operator.container, pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' }));
+    const controller = gefyraClientController(
+      operator.container,
+      pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' }),
+    );
     let runnable: RunnableOperator | undefined;
     try {
       operator.container.bind(RUNTIME.Controllers).toConstantValue(() => controller);
@@ -41,7 +55,8 @@ describe('GefyraClient controller in the runtime', () => {
       const before = client('dev-a')?.providerConfig?.['Interface.PublicKey'];
 
       const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-0', container: 'stowaway' };
-      for (const path of simulator.files('gefyra', stowaway.name).keys()) await cluster.exec(stowaway, ['rm', '-rf', path], signal());
+      for (const path of simulator.files('gefyra', stowaway.name).keys())
+        await cluster.exec(stowaway, ['rm', '-rf', path], signal());
       await cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: stowaway.name }, signal());
       // Nothing changed on the clients: the pod's watch alone brings each to check its peer.
       await until(started, () => {
@@ -50,7 +65,9 @@ describe('GefyraClient controller in the runtime', () => {
         const b = client('dev-b')?.providerConfig?.['Interface.PublicKey'];
         return a !== before && live.has(a ?? '') && live.has(b ?? '');
       });
-      const events = cluster.objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' }).map((event) => String(event['note']));
+      const events = cluster
+        .objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' })
+        .map((event) => String(event['note']));
       expect(events.filter((note) => note.startsWith('peer restored in the tunnel'))).toHaveLength(2);
     } finally {
       await runnable?.runtime.stop();
@@ -63,14 +80,23 @@ describe('GefyraClient controller in the runtime', () => {
     try {
       const controller = gefyraClientController(operator.container, pluginContext());
       const [clients, , secrets] = controller.watches;
-      const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({ type, object: { apiVersion: 'v1', kind, metadata: { name, namespace: 'gefyra' } } });
+      const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({
+        type,
+        object: { apiVersion: 'v1', kind, metadata: { name, namespace: 'gefyra' } },
+      });
       expect(clients?.keysOf(event('ADDED', GEFYRA_CLIENT_KIND, 'dev-a'))).toEqual(['dev-a']);
       expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual(['dev-a']);
       expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-client-dev-b-token'))).toEqual([]);
       expect(secrets?.keysOf(event('MODIFIED', 'Secret', 'gefyra-cargo-connection'))).toEqual([]);
       expect(secrets?.keysOf(event('DELETED', 'Secret', 'gefyra-client-dev-a-token'))).toEqual([]);
       // A client refused for sharing dev-a's peer id is woken when a client goes (dev-a's id may be free), until it is no longer refused.
-      const refused = { type: 'MODIFIED' as const, object: { ...event('MODIFIED', GEFYRA_CLIENT_KIND, 'dev.a').object, status: { failure: { reason: 'PeerIdTaken' } } } };
+      const refused = {
+        type: 'MODIFIED' as const,
+        object: {
+          ...event('MODIFIED', GEFYRA_CLIENT_KIND, 'dev.a').object,
+          status: { failure: { reason: 'PeerIdTaken' } },
+        },
+      };
       expect(clients?.keysOf(refused)).toEqual(['dev.a']);
       expect(clients?.keysOf(event('DELETED', GEFYRA_CLIENT_KIND, 'dev-b'))).toEqual(['dev-b', 'dev.a']);
       expect(clients?.keysOf(event('MODIFIED', GEFYRA_CLIENT_KIND, 'dev.a'))).toEqual(['dev.a']);

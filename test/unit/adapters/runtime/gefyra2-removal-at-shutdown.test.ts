@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
-import { GEFYRA_CLIENT_API_VERSION, GEFYRA_CLIENT_KIND, gefyraClientFrom } from '../../../../src/domain/gefyra-client/gefyra-client.js';
+import {
+  GEFYRA_CLIENT_API_VERSION,
+  GEFYRA_CLIENT_KIND,
+  gefyraClientFrom,
+} from '../../../../src/domain/gefyra-client/gefyra-client.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
@@ -8,26 +12,46 @@ import { signal } from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
-const OPERATOR_DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-operator' } as const;
-const ref = (name: string) => ({ apiVersion: GEFYRA_CLIENT_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: 'gefyra', name });
-const names = (operator: InMemoryOperator, apiVersion: string, kind: string) => operator.cluster.objects({ apiVersion, kind }).map((object: Manifest) => object.metadata.name);
+const OPERATOR_DEPLOYMENT = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  namespace: 'gefyra',
+  name: 'gefyra-operator',
+} as const;
+const ref = (name: string) => ({
+  apiVersion: GEFYRA_CLIENT_API_VERSION,
+  kind: GEFYRA_CLIENT_KIND,
+  namespace: 'gefyra',
+  name,
+});
+const names = (operator: InMemoryOperator, apiVersion: string, kind: string) =>
+  operator.cluster.objects({ apiVersion, kind }).map((object: Manifest) => object.metadata.name);
 
 /** A 2.x operator run by its own Deployment (as the 2.5 client runs it), serving one connected client with its account. */
 async function deployedGefyra2OperatorWithClient(): Promise<{ operator: InMemoryOperator; stop: () => Promise<void> }> {
   const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
   const { cluster } = operator;
-  cluster.onExec(new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) }).handle);
+  cluster.onExec(
+    new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) }).handle,
+  );
   const labels = { app: 'gefyra-operator' };
   await cluster.create(
     {
       ...OPERATOR_DEPLOYMENT,
       metadata: { name: OPERATOR_DEPLOYMENT.name, namespace: OPERATOR_DEPLOYMENT.namespace, labels },
-      spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'gefyra', image: 'operator' }] } } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'gefyra', image: 'operator' }] } },
+      },
     },
     signal,
   );
   const runnable = await start(operator);
-  await cluster.create({ ...ref('dev-a'), metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway' }, signal);
+  await cluster.create(
+    { ...ref('dev-a'), metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway' },
+    signal,
+  );
   const token = { apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-client-dev-a-token' } as const;
   // No token controller in memory: its write, by hand.
   await until(runnable, () => cluster.peek(token) !== undefined);

@@ -19,10 +19,17 @@ describe('the health server', () => {
 
   it("adds its notices to /readyz's body, ready or not, and leaves /healthz alone", async () => {
     let ready = true;
-    const get = await serve({ ready: () => ready, notReadyBecause: () => 'missing rights', notices: () => ['requesters are not stamped'] });
+    const get = await serve({
+      ready: () => ready,
+      notReadyBecause: () => 'missing rights',
+      notices: () => ['requesters are not stamped'],
+    });
     expect(await get('/readyz')).toEqual({ status: 200, body: 'ok\nwarning: requesters are not stamped\n' });
     ready = false;
-    expect(await get('/readyz')).toEqual({ status: 503, body: 'missing rights\nwarning: requesters are not stamped\n' });
+    expect(await get('/readyz')).toEqual({
+      status: 503,
+      body: 'missing rights\nwarning: requesters are not stamped\n',
+    });
     expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
   });
 

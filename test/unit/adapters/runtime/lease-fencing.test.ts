@@ -11,14 +11,20 @@ const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 
 // took over) went on working after it resumed, until its next election tick.
 describe('a leader whose lease ran out by its own clock', () => {
   it('starts no more work, and stops leading', async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'paused' } });
+    const operator = await createInMemoryOperator({
+      environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'paused' },
+    });
     addTarget(operator);
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
 
     // Paused for 16 s (no timer of its own ran meanwhile); meanwhile another replica took the lease.
     operator.clock.set(new Date(operator.clock.now().getTime() + 16_000));
-    await operator.cluster.patch(LEASE, { spec: { holderIdentity: 'successor', renewTime: microTime(operator.clock.now()) } }, signal);
+    await operator.cluster.patch(
+      LEASE,
+      { spec: { holderIdentity: 'successor', renewTime: microTime(operator.clock.now()) } },
+      signal,
+    );
     await createRequest(operator);
     await until(runnable, () => !runnable.runtime.leading);
 

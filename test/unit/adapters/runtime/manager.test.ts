@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
-import { KeyInbox, type Controller, type ControllerWatch, type PeriodicKeys } from '../../../../src/adapters/runtime/controller.js';
+import {
+  KeyInbox,
+  type Controller,
+  type ControllerWatch,
+  type PeriodicKeys,
+} from '../../../../src/adapters/runtime/controller.js';
 import { FULL_RUNTIME_ACCESS, Manager, type RuntimeAccess } from '../../../../src/adapters/runtime/manager.js';
 import { MetricsRegistry, operatorMetrics } from '../../../../src/adapters/runtime/metrics.js';
 import { OperatorPhase } from '../../../../src/adapters/runtime/operator-phase.js';
@@ -38,7 +43,9 @@ class TableController implements Controller<TableKey> {
       {
         spec: CONFIG_MAPS,
         keysOf: (event) => [{ table: event.object.metadata.name }],
-        ...(options.unwatchedEveryMs ? { unwatched: { everyMs: options.unwatchedEveryMs, keys: () => [{ table: 'looked-at' }] } } : {}),
+        ...(options.unwatchedEveryMs
+          ? { unwatched: { everyMs: options.unwatchedEveryMs, keys: () => [{ table: 'looked-at' }] } }
+          : {}),
       },
     ];
   }
@@ -93,9 +100,19 @@ function manage(controllers: Controller<unknown>[], options: { access?: RuntimeA
   const cluster = new InMemoryCluster({ clock, namespaces: ['ns'] });
   const registry = new MetricsRegistry();
   const holder: { manager?: Manager } = {};
-  const metrics = operatorMetrics(registry, () => holder.manager?.queueDepth() ?? 0, () => 0);
+  const metrics = operatorMetrics(
+    registry,
+    () => holder.manager?.queueDepth() ?? 0,
+    () => 0,
+  );
   const manager = new Manager({
-    config: { namespace: 'ns', identity: 'me', leaderElection: false, leaseDurationSeconds: 15, maxConcurrentReconciles: 1 },
+    config: {
+      namespace: 'ns',
+      identity: 'me',
+      leaderElection: false,
+      leaseDurationSeconds: 15,
+      maxConcurrentReconciles: 1,
+    },
     // Without election the manager leads at once and never asks.
     leader: {} as LeaderElection,
     watches: new InMemoryWatchSource(cluster),
@@ -114,7 +131,8 @@ function manage(controllers: Controller<unknown>[], options: { access?: RuntimeA
       await manager.idle();
     }
   };
-  const table = (name: string) => cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } }, signal);
+  const table = (name: string) =>
+    cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } }, signal);
   return { manager, clock, registry, settle, table };
 }
 
@@ -133,7 +151,9 @@ describe('the manager', () => {
 
   it('looks at the stand-in keys on the clock where the credentials may not watch the kind', async () => {
     const tables = new TableController('leading', { unwatchedEveryMs: 1000 });
-    const { manager, clock, settle, table } = manage([tables], { access: { ...FULL_RUNTIME_ACCESS, canWatch: () => false } });
+    const { manager, clock, settle, table } = manage([tables], {
+      access: { ...FULL_RUNTIME_ACCESS, canWatch: () => false },
+    });
     await manager.start();
     await table('unseen');
     await settle();
@@ -159,7 +179,9 @@ describe('the manager', () => {
     await settle();
 
     expect(tables.reconciled).toEqual(['flaky']);
-    expect(registry.render()).toMatch(/gefyra_operator_reconcile_errors_total\{controller="tables",kind="Unavailable"\} 2/);
+    expect(registry.render()).toMatch(
+      /gefyra_operator_reconcile_errors_total\{controller="tables",kind="Unavailable"\} 2/,
+    );
   });
 
   it('starts the controllers that serve the installation only once it is ready', async () => {
@@ -225,13 +247,23 @@ describe('a controller whose cache never fills', () => {
     const clock = new ManualClock();
     const registry = new MetricsRegistry();
     const manager = new Manager({
-      config: { namespace: 'ns', identity: 'me', leaderElection: false, leaseDurationSeconds: 15, maxConcurrentReconciles: 1 },
+      config: {
+        namespace: 'ns',
+        identity: 'me',
+        leaderElection: false,
+        leaseDurationSeconds: 15,
+        maxConcurrentReconciles: 1,
+      },
       leader: {} as LeaderElection,
       // A watch that never delivers its first list (a kind the API server cannot list yet).
       watches: { watch: () => ({ synced: new Promise<void>(() => undefined), stop: async () => undefined }) },
       clock,
       logger: silentLogger,
-      metrics: operatorMetrics(registry, () => 0, () => 0),
+      metrics: operatorMetrics(
+        registry,
+        () => 0,
+        () => 0,
+      ),
       phase: new OperatorPhase(),
       controllers: [never as Controller<unknown>],
     });
@@ -264,12 +296,22 @@ describe('a lease renewal still in flight when the manager stops', () => {
     } as unknown as LeaderElection;
     const tables = new TableController();
     const manager = new Manager({
-      config: { namespace: 'ns', identity: 'me', leaderElection: true, leaseDurationSeconds: 15, maxConcurrentReconciles: 1 },
+      config: {
+        namespace: 'ns',
+        identity: 'me',
+        leaderElection: true,
+        leaseDurationSeconds: 15,
+        maxConcurrentReconciles: 1,
+      },
       leader,
       watches: new InMemoryWatchSource(cluster),
       clock,
       logger: silentLogger,
-      metrics: operatorMetrics(new MetricsRegistry(), () => 0, () => 0),
+      metrics: operatorMetrics(
+        new MetricsRegistry(),
+        () => 0,
+        () => 0,
+      ),
       phase: new OperatorPhase(),
       controllers: [tables],
     });
@@ -287,7 +329,10 @@ describe('a lease renewal still in flight when the manager stops', () => {
     await settle();
     answerRenewal?.({ leading: true });
     await stopping;
-    await cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-stop', namespace: 'ns' } }, signal);
+    await cluster.create(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-stop', namespace: 'ns' } },
+      signal,
+    );
     await clock.advanceAsync(60_000);
     await settle();
 

@@ -3,14 +3,24 @@ import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/t
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { microTime } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
-import { addTarget, createRequest, deleteRequest, readRequest, REQUEST, routeConfigMap, signal, TARGET } from '../../../support/scenario.js';
+import {
+  addTarget,
+  createRequest,
+  deleteRequest,
+  readRequest,
+  REQUEST,
+  routeConfigMap,
+  signal,
+  TARGET,
+} from '../../../support/scenario.js';
 
 const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'gefyra', name: 'gefyra-operator' };
 const REQUEST_OBJECT = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace };
 
 const { start } = useRunningOperators();
 
-const established = (operator: InMemoryOperator, name?: string) => async () => (await readRequest(operator, name))?.['established'] === true;
+const established = (operator: InMemoryOperator, name?: string) => async () =>
+  (await readRequest(operator, name))?.['established'] === true;
 
 describe('the operator runtime (manager and controllers) on the in-memory cluster', () => {
   it('boots, becomes ready, and establishes a request the moment it is created', async () => {
@@ -24,7 +34,9 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
 
     expect(Object.values(routeConfigMap(operator))).toHaveLength(1);
     expect(runnable.metrics.render()).toMatch(/gefyra_operator_active_intercepts 1/);
-    expect(runnable.metrics.render()).toMatch(/gefyra_operator_reconciles_total\{controller="intercept",result="done"\} \d+/);
+    expect(runnable.metrics.render()).toMatch(
+      /gefyra_operator_reconciles_total\{controller="intercept",result="done"\} \d+/,
+    );
   });
 
   it('takes up existing requests on start and resets one that is deleted', async () => {
@@ -53,7 +65,14 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
     expect(runnable.runtime.live()).toBe(false);
     expect(await readRequest(operator)).toMatchObject({ established: true });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(/carrier/);
-    expect(operator.cluster.peek({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' })).toBeDefined();
+    expect(
+      operator.cluster.peek({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'gefyra',
+        name: 'gefyra-stowaway',
+      }),
+    ).toBeDefined();
   });
 
   it('with two replicas, only the leader acts; the other takes over when the leader steps down', async () => {
@@ -83,18 +102,23 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
     await createRequest(operator);
     await until(runnable, established(operator));
     await createRequest(operator, {}, 'second');
-    const reasonOfSecond = async () => ((await readRequest(operator, 'second'))?.['status'] as { reason?: string } | undefined)?.reason;
+    const reasonOfSecond = async () =>
+      ((await readRequest(operator, 'second'))?.['status'] as { reason?: string } | undefined)?.reason;
     await until(runnable, async () => (await reasonOfSecond()) === 'AlreadyIntercepted');
 
     await deleteRequest(operator);
 
     // The clock stands still: no resync, no requeue; only the watch events can bring this.
     await until(runnable, established(operator, 'second'));
-    expect(operator.cluster.peekPod(TARGET)?.annotations).toMatchObject({ 'carrier.gefyra.dev/web': expect.stringContaining('gefyra/second') });
+    expect(operator.cluster.peekPod(TARGET)?.annotations).toMatchObject({
+      'carrier.gefyra.dev/web': expect.stringContaining('gefyra/second'),
+    });
   });
 
   it('a replica that lost the lead says it stands by and reports no intercept count of its own (issue 18, item 8)', async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'operator-a' } });
+    const operator = await createInMemoryOperator({
+      environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'operator-a' },
+    });
     addTarget(operator);
     const runnable = await start(operator);
     await createRequest(operator);
@@ -104,8 +128,16 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
 
     // Paused past its lease while another replica took it; the next piece of work finds out.
     operator.clock.set(new Date(operator.clock.now().getTime() + 16_000));
-    await operator.cluster.patch(LEASE, { spec: { holderIdentity: 'operator-b', renewTime: microTime(operator.clock.now()) } }, signal);
-    await operator.cluster.patch({ ...REQUEST_OBJECT, name: REQUEST.name }, { metadata: { annotations: { touched: 'yes' } } }, signal);
+    await operator.cluster.patch(
+      LEASE,
+      { spec: { holderIdentity: 'operator-b', renewTime: microTime(operator.clock.now()) } },
+      signal,
+    );
+    await operator.cluster.patch(
+      { ...REQUEST_OBJECT, name: REQUEST.name },
+      { metadata: { annotations: { touched: 'yes' } } },
+      signal,
+    );
     await until(runnable, () => !runnable.runtime.leading);
 
     const standby = runnable.metrics.render();
@@ -135,14 +167,21 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('resets the cluster when the client’s connection is lost', async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' } });
+    const operator = await createInMemoryOperator({
+      environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' },
+    });
     addTarget(operator);
     await createRequest(operator);
     const runnable = await start(operator);
     await until(runnable, established(operator));
 
     operator.stowaway.setLatestHandshake(operator.clock.now().getTime() / 1000 - 61);
-    await until(runnable, () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined, 100, { clock: operator.clock, stepMs: 500 });
+    await until(
+      runnable,
+      () => operator.cluster.peek({ apiVersion: 'v1', kind: 'Namespace', name: 'gefyra' }) === undefined,
+      100,
+      { clock: operator.clock, stepMs: 500 },
+    );
 
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(runnable.runtime.ready()).toBe(false);
@@ -156,7 +195,11 @@ describe('the operator runtime: a request whose Carrier step keeps failing', () 
     // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
     const planned = 1000;
     for (let fault = 0; fault < planned; fault++) {
-      operator.cluster.failNext('exec', new DomainError('Unavailable', 'error dialing backend: EOF'), ([, command]) => (command as string[])[2] === 'setroute.sh');
+      operator.cluster.failNext(
+        'exec',
+        new DomainError('Unavailable', 'error dialing backend: EOF'),
+        ([, command]) => (command as string[])[2] === 'setroute.sh',
+      );
     }
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());

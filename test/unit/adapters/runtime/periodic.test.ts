@@ -73,10 +73,15 @@ describe('Periodic on the injected clock', () => {
     const clock = new ManualClock(new Date(0));
     const gate = deferred();
     let finished = false;
-    const periodic = new Periodic(clock, 100, async () => {
-      await gate.promise;
-      finished = true;
-    }, true);
+    const periodic = new Periodic(
+      clock,
+      100,
+      async () => {
+        await gate.promise;
+        finished = true;
+      },
+      true,
+    );
     let stopped = false;
     const stopping = periodic.stop().then(() => (stopped = true));
     await new Promise((resolve) => setImmediate(resolve));

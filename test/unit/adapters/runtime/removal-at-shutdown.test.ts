@@ -7,25 +7,45 @@ import { addTarget, createRequest, readRequest, signal, TARGET } from '../../../
 
 const { start } = useRunningOperators();
 
-const OPERATOR_DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-operator' } as const;
-const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME } as const;
+const OPERATOR_DEPLOYMENT = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  namespace: 'gefyra',
+  name: 'gefyra-operator',
+} as const;
+const CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  name: INTERCEPT_REQUEST_CRD_NAME,
+} as const;
 const STOWAWAY = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' } as const;
 
 /** An operator run by its own Deployment (as `gefyra up` and deploy/ run it), serving one intercept. */
-async function deployedOperatorWithIntercept(deployed = true): Promise<{ operator: InMemoryOperator; stop: () => Promise<void> }> {
+async function deployedOperatorWithIntercept(
+  deployed = true,
+): Promise<{ operator: InMemoryOperator; stop: () => Promise<void> }> {
   const operator = await createInMemoryOperator();
   const labels = { app: 'gefyra-operator' };
   // Labelled as deploy/ labels it, like what the operator installs itself: its removal is still no drift.
   const deploymentLabels = { ...labels, ...MANAGED_BY_LABELS };
-  if (deployed) await operator.cluster.create(
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: OPERATOR_DEPLOYMENT.name, namespace: OPERATOR_DEPLOYMENT.namespace, labels: deploymentLabels },
-      spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'gefyra-operator', image: 'operator' }] } } },
-    },
-    signal,
-  );
+  if (deployed)
+    await operator.cluster.create(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: OPERATOR_DEPLOYMENT.name,
+          namespace: OPERATOR_DEPLOYMENT.namespace,
+          labels: deploymentLabels,
+        },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'gefyra-operator', image: 'operator' }] } },
+        },
+      },
+      signal,
+    );
   addTarget(operator);
   const runnable = await start(operator);
   await until(runnable, () => runnable.runtime.ready());
@@ -35,7 +55,9 @@ async function deployedOperatorWithIntercept(deployed = true): Promise<{ operato
 }
 
 const carrierIn = async (operator: InMemoryOperator) =>
-  (await operator.cluster.findPod({ namespace: TARGET.namespace, name: TARGET.name }, signal))?.containers.find((container) => container.name === TARGET.container)?.image;
+  (await operator.cluster.findPod({ namespace: TARGET.namespace, name: TARGET.name }, signal))?.containers.find(
+    (container) => container.name === TARGET.container,
+  )?.image;
 
 describe('shutdown of an operator run by its Deployment', () => {
   it('a restart (SIGTERM with the Deployment still there) removes nothing', async () => {

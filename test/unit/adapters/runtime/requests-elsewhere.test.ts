@@ -14,7 +14,10 @@ describe('a request in another namespace', () => {
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
 
-    await operator.cluster.create(clientRequest({}, { name: 'lost', namespace: 'default' }) as unknown as Manifest, signal);
+    await operator.cluster.create(
+      clientRequest({}, { name: 'lost', namespace: 'default' }) as unknown as Manifest,
+      signal,
+    );
     const warnings = () =>
       operator.cluster
         .objects({ apiVersion: 'events.k8s.io/v1', kind: 'Event' })
@@ -22,10 +25,18 @@ describe('a request in another namespace', () => {
     await until(runnable, () => warnings().length > 0);
 
     expect(warnings().map((event) => [event['type'], event['note']])).toEqual([
-      ['Warning', 'this operator serves InterceptRequests in namespace gefyra only; this one is ignored (create it there)'],
+      [
+        'Warning',
+        'this operator serves InterceptRequests in namespace gefyra only; this one is ignored (create it there)',
+      ],
     ]);
     expect(
-      operator.cluster.peek({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: 'default', name: 'lost' })?.metadata.finalizers,
+      operator.cluster.peek({
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'InterceptRequest',
+        namespace: 'default',
+        name: 'lost',
+      })?.metadata.finalizers,
     ).toBeUndefined();
   });
 });

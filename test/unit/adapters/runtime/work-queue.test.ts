@@ -66,30 +66,33 @@ describe('WorkQueue', () => {
   it.each([
     ['changed while it ran', 'dirty'],
     ['asking to run again without delay', 'requeue'],
-  ] as const)('runs a key again in a later turn of the event loop, not the same one, when it was %s', async (_, how) => {
-    let runs = 0;
-    let runsBeforeTurn: number | undefined;
-    setImmediate(() => (runsBeforeTurn = runs));
-    const queue: WorkQueue<string> = new WorkQueue(
-      async (key) => {
-        runs += 1;
-        // Bounds the test: before the fix this spun for all 1000 runs before the event loop turned once.
-        if (runs >= 1000) return;
-        if (how === 'dirty') {
-          queue.add(key);
-          return;
-        }
-        return { requeueAfterMs: 0 };
-      },
-      { clock, concurrency: 1 },
-    );
+  ] as const)(
+    'runs a key again in a later turn of the event loop, not the same one, when it was %s',
+    async (_, how) => {
+      let runs = 0;
+      let runsBeforeTurn: number | undefined;
+      setImmediate(() => (runsBeforeTurn = runs));
+      const queue: WorkQueue<string> = new WorkQueue(
+        async (key) => {
+          runs += 1;
+          // Bounds the test: before the fix this spun for all 1000 runs before the event loop turned once.
+          if (runs >= 1000) return;
+          if (how === 'dirty') {
+            queue.add(key);
+            return;
+          }
+          return { requeueAfterMs: 0 };
+        },
+        { clock, concurrency: 1 },
+      );
 
-    queue.add('spinning');
-    await new Promise((resolve) => setImmediate(resolve));
+      queue.add('spinning');
+      await new Promise((resolve) => setImmediate(resolve));
 
-    expect(runsBeforeTurn).toBeLessThanOrEqual(2);
-    await queue.shutdown();
-  });
+      expect(runsBeforeTurn).toBeLessThanOrEqual(2);
+      await queue.shutdown();
+    },
+  );
 
   it('bounds how many keys run at once', async () => {
     const gates = new Map<string, ReturnType<typeof deferred>>();
@@ -165,7 +168,13 @@ describe('WorkQueue', () => {
   });
 
   it('caps the backoff', () => {
-    const queue = new WorkQueue(async () => undefined, { clock, concurrency: 1, baseDelayMs: 100, maxDelayMs: 1000, jitter: 0 });
+    const queue = new WorkQueue(async () => undefined, {
+      clock,
+      concurrency: 1,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      jitter: 0,
+    });
     expect(queue.backoffMs(20)).toBe(1000);
   });
 

@@ -24,25 +24,45 @@ describe('the admission server', () => {
     server = undefined;
   });
 
-  const start = async (handlers: Record<string, AdmissionHandler>, onHealthCheck: () => Promise<void> = async () => undefined) => {
+  const start = async (
+    handlers: Record<string, AdmissionHandler>,
+    onHealthCheck: () => Promise<void> = async () => undefined,
+  ) => {
     server = new AdmissionServer({ tls, handlers, onHealthCheck, logger: silentLogger });
     const port = await server.listen(0, '127.0.0.1');
     return (path: string, body: unknown) => postToWebhook(port, path, body, { ca: tls.caCert, servername: HOST });
   };
-  const clientRule: AdmissionHandler = async (input) => validateClientParameters(input, { otherSubnets: [{ holder: 'GefyraClient b', subnet: '172.30.0.0/16' }] });
+  const clientRule: AdmissionHandler = async (input) =>
+    validateClientParameters(input, { otherSubnets: [{ holder: 'GefyraClient b', subnet: '172.30.0.0/16' }] });
 
   it('admits with the review uid echoed and no status', async () => {
     const post = await start({ '/client-parameters': clientRule });
-    const answer = await post('/client-parameters', admissionReview('CREATE', { metadata: { name: 'a' }, provider: 'stowaway' }, undefined, 'uid-7'));
+    const answer = await post(
+      '/client-parameters',
+      admissionReview('CREATE', { metadata: { name: 'a' }, provider: 'stowaway' }, undefined, 'uid-7'),
+    );
     expect(answer.statusCode).toBe(200);
-    expect(answer.review).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'uid-7', allowed: true } });
+    expect(answer.review).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'uid-7', allowed: true },
+    });
   });
 
   it('denies with allowed false and status code 500 carrying the message (what the 2.5 client acts on)', async () => {
     const post = await start({ '/client-parameters': clientRule });
     const answer = await post(
       '/client-parameters',
-      admissionReview('UPDATE', { metadata: { name: 'a' }, provider: 'stowaway', state: 'WAITING', providerParameter: { subnet: '172.30.1.0/24' } }, { metadata: { name: 'a' }, provider: 'stowaway', state: 'WAITING' }),
+      admissionReview(
+        'UPDATE',
+        {
+          metadata: { name: 'a' },
+          provider: 'stowaway',
+          state: 'WAITING',
+          providerParameter: { subnet: '172.30.1.0/24' },
+        },
+        { metadata: { name: 'a' }, provider: 'stowaway', state: 'WAITING' },
+      ),
     );
     expect(answer.statusCode).toBe(200);
     expect(answer.review?.response).toEqual({
@@ -54,11 +74,33 @@ describe('the admission server', () => {
 
   it("denies a bridge into another developer's network with code 500 and a message naming its client's subnet (what the 2.5 client prints)", async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    await cluster.create({ apiVersion: 'gefyra.dev/v1', kind: 'gefyrabridgemount', metadata: { name: 'web', namespace: 'gefyra' }, state: 'ACTIVE' }, signal);
-    await cluster.create({ apiVersion: 'gefyra.dev/v1', kind: 'gefyraclient', metadata: { name: 'dev-a', namespace: 'gefyra' }, provider: 'stowaway', state: 'ACTIVE', providerParameter: { subnet: '172.18.0.0/16' } }, signal);
+    await cluster.create(
+      {
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'gefyrabridgemount',
+        metadata: { name: 'web', namespace: 'gefyra' },
+        state: 'ACTIVE',
+      },
+      signal,
+    );
+    await cluster.create(
+      {
+        apiVersion: 'gefyra.dev/v1',
+        kind: 'gefyraclient',
+        metadata: { name: 'dev-a', namespace: 'gefyra' },
+        provider: 'stowaway',
+        state: 'ACTIVE',
+        providerParameter: { subnet: '172.18.0.0/16' },
+      },
+      signal,
+    );
     const post = await start(admissionHandlers(cluster));
     const bridge = {
-      metadata: { name: 'dev-a-web', namespace: 'gefyra', labels: { 'gefyra.dev/bridge-mount': 'web', 'gefyra.dev/client': 'dev-a' } },
+      metadata: {
+        name: 'dev-a-web',
+        namespace: 'gefyra',
+        labels: { 'gefyra.dev/bridge-mount': 'web', 'gefyra.dev/client': 'dev-a' },
+      },
       provider: 'carrier2',
       target: 'web',
       client: 'dev-a',
@@ -68,7 +110,11 @@ describe('the admission server', () => {
     expect(answer.review?.response).toEqual({
       uid: 'review-1',
       allowed: false,
-      status: { code: 500, message: "destinationIP 172.19.0.3 is outside 172.18.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client's containers" },
+      status: {
+        code: 500,
+        message:
+          "destinationIP 172.19.0.3 is outside 172.18.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client's containers",
+      },
     });
   });
 
@@ -105,8 +151,14 @@ describe('the admission server', () => {
         throw new Error('connect ECONNREFUSED');
       },
     });
-    const answer = await post('/client-parameters', admissionReview('CREATE', { metadata: { name: 'a' }, provider: 'stowaway' }));
-    expect(answer.review?.response).toMatchObject({ allowed: false, status: { code: 500, message: expect.stringContaining('could not check this request: connect ECONNREFUSED') } });
+    const answer = await post(
+      '/client-parameters',
+      admissionReview('CREATE', { metadata: { name: 'a' }, provider: 'stowaway' }),
+    );
+    expect(answer.review?.response).toMatchObject({
+      allowed: false,
+      status: { code: 500, message: expect.stringContaining('could not check this request: connect ECONNREFUSED') },
+    });
   });
 
   it('answers 404 on a path without a rule, 400 on a body that is not a review, 200 on GET /healthz', async () => {
@@ -125,11 +177,20 @@ describe('the admission server', () => {
   });
 
   it('is not trusted by a client that expects another name or another CA', async () => {
-    server = new AdmissionServer({ tls, handlers: { '/client-parameters': clientRule }, onHealthCheck: async () => undefined, logger: silentLogger });
+    server = new AdmissionServer({
+      tls,
+      handlers: { '/client-parameters': clientRule },
+      onHealthCheck: async () => undefined,
+      logger: silentLogger,
+    });
     const port = await server.listen(0, '127.0.0.1');
-    await expect(postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: tls.caCert, servername: 'other.gefyra.svc' })).rejects.toThrow(/altnames|Hostname/);
+    await expect(
+      postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: tls.caCert, servername: 'other.gefyra.svc' }),
+    ).rejects.toThrow(/altnames|Hostname/);
     const foreign = await issueWebhookTls(HOST, new Date(), LIFETIME_MS);
-    await expect(postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: foreign.caCert, servername: HOST })).rejects.toThrow(/certificate/);
+    await expect(
+      postToWebhook(port, '/client-parameters', HEALTH_CHECK_BODY, { ca: foreign.caCert, servername: HOST }),
+    ).rejects.toThrow(/certificate/);
   });
 
   it("hands a mutating rule the review's kind and userInfo, and answers its patch as a base64 JSONPatch", async () => {
@@ -137,11 +198,21 @@ describe('the admission server', () => {
     const post = await start({
       '/stamp-requester': async (input) => {
         seen = { kind: input.kind, userInfo: input.userInfo };
-        return { allowed: true, patch: [{ op: 'add', path: '/metadata/annotations', value: { 'gefyra.dev/requester': 'developer' } }] };
+        return {
+          allowed: true,
+          patch: [{ op: 'add', path: '/metadata/annotations', value: { 'gefyra.dev/requester': 'developer' } }],
+        };
       },
     });
     const review = admissionReview('CREATE', { metadata: { name: 'a' } });
-    const answer = await post('/stamp-requester', { ...review, request: { ...review.request, kind: { group: 'gefyra.dev', version: 'v1', kind: 'InterceptRequest' }, userInfo: { username: 'developer', groups: ['team-a'] } } });
+    const answer = await post('/stamp-requester', {
+      ...review,
+      request: {
+        ...review.request,
+        kind: { group: 'gefyra.dev', version: 'v1', kind: 'InterceptRequest' },
+        userInfo: { username: 'developer', groups: ['team-a'] },
+      },
+    });
     expect(seen).toEqual({ kind: 'InterceptRequest', userInfo: { username: 'developer', groups: ['team-a'] } });
     expect(answer.review?.response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
     expect(JSON.parse(Buffer.from(answer.review?.response?.patch ?? '', 'base64').toString())).toEqual([

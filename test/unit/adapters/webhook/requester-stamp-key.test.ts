@@ -21,13 +21,23 @@ describe('the requester stamp key', () => {
 
   it('two replicas starting at once end with one key', async () => {
     const cluster = new InMemoryCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
-    const [one, two] = await Promise.all([ensureStampKey(cluster, PLACE, signal), ensureStampKey(cluster, PLACE, signal)]);
+    const [one, two] = await Promise.all([
+      ensureStampKey(cluster, PLACE, signal),
+      ensureStampKey(cluster, PLACE, signal),
+    ]);
     expect(one.equals(two)).toBe(true);
   });
 
   it('refuses a Secret whose key is too short rather than stamp with it', async () => {
     const cluster = new InMemoryCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
-    await cluster.create({ ...SECRET, metadata: { name: SECRET.name, namespace: 'gefyra' }, data: { key: Buffer.alloc(8).toString('base64') } }, signal);
+    await cluster.create(
+      {
+        ...SECRET,
+        metadata: { name: SECRET.name, namespace: 'gefyra' },
+        data: { key: Buffer.alloc(8).toString('base64') },
+      },
+      signal,
+    );
     await expect(ensureStampKey(cluster, PLACE, signal)).rejects.toThrow(/no usable requester stamp key/);
   });
 });

@@ -55,7 +55,9 @@ describe('the webhook TLS Secret', () => {
     expect(cluster.callCount('create')).toBe(1);
     const stored = await cluster.find(SECRET, signal);
     expect(stored).toMatchObject({ type: 'kubernetes.io/tls' });
-    expect(Buffer.from((stored?.['data'] as Record<string, string>)['ca.crt'] ?? '', 'base64').toString()).toBe(first.active.caCert);
+    expect(Buffer.from((stored?.['data'] as Record<string, string>)['ca.crt'] ?? '', 'base64').toString()).toBe(
+      first.active.caCert,
+    );
   });
 
   it('is replaced when it holds a certificate for another name', async () => {
@@ -119,20 +121,36 @@ describe('the webhook TLS Secret', () => {
 
 describe('the caBundle of the webhook configuration', () => {
   const PLACE_VWC = { configuration: 'gefyra.dev', namespace: 'gefyra', service: 'gefyra-admission' };
-  const VWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: 'gefyra.dev' };
+  const VWC = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    name: 'gefyra.dev',
+  };
   const webhook = (name: string, service: string) => ({
     name,
-    clientConfig: { caBundle: 'R0VGWVJBLVBVQkxJU0hFRA==', service: { name: service, namespace: 'gefyra', path: `/${name}` } },
+    clientConfig: {
+      caBundle: 'R0VGWVJBLVBVQkxJU0hFRA==',
+      service: { name: service, namespace: 'gefyra', path: `/${name}` },
+    },
     rules: [{ apiGroups: ['gefyra.dev'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['gefyraclients'] }],
     sideEffects: 'None',
     admissionReviewVersions: ['v1'],
   });
   const bundles = async (cluster: InMemoryCluster) =>
-    ((await cluster.find(VWC, signal))?.['webhooks'] as ReturnType<typeof webhook>[]).map((entry) => entry.clientConfig.caBundle);
+    ((await cluster.find(VWC, signal))?.['webhooks'] as ReturnType<typeof webhook>[]).map(
+      (entry) => entry.clientConfig.caBundle,
+    );
 
   it('names our CA in every webhook that calls our Service, leaves the others, and is a no-op the second time', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    await cluster.create({ ...VWC, metadata: { name: VWC.name }, webhooks: [webhook('client-parameters', 'gefyra-admission'), webhook('other', 'someone-else')] }, signal);
+    await cluster.create(
+      {
+        ...VWC,
+        metadata: { name: VWC.name },
+        webhooks: [webhook('client-parameters', 'gefyra-admission'), webhook('other', 'someone-else')],
+      },
+      signal,
+    );
     expect(await patchCaBundle(cluster, PLACE_VWC, 'CA PEM', signal)).toBe('patched');
     expect(await bundles(cluster)).toEqual([b64('CA PEM'), 'R0VGWVJBLVBVQkxJU0hFRA==']);
     expect(await patchCaBundle(cluster, PLACE_VWC, 'CA PEM', signal)).toBe('unchanged');
@@ -140,7 +158,10 @@ describe('the caBundle of the webhook configuration', () => {
 
   it('writes again on a fresh read when the configuration changed in between', async () => {
     const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
-    await cluster.create({ ...VWC, metadata: { name: VWC.name }, webhooks: [webhook('client-parameters', 'gefyra-admission')] }, signal);
+    await cluster.create(
+      { ...VWC, metadata: { name: VWC.name }, webhooks: [webhook('client-parameters', 'gefyra-admission')] },
+      signal,
+    );
     let patches = 0;
     cluster.conflictOnNextWrite((operation) => operation === 'patch' && ++patches === 2);
     expect(await patchCaBundle(cluster, PLACE_VWC, 'CA PEM', signal)).toBe('patched');
@@ -156,5 +177,6 @@ describe('the caBundle of the webhook configuration', () => {
   });
 });
 
-const certificatesIn = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+const certificatesIn = (pem: string) =>
+  pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 const b64 = (text: string) => Buffer.from(text).toString('base64');

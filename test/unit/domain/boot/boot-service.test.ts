@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../src/domain/errors.js';
-import { createInMemoryOperator, servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import {
+  createInMemoryOperator,
+  servicesOf,
+  type InMemoryOperator,
+} from '../../../../src/testing/in-memory-operator.js';
 import { eventsOf, signal } from '../../../support/scenario.js';
 
 const NS = 'gefyra';
-const find = (operator: InMemoryOperator, apiVersion: string, kind: string, name: string, namespace: string | undefined = NS) =>
-  operator.cluster.peek({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
+const find = (
+  operator: InMemoryOperator,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string | undefined = NS,
+) => operator.cluster.peek({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
 
 const readySignals = (operator: InMemoryOperator) =>
   operator.cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready');
@@ -13,7 +22,12 @@ const readySignals = (operator: InMemoryOperator) =>
 function connectionSecret(operator: InMemoryOperator): Record<string, string> | undefined {
   const secret = find(operator, 'v1', 'Secret', 'gefyra-cargo-connection');
   if (!secret) return undefined;
-  return Object.fromEntries(Object.entries(secret['data'] as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
+  return Object.fromEntries(
+    Object.entries(secret['data'] as Record<string, string>).map(([key, value]) => [
+      key,
+      Buffer.from(value, 'base64').toString(),
+    ]),
+  );
 }
 
 const boot = (operator: InMemoryOperator) => servicesOf(operator).boot.reconcile(signal);
@@ -24,15 +38,22 @@ describe('BootService: the init phase on an empty cluster', () => {
 
     expect(await boot(operator)).toEqual({ state: 'ready' });
 
-    expect(find(operator, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'interceptrequests.gefyra.dev', undefined)).toBeDefined();
+    expect(
+      find(operator, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'interceptrequests.gefyra.dev', undefined),
+    ).toBeDefined();
     expect(find(operator, 'v1', 'ServiceAccount', 'gefyra-stowaway')).toBeDefined();
     expect(find(operator, 'v1', 'ConfigMap', 'gefyra-stowaway-proxyroutes')).toBeDefined();
-    expect(find(operator, 'apps/v1', 'Deployment', 'gefyra-stowaway')?.['status']).toMatchObject({ availableReplicas: 1 });
+    expect(find(operator, 'apps/v1', 'Deployment', 'gefyra-stowaway')?.['status']).toMatchObject({
+      availableReplicas: 1,
+    });
     expect(find(operator, 'v1', 'Service', 'gefyra-stowaway-wireguard')?.['spec']).toMatchObject({
       type: 'NodePort',
       ports: [{ protocol: 'UDP', port: 51820, nodePort: 31820 }],
     });
-    expect(find(operator, 'v1', 'Service', 'gefyra-stowaway-rsync')?.['spec']).toMatchObject({ clusterIP: 'None', ports: [{ port: 10873 }] });
+    expect(find(operator, 'v1', 'Service', 'gefyra-stowaway-rsync')?.['spec']).toMatchObject({
+      clusterIP: 'None',
+      ports: [{ port: 10873 }],
+    });
     const peer = operator.stowaway.peerConfig;
     expect(connectionSecret(operator)).toMatchObject({
       'Interface.Address': peer.address,
@@ -44,19 +65,29 @@ describe('BootService: the init phase on an empty cluster', () => {
       'Peer.AllowedIPs': peer.allowedIPs,
     });
     expect(readySignals(operator)).toHaveLength(1);
-    expect(readySignals(operator)[0]).toMatchObject({ type: 'Normal', involvedObject: { kind: 'Deployment', name: 'gefyra-operator' } });
+    expect(readySignals(operator)[0]).toMatchObject({
+      type: 'Normal',
+      involvedObject: { kind: 'Deployment', name: 'gefyra-operator' },
+    });
     expect(eventsOf(operator).map((event) => event.reason)).toEqual(['Ready']);
   });
 
   it('changes nothing when it runs again, and signals only once per process', async () => {
     const operator = await createInMemoryOperator();
     await boot(operator);
-    const snapshot = (kind: string, apiVersion = 'v1') => operator.cluster.objects({ apiVersion, kind }).map((object) => object.metadata.resourceVersion);
-    const before = ['Service', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind) => snapshot(kind)).concat([snapshot('Deployment', 'apps/v1')]);
+    const snapshot = (kind: string, apiVersion = 'v1') =>
+      operator.cluster.objects({ apiVersion, kind }).map((object) => object.metadata.resourceVersion);
+    const before = ['Service', 'ConfigMap', 'Secret', 'ServiceAccount']
+      .map((kind) => snapshot(kind))
+      .concat([snapshot('Deployment', 'apps/v1')]);
 
     expect(await boot(operator)).toEqual({ state: 'ready' });
 
-    expect(['Service', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind) => snapshot(kind)).concat([snapshot('Deployment', 'apps/v1')])).toEqual(before);
+    expect(
+      ['Service', 'ConfigMap', 'Secret', 'ServiceAccount']
+        .map((kind) => snapshot(kind))
+        .concat([snapshot('Deployment', 'apps/v1')]),
+    ).toEqual(before);
     expect(readySignals(operator)).toHaveLength(1);
   });
 
@@ -76,7 +107,11 @@ describe('BootService: the init phase on an empty cluster', () => {
   it('keeps the routes a previous operator stored (the 0.13 operator emptied them)', async () => {
     const operator = await createInMemoryOperator();
     await boot(operator);
-    await servicesOf(operator).routes.reserve('someone', [{ containerPort: 80, destination: { ip: '172.18.0.3', port: 8000 } }], signal);
+    await servicesOf(operator).routes.reserve(
+      'someone',
+      [{ containerPort: 80, destination: { ip: '172.18.0.3', port: 8000 } }],
+      signal,
+    );
 
     const restarted = await operator.restart();
     await boot(restarted);
@@ -134,7 +169,9 @@ describe('BootService: start-up problems are detected and reported', () => {
     const outcome = await boot(operator);
 
     expect(outcome).toMatchObject({ state: 'blocked', reason: 'NodePortInUse' });
-    expect(outcome.state === 'blocked' && outcome.message).toMatch(/node port 31820 is already used by Service monitoring\/vpn.*GEFYRA_STOWAWAY_SERVERPORT/);
+    expect(outcome.state === 'blocked' && outcome.message).toMatch(
+      /node port 31820 is already used by Service monitoring\/vpn.*GEFYRA_STOWAWAY_SERVERPORT/,
+    );
     expect(find(operator, 'apps/v1', 'Deployment', 'gefyra-stowaway')).toBeUndefined();
     expect(readySignals(operator)).toHaveLength(0);
     expect(eventsOf(operator)).toEqual([expect.objectContaining({ type: 'Warning', reason: 'NodePortInUse' })]);
@@ -144,7 +181,12 @@ describe('BootService: start-up problems are detected and reported', () => {
     const operator = await createInMemoryOperator();
     operator.cluster.ensureNamespace('monitoring');
     await operator.cluster.create(
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'vpn', namespace: 'monitoring' }, spec: { type: 'NodePort', ports: [{ port: 1, nodePort: 31820 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'vpn', namespace: 'monitoring' },
+        spec: { type: 'NodePort', ports: [{ port: 1, nodePort: 31820 }] },
+      },
       signal,
     );
     await boot(operator);
@@ -156,7 +198,11 @@ describe('BootService: start-up problems are detected and reported', () => {
     const operator = await createInMemoryOperator();
     operator.cluster.failNext(
       'apply',
-      new DomainError('Forbidden', 'the operator may not create deployments.apps in namespace gefyra (check its RBAC)', { retryable: false }),
+      new DomainError(
+        'Forbidden',
+        'the operator may not create deployments.apps in namespace gefyra (check its RBAC)',
+        { retryable: false },
+      ),
       ([manifest]) => (manifest as { kind: string }).kind === 'Deployment',
     );
 
@@ -171,7 +217,11 @@ describe('BootService: start-up problems are detected and reported', () => {
 
   it('the CRD is missing and may not be created: says what to apply', async () => {
     const operator = await createInMemoryOperator();
-    operator.cluster.failNext('create', new DomainError('Forbidden', 'forbidden'), ([manifest]) => (manifest as { kind: string }).kind === 'CustomResourceDefinition');
+    operator.cluster.failNext(
+      'create',
+      new DomainError('Forbidden', 'forbidden'),
+      ([manifest]) => (manifest as { kind: string }).kind === 'CustomResourceDefinition',
+    );
 
     const outcome = await boot(operator);
 
@@ -191,7 +241,9 @@ describe('BootService: start-up problems are detected and reported', () => {
     const timedOut = await boot(operator);
 
     expect(timedOut).toMatchObject({ state: 'blocked', reason: 'TunnelNotReady' });
-    expect(timedOut.state === 'blocked' && timedOut.message).toMatch(/Stowaway did not become ready within 180s: pod gefyra-stowaway-.*: stowaway: ErrImagePull/);
+    expect(timedOut.state === 'blocked' && timedOut.message).toMatch(
+      /Stowaway did not become ready within 180s: pod gefyra-stowaway-.*: stowaway: ErrImagePull/,
+    );
     expect(connectionSecret(operator)).toBeUndefined();
     expect(readySignals(operator)).toHaveLength(0);
   });
@@ -213,7 +265,12 @@ describe('BootService: start-up problems are detected and reported', () => {
     const operator = await createInMemoryOperator();
     await boot(operator);
     await operator.cluster.create(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-operator-reset', namespace: NS }, data: { reason: 'connection lost', requestedAt: '2026-01-01T00:00:00Z' } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'gefyra-operator-reset', namespace: NS },
+        data: { reason: 'connection lost', requestedAt: '2026-01-01T00:00:00Z' },
+      },
       signal,
     );
 

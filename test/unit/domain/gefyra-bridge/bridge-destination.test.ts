@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeDestinationDenial, type BridgeDestination } from '../../../../src/domain/gefyra-bridge/bridge-destination.js';
+import {
+  bridgeDestinationDenial,
+  type BridgeDestination,
+} from '../../../../src/domain/gefyra-bridge/bridge-destination.js';
 import { parseSubnet } from '../../../../src/domain/intercept/intercept-policy.js';
 
 /**
@@ -10,7 +13,12 @@ import { parseSubnet } from '../../../../src/domain/intercept/intercept-policy.j
  */
 describe('bridgeDestinationDenial', () => {
   const DEV_A = { name: 'dev-a', subnet: '172.18.0.0/16' };
-  const bridge = (fields: Partial<BridgeDestination> = {}): BridgeDestination => ({ client: 'dev-a', clientLabel: 'dev-a', destinationIP: '172.18.0.3', ...fields });
+  const bridge = (fields: Partial<BridgeDestination> = {}): BridgeDestination => ({
+    client: 'dev-a',
+    clientLabel: 'dev-a',
+    destinationIP: '172.18.0.3',
+    ...fields,
+  });
 
   it("allows its own client's app container", () => {
     expect(bridgeDestinationDenial(bridge(), DEV_A, undefined)).toBeUndefined();
@@ -21,11 +29,16 @@ describe('bridgeDestinationDenial', () => {
   it("refuses another developer's container, naming its own client's subnet", () => {
     expect(bridgeDestinationDenial(bridge({ destinationIP: '172.19.0.3' }), DEV_A, undefined)).toEqual({
       reason: 'DestinationNotAllowed',
-      message: "destinationIP 172.19.0.3 is outside 172.18.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client's containers",
+      message:
+        "destinationIP 172.19.0.3 is outside 172.18.0.0/16, the subnet of GefyraClient dev-a: a bridge may only send traffic to its own client's containers",
     });
     // Not the tunnel's own addresses either: each peer's WireGuard address is another developer's machine.
-    expect(bridgeDestinationDenial(bridge({ destinationIP: '192.168.99.3' }), DEV_A, undefined)).toMatchObject({ reason: 'DestinationNotAllowed' });
-    expect(bridgeDestinationDenial(bridge({ destinationIP: 'not-an-ip' }), DEV_A, undefined)).toMatchObject({ reason: 'DestinationNotAllowed' });
+    expect(bridgeDestinationDenial(bridge({ destinationIP: '192.168.99.3' }), DEV_A, undefined)).toMatchObject({
+      reason: 'DestinationNotAllowed',
+    });
+    expect(bridgeDestinationDenial(bridge({ destinationIP: 'not-an-ip' }), DEV_A, undefined)).toMatchObject({
+      reason: 'DestinationNotAllowed',
+    });
   });
 
   it('refuses when the client is missing, not connected, or the field and label disagree', () => {
@@ -33,16 +46,22 @@ describe('bridgeDestinationDenial', () => {
       reason: 'ClientNotFound',
       message: 'GefyraClient "dev-a" does not exist: a bridge sends traffic only to its own client',
     });
-    expect(bridgeDestinationDenial(bridge({ client: undefined, clientLabel: undefined }), DEV_A, undefined)).toMatchObject({ reason: 'ClientNotFound' });
-    expect(bridgeDestinationDenial(bridge(), { name: 'dev-b', subnet: '172.18.0.0/16' }, undefined)).toMatchObject({ reason: 'ClientNotFound' });
+    expect(
+      bridgeDestinationDenial(bridge({ client: undefined, clientLabel: undefined }), DEV_A, undefined),
+    ).toMatchObject({ reason: 'ClientNotFound' });
+    expect(bridgeDestinationDenial(bridge(), { name: 'dev-b', subnet: '172.18.0.0/16' }, undefined)).toMatchObject({
+      reason: 'ClientNotFound',
+    });
     expect(bridgeDestinationDenial(bridge(), { name: 'dev-a', subnet: undefined }, undefined)).toEqual({
       reason: 'ClientNotConnected',
       message: 'GefyraClient dev-a has no subnet (it is not connected): connect it before bridging to it',
     });
-    expect(bridgeDestinationDenial(bridge({ clientLabel: 'dev-b' }), DEV_A, undefined)).toMatchObject({ reason: 'ClientMismatch' });
+    expect(bridgeDestinationDenial(bridge({ clientLabel: 'dev-b' }), DEV_A, undefined)).toMatchObject({
+      reason: 'ClientMismatch',
+    });
   });
 
-  it('GEFYRA_DESTINATION_SUBNETS only narrows: outside its own client\'s subnet nothing is allowed', () => {
+  it("GEFYRA_DESTINATION_SUBNETS only narrows: outside its own client's subnet nothing is allowed", () => {
     const narrowed = [parseSubnet('172.18.4.0/24')!];
     expect(bridgeDestinationDenial(bridge(), DEV_A, narrowed)).toEqual({
       reason: 'DestinationNotAllowed',
@@ -50,6 +69,9 @@ describe('bridgeDestinationDenial', () => {
     });
     expect(bridgeDestinationDenial(bridge({ destinationIP: '172.18.4.9' }), DEV_A, narrowed)).toBeUndefined();
     const wide = [parseSubnet('172.16.0.0/12')!];
-    expect(bridgeDestinationDenial(bridge({ destinationIP: '172.19.0.3' }), DEV_A, wide)).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining('172.18.0.0/16') });
+    expect(bridgeDestinationDenial(bridge({ destinationIP: '172.19.0.3' }), DEV_A, wide)).toMatchObject({
+      reason: 'DestinationNotAllowed',
+      message: expect.stringContaining('172.18.0.0/16'),
+    });
   });
 });

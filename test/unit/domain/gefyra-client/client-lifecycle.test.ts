@@ -14,9 +14,19 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(Object.keys(client?.stateTransitions ?? {}).sort()).toEqual(['CREATING', 'WAITING']);
     for (const at of Object.values(client?.stateTransitions ?? {})) expect(at).toMatch(MICROSECONDS);
     const names = clientAccountNames('dev-a');
-    expect(names).toEqual({ serviceAccount: 'gefyra-client-dev-a', binding: 'gefyra-rolebinding-gefyra-client-dev-a', secret: 'gefyra-client-dev-a-token' });
-    expect(g.cluster.peek({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: NAMESPACE, name: names.serviceAccount })).toBeDefined();
-    const binding = g.cluster.peek({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: names.binding });
+    expect(names).toEqual({
+      serviceAccount: 'gefyra-client-dev-a',
+      binding: 'gefyra-rolebinding-gefyra-client-dev-a',
+      secret: 'gefyra-client-dev-a-token',
+    });
+    expect(
+      g.cluster.peek({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: NAMESPACE, name: names.serviceAccount }),
+    ).toBeDefined();
+    const binding = g.cluster.peek({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      name: names.binding,
+    });
     expect(binding?.['roleRef']).toMatchObject({ kind: 'ClusterRole', name: 'gefyra-client' });
     const raw = g.raw('dev-a');
     expect(raw?.['serviceAccountName']).toBe(names.serviceAccount);
@@ -26,7 +36,12 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
       namespace: Buffer.from(NAMESPACE).toString('base64'),
     });
     const events = g.events('dev-a');
-    expect(events.map((event) => event.reason).sort()).toEqual(['GefyraClient state change', 'GefyraClient state change', 'Ready', 'ServiceAccount']);
+    expect(events.map((event) => event.reason).sort()).toEqual([
+      'GefyraClient state change',
+      'GefyraClient state change',
+      'Ready',
+      'ServiceAccount',
+    ]);
     for (const event of events) expect(event.eventTime).toMatch(MICROSECONDS);
   });
 
@@ -35,7 +50,9 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.create('dev-a');
     await g.settle('dev-a');
     expect(g.client('dev-a')?.state).toBe('WAITING');
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain('gefyra-client-dev-a');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain(
+      'gefyra-client-dev-a',
+    );
     expect(g.raw('dev-a')?.['serviceAccountData']).toBeUndefined();
   });
 
@@ -50,17 +67,31 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(client?.state).toBe('ACTIVE');
     expect(Object.keys(client?.stateTransitions ?? {})).toEqual(expect.arrayContaining(['ENABLING', 'ACTIVE']));
     const config = client?.providerConfig;
-    expect(config).toMatchObject({ 'Interface.Address': '192.168.99.2', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1', 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0' });
+    expect(config).toMatchObject({
+      'Interface.Address': '192.168.99.2',
+      'Interface.ListenPort': '51820',
+      'Interface.DNS': '192.168.99.1',
+      'Peer.Endpoint': ':31820',
+      'Peer.AllowedIPs': '0.0.0.0/0',
+    });
     const files = g.files();
     expect(config?.['Interface.PublicKey']).toBe(files.get('/config/peer_dev000a/publickey-peer_dev000a')?.trim());
     expect(config?.['Interface.PrivateKey']).toBe(files.get('/config/peer_dev000a/privatekey-peer_dev000a')?.trim());
     expect(config?.['Peer.PublicKey']).toBe(files.get('/config/server/publickey-server')?.trim());
     expect(g.config()).toMatchObject({ PEERS: 'dev000a', SERVER_ALLOWEDIPS_PEER_dev000a: '172.18.0.0/16' });
     expect(files.get('/config/.donoteditthisfile')).toContain('ORIG_PEERS="dev000a"');
-    expect(g.livePeers().get(config?.['Interface.PublicKey'] ?? '')?.allowedIps).toEqual(['192.168.99.2/32', '172.18.0.0/16']);
+    expect(g.livePeers().get(config?.['Interface.PublicKey'] ?? '')?.allowedIps).toEqual([
+      '192.168.99.2/32',
+      '172.18.0.0/16',
+    ]);
     expect(g.stowawayPod()).toEqual(before);
     expect(g.simulator.regenerations).toBe(1);
-    expect(g.events('dev-a').filter((event) => event.reason === 'connection').map((event) => event.note)).toEqual([expect.stringContaining('peer added at 192.168.99.2')]);
+    expect(
+      g
+        .events('dev-a')
+        .filter((event) => event.reason === 'connection')
+        .map((event) => event.note),
+    ).toEqual([expect.stringContaining('peer added at 192.168.99.2')]);
   });
 
   it('keeps the other developers connected while a third joins and leaves', async () => {
@@ -103,7 +134,9 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(g.simulator.boots).toBe(2);
     expect(g.simulator.regenerations).toBe(1);
     expect(g.files()).toEqual(filesBefore);
-    expect([...g.livePeers().keys()].sort()).toEqual([a.providerConfig?.['Interface.PublicKey'], b.providerConfig?.['Interface.PublicKey']].sort());
+    expect([...g.livePeers().keys()].sort()).toEqual(
+      [a.providerConfig?.['Interface.PublicKey'], b.providerConfig?.['Interface.PublicKey']].sort(),
+    );
     expect(g.client('dev-a')?.providerConfig).toEqual(a.providerConfig);
     expect(g.client('dev-a')?.state).toBe('ACTIVE');
   });
@@ -113,8 +146,16 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     const a = await g.connect('dev-a', '172.18.0.0/16');
     await g.connect('dev-b', '172.19.0.0/16');
     // The pod and its volume are gone: the image starts from the ConfigMap alone and generates new keys.
-    for (const path of g.files().keys()) await g.cluster.exec({ namespace: NAMESPACE, name: 'gefyra-stowaway-0', container: 'stowaway' }, ['rm', '-rf', path], signal());
-    await g.cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE, name: 'gefyra-stowaway-0' }, signal());
+    for (const path of g.files().keys())
+      await g.cluster.exec(
+        { namespace: NAMESPACE, name: 'gefyra-stowaway-0', container: 'stowaway' },
+        ['rm', '-rf', path],
+        signal(),
+      );
+    await g.cluster.remove(
+      { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE, name: 'gefyra-stowaway-0' },
+      signal(),
+    );
     const fresh = g.newService();
     await g.settle('dev-a', fresh);
     await g.settle('dev-b', fresh);
@@ -124,7 +165,9 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     const live = g.livePeers().get(restored?.providerConfig?.['Interface.PublicKey'] ?? '');
     expect(live?.allowedIps).toEqual([`${restored?.providerConfig?.['Interface.Address']}/32`, '172.18.0.0/16']);
     expect(g.livePeers().size).toBe(2);
-    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(expect.stringContaining('peer restored in the tunnel'));
+    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(
+      expect.stringContaining('peer restored in the tunnel'),
+    );
   });
 
   it('disables: DISABLING then WAITING, the peer removed live, providerConfig and status.wireguard null, PEERS back to "0"', async () => {
@@ -164,9 +207,13 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(g.raw('dev-a')).toBeUndefined();
     expect(g.config()['PEERS']).toBe('0');
     expect(g.livePeers().size).toBe(0);
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain('gefyra-client-dev-a');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain(
+      'gefyra-client-dev-a',
+    );
     expect(g.cluster.objects({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' })).toEqual([]);
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain('gefyra-client-dev-a-token');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain(
+      'gefyra-client-dev-a-token',
+    );
   });
 
   it('removed with --force (finalizer stripped first, as the 2.5 client does): its peer and account are removed all the same', async () => {
@@ -178,9 +225,13 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.settle('dev-a');
     expect(g.config()['PEERS']).toBe('0');
     expect(g.livePeers().size).toBe(0);
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain('gefyra-client-dev-a');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain(
+      'gefyra-client-dev-a',
+    );
     expect(g.cluster.objects({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' })).toEqual([]);
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain('gefyra-client-dev-a-token');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'Secret' }).map((secret) => secret.metadata.name)).not.toContain(
+      'gefyra-client-dev-a-token',
+    );
   });
 
   it('removes a client at its sunset, with the Event "Sunset reached"', async () => {
@@ -208,7 +259,9 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(client?.state).toBe('WAITING');
     expect(client?.subnet).toBeUndefined();
     expect(g.livePeers().size).toBe(0);
-    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(expect.stringContaining('maximum connection age (3600 s) reached'));
+    expect(g.events('dev-a').map((event) => event.note)).toContainEqual(
+      expect.stringContaining('maximum connection age (3600 s) reached'),
+    );
     await g.setSubnet('dev-a', '172.18.0.0/16');
     await g.settle('dev-a');
     expect(g.client('dev-a')?.state).toBe('ACTIVE');
@@ -225,7 +278,13 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     expect(refused?.state).toBe('ERROR');
     expect(refused?.failure).toMatchObject({ reason: 'PeerRefused', subnet: '172.18.5.7/16' });
     expect(refused?.failure?.message).toContain('already routed to peer dev000a');
-    expect(g.events('dev-b')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'GefyraClient state change', note: expect.stringContaining('ENABLING → ERROR') }));
+    expect(g.events('dev-b')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'GefyraClient state change',
+        note: expect.stringContaining('ENABLING → ERROR'),
+      }),
+    );
     expect(g.config()['PEERS']).toBe('dev000a');
     await g.setSubnet('dev-b', '172.19.0.0/16');
     await g.settle('dev-b');
@@ -239,9 +298,18 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.settle('dev-a');
     const undo = g.cluster.neverReady('gefyra/gefyra-stowaway-0');
     await g.setSubnet('dev-a', '172.18.0.0/16');
-    await expect(g.service.reconcile({ namespace: NAMESPACE, name: 'dev-a' }, signal())).rejects.toMatchObject({ kind: 'NotReady' });
+    await expect(g.service.reconcile({ namespace: NAMESPACE, name: 'dev-a' }, signal())).rejects.toMatchObject({
+      kind: 'NotReady',
+    });
     expect(g.client('dev-a')?.state).toBe('ENABLING');
-    expect(g.events('dev-a')).toContainEqual(expect.objectContaining({ type: 'Warning', note: expect.stringMatching(/ENABLING: addPeer failed \(NotReady\): Stowaway \(pod gefyra-stowaway-0\) is not running and ready/) }));
+    expect(g.events('dev-a')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        note: expect.stringMatching(
+          /ENABLING: addPeer failed \(NotReady\): Stowaway \(pod gefyra-stowaway-0\) is not running and ready/,
+        ),
+      }),
+    );
     undo();
     await g.settle('dev-a');
     expect(g.client('dev-a')?.state).toBe('ACTIVE');
@@ -252,21 +320,39 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.create('dev-a');
     await g.settle('dev-a');
     await g.setSubnet('dev-a', '172.18.0.0/16');
-    g.cluster.failExecAfterRunning((call) => call.command[3] === 'gefyra-peer-add', { exitCode: 1, stderr: 'wg: Unable to modify interface\n' });
-    await expect(g.service.reconcile({ namespace: NAMESPACE, name: 'dev-a' }, signal())).rejects.toMatchObject({ kind: 'ExecFailed' });
-    expect(g.events('dev-a')).toContainEqual(expect.objectContaining({ type: 'Warning', note: expect.stringContaining('wg: Unable to modify interface') }));
+    g.cluster.failExecAfterRunning((call) => call.command[3] === 'gefyra-peer-add', {
+      exitCode: 1,
+      stderr: 'wg: Unable to modify interface\n',
+    });
+    await expect(g.service.reconcile({ namespace: NAMESPACE, name: 'dev-a' }, signal())).rejects.toMatchObject({
+      kind: 'ExecFailed',
+    });
+    expect(g.events('dev-a')).toContainEqual(
+      expect.objectContaining({ type: 'Warning', note: expect.stringContaining('wg: Unable to modify interface') }),
+    );
     await g.settle('dev-a');
     expect(g.client('dev-a')?.state).toBe('ACTIVE');
-    expect(g.files().get('/config/wg0.conf')?.match(/# peer_dev000a/g)).toHaveLength(1);
+    expect(
+      g
+        .files()
+        .get('/config/wg0.conf')
+        ?.match(/# peer_dev000a/g),
+    ).toHaveLength(1);
   });
 
   it('retries a ConfigMap write that lost to a concurrent one, with a merge patch of single keys (never a replace)', async () => {
     const g = await gefyra2();
-    await g.cluster.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name: 'gefyra-stowaway-config' }, { data: { SOMEONE_ELSES: 'kept' } }, signal());
+    await g.cluster.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name: 'gefyra-stowaway-config' },
+      { data: { SOMEONE_ELSES: 'kept' } },
+      signal(),
+    );
     await g.create('dev-a');
     await g.settle('dev-a');
     await g.setSubnet('dev-a', '172.18.0.0/16');
-    g.cluster.conflictOnNextWrite((operation, args) => operation === 'patch' && (args[0] as { name?: string }).name === 'gefyra-stowaway-config');
+    g.cluster.conflictOnNextWrite(
+      (operation, args) => operation === 'patch' && (args[0] as { name?: string }).name === 'gefyra-stowaway-config',
+    );
     g.cluster.resetCallCounts();
     await g.settle('dev-a');
     expect(g.cluster.pendingFaults).toBe(0);
@@ -281,7 +367,12 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
   it('writes status.wireguard from wg once the client has shaken hands', async () => {
     const g = await gefyra2();
     const a = await g.connect('dev-a', '172.18.0.0/16');
-    g.simulator.connect(NAMESPACE, 'gefyra-stowaway-0', a.providerConfig?.['Interface.PublicKey'] ?? '', '203.0.113.9:51234');
+    g.simulator.connect(
+      NAMESPACE,
+      'gefyra-stowaway-0',
+      a.providerConfig?.['Interface.PublicKey'] ?? '',
+      '203.0.113.9:51234',
+    );
     g.clock.advance(60_000);
     const result = await g.settle('dev-a');
     expect(result).toEqual({ done: false, requeueAfterMs: 60_000 });
@@ -299,7 +390,12 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.create('dev-a', { state: 'FLYING' });
     await g.settle('dev-a');
     expect(g.client('dev-a')?.stateTransitions['ERROR']).toBeDefined();
-    expect(g.events('dev-a')).toContainEqual(expect.objectContaining({ type: 'Warning', note: expect.stringContaining('FLYING → ERROR: state "FLYING" is not a GefyraClient state') }));
+    expect(g.events('dev-a')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        note: expect.stringContaining('FLYING → ERROR: state "FLYING" is not a GefyraClient state'),
+      }),
+    );
     // Nothing else is wrong with it: without a subnet it is ready for one.
     expect(g.client('dev-a')?.state).toBe('WAITING');
     expect(g.client('dev-a')?.failure).toBeUndefined();
@@ -308,12 +404,17 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.patch('dev-b', { state: 'REQUESTED' });
     await g.settle('dev-b');
     expect(g.events('dev-b')).toContainEqual(
-      expect.objectContaining({ type: 'Warning', note: expect.stringContaining('REQUESTED → ERROR: state was changed from ACTIVE to REQUESTED by someone else') }),
+      expect.objectContaining({
+        type: 'Warning',
+        note: expect.stringContaining('REQUESTED → ERROR: state was changed from ACTIVE to REQUESTED by someone else'),
+      }),
     );
     // Its peer was taken down in ERROR and brought up again for the subnet it still asks for.
     expect(g.events('dev-b').map((event) => event.note)).toContainEqual('removed the peer of a client in ERROR');
     expect(g.client('dev-b')?.state).toBe('ACTIVE');
-    expect(g.client('dev-b')?.providerConfig?.['Interface.PublicKey']).not.toBe(b.providerConfig?.['Interface.PublicKey']);
+    expect(g.client('dev-b')?.providerConfig?.['Interface.PublicKey']).not.toBe(
+      b.providerConfig?.['Interface.PublicKey'],
+    );
   });
 
   it('refuses an invalid subnet with the reason', async () => {
@@ -323,7 +424,10 @@ describe('GefyraClient lifecycle on Stowaway 2.x', () => {
     await g.setSubnet('dev-a', '300.1.1.0/16');
     await g.settle('dev-a');
     expect(g.client('dev-a')?.state).toBe('ERROR');
-    expect(g.client('dev-a')?.failure).toMatchObject({ reason: 'InvalidSubnet', message: expect.stringContaining('"300.1.1.0/16" is not an IPv4 network') });
+    expect(g.client('dev-a')?.failure).toMatchObject({
+      reason: 'InvalidSubnet',
+      message: expect.stringContaining('"300.1.1.0/16" is not an IPv4 network'),
+    });
     expect(g.config()['PEERS']).toBe('0');
   });
 });

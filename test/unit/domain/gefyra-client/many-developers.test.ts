@@ -13,7 +13,9 @@ describe('50 developers on one Stowaway 2.x', () => {
     expect(g.config()['PEERS']?.split(',')).not.toContain('0');
     expect(g.livePeers().size).toBe(50);
     const pod = g.stowawayPod();
-    const others = new Map([...g.livePeers()].filter(([key]) => key !== g.client('dev-7')?.providerConfig?.['Interface.PublicKey']));
+    const others = new Map(
+      [...g.livePeers()].filter(([key]) => key !== g.client('dev-7')?.providerConfig?.['Interface.PublicKey']),
+    );
 
     // What one leave and one join cost in the running Stowaway: execs counted, none of them a restart.
     g.cluster.clearExecLog();
@@ -33,6 +35,8 @@ describe('50 developers on one Stowaway 2.x', () => {
     expect(g.stowawayPod()).toEqual(pod);
     expect(g.simulator.regenerations).toBe(1);
     expect(await g.peers.list(signal())).toHaveLength(50);
-    expect(g.cluster.readConfigMap(NAMESPACE, 'gefyra-stowaway-config')?.['SERVER_ALLOWEDIPS_PEER_dev0007']).toBeUndefined();
+    expect(
+      g.cluster.readConfigMap(NAMESPACE, 'gefyra-stowaway-config')?.['SERVER_ALLOWEDIPS_PEER_dev0007'],
+    ).toBeUndefined();
   });
 });

@@ -17,10 +17,15 @@ describe('two GefyraClients whose names give one WireGuard peer id', () => {
     await g.settle('dev.a');
     const refused = g.client('dev.a');
     expect(refused?.state).toBe('ERROR');
-    expect(refused?.failure).toMatchObject({ reason: 'PeerIdTaken', message: expect.stringContaining('WireGuard peer id dev000a, which GefyraClient dev-a (created earlier) has') });
+    expect(refused?.failure).toMatchObject({
+      reason: 'PeerIdTaken',
+      message: expect.stringContaining('WireGuard peer id dev000a, which GefyraClient dev-a (created earlier) has'),
+    });
     expect(refused?.providerConfig).toBeUndefined();
     expect(g.events('dev.a').map((event) => event.note)).toContainEqual(expect.stringContaining('GefyraClient dev-a'));
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain('gefyra-client-dev.a');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).not.toContain(
+      'gefyra-client-dev.a',
+    );
     // Reconciled again, it stays refused and quiet.
     expect(await g.settle('dev.a')).toEqual({ done: true });
 
@@ -78,6 +83,8 @@ describe('two GefyraClients whose names give one WireGuard peer id', () => {
     expect([g.client('dev-a')?.state, g.client('dev.a')?.state]).toEqual(['WAITING', 'ERROR']);
     const clients = ['dev-a', 'dev.a'].map((name) => gefyraClientFrom(g.raw(name) ?? { metadata: { name } }));
     expect(clients.map((client) => peerHolderOf(client, clients, peerIdOf)?.client)).toEqual([undefined, 'dev-a']);
-    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).toContain('gefyra-client-dev-a');
+    expect(g.cluster.objects({ apiVersion: 'v1', kind: 'ServiceAccount' }).map((sa) => sa.metadata.name)).toContain(
+      'gefyra-client-dev-a',
+    );
   });
 });

@@ -41,7 +41,10 @@ describe('providerConfig as the 2.5 client reads it', () => {
     const g = await gefyra2();
     await g.connect('dev-a', '172.18.0.0/16');
     const flat = pyGet(g.raw('dev-a'), 'providerConfig') as Record<string, string>;
-    const nested = { Interface: { Address: flat['Interface.Address'], PublicKey: flat['Interface.PublicKey'] }, Peer: { PublicKey: flat['Peer.PublicKey'] } };
+    const nested = {
+      Interface: { Address: flat['Interface.Address'], PublicKey: flat['Interface.PublicKey'] },
+      Peer: { PublicKey: flat['Peer.PublicKey'] },
+    };
     await g.patch('dev-a', { providerConfig: null });
     await g.patch('dev-a', { providerConfig: nested });
     expect(clientWireGuardFile(g.raw('dev-a'), ENDPOINT)).toContain('Address = None');

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseInterceptRequest, parseInterceptSpec } from '../../../../src/domain/intercept-request/intercept-request.js';
+import {
+  parseInterceptRequest,
+  parseInterceptSpec,
+} from '../../../../src/domain/intercept-request/intercept-request.js';
 import { CLIENT_DEFAULTS, clientRequest } from '../../../support/intercept-request-fixtures.js';
 
 const stored = (object: Record<string, unknown>) => ({
@@ -69,13 +72,25 @@ describe('every invalid request yields one clear reason', () => {
     ['missing targetContainer', { targetContainer: '' }, /targetContainer is required/],
     ['missing portMappings', { portMappings: undefined }, /portMappings is required/],
     ['empty portMappings', { portMappings: [] }, /portMappings must name at least one/],
-    ['mapping not port:port', { portMappings: ['8080'] }, /portMappings\[0\]: "8080" is not of the form <containerPort>:<destinationPort>/],
+    [
+      'mapping not port:port',
+      { portMappings: ['8080'] },
+      /portMappings\[0\]: "8080" is not of the form <containerPort>:<destinationPort>/,
+    ],
     ['mapping with words', { portMappings: ['http:8000'] }, /is not of the form/],
     ['port above 65535', { portMappings: ['70000:8000'] }, /port 70000 is outside 1-65535/],
     ['port zero', { portMappings: ['8080:0'] }, /port 0 is outside 1-65535/],
-    ['duplicate container port', { portMappings: ['8080:8000', '8080:9000'] }, /container port 8080 is mapped more than once/],
+    [
+      'duplicate container port',
+      { portMappings: ['8080:8000', '8080:9000'] },
+      /container port 8080 is mapped more than once/,
+    ],
     // Issue 13, item 11: 200 mappings made 200 Services.
-    ['too many port mappings', { portMappings: Array.from({ length: 17 }, (_, index) => `${8000 + index}:${9000 + index}`) }, /portMappings may name at most 16 ports/],
+    [
+      'too many port mappings',
+      { portMappings: Array.from({ length: 17 }, (_, index) => `${8000 + index}:${9000 + index}`) },
+      /portMappings may name at most 16 ports/,
+    ],
     ['relative sync directory', { syncDownDirectories: ['tmp'] }, /absolute paths/],
     ['handleProbes not boolean', { handleProbes: 'yes' }, /handleProbes must be true or false/],
   ];

@@ -3,7 +3,15 @@ import type { ExecCall } from '../../../../src/adapters/in-memory/exec-handler.j
 import { DomainError } from '../../../../src/domain/errors.js';
 import type { InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
-import { addTarget, bootedOperator, createRequest, readRequest, REQUEST, signal, TARGET } from '../../../support/scenario.js';
+import {
+  addTarget,
+  bootedOperator,
+  createRequest,
+  readRequest,
+  REQUEST,
+  signal,
+  TARGET,
+} from '../../../support/scenario.js';
 
 /**
  * Carrier's scripts only append (docs/gefyra-components.md, Carrier): each must
@@ -17,18 +25,25 @@ const runs = (script: string) => (call: ExecCall) => call.container === 'web' &&
  * request is established (failed passes are retried, as the work queue would,
  * without its delays), or until a pass fails (its error is returned).
  */
-async function reconcileUntil(operator: InMemoryOperator, goal: 'established' | 'failure', maxPasses = 12): Promise<unknown> {
+async function reconcileUntil(
+  operator: InMemoryOperator,
+  goal: 'established' | 'failure',
+  maxPasses = 12,
+): Promise<unknown> {
   for (let pass = 1; pass <= maxPasses; pass++) {
     try {
       const result = await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
-      if (goal === 'established' && result.done && (await readRequest(operator))?.['established'] === true) return undefined;
+      if (goal === 'established' && result.done && (await readRequest(operator))?.['established'] === true)
+        return undefined;
       operator.clock.advance(result.done ? 1000 : result.requeueAfterMs);
     } catch (error) {
       if (goal === 'failure') return error;
       operator.clock.advance(1000);
     }
   }
-  throw new Error(`no ${goal} after ${maxPasses} passes; status: ${JSON.stringify((await readRequest(operator))?.['status'])}`);
+  throw new Error(
+    `no ${goal} after ${maxPasses} passes; status: ${JSON.stringify((await readRequest(operator))?.['status'])}`,
+  );
 }
 
 const reconcileUntilEstablished = (operator: InMemoryOperator) => reconcileUntil(operator, 'established');
@@ -57,7 +72,10 @@ async function interceptedOperator(): Promise<InMemoryOperator> {
 describe('Carrier steps: at most once per container instance', () => {
   it('the issue: setprobe.sh reports a failure after it had in fact run; the intercept is established with one block per port', async () => {
     const operator = await interceptedOperator();
-    operator.cluster.failExecAfterRunning(runs('setprobe.sh'), { exitCode: 1, stderr: 'error: unable to upgrade connection: EOF\n' });
+    operator.cluster.failExecAfterRunning(runs('setprobe.sh'), {
+      exitCode: 1,
+      stderr: 'error: unable to upgrade connection: EOF\n',
+    });
 
     await reconcileUntilEstablished(operator);
 
@@ -69,12 +87,20 @@ describe('Carrier steps: at most once per container instance', () => {
   it.each<[string, (operator: InMemoryOperator) => void]>([
     [
       'settles a dropped connection after setroute.sh by reading the config, not by running it again',
-      (operator) => operator.cluster.failExecAfterRunning(runs('setroute.sh'), new DomainError('Unavailable', 'connection reset by peer')),
+      (operator) =>
+        operator.cluster.failExecAfterRunning(
+          runs('setroute.sh'),
+          new DomainError('Unavailable', 'connection reset by peer'),
+        ),
     ],
     [
       'runs a script again when the config shows it never ran (the exec failed before reaching Carrier)',
       (operator) =>
-        operator.cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[2] === 'setroute.sh'),
+        operator.cluster.failNext(
+          'exec',
+          new DomainError('Unavailable', 'connection refused'),
+          ([, command]) => (command as string[])[2] === 'setroute.sh',
+        ),
     ],
   ])('%s', async (_title, fault) => {
     const operator = await interceptedOperator();
@@ -89,13 +115,19 @@ describe('Carrier steps: at most once per container instance', () => {
   it('restarts Carrier to start clean when its config cannot be repaired, and configures the new container once', async () => {
     const operator = await interceptedOperator();
     // The first pass stops where it would read Carrier's config ...
-    operator.cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[0] === 'cat');
+    operator.cluster.failNext(
+      'exec',
+      new DomainError('Unavailable', 'connection refused'),
+      ([, command]) => (command as string[])[0] === 'cat',
+    );
     expect(await reconcileUntilFailure(operator)).toMatchObject({ kind: 'Unavailable' });
     // ... and meanwhile 8080 was routed twice in this container (an older operator did that): every reload fails from now on.
     const upstream = 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000';
     const setRoute = ['/bin/busybox', 'sh', 'setroute.sh', '8080', upstream];
     expect((await operator.cluster.exec(TARGET, setRoute, signal)).exitCode).toBe(0);
-    expect((await operator.cluster.exec(TARGET, setRoute, signal)).stderr).toContain('duplicate upstream "stowaway-8080"');
+    expect((await operator.cluster.exec(TARGET, setRoute, signal)).stderr).toContain(
+      'duplicate upstream "stowaway-8080"',
+    );
     const broken = operator.cluster.containerIdOf(TARGET);
     operator.cluster.clearExecLog();
 
@@ -117,7 +149,11 @@ describe('Carrier steps: at most once per container instance', () => {
       expect(await reconcileUntilFailure(operator)).toMatchObject({ kind: 'ExecFailed' });
       const status = (await readRequest(operator))?.['status'] as Record<string, unknown>;
       expect(status['failingStep']).toEqual({ step: 'configureCarrier', attempts });
-      expect(status['message']).toMatch(new RegExp(`^step configureCarrier failed \\(attempt ${attempts}, .*setroute.sh 8080\` left no trace .*error dialing backend: EOF`));
+      expect(status['message']).toMatch(
+        new RegExp(
+          `^step configureCarrier failed \\(attempt ${attempts}, .*setroute.sh 8080\` left no trace .*error dialing backend: EOF`,
+        ),
+      );
     }
 
     await reconcileUntilEstablished(operator);

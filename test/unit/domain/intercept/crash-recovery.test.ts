@@ -27,7 +27,11 @@ import {
  * Event's own failures: the phase then returns, but the process is dead all
  * the same.)
  */
-async function crashDuring(operator: InMemoryOperator, crashAt: number, phase: (op: InMemoryOperator) => Promise<unknown>): Promise<boolean> {
+async function crashDuring(
+  operator: InMemoryOperator,
+  crashAt: number,
+  phase: (op: InMemoryOperator) => Promise<unknown>,
+): Promise<boolean> {
   let api: ReturnType<typeof crashingClusterApi> | undefined;
   const crashing = await operator.restart({
     wrapClusterApi: (cluster) => {
@@ -139,7 +143,10 @@ describe('crash recovery', () => {
       const restarted = await operator.restart();
       await settle(restarted);
 
-      expect((await readRequest(restarted))?.['status'], `crash before call ${crashAt}`).toMatchObject({ phase: 'Failed', reason: 'CarrierStartTimeout' });
+      expect((await readRequest(restarted))?.['status'], `crash before call ${crashAt}`).toMatchObject({
+        phase: 'Failed',
+        reason: 'CarrierStartTimeout',
+      });
       expectNothingLeft(restarted);
     }
   });

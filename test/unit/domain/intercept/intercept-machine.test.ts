@@ -7,7 +7,17 @@ import {
   undeclaredPorts,
 } from '../../../../src/domain/intercept/intercept-machine.js';
 import { specFingerprint } from '../../../../src/domain/intercept/spec-fingerprint.js';
-import { container, NOW, observation, owner, pod, progress, replaced, request, route } from '../../../support/domain-builders.js';
+import {
+  container,
+  NOW,
+  observation,
+  owner,
+  pod,
+  progress,
+  replaced,
+  request,
+  route,
+} from '../../../support/domain-builders.js';
 
 const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
   phase: 'Failed' as const,
@@ -16,24 +26,48 @@ const failedStatus = (fields: Parameters<typeof request>[0] = {}) => ({
   failedSpec: specFingerprint(request(fields)),
 });
 const starting = () => ({ state: 'starting' as const, owner, installedAt: NOW, replaced });
-const running = (containerID = 'containerd://c1') => ({ state: 'running' as const, owner, installedAt: NOW, replaced, containerID });
+const running = (containerID = 'containerd://c1') => ({
+  state: 'running' as const,
+  owner,
+  installedAt: NOW,
+  replaced,
+  containerID,
+});
 const loaded = progress({ loadedRoutes: [route()], tunnelRevision: 'rev-1' });
 const routed = { routes: [route()], progress: loaded };
 const actionOf = (step: InterceptStep) => (step.kind === 'act' ? step.action.type : step.kind);
 const reasonOf = (step: InterceptStep) =>
-  step.kind === 'act' && step.action.type === 'recordFailure' ? step.action.reason : step.kind === 'wait' || step.kind === 'failed' ? step.reason : undefined;
+  step.kind === 'act' && step.action.type === 'recordFailure'
+    ? step.action.reason
+    : step.kind === 'wait' || step.kind === 'failed'
+      ? step.reason
+      : undefined;
 
 describe('decideIntercept: establishing', () => {
   const cases: [string, Partial<InterceptObservation>, string, string?][] = [
-    ['adds the finalizer before anything else', { request: request({}, { finalizer: false }), progress: progress({ finalizerPresent: false }) }, 'addFinalizer'],
+    [
+      'adds the finalizer before anything else',
+      { request: request({}, { finalizer: false }), progress: progress({ finalizerPresent: false }) },
+      'addFinalizer',
+    ],
     ['refuses an invalid request', { request: request({ portMappings: ['x'] }) }, 'recordFailure', 'InvalidRequest'],
     ['refuses a missing pod', { pod: undefined }, 'recordFailure', 'TargetPodNotFound'],
     ['refuses a pod being deleted', { pod: pod({ deleting: true }) }, 'recordFailure', 'TargetPodTerminating'],
     ['refuses a pod that is not running', { pod: pod({ phase: 'Pending' }) }, 'recordFailure', 'TargetPodNotRunning'],
-    ['refuses a missing container', { pod: pod({ containers: [container({ name: 'sidecar' })] }) }, 'recordFailure', 'TargetContainerNotFound'],
+    [
+      'refuses a missing container',
+      { pod: pod({ containers: [container({ name: 'sidecar' })] }) },
+      'recordFailure',
+      'TargetContainerNotFound',
+    ],
     [
       "refuses a target the carrier cannot serve, with the carrier's reason",
-      { carrierProblems: [{ reason: 'UnsupportedProbe', message: 'an exec probe' }, { reason: 'Other', message: 'second' }] },
+      {
+        carrierProblems: [
+          { reason: 'UnsupportedProbe', message: 'an exec probe' },
+          { reason: 'Other', message: 'second' },
+        ],
+      },
       'recordFailure',
       'UnsupportedProbe',
     ],
@@ -56,19 +90,49 @@ describe('decideIntercept: establishing', () => {
       'AlreadyIntercepted',
     ],
     ['reserves routes first', {}, 'reserveRoutes'],
-    ['reserves again when the request maps other ports now', { request: request({ portMappings: ['9090:9000'] }), ...routed }, 'reserveRoutes'],
-    ['waits for a tunnel that does not run, before touching the pod', { routes: [route()], tunnelRevision: undefined }, 'wait', 'TunnelNotReady'],
+    [
+      'reserves again when the request maps other ports now',
+      { request: request({ portMappings: ['9090:9000'] }), ...routed },
+      'reserveRoutes',
+    ],
+    [
+      'waits for a tunnel that does not run, before touching the pod',
+      { routes: [route()], tunnelRevision: undefined },
+      'wait',
+      'TunnelNotReady',
+    ],
     ['swaps in Carrier first, the slowest step', { routes: [route()] }, 'installCarrier'],
-    ['loads reserved routes into the tunnel while Carrier starts', { routes: [route()], carrier: starting() }, 'loadTunnelRoutes'],
-    ['loads them again after the tunnel restarted', { ...routed, carrier: running(), tunnelRevision: 'rev-2' }, 'loadTunnelRoutes'],
-    ['prepares sync directories before Carrier', { ...routed, request: request({ syncDownDirectories: ['/app/logs'] }) }, 'prepareSync'],
+    [
+      'loads reserved routes into the tunnel while Carrier starts',
+      { routes: [route()], carrier: starting() },
+      'loadTunnelRoutes',
+    ],
+    [
+      'loads them again after the tunnel restarted',
+      { ...routed, carrier: running(), tunnelRevision: 'rev-2' },
+      'loadTunnelRoutes',
+    ],
+    [
+      'prepares sync directories before Carrier',
+      { ...routed, request: request({ syncDownDirectories: ['/app/logs'] }) },
+      'prepareSync',
+    ],
     [
       'installs Carrier once sync directories are ready',
-      { ...routed, request: request({ syncDownDirectories: ['/app/logs'] }), progress: { ...loaded, syncPrepared: true } },
+      {
+        ...routed,
+        request: request({ syncDownDirectories: ['/app/logs'] }),
+        progress: { ...loaded, syncPrepared: true },
+      },
       'installCarrier',
     ],
     ['installs Carrier', routed, 'installCarrier'],
-    ['waits for Carrier to start', { ...routed, carrier: { state: 'starting', owner, installedAt: NOW, replaced } }, 'wait', 'CarrierStarting'],
+    [
+      'waits for Carrier to start',
+      { ...routed, carrier: { state: 'starting', owner, installedAt: NOW, replaced } },
+      'wait',
+      'CarrierStarting',
+    ],
     [
       'fails when Carrier does not start in time',
       { ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 61_000), replaced } },
@@ -76,7 +140,11 @@ describe('decideIntercept: establishing', () => {
       'CarrierStartTimeout',
     ],
     ['configures a running Carrier', { ...routed, carrier: running() }, 'configureCarrier'],
-    ['marks the request established', { ...routed, carrier: running(), progress: { ...loaded, carrierFingerprint: 'containerd://c1|8080>10000||' } }, 'setEstablished'],
+    [
+      'marks the request established',
+      { ...routed, carrier: running(), progress: { ...loaded, carrierFingerprint: 'containerd://c1|8080>10000||' } },
+      'setEstablished',
+    ],
     [
       'is established when everything is in place',
       {
@@ -89,7 +157,12 @@ describe('decideIntercept: establishing', () => {
     ],
     [
       'configures Carrier again after its container restarted',
-      { ...routed, carrier: running('containerd://c2'), request: request({}, { established: true }), progress: { ...loaded, carrierFingerprint: 'containerd://c1|8080>10000||' } },
+      {
+        ...routed,
+        carrier: running('containerd://c2'),
+        request: request({}, { established: true }),
+        progress: { ...loaded, carrierFingerprint: 'containerd://c1|8080>10000||' },
+      },
       'configureCarrier',
     ],
   ];
@@ -101,7 +174,12 @@ describe('decideIntercept: establishing', () => {
   });
 
   it('waits for Carrier only as long as the timeout leaves', () => {
-    const step = decideIntercept(observation({ ...routed, carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 45_000), replaced } }));
+    const step = decideIntercept(
+      observation({
+        ...routed,
+        carrier: { state: 'starting', owner, installedAt: new Date(NOW.getTime() - 45_000), replaced },
+      }),
+    );
     expect(step).toMatchObject({ kind: 'wait', requeueAfterMs: 15_000, phase: 'StartingCarrier' });
   });
 
@@ -109,15 +187,25 @@ describe('decideIntercept: establishing', () => {
     const step = decideIntercept(
       observation({
         ...routed,
-        carrier: { state: 'failing', owner, installedAt: new Date(NOW.getTime() - 70_000), replaced, reason: 'ImagePullBackOff' },
+        carrier: {
+          state: 'failing',
+          owner,
+          installedAt: new Date(NOW.getTime() - 70_000),
+          replaced,
+          reason: 'ImagePullBackOff',
+        },
       }),
     );
-    expect(step.kind === 'act' && step.action.type === 'recordFailure' && step.action.message).toMatch(/within 60s: ImagePullBackOff/);
+    expect(step.kind === 'act' && step.action.type === 'recordFailure' && step.action.message).toMatch(
+      /within 60s: ImagePullBackOff/,
+    );
   });
 
   it('tells which containers exist when the target container is missing', () => {
     const step = decideIntercept(observation({ pod: pod({ containers: [container({ name: 'sidecar' })] }) }));
-    expect(step.kind === 'act' && step.action.type === 'recordFailure' && step.action.message).toMatch(/no container "web" \(it has: sidecar\)/);
+    expect(step.kind === 'act' && step.action.type === 'recordFailure' && step.action.message).toMatch(
+      /no container "web" \(it has: sidecar\)/,
+    );
   });
 
   it('configures routes in port order and answers only HTTP probes on ports it does not route', () => {
@@ -150,9 +238,16 @@ describe('decideIntercept: establishing', () => {
 
   it('unloads routes it no longer serves when reloading', () => {
     const step = decideIntercept(
-      observation({ routes: [route(8080, 10001)], carrier: running(), progress: progress({ loadedRoutes: [route(8080, 10000)], tunnelRevision: 'rev-1' }) }),
+      observation({
+        routes: [route(8080, 10001)],
+        carrier: running(),
+        progress: progress({ loadedRoutes: [route(8080, 10000)], tunnelRevision: 'rev-1' }),
+      }),
     );
-    expect(step).toMatchObject({ kind: 'act', action: { type: 'loadTunnelRoutes', present: [{ proxyPort: 10001 }], absent: [{ proxyPort: 10000 }] } });
+    expect(step).toMatchObject({
+      kind: 'act',
+      action: { type: 'loadTunnelRoutes', present: [{ proxyPort: 10001 }], absent: [{ proxyPort: 10000 }] },
+    });
   });
 });
 
@@ -160,12 +255,33 @@ describe('decideIntercept: after a failure, everything is rolled back', () => {
   const failed = (extra: Parameters<typeof request>[1] = {}) =>
     request({ syncDownDirectories: ['/data'] }, { status: failedStatus({ syncDownDirectories: ['/data'] }), ...extra });
   const cases: [string, Partial<InterceptObservation>, string][] = [
-    ['first withdraws `established`', { request: failed({ established: true }), carrier: running(), ...routed }, 'setEstablished'],
+    [
+      'first withdraws `established`',
+      { request: failed({ established: true }), carrier: running(), ...routed },
+      'setEstablished',
+    ],
     ['restores the pod', { request: failed(), carrier: running(), ...routed }, 'restoreCarrier'],
-    ['leaves a container another request intercepts alone', { request: failed(), carrier: { ...running(), owner: { uid: 'x', request: 'gefyra/x' } }, ...routed, progress: { ...loaded, syncRemoved: true } }, 'releaseRoutes'],
+    [
+      'leaves a container another request intercepts alone',
+      {
+        request: failed(),
+        carrier: { ...running(), owner: { uid: 'x', request: 'gefyra/x' } },
+        ...routed,
+        progress: { ...loaded, syncRemoved: true },
+      },
+      'releaseRoutes',
+    ],
     ['removes the sync directory', { request: failed(), ...routed }, 'removeSync'],
-    ['releases the routes', { request: failed(), ...routed, progress: { ...loaded, syncRemoved: true } }, 'releaseRoutes'],
-    ['unloads them from the tunnel', { request: failed(), progress: { ...loaded, syncRemoved: true } }, 'unloadTunnelRoutes'],
+    [
+      'releases the routes',
+      { request: failed(), ...routed, progress: { ...loaded, syncRemoved: true } },
+      'releaseRoutes',
+    ],
+    [
+      'unloads them from the tunnel',
+      { request: failed(), progress: { ...loaded, syncRemoved: true } },
+      'unloadTunnelRoutes',
+    ],
     ['then stays failed', { request: failed(), progress: progress({ syncRemoved: true }) }, 'failed'],
   ];
 
@@ -174,7 +290,9 @@ describe('decideIntercept: after a failure, everything is rolled back', () => {
   });
 
   it('tries again once the request is edited, but not when only the generation moved', () => {
-    expect(actionOf(decideIntercept(observation({ request: request({}, { status: failedStatus(), generation: 3 }) })))).toBe('failed');
+    expect(
+      actionOf(decideIntercept(observation({ request: request({}, { status: failedStatus(), generation: 3 }) }))),
+    ).toBe('failed');
     const edited = request({ portMappings: ['8080:9000'] }, { status: failedStatus(), generation: 2 });
     expect(actionOf(decideIntercept(observation({ request: edited })))).toBe('reserveRoutes');
   });
@@ -191,26 +309,41 @@ describe('decideIntercept: after a failure, everything is rolled back', () => {
 describe('decideIntercept: a container held by another request (issue 18, item 8)', () => {
   const holder = (name: string) => ({ ...running(), owner: { uid: `uid-${name}`, request: `gefyra/${name}` } });
   const refused = (name: string) =>
-    request({}, {
-      status: {
-        phase: 'Failed' as const,
-        reason: 'AlreadyIntercepted',
-        message: `container web of pod shop/web-7d9c6b5f4-abcde is already intercepted by InterceptRequest gefyra/${name}`,
-        failedSpec: specFingerprint(request()),
+    request(
+      {},
+      {
+        status: {
+          phase: 'Failed' as const,
+          reason: 'AlreadyIntercepted',
+          message: `container web of pod shop/web-7d9c6b5f4-abcde is already intercepted by InterceptRequest gefyra/${name}`,
+          failedSpec: specFingerprint(request()),
+        },
       },
-    });
+    );
 
   it('stays refused while the same request holds the container', () => {
-    expect(decideIntercept(observation({ request: refused('first'), carrier: holder('first') }))).toMatchObject({ kind: 'failed', reason: 'AlreadyIntercepted' });
+    expect(decideIntercept(observation({ request: refused('first'), carrier: holder('first') }))).toMatchObject({
+      kind: 'failed',
+      reason: 'AlreadyIntercepted',
+    });
   });
 
   it('goes ahead once the holder let go, though the spec did not change', () => {
-    expect(actionOf(decideIntercept(observation({ request: refused('first'), carrier: { state: 'absent' } })))).toBe('reserveRoutes');
+    expect(actionOf(decideIntercept(observation({ request: refused('first'), carrier: { state: 'absent' } })))).toBe(
+      'reserveRoutes',
+    );
   });
 
   it('names the new holder when another request took the container meanwhile', () => {
     const step = decideIntercept(observation({ request: refused('first'), carrier: holder('third') }));
-    expect(step).toMatchObject({ kind: 'act', action: { type: 'recordFailure', reason: 'AlreadyIntercepted', message: expect.stringMatching(/by InterceptRequest gefyra\/third$/) } });
+    expect(step).toMatchObject({
+      kind: 'act',
+      action: {
+        type: 'recordFailure',
+        reason: 'AlreadyIntercepted',
+        message: expect.stringMatching(/by InterceptRequest gefyra\/third$/),
+      },
+    });
   });
 });
 
@@ -221,8 +354,16 @@ describe('decideIntercept: deletion resets everything the request touched', () =
     ['releases the routes', { request: deleting, ...routed }, 'releaseRoutes'],
     ['unloads them', { request: deleting, progress: loaded }, 'unloadTunnelRoutes'],
     ['then lets the request go', { request: deleting }, 'removeFinalizer'],
-    ['and is done once the finalizer is gone', { request: deleting, progress: progress({ finalizerPresent: false }) }, 'released'],
-    ['resets an invalid request too', { request: request({ portMappings: [] }, { deleting: true }), routes: [route()] }, 'releaseRoutes'],
+    [
+      'and is done once the finalizer is gone',
+      { request: deleting, progress: progress({ finalizerPresent: false }) },
+      'released',
+    ],
+    [
+      'resets an invalid request too',
+      { request: request({ portMappings: [] }, { deleting: true }), routes: [route()] },
+      'releaseRoutes',
+    ],
   ];
 
   it.each(cases)('%s', (_name, overrides, expected) => {
@@ -242,7 +383,11 @@ describe('port helpers', () => {
       containers: [
         container({
           ports: [{ containerPort: 9000, protocol: 'TCP', name: 'metrics' }],
-          probes: { startup: { kind: 'httpGet', port: 'metrics' }, liveness: { kind: 'tcpSocket', port: 1 }, readiness: { kind: 'httpGet', port: 9000 } },
+          probes: {
+            startup: { kind: 'httpGet', port: 'metrics' },
+            liveness: { kind: 'tcpSocket', port: 1 },
+            readiness: { kind: 'httpGet', port: 9000 },
+          },
         }),
       ],
     });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HmacRequesterStamps } from '../../../../src/adapters/webhook/requester-stamp-key.js';
-import { REQUESTER_ANNOTATION, REQUESTER_GROUPS_ANNOTATION, REQUESTER_STAMP_ANNOTATION } from '../../../../src/domain/intercept-request/intercept-request.js';
+import {
+  REQUESTER_ANNOTATION,
+  REQUESTER_GROUPS_ANNOTATION,
+  REQUESTER_STAMP_ANNOTATION,
+} from '../../../../src/domain/intercept-request/intercept-request.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { clientRequest } from '../../../support/intercept-request-fixtures.js';
 import { addTarget, bootedOperator, eventsOf, readRequest, settle, signal, TARGET } from '../../../support/scenario.js';
@@ -18,15 +22,28 @@ describe('InterceptService: the operator policy', () => {
     const imageBefore = stowaway!.containers[0]!.image;
     const name = 'stowaway-to-gefyra';
     await operator.cluster.create(
-      clientRequest({ targetNamespace: 'gefyra', targetPod: stowaway!.name, targetContainer: 'stowaway', portMappings: ['51820:8000'] }, { name }) as unknown as Manifest,
+      clientRequest(
+        {
+          targetNamespace: 'gefyra',
+          targetPod: stowaway!.name,
+          targetContainer: 'stowaway',
+          portMappings: ['51820:8000'],
+        },
+        { name },
+      ) as unknown as Manifest,
       signal,
     );
 
     await settle(operator, name);
 
-    expect((await readRequest(operator, name))?.['status']).toMatchObject({ phase: 'Failed', reason: 'NamespaceNotAllowed' });
+    expect((await readRequest(operator, name))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'NamespaceNotAllowed',
+    });
     expect(operator.cluster.peekPod(stowaway!)?.containers[0]?.image).toBe(imageBefore);
-    expect(operator.carrier.configurationOf({ namespace: 'gefyra', name: stowaway!.name, container: 'stowaway' })).toBeUndefined();
+    expect(
+      operator.carrier.configurationOf({ namespace: 'gefyra', name: stowaway!.name, container: 'stowaway' }),
+    ).toBeUndefined();
   });
 
   it('refuses traffic to an address outside the tunnel, and tells nothing about the target pod', async () => {
@@ -34,7 +51,16 @@ describe('InterceptService: the operator policy', () => {
     addTarget(operator);
     const name = 'web-to-elsewhere';
     await operator.cluster.create(
-      clientRequest({ targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container, destinationIP: '10.0.0.1', portMappings: ['9999:80'] }, { name }) as unknown as Manifest,
+      clientRequest(
+        {
+          targetNamespace: TARGET.namespace,
+          targetPod: TARGET.name,
+          targetContainer: TARGET.container,
+          destinationIP: '10.0.0.1',
+          portMappings: ['9999:80'],
+        },
+        { name },
+      ) as unknown as Manifest,
       signal,
     );
 
@@ -55,13 +81,19 @@ describe('InterceptService: the operator policy', () => {
     addTarget(operator);
     const name = 'web-to-shop';
     await operator.cluster.create(
-      clientRequest({ targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container }, { name }) as unknown as Manifest,
+      clientRequest(
+        { targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container },
+        { name },
+      ) as unknown as Manifest,
       signal,
     );
 
     await settle(operator, name);
 
-    expect((await readRequest(operator, name))?.['status']).toMatchObject({ phase: 'Failed', reason: 'NamespaceNotAllowed' });
+    expect((await readRequest(operator, name))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'NamespaceNotAllowed',
+    });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
   });
 });
@@ -77,13 +109,22 @@ describe('InterceptService: requesters stamped by the admission webhook', () => 
   const MAY_INTERCEPT = new Set(['team-dev']);
 
   const requestAs = (name: string, annotations: Record<string, string>, targetPod: string = TARGET.name): Manifest => {
-    const object = clientRequest({ targetNamespace: TARGET.namespace, targetPod, targetContainer: TARGET.container }, { name });
+    const object = clientRequest(
+      { targetNamespace: TARGET.namespace, targetPod, targetContainer: TARGET.container },
+      { name },
+    );
     return { ...object, metadata: { ...(object['metadata'] as object), annotations } } as unknown as Manifest;
   };
   const stampedAs = (user: string, name: string): Record<string, string> => ({
     [REQUESTER_ANNOTATION]: user,
     [REQUESTER_GROUPS_ANNOTATION]: 'system:authenticated',
-    [REQUESTER_STAMP_ANNOTATION]: stamps.sign({ kind: 'InterceptRequest', namespace: 'gefyra', name, user, groups: ['system:authenticated'] }),
+    [REQUESTER_STAMP_ANNOTATION]: stamps.sign({
+      kind: 'InterceptRequest',
+      namespace: 'gefyra',
+      name,
+      user,
+      groups: ['system:authenticated'],
+    }),
   });
 
   /** An operator in required mode whose cluster answers SubjectAccessReviews, recording reviews and reads of pods in shop in order. */
@@ -121,11 +162,17 @@ describe('InterceptService: requesters stamped by the admission webhook', () => 
   it('refuses a requester the webhook did not stamp, though the named one may intercept: the pod keeps its container, nobody is reviewed', async () => {
     const { operator, calls } = await reviewingOperator();
     const name = 'unstamped';
-    await operator.cluster.create(requestAs(name, { [REQUESTER_ANNOTATION]: 'team-dev', [REQUESTER_GROUPS_ANNOTATION]: 'system:masters' }), signal);
+    await operator.cluster.create(
+      requestAs(name, { [REQUESTER_ANNOTATION]: 'team-dev', [REQUESTER_GROUPS_ANNOTATION]: 'system:masters' }),
+      signal,
+    );
 
     await settle(operator, name);
 
-    expect((await readRequest(operator, name))?.['status']).toMatchObject({ phase: 'Failed', reason: 'RequesterNotStamped' });
+    expect((await readRequest(operator, name))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'RequesterNotStamped',
+    });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(calls.filter((call) => call.startsWith('review'))).toEqual([]);
   });
@@ -139,11 +186,22 @@ describe('InterceptService: requesters stamped by the admission webhook', () => 
     await settle(operator, 'missing');
 
     const told = async (name: string) => {
-      const status = (await readRequest(operator, name))?.['status'] as { phase: string; reason: string; message: string };
-      return { status: { phase: status.phase, reason: status.reason, message: status.message }, events: eventsOf(operator, name).map(({ reason, note }) => ({ reason, note })) };
+      const status = (await readRequest(operator, name))?.['status'] as {
+        phase: string;
+        reason: string;
+        message: string;
+      };
+      return {
+        status: { phase: status.phase, reason: status.reason, message: status.message },
+        events: eventsOf(operator, name).map(({ reason, note }) => ({ reason, note })),
+      };
     };
     expect(await told('existing')).toEqual(await told('missing'));
-    expect((await told('missing')).status).toEqual({ phase: 'Failed', reason: 'RequesterNotAuthorized', message: 'hostile may not patch pods in namespace shop; an intercept needs both' });
+    expect((await told('missing')).status).toEqual({
+      phase: 'Failed',
+      reason: 'RequesterNotAuthorized',
+      message: 'hostile may not patch pods in namespace shop; an intercept needs both',
+    });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(calls[0]).toBe('review hostile');
   });
@@ -164,9 +222,16 @@ describe('InterceptService: requesters stamped by the admission webhook', () => 
  * the tunnel's internal /24, so every real bridge was refused.
  */
 describe('InterceptService: where traffic may go', () => {
-  const requestTo = async (operator: Awaited<ReturnType<typeof bootedOperator>>, name: string, destinationIP: string) => {
+  const requestTo = async (
+    operator: Awaited<ReturnType<typeof bootedOperator>>,
+    name: string,
+    destinationIP: string,
+  ) => {
     await operator.cluster.create(
-      clientRequest({ targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container, destinationIP }, { name }) as unknown as Manifest,
+      clientRequest(
+        { targetNamespace: TARGET.namespace, targetPod: TARGET.name, targetContainer: TARGET.container, destinationIP },
+        { name },
+      ) as unknown as Manifest,
       signal,
     );
     await settle(operator, name);
@@ -186,21 +251,28 @@ describe('InterceptService: where traffic may go', () => {
     expect(await requestTo(operator, 'web-to-shop', '172.19.0.3')).toMatchObject({
       phase: 'Failed',
       reason: 'DestinationNotAllowed',
-      message: "destinationIP 172.19.0.3 is outside the subnets the operator allows (192.168.99.0/24, 172.18.0.0/16); traffic may only go to a Gefyra client's containers",
+      message:
+        "destinationIP 172.19.0.3 is outside the subnets the operator allows (192.168.99.0/24, 172.18.0.0/16); traffic may only go to a Gefyra client's containers",
     });
   });
 
   it('without GEFYRA_PEER_SUBNET allows only the internal subnet (Stowaway routing 0.0.0.0/0 says nothing about where containers live)', async () => {
     const operator = await bootedOperator({ environment: { GEFYRA_PEER_SUBNET: '' } });
     addTarget(operator);
-    expect(await requestTo(operator, 'web-to-shop', '172.18.0.3')).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining('(192.168.99.0/24)') });
+    expect(await requestTo(operator, 'web-to-shop', '172.18.0.3')).toMatchObject({
+      reason: 'DestinationNotAllowed',
+      message: expect.stringContaining('(192.168.99.0/24)'),
+    });
   });
 
   it('GEFYRA_DESTINATION_SUBNETS replaces the default: it narrows and widens', async () => {
     const environment = { GEFYRA_DESTINATION_SUBNETS: '172.18.5.0/24, 10.20.0.0/16' };
     const narrowed = await bootedOperator({ environment });
     addTarget(narrowed);
-    expect(await requestTo(narrowed, 'web-to-shop', '172.18.0.3')).toMatchObject({ reason: 'DestinationNotAllowed', message: expect.stringContaining('(172.18.5.0/24, 10.20.0.0/16)') });
+    expect(await requestTo(narrowed, 'web-to-shop', '172.18.0.3')).toMatchObject({
+      reason: 'DestinationNotAllowed',
+      message: expect.stringContaining('(172.18.5.0/24, 10.20.0.0/16)'),
+    });
     const widened = await bootedOperator({ environment });
     addTarget(widened);
     expect(await requestTo(widened, 'web-to-shop', '10.20.1.2')).toMatchObject({ phase: 'Established' });

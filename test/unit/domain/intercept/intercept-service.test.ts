@@ -96,7 +96,8 @@ describe('InterceptService: a request from the Gefyra client', () => {
 
     expect(await readRequest(operator)).toEqual(before);
     expect(operator.cluster.execLog).toEqual([]);
-    for (const write of ['apply', 'create', 'replace', 'patch', 'remove', 'patchPod']) expect(operator.cluster.callCount(write)).toBe(0);
+    for (const write of ['apply', 'create', 'replace', 'patch', 'remove', 'patchPod'])
+      expect(operator.cluster.callCount(write)).toBe(0);
   });
 
   it('waits for Carrier to start, says so if it takes a while, then configures it', async () => {
@@ -111,7 +112,10 @@ describe('InterceptService: a request from the Gefyra client', () => {
     expect((await readRequest(operator))?.['status']).toBeUndefined();
     operator.clock.advance(2000);
     expect(await intercepts.reconcile(REQUEST, signal)).toEqual({ done: false, requeueAfterMs: 58_000 });
-    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', reason: 'CarrierStarting' });
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'StartingCarrier',
+      reason: 'CarrierStarting',
+    });
 
     operator.cluster.startKubelet();
     await settle(operator);
@@ -138,7 +142,11 @@ describe('InterceptService: a request from the Gefyra client', () => {
     expect(proxyServices(operator)).toEqual([]);
     expect(operator.stowaway.servedRoutes).toEqual({});
     expect(operator.stowaway.syncDirs.size).toBe(0);
-    expect(eventsOf(operator, REQUEST.name).map((event) => event.reason).sort()).toEqual(['Established', 'Restored']);
+    expect(
+      eventsOf(operator, REQUEST.name)
+        .map((event) => event.reason)
+        .sort(),
+    ).toEqual(['Established', 'Restored']);
   });
 
   it('gives every intercept its own proxy ports, across requests', async () => {
@@ -156,7 +164,11 @@ describe('InterceptService: a request from the Gefyra client', () => {
       '172.18.0.3:8000,10002',
       '172.18.0.3:9000,10001',
     ]);
-    expect(proxyServices(operator)).toEqual(['gefyra-stowaway-proxy-10000', 'gefyra-stowaway-proxy-10001', 'gefyra-stowaway-proxy-10002']);
+    expect(proxyServices(operator)).toEqual([
+      'gefyra-stowaway-proxy-10000',
+      'gefyra-stowaway-proxy-10001',
+      'gefyra-stowaway-proxy-10002',
+    ]);
   });
 
   it('warns about a mapped port the container does not declare, and intercepts it anyway', async () => {
@@ -168,7 +180,9 @@ describe('InterceptService: a request from the Gefyra client', () => {
 
     const request = await readRequest(operator);
     expect(request?.['established']).toBe(true);
-    expect(request?.['status']).toMatchObject({ warnings: ['container web does not declare port 9999; intercepting it anyway'] });
+    expect(request?.['status']).toMatchObject({
+      warnings: ['container web does not declare port 9999; intercepting it anyway'],
+    });
     expect(eventsOf(operator, REQUEST.name)).toContainEqual({
       reason: 'PortNotDeclared',
       type: 'Warning',
@@ -194,25 +208,36 @@ describe('InterceptService: a request from the Gefyra client', () => {
 });
 
 describe('InterceptService: refusals leave the cluster as it was', () => {
-  const refusals: [string, (operator: Awaited<ReturnType<typeof bootedOperator>>) => Promise<void>, string, RegExp][] = [
-    ['an invalid request', async (op) => void (await createRequest(op, { portMappings: ['8080'] })), 'InvalidRequest', /is not of the form/],
-    ['a missing pod', async (op) => void (await createRequest(op, { targetPod: 'nope' })), 'TargetPodNotFound', /pod shop\/nope does not exist/],
+  const refusals: [string, (operator: Awaited<ReturnType<typeof bootedOperator>>) => Promise<void>, string, RegExp][] =
     [
-      'a missing container',
-      async (op) => void (await createRequest(op, { targetContainer: 'db' })),
-      'TargetContainerNotFound',
-      /has no container "db" \(it has: web\)/,
-    ],
-    [
-      'a pod that is not running',
-      async (op) => {
-        op.cluster.setPodPhase(TARGET, 'Pending');
-        await createRequest(op);
-      },
-      'TargetPodNotRunning',
-      /is Pending, not Running/,
-    ],
-  ];
+      [
+        'an invalid request',
+        async (op) => void (await createRequest(op, { portMappings: ['8080'] })),
+        'InvalidRequest',
+        /is not of the form/,
+      ],
+      [
+        'a missing pod',
+        async (op) => void (await createRequest(op, { targetPod: 'nope' })),
+        'TargetPodNotFound',
+        /pod shop\/nope does not exist/,
+      ],
+      [
+        'a missing container',
+        async (op) => void (await createRequest(op, { targetContainer: 'db' })),
+        'TargetContainerNotFound',
+        /has no container "db" \(it has: web\)/,
+      ],
+      [
+        'a pod that is not running',
+        async (op) => {
+          op.cluster.setPodPhase(TARGET, 'Pending');
+          await createRequest(op);
+        },
+        'TargetPodNotRunning',
+        /is Pending, not Running/,
+      ],
+    ];
 
   it.each(refusals)('%s', async (_name, arrange, reason, message) => {
     const operator = await bootedOperator();
@@ -260,7 +285,10 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
 
     await settle(operator, 'second');
 
-    expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({ phase: 'Failed', reason: 'AlreadyIntercepted' });
+    expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'AlreadyIntercepted',
+    });
     expect((await readRequest(operator))?.['established']).toBe(true);
     expect(Object.values(routeConfigMap(operator))).toHaveLength(1);
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(CARRIER_IMAGE);
@@ -295,7 +323,9 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     expect((await readRequest(operator))?.['status']).toMatchObject({
       phase: 'Failed',
       reason: 'ContainerImageChanged',
-      message: expect.stringMatching(/changed to shop\/web:2\.0 while it was intercepted; the intercept ended and that image is kept/),
+      message: expect.stringMatching(
+        /changed to shop\/web:2\.0 while it was intercepted; the intercept ended and that image is kept/,
+      ),
     });
     const pod = operator.cluster.peekPod(TARGET)!;
     expect(pod.containers[0]?.image).toBe('shop/web:2.0');
@@ -307,7 +337,12 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     addTarget(operator);
     await createRequest(operator);
     const dropped = new DomainError('Unavailable', 'exec connection to Stowaway dropped (injected)');
-    for (let call = 0; call < 20; call++) operator.cluster.failNext('exec', dropped, ([target]) => (target as { container: string }).container === 'stowaway');
+    for (let call = 0; call < 20; call++)
+      operator.cluster.failNext(
+        'exec',
+        dropped,
+        ([target]) => (target as { container: string }).container === 'stowaway',
+      );
     const { intercepts } = servicesOf(operator);
 
     await expect(intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
@@ -318,7 +353,9 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     expect((await readRequest(operator))?.['status']).toMatchObject({
       phase: 'Failed',
       reason: 'TunnelUnavailable',
-      message: expect.stringMatching(/did not take the intercept's routes within 60s of installing Carrier: exec connection to Stowaway dropped/),
+      message: expect.stringMatching(
+        /did not take the intercept's routes within 60s of installing Carrier: exec connection to Stowaway dropped/,
+      ),
     });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
   });
@@ -327,7 +364,10 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     const operator = await bootedOperator();
     addTarget(operator);
     // About 620 bytes each in the exec's URL (`command=%2Fdata%2F0001aaa…&`): 1.24 MB, over the API server's 1 MiB.
-    const directories = Array.from({ length: 2000 }, (_, index) => `/data/${String(index).padStart(4, '0')}${'a'.repeat(600)}`);
+    const directories = Array.from(
+      { length: 2000 },
+      (_, index) => `/data/${String(index).padStart(4, '0')}${'a'.repeat(600)}`,
+    );
     await createRequest(operator, { syncDownDirectories: directories });
 
     const started = operator.clock.now().getTime();
@@ -341,9 +381,13 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     expect(status.message).toMatch(
       /^syncDownDirectories \(2000 directories, 1220000 characters\) cannot be passed to Carrier: exec of \/bin\/busybox in container web of pod shop\/web-7d9c6b5f4-abcde was refused with 431 Request Header Fields Too Large: its 2004 arguments make a request URL of \d{7} bytes, and the API server reads at most 1048576 bytes \(1 MiB, plus 4096 of slack\) of request line and headers$/,
     );
-    expect(operator.cluster.execLog.filter((entry) => entry.command.join(' ') === CARRIER_RESTART_COMMAND.join(' '))).toEqual([]);
+    expect(
+      operator.cluster.execLog.filter((entry) => entry.command.join(' ') === CARRIER_RESTART_COMMAND.join(' ')),
+    ).toEqual([]);
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
-    expect(eventsOf(operator, REQUEST.name)).toEqual([expect.objectContaining({ type: 'Warning', reason: 'RequestTooLarge' })]);
+    expect(eventsOf(operator, REQUEST.name)).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'RequestTooLarge' }),
+    ]);
   }, 30_000);
 
   it('stays failed until the request is edited, then tries again', async () => {
@@ -355,7 +399,11 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     await settle(operator);
     expect((await readRequest(operator))?.['status']).toMatchObject({ reason: 'TargetPodNotFound' });
 
-    await operator.cluster.patch({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', ...REQUEST }, { portMappings: ['8080:8001'] }, signal);
+    await operator.cluster.patch(
+      { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', ...REQUEST },
+      { portMappings: ['8080:8001'] },
+      signal,
+    );
     await settle(operator);
     expect((await readRequest(operator))?.['established']).toBe(true);
   });
@@ -382,12 +430,19 @@ describe('InterceptService: failures after work began are rolled back', () => {
     // The pod's next watch event shows the kubelet's trouble.
     operator.clock.advance(2000);
     await servicesOf(operator).intercepts.reconcile(REQUEST, signal);
-    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'StartingCarrier', message: expect.stringMatching(/ErrImagePull|ImagePullBackOff/) });
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'StartingCarrier',
+      message: expect.stringMatching(/ErrImagePull|ImagePullBackOff/),
+    });
     operator.clock.advance(60_000);
     await settle(operator);
 
     const request = await readRequest(operator);
-    expect(request?.['status']).toMatchObject({ phase: 'Failed', reason: 'CarrierStartTimeout', message: expect.stringMatching(/within 60s: .*ImagePull/) });
+    expect(request?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'CarrierStartTimeout',
+      message: expect.stringMatching(/within 60s: .*ImagePull/),
+    });
     const pod = operator.cluster.peekPod(TARGET)!;
     expect(pod.containers[0]?.image).toBe('shop/web:1.0');
     expect(pod.containerStatuses[0]).toMatchObject({ image: 'shop/web:1.0', current: { state: 'running' } });
@@ -413,11 +468,18 @@ describe('InterceptService: failures after work began are rolled back', () => {
     const operator = await bootedOperator();
     addTarget(operator);
     await createRequest(operator);
-    operator.cluster.failNext('patchPod', new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false }));
+    operator.cluster.failNext(
+      'patchPod',
+      new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false }),
+    );
 
     await settle(operator);
 
-    expect((await readRequest(operator))?.['status']).toMatchObject({ phase: 'Failed', reason: 'InsufficientPrivileges', message: expect.stringMatching(/may not patch pods/) });
+    expect((await readRequest(operator))?.['status']).toMatchObject({
+      phase: 'Failed',
+      reason: 'InsufficientPrivileges',
+      message: expect.stringMatching(/may not patch pods/),
+    });
     expect(routeConfigMap(operator)).toEqual({});
   });
 
@@ -433,11 +495,14 @@ describe('InterceptService: failures after work began are rolled back', () => {
           },
           patch: async (...[ref, mergePatch, patchSignal, options]: Parameters<ClusterApi['patch']>) => {
             // Bounds the test: before the fix, each pass recorded the failure again and started over.
-            if (options?.subresource === 'status' && ++statusWrites > 10) throw new Error('the failure was recorded over and over');
+            if (options?.subresource === 'status' && ++statusWrites > 10)
+              throw new Error('the failure was recorded over and over');
             return await cluster.patch(ref, mergePatch, patchSignal, options);
           },
           patchPod: async () => {
-            throw new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false });
+            throw new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', {
+              retryable: false,
+            });
           },
         }),
     });
@@ -457,7 +522,9 @@ describe('InterceptService: failures after work began are rolled back', () => {
     await createRequest(operator);
     operator.cluster.failNext('patchPod', new DomainError('Unavailable', 'the API server did not answer'));
 
-    await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
+    await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({
+      kind: 'Unavailable',
+    });
     expect((await readRequest(operator))?.['status']).toMatchObject({
       message: 'step installCarrier failed (attempt 1, retried with growing delays): the API server did not answer',
       failingStep: { step: 'installCarrier', attempts: 1 },
@@ -509,4 +576,3 @@ describe('InterceptService: failures after work began are rolled back', () => {
     expect(operator.stowaway.servedRoutes).toEqual(routeConfigMap(operator));
   });
 });
-

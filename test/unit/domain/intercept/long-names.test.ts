@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { eventName } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
 import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
-import { addTarget, bootedOperator, createRequest, eventsOf, readRequest, settle, signal, TARGET } from '../../../support/scenario.js';
+import {
+  addTarget,
+  bootedOperator,
+  createRequest,
+  eventsOf,
+  readRequest,
+  settle,
+  signal,
+  TARGET,
+} from '../../../support/scenario.js';
 
 /** Issue 13, defect 5: one request's over-long name must not fail another's intercept, and still gets its Events. */
 describe('a request whose name is too long for a route key', () => {
@@ -27,7 +36,9 @@ describe('a request whose name is too long for a route key', () => {
     expect((await readRequest(operator, longName))?.['status']).toMatchObject({
       phase: 'Failed',
       reason: 'NameTooLong',
-      message: expect.stringMatching(/name is 246 characters long; its routes can only be stored for names of at most 238 characters/),
+      message: expect.stringMatching(
+        /name is 246 characters long; its routes can only be stored for names of at most 238 characters/,
+      ),
     });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
     expect(eventsOf(operator, longName).map((event) => event.reason)).toEqual(['NameTooLong']);

@@ -17,12 +17,21 @@ const lease = (holder: string | undefined, renewedSecondsAgo: number): LeaseReco
 
 describe('decideLeadership', () => {
   it('acquires a lease nobody holds', () => {
-    expect(decideLeadership(undefined, 'me', now, 15)).toMatchObject({ action: 'acquire', record: { holder: 'me', transitions: 0 } });
-    expect(decideLeadership(lease(undefined, 0), 'me', now, 15)).toMatchObject({ action: 'acquire', record: { transitions: 2, version: '7' } });
+    expect(decideLeadership(undefined, 'me', now, 15)).toMatchObject({
+      action: 'acquire',
+      record: { holder: 'me', transitions: 0 },
+    });
+    expect(decideLeadership(lease(undefined, 0), 'me', now, 15)).toMatchObject({
+      action: 'acquire',
+      record: { transitions: 2, version: '7' },
+    });
   });
 
   it('renews its own lease', () => {
-    expect(decideLeadership(lease('me', 5), 'me', now, 15)).toMatchObject({ action: 'renew', record: { holder: 'me', renewedAt: now } });
+    expect(decideLeadership(lease('me', 5), 'me', now, 15)).toMatchObject({
+      action: 'renew',
+      record: { holder: 'me', renewedAt: now },
+    });
   });
 
   it("follows another operator's fresh lease, saying until when", () => {
@@ -34,7 +43,10 @@ describe('decideLeadership', () => {
   });
 
   it('takes over an expired lease, counting the transition', () => {
-    expect(decideLeadership(lease('other', 16), 'me', now, 15)).toMatchObject({ action: 'acquire', record: { holder: 'me', transitions: 3 } });
+    expect(decideLeadership(lease('other', 16), 'me', now, 15)).toMatchObject({
+      action: 'acquire',
+      record: { holder: 'me', transitions: 3 },
+    });
   });
 });
 
@@ -80,7 +92,10 @@ describe('LeaderElection', () => {
   it('does not lead after losing a write race', async () => {
     const store = new MemoryLeaseStore();
     store.failNextWrite = true;
-    expect(await new LeaderElection(store, new ManualClock(now), 'me', 15).tryLead(signal)).toEqual({ leading: false, holder: undefined });
+    expect(await new LeaderElection(store, new ManualClock(now), 'me', 15).tryLead(signal)).toEqual({
+      leading: false,
+      holder: undefined,
+    });
   });
 
   it('surfaces other errors', async () => {

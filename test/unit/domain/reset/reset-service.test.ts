@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { crashingClusterApi } from '../../../../src/testing/crashing-cluster-api.js';
 import { servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
 import { installManifests } from '../../../../src/install/install-manifests.js';
-import { addTarget, bootedOperator, createRequest, proxyServices, readRequest, routeConfigMap, settle, signal, TARGET } from '../../../support/scenario.js';
+import {
+  addTarget,
+  bootedOperator,
+  createRequest,
+  proxyServices,
+  readRequest,
+  routeConfigMap,
+  settle,
+  signal,
+  TARGET,
+} from '../../../support/scenario.js';
 
 async function withTwoIntercepts(): Promise<InMemoryOperator> {
   const operator = await bootedOperator();
   // The operator's own installation, as deploy/ creates it (the namespace exists already).
-  for (const manifest of installManifests({ namespace: 'gefyra', image: 'gefyra-operator:test' }).filter((m) => m.kind !== 'Namespace')) {
+  for (const manifest of installManifests({ namespace: 'gefyra', image: 'gefyra-operator:test' }).filter(
+    (m) => m.kind !== 'Namespace',
+  )) {
     await operator.cluster.apply(manifest, signal);
   }
   addTarget(operator);
@@ -26,13 +38,20 @@ function expectClusterAsBeforeGefyra(operator: InMemoryOperator) {
     expect(Object.keys(pod.annotations).filter((key) => key.includes('gefyra'))).toEqual([]);
   }
   const gone = (apiVersion: string, kind: string, name: string, namespace?: string) =>
-    expect(operator.cluster.peek({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) }), `${kind} ${name}`).toBeUndefined();
+    expect(
+      operator.cluster.peek({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) }),
+      `${kind} ${name}`,
+    ).toBeUndefined();
   gone('v1', 'Namespace', 'gefyra');
   gone('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'interceptrequests.gefyra.dev');
   gone('rbac.authorization.k8s.io/v1', 'ClusterRole', 'gefyra-operator');
   gone('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'gefyra-operator');
   expect(operator.cluster.objects({ apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' })).toEqual([]);
-  expect(operator.cluster.objects({ apiVersion: 'v1', kind: 'Service' }).filter((service) => service.metadata.namespace === 'gefyra')).toEqual([]);
+  expect(
+    operator.cluster
+      .objects({ apiVersion: 'v1', kind: 'Service' })
+      .filter((service) => service.metadata.namespace === 'gefyra'),
+  ).toEqual([]);
 }
 
 describe('ResetService', () => {
@@ -52,16 +71,34 @@ describe('ResetService', () => {
     expect(await readRequest(operator)).toBeUndefined();
     expect(routeConfigMap(operator)).toEqual({});
     expect(proxyServices(operator)).toEqual([]);
-    expect(operator.cluster.peek({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' })).toBeUndefined();
-    expect(operator.cluster.peek({ apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-cargo-connection' })).toBeUndefined();
-    expect(operator.cluster.peek({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-operator' })).toBeDefined();
+    expect(
+      operator.cluster.peek({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'gefyra',
+        name: 'gefyra-stowaway',
+      }),
+    ).toBeUndefined();
+    expect(
+      operator.cluster.peek({ apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-cargo-connection' }),
+    ).toBeUndefined();
+    expect(
+      operator.cluster.peek({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'gefyra',
+        name: 'gefyra-operator',
+      }),
+    ).toBeDefined();
   });
 
   it('records the decision first, so a reset interrupted by a crash is finished after a restart', async () => {
     for (const crashAt of [3, 8, 15, 25]) {
       const operator = await withTwoIntercepts();
       const crashing = await operator.restart({ wrapClusterApi: (cluster) => crashingClusterApi(cluster, crashAt) });
-      await expect(servicesOf(crashing).reset.reset('connection lost', { removeOperator: true }, signal)).rejects.toThrow();
+      await expect(
+        servicesOf(crashing).reset.reset('connection lost', { removeOperator: true }, signal),
+      ).rejects.toThrow();
 
       const restarted = await operator.restart();
       const boot = await servicesOf(restarted).boot.reconcile(signal);
@@ -98,7 +135,11 @@ describe('HeartbeatService', () => {
 
     expect(await check(operator)).toMatchObject({ state: 'lost' });
 
-    expect(ledger(operator)?.['data']).toMatchObject({ reason: expect.stringMatching(/connection to the Gefyra client lost: no WireGuard handshake since .* \(601s, more than the 600s allowed\)/) });
+    expect(ledger(operator)?.['data']).toMatchObject({
+      reason: expect.stringMatching(
+        /connection to the Gefyra client lost: no WireGuard handshake since .* \(601s, more than the 600s allowed\)/,
+      ),
+    });
     expect(await servicesOf(await operator.restart()).boot.reconcile(signal)).toMatchObject({ state: 'resetPending' });
   });
 

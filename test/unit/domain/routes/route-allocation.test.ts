@@ -20,7 +20,12 @@ describe('applyRouteChange', () => {
       [10003, undefined],
     ]);
     // 10003's proxy predates recorded owners: it is `a`'s, whose table route it serves; nobody else's.
-    const table = applyRouteChange([route('a', 81, 10003)], { kind: 'reserve', owner: 'a', wanted: [want(80), want(81)] }, pool, occupied);
+    const table = applyRouteChange(
+      [route('a', 81, 10003)],
+      { kind: 'reserve', owner: 'a', wanted: [want(80), want(81)] },
+      pool,
+      occupied,
+    );
     expect(table.map((r) => [r.containerPort, r.proxyPort])).toEqual([
       [81, 10003],
       [80, 10001],
@@ -30,17 +35,29 @@ describe('applyRouteChange', () => {
   });
 
   it('gives a lost route its old port back when that is free', () => {
-    const table = applyRouteChange([], { kind: 'reserve', owner: 'a', wanted: [{ ...want(80), preferredProxyPort: 10003 }] }, pool);
+    const table = applyRouteChange(
+      [],
+      { kind: 'reserve', owner: 'a', wanted: [{ ...want(80), preferredProxyPort: 10003 }] },
+      pool,
+    );
     expect(table.map((r) => r.proxyPort)).toEqual([10003]);
   });
 
   it('gives new routes the lowest free ports, skipping reserved and used ones', () => {
-    const table = applyRouteChange([route('a', 80, 10000)], { kind: 'reserve', owner: 'b', wanted: [want(80), want(81)] }, pool);
+    const table = applyRouteChange(
+      [route('a', 80, 10000)],
+      { kind: 'reserve', owner: 'b', wanted: [want(80), want(81)] },
+      pool,
+    );
     expect(table.filter((r) => r.owner === 'b').map((r) => r.proxyPort)).toEqual([10001, 10003]);
   });
 
   it('keeps the proxy port of a route that already exists, even when its destination changes', () => {
-    const table = applyRouteChange([route('a', 80, 10003)], { kind: 'reserve', owner: 'a', wanted: [want(80, 9000)] }, pool);
+    const table = applyRouteChange(
+      [route('a', 80, 10003)],
+      { kind: 'reserve', owner: 'a', wanted: [want(80, 9000)] },
+      pool,
+    );
     expect(table).toEqual([route('a', 80, 10003, 9000)]);
   });
 
@@ -55,7 +72,11 @@ describe('applyRouteChange', () => {
   });
 
   it('drops routes an owner no longer wants', () => {
-    const table = applyRouteChange([route('a', 80, 10000), route('a', 81, 10001)], { kind: 'reserve', owner: 'a', wanted: [want(81)] }, pool);
+    const table = applyRouteChange(
+      [route('a', 80, 10000), route('a', 81, 10001)],
+      { kind: 'reserve', owner: 'a', wanted: [want(81)] },
+      pool,
+    );
     expect(table).toEqual([route('a', 81, 10001)]);
   });
 
@@ -68,7 +89,9 @@ describe('applyRouteChange', () => {
       thrown = error;
     }
     expect(isDomainError(thrown, 'Exhausted')).toBe(true);
-    expect((thrown as Error).message).toMatch(/no free proxy port: all 4 ports of 10000-10004 are in use by 3 routes.*GEFYRA_PROXY_PORT_RANGE/);
+    expect((thrown as Error).message).toMatch(
+      /no free proxy port: all 4 ports of 10000-10004 are in use by 3 routes.*GEFYRA_PROXY_PORT_RANGE/,
+    );
   });
 
   it('scales to thousands of routes in a wide default pool', () => {
@@ -85,7 +108,9 @@ describe('applyRouteChange', () => {
 
 describe('sameRoutes', () => {
   it('ignores order but not content', () => {
-    expect(sameRoutes([route('a', 1, 10000), route('b', 1, 10001)], [route('b', 1, 10001), route('a', 1, 10000)])).toBe(true);
+    expect(sameRoutes([route('a', 1, 10000), route('b', 1, 10001)], [route('b', 1, 10001), route('a', 1, 10000)])).toBe(
+      true,
+    );
     expect(sameRoutes([route('a', 1, 10000)], [route('a', 1, 10001)])).toBe(false);
   });
 });

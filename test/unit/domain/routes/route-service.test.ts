@@ -13,7 +13,8 @@ class RefusingRouteStore extends InMemoryRouteStore {
     super();
   }
   override async save(...args: Parameters<InMemoryRouteStore['save']>): ReturnType<InMemoryRouteStore['save']> {
-    if (args[0].some((route) => route.owner === this.refused)) throw new DomainError('Invalid', `the API server rejected a key of ${this.refused}`);
+    if (args[0].some((route) => route.owner === this.refused))
+      throw new DomainError('Invalid', `the API server rejected a key of ${this.refused}`);
     return super.save(...args);
   }
 }
@@ -29,14 +30,20 @@ describe('RouteService', () => {
       service.reserve('good', [want(80)], signal),
     ]);
     expect(first).toMatchObject({ status: 'fulfilled' });
-    expect(bad).toMatchObject({ status: 'rejected', reason: { kind: 'Invalid', message: 'the API server rejected a key of bad' } });
+    expect(bad).toMatchObject({
+      status: 'rejected',
+      reason: { kind: 'Invalid', message: 'the API server rejected a key of bad' },
+    });
     expect(good).toMatchObject({ status: 'fulfilled' });
     expect(store.routes.map((route) => route.owner)).toEqual(['first', 'good']);
   });
 
   it('refuses an owner too long for the store before it joins a batch', async () => {
     const service = new RouteService(new InMemoryRouteStore(), pool);
-    await expect(service.reserve('x'.repeat(254), [want(80)], signal)).rejects.toMatchObject({ kind: 'Invalid', details: { reason: 'NameTooLong' } });
+    await expect(service.reserve('x'.repeat(254), [want(80)], signal)).rejects.toMatchObject({
+      kind: 'Invalid',
+      details: { reason: 'NameTooLong' },
+    });
   });
 
   it('reserves, reports and releases an owner’s routes durably', async () => {
@@ -69,7 +76,9 @@ describe('RouteService', () => {
   it('batches concurrent changes into one save, with distinct ports', async () => {
     const store = new InMemoryRouteStore();
     const service = new RouteService(store, pool);
-    const results = await Promise.all(Array.from({ length: 50 }, (_, index) => service.reserve(`r${index}`, [want(80)], signal)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => service.reserve(`r${index}`, [want(80)], signal)),
+    );
     const ports = new Set(results.flat().map((route) => route.proxyPort));
     expect(ports.size).toBe(50);
     expect(store.saves).toBeLessThanOrEqual(2);
@@ -88,7 +97,9 @@ describe('RouteService', () => {
     const store = new InMemoryRouteStore();
     const service = new RouteService(store, pool);
     store.conflictOnNextSaves(100);
-    await expect(service.reserve('a', [want(80)], signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await expect(service.reserve('a', [want(80)], signal)).rejects.toSatisfy((error) =>
+      isDomainError(error, 'Conflict'),
+    );
   });
 
   it('fails only the change that exhausts the pool, not the rest of its batch', async () => {

@@ -19,7 +19,11 @@ describe('StandbyService', () => {
     await createRequest(operator);
     await settle(operator);
     const { routes, standby } = servicesOf(operator);
-    await routes.reserve('vanished-request', [{ containerPort: 80, destination: { ip: '172.18.0.4', port: 80 } }], signal);
+    await routes.reserve(
+      'vanished-request',
+      [{ containerPort: 80, destination: { ip: '172.18.0.4', port: 80 } }],
+      signal,
+    );
 
     expect(await standby.collectOrphanRoutes(signal)).toEqual(['vanished-request']);
 

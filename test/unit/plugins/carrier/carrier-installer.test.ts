@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { isDomainError } from '../../../../src/domain/errors.js';
-import { CARRIER_BASE_CONFIG, CarrierSimulator } from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import {
+  CARRIER_BASE_CONFIG,
+  CarrierSimulator,
+} from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
 import { GefyraCarrierInstaller } from '../../../../src/plugins/carrier/carrier-installer.js';
 import { carrierAnnotation, readCarrierRecord } from '../../../../src/plugins/carrier/carrier-record.js';
 
@@ -13,7 +16,11 @@ const target = { namespace: 'shop', name: 'web-1', container: 'web' };
 function setup() {
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
   const cluster = new InMemoryCluster({ clock });
-  const installer = new GefyraCarrierInstaller(cluster, clock, { image: 'quay.io/gefyra/carrier', tag: '0.13.6', startupTimeoutMs: 60_000 });
+  const installer = new GefyraCarrierInstaller(cluster, clock, {
+    image: 'quay.io/gefyra/carrier',
+    tag: '0.13.6',
+    startupTimeoutMs: 60_000,
+  });
   const pod = cluster.addPod({
     metadata: { name: 'web-1', namespace: 'shop' },
     spec: {
@@ -31,7 +38,10 @@ describe('GefyraCarrierInstaller', () => {
     const { cluster, installer, pod } = setup();
     const patched = await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
 
-    expect(patched.containers.map((container) => container.image)).toEqual(['quay.io/gefyra/carrier:0.13.6', 'envoy:1']);
+    expect(patched.containers.map((container) => container.image)).toEqual([
+      'quay.io/gefyra/carrier:0.13.6',
+      'envoy:1',
+    ]);
     expect(patched.containers[0]?.command).toEqual(['/srv']);
     expect(readCarrierRecord(patched.annotations, 'web')).toEqual({
       owner,
@@ -45,7 +55,9 @@ describe('GefyraCarrierInstaller', () => {
   it('loses a race cleanly: a pod changed since it was read is not patched', async () => {
     const { cluster, installer, pod } = setup();
     await cluster.patchPod(target, { annotations: { touched: 'yes' } }, signal);
-    await expect(installer.install({ pod, container: 'web', owner, handleProbes: false }, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await expect(installer.install({ pod, container: 'web', owner, handleProbes: false }, signal)).rejects.toSatisfy(
+      (error) => isDomainError(error, 'Conflict'),
+    );
     expect(cluster.peekPod(target)?.containers[0]?.image).toBe('shop/web:2');
   });
 
@@ -58,14 +70,20 @@ describe('GefyraCarrierInstaller', () => {
     expect(installer.observe(patched, 'web')).toMatchObject({ state: 'starting', owner });
 
     cluster.startKubelet();
-    expect(installer.observe(cluster.peekPod(target)!, 'web')).toMatchObject({ state: 'running', containerID: expect.stringMatching(/^containerd:\/\//) });
+    expect(installer.observe(cluster.peekPod(target)!, 'web')).toMatchObject({
+      state: 'running',
+      containerID: expect.stringMatching(/^containerd:\/\//),
+    });
   });
 
   it('sees a Carrier that cannot be pulled as failing, with the reason', async () => {
     const { cluster, installer, pod } = setup();
     cluster.failImagePull('carrier');
     await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
-    expect(installer.observe(cluster.peekPod(target)!, 'web')).toMatchObject({ state: 'failing', reason: expect.stringMatching(/^ErrImagePull: /) });
+    expect(installer.observe(cluster.peekPod(target)!, 'web')).toMatchObject({
+      state: 'failing',
+      reason: expect.stringMatching(/^ErrImagePull: /),
+    });
   });
 
   it('restores the original image, the record and the label; a second restore is a no-op', async () => {
@@ -83,7 +101,15 @@ describe('GefyraCarrierInstaller', () => {
   it('keeps the label while another container of the pod still carries Carrier', async () => {
     const { cluster, installer, pod } = setup();
     await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
-    await installer.install({ pod: cluster.peekPod(target)!, container: 'sidecar', owner: { uid: 'uid-2', request: 'gefyra/sidecar' }, handleProbes: false }, signal);
+    await installer.install(
+      {
+        pod: cluster.peekPod(target)!,
+        container: 'sidecar',
+        owner: { uid: 'uid-2', request: 'gefyra/sidecar' },
+        handleProbes: false,
+      },
+      signal,
+    );
     await installer.restore(target, owner, signal);
     expect(cluster.peekPod(target)?.labels).toMatchObject(installer.podLabels);
     expect(installer.ownersOf(cluster.peekPod(target)!)).toEqual([{ uid: 'uid-2', request: 'gefyra/sidecar' }]);
@@ -101,20 +127,31 @@ describe('GefyraCarrierInstaller', () => {
     const { cluster, installer, pod } = setup();
     await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     cluster.onExec(({ command }) =>
-      command[0] === 'cat' ? { exitCode: 0, stdout: CARRIER_BASE_CONFIG } : { exitCode: 2, stdout: '', stderr: 'setroute.sh: bad port\n' },
+      command[0] === 'cat'
+        ? { exitCode: 0, stdout: CARRIER_BASE_CONFIG }
+        : { exitCode: 2, stdout: '', stderr: 'setroute.sh: bad port\n' },
     );
     await expect(
-      installer.configure(target, { routes: [{ containerPort: 80, proxyHost: 'h', proxyPort: 10000 }], probePorts: [], syncDirectories: [] }, signal),
+      installer.configure(
+        target,
+        { routes: [{ containerPort: 80, proxyHost: 'h', proxyPort: 10000 }], probePorts: [], syncDirectories: [] },
+        signal,
+      ),
     ).rejects.toMatchObject({
       kind: 'ExecFailed',
       retryable: true,
-      message: expect.stringMatching(/`setroute.sh 80` left no trace in \/etc\/nginx\/nginx.conf \(exit code 2: setroute.sh: bad port\)/),
+      message: expect.stringMatching(
+        /`setroute.sh 80` left no trace in \/etc\/nginx\/nginx.conf \(exit code 2: setroute.sh: bad port\)/,
+      ),
     });
   });
 
   it('runs syncdirs.sh at most once per container instance: started once before (a crash after it), Carrier restarts clean instead', async () => {
     const { cluster, installer, pod } = setup();
-    const carrier = new CarrierSimulator({ containerIdOf: (ref) => cluster.containerIdOf(ref), restartContainer: (ref) => cluster.restartContainer(ref) });
+    const carrier = new CarrierSimulator({
+      containerIdOf: (ref) => cluster.containerIdOf(ref),
+      restartContainer: (ref) => cluster.restartContainer(ref),
+    });
     cluster.onExec(carrier.handle);
     await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
     const configuration = { routes: [], probePorts: [], syncDirectories: ['/app/logs'] };

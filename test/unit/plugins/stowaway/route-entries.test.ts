@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseRouteEntry, routeEntryKey, routeEntryValue } from '../../../../src/plugins/stowaway/route-entries.js';
 import type { Route } from '../../../../src/domain/routes/route.js';
 
-const route: Route = { owner: 'web-to-shop.deploy.web-0', containerPort: 8080, destination: { ip: '172.18.0.3', port: 8000 }, proxyPort: 10003 };
+const route: Route = {
+  owner: 'web-to-shop.deploy.web-0',
+  containerPort: 8080,
+  destination: { ip: '172.18.0.3', port: 8000 },
+  proxyPort: 10003,
+};
 
 describe('route entries', () => {
   it("writes the value in Stowaway's format", () => {

@@ -19,18 +19,23 @@ import {
 const ROUTES = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' };
 
 const proxyPortOf = async (operator: InMemoryOperator, name: string): Promise<number | undefined> =>
-  ((await readRequest(operator, name))?.['status'] as { routes?: { proxyPort: number }[] } | undefined)?.routes?.[0]?.proxyPort;
+  ((await readRequest(operator, name))?.['status'] as { routes?: { proxyPort: number }[] } | undefined)?.routes?.[0]
+    ?.proxyPort;
 
 async function establish(operator: InMemoryOperator, name: string, targetName = name): Promise<number> {
   addTarget(operator, { name: targetName });
   await createRequest(operator, { targetPod: targetName }, name);
   await settle(operator, name);
   const port = await proxyPortOf(operator, name);
-  if ((await readRequest(operator, name))?.['established'] !== true || port === undefined) throw new Error(`${name} was not established`);
+  if ((await readRequest(operator, name))?.['established'] !== true || port === undefined)
+    throw new Error(`${name} was not established`);
   return port;
 }
 
-async function editRoutes(operator: InMemoryOperator, edit: (data: Record<string, string>) => Record<string, string>): Promise<void> {
+async function editRoutes(
+  operator: InMemoryOperator,
+  edit: (data: Record<string, string>) => Record<string, string>,
+): Promise<void> {
   const stored = (await operator.cluster.find(ROUTES, signal)) as Manifest;
   await operator.cluster.replace({ ...stored, data: edit({ ...(stored['data'] as Record<string, string>) }) }, signal);
 }
@@ -60,7 +65,9 @@ describe('route ownership', () => {
 
     await settle(operator, 'first');
     expect(await proxyPortOf(operator, 'first')).toBe(port);
-    expect(Object.values(routeConfigMap(operator)).sort()).toEqual([`172.18.0.3:8000,${port}`, `172.18.0.3:8000,${other}`].sort());
+    expect(Object.values(routeConfigMap(operator)).sort()).toEqual(
+      [`172.18.0.3:8000,${port}`, `172.18.0.3:8000,${other}`].sort(),
+    );
   });
 
   it('the route ConfigMap deleted: the next request takes no live port, and the others are rebuilt on their own ports', async () => {
@@ -92,7 +99,10 @@ describe('route ownership', () => {
           labels: { 'app.kubernetes.io/component': 'proxy-route', 'gefyra.dev/proxy-route': String(leaked) },
           annotations: { 'gefyra.dev/route-owner': 'deleted-long-ago' },
         },
-        spec: { selector: { app: 'stowaway' }, ports: [{ name: 'proxy', protocol: 'TCP', port: leaked, targetPort: leaked }] },
+        spec: {
+          selector: { app: 'stowaway' },
+          ports: [{ name: 'proxy', protocol: 'TCP', port: leaked, targetPort: leaked }],
+        },
       },
       signal,
     );

@@ -16,12 +16,19 @@ import type { ExecHandler } from '../../../../src/adapters/in-memory/exec-handle
 
 const signal = new AbortController().signal;
 const settings = stowawaySettingsOf(pluginContext());
-const route = (owner: string, proxyPort: number): Route => ({ owner, containerPort: 8080, destination: { ip: '172.18.0.3', port: 8000 }, proxyPort });
+const route = (owner: string, proxyPort: number): Route => ({
+  owner,
+  containerPort: 8080,
+  destination: { ip: '172.18.0.3', port: 8000 },
+  proxyPort,
+});
 
 function setup() {
   const clock = new ManualClock();
   const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'gefyra'] });
-  const stowaway = new StowawaySimulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) });
+  const stowaway = new StowawaySimulator({
+    readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
+  });
   // Handlers answer in order: a test's override comes before the simulator.
   let override: ExecHandler | undefined;
   cluster.onExec((call) => override?.(call));
@@ -48,7 +55,9 @@ describe('StowawayRouteStore', () => {
     const { store } = setup();
     const empty = await store.load(signal);
     const first = await store.save([route('a', 10000)], empty.version, signal);
-    await expect(store.save([route('b', 10000)], empty.version, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await expect(store.save([route('b', 10000)], empty.version, signal)).rejects.toSatisfy((error) =>
+      isDomainError(error, 'Conflict'),
+    );
     await store.save([route('a', 10000), route('b', 10001)], first.version, signal);
     expect((await store.load(signal)).routes).toHaveLength(2);
   });
@@ -57,13 +66,20 @@ describe('StowawayRouteStore', () => {
     const { store, provider } = setup();
     const before = await store.load(signal);
     await provider.ensureInstalled(signal);
-    await expect(store.save([route('a', 10000)], before.version, signal)).rejects.toSatisfy((error) => isDomainError(error, 'Conflict'));
+    await expect(store.save([route('a', 10000)], before.version, signal)).rejects.toSatisfy((error) =>
+      isDomainError(error, 'Conflict'),
+    );
   });
 
   it('ignores, with a warning, entries it did not write', async () => {
     const { store, cluster, warnings } = setup();
     await cluster.create(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' }, data: { 'hand-made': '10.0.0.1:80,10005' } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'gefyra-stowaway-proxyroutes', namespace: 'gefyra' },
+        data: { 'hand-made': '10.0.0.1:80,10005' },
+      },
       signal,
     );
     expect((await store.load(signal)).routes).toEqual([]);
@@ -76,18 +92,42 @@ describe('StowawayTunnelProvider', () => {
     const { provider, cluster, clock } = setup();
     await provider.ensureInstalled(signal);
     for (const pod of await cluster.listPods('gefyra', { app: 'stowaway' }, signal)) {
-      await cluster.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' }, { spec: { replicas: 0 } }, signal);
+      await cluster.patch(
+        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra', name: 'gefyra-stowaway' },
+        { spec: { replicas: 0 } },
+        signal,
+      );
       await cluster.remove({ apiVersion: 'v1', kind: 'Pod', namespace: 'gefyra', name: pod.name }, signal);
     }
-    expect(await provider.observeReadiness(signal)).toEqual({ state: 'starting', since: clock.now(), detail: 'no Stowaway pod yet' });
+    expect(await provider.observeReadiness(signal)).toEqual({
+      state: 'starting',
+      since: clock.now(),
+      detail: 'no Stowaway pod yet',
+    });
   });
 
   it("reads a Deployment's ReplicaFailure condition (a pod security admission refusing the privileged pod)", () => {
-    const deployment = (conditions: unknown[]) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, status: { conditions } });
-    expect(replicaFailure(deployment([{ type: 'ReplicaFailure', status: 'True', message: 'pods "x" is forbidden: violates PodSecurity' }]))).toBe(
-      'pods "x" is forbidden: violates PodSecurity',
-    );
-    expect(replicaFailure(deployment([{ type: 'ReplicaFailure', status: 'False' }, { type: 'Available', status: 'True' }]))).toBeUndefined();
+    const deployment = (conditions: unknown[]) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x' },
+      status: { conditions },
+    });
+    expect(
+      replicaFailure(
+        deployment([
+          { type: 'ReplicaFailure', status: 'True', message: 'pods "x" is forbidden: violates PodSecurity' },
+        ]),
+      ),
+    ).toBe('pods "x" is forbidden: violates PodSecurity');
+    expect(
+      replicaFailure(
+        deployment([
+          { type: 'ReplicaFailure', status: 'False' },
+          { type: 'Available', status: 'True' },
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it('has no connection details before Stowaway runs', async () => {
@@ -105,7 +145,11 @@ describe('StowawayTunnelProvider', () => {
     await provider.uninstall(signal);
     await provider.uninstall(signal);
 
-    expect(cluster.objects({ apiVersion: 'v1', kind: 'Service' }).filter((service) => service.metadata.namespace === 'gefyra')).toEqual([]);
+    expect(
+      cluster
+        .objects({ apiVersion: 'v1', kind: 'Service' })
+        .filter((service) => service.metadata.namespace === 'gefyra'),
+    ).toEqual([]);
     expect(cluster.objects({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual([]);
   });
 });
@@ -114,7 +158,9 @@ describe('StowawayRouter', () => {
   it('cannot load routes while Stowaway does not run', async () => {
     const { router } = setup();
     expect(await router.currentRevision(signal)).toBeUndefined();
-    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toSatisfy((error) => isDomainError(error, 'NotReady'));
+    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toSatisfy((error) =>
+      isDomainError(error, 'NotReady'),
+    );
     await router.removeSync({ namespace: 'shop', name: 'web', container: 'web' }, signal);
   });
 
@@ -134,20 +180,34 @@ describe('StowawayRouter', () => {
   it('reports a failing route generation with its output', async () => {
     const { router, provider, overrideExec } = setup();
     await provider.ensureInstalled(signal);
-    overrideExec((call) => (call.command[1] === 'generate-proxyroutes.sh' ? { exitCode: 1, stdout: '', stderr: 'nginx: [emerg] bind() failed' } : undefined));
-    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/nginx: \[emerg\] bind\(\) failed/) });
+    overrideExec((call) =>
+      call.command[1] === 'generate-proxyroutes.sh'
+        ? { exitCode: 1, stdout: '', stderr: 'nginx: [emerg] bind() failed' }
+        : undefined,
+    );
+    await expect(router.loadRoutes({ present: [], absent: [] }, signal)).rejects.toMatchObject({
+      kind: 'ExecFailed',
+      message: expect.stringMatching(/nginx: \[emerg\] bind\(\) failed/),
+    });
   });
 
   it('settles a sync directory command of unknown outcome by looking at the directory', async () => {
     const { router, provider, stowaway, cluster } = setup();
     await provider.ensureInstalled(signal);
     const target = { namespace: 'shop', name: 'web-1', container: 'web' };
-    cluster.failExecAfterRunning((call) => call.command[0] === 'mkdir', new DomainError('Unavailable', 'connection reset by peer'));
+    cluster.failExecAfterRunning(
+      (call) => call.command[0] === 'mkdir',
+      new DomainError('Unavailable', 'connection reset by peer'),
+    );
     await router.prepareSync(target, signal);
     expect(stowaway.syncDirs).toEqual(new Set(['web-1/web']));
 
     // An rm that never reached Stowaway: the directory is still there, so the error stands.
-    cluster.failNext('exec', new DomainError('Unavailable', 'connection refused'), ([, command]) => (command as string[])[0] === 'rm');
+    cluster.failNext(
+      'exec',
+      new DomainError('Unavailable', 'connection refused'),
+      ([, command]) => (command as string[])[0] === 'rm',
+    );
     await expect(router.removeSync(target, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
     cluster.failExecAfterRunning((call) => call.command[0] === 'rm', { exitCode: 1, stderr: 'error: stream closed\n' });
     await router.removeSync(target, signal);
@@ -168,8 +228,15 @@ describe('StowawayHeartbeat', () => {
     await provider.ensureInstalled(signal);
     stowaway.setLatestHandshake(1767225600);
     expect(await heartbeat.latestHandshake(signal)).toEqual(new Date(1767225600 * 1000));
-    overrideExec((call) => (call.command[0] === 'wg' ? { exitCode: 1, stdout: '', stderr: 'Unable to access interface: No such device' } : undefined));
-    await expect(heartbeat.latestHandshake(signal)).rejects.toMatchObject({ kind: 'ExecFailed', message: expect.stringMatching(/No such device/) });
+    overrideExec((call) =>
+      call.command[0] === 'wg'
+        ? { exitCode: 1, stdout: '', stderr: 'Unable to access interface: No such device' }
+        : undefined,
+    );
+    await expect(heartbeat.latestHandshake(signal)).rejects.toMatchObject({
+      kind: 'ExecFailed',
+      message: expect.stringMatching(/No such device/),
+    });
   });
 });
 

@@ -3,7 +3,8 @@ import { ConfigurationError } from '../../../../src/environment.js';
 import { clientLifecycleSettingsOf } from '../../../../src/plugins/stowaway2/client-lifecycle-settings.js';
 import { gefyra2 } from '../../../support/gefyra2-fixture.js';
 
-const maxAgeMs = (value: string) => clientLifecycleSettingsOf({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: value }).maxConnectionAgeMs;
+const maxAgeMs = (value: string) =>
+  clientLifecycleSettingsOf({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: value }).maxConnectionAgeMs;
 
 describe('GEFYRA_STOWAWAY_MAX_CONNECTION_AGE', () => {
   it("means what Gefyra 2.5's operator makes of it: a limit only when positive", () => {
@@ -40,8 +41,14 @@ describe('GEFYRA_STOWAWAY_MAX_CONNECTION_AGE', () => {
   });
 
   it('reads GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT as the 2.5 client writes it', () => {
-    expect(clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'True' }).manageServiceAccounts).toBe(false);
-    expect(clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'False' }).manageServiceAccounts).toBe(true);
-    expect(() => clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'maybe' })).toThrow(/GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT must be true or false/);
+    expect(clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'True' }).manageServiceAccounts).toBe(
+      false,
+    );
+    expect(clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'False' }).manageServiceAccounts).toBe(
+      true,
+    );
+    expect(() => clientLifecycleSettingsOf({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'maybe' })).toThrow(
+      /GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT must be true or false/,
+    );
   });
 });

@@ -20,10 +20,18 @@ describe('Stowaway 2.x names', () => {
 
 describe('WireGuard files and output', () => {
   it('reads a peer file into providerConfig, the address without a mask', () => {
-    const conf = '[Interface]\nAddress = 192.168.99.2/32\nPrivateKey = p\nListenPort = 51820\nDNS = 192.168.99.1\n\n[Peer]\nPublicKey = s\nPresharedKey = k\nEndpoint = :31820\nAllowedIPs = 0.0.0.0/0\n';
+    const conf =
+      '[Interface]\nAddress = 192.168.99.2/32\nPrivateKey = p\nListenPort = 51820\nDNS = 192.168.99.1\n\n[Peer]\nPublicKey = s\nPresharedKey = k\nEndpoint = :31820\nAllowedIPs = 0.0.0.0/0\n';
     expect(connectionOf(conf, 'pub\n')).toEqual({
-      'Interface.Address': '192.168.99.2', 'Interface.PrivateKey': 'p', 'Interface.ListenPort': '51820', 'Interface.DNS': '192.168.99.1', 'Interface.PublicKey': 'pub',
-      'Peer.PublicKey': 's', 'Peer.PresharedKey': 'k', 'Peer.Endpoint': ':31820', 'Peer.AllowedIPs': '0.0.0.0/0',
+      'Interface.Address': '192.168.99.2',
+      'Interface.PrivateKey': 'p',
+      'Interface.ListenPort': '51820',
+      'Interface.DNS': '192.168.99.1',
+      'Interface.PublicKey': 'pub',
+      'Peer.PublicKey': 's',
+      'Peer.PresharedKey': 'k',
+      'Peer.Endpoint': ':31820',
+      'Peer.AllowedIPs': '0.0.0.0/0',
     });
     expect(connectionOf(conf.replace('PresharedKey = k\n', ''), 'pub')).toBeUndefined();
   });
@@ -57,7 +65,7 @@ describe('WireGuard files and output', () => {
 });
 
 describe('client subnets', () => {
-  it('accepts the webhook\'s pattern with valid octets and prefix only', () => {
+  it("accepts the webhook's pattern with valid octets and prefix only", () => {
     expect(parseSubnet('172.18.3.4/16')).toEqual({ network: '172.18.0.0', prefix: 16 });
     expect(parseSubnet('10.0.0.0/33')).toBeUndefined();
     expect(parseSubnet('256.0.0.0/8')).toBeUndefined();

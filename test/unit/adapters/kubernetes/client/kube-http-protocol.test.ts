@@ -28,13 +28,21 @@ describe('KubeHttp: the protocol it speaks to an API server that offers HTTP/2',
     const { port } = server.address() as AddressInfo;
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromOptions({
-      clusters: [{ name: 'local', server: `https://127.0.0.1:${port}`, caData: Buffer.from(tls.caCert).toString('base64') }],
+      clusters: [
+        { name: 'local', server: `https://127.0.0.1:${port}`, caData: Buffer.from(tls.caCert).toString('base64') },
+      ],
       users: [{ name: 'someone', token: 'not-a-secret' }],
       contexts: [{ name: 'local', cluster: 'local', user: 'someone' }],
       currentContext: 'local',
     });
     const http = new KubeHttp(kubeConfig);
-    const get = async () => await http.send({ method: 'GET', path: '/version', action: { verb: 'get', resource: 'version' }, signal: AbortSignal.timeout(10_000) });
+    const get = async () =>
+      await http.send({
+        method: 'GET',
+        path: '/version',
+        action: { verb: 'get', resource: 'version' },
+        signal: AbortSignal.timeout(10_000),
+      });
 
     const answers = await Promise.all([get(), get(), get()]);
 

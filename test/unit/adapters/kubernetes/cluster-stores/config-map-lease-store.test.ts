@@ -29,7 +29,17 @@ describe('the ConfigMap leader lock', () => {
 
   it('refuses a write on a stale version (optimistic concurrency by resourceVersion)', async () => {
     const { store } = setup();
-    const first = await store().write({ holder: 'a', acquiredAt: new Date(), renewedAt: new Date(), durationSeconds: 15, transitions: 0, version: undefined }, signal);
+    const first = await store().write(
+      {
+        holder: 'a',
+        acquiredAt: new Date(),
+        renewedAt: new Date(),
+        durationSeconds: 15,
+        transitions: 0,
+        version: undefined,
+      },
+      signal,
+    );
     await store().write({ ...first, holder: 'b' }, signal);
     const stale = await store()
       .write({ ...first, holder: 'c' }, signal)

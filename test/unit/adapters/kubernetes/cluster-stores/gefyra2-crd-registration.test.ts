@@ -21,7 +21,14 @@ describe('registering the Gefyra 2 CRDs', () => {
     const cluster = new InMemoryCluster();
     const [clients] = gefyra2Crds();
     const spec = clients!['spec'] as Record<string, unknown>;
-    await cluster.create({ ...clients!, metadata: { name: clients!.metadata.name, labels: { owner: 'gefyra' } }, spec: { ...spec, versions: [] } }, signal);
+    await cluster.create(
+      {
+        ...clients!,
+        metadata: { name: clients!.metadata.name, labels: { owner: 'gefyra' } },
+        spec: { ...spec, versions: [] },
+      },
+      signal,
+    );
     await registerGefyra2Crds(cluster, silentLogger, signal);
     await registerGefyra2Crds(cluster, silentLogger, signal);
     const stored = await cluster.find({ ...CRD, name: 'gefyraclients.gefyra.dev' }, signal);
@@ -38,6 +45,8 @@ describe('registering the Gefyra 2 CRDs where they were applied from deploy/gefy
     await registerGefyra2Crds(cluster, silentLogger, signal);
     const empty = new InMemoryCluster();
     empty.failNext('create', new DomainError('Forbidden', 'no create'));
-    await expect(registerGefyra2Crds(empty, silentLogger, signal)).rejects.toThrow(/gefyraclients.gefyra.dev is not installed[\s\S]*deploy\/gefyra2/);
+    await expect(registerGefyra2Crds(empty, silentLogger, signal)).rejects.toThrow(
+      /gefyraclients.gefyra.dev is not installed[\s\S]*deploy\/gefyra2/,
+    );
   });
 });

@@ -9,7 +9,12 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 const role = (name: string) => ({ apiVersion: RBAC, kind: 'ClusterRole', name });
 const binding = (name: string) => ({ apiVersion: RBAC, kind: 'ClusterRoleBinding', name });
 
-async function bind(operator: InMemoryOperator, name: string, roleName: string, subject: { name: string; namespace: string }): Promise<void> {
+async function bind(
+  operator: InMemoryOperator,
+  name: string,
+  roleName: string,
+  subject: { name: string; namespace: string },
+): Promise<void> {
   await operator.cluster.create(
     {
       apiVersion: RBAC,
@@ -23,13 +28,19 @@ async function bind(operator: InMemoryOperator, name: string, roleName: string, 
 }
 
 const createRole = (operator: InMemoryOperator, name: string) =>
-  operator.cluster.create({ apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: CLIENT_CLUSTER_ROLE_RULES }, signal);
+  operator.cluster.create(
+    { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: CLIENT_CLUSTER_ROLE_RULES },
+    signal,
+  );
 
 describe('removing the operator installation', () => {
   it("finds the ClusterRole and binding that grant its ServiceAccount by their subjects (the Gefyra client's names), and leaves shared and built-in roles", async () => {
     const operator = await createInMemoryOperator();
     await createRole(operator, 'gefyra-operator-role');
-    await bind(operator, 'gefyra-operator-rolebinding', 'gefyra-operator-role', { name: 'gefyra-operator', namespace: 'gefyra' });
+    await bind(operator, 'gefyra-operator-rolebinding', 'gefyra-operator-role', {
+      name: 'gefyra-operator',
+      namespace: 'gefyra',
+    });
     await createRole(operator, 'view');
     await bind(operator, 'gefyra-operator-can-view', 'view', { name: 'gefyra-operator', namespace: 'gefyra' });
     await createRole(operator, 'shared');

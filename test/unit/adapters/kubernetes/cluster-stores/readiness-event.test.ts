@@ -8,7 +8,8 @@ import { signal } from '../../../../support/scenario.js';
 import { microsecondsOf } from '../../../../support/micro-time.js';
 
 const READY = { reason: 'Gefyra-Ready', message: 'ready' };
-const events = async (cluster: InMemoryCluster): Promise<Manifest[]> => await cluster.list({ apiVersion: 'v1', kind: 'Event' }, 'gefyra', undefined, signal);
+const events = async (cluster: InMemoryCluster): Promise<Manifest[]> =>
+  await cluster.list({ apiVersion: 'v1', kind: 'Event' }, 'gefyra', undefined, signal);
 const laterThanCreation = (event: Manifest | undefined) =>
   microsecondsOf(String(event?.['eventTime'])) > microsecondsOf(event?.metadata.creationTimestamp ?? '');
 
@@ -39,7 +40,12 @@ describe('a readiness Event as the 2.5 client reads it', () => {
     const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     await postReadinessEvent(cluster, clock, 'gefyra', READY, signal);
     const [event] = await events(cluster);
-    expect(event).toMatchObject({ eventTime: '2026-03-01T10:00:00.250000Z', action: 'Startup', reportingComponent: 'gefyra-operator', reportingInstance: 'gefyra-operator' });
+    expect(event).toMatchObject({
+      eventTime: '2026-03-01T10:00:00.250000Z',
+      action: 'Startup',
+      reportingComponent: 'gefyra-operator',
+      reportingInstance: 'gefyra-operator',
+    });
     expect(laterThanCreation(event)).toBe(true);
     expect(cluster.callCount('create')).toBe(1);
   });
@@ -53,7 +59,11 @@ describe('a readiness Event as the 2.5 client reads it', () => {
     const left = await events(cluster);
     expect(left).toHaveLength(1);
     expect(laterThanCreation(left[0])).toBe(true);
-    expect({ creates: cluster.callCount('create'), removes: cluster.callCount('remove'), patches: cluster.callCount('patch') }).toEqual({ creates: 2, removes: 1, patches: 0 });
+    expect({
+      creates: cluster.callCount('create'),
+      removes: cluster.callCount('remove'),
+      patches: cluster.callCount('patch'),
+    }).toEqual({ creates: 2, removes: 1, patches: 0 });
   });
 
   it('gets an eventTime one microsecond after its creation where the clock has not moved on', async () => {
