@@ -3,7 +3,8 @@ import type { Pod } from '../../src/domain/cluster/pod.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../src/ports/cluster-api.port.js';
 import type { ExecHandler } from '../../src/adapters/in-memory/exec-handler.js';
 import { describeClusterControllers } from './cluster-controllers.contract.js';
-import { eventually, expectKind, signal } from './contract-helpers.js';
+import { expectKind, signal } from './contract-helpers.js';
+import { eventually } from '../support/waiting.js';
 
 /**
  * What every ClusterApi must do, asserted only on behaviour a real API server
@@ -404,6 +405,7 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         expect(patched.containers.find((container) => container.name === 'sidecar')?.image).toBe('busybox:1.36');
 
         const restarted = await eventually(
+          "the patched pod's web container running carrier",
           async () => api.findPod({ namespace: ns, name: 'patched' }, signal()),
           (pod) =>
             pod?.containerStatuses.find((status) => status.name === 'web')?.image === 'quay.io/gefyra/carrier:2.0.0' &&

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/domain/cluster/pod.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../src/ports/cluster-api.port.js';
 import type { ClusterContractFixture } from './cluster-api.contract.js';
-import { eventually, expectKind, signal } from './contract-helpers.js';
+import { expectKind, signal } from './contract-helpers.js';
+import { eventually } from '../support/waiting.js';
 
 /**
  * What the in-memory cluster emulates of the API server's registries and of
@@ -122,11 +123,13 @@ export function describeClusterControllers(
 
       expect(
         await eventually(
+          'the only child collected',
           async () => await api.find(ref('gc-only-child'), signal()),
           (found) => found === undefined,
         ),
       ).toBeUndefined();
       const shared = await eventually(
+        'the shared child keeping one owner',
         async () => await api.find(ref('gc-shared-child'), signal()),
         (found) => found?.metadata.ownerReferences?.length === 1,
       );
@@ -162,6 +165,7 @@ export function describeClusterControllers(
     const onePod = async (name: string, check: (pod: Pod) => boolean): Promise<Pod | undefined> =>
       (
         await eventually(
+          'one pod matching',
           async () => await podsOf(name),
           (pods) => pods.length === 1 && check(pods[0]!),
         )
@@ -193,6 +197,7 @@ export function describeClusterControllers(
       expect(pod?.name.startsWith(`${String(replicaSetName)}-`)).toBe(true);
 
       const reported = await eventually(
+        "the Deployment's available replica",
         async () => await api.find(ref('rolled'), signal()),
         (found) => status(found)['availableReplicas'] === 1,
       );
@@ -237,6 +242,7 @@ export function describeClusterControllers(
       });
       expect(pod?.ready).toBe(false);
       const reported = await eventually(
+        "the Deployment's Available condition",
         async () => await api.find(ref('unpullable'), signal()),
         (found) => condition(found, 'Available') !== undefined,
       );
@@ -251,11 +257,13 @@ export function describeClusterControllers(
       await api.remove(ref('removed'), signal());
       expect(
         await eventually(
+          "the removed Deployment's pods gone",
           async () => await podsOf('removed'),
           (pods) => pods.length === 0,
         ),
       ).toEqual([]);
       const replicaSets = await eventually(
+        'the ReplicaSets gone',
         async () =>
           await api.list(
             { apiVersion: 'apps/v1', kind: 'ReplicaSet' },

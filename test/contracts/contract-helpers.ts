@@ -13,17 +13,3 @@ export async function expectKind(promise: Promise<unknown>, kind: ErrorKind): Pr
   if (!isDomainError(outcome.error, kind))
     throw new Error(`expected a ${kind} DomainError, got ${String(outcome.error)}`);
 }
-
-/** Polls until `check` passes: controllers and kubelets of a real cluster act shortly after a write. */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

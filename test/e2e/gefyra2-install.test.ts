@@ -16,7 +16,8 @@ import { useControlPlane, useTestNamespace } from '../support/control-plane/vite
 import { waitForObject } from './support/cluster-waits.js';
 import { isEstablished } from './support/operator-access.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../support/gefyra2-client-cluster-role.js';
-import { eventually, never } from '../integration/kubernetes/fixtures.js';
+import { never } from '../integration/kubernetes/fixtures.js';
+import { eventually } from '../support/waiting.js';
 import { startOperatorProcess } from './support/operator-process.js';
 import { microsecondsOf } from '../support/micro-time.js';
 import { removeClusterObjects } from './support/cluster-cleanup.js';

@@ -1,5 +1,4 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { setTimeout as delay } from 'node:timers/promises';
 import { DomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { WatchEvent } from '../../../src/adapters/runtime/watch-source.js';
@@ -82,21 +81,6 @@ export class EventLog {
 
   #wake(): void {
     for (const waiter of [...this.#waiters]) waiter();
-  }
-}
-
-/** Resolves with what `attempt` returns once it stops throwing; for waiting on controllers (CRD Established). */
-export async function eventually<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ClusterApi, Manifest } from '../../../src/ports/cluster-api.port.js';
-import { eventually, never } from './fixtures.js';
+import { never } from './fixtures.js';
+import { eventually } from '../../support/waiting.js';
 
 export const WIDGET = { apiVersion: 'adaptertest.gefyra.dev/v1', kind: 'Widget' } as const;
 export const GADGET = { apiVersion: 'adaptertest.gefyra.dev/v1', kind: 'Gadget' } as const;

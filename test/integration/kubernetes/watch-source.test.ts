@@ -11,7 +11,8 @@ import {
 import type { WatchSpec } from '../../../src/adapters/runtime/watch-source.js';
 import { DomainError } from '../../../src/domain/errors.js';
 import { useControlPlane, useNamespaceOfEachTest } from '../../support/control-plane/vitest.js';
-import { configMap, eventually, EventLog, never, withServer } from './fixtures.js';
+import { configMap, EventLog, never, withServer } from './fixtures.js';
+import { eventually } from '../../support/waiting.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { installTestCrds, WIDGET } from './test-crd.js';
 

@@ -17,7 +17,8 @@ import { KubeletServer, type ExecTarget } from './kubelet-server.js';
 import { deleteNode, markNodeStopped, registerNode, type NodeCapacity } from './node-registration.js';
 import { PodRuntime } from './pod-runtime.js';
 import { PodWatch } from './pod-watch.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../../../../src/adapters/runtime/work-queue.js';
+import { systemClock } from '../../../../src/adapters/system/system-clock.js';
 
 export interface SimulatedNodeOptions {
   /** Credentials for the node's own requests (the control plane's kubelet kubeconfig). */
@@ -71,7 +72,7 @@ export class SimulatedNode {
   readonly #registry = new ExecRegistry<ExecRequest>();
   readonly #controls: KubeletFaults<V1Pod>;
   readonly #runtime: PodRuntime;
-  readonly #queue: WorkQueue;
+  readonly #queue: WorkQueue<string>;
   readonly #watch: PodWatch;
   readonly #waiters = new Set<() => void>();
   readonly #drops: { readonly matches: (request: ExecRequest) => boolean; readonly fired: () => void }[] = [];
@@ -101,7 +102,8 @@ export class SimulatedNode {
         return result === undefined || result.exitCode === 0;
       },
     );
-    this.#queue = new WorkQueue(async (key) => await this.#sync(key));
+    // One pod at a time, as the simulated runtime's state is not safe for concurrent syncs.
+    this.#queue = new WorkQueue<string>((key) => this.#sync(key), { concurrency: 1, clock: systemClock });
     this.#watch = new PodWatch(options.kubeConfig, this.name, {
       onChange: (pod) => {
         this.#queue.add(keyOf(pod));
@@ -176,7 +178,7 @@ export class SimulatedNode {
     if (!this.#started) return;
     this.#started = false;
     this.#stopped = true;
-    this.#queue.stop();
+    await this.#queue.shutdown();
     await this.#watch.stop();
     await this.#server?.close();
     for (const wake of this.#waiters) wake();
@@ -243,7 +245,7 @@ export class SimulatedNode {
 
   /** Resolves once every pod change seen so far has been acted on and its status written. */
   async whenIdle(): Promise<void> {
-    await this.#queue.whenIdle();
+    await this.#queue.onIdle();
   }
 
   /** The pods bound to this node, as last seen. */
@@ -313,14 +315,14 @@ export class SimulatedNode {
         await this.#core.patchNamespacedPodStatus({ namespace, name, body: { status: step.status } }, mergePatch);
         record.lastWritten = json;
       }
-      if (step.wakeAt !== undefined) this.#queue.addAt(key, step.wakeAt);
+      if (step.wakeAt !== undefined) this.#queue.addAfter(key, Math.max(0, step.wakeAt - Date.now()));
     } catch (error) {
       if (statusCode(error) === 404) {
         await this.#forget(key);
         return;
       }
       process.stderr.write(`[simulated-kubelet ${this.name}] syncing pod ${key} failed, retrying: ${String(error)}\n`);
-      this.#queue.addAt(key, Date.now() + 1_000);
+      this.#queue.addAfter(key, 1_000);
     }
   }
 

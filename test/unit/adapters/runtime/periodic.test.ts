@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Periodic } from '../../../../src/adapters/runtime/periodic.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
-
-const deferred = () => {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-};
+import { deferred } from '../../../support/waiting.js';
 
 describe('Periodic on the injected clock', () => {
   it('runs every interval of the clock, first after one interval', async () => {

@@ -2,12 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { WorkQueue } from '../../../../src/adapters/runtime/work-queue.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
-
-const deferred = () => {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-};
+import { deferred } from '../../../support/waiting.js';
 
 describe('WorkQueue', () => {
   let clock: ManualClock;
@@ -95,7 +90,7 @@ describe('WorkQueue', () => {
   );
 
   it('bounds how many keys run at once', async () => {
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
     let running = 0;
     let maxRunning = 0;
     const queue = new WorkQueue(
