@@ -8,28 +8,27 @@ import type { UploadClient, UploadStep } from './aborted-upload-check.js';
 /**
  * Issue 18, item 2: the old leader, aborting at SIGTERM the PUT of a route
  * table whose ConfigMap the test had just deleted, was left with its event
- * loop stuck and gigabytes resident outside the JavaScript heap. Cause, in
- * Node.js's HTTP/2 client as undici 8 drives it: undici aborts a stream with
- * `close()` (code NO_ERROR, which waits for the body to finish before it
- * sends RST_STREAM) and then `destroy()`, which finds the stream already
- * closing and sends no RST_STREAM; the native stream is dropped while
- * nghttp2 still has its body to send. When nghttp2 next asks for that body,
- * Node answers "0 bytes, not the end" for a stream it no longer knows, and
- * nghttp2 writes empty DATA frames forever in one synchronous loop, each
- * copied into the session's native outgoing buffer. Over HTTP/1.1 the socket
- * is destroyed and nothing is left to write.
+ * loop stuck and gigabytes resident outside the JavaScript heap. The cause is
+ * in Node.js's HTTP/2 client as undici 8 drives it: undici aborts a stream
+ * with `close()` (code NO_ERROR: the RST_STREAM waits until the body has been
+ * written) and then `destroy()`, which finds the stream closing and sends no
+ * RST_STREAM; the native stream is dropped while nghttp2 still has its body
+ * to send. When nghttp2 next asks Node for that body it gets 0 bytes and no
+ * end, writes an empty DATA frame and asks again, forever, in one synchronous
+ * loop that copies each frame into the session's native outgoing buffer.
+ * Over HTTP/1.1 an abort destroys the socket: nothing is left to write.
  *
  * The PUT runs in a child process (a stuck event loop would stop this one
  * too), on the real API server, which offers HTTP/2. The abort is tied to an
- * event, not a delay: a microtask after undici reports the body sent, when
- * it is still queued in the client. The child is killed once its resident
- * memory passes a cap; a healthy one stays far below it.
+ * event, not a delay: a microtask after undici reports the body sent, when it
+ * is still queued in the client. The child is killed once its resident memory
+ * passes a cap; a healthy one peaks at about half of it.
  */
 const cluster = useControlPlane();
 const namespace = useTestNamespace('aborted-upload');
 const SCRIPT = fileURLToPath(new URL('./aborted-upload-check.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Resident memory at which the child is taken to be running away (a healthy one needs about a third of it). */
+/** Resident memory at which the child is taken to be running away. */
 const RSS_CAP_BYTES = 384 * 1024 * 1024;
 /** A route table of four intercepts is a few KB; the bug needs only that some of the body is still unsent. */
 const ROUTE_TABLE_BYTES = 40 * 1024;
@@ -104,7 +103,8 @@ describe('a PUT aborted while its body is still being sent (issue 18, item 2)', 
 
     expect(run, run.stderr).toMatchObject({ runaway: true, exitCode: null });
     // The abort itself may still be reported; nothing after it ever is.
-    expect(run.steps).not.toContainEqual({ step: 'answered', outcome: expect.any(String) as unknown });
-    expect(run.steps).not.toContainEqual({ step: 'done' });
+    const steps = run.steps.map(({ step }) => step);
+    expect(steps).not.toContain('answered');
+    expect(steps).not.toContain('done');
   }, 120_000);
 });
