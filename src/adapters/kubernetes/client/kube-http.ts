@@ -105,10 +105,12 @@ export class KubeHttp {
    * handshake per request: most of the operator's CPU under load. Requests
    * share one pool instead (headers, tokens included, are still set per request).
    *
-   * The pool speaks HTTP/1.1. undici 8 negotiates HTTP/2 by default, and an
-   * operator whose HTTP/2 request was aborted mid-flight (a shutdown while a
-   * route table was being written again) was seen stuck with its event loop
-   * blocked and gigabytes resident outside the JavaScript heap (issue 18).
+   * The pool speaks HTTP/1.1. undici 8 negotiates HTTP/2 by default, and on
+   * Node's HTTP/2 client an abort while the request's body is still queued (a
+   * shutdown while a route table is being written) never finishes: the stream
+   * is dropped without RST_STREAM and nghttp2 writes empty DATA frames for it
+   * forever, the event loop blocked and memory growing outside the JavaScript
+   * heap (issue 18; test/integration/kubernetes/aborted-upload.test.ts).
    * kubectl's own watches are long-lived HTTP/1.1 streams too; a connection
    * per watch is what the API server expects.
    */
