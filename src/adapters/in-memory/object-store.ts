@@ -12,7 +12,14 @@ import {
   type JsonObject,
   type StoredObject,
 } from './stored-object.js';
-import { prepareCreate, prepareUpdate, sameObject, type UpdateMode, type WriteContext } from './write-rules.js';
+import {
+  prepareCreate,
+  prepareUpdate,
+  sameObject,
+  type KindRules,
+  type UpdateMode,
+  type WriteContext,
+} from './write-rules.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -41,12 +48,14 @@ export class ObjectStore {
   readonly #objects = new Map<string, StoredObject>();
   readonly #kinds: KindRegistry;
   readonly #now: () => Date;
+  readonly #kindRules: KindRules;
   readonly #pending: StoreEvent[] = [];
   #revision = 0;
 
-  constructor(kinds: KindRegistry, now: () => Date) {
+  constructor(kinds: KindRegistry, now: () => Date, kindRules: KindRules) {
     this.#kinds = kinds;
     this.#now = now;
+    this.#kindRules = kindRules;
   }
 
   get(ref: ObjectRef): StoredObject | undefined {
@@ -148,6 +157,7 @@ export class ObjectStore {
       what: describeRef(ref),
       namespace: this.#kinds.namespaceFor(ref),
       hasStatusSubresource: this.#kinds.hasStatusSubresource(ref.apiVersion, ref.kind),
+      kindRules: this.#kindRules,
       sameKind: () => {
         const self = this.#kinds.objectKey(ref);
         const wanted = kindKey(ref.apiVersion, ref.kind);

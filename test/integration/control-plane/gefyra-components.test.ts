@@ -1,7 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STOWAWAY_ROUTES_CONFIGMAP } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
-import { wireGuardPublicKey } from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+import { STOWAWAY_ROUTES_CONFIGMAP } from '../../support/simulated-cluster/simulators/stowaway-simulator.js';
+import { wireGuardPublicKey } from '../../support/simulated-cluster/simulators/wireguard-keys.js';
 import { simulateGefyraComponents, type GefyraComponents } from '../../support/control-plane/index.js';
 import { useControlPlane, useNamespaceOfEachTest, useSimulatedNode } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
-import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
+import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 
 const signal = AbortSignal.timeout(5000);
 const deploymentRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gefyra-stowaway', namespace: 'gefyra' };
@@ -29,9 +29,9 @@ type Status = {
 const statusOf = (manifest: Manifest | undefined): Status => (manifest?.['status'] ?? {}) as Status;
 const condition = (status: Status, type: string) => status.conditions?.find((entry) => entry.type === type);
 
-describe('InMemoryCluster deployment controller', () => {
+describe('SimulatedCluster deployment controller', () => {
   it('creates a ReplicaSet and one running pod per replica, and reports them in the status', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const applied = await cluster.apply(deployment('quay.io/gefyra/stowaway:2.0.0', 2), signal);
     const pods = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
     expect(pods).toHaveLength(2);
@@ -70,7 +70,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('follows pod readiness in the status, leaving zero counts out as the API does', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const release = cluster.neverReady((pod) => pod.labels['app'] === 'stowaway');
     await cluster.apply(deployment('stowaway:1'), signal);
     const unready = statusOf(cluster.peek(deploymentRef));
@@ -83,7 +83,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('reports an image pull failure as unavailable', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     cluster.failImagePull('stowaway:broken');
     await cluster.apply(deployment('stowaway:broken'), signal);
     const [pod] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
@@ -92,7 +92,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('does not touch the pods when the same template is applied again', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.apply(deployment('stowaway:1'), signal);
     const before = (await cluster.listPods('gefyra', {}, signal)).map((pod) => pod.uid);
     await cluster.apply(deployment('stowaway:1'), signal);
@@ -100,7 +100,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('replaces the pods when the template changes, and bumps observedGeneration', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.apply(deployment('stowaway:1'), signal);
     const [oldPod] = await cluster.listPods('gefyra', {}, signal);
     await cluster.apply(deployment('stowaway:2'), signal);
@@ -113,7 +113,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('scales, and replaces a deleted pod', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.apply(deployment('stowaway:1', 3), signal);
     await cluster.patch(deploymentRef, { spec: { replicas: 1 } }, signal);
     const [survivor] = await cluster.listPods('gefyra', {}, signal);
@@ -125,7 +125,7 @@ describe('InMemoryCluster deployment controller', () => {
   });
 
   it('deletes its ReplicaSet and pods with it', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.apply(deployment('stowaway:1', 2), signal);
     await cluster.remove(deploymentRef, signal);
     expect(await cluster.listPods('gefyra', {}, signal)).toEqual([]);

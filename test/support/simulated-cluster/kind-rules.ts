@@ -1,25 +1,20 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { kindKey } from './kind-registry.js';
-import { invalid } from './invalid.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { kindKey } from '../../../src/adapters/in-memory/kind-registry.js';
+import { invalid } from '../../../src/adapters/in-memory/invalid.js';
+import type { KindRules } from '../../../src/adapters/in-memory/write-rules.js';
 import { allocateServiceFields } from './service-rules.js';
-import { copyJson, type JsonObject, type StoredObject } from './stored-object.js';
-
-/** What a kind's rules may look at besides the object: its peers, for allocations. */
-export interface KindRuleContext {
-  readonly what: string;
-  readonly sameKind: () => readonly StoredObject[];
-}
+import { copyJson, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 
 /**
  * Per-kind defaulting and validation the API server does on writes, as far as
  * the operator's code can observe it: pod specs are immutable apart from
- * images, Secret `stringData` becomes base64 `data`, Deployments need a
+ * images, Secret `data` is base64, Deployments need a
  * selector matching their template, Services get IPs and node ports. A fake
  * that accepted what a real API server refuses would let bugs through.
  * `live` is undefined on create. Changes `next` in place.
  */
-export function applyKindRules(next: JsonObject, live: StoredObject | undefined, context: KindRuleContext): void {
+export const applyKindRules: KindRules = (next, live, context) => {
   switch (kindKey(String(next['apiVersion']), String(next['kind']))) {
     case '/Pod':
       return podRules(next, live, context.what);
@@ -34,21 +29,7 @@ export function applyKindRules(next: JsonObject, live: StoredObject | undefined,
     case 'apps/Deployment':
       return deploymentRules(next, live, context.what);
   }
-}
-
-/** Status a kind with a status subresource starts with (the client's status is dropped on create). */
-export function initialStatus(apiVersion: string, kind: string): JsonObject | undefined {
-  switch (kindKey(apiVersion, kind)) {
-    case '/Pod':
-      return { phase: 'Pending', qosClass: 'BestEffort' };
-    case '/Namespace':
-      return { phase: 'Active' };
-    case '/Service':
-      return { loadBalancer: {} };
-    default:
-      return undefined;
-  }
-}
+};
 
 function podRules(next: JsonObject, live: StoredObject | undefined, what: string): void {
   const containers = containersOf(next['spec'], 'containers');
@@ -87,21 +68,16 @@ function withoutImages(spec: unknown): unknown {
   return copy;
 }
 
+/** Validation only: the in-memory cluster's `secretRules` fold stringData into data. */
 function secretRules(next: JsonObject, what: string): void {
-  next['type'] ??= 'Opaque';
-  const data: JsonObject = isRecord(next['data']) ? { ...next['data'] } : {};
+  const data = isRecord(next['data']) ? next['data'] : {};
   for (const [key, value] of Object.entries(data)) {
     if (typeof value !== 'string' || !isBase64(value)) throw invalid(what, `data[${key}]`, 'illegal base64 data');
   }
-  if (isRecord(next['stringData'])) {
-    for (const [key, value] of Object.entries(next['stringData'])) {
-      if (typeof value !== 'string') throw invalid(what, `stringData[${key}]`, 'must be a string');
-      data[key] = Buffer.from(value, 'utf8').toString('base64');
-    }
+  const stringData = isRecord(next['stringData']) ? next['stringData'] : {};
+  for (const [key, value] of Object.entries(stringData)) {
+    if (typeof value !== 'string') throw invalid(what, `stringData[${key}]`, 'must be a string');
   }
-  // The API server folds stringData into data and never stores it.
-  delete next['stringData'];
-  if (Object.keys(data).length > 0) next['data'] = data;
 }
 
 const isBase64 = (value: string): boolean => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;

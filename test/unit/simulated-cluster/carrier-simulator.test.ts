@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CarrierSimulator, InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
+import { CarrierSimulator, SimulatedCluster } from '../../support/simulated-cluster/index.js';
 import {
   CARRIER_BASE_CONFIG,
   CARRIER_STOP_COMMAND,
-} from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+} from '../../support/simulated-cluster/simulators/carrier-simulator.js';
 
 const signal = AbortSignal.timeout(5000);
 const target = { namespace: 'app', name: 'web-1', container: 'web' };
@@ -11,7 +11,7 @@ const busybox = (script: string, ...args: string[]) => ['/bin/busybox', 'sh', sc
 const UPSTREAM = 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000';
 
 async function setUp(options: { carrierRuns?: boolean } = {}) {
-  const cluster = new InMemoryCluster({ namespaces: ['app'] });
+  const cluster = new SimulatedCluster({ namespaces: ['app'] });
   cluster.addPod({
     metadata: { name: 'web-1', namespace: 'app' },
     spec: { containers: [{ name: 'web', image: 'nginx:1' }] },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster, StowawaySimulator } from '../../../../src/adapters/in-memory/index.js';
+import { SimulatedCluster, StowawaySimulator } from '../../support/simulated-cluster/index.js';
 import {
   generateWireGuardKeyPair,
   wireGuardPublicKey,
-} from '../../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+} from '../../support/simulated-cluster/simulators/wireguard-keys.js';
 
 const signal = AbortSignal.timeout(5000);
 const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-abc', container: 'stowaway' };
@@ -14,7 +14,7 @@ const routes = {
 } as const;
 
 function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) {
-  const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+  const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
   cluster.addPod({
     metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } },
     spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] },
@@ -198,7 +198,7 @@ describe('StowawaySimulator', () => {
   });
 
   it('keeps a Stowaway with the exec readiness probe unready until the peer file exists, without logging the probes', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const simulator = new StowawaySimulator({
       readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
       generated: false,

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster, type WatchEvent } from '../../../../src/adapters/in-memory/index.js';
-import { DomainError, isDomainError, type ErrorKind } from '../../../../src/domain/errors.js';
-import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
+import { type WatchEvent } from '../../../src/adapters/in-memory/index.js';
+import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import { DomainError, isDomainError, type ErrorKind } from '../../../src/domain/errors.js';
+import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 
 const signal = AbortSignal.timeout(5000);
 const target = { namespace: 'app', name: 'web', container: 'web' };
 
-function newCluster(): InMemoryCluster {
-  const cluster = new InMemoryCluster({ namespaces: ['app'] });
+function newCluster(): SimulatedCluster {
+  const cluster = new SimulatedCluster({ namespaces: ['app'] });
   cluster.addPod({
     metadata: { name: 'web', namespace: 'app' },
     spec: { containers: [{ name: 'web', image: 'nginx:1' }] },
@@ -32,7 +33,7 @@ const cm = (name: string): Manifest => ({
   data: {},
 });
 
-describe('InMemoryCluster exec', () => {
+describe('SimulatedCluster exec', () => {
   it('asks handlers in order, the first answer wins, and logs every call', async () => {
     const cluster = newCluster();
     cluster.onExec((call) =>
@@ -98,7 +99,7 @@ describe('InMemoryCluster exec', () => {
   });
 });
 
-describe('InMemoryCluster fault injection', () => {
+describe('SimulatedCluster fault injection', () => {
   it('fails the next matching call once, before it writes anything', async () => {
     const cluster = newCluster();
     cluster.failNext(
@@ -139,9 +140,9 @@ describe('InMemoryCluster fault injection', () => {
   });
 });
 
-describe('InMemoryCluster watch', () => {
+describe('SimulatedCluster watch', () => {
   it('emits every change in order as copies, until unsubscribed', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['app'] });
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
     const events: WatchEvent[] = [];
     const unsubscribe = cluster.subscribe((event) => {
       events.push(event);

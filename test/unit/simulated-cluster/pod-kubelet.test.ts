@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { imageIdOf, InMemoryCluster, type WatchEvent } from '../../../../src/adapters/in-memory/index.js';
-import { findContainerStatus, type Pod } from '../../../../src/domain/cluster/pod.js';
+import { type WatchEvent } from '../../../src/adapters/in-memory/index.js';
+import { imageIdOf, SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import { findContainerStatus, type Pod } from '../../../src/domain/cluster/pod.js';
 
 const signal = AbortSignal.timeout(5000);
 const ref = { namespace: 'app', name: 'web' };
 const target = { ...ref, container: 'web' };
 
-function newCluster(): InMemoryCluster {
-  const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00Z') } });
+function newCluster(): SimulatedCluster {
+  const cluster = new SimulatedCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00Z') } });
   cluster.addPod({
     metadata: { name: 'web', namespace: 'app', labels: { app: 'web' } },
     spec: {
@@ -23,7 +24,7 @@ function newCluster(): InMemoryCluster {
 
 const web = (pod: Pod | undefined) => (pod ? findContainerStatus(pod, 'web') : undefined);
 
-describe('InMemoryCluster kubelet', () => {
+describe('SimulatedCluster kubelet', () => {
   it('runs a new pod: Running, Ready, a pod IP, and container statuses as a kubelet reports them', () => {
     const cluster = newCluster();
     const pod = cluster.peekPod(ref);
@@ -145,7 +146,7 @@ describe('InMemoryCluster kubelet', () => {
 
   it("turns a failed pull into ImagePullBackOff once its back-off time is up, as the control plane's node does (one state machine)", () => {
     let now = new Date('2024-05-01T10:00:00Z');
-    const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => now } });
+    const cluster = new SimulatedCluster({ namespaces: ['app'], clock: { now: () => now } });
     cluster.failImagePull(/carrier/);
     cluster.addPod({
       metadata: { name: 'fresh', namespace: 'app' },
@@ -198,7 +199,7 @@ describe('InMemoryCluster kubelet', () => {
   });
 
   it('writes pod status through status updates the watch stream sees', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['app'] });
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
     const events: WatchEvent[] = [];
     cluster.subscribe((event) => events.push(event));
     await cluster.create(

@@ -1,0 +1,158 @@
+import type { ContainerRef, Pod, PodPhase } from '../../../src/domain/cluster/pod.js';
+import { notFound, type DomainError } from '../../../src/domain/errors.js';
+import type { ExecResult, Manifest } from '../../../src/ports/cluster-api.port.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
+import {
+  InMemoryCluster,
+  type InMemoryClusterOptions,
+  type PodManifestInput,
+} from '../../../src/adapters/in-memory/in-memory-cluster.js';
+import type { ExecCall, ExecHandler } from '../../../src/adapters/in-memory/exec-handler.js';
+import { fromManifest, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
+import { secretRules, type KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';
+import { DeploymentController } from './deployment-controller.js';
+import { ExecRegistry, type ExecRecord, type LostOutcome } from './exec-registry.js';
+import { applyKindRules } from './kind-rules.js';
+import type { ImageMatcher, PodMatcher } from './kubelet-faults.js';
+import { PodKubelet } from './pod-kubelet.js';
+import { StatefulSetController } from './statefulset-controller.js';
+
+export interface SimulatedClusterOptions extends InMemoryClusterOptions {
+  /** Whether exec readiness probes run through the exec handlers (see probeReadiness); true by default. */
+  readonly execReadinessProbes?: boolean;
+}
+
+const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+
+/**
+ * The in-memory cluster with what a real one runs besides the API server: a
+ * kubelet that runs pods at once (container-model.ts, shared with the control
+ * plane's simulated node), Deployment and StatefulSet controllers, the API
+ * server's kind rules (pod immutability, Service allocation, ...), and an exec
+ * log with lost outcomes. Every call settles the controllers before it
+ * returns, so a test sees the cluster as it would after "a moment". The
+ * simulated-cluster contract (test/contracts/cluster-controllers.contract.ts)
+ * runs on it and on the real control plane.
+ */
+export class SimulatedCluster extends InMemoryCluster {
+  readonly #kubelet: PodKubelet;
+  readonly #exec = new ExecRegistry();
+  readonly #execReadinessProbes: boolean;
+
+  constructor(options: SimulatedClusterOptions = {}) {
+    super(options);
+    this.#execReadinessProbes = options.execReadinessProbes ?? true;
+    this.#kubelet = new PodKubelet(this.store, this.now);
+    this.controllers.push(
+      this.#kubelet,
+      new DeploymentController(this.store, this.now),
+      new StatefulSetController(this.store),
+    );
+  }
+
+  /** Creates a pod (and its namespace) and lets the kubelet run it; `ready: false` keeps it unready. */
+  override addPod(manifest: PodManifestInput, options: { readonly ready?: boolean } = {}): Pod {
+    const namespace = manifest.metadata.namespace ?? 'default';
+    this.ensureNamespace(namespace);
+    if (options.ready === false) this.#kubelet.neverReady(`${namespace}/${manifest.metadata.name}`);
+    const full = { ...POD, ...manifest, metadata: { ...manifest.metadata, namespace } } as Manifest;
+    this.mutate(() => this.store.create(fromManifest(full)));
+    const pod = this.peekPod({ namespace, name: manifest.metadata.name });
+    if (!pod) throw notFound(`Pod ${namespace}/${manifest.metadata.name}`);
+    return pod;
+  }
+
+  // ---- Kubelet controls ------------------------------------------------------
+
+  /** Containers with a matching image wait with ErrImagePull; the returned function lets pulls succeed again. */
+  failImagePull(matcher: ImageMatcher): () => void {
+    const undo = this.#kubelet.failImagePull(matcher);
+    return () => this.mutate(undo);
+  }
+
+  /** Matching pods run but never become ready; the returned function lifts that. */
+  neverReady(matcher: PodMatcher<Pod>): () => void {
+    const undo = this.mutate(() => this.#kubelet.neverReady(matcher));
+    return () => this.mutate(undo);
+  }
+
+  /** Until startKubelet, pods are not started and patched images not restarted: the state right after a write stays observable. */
+  stopKubelet(): void {
+    this.#kubelet.stop();
+  }
+
+  startKubelet(): void {
+    this.mutate(() => this.#kubelet.start());
+  }
+
+  /** Forces a pod phase (Succeeded/Failed stop its containers); `Running` lets it run again. */
+  setPodPhase(ref: { namespace: string; name: string }, phase: PodPhase): void {
+    this.mutate(() => this.#kubelet.setPodPhase(ref, phase));
+  }
+
+  /** The container crashes and is restarted: new containerID, restartCount + 1. */
+  restartContainer(target: ContainerRef): void {
+    this.mutate(() => this.#kubelet.restartContainer(target));
+  }
+
+  // ---- Exec ------------------------------------------------------------------
+
+  override onExec(handler: ExecHandler): () => void {
+    return this.#exec.add(handler);
+  }
+
+  /** The next matching exec runs, but its caller gets `outcome` (see ExecRegistry.failAfterRunning). */
+  failExecAfterRunning(matches: (call: ExecCall) => boolean, outcome: LostOutcome): void {
+    this.#exec.failAfterRunning(matches, outcome);
+  }
+
+  /** Every exec call in order, with its result or error. */
+  get execLog(): readonly ExecRecord[] {
+    return this.#exec.log;
+  }
+
+  clearExecLog(): void {
+    this.#exec.clearLog();
+  }
+
+  protected override async runExec(call: ExecCall): Promise<ExecResult> {
+    return this.#exec.run(call);
+  }
+
+  protected override execRefused(call: Omit<ExecCall, 'podObject'>, error: DomainError): void {
+    this.#exec.recordRefusal(call, error);
+  }
+
+  protected override kindRules(next: JsonObject, live: StoredObject | undefined, context: KindRuleContext): void {
+    applyKindRules(next, live, context);
+    secretRules(next, live, context);
+  }
+
+  protected override async catchUp(): Promise<void> {
+    await this.probeReadiness();
+  }
+
+  /**
+   * Runs the exec readiness probes of running containers through the exec
+   * handlers (unlogged; a command no handler knows passes) and updates
+   * readiness. Every API call does this; call it after changing what a
+   * simulator answers when you read the cluster with peek/peekPod.
+   */
+  async probeReadiness(): Promise<void> {
+    if (!this.#execReadinessProbes) return;
+    for (const probe of this.#kubelet.execProbes()) {
+      const call = {
+        namespace: probe.pod.metadata.namespace ?? '',
+        pod: probe.pod.metadata.name,
+        container: probe.container,
+        command: probe.command,
+        podObject: toDomainPod(probe.pod),
+      };
+      const ok = await this.#exec.answerQuietly(call).then(
+        (result) => result === undefined || result.exitCode === 0,
+        () => false,
+      );
+      this.mutate(() => this.#kubelet.recordProbe(probe, ok));
+    }
+  }
+}
