@@ -208,6 +208,11 @@ export function describeClusterApiContract(label: string, setup: () => Promise<C
         await expectKind(api.apply(configMap('also.not.', {}), signal()), 'Invalid');
       });
 
+      it('refuses a label value longer than 63 characters as Invalid', async () => {
+        await expectKind(api.create(configMap('long-label', {}, { owner: 'x'.repeat(64) }), signal()), 'Invalid');
+        expect(await api.find(refTo('ConfigMap', 'long-label'), signal())).toBeUndefined();
+      });
+
       it('fails to replace an absent object with NotFound', async () => {
         await expectKind(api.replace(configMap('never-created', {}), signal()), 'NotFound');
       });

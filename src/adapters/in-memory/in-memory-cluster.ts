@@ -17,13 +17,13 @@ import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { buildPodPatchBody } from '../kubernetes/shapes/pod-patch.js';
 import { applyMerge, appliedFieldPaths } from './apply-merge.js';
 import { commandNotFound, type ExecCall, type ExecHandler } from './exec-handler.js';
-import { FaultInjection } from './fault-injection.js';
 import { KindRegistry } from './kind-registry.js';
 import { ObjectStore, type StoreEvent, type WatchEventType } from './object-store.js';
 import { applyPodPatchBody } from './pod-patch-apply.js';
 import {
   fromManifest,
   metadataOf,
+  refOfJson,
   timestamp,
   toManifest,
   type JsonObject,
@@ -57,7 +57,6 @@ export interface StoreController {
 }
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
-const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 /** Controllers reacting to each other's writes settle in a few rounds; this many means a loop. */
 const MAX_EVENTS_PER_CALL = 100_000;
 
@@ -67,11 +66,10 @@ const MAX_EVENTS_PER_CALL = 100_000;
  * kind with the API server's identity, preconditions (409), NotFound,
  * name validation (422), finalizers, status subresource, an apply merge,
  * garbage collection by ownerReferences and a watch stream; exec runs through
- * registered handlers; faults and call counts are planned per test. Nothing
- * runs pods: `addPod` stores one as a kubelet would report it running. The
+ * registered handlers. Nothing runs pods: `addPod` stores one as a kubelet would report it running. The
  * shared contract suite (test/contracts/cluster-api.contract.ts) runs on this
  * fake and on the real API server. Subclasses add controllers (a kubelet,
- * Deployments) through `controllers`, `kindRules` and the exec hooks.
+ * Deployments), planned faults and call counts through the protected hooks.
  */
 export class InMemoryCluster implements ClusterApi {
   protected readonly kinds = new KindRegistry();
@@ -80,7 +78,6 @@ export class InMemoryCluster implements ClusterApi {
   /** Run on every change until the cluster settles (see settle). */
   protected readonly controllers: StoreController[] = [];
   readonly #handlers: ExecHandler[] = [];
-  readonly #faults = new FaultInjection();
   readonly #listeners = new Set<(event: WatchEvent) => void>();
   /** Per object uid, the fields the last apply set: the fake's managedFields for its one apply manager. */
   readonly #appliedFields = new Map<string, string[]>();
@@ -97,7 +94,7 @@ export class InMemoryCluster implements ClusterApi {
   // ---- ObjectApi -------------------------------------------------------------
 
   async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
-    await this.#enter('find', [ref], signal);
+    await this.enter('find', [ref], signal);
     const found = this.store.get(ref);
     return found && toManifest(found);
   }
@@ -108,13 +105,13 @@ export class InMemoryCluster implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    await this.#enter('list', [kind, namespace, labels], signal);
+    await this.enter('list', [kind, namespace, labels], signal);
     return this.store.list(kind, namespace, labels).map(toManifest);
   }
 
   /** Approximates server-side apply with a deep merge (see apply-merge.ts for what differs). */
   async apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('apply', [manifest], signal);
+    await this.enter('apply', [manifest], signal);
     return this.#after(() => {
       const desired = fromManifest(manifest);
       const live = this.store.get(refOfJson(desired));
@@ -133,12 +130,12 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('create', [manifest], signal);
+    await this.enter('create', [manifest], signal);
     return this.#after(() => toManifest(this.store.create(fromManifest(manifest))));
   }
 
   async replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('replace', [manifest], signal);
+    await this.enter('replace', [manifest], signal);
     return this.#after(() => {
       const desired = fromManifest(manifest);
       const metadata = metadataOf(desired);
@@ -157,7 +154,7 @@ export class InMemoryCluster implements ClusterApi {
     signal: AbortSignal,
     options?: { readonly subresource?: 'status' },
   ): Promise<Manifest> {
-    await this.#enter('patch', [ref, mergePatch, options], signal);
+    await this.enter('patch', [ref, mergePatch, options], signal);
     return this.#after(() => {
       const live = this.store.get(ref);
       const status = options?.subresource === 'status';
@@ -178,24 +175,24 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async remove(ref: ObjectRef, signal: AbortSignal, options?: { readonly uid?: string }): Promise<void> {
-    await this.#enter('remove', [ref, options], signal);
+    await this.enter('remove', [ref, options], signal);
     await this.#after(() => this.store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
   }
 
   // ---- PodApi ----------------------------------------------------------------
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
-    await this.#enter('findPod', [ref], signal);
+    await this.enter('findPod', [ref], signal);
     return this.peekPod(ref);
   }
 
   async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
-    await this.#enter('listPods', [namespace, labels], signal);
+    await this.enter('listPods', [namespace, labels], signal);
     return this.store.list(POD, namespace, labels).map((pod) => toDomainPod(pod));
   }
 
   async patchPod(ref: PodRef, patch: PodPatch, signal: AbortSignal): Promise<Pod> {
-    await this.#enter('patchPod', [ref, patch], signal);
+    await this.enter('patchPod', [ref, patch], signal);
     return this.#after(() => {
       const podRef = { ...POD, ...ref };
       const live = this.store.get(podRef);
@@ -208,7 +205,7 @@ export class InMemoryCluster implements ClusterApi {
   // ---- ExecApi ---------------------------------------------------------------
 
   async exec(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
-    await this.#enter('exec', [target, command], signal);
+    await this.enter('exec', [target, command], signal);
     const call = { namespace: target.namespace, pod: target.name, container: target.container, command };
     const pod = this.peekPod(target);
     const refusal = execRequestFits(target, command) ? execRefusal(pod, target) : execRequestTooLarge(target, command);
@@ -293,56 +290,15 @@ export class InMemoryCluster implements ClusterApi {
     return this.store.list(kind, undefined).map(toManifest);
   }
 
-  /** A ConfigMap's data, for simulators that read a mounted ConfigMap. */
-  readConfigMap(namespace: string, name: string): Readonly<Record<string, string>> | undefined {
-    const found = this.store.get({ ...CONFIG_MAP, namespace, name });
-    if (!found) return undefined;
-    return isRecord(found['data']) ? ({ ...found['data'] } as Record<string, string>) : {};
-  }
-
-  /** The id of the container's current instance; it changes whenever the container restarts. */
-  containerIdOf(target: ContainerRef): string | undefined {
-    return this.peekPod(target)?.containerStatuses.find((status) => status.name === target.container)?.containerID;
-  }
-
-  /** The next call of `operation` whose arguments match throws `error`, before changing anything. */
-  failNext(
-    operation: keyof ClusterApi | (string & {}),
-    error: DomainError,
-    match?: (args: readonly unknown[]) => boolean,
-  ): void {
-    this.#faults.failNext(operation, error, match);
-  }
-
-  /** The next write (apply, create, replace, patch, remove, patchPod) that matches fails with Conflict. */
-  conflictOnNextWrite(match?: (operation: string, args: readonly unknown[]) => boolean): void {
-    this.#faults.conflictOnNextWrite(match);
-  }
-
-  /** How often a ClusterApi method was called (failed calls included). */
-  callCount(operation: keyof ClusterApi | (string & {})): number {
-    return this.#faults.callCount(operation);
-  }
-
-  resetCallCounts(): void {
-    this.#faults.resetCounts();
-  }
-
-  /** Planned failures that have not fired yet. */
-  get pendingFaults(): number {
-    return this.#faults.pending;
-  }
-
   /** Every change as a watch event, in order; returns the function that unsubscribes. */
   subscribe(listener: (event: WatchEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  /** Every API call: abort check, call count and planned faults, then the subclass catches up. */
-  async #enter(operation: string, args: readonly unknown[], signal: AbortSignal): Promise<void> {
+  /** Every API call: the abort check, then the subclass catches up (and may fail the call, see SimulatedCluster). */
+  protected async enter(_operation: string, _args: readonly unknown[], signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    this.#faults.enter(operation, args);
     await this.catchUp();
   }
 
@@ -413,16 +369,6 @@ function execRefusal(pod: Pod | undefined, target: ContainerRef): DomainError | 
     );
   }
   return undefined;
-}
-
-function refOfJson(object: JsonObject): ObjectRef {
-  const metadata = metadataOf(object);
-  return {
-    apiVersion: String(object['apiVersion'] ?? ''),
-    kind: String(object['kind'] ?? ''),
-    name: String(metadata['name'] ?? ''),
-    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-  };
 }
 
 function stringField(record: Readonly<Record<string, unknown>>, key: string): string | undefined {

@@ -1,14 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DomainError } from '../../domain/errors.js';
 import { isRecord } from '../kubernetes/shapes/json-reading.js';
 import { invalid } from './invalid.js';
 import { kindKey } from './kind-registry.js';
 import { copyJson, metadataOf, type JsonObject, type StoredMetadata, type StoredObject } from './stored-object.js';
 
-/** What a kind's rules may look at besides the object: its peers, for allocations. */
+/** What a kind's rules may look at besides the object. */
 export interface KindRuleContext {
   readonly what: string;
-  readonly sameKind: () => readonly StoredObject[];
+  /** Where the object lives; undefined for a cluster-scoped one. */
+  readonly namespace: string | undefined;
 }
 
 /**
@@ -25,7 +25,6 @@ export type KindRules = (next: JsonObject, live: StoredObject | undefined, conte
  * (uid, resourceVersion) and time; kind-specific rules come from `kindRules`.
  */
 export interface WriteContext extends KindRuleContext {
-  readonly namespace: string | undefined;
   readonly hasStatusSubresource: boolean;
   readonly kindRules: KindRules;
 }
@@ -87,7 +86,6 @@ export function prepareUpdate(
       if (live['status'] === undefined) delete next['status'];
       else next['status'] = copyJson(live['status']);
     }
-    refuseNewFinalizersWhileDeleting(live, next, context.what);
     context.kindRules(next, live, context);
   }
   const metadata = next['metadata'] as StoredMetadata;
@@ -152,18 +150,6 @@ function identityOf(live: StoredMetadata): JsonObject {
       ? {}
       : { deletionTimestamp: live.deletionTimestamp, deletionGracePeriodSeconds: 0 }),
   };
-}
-
-function refuseNewFinalizersWhileDeleting(live: StoredObject, next: JsonObject, what: string): void {
-  if (live.metadata.deletionTimestamp === undefined) return;
-  const before = new Set(live.metadata.finalizers ?? []);
-  const after = metadataOf(next)['finalizers'];
-  if (Array.isArray(after) && after.some((finalizer) => !before.has(String(finalizer)))) {
-    throw new DomainError(
-      'Invalid',
-      `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
-    );
-  }
 }
 
 function validateName(name: string, what: string): void {

@@ -2,9 +2,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
 import { kindKey } from '../../../src/adapters/in-memory/kind-registry.js';
 import { invalid } from '../../../src/adapters/in-memory/invalid.js';
-import type { KindRules } from '../../../src/adapters/in-memory/write-rules.js';
+import type { KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';
 import { allocateServiceFields } from './service-rules.js';
-import { copyJson, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
+import {
+  copyJson,
+  metadataOf,
+  type JsonObject,
+  type StoredObject,
+} from '../../../src/adapters/in-memory/stored-object.js';
+import { DomainError } from '../../../src/domain/errors.js';
 
 /**
  * Per-kind defaulting and validation the API server does on writes, as far as
@@ -14,7 +20,13 @@ import { copyJson, type JsonObject, type StoredObject } from '../../../src/adapt
  * that accepted what a real API server refuses would let bugs through.
  * `live` is undefined on create. Changes `next` in place.
  */
-export const applyKindRules: KindRules = (next, live, context) => {
+export function applyKindRules(
+  next: JsonObject,
+  live: StoredObject | undefined,
+  context: KindRuleContext,
+  sameKind: () => readonly StoredObject[],
+): void {
+  refuseNewFinalizersWhileDeleting(live, next, context.what);
   switch (kindKey(String(next['apiVersion']), String(next['kind']))) {
     case '/Pod':
       return podRules(next, live, context.what);
@@ -23,13 +35,13 @@ export const applyKindRules: KindRules = (next, live, context) => {
     case '/ConfigMap':
       return configMapRules(next, context.what);
     case '/Service':
-      return allocateServiceFields(next, live, context.sameKind(), context.what);
+      return allocateServiceFields(next, live, sameKind(), context.what);
     case '/Namespace':
       return namespaceRules(next);
     case 'apps/Deployment':
       return deploymentRules(next, live, context.what);
   }
-};
+}
 
 function podRules(next: JsonObject, live: StoredObject | undefined, what: string): void {
   const containers = containersOf(next['spec'], 'containers');
@@ -123,5 +135,18 @@ function deploymentRules(next: JsonObject, live: StoredObject | undefined, what:
   const liveSpec = live && isRecord(live['spec']) ? live['spec'] : undefined;
   if (liveSpec && !isDeepStrictEqual(liveSpec['selector'], spec['selector'])) {
     throw invalid(what, 'spec.selector', 'field is immutable');
+  }
+}
+
+/** Generic: an object being deleted takes no new finalizers. */
+function refuseNewFinalizersWhileDeleting(live: StoredObject | undefined, next: JsonObject, what: string): void {
+  if (live?.metadata.deletionTimestamp === undefined) return;
+  const before = new Set(live.metadata.finalizers ?? []);
+  const after = metadataOf(next)['finalizers'];
+  if (Array.isArray(after) && after.some((finalizer) => !before.has(String(finalizer)))) {
+    throw new DomainError(
+      'Invalid',
+      `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import type { ContainerRef, Pod, PodPhase } from '../../../src/domain/cluster/pod.js';
-import { notFound, type DomainError } from '../../../src/domain/errors.js';
-import type { ExecResult, Manifest } from '../../../src/ports/cluster-api.port.js';
+import { notFound, throwIfAborted, type DomainError } from '../../../src/domain/errors.js';
+import type { ClusterApi, ExecResult, Manifest } from '../../../src/ports/cluster-api.port.js';
 import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import {
   InMemoryCluster,
@@ -8,11 +8,14 @@ import {
   type PodManifestInput,
 } from '../../../src/adapters/in-memory/in-memory-cluster.js';
 import type { ExecCall, ExecHandler } from '../../../src/adapters/in-memory/exec-handler.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
 import { fromManifest, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 import { secretRules, type KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';
 import { DeploymentController } from './deployment-controller.js';
 import { ExecRegistry, type ExecRecord, type LostOutcome } from './exec-registry.js';
+import { FaultInjection } from './fault-injection.js';
 import { applyKindRules } from './kind-rules.js';
+import { namespaceAdmission, NamespaceController } from './namespace-lifecycle.js';
 import type { ImageMatcher, PodMatcher } from './kubelet-faults.js';
 import { PodKubelet } from './pod-kubelet.js';
 import { StatefulSetController } from './statefulset-controller.js';
@@ -23,13 +26,14 @@ export interface SimulatedClusterOptions extends InMemoryClusterOptions {
 }
 
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
+const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
 /**
  * The in-memory cluster with what a real one runs besides the API server: a
  * kubelet that runs pods at once (container-model.ts, shared with the control
- * plane's simulated node), Deployment and StatefulSet controllers, the API
- * server's kind rules (pod immutability, Service allocation, ...), and an exec
- * log with lost outcomes. Every call settles the controllers before it
+ * plane's simulated node), Deployment, StatefulSet and namespace controllers, the API
+ * server's kind rules (pod immutability, Service allocation, ...), an exec
+ * log with lost outcomes, planned faults and call counts. Every call settles the controllers before it
  * returns, so a test sees the cluster as it would after "a moment". The
  * simulated-cluster contract (test/contracts/cluster-controllers.contract.ts)
  * runs on it and on the real control plane.
@@ -37,6 +41,7 @@ const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
 export class SimulatedCluster extends InMemoryCluster {
   readonly #kubelet: PodKubelet;
   readonly #exec = new ExecRegistry();
+  readonly #faults = new FaultInjection();
   readonly #execReadinessProbes: boolean;
 
   constructor(options: SimulatedClusterOptions = {}) {
@@ -47,6 +52,7 @@ export class SimulatedCluster extends InMemoryCluster {
       this.#kubelet,
       new DeploymentController(this.store, this.now),
       new StatefulSetController(this.store),
+      new NamespaceController(this.store),
     );
   }
 
@@ -60,6 +66,55 @@ export class SimulatedCluster extends InMemoryCluster {
     const pod = this.peekPod({ namespace, name: manifest.metadata.name });
     if (!pod) throw notFound(`Pod ${namespace}/${manifest.metadata.name}`);
     return pod;
+  }
+
+  /** A ConfigMap's data, for simulators that read a mounted ConfigMap. */
+  readConfigMap(namespace: string, name: string): Readonly<Record<string, string>> | undefined {
+    const found = this.store.get({ ...CONFIG_MAP, namespace, name });
+    if (!found) return undefined;
+    return isRecord(found['data']) ? ({ ...found['data'] } as Record<string, string>) : {};
+  }
+
+  /** The id of the container's current instance; it changes whenever the container restarts. */
+  containerIdOf(target: ContainerRef): string | undefined {
+    return this.peekPod(target)?.containerStatuses.find((status) => status.name === target.container)?.containerID;
+  }
+
+  // ---- Faults and call counts ------------------------------------------------
+
+  /** The next call of `operation` whose arguments match throws `error`, before changing anything. */
+  failNext(
+    operation: keyof ClusterApi | (string & {}),
+    error: DomainError,
+    match?: (args: readonly unknown[]) => boolean,
+  ): void {
+    this.#faults.failNext(operation, error, match);
+  }
+
+  /** The next write (apply, create, replace, patch, remove, patchPod) that matches fails with Conflict. */
+  conflictOnNextWrite(match?: (operation: string, args: readonly unknown[]) => boolean): void {
+    this.#faults.conflictOnNextWrite(match);
+  }
+
+  /** How often a ClusterApi method was called (failed calls included). */
+  callCount(operation: keyof ClusterApi | (string & {})): number {
+    return this.#faults.callCount(operation);
+  }
+
+  resetCallCounts(): void {
+    this.#faults.resetCounts();
+  }
+
+  /** Planned failures that have not fired yet. */
+  get pendingFaults(): number {
+    return this.#faults.pending;
+  }
+
+  /** Every API call: abort check, call count and planned faults, then the kubelet's probes catch up. */
+  protected override async enter(operation: string, args: readonly unknown[], signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    this.#faults.enter(operation, args);
+    await super.enter(operation, args, signal);
   }
 
   // ---- Kubelet controls ------------------------------------------------------
@@ -124,7 +179,12 @@ export class SimulatedCluster extends InMemoryCluster {
   }
 
   protected override kindRules(next: JsonObject, live: StoredObject | undefined, context: KindRuleContext): void {
-    applyKindRules(next, live, context);
+    namespaceAdmission(this.store, next, live, context);
+    applyKindRules(next, live, context, () =>
+      this.store
+        .list({ apiVersion: String(next['apiVersion']), kind: String(next['kind']) }, undefined)
+        .filter((other) => other.metadata.uid !== live?.metadata.uid),
+    );
     secretRules(next, live, context);
   }
 

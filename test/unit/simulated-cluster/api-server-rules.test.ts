@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
-import { isDomainError, type ErrorKind } from '../../../src/domain/errors.js';
+import { cm, cmRef, kindOf } from '../../support/object-fixtures.js';
+import { isDomainError } from '../../../src/domain/errors.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 
-const signal = new AbortController().signal;
+// What the simulated cluster adds to the in-memory object tracker of the API server's rules.
 
-async function kindOf(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isDomainError(error)) return error.kind;
-    throw error;
-  }
-}
+const signal = new AbortController().signal;
 
 describe('SimulatedCluster kind rules', () => {
   it('allows only image changes on a pod spec', async () => {
@@ -83,5 +76,64 @@ describe('SimulatedCluster kind rules', () => {
       },
     };
     expect(await kindOf(cluster.create(deployment, signal))).toBe('Invalid');
+  });
+
+  it('refuses new finalizers on an object being deleted', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
+    await cluster.create({ ...cm('a', {}), metadata: { name: 'a', namespace: 'app', finalizers: ['x/one'] } }, signal);
+    await cluster.remove(cmRef('a'), signal);
+    expect(await kindOf(cluster.patch(cmRef('a'), { metadata: { finalizers: ['x/one', 'x/two'] } }, signal))).toBe(
+      'Invalid',
+    );
+  });
+});
+
+describe('SimulatedCluster namespace lifecycle', () => {
+  it('refuses objects in a missing namespace and in one being deleted', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
+    expect(await kindOf(cluster.create(cm('a', {}, 'nowhere'), signal))).toBe('NotFound');
+    await cluster.create(
+      { ...cm('held', {}), metadata: { name: 'held', namespace: 'app', finalizers: ['x/hold'] } },
+      signal,
+    );
+    await cluster.remove({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal);
+    const namespace = await cluster.find({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal);
+    expect(namespace?.metadata.deletionTimestamp).toBeTruthy();
+    expect(namespace?.['status']).toEqual({ phase: 'Terminating' });
+    expect(await kindOf(cluster.create(cm('late', {}), signal))).toBe('Forbidden');
+
+    // The namespace goes once its last object's finalizer is removed.
+    await cluster.patch(cmRef('held'), { metadata: { finalizers: null } }, signal);
+    expect(await cluster.find({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal)).toBeUndefined();
+  });
+
+  it('deletes the contents of a deleted namespace', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['app', 'other'] });
+    await cluster.create(cm('a', {}), signal);
+    await cluster.create(cm('b', {}, 'other'), signal);
+    await cluster.remove({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal);
+    expect(await cluster.find(cmRef('a'), signal)).toBeUndefined();
+    expect(await cluster.find({ apiVersion: 'v1', kind: 'Namespace', name: 'app' }, signal)).toBeUndefined();
+    expect(await cluster.find(cmRef('b', 'other'), signal)).toBeDefined();
+  });
+
+  it('requires a namespace for built-in namespaced kinds and ignores one for cluster-scoped kinds', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
+    expect(await kindOf(cluster.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, signal))).toBe(
+      'Invalid',
+    );
+    const role = await cluster.create(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'r', namespace: 'app' },
+        rules: [],
+      },
+      signal,
+    );
+    expect(role.metadata.namespace).toBeUndefined();
+    expect(
+      await cluster.find({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'r' }, signal),
+    ).toBeDefined();
   });
 });
