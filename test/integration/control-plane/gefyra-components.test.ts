@@ -25,7 +25,7 @@ function stowawayPod(name: string): V1Pod {
   };
 }
 
-// The in-memory cluster's simulators (src/adapters/in-memory/simulators), on a
+// The simulated cluster's simulators (test/support/simulated-cluster/simulators), on a
 // real API server: what is asserted here beyond their unit tests is what the
 // simulated kubelet adds (ConfigMaps read through the API, the running image
 // and container id from the node, exec over WebSocket, exec readiness probes).

@@ -4,7 +4,7 @@ import type { PodMatcher as PodMatcherOf } from '../../simulated-cluster/kubelet
 
 export type { ImageMatcher } from '../../simulated-cluster/kubelet-faults.js';
 
-/** Selects pods the node runs, for its faults and waits (the matching rules: src/adapters/in-memory/kubelet-faults.ts). */
+/** Selects pods the node runs, for its faults and waits (the matching rules: test/support/simulated-cluster/kubelet-faults.ts). */
 export type PodMatcher = PodMatcherOf<V1Pod>;
 
 export function podRefOf(pod: V1Pod): PodRef {
