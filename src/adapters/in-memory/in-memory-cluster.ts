@@ -63,13 +63,15 @@ const MAX_EVENTS_PER_CALL = 100_000;
 /**
  * ClusterApi in memory: an object tracker in the spirit of controller-runtime's
  * fake client, for unit tests of domain services and plugins. It stores any
- * kind with the API server's identity, preconditions (409), NotFound,
- * name validation (422), finalizers, status subresource, an apply merge,
+ * kind with the API server's identity, preconditions (409), NotFound, name and
+ * label validation (422), finalizers, the status subresource, an apply merge,
  * garbage collection by ownerReferences and a watch stream; exec runs through
- * registered handlers. Nothing runs pods: `addPod` stores one as a kubelet would report it running. The
- * shared contract suite (test/contracts/cluster-api.contract.ts) runs on this
- * fake and on the real API server. Subclasses add controllers (a kubelet,
- * Deployments), planned faults and call counts through the protected hooks.
+ * registered handlers. Nothing runs pods: `addPod` stores one as a kubelet
+ * reports it running. The shared contract suite
+ * (test/contracts/cluster-api.contract.ts) runs on this fake and on the real
+ * API server. Subclasses (the tests' SimulatedCluster) add controllers such as
+ * a kubelet, kind rules, planned faults and call counts through the protected
+ * hooks.
  */
 export class InMemoryCluster implements ClusterApi {
   protected readonly kinds = new KindRegistry();

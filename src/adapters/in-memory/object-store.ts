@@ -34,8 +34,10 @@ const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
  * plain JSON under group/kind/namespace/name, stamps identity (uid, a global
  * resourceVersion counter, creationTimestamp, generation), enforces
  * preconditions and finalizers, refuses objects in a missing namespace,
- * collects garbage by ownerReferences, and queues a watch event for every change. Synchronous:
- * the cluster drains the queued events to its controllers after each call.
+ * collects garbage by ownerReferences, and queues a watch event for every
+ * change. Synchronous: the cluster drains the queued events to its
+ * controllers after each call. A deleted namespace goes at once (the
+ * namespace controller is the simulated cluster's).
  */
 export class ObjectStore {
   readonly #objects = new Map<string, StoredObject>();

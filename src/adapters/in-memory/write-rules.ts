@@ -20,8 +20,8 @@ export type KindRules = (next: JsonObject, live: StoredObject | undefined, conte
 
 /**
  * Generic rules of the API server's write path: which metadata a client may
- * set, when `generation` moves, how the status subresource splits writes, and
- * what a terminating object still accepts. The store supplies identity
+ * set, names and label values, when `generation` moves, how the status
+ * subresource splits writes. The store supplies identity
  * (uid, resourceVersion) and time; kind-specific rules come from `kindRules`.
  */
 export interface WriteContext extends KindRuleContext {

@@ -31,12 +31,12 @@ const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 /**
  * The in-memory cluster with what a real one runs besides the API server: a
  * kubelet that runs pods at once (container-model.ts, shared with the control
- * plane's simulated node), Deployment, StatefulSet and namespace controllers, the API
- * server's kind rules (pod immutability, Service allocation, ...), an exec
- * log with lost outcomes, planned faults and call counts. Every call settles the controllers before it
- * returns, so a test sees the cluster as it would after "a moment". The
- * simulated-cluster contract (test/contracts/cluster-controllers.contract.ts)
- * runs on it and on the real control plane.
+ * plane's simulated node), Deployment, StatefulSet and namespace controllers,
+ * the API server's kind rules (pod immutability, Service allocation, ...),
+ * an exec log with lost outcomes, planned faults and call counts. Every call
+ * settles the controllers before it returns, so a test sees the cluster as it
+ * would after "a moment". Both contracts (test/contracts/cluster-api.contract.ts
+ * and cluster-controllers.contract.ts) run on it and on the real control plane.
  */
 export class SimulatedCluster extends InMemoryCluster {
   readonly #kubelet: PodKubelet;

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../src/adapters/in-memory/index.js';
 import { ManualClock } from '../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { startWebhook, type RunningWebhook } from '../../../src/composition/webhook-composition.js';
@@ -74,7 +74,7 @@ describe('the webhook renews its certificate while running', () => {
     webhook = undefined;
   });
 
-  const start = async (cluster: SimulatedCluster, clock: ManualClock) =>
+  const start = async (cluster: InMemoryCluster, clock: ManualClock) =>
     await startWebhook({
       objects: cluster,
       clock,
@@ -86,7 +86,7 @@ describe('the webhook renews its certificate while running', () => {
       },
       listenHost: '127.0.0.1',
     });
-  const bundleInConfiguration = async (cluster: SimulatedCluster) => {
+  const bundleInConfiguration = async (cluster: InMemoryCluster) => {
     const [entry] = (await cluster.find(VWC, signal))?.['webhooks'] as { clientConfig: { caBundle: string } }[];
     return Buffer.from(entry?.clientConfig.caBundle ?? '', 'base64').toString();
   };
@@ -98,7 +98,7 @@ describe('the webhook renews its certificate while running', () => {
 
   it('a client trusting the caBundle as patched connects at every moment of three lifetimes, over two renewals and their CA overlaps', async () => {
     const clock = new ManualClock(new Date());
-    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     await cluster.create(configuration(), signal);
     webhook = await start(cluster, clock);
     expect(clock.pendingTimers).toBe(1);
@@ -141,7 +141,7 @@ describe('the webhook renews its certificate while running', () => {
 
   it('lets a connection opened before the switch finish with the old certificate while new ones get the new one', async () => {
     const clock = new ManualClock(new Date());
-    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     await cluster.create(configuration(), signal);
     webhook = await start(cluster, clock);
     const first = await handshake(webhook.port, {
@@ -171,7 +171,7 @@ describe('the webhook renews its certificate while running', () => {
 
   it('a second replica and a restart serve what the Secret says, mid-renewal included', async () => {
     const clock = new ManualClock(new Date());
-    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     await cluster.create(configuration(), signal);
     webhook = await start(cluster, clock);
     // Into the overlap: the next pair staged, its CA in the bundle, not served yet.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type WatchEvent } from '../../../src/adapters/in-memory/index.js';
 import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
-import { DomainError, isDomainError, type ErrorKind } from '../../../src/domain/errors.js';
+import { DomainError, isDomainError } from '../../../src/domain/errors.js';
+import { kindOf } from '../../support/object-fixtures.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 
 const signal = AbortSignal.timeout(5000);
@@ -14,16 +15,6 @@ function newCluster(): SimulatedCluster {
     spec: { containers: [{ name: 'web', image: 'nginx:1' }] },
   });
   return cluster;
-}
-
-async function kindOf(promise: Promise<unknown>): Promise<ErrorKind | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (isDomainError(error)) return error.kind;
-    throw error;
-  }
 }
 
 const cm = (name: string): Manifest => ({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
 import {
   KeyInbox,
@@ -97,7 +97,7 @@ afterEach(async () => {
 
 function manage(controllers: Controller<unknown>[], options: { access?: RuntimeAccess; phase?: OperatorPhase } = {}) {
   const clock = new ManualClock();
-  const cluster = new SimulatedCluster({ clock, namespaces: ['ns'] });
+  const cluster = new InMemoryCluster({ clock, namespaces: ['ns'] });
   const registry = new MetricsRegistry();
   const holder: { manager?: Manager } = {};
   const metrics = operatorMetrics(
@@ -282,7 +282,7 @@ describe('a lease renewal still in flight when the manager stops', () => {
   // the stop and started every controller again, so the process never exited.
   it('starts nothing again once stopped, and releases the lease after the renewal has landed', async () => {
     const clock = new ManualClock();
-    const cluster = new SimulatedCluster({ clock, namespaces: ['ns'] });
+    const cluster = new InMemoryCluster({ clock, namespaces: ['ns'] });
     const calls: string[] = [];
     let answerRenewal: ((state: { leading: true }) => void) | undefined;
     const leader = {

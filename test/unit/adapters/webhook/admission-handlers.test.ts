@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { admissionHandlers } from '../../../../src/adapters/webhook/admission-handlers.js';
 import type { AdmissionInput } from '../../../../src/webhook/admission-verdict.js';
 import { parseSubnet } from '../../../../src/domain/intercept/intercept-policy.js';
@@ -21,7 +21,7 @@ const setSubnet = (name: string, subnet: string): AdmissionInput => ({
 
 describe('the admission handlers on the cluster', () => {
   it("compare a new subnet with the other clients' and Stowaway's peers, never with the client's own", async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     await cluster.create(client('dev-b', { state: 'ACTIVE', providerParameter: { subnet: '172.30.0.0/16' } }), signal);
     await cluster.create(
       {
@@ -50,7 +50,7 @@ describe('the admission handlers on the cluster', () => {
   });
 
   it('refuse creating a client whose name gives the peer id of an existing one, and only that', async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     await cluster.create(client('dev-a', { state: 'ACTIVE', providerParameter: { subnet: '172.30.0.0/16' } }), signal);
     const rule = admissionHandlers(cluster)['/client-parameters']!;
     const creating = (name: string): AdmissionInput => ({
@@ -67,7 +67,7 @@ describe('the admission handlers on the cluster', () => {
   });
 
   it("read the mount's state and the mount's other bridges", async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     const mount = {
       apiVersion: 'gefyra.dev/v1',
       kind: 'gefyrabridgemount',
@@ -114,7 +114,7 @@ describe('the admission handlers on the cluster', () => {
   });
 
   it("read the bridge's own client's subnet: another developer's container is refused, naming the subnet", async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     await cluster.create(
       {
         apiVersion: 'gefyra.dev/v1',
@@ -197,7 +197,7 @@ describe('the admission handlers on the cluster', () => {
   });
 
   it('find a second mount of the same workload', async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     const mount = { provider: 'carrier2mount', target: 'deploy/web', targetNamespace: 'shop', targetContainer: 'app' };
     await cluster.create(
       {

@@ -6,7 +6,7 @@ import { issueWebhookTls, type WebhookTls } from '../../../../src/adapters/webho
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { validateClientParameters } from '../../../../src/webhook/client-parameters.js';
 import { admissionHandlers } from '../../../../src/adapters/webhook/admission-handlers.js';
-import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { signal } from '../../../support/scenario.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../../../support/admission-review.js';
 
@@ -73,7 +73,7 @@ describe('the admission server', () => {
   });
 
   it("denies a bridge into another developer's network with code 500 and a message naming its client's subnet (what the 2.5 client prints)", async () => {
-    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
     await cluster.create(
       {
         apiVersion: 'gefyra.dev/v1',

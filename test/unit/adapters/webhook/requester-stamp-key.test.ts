@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { ensureStampKey, HmacRequesterStamps } from '../../../../src/adapters/webhook/requester-stamp-key.js';
 import { signal } from '../../../support/scenario.js';
@@ -10,7 +10,7 @@ const SUBJECT = { kind: 'InterceptRequest', namespace: 'gefyra', name: 'r', user
 
 describe('the requester stamp key', () => {
   it('is made once, kept in its Secret, and the same key after a restart (stamps made before still verify)', async () => {
-    const cluster = new SimulatedCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
     const first = await ensureStampKey(cluster, PLACE, signal);
     const stamp = new HmacRequesterStamps(first).sign(SUBJECT);
     const again = await ensureStampKey(cluster, PLACE, signal);
@@ -20,7 +20,7 @@ describe('the requester stamp key', () => {
   });
 
   it('two replicas starting at once end with one key', async () => {
-    const cluster = new SimulatedCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
     const [one, two] = await Promise.all([
       ensureStampKey(cluster, PLACE, signal),
       ensureStampKey(cluster, PLACE, signal),
@@ -29,7 +29,7 @@ describe('the requester stamp key', () => {
   });
 
   it('refuses a Secret whose key is too short rather than stamp with it', async () => {
-    const cluster = new SimulatedCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock: new ManualClock(), namespaces: ['gefyra'] });
     await cluster.create(
       {
         ...SECRET,

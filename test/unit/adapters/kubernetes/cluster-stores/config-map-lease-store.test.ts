@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterLeaseStore } from '../../../../../src/adapters/kubernetes/cluster-stores/cluster-lease-store.js';
-import { SimulatedCluster } from '../../../../support/simulated-cluster/index.js';
+import { InMemoryCluster } from '../../../../../src/adapters/in-memory/index.js';
 import { ManualClock } from '../../../../../src/adapters/system/manual-clock.js';
 import { isDomainError } from '../../../../../src/domain/errors.js';
 import { LeaderElection } from '../../../../../src/domain/leadership/leader-election.js';
@@ -10,7 +10,7 @@ import { signal } from '../../../../support/scenario.js';
 describe('the ConfigMap leader lock', () => {
   const setup = () => {
     const clock = new ManualClock();
-    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
     const store = () => new ClusterLeaseStore(cluster, 'gefyra', 'gefyra-operator', 'ConfigMap');
     return { clock, cluster, store, election: (identity: string) => new LeaderElection(store(), clock, identity, 15) };
   };
