@@ -2,7 +2,6 @@ export {
   InMemoryCluster,
   type InMemoryClusterOptions,
   type PodManifestInput,
-  type StoreController,
   type WatchEvent,
 } from './in-memory-cluster.js';
 export { commandNotFound, failed, succeeded, type ExecCall, type ExecHandler } from './exec-handler.js';

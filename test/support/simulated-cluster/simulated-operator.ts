@@ -10,7 +10,7 @@ import { SimulatedCluster } from './simulated-cluster.js';
 import { CarrierSimulator } from './simulators/carrier-simulator.js';
 import { StowawaySimulator } from './simulators/stowaway-simulator.js';
 
-export { servicesOf, TEST_ENVIRONMENT } from '../../../src/testing/in-memory-operator.js';
+export { servicesOf } from '../../../src/testing/in-memory-operator.js';
 
 /** The whole operator on the simulated cluster, with the simulators that play Stowaway and Carrier. */
 export interface SimulatedOperator extends InMemoryOperator<SimulatedCluster> {
