@@ -8,7 +8,7 @@
 // connected. Prints one BENCH_GEFYRA2 {json} line.
 import { parseArgs } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { Stowaway2Simulator } from '../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { Stowaway2Simulator } from '../test/support/simulated-cluster/simulators/stowaway2-simulator.js';
 import { KubernetesWatchSource } from '../src/adapters/kubernetes/client/index.js';
 import {
   GEFYRA_CLIENT_API_VERSION,

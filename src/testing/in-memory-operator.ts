@@ -5,8 +5,6 @@ import { InMemoryWatchSource } from '../adapters/in-memory/in-memory-watch-sourc
 import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { cachedKinds, tunnelWatchesOf } from '../composition/cached-kinds.js';
-import { CarrierSimulator } from '../adapters/in-memory/simulators/carrier-simulator.js';
-import { StowawaySimulator } from '../adapters/in-memory/simulators/stowaway-simulator.js';
 import { silentLogger } from '../adapters/system/pino-logger.js';
 import { ManualClock } from '../adapters/system/manual-clock.js';
 import { createOperatorContainer } from '../composition/container.js';
@@ -27,7 +25,15 @@ import type { Logger } from '../ports/logger.port.js';
 import type { RequesterStamps } from '../ports/requester-stamps.port.js';
 import { TOKENS } from '../ports/tokens.js';
 
-export interface InMemoryOperatorOptions {
+export interface InMemoryOperatorOptions<Cluster extends InMemoryCluster = InMemoryCluster> {
+  /**
+   * The cluster to run on; a fresh InMemoryCluster with the operator's
+   * namespace by default. Pods do not run by themselves there: add them with
+   * `cluster.addPod`, or pass a cluster that runs them.
+   */
+  readonly cluster?: Cluster;
+  /** The clock that cluster runs on; a fresh ManualClock by default. */
+  readonly clock?: ManualClock;
   /** Operator environment (GEFYRA_* variables); the test defaults are small and fast. */
   readonly environment?: Readonly<Record<string, string>>;
   readonly logger?: Logger;
@@ -48,13 +54,11 @@ export interface InMemoryOperatorOptions {
   readonly requesterStamps?: RequesterStamps;
 }
 
-/** The whole operator composed on an in-memory cluster, with the simulators that play Stowaway and Carrier. */
-export interface InMemoryOperator {
-  readonly cluster: InMemoryCluster;
+/** The whole operator composed on an in-memory cluster. */
+export interface InMemoryOperator<Cluster extends InMemoryCluster = InMemoryCluster> {
+  readonly cluster: Cluster;
   /** The cluster's and the operator's clock: advancing it also runs the runtime's timers (backoffs, resyncs, the heartbeat). */
   readonly clock: ManualClock;
-  readonly stowaway: StowawaySimulator;
-  readonly carrier: CarrierSimulator;
   readonly container: Container;
   readonly config: OperatorConfig;
   readonly environment: Readonly<Record<string, string>>;
@@ -62,7 +66,9 @@ export interface InMemoryOperator {
    * A fresh operator process on the same cluster and clock: what a crash and
    * restart leaves, or (with other environment, e.g. POD_NAME) a second replica.
    */
-  restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi' | 'environment'>): Promise<InMemoryOperator>;
+  restart(
+    options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi' | 'environment'>,
+  ): Promise<InMemoryOperator<Cluster>>;
   /** Stops this operator's watches. */
   stop(): Promise<void>;
 }
@@ -80,25 +86,19 @@ export const TEST_ENVIRONMENT: Readonly<Record<string, string>> = {
  * same plugins), on an in-memory cluster: for unit tests of the domain, of
  * plugins, and of code of your own, offline and in milliseconds.
  */
-export async function createInMemoryOperator(options: InMemoryOperatorOptions = {}): Promise<InMemoryOperator> {
-  const clock = new ManualClock();
+export async function createInMemoryOperator<Cluster extends InMemoryCluster = InMemoryCluster>(
+  options: InMemoryOperatorOptions<Cluster> = {},
+): Promise<InMemoryOperator<Cluster>> {
+  const clock = options.clock ?? new ManualClock();
   const environment = { ...TEST_ENVIRONMENT, ...options.environment };
   const namespace = loadConfig(environment).namespace;
-  const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'kube-system', namespace] });
+  const cluster = options.cluster ?? (new InMemoryCluster({ clock }) as Cluster);
+  cluster.ensureNamespace(namespace);
   cluster.registerStatusSubresource(INTERCEPT_REQUEST_API_VERSION, INTERCEPT_REQUEST_KIND);
-  const stowaway = new StowawaySimulator({ readConfigMap: (ns, name) => cluster.readConfigMap(ns, name) });
-  const carrier = new CarrierSimulator({
-    containerIdOf: (target) => cluster.containerIdOf(target),
-    restartContainer: (target) => cluster.restartContainer(target),
-  });
-  cluster.onExec(stowaway.handle);
-  cluster.onExec(carrier.handle);
   return compose(
     {
       cluster,
       clock,
-      stowaway,
-      carrier,
       environment,
       logger: options.logger ?? silentLogger,
       cache: options.cache ?? false,
@@ -109,11 +109,9 @@ export async function createInMemoryOperator(options: InMemoryOperatorOptions = 
   );
 }
 
-interface Parts {
-  readonly cluster: InMemoryCluster;
+interface Parts<Cluster extends InMemoryCluster> {
+  readonly cluster: Cluster;
   readonly clock: ManualClock;
-  readonly stowaway: StowawaySimulator;
-  readonly carrier: CarrierSimulator;
   readonly environment: Readonly<Record<string, string>>;
   readonly logger: Logger;
   readonly cache: boolean;
@@ -121,10 +119,10 @@ interface Parts {
   readonly requesterStamps: RequesterStamps | undefined;
 }
 
-async function compose(
-  parts: Parts,
+async function compose<Cluster extends InMemoryCluster>(
+  parts: Parts<Cluster>,
   wrap: ((cluster: ClusterApi) => ClusterApi) | undefined,
-): Promise<InMemoryOperator> {
+): Promise<InMemoryOperator<Cluster>> {
   const { cluster, clock, logger } = parts;
   // As in production: the composition reads each variable through its schema, never directly.
   const environment = guardEnvironment(parts.environment);

@@ -1,20 +1,39 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/domain/cluster/pod.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../src/ports/cluster-api.port.js';
 import type { ClusterContractFixture } from './cluster-api.contract.js';
 import { expectKind, signal } from './contract-helpers.js';
 import { eventually } from '../support/waiting.js';
 
+export interface ClusterControllersFixture extends ClusterContractFixture {
+  /** Makes the kubelet fail to pull images starting with this prefix, until the test ends. */
+  failImagePull(imagePrefix: string): void;
+}
+
 /**
- * What the in-memory cluster emulates of the API server's registries and of
- * kube-controller-manager: Service IP and node-port allocation, garbage
- * collection by ownerReferences, Deployment rollout and status. Part of the
- * ClusterApi contract, so each emulated behaviour is checked against the real
- * control plane too; a behaviour the fake has and this suite lacks is one the
+ * What the simulated cluster of the tests (test/support/simulated-cluster)
+ * emulates beyond the in-memory object tracker: a kubelet that restarts a
+ * container whose image changed, the API server's Service IP and node-port
+ * allocation, Deployment rollout and status. Run on the simulated cluster and
+ * on the real control plane, so each emulated behaviour is checked against a
+ * real one; a behaviour the simulation has and this suite lacks is one the
  * operator's unit tests may wrongly rely on.
  */
-export function describeClusterControllers(
-  context: () => { api: ClusterApi; namespace: string; fixture: ClusterContractFixture },
+export function describeClusterControllers(label: string, setup: () => Promise<ClusterControllersFixture>): void {
+  describe(`cluster controllers contract: ${label}`, () => {
+    let fixture: ClusterControllersFixture;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.teardown();
+    });
+    describeControllers(() => ({ api: fixture.api, namespace: fixture.namespace, fixture }));
+  });
+}
+
+function describeControllers(
+  context: () => { api: ClusterApi; namespace: string; fixture: ClusterControllersFixture },
 ): void {
   const spec = (manifest: Manifest | undefined): Record<string, unknown> =>
     (manifest?.['spec'] ?? {}) as Record<string, unknown>;
@@ -22,6 +41,43 @@ export function describeClusterControllers(
     (manifest?.['status'] ?? {}) as Record<string, unknown>;
   const nodePortOf = (manifest: Manifest | undefined): number | undefined =>
     (spec(manifest)['ports'] as { nodePort?: number }[] | undefined)?.[0]?.nodePort;
+
+  describe('kubelet', () => {
+    it('restarts a container whose image a pod patch changed, with the new image', async () => {
+      const { api, namespace: ns, fixture } = context();
+      const before = await fixture.createRunningPod({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'repatched', namespace: ns, labels: { app: 'repatched' } },
+        spec: {
+          containers: [
+            { name: 'web', image: 'nginx:1.25' },
+            { name: 'sidecar', image: 'busybox:1.36', command: ['sleep', 'infinity'] },
+          ],
+        },
+      });
+      const oldStatus = before.containerStatuses.find((status) => status.name === 'web');
+      await api.patchPod(
+        { namespace: ns, name: 'repatched' },
+        { images: { web: 'quay.io/gefyra/carrier:2.0.0' } },
+        signal(),
+      );
+      const restarted = await eventually(
+        "the repatched pod's web container running carrier",
+        async () => api.findPod({ namespace: ns, name: 'repatched' }, signal()),
+        (pod) =>
+          pod?.containerStatuses.find((status) => status.name === 'web')?.image === 'quay.io/gefyra/carrier:2.0.0' &&
+          pod.containerStatuses.find((status) => status.name === 'web')?.current.state === 'running',
+      );
+      const web = restarted?.containerStatuses.find((status) => status.name === 'web');
+      expect(web?.current.state).toBe('running');
+      expect(web?.image).toBe('quay.io/gefyra/carrier:2.0.0');
+      expect(web?.imageID).toContain('gefyra/carrier');
+      expect(web?.restartCount).toBe((oldStatus?.restartCount ?? 0) + 1);
+      expect(web?.containerID).not.toBe(oldStatus?.containerID);
+      expect(restarted?.uid).toBe(before.uid);
+    });
+  });
 
   describe('Service allocation', () => {
     const service = (name: string, type: string, port: Record<string, unknown>): Manifest => ({
@@ -82,60 +138,6 @@ export function describeClusterControllers(
       } finally {
         await api.remove(ref('twice'), signal());
       }
-    });
-  });
-
-  describe('garbage collection', () => {
-    const configMap = (name: string, owners: readonly Manifest[] = []): Manifest => ({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name,
-        namespace: context().namespace,
-        ...(owners.length > 0
-          ? {
-              ownerReferences: owners.map((owner) => ({
-                apiVersion: 'v1',
-                kind: 'ConfigMap',
-                name: owner.metadata.name,
-                uid: owner.metadata.uid,
-              })),
-            }
-          : {}),
-      },
-      data: {},
-    });
-    const ref = (name: string): ObjectRef => ({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      namespace: context().namespace,
-      name,
-    });
-
-    it('deletes a dependent whose only owner is deleted; a dependent with another owner stays, without the reference to the deleted one', async () => {
-      const { api } = context();
-      const owner = await api.create(configMap('gc-owner'), signal());
-      const other = await api.create(configMap('gc-other-owner'), signal());
-      await api.create(configMap('gc-only-child', [owner]), signal());
-      await api.create(configMap('gc-shared-child', [owner, other]), signal());
-
-      await api.remove(ref('gc-owner'), signal());
-
-      expect(
-        await eventually(
-          'the only child collected',
-          async () => await api.find(ref('gc-only-child'), signal()),
-          (found) => found === undefined,
-        ),
-      ).toBeUndefined();
-      const shared = await eventually(
-        'the shared child keeping one owner',
-        async () => await api.find(ref('gc-shared-child'), signal()),
-        (found) => found?.metadata.ownerReferences?.length === 1,
-      );
-      expect(shared?.metadata.ownerReferences).toEqual([
-        expect.objectContaining({ name: 'gc-other-owner', uid: other.metadata.uid }),
-      ]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { Stowaway2Simulator } from '../support/simulated-cluster/simulators/stowaway2-simulator.js';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';

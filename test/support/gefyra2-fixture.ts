@@ -1,8 +1,8 @@
 import { ClusterClientAccounts } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
 import { ClusterGefyraClientStore } from '../../src/adapters/kubernetes/cluster-stores/cluster-gefyra-client-store.js';
-import { InMemoryCluster } from '../../src/adapters/in-memory/in-memory-cluster.js';
-import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { SimulatedCluster } from './simulated-cluster/index.js';
+import { Stowaway2Simulator } from './simulated-cluster/simulators/stowaway2-simulator.js';
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { ManualClock } from '../../src/adapters/system/manual-clock.js';
 import type { ClientLifecycleSettings } from '../../src/domain/gefyra-client/client-decision.js';
@@ -39,7 +39,7 @@ export const DEFAULT_LIFECYCLE: ClientLifecycleSettings = {
  */
 export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSettings> } = {}) {
   const clock = new ManualClock(new Date('2026-11-30T12:00:00Z'));
-  const cluster = new InMemoryCluster({ clock, namespaces: ['default', NAMESPACE] });
+  const cluster = new SimulatedCluster({ clock, namespaces: ['default', NAMESPACE] });
   const simulator = new Stowaway2Simulator({
     readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
   });

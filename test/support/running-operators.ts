@@ -1,13 +1,13 @@
 import { afterEach } from 'vitest';
 import { createOperatorRuntime, type RunnableOperator } from '../../src/composition/operator-runtime-factory.js';
 import type { ManualClock } from '../../src/adapters/system/manual-clock.js';
-import type { InMemoryOperator } from '../../src/testing/in-memory-operator.js';
+import type { SimulatedOperator } from './simulated-cluster/simulated-operator.js';
 
 /**
  * Runtimes on the in-memory cluster for a test file: `start` runs one, every
  * one is stopped after each test.
  */
-export function useRunningOperators(): { start(operator: InMemoryOperator): Promise<RunnableOperator> } {
+export function useRunningOperators(): { start(operator: SimulatedOperator): Promise<RunnableOperator> } {
   const running: RunnableOperator[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map(({ runtime }) => runtime.stop()));

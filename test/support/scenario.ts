@@ -1,10 +1,10 @@
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import {
-  createInMemoryOperator,
+  createSimulatedOperator,
   servicesOf,
-  type InMemoryOperator,
-  type InMemoryOperatorOptions,
-} from '../../src/testing/in-memory-operator.js';
+  type SimulatedOperator,
+  type SimulatedOperatorOptions,
+} from './simulated-cluster/simulated-operator.js';
 import { clientRequest, type ClientRequestFields } from './intercept-request-fixtures.js';
 import { targetContainerFields } from './target-container.js';
 
@@ -26,14 +26,14 @@ export function targetContainer(overrides: Record<string, unknown> = {}): Record
   return { ...targetContainerFields(), ...overrides };
 }
 
-export async function bootedOperator(options: InMemoryOperatorOptions = {}): Promise<InMemoryOperator> {
-  const operator = await createInMemoryOperator(options);
+export async function bootedOperator(options: SimulatedOperatorOptions = {}): Promise<SimulatedOperator> {
+  const operator = await createSimulatedOperator(options);
   const outcome = await servicesOf(operator).boot.reconcile(signal);
   if (outcome.state !== 'ready') throw new Error(`boot did not become ready: ${JSON.stringify(outcome)}`);
   return operator;
 }
 
-export function addTarget(operator: InMemoryOperator, options: TargetOptions = {}) {
+export function addTarget(operator: SimulatedOperator, options: TargetOptions = {}) {
   return operator.cluster.addPod({
     metadata: { name: options.name ?? TARGET.name, namespace: TARGET.namespace, labels: { app: 'web' } },
     spec: { containers: options.containers ?? [targetContainer()] },
@@ -41,7 +41,7 @@ export function addTarget(operator: InMemoryOperator, options: TargetOptions = {
 }
 
 export async function createRequest(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   fields: ClientRequestFields = {},
   name: string = REQUEST.name,
 ): Promise<Manifest> {
@@ -55,7 +55,7 @@ export async function createRequest(
 }
 
 export async function readRequest(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   name: string = REQUEST.name,
 ): Promise<Manifest | undefined> {
   return operator.cluster.find(
@@ -64,7 +64,7 @@ export async function readRequest(
   );
 }
 
-export async function deleteRequest(operator: InMemoryOperator, name: string = REQUEST.name): Promise<void> {
+export async function deleteRequest(operator: SimulatedOperator, name: string = REQUEST.name): Promise<void> {
   await operator.cluster.remove(
     { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', namespace: REQUEST.namespace, name },
     signal,
@@ -72,7 +72,7 @@ export async function deleteRequest(operator: InMemoryOperator, name: string = R
 }
 
 /** Reconciles a request until it settles (no requeue), advancing the clock over requeue delays. */
-export async function settle(operator: InMemoryOperator, name: string = REQUEST.name, maxRounds = 20) {
+export async function settle(operator: SimulatedOperator, name: string = REQUEST.name, maxRounds = 20) {
   const { intercepts } = servicesOf(operator);
   for (let round = 0; round < maxRounds; round++) {
     const result = await intercepts.reconcile({ namespace: REQUEST.namespace, name }, signal);
@@ -83,7 +83,7 @@ export async function settle(operator: InMemoryOperator, name: string = REQUEST.
 }
 
 export function eventsOf(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   regardingName?: string,
 ): { reason: string; type: string; note: string }[] {
   return operator.cluster
@@ -92,11 +92,11 @@ export function eventsOf(
     .map((event) => ({ reason: String(event['reason']), type: String(event['type']), note: String(event['note']) }));
 }
 
-export function routeConfigMap(operator: InMemoryOperator): Readonly<Record<string, string>> {
+export function routeConfigMap(operator: SimulatedOperator): Readonly<Record<string, string>> {
   return operator.cluster.readConfigMap('gefyra', 'gefyra-stowaway-proxyroutes') ?? {};
 }
 
-export function proxyServices(operator: InMemoryOperator): string[] {
+export function proxyServices(operator: SimulatedOperator): string[] {
   return operator.cluster
     .objects({ apiVersion: 'v1', kind: 'Service' })
     .map((service) => service.metadata.name)

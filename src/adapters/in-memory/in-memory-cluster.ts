@@ -1,4 +1,5 @@
-import type { ContainerRef, Pod, PodPhase, PodRef } from '../../domain/cluster/pod.js';
+import { createHash } from 'node:crypto';
+import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
 import { DomainError, notFound, throwIfAborted } from '../../domain/errors.js';
 import {
   describeRef,
@@ -15,25 +16,26 @@ import { mergePatchObject } from '../kubernetes/shapes/merge-patch.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
 import { buildPodPatchBody } from '../kubernetes/shapes/pod-patch.js';
 import { applyMerge, appliedFieldPaths } from './apply-merge.js';
-import { DeploymentController } from './deployment-controller.js';
-import type { ExecCall, ExecHandler } from './exec-handler.js';
-import { ExecRegistry, type ExecRecord, type LostOutcome } from './exec-registry.js';
-import { FaultInjection } from './fault-injection.js';
+import { commandNotFound, type ExecCall, type ExecHandler } from './exec-handler.js';
 import { KindRegistry } from './kind-registry.js';
-import { ObjectStore, type WatchEventType } from './object-store.js';
-import { StatefulSetController } from './statefulset-controller.js';
-import { PodKubelet } from './pod-kubelet.js';
-import type { ImageMatcher, PodMatcher } from './kubelet-faults.js';
+import { ObjectStore, type StoreEvent, type WatchEventType } from './object-store.js';
 import { applyPodPatchBody } from './pod-patch-apply.js';
-import { fromManifest, metadataOf, toManifest, type JsonObject } from './stored-object.js';
+import {
+  fromManifest,
+  metadataOf,
+  refOfJson,
+  timestamp,
+  toManifest,
+  type JsonObject,
+  type StoredObject,
+} from './stored-object.js';
+import { secretRules, type KindRuleContext } from './write-rules.js';
 
 export interface InMemoryClusterOptions {
   /** Source of creation and start times; the system clock by default. */
   readonly clock?: Pick<Clock, 'now'>;
   /** Namespaces that exist from the start; `default`, `kube-system` and `kube-public` by default. */
   readonly namespaces?: readonly string[];
-  /** Whether exec readiness probes run through the exec handlers (see probeReadiness); true by default. */
-  readonly execReadinessProbes?: boolean;
 }
 
 export interface WatchEvent {
@@ -49,41 +51,44 @@ export interface PodManifestInput {
   readonly spec: Readonly<Record<string, unknown>>;
 }
 
+/** Reacts to every change, as a controller does; may write through the store. */
+export interface StoreController {
+  handle(event: StoreEvent): void;
+}
+
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;
-const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 /** Controllers reacting to each other's writes settle in a few rounds; this many means a loop. */
 const MAX_EVENTS_PER_CALL = 100_000;
 
 /**
- * A Kubernetes cluster in memory, implementing ClusterApi faithfully enough to
- * unit-test domain services and plugins offline: generic object storage with
- * the API server's write rules, a kubelet that runs pods at once, Deployment
- * and garbage-collection controllers, exec through registered handlers, fault
- * injection and a watch stream. Every call settles the controllers before it
- * returns, so a test sees the cluster as it would after "a moment". The shared
- * contract suite (test/contracts/cluster-api.contract.ts) keeps it honest.
+ * ClusterApi in memory: an object tracker in the spirit of controller-runtime's
+ * fake client, for unit tests of domain services and plugins. It stores any
+ * kind with the API server's identity, preconditions (409), NotFound, name and
+ * label validation (422), finalizers, the status subresource, an apply merge,
+ * garbage collection by ownerReferences and a watch stream; exec runs through
+ * registered handlers. Nothing runs pods: `addPod` stores one as a kubelet
+ * reports it running. The shared contract suite
+ * (test/contracts/cluster-api.contract.ts) runs on this fake and on the real
+ * API server. Subclasses (the tests' SimulatedCluster) add controllers such as
+ * a kubelet, kind rules, planned faults and call counts through the protected
+ * hooks.
  */
 export class InMemoryCluster implements ClusterApi {
-  readonly #kinds = new KindRegistry();
-  readonly #store: ObjectStore;
-  readonly #kubelet: PodKubelet;
-  readonly #deployments: DeploymentController;
-  readonly #statefulSets: StatefulSetController;
-  readonly #exec = new ExecRegistry();
-  readonly #faults = new FaultInjection();
+  protected readonly kinds = new KindRegistry();
+  protected readonly store: ObjectStore;
+  protected readonly now: () => Date;
+  /** Run on every change until the cluster settles (see settle). */
+  protected readonly controllers: StoreController[] = [];
+  readonly #handlers: ExecHandler[] = [];
   readonly #listeners = new Set<(event: WatchEvent) => void>();
   /** Per object uid, the fields the last apply set: the fake's managedFields for its one apply manager. */
   readonly #appliedFields = new Map<string, string[]>();
-  readonly #execReadinessProbes: boolean;
+  #podsAdded = 0;
 
   constructor(options: InMemoryClusterOptions = {}) {
-    this.#execReadinessProbes = options.execReadinessProbes ?? true;
     const clock = options.clock ?? { now: () => new Date() };
-    const now = (): Date => clock.now();
-    this.#store = new ObjectStore(this.#kinds, now);
-    this.#kubelet = new PodKubelet(this.#store, now);
-    this.#deployments = new DeploymentController(this.#store, now);
-    this.#statefulSets = new StatefulSetController(this.#store);
+    this.now = (): Date => clock.now();
+    this.store = new ObjectStore(this.kinds, this.now, (next, live, context) => this.kindRules(next, live, context));
     for (const namespace of options.namespaces ?? ['default', 'kube-system', 'kube-public'])
       this.ensureNamespace(namespace);
   }
@@ -91,8 +96,8 @@ export class InMemoryCluster implements ClusterApi {
   // ---- ObjectApi -------------------------------------------------------------
 
   async find(ref: ObjectRef, signal: AbortSignal): Promise<Manifest | undefined> {
-    await this.#enter('find', [ref], signal);
-    const found = this.#store.get(ref);
+    await this.enter('find', [ref], signal);
+    const found = this.store.get(ref);
     return found && toManifest(found);
   }
 
@@ -102,24 +107,24 @@ export class InMemoryCluster implements ClusterApi {
     labels: Readonly<Record<string, string>> | undefined,
     signal: AbortSignal,
   ): Promise<Manifest[]> {
-    await this.#enter('list', [kind, namespace, labels], signal);
-    return this.#store.list(kind, namespace, labels).map(toManifest);
+    await this.enter('list', [kind, namespace, labels], signal);
+    return this.store.list(kind, namespace, labels).map(toManifest);
   }
 
   /** Approximates server-side apply with a deep merge (see apply-merge.ts for what differs). */
   async apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('apply', [manifest], signal);
+    await this.enter('apply', [manifest], signal);
     return this.#after(() => {
       const desired = fromManifest(manifest);
-      const live = this.#store.get(refOfJson(desired));
+      const live = this.store.get(refOfJson(desired));
       const resourceVersion = stringField(metadataOf(desired), 'resourceVersion');
       let written;
       if (!live) {
         const { resourceVersion: _ignored, ...metadata } = metadataOf(desired);
-        written = this.#store.create({ ...desired, metadata });
+        written = this.store.create({ ...desired, metadata });
       } else {
         const merged = applyMerge(live, desired, this.#appliedFields.get(live.metadata.uid));
-        written = this.#store.update(refOfJson(desired), merged, 'main', precondition(resourceVersion));
+        written = this.store.update(refOfJson(desired), merged, 'main', precondition(resourceVersion));
       }
       this.#appliedFields.set(written.metadata.uid, appliedFieldPaths(desired));
       return toManifest(written);
@@ -127,17 +132,17 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('create', [manifest], signal);
-    return this.#after(() => toManifest(this.#store.create(fromManifest(manifest))));
+    await this.enter('create', [manifest], signal);
+    return this.#after(() => toManifest(this.store.create(fromManifest(manifest))));
   }
 
   async replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    await this.#enter('replace', [manifest], signal);
+    await this.enter('replace', [manifest], signal);
     return this.#after(() => {
       const desired = fromManifest(manifest);
       const metadata = metadataOf(desired);
       return toManifest(
-        this.#store.update(refOfJson(desired), desired, 'main', {
+        this.store.update(refOfJson(desired), desired, 'main', {
           ...precondition(stringField(metadata, 'resourceVersion')),
           ...(typeof metadata['uid'] === 'string' ? { uid: metadata['uid'] } : {}),
         }),
@@ -151,17 +156,17 @@ export class InMemoryCluster implements ClusterApi {
     signal: AbortSignal,
     options?: { readonly subresource?: 'status' },
   ): Promise<Manifest> {
-    await this.#enter('patch', [ref, mergePatch, options], signal);
+    await this.enter('patch', [ref, mergePatch, options], signal);
     return this.#after(() => {
-      const live = this.#store.get(ref);
+      const live = this.store.get(ref);
       const status = options?.subresource === 'status';
-      if (!live || (status && !this.#kinds.hasStatusSubresource(ref.apiVersion, ref.kind))) {
+      if (!live || (status && !this.kinds.hasStatusSubresource(ref.apiVersion, ref.kind))) {
         throw notFound(status ? `status of ${describeRef(ref)}` : describeRef(ref));
       }
       const patched = mergePatchObject(live, mergePatch);
       const patchMetadata = isRecord(mergePatch['metadata']) ? mergePatch['metadata'] : {};
       return toManifest(
-        this.#store.update(
+        this.store.update(
           ref,
           patched,
           status ? 'status' : 'main',
@@ -172,68 +177,100 @@ export class InMemoryCluster implements ClusterApi {
   }
 
   async remove(ref: ObjectRef, signal: AbortSignal, options?: { readonly uid?: string }): Promise<void> {
-    await this.#enter('remove', [ref, options], signal);
-    await this.#after(() => this.#store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
+    await this.enter('remove', [ref, options], signal);
+    await this.#after(() => this.store.remove(ref, options?.uid === undefined ? {} : { uid: options.uid }));
   }
 
   // ---- PodApi ----------------------------------------------------------------
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
-    await this.#enter('findPod', [ref], signal);
+    await this.enter('findPod', [ref], signal);
     return this.peekPod(ref);
   }
 
   async listPods(namespace: string, labels: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Pod[]> {
-    await this.#enter('listPods', [namespace, labels], signal);
-    return this.#store.list(POD, namespace, labels).map((pod) => toDomainPod(pod));
+    await this.enter('listPods', [namespace, labels], signal);
+    return this.store.list(POD, namespace, labels).map((pod) => toDomainPod(pod));
   }
 
   async patchPod(ref: PodRef, patch: PodPatch, signal: AbortSignal): Promise<Pod> {
-    await this.#enter('patchPod', [ref, patch], signal);
+    await this.enter('patchPod', [ref, patch], signal);
     return this.#after(() => {
       const podRef = { ...POD, ...ref };
-      const live = this.#store.get(podRef);
+      const live = this.store.get(podRef);
       if (!live) throw notFound(describeRef(podRef));
       const next = applyPodPatchBody(live, buildPodPatchBody(patch), describeRef(podRef));
-      return toDomainPod(this.#store.update(podRef, next, 'main', precondition(patch.expectedResourceVersion)));
+      return toDomainPod(this.store.update(podRef, next, 'main', precondition(patch.expectedResourceVersion)));
     });
   }
 
   // ---- ExecApi ---------------------------------------------------------------
 
   async exec(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
-    await this.#enter('exec', [target, command], signal);
+    await this.enter('exec', [target, command], signal);
     const call = { namespace: target.namespace, pod: target.name, container: target.container, command };
     const pod = this.peekPod(target);
     const refusal = execRequestFits(target, command) ? execRefusal(pod, target) : execRequestTooLarge(target, command);
     if (refusal || !pod) {
       const error = refusal ?? notFound(`Pod ${target.namespace}/${target.name}`);
-      this.#exec.recordRefusal(call, error);
+      this.execRefused(call, error);
       throw error;
     }
-    return this.#exec.run({ ...call, command: [...command], podObject: pod });
+    return this.runExec({ ...call, command: [...command], podObject: pod });
+  }
+
+  /** Registers a command handler after the existing ones; returns the function that removes it. */
+  onExec(handler: ExecHandler): () => void {
+    this.#handlers.push(handler);
+    return () => {
+      const index = this.#handlers.indexOf(handler);
+      if (index >= 0) this.#handlers.splice(index, 1);
+    };
+  }
+
+  /** The handlers in order, the first answer wins; a command none knows exits 127 as a shell would. */
+  protected async runExec(call: ExecCall): Promise<ExecResult> {
+    for (const handler of [...this.#handlers]) {
+      const answer = await handler(call);
+      if (answer !== undefined)
+        return { exitCode: answer.exitCode, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
+    }
+    return commandNotFound(call.command);
+  }
+
+  /** An exec refused before any handler ran (a subclass logs it). */
+  protected execRefused(_call: Omit<ExecCall, 'podObject'>, _error: DomainError): void {}
+
+  /** Defaulting and validation per kind on writes, after the generic rules of write-rules.ts. */
+  protected kindRules(next: JsonObject, live: StoredObject | undefined, context: KindRuleContext): void {
+    secretRules(next, live, context);
   }
 
   // ---- Set-up and inspection for tests ---------------------------------------
 
   /** Creates the namespace unless it exists. */
   ensureNamespace(name: string): void {
-    this.#mutate(() => this.#store.ensureNamespace(name));
+    this.mutate(() => this.store.ensureNamespace(name));
   }
 
   /** Makes a custom kind's `status` writable only through the status subresource (e.g. gefyra.dev/v1 InterceptRequest). */
   registerStatusSubresource(apiVersion: string, kind: string): void {
-    this.#kinds.registerStatusSubresource(apiVersion, kind);
+    this.kinds.registerStatusSubresource(apiVersion, kind);
   }
 
-  /** Creates a pod (and its namespace) and lets the kubelet run it; `ready: false` keeps it unready. */
+  /**
+   * Creates a pod (and its namespace) with the status a kubelet reports for it
+   * running: a pod IP, every container running; ready unless `ready: false`.
+   */
   addPod(manifest: PodManifestInput, options: { readonly ready?: boolean } = {}): Pod {
     const namespace = manifest.metadata.namespace ?? 'default';
-    const ref = { namespace, name: manifest.metadata.name };
+    const ref = { ...POD, namespace, name: manifest.metadata.name };
     this.ensureNamespace(namespace);
-    if (options.ready === false) this.#kubelet.neverReady(`${namespace}/${manifest.metadata.name}`);
     const full = { ...POD, ...manifest, metadata: { ...manifest.metadata, namespace } } as Manifest;
-    this.#mutate(() => this.#store.create(fromManifest(full)));
+    const created = this.mutate(() => this.store.create(fromManifest(full)));
+    const podIP = `10.244.0.${++this.#podsAdded}`;
+    const status = runningStatus(toDomainPod(created), podIP, options.ready ?? true, timestamp(this.now()));
+    this.mutate(() => this.store.update(ref, { status }, 'status'));
     const pod = this.peekPod(ref);
     if (!pod) throw notFound(`Pod ${namespace}/${manifest.metadata.name}`);
     return pod;
@@ -241,112 +278,18 @@ export class InMemoryCluster implements ClusterApi {
 
   /** The stored object, without counting a call or checking faults. */
   peek(ref: ObjectRef): Manifest | undefined {
-    const found = this.#store.get(ref);
+    const found = this.store.get(ref);
     return found && toManifest(found);
   }
 
   peekPod(ref: PodRef): Pod | undefined {
-    const found = this.#store.get({ ...POD, ...ref });
+    const found = this.store.get({ ...POD, ...ref });
     return found && toDomainPod(found);
   }
 
   /** Every stored object of a kind, in all namespaces. */
   objects(kind: { apiVersion: string; kind: string }): Manifest[] {
-    return this.#store.list(kind, undefined).map(toManifest);
-  }
-
-  /** A ConfigMap's data, for simulators that read a mounted ConfigMap. */
-  readConfigMap(namespace: string, name: string): Readonly<Record<string, string>> | undefined {
-    const found = this.#store.get({ ...CONFIG_MAP, namespace, name });
-    if (!found) return undefined;
-    return isRecord(found['data']) ? ({ ...found['data'] } as Record<string, string>) : {};
-  }
-
-  /** The id of the container's current instance; it changes whenever the container restarts. */
-  containerIdOf(target: ContainerRef): string | undefined {
-    return this.peekPod(target)?.containerStatuses.find((status) => status.name === target.container)?.containerID;
-  }
-
-  // ---- Kubelet controls ------------------------------------------------------
-
-  /** Containers with a matching image wait with ErrImagePull; the returned function lets pulls succeed again. */
-  failImagePull(matcher: ImageMatcher): () => void {
-    const undo = this.#kubelet.failImagePull(matcher);
-    return () => this.#mutate(undo);
-  }
-
-  /** Matching pods run but never become ready; the returned function lifts that. */
-  neverReady(matcher: PodMatcher<Pod>): () => void {
-    const undo = this.#mutate(() => this.#kubelet.neverReady(matcher));
-    return () => this.#mutate(undo);
-  }
-
-  /** Until startKubelet, pods are not started and patched images not restarted: the state right after a write stays observable. */
-  stopKubelet(): void {
-    this.#kubelet.stop();
-  }
-
-  startKubelet(): void {
-    this.#mutate(() => this.#kubelet.start());
-  }
-
-  /** Forces a pod phase (Succeeded/Failed stop its containers); `Running` lets it run again. */
-  setPodPhase(ref: PodRef, phase: PodPhase): void {
-    this.#mutate(() => this.#kubelet.setPodPhase(ref, phase));
-  }
-
-  /** The container crashes and is restarted: new containerID, restartCount + 1. */
-  restartContainer(target: ContainerRef): void {
-    this.#mutate(() => this.#kubelet.restartContainer(target));
-  }
-
-  // ---- Exec, faults, watch ---------------------------------------------------
-
-  /** Registers a command handler after the existing ones; returns the function that removes it. */
-  onExec(handler: ExecHandler): () => void {
-    return this.#exec.add(handler);
-  }
-
-  /** The next matching exec runs, but its caller gets `outcome` (see ExecRegistry.failAfterRunning). */
-  failExecAfterRunning(matches: (call: ExecCall) => boolean, outcome: LostOutcome): void {
-    this.#exec.failAfterRunning(matches, outcome);
-  }
-
-  /** Every exec call in order, with its result or error. */
-  get execLog(): readonly ExecRecord[] {
-    return this.#exec.log;
-  }
-
-  clearExecLog(): void {
-    this.#exec.clearLog();
-  }
-
-  /** The next call of `operation` whose arguments match throws `error`, before changing anything. */
-  failNext(
-    operation: keyof ClusterApi | (string & {}),
-    error: DomainError,
-    match?: (args: readonly unknown[]) => boolean,
-  ): void {
-    this.#faults.failNext(operation, error, match);
-  }
-
-  /** The next write (apply, create, replace, patch, remove, patchPod) that matches fails with Conflict. */
-  conflictOnNextWrite(match?: (operation: string, args: readonly unknown[]) => boolean): void {
-    this.#faults.conflictOnNextWrite(match);
-  }
-
-  /** How often a ClusterApi method was called (failed calls included). */
-  callCount(operation: keyof ClusterApi | (string & {})): number {
-    return this.#faults.callCount(operation);
-  }
-
-  resetCallCounts(): void {
-    this.#faults.resetCounts();
-  }
-
-  /** Planned failures that have not fired yet. */
-  get pendingFaults(): number {
-    return this.#faults.pending;
+    return this.store.list(kind, undefined).map(toManifest);
   }
 
   /** Every change as a watch event, in order; returns the function that unsubscribes. */
@@ -355,46 +298,24 @@ export class InMemoryCluster implements ClusterApi {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Every API call: abort check, call count and planned faults, then the kubelet's probes catch up. */
-  async #enter(operation: string, args: readonly unknown[], signal: AbortSignal): Promise<void> {
+  /** Every API call: the abort check, then the subclass catches up (and may fail the call, see SimulatedCluster). */
+  protected async enter(_operation: string, _args: readonly unknown[], signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    this.#faults.enter(operation, args);
-    await this.probeReadiness();
+    await this.catchUp();
   }
 
-  /** A change through the API; probes run again so that new or restarted containers are probed before the call returns. */
+  /** A change through the API, then the subclass catches up before the call returns. */
   async #after<T>(change: () => T): Promise<T> {
-    const result = this.#mutate(change);
-    await this.probeReadiness();
+    const result = this.mutate(change);
+    await this.catchUp();
     return result;
   }
 
-  /**
-   * Runs the exec readiness probes of running containers through the exec
-   * handlers (unlogged; a command no handler knows passes) and updates
-   * readiness. Every API call does this; call it after changing what a
-   * simulator answers when you read the cluster with peek/peekPod.
-   */
-  async probeReadiness(): Promise<void> {
-    if (!this.#execReadinessProbes) return;
-    for (const probe of this.#kubelet.execProbes()) {
-      const call = {
-        namespace: probe.pod.metadata.namespace ?? '',
-        pod: probe.pod.metadata.name,
-        container: probe.container,
-        command: probe.command,
-        podObject: toDomainPod(probe.pod),
-      };
-      const ok = await this.#exec.answerQuietly(call).then(
-        (result) => result === undefined || result.exitCode === 0,
-        () => false,
-      );
-      this.#mutate(() => this.#kubelet.recordProbe(probe, ok));
-    }
-  }
+  /** Asynchronous work a subclass does around each API call (the simulated kubelet's exec probes). */
+  protected async catchUp(): Promise<void> {}
 
   /** Runs a change, then lets the controllers and watchers catch up, even when the change failed halfway. */
-  #mutate<T>(change: () => T): T {
+  protected mutate<T>(change: () => T): T {
     try {
       return change();
     } finally {
@@ -404,11 +325,11 @@ export class InMemoryCluster implements ClusterApi {
 
   #settle(): void {
     let handled = 0;
-    for (let events = this.#store.takeEvents(); events.length > 0; events = this.#store.takeEvents()) {
+    for (let events = this.store.takeEvents(); events.length > 0; events = this.store.takeEvents()) {
       for (const event of events) {
         if (++handled > MAX_EVENTS_PER_CALL)
           throw new Error('in-memory cluster: controllers do not settle (a write loop)');
-        for (const controller of [this.#kubelet, this.#deployments, this.#statefulSets]) {
+        for (const controller of this.controllers) {
           try {
             controller.handle(event);
           } catch (error) {
@@ -452,16 +373,6 @@ function execRefusal(pod: Pod | undefined, target: ContainerRef): DomainError | 
   return undefined;
 }
 
-function refOfJson(object: JsonObject): ObjectRef {
-  const metadata = metadataOf(object);
-  return {
-    apiVersion: String(object['apiVersion'] ?? ''),
-    kind: String(object['kind'] ?? ''),
-    name: String(metadata['name'] ?? ''),
-    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-  };
-}
-
 function stringField(record: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -469,3 +380,26 @@ function stringField(record: Readonly<Record<string, unknown>>, key: string): st
 
 const precondition = (resourceVersion: string | undefined): { resourceVersion?: string } =>
   resourceVersion === undefined ? {} : { resourceVersion };
+
+/** The status a kubelet reports for a pod it runs; ids derive from the pod's uid and the image. */
+function runningStatus(pod: Pod, podIP: string, ready: boolean, now: string): JsonObject {
+  const condition = (type: string) => ({ type, status: ready || type === 'PodScheduled' ? 'True' : 'False' });
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+  return {
+    phase: 'Running',
+    hostIP: '10.0.0.10',
+    podIP,
+    startTime: now,
+    conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
+    containerStatuses: pod.containers.map((container) => ({
+      name: container.name,
+      state: { running: { startedAt: now } },
+      ready,
+      restartCount: 0,
+      image: container.image,
+      imageID: `docker-pullable://${container.image.split(':')[0] ?? ''}@sha256:${digest(container.image)}`,
+      containerID: `containerd://${digest(`${pod.uid}/${container.name}`)}`,
+      started: true,
+    })),
+  };
+}

@@ -21,27 +21,6 @@ const CLUSTER_SCOPED = [
   'apiregistration.k8s.io/v1/APIService',
 ];
 
-/** Built-in kinds that must live in a namespace (a write without one is invalid). */
-const NAMESPACED = [
-  'v1/Pod',
-  'v1/ConfigMap',
-  'v1/Secret',
-  'v1/Service',
-  'v1/ServiceAccount',
-  'v1/Endpoints',
-  'v1/Event',
-  'v1/PersistentVolumeClaim',
-  'apps/v1/Deployment',
-  'apps/v1/ReplicaSet',
-  'apps/v1/StatefulSet',
-  'apps/v1/DaemonSet',
-  'batch/v1/Job',
-  'rbac.authorization.k8s.io/v1/Role',
-  'rbac.authorization.k8s.io/v1/RoleBinding',
-  'coordination.k8s.io/v1/Lease',
-  'events.k8s.io/v1/Event',
-];
-
 /** Kinds whose `status` is written only through the status subresource. */
 const STATUS_SUBRESOURCE = [
   'v1/Pod',
@@ -59,19 +38,18 @@ const STATUS_SUBRESOURCE = [
   'apiextensions.k8s.io/v1/CustomResourceDefinition',
 ];
 
-const keyOfListed = (entry: string): string => {
+export const keyOfListed = (entry: string): string => {
   const kind = entry.slice(entry.lastIndexOf('/') + 1);
   return kindKey(entry.slice(0, entry.lastIndexOf('/')), kind);
 };
 
 /**
- * What the fake knows about kinds: which are cluster-scoped, which must be
- * namespaced, which have a status subresource. Custom resources are unknown
+ * What the fake knows about kinds: which are cluster-scoped, which have a
+ * status subresource. Custom resources are unknown
  * until registered; an unknown kind is namespaced exactly when a namespace is given.
  */
 export class KindRegistry {
   readonly #clusterScoped = new Set(CLUSTER_SCOPED.map(keyOfListed));
-  readonly #namespaced = new Set(NAMESPACED.map(keyOfListed));
   readonly #statusSubresource = new Set(STATUS_SUBRESOURCE.map(keyOfListed));
 
   registerStatusSubresource(apiVersion: string, kind: string): void {
@@ -82,17 +60,9 @@ export class KindRegistry {
     return this.#statusSubresource.has(kindKey(apiVersion, kind));
   }
 
-  isClusterScoped(apiVersion: string, kind: string): boolean {
-    return this.#clusterScoped.has(kindKey(apiVersion, kind));
-  }
-
-  mustBeNamespaced(apiVersion: string, kind: string): boolean {
-    return this.#namespaced.has(kindKey(apiVersion, kind));
-  }
-
   /** The namespace an object of this kind really lives in (cluster-scoped kinds ignore one). */
   namespaceFor(ref: Pick<ObjectRef, 'apiVersion' | 'kind' | 'namespace'>): string | undefined {
-    if (this.isClusterScoped(ref.apiVersion, ref.kind)) return undefined;
+    if (this.#clusterScoped.has(kindKey(ref.apiVersion, ref.kind))) return undefined;
     return ref.namespace === '' ? undefined : ref.namespace;
   }
 

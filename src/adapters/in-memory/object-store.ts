@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, notFound } from '../../domain/errors.js';
 import { describeRef, type ObjectRef } from '../../ports/cluster-api.port.js';
+import { hasLabels } from '../runtime/watch-source.js';
 import { kindKey, type KindRegistry } from './kind-registry.js';
 import { invalid } from './invalid.js';
+import { copyJson, refOfJson, refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';
 import {
-  copyJson,
-  matchesLabels,
-  metadataOf,
-  refOfStored,
-  timestamp,
-  type JsonObject,
-  type StoredObject,
-} from './stored-object.js';
-import { prepareCreate, prepareUpdate, sameObject, type UpdateMode, type WriteContext } from './write-rules.js';
+  prepareCreate,
+  prepareUpdate,
+  sameObject,
+  type KindRules,
+  type UpdateMode,
+  type WriteContext,
+} from './write-rules.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -33,20 +33,24 @@ const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
  * The fake's etcd plus the API server's generic registry: stores any kind as
  * plain JSON under group/kind/namespace/name, stamps identity (uid, a global
  * resourceVersion counter, creationTimestamp, generation), enforces
- * preconditions, finalizers and namespace lifecycle, collects garbage by
- * ownerReferences, and queues a watch event for every change. Synchronous:
- * the cluster drains the queued events to its controllers after each call.
+ * preconditions and finalizers, refuses objects in a missing namespace,
+ * collects garbage by ownerReferences, and queues a watch event for every
+ * change. Synchronous: the cluster drains the queued events to its
+ * controllers after each call. A deleted namespace goes at once (the
+ * namespace controller is the simulated cluster's).
  */
 export class ObjectStore {
   readonly #objects = new Map<string, StoredObject>();
   readonly #kinds: KindRegistry;
   readonly #now: () => Date;
+  readonly #kindRules: KindRules;
   readonly #pending: StoreEvent[] = [];
   #revision = 0;
 
-  constructor(kinds: KindRegistry, now: () => Date) {
+  constructor(kinds: KindRegistry, now: () => Date, kindRules: KindRules) {
     this.#kinds = kinds;
     this.#now = now;
+    this.#kindRules = kindRules;
   }
 
   get(ref: ObjectRef): StoredObject | undefined {
@@ -64,9 +68,14 @@ export class ObjectStore {
     return [...this.#objects.values()]
       .filter((object) => kindKey(object.apiVersion, object.kind) === wanted)
       .filter((object) => namespace === undefined || object.metadata.namespace === namespace)
-      .filter((object) => matchesLabels(object, labels))
+      .filter((object) => hasLabels(labels, object.metadata.labels))
       .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
       .map((object) => copyJson(object));
+  }
+
+  /** Every object in a namespace, of any kind. */
+  contentsOf(namespace: string): StoredObject[] {
+    return [...this.#objects.values()].filter((object) => object.metadata.namespace === namespace).map(copyJson);
   }
 
   /** Every queued change since the last call, oldest first. */
@@ -75,18 +84,13 @@ export class ObjectStore {
   }
 
   create(manifest: JsonObject): StoredObject {
-    const ref = this.#refOf(manifest);
+    const ref = refOfJson(manifest);
+    if (ref.apiVersion === '' || ref.kind === '') throw invalid(describeRef(ref), 'apiVersion/kind', 'Required value');
     this.#checkNamespaceAcceptsNew(ref);
-    const context = this.#context(ref);
-    const existing = this.#live(ref);
-    if (existing) {
-      // The registry allocates what the new object names (a Service's node
-      // port, cluster IP) before the store sees the name: naming what the
-      // existing one holds is a 422, as on a real API server.
-      prepareCreate(manifest, { ...context, sameKind: () => [...context.sameKind(), existing] });
-      throw new DomainError('AlreadyExists', `${describeRef(ref)} already exists`);
-    }
-    const created = prepareCreate(manifest, context);
+    // The kind rules run before the store sees the name, as the API server's
+    // registry allocates (a Service's node port) first: naming what an existing one holds is a 422.
+    const created = prepareCreate(manifest, this.#context(ref));
+    if (this.#live(ref)) throw new DomainError('AlreadyExists', `${describeRef(ref)} already exists`);
     created.metadata.uid = randomUUID();
     created.metadata.creationTimestamp = timestamp(this.#now());
     this.#write(created, 'ADDED');
@@ -116,7 +120,6 @@ export class ObjectStore {
         details: { reason: `UID in precondition: ${preconditions.uid}, UID in object meta: ${live.metadata.uid}` },
       });
     }
-    if (kindKey(live.apiVersion, live.kind) === '/Namespace') return this.#removeNamespace(live);
     if ((live.metadata.finalizers ?? []).length === 0) return this.#finalize(live);
     this.#markDeleting(live);
   }
@@ -131,48 +134,19 @@ export class ObjectStore {
     return this.#objects.get(this.#kinds.objectKey(ref));
   }
 
-  #refOf(manifest: JsonObject): ObjectRef {
-    const metadata = metadataOf(manifest);
-    const ref = {
-      apiVersion: String(manifest['apiVersion'] ?? ''),
-      kind: String(manifest['kind'] ?? ''),
-      name: String(metadata['name'] ?? ''),
-      ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-    };
-    if (ref.apiVersion === '' || ref.kind === '') throw invalid(describeRef(ref), 'apiVersion/kind', 'Required value');
-    return ref;
-  }
-
   #context(ref: ObjectRef): WriteContext {
     return {
       what: describeRef(ref),
       namespace: this.#kinds.namespaceFor(ref),
       hasStatusSubresource: this.#kinds.hasStatusSubresource(ref.apiVersion, ref.kind),
-      sameKind: () => {
-        const self = this.#kinds.objectKey(ref);
-        const wanted = kindKey(ref.apiVersion, ref.kind);
-        return [...this.#objects.entries()]
-          .filter(([key, object]) => key !== self && kindKey(object.apiVersion, object.kind) === wanted)
-          .map(([, object]) => object);
-      },
+      kindRules: this.#kindRules,
     };
   }
 
   #checkNamespaceAcceptsNew(ref: ObjectRef): void {
     const namespace = this.#kinds.namespaceFor(ref);
-    if (namespace === undefined) {
-      if (this.#kinds.mustBeNamespaced(ref.apiVersion, ref.kind))
-        throw invalid(describeRef(ref), 'metadata.namespace', 'Required value');
-      return;
-    }
-    const owner = this.#live({ ...NAMESPACE, name: namespace });
-    if (!owner) throw notFound(`namespaces "${namespace}"`);
-    if (owner.metadata.deletionTimestamp !== undefined) {
-      throw new DomainError(
-        'Forbidden',
-        `${describeRef(ref)} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-      );
-    }
+    if (namespace !== undefined && !this.#live({ ...NAMESPACE, name: namespace }))
+      throw notFound(`namespaces "${namespace}"`);
   }
 
   #write(object: StoredObject, type: WatchEventType): void {
@@ -198,7 +172,6 @@ export class ObjectStore {
     last.metadata.resourceVersion = String(++this.#revision);
     this.#pending.push({ type: 'DELETED', object: last });
     this.#collectDependents(live.metadata.uid);
-    if (live.metadata.namespace !== undefined) this.#finishNamespaceIfEmpty(live.metadata.namespace);
   }
 
   /** Background cascading deletion, as the garbage collector does it. */
@@ -215,27 +188,6 @@ export class ObjectStore {
         this.remove(refOfStored(dependent));
       }
     }
-  }
-
-  #removeNamespace(namespace: StoredObject): void {
-    if (namespace.metadata.deletionTimestamp === undefined) {
-      const next = copyJson(namespace);
-      next.metadata.deletionTimestamp = timestamp(this.#now());
-      next['status'] = { phase: 'Terminating' };
-      this.#write(next, 'MODIFIED');
-    }
-    for (const object of [...this.#objects.values()]) {
-      if (object.metadata.namespace === namespace.metadata.name) this.remove(refOfStored(object));
-    }
-    this.#finishNamespaceIfEmpty(namespace.metadata.name);
-  }
-
-  #finishNamespaceIfEmpty(name: string): void {
-    const namespace = this.#live({ ...NAMESPACE, name });
-    if (!namespace || namespace.metadata.deletionTimestamp === undefined) return;
-    if ([...this.#objects.values()].some((object) => object.metadata.namespace === name)) return;
-    if ((namespace.metadata.finalizers ?? []).length > 0) return;
-    this.#finalize(namespace);
   }
 }
 

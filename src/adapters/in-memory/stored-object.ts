@@ -1,6 +1,5 @@
 import type { Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
 import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { hasLabels } from '../runtime/watch-source.js';
 
 /**
  * How the fake holds objects: mutable plain JSON, never shared with callers
@@ -40,6 +39,17 @@ export function metadataOf(object: JsonObject): JsonObject {
   return isRecord(metadata) ? (metadata as JsonObject) : {};
 }
 
+/** The reference a manifest names; empty strings for what it leaves out. */
+export function refOfJson(object: JsonObject): ObjectRef {
+  const metadata = metadataOf(object);
+  return {
+    apiVersion: String(object['apiVersion'] ?? ''),
+    kind: String(object['kind'] ?? ''),
+    name: String(metadata['name'] ?? ''),
+    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+  };
+}
+
 export function refOfStored(object: StoredObject): ObjectRef {
   return {
     apiVersion: object.apiVersion,
@@ -47,11 +57,6 @@ export function refOfStored(object: StoredObject): ObjectRef {
     name: object.metadata.name,
     ...(object.metadata.namespace === undefined ? {} : { namespace: object.metadata.namespace }),
   };
-}
-
-/** Equality on label selectors: every given label present with that value. */
-export function matchesLabels(object: StoredObject, labels: Readonly<Record<string, string>> | undefined): boolean {
-  return hasLabels(labels, object.metadata.labels);
 }
 
 /** metav1.Time: RFC 3339 with seconds precision, as the API server stores it. */

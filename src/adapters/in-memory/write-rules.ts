@@ -1,19 +1,32 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DomainError } from '../../domain/errors.js';
 import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { applyKindRules, initialStatus, type KindRuleContext } from './kind-rules.js';
 import { invalid } from './invalid.js';
+import { kindKey } from './kind-registry.js';
 import { copyJson, metadataOf, type JsonObject, type StoredMetadata, type StoredObject } from './stored-object.js';
+
+/** What a kind's rules may look at besides the object. */
+export interface KindRuleContext {
+  readonly what: string;
+  /** Where the object lives; undefined for a cluster-scoped one. */
+  readonly namespace: string | undefined;
+}
+
+/**
+ * Per-kind defaulting and validation on writes; changes `next` in place.
+ * `live` is undefined on create. The fake's own is `secretRules`; the
+ * simulated cluster of the tests adds more.
+ */
+export type KindRules = (next: JsonObject, live: StoredObject | undefined, context: KindRuleContext) => void;
 
 /**
  * Generic rules of the API server's write path: which metadata a client may
- * set, when `generation` moves, how the status subresource splits writes, and
- * what a terminating object still accepts. The store supplies identity
- * (uid, resourceVersion) and time; kind-specific rules live in kind-rules.ts.
+ * set, names and label values, when `generation` moves, how the status
+ * subresource splits writes. The store supplies identity
+ * (uid, resourceVersion) and time; kind-specific rules come from `kindRules`.
  */
 export interface WriteContext extends KindRuleContext {
-  readonly namespace: string | undefined;
   readonly hasStatusSubresource: boolean;
+  readonly kindRules: KindRules;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -42,7 +55,7 @@ export function prepareCreate(manifest: JsonObject, context: WriteContext): Stor
     if (status) next['status'] = status;
     else delete next['status'];
   }
-  applyKindRules(next, undefined, context);
+  context.kindRules(next, undefined, context);
   return next as StoredObject;
 }
 
@@ -73,8 +86,7 @@ export function prepareUpdate(
       if (live['status'] === undefined) delete next['status'];
       else next['status'] = copyJson(live['status']);
     }
-    refuseNewFinalizersWhileDeleting(live, next, context.what);
-    applyKindRules(next, live, context);
+    context.kindRules(next, live, context);
   }
   const metadata = next['metadata'] as StoredMetadata;
   metadata.generation = live.metadata.generation + (specChanged(live, next) ? 1 : 0);
@@ -140,18 +152,6 @@ function identityOf(live: StoredMetadata): JsonObject {
   };
 }
 
-function refuseNewFinalizersWhileDeleting(live: StoredObject, next: JsonObject, what: string): void {
-  if (live.metadata.deletionTimestamp === undefined) return;
-  const before = new Set(live.metadata.finalizers ?? []);
-  const after = metadataOf(next)['finalizers'];
-  if (Array.isArray(after) && after.some((finalizer) => !before.has(String(finalizer)))) {
-    throw new DomainError(
-      'Invalid',
-      `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
-    );
-  }
-}
-
 function validateName(name: string, what: string): void {
   if (name === '') throw invalid(what, 'metadata.name', 'Required value: name or generateName is required');
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
@@ -162,3 +162,24 @@ function validateName(name: string, what: string): void {
     );
   }
 }
+
+/** Status a kind with a status subresource starts with (the client's status is dropped on create). */
+function initialStatus(apiVersion: string, kind: string): JsonObject | undefined {
+  const key = kindKey(apiVersion, kind);
+  if (key === '/Pod') return { phase: 'Pending', qosClass: 'BestEffort' };
+  if (key === '/Namespace') return { phase: 'Active' };
+  return key === '/Service' ? { loadBalancer: {} } : undefined;
+}
+
+/** The API server folds a Secret's `stringData` into base64 `data` and never stores it. */
+export const secretRules: KindRules = (next) => {
+  if (kindKey(String(next['apiVersion']), String(next['kind'])) !== '/Secret') return;
+  next['type'] ??= 'Opaque';
+  const data: JsonObject = isRecord(next['data']) ? { ...next['data'] } : {};
+  if (isRecord(next['stringData'])) {
+    for (const [key, value] of Object.entries(next['stringData']))
+      data[key] = Buffer.from(String(value)).toString('base64');
+  }
+  delete next['stringData'];
+  if (Object.keys(data).length > 0) next['data'] = data;
+};

@@ -1,7 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STOWAWAY_ROUTES_CONFIGMAP } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
-import { wireGuardPublicKey } from '../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+import { STOWAWAY_ROUTES_CONFIGMAP } from '../../support/simulated-cluster/simulators/stowaway-simulator.js';
+import { wireGuardPublicKey } from '../../support/simulated-cluster/simulators/wireguard-keys.js';
 import { simulateGefyraComponents, type GefyraComponents } from '../../support/control-plane/index.js';
 import { useControlPlane, useNamespaceOfEachTest, useSimulatedNode } from '../../support/control-plane/vitest.js';
 import { execInPod, exitCodeOf } from './exec-in-pod.js';
@@ -25,7 +25,7 @@ function stowawayPod(name: string): V1Pod {
   };
 }
 
-// The in-memory cluster's simulators (src/adapters/in-memory/simulators), on a
+// The simulated cluster's simulators (test/support/simulated-cluster/simulators), on a
 // real API server: what is asserted here beyond their unit tests is what the
 // simulated kubelet adds (ConfigMaps read through the API, the running image
 // and container id from the node, exec over WebSocket, exec readiness probes).

@@ -3,17 +3,21 @@ import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/in
 import type { Undo } from '../../support/control-plane/index.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { describeClusterApiContract } from '../../contracts/cluster-api.contract.js';
+import {
+  describeClusterControllers,
+  type ClusterControllersFixture,
+} from '../../contracts/cluster-controllers.contract.js';
 import { never } from './fixtures.js';
 import { isReady } from '../../support/pod-conditions.js';
 
-// The shared ClusterApi contract, on the real API server with the simulated
-// kubelet. One namespace for the file (the suite's object names do not
+// The shared ClusterApi and cluster-controllers contracts, on the real API
+// server with the simulated kubelet. One namespace for the file (the suite's object names do not
 // collide); exec handlers are removed after each test.
 const node = useSimulatedNode();
 const cluster = useControlPlane();
 const namespace = useTestNamespace('contract');
 
-describeClusterApiContract('KubernetesClusterApi on kube-apiserver', async () => {
+const setup = async (): Promise<ClusterControllersFixture> => {
   const api = new KubernetesClusterApi(cluster.adminKubeConfig());
   const undos: Undo[] = [];
   return {
@@ -48,4 +52,7 @@ describeClusterApiContract('KubernetesClusterApi on kube-apiserver', async () =>
       return Promise.resolve();
     },
   };
-});
+};
+
+describeClusterApiContract('KubernetesClusterApi on kube-apiserver', setup);
+describeClusterControllers('KubernetesClusterApi on kube-apiserver', setup);

@@ -45,6 +45,30 @@ describe('packaging', () => {
     expect(yaml).toMatch(/kind: CustomResourceDefinition/);
   });
 
+  it('builds the offline test kit that gefyra-operator/testing names, usable from plain Node.js', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+    const kit = pkg.exports['./testing'] ?? '';
+    expect(existsSync(join(root, kit))).toBe(true);
+    const script = `
+      const kit = await import(${JSON.stringify(join(root, kit))});
+      const operator = await kit.createInMemoryOperator();
+      const outcome = await kit.servicesOf(operator).boot.reconcile(new AbortController().signal);
+      await operator.stop();
+      console.log(JSON.stringify({ exports: Object.keys(kit).sort(), boot: outcome.state }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout)).toEqual({
+      exports: expect.arrayContaining([
+        'InMemoryCluster',
+        'InMemoryRouteStore',
+        'InMemoryWatchSource',
+        'ManualClock',
+        'createInMemoryOperator',
+        'servicesOf',
+      ]),
+      boot: 'waiting',
+    });
+  });
+
   it('has a Dockerfile whose sources and entry point exist', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:24/m);

@@ -1,13 +1,10 @@
-import {
-  CarrierSimulator,
-  type CarrierSimulatorOptions,
-} from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+import { CarrierSimulator, type CarrierSimulatorOptions } from '../simulated-cluster/simulators/carrier-simulator.js';
 import {
   StowawaySimulator,
   type StowawaySimulatorOptions,
-} from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+} from '../simulated-cluster/simulators/stowaway-simulator.js';
 import type { SimulatedNode } from './node/simulated-node.js';
-import type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
+import type { Undo } from '../simulated-cluster/kubelet-faults.js';
 
 export interface GefyraComponentOptions {
   readonly stowaway?: Omit<StowawaySimulatorOptions, 'readConfigMap'>;

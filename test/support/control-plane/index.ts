@@ -18,7 +18,7 @@ export {
 } from './node/simulated-node.js';
 export type { ExecHandler, ExecRecord, ExecRequest, ExecResult } from './node/exec-request.js';
 export type { ImageMatcher, PodMatcher } from './node/matchers.js';
-export type { Undo } from '../../../src/adapters/in-memory/kubelet-faults.js';
+export type { Undo } from '../simulated-cluster/kubelet-faults.js';
 export type { NodeCapacity } from './node/node-registration.js';
-export { imageIdOf } from '../../../src/adapters/in-memory/container-model.js';
+export { imageIdOf } from '../simulated-cluster/container-model.js';
 export { simulateGefyraComponents, type GefyraComponentOptions, type GefyraComponents } from './gefyra-components.js';

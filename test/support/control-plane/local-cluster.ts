@@ -1,5 +1,5 @@
-import type { CarrierSimulator } from '../../../src/adapters/in-memory/simulators/carrier-simulator.js';
-import type { StowawaySimulator } from '../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import type { CarrierSimulator } from '../simulated-cluster/simulators/carrier-simulator.js';
+import type { StowawaySimulator } from '../simulated-cluster/simulators/stowaway-simulator.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 import { simulateGefyraComponents } from './gefyra-components.js';
 import { SimulatedNode, type SimulatedNodeOptions } from './node/simulated-node.js';

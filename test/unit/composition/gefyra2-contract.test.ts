@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { Stowaway2Simulator } from '../../support/simulated-cluster/simulators/stowaway2-simulator.js';
 import { InterceptTracker } from '../../../src/adapters/runtime/intercept-tracker.js';
 import { FULL_RUNTIME_ACCESS } from '../../../src/adapters/runtime/manager.js';
 import { MetricsRegistry, operatorMetrics } from '../../../src/adapters/runtime/metrics.js';
@@ -12,7 +12,7 @@ import {
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
 } from '../../../src/domain/gefyra-client/gefyra-client.js';
-import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../support/simulated-cluster/simulated-operator.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
 import { resolve } from '../../../src/plugins/resolve.js';
 import { until } from '../../support/running-operators.js';
@@ -38,7 +38,7 @@ const scope = () => ({
 
 describe('the operator in the Gefyra 2.x contract', () => {
   it('runs the installation and the GefyraClient controller; no InterceptRequests on a tunnel that routes none', async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
+    const operator = await createSimulatedOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
       .map((create) => create(scope()));
@@ -46,7 +46,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
   });
 
   it('is recognised from a variable only the 2.5 client sets, as the client installs it', async () => {
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       environment: { GEFYRA_CARRIER2_IMAGE: 'quay.io/gefyra/carrier2' },
     });
     const controllers = operator.container
@@ -56,7 +56,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
   });
 
   it('keeps serving InterceptRequests in the 0.13 contract', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
       .map((create) => create(scope()));
@@ -65,7 +65,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
 
   it('installs Stowaway 2.x, not 0.13, posts Gefyra-Ready once its pod is ready, publishes no installation-wide connection, and serves a client', async () => {
     // No token controller in memory: the client's ServiceAccount is the client's own business here.
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       environment: { GEFYRA_CLIENT_CONTRACT: '2', GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' },
     });
     const { cluster } = operator;
@@ -124,7 +124,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
   });
 
   it("reports Stowaway 2.x's pull error as the boot's problem once its start-up time is up, and posts no Gefyra-Ready", async () => {
-    const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
+    const operator = await createSimulatedOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
     operator.cluster.failImagePull(/stowaway/);
     const boot = () => resolve(operator.container, SERVICES.BootService).reconcile(signal());
     expect(await boot()).toMatchObject({ state: 'waiting', reason: 'TunnelStarting' });

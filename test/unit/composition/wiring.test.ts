@@ -10,11 +10,11 @@ import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { SERVICES } from '../../../src/composition/service-tokens.js';
 import { ConfigurationError } from '../../../src/environment.js';
 import { TOKENS, type Token } from '../../../src/ports/tokens.js';
-import { createInMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../support/simulated-cluster/simulated-operator.js';
 
 describe('the composition root', () => {
   it('resolves every port, service and runtime collaborator, as singletons', async () => {
-    const { container } = await createInMemoryOperator();
+    const { container } = await createSimulatedOperator();
     // RequesterStamps is bound only where a webhook stamps requesters (GEFYRA_REQUESTER_WEBHOOK=on).
     const ports = Object.values(TOKENS).filter((token) => token !== TOKENS.RequesterStamps);
     const tokens: Token<unknown>[] = [...ports, ...Object.values(SERVICES), RUNTIME.WatchSource];
@@ -27,7 +27,7 @@ describe('the composition root', () => {
   });
 
   it('registers one controller per concern, in the order they start', async () => {
-    const { container } = await createInMemoryOperator();
+    const { container } = await createSimulatedOperator();
     const metrics = operatorMetrics(
       new MetricsRegistry(),
       () => 0,
@@ -52,7 +52,7 @@ describe('the composition root', () => {
   it('collects the configuration problems of every plugin before failing', async () => {
     let thrown: unknown;
     try {
-      await createInMemoryOperator({
+      await createSimulatedOperator({
         environment: {
           GEFYRA_STOWAWAY_SERVERPORT: 'x',
           GEFYRA_STOWAWAY_STARTUP_TIMEOUT: 'soon',
@@ -73,7 +73,7 @@ describe('the composition root', () => {
   });
 
   it('hands each product its start-up timeout through its plugin, not the core configuration', async () => {
-    const { container } = await createInMemoryOperator({
+    const { container } = await createSimulatedOperator({
       environment: { GEFYRA_STOWAWAY_STARTUP_TIMEOUT: '7', GEFYRA_CARRIER_STARTUP_TIMEOUT: '9' },
     });
     expect(resolve(container, TOKENS.TunnelProvider).startupTimeoutMs).toBe(7000);
@@ -83,7 +83,7 @@ describe('the composition root', () => {
   it('accepts the 0.13 client’s GEFYRA_CARRIER_TAG, preferring GEFYRA_CARRIER_IMAGE_TAG', async () => {
     const image = async (environment: Record<string, string>) =>
       (
-        resolve((await createInMemoryOperator({ environment })).container, TOKENS.CarrierInstaller) as unknown as {
+        resolve((await createSimulatedOperator({ environment })).container, TOKENS.CarrierInstaller) as unknown as {
           image: string;
         }
       ).image;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATION_CHOOSING_CARRIER } from '../../../src/domain/intercept-request/intercept-request.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
-import type { InMemoryOperator } from '../../../src/testing/in-memory-operator.js';
+import type { SimulatedOperator } from '../../support/simulated-cluster/simulated-operator.js';
 import { until, useRunningOperators } from '../../support/running-operators.js';
 import { clientRequest } from '../../support/intercept-request-fixtures.js';
 import {
@@ -97,7 +97,7 @@ const PROXY_REQUEST = 'web-to-shop.pod.proxied';
 const PROXIED_POD = 'web-proxied';
 
 async function createRequestFor(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   name: string,
   targetPod: string,
   fields: Record<string, unknown>,
@@ -115,11 +115,11 @@ async function createRequestFor(
   await operator.cluster.create(withChoice as unknown as Manifest, signal);
 }
 
-const proxiedPod = (operator: InMemoryOperator) =>
+const proxiedPod = (operator: SimulatedOperator) =>
   operator.cluster.peekPod({ namespace: TARGET.namespace, name: PROXIED_POD });
 
 /** A booted operator with the package loaded by name next to the built-ins, one target pod for each carrier. */
-async function operatorWithProxy(): Promise<InMemoryOperator> {
+async function operatorWithProxy(): Promise<SimulatedOperator> {
   const operator = await bootedOperator({ environment: { GEFYRA_PLUGINS: `stowaway,carrier,${PACKAGE}` } });
   addTarget(operator);
   addTarget(operator, { name: PROXIED_POD });
@@ -127,7 +127,7 @@ async function operatorWithProxy(): Promise<InMemoryOperator> {
 }
 
 /** The test-proxy's intercept of PROXIED_POD, established. */
-async function proxiedIntercept(operator: InMemoryOperator): Promise<void> {
+async function proxiedIntercept(operator: SimulatedOperator): Promise<void> {
   await createRequestFor(operator, PROXY_REQUEST, PROXIED_POD, { handleProbes: false }, 'test-proxy');
   await settle(operator, PROXY_REQUEST);
   expect(await readRequest(operator, PROXY_REQUEST)).toMatchObject({ established: true });
@@ -135,7 +135,7 @@ async function proxiedIntercept(operator: InMemoryOperator): Promise<void> {
 }
 
 describe('a carrier plugin published as its own package', () => {
-  const operators: InMemoryOperator[] = [];
+  const operators: SimulatedOperator[] = [];
   const started = async () => {
     const operator = await operatorWithProxy();
     operators.push(operator);

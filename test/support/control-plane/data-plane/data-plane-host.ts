@@ -2,7 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import type { ContainerHost, HostedPod } from '../node/container-host.js';
-import type { ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
+import type { ContainerModel } from '../../simulated-cluster/container-model.js';
 import type { ExecHandler } from '../node/exec-request.js';
 import { projectConfigMap } from './configmap-projection.js';
 import { imageDefinition } from './container-images.js';

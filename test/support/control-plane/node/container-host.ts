@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
+import type { ContainerModel } from '../../simulated-cluster/container-model.js';
 
 /** What the node knows of one pod after a step: its IP and its app containers as they run now. */
 export interface HostedPod {

@@ -7,7 +7,7 @@ import type {
 import { toDomainPod } from '../../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import type { PodStatusJson } from './pod-status.js';
 
-export type { ExecRecord } from '../../../../src/adapters/in-memory/exec-registry.js';
+export type { ExecRecord } from '../../simulated-cluster/exec-registry.js';
 
 /**
  * One command run in a container through the kubelet's exec endpoint (or as

@@ -4,10 +4,10 @@ import {
   stepContainer,
   type ContainerConditions,
   type ContainerModel,
-} from '../../../../src/adapters/in-memory/container-model.js';
+} from '../../simulated-cluster/container-model.js';
 import type { IpPool } from './ip-pool.js';
 import { adoptContainer, buildPodStatus, type PodStatusJson } from './pod-status.js';
-import type { KubeletFaults } from '../../../../src/adapters/in-memory/kubelet-faults.js';
+import type { KubeletFaults } from '../../simulated-cluster/kubelet-faults.js';
 
 export interface RuntimeTiming {
   readonly imagePullBackOffAfterMs: number;

@@ -1,8 +1,8 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { ContainerModel } from '../../../../src/adapters/in-memory/container-model.js';
+import type { ContainerModel } from '../../simulated-cluster/container-model.js';
 
-export { timestamp } from '../../../../src/adapters/in-memory/container-model.js';
-export { buildPodStatus, type PodStatusJson } from '../../../../src/adapters/in-memory/pod-status.js';
+export { timestamp } from '../../simulated-cluster/container-model.js';
+export { buildPodStatus, type PodStatusJson } from '../../simulated-cluster/pod-status.js';
 
 /**
  * Rebuilds a container's model from the status a previous kubelet wrote, so

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CachedClusterApi } from '../../../../src/adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../../../../src/adapters/cache/shared-informers.js';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
 import type {
   WatchEvent,
@@ -49,7 +49,7 @@ function tracked(promise: Promise<unknown>): { readonly done: boolean } {
 }
 
 async function setup() {
-  const cluster = new InMemoryCluster({ namespaces: ['default', 'gefyra', 'shop'] });
+  const cluster = new SimulatedCluster({ namespaces: ['default', 'gefyra', 'shop'] });
   const informers = new SharedInformers(new InMemoryWatchSource(cluster));
   const cached = new CachedClusterApi(cluster, informers, [CONFIG_MAPS]);
   await settled();
@@ -147,7 +147,7 @@ describe('CachedClusterApi', () => {
   });
 
   it('waits for the initial list instead of asking the API on a miss', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.create(configMap('routes', { a: '1' }), signal);
     const listing = new HeldListWatchSource(new InMemoryWatchSource(cluster));
     const cached = new CachedClusterApi(cluster, new SharedInformers(listing), [CONFIG_MAPS]);
@@ -168,7 +168,7 @@ describe('CachedClusterApi', () => {
   it('asks the API when the initial list does not come in time (a watch it may not open), waiting only once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
-      const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+      const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
       const cached = new CachedClusterApi(
         cluster,
         new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))),
@@ -193,7 +193,7 @@ describe('CachedClusterApi', () => {
   });
 
   it('stops waiting for the initial list when the caller gives up', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const cached = new CachedClusterApi(
       cluster,
       new SharedInformers(new HeldListWatchSource(new InMemoryWatchSource(cluster))),
@@ -223,7 +223,7 @@ describe('CachedClusterApi', () => {
 
 describe('SharedInformers', () => {
   it('opens one watch per spec, and replays what it has to a late subscriber', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     let watches = 0;
     const source = new InMemoryWatchSource(cluster);
     const informers = new SharedInformers({ watch: (spec, onEvent) => (watches++, source.watch(spec, onEvent)) });
@@ -242,7 +242,7 @@ describe('SharedInformers', () => {
   });
 
   it('stops delivering to a subscriber that stopped', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const informers = new SharedInformers(new InMemoryWatchSource(cluster));
     const seen: string[] = [];
     const subscription = informers.watch(CONFIG_MAPS, (event) => seen.push(event.object.metadata.name));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GrantedAccess } from '../../../../src/adapters/access/granted-access.js';
 import { planAccess, type AccessPlan } from '../../../../src/composition/access-plan.js';
 import { countingClusterApi, type CallCounts } from '../../../../src/testing/counting-cluster-api.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../../support/client-cluster-role.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, deleteRequest, readRequest } from '../../../support/scenario.js';
@@ -12,7 +12,7 @@ const { start } = useRunningOperators();
 /** What the operator asks of the API server to establish, then to remove, one one-port intercept (probes handled). */
 async function measure(access?: AccessPlan): Promise<{ establish: CallCounts; remove: CallCounts }> {
   let api: ReturnType<typeof countingClusterApi> | undefined;
-  const operator = await createInMemoryOperator({
+  const operator = await createSimulatedOperator({
     cache: true,
     ...(access === undefined ? {} : { access }),
     wrapClusterApi: (cluster) => (api = countingClusterApi(cluster)),

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { addTarget, createRequest, readRequest, routeConfigMap } from '../../../support/scenario.js';
 
 const { start } = useRunningOperators();
 
 describe('a burst of requests with reads from watch caches', () => {
   it('gives every intercept its own proxy port', async () => {
-    const operator = await createInMemoryOperator({ cache: true });
+    const operator = await createSimulatedOperator({ cache: true });
     const names = Array.from({ length: 12 }, (_, index) => `web-${index}`);
     for (const name of names) addTarget(operator, { name });
     const runnable = await start(operator);

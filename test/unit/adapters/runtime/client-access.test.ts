@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GrantedAccess } from '../../../../src/adapters/access/granted-access.js';
 import { planAccess } from '../../../../src/composition/access-plan.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../../support/client-cluster-role.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, deleteRequest, readRequest, signal } from '../../../support/scenario.js';
@@ -16,7 +16,7 @@ const { start } = useRunningOperators();
  */
 describe("the operator under the Gefyra client's ClusterRole", () => {
   it('leads on a ConfigMap lock, establishes and removes an intercept without pod events, and keeps its progress in an annotation', async () => {
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       cache: true,
       environment: { GEFYRA_LEADER_ELECTION: 'true', POD_NAME: 'operator-a' },
       access: planAccess(GrantedAccess.fromRules(CLIENT_CLUSTER_ROLE_RULES), 'gefyra'),

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../src/domain/errors.js';
 import type { Manifest, ObjectRef } from '../../../../src/ports/cluster-api.port.js';
-import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import {
+  createSimulatedOperator,
+  type SimulatedOperator,
+} from '../../../support/simulated-cluster/simulated-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import {
   addTarget,
@@ -22,12 +25,12 @@ const ROUTES: ObjectRef = {
   name: 'gefyra-stowaway-proxyroutes',
 };
 const SECRET: ObjectRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'gefyra', name: 'gefyra-cargo-connection' };
-const present = (operator: InMemoryOperator, ref: ObjectRef) => () => operator.cluster.peek(ref) !== undefined;
+const present = (operator: SimulatedOperator, ref: ObjectRef) => () => operator.cluster.peek(ref) !== undefined;
 
 /** Issue 13, defect 6: the operator's objects, changed or deleted while it runs, are restored at once (not at a restart). */
 describe('drift repair while the operator runs', () => {
   it("restores an intercept's proxy Service deleted by hand", async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     const runnable = await start(operator);
     await createRequest(operator);
@@ -44,7 +47,7 @@ describe('drift repair while the operator runs', () => {
 
   // Issue 18, item 8: without it the request stayed Established without its route until the resync (minutes).
   it("restores an intercept's route entry removed by hand from the route table, through the table's watch (no resync)", async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     addTarget(operator, { name: 'web-other' });
     const runnable = await start(operator);
@@ -76,7 +79,7 @@ describe('drift repair while the operator runs', () => {
     ['the rsync Service', service('gefyra-stowaway-rsync')],
     ['the connection Secret', SECRET],
   ])('restores %s, and is not ready until it has', async (_, ref) => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
     // The first attempt to restore it fails: meanwhile the installation is degraded.
@@ -96,7 +99,7 @@ describe('drift repair while the operator runs', () => {
   });
 
   it('restores the connection Secret edited by hand', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
     const before = operator.cluster.peek(SECRET)?.['data'] as Record<string, string>;

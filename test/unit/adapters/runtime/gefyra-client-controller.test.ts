@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { Stowaway2Simulator } from '../../../support/simulated-cluster/simulators/stowaway2-simulator.js';
 import { gefyraClientController } from '../../../../src/composition/gefyra-client-composition.js';
 import { createOperatorRuntime, type RunnableOperator } from '../../../../src/composition/operator-runtime-factory.js';
 import { RUNTIME } from '../../../../src/composition/runtime-tokens.js';
@@ -11,7 +11,7 @@ import {
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
 import { stowaway2SettingsOf } from '../../../../src/plugins/stowaway2/stowaway2-settings.js';
 import { pluginContext } from '../../../support/plugin-context.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { until } from '../../../support/running-operators.js';
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -24,7 +24,7 @@ const ref = (name: string) => ({
 
 describe('GefyraClient controller in the runtime', () => {
   it('serves clients from watches and re-applies their peers when Stowaway comes back without them', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     const { cluster } = operator;
     const simulator = new Stowaway2Simulator({
       readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
@@ -76,7 +76,7 @@ describe('GefyraClient controller in the runtime', () => {
   });
 
   it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets; a refused client when another goes', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     try {
       const controller = gefyraClientController(operator.container, pluginContext());
       const [clients, , secrets] = controller.watches;

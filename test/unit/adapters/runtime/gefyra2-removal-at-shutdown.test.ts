@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { Stowaway2Simulator } from '../../../support/simulated-cluster/simulators/stowaway2-simulator.js';
 import {
   GEFYRA_CLIENT_API_VERSION,
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
 } from '../../../../src/domain/gefyra-client/gefyra-client.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
-import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import {
+  createSimulatedOperator,
+  type SimulatedOperator,
+} from '../../../support/simulated-cluster/simulated-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { signal } from '../../../support/scenario.js';
 
@@ -24,12 +27,15 @@ const ref = (name: string) => ({
   namespace: 'gefyra',
   name,
 });
-const names = (operator: InMemoryOperator, apiVersion: string, kind: string) =>
+const names = (operator: SimulatedOperator, apiVersion: string, kind: string) =>
   operator.cluster.objects({ apiVersion, kind }).map((object: Manifest) => object.metadata.name);
 
 /** A 2.x operator run by its own Deployment (as the 2.5 client runs it), serving one connected client with its account. */
-async function deployedGefyra2OperatorWithClient(): Promise<{ operator: InMemoryOperator; stop: () => Promise<void> }> {
-  const operator = await createInMemoryOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
+async function deployedGefyra2OperatorWithClient(): Promise<{
+  operator: SimulatedOperator;
+  stop: () => Promise<void>;
+}> {
+  const operator = await createSimulatedOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
   const { cluster } = operator;
   cluster.onExec(
     new Stowaway2Simulator({ readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name) }).handle,

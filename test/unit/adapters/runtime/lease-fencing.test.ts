@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { microTime } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, readRequest, signal, TARGET } from '../../../support/scenario.js';
 
@@ -11,7 +11,7 @@ const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 
 // took over) went on working after it resumed, until its next election tick.
 describe('a leader whose lease ran out by its own clock', () => {
   it('starts no more work, and stops leading', async () => {
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'paused' },
     });
     addTarget(operator);

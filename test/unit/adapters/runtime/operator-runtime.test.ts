@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import {
+  createSimulatedOperator,
+  type SimulatedOperator,
+} from '../../../support/simulated-cluster/simulated-operator.js';
 import { DomainError } from '../../../../src/domain/errors.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { microTime } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
@@ -19,12 +22,12 @@ const REQUEST_OBJECT = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest', 
 
 const { start } = useRunningOperators();
 
-const established = (operator: InMemoryOperator, name?: string) => async () =>
+const established = (operator: SimulatedOperator, name?: string) => async () =>
   (await readRequest(operator, name))?.['established'] === true;
 
 describe('the operator runtime (manager and controllers) on the in-memory cluster', () => {
   it('boots, becomes ready, and establishes a request the moment it is created', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
@@ -40,7 +43,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('takes up existing requests on start and resets one that is deleted', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     await createRequest(operator);
     const runnable = await start(operator);
@@ -54,7 +57,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('stopping hands work back and resets nothing', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     await createRequest(operator);
     const runnable = await start(operator);
@@ -77,7 +80,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
 
   it('with two replicas, only the leader acts; the other takes over when the leader steps down', async () => {
     const environment = { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15' };
-    const first = await createInMemoryOperator({ environment: { ...environment, POD_NAME: 'operator-a' } });
+    const first = await createSimulatedOperator({ environment: { ...environment, POD_NAME: 'operator-a' } });
     addTarget(first);
     const leader = await start(first);
     await until(leader, () => leader.runtime.ready());
@@ -96,7 +99,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('judges a request refused as AlreadyIntercepted again the moment the request holding the container goes (issue 18, item 8)', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     const runnable = await start(operator);
     await createRequest(operator);
@@ -116,7 +119,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('a replica that lost the lead says it stands by and reports no intercept count of its own (issue 18, item 8)', async () => {
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       environment: { GEFYRA_LEADER_ELECTION: 'true', GEFYRA_LEASE_DURATION: '15', POD_NAME: 'operator-a' },
     });
     addTarget(operator);
@@ -152,7 +155,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('loads every request’s routes again when the tunnel restarts (its pods, as its plugin names them, are watched)', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     await createRequest(operator);
     const runnable = await start(operator);
@@ -167,7 +170,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
   });
 
   it('resets the cluster when the client’s connection is lost', async () => {
-    const operator = await createInMemoryOperator({
+    const operator = await createSimulatedOperator({
       environment: { GEFYRA_HEARTBEAT_INTERVAL: '1', GEFYRA_CONNECTION_TIMEOUT: '60' },
     });
     addTarget(operator);
@@ -190,7 +193,7 @@ describe('the operator runtime (manager and controllers) on the in-memory cluste
 
 describe('the operator runtime: a request whose Carrier step keeps failing', () => {
   it('retries it with growing delays although every failed pass writes its status (watch events)', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     addTarget(operator);
     // Carrier never gets setroute.sh: each pass reads the config, finds no route, and fails.
     const planned = 1000;

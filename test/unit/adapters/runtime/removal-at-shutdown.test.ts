@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../../../src/crd/intercept-request-crd.js';
 import { MANAGED_BY_LABELS } from '../../../../src/gefyra-release.js';
-import { createInMemoryOperator, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import {
+  createSimulatedOperator,
+  type SimulatedOperator,
+} from '../../../support/simulated-cluster/simulated-operator.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { addTarget, createRequest, readRequest, signal, TARGET } from '../../../support/scenario.js';
 
@@ -23,8 +26,8 @@ const STOWAWAY = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'gefyra
 /** An operator run by its own Deployment (as `gefyra up` and deploy/ run it), serving one intercept. */
 async function deployedOperatorWithIntercept(
   deployed = true,
-): Promise<{ operator: InMemoryOperator; stop: () => Promise<void> }> {
-  const operator = await createInMemoryOperator();
+): Promise<{ operator: SimulatedOperator; stop: () => Promise<void> }> {
+  const operator = await createSimulatedOperator();
   const labels = { app: 'gefyra-operator' };
   // Labelled as deploy/ labels it, like what the operator installs itself: its removal is still no drift.
   const deploymentLabels = { ...labels, ...MANAGED_BY_LABELS };
@@ -54,7 +57,7 @@ async function deployedOperatorWithIntercept(
   return { operator, stop: () => runnable.runtime.stop() };
 }
 
-const carrierIn = async (operator: InMemoryOperator) =>
+const carrierIn = async (operator: SimulatedOperator) =>
   (await operator.cluster.findPod({ namespace: TARGET.namespace, name: TARGET.name }, signal))?.containers.find(
     (container) => container.name === TARGET.container,
   )?.image;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
-import { createInMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { clientRequest } from '../../../support/intercept-request-fixtures.js';
 import { until, useRunningOperators } from '../../../support/running-operators.js';
 import { signal } from '../../../support/scenario.js';
@@ -10,7 +10,7 @@ const { start } = useRunningOperators();
 // Issue 13, item 11: a request created outside the operator's namespace was ignored without a word.
 describe('a request in another namespace', () => {
   it('is not served, and an Event next to it says why, once', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     const runnable = await start(operator);
     await until(runnable, () => runnable.runtime.ready());
 

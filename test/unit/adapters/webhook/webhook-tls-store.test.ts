@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { issueWebhookTls, unusableBecause } from '../../../../src/adapters/webhook/webhook-certificate.js';
@@ -43,7 +43,7 @@ describe('the webhook certificate', () => {
 describe('the webhook TLS Secret', () => {
   const setup = () => {
     const clock = new ManualClock(new Date());
-    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
     return { clock, cluster, ensure: () => ensureWebhookTls(cluster, clock, silentLogger, PLACE, signal) };
   };
 
@@ -136,13 +136,13 @@ describe('the caBundle of the webhook configuration', () => {
     sideEffects: 'None',
     admissionReviewVersions: ['v1'],
   });
-  const bundles = async (cluster: InMemoryCluster) =>
+  const bundles = async (cluster: SimulatedCluster) =>
     ((await cluster.find(VWC, signal))?.['webhooks'] as ReturnType<typeof webhook>[]).map(
       (entry) => entry.clientConfig.caBundle,
     );
 
   it('names our CA in every webhook that calls our Service, leaves the others, and is a no-op the second time', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.create(
       {
         ...VWC,
@@ -157,7 +157,7 @@ describe('the caBundle of the webhook configuration', () => {
   });
 
   it('writes again on a fresh read when the configuration changed in between', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.create(
       { ...VWC, metadata: { name: VWC.name }, webhooks: [webhook('client-parameters', 'gefyra-admission')] },
       signal,
@@ -170,7 +170,7 @@ describe('the caBundle of the webhook configuration', () => {
   });
 
   it('reports a configuration that is not there yet, and fails on any other error', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     expect(await patchCaBundle(cluster, PLACE_VWC, 'CA PEM', signal)).toBe('absent');
     cluster.failNext('patch', new DomainError('Forbidden', 'no'));
     await expect(patchCaBundle(cluster, PLACE_VWC, 'CA PEM', signal)).rejects.toThrow('no');

@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../src/domain/errors.js';
 import {
-  createInMemoryOperator,
+  createSimulatedOperator,
   servicesOf,
-  type InMemoryOperator,
-} from '../../../../src/testing/in-memory-operator.js';
+  type SimulatedOperator,
+} from '../../../support/simulated-cluster/simulated-operator.js';
 import { eventsOf, signal } from '../../../support/scenario.js';
 
 const NS = 'gefyra';
 const find = (
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   apiVersion: string,
   kind: string,
   name: string,
   namespace: string | undefined = NS,
 ) => operator.cluster.peek({ apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
 
-const readySignals = (operator: InMemoryOperator) =>
+const readySignals = (operator: SimulatedOperator) =>
   operator.cluster.objects({ apiVersion: 'v1', kind: 'Event' }).filter((event) => event['reason'] === 'Gefyra-Ready');
 
-function connectionSecret(operator: InMemoryOperator): Record<string, string> | undefined {
+function connectionSecret(operator: SimulatedOperator): Record<string, string> | undefined {
   const secret = find(operator, 'v1', 'Secret', 'gefyra-cargo-connection');
   if (!secret) return undefined;
   return Object.fromEntries(
@@ -30,11 +30,11 @@ function connectionSecret(operator: InMemoryOperator): Record<string, string> | 
   );
 }
 
-const boot = (operator: InMemoryOperator) => servicesOf(operator).boot.reconcile(signal);
+const boot = (operator: SimulatedOperator) => servicesOf(operator).boot.reconcile(signal);
 
 describe('BootService: the init phase on an empty cluster', () => {
   it('installs every component as specified, publishes the connection, then signals ready', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
 
     expect(await boot(operator)).toEqual({ state: 'ready' });
 
@@ -73,7 +73,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   });
 
   it('changes nothing when it runs again, and signals only once per process', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await boot(operator);
     const snapshot = (kind: string, apiVersion = 'v1') =>
       operator.cluster.objects({ apiVersion, kind }).map((object) => object.metadata.resourceVersion);
@@ -92,7 +92,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   });
 
   it('after a restart, posts a fresh readiness signal in place of the old one', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await boot(operator);
     const first = readySignals(operator)[0]?.metadata.name;
 
@@ -105,7 +105,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   });
 
   it('keeps the routes a previous operator stored (the 0.13 operator emptied them)', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await boot(operator);
     await servicesOf(operator).routes.reserve(
       'someone',
@@ -120,7 +120,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   });
 
   it('adopts objects that are already present and brings them to the desired state', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await operator.cluster.create(
       {
         apiVersion: 'v1',
@@ -140,7 +140,7 @@ describe('BootService: the init phase on an empty cluster', () => {
   });
 
   it('updates the connection details when a restarted Stowaway regenerates them', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await boot(operator);
     operator.stowaway.setPeerConfig({ endpoint: '198.51.100.9:31820' });
     const [pod] = await operator.cluster.listPods(NS, { app: 'stowaway' }, signal);
@@ -154,7 +154,7 @@ describe('BootService: the init phase on an empty cluster', () => {
 
 describe('BootService: start-up problems are detected and reported', () => {
   it('the node port is taken: names the holder, installs nothing, no ready signal', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.cluster.ensureNamespace('monitoring');
     await operator.cluster.create(
       {
@@ -178,7 +178,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('reports the same problem once, not on every retry', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.cluster.ensureNamespace('monitoring');
     await operator.cluster.create(
       {
@@ -195,7 +195,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('insufficient privileges: says what was refused', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.cluster.failNext(
       'apply',
       new DomainError(
@@ -216,7 +216,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('the CRD is missing and may not be created: says what to apply', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.cluster.failNext(
       'create',
       new DomainError('Forbidden', 'forbidden'),
@@ -230,7 +230,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('Stowaway cannot pull its image: waits, then reports the pull error when the start-up time is up', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.cluster.failImagePull(/stowaway/);
 
     const first = await boot(operator);
@@ -249,7 +249,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('Stowaway runs but has no peer file yet: waits, and signals ready only once it has', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     operator.stowaway.setGenerated(false);
 
     expect(await boot(operator)).toMatchObject({ state: 'waiting' });
@@ -262,7 +262,7 @@ describe('BootService: start-up problems are detected and reported', () => {
   });
 
   it('a reset was decided before a crash: finishes the reset instead of booting', async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await boot(operator);
     await operator.cluster.create(
       {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecCall } from '../../../../src/adapters/in-memory/exec-handler.js';
 import { DomainError } from '../../../../src/domain/errors.js';
-import type { InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
-import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
+import type { SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
+import { servicesOf } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,
@@ -26,7 +26,7 @@ const runs = (script: string) => (call: ExecCall) => call.container === 'web' &&
  * without its delays), or until a pass fails (its error is returned).
  */
 async function reconcileUntil(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   goal: 'established' | 'failure',
   maxPasses = 12,
 ): Promise<unknown> {
@@ -46,14 +46,14 @@ async function reconcileUntil(
   );
 }
 
-const reconcileUntilEstablished = (operator: InMemoryOperator) => reconcileUntil(operator, 'established');
-const reconcileUntilFailure = (operator: InMemoryOperator) => reconcileUntil(operator, 'failure');
+const reconcileUntilEstablished = (operator: SimulatedOperator) => reconcileUntil(operator, 'established');
+const reconcileUntilFailure = (operator: SimulatedOperator) => reconcileUntil(operator, 'failure');
 
-function scriptRuns(operator: InMemoryOperator, script: string): number {
+function scriptRuns(operator: SimulatedOperator, script: string): number {
   return operator.cluster.execLog.filter((entry) => entry.container === 'web' && entry.command[2] === script).length;
 }
 
-function expectOneBlockPerPort(operator: InMemoryOperator): void {
+function expectOneBlockPerPort(operator: SimulatedOperator): void {
   const configuration = operator.carrier.configurationOf(TARGET);
   expect(configuration?.routes.map((route) => route.containerPort)).toEqual([8080]);
   expect(configuration?.probePorts).toEqual([8081]);
@@ -62,7 +62,7 @@ function expectOneBlockPerPort(operator: InMemoryOperator): void {
   expect(text.split('listen 8081 default;').length - 1).toBe(1);
 }
 
-async function interceptedOperator(): Promise<InMemoryOperator> {
+async function interceptedOperator(): Promise<SimulatedOperator> {
   const operator = await bootedOperator();
   addTarget(operator);
   await createRequest(operator, { portMappings: ['8080:8000'] });
@@ -84,7 +84,7 @@ describe('Carrier steps: at most once per container instance', () => {
     expect(scriptRuns(operator, 'setprobe.sh')).toBe(1);
   });
 
-  it.each<[string, (operator: InMemoryOperator) => void]>([
+  it.each<[string, (operator: SimulatedOperator) => void]>([
     [
       'settles a dropped connection after setroute.sh by reading the config, not by running it again',
       (operator) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crashingClusterApi } from '../../../../src/testing/crashing-cluster-api.js';
-import { servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf, type SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,
@@ -28,9 +28,9 @@ import {
  * the same.)
  */
 async function crashDuring(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   crashAt: number,
-  phase: (op: InMemoryOperator) => Promise<unknown>,
+  phase: (op: SimulatedOperator) => Promise<unknown>,
 ): Promise<boolean> {
   let api: ReturnType<typeof crashingClusterApi> | undefined;
   const crashing = await operator.restart({
@@ -44,7 +44,10 @@ async function crashDuring(
 }
 
 /** How many ClusterApi calls a clean run of `phase` makes. */
-async function callsOf(operator: InMemoryOperator, phase: (op: InMemoryOperator) => Promise<unknown>): Promise<number> {
+async function callsOf(
+  operator: SimulatedOperator,
+  phase: (op: SimulatedOperator) => Promise<unknown>,
+): Promise<number> {
   let api: ReturnType<typeof crashingClusterApi> | undefined;
   const measured = await operator.restart({
     wrapClusterApi: (cluster) => {
@@ -56,7 +59,7 @@ async function callsOf(operator: InMemoryOperator, phase: (op: InMemoryOperator)
   return api?.calls ?? 0;
 }
 
-function expectEstablishedOnce(operator: InMemoryOperator) {
+function expectEstablishedOnce(operator: SimulatedOperator) {
   const pod = operator.cluster.peekPod(TARGET)!;
   expect(pod.containers[0]?.image).toMatch(/carrier/);
   // One image swap, one container restart: Carrier was never installed twice.
@@ -72,7 +75,7 @@ function expectEstablishedOnce(operator: InMemoryOperator) {
   expect(operator.carrier.configurationOf(TARGET)?.configText.split('listen 8081 default;')).toHaveLength(2);
 }
 
-function expectNothingLeft(operator: InMemoryOperator) {
+function expectNothingLeft(operator: SimulatedOperator) {
   const pod = operator.cluster.peekPod(TARGET)!;
   expect(pod.containers[0]?.image).toBe('shop/web:1.0');
   expect(Object.keys(pod.annotations).filter((key) => key.includes('gefyra'))).toEqual([]);
@@ -82,7 +85,7 @@ function expectNothingLeft(operator: InMemoryOperator) {
   expect(operator.stowaway.servedRoutes ?? {}).toEqual({});
 }
 
-async function prepared(): Promise<InMemoryOperator> {
+async function prepared(): Promise<SimulatedOperator> {
   const operator = await bootedOperator();
   addTarget(operator);
   await createRequest(operator);

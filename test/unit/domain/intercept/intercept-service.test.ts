@@ -3,7 +3,7 @@ import { DomainError } from '../../../../src/domain/errors.js';
 import { CARRIER_RESTART_COMMAND } from '../../../../src/plugins/carrier/carrier-config-reading.js';
 import type { ClusterApi } from '../../../../src/ports/cluster-api.port.js';
 import { watchClusterApiCalls } from '../../../../src/testing/cluster-api-proxy.js';
-import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventName } from '../../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
-import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crashingClusterApi } from '../../../../src/testing/crashing-cluster-api.js';
-import { servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf, type SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { installManifests } from '../../../../src/install/install-manifests.js';
 import {
   addTarget,
@@ -14,7 +14,7 @@ import {
   TARGET,
 } from '../../../support/scenario.js';
 
-async function withTwoIntercepts(): Promise<InMemoryOperator> {
+async function withTwoIntercepts(): Promise<SimulatedOperator> {
   const operator = await bootedOperator();
   // The operator's own installation, as deploy/ creates it (the namespace exists already).
   for (const manifest of installManifests({ namespace: 'gefyra', image: 'gefyra-operator:test' }).filter(
@@ -31,7 +31,7 @@ async function withTwoIntercepts(): Promise<InMemoryOperator> {
   return operator;
 }
 
-function expectClusterAsBeforeGefyra(operator: InMemoryOperator) {
+function expectClusterAsBeforeGefyra(operator: SimulatedOperator) {
   for (const name of [TARGET.name, 'web-2']) {
     const pod = operator.cluster.peekPod({ namespace: TARGET.namespace, name })!;
     expect(pod.containers[0]?.image).toBe('shop/web:1.0');
@@ -111,10 +111,10 @@ describe('ResetService', () => {
 });
 
 describe('HeartbeatService', () => {
-  const check = (operator: InMemoryOperator) => servicesOf(operator).heartbeat.check(signal);
-  const ledger = (operator: InMemoryOperator) =>
+  const check = (operator: SimulatedOperator) => servicesOf(operator).heartbeat.check(signal);
+  const ledger = (operator: SimulatedOperator) =>
     operator.cluster.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-operator-reset' });
-  const secondsAgo = (operator: InMemoryOperator, seconds: number) => operator.clock.now().getTime() / 1000 - seconds;
+  const secondsAgo = (operator: SimulatedOperator, seconds: number) => operator.clock.now().getTime() / 1000 - seconds;
 
   it('never judges a client lost before its first handshake', async () => {
     const operator = await bootedOperator();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { servicesOf } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf } from '../../../support/simulated-cluster/simulated-operator.js';
 import { addTarget, bootedOperator, createRequest, routeConfigMap, settle, signal } from '../../../support/scenario.js';
 
 describe('StandbyService', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { isDomainError } from '../../../../src/domain/errors.js';
 import {
   CARRIER_BASE_CONFIG,
   CarrierSimulator,
-} from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+} from '../../../support/simulated-cluster/simulators/carrier-simulator.js';
 import { GefyraCarrierInstaller } from '../../../../src/plugins/carrier/carrier-installer.js';
 import { carrierAnnotation, readCarrierRecord } from '../../../../src/plugins/carrier/carrier-record.js';
 
@@ -15,7 +15,7 @@ const target = { namespace: 'shop', name: 'web-1', container: 'web' };
 
 function setup() {
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
-  const cluster = new InMemoryCluster({ clock });
+  const cluster = new SimulatedCluster({ clock });
   const installer = new GefyraCarrierInstaller(cluster, clock, {
     image: 'quay.io/gefyra/carrier',
     tag: '0.13.6',

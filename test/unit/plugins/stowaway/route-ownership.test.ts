@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../../src/plugins/resolve.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { TOKENS } from '../../../../src/ports/tokens.js';
-import { servicesOf, type InMemoryOperator } from '../../../../src/testing/in-memory-operator.js';
+import { servicesOf, type SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,
@@ -18,11 +18,11 @@ import {
 /** Issue 13, defects 3, 4 and 10: every proxy port and Service belongs to one request, recorded in the cluster. */
 const ROUTES = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-proxyroutes' };
 
-const proxyPortOf = async (operator: InMemoryOperator, name: string): Promise<number | undefined> =>
+const proxyPortOf = async (operator: SimulatedOperator, name: string): Promise<number | undefined> =>
   ((await readRequest(operator, name))?.['status'] as { routes?: { proxyPort: number }[] } | undefined)?.routes?.[0]
     ?.proxyPort;
 
-async function establish(operator: InMemoryOperator, name: string, targetName = name): Promise<number> {
+async function establish(operator: SimulatedOperator, name: string, targetName = name): Promise<number> {
   addTarget(operator, { name: targetName });
   await createRequest(operator, { targetPod: targetName }, name);
   await settle(operator, name);
@@ -33,7 +33,7 @@ async function establish(operator: InMemoryOperator, name: string, targetName = 
 }
 
 async function editRoutes(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   edit: (data: Record<string, string>) => Record<string, string>,
 ): Promise<void> {
   const stored = (await operator.cluster.find(ROUTES, signal)) as Manifest;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
-import { StowawaySimulator } from '../../../../src/adapters/in-memory/simulators/stowaway-simulator.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { StowawaySimulator } from '../../../support/simulated-cluster/simulators/stowaway-simulator.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { DomainError, isDomainError } from '../../../../src/domain/errors.js';
@@ -25,7 +25,7 @@ const route = (owner: string, proxyPort: number): Route => ({
 
 function setup() {
   const clock = new ManualClock();
-  const cluster = new InMemoryCluster({ clock, namespaces: ['default', 'gefyra'] });
+  const cluster = new SimulatedCluster({ clock, namespaces: ['default', 'gefyra'] });
   const stowaway = new StowawaySimulator({
     readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
   });

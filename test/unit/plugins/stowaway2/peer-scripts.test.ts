@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
-import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
+import { Stowaway2Simulator } from '../../../support/simulated-cluster/simulators/stowaway2-simulator.js';
 import { addPeerCommand, removePeerCommand } from '../../../../src/plugins/stowaway2/peer-scripts.js';
 import { connectionOf, serverPeersOf } from '../../../../src/plugins/stowaway2/wireguard-files.js';
 
@@ -128,7 +128,7 @@ describe.skipIf(!hasWg)('peer scripts (real bash and wg)', () => {
 
   it('leave the same files as the simulator does (keys aside)', async () => {
     const box = sandbox();
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const simulator = new Stowaway2Simulator({
       readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
+import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
 import { ConfigurationError } from '../../../../src/environment.js';
 import { clientLifecycleSettingsOf } from '../../../../src/plugins/stowaway2/client-lifecycle-settings.js';
 import { Stowaway2Installer } from '../../../../src/plugins/stowaway2/stowaway2-installer.js';
@@ -11,7 +11,7 @@ const settingsOf = (environment: Record<string, string>) => stowaway2SettingsOf(
 
 describe('Stowaway 2.x installer', () => {
   it('installs the StatefulSet, pod gefyra-stowaway-0, its claim and ConfigMaps as the 2.5 client expects them', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const installer = new Stowaway2Installer(
       cluster,
       settingsOf({
@@ -85,7 +85,7 @@ describe('Stowaway 2.x installer', () => {
   });
 
   it('names the Service elsewhere that holds the node port (NodePortInUse, not retried), as 0.13 does', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra', 'vpn'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra', 'vpn'] });
     await cluster.create(
       {
         apiVersion: 'v1',
@@ -114,7 +114,7 @@ describe('Stowaway 2.x installer', () => {
   });
 
   it('leaves the WireGuard Service the client made alone (a LoadBalancer stays one)', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'gefyra', name: 'gefyra-stowaway-wireguard' };
     const clients = {
       type: 'LoadBalancer',
@@ -134,7 +134,7 @@ describe('Stowaway 2.x installer', () => {
   });
 
   it('changes only its own keys of an existing ConfigMap, restores a missing PEERS as "0", and says why Stowaway is not ready', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const installer = new Stowaway2Installer(cluster, settingsOf({ GEFYRA_STOWAWAY_SERVERPORT: '31999' }));
     expect(await installer.observeReadiness(signal())).toEqual({
       ready: false,

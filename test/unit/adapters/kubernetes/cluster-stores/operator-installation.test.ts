@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../../../src/plugins/resolve.js';
 import { TOKENS } from '../../../../../src/ports/tokens.js';
-import { createInMemoryOperator, type InMemoryOperator } from '../../../../../src/testing/in-memory-operator.js';
+import {
+  createSimulatedOperator,
+  type SimulatedOperator,
+} from '../../../../support/simulated-cluster/simulated-operator.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../../../support/client-cluster-role.js';
 import { signal } from '../../../../support/scenario.js';
 
@@ -10,7 +13,7 @@ const role = (name: string) => ({ apiVersion: RBAC, kind: 'ClusterRole', name })
 const binding = (name: string) => ({ apiVersion: RBAC, kind: 'ClusterRoleBinding', name });
 
 async function bind(
-  operator: InMemoryOperator,
+  operator: SimulatedOperator,
   name: string,
   roleName: string,
   subject: { name: string; namespace: string },
@@ -27,7 +30,7 @@ async function bind(
   );
 }
 
-const createRole = (operator: InMemoryOperator, name: string) =>
+const createRole = (operator: SimulatedOperator, name: string) =>
   operator.cluster.create(
     { apiVersion: RBAC, kind: 'ClusterRole', metadata: { name }, rules: CLIENT_CLUSTER_ROLE_RULES },
     signal,
@@ -35,7 +38,7 @@ const createRole = (operator: InMemoryOperator, name: string) =>
 
 describe('removing the operator installation', () => {
   it("finds the ClusterRole and binding that grant its ServiceAccount by their subjects (the Gefyra client's names), and leaves shared and built-in roles", async () => {
-    const operator = await createInMemoryOperator();
+    const operator = await createSimulatedOperator();
     await createRole(operator, 'gefyra-operator-role');
     await bind(operator, 'gefyra-operator-rolebinding', 'gefyra-operator-role', {
       name: 'gefyra-operator',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { postReadinessEvent } from '../../../../../src/adapters/kubernetes/cluster-stores/readiness-event.js';
-import { InMemoryCluster } from '../../../../../src/adapters/in-memory/index.js';
+import { SimulatedCluster } from '../../../../support/simulated-cluster/index.js';
 import { ManualClock } from '../../../../../src/adapters/system/manual-clock.js';
 import type { Clock, Timer } from '../../../../../src/ports/clock.port.js';
 import type { Manifest } from '../../../../../src/ports/cluster-api.port.js';
@@ -8,7 +8,7 @@ import { signal } from '../../../../support/scenario.js';
 import { microsecondsOf } from '../../../../support/micro-time.js';
 
 const READY = { reason: 'Gefyra-Ready', message: 'ready' };
-const events = async (cluster: InMemoryCluster): Promise<Manifest[]> =>
+const events = async (cluster: SimulatedCluster): Promise<Manifest[]> =>
   await cluster.list({ apiVersion: 'v1', kind: 'Event' }, 'gefyra', undefined, signal);
 const laterThanCreation = (event: Manifest | undefined) =>
   microsecondsOf(String(event?.['eventTime'])) > microsecondsOf(event?.metadata.creationTimestamp ?? '');
@@ -37,7 +37,7 @@ class SteppingClock implements Clock {
 describe('a readiness Event as the 2.5 client reads it', () => {
   it('carries an eventTime later than its creationTimestamp (stored to the second) and what an Event with eventTime needs', async () => {
     const clock = new ManualClock(new Date('2026-03-01T10:00:00.250Z'));
-    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
     await postReadinessEvent(cluster, clock, 'gefyra', READY, signal);
     const [event] = await events(cluster);
     expect(event).toMatchObject({
@@ -52,7 +52,7 @@ describe('a readiness Event as the 2.5 client reads it', () => {
 
   it('is posted again when the request crossed a second boundary, so the Event that stays reads as later', async () => {
     const clock = new SteppingClock('2026-03-01T09:00:00.000Z', 50);
-    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
     // Read "now", then the API server stores the Event in the next second.
     clock.set('2026-03-01T10:00:00.960Z');
     await postReadinessEvent(cluster, clock, 'gefyra', READY, signal);
@@ -68,7 +68,7 @@ describe('a readiness Event as the 2.5 client reads it', () => {
 
   it('gets an eventTime one microsecond after its creation where the clock has not moved on', async () => {
     const clock = new ManualClock(new Date('2026-03-01T10:00:00.000Z'));
-    const cluster = new InMemoryCluster({ clock, namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ clock, namespaces: ['gefyra'] });
     await postReadinessEvent(cluster, clock, 'gefyra', READY, signal);
     const [event] = await events(cluster);
     expect(event?.['eventTime']).toBe('2026-03-01T10:00:00.000001Z');

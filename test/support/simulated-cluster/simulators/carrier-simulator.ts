@@ -1,6 +1,6 @@
-import type { ContainerRef } from '../../../domain/cluster/pod.js';
-import type { ExecResult } from '../../../ports/cluster-api.port.js';
-import { failed, succeeded, type ExecCall, type ExecHandler } from '../exec-handler.js';
+import type { ContainerRef } from '../../../../src/domain/cluster/pod.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
+import { failed, succeeded, type ExecCall, type ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 import { NGINX_CONF_PATH, testConfig, unbindablePorts, type ServedConfig } from './nginx-config.js';
 
 export interface CarrierSimulatorOptions {

@@ -1,6 +1,11 @@
-import type { ExecResult } from '../../ports/cluster-api.port.js';
-import { DomainError, toDomainError } from '../../domain/errors.js';
-import { commandNotFound, type ExecAnswer, type ExecCall, type ExecHandler } from './exec-handler.js';
+import type { ExecResult } from '../../../src/ports/cluster-api.port.js';
+import { DomainError, toDomainError } from '../../../src/domain/errors.js';
+import {
+  commandNotFound,
+  type ExecAnswer,
+  type ExecCall,
+  type ExecHandler,
+} from '../../../src/adapters/in-memory/exec-handler.js';
 
 /** One exec as it happened: the call, and its result or the error it ended with. */
 export interface ExecRecord {

@@ -1,11 +1,13 @@
+import { timeoutSignal } from '../../support/waiting.js';
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster, StowawaySimulator } from '../../../../src/adapters/in-memory/index.js';
+import { SimulatedCluster, StowawaySimulator } from '../../support/simulated-cluster/index.js';
 import {
   generateWireGuardKeyPair,
   wireGuardPublicKey,
-} from '../../../../src/adapters/in-memory/simulators/wireguard-keys.js';
+} from '../../support/simulated-cluster/simulators/wireguard-keys.js';
 
-const signal = AbortSignal.timeout(5000);
+// Made per call, not at import: a signal started when the file loads could run out before a late test on a busy machine.
+const signal = (): AbortSignal => timeoutSignal(5000);
 const stowaway = { namespace: 'gefyra', name: 'gefyra-stowaway-abc', container: 'stowaway' };
 const routes = {
   apiVersion: 'v1',
@@ -14,7 +16,7 @@ const routes = {
 } as const;
 
 function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) {
-  const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+  const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
   cluster.addPod({
     metadata: { name: stowaway.name, namespace: 'gefyra', labels: { app: 'stowaway' } },
     spec: { containers: [{ name: 'stowaway', image: 'quay.io/gefyra/stowaway:2' }] },
@@ -29,8 +31,8 @@ function setUp(options: { generated?: boolean; clientPublicKey?: string } = {}) 
     ...options,
   });
   cluster.onExec(simulator.handle);
-  const run = (...command: string[]) => cluster.exec(stowaway, command, signal);
-  const setRoutes = (data: Record<string, string>) => cluster.apply({ ...routes, data }, signal);
+  const run = (...command: string[]) => cluster.exec(stowaway, command, signal());
+  const setRoutes = (data: Record<string, string>) => cluster.apply({ ...routes, data }, signal());
   return { cluster, simulator, run, setRoutes };
 }
 
@@ -198,7 +200,7 @@ describe('StowawaySimulator', () => {
   });
 
   it('keeps a Stowaway with the exec readiness probe unready until the peer file exists, without logging the probes', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     const simulator = new StowawaySimulator({
       readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
       generated: false,
@@ -225,12 +227,12 @@ describe('StowawaySimulator', () => {
           },
         },
       },
-      signal,
+      signal(),
     );
-    const [starting] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    const [starting] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal());
     expect(starting).toMatchObject({ phase: 'Running', ready: false });
     simulator.setGenerated(true);
-    const [ready] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal);
+    const [ready] = await cluster.listPods('gefyra', { app: 'stowaway' }, signal());
     expect(ready?.ready).toBe(true);
     expect(cluster.execLog).toEqual([]);
   });
@@ -240,7 +242,7 @@ describe('StowawaySimulator', () => {
     const result = await cluster.exec(
       { namespace: 'gefyra', name: 'other', container: 'stowaway' },
       ['cat', '/config/peer1/peer1.conf'],
-      signal,
+      signal(),
     );
     expect(result.exitCode).toBe(127);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecCall, ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
-import { ExecRegistry } from '../../../../src/adapters/in-memory/exec-registry.js';
-import { toDomainPod } from '../../../../src/adapters/kubernetes/shapes/index.js';
+import type { ExecCall, ExecHandler } from '../../../src/adapters/in-memory/exec-handler.js';
+import { ExecRegistry } from '../../support/simulated-cluster/exec-registry.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/index.js';
 
 const podObject = toDomainPod({ metadata: { name: 'web', namespace: 'app', labels: { app: 'web' } } });
 const call = (command: string[]): ExecCall => ({ namespace: 'app', pod: 'web', container: 'web', command, podObject });

@@ -8,7 +8,7 @@ import {
   stepContainer,
   type ContainerConditions,
   type ContainerModel,
-} from '../../../../src/adapters/in-memory/container-model.js';
+} from '../../support/simulated-cluster/container-model.js';
 
 // The container state machine both simulated kubelets use (the in-memory
 // cluster's and the control plane's node), step by step on a given clock.

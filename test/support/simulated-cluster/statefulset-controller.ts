@@ -1,8 +1,13 @@
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
 import { controllerReference, isKind } from './deployment-controller.js';
-import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
-import { copyJson, refOfStored, type JsonObject, type StoredObject } from './stored-object.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
+import type { ObjectStore, StoreEvent } from '../../../src/adapters/in-memory/object-store.js';
+import {
+  copyJson,
+  refOfStored,
+  type JsonObject,
+  type StoredObject,
+} from '../../../src/adapters/in-memory/stored-object.js';
 
 const STATEFUL_SET = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
 const POD = { apiVersion: 'v1', kind: 'Pod' } as const;

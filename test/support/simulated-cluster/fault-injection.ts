@@ -1,4 +1,4 @@
-import { DomainError } from '../../domain/errors.js';
+import { DomainError } from '../../../src/domain/errors.js';
 
 /** Operations that change objects: what `conflictOnNextWrite` applies to. */
 export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([

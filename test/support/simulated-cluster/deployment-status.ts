@@ -1,5 +1,5 @@
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import type { JsonObject, StoredObject } from './stored-object.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import type { JsonObject, StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 
 /** Counts of a Deployment's pods, from which its status is derived. */
 export interface ReplicaCounts {

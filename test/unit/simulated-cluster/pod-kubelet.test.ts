@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { imageIdOf, InMemoryCluster, type WatchEvent } from '../../../../src/adapters/in-memory/index.js';
-import { findContainerStatus, type Pod } from '../../../../src/domain/cluster/pod.js';
+import { type WatchEvent } from '../../../src/adapters/in-memory/index.js';
+import { imageIdOf, SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import { findContainerStatus, type Pod } from '../../../src/domain/cluster/pod.js';
+import { timeoutSignal } from '../../support/waiting.js';
 
-const signal = AbortSignal.timeout(5000);
+// Made per call, not at import: a signal started when the file loads could run out before a late test on a busy machine.
+const signal = (): AbortSignal => timeoutSignal(5000);
 const ref = { namespace: 'app', name: 'web' };
 const target = { ...ref, container: 'web' };
 
-function newCluster(): InMemoryCluster {
-  const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00Z') } });
+function newCluster(): SimulatedCluster {
+  const cluster = new SimulatedCluster({ namespaces: ['app'], clock: { now: () => new Date('2024-05-01T10:00:00Z') } });
   cluster.addPod({
     metadata: { name: 'web', namespace: 'app', labels: { app: 'web' } },
     spec: {
@@ -23,7 +26,7 @@ function newCluster(): InMemoryCluster {
 
 const web = (pod: Pod | undefined) => (pod ? findContainerStatus(pod, 'web') : undefined);
 
-describe('InMemoryCluster kubelet', () => {
+describe('SimulatedCluster kubelet', () => {
   it('runs a new pod: Running, Ready, a pod IP, and container statuses as a kubelet reports them', () => {
     const cluster = newCluster();
     const pod = cluster.peekPod(ref);
@@ -68,7 +71,7 @@ describe('InMemoryCluster kubelet', () => {
     const cluster = newCluster();
     const before = cluster.peekPod(ref);
     const sidecarBefore = before && findContainerStatus(before, 'sidecar');
-    await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal);
+    await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal());
     const after = cluster.peekPod(ref);
     expect(web(after)).toMatchObject({
       image: 'quay.io/gefyra/carrier:2.0.0',
@@ -86,7 +89,7 @@ describe('InMemoryCluster kubelet', () => {
     const cluster = newCluster();
     const before = cluster.peekPod(ref);
     cluster.stopKubelet();
-    const patched = await cluster.patchPod(ref, { images: { web: 'carrier:2' } }, signal);
+    const patched = await cluster.patchPod(ref, { images: { web: 'carrier:2' } }, signal());
     expect(patched.containers.find((container) => container.name === 'web')?.image).toBe('carrier:2');
     expect(web(cluster.peekPod(ref))).toEqual(web(before));
     cluster.startKubelet();
@@ -103,7 +106,7 @@ describe('InMemoryCluster kubelet', () => {
         metadata: { name: 'late', namespace: 'app' },
         spec: { containers: [{ name: 'c', image: 'x' }] },
       },
-      signal,
+      signal(),
     );
     expect(cluster.peekPod({ namespace: 'app', name: 'late' })).toMatchObject({
       phase: 'Pending',
@@ -129,7 +132,7 @@ describe('InMemoryCluster kubelet', () => {
     });
     expect(fresh?.containerStatuses[0]?.containerID).toBeUndefined();
 
-    await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:1' } }, signal);
+    await cluster.patchPod(ref, { images: { web: 'quay.io/gefyra/carrier:1' } }, signal());
     const patched = cluster.peekPod(ref);
     expect(patched).toMatchObject({ phase: 'Running', ready: false });
     expect(web(patched)).toMatchObject({
@@ -145,7 +148,7 @@ describe('InMemoryCluster kubelet', () => {
 
   it("turns a failed pull into ImagePullBackOff once its back-off time is up, as the control plane's node does (one state machine)", () => {
     let now = new Date('2024-05-01T10:00:00Z');
-    const cluster = new InMemoryCluster({ namespaces: ['app'], clock: { now: () => now } });
+    const cluster = new SimulatedCluster({ namespaces: ['app'], clock: { now: () => now } });
     cluster.failImagePull(/carrier/);
     cluster.addPod({
       metadata: { name: 'fresh', namespace: 'app' },
@@ -198,7 +201,7 @@ describe('InMemoryCluster kubelet', () => {
   });
 
   it('writes pod status through status updates the watch stream sees', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['app'] });
+    const cluster = new SimulatedCluster({ namespaces: ['app'] });
     const events: WatchEvent[] = [];
     cluster.subscribe((event) => events.push(event));
     await cluster.create(
@@ -208,7 +211,7 @@ describe('InMemoryCluster kubelet', () => {
         metadata: { name: 'p', namespace: 'app' },
         spec: { containers: [{ name: 'c', image: 'x' }] },
       },
-      signal,
+      signal(),
     );
     expect(events.map((event) => [event.type, (event.object['status'] as { phase?: string }).phase])).toEqual([
       ['ADDED', 'Pending'],

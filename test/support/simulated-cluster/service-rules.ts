@@ -1,6 +1,6 @@
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { invalid } from './invalid.js';
-import type { JsonObject, StoredObject } from './stored-object.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { invalid } from '../../../src/adapters/in-memory/invalid.js';
+import type { JsonObject, StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 
 const NODE_PORT_FIRST = 30000;
 const NODE_PORT_LAST = 32767;

@@ -1,17 +1,19 @@
+import { timeoutSignal } from '../../support/waiting.js';
 import { describe, expect, it } from 'vitest';
-import { CarrierSimulator, InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
+import { CarrierSimulator, SimulatedCluster } from '../../support/simulated-cluster/index.js';
 import {
   CARRIER_BASE_CONFIG,
   CARRIER_STOP_COMMAND,
-} from '../../../../src/adapters/in-memory/simulators/carrier-simulator.js';
+} from '../../support/simulated-cluster/simulators/carrier-simulator.js';
 
-const signal = AbortSignal.timeout(5000);
+// Made per call, not at import: a signal started when the file loads could run out before a late test on a busy machine.
+const signal = (): AbortSignal => timeoutSignal(5000);
 const target = { namespace: 'app', name: 'web-1', container: 'web' };
 const busybox = (script: string, ...args: string[]) => ['/bin/busybox', 'sh', script, ...args];
 const UPSTREAM = 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local:10000';
 
 async function setUp(options: { carrierRuns?: boolean } = {}) {
-  const cluster = new InMemoryCluster({ namespaces: ['app'] });
+  const cluster = new SimulatedCluster({ namespaces: ['app'] });
   cluster.addPod({
     metadata: { name: 'web-1', namespace: 'app' },
     spec: { containers: [{ name: 'web', image: 'nginx:1' }] },
@@ -22,8 +24,8 @@ async function setUp(options: { carrierRuns?: boolean } = {}) {
   });
   cluster.onExec(carrier.handle);
   if (options.carrierRuns ?? true)
-    await cluster.patchPod(target, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal);
-  const run = (...command: string[]) => cluster.exec(target, command, signal);
+    await cluster.patchPod(target, { images: { web: 'quay.io/gefyra/carrier:2.0.0' } }, signal());
+  const run = (...command: string[]) => cluster.exec(target, command, signal());
   const config = async () => (await run('cat', '/etc/nginx/nginx.conf')).stdout;
   return { cluster, carrier, run, config };
 }
@@ -147,7 +149,7 @@ describe('CarrierSimulator', () => {
 
   it('stops answering once the original image is restored', async () => {
     const { cluster, run } = await setUp();
-    await cluster.patchPod(target, { images: { web: 'nginx:1' } }, signal);
+    await cluster.patchPod(target, { images: { web: 'nginx:1' } }, signal());
     expect((await run(...busybox('setprobe.sh', '8081'))).exitCode).toBe(127);
   });
 });

@@ -1,4 +1,4 @@
-import type { PodRef } from '../../domain/cluster/pod.js';
+import type { PodRef } from '../../../src/domain/cluster/pod.js';
 
 /**
  * Selects pods for a kubelet fault: a string is a pod name or

@@ -1,9 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import { deploymentStatus, replicaSetStatus } from './deployment-status.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
-import { copyJson, refOfStored, timestamp, type JsonObject, type StoredObject } from './stored-object.js';
+import type { ObjectStore, StoreEvent } from '../../../src/adapters/in-memory/object-store.js';
+import {
+  copyJson,
+  refOfStored,
+  timestamp,
+  type JsonObject,
+  type StoredObject,
+} from '../../../src/adapters/in-memory/stored-object.js';
 
 const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' } as const;
 const REPLICA_SET = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;

@@ -1,25 +1,32 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { kindKey } from './kind-registry.js';
-import { invalid } from './invalid.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { kindKey } from '../../../src/adapters/in-memory/kind-registry.js';
+import { invalid } from '../../../src/adapters/in-memory/invalid.js';
+import type { KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';
 import { allocateServiceFields } from './service-rules.js';
-import { copyJson, type JsonObject, type StoredObject } from './stored-object.js';
-
-/** What a kind's rules may look at besides the object: its peers, for allocations. */
-export interface KindRuleContext {
-  readonly what: string;
-  readonly sameKind: () => readonly StoredObject[];
-}
+import {
+  copyJson,
+  metadataOf,
+  type JsonObject,
+  type StoredObject,
+} from '../../../src/adapters/in-memory/stored-object.js';
+import { DomainError } from '../../../src/domain/errors.js';
 
 /**
  * Per-kind defaulting and validation the API server does on writes, as far as
  * the operator's code can observe it: pod specs are immutable apart from
- * images, Secret `stringData` becomes base64 `data`, Deployments need a
+ * images, Secret `data` is base64, Deployments need a
  * selector matching their template, Services get IPs and node ports. A fake
  * that accepted what a real API server refuses would let bugs through.
  * `live` is undefined on create. Changes `next` in place.
  */
-export function applyKindRules(next: JsonObject, live: StoredObject | undefined, context: KindRuleContext): void {
+export function applyKindRules(
+  next: JsonObject,
+  live: StoredObject | undefined,
+  context: KindRuleContext,
+  sameKind: () => readonly StoredObject[],
+): void {
+  refuseNewFinalizersWhileDeleting(live, next, context.what);
   switch (kindKey(String(next['apiVersion']), String(next['kind']))) {
     case '/Pod':
       return podRules(next, live, context.what);
@@ -28,25 +35,11 @@ export function applyKindRules(next: JsonObject, live: StoredObject | undefined,
     case '/ConfigMap':
       return configMapRules(next, context.what);
     case '/Service':
-      return allocateServiceFields(next, live, context.sameKind(), context.what);
+      return allocateServiceFields(next, live, sameKind(), context.what);
     case '/Namespace':
       return namespaceRules(next);
     case 'apps/Deployment':
       return deploymentRules(next, live, context.what);
-  }
-}
-
-/** Status a kind with a status subresource starts with (the client's status is dropped on create). */
-export function initialStatus(apiVersion: string, kind: string): JsonObject | undefined {
-  switch (kindKey(apiVersion, kind)) {
-    case '/Pod':
-      return { phase: 'Pending', qosClass: 'BestEffort' };
-    case '/Namespace':
-      return { phase: 'Active' };
-    case '/Service':
-      return { loadBalancer: {} };
-    default:
-      return undefined;
   }
 }
 
@@ -87,21 +80,16 @@ function withoutImages(spec: unknown): unknown {
   return copy;
 }
 
+/** Validation only: the in-memory cluster's `secretRules` fold stringData into data. */
 function secretRules(next: JsonObject, what: string): void {
-  next['type'] ??= 'Opaque';
-  const data: JsonObject = isRecord(next['data']) ? { ...next['data'] } : {};
+  const data = isRecord(next['data']) ? next['data'] : {};
   for (const [key, value] of Object.entries(data)) {
     if (typeof value !== 'string' || !isBase64(value)) throw invalid(what, `data[${key}]`, 'illegal base64 data');
   }
-  if (isRecord(next['stringData'])) {
-    for (const [key, value] of Object.entries(next['stringData'])) {
-      if (typeof value !== 'string') throw invalid(what, `stringData[${key}]`, 'must be a string');
-      data[key] = Buffer.from(value, 'utf8').toString('base64');
-    }
+  const stringData = isRecord(next['stringData']) ? next['stringData'] : {};
+  for (const [key, value] of Object.entries(stringData)) {
+    if (typeof value !== 'string') throw invalid(what, `stringData[${key}]`, 'must be a string');
   }
-  // The API server folds stringData into data and never stores it.
-  delete next['stringData'];
-  if (Object.keys(data).length > 0) next['data'] = data;
 }
 
 const isBase64 = (value: string): boolean => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
@@ -147,5 +135,18 @@ function deploymentRules(next: JsonObject, live: StoredObject | undefined, what:
   const liveSpec = live && isRecord(live['spec']) ? live['spec'] : undefined;
   if (liveSpec && !isDeepStrictEqual(liveSpec['selector'], spec['selector'])) {
     throw invalid(what, 'spec.selector', 'field is immutable');
+  }
+}
+
+/** Generic: an object being deleted takes no new finalizers. */
+function refuseNewFinalizersWhileDeleting(live: StoredObject | undefined, next: JsonObject, what: string): void {
+  if (live?.metadata.deletionTimestamp === undefined) return;
+  const before = new Set(live.metadata.finalizers ?? []);
+  const after = metadataOf(next)['finalizers'];
+  if (Array.isArray(after) && after.some((finalizer) => !before.has(String(finalizer)))) {
+    throw new DomainError(
+      'Invalid',
+      `${what} is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted`,
+    );
   }
 }

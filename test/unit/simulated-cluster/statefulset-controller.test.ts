@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
+import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
 
 const signal = () => AbortSignal.timeout(5000);
 
 describe('in-memory StatefulSet controller', () => {
   it('runs <name>-0 from the template, brings it back under the same name after a delete, and keeps its claim', async () => {
-    const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
     await cluster.apply(
       {
         apiVersion: 'apps/v1',

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ContainerRef, Pod, PodPhase, PodRef } from '../../domain/cluster/pod.js';
-import { notFound } from '../../domain/errors.js';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
-import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';
+import type { ContainerRef, Pod, PodPhase, PodRef } from '../../../src/domain/cluster/pod.js';
+import { notFound } from '../../../src/domain/errors.js';
+import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import {
   endRunning,
   recreating,
@@ -11,10 +11,10 @@ import {
   type ContainerConditions,
   type ContainerModel,
 } from './container-model.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
+import type { ObjectStore, StoreEvent } from '../../../src/adapters/in-memory/object-store.js';
 import { KubeletFaults, type ImageMatcher, type PodMatcher, type Undo } from './kubelet-faults.js';
 import { buildPodStatus } from './pod-status.js';
-import { refOfStored, type JsonObject, type StoredObject } from './stored-object.js';
+import { refOfStored, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 
 interface PodRuntime {
   readonly podIP: string;

@@ -1,5 +1,5 @@
-import type { ExecResult } from '../../../ports/cluster-api.port.js';
-import { failed, succeeded, type ExecCall, type ExecHandler } from '../exec-handler.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
+import { failed, succeeded, type ExecCall, type ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 import { parseProxyRoutes, type ProxyRoute } from './proxy-routes.js';
 import { wireGuardPublicKey } from './wireguard-keys.js';
 import { DEFAULT_PEER_CONFIG, renderPeerConfig, type WireGuardPeerConfig } from './wireguard-peer-config.js';

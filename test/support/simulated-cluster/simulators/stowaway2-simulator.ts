@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from '../../../ports/cluster-api.port.js';
-import { failed, succeeded, type ExecCall, type ExecHandler } from '../exec-handler.js';
+import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
+import { failed, succeeded, type ExecCall, type ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 import type { ConfigMapReader } from './stowaway-simulator.js';
 import { generateWireGuardKeyPair, wireGuardPublicKey } from './wireguard-keys.js';
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryCluster } from '../../../../src/adapters/in-memory/in-memory-cluster.js';
-import { Stowaway2Simulator } from '../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
+import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
+import { Stowaway2Simulator } from '../../support/simulated-cluster/simulators/stowaway2-simulator.js';
 
 const signal = () => AbortSignal.timeout(5000);
 const target = { namespace: 'gefyra', name: 'gefyra-stowaway-0', container: 'stowaway' };
 const CONFIG = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'gefyra', name: 'gefyra-stowaway-config' } as const;
 
 async function setUp(data: Record<string, string>) {
-  const cluster = new InMemoryCluster({ namespaces: ['gefyra'] });
+  const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
   const simulator = new Stowaway2Simulator({
     readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
   });
