@@ -15,7 +15,7 @@ export * from './ports/operator-installation.port.js';
 export * from './ports/reset-ledger.port.js';
 export * from './ports/route-store.port.js';
 export * from './ports/tunnel-provider.port.js';
-export { TOKENS, type Token } from './ports/tokens.js';
+export { TOKENS, type Token } from './tokens.js';
 export type { OperatorPlugin, PluginContext } from './plugins/plugin.js';
 export type { TunnelSubnets } from './config.js';
 export {

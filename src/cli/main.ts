@@ -5,8 +5,8 @@ import { isDomainError } from '../domain/errors.js';
 import { runManifests } from './manifests-command.js';
 import { runOperator } from './run-command.js';
 import { runReset } from './reset-command.js';
-import { runWebhookCommand } from './webhook-command.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import { runWebhookCommand } from '../plugins/gefyra2/webhook-mode.js';
+import { loadGefyra2Config } from '../plugins/gefyra2/gefyra2-config.js';
 import { USAGE } from './usage.js';
 
 export interface CliOutput {
@@ -47,7 +47,7 @@ export async function main(
         const { values } = parseArgs({ args: [...rest], options: { kubeconfig: { type: 'string' } } });
         // The Gefyra 2.5 client starts the same image twice, the second time with OP_MODE=webhook.
         if (loadGefyra2Config(environment).mode === 'webhook')
-          return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig, io });
+          return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig });
         return await runOperator({ environment, kubeconfig: values.kubeconfig, io });
       }
       case 'manifests': {

@@ -5,7 +5,7 @@ import {
   requesterWebhookManifests,
   type InstallOptions,
 } from '../install/install-manifests.js';
-import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
+import { gefyra2InstallManifests } from '../plugins/gefyra2/install/gefyra2-manifests.js';
 import type { CliOutput } from './main.js';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;

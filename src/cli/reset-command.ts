@@ -4,8 +4,8 @@ import { loadConfig } from '../config.js';
 import { environmentWithDefaults, type Environment } from '../environment.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
 import { resolve } from '../plugins/resolve.js';
-import { SERVICES } from '../composition/service-tokens.js';
-import { gefyra2Uninstall } from '../composition/gefyra-client-composition.js';
+import { SERVICES } from '../tokens.js';
+import { gefyra2Uninstall } from '../plugins/gefyra2/gefyra2-module.js';
 import type { CliOutput } from './main.js';
 
 /** `gefyra-operator reset`: the explicit reset, run with the caller's own credentials. */

@@ -8,12 +8,12 @@ import {
   requestersNotStampedMessage,
   startRequesterWebhook,
 } from '../composition/requester-webhook.js';
-import type { RunningWebhook } from '../composition/webhook-composition.js';
-import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import type { RunningWebhook } from '../adapters/webhook/webhook-runner.js';
+import { registerGefyra2Crds } from '../plugins/gefyra2/adapters/gefyra2-crd-registration.js';
+import { loadGefyra2Config } from '../plugins/gefyra2/gefyra2-config.js';
 import type { Environment } from '../environment.js';
 import type { Clock } from '../ports/clock.port.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import type { CliOutput } from './main.js';
 
 /** How often an operator that lacks permissions asks again whether they were granted. */

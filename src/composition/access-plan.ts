@@ -5,8 +5,8 @@ import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { installManifests } from '../install/install-manifests.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
-import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
-import type { ClientContract } from '../gefyra2/gefyra2-config.js';
+import { gefyra2InstallManifests } from '../plugins/gefyra2/install/gefyra2-manifests.js';
+import type { ClientContract } from '../plugins/gefyra2/gefyra2-config.js';
 
 /** The name install manifests give the operator's ClusterRole and Role. */
 const OPERATOR_ROLE = 'gefyra-operator';

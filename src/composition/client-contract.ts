@@ -1,5 +1,5 @@
 import type { Environment } from '../environment.js';
-import { loadGefyra2Config, type ClientContract } from '../gefyra2/gefyra2-config.js';
+import { loadGefyra2Config, type ClientContract } from '../plugins/gefyra2/gefyra2-config.js';
 import { DEFAULT_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../plugins/built-in.js';
 
 export interface ContractComposition {

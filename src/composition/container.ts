@@ -4,7 +4,7 @@ import { ConfigurationError, guardEnvironment, type Environment } from '../envir
 import { type OperatorPlugin, type PluginContext } from '../plugins/plugin.js';
 import { fullAccessPlan, type AccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
-import { gefyraClientModule } from './gefyra-client-composition.js';
+import { gefyraClientModule } from '../plugins/gefyra2/gefyra2-module.js';
 import { tunnelRoutes } from './plugin-registry.js';
 import { runtimeControllersModule } from './runtime-controllers.js';
 

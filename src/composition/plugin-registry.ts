@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../environment.js';
 import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
 import type { OperatorPlugin } from '../plugins/plugin.js';
-import { TOKENS, type Token } from '../ports/tokens.js';
+import { TOKENS, type Token } from '../tokens.js';
 
 /** The ports that only plugins provide, and how many chosen plugins must provide each. */
 export const PLUGIN_PORTS: readonly {

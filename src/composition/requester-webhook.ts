@@ -1,4 +1,4 @@
-import type { AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
+import type { AdmissionHandler } from '../plugins/gefyra2/adapters/admission-handlers.js';
 import type { HmacRequesterStamps } from '../adapters/webhook/requester-stamp-key.js';
 import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
 import type { OperatorConfig } from '../config.js';
@@ -7,9 +7,9 @@ import type { Clock } from '../ports/clock.port.js';
 import type { ObjectApi } from '../ports/cluster-api.port.js';
 import type { EventRecorder } from '../ports/event-recorder.port.js';
 import type { Logger } from '../ports/logger.port.js';
-import { stampRequester } from '../webhook/requester-stamp.js';
-import { type RunningWebhook, startWebhook } from './webhook-composition.js';
-import { DEFAULT_CERTIFICATE_LIFETIME_SECONDS } from '../gefyra2/webhook-settings.js';
+import { stampRequester } from '../domain/admission/requester-stamp.js';
+import { type RunningWebhook, startWebhook } from '../adapters/webhook/webhook-runner.js';
+import { DEFAULT_CERTIFICATE_LIFETIME_SECONDS } from '../plugins/gefyra2/webhook-settings.js';
 
 /** The reason, in the log and the Event, where nothing stamps requesters. */
 export const REQUESTERS_NOT_STAMPED_REASON = 'RequestersNotStamped';

@@ -4,7 +4,7 @@ import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
 import type { OperatorPlugin, RbacRule } from '../plugins/plugin.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
-import { STAMPED_KINDS } from '../webhook/requester-stamp.js';
+import { STAMPED_KINDS } from '../domain/admission/requester-stamp.js';
 
 /**
  * Everything a cluster needs to run the operator, generated here and written

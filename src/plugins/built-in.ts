@@ -1,7 +1,7 @@
 import { carrierPlugin } from './carrier/carrier.plugin.js';
 import type { OperatorPlugin } from './plugin.js';
 import { stowawayPlugin } from './stowaway/stowaway.plugin.js';
-import { stowaway2Plugin } from './stowaway2/stowaway2.plugin.js';
+import { stowaway2Plugin } from './gefyra2/tunnel/stowaway2.plugin.js';
 
 /** The plugins that ship with the operator, by the name GEFYRA_PLUGINS gives them. */
 export const BUILT_IN_PLUGINS: Readonly<Record<string, OperatorPlugin>> = {

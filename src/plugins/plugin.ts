@@ -1,7 +1,7 @@
 import type { ContainerModule } from 'inversify';
 import type { TunnelSubnets } from '../config.js';
 import type { Environment } from '../environment.js';
-import type { Token } from '../ports/tokens.js';
+import type { Token } from '../tokens.js';
 import type { SettingsSchema } from '../settings/settings-schema.js';
 
 /**

@@ -1,9 +1,9 @@
 import { kubernetesClientSettings } from '../adapters/kubernetes/client/kube-config.js';
 import { coreSettings } from '../config.js';
-import { gefyra2Settings } from '../gefyra2/gefyra2-config.js';
-import { webhookSettings } from '../gefyra2/webhook-settings.js';
+import { gefyra2Settings } from '../plugins/gefyra2/gefyra2-config.js';
+import { webhookSettings } from '../plugins/gefyra2/webhook-settings.js';
 import { BUILT_IN_PLUGINS } from '../plugins/built-in.js';
-import { clientLifecycleSettings } from '../plugins/stowaway2/client-lifecycle-settings.js';
+import { clientLifecycleSettings } from '../plugins/gefyra2/tunnel/client-lifecycle-settings.js';
 import type { SettingsSchema } from './settings-schema.js';
 
 /**

@@ -13,9 +13,9 @@ import { createOperatorContainer } from '../composition/container.js';
 import { loadPlugins } from '../composition/plugin-registry.js';
 import { resolve } from '../plugins/resolve.js';
 import { contractComposition } from '../composition/client-contract.js';
-import { RUNTIME } from '../composition/runtime-tokens.js';
+import { RUNTIME } from '../tokens.js';
 import type { AccessPlan } from '../composition/access-plan.js';
-import { SERVICES } from '../composition/service-tokens.js';
+import { SERVICES } from '../tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import { guardEnvironment } from '../environment.js';
 import {
@@ -25,7 +25,7 @@ import {
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { RequesterStamps } from '../ports/requester-stamps.port.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 
 export interface InMemoryOperatorOptions {
   /** Operator environment (GEFYRA_* variables); the test defaults are small and fast. */

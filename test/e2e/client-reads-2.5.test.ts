@@ -4,9 +4,9 @@ import { Stowaway2Simulator } from '../../src/adapters/in-memory/simulators/stow
 import { ClusterClientNotifier } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-notifier.js';
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
-import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
-import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
+import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/adapters/webhook/webhook-runner.js';
+import { GEFYRA2_CRD_NAMES } from '../../src/plugins/gefyra2/install/gefyra2-crds.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook, type ReviewAnswer } from '../support/admission-review.js';
 import { pollUntil } from '../support/control-plane/polling.js';

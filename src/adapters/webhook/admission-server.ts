@@ -8,8 +8,8 @@ import type {
   AdmissionOperation,
   AdmissionVerdict,
   GefyraObject,
-} from '../../webhook/admission-verdict.js';
-import type { AdmissionHandler } from './admission-handlers.js';
+} from '../../domain/admission/admission-verdict.js';
+import type { AdmissionHandler } from '../../plugins/gefyra2/adapters/admission-handlers.js';
 import type { WebhookTls } from './webhook-certificate.js';
 
 /** The code of a denial: the one the 2.5 client acts on (contract §5). */

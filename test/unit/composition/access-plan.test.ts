@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describePermission, GrantedAccess, type ResourceRule } from '../../../src/adapters/access/granted-access.js';
 import { planAccess } from '../../../src/composition/access-plan.js';
 import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
-import { gefyra2InstallManifests } from '../../../src/install/gefyra2-manifests.js';
+import { gefyra2InstallManifests } from '../../../src/plugins/gefyra2/install/gefyra2-manifests.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../../support/gefyra2-client-cluster-role.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../../../src/plugins/resolve.js';
-import { TOKENS } from '../../../../../src/ports/tokens.js';
+import { TOKENS } from '../../../../../src/tokens.js';
 import { createInMemoryOperator, type InMemoryOperator } from '../../../../../src/testing/in-memory-operator.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../../../support/client-cluster-role.js';
 import { signal } from '../../../../support/scenario.js';
