@@ -3,10 +3,9 @@ import type { LeaseLock } from '../adapters/kubernetes/cluster-stores/cluster-le
 import type { StatusWrites } from '../adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
 import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
-import { installManifests } from '../install/install-manifests.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
-import { gefyra2InstallManifests } from '../plugins/gefyra2/install/gefyra2-manifests.js';
-import type { ClientContract } from '../plugins/gefyra2/gefyra2-config.js';
+import { FALLBACK_CONTRACT } from '../plugins/built-in.js';
+import type { ClientContract } from '../plugins/plugin.js';
 
 /** The name install manifests give the operator's ClusterRole and Role. */
 const OPERATOR_ROLE = 'gefyra-operator';
@@ -42,10 +41,11 @@ const REVIEWS = { group: 'authorization.k8s.io', resource: 'subjectaccessreviews
 
 export interface AccessPlanOptions {
   /**
-   * The client contract served; default 0.13. Its install manifests say what
-   * is needed. Under the 2.x contract InterceptRequests are one of the things
-   * served, not the reason to run (the 2.5 client's role grants no rights on
-   * them): without their rights the operator starts and serves the rest.
+   * The client contract served; default the fallback (0.13). Its install
+   * manifests say what is needed. Where its InterceptRequests are optional
+   * they are one of the things served, not the reason to run (the client's
+   * role may grant no rights on them): without their rights the operator
+   * starts and serves the rest.
    */
   readonly contract?: ClientContract;
 }
@@ -90,12 +90,14 @@ export function planAccess(access: GrantedAccess, namespace: string, options: Ac
     );
   }
 
-  const gefyra2 = options.contract === '2';
-  const required = requiredPermissions(namespace, gefyra2);
+  const contract = options.contract ?? FALLBACK_CONTRACT.contract;
+  const optional = contract.interceptRequestsOptional;
+  const required = requiredPermissions(namespace, contract);
   const interceptRequests = access.missing(required.filter(isOnInterceptRequests)).length === 0;
-  if (!interceptRequests && gefyra2) fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
+  if (!interceptRequests && optional)
+    fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
   const missing = access.missing(
-    gefyra2 ? required.filter((permission) => !isOnInterceptRequests(permission)) : required,
+    optional ? required.filter((permission) => !isOnInterceptRequests(permission)) : required,
   );
   if (!crdReadable) missing.push(...access.missing(['create', 'patch'].map((verb) => ({ verb, ...CRD }))));
   return {
@@ -122,10 +124,10 @@ export const fullAccessPlan = (namespace: string): AccessPlan => planAccess(Gran
  * (skipped, see the intercept policy) and the rules limited to names, which
  * only the reset uses.
  */
-function requiredPermissions(namespace: string, gefyra2: boolean): Permission[] {
-  const options = { namespace, image: DEFAULT_OPERATOR_IMAGE };
-  const rules = (gefyra2 ? gefyra2InstallManifests(options) : installManifests(options))
-    // The operator's own roles (deploy/gefyra2 also has the webhook's and the developers').
+function requiredPermissions(namespace: string, contract: ClientContract): Permission[] {
+  const rules = contract
+    .manifests({ namespace, image: DEFAULT_OPERATOR_IMAGE })
+    // The operator's own roles (an install may also have a webhook's and the developers').
     .filter(
       (manifest) =>
         (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === OPERATOR_ROLE,

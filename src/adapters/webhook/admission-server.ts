@@ -9,8 +9,14 @@ import type {
   AdmissionVerdict,
   GefyraObject,
 } from '../../domain/admission/admission-verdict.js';
-import type { AdmissionHandler } from '../../plugins/gefyra2/adapters/admission-handlers.js';
 import type { WebhookTls } from './webhook-certificate.js';
+
+/** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
+export type AdmissionHandler = (
+  input: AdmissionInput,
+  namespace: string,
+  signal: AbortSignal,
+) => Promise<AdmissionVerdict>;
 
 /** The code of a denial: the one the 2.5 client acts on (contract §5). */
 export const DENIAL_CODE = 500;

@@ -1,10 +1,4 @@
-import { AdmissionServer } from './admission-server.js';
-import {
-  admissionHandlers,
-  NO_POLICY_SETTINGS,
-  type AdmissionHandler,
-  type AdmissionPolicy,
-} from '../../plugins/gefyra2/adapters/admission-handlers.js';
+import { AdmissionServer, type AdmissionHandler } from './admission-server.js';
 import { validityOf } from './webhook-certificate.js';
 import {
   ensureWebhookTls,
@@ -13,36 +7,45 @@ import {
   type WebhookConfigurationKind,
 } from './webhook-tls-store.js';
 import { caBundleOf, webhookTickMs } from './webhook-tls-rotation.js';
-import { postReadinessEvent } from '../kubernetes/cluster-stores/readiness-event.js';
+import { postReadinessEvent, type ReadinessSignal } from '../kubernetes/cluster-stores/readiness-event.js';
 import { Periodic } from '../runtime/periodic.js';
 import { toDomainError } from '../../domain/errors.js';
-import type { Gefyra2Config } from '../../plugins/gefyra2/gefyra2-config.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { ObjectApi } from '../../ports/cluster-api.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 
-/** What the 2.5 client waits for besides `Gefyra-Ready` (contract §1). */
-export const WEBHOOK_READY_REASON = 'Gefyra-Webhook-Ready';
-export const WEBHOOK_DEPLOYMENT = 'gefyra-operator-webhook';
+/** 825 days, the longest a publicly trusted serving certificate was allowed. */
+export const DEFAULT_CERTIFICATE_LIFETIME_SECONDS = 71_280_000;
+
+/** Where a webhook serves and keeps its certificates, and which configuration's caBundle it keeps at its CA. */
+export interface WebhookPlace {
+  readonly port: number;
+  /** The Service in front of the webhook pods; the certificate is made out to `<service>.<namespace>.svc`. */
+  readonly service: string;
+  /** Where the CA and serving certificate are kept across restarts. */
+  readonly tlsSecret: string;
+  /** The webhook configuration whose `caBundle`s are patched. */
+  readonly configuration: string;
+  /** How long each serving certificate and its CA are valid; renewed while running, from half of it on. */
+  readonly certificateLifetimeSeconds: number;
+}
 
 export interface WebhookOptions {
   readonly objects: ObjectApi;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly namespace: string;
-  readonly webhook: Gefyra2Config['webhook'];
-  /** Default: no GEFYRA_DESTINATION_SUBNETS. */
-  readonly policy?: AdmissionPolicy;
+  readonly webhook: WebhookPlace;
+  /** The paths served, each with its rule. */
+  readonly handlers: Readonly<Record<string, AdmissionHandler>>;
   /** Overrides the configured port (0: any free one; tests). */
   readonly port?: number;
   /** The address to listen on; all interfaces by default. */
   readonly listenHost?: string;
-  /** The paths served; default: the 2.5 contract's three validating rules. */
-  readonly handlers?: Readonly<Record<string, AdmissionHandler>>;
-  /** The kind of `webhook.configuration`; default: ValidatingWebhookConfiguration (the 2.5 client's). */
+  /** The kind of `webhook.configuration`; default: ValidatingWebhookConfiguration. */
   readonly configurationKind?: WebhookConfigurationKind;
-  /** Whether the client's health check posts `Gefyra-Webhook-Ready` (the 2.5 contract); default true. */
-  readonly announceReadiness?: boolean;
+  /** The Event posted the first time the API server's health check reaches the webhook; none by default. */
+  readonly readiness?: ReadinessSignal;
 }
 
 export interface RunningWebhook {
@@ -53,10 +56,9 @@ export interface RunningWebhook {
 }
 
 /**
- * `OP_MODE=webhook`: the certificates from their Secret (made on first
- * start), the HTTPS server with the three admission paths, and the caBundle
- * of the client's ValidatingWebhookConfiguration pointed at our CAs at
- * start and kept there. Every tick (webhookTickMs, on the injected clock)
+ * An admission webhook: the certificates from their Secret (made on first
+ * start), the HTTPS server with its paths, and the caBundle of its webhook
+ * configuration pointed at our CAs at start and kept there. Every tick (webhookTickMs, on the injected clock)
  * the Secret is read and the rotation brought forward; the caBundle is
  * written before a new certificate is served, so the API server trusts it
  * from its first connection. The client's role may not get or watch the
@@ -69,25 +71,15 @@ export async function startWebhook(options: WebhookOptions): Promise<RunningWebh
   const lifetimeMs = webhook.certificateLifetimeSeconds * 1000;
   const tlsPlace = { namespace, secretName: webhook.tlsSecret, host, lifetimeMs };
   let state = await ensureWebhookTls(objects, clock, logger, tlsPlace, AbortSignal.timeout(30_000));
-  let announced = options.announceReadiness === false;
+  const { readiness } = options;
+  let announced = readiness === undefined;
   const server = new AdmissionServer({
     tls: state.active,
-    handlers: options.handlers ?? admissionHandlers(objects, options.policy ?? NO_POLICY_SETTINGS),
+    handlers: options.handlers,
     logger,
     onHealthCheck: async () => {
-      if (announced) return;
-      await postReadinessEvent(
-        objects,
-        clock,
-        namespace,
-        {
-          reason: WEBHOOK_READY_REASON,
-          message: 'The Gefyra admission webhook answers',
-          deployment: WEBHOOK_DEPLOYMENT,
-          label: 'webhook-ready',
-        },
-        AbortSignal.timeout(10_000),
-      );
+      if (announced || readiness === undefined) return;
+      await postReadinessEvent(objects, clock, namespace, readiness, AbortSignal.timeout(10_000));
       announced = true;
     },
   });

@@ -1,43 +1,21 @@
 import { z } from 'zod';
-import { flag, parseEnvironment, seconds, variablesSet, type Environment } from '../../environment.js';
+import { flag, seconds, variablesSet, type Environment } from '../../environment.js';
 // Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
-import './tunnel/client-lifecycle-settings.js';
+import './client-lifecycle-settings.js';
 import './tunnel/stowaway2-settings.js';
-import type { clientLifecycleSettings } from './tunnel/client-lifecycle-settings.js';
+import type { clientLifecycleSettings } from './client-lifecycle-settings.js';
 import type { stowaway2Settings } from './tunnel/stowaway2-settings.js';
-import { BOTH_CONTRACTS, defineSettings, variable } from '../../settings/settings-schema.js';
-import { loadWebhookSettings, type WebhookSettings } from './webhook-settings.js';
-
-/**
- * Which client generation the operator serves. The Gefyra 2.5 client sets
- * variables the 0.13 client never sets (`GEFYRA_CARRIER2_IMAGE`,
- * `GEFYRA_STOWAWAY_STORAGE`, ...), so `auto` recognises a Deployment made by
- * either client without a variable of our own; `GEFYRA_CLIENT_CONTRACT`
- * forces one (deploy/ sets it).
- */
-export type ClientContract = '0.13' | '2';
+import { defineSettings, variable } from '../../settings/settings-schema.js';
 
 const GEFYRA2 = ['2'] as const;
 
-/** The Gefyra 2 contract's own variables (Stowaway 2.x's and the GefyraClients' are their owners'). */
+/**
+ * Gefyra 2's own variables, set by the 2.5 client for features that are not
+ * served yet (Stowaway 2.x's and the GefyraClients' are their owners').
+ * Declared so that they are validated at start and documented; nothing reads
+ * their values yet.
+ */
 export const gefyra2Settings = defineSettings('gefyra2', {
-  GEFYRA_CLIENT_CONTRACT: variable(
-    z.enum(['auto', '0.13', '2'], { error: 'GEFYRA_CLIENT_CONTRACT must be auto, 0.13 or 2' }).default('auto'),
-    {
-      default: '`auto`',
-      meaning:
-        '`0.13`, `2`, or `auto`: 2 when a variable only the 2.x client sets is present (`GEFYRA_CARRIER2_IMAGE`, `GEFYRA_STOWAWAY_STORAGE`, …) or `OP_MODE=webhook`',
-      contracts: BOTH_CONTRACTS,
-    },
-  ),
-  OP_MODE: variable(
-    z.enum(['operator', 'webhook'], { error: 'OP_MODE must be operator or webhook' }).default('operator'),
-    {
-      default: '`operator`',
-      meaning: '`webhook`: serve the admission webhook instead of reconciling',
-      contracts: GEFYRA2,
-    },
-  ),
   GEFYRA_CARRIER2_IMAGE: variable(
     z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'),
     {
@@ -85,35 +63,9 @@ export const GEFYRA2_ONLY_VARIABLES = [
   | keyof typeof clientLifecycleSettings.variables
 )[];
 
-export interface Gefyra2Config {
-  readonly contract: ClientContract;
-  /** `OP_MODE=webhook`: this process serves the validating webhook instead of reconciling. */
-  readonly mode: 'operator' | 'webhook';
-  readonly carrier2Image: string;
-  readonly carrier2ImageTag: string | undefined;
-  readonly carrier2Debug: boolean;
-  readonly bridgeMountMissingGracePeriodSeconds: number;
-  readonly reconciliationIntervalSeconds: number;
-  readonly webhook: WebhookSettings;
-}
-
-/** The Gefyra 2.x variables, validated once at start (every bad value reported at once). */
-export function loadGefyra2Config(environment: Environment): Gefyra2Config {
-  const env = parseEnvironment(gefyra2Settings, environment);
-  const contract: ClientContract =
-    env.GEFYRA_CLIENT_CONTRACT !== 'auto'
-      ? env.GEFYRA_CLIENT_CONTRACT
-      : env.OP_MODE === 'webhook' || variablesSet(environment, GEFYRA2_ONLY_VARIABLES).length > 0
-        ? '2'
-        : '0.13';
-  return {
-    contract,
-    mode: env.OP_MODE,
-    carrier2Image: env.GEFYRA_CARRIER2_IMAGE,
-    carrier2ImageTag: env.GEFYRA_CARRIER2_IMAGE_TAG,
-    carrier2Debug: env.GEFYRA_CARRIER2_DEBUG,
-    bridgeMountMissingGracePeriodSeconds: env.GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD,
-    reconciliationIntervalSeconds: env.GEFYRA_OPERATOR_RECONCILIATION_INTERVAL,
-    webhook: loadWebhookSettings(environment),
-  };
-}
+/**
+ * Whether `GEFYRA_CLIENT_CONTRACT=auto` recognises a Deployment made by the
+ * 2.5 client: it sets variables the 0.13 client never sets.
+ */
+export const madeByTheGefyra2Client = (environment: Environment): boolean =>
+  variablesSet(environment, GEFYRA2_ONLY_VARIABLES).length > 0;

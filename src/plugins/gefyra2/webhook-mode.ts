@@ -1,7 +1,7 @@
 import { checkApiReachable, KubernetesClusterApi, loadKubeConfig } from '../../adapters/kubernetes/client/index.js';
 import { createPinoLogger } from '../../adapters/system/pino-logger.js';
 import { systemClock } from '../../adapters/system/system-clock.js';
-import { startWebhook } from '../../adapters/webhook/webhook-runner.js';
+import { startGefyra2Webhook } from './adapters/gefyra2-webhook.js';
 import { loadConfig } from '../../config.js';
 import type { Environment } from '../../environment.js';
 import { loadWebhookSettings } from './webhook-settings.js';
@@ -11,9 +11,9 @@ import { loadWebhookSettings } from './webhook-settings.js';
  * starts its second Deployment): the validating webhook until SIGTERM or
  * SIGINT. It reconciles nothing and needs no leader: every replica serves.
  */
-export async function runWebhookCommand(options: {
-  environment: Environment;
-  kubeconfig: string | undefined;
+export async function runWebhookMode(options: {
+  readonly environment: Environment;
+  readonly kubeconfig: string | undefined;
 }): Promise<number> {
   const config = loadConfig(options.environment);
   const webhookSettings = loadWebhookSettings(options.environment);
@@ -25,7 +25,7 @@ export async function runWebhookCommand(options: {
     'gefyra-operator starting',
   );
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
-  const webhook = await startWebhook({
+  const webhook = await startGefyra2Webhook({
     objects: new KubernetesClusterApi(kubeConfig),
     clock: systemClock,
     logger,

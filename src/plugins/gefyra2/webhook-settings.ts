@@ -1,23 +1,12 @@
 import { z } from 'zod';
 import { parseEnvironment, portNumber, type Environment } from '../../environment.js';
 import { defineSettings, variable } from '../../settings/settings-schema.js';
+import { DEFAULT_CERTIFICATE_LIFETIME_SECONDS, type WebhookPlace } from '../../adapters/webhook/webhook-runner.js';
 
-export interface WebhookSettings {
-  readonly port: number;
-  /** The Service the client installs in front of the webhook pods; the certificate is made out to `<service>.<namespace>.svc`. */
-  readonly service: string;
-  /** Where the CA and serving certificate are kept across restarts. */
-  readonly tlsSecret: string;
-  /** The ValidatingWebhookConfiguration whose `caBundle`s are patched (the client names it `gefyra.dev`). */
-  readonly configuration: string;
-  /** How long each serving certificate and its CA are valid; renewed while running, from half of it on. */
-  readonly certificateLifetimeSeconds: number;
-}
+/** Where Gefyra 2's webhook serves: the client names the Service `gefyra-admission` and the ValidatingWebhookConfiguration `gefyra.dev`. */
+export type WebhookSettings = WebhookPlace;
 
 const GEFYRA2 = ['2'] as const;
-
-/** 825 days, the longest a publicly trusted serving certificate was allowed. */
-export const DEFAULT_CERTIFICATE_LIFETIME_SECONDS = 71_280_000;
 
 /** The admission webhook's variables: read by `run` with OP_MODE=webhook and by the liveness check (bin/webhook-healthcheck.js). */
 export const webhookSettings = defineSettings('webhook', {

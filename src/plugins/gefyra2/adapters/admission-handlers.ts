@@ -5,7 +5,8 @@ import {
   GEFYRA_BRIDGE_MOUNT_KIND,
   GEFYRA_CLIENT_KIND,
 } from '../install/gefyra2-crds.js';
-import type { AdmissionInput, AdmissionVerdict } from '../../../domain/admission/admission-verdict.js';
+import type { AdmissionInput } from '../../../domain/admission/admission-verdict.js';
+import type { AdmissionHandler } from '../../../adapters/webhook/admission-server.js';
 import { bridgeClientOf, type BridgeOwner } from '../domain/bridge/bridge-destination.js';
 import type { Subnet } from '../../../domain/intercept/intercept-policy.js';
 import {
@@ -16,13 +17,6 @@ import {
 import { validateClientParameters, type HeldSubnet, type SharedPeerId } from '../domain/admission/client-parameters.js';
 import { validateMountParameters } from '../domain/admission/mount-parameters.js';
 import { peerIdOf, STOWAWAY2, SUBNET_KEY_PREFIX, subnetKey } from '../tunnel/stowaway2-names.js';
-
-/** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
-export type AdmissionHandler = (
-  input: AdmissionInput,
-  namespace: string,
-  signal: AbortSignal,
-) => Promise<AdmissionVerdict>;
 
 /** The operator's settings the rules apply. */
 export interface AdmissionPolicy {

@@ -1,8 +1,9 @@
 import { gefyra2Crds, GEFYRA2_CRD_NAMES } from './gefyra2-crds.js';
 import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
-import { WEBHOOK_DEPLOYMENT } from '../../../adapters/webhook/webhook-runner.js';
-import { BUILT_IN_PLUGINS, GEFYRA2_DEFAULT_PLUGINS } from '../../built-in.js';
+import { WEBHOOK_DEPLOYMENT } from '../adapters/gefyra2-webhook.js';
+import { carrierPlugin } from '../../carrier/carrier.plugin.js';
+import { gefyra2TunnelPlugin } from '../tunnel/gefyra2-tunnel.plugin.js';
 import {
   CONTAINER_SECURITY_CONTEXT,
   installManifests,
@@ -47,7 +48,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
 
 export function gefyra2InstallManifests(options: InstallOptions): Manifest[] {
   const { namespace } = options;
-  const plugins = options.plugins ?? GEFYRA2_DEFAULT_PLUGINS.map((name) => BUILT_IN_PLUGINS[name]!);
+  const plugins = options.plugins ?? [gefyra2TunnelPlugin, carrierPlugin];
   const operator = installManifests({ ...options, plugins }).map(extendForGefyra2);
   const [namespaceObject, interceptRequestCrd, ...rest] = operator;
   return [

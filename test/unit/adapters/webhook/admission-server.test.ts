@@ -1,7 +1,7 @@
 import { get } from 'node:https';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionServer } from '../../../../src/adapters/webhook/admission-server.js';
-import type { AdmissionHandler } from '../../../../src/plugins/gefyra2/adapters/admission-handlers.js';
+import type { AdmissionHandler } from '../../../../src/adapters/webhook/admission-server.js';
 import { issueWebhookTls, type WebhookTls } from '../../../../src/adapters/webhook/webhook-certificate.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { validateClientParameters } from '../../../../src/plugins/gefyra2/domain/admission/client-parameters.js';

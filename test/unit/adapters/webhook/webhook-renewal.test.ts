@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
-import { startWebhook, type RunningWebhook } from '../../../../src/adapters/webhook/webhook-runner.js';
-import { loadGefyra2Config } from '../../../../src/plugins/gefyra2/gefyra2-config.js';
+import { startGefyra2Webhook } from '../../../../src/plugins/gefyra2/adapters/gefyra2-webhook.js';
+import type { RunningWebhook } from '../../../../src/adapters/webhook/webhook-runner.js';
+import { loadWebhookSettings } from '../../../../src/plugins/gefyra2/webhook-settings.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { handshake } from '../../../support/tls-handshake.js';
 import { signal } from '../../../support/scenario.js';
@@ -75,13 +76,13 @@ describe('the webhook renews its certificate while running', () => {
   });
 
   const start = async (cluster: InMemoryCluster, clock: ManualClock) =>
-    await startWebhook({
+    await startGefyra2Webhook({
       objects: cluster,
       clock,
       logger: silentLogger,
       namespace: 'gefyra',
       webhook: {
-        ...loadGefyra2Config({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: String(LIFETIME_SECONDS) }).webhook,
+        ...loadWebhookSettings({ GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: String(LIFETIME_SECONDS) }),
         port: 0,
       },
       listenHost: '127.0.0.1',

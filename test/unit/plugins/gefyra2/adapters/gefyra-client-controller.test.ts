@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Stowaway2Simulator } from '../../../../../src/adapters/in-memory/simulators/stowaway2-simulator.js';
-import { gefyraClientController } from '../../../../../src/plugins/gefyra2/gefyra2-module.js';
+import type { Container } from 'inversify';
+import { gefyra2Module } from '../../../../../src/plugins/gefyra2/gefyra2-module.js';
+import type { GefyraClientController } from '../../../../../src/plugins/gefyra2/adapters/gefyra-client-controller.js';
+import type { PluginContext } from '../../../../../src/plugins/plugin.js';
+import type { ControllerFactory, ControllerScope } from '../../../../../src/adapters/runtime/controller.js';
 import {
   createOperatorRuntime,
   type RunnableOperator,
@@ -25,6 +29,13 @@ const ref = (name: string) => ({
   name,
 });
 
+/** The GefyraClient controller the gefyra2 plugin's module registers, built from the container it is loaded into. */
+async function gefyraClientController(container: Container, context: PluginContext): Promise<GefyraClientController> {
+  await container.load(gefyra2Module(context));
+  const [create] = container.getAll<ControllerFactory>(RUNTIME.Controllers).slice(-1);
+  return create!(undefined as unknown as ControllerScope) as GefyraClientController;
+}
+
 describe('GefyraClient controller in the runtime', () => {
   it('serves clients from watches and re-applies their peers when Stowaway comes back without them', async () => {
     const operator = await createInMemoryOperator();
@@ -34,13 +45,10 @@ describe('GefyraClient controller in the runtime', () => {
     });
     cluster.onExec(simulator.handle);
     await new Stowaway2Installer(cluster, stowaway2SettingsOf(pluginContext())).ensureInstalled(signal());
-    const controller = gefyraClientController(
-      operator.container,
-      pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' }),
-    );
+    // The GefyraClient controller as the gefyra2 plugin registers it, here with a 0.13 operator's controllers.
+    await operator.container.load(gefyra2Module(pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' })));
     let runnable: RunnableOperator | undefined;
     try {
-      operator.container.bind(RUNTIME.Controllers).toConstantValue(() => controller);
       runnable = createOperatorRuntime(operator.container);
       await runnable.runtime.start();
       const started = runnable;
@@ -81,7 +89,7 @@ describe('GefyraClient controller in the runtime', () => {
   it('wakes a client when the token controller fills its token Secret, and nobody for other Secrets; a refused client when another goes', async () => {
     const operator = await createInMemoryOperator();
     try {
-      const controller = gefyraClientController(operator.container, pluginContext());
+      const controller = await gefyraClientController(operator.container, pluginContext());
       const [clients, , secrets] = controller.watches;
       const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED', kind: string, name: string) => ({
         type,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCluster } from '../../../../../src/adapters/in-memory/in-memory-cluster.js';
 import { ConfigurationError } from '../../../../../src/environment.js';
-import { clientLifecycleSettingsOf } from '../../../../../src/plugins/gefyra2/tunnel/client-lifecycle-settings.js';
+import { clientLifecycleSettingsOf } from '../../../../../src/plugins/gefyra2/client-lifecycle-settings.js';
 import { Stowaway2Installer } from '../../../../../src/plugins/gefyra2/tunnel/stowaway2-installer.js';
 import { stowaway2SettingsOf } from '../../../../../src/plugins/gefyra2/tunnel/stowaway2-settings.js';
 import { pluginContext } from '../../../../support/plugin-context.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../../../src/environment.js';
-import { clientLifecycleSettingsOf } from '../../../../../src/plugins/gefyra2/tunnel/client-lifecycle-settings.js';
-import { gefyra2 } from '../../../../support/gefyra2-fixture.js';
+import { ConfigurationError } from '../../../../src/environment.js';
+import { clientLifecycleSettingsOf } from '../../../../src/plugins/gefyra2/client-lifecycle-settings.js';
+import { gefyra2 } from '../../../support/gefyra2-fixture.js';
 
 const maxAgeMs = (value: string) =>
   clientLifecycleSettingsOf({ GEFYRA_STOWAWAY_MAX_CONNECTION_AGE: value }).maxConnectionAgeMs;

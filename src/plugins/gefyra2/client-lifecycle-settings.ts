@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { ClientLifecycleSettings } from '../domain/client/client-decision.js';
-import { flag, parseEnvironment, type Environment } from '../../../environment.js';
-import { defineSettings, variable } from '../../../settings/settings-schema.js';
+import type { ClientLifecycleSettings } from './domain/client/client-decision.js';
+import { flag, parseEnvironment, type Environment } from '../../environment.js';
+import { defineSettings, variable } from '../../settings/settings-schema.js';
 
 /** The variables of the 2.5 client that shape the GefyraClient lifecycle (contract §1). */
 export const clientLifecycleSettings = defineSettings('gefyraclient', {

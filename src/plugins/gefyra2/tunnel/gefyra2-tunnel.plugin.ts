@@ -14,7 +14,8 @@ import { Stowaway2TunnelProvider } from './stowaway2-tunnel-provider.js';
  * tunnel's lifecycle only: it has no route table, proxies or heartbeat, so
  * an operator on it serves GefyraClients and no InterceptRequests.
  */
-export const stowaway2Plugin: OperatorPlugin = {
+export const gefyra2TunnelPlugin: OperatorPlugin = {
+  // The name GEFYRA_PLUGINS gives it, as documented and set by installations: kept.
   name: 'stowaway2',
   provides: [TOKENS.TunnelProvider],
   settings: [stowawayCommonSettings, stowaway2Settings],
