@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettierConfig from 'eslint-config-prettier';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const NODE_IO = [
   'fs',
@@ -58,7 +59,7 @@ const inwardOnly = (forbiddenFolders) =>
   }));
 
 // Every plugin folder (a product or a client contract); `shared` holds what several tunnels share, not a plugin.
-const PLUGINS = readdirSync(new URL('./src/plugins/', import.meta.url), { withFileTypes: true })
+const PLUGINS = readdirSync(join(import.meta.dirname, 'src', 'plugins'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'shared')
   .map((entry) => entry.name);
 
