@@ -110,11 +110,6 @@ const KINDS: readonly KindDefinition[] = [
 
 export const GEFYRA2_CRD_NAMES: readonly string[] = KINDS.map((definition) => `${definition.plural}.${GEFYRA2_GROUP}`);
 
-/** The plural resource of each lowercase kind, as the API paths and RBAC rules name it. */
-export const GEFYRA2_PLURALS: Readonly<Record<string, string>> = Object.fromEntries(
-  KINDS.map((definition) => [definition.kind, definition.plural]),
-);
-
 export function gefyra2Crds(): Manifest[] {
   return KINDS.map(crdOf);
 }

@@ -65,17 +65,6 @@ export function connectionOf(peerConf: string, publicKey: string): PeerConnectio
   return Object.values(connection).some((value) => value === '') ? undefined : (connection as PeerConnection);
 }
 
-/** The running interface's peers from `wg show wg0 dump` (tab-separated; the first line is the interface). */
-export function livePeersOf(dump: string): Map<string, readonly string[]> {
-  const peers = new Map<string, readonly string[]>();
-  for (const line of dump.split('\n').slice(1)) {
-    const fields = line.split('\t');
-    if (fields.length < 4 || !fields[0]) continue;
-    peers.set(fields[0], fields[3] === '(none)' ? [] : splitList(fields[3]));
-  }
-  return peers;
-}
-
 /**
  * `wg`'s human output, as Gefyra 2 shows it in `status.wireguard`: per peer
  * its endpoint, allowed ips, latest handshake and transfer; the lines a peer
