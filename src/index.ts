@@ -1,6 +1,6 @@
 /**
  * The public API for people who extend the operator: the ports and their
- * tokens, the plugin contract, and the domain types the ports speak in.
+ * tokens, the plugin interface, and the domain types the ports speak in.
  * Offline test helpers are in `gefyra-operator/testing`.
  */
 export * from './ports/carrier-installer.port.js';

@@ -28,7 +28,7 @@ export interface InstallOptions {
 export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
 
 const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
-/** The operator's pods (not deploy/gefyra2's webhook pods, which share the name label): what the requester webhook's Service selects. */
+/** The operator's pods (not a webhook's pods, which may share the name label): what the requester webhook's Service selects. */
 export const OPERATOR_POD_SELECTOR = {
   'app.kubernetes.io/name': 'gefyra-operator',
   'app.kubernetes.io/component': 'operator',

@@ -18,7 +18,7 @@ export type AdmissionHandler = (
   signal: AbortSignal,
 ) => Promise<AdmissionVerdict>;
 
-/** The code of a denial: the one the 2.5 client acts on (contract §5). */
+/** The code of a denial: the one Gefyra's clients act on. */
 export const DENIAL_CODE = 500;
 /** Below the configuration's 30 s, so that the API server hears a denial rather than a timeout. */
 const DECISION_TIMEOUT_MS = 25_000;
