@@ -22,7 +22,7 @@ import type { ResetService } from './domain/reset/reset-service.js';
 import type { RouteService } from './domain/routes/route-service.js';
 import type { StandbyService } from './domain/standby/standby-service.js';
 import type { OperatorConfig } from './config.js';
-import type { AccessPlan } from './composition/access-plan.js';
+import type { AccessPlan } from './adapters/access/access-plan.js';
 
 /**
  * Every token of the container, in one file: the ports (TOKENS), the

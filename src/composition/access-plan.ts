@@ -1,7 +1,6 @@
+import type { AccessPlan } from '../adapters/access/access-plan.js';
 import { GrantedAccess, type Permission } from '../adapters/access/granted-access.js';
-import type { LeaseLock } from '../adapters/kubernetes/cluster-stores/cluster-lease-store.js';
 import type { StatusWrites } from '../adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
-import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
 import { FALLBACK_CONTRACT } from '../plugins/built-in.js';
@@ -9,29 +8,6 @@ import type { ClientContract } from '../plugins/plugin.js';
 
 /** The name install manifests give the operator's ClusterRole and Role. */
 const OPERATOR_ROLE = 'gefyra-operator';
-
-/**
- * How the operator works with the access it has: the same operator under
- * the full deploy/ RBAC and under the Gefyra client's ClusterRole (no watch
- * on core and apps kinds, no Leases, no `get` on CRDs, no status subresource).
- */
-export interface AccessPlan {
-  /** Kinds watched (and read from watch caches); the others are read from the API and rechecked every `recheckMs`. */
-  canWatch(spec: WatchSpec): boolean;
-  /** How a wait on something unwatched is rechecked: short requeues instead of events. */
-  readonly recheckMs: number;
-  /** Where the leader lock lives; `none` runs without leader election (one replica only). */
-  readonly leaderLock: LeaseLock | 'none';
-  readonly statusWrites: StatusWrites;
-  /** Whether the CRD can be read; otherwise it is registered by create, then patch. */
-  readonly crdReadable: boolean;
-  /** Permissions without which nothing can stand in: the operator cannot work until they are granted. */
-  readonly missing: readonly Permission[];
-  /** Whether the rights on InterceptRequests are granted (where they are optional, the intercept controller runs only then). */
-  readonly interceptRequests: boolean;
-  /** What differs from the full deploy/ RBAC, one phrase each, for the start-up log. */
-  readonly fallbacks: readonly string[];
-}
 
 /** How often an unwatched wait (Stowaway starting, Carrier starting) is looked at again. */
 export const UNWATCHED_RECHECK_MS = 1000;

@@ -16,7 +16,7 @@ import { RouteService } from '../domain/routes/route-service.js';
 import { DEFAULT_FINALIZER } from '../domain/settings.js';
 import { StandbyService } from '../domain/standby/standby-service.js';
 import { TOKENS } from '../tokens.js';
-import type { AccessPlan } from './access-plan.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
 import { resolve, resolveAll } from '../plugins/resolve.js';
 import { SERVICES } from '../tokens.js';
 

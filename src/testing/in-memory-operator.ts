@@ -10,7 +10,7 @@ import { ManualClock } from '../adapters/system/manual-clock.js';
 import { createOperatorContainer } from '../composition/container.js';
 import { loadOperatorPlugins } from '../composition/plugin-registry.js';
 import { resolve } from '../plugins/resolve.js';
-import type { AccessPlan } from '../composition/access-plan.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
 import { SERVICES } from '../tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import { guardEnvironment } from '../environment.js';
