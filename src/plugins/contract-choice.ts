@@ -11,6 +11,9 @@ const contractValues = BUILT_IN_CONTRACTS.map((plugin) => plugin.contract.value)
 const withModes = [...Object.values(BUILT_IN_PLUGINS), ...BUILT_IN_CONTRACTS];
 const pluginModes = withModes.flatMap((plugin) => Object.entries(plugin.modes ?? {}));
 const modeNames = [OPERATOR_MODE, ...pluginModes.map(([name]) => name)];
+const recognitions = BUILT_IN_CONTRACTS.filter((plugin) => plugin.contract.recognisedBy !== undefined).map(
+  (plugin) => `${plugin.contract.value} when ${plugin.contract.recognisedBy}`,
+);
 const code = (value: string) => `\`${value}\``;
 const orList = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
 
@@ -30,11 +33,7 @@ export const contractChoiceSettings = defineSettings('contract choice', {
       .default('auto'),
     {
       default: '`auto`',
-      meaning: `${contractValues.map(code).join(', ')}, or \`auto\`: ${BUILT_IN_CONTRACTS.filter(
-        (plugin) => plugin.contract.recognisedBy,
-      )
-        .map((plugin) => `${plugin.contract.value} when ${plugin.contract.recognisedBy}`)
-        .join('; ')}`,
+      meaning: `${contractValues.map(code).join(', ')}, or \`auto\`: ${recognitions.join('; ')}`,
       contracts: BOTH_CONTRACTS,
     },
   ),
