@@ -16,7 +16,7 @@ export * from './ports/reset-ledger.port.js';
 export * from './ports/route-store.port.js';
 export * from './ports/tunnel-provider.port.js';
 export { TOKENS, type Token } from './tokens.js';
-export type { OperatorPlugin, PluginContext } from './plugins/plugin.js';
+export type { ComposedOperator, OperatorPlugin, PluginContext, PluginMode } from './plugins/plugin.js';
 export type { TunnelSubnets } from './config.js';
 export {
   ConfigurationError,
