@@ -8,8 +8,8 @@ import { SERVICES } from '../tokens.js';
 import { BUILT_IN_CONTRACTS } from '../plugins/built-in.js';
 import type { CliOutput } from './main.js';
 
-/** The kinds whose installations the contracts' own resets remove, for the message where neither they nor InterceptRequests are served. */
-const kindsOtherContractsReset = BUILT_IN_CONTRACTS.filter((plugin) => plugin.reset !== undefined).flatMap(
+/** The kinds whose installations the built-in plugins' own resets remove, for the message where neither they nor InterceptRequests are served. */
+const kindsResetByPlugins = BUILT_IN_CONTRACTS.filter((plugin) => plugin.reset !== undefined).flatMap(
   (plugin) => plugin.serves ?? [],
 );
 
@@ -36,7 +36,7 @@ export async function runReset(options: {
     kubeconfig: options.kubeconfig,
     namespace,
   });
-  // A plugin that removes what it serves (the client contract's kinds) does the reset; else the core's, of InterceptRequests.
+  // A plugin that removes what it serves does the reset; else the core's, of InterceptRequests.
   const resetting = plugins.find((plugin) => plugin.reset !== undefined);
   if (resetting?.reset) {
     const reset = resetting.reset.bind(resetting);
@@ -52,7 +52,7 @@ export async function runReset(options: {
     await dispose();
     // The reset ends InterceptRequests and removes their tunnel; an operator configured without them has neither.
     options.io.err(
-      `reset removes an installation that serves ${['InterceptRequests', ...kindsOtherContractsReset].join(' or ')}; this configuration serves neither`,
+      `reset removes an installation that serves ${['InterceptRequests', ...kindsResetByPlugins].join(' or ')}; this configuration serves neither`,
     );
     return 2;
   }

@@ -100,7 +100,7 @@ export async function runOperator(options: {
   if (!stopping) {
     if (missing !== undefined) logger.info({}, 'the missing permissions were granted; starting');
     missing = undefined;
-    // What the plugins do before the manager runs (the client contract registers its CRDs).
+    // What the plugins do before the manager runs (e.g. registering their CRDs).
     for (const plugin of composition.plugins)
       await plugin.atStart?.(composition.container, AbortSignal.timeout(30_000));
     const { served } = composition;
