@@ -1,9 +1,14 @@
 // ESLint flat config. Besides the usual TypeScript rules it enforces the
-// hexagon: the domain and the ports import nothing from adapters, plugins,
-// the Kubernetes client, the DI container or Node's I/O modules.
+// hexagon, by glob so that every folder is covered: every domain and ports
+// folder (the core's and each plugin's) imports nothing from adapters,
+// plugins, the Kubernetes client, the DI container or Node's I/O modules;
+// nothing but the CLI imports the composition root; a plugin keeps out of
+// another plugin's internals.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettierConfig from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const NODE_IO = [
   'fs',
@@ -53,6 +58,24 @@ const inwardOnly = (forbiddenFolders) =>
     message: `Dependencies point inward: this must not depend on ${folder}.`,
   }));
 
+// Every plugin folder (a product or a client contract); `shared` holds what several tunnels share, not a plugin.
+const PLUGINS = readdirSync(join(import.meta.dirname, 'src', 'plugins'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'shared')
+  .map((entry) => entry.name);
+
+// A plugin may use another plugin's entry (its `*.plugin.ts`, e.g. to name it as a default), never its internals.
+const otherPluginsInternals = (plugin) => {
+  const others = PLUGINS.filter((name) => name !== plugin);
+  return others.length === 0
+    ? []
+    : [
+        {
+          regex: `(^|/)(${others.join('|')})/(?![^/]+\\.plugin\\.js$)`,
+          message: `A plugin uses another plugin only through its entry (*.plugin.ts), never its internals.`,
+        },
+      ];
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'bin/'] },
   js.configs.recommended,
@@ -65,22 +88,36 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
   },
+  // The hexagon's inside, wherever it is: the core's domain and ports, and every plugin's own domain and ports.
   {
-    files: ['src/domain/**/*.ts'],
-    rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) },
-  },
-  {
-    files: ['src/ports/**/*.ts'],
-    rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) },
+    files: ['src/**/domain/**/*.ts', 'src/**/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli', 'install', 'tunnel']),
+    },
   },
   // Infrastructure the domain may use (batching, signals): as pure as the domain itself.
   {
     files: ['src/concurrency/**/*.ts'],
     rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) },
   },
-  // Dependencies point inward: plugins are loaded by the composition root, never the other way round.
+  // Dependencies point inward: adapters and install manifests are used by the composition root, never the other way round.
   {
-    files: ['src/plugins/**/*.ts'],
+    files: ['src/adapters/**/*.ts', 'src/install/**/*.ts', 'src/settings/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['composition', 'cli']) }] },
+  },
+  // Plugins are loaded by the composition root, never the other way round, and keep out of each other's internals.
+  ...PLUGINS.map((plugin) => ({
+    files: [`src/plugins/${plugin}/**/*.ts`],
+    ignores: [`src/plugins/${plugin}/**/domain/**`, `src/plugins/${plugin}/**/ports/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...inwardOnly(['composition', 'cli']), ...otherPluginsInternals(plugin)] },
+      ],
+    },
+  })),
+  {
+    files: ['src/plugins/*.ts', 'src/plugins/shared/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: inwardOnly(['composition', 'cli']) }] },
   },
   // The core configuration knows roles, not products: each plugin reads its own settings.
@@ -89,11 +126,6 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: inwardOnly(['plugins', 'composition', 'adapters', 'cli']) }],
     },
-  },
-  // The webhook's admission rules: pure functions of the request and what the adapter read for them.
-  {
-    files: ['src/webhook/**/*.ts'],
-    rules: { 'no-restricted-imports': hexagonRule(['adapters', 'plugins', 'composition', 'cli']) },
   },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   // Each variable is read by its settings schema (src/settings); the entry points in bin/ hand process.env to main().

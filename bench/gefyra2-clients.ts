@@ -14,8 +14,8 @@ import {
   GEFYRA_CLIENT_API_VERSION,
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
-} from '../src/domain/gefyra-client/gefyra-client.js';
-import { STOWAWAY2 } from '../src/plugins/stowaway2/stowaway2-names.js';
+} from '../src/plugins/gefyra2/domain/client/gefyra-client.js';
+import { STOWAWAY2 } from '../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import { SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { pollUntil } from '../test/support/control-plane/polling.js';
 import { startGefyra2 } from '../test/e2e/support/gefyra2-lifecycle.js';

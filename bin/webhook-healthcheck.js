@@ -5,7 +5,7 @@
 // is made out to the Service name, and this talks to the pod on loopback.
 // The port is the webhook's own setting, read by its schema as the webhook reads it.
 import { request } from 'node:https';
-import { loadWebhookSettings } from '../dist/gefyra2/webhook-settings.js';
+import { loadWebhookSettings } from '../dist/plugins/gefyra2/webhook-settings.js';
 
 let port;
 try {

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployFiles } from '../src/install/deploy-files.js';
-import { gefyra2DeployFiles } from '../src/install/gefyra2-deploy-files.js';
+import { gefyra2DeployFiles } from '../src/plugins/gefyra2/install/gefyra2-deploy-files.js';
 import { settingsCatalogue } from '../src/settings/settings-catalogue.js';
 import { readmeWithSettingsTable } from '../src/settings/settings-table.js';
 

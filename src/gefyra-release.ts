@@ -1,5 +1,5 @@
 /**
- * The Gefyra release whose Stowaway and Carrier contracts this operator
+ * The Gefyra release whose Stowaway and Carrier interfaces this operator
  * implements (see docs/gefyra-components.md). Images default to this tag;
  * GEFYRA_STOWAWAY_TAG and GEFYRA_CARRIER_IMAGE_TAG override it.
  */

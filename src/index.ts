@@ -1,6 +1,6 @@
 /**
  * The public API for people who extend the operator: the ports and their
- * tokens, the plugin contract, and the domain types the ports speak in.
+ * tokens, the plugin interface, and the domain types the ports speak in.
  * Offline test helpers are in `gefyra-operator/testing`.
  */
 export * from './ports/carrier-installer.port.js';
@@ -15,8 +15,8 @@ export * from './ports/operator-installation.port.js';
 export * from './ports/reset-ledger.port.js';
 export * from './ports/route-store.port.js';
 export * from './ports/tunnel-provider.port.js';
-export { TOKENS, type Token } from './ports/tokens.js';
-export type { OperatorPlugin, PluginContext } from './plugins/plugin.js';
+export { TOKENS, type Token } from './tokens.js';
+export type { ComposedOperator, OperatorPlugin, PluginContext, PluginMode } from './plugins/plugin.js';
 export type { TunnelSubnets } from './config.js';
 export {
   ConfigurationError,

@@ -5,8 +5,7 @@ import { isDomainError } from '../domain/errors.js';
 import { runManifests } from './manifests-command.js';
 import { runOperator } from './run-command.js';
 import { runReset } from './reset-command.js';
-import { runWebhookCommand } from './webhook-command.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import { chooseContract } from '../plugins/contract-choice.js';
 import { USAGE } from './usage.js';
 
 export interface CliOutput {
@@ -45,9 +44,9 @@ export async function main(
     switch (command) {
       case 'run': {
         const { values } = parseArgs({ args: [...rest], options: { kubeconfig: { type: 'string' } } });
-        // The Gefyra 2.5 client starts the same image twice, the second time with OP_MODE=webhook.
-        if (loadGefyra2Config(environment).mode === 'webhook')
-          return await runWebhookCommand({ environment, kubeconfig: values.kubeconfig, io });
+        // A client may start the same image as another process (OP_MODE): the plugin that contributes the mode runs it.
+        const { mode } = chooseContract(environment);
+        if (mode) return await mode.run({ environment, kubeconfig: values.kubeconfig });
         return await runOperator({ environment, kubeconfig: values.kubeconfig, io });
       }
       case 'manifests': {

@@ -1,11 +1,6 @@
 import { renderYaml } from '../install/deploy-files.js';
-import {
-  DEFAULT_OPERATOR_IMAGE,
-  installManifests,
-  requesterWebhookManifests,
-  type InstallOptions,
-} from '../install/install-manifests.js';
-import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
+import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
+import { BUILT_IN_CONTRACTS, FALLBACK_CONTRACT } from '../plugins/built-in.js';
 import type { CliOutput } from './main.js';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -14,13 +9,16 @@ export function runManifests(options: {
   namespace?: string | undefined;
   image?: string | undefined;
   pullPolicy?: string | undefined;
-  /** `0.13` (default): the operator and its requester webhook (deploy/); `2`: with the Gefyra 2 CRDs and the webhook (deploy/gefyra2). */
+  /** The client contract whose install is printed (its `value`); default the fallback (0.13: deploy/). */
   contract?: string | undefined;
   io: CliOutput;
 }): number {
-  const contract = options.contract ?? '0.13';
-  if (contract !== '0.13' && contract !== '2') {
-    options.io.err(`--contract must be 0.13 or 2 (got "${contract}")`);
+  const value = options.contract ?? FALLBACK_CONTRACT.contract.value;
+  const contract = BUILT_IN_CONTRACTS.find((plugin) => plugin.contract.value === value)?.contract;
+  if (contract === undefined) {
+    options.io.err(
+      `--contract must be ${BUILT_IN_CONTRACTS.map((plugin) => plugin.contract.value).join(' or ')} (got "${value}")`,
+    );
     return 2;
   }
   const pullPolicy = options.pullPolicy ?? 'IfNotPresent';
@@ -35,7 +33,7 @@ export function runManifests(options: {
   }
   options.io.out(
     renderYaml(
-      (contract === '2' ? gefyra2InstallManifests : withRequesterWebhook)({
+      contract.manifests({
         namespace,
         image: options.image ?? DEFAULT_OPERATOR_IMAGE,
         imagePullPolicy: pullPolicy as (typeof PULL_POLICIES)[number],
@@ -44,9 +42,3 @@ export function runManifests(options: {
   );
   return 0;
 }
-
-/** What deploy/ holds: the operator, and the webhook that stamps requesters (without it the required review refuses every request). */
-const withRequesterWebhook = (options: InstallOptions) => [
-  ...installManifests(options),
-  ...requesterWebhookManifests(options.namespace, options.name),
-];

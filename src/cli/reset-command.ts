@@ -4,9 +4,14 @@ import { loadConfig } from '../config.js';
 import { environmentWithDefaults, type Environment } from '../environment.js';
 import { composeForKubernetes } from '../composition/kubernetes-composition.js';
 import { resolve } from '../plugins/resolve.js';
-import { SERVICES } from '../composition/service-tokens.js';
-import { gefyra2Uninstall } from '../composition/gefyra-client-composition.js';
+import { SERVICES } from '../tokens.js';
+import { BUILT_IN_CONTRACTS } from '../plugins/built-in.js';
 import type { CliOutput } from './main.js';
+
+/** The kinds whose installations the built-in plugins' own resets remove, for the message where neither they nor InterceptRequests are served. */
+const kindsResetByPlugins = BUILT_IN_CONTRACTS.filter((plugin) => plugin.reset !== undefined).flatMap(
+  (plugin) => plugin.serves ?? [],
+);
 
 /** `gefyra-operator reset`: the explicit reset, run with the caller's own credentials. */
 export async function runReset(options: {
@@ -25,20 +30,18 @@ export async function runReset(options: {
     options.io.err(`This removes ${scope}.\nRun again with --yes to do it.`);
     return 2;
   }
-  const { container, served, config, dispose } = await composeForKubernetes({
+  const { container, served, plugins, dispose } = await composeForKubernetes({
     cache: false,
     environment: environmentWithDefaults(options.environment, { GEFYRA_LOG_LEVEL: 'warn' }),
     kubeconfig: options.kubeconfig,
     namespace,
   });
-  if (served.gefyraClients) {
+  // A plugin that removes what it serves does the reset; else the core's, of InterceptRequests.
+  const resetting = plugins.find((plugin) => plugin.reset !== undefined);
+  if (resetting?.reset) {
+    const reset = resetting.reset.bind(resetting);
     try {
-      const uninstall = gefyra2Uninstall(container, {
-        namespace,
-        subnets: config.subnets,
-        environment: options.environment,
-      });
-      await untilDone((signal) => uninstall.uninstall({ removeOperator: !options.keepOperator }, signal));
+      await untilDone((signal) => reset(container, { removeOperator: !options.keepOperator }, signal));
     } finally {
       await dispose();
     }
@@ -49,7 +52,7 @@ export async function runReset(options: {
     await dispose();
     // The reset ends InterceptRequests and removes their tunnel; an operator configured without them has neither.
     options.io.err(
-      'reset removes an installation that serves InterceptRequests or GefyraClients; this configuration serves neither',
+      `reset removes an installation that serves ${['InterceptRequests', ...kindsResetByPlugins].join(' or ')}; this configuration serves neither`,
     );
     return 2;
   }

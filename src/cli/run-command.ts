@@ -8,12 +8,10 @@ import {
   requestersNotStampedMessage,
   startRequesterWebhook,
 } from '../composition/requester-webhook.js';
-import type { RunningWebhook } from '../composition/webhook-composition.js';
-import { registerGefyra2Crds } from '../adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
-import { loadGefyra2Config } from '../gefyra2/gefyra2-config.js';
+import type { RunningWebhook } from '../adapters/webhook/webhook-runner.js';
 import type { Environment } from '../environment.js';
 import type { Clock } from '../ports/clock.port.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import type { CliOutput } from './main.js';
 
 /** How often an operator that lacks permissions asks again whether they were granted. */
@@ -102,13 +100,13 @@ export async function runOperator(options: {
   if (!stopping) {
     if (missing !== undefined) logger.info({}, 'the missing permissions were granted; starting');
     missing = undefined;
-    if (loadGefyra2Config(options.environment).contract === '2') {
-      await registerGefyra2Crds(composition.container.get(TOKENS.ClusterApi), logger, AbortSignal.timeout(30_000));
-    }
+    // What the plugins do before the manager runs (e.g. registering their CRDs).
+    for (const plugin of composition.plugins)
+      await plugin.atStart?.(composition.container, AbortSignal.timeout(30_000));
     const { served } = composition;
     logger.info(
       {
-        gefyraClients: served.gefyraClients,
+        ...Object.fromEntries(served.kinds.map((kind) => [kind.charAt(0).toLowerCase() + kind.slice(1), true])),
         interceptRequests: served.interceptRequests,
         ...(served.interceptRequests
           ? {}
@@ -118,7 +116,7 @@ export async function runOperator(options: {
                 : 'no rights on interceptrequests',
             }),
       },
-      `serving ${[served.interceptRequests ? 'InterceptRequests' : undefined, served.gefyraClients ? 'GefyraClients' : undefined].filter(Boolean).join(' and ') || 'the installation only'}`,
+      `serving ${served.kinds.join(' and ') || 'the installation only'}`,
     );
     const { stamps } = composition;
     // Every replica stamps, leader or not: the API server calls whichever the Service picks.

@@ -1,38 +1,13 @@
+import type { AccessPlan } from '../adapters/access/access-plan.js';
 import { GrantedAccess, type Permission } from '../adapters/access/granted-access.js';
-import type { LeaseLock } from '../adapters/kubernetes/cluster-stores/cluster-lease-store.js';
 import type { StatusWrites } from '../adapters/kubernetes/cluster-stores/cluster-intercept-request-store.js';
-import type { WatchSpec } from '../adapters/runtime/watch-source.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
-import { installManifests } from '../install/install-manifests.js';
 import { DEFAULT_OPERATOR_IMAGE } from '../install/install-manifests.js';
-import { gefyra2InstallManifests } from '../install/gefyra2-manifests.js';
-import type { ClientContract } from '../gefyra2/gefyra2-config.js';
+import { FALLBACK_CONTRACT } from '../plugins/built-in.js';
+import type { ClientContract } from '../plugins/plugin.js';
 
 /** The name install manifests give the operator's ClusterRole and Role. */
 const OPERATOR_ROLE = 'gefyra-operator';
-
-/**
- * How the operator works with the access it has: the same operator under
- * the full deploy/ RBAC and under the Gefyra client's ClusterRole (no watch
- * on core and apps kinds, no Leases, no `get` on CRDs, no status subresource).
- */
-export interface AccessPlan {
-  /** Kinds watched (and read from watch caches); the others are read from the API and rechecked every `recheckMs`. */
-  canWatch(spec: WatchSpec): boolean;
-  /** How a wait on something unwatched is rechecked: short requeues instead of events. */
-  readonly recheckMs: number;
-  /** Where the leader lock lives; `none` runs without leader election (one replica only). */
-  readonly leaderLock: LeaseLock | 'none';
-  readonly statusWrites: StatusWrites;
-  /** Whether the CRD can be read; otherwise it is registered by create, then patch. */
-  readonly crdReadable: boolean;
-  /** Permissions without which nothing can stand in: the operator cannot work until they are granted. */
-  readonly missing: readonly Permission[];
-  /** Whether the rights on InterceptRequests are granted (where they are optional, the intercept controller runs only then). */
-  readonly interceptRequests: boolean;
-  /** What differs from the full deploy/ RBAC, one phrase each, for the start-up log. */
-  readonly fallbacks: readonly string[];
-}
 
 /** How often an unwatched wait (Stowaway starting, Carrier starting) is looked at again. */
 export const UNWATCHED_RECHECK_MS = 1000;
@@ -42,10 +17,11 @@ const REVIEWS = { group: 'authorization.k8s.io', resource: 'subjectaccessreviews
 
 export interface AccessPlanOptions {
   /**
-   * The client contract served; default 0.13. Its install manifests say what
-   * is needed. Under the 2.x contract InterceptRequests are one of the things
-   * served, not the reason to run (the 2.5 client's role grants no rights on
-   * them): without their rights the operator starts and serves the rest.
+   * The client contract served; default the fallback (0.13). Its install
+   * manifests say what is needed. Where its InterceptRequests are optional
+   * they are one of the things served, not the reason to run (the client's
+   * role may grant no rights on them): without their rights the operator
+   * starts and serves the rest.
    */
   readonly contract?: ClientContract;
 }
@@ -90,12 +66,14 @@ export function planAccess(access: GrantedAccess, namespace: string, options: Ac
     );
   }
 
-  const gefyra2 = options.contract === '2';
-  const required = requiredPermissions(namespace, gefyra2);
+  const contract = options.contract ?? FALLBACK_CONTRACT.contract;
+  const optional = contract.interceptRequestsOptional;
+  const required = requiredPermissions(namespace, contract);
   const interceptRequests = access.missing(required.filter(isOnInterceptRequests)).length === 0;
-  if (!interceptRequests && gefyra2) fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
+  if (!interceptRequests && optional)
+    fallbacks.push('no rights on interceptrequests: InterceptRequests are not served');
   const missing = access.missing(
-    gefyra2 ? required.filter((permission) => !isOnInterceptRequests(permission)) : required,
+    optional ? required.filter((permission) => !isOnInterceptRequests(permission)) : required,
   );
   if (!crdReadable) missing.push(...access.missing(['create', 'patch'].map((verb) => ({ verb, ...CRD }))));
   return {
@@ -122,10 +100,10 @@ export const fullAccessPlan = (namespace: string): AccessPlan => planAccess(Gran
  * (skipped, see the intercept policy) and the rules limited to names, which
  * only the reset uses.
  */
-function requiredPermissions(namespace: string, gefyra2: boolean): Permission[] {
-  const options = { namespace, image: DEFAULT_OPERATOR_IMAGE };
-  const rules = (gefyra2 ? gefyra2InstallManifests(options) : installManifests(options))
-    // The operator's own roles (deploy/gefyra2 also has the webhook's and the developers').
+function requiredPermissions(namespace: string, contract: ClientContract): Permission[] {
+  const rules = contract
+    .manifests({ namespace, image: DEFAULT_OPERATOR_IMAGE })
+    // The operator's own roles (an install may also have a webhook's and the developers').
     .filter(
       (manifest) =>
         (manifest.kind === 'ClusterRole' || manifest.kind === 'Role') && manifest.metadata.name === OPERATOR_ROLE,

@@ -2,9 +2,9 @@ import { Container, type ContainerModule } from 'inversify';
 import type { OperatorConfig } from '../config.js';
 import { ConfigurationError, guardEnvironment, type Environment } from '../environment.js';
 import { type OperatorPlugin, type PluginContext } from '../plugins/plugin.js';
-import { fullAccessPlan, type AccessPlan } from './access-plan.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
+import { fullAccessPlan } from './access-plan.js';
 import { coreModule } from './core.module.js';
-import { gefyraClientModule } from './gefyra-client-composition.js';
 import { tunnelRoutes } from './plugin-registry.js';
 import { runtimeControllersModule } from './runtime-controllers.js';
 
@@ -17,22 +17,25 @@ export interface ContainerOptions {
   readonly platform: ContainerModule;
   /** How to work with the credentials' access; default: the full deploy/ RBAC. */
   readonly access?: AccessPlan;
-  /** Serve Gefyra 2's GefyraClients (the 2.x client contract); default: no. */
-  readonly gefyraClients?: boolean;
 }
 
 /** What a composed operator serves, for its start-up log. */
 export interface Served {
   readonly interceptRequests: boolean;
-  readonly gefyraClients: boolean;
+  /** Every kind served, as the start-up log names them: InterceptRequests (where served) and what the plugins serve. */
+  readonly kinds: readonly string[];
 }
 
 /** InterceptRequests are served when the tunnel routes them and the credentials may work on them. */
-export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'gefyraClients' | 'access' | 'config'>): Served {
+export function servedBy(options: Pick<ContainerOptions, 'plugins' | 'access' | 'config'>): Served {
   const access = options.access ?? fullAccessPlan(options.config.namespace);
+  const interceptRequests = tunnelRoutes(options.plugins) && access.interceptRequests;
   return {
-    interceptRequests: tunnelRoutes(options.plugins) && access.interceptRequests,
-    gefyraClients: options.gefyraClients ?? false,
+    interceptRequests,
+    kinds: [
+      ...(interceptRequests ? ['InterceptRequests'] : []),
+      ...options.plugins.flatMap((plugin) => plugin.serves ?? []),
+    ],
   };
 }
 
@@ -60,7 +63,6 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
     }
   };
   const pluginModules = options.plugins.flatMap((plugin) => moduleOf(() => plugin.createModule(context)));
-  const clientModules = served.gefyraClients ? moduleOf(() => gefyraClientModule(container, context)) : [];
   if (problems.length > 0) throw new ConfigurationError(problems);
   const access = options.access ?? fullAccessPlan(options.config.namespace);
   await container.load(
@@ -69,6 +71,5 @@ export async function createOperatorContainer(options: ContainerOptions): Promis
     runtimeControllersModule(options.config, served),
     ...pluginModules,
   );
-  if (clientModules.length > 0) await container.load(...clientModules);
   return container;
 }

@@ -15,10 +15,10 @@ import { ResetService } from '../domain/reset/reset-service.js';
 import { RouteService } from '../domain/routes/route-service.js';
 import { DEFAULT_FINALIZER } from '../domain/settings.js';
 import { StandbyService } from '../domain/standby/standby-service.js';
-import { TOKENS } from '../ports/tokens.js';
-import type { AccessPlan } from './access-plan.js';
+import { TOKENS } from '../tokens.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
 import { resolve, resolveAll } from '../plugins/resolve.js';
-import { SERVICES } from './service-tokens.js';
+import { SERVICES } from '../tokens.js';
 
 export const LEASE_NAME = 'gefyra-operator';
 
@@ -96,6 +96,10 @@ export function coreModule(
       )
       .inSingletonScope();
 
+    bind(TOKENS.AccessReviewer)
+      .toDynamicValue((ctx) => new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)))
+      .inSingletonScope();
+
     bind(SERVICES.RouteService)
       .toDynamicValue((ctx) => {
         const router = resolve(ctx, TOKENS.TunnelRouter);
@@ -128,7 +132,7 @@ export function coreModule(
             ...config.policy,
             destinationSubnets: config.policy.destinationSubnets ?? tunnel.clientSubnets,
           },
-          reviewer: new ClusterAccessReviewer(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock)),
+          reviewer: resolve(ctx, TOKENS.AccessReviewer),
           stamps: ctx.get(TOKENS.RequesterStamps, { optional: true }),
         });
       })

@@ -1,5 +1,5 @@
 import type { Container } from 'inversify';
-import { ContainerModule } from 'inversify';
+import { platformModule } from './platform-module.js';
 import { credentialsUser, reviewAccess } from '../adapters/kubernetes/client/access-review.js';
 import { GrantedAccess } from '../adapters/access/granted-access.js';
 import {
@@ -8,19 +8,16 @@ import {
   KubernetesWatchSource,
   loadKubeConfig,
 } from '../adapters/kubernetes/client/index.js';
-import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
 import { createPinoLogger } from '../adapters/system/pino-logger.js';
-import { cachedKinds, tunnelWatchesOf } from './cached-kinds.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import type { Logger } from '../ports/logger.port.js';
-import { TOKENS } from '../ports/tokens.js';
 import { createOperatorContainer, servedBy, type Served } from './container.js';
-import { contractComposition } from './client-contract.js';
-import { loadPlugins } from './plugin-registry.js';
-import { RUNTIME } from './runtime-tokens.js';
-import { planAccess, type AccessPlan } from './access-plan.js';
+import { loadOperatorPlugins } from './plugin-registry.js';
+import type { OperatorPlugin } from '../plugins/plugin.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
+import { planAccess } from './access-plan.js';
 import { toDomainError } from '../domain/errors.js';
 import { environmentWith, guardEnvironment, type Environment } from '../environment.js';
 import { ensureStampKey, HmacRequesterStamps } from '../adapters/webhook/requester-stamp-key.js';
@@ -42,7 +39,9 @@ export interface KubernetesComposition {
   readonly config: OperatorConfig;
   readonly logger: Logger;
   readonly access: AccessPlan;
-  /** The kinds this operator serves (the 2.x contract's GefyraClients; InterceptRequests where the tunnel and the access allow). */
+  /** The plugins loaded, the client contract among them: asked what they contribute (work at start, a reset). */
+  readonly plugins: readonly OperatorPlugin[];
+  /** The kinds this operator serves (the plugins'; InterceptRequests where the tunnel and the access allow). */
   readonly served: Served;
   /** Who the credentials are (a ServiceAccount's `system:serviceaccount:…`), when they tell. */
   readonly user: string | undefined;
@@ -59,8 +58,7 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     : guardEnvironment(options.environment);
   const config = loadConfig(environment);
   const logger = options.logger ?? createPinoLogger(config.logLevel);
-  const contract = contractComposition(environment);
-  const plugins = await loadPlugins(config.plugins, undefined, contract.defaultPlugins);
+  const { contract, plugins } = await loadOperatorPlugins(config.plugins, environment);
   const kubeConfig = loadKubeConfig(options.kubeconfig, { environment });
   await checkApiReachable(kubeConfig, AbortSignal.timeout(15_000));
   // The watch source logs each failed watch itself, naming its kind and namespace.
@@ -79,20 +77,15 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
       )
     : undefined;
   const informers = new SharedInformers(new KubernetesWatchSource(kubeConfig, logger.child({ component: 'watch' })));
-  const platform = new ContainerModule(({ bind }) => {
-    if (options.cache === false) bind(TOKENS.ClusterApi).toConstantValue(new KubernetesClusterApi(kubeConfig));
-    else {
-      bind(TOKENS.ClusterApi)
-        .toDynamicValue((ctx) => {
-          const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter((spec) => access.canWatch(spec));
-          return new CachedClusterApi(new KubernetesClusterApi(kubeConfig), informers, watchable);
-        })
-        .inSingletonScope();
-    }
-    bind(TOKENS.Clock).toConstantValue(systemClock);
-    bind(TOKENS.Logger).toConstantValue(logger);
-    bind(RUNTIME.WatchSource).toConstantValue(informers);
-    if (stamps) bind(TOKENS.RequesterStamps).toConstantValue(stamps);
+  const platform = platformModule({
+    api: new KubernetesClusterApi(kubeConfig),
+    informers,
+    cache: options.cache !== false,
+    namespace: config.namespace,
+    canWatch: (spec) => access.canWatch(spec),
+    clock: systemClock,
+    logger,
+    stamps,
   });
   const container = await createOperatorContainer({
     config,
@@ -100,14 +93,14 @@ export async function composeForKubernetes(options: KubernetesCompositionOptions
     plugins,
     platform,
     access,
-    gefyraClients: contract.gefyraClients,
   });
-  const served = servedBy({ config, plugins, access, gefyraClients: contract.gefyraClients });
+  const served = servedBy({ config, plugins, access });
   return {
     container,
     config,
     logger,
     access,
+    plugins,
     served,
     user: credentialsUser(kubeConfig),
     stamps,

@@ -1,7 +1,7 @@
 import type { Container } from 'inversify';
 import type { Permission } from '../adapters/access/granted-access.js';
 import { operatorEvent } from '../domain/boot/operator-events.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import { resolve } from '../plugins/resolve.js';
 
 /** The reason of a refused permission, as the boot reports one it meets (domain/boot). */

@@ -3,10 +3,11 @@ import { InterceptTracker } from '../adapters/runtime/intercept-tracker.js';
 import { Manager } from '../adapters/runtime/manager.js';
 import { MetricsRegistry, operatorMetrics } from '../adapters/runtime/metrics.js';
 import { OperatorPhase } from '../adapters/runtime/operator-phase.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import { resolve } from '../plugins/resolve.js';
-import { RUNTIME, type ControllerFactory, type ControllerScope } from './runtime-tokens.js';
-import { SERVICES } from './service-tokens.js';
+import { RUNTIME } from '../tokens.js';
+import type { ControllerFactory, ControllerScope } from '../adapters/runtime/controller.js';
+import { SERVICES } from '../tokens.js';
 
 export interface RunnableOperator {
   /** The manager: leader election, the controllers, health and shutdown. */

@@ -1,7 +1,9 @@
 import { ConfigurationError } from '../environment.js';
-import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
-import type { OperatorPlugin } from '../plugins/plugin.js';
-import { TOKENS, type Token } from '../ports/tokens.js';
+import type { Environment } from '../environment.js';
+import { BUILT_IN_PLUGINS, FALLBACK_CONTRACT } from '../plugins/built-in.js';
+import { chooseContract } from '../plugins/contract-choice.js';
+import type { ClientContractPlugin, OperatorPlugin } from '../plugins/plugin.js';
+import { TOKENS, type Token } from '../tokens.js';
 
 /** The ports that only plugins provide, and how many chosen plugins must provide each. */
 export const PLUGIN_PORTS: readonly {
@@ -29,7 +31,7 @@ type Importer = (specifier: string) => Promise<Record<string, unknown>>;
 export async function loadPlugins(
   names: readonly string[],
   importer: Importer = (specifier) => import(specifier),
-  defaults: readonly string[] = DEFAULT_PLUGINS,
+  defaults: readonly string[] = FALLBACK_CONTRACT.contract.defaultPlugins,
 ): Promise<OperatorPlugin[]> {
   const problems: string[] = [];
   const plugins: OperatorPlugin[] = [];
@@ -87,3 +89,13 @@ const portNameOf = (port: Token<unknown>): string => port.description?.replace('
 /** Whether the chosen tunnel routes InterceptRequests (router, route store and heartbeat); a tunnel without them serves only its own clients. */
 export const tunnelRoutes = (plugins: readonly OperatorPlugin[]): boolean =>
   plugins.some((plugin) => plugin.provides.includes(TOKENS.TunnelRouter));
+
+/** The plugins an operator runs: the client contract the environment chooses, and GEFYRA_PLUGINS (none: the contract's defaults). */
+export async function loadOperatorPlugins(
+  names: readonly string[],
+  environment: Environment,
+): Promise<{ readonly contract: ClientContractPlugin; readonly plugins: readonly OperatorPlugin[] }> {
+  const { contract } = chooseContract(environment);
+  // The contract last: its controllers start after the core's (the installation first).
+  return { contract, plugins: [...(await loadPlugins(names, undefined, contract.contract.defaultPlugins)), contract] };
+}

@@ -1,4 +1,4 @@
-import type { AdmissionHandler } from '../adapters/webhook/admission-handlers.js';
+import type { AdmissionHandler } from '../adapters/webhook/admission-server.js';
 import type { HmacRequesterStamps } from '../adapters/webhook/requester-stamp-key.js';
 import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
 import type { OperatorConfig } from '../config.js';
@@ -7,18 +7,21 @@ import type { Clock } from '../ports/clock.port.js';
 import type { ObjectApi } from '../ports/cluster-api.port.js';
 import type { EventRecorder } from '../ports/event-recorder.port.js';
 import type { Logger } from '../ports/logger.port.js';
-import { stampRequester } from '../webhook/requester-stamp.js';
-import { type RunningWebhook, startWebhook } from './webhook-composition.js';
-import { DEFAULT_CERTIFICATE_LIFETIME_SECONDS } from '../gefyra2/webhook-settings.js';
+import { stampRequester } from '../domain/admission/requester-stamp.js';
+import {
+  DEFAULT_CERTIFICATE_LIFETIME_SECONDS,
+  type RunningWebhook,
+  startWebhook,
+} from '../adapters/webhook/webhook-runner.js';
 
 /** The reason, in the log and the Event, where nothing stamps requesters. */
 export const REQUESTERS_NOT_STAMPED_REASON = 'RequestersNotStamped';
 
 /**
  * The mutating webhook that stamps requesters, on the operator's own pods
- * (every replica, leader or not): the webhook server of the 2.x contract with
- * one path, its CA and serving certificate in their Secret, and the caBundle
- * of the installation's MutatingWebhookConfiguration kept at that CA.
+ * (every replica, leader or not): the webhook runner with one path, its CA
+ * and serving certificate in their Secret, and the caBundle of the
+ * installation's MutatingWebhookConfiguration kept at that CA.
  */
 export async function startRequesterWebhook(options: {
   readonly objects: ObjectApi;
@@ -47,7 +50,6 @@ export async function startRequesterWebhook(options: {
     ...(options.listenHost === undefined ? {} : { listenHost: options.listenHost }),
     handlers: requesterStampHandlers(stamps),
     configurationKind: 'MutatingWebhookConfiguration',
-    announceReadiness: false,
   });
 }
 

@@ -6,11 +6,12 @@ import { ResetController } from '../adapters/runtime/controllers/reset-controlle
 import { toDomainPod } from '../adapters/kubernetes/shapes/pod-mapping.js';
 import type { OperatorConfig } from '../config.js';
 import type { CarrierInstaller } from '../ports/carrier-installer.port.js';
-import { TOKENS } from '../ports/tokens.js';
+import { TOKENS } from '../tokens.js';
 import { tunnelWatchesOf } from './cached-kinds.js';
 import { resolve, resolveAll } from '../plugins/resolve.js';
-import { RUNTIME, type ControllerFactory } from './runtime-tokens.js';
-import { SERVICES } from './service-tokens.js';
+import { RUNTIME } from '../tokens.js';
+import type { ControllerFactory } from '../adapters/runtime/controller.js';
+import { SERVICES } from '../tokens.js';
 
 export interface ServedKinds {
   /**

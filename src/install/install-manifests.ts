@@ -1,10 +1,11 @@
 import { interceptRequestCrd, INTERCEPT_REQUEST_CRD_NAME } from '../crd/intercept-request-crd.js';
 import { MANAGED_BY_LABELS } from '../gefyra-release.js';
-import { BUILT_IN_PLUGINS, DEFAULT_PLUGINS } from '../plugins/built-in.js';
+import { carrierPlugin } from '../plugins/carrier/carrier.plugin.js';
 import type { OperatorPlugin, RbacRule } from '../plugins/plugin.js';
+import { stowawayPlugin } from '../plugins/stowaway/stowaway.plugin.js';
 import type { Manifest } from '../ports/cluster-api.port.js';
 import { REQUESTER_WEBHOOK_PATH, requesterWebhookNames } from '../adapters/webhook/requester-webhook-names.js';
-import { STAMPED_KINDS } from '../webhook/requester-stamp.js';
+import { STAMPED_KINDS } from '../domain/admission/requester-stamp.js';
 
 /**
  * Everything a cluster needs to run the operator, generated here and written
@@ -20,14 +21,14 @@ export interface InstallOptions {
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Name of the ClusterRole and ClusterRoleBinding. */
   readonly name?: string;
-  /** The plugins whose rules the roles carry; default: the 0.13 defaults (Stowaway 0.13 and Carrier). */
+  /** The plugins whose rules the roles carry; default: Stowaway (0.13) and Carrier. */
   readonly plugins?: readonly OperatorPlugin[];
 }
 
 export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/gefyra/gefyra-operator:0.1.0';
 
 const labels = { ...MANAGED_BY_LABELS, 'app.kubernetes.io/name': 'gefyra-operator' };
-/** The operator's pods (not deploy/gefyra2's webhook pods, which share the name label): what the requester webhook's Service selects. */
+/** The operator's pods (not a webhook's pods, which may share the name label): what the requester webhook's Service selects. */
 export const OPERATOR_POD_SELECTOR = {
   'app.kubernetes.io/name': 'gefyra-operator',
   'app.kubernetes.io/component': 'operator',
@@ -51,7 +52,7 @@ export const CONTAINER_SECURITY_CONTEXT = {
 export function installManifests(options: InstallOptions): Manifest[] {
   const name = options.name ?? 'gefyra-operator';
   const { namespace } = options;
-  const plugins = options.plugins ?? DEFAULT_PLUGINS.map((name) => BUILT_IN_PLUGINS[name]!);
+  const plugins = options.plugins ?? [stowawayPlugin, carrierPlugin];
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
     interceptRequestCrd(),
@@ -245,6 +246,12 @@ function deployment(
  * Service, and an installation whose operator runs elsewhere (the tests')
  * registers it with a URL of its own.
  */
+/** What deploy/ holds: the operator, and the webhook that stamps requesters (without it the required review refuses every request). */
+export const withRequesterWebhook = (options: InstallOptions): Manifest[] => [
+  ...installManifests(options),
+  ...requesterWebhookManifests(options.namespace, options.name),
+];
+
 export function requesterWebhookManifests(namespace: string, name = 'gefyra-operator'): Manifest[] {
   const names = requesterWebhookNames(name);
   return [

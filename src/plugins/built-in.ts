@@ -1,21 +1,19 @@
 import { carrierPlugin } from './carrier/carrier.plugin.js';
-import type { OperatorPlugin } from './plugin.js';
+import { gefyra013Plugin } from './gefyra013/gefyra013.plugin.js';
+import { gefyra2Plugin } from './gefyra2/gefyra2.plugin.js';
+import { gefyra2TunnelPlugin } from './gefyra2/tunnel/gefyra2-tunnel.plugin.js';
+import type { ClientContractPlugin, OperatorPlugin } from './plugin.js';
 import { stowawayPlugin } from './stowaway/stowaway.plugin.js';
-import { stowaway2Plugin } from './stowaway2/stowaway2.plugin.js';
 
 /** The plugins that ship with the operator, by the name GEFYRA_PLUGINS gives them. */
 export const BUILT_IN_PLUGINS: Readonly<Record<string, OperatorPlugin>> = {
   [stowawayPlugin.name]: stowawayPlugin,
-  [stowaway2Plugin.name]: stowaway2Plugin,
+  [gefyra2TunnelPlugin.name]: gefyra2TunnelPlugin,
   [carrierPlugin.name]: carrierPlugin,
 };
 
-/** What runs when GEFYRA_PLUGINS is not set for the 0.13 client: Gefyra's tunnel and its carrier. */
-export const DEFAULT_PLUGINS: readonly string[] = [stowawayPlugin.name, carrierPlugin.name];
+/** The client contracts that ship with the operator, in the order `manifests --contract` and GEFYRA_CLIENT_CONTRACT list them. */
+export const BUILT_IN_CONTRACTS: readonly ClientContractPlugin[] = [gefyra013Plugin, gefyra2Plugin];
 
-/**
- * What runs when GEFYRA_PLUGINS is not set for the Gefyra 2.x client: its
- * tunnel (the 0.13 one would hold the node port the 2.5 client's own Service
- * claims) and the carrier.
- */
-export const GEFYRA2_DEFAULT_PLUGINS: readonly string[] = [stowaway2Plugin.name, carrierPlugin.name];
+/** The contract served when GEFYRA_CLIENT_CONTRACT is `auto` and no contract recognises the client. */
+export const FALLBACK_CONTRACT: ClientContractPlugin = gefyra013Plugin;

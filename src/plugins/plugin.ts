@@ -1,14 +1,19 @@
-import type { ContainerModule } from 'inversify';
+import type { Container, ContainerModule } from 'inversify';
 import type { TunnelSubnets } from '../config.js';
 import type { Environment } from '../environment.js';
-import type { Token } from '../ports/tokens.js';
+import type { Manifest } from '../ports/cluster-api.port.js';
+import type { Token } from '../tokens.js';
 import type { SettingsSchema } from '../settings/settings-schema.js';
 
 /**
- * The plugin contract. A plugin is a module of bindings for one or more
- * ports; the composition root loads the plugins configuration chooses and
- * nothing else knows their classes. A plugin published as its own npm package
- * exports `plugin: OperatorPlugin` and is named in GEFYRA_PLUGINS.
+ * What a plugin contributes to the manager. A plugin binds ports, and may add
+ * controllers (bound under RUNTIME.Controllers by its module), work at start
+ * (its CRDs), process modes (OP_MODE), its part of `gefyra-operator reset`,
+ * RBAC rules and settings. The composition root and the CLI ask the loaded
+ * plugins what they contribute; nothing else knows their classes. A plugin
+ * published as its own npm package exports `plugin: OperatorPlugin` and is
+ * named in GEFYRA_PLUGINS. A client contract (which client generation is
+ * served) is a plugin too, chosen by GEFYRA_CLIENT_CONTRACT (`ClientContractPlugin`).
  */
 export interface PluginContext {
   /** Namespace the operator and its components live in. */
@@ -38,6 +43,17 @@ export interface PluginRbac {
   readonly namespaced?: readonly RbacRule[];
 }
 
+/** A process the image runs instead of the operator, chosen by OP_MODE. */
+export interface PluginMode {
+  /** What the README says it does. */
+  readonly meaning: string;
+  /** Runs until SIGTERM or SIGINT; resolves to the exit code. */
+  run(options: { readonly environment: Environment; readonly kubeconfig: string | undefined }): Promise<number>;
+}
+
+/** The composed operator, as a plugin's start-up work and reset see it. */
+export type ComposedOperator = Pick<Container, 'get'>;
+
 export interface OperatorPlugin {
   readonly name: string;
   /**
@@ -57,4 +73,47 @@ export interface OperatorPlugin {
    * ConfigurationError listing every bad setting.
    */
   createModule(context: PluginContext): ContainerModule;
+  /** The kinds its controllers serve, plural as the start-up log names them (`serving GefyraClients`). */
+  readonly serves?: readonly string[];
+  /** Work before the manager starts, e.g. registering its CRDs; a throw stops the start. */
+  atStart?(operator: ComposedOperator, signal: AbortSignal): Promise<void>;
+  /** The OP_MODE values it runs instead of the operator (`operator`, the default, is the core's). */
+  readonly modes?: Readonly<Record<string, PluginMode>>;
+  /**
+   * `gefyra-operator reset` for an installation that serves its kinds: removes
+   * them and what it installed (and, with `removeOperator`, the operator).
+   */
+  reset?(operator: ComposedOperator, options: { readonly removeOperator: boolean }, signal: AbortSignal): Promise<void>;
+}
+
+/** The options of `gefyra-operator manifests`. */
+export interface ManifestOptions {
+  readonly namespace: string;
+  readonly image: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+/** How a client contract is chosen, and what it brings. */
+export interface ClientContract {
+  /** Its value of GEFYRA_CLIENT_CONTRACT and of `manifests --contract`. */
+  readonly value: string;
+  /** Whether `GEFYRA_CLIENT_CONTRACT=auto` chooses it: the client's own variables tell (OP_MODE naming one of its modes tells too). */
+  recognises(environment: Environment): boolean;
+  /** What the variable's documentation says recognises it. */
+  readonly recognisedBy?: string;
+  /** The plugins that run when GEFYRA_PLUGINS names none. */
+  readonly defaultPlugins: readonly string[];
+  /**
+   * Whether the operator starts without rights on InterceptRequests (the
+   * client's role grants none: the contract serves other kinds and
+   * InterceptRequests only where granted).
+   */
+  readonly interceptRequestsOptional: boolean;
+  /** Everything a cluster needs for this contract (`gefyra-operator manifests --contract <value>`); its operator roles say what the operator needs. */
+  manifests(options: ManifestOptions): Manifest[];
+}
+
+/** A plugin that is a client contract: loaded with the plugins GEFYRA_PLUGINS names, one at a time. */
+export interface ClientContractPlugin extends OperatorPlugin {
+  readonly contract: ClientContract;
 }

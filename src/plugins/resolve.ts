@@ -1,5 +1,5 @@
 import type { ResolutionContext } from 'inversify';
-import type { Token } from '../ports/tokens.js';
+import type { Token } from '../tokens.js';
 
 /** `context.get` with the port type a token carries, so call sites need no casts. */
 export const resolve = <T>(context: Pick<ResolutionContext, 'get'>, token: Token<T>): T => context.get<T>(token);

@@ -1,9 +1,7 @@
 import { kubernetesClientSettings } from '../adapters/kubernetes/client/kube-config.js';
 import { coreSettings } from '../config.js';
-import { gefyra2Settings } from '../gefyra2/gefyra2-config.js';
-import { webhookSettings } from '../gefyra2/webhook-settings.js';
-import { BUILT_IN_PLUGINS } from '../plugins/built-in.js';
-import { clientLifecycleSettings } from '../plugins/stowaway2/client-lifecycle-settings.js';
+import { BUILT_IN_CONTRACTS, BUILT_IN_PLUGINS } from '../plugins/built-in.js';
+import { contractChoiceSettings } from '../plugins/contract-choice.js';
 import type { SettingsSchema } from './settings-schema.js';
 
 /**
@@ -13,15 +11,10 @@ import type { SettingsSchema } from './settings-schema.js';
  * only (src/settings/settings-schema.ts).
  */
 export function settingsCatalogue(): readonly SettingsSchema[] {
-  const pluginSettings = Object.values(BUILT_IN_PLUGINS).flatMap((plugin) => plugin.settings ?? []);
+  const pluginSettings = [...Object.values(BUILT_IN_PLUGINS), ...BUILT_IN_CONTRACTS].flatMap(
+    (plugin) => plugin.settings ?? [],
+  );
   return [
-    ...new Set<SettingsSchema>([
-      coreSettings,
-      kubernetesClientSettings,
-      ...pluginSettings,
-      gefyra2Settings,
-      clientLifecycleSettings,
-      webhookSettings,
-    ]),
+    ...new Set<SettingsSchema>([coreSettings, contractChoiceSettings, kubernetesClientSettings, ...pluginSettings]),
   ];
 }

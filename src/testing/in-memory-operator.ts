@@ -1,19 +1,15 @@
 import type { Container } from 'inversify';
-import { ContainerModule } from 'inversify';
+import { platformModule } from '../composition/platform-module.js';
 import { InMemoryCluster } from '../adapters/in-memory/in-memory-cluster.js';
 import { InMemoryWatchSource } from '../adapters/in-memory/in-memory-watch-source.js';
-import { CachedClusterApi } from '../adapters/cache/cached-cluster-api.js';
 import { SharedInformers } from '../adapters/cache/shared-informers.js';
-import { cachedKinds, tunnelWatchesOf } from '../composition/cached-kinds.js';
 import { silentLogger } from '../adapters/system/pino-logger.js';
 import { ManualClock } from '../adapters/system/manual-clock.js';
 import { createOperatorContainer } from '../composition/container.js';
-import { loadPlugins } from '../composition/plugin-registry.js';
+import { loadOperatorPlugins } from '../composition/plugin-registry.js';
 import { resolve } from '../plugins/resolve.js';
-import { contractComposition } from '../composition/client-contract.js';
-import { RUNTIME } from '../composition/runtime-tokens.js';
-import type { AccessPlan } from '../composition/access-plan.js';
-import { SERVICES } from '../composition/service-tokens.js';
+import type { AccessPlan } from '../adapters/access/access-plan.js';
+import { SERVICES } from '../tokens.js';
 import { loadConfig, type OperatorConfig } from '../config.js';
 import { guardEnvironment } from '../environment.js';
 import {
@@ -23,7 +19,6 @@ import {
 import type { ClusterApi } from '../ports/cluster-api.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { RequesterStamps } from '../ports/requester-stamps.port.js';
-import { TOKENS } from '../ports/tokens.js';
 
 export interface InMemoryOperatorOptions<Cluster extends InMemoryCluster = InMemoryCluster> {
   /**
@@ -127,29 +122,21 @@ async function compose<Cluster extends InMemoryCluster>(
   // As in production: the composition reads each variable through its schema, never directly.
   const environment = guardEnvironment(parts.environment);
   const config = loadConfig(environment);
-  const api = wrap ? wrap(cluster) : cluster;
   const informers = new SharedInformers(new InMemoryWatchSource(cluster));
-  const platform = new ContainerModule(({ bind }) => {
-    bind(TOKENS.ClusterApi)
-      .toDynamicValue((ctx) => {
-        if (!parts.cache) return api;
-        const watchable = cachedKinds(config.namespace, tunnelWatchesOf(ctx)).filter(
-          (spec) => parts.access?.canWatch(spec) ?? true,
-        );
-        return new CachedClusterApi(api, informers, watchable);
-      })
-      .inSingletonScope();
-    bind(TOKENS.Clock).toConstantValue(clock);
-    bind(TOKENS.Logger).toConstantValue(logger);
-    bind(RUNTIME.WatchSource).toConstantValue(informers);
-    if (parts.requesterStamps) bind(TOKENS.RequesterStamps).toConstantValue(parts.requesterStamps);
+  const platform = platformModule({
+    api: wrap ? wrap(cluster) : cluster,
+    informers,
+    cache: parts.cache,
+    namespace: config.namespace,
+    canWatch: (spec) => parts.access?.canWatch(spec) ?? true,
+    clock,
+    logger,
+    stamps: parts.requesterStamps,
   });
-  const contract = contractComposition(environment);
   const container = await createOperatorContainer({
     config,
     environment,
-    plugins: await loadPlugins(config.plugins, undefined, contract.defaultPlugins),
-    gefyraClients: contract.gefyraClients,
+    plugins: (await loadOperatorPlugins(config.plugins, environment)).plugins,
     platform,
     ...(parts.access ? { access: parts.access } : {}),
   });

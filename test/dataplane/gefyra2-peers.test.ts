@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/kubernetes-cluster-api.js';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
-import type { ProviderConfigKey } from '../../src/ports/tunnel-peers.port.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
+import type { ProviderConfigKey } from '../../src/plugins/gefyra2/ports/tunnel-peers.port.js';
 import { pyFormat, pyGet } from '../support/gefyra25-client-reads.js';
 import { DataPlane } from '../support/control-plane/data-plane/data-plane.js';
 import type { DeveloperMachine } from '../support/control-plane/data-plane/developer-machine.js';

@@ -4,9 +4,10 @@ import { Stowaway2Simulator } from '../support/simulated-cluster/simulators/stow
 import { ClusterClientNotifier } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-notifier.js';
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
-import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
-import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
+import { startGefyra2Webhook, WEBHOOK_READY_REASON } from '../../src/plugins/gefyra2/adapters/gefyra2-webhook.js';
+import type { RunningWebhook } from '../../src/adapters/webhook/webhook-runner.js';
+import { GEFYRA2_CRD_NAMES } from '../../src/plugins/gefyra2/install/gefyra2-crds.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook, type ReviewAnswer } from '../support/admission-review.js';
 import { pollUntil } from '../support/control-plane/polling.js';
@@ -422,7 +423,7 @@ describe('what the Gefyra 2.5.4 client reads, as it reads it', () => {
       { ...configuration, metadata: { name: configuration.name }, webhooks: [unmatchedClientWebhook(namespace.name)] },
       signal(),
     );
-    const running = await startWebhook({
+    const running = await startGefyra2Webhook({
       objects: api,
       clock: systemClock,
       logger: silentLogger,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
-import { PROVIDER_CONFIG_KEYS } from '../../src/ports/tunnel-peers.port.js';
+import { PROVIDER_CONFIG_KEYS } from '../../src/plugins/gefyra2/ports/tunnel-peers.port.js';
 import { clientWireGuardFile, pyGet } from '../support/gefyra25-client-reads.js';
 import { useGefyra2OnSimulatedNode } from './support/use-gefyra2.js';
 

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterClientNotifier } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-notifier.js';
-import { registerGefyra2Crds } from '../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
+import { registerGefyra2Crds } from '../../src/plugins/gefyra2/adapters/gefyra2-crd-registration.js';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
-import { startWebhook, WEBHOOK_READY_REASON, type RunningWebhook } from '../../src/composition/webhook-composition.js';
-import { GEFYRA2_CRD_NAMES } from '../../src/crd/gefyra2-crds.js';
-import { gefyra2InstallManifests } from '../../src/install/gefyra2-manifests.js';
-import { loadGefyra2Config } from '../../src/gefyra2/gefyra2-config.js';
+import { startGefyra2Webhook, WEBHOOK_READY_REASON } from '../../src/plugins/gefyra2/adapters/gefyra2-webhook.js';
+import type { RunningWebhook } from '../../src/adapters/webhook/webhook-runner.js';
+import { GEFYRA2_CRD_NAMES } from '../../src/plugins/gefyra2/install/gefyra2-crds.js';
+import { gefyra2InstallManifests } from '../../src/plugins/gefyra2/install/gefyra2-manifests.js';
+import { loadWebhookSettings } from '../../src/plugins/gefyra2/webhook-settings.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../support/admission-review.js';
 import { handshake } from '../support/tls-handshake.js';
@@ -207,12 +208,12 @@ describe('the webhook (OP_MODE=webhook) in-process', () => {
   let webhook: RunningWebhook | undefined;
   const host = () => `gefyra-admission.${namespace.name}.svc`;
   const start = async () =>
-    await startWebhook({
+    await startGefyra2Webhook({
       objects: asClient.api,
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { ...loadGefyra2Config({}).webhook, port: 0, configuration: VWC.name },
+      webhook: { ...loadWebhookSettings({}), port: 0, configuration: VWC.name },
       listenHost: '127.0.0.1',
     });
   const caBundleInConfiguration = async () => {
@@ -317,17 +318,17 @@ describe('the webhook renews its certificate while running (GEFYRA_WEBHOOK_CERTI
 
   it('a client trusting the caBundle as the API server stores it completes a TLS handshake at every moment across the switch, the CA overlap and its end', async () => {
     await admin().create({ ...testConfiguration(), name, metadata: { name } }, never);
-    const settings = loadGefyra2Config({
+    const settings = loadWebhookSettings({
       GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45',
       GEFYRA_WEBHOOK_CONFIGURATION: name,
       GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls',
     });
-    const webhook = await startWebhook({
+    const webhook = await startGefyra2Webhook({
       objects: asClient.api,
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { ...settings.webhook, port: 0 },
+      webhook: { ...settings, port: 0 },
       listenHost: '127.0.0.1',
     });
     const servername = `gefyra-admission.${namespace.name}.svc`;
@@ -456,12 +457,12 @@ describe("the webhook under deploy/gefyra2's account for it", () => {
       never,
     );
     const credentials = await controlPlane.serviceAccountKubeConfig(namespace.name, 'gefyra-operator-webhook');
-    const webhook = await startWebhook({
+    const webhook = await startGefyra2Webhook({
       objects: new KubernetesClusterApi(credentials.kubeConfig),
       clock: systemClock,
       logger: silentLogger,
       namespace: namespace.name,
-      webhook: { ...loadGefyra2Config({}).webhook, port: 0, configuration: VWC.name },
+      webhook: { ...loadWebhookSettings({}), port: 0, configuration: VWC.name },
       listenHost: '127.0.0.1',
     });
     try {

@@ -7,9 +7,9 @@ import {
   GEFYRA2_CRD_NAMES,
   GEFYRA_BRIDGE_KIND,
   GEFYRA_BRIDGE_MOUNT_KIND,
-} from '../../src/crd/gefyra2-crds.js';
-import { GEFYRA_CLIENT_KIND } from '../../src/domain/gefyra-client/gefyra-client.js';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
+} from '../../src/plugins/gefyra2/install/gefyra2-crds.js';
+import { GEFYRA_CLIENT_KIND } from '../../src/plugins/gefyra2/domain/client/gefyra-client.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import type { WatchEvent, WatchSpec } from '../../src/adapters/runtime/watch-source.js';
 import { useGefyra2OnSimulatedNode } from './support/use-gefyra2.js';

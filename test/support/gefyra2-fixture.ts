@@ -1,22 +1,22 @@
-import { ClusterClientAccounts } from '../../src/adapters/kubernetes/cluster-stores/cluster-client-accounts.js';
+import { ClusterClientAccounts } from '../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
-import { ClusterGefyraClientStore } from '../../src/adapters/kubernetes/cluster-stores/cluster-gefyra-client-store.js';
+import { ClusterGefyraClientStore } from '../../src/plugins/gefyra2/adapters/cluster-gefyra-client-store.js';
 import { SimulatedCluster } from './simulated-cluster/index.js';
 import { Stowaway2Simulator } from './simulated-cluster/simulators/stowaway2-simulator.js';
 import { silentLogger } from '../../src/adapters/system/pino-logger.js';
 import { ManualClock } from '../../src/adapters/system/manual-clock.js';
-import type { ClientLifecycleSettings } from '../../src/domain/gefyra-client/client-decision.js';
+import type { ClientLifecycleSettings } from '../../src/plugins/gefyra2/domain/client/client-decision.js';
 import {
   GEFYRA_CLIENT_API_VERSION,
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
   type GefyraClient,
-} from '../../src/domain/gefyra-client/gefyra-client.js';
-import { GefyraClientService } from '../../src/domain/gefyra-client/gefyra-client-service.js';
-import { STOWAWAY2 } from '../../src/plugins/stowaway2/stowaway2-names.js';
-import { Stowaway2Installer } from '../../src/plugins/stowaway2/stowaway2-installer.js';
-import { Stowaway2Peers } from '../../src/plugins/stowaway2/stowaway2-peers.js';
-import { stowaway2SettingsOf } from '../../src/plugins/stowaway2/stowaway2-settings.js';
+} from '../../src/plugins/gefyra2/domain/client/gefyra-client.js';
+import { GefyraClientService } from '../../src/plugins/gefyra2/domain/client/gefyra-client-service.js';
+import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
+import { Stowaway2Installer } from '../../src/plugins/gefyra2/tunnel/stowaway2-installer.js';
+import { Stowaway2Peers } from '../../src/plugins/gefyra2/tunnel/stowaway2-peers.js';
+import { stowaway2SettingsOf } from '../../src/plugins/gefyra2/tunnel/stowaway2-settings.js';
 import { pluginContext } from './plugin-context.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 

@@ -1,3 +1,8 @@
+import type { Logger } from '../../ports/logger.port.js';
+import type { InterceptTracker } from './intercept-tracker.js';
+import type { RuntimeAccess } from './manager.js';
+import type { OperatorMetrics } from './metrics.js';
+import type { OperatorPhase } from './operator-phase.js';
 import type { WatchEvent, WatchSpec } from './watch-source.js';
 
 /** What a reconcile asks of its queue: nothing (done), or another look after a delay. */
@@ -82,3 +87,16 @@ export class KeyInbox<Key> {
 export interface KeySink<Key> {
   add(key: Key): void;
 }
+
+/** What one manager shares with the controllers it runs (created with it, one per process). */
+export interface ControllerScope {
+  readonly phase: OperatorPhase;
+  readonly metrics: OperatorMetrics;
+  readonly tracker: InterceptTracker;
+  readonly access: RuntimeAccess;
+  /** The runtime's logger. */
+  readonly logger: Logger;
+}
+
+/** Makes a controller for a manager; bound (multi) under RUNTIME.Controllers, in the order they start. */
+export type ControllerFactory = (scope: ControllerScope) => Controller<unknown>;

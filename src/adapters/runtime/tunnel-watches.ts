@@ -1,4 +1,4 @@
-import type { Token } from '../../ports/tokens.js';
+import type { Token } from '../../tokens.js';
 import type { WatchSpec } from './watch-source.js';
 
 /**

@@ -8,11 +8,17 @@ import type {
   AdmissionOperation,
   AdmissionVerdict,
   GefyraObject,
-} from '../../webhook/admission-verdict.js';
-import type { AdmissionHandler } from './admission-handlers.js';
+} from '../../domain/admission/admission-verdict.js';
 import type { WebhookTls } from './webhook-certificate.js';
 
-/** The code of a denial: the one the 2.5 client acts on (contract §5). */
+/** One webhook path: reads what its rule compares against, then applies the (pure) rule. */
+export type AdmissionHandler = (
+  input: AdmissionInput,
+  namespace: string,
+  signal: AbortSignal,
+) => Promise<AdmissionVerdict>;
+
+/** The code of a denial: the one Gefyra's clients act on. */
 export const DENIAL_CODE = 500;
 /** Below the configuration's 30 s, so that the API server hears a denial rather than a timeout. */
 const DECISION_TIMEOUT_MS = 25_000;

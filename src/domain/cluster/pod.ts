@@ -68,8 +68,6 @@ export interface Pod extends PodRef {
   readonly containerStatuses: readonly ContainerStatus[];
 }
 
-export const podKey = (ref: PodRef): string => `${ref.namespace}/${ref.name}`;
-
 export const findContainer = (pod: Pod, name: string): ContainerSpec | undefined =>
   pod.containers.find((container) => container.name === name);
 

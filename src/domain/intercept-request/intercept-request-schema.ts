@@ -26,8 +26,6 @@ export const interceptRequestWireFields = z.object({
   established: z.boolean().optional().describe('Set by the operator once traffic flows'),
 });
 
-export type InterceptRequestWireFields = z.infer<typeof interceptRequestWireFields>;
-
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const PORT_MAPPING = /^(\d+):(\d+)$/;

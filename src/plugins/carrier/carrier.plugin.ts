@@ -1,6 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { resolve } from '../resolve.js';
-import { TOKENS } from '../../ports/tokens.js';
+import { TOKENS } from '../../tokens.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { GefyraCarrierInstaller } from './carrier-installer.js';
 import { carrierSettings, carrierSettingsOf } from './carrier-settings.js';

@@ -15,7 +15,7 @@ import type { Pod } from '../../domain/cluster/pod.js';
 import type { Subnet } from '../../domain/intercept/intercept-policy.js';
 
 /**
- * Stowaway's data plane. Loading routes follows Stowaway's contract: a proxy
+ * Stowaway's data plane. Loading routes follows Stowaway's protocol: a proxy
  * Service per route, a touch of the pod so the kubelet refreshes the mounted
  * route ConfigMap now rather than within a minute, a look at the mounted
  * directory to be sure the refresh happened (no fixed sleep), then

@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { resolve } from '../resolve.js';
 import { TUNNEL_WATCHES } from '../../adapters/runtime/tunnel-watches.js';
-import { TOKENS } from '../../ports/tokens.js';
+import { TOKENS } from '../../tokens.js';
 import type { OperatorPlugin } from '../plugin.js';
 import { StowawayHeartbeat } from './stowaway-heartbeat.js';
 import { STOWAWAY } from './stowaway-names.js';

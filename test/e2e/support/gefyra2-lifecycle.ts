@@ -1,9 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterClientAccounts } from '../../../src/adapters/kubernetes/cluster-stores/cluster-client-accounts.js';
+import { ClusterClientAccounts } from '../../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
-import { ClusterGefyraClientStore } from '../../../src/adapters/kubernetes/cluster-stores/cluster-gefyra-client-store.js';
+import { ClusterGefyraClientStore } from '../../../src/plugins/gefyra2/adapters/cluster-gefyra-client-store.js';
 import { KubernetesClusterApi, KubernetesWatchSource } from '../../../src/adapters/kubernetes/client/index.js';
-import { GefyraClientController } from '../../../src/adapters/runtime/controllers/gefyra-client-controller.js';
+import { GefyraClientController } from '../../../src/plugins/gefyra2/adapters/gefyra-client-controller.js';
 import { WorkQueue } from '../../../src/adapters/runtime/work-queue.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { systemClock } from '../../../src/adapters/system/system-clock.js';
@@ -12,18 +12,18 @@ import {
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
   type GefyraClient,
-} from '../../../src/domain/gefyra-client/gefyra-client.js';
-import type { ClientLifecycleSettings } from '../../../src/domain/gefyra-client/client-decision.js';
-import { GefyraClientService } from '../../../src/domain/gefyra-client/gefyra-client-service.js';
-import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
-import { Stowaway2Installer } from '../../../src/plugins/stowaway2/stowaway2-installer.js';
-import { Stowaway2Peers } from '../../../src/plugins/stowaway2/stowaway2-peers.js';
-import { stowaway2SettingsOf } from '../../../src/plugins/stowaway2/stowaway2-settings.js';
+} from '../../../src/plugins/gefyra2/domain/client/gefyra-client.js';
+import type { ClientLifecycleSettings } from '../../../src/plugins/gefyra2/domain/client/client-decision.js';
+import { GefyraClientService } from '../../../src/plugins/gefyra2/domain/client/gefyra-client-service.js';
+import { STOWAWAY2 } from '../../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
+import { Stowaway2Installer } from '../../../src/plugins/gefyra2/tunnel/stowaway2-installer.js';
+import { Stowaway2Peers } from '../../../src/plugins/gefyra2/tunnel/stowaway2-peers.js';
+import { stowaway2SettingsOf } from '../../../src/plugins/gefyra2/tunnel/stowaway2-settings.js';
 import { pluginContext } from '../../support/plugin-context.js';
 import { absentObjects, removeClusterObjects } from './cluster-cleanup.js';
 import { waitForObjects } from './cluster-waits.js';
-import { registerGefyra2Crds } from '../../../src/adapters/kubernetes/cluster-stores/gefyra2-crd-registration.js';
-import { GEFYRA2_CRD_NAMES } from '../../../src/crd/gefyra2-crds.js';
+import { registerGefyra2Crds } from '../../../src/plugins/gefyra2/adapters/gefyra2-crd-registration.js';
+import { GEFYRA2_CRD_NAMES } from '../../../src/plugins/gefyra2/install/gefyra2-crds.js';
 
 const signal = () => AbortSignal.timeout(30_000);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { Stowaway2Simulator } from '../../support/simulated-cluster/simulators/stowaway2-simulator.js';
-import { STOWAWAY2 } from '../../../src/plugins/stowaway2/stowaway2-names.js';
+import { STOWAWAY2 } from '../../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import { useControlPlane, useSimulatedNode, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { startGefyra2, type Gefyra2 } from './gefyra2-lifecycle.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KubeHttp } from '../../../src/adapters/kubernetes/client/kube-http.js';
 import { ResourceCatalog, resourcePath } from '../../../src/adapters/kubernetes/client/resource-catalog.js';
 import { isDomainError } from '../../../src/domain/errors.js';
-import { gefyra2InstallManifests } from '../../../src/install/gefyra2-manifests.js';
+import { gefyra2InstallManifests } from '../../../src/plugins/gefyra2/install/gefyra2-manifests.js';
 import { useControlPlane, useTestNamespace } from '../../support/control-plane/vitest.js';
 import { never } from './fixtures.js';
 

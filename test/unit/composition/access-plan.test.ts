@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describePermission, GrantedAccess, type ResourceRule } from '../../../src/adapters/access/granted-access.js';
 import { planAccess } from '../../../src/composition/access-plan.js';
 import { DEFAULT_OPERATOR_IMAGE, installManifests } from '../../../src/install/install-manifests.js';
-import { gefyra2InstallManifests } from '../../../src/install/gefyra2-manifests.js';
+import { gefyra2InstallManifests } from '../../../src/plugins/gefyra2/install/gefyra2-manifests.js';
+import { gefyra2Plugin } from '../../../src/plugins/gefyra2/gefyra2.plugin.js';
+import { gefyra013Plugin } from '../../../src/plugins/gefyra013/gefyra013.plugin.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../support/client-cluster-role.js';
 import { GEFYRA2_CLIENT_CLUSTER_ROLE_RULES } from '../../support/gefyra2-client-cluster-role.js';
 
@@ -86,20 +88,24 @@ describe('the access plan', () => {
         .flatMap((manifest) => manifest['rules'] as ResourceRule[]);
 
     it("lacks nothing under the 2.5 client's ClusterRole, which grants no InterceptRequests: those are not served", () => {
-      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, { contract: '2' });
+      const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, {
+        contract: gefyra2Plugin.contract,
+      });
       expect(plan).toMatchObject({ missing: [], interceptRequests: false });
       expect(plan.fallbacks).toContainEqual('no rights on interceptrequests: InterceptRequests are not served');
     });
 
     it('asks for the InterceptRequest rights in the 0.13 contract, where they are the reason to run', () => {
       const plan = planAccess(GrantedAccess.fromRules(GEFYRA2_CLIENT_CLUSTER_ROLE_RULES), NAMESPACE, {
-        contract: '0.13',
+        contract: gefyra013Plugin.contract,
       });
       expect(plan.missing.map(describePermission)).toContainEqual('get gefyra.dev/interceptrequests');
     });
 
     it("lacks nothing under deploy/gefyra2's own account, and serves InterceptRequests there", () => {
-      const plan = planAccess(GrantedAccess.fromRules(gefyra2OperatorRules()), NAMESPACE, { contract: '2' });
+      const plan = planAccess(GrantedAccess.fromRules(gefyra2OperatorRules()), NAMESPACE, {
+        contract: gefyra2Plugin.contract,
+      });
       expect(plan).toMatchObject({ missing: [], interceptRequests: true });
     });
 
@@ -108,7 +114,9 @@ describe('the access plan', () => {
         ...rule,
         resources: (rule.resources ?? []).filter((resource) => resource !== 'statefulsets'),
       }));
-      const plan = planAccess(GrantedAccess.fromRules(withoutStatefulSets), NAMESPACE, { contract: '2' });
+      const plan = planAccess(GrantedAccess.fromRules(withoutStatefulSets), NAMESPACE, {
+        contract: gefyra2Plugin.contract,
+      });
       expect(plan.missing.map(describePermission)).toContainEqual('create apps/statefulsets');
       expect(
         gefyra2OperatorRules()

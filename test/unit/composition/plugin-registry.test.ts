@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlugins, tunnelRoutes } from '../../../src/composition/plugin-registry.js';
 import { ConfigurationError } from '../../../src/environment.js';
 import { type OperatorPlugin } from '../../../src/plugins/plugin.js';
-import { TOKENS } from '../../../src/ports/tokens.js';
+import { TOKENS } from '../../../src/tokens.js';
 
 const problemsOf = async (promise: Promise<unknown>): Promise<readonly string[]> => {
   try {

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorRuntime } from '../../../src/composition/operator-runtime-factory.js';
 import { resolve } from '../../../src/plugins/resolve.js';
-import { RUNTIME, type ControllerFactory } from '../../../src/composition/runtime-tokens.js';
+import { RUNTIME } from '../../../src/tokens.js';
+import type { ControllerFactory } from '../../../src/adapters/runtime/controller.js';
 import { InterceptTracker } from '../../../src/adapters/runtime/intercept-tracker.js';
 import { FULL_RUNTIME_ACCESS } from '../../../src/adapters/runtime/manager.js';
 import { MetricsRegistry, operatorMetrics } from '../../../src/adapters/runtime/metrics.js';
 import { OperatorPhase } from '../../../src/adapters/runtime/operator-phase.js';
 import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
-import { SERVICES } from '../../../src/composition/service-tokens.js';
+import { SERVICES } from '../../../src/tokens.js';
 import { ConfigurationError } from '../../../src/environment.js';
-import { TOKENS, type Token } from '../../../src/ports/tokens.js';
+import { TOKENS, type Token } from '../../../src/tokens.js';
 import { createSimulatedOperator } from '../../support/simulated-cluster/simulated-operator.js';
 
 describe('the composition root', () => {

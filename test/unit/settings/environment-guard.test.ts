@@ -12,7 +12,7 @@ import {
 } from '../../../src/environment.js';
 import { carrierPlugin } from '../../../src/plugins/carrier/carrier.plugin.js';
 import type { OperatorPlugin } from '../../../src/plugins/plugin.js';
-import { TOKENS } from '../../../src/ports/tokens.js';
+import { TOKENS } from '../../../src/tokens.js';
 
 const capture = () => {
   const io = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GrantedAccess } from '../../../../src/adapters/access/granted-access.js';
-import { planAccess, type AccessPlan } from '../../../../src/composition/access-plan.js';
+import type { AccessPlan } from '../../../../src/adapters/access/access-plan.js';
+import { planAccess } from '../../../../src/composition/access-plan.js';
 import { countingClusterApi, type CallCounts } from '../../../../src/testing/counting-cluster-api.js';
 import { createSimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import { CLIENT_CLUSTER_ROLE_RULES } from '../../../support/client-cluster-role.js';

@@ -1,11 +1,11 @@
 import { get } from 'node:https';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionServer } from '../../../../src/adapters/webhook/admission-server.js';
-import type { AdmissionHandler } from '../../../../src/adapters/webhook/admission-handlers.js';
+import type { AdmissionHandler } from '../../../../src/adapters/webhook/admission-server.js';
 import { issueWebhookTls, type WebhookTls } from '../../../../src/adapters/webhook/webhook-certificate.js';
 import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
-import { validateClientParameters } from '../../../../src/webhook/client-parameters.js';
-import { admissionHandlers } from '../../../../src/adapters/webhook/admission-handlers.js';
+import { validateClientParameters } from '../../../../src/plugins/gefyra2/domain/admission/client-parameters.js';
+import { admissionHandlers } from '../../../../src/plugins/gefyra2/adapters/admission-handlers.js';
 import { InMemoryCluster } from '../../../../src/adapters/in-memory/index.js';
 import { signal } from '../../../support/scenario.js';
 import { admissionReview, HEALTH_CHECK_BODY, postToWebhook } from '../../../support/admission-review.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../../src/plugins/resolve.js';
 import type { Manifest } from '../../../../src/ports/cluster-api.port.js';
-import { TOKENS } from '../../../../src/ports/tokens.js';
+import { TOKENS } from '../../../../src/tokens.js';
 import { servicesOf, type SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../../../src/plugins/resolve.js';
-import { TOKENS } from '../../../../../src/ports/tokens.js';
+import { TOKENS } from '../../../../../src/tokens.js';
 import {
   createSimulatedOperator,
   type SimulatedOperator,

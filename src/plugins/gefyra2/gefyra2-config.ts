@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { flag, seconds, variablesSet, type Environment } from '../../environment.js';
+// Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
+import './client-lifecycle-settings.js';
+import './tunnel/stowaway2-settings.js';
+import type { clientLifecycleSettings } from './client-lifecycle-settings.js';
+import type { stowaway2Settings } from './tunnel/stowaway2-settings.js';
+import { defineSettings, variable } from '../../settings/settings-schema.js';
+
+const GEFYRA2 = ['2'] as const;
+
+/**
+ * Gefyra 2's own variables, set by the 2.5 client for features that are not
+ * served yet (Stowaway 2.x's and the GefyraClients' are their owners').
+ * Declared so that they are validated at start and documented; nothing reads
+ * their values yet.
+ */
+export const gefyra2Settings = defineSettings('gefyra2', {
+  GEFYRA_CARRIER2_IMAGE: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'),
+    {
+      default: '`quay.io/gefyra/carrier2`',
+      meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
+      contracts: GEFYRA2,
+    },
+  ),
+  GEFYRA_CARRIER2_IMAGE_TAG: variable(
+    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(),
+    {
+      default: 'unset',
+      meaning: "Carrier2's image tag; not used yet",
+      contracts: GEFYRA2,
+    },
+  ),
+  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), {
+    default: '`false`',
+    meaning: "Carrier2's debug output; not used yet",
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
+    default: '`86400` s',
+    meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
+    contracts: GEFYRA2,
+  }),
+  GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {
+    default: '`1800` s',
+    meaning:
+      "Gefyra's interval between reconciliations of its objects; not used yet (the resync is `GEFYRA_RESYNC_INTERVAL`)",
+    contracts: GEFYRA2,
+  }),
+});
+
+/** Variables only the Gefyra 2.x client puts into the operator's Deployments (declared by their owners). */
+export const GEFYRA2_ONLY_VARIABLES = [
+  'GEFYRA_CARRIER2_IMAGE',
+  'GEFYRA_CARRIER2_IMAGE_TAG',
+  'GEFYRA_STOWAWAY_STORAGE',
+  'GEFYRA_STOWAWAY_MAX_CONNECTION_AGE',
+  'GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT',
+] as const satisfies readonly (
+  | keyof typeof gefyra2Settings.variables
+  | keyof typeof stowaway2Settings.variables
+  | keyof typeof clientLifecycleSettings.variables
+)[];
+
+/**
+ * Whether `GEFYRA_CLIENT_CONTRACT=auto` recognises a Deployment made by the
+ * 2.5 client: it sets variables the 0.13 client never sets.
+ */
+export const madeByTheGefyra2Client = (environment: Environment): boolean =>
+  variablesSet(environment, GEFYRA2_ONLY_VARIABLES).length > 0;

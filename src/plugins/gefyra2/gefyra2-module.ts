@@ -1,0 +1,90 @@
+import { ContainerModule, type ResolutionContext } from 'inversify';
+import { ClusterOperatorInstallation } from '../../adapters/kubernetes/cluster-stores/cluster-operator-installation.js';
+import { RUNTIME, TOKENS, type Token } from '../../tokens.js';
+import type { PluginContext } from '../plugin.js';
+import { resolve } from '../resolve.js';
+import { clientLifecycleSettingsOf } from './client-lifecycle-settings.js';
+import { ClusterClientAccounts } from './adapters/cluster-client-accounts.js';
+import { ClusterGefyraClientStore } from './adapters/cluster-gefyra-client-store.js';
+import { GefyraClientController } from './adapters/gefyra-client-controller.js';
+import { Gefyra2Uninstall } from './adapters/gefyra2-uninstall.js';
+import { WEBHOOK_DEPLOYMENT } from './adapters/gefyra2-webhook.js';
+import { GefyraClientService } from './domain/client/gefyra-client-service.js';
+import { STOWAWAY2 } from './tunnel/stowaway2-names.js';
+import { Stowaway2Peers } from './tunnel/stowaway2-peers.js';
+import { stowaway2SettingsOf } from './tunnel/stowaway2-settings.js';
+import { loadWebhookSettings } from './webhook-settings.js';
+
+/**
+ * The removal of a Gefyra 2 installation (`gefyra-operator reset` in this
+ * contract, and the operator's own removal). Bound by gefyra2Module; only
+ * this plugin resolves it, so its token stays here.
+ */
+export const GEFYRA2_UNINSTALL = Symbol.for('gefyra-operator/gefyra2/Uninstall') as Token<Gefyra2Uninstall>;
+const CLIENT_SERVICE = Symbol.for('gefyra-operator/gefyra2/GefyraClientService') as Token<GefyraClientService>;
+const ACCOUNTS = Symbol.for('gefyra-operator/gefyra2/ClientAccounts') as Token<ClusterClientAccounts>;
+
+/**
+ * Gefyra 2's part of the container: the GefyraClient service on Stowaway
+ * 2.x's peers, its removal, and the GefyraClient controller registered with
+ * the manager. The one place that builds them; the settings are read once,
+ * when the module is made (a bad value stops the start).
+ */
+export function gefyra2Module(context: PluginContext): ContainerModule {
+  const { namespace } = context;
+  const tunnel = stowaway2SettingsOf(context);
+  const lifecycle = clientLifecycleSettingsOf(context.environment);
+  const webhook = loadWebhookSettings(context.environment);
+  const loggerOf = (ctx: ResolutionContext) => resolve(ctx, TOKENS.Logger).child({ component: 'gefyraclient' });
+  return new ContainerModule(({ bind }) => {
+    bind(ACCOUNTS)
+      .toDynamicValue((ctx) => new ClusterClientAccounts(resolve(ctx, TOKENS.ClusterApi), namespace))
+      .inSingletonScope();
+    bind(CLIENT_SERVICE)
+      .toDynamicValue((ctx) => {
+        const cluster = resolve(ctx, TOKENS.ClusterApi);
+        return new GefyraClientService(
+          {
+            store: new ClusterGefyraClientStore(cluster),
+            peers: new Stowaway2Peers(cluster, tunnel),
+            accounts: resolve(ctx, ACCOUNTS),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: loggerOf(ctx),
+          },
+          lifecycle,
+        );
+      })
+      .inSingletonScope();
+    bind(GEFYRA2_UNINSTALL)
+      .toDynamicValue((ctx) => {
+        const cluster = resolve(ctx, TOKENS.ClusterApi);
+        const logger = loggerOf(ctx);
+        // deploy/gefyra2 gives the webhook an account of its own; its cluster RBAC goes with the operator's.
+        const webhookAccount = new ClusterOperatorInstallation(
+          cluster,
+          { namespace, clusterRole: WEBHOOK_DEPLOYMENT, interceptRequests: false },
+          logger,
+        );
+        return new Gefyra2Uninstall({
+          objects: cluster,
+          clients: resolve(ctx, CLIENT_SERVICE),
+          accounts: resolve(ctx, ACCOUNTS),
+          tunnel: resolve(ctx, TOKENS.TunnelProvider),
+          installations: [resolve(ctx, TOKENS.OperatorInstallation), webhookAccount],
+          namespace,
+          webhookConfiguration: webhook.configuration,
+          logger,
+        });
+      })
+      .inSingletonScope();
+    bind(RUNTIME.Controllers).toDynamicValue(
+      (ctx) => () =>
+        new GefyraClientController(resolve(ctx, CLIENT_SERVICE), namespace, STOWAWAY2.labels, {
+          installation: resolve(ctx, TOKENS.OperatorInstallation),
+          uninstall: resolve(ctx, GEFYRA2_UNINSTALL),
+          logger: loggerOf(ctx),
+        }),
+    );
+  });
+}
