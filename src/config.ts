@@ -196,7 +196,7 @@ export const coreSettings = defineSettings('core', {
           .filter(Boolean),
       ),
     {
-      default: 'by contract: `stowaway,carrier` (0.13), `stowaway2,carrier` (2)',
+      default: "the chosen client's defaults (see [Plugins](#plugins))",
       meaning: 'plugins serving the tunnel and carrier ports (see [Plugins](#plugins))',
       contracts: BOTH_CONTRACTS,
     },
@@ -278,7 +278,7 @@ export const coreSettings = defineSettings('core', {
       .default('off')
       .transform((value) => value === 'on'),
     {
-      default: '`off` (`on` in deploy/ and deploy/gefyra2)',
+      default: '`off` (`on` in the install manifests)',
       meaning:
         'this process serves the webhook that stamps requesters from the authenticated user (see [Security](#security))',
       contracts: BOTH_CONTRACTS,

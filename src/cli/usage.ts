@@ -1,3 +1,7 @@
+import { BUILT_IN_CONTRACTS, FALLBACK_CONTRACT } from '../plugins/built-in.js';
+
+const contractValues = BUILT_IN_CONTRACTS.map((plugin) => plugin.contract.value).join('|');
+
 export const USAGE: Readonly<Record<string, string>> = {
   main: `gefyra-operator: the cluster side of Gefyra
 
@@ -6,7 +10,7 @@ Usage: gefyra-operator <command> [options]
 Commands:
   run         run the operator (in a pod, or against the current kubeconfig)
   manifests   print the install manifests, for \`kubectl apply -f -\`
-  reset       remove every intercept (2.x: every GefyraClient) and Gefyra component (and the operator) from a cluster
+  reset       remove every intercept, every client connection and Gefyra component (and the operator) from a cluster
   help        show help for a command
 
 Run \`gefyra-operator <command> --help\` for a command's options.
@@ -21,16 +25,16 @@ Inside a pod it uses the pod's ServiceAccount; elsewhere --kubeconfig, then
 KUBECONFIG, then ~/.kube/config. Health, readiness and metrics are served on
 GEFYRA_HEALTH_PORT (default 8080; 0 picks a free port).
 
-With OP_MODE=webhook it serves the Gefyra 2.x admission webhook instead
-(HTTPS on GEFYRA_WEBHOOK_PORT, default 9443), as the Gefyra 2.5 client's
-second Deployment of the same image runs it.`,
-  manifests: `Usage: gefyra-operator manifests [--namespace NAME] [--image IMAGE] [--pull-policy POLICY] [--contract 0.13|2]
+With OP_MODE naming a mode a plugin contributes it runs that mode instead:
+\`webhook\` serves the admission webhook (HTTPS on GEFYRA_WEBHOOK_PORT, default
+9443), as the Gefyra 2.5 client's second Deployment of the same image runs it.`,
+  manifests: `Usage: gefyra-operator manifests [--namespace NAME] [--image IMAGE] [--pull-policy POLICY] [--contract ${contractValues}]
 
 Prints the namespace, CRD, least-privilege RBAC and Deployment as YAML:
   gefyra-operator manifests --image registry.example/gefyra-operator:0.1.0 | kubectl apply -f -
-With --contract 2, for the Gefyra 2.x client: also its three CRDs, the
-gefyra-client ClusterRole and the admission webhook (Deployment with
-OP_MODE=webhook, Service gefyra-admission, ValidatingWebhookConfiguration).`,
+--contract chooses the client generation the install is for (default
+${FALLBACK_CONTRACT.contract.value}); each brings what its client needs besides (its CRDs, roles
+and, where it has one, its admission webhook).`,
   reset: `Usage: gefyra-operator reset --yes [--kubeconfig PATH] [--namespace NAME] [--keep-operator]
 
 Ends every intercept (pods get their original containers back), removes

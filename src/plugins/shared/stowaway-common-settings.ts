@@ -3,7 +3,7 @@ import { portNumber, seconds } from '../../environment.js';
 import { GEFYRA_RELEASE } from '../../gefyra-release.js';
 import { BOTH_CONTRACTS, defineSettings, variable } from '../../settings/settings-schema.js';
 
-/** Gefyra 2's Stowaway release, the stowaway2 plugin's default tag (contract §3). */
+/** Gefyra 2's Stowaway release (2.5.4 images): the default tag of the 2.x tunnel. */
 export const STOWAWAY2_RELEASE = '2.5.4';
 
 /**
@@ -11,7 +11,7 @@ export const STOWAWAY2_RELEASE = '2.5.4';
  * and 2.x's StatefulSet run the same kind of image on the same node port):
  * declared here once, parsed by whichever of the two runs.
  */
-export const stowawayCommonSettings = defineSettings('stowaway, stowaway2', {
+export const stowawayCommonSettings = defineSettings('stowaway (both tunnels)', {
   GEFYRA_STOWAWAY_IMAGE: variable(
     z.string().trim().min(1, { error: 'GEFYRA_STOWAWAY_IMAGE must not be empty' }).default('quay.io/gefyra/stowaway'),
     {
