@@ -1,3 +1,2 @@
-export { applyMergePatch, mergePatchObject } from './merge-patch.js';
-export { buildPodPatchBody, type PodPatchBody } from './pod-patch.js';
+export { buildPodPatchBody } from './pod-patch.js';
 export { toDomainPod } from './pod-mapping.js';

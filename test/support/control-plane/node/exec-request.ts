@@ -25,7 +25,7 @@ export interface ExecRequest extends ExecCall {
 }
 
 /** A handler's answer; a stream left out is empty. */
-export type ExecResult = ExecAnswer;
+type ExecResult = ExecAnswer;
 
 /** Answers the commands it knows; `undefined` passes the request to the next handler. */
 export type ExecHandler = CallHandler<ExecRequest>;

@@ -38,8 +38,3 @@ export function adoptContainer(status: V1ContainerStatus | undefined, specImage:
 function toMs(value: Date | string | undefined): number {
   return value === undefined ? Date.now() : new Date(value).getTime();
 }
-
-/** The pod's containers and their images in spec order. */
-export function specContainers(pod: V1Pod): { name: string; image: string }[] {
-  return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '' }));
-}

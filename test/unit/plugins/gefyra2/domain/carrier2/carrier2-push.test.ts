@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CARRIER2_PUSH_COMMAND,
   carrier2PushOutcome,
   carrier2PushScript,
 } from '../../../../../../src/plugins/gefyra2/domain/carrier2/carrier2-push.js';
@@ -11,7 +12,7 @@ import {
 const config =
   'version: 1\nproxy:\n  - port: 8080\n    clusterUpstream: [web-app-gefyra-svc.shop.svc.cluster.local:8080]\n';
 
-const SHELL = hasBusybox() ? ['busybox', 'sh'] : ['sh'];
+const SHELL = hasBusybox() ? CARRIER2_PUSH_COMMAND : ['sh'];
 
 function hasBusybox(): boolean {
   try {
