@@ -1,8 +1,10 @@
 import { bridgeDestinationDenial, type BridgeDestination, type BridgeOwner } from '../bridge/bridge-destination.js';
+import { parsePortMappings } from '../bridge/port-mappings.js';
+import { parseBridgeRules } from '../bridge-rules/bridge-rules.js';
+import { overlapOf } from '../bridge-rules/rule-overlap.js';
 import type { Subnet } from '../../../../domain/intercept/intercept-policy.js';
 import {
   ALLOWED,
-  canonical,
   denied,
   firstDenial,
   immutable,
@@ -57,9 +59,9 @@ export function destinationChanged(input: AdmissionInput): boolean {
 /**
  * `/bridge-parameters` (contract §5). CREATE: the provider is Carrier2, a
  * destinationIP and both labels are set, the mount is ACTIVE, the destination
- * lies in the bridge's own client's subnet (bridgeDestinationDenial), and no
- * other bridge on the mount has the same rules (Carrier2 takes the first
- * match, so the second would never see traffic). UPDATE: target,
+ * lies in the bridge's own client's subnet (bridgeDestinationDenial), the
+ * port mappings and rules are usable, and no older bridge on the mount takes
+ * every request its rules match (rulesVerdict). UPDATE: target,
  * connectionProvider and portMappings are fixed; `destinationIP` may change
  * (`gefyra run` re-routes), within the client's subnet again.
  */
@@ -93,19 +95,36 @@ export function validateBridgeParameters(input: AdmissionInput, context: BridgeP
           );
     },
     () => destinationVerdict(object, context),
-    () => {
-      const rules = canonical(object['providerParameter']);
-      const same = context.otherBridges.find(
-        (other) =>
-          other.name !== object.metadata?.name &&
-          other.target === object['target'] &&
-          canonical(other.providerParameter) === rules,
-      );
-      return same === undefined
-        ? ALLOWED
-        : denied(`GefyraBridge ${same.name} already routes the same rules of ${String(object['target'])}`);
-    },
+    () => portMappingsVerdict(object),
+    () => rulesVerdict(object, context),
   );
+}
+
+function portMappingsVerdict(object: GefyraObject): AdmissionVerdict {
+  const mappings = parsePortMappings(object['portMappings']);
+  return mappings.ok ? ALLOWED : denied(mappings.problem);
+}
+
+/**
+ * The rules parse as carrier2 needs them, and no older bridge on the mount
+ * already takes every request they match: carrier2 gives a request to the
+ * first bridge whose rules hit, oldest first, so this one would receive
+ * nothing. A partial overlap is admitted (the controller warns of it).
+ */
+function rulesVerdict(object: GefyraObject, context: BridgeParametersContext): AdmissionVerdict {
+  const parsed = parseBridgeRules(object['providerParameter']);
+  if (!parsed.ok) return denied(`The GefyraBridge's rules cannot be used: ${parsed.problems.join('; ')}`);
+  for (const other of context.otherBridges) {
+    if (other.name === object.metadata?.name || other.target !== object['target']) continue;
+    const earlier = parseBridgeRules(other.providerParameter);
+    if (earlier.ok && overlapOf(earlier.rules, parsed.rules).kind === 'shadowed') {
+      return denied(
+        `GefyraBridge ${other.name} on ${String(object['target'])} already takes every request these rules match ` +
+          '(carrier2 gives a request to the oldest bridge whose rules hit): make the rules narrower or different',
+      );
+    }
+  }
+  return ALLOWED;
 }
 
 function destinationVerdict(object: GefyraObject, context: BridgeParametersContext): AdmissionVerdict {

@@ -85,7 +85,9 @@ describe('the admission handlers on the cluster', () => {
       provider: 'carrier2',
       target: 'web',
       destinationIP: '172.30.0.2',
-      providerParameter: { rules: [] },
+      // As `gefyra bridge create -p 8000:80 --match-header x-dev:a` writes them (client-reads.md).
+      portMappings: ['8000:80'],
+      providerParameter: { rules: [{ match: [{ matchHeader: { name: 'x-dev', value: 'a', type: 'exact' } }] }] },
     };
     const rule = admissionHandlers(cluster)['/bridge-parameters']!;
     expect(await rule({ operation: 'CREATE', object: bridge }, 'gefyra', signal)).toMatchObject({
@@ -136,7 +138,9 @@ describe('the admission handlers on the cluster', () => {
       target: 'web',
       client: 'dev-a',
       destinationIP,
-      providerParameter: { rules: [] },
+      // As `gefyra bridge create -p 8000:80 --match-header x-dev:a` writes them (client-reads.md).
+      portMappings: ['8000:80'],
+      providerParameter: { rules: [{ match: [{ matchHeader: { name: 'x-dev', value: 'a', type: 'exact' } }] }] },
       ...fields,
     });
     const rule = admissionHandlers(cluster)['/bridge-parameters']!;

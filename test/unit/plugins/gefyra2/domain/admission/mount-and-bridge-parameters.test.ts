@@ -147,11 +147,56 @@ describe('/bridge-parameters', () => {
     };
     expect(checkBridge({ operation: 'CREATE', object: bridge() }, existing)).toEqual({
       allowed: false,
-      message: 'GefyraBridge dev-b-web already routes the same rules of web-mount',
+      message:
+        'GefyraBridge dev-b-web on web-mount already takes every request these rules match ' +
+        '(carrier2 gives a request to the oldest bridge whose rules hit): make the rules narrower or different',
     });
     const other = { rules: [{ match: [{ matchPath: { path: '/b', type: 'prefix' } }] }] };
     expect(checkBridge({ operation: 'CREATE', object: bridge({ providerParameter: other }) }, existing)).toEqual({
       allowed: true,
+    });
+  });
+
+  it('refuses a bridge an older one shadows (a header name in another case, a path under its prefix)', () => {
+    const older = (providerParameter: unknown) => ({
+      ...activeMount,
+      otherBridges: [{ name: 'dev-b-web', target: 'web-mount', providerParameter }],
+    });
+    const header = { rules: [{ match: [{ matchHeader: { name: 'X-Dev', value: 'a', type: 'exact' } }] }] };
+    expect(checkBridge({ operation: 'CREATE', object: bridge() }, older(header))).toMatchObject({ allowed: false });
+    const api = { rules: [{ match: [{ matchPath: { path: '/api', type: 'prefix' } }] }] };
+    const apiOrders = { rules: [{ match: [{ matchPath: { path: '/api/orders', type: 'exact' } }] }] };
+    expect(
+      checkBridge({ operation: 'CREATE', object: bridge({ providerParameter: apiOrders }) }, older(api)),
+    ).toMatchObject({ allowed: false, message: expect.stringContaining('GefyraBridge dev-b-web on web-mount') });
+    // The other way round the newer bridge only shares some requests: admitted (the controller warns).
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ providerParameter: api }) }, older(apiOrders))).toEqual({
+      allowed: true,
+    });
+    // A bridge on another mount never shadows.
+    expect(
+      checkBridge(
+        { operation: 'CREATE', object: bridge() },
+        { ...activeMount, otherBridges: [{ name: 'x', target: 'other-mount', providerParameter: header }] },
+      ),
+    ).toEqual({ allowed: true });
+  });
+
+  it('refuses rules carrier2 would not load or would panic on, and port mappings it cannot use', () => {
+    const noType = { rules: [{ match: [{ matchPath: { path: '/api' } }] }] };
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ providerParameter: noType }) })).toEqual({
+      allowed: false,
+      message:
+        "The GefyraBridge's rules cannot be used: rules[0].match[0].matchPath.type: must be one of exact, prefix, regex",
+    });
+    const badRegex = { rules: [{ match: [{ matchHeader: { name: 'x-dev', value: '(a', type: 'regex' } }] }] };
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ providerParameter: badRegex }) })).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('does not compile'),
+    });
+    expect(checkBridge({ operation: 'CREATE', object: bridge({ portMappings: ['80'] }) })).toEqual({
+      allowed: false,
+      message: 'portMappings entry "80" is not "<localPort>:<containerPort>"',
     });
   });
 
