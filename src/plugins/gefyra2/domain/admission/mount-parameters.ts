@@ -7,22 +7,8 @@ import {
   type AdmissionInput,
   type AdmissionVerdict,
 } from '../../../../domain/admission/admission-verdict.js';
-
-export const CARRIER2_MOUNT_PROVIDER = 'carrier2mount';
-
-/** The workload kinds a mount may target, short and long forms, each to the form it is compared in. */
-const TARGET_KINDS: Readonly<Record<string, string>> = {
-  deploy: 'deployment',
-  deployment: 'deployment',
-  deployments: 'deployment',
-  sts: 'statefulset',
-  statefulset: 'statefulset',
-  statefulsets: 'statefulset',
-  po: 'pod',
-  pod: 'pod',
-  pods: 'pod',
-};
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+import { CARRIER2_MOUNT_PROVIDER } from '../mount/mount-decision.js';
+import { parseMountTarget } from '../mount/mount-target.js';
 
 /** Another mount, as far as the rules compare it. */
 export interface ExistingMount {
@@ -37,11 +23,8 @@ export interface MountParametersContext {
 
 /** `deploy/web` and `deployment/web` name one workload: the kind in its long form, or undefined when it is not a mountable kind. */
 export function normalisedTarget(target: unknown): string | undefined {
-  if (typeof target !== 'string') return undefined;
-  const [kind, name, ...rest] = target.split('/');
-  const canonicalKind = TARGET_KINDS[kind?.toLowerCase() ?? ''];
-  if (canonicalKind === undefined || name === undefined || rest.length > 0 || !NAME.test(name)) return undefined;
-  return `${canonicalKind}/${name}`;
+  const parsed = parseMountTarget(target);
+  return parsed.ok ? `${parsed.target.kind.toLowerCase()}/${parsed.target.name}` : undefined;
 }
 
 /**

@@ -19,6 +19,9 @@ const KINDS: Readonly<Record<string, MountTargetKind>> = {
   pods: 'Pod',
 };
 
+/** A Kubernetes object name (RFC 1123 subdomain). */
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 export type ParsedMountTarget =
   { readonly ok: true; readonly target: MountTarget } | { readonly ok: false; readonly problem: string };
 
@@ -26,7 +29,7 @@ export type ParsedMountTarget =
 export function parseMountTarget(value: unknown): ParsedMountTarget {
   const [kind, name, ...rest] = typeof value === 'string' ? value.split('/') : [];
   const resolved = kind === undefined ? undefined : KINDS[kind.toLowerCase()];
-  if (resolved === undefined || name === undefined || name === '' || rest.length > 0) {
+  if (resolved === undefined || name === undefined || !NAME.test(name) || rest.length > 0) {
     return {
       ok: false,
       problem: `target ${JSON.stringify(value)} is not "<kind>/<name>" with kind one of deploy, sts, pod (or their long forms)`,
