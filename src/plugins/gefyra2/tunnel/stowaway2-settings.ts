@@ -4,7 +4,6 @@ import { defineSettings, variable } from '../../../settings/settings-schema.js';
 import type { PluginContext } from '../../plugin.js';
 import { STOWAWAY2_RELEASE, stowawayCommonSettings } from '../../shared/stowaway-common-settings.js';
 
-
 /** Gefyra 2's Stowaway settings, from the variables the 2.5 client sets (contract §1) and their defaults. */
 export interface Stowaway2Settings {
   readonly namespace: string;

@@ -1,9 +1,5 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type {
-  ExecAnswer,
-  ExecCall,
-  ExecHandler as CallHandler,
-} from '../../../../src/adapters/in-memory/exec-handler.js';
+import type { ExecCall, ExecHandler as CallHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 import { toDomainPod } from '../../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import type { PodStatusJson } from './pod-status.js';
 
@@ -23,9 +19,6 @@ export interface ExecRequest extends ExecCall {
   /** The node's own credentials, for handlers that read what a kubelet would mount. */
   readonly kubeConfig: KubeConfig;
 }
-
-/** A handler's answer; a stream left out is empty. */
-type ExecResult = ExecAnswer;
 
 /** Answers the commands it knows; `undefined` passes the request to the next handler. */
 export type ExecHandler = CallHandler<ExecRequest>;

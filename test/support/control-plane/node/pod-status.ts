@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus } from '@kubernetes/client-node';
 import type { ContainerModel } from '../../simulated-cluster/container-model.js';
 
 export { timestamp } from '../../simulated-cluster/container-model.js';
