@@ -58,7 +58,8 @@ try {
           ? `, ${round.failedReasons.length} failed (${round.failedReasons.join(', ')})`
           : '';
       process.stdout.write(
-        `soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair${failed}\n`,
+        `soak round ${String(round.round).padStart(2)}  resident ${round.residentMiB} MiB  ` +
+          `${round.establishedAfterRepair}/${result.interceptsPerRound} established after the repair${failed}\n`,
       );
     }
     process.stdout.write(

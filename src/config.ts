@@ -166,7 +166,9 @@ export const coreSettings = defineSettings('core', {
     {
       default: `\`${ROUTE_EVERYTHING}\` for the tunnel; no client network`,
       meaning:
-        "the client's Docker network (the 0.13 client passes it): what the tunnel's peer may reach (WireGuard AllowedIPs), and where `destinationIP` may lie by default",
+        "the client's Docker network (the 0.13 client passes it): " +
+        "what the tunnel's peer may reach (WireGuard AllowedIPs), " +
+        'and where `destinationIP` may lie by default',
       contracts: ZERO_THREE,
     },
   ),
@@ -258,7 +260,8 @@ export const coreSettings = defineSettings('core', {
   GEFYRA_DESTINATION_SUBNETS: variable(subnetList.optional(), {
     default: '`GEFYRA_INTERNAL_SUBNET`/24 and `GEFYRA_PEER_SUBNET`',
     meaning:
-      "CIDRs `destinationIP` must lie in; replaces the default (narrows or widens). For a GefyraBridge it only narrows: the destination must also lie in its own client's subnet",
+      'CIDRs `destinationIP` must lie in; replaces the default (narrows or widens). ' +
+      "For a GefyraBridge it only narrows: the destination must also lie in its own client's subnet",
     contracts: ZERO_THREE,
   }),
   GEFYRA_REQUESTER_REVIEW: variable(

@@ -63,7 +63,8 @@ export function formatReport(report: BenchReport): string {
     [
       'scale: resident memory',
       `${scale.residentMiB} MiB`,
-      `${scale.activeIntercepts} active intercepts; V8 heap ${scale.heapUsedMiB} MiB in use of ${scale.heapTotalMiB} MiB, native ${scale.externalMiB} MiB; peak ${scale.peakResidentMiB} MiB`,
+      `${scale.activeIntercepts} active intercepts; V8 heap ${scale.heapUsedMiB} MiB in use of ` +
+        `${scale.heapTotalMiB} MiB, native ${scale.externalMiB} MiB; peak ${scale.peakResidentMiB} MiB`,
     ],
     [
       'scale: take-up after restart',
@@ -114,7 +115,10 @@ export function formatReport(report: BenchReport): string {
   }
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const lines = [
-    `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} (local control plane, simulated node), operator flags: ${report.operatorNodeFlags.join(' ') || 'none'}`,
+    `gefyra-operator benchmark, ${report.date}, ${report.machine.cores} cores, ` +
+      `${report.machine.memoryGiB} GiB, Node.js ${report.machine.node}, Kubernetes ${report.machine.kubernetes} ` +
+      `(local control plane, simulated node), ` +
+      `operator flags: ${report.operatorNodeFlags.join(' ') || 'none'}`,
     '',
     ...rows.map(
       ([what, value, detail]) => `${what.padEnd(widths[0] ?? 0)}  ${value.padEnd(widths[1] ?? 0)}  ${detail}`,

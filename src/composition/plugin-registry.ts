@@ -51,7 +51,8 @@ export async function loadPlugins(
       }
     } catch (error) {
       problems.push(
-        `plugin "${name}" could not be loaded (${error instanceof Error ? error.message : String(error)}); built-in plugins: ${Object.keys(BUILT_IN_PLUGINS).join(', ')}`,
+        `plugin "${name}" could not be loaded (${error instanceof Error ? error.message : String(error)}); ` +
+          `built-in plugins: ${Object.keys(BUILT_IN_PLUGINS).join(', ')}`,
       );
     }
   }

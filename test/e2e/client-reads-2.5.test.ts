@@ -179,7 +179,10 @@ const ROWS: readonly Row[] = [
   },
   {
     object: 'GefyraClient',
-    path: '.get("providerConfig") → .get("Interface.Address"|"Interface.DNS"|"Interface.ListenPort"|"Interface.PrivateKey"|"Peer.AllowedIPs"|"Peer.Endpoint"|"Peer.PublicKey"|"Peer.PresharedKey")',
+    path:
+      '.get("providerConfig") → .get("Interface.Address"|"Interface.DNS"|' +
+      '"Interface.ListenPort"|"Interface.PrivateKey"|"Peer.AllowedIPs"|' +
+      '"Peer.Endpoint"|"Peer.PublicKey"|"Peer.PresharedKey")',
     read: '.get',
     check: ({ active }) => {
       const config = pyGet(active, 'providerConfig');
@@ -325,7 +328,10 @@ const ROWS: readonly Row[] = [
   },
   {
     object: 'GefyraBridge create response (from_raw)',
-    path: '["provider"], ["metadata"]["name"], ["client"], ["destinationIP"], ["portMappings"], ["targetContainer"], ["targetNamespace"], ["target"], ["metadata"]["labels"], ["state"]',
+    path:
+      '["provider"], ["metadata"]["name"], ["client"], ' +
+      '["destinationIP"], ["portMappings"], ["targetContainer"], ' +
+      '["targetNamespace"], ["target"], ["metadata"]["labels"], ["state"]',
     read: 'hard index',
     check: ({ bridgeCreated }) => {
       const metadata = pyIndex(bridgeCreated, 'metadata');

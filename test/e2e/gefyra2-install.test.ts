@@ -316,52 +316,57 @@ describe('the webhook renews its certificate while running (GEFYRA_WEBHOOK_CERTI
     await admin().remove(configurationRef, never);
   });
 
-  it('a client trusting the caBundle as the API server stores it completes a TLS handshake at every moment across the switch, the CA overlap and its end', async () => {
-    await admin().create({ ...testConfiguration(), name, metadata: { name } }, never);
-    const settings = loadWebhookSettings({
-      GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45',
-      GEFYRA_WEBHOOK_CONFIGURATION: name,
-      GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls',
-    });
-    const webhook = await startGefyra2Webhook({
-      objects: asClient.api,
-      clock: systemClock,
-      logger: silentLogger,
-      namespace: namespace.name,
-      webhook: { ...settings, port: 0 },
-      listenHost: '127.0.0.1',
-    });
-    const servername = `gefyra-admission.${namespace.name}.svc`;
-    const bundleStored = async () => {
-      const [entry] = ((await admin().find(configurationRef, never))?.['webhooks'] ?? []) as {
-        clientConfig: { caBundle: string };
-      }[];
-      return Buffer.from(entry?.clientConfig.caBundle ?? '', 'base64').toString();
-    };
-    const cas = (bundle: string) => bundle.match(/BEGIN CERTIFICATE/g)?.length ?? 0;
-    try {
-      const served = new Set<string>();
-      const bundleSizes: number[] = [];
-      let previousBundle: string | undefined;
-      const deadline = Date.now() + 120_000;
-      // Until a second certificate is served and the first one's CA has left the bundle again.
-      while (!(served.size >= 2 && bundleSizes.includes(2) && bundleSizes.at(-1) === 1) && Date.now() < deadline) {
-        const bundle = await bundleStored();
-        // Node's own verification, on the wall clock; the bundle of a moment ago too (the API server's copy may lag).
-        const { fingerprint } = await handshake(webhook.port, { ca: bundle, servername });
-        if (previousBundle !== undefined) await handshake(webhook.port, { ca: previousBundle, servername });
-        served.add(fingerprint);
-        bundleSizes.push(cas(bundle));
-        previousBundle = bundle;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+  it(
+    'a client trusting the caBundle as the API server stores it ' +
+      'completes a TLS handshake at every moment across the switch, the CA overlap and its end',
+    async () => {
+      await admin().create({ ...testConfiguration(), name, metadata: { name } }, never);
+      const settings = loadWebhookSettings({
+        GEFYRA_WEBHOOK_CERTIFICATE_LIFETIME: '45',
+        GEFYRA_WEBHOOK_CONFIGURATION: name,
+        GEFYRA_WEBHOOK_TLS_SECRET: 'gefyra-admission-renewal-tls',
+      });
+      const webhook = await startGefyra2Webhook({
+        objects: asClient.api,
+        clock: systemClock,
+        logger: silentLogger,
+        namespace: namespace.name,
+        webhook: { ...settings, port: 0 },
+        listenHost: '127.0.0.1',
+      });
+      const servername = `gefyra-admission.${namespace.name}.svc`;
+      const bundleStored = async () => {
+        const [entry] = ((await admin().find(configurationRef, never))?.['webhooks'] ?? []) as {
+          clientConfig: { caBundle: string };
+        }[];
+        return Buffer.from(entry?.clientConfig.caBundle ?? '', 'base64').toString();
+      };
+      const cas = (bundle: string) => bundle.match(/BEGIN CERTIFICATE/g)?.length ?? 0;
+      try {
+        const served = new Set<string>();
+        const bundleSizes: number[] = [];
+        let previousBundle: string | undefined;
+        const deadline = Date.now() + 120_000;
+        // Until a second certificate is served and the first one's CA has left the bundle again.
+        while (!(served.size >= 2 && bundleSizes.includes(2) && bundleSizes.at(-1) === 1) && Date.now() < deadline) {
+          const bundle = await bundleStored();
+          // Node's own verification, on the wall clock; the bundle of a moment ago too (the API server's copy may lag).
+          const { fingerprint } = await handshake(webhook.port, { ca: bundle, servername });
+          if (previousBundle !== undefined) await handshake(webhook.port, { ca: previousBundle, servername });
+          served.add(fingerprint);
+          bundleSizes.push(cas(bundle));
+          previousBundle = bundle;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(served.size).toBeGreaterThanOrEqual(2);
+        expect(bundleSizes).toContain(2);
+        expect(bundleSizes.at(-1)).toBe(1);
+      } finally {
+        await webhook.stop();
       }
-      expect(served.size).toBeGreaterThanOrEqual(2);
-      expect(bundleSizes).toContain(2);
-      expect(bundleSizes.at(-1)).toBe(1);
-    } finally {
-      await webhook.stop();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 });
 
 describe('the webhook as the image runs it: `gefyra-operator run` with OP_MODE=webhook', () => {

@@ -93,187 +93,194 @@ describe('gefyra-operator reset in the Gefyra 2.x contract', () => {
     return [...bindings, ...roles, ...crds].map((object) => `${object.kind ?? ''} ${object.metadata.name}`);
   };
 
-  it('--keep-operator removes the clients (each after its own clean-up), their accounts, Stowaway 2.x and the gefyra-client role; then the rest goes too', async () => {
-    const { api, ref } = g();
-    // dev-a connected (a peer in Stowaway), dev-b waiting (an account, no peer), dev-c removed with `--force`, dev-d's account left over.
-    await g().create('dev-a');
-    await g().waitForClient('dev-a', (client) => client?.state === 'WAITING', 'WAITING');
-    await g().setSubnet('dev-a', '172.18.0.0/16');
-    await g().waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
-    await g().create('dev-b');
-    await g().waitForClient('dev-b', (client) => client?.state === 'WAITING', 'WAITING');
-    await g().create('dev-c');
-    await g().waitForClient('dev-c', (client) => client?.state === 'WAITING', 'WAITING');
-    await api.patch(ref('dev-c'), { metadata: { finalizers: null } }, signal());
-    await api.remove(ref('dev-c'), signal());
-    await g().waitForClient('dev-c', (client) => client === undefined, 'gone by force');
-    await api.create(
-      {
-        apiVersion: GEFYRA2_API_VERSION,
-        kind: GEFYRA_BRIDGE_MOUNT_KIND,
-        metadata: { name: 'web', namespace: namespace.name },
-        provider: 'carrier2mount',
-        target: 'deployment/web',
-        targetNamespace: 'default',
-        targetContainer: 'web',
-      },
-      signal(),
-    );
-    await api.create(
-      {
-        apiVersion: GEFYRA2_API_VERSION,
-        kind: GEFYRA_BRIDGE_KIND,
-        metadata: {
-          name: 'web-dev-a',
-          namespace: namespace.name,
-          labels: { 'gefyra.dev/bridge-mount': 'web', 'gefyra.dev/client': 'dev-a' },
+  it(
+    '--keep-operator removes the clients (each after its own clean-up), their accounts, ' +
+      'Stowaway 2.x and the gefyra-client role; then the rest goes too',
+    async () => {
+      const { api, ref } = g();
+      // dev-a connected (a peer in Stowaway), dev-b waiting (an account, no peer), dev-c removed with `--force`, dev-d's account left over.
+      await g().create('dev-a');
+      await g().waitForClient('dev-a', (client) => client?.state === 'WAITING', 'WAITING');
+      await g().setSubnet('dev-a', '172.18.0.0/16');
+      await g().waitForClient('dev-a', (client) => client?.state === 'ACTIVE', 'ACTIVE');
+      await g().create('dev-b');
+      await g().waitForClient('dev-b', (client) => client?.state === 'WAITING', 'WAITING');
+      await g().create('dev-c');
+      await g().waitForClient('dev-c', (client) => client?.state === 'WAITING', 'WAITING');
+      await api.patch(ref('dev-c'), { metadata: { finalizers: null } }, signal());
+      await api.remove(ref('dev-c'), signal());
+      await g().waitForClient('dev-c', (client) => client === undefined, 'gone by force');
+      await api.create(
+        {
+          apiVersion: GEFYRA2_API_VERSION,
+          kind: GEFYRA_BRIDGE_MOUNT_KIND,
+          metadata: { name: 'web', namespace: namespace.name },
+          provider: 'carrier2mount',
+          target: 'deployment/web',
+          targetNamespace: 'default',
+          targetContainer: 'web',
         },
-        provider: 'carrier2',
-        connectionProvider: 'stowaway',
-        target: 'web',
-        client: 'dev-a',
-        destinationIP: '172.18.0.3',
-        portMappings: ['8080:80'],
-      },
-      signal(),
-    );
-    // The running controller cleans up after a client gone by force.
-    await waitForGone(controlPlane.adminKubeConfig(), {
-      apiVersion: RBAC,
-      kind: 'ClusterRoleBinding',
-      name: 'gefyra-rolebinding-gefyra-client-dev-c',
-    });
-    await waitForGone(controlPlane.adminKubeConfig(), {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      namespace: namespace.name,
-      name: 'gefyra-client-dev-c',
-    });
-    // An account whose client went while no operator ran: the reset finds it by its name and its binding.
-    await api.create(
-      {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'gefyra-client-dev-d', namespace: namespace.name },
-      },
-      signal(),
-    );
-    await api.create(
-      {
+        signal(),
+      );
+      await api.create(
+        {
+          apiVersion: GEFYRA2_API_VERSION,
+          kind: GEFYRA_BRIDGE_KIND,
+          metadata: {
+            name: 'web-dev-a',
+            namespace: namespace.name,
+            labels: { 'gefyra.dev/bridge-mount': 'web', 'gefyra.dev/client': 'dev-a' },
+          },
+          provider: 'carrier2',
+          connectionProvider: 'stowaway',
+          target: 'web',
+          client: 'dev-a',
+          destinationIP: '172.18.0.3',
+          portMappings: ['8080:80'],
+        },
+        signal(),
+      );
+      // The running controller cleans up after a client gone by force.
+      await waitForGone(controlPlane.adminKubeConfig(), {
         apiVersion: RBAC,
         kind: 'ClusterRoleBinding',
-        metadata: { name: 'gefyra-rolebinding-gefyra-client-dev-d' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'gefyra-client' },
-        subjects: [{ kind: 'ServiceAccount', name: 'gefyra-client-dev-d', namespace: namespace.name }],
-      },
-      signal(),
-    );
-    expect(await clusterScopedLeft()).toEqual(
-      expect.arrayContaining([
-        'ClusterRole gefyra-client',
-        'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-a',
-        'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-d',
-      ]),
-    );
-
-    const deletions = recordDeletions(controlPlane.adminKubeConfig(), [
-      { apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: namespace.name },
-      { apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name },
-      { apiVersion: 'v1', kind: 'Secret', namespace: namespace.name },
-      { apiVersion: RBAC, kind: 'ClusterRoleBinding' },
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name },
-    ]);
-    await deletions.synced;
-    try {
-      const kept = await reset(true);
-      expect(kept).toMatchObject({ code: 0, stderr: '' });
-      expect(kept.stdout).toContain('removed');
-    } finally {
-      await deletions.stop();
-    }
-
-    // Released only after its clean-up: dev-a's peer left Stowaway's configuration, and its account, token and binding were deleted, before dev-a was.
-    const at = (predicate: (event: WatchEvent) => boolean, what: string) => {
-      const event = deletions.events.find(predicate);
-      if (event === undefined) throw new Error(`no watch event for ${what}`);
-      return Number(event.object.metadata.resourceVersion);
-    };
-    const clientGone = at(
-      (event) =>
-        event.type === 'DELETED' && event.object.kind === GEFYRA_CLIENT_KIND && event.object.metadata.name === 'dev-a',
-      'dev-a deleted',
-    );
-    const peerGone = at(
-      (event) =>
-        event.object.metadata.name === STOWAWAY2.configMap &&
-        !String((event.object['data'] as Record<string, string> | undefined)?.['PEERS'] ?? '').includes('dev000a'),
-      'the peer of dev-a removed',
-    );
-    const accountGone = at(
-      (event) =>
-        event.type === 'DELETED' &&
-        event.object.kind === 'ServiceAccount' &&
-        event.object.metadata.name === 'gefyra-client-dev-a',
-      'its ServiceAccount deleted',
-    );
-    const tokenGone = at(
-      (event) =>
-        event.type === 'DELETED' &&
-        event.object.kind === 'Secret' &&
-        event.object.metadata.name === 'gefyra-client-dev-a-token',
-      'its token deleted',
-    );
-    const bindingGone = at(
-      (event) => event.type === 'DELETED' && event.object.metadata.name === 'gefyra-rolebinding-gefyra-client-dev-a',
-      'its binding deleted',
-    );
-    expect({
-      peerGone: peerGone < clientGone,
-      accountGone: accountGone < clientGone,
-      tokenGone: tokenGone < clientGone,
-      bindingGone: bindingGone < clientGone,
-    }).toEqual({
-      peerGone: true,
-      accountGone: true,
-      tokenGone: true,
-      bindingGone: true,
-    });
-
-    // Nothing of Gefyra is left in the namespace (Stowaway's StatefulSet, pod, claim, ConfigMaps, Services, accounts, tokens), nor bound to it cluster-wide.
-    await waitForGone(controlPlane.adminKubeConfig(), {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      namespace: namespace.name,
-      name: STOWAWAY2.pod,
-    });
-    await waitForGone(controlPlane.adminKubeConfig(), {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      namespace: namespace.name,
-      name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}`,
-    });
-    expect(await leftInNamespace()).toEqual([]);
-    for (const kind of [GEFYRA_CLIENT_KIND, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND])
-      expect(await api.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace.name, undefined, signal())).toEqual(
-        [],
-      );
-    // The CRDs stay with --keep-operator: the operator still serves them.
-    expect((await clusterScopedLeft()).sort()).toEqual(
-      GEFYRA2_CRD_NAMES.map((name) => `CustomResourceDefinition ${name}`).sort(),
-    );
-
-    // Without --keep-operator: the CRDs, the webhook configuration and the namespace too.
-    expect(await reset(false)).toMatchObject({ code: 0, stderr: '' });
-    await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Namespace', name: namespace.name });
-    for (const name of GEFYRA2_CRD_NAMES)
-      await waitForGone(controlPlane.adminKubeConfig(), {
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        name,
+        name: 'gefyra-rolebinding-gefyra-client-dev-c',
       });
-    expect(await clusterScopedLeft()).toEqual([]);
-    expect(await leftInNamespace()).toEqual([]);
-  }, 240_000);
+      await waitForGone(controlPlane.adminKubeConfig(), {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        namespace: namespace.name,
+        name: 'gefyra-client-dev-c',
+      });
+      // An account whose client went while no operator ran: the reset finds it by its name and its binding.
+      await api.create(
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'gefyra-client-dev-d', namespace: namespace.name },
+        },
+        signal(),
+      );
+      await api.create(
+        {
+          apiVersion: RBAC,
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'gefyra-rolebinding-gefyra-client-dev-d' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'gefyra-client' },
+          subjects: [{ kind: 'ServiceAccount', name: 'gefyra-client-dev-d', namespace: namespace.name }],
+        },
+        signal(),
+      );
+      expect(await clusterScopedLeft()).toEqual(
+        expect.arrayContaining([
+          'ClusterRole gefyra-client',
+          'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-a',
+          'ClusterRoleBinding gefyra-rolebinding-gefyra-client-dev-d',
+        ]),
+      );
+
+      const deletions = recordDeletions(controlPlane.adminKubeConfig(), [
+        { apiVersion: GEFYRA2_API_VERSION, kind: GEFYRA_CLIENT_KIND, namespace: namespace.name },
+        { apiVersion: 'v1', kind: 'ServiceAccount', namespace: namespace.name },
+        { apiVersion: 'v1', kind: 'Secret', namespace: namespace.name },
+        { apiVersion: RBAC, kind: 'ClusterRoleBinding' },
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name },
+      ]);
+      await deletions.synced;
+      try {
+        const kept = await reset(true);
+        expect(kept).toMatchObject({ code: 0, stderr: '' });
+        expect(kept.stdout).toContain('removed');
+      } finally {
+        await deletions.stop();
+      }
+
+      // Released only after its clean-up: dev-a's peer left Stowaway's configuration, and its account, token and binding were deleted, before dev-a was.
+      const at = (predicate: (event: WatchEvent) => boolean, what: string) => {
+        const event = deletions.events.find(predicate);
+        if (event === undefined) throw new Error(`no watch event for ${what}`);
+        return Number(event.object.metadata.resourceVersion);
+      };
+      const clientGone = at(
+        (event) =>
+          event.type === 'DELETED' &&
+          event.object.kind === GEFYRA_CLIENT_KIND &&
+          event.object.metadata.name === 'dev-a',
+        'dev-a deleted',
+      );
+      const peerGone = at(
+        (event) =>
+          event.object.metadata.name === STOWAWAY2.configMap &&
+          !String((event.object['data'] as Record<string, string> | undefined)?.['PEERS'] ?? '').includes('dev000a'),
+        'the peer of dev-a removed',
+      );
+      const accountGone = at(
+        (event) =>
+          event.type === 'DELETED' &&
+          event.object.kind === 'ServiceAccount' &&
+          event.object.metadata.name === 'gefyra-client-dev-a',
+        'its ServiceAccount deleted',
+      );
+      const tokenGone = at(
+        (event) =>
+          event.type === 'DELETED' &&
+          event.object.kind === 'Secret' &&
+          event.object.metadata.name === 'gefyra-client-dev-a-token',
+        'its token deleted',
+      );
+      const bindingGone = at(
+        (event) => event.type === 'DELETED' && event.object.metadata.name === 'gefyra-rolebinding-gefyra-client-dev-a',
+        'its binding deleted',
+      );
+      expect({
+        peerGone: peerGone < clientGone,
+        accountGone: accountGone < clientGone,
+        tokenGone: tokenGone < clientGone,
+        bindingGone: bindingGone < clientGone,
+      }).toEqual({
+        peerGone: true,
+        accountGone: true,
+        tokenGone: true,
+        bindingGone: true,
+      });
+
+      // Nothing of Gefyra is left in the namespace (Stowaway's StatefulSet, pod, claim, ConfigMaps, Services, accounts, tokens), nor bound to it cluster-wide.
+      await waitForGone(controlPlane.adminKubeConfig(), {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace: namespace.name,
+        name: STOWAWAY2.pod,
+      });
+      await waitForGone(controlPlane.adminKubeConfig(), {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: namespace.name,
+        name: `${STOWAWAY2.claimTemplate}-${STOWAWAY2.pod}`,
+      });
+      expect(await leftInNamespace()).toEqual([]);
+      for (const kind of [GEFYRA_CLIENT_KIND, GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND])
+        expect(await api.list({ apiVersion: GEFYRA2_API_VERSION, kind }, namespace.name, undefined, signal())).toEqual(
+          [],
+        );
+      // The CRDs stay with --keep-operator: the operator still serves them.
+      expect((await clusterScopedLeft()).sort()).toEqual(
+        GEFYRA2_CRD_NAMES.map((name) => `CustomResourceDefinition ${name}`).sort(),
+      );
+
+      // Without --keep-operator: the CRDs, the webhook configuration and the namespace too.
+      expect(await reset(false)).toMatchObject({ code: 0, stderr: '' });
+      await waitForGone(controlPlane.adminKubeConfig(), { apiVersion: 'v1', kind: 'Namespace', name: namespace.name });
+      for (const name of GEFYRA2_CRD_NAMES)
+        await waitForGone(controlPlane.adminKubeConfig(), {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name,
+        });
+      expect(await clusterScopedLeft()).toEqual([]);
+      expect(await leftInNamespace()).toEqual([]);
+    },
+    240_000,
+  );
 });
 
 /** Every watch event of the kinds, with its type: the order of deletions across kinds is in their resourceVersions. */

@@ -96,59 +96,65 @@ describe('two operator processes with leader election', () => {
     expect((await holder())?.holderIdentity).toBe(leader.identity);
   });
 
-  it('when the leader gets SIGTERM it releases the lease, the other takes it without waiting for it to expire, keeps the intercept, and serves new requests', async () => {
-    const targets = await runningTargets('web-first', 'web-second');
-    const [first, second] = targets as [InterceptTarget, InterceptTarget];
-    const { leader, follower } = await leaderAndFollower();
-    await createInterceptRequest(env.admin(), first);
-    await waitForPhase(env.admin(), clientRequestName(first), 'Established');
-    const podBefore = await readPod(env.admin(), first.namespace, first.pod);
-    const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
-    const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
-    const leases = recordObjects(env.admin(), {
-      apiVersion: LEASE.apiVersion,
-      kind: LEASE.kind,
-      namespace: LEASE.namespace,
-    });
-    await leases.synced;
+  it(
+    'when the leader gets SIGTERM it releases the lease, the other takes it without waiting for it to expire, ' +
+      'keeps the intercept, and serves new requests',
+    async () => {
+      const targets = await runningTargets('web-first', 'web-second');
+      const [first, second] = targets as [InterceptTarget, InterceptTarget];
+      const { leader, follower } = await leaderAndFollower();
+      await createInterceptRequest(env.admin(), first);
+      await waitForPhase(env.admin(), clientRequestName(first), 'Established');
+      const podBefore = await readPod(env.admin(), first.namespace, first.pod);
+      const transitionsBefore = (await holder())?.leaseTransitions ?? 0;
+      const [signalBefore] = await env.state().coreEvents('Gefyra-Ready');
+      const leases = recordObjects(env.admin(), {
+        apiVersion: LEASE.apiVersion,
+        kind: LEASE.kind,
+        namespace: LEASE.namespace,
+      });
+      await leases.synced;
 
-    try {
-      expect(await leader.stop()).toEqual({ code: 0, signal: null });
-      await follower.waitForLog((line) => line.msg === 'leading', { what: 'the takeover' });
-    } finally {
-      await leases.stop();
-    }
-    // "Within the lease time" as a behaviour, not a stopwatch: the follower
-    // acquired a lease that was given up (no holder), not one that expired
-    // while still naming the old leader.
-    expect(leader.logs.map((line) => line.msg)).toContain('released the lease');
-    const holders = holdersIn(leases.seen);
-    expect(holders.slice(holders.lastIndexOf(leader.identity) + 1)).toEqual(['', follower.identity]);
-    await follower.ready({ what: 'the new leader to boot' });
-    expect(await holder()).toMatchObject({ holderIdentity: follower.identity });
-    expect((await holder())?.leaseTransitions ?? 0).toBeGreaterThanOrEqual(transitionsBefore);
-    const signals = await env.state().coreEvents('Gefyra-Ready');
-    expect(signals).toHaveLength(1);
-    expect(signals[0]?.metadata.name).not.toBe(signalBefore?.metadata.name);
+      try {
+        expect(await leader.stop()).toEqual({ code: 0, signal: null });
+        await follower.waitForLog((line) => line.msg === 'leading', { what: 'the takeover' });
+      } finally {
+        await leases.stop();
+      }
+      // "Within the lease time" as a behaviour, not a stopwatch: the follower
+      // acquired a lease that was given up (no holder), not one that expired
+      // while still naming the old leader.
+      expect(leader.logs.map((line) => line.msg)).toContain('released the lease');
+      const holders = holdersIn(leases.seen);
+      expect(holders.slice(holders.lastIndexOf(leader.identity) + 1)).toEqual(['', follower.identity]);
+      await follower.ready({ what: 'the new leader to boot' });
+      expect(await holder()).toMatchObject({ holderIdentity: follower.identity });
+      expect((await holder())?.leaseTransitions ?? 0).toBeGreaterThanOrEqual(transitionsBefore);
+      const signals = await env.state().coreEvents('Gefyra-Ready');
+      expect(signals).toHaveLength(1);
+      expect(signals[0]?.metadata.name).not.toBe(signalBefore?.metadata.name);
 
-    await createInterceptRequest(env.admin(), second);
-    await waitForPhase(env.admin(), clientRequestName(second), 'Established');
-    const established = await env
-      .state()
-      .waitForEvent(
-        (event) => event.regarding.name === clientRequestName(second) && event.reason === 'Established',
-        'the Established Event',
+      await createInterceptRequest(env.admin(), second);
+      await waitForPhase(env.admin(), clientRequestName(second), 'Established');
+      const established = await env
+        .state()
+        .waitForEvent(
+          (event) => event.regarding.name === clientRequestName(second) && event.reason === 'Established',
+          'the Established Event',
+        );
+      expect(established.reportingInstance).toBe(follower.identity);
+      // The first intercept was taken up as it stood, not done again.
+      expect((await readPod(env.admin(), first.namespace, first.pod)).metadata?.resourceVersion).toBe(
+        podBefore.metadata?.resourceVersion,
       );
-    expect(established.reportingInstance).toBe(follower.identity);
-    // The first intercept was taken up as it stood, not done again.
-    expect((await readPod(env.admin(), first.namespace, first.pod)).metadata?.resourceVersion).toBe(
-      podBefore.metadata?.resourceVersion,
-    );
-    expect((await eventsBy(follower)).filter((event) => event.regarding.name === clientRequestName(first))).toEqual([]);
+      expect((await eventsBy(follower)).filter((event) => event.regarding.name === clientRequestName(first))).toEqual(
+        [],
+      );
 
-    for (const target of targets) await deleteInterceptRequest(env.admin(), clientRequestName(target));
-    expect(await env.state().proxyRoutes()).toEqual({});
-  });
+      for (const target of targets) await deleteInterceptRequest(env.admin(), clientRequestName(target));
+      expect(await env.state().proxyRoutes()).toEqual({});
+    },
+  );
 
   // Issue 13, defect 4: the route table lost, then a leader change. The new
   // leader's rebuild handed a port to one request while another's Carrier and

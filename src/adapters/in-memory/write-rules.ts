@@ -125,7 +125,9 @@ function clientMetadata(given: JsonObject, what: string): JsonObject {
         throw invalid(
           what,
           `metadata.labels[${key}]`,
-          `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+          `Invalid value: "${value}": a valid label must be an empty string ` +
+            `or consist of alphanumeric characters, '-', '_' or '.', ` +
+            `and must start and end with an alphanumeric character`,
         );
       }
     }
@@ -158,7 +160,9 @@ function validateName(name: string, what: string): void {
     throw invalid(
       what,
       'metadata.name',
-      `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      `Invalid value: "${name}": a lowercase RFC 1123 subdomain ` +
+        `must consist of lower case alphanumeric characters, '-' or '.', ` +
+        `and must start and end with an alphanumeric character`,
     );
   }
 }

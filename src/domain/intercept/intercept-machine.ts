@@ -136,7 +136,9 @@ function decideEstablish(observation: InterceptObservation, spec: InterceptSpec,
         return act('Failed', {
           type: 'recordFailure',
           reason: 'CarrierStartTimeout',
-          message: `${observation.carrierDisplayName} did not start in pod ${pod.namespace}/${pod.name} within ${Math.round(observation.carrierStartupTimeoutMs / 1000)}s${detail}`,
+          message:
+            `${observation.carrierDisplayName} did not start in pod ${pod.namespace}/${pod.name} within ` +
+            `${Math.round(observation.carrierStartupTimeoutMs / 1000)}s${detail}`,
         });
       }
       return wait(
@@ -235,7 +237,9 @@ export function findFailure(observation: InterceptObservation): Failure | undefi
   if (carrier.state !== 'absent' && carrier.owner.uid === request.uid && carrier.replacedBy !== undefined) {
     return {
       reason: 'ContainerImageChanged',
-      message: `the image of container ${spec.targetContainer} in pod ${target} was changed to ${carrier.replacedBy} while it was intercepted; the intercept ended and that image is kept`,
+      message:
+        `the image of container ${spec.targetContainer} in pod ${target} ` +
+        `was changed to ${carrier.replacedBy} while it was intercepted; the intercept ended and that image is kept`,
     };
   }
   if (carrier.state !== 'absent' && carrier.owner.uid !== request.uid) {

@@ -520,7 +520,9 @@ function strandedCarrier(
   if (now.getTime() - carrier.installedAt.getTime() < carrierStartupTimeoutMs) return undefined;
   return {
     reason: 'TunnelUnavailable',
-    message: `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s of installing ${observation.carrierDisplayName}: ${error.message}`,
+    message:
+      `the tunnel did not take the intercept's routes within ${Math.round(carrierStartupTimeoutMs / 1000)}s ` +
+      `of installing ${observation.carrierDisplayName}: ${error.message}`,
   };
 }
 

@@ -153,7 +153,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
       if (step.stateIn(reading) === 'absent') {
         throw new DomainError(
           'ExecFailed',
-          `Carrier in ${describe(target)}: \`${step.name}\` left no trace in ${CARRIER_CONFIG_PATH} (${outcome}); it runs again only after the config was read again`,
+          `Carrier in ${describe(target)}: \`${step.name}\` left no trace in ` +
+            `${CARRIER_CONFIG_PATH} (${outcome}); it runs again only after the config was read again`,
           { retryable: true },
         );
       }
@@ -256,7 +257,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     const outcome = await this.#attempt(target, CARRIER_RESTART_COMMAND, signal);
     throw new DomainError(
       'ExecFailed',
-      `Carrier in ${describe(target)} cannot be repaired in place (${why}); ${outcome === SUCCEEDED ? 'restarted it' : `asked it to restart (${outcome})`} to configure a clean container`,
+      `Carrier in ${describe(target)} cannot be repaired in place (${why}); ` +
+        `${outcome === SUCCEEDED ? 'restarted it' : `asked it to restart (${outcome})`} to configure a clean container`,
       { retryable: true },
     );
   }

@@ -32,7 +32,9 @@ export function carrierProbeProblems(target: CarrierTarget): CarrierProblem[] {
     return [
       {
         reason: 'UnresolvedProbePort',
-        message: `the ${which} probe of container ${target.container} uses port "${probe.port}", which the container does not declare by that name; Carrier can only answer a port number`,
+        message:
+          `the ${which} probe of container ${target.container} uses port "${probe.port}", ` +
+          `which the container does not declare by that name; Carrier can only answer a port number`,
       },
     ];
   }

@@ -87,7 +87,9 @@ export class StowawayRouter implements TunnelRouter {
     if (missing.length > 0 || lingering.length > 0) {
       return {
         state: 'pending',
-        reason: `Stowaway's mounted route table is not current yet (${missing.length} routes missing, ${lingering.length} stale); the kubelet refreshes it shortly`,
+        reason:
+          `Stowaway's mounted route table is not current yet ` +
+          `(${missing.length} routes missing, ${lingering.length} stale); the kubelet refreshes it shortly`,
       };
     }
     await this.#run(pod, ['/bin/bash', 'generate-proxyroutes.sh', `${STOWAWAY.routesMountPath}/`], signal);

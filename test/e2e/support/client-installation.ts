@@ -40,7 +40,10 @@ const ref = (apiVersion: string, kind: string, name: string, namespace?: string)
   ...(namespace ? { namespace } : {}),
 });
 
-/** What `gefyra up` creates, in its order, with the admin's credentials: namespace, ServiceAccount, ClusterRole, binding, Deployment (0 replicas: no container runs here). */
+/**
+ * What `gefyra up` creates, in its order, with the admin's credentials: namespace, ServiceAccount,
+ * ClusterRole, binding, Deployment (0 replicas: no container runs here).
+ */
 export async function installAsClient(
   controlPlane: ControlPlaneAccess,
   namespace: string,
@@ -104,7 +107,10 @@ export async function installAsClient(
   return { namespace, kubeconfigPath: credentials.kubeconfigPath, username: credentials.username };
 }
 
-/** `gefyra down` after the requests are gone: the Deployment first; `afterDeployment` stands for the client's 5 s; then ServiceAccount, ClusterRole, binding, namespace. */
+/**
+ * `gefyra down` after the requests are gone: the Deployment first; `afterDeployment` stands for the
+ * client's 5 s; then ServiceAccount, ClusterRole, binding, namespace.
+ */
 export async function removeAsClient(
   controlPlane: ControlPlaneAccess,
   namespace: string,

@@ -50,7 +50,10 @@ export async function waitForObjects<T>(
         const all = [...objects.values()];
         // A few objects: say what state they are stuck in (a terminating namespace's conditions).
         const describe = (object: Manifest) =>
-          `${object.metadata.namespace ?? ''}/${object.metadata.name}${all.length <= 3 && object['status'] !== undefined ? ` ${JSON.stringify(object['status']).slice(0, 1500)}` : ''}`;
+          `${object.metadata.namespace ?? ''}/${object.metadata.name}` +
+          (all.length <= 3 && object['status'] !== undefined
+            ? ` ${JSON.stringify(object['status']).slice(0, 1500)}`
+            : '');
         const seen = all.map(describe).join(', ');
         const watchErrors = errors.length > 0 ? `; watch errors: ${errors.slice(-3).join(' | ')}` : '';
         reject(

@@ -31,7 +31,10 @@ export async function mainThreadState(pid: number): Promise<string> {
   const status = await read('status');
   const state = /^State:\s*(.*)$/m.exec(status)?.[1] ?? '?';
   const rss = /^VmRSS:\s*(.*)$/m.exec(status)?.[1] ?? '?';
-  return `main thread: state ${state}, resident ${rss}, wchan ${await read('wchan')}, syscall ${(await read('syscall')).split(' ')[0]}, ${ticks} CPU ticks in the last second`;
+  return (
+    `main thread: state ${state}, resident ${rss}, wchan ${await read('wchan')}, ` +
+    `syscall ${(await read('syscall')).split(' ')[0]}, ${ticks} CPU ticks in the last second`
+  );
 }
 
 /** The inspector's WebSocket address, from the line Node.js prints on stderr at start-up. */

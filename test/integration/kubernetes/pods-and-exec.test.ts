@@ -164,7 +164,9 @@ describe('KubernetesClusterApi pods and exec', () => {
       expect(error.details['requestBytes']).toBeGreaterThan(1_300_000);
       expect(error.message).toMatch(
         new RegExp(
-          `^exec of count in container main of pod ${namespace.name}/shell was refused with 431 Request Header Fields Too Large: its 40001 arguments make a request URL of \\d+ bytes, and the API server reads at most 1048576 bytes`,
+          `^exec of count in container main of pod ${namespace.name}/shell was refused with ` +
+            `431 Request Header Fields Too Large: ` +
+            `its 40001 arguments make a request URL of \\d+ bytes, and the API server reads at most 1048576 bytes`,
         ),
       );
       expect(node.execLog.slice(before)).toEqual([]);

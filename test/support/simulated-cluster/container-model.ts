@@ -152,7 +152,10 @@ function pull(model: ContainerModel, conditions: ContainerConditions, now: numbe
     if (now < backOffAt) return { model, wakeAt: backOffAt };
     return { model: { ...model, state: waiting('ImagePullBackOff', now, `Back-off pulling image "${model.image}"`) } };
   }
-  const message = `rpc error: code = Unknown desc = Error response from daemon: pull access denied for ${model.image}, repository does not exist or may require 'docker login' (simulated)`;
+  const message =
+    `rpc error: code = Unknown desc = Error response from daemon: ` +
+    `pull access denied for ${model.image}, ` +
+    `repository does not exist or may require 'docker login' (simulated)`;
   return {
     model: { ...model, imageID: '', containerID: '', state: waiting('ErrImagePull', now, message) },
     wakeAt: now + conditions.imagePullBackOffAfterMs,

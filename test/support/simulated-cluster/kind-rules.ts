@@ -61,7 +61,11 @@ function podRules(next: JsonObject, live: StoredObject | undefined, what: string
     throw invalid(
       what,
       'spec',
-      'Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+      'Forbidden: pod updates may not change fields other than ' +
+        '`spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, ' +
+        '`spec.tolerations` (only additions to existing tolerations) ' +
+        'or `spec.terminationGracePeriodSeconds` ' +
+        '(allow it to be set to 1 if it was previously negative)',
     );
   }
 }

@@ -24,7 +24,8 @@ import {
  * stand-in for a sidecar or an ephemeral container), so it fits the
  * CarrierInstaller port only if the port does not assume an image swap.
  */
-const PROXY_PLUGIN_SOURCE = `
+const PROXY_PLUGIN_SOURCE =
+  `
 import { ContainerModule } from 'inversify';
 
 const token = (name) => Symbol.for('gefyra-operator/' + name);
@@ -74,7 +75,8 @@ class RecordingProxy {
     const pod = await this.cluster.findPod(target, signal);
     const raw = pod && pod.annotations[RECORD + target.container];
     if (!raw || JSON.parse(raw).owner.uid !== owner.uid) return;
-    await this.cluster.patchPod(pod, { labels: { 'test-proxy.example/intercepted': null }, annotations: { [RECORD + target.container]: null, [ROUTES + target.container]: null } }, signal);
+    await this.cluster.patchPod(pod, { labels: { 'test-proxy.example/intercepted': null }, ` +
+  `annotations: { [RECORD + target.container]: null, [ROUTES + target.container]: null } }, signal);
   }
 }
 

@@ -43,7 +43,10 @@ describe('the data-plane tier on a machine without its packages', () => {
     const reason = await dataPlaneUnavailableReason();
 
     expect(reason).toMatch(
-      /^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)? not installed; install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools`/,
+      new RegExp(
+        '^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)? not installed; ' +
+          'install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools`',
+      ),
     );
     expect(reason).not.toMatch(/\n/);
   });

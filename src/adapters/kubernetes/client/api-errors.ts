@@ -58,7 +58,9 @@ export function statusError(code: number, body: string, action: RequestAction, s
       // Retryable: projected ServiceAccount tokens rotate, and client-node re-reads them.
       return new DomainError(
         'Forbidden',
-        `the API server at ${server} did not accept the operator's credentials (401 Unauthorized) for ${action.verb} ${what}: the token or client certificate is missing, expired or revoked`,
+        `the API server at ${server} did not accept the operator's credentials ` +
+          `(401 Unauthorized) for ${action.verb} ${what}: ` +
+          `the token or client certificate is missing, expired or revoked`,
         { details, retryable: true },
       );
     case 403:
@@ -84,7 +86,9 @@ export function statusError(code: number, body: string, action: RequestAction, s
       // Retrying sends the same request: a name or selector too long to fit the request line and headers.
       return new DomainError(
         'Invalid',
-        `the API server refused to ${action.verb} ${what} because the request's URL or headers are too large (431 Request Header Fields Too Large): a name or selector in it is too long`,
+        `the API server refused to ${action.verb} ${what} because the request's URL or headers are too large ` +
+          `(431 Request Header Fields Too Large): ` +
+          `a name or selector in it is too long`,
         { details, retryable: false },
       );
     case 429:
@@ -187,7 +191,10 @@ function forbiddenMessage(action: RequestAction, serverMessage: string): string 
 export function rbacDeniedMessage(action: RequestAction, serverMessage: string): string {
   const resource = action.subresource === undefined ? action.resource : `${action.resource}/${action.subresource}`;
   const scope = action.namespace === undefined ? 'at cluster scope' : `in namespace ${action.namespace}`;
-  return `the operator may not ${action.verb} ${resource} ${scope}: ${serverMessage}; grant it in the operator's RBAC (a Role or ClusterRole bound to its ServiceAccount)`;
+  return (
+    `the operator may not ${action.verb} ${resource} ${scope}: ${serverMessage}; ` +
+    `grant it in the operator's RBAC (a Role or ClusterRole bound to its ServiceAccount)`
+  );
 }
 
 function invalidMessage(status: StatusBody, serverMessage: string, action: RequestAction): string {

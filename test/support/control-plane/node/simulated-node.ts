@@ -128,7 +128,10 @@ export class SimulatedNode {
     this.#registry.clearLog();
   }
 
-  /** The next matching exec runs, but the caller gets `outcome` (a DomainError answers exit 126, as a broken handler does); see ExecRegistry.failAfterRunning. */
+  /**
+   * The next matching exec runs, but the caller gets `outcome` (a DomainError answers exit 126, as a
+   * broken handler does); see ExecRegistry.failAfterRunning.
+   */
   failExecAfterRunning(matches: (request: ExecRequest) => boolean, outcome: LostOutcome): void {
     this.#registry.failAfterRunning(matches, outcome);
   }
@@ -391,7 +394,8 @@ export class SimulatedNode {
       const containers = (pod.status?.containerStatuses ?? [])
         .map(
           (c) =>
-            `${c.name}=${Object.keys(c.state ?? {}).join('')}${c.state?.waiting?.reason === undefined ? '' : `(${c.state.waiting.reason})`}${c.ready ? ',ready' : ''}`,
+            `${c.name}=${Object.keys(c.state ?? {}).join('')}` +
+            `${c.state?.waiting?.reason === undefined ? '' : `(${c.state.waiting.reason})`}${c.ready ? ',ready' : ''}`,
         )
         .join(' ');
       return `${keyOf(pod)} ${pod.status?.phase ?? 'no status'} [${containers}]`;

@@ -115,7 +115,8 @@ describe('the webhook renews its certificate while running', () => {
         servername: HOST,
         verify: 'by-caller',
       });
-      // The API server may still hold the bundle of a moment ago, and a replica may still serve the certificate of a moment ago: across the switch, each trusts the other.
+      // The API server may still hold the bundle of a moment ago, and a replica may still serve the
+      // certificate of a moment ago: across the switch, each trusts the other.
       const checks = [
         ['now', whyUntrusted(certificate, bundle, clock.now())],
         ['under the bundle of a moment ago', before && whyUntrusted(certificate, before.bundle, clock.now())],

@@ -252,7 +252,8 @@ describe('InterceptService: where traffic may go', () => {
       phase: 'Failed',
       reason: 'DestinationNotAllowed',
       message:
-        "destinationIP 172.19.0.3 is outside the subnets the operator allows (192.168.99.0/24, 172.18.0.0/16); traffic may only go to a Gefyra client's containers",
+        'destinationIP 172.19.0.3 is outside the subnets the operator allows (192.168.99.0/24, 172.18.0.0/16); ' +
+        "traffic may only go to a Gefyra client's containers",
     });
   });
 

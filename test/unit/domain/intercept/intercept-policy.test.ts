@@ -241,7 +241,9 @@ describe('admissionDenial: the requester review', () => {
       expect(await admissionDenial(request, target, required, allowing(), undefined, signal)).toEqual({
         reason: 'RequesterNotStamped',
         message:
-          "the requester dev was not stamped by the operator's admission webhook (none stamps requesters in this installation); the operator's policy requires a stamped requester",
+          "the requester dev was not stamped by the operator's admission webhook " +
+          '(none stamps requesters in this installation); ' +
+          "the operator's policy requires a stamped requester",
       });
     });
 

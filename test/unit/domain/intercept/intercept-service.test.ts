@@ -379,7 +379,12 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     const status = (await readRequest(operator))?.['status'] as { phase: string; reason: string; message: string };
     expect(status).toMatchObject({ phase: 'Failed', reason: 'RequestTooLarge' });
     expect(status.message).toMatch(
-      /^syncDownDirectories \(2000 directories, 1220000 characters\) cannot be passed to Carrier: exec of \/bin\/busybox in container web of pod shop\/web-7d9c6b5f4-abcde was refused with 431 Request Header Fields Too Large: its 2004 arguments make a request URL of \d{7} bytes, and the API server reads at most 1048576 bytes \(1 MiB, plus 4096 of slack\) of request line and headers$/,
+      new RegExp(
+        '^syncDownDirectories \\(2000 directories, 1220000 characters\\) cannot be passed to Carrier: ' +
+          'exec of \\/bin\\/busybox in container web of pod shop\\/web-7d9c6b5f4-abcde was refused with ' +
+          '431 Request Header Fields Too Large: its 2004 arguments make a request URL of \\d{7} bytes, ' +
+          'and the API server reads at most 1048576 bytes \\(1 MiB, plus 4096 of slack\\) of request line and headers$',
+      ),
     );
     expect(
       operator.cluster.execLog.filter((entry) => entry.command.join(' ') === CARRIER_RESTART_COMMAND.join(' ')),

@@ -78,7 +78,9 @@ export function validateClientParameters(input: AdmissionInput, context: ClientP
  */
 const peerIdTaken = (name: string, taken: SharedPeerId): AdmissionVerdict =>
   denied(
-    `The name ${JSON.stringify(name)} gives the WireGuard peer id ${taken.peerId}, which GefyraClient ${taken.client} already has: the two would share one peer and each other's traffic. Choose another name`,
+    `The name ${JSON.stringify(name)} gives the WireGuard peer id ${taken.peerId}, ` +
+      `which GefyraClient ${taken.client} already has: the two would share one peer and each other's traffic. ` +
+      `Choose another name`,
   );
 
 function sunsetParses(sunset: unknown): AdmissionVerdict {

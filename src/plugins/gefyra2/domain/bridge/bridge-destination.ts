@@ -53,7 +53,10 @@ export function bridgeDestinationDenial(
   if (typeof bridge.clientLabel === 'string' && bridge.clientLabel !== '' && bridge.clientLabel !== named) {
     return {
       reason: 'ClientMismatch',
-      message: `The GefyraBridge names client ${JSON.stringify(named)} but is labelled gefyra.dev/client=${JSON.stringify(bridge.clientLabel)}: both must name the same GefyraClient`,
+      message:
+        `The GefyraBridge names client ${JSON.stringify(named)} ` +
+        `but is labelled gefyra.dev/client=${JSON.stringify(bridge.clientLabel)}: ` +
+        `both must name the same GefyraClient`,
     };
   }
   if (owner === undefined || owner.name !== named) {
@@ -73,7 +76,10 @@ export function bridgeDestinationDenial(
   if (!subnetContains(subnet, destination)) {
     return {
       reason: 'DestinationNotAllowed',
-      message: `destinationIP ${destination} is outside ${subnet.text}, the subnet of GefyraClient ${owner.name}: a bridge may only send traffic to its own client's containers`,
+      message:
+        `destinationIP ${destination} is outside ${subnet.text}, ` +
+        `the subnet of GefyraClient ${owner.name}: ` +
+        `a bridge may only send traffic to its own client's containers`,
     };
   }
   if (narrowedTo !== undefined && !narrowedTo.some((allowed) => subnetContains(allowed, destination))) {

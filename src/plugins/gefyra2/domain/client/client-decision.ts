@@ -67,7 +67,11 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
     return {
       kind: 'fail',
       reason: PEER_ID_TAKEN,
-      message: `the name ${client.name} gives the WireGuard peer id ${peerHolder.peerId}, which GefyraClient ${peerHolder.client} (created earlier) has: the two would share one peer and each other's traffic; delete this client and create one under another name`,
+      message:
+        `the name ${client.name} gives the WireGuard peer id ${peerHolder.peerId}, ` +
+        `which GefyraClient ${peerHolder.client} (created earlier) has: ` +
+        `the two would share one peer and each other's traffic; ` +
+        `delete this client and create one under another name`,
     };
   }
   const state = client.state;
@@ -83,7 +87,10 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
     return {
       kind: 'fail',
       reason: 'BadTransition',
-      message: `state was changed from ${written} to ${state} by someone else; the lifecycle does not allow that transition; set providerParameter to null to start over from WAITING`,
+      message:
+        `state was changed from ${written} to ${state} by someone else; ` +
+        `the lifecycle does not allow that transition; ` +
+        `set providerParameter to null to start over from WAITING`,
     };
   }
   const subnetProblem =

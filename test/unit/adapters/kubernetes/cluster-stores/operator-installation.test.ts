@@ -37,25 +37,29 @@ const createRole = (operator: SimulatedOperator, name: string) =>
   );
 
 describe('removing the operator installation', () => {
-  it("finds the ClusterRole and binding that grant its ServiceAccount by their subjects (the Gefyra client's names), and leaves shared and built-in roles", async () => {
-    const operator = await createSimulatedOperator();
-    await createRole(operator, 'gefyra-operator-role');
-    await bind(operator, 'gefyra-operator-rolebinding', 'gefyra-operator-role', {
-      name: 'gefyra-operator',
-      namespace: 'gefyra',
-    });
-    await createRole(operator, 'view');
-    await bind(operator, 'gefyra-operator-can-view', 'view', { name: 'gefyra-operator', namespace: 'gefyra' });
-    await createRole(operator, 'shared');
-    await bind(operator, 'gefyra-operator-shared', 'shared', { name: 'gefyra-operator', namespace: 'gefyra' });
-    await bind(operator, 'someone-else-shared', 'shared', { name: 'someone', namespace: 'elsewhere' });
+  it(
+    'finds the ClusterRole and binding that grant its ServiceAccount by their subjects ' +
+      "(the Gefyra client's names), and leaves shared and built-in roles",
+    async () => {
+      const operator = await createSimulatedOperator();
+      await createRole(operator, 'gefyra-operator-role');
+      await bind(operator, 'gefyra-operator-rolebinding', 'gefyra-operator-role', {
+        name: 'gefyra-operator',
+        namespace: 'gefyra',
+      });
+      await createRole(operator, 'view');
+      await bind(operator, 'gefyra-operator-can-view', 'view', { name: 'gefyra-operator', namespace: 'gefyra' });
+      await createRole(operator, 'shared');
+      await bind(operator, 'gefyra-operator-shared', 'shared', { name: 'gefyra-operator', namespace: 'gefyra' });
+      await bind(operator, 'someone-else-shared', 'shared', { name: 'someone', namespace: 'elsewhere' });
 
-    await resolve(operator.container, TOKENS.OperatorInstallation).uninstall(signal);
+      await resolve(operator.container, TOKENS.OperatorInstallation).uninstall(signal);
 
-    expect(operator.cluster.peek(role('gefyra-operator-role'))).toBeUndefined();
-    expect(operator.cluster.peek(binding('gefyra-operator-rolebinding'))).toBeUndefined();
-    expect(operator.cluster.peek(role('view'))).toBeDefined();
-    expect(operator.cluster.peek(role('shared'))).toBeDefined();
-    expect(operator.cluster.peek(binding('someone-else-shared'))).toBeDefined();
-  });
+      expect(operator.cluster.peek(role('gefyra-operator-role'))).toBeUndefined();
+      expect(operator.cluster.peek(binding('gefyra-operator-rolebinding'))).toBeUndefined();
+      expect(operator.cluster.peek(role('view'))).toBeDefined();
+      expect(operator.cluster.peek(role('shared'))).toBeDefined();
+      expect(operator.cluster.peek(binding('someone-else-shared'))).toBeDefined();
+    },
+  );
 });

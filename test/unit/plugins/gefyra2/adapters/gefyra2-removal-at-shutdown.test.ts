@@ -82,18 +82,22 @@ describe('shutdown of a 2.x operator run by its Deployment', () => {
     expect(names(operator, 'rbac.authorization.k8s.io/v1', 'ClusterRole')).toContain('gefyra-client');
   });
 
-  it('a removal (its Deployment deleted, then SIGTERM) removes the client with its peer and account, Stowaway 2.x and the gefyra-client role it made', async () => {
-    const { operator, stop } = await deployedGefyra2OperatorWithClient();
-    await operator.cluster.remove(OPERATOR_DEPLOYMENT, signal);
-    await stop();
-    expect(operator.cluster.peek(ref('dev-a'))).toBeUndefined();
-    expect(names(operator, 'apps/v1', 'StatefulSet')).toEqual([]);
-    expect(names(operator, 'v1', 'PersistentVolumeClaim')).toEqual([]);
-    expect(names(operator, 'v1', 'ConfigMap').filter((name) => name.startsWith('gefyra-stowaway'))).toEqual([]);
-    expect(names(operator, 'v1', 'Service')).toEqual([]);
-    expect(names(operator, 'v1', 'ServiceAccount').filter((name) => name.startsWith('gefyra-'))).toEqual([]);
-    expect(names(operator, 'v1', 'Secret').filter((name) => name.startsWith('gefyra-client'))).toEqual([]);
-    expect(names(operator, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')).toEqual([]);
-    expect(names(operator, 'rbac.authorization.k8s.io/v1', 'ClusterRole')).not.toContain('gefyra-client');
-  });
+  it(
+    'a removal (its Deployment deleted, then SIGTERM) removes the client with its peer and account, ' +
+      'Stowaway 2.x and the gefyra-client role it made',
+    async () => {
+      const { operator, stop } = await deployedGefyra2OperatorWithClient();
+      await operator.cluster.remove(OPERATOR_DEPLOYMENT, signal);
+      await stop();
+      expect(operator.cluster.peek(ref('dev-a'))).toBeUndefined();
+      expect(names(operator, 'apps/v1', 'StatefulSet')).toEqual([]);
+      expect(names(operator, 'v1', 'PersistentVolumeClaim')).toEqual([]);
+      expect(names(operator, 'v1', 'ConfigMap').filter((name) => name.startsWith('gefyra-stowaway'))).toEqual([]);
+      expect(names(operator, 'v1', 'Service')).toEqual([]);
+      expect(names(operator, 'v1', 'ServiceAccount').filter((name) => name.startsWith('gefyra-'))).toEqual([]);
+      expect(names(operator, 'v1', 'Secret').filter((name) => name.startsWith('gefyra-client'))).toEqual([]);
+      expect(names(operator, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')).toEqual([]);
+      expect(names(operator, 'rbac.authorization.k8s.io/v1', 'ClusterRole')).not.toContain('gefyra-client');
+    },
+  );
 });

@@ -26,7 +26,8 @@ describe('Stowaway 2.x names', () => {
 describe('WireGuard files and output', () => {
   it('reads a peer file into providerConfig, the address without a mask', () => {
     const conf =
-      '[Interface]\nAddress = 192.168.99.2/32\nPrivateKey = p\nListenPort = 51820\nDNS = 192.168.99.1\n\n[Peer]\nPublicKey = s\nPresharedKey = k\nEndpoint = :31820\nAllowedIPs = 0.0.0.0/0\n';
+      '[Interface]\nAddress = 192.168.99.2/32\nPrivateKey = p\nListenPort = 51820\nDNS = 192.168.99.1\n\n' +
+      '[Peer]\nPublicKey = s\nPresharedKey = k\nEndpoint = :31820\nAllowedIPs = 0.0.0.0/0\n';
     expect(connectionOf(conf, 'pub\n')).toEqual({
       'Interface.Address': '192.168.99.2',
       'Interface.PrivateKey': 'p',

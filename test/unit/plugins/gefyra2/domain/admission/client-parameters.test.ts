@@ -44,7 +44,9 @@ describe('/client-parameters on CREATE', () => {
     expect(validateClientParameters(create(), { otherSubnets: [], peerIdTakenBy: taken })).toEqual({
       allowed: false,
       message:
-        'The name "dev-a" gives the WireGuard peer id dev000a, which GefyraClient dev.a already has: the two would share one peer and each other\'s traffic. Choose another name',
+        'The name "dev-a" gives the WireGuard peer id dev000a, ' +
+        "which GefyraClient dev.a already has: the two would share one peer and each other's traffic. " +
+        'Choose another name',
     });
     expect(
       validateClientParameters(update({}, { state: 'ERROR' }), { otherSubnets: [], peerIdTakenBy: taken }),
