@@ -105,6 +105,22 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     expect(current.status?.containerStatuses?.[0]?.restartCount).toBe(0);
   });
 
+  it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
+    const pods = await kubeConfig
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
+    const podName = pods.items[0]?.metadata?.name as string;
+    const lookup = async (name: string): Promise<string> =>
+      await execIn(kubeConfig, podName, [
+        'node',
+        '-e',
+        `require('node:dns').promises.lookup(${JSON.stringify(name)}).then((a) => console.log(a.address), (e) => console.log(e.code))`,
+      ]);
+    expect((await lookup('kubernetes.default.svc.cluster.local')).trim()).toBe('10.0.0.1');
+    expect((await lookup('kubernetes.default')).trim()).toBe('10.0.0.1');
+    expect((await lookup('no-such-service.default.svc.cluster.local')).trim()).toBe('ENOTFOUND');
+  });
+
   it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links', async () => {
     await node?.stop();
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { writeOciArchive } from '../../../scripts/image/oci-archive.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
+import { startClusterDns } from './cluster-dns.js';
 import { pollUntil } from '../control-plane/polling.js';
 import { SupervisedProcess } from '../control-plane/process-supervisor.js';
 import {
@@ -53,6 +54,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as InsideOptions;
 const processes: SupervisedProcess[] = [];
 let controlPlane: ControlPlane | undefined;
 let stopping: Promise<void> | undefined;
+let clusterDns: { stop(): void } | undefined;
 
 process.on('SIGTERM', () => void stop().finally(() => process.exit(0)));
 
@@ -122,6 +124,10 @@ async function start(): Promise<InsideReady> {
   supervise('kubelet', join(options.binDir, 'kubelet'), kubeletArgs(layout, dir('kubelet.yaml')), logDir);
   supervise('kube-proxy', join(options.binDir, 'kube-proxy'), [`--config=${dir('kube-proxy.yaml')}`], logDir);
   await untaintWhenReady(controlPlane, options.nodeName);
+  await mkdir(dir('dns'), { recursive: true });
+  clusterDns = await startClusterDns(controlPlane.adminKubeConfig(), dir('dns'), (name, command, args) =>
+    supervise(name, command, args, logDir),
+  );
   return {
     adminKubeconfigPath: controlPlane.kubeconfigPath,
     containerdSocket: layout.containerdSocket,
@@ -229,8 +235,10 @@ async function untaintWhenReady(plane: ControlPlane, nodeName: string): Promise<
   await core.replaceNode({ name: nodeName, body: { ...node, spec: { ...node.spec, taints: [] } } });
 }
 
-function supervise(name: string, command: string, args: string[], logDir: string): void {
-  processes.push(new SupervisedProcess({ name, command, args, logPath: join(logDir, `${name}.log`) }));
+function supervise(name: string, command: string, args: string[], logDir: string): SupervisedProcess {
+  const component = new SupervisedProcess({ name, command, args, logPath: join(logDir, `${name}.log`) });
+  processes.push(component);
+  return component;
 }
 
 function deadProcess(): string | undefined {
@@ -240,6 +248,7 @@ function deadProcess(): string | undefined {
 
 async function stop(): Promise<void> {
   stopping ??= (async () => {
+    clusterDns?.stop();
     for (const component of [...processes].reverse()) await component.stop(5_000);
     await controlPlane?.stop();
   })();
