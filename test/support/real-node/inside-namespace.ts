@@ -6,13 +6,13 @@
 // the namespace).
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { writeOciArchive } from '../../../scripts/image/oci-archive.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
 import { startClusterDns } from './cluster-dns.js';
+import { forwardingServer } from './forwarder.js';
 import { pollUntil } from '../control-plane/polling.js';
 import { SupervisedProcess } from '../control-plane/process-supervisor.js';
 import {
@@ -169,16 +169,7 @@ async function setUpNetwork(): Promise<void> {
 
 /** Serves the API server's port on a unix socket, which the test process (outside this network namespace) connects to. */
 function forwardApiServer(port: string): void {
-  createServer((client) => {
-    const upstream = connect(Number(port), '127.0.0.1');
-    client.pipe(upstream).pipe(client);
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  }).listen(options.apiSocket);
+  forwardingServer({ port: Number(port), host: '127.0.0.1' }).listen(options.apiSocket);
 }
 
 /** The pause binary as an image, imported as the sandbox image containerd's CRI and the kubelet name. */

@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { createServer, connect, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { parse, stringify } from 'yaml';
 import { loadKubeConfig } from '../control-plane/kubeconfig.js';
 import { onEmergencyExit } from '../control-plane/process-supervisor.js';
 import { provisionControlPlane } from '../control-plane/provision.js';
+import { forwardingServer } from './forwarder.js';
 import { cgroupHierarchies } from './host-state.js';
 import type { InsideOptions, InsideReady } from './inside-namespace.js';
 import { installationMissing, machineUnavailableReason } from './prerequisites.js';
@@ -176,16 +177,7 @@ async function readyLine(inside: ChildProcess, logPath: string): Promise<InsideR
 
 /** A loopback TCP port here, forwarded to the API server's unix socket inside the namespace. */
 async function bridgeApiServer(socketPath: string): Promise<{ server: string; listener: Server }> {
-  const listener = createServer((client) => {
-    const upstream = connect(socketPath);
-    client.pipe(upstream).pipe(client);
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
+  const listener = forwardingServer({ path: socketPath });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   listener.unref();
   const address = listener.address();
