@@ -26,6 +26,8 @@ export interface BuiltImage {
   readonly archivePath: string;
   readonly reference: string;
   readonly manifestDigest: string;
+  /** The image ID (what a kubelet on containerd reports as a container's imageID). */
+  readonly configDigest: string;
   readonly seconds: number;
 }
 
@@ -57,7 +59,7 @@ export async function buildOperatorImage(options: BuildImageOptions = {}): Promi
   try {
     await assembleOperatorRootfs(recipe, rootfs, { repoDir: REPO_DIR, cacheDir, nodeBinary, progress });
     progress(`writing ${archivePath}`);
-    const { manifestDigest } = await writeOciArchive({
+    const { manifestDigest, configDigest } = await writeOciArchive({
       rootfs,
       config: imageConfig(recipe),
       reference,
@@ -66,7 +68,7 @@ export async function buildOperatorImage(options: BuildImageOptions = {}): Promi
     });
     const seconds = (Date.now() - startedAt) / 1000;
     progress(`${reference} (manifest ${manifestDigest}) in ${seconds.toFixed(1)} s`);
-    return { archivePath, reference, manifestDigest, seconds };
+    return { archivePath, reference, manifestDigest, configDigest, seconds };
   } finally {
     await rm(rootfs, { recursive: true, force: true });
   }

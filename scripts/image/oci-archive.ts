@@ -71,9 +71,10 @@ export interface OciArchiveSpec {
 /**
  * Writes an OCI image layout (oci-layout, index.json, blobs/sha256/…) with one
  * uncompressed layer and packs it as a tar. Same inputs, same bytes: two
- * builds of one tree give the same manifest digest, which it returns.
+ * builds of one tree give the same manifest digest. Returns it and the config's
+ * digest (the image ID containerd reports for the image).
  */
-export async function writeOciArchive(spec: OciArchiveSpec): Promise<{ manifestDigest: string }> {
+export async function writeOciArchive(spec: OciArchiveSpec): Promise<{ manifestDigest: string; configDigest: string }> {
   const layout = await mkdtemp(join(dirname(spec.archivePath), '.oci-layout-'));
   try {
     const blobs = join(layout, 'blobs', 'sha256');
@@ -133,7 +134,7 @@ export async function writeOciArchive(spec: OciArchiveSpec): Promise<{ manifestD
     const partial = `${spec.archivePath}.partial`;
     await writeReproducibleTar(layout, partial, spec.mtimeEpoch);
     await rename(partial, spec.archivePath);
-    return { manifestDigest: manifest.digest };
+    return { manifestDigest: manifest.digest, configDigest: config.digest };
   } finally {
     await rm(layout, { recursive: true, force: true });
   }
