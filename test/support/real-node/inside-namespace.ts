@@ -56,7 +56,9 @@ let controlPlane: ControlPlane | undefined;
 let stopping: Promise<void> | undefined;
 let clusterDns: { stop(): void } | undefined;
 
-process.on('SIGTERM', () => void stop().finally(() => process.exit(0)));
+const stopAndExit = (): void => void stop().finally(() => process.exit(0));
+process.on('SIGTERM', stopAndExit);
+process.stdin.on('end', stopAndExit).on('close', stopAndExit).resume();
 
 try {
   const ready = await start();

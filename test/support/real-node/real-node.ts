@@ -117,7 +117,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
         INSIDE_SCRIPT,
         JSON.stringify(insideOptions),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_DIR },
+      // Closing its stdin asks it to stop: nsenter does not pass signals on to the namespace.
+      { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_DIR },
     );
     const insideLog = join(workDir, 'inside.log');
     inside.stderr?.pipe(createWriteStream(insideLog));
@@ -191,10 +192,11 @@ async function withServer(kubeconfigPath: string, server: string): Promise<strin
   return stringify(config);
 }
 
+/** Closes the inside process's stdin (its signal to stop) and waits for it, SIGKILL after `graceMs`. */
 async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.stdin?.end();
   if ((await Promise.race([exited.then(() => true), delay(graceMs, false)])) === false) child.kill('SIGKILL');
 }
 
