@@ -103,6 +103,19 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     expect(lease.spec?.holderIdentity).toBe(podName);
     const current = await core.readNamespacedPod({ namespace: NAMESPACE, name: podName });
     expect(current.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+
+    // Not asserted: Ready needs Stowaway, whose image no registry here serves (a stand-in image is the next step).
+    const readyz = await execIn(kubeConfig, podName, [
+      'node',
+      '-e',
+      `fetch('http://127.0.0.1:8080/readyz').then(async (r) => console.log(r.status, (await r.text()).trim()))`,
+    ]);
+    const stowaway = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=stowaway' });
+    const waiting = stowaway.items[0]?.status?.containerStatuses?.[0]?.state?.waiting;
+    figure(
+      `operator Ready: ${current.status?.conditions?.find((c) => c.type === 'Ready')?.status}; /readyz ${readyz.trim()}; ` +
+        `Stowaway pod: ${stowaway.items[0]?.metadata?.name ?? 'none'} ${waiting?.reason ?? stowaway.items[0]?.status?.phase ?? ''}`,
+    );
   });
 
   it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
