@@ -2,6 +2,7 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CoordinationV1Api, CoreV1Api, Exec, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { pollUntil } from '../support/control-plane/polling.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
 import { createAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
 import { provisionRealNode, startRealNode, type RealNode } from '../support/real-node/real-node.js';
+import { buildStowawayStandIn, STOWAWAY_IMAGE } from '../support/real-node/stand-in-images.js';
 
 const provisioned = await provisionRealNode();
 const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
@@ -36,6 +38,13 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     const importedAt = Date.now();
     await node.importImage(image.archivePath);
     figure(`image imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
+    const standInAt = Date.now();
+    const standIn = join(dirname(image.archivePath), 'stowaway-stand-in.oci.tar');
+    await buildStowawayStandIn(standIn);
+    await node.importImage(standIn);
+    figure(
+      `Stowaway stand-in (${STOWAWAY_IMAGE}) built and imported in ${((Date.now() - standInAt) / 1000).toFixed(1)} s`,
+    );
     kubeConfig = node.adminKubeConfig();
   }, 900_000);
 
@@ -104,7 +113,6 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     const current = await core.readNamespacedPod({ namespace: NAMESPACE, name: podName });
     expect(current.status?.containerStatuses?.[0]?.restartCount).toBe(0);
 
-    // Not asserted: Ready needs Stowaway, whose image no registry here serves (a stand-in image is the next step).
     const readyz = await execIn(kubeConfig, podName, [
       'node',
       '-e',
@@ -117,6 +125,28 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
         `Stowaway pod: ${stowaway.items[0]?.metadata?.name ?? 'none'} ${waiting?.reason ?? stowaway.items[0]?.status?.phase ?? ''}`,
     );
   });
+
+  it('boots Stowaway (its stand-in) and becomes Ready through the kubelet’s readiness probe', async () => {
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const startedAt = Date.now();
+    const ready = await pollUntil(
+      'the operator pod Ready',
+      async () => {
+        const pods = await core.listNamespacedPod({
+          namespace: NAMESPACE,
+          labelSelector: 'app.kubernetes.io/name=gefyra-operator',
+        });
+        return pods.items.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      },
+      { timeoutMs: 240_000, intervalMs: 1_000 },
+    );
+    figure(`operator pod Ready ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the first test`);
+    const podName = ready.metadata?.name as string;
+    const metrics = await nodeProxyGet(kubeConfig, node?.nodeName as string, 'metrics/probes');
+    expect(probeCount(metrics, podName, 'Readiness', 'successful')).toBeGreaterThan(0);
+    const stowaway = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=stowaway' });
+    expect(stowaway.items[0]?.status?.containerStatuses?.[0]?.ready).toBe(true);
+  }, 300_000);
 
   it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
     const pods = await kubeConfig

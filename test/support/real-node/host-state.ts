@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -25,8 +25,22 @@ export const WATCHED_SYSCTLS = [
   'net/bridge/bridge-nf-call-iptables',
 ] as const;
 
+/** Default paths of a node's components: none may appear on (or vanish from) the host. */
+export const WATCHED_PATHS = [
+  '/lib/modules',
+  '/var/lib/kubelet',
+  '/var/lib/containerd',
+  '/var/lib/cni',
+  '/var/log/pods',
+  '/var/log/containers',
+  '/etc/cni',
+  '/opt/cni',
+  '/run/containerd',
+] as const;
+
 /** What the real node could change on the host, as text that compares line by line. */
 export interface HostState {
+  readonly paths: readonly string[];
   readonly iptables: string;
   readonly sysctls: Readonly<Record<string, string>>;
   readonly mounts: readonly string[];
@@ -35,14 +49,15 @@ export interface HostState {
 }
 
 export async function captureHostState(): Promise<HostState> {
-  const [iptables, sysctls, mounts, cgroups, links] = await Promise.all([
+  const [paths, iptables, sysctls, mounts, cgroups, links] = await Promise.all([
+    existingPaths(),
     iptablesRules(),
     readSysctls(),
     mountPoints(),
     cgroupDirs(),
     networkLinks(),
   ]);
-  return { iptables, sysctls, mounts, cgroups, links };
+  return { paths, iptables, sysctls, mounts, cgroups, links };
 }
 
 /** Lines that differ between two snapshots, each saying what and how; empty when the host is as it was. */
@@ -53,6 +68,7 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
     for (const line of now) if (!was.includes(line)) changes.push(`${what} added: ${line}`);
     for (const line of was) if (!now.includes(line)) changes.push(`${what} removed: ${line}`);
   };
+  compareLists('path', before.paths, after.paths);
   compareLists('iptables rule', lines(before.iptables), lines(after.iptables));
   for (const name of WATCHED_SYSCTLS) {
     if (before.sysctls[name] !== after.sysctls[name]) {
@@ -63,6 +79,13 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
   compareLists('cgroup', before.cgroups, after.cgroups);
   compareLists('network link', before.links, after.links);
   return changes;
+}
+
+async function existingPaths(): Promise<string[]> {
+  const present = await Promise.all(
+    WATCHED_PATHS.map(async (path) => ((await lstat(path).catch(() => undefined)) === undefined ? [] : [path])),
+  );
+  return present.flat();
 }
 
 /** iptables-save's rules without its comments and packet counters; both backends (nft and legacy). */

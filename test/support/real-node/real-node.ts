@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { loadKubeConfig } from '../control-plane/kubeconfig.js';
 import { onEmergencyExit } from '../control-plane/process-supervisor.js';
 import { provisionControlPlane } from '../control-plane/provision.js';
 import { forwardingServer } from './forwarder.js';
-import { cgroupHierarchies } from './host-state.js';
+import { cgroupHierarchies, WATCHED_PATHS } from './host-state.js';
 import type { InsideOptions, InsideReady } from './inside-namespace.js';
 import { installationMissing, machineUnavailableReason } from './prerequisites.js';
 
@@ -87,9 +87,12 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
     { detached: true, stdio: 'ignore' },
   );
   const unregister = onEmergencyExit(() => killGroup(holder));
+  // containerd creates a missing hostPath directory (Stowaway mounts /lib/modules) on the host's file system.
+  const absentPaths = await absent(WATCHED_PATHS);
   const cleanUp = async (): Promise<void> => {
     killGroup(holder);
     await removeCgroups(cgroupRoot);
+    for (const path of absentPaths) await rmdir(path).catch(() => undefined);
     unregister();
     if (!keep) await rm(workDir, { recursive: true, force: true });
   };
@@ -149,6 +152,13 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
     await cleanUp();
     throw error;
   }
+}
+
+async function absent(paths: readonly string[]): Promise<string[]> {
+  const missing = await Promise.all(
+    paths.map(async (path) => ((await lstat(path).catch(() => undefined)) ? [] : [path])),
+  );
+  return missing.flat();
 }
 
 /** The PID (in this namespace) of the new PID namespace's init: unshare's only child. */
