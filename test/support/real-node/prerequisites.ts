@@ -3,7 +3,21 @@ import { join } from 'node:path';
 import { cgroupHierarchies } from './host-state.js';
 
 /** Host commands the node runs; the provisioning script installs the packages that bring them. */
-const COMMANDS = ['containerd', 'containerd-shim-runc-v2', 'runc', 'ctr', 'iptables', 'unshare', 'nsenter', 'ip'];
+const COMMANDS = [
+  'containerd',
+  'containerd-shim-runc-v2',
+  'runc',
+  'ctr',
+  'iptables',
+  'unshare',
+  'nsenter',
+  'ip',
+  'dnsmasq',
+  // Copied, with their packages' files, into the Stowaway stand-in image.
+  'nginx',
+  'wireguard-go',
+  'wg',
+];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 export const NODE_BINARIES = ['kubelet', 'kube-proxy', 'pause'] as const;
 const PROVISION = 'scripts/provision-real-node.sh';
@@ -30,6 +44,9 @@ export async function installationMissing(binDir: string): Promise<string | unde
   for (const command of COMMANDS) {
     if (!(await onPath(command))) return `${command} is missing: run ${PROVISION}`;
   }
+  if (!(await accessible('/usr/lib/nginx/modules/ngx_stream_module.so', constants.R_OK))) {
+    return `nginx's stream module is missing: run ${PROVISION}`;
+  }
   for (const plugin of CNI_PLUGINS) {
     if (!(await executable(join('/usr/lib/cni', plugin)))) return `CNI plugin ${plugin} is missing: run ${PROVISION}`;
   }
@@ -40,8 +57,12 @@ export async function installationMissing(binDir: string): Promise<string | unde
 }
 
 async function executable(path: string): Promise<boolean> {
+  return await accessible(path, constants.X_OK);
+}
+
+async function accessible(path: string, mode: number): Promise<boolean> {
   try {
-    await access(path, constants.X_OK);
+    await access(path, mode);
     return true;
   } catch {
     return false;
