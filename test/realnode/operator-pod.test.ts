@@ -11,7 +11,12 @@ import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
 import { pollUntil } from '../support/control-plane/polling.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
 import { createAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
-import { provisionRealNode, startRealNode, type RealNode } from '../support/real-node/real-node.js';
+import {
+  provisionRealNode,
+  removeStaleCgroupRoots,
+  startRealNode,
+  type RealNode,
+} from '../support/real-node/real-node.js';
 import { buildStowawayStandIn, STOWAWAY_IMAGE } from '../support/real-node/stand-in-images.js';
 
 const provisioned = await provisionRealNode();
@@ -28,6 +33,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   let kubeConfig: KubeConfig;
 
   beforeAll(async () => {
+    await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
     const binDir = (provisioned as { binDir: string }).binDir;
     [image, node] = await Promise.all([buildOperatorImage({ progress: () => undefined }), startRealNode(binDir)]);
@@ -164,7 +170,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     expect((await lookup('no-such-service.default.svc.cluster.local')).trim()).toBe('ENOTFOUND');
   });
 
-  it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links', async () => {
+  it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links, default paths', async () => {
     await node?.stop();
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
   }, 120_000);

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { loadKubeConfig } from '../control-plane/kubeconfig.js';
-import { onEmergencyExit } from '../control-plane/process-supervisor.js';
+import { onEmergencyExit, startWatchdog } from '../control-plane/process-supervisor.js';
 import { provisionControlPlane } from '../control-plane/provision.js';
 import { forwardingServer } from './forwarder.js';
 import { cgroupHierarchies, WATCHED_PATHS } from './host-state.js';
@@ -87,10 +87,15 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
     { detached: true, stdio: 'ignore' },
   );
   const unregister = onEmergencyExit(() => killGroup(holder));
+  // If this process is killed with SIGKILL, a detached watchdog kills the namespace (through unshare's group).
+  await writeFile(join(workDir, 'pids'), `${holder.pid}\n`);
+  const watchdog = startWatchdog(join(workDir, 'pids'), keep ? '' : workDir);
+  await removeStaleCgroupRoots();
   // containerd creates a missing hostPath directory (Stowaway mounts /lib/modules) on the host's file system.
   const absentPaths = await absent(WATCHED_PATHS);
   const cleanUp = async (): Promise<void> => {
     killGroup(holder);
+    await watchdog.stop(0);
     await removeCgroups(cgroupRoot);
     for (const path of absentPaths) await rmdir(path).catch(() => undefined);
     unregister();
@@ -121,7 +126,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
         JSON.stringify(insideOptions),
       ],
       // Closing its stdin asks it to stop: nsenter does not pass signals on to the namespace.
-      { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_DIR },
+      // TMPDIR: the inner control plane's directory goes into the work directory, which the watchdog removes.
+      { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_DIR, env: { ...process.env, TMPDIR: workDir } },
     );
     const insideLog = join(workDir, 'inside.log');
     inside.stderr?.pipe(createWriteStream(insideLog));
@@ -215,6 +221,34 @@ function killGroup(child: ChildProcess): void {
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   } catch {
     // Gone already.
+  }
+}
+
+const CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Removes the cgroup roots of runs whose process is gone (killed with SIGKILL:
+ * their watchdog kills the namespace and removes the work directory, but
+ * cannot wait for the cgroups to empty). startRealNode calls it; a test that
+ * snapshots the host first calls it before the snapshot.
+ */
+export async function removeStaleCgroupRoots(): Promise<void> {
+  const stale = new Set<string>();
+  for (const hierarchy of await cgroupHierarchies()) {
+    for (const name of await readdir(hierarchy).catch(() => [] as string[])) {
+      const owner = CGROUP_ROOT_PATTERN.exec(name)?.[1];
+      if (owner !== undefined && !alive(Number(owner))) stale.add(`/${name}`);
+    }
+  }
+  for (const root of stale) await removeCgroups(root).catch(() => undefined);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
