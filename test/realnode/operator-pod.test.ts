@@ -64,12 +64,9 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     const pod = await pollUntil(
       'the operator pod running',
       async () => {
-        const pods = await core.listNamespacedPod({
-          namespace: NAMESPACE,
-          labelSelector: 'app.kubernetes.io/name=gefyra-operator',
-        });
-        const running = pods.items.find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
-        if (running === undefined) throwIfStuck(pods.items);
+        const pods = await operatorPods(kubeConfig);
+        const running = pods.find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
+        if (running === undefined) throwIfStuck(pods);
         return running;
       },
       { timeoutMs: 180_000, intervalMs: 500 },
@@ -138,11 +135,9 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     const ready = await pollUntil(
       'the operator pod Ready',
       async () => {
-        const pods = await core.listNamespacedPod({
-          namespace: NAMESPACE,
-          labelSelector: 'app.kubernetes.io/name=gefyra-operator',
-        });
-        return pods.items.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return (await operatorPods(kubeConfig)).find((p) =>
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
       },
       { timeoutMs: 240_000, intervalMs: 1_000 },
     );
@@ -155,10 +150,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   }, 300_000);
 
   it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
-    const pods = await kubeConfig
-      .makeApiClient(CoreV1Api)
-      .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
-    const podName = pods.items[0]?.metadata?.name as string;
+    const podName = (await operatorPods(kubeConfig))[0]?.metadata?.name as string;
     const lookup = async (name: string): Promise<string> =>
       await execIn(kubeConfig, podName, [
         'node',
@@ -175,6 +167,13 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
   }, 120_000);
 });
+
+async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
+  const pods = await kubeConfig
+    .makeApiClient(CoreV1Api)
+    .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
+  return pods.items;
+}
 
 /** Fails at once on a pod the kubelet cannot start, with the kubelet's reason. */
 function throwIfStuck(pods: readonly V1Pod[]): void {
