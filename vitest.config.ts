@@ -27,7 +27,12 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/dataplane/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/dataplane/**/*.test.ts',
+            'test/realnode/**/*.test.ts',
+          ],
           setupFiles: ['reflect-metadata'],
           globalSetup: ['test/support/control-plane/global-setup.ts'],
           fileParallelism: false,

@@ -7,6 +7,8 @@ export interface ControlPlaneLayout {
   readonly etcdClientPort: number;
   readonly etcdPeerPort: number;
   readonly apiServerPort: number;
+  /** Where pods reach the API server (a real node's pods, through the `kubernetes` Service); loopback only when unset. */
+  readonly apiServerAdvertiseAddress?: string;
   readonly controllerManagerPort: number;
   readonly schedulerPort: number;
   readonly servingCertPath: string;
@@ -20,6 +22,10 @@ export interface ControlPlaneLayout {
   readonly schedulerKubeconfigPath: string;
   readonly certDir: (component: string) => string;
 }
+
+export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/16';
+/** The `kubernetes` Service's cluster IP: the first of the range. In-cluster clients check it in the serving certificate. */
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 
 export function etcdArgs(layout: ControlPlaneLayout): string[] {
   const client = `http://127.0.0.1:${layout.etcdClientPort}`;
@@ -38,8 +44,8 @@ export function etcdArgs(layout: ControlPlaneLayout): string[] {
 export function apiServerArgs(layout: ControlPlaneLayout): string[] {
   const args = [
     `--etcd-servers=http://127.0.0.1:${layout.etcdClientPort}`,
-    `--bind-address=127.0.0.1`,
-    `--advertise-address=127.0.0.1`,
+    `--bind-address=${layout.apiServerAdvertiseAddress === undefined ? '127.0.0.1' : '0.0.0.0'}`,
+    `--advertise-address=${layout.apiServerAdvertiseAddress ?? '127.0.0.1'}`,
     `--secure-port=${layout.apiServerPort}`,
     `--cert-dir=${layout.certDir('kube-apiserver')}`,
     `--tls-cert-file=${layout.servingCertPath}`,
@@ -50,7 +56,7 @@ export function apiServerArgs(layout: ControlPlaneLayout): string[] {
     `--token-auth-file=${layout.tokenAuthFilePath}`,
     `--authorization-mode=Node,RBAC`,
     // Room for thousands of Services: Stowaway has one per proxy route.
-    `--service-cluster-ip-range=10.0.0.0/16`,
+    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
     `--allow-privileged=true`,
     `--kubelet-preferred-address-types=InternalIP`,
     `--audit-policy-file=${layout.auditPolicyPath}`,

@@ -8,6 +8,7 @@ import {
   apiServerArgs,
   controllerManagerArgs,
   etcdArgs,
+  KUBERNETES_SERVICE_IP,
   schedulerArgs,
   type ControlPlaneLayout,
 } from './component-flags.js';
@@ -36,6 +37,13 @@ export interface ControlPlaneOptions {
   readonly onProgress?: (line: string) => void;
   /** Leave the work directory (logs, data) in place after stop, for debugging. */
   readonly keepWorkDir?: boolean;
+  /**
+   * An address of this machine where pods reach the API server (a real node's, see
+   * test/support/real-node): the API server then listens on every address and
+   * advertises this one, and its certificate also names it and the `kubernetes`
+   * Service's IP. By default it listens on 127.0.0.1 only.
+   */
+  readonly apiServerAdvertiseAddress?: string;
   /** Default 60 s (a warm start takes about 15 s; a loaded CI machine more). */
   readonly startupTimeoutMs?: number;
 }
@@ -76,7 +84,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const workDir = await mkdtemp(join(tmpdir(), 'gefyra-control-plane-'));
   const run = new ControlPlaneRun(workDir, options.keepWorkDir ?? false);
   try {
-    await run.start(binDir, progress, options.startupTimeoutMs ?? 60_000);
+    await run.start(binDir, progress, options.startupTimeoutMs ?? 60_000, options.apiServerAdvertiseAddress);
   } catch (error) {
     await run.abort();
     throw error;
@@ -112,7 +120,12 @@ class ControlPlaneRun {
     return this.#endpoints;
   }
 
-  async start(binDir: string, progress: (line: string) => void, timeoutMs: number): Promise<void> {
+  async start(
+    binDir: string,
+    progress: (line: string) => void,
+    timeoutMs: number,
+    apiServerAdvertiseAddress: string | undefined,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const remaining = (): number => Math.max(1_000, deadline - Date.now());
     const dir = (name: string): string => join(this.#workDir, name);
@@ -123,7 +136,12 @@ class ControlPlaneRun {
 
     const [version, serving, serviceAccountKeys, ports] = await Promise.all([
       readKubernetesVersion(binDir),
-      createServingCertificate(dir('pki'), 'apiserver', 'kube-apiserver'),
+      createServingCertificate(
+        dir('pki'),
+        'apiserver',
+        'kube-apiserver',
+        apiServerAdvertiseAddress === undefined ? [] : [apiServerAdvertiseAddress, KUBERNETES_SERVICE_IP],
+      ),
       createServiceAccountKeyPair(dir('pki')),
       findFreePorts(5),
     ]);
@@ -157,6 +175,7 @@ class ControlPlaneRun {
       etcdClientPort,
       etcdPeerPort,
       apiServerPort,
+      ...(apiServerAdvertiseAddress === undefined ? {} : { apiServerAdvertiseAddress }),
       controllerManagerPort,
       schedulerPort,
       servingCertPath: serving.certPath,

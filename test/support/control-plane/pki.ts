@@ -14,7 +14,8 @@ export interface ServingCertificate {
 }
 
 /**
- * Writes a self-signed serving certificate for 127.0.0.1 / localhost into `dir`.
+ * Writes a self-signed serving certificate for 127.0.0.1 / localhost (and
+ * `extraIpAddresses`, e.g. the address pods reach the API server at) into `dir`.
  * node:crypto cannot issue X.509 certificates, so this uses the openssl command
  * (the provisioning script installs it). An EC key keeps generation instant.
  */
@@ -22,6 +23,7 @@ export async function createServingCertificate(
   dir: string,
   name: string,
   commonName: string,
+  extraIpAddresses: readonly string[] = [],
 ): Promise<ServingCertificate> {
   const certPath = join(dir, `${name}.crt`);
   const keyPath = join(dir, `${name}.key`);
@@ -42,7 +44,7 @@ export async function createServingCertificate(
     '-subj',
     `/CN=${commonName}`,
     '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...extraIpAddresses.map((ip) => `IP:${ip}`)].join(',')}`,
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',

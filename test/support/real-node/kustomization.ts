@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { parse, parseAllDocuments } from 'yaml';
+
+interface PodTemplateOwner extends KubernetesObject {
+  spec: { template: { spec: { containers: { image?: string; imagePullPolicy?: string }[] } } };
+}
+
+/**
+ * The objects of a kustomization (its `resources`, in order: the only feature
+ * deploy/ uses) with every container image replaced by `image`, pulled Never:
+ * the image must be the one imported into the node.
+ */
+export async function kustomizationObjects(kustomizationDir: string, image: string): Promise<KubernetesObject[]> {
+  const kustomization = parse(await readFile(join(kustomizationDir, 'kustomization.yaml'), 'utf8')) as {
+    resources: string[];
+  };
+  const objects: KubernetesObject[] = [];
+  for (const resource of kustomization.resources) {
+    const text = await readFile(join(kustomizationDir, resource), 'utf8');
+    for (const document of parseAllDocuments(text)) {
+      const object = document.toJS() as KubernetesObject | null;
+      if (object !== null) objects.push(withImage(object, image));
+    }
+  }
+  return objects;
+}
+
+function withImage(object: KubernetesObject, image: string): KubernetesObject {
+  if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(object.kind ?? '')) return object;
+  const owner = object as PodTemplateOwner;
+  for (const container of owner.spec.template.spec.containers) {
+    container.image = image;
+    container.imagePullPolicy = 'Never';
+  }
+  return owner;
+}
+
+/** Creates each object in order, as `kubectl apply` does on an empty cluster. */
+export async function createAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  for (const object of objects) await api.create(object);
+}
+
+export const DEPLOY_DIR = join(dirname(new URL(import.meta.url).pathname), '../../../deploy');
