@@ -73,7 +73,7 @@ export interface OperatorPlugin {
    * ConfigurationError listing every bad setting.
    */
   createModule(context: PluginContext): ContainerModule;
-  /** The kinds its controllers serve, plural as the start-up log names them (`serving GefyraClients`). */
+  /** The kinds its controllers serve, plural as the start-up log names them (`serving InterceptRequests`). */
   readonly serves?: readonly string[];
   /** Work before the manager starts, e.g. registering its CRDs; a throw stops the start. */
   atStart?(operator: ComposedOperator, signal: AbortSignal): Promise<void>;
