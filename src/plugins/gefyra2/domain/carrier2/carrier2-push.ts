@@ -1,15 +1,23 @@
 import { CARRIER2_FILES } from './carrier2-config.js';
 
-/** What the push runs: a shell in the carrier2 container, fed the script on stdin (contract §4 "Push"). */
-export const CARRIER2_PUSH_COMMAND: readonly string[] = ['busybox', 'sh'];
+/** The shell the push runs in the carrier2 container (contract §4 "Push": busybox's sh). */
+export const CARRIER2_PUSH_SHELL: readonly string[] = ['busybox', 'sh'];
 
 /**
- * The push as one script: write the configuration, ask the running carrier2
+ * The push as one exec: the shell given the whole script as its `-c`
+ * argument. Gefyra 2.5.4 fed an interactive shell one line every 0.5 s on
+ * stdin; one argument needs no stdin (the ExecApi has none) and no waiting.
+ */
+export function carrier2PushCommand(configYaml: string): string[] {
+  return [...CARRIER2_PUSH_SHELL, '-c', carrier2PushScript(configYaml)];
+}
+
+/**
+ * The push's script: write the configuration, ask the running carrier2
  * to hand over (SIGQUIT) and start the new one as its upgrade (`-u`), or start
- * it plain when none ran; then show its log, emptied first. Sent whole on stdin, so that it
- * does not depend on an interactive shell reading one line at a time (2.5.4
- * fed one line every 0.5 s). The here-document's end marker is chosen so that
- * no line of the configuration can end it early.
+ * it plain when none ran; then show its log, emptied first. The
+ * here-document's end marker is chosen so that no line of the configuration
+ * can end it early.
  */
 export function carrier2PushScript(configYaml: string): string {
   let marker = 'GEFYRA_CARRIER2_CONFIG';

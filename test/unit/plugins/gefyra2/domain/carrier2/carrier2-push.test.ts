@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CARRIER2_PUSH_COMMAND,
+  carrier2PushCommand,
   carrier2PushOutcome,
   carrier2PushScript,
 } from '../../../../../../src/plugins/gefyra2/domain/carrier2/carrier2-push.js';
@@ -12,7 +12,8 @@ import {
 const config =
   'version: 1\nproxy:\n  - port: 8080\n    clusterUpstream: [web-app-gefyra-svc.shop.svc.cluster.local:8080]\n';
 
-const SHELL = hasBusybox() ? CARRIER2_PUSH_COMMAND : ['sh'];
+// carrier2's image runs the push with busybox's sh; any POSIX sh reads the script alike.
+const BUSYBOX = hasBusybox();
 
 function hasBusybox(): boolean {
   try {
@@ -30,8 +31,8 @@ describe('carrier2PushScript', () => {
     dir = undefined;
   });
 
-  /** Runs the script with sh, /tmp mapped to a scratch dir and a `carrier2` that logs how it was started. */
-  function run(script: string, carrier2Running: boolean): { config: string; log: string; output: string } {
+  /** Runs the push's command, /tmp mapped to a scratch dir and a `carrier2` that logs how it was started. */
+  function run(configYaml: string, carrier2Running: boolean): { config: string; log: string; output: string } {
     dir = mkdtempSync(join(tmpdir(), 'carrier2-push-'));
     const bin = join(dir, 'bin');
     execFileSync('mkdir', ['-p', bin]);
@@ -45,8 +46,9 @@ describe('carrier2PushScript', () => {
       const sleeper = execFileSync('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!']).toString().trim();
       writeFileSync(join(dir, 'carrier2.pid'), sleeper);
     }
-    // carrier2's image runs it with busybox's sh; any POSIX sh reads it alike.
-    const output = execFileSync(SHELL[0]!, [...SHELL.slice(1), '-c', script.replaceAll('/tmp/', `${dir}/`)], {
+    const command = BUSYBOX ? carrier2PushCommand(configYaml) : ['sh', '-c', carrier2PushScript(configYaml)];
+    const [shell, ...args] = command.map((part) => part.replaceAll('/tmp/', `${dir}/`));
+    const output = execFileSync(shell!, args, {
       env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` },
     }).toString();
     return {
@@ -57,7 +59,7 @@ describe('carrier2PushScript', () => {
   }
 
   it('writes the configuration exactly and upgrades a running carrier2 (-u)', () => {
-    const { config: written, output } = run(carrier2PushScript(config), true);
+    const { config: written, output } = run(config, true);
     expect(written).toBe(config);
     expect(output).toContain('carrier2 -c');
     expect(output).toContain('-u -d');
@@ -65,7 +67,7 @@ describe('carrier2PushScript', () => {
   });
 
   it('starts carrier2 plain when none runs, and the log tells of this push alone', () => {
-    const { output } = run(carrier2PushScript(config), false);
+    const { output } = run(config, false);
     expect(output).not.toContain('-u');
     expect(output).not.toContain('panicked');
     expect(carrier2PushOutcome(output)).toEqual({ ok: true });
@@ -73,7 +75,7 @@ describe('carrier2PushScript', () => {
 
   it('cannot be cut short by a line of the configuration that looks like its end marker', () => {
     const tricky = 'version: 1\nGEFYRA_CARRIER2_CONFIG\nthreads: 4\n';
-    const { config: written } = run(carrier2PushScript(tricky), false);
+    const { config: written } = run(tricky, false);
     expect(written).toBe(tricky);
   });
 });
