@@ -5,10 +5,9 @@
 //   npm run bench -- --scale 300 --burst 50   other sizes
 //   npm run bench -- --data-plane 0           without the data-plane scenario (default 20, --quick 3)
 //   npm run bench -- --client-rbac-only       only the scenario under the Gefyra client's ClusterRole (figures on stderr)
-import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildDist } from '../test/support/build-dist.js';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess, OPERATOR_NAMESPACE } from '../test/e2e/support/operator-access.js';
 import {
@@ -51,15 +50,7 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 // The operator runs as the image runs it: the built command on Node.js 24.
 progress('building the operator (npm run build)');
-execFileSync(
-  process.execPath,
-  [
-    join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'),
-    '-p',
-    join(import.meta.dirname, '..', 'tsconfig.build.json'),
-  ],
-  { stdio: 'inherit' },
-);
+await buildDist();
 const controlPlane = await startControlPlane();
 // First, on its own node, operator and installation (removed afterwards): traffic through real intercepts.
 let dataPlane: DataPlaneOutcome | undefined;

@@ -5,9 +5,8 @@
 // restarted, the intercepts deleted. Prints the operator's resident memory after
 // every round (it must stay flat: within 10 % of the first round's) and how many
 // intercepts ended each round established, then one BENCH_SOAK {json} line.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildDist } from '../test/support/build-dist.js';
 import { simulateGefyraComponents, SimulatedNode, startControlPlane } from '../test/support/control-plane/index.js';
 import { installOperatorAccess } from '../test/e2e/support/operator-access.js';
 import { startBench } from './support/bench-operator.js';
@@ -21,15 +20,7 @@ const intercepts = Number(values.intercepts);
 const progress = (line: string) => process.stderr.write(`[bench soak] ${line}\n`);
 
 progress('building the operator (npm run build)');
-execFileSync(
-  process.execPath,
-  [
-    join(import.meta.dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc'),
-    '-p',
-    join(import.meta.dirname, '..', 'tsconfig.build.json'),
-  ],
-  { stdio: 'inherit' },
-);
+await buildDist();
 const controlPlane = await startControlPlane();
 const node = new SimulatedNode({ kubeConfig: controlPlane.kubeletKubeConfig() });
 simulateGefyraComponents(node);
