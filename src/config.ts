@@ -131,7 +131,7 @@ export const coreSettings = defineSettings('core', {
       .default('gefyra'),
     {
       default: '`gefyra`',
-      meaning: 'namespace of the operator and Stowaway (the 2.5 client hard-codes `gefyra`)',
+      meaning: 'namespace of the operator and its tunnel (the 2.5 client hard-codes `gefyra`)',
       contracts: BOTH_CONTRACTS,
     },
   ),
@@ -184,7 +184,7 @@ export const coreSettings = defineSettings('core', {
   }),
   GEFYRA_PROXY_PORT_RANGE: variable(portRange, {
     default: '`10000-19999`',
-    meaning: "proxy ports for routes (10873 is Stowaway's rsync and never used)",
+    meaning: 'proxy ports for routes (a port the tunnel uses itself, such as its rsync port, is never given out)',
     contracts: ZERO_THREE,
   }),
   GEFYRA_PLUGINS: variable(

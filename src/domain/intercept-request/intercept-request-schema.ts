@@ -19,7 +19,7 @@ export const interceptRequestWireFields = z.object({
   portMappings: z
     .array(z.string())
     .describe(
-      '"<containerPort>:<destinationPort>": Carrier listens on the first in the pod, traffic goes to the second',
+      '"<containerPort>:<destinationPort>": the carrier listens on the first in the pod, traffic goes to the second',
     ),
   syncDownDirectories: z.array(z.string()).optional().describe('Directories to sync down to the local container'),
   handleProbes: z.boolean().optional().describe("Let Carrier answer the container's HTTP probes"),
@@ -43,7 +43,7 @@ export const MAX_PORT_MAPPINGS = 16;
 const isPort = (value: number): boolean => Number.isInteger(value) && value >= 1 && value <= 65535;
 
 export interface PortMapping {
-  /** Port Carrier listens on inside the target pod (the container's serving port). */
+  /** Port the carrier listens on inside the target pod (the container's serving port). */
   readonly containerPort: number;
   /** Port on the local container that receives the traffic. */
   readonly destinationPort: number;

@@ -146,11 +146,12 @@ describe('StowawaySimulator', () => {
 
   it('parses the served table into proxy routes', async () => {
     const { run, simulator, setRoutes } = setUp();
-    await setRoutes({ 'r-b': '192.168.99.2:8080,10001', 'r-a': ' 192.168.99.3:81,10000\n' });
+    // Destinations as real clients send them: app containers in the Docker network `gefyra up` passes.
+    await setRoutes({ 'r-b': '172.18.0.2:8080,10001', 'r-a': ' 172.18.0.3:81,10000\n' });
     await run('/bin/bash', 'generate-proxyroutes.sh', '/stowaway/proxyroutes');
     expect(simulator.proxyRoutes).toEqual([
-      { key: 'r-a', destinationIP: '192.168.99.3', destinationPort: 81, proxyPort: 10000 },
-      { key: 'r-b', destinationIP: '192.168.99.2', destinationPort: 8080, proxyPort: 10001 },
+      { key: 'r-a', destinationIP: '172.18.0.3', destinationPort: 81, proxyPort: 10000 },
+      { key: 'r-b', destinationIP: '172.18.0.2', destinationPort: 8080, proxyPort: 10001 },
     ]);
   });
 
