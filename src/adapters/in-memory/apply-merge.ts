@@ -1,4 +1,4 @@
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../domain/json-reading.js';
 import { copyJson, type JsonObject } from './stored-object.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   type PodPatch,
 } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../domain/json-reading.js';
 import { execRequestFits, execRequestTooLarge } from '../kubernetes/shapes/exec-request.js';
 import { mergePatchObject } from '../kubernetes/shapes/merge-patch.js';
 import { toDomainPod } from '../kubernetes/shapes/pod-mapping.js';

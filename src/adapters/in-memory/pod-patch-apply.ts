@@ -1,4 +1,4 @@
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../domain/json-reading.js';
 import { applyMergePatch } from '../kubernetes/shapes/merge-patch.js';
 import type { PodPatchBody } from '../kubernetes/shapes/pod-patch.js';
 import { invalid } from './invalid.js';

@@ -1,5 +1,5 @@
 import type { Manifest, ObjectRef } from '../../ports/cluster-api.port.js';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../domain/json-reading.js';
 
 /**
  * How the fake holds objects: mutable plain JSON, never shared with callers

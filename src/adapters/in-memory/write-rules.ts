@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord } from '../kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../domain/json-reading.js';
 import { invalid } from './invalid.js';
 import { kindKey } from './kind-registry.js';
 import { copyJson, metadataOf, type JsonObject, type StoredMetadata, type StoredObject } from './stored-object.js';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import { deploymentStatus, replicaSetStatus } from './deployment-status.js';
 import type { ObjectStore, StoreEvent } from '../../../src/adapters/in-memory/object-store.js';

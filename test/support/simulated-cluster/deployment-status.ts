@@ -1,4 +1,4 @@
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import type { JsonObject, StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 
 /** Counts of a Deployment's pods, from which its status is derived. */

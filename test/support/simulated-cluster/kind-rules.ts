@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import { kindKey } from '../../../src/adapters/in-memory/kind-registry.js';
 import { invalid } from '../../../src/adapters/in-memory/invalid.js';
 import type { KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ContainerRef, Pod, PodPhase, PodRef } from '../../../src/domain/cluster/pod.js';
 import { notFound } from '../../../src/domain/errors.js';
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import {
   endRunning,

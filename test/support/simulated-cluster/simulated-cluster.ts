@@ -8,7 +8,7 @@ import {
   type PodManifestInput,
 } from '../../../src/adapters/in-memory/in-memory-cluster.js';
 import type { ExecCall, ExecHandler } from '../../../src/adapters/in-memory/exec-handler.js';
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import { fromManifest, type JsonObject, type StoredObject } from '../../../src/adapters/in-memory/stored-object.js';
 import { secretRules, type KindRuleContext } from '../../../src/adapters/in-memory/write-rules.js';
 import { DeploymentController } from './deployment-controller.js';

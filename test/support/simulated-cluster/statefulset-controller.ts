@@ -1,4 +1,4 @@
-import { isRecord } from '../../../src/adapters/kubernetes/shapes/json-reading.js';
+import { isRecord } from '../../../src/domain/json-reading.js';
 import { controllerReference, isKind } from './deployment-controller.js';
 import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import type { ObjectStore, StoreEvent } from '../../../src/adapters/in-memory/object-store.js';

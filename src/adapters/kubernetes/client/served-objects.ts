@@ -1,6 +1,6 @@
 import { DomainError } from '../../../domain/errors.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
-import { isRecord } from '../shapes/json-reading.js';
+import { isRecord } from '../../../domain/json-reading.js';
 
 export interface KindRef {
   readonly apiVersion: string;

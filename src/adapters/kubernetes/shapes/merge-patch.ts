@@ -1,4 +1,4 @@
-import { isRecord } from './json-reading.js';
+import { isRecord } from '../../../domain/json-reading.js';
 
 /**
  * JSON merge patch (RFC 7386): objects merge key by key, `null` removes a

@@ -17,7 +17,7 @@ import {
   recordAt,
   stringAt,
   stringMapAt,
-} from './json-reading.js';
+} from '../../../domain/json-reading.js';
 
 /**
  * Maps a Kubernetes Pod onto the domain's Pod view. Accepts a plain JSON pod

@@ -1,3 +1,5 @@
+import { isRecord } from '../../../../domain/json-reading.js';
+
 /**
  * A GefyraBridge's routing rules (contract §2, §4 "Matching"), as carrier2
  * reads them from `providerParameter.rules`: the rules are OR'd, the matches
@@ -111,5 +113,3 @@ function regexProblemOf(pattern: string): string | undefined {
 }
 
 const isMatchType = (value: unknown): value is MatchType => MATCH_TYPES.includes(value as MatchType);
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,3 +1,4 @@
+import { recordAt, stringMapAt, type JsonRecord } from '../../../../domain/json-reading.js';
 import type { Manifest } from '../../../../ports/cluster-api.port.js';
 
 /**
@@ -37,7 +38,7 @@ const shadowLabels = (labels: Readonly<Record<string, string>> | undefined): Rec
 export function shadowWorkload(workload: Manifest, duplicationId: string): Manifest {
   const { metadata } = workload;
   const isPod = workload.kind === 'Pod';
-  const spec = record(workload['spec']);
+  const spec = recordAt(workload, 'spec') ?? {};
   const annotations = Object.fromEntries(
     Object.entries(metadata.annotations ?? {}).filter(([key]) => !NOT_COPIED_ANNOTATIONS.includes(key)),
   );
@@ -56,19 +57,19 @@ export function shadowWorkload(workload: Manifest, duplicationId: string): Manif
   return shadow;
 }
 
-function controllerSpecForCopy(spec: Record<string, unknown>, duplicationId: string): Record<string, unknown> {
-  const template = record(spec['template']);
-  const templateMetadata = record(template['metadata']);
-  const selector = record(spec['selector']);
+function controllerSpecForCopy(spec: JsonRecord, duplicationId: string): Record<string, unknown> {
+  const template = recordAt(spec, 'template') ?? {};
+  const templateMetadata = recordAt(template, 'metadata') ?? {};
+  const selector = recordAt(spec, 'selector') ?? {};
   return {
     ...spec,
-    selector: { ...selector, matchLabels: shadowLabels(selector['matchLabels'] as Record<string, string> | undefined) },
+    selector: { ...selector, matchLabels: shadowLabels(stringMapAt(selector, 'matchLabels')) },
     template: {
       ...template,
       metadata: {
         ...templateMetadata,
         labels: {
-          ...shadowLabels(templateMetadata['labels'] as Record<string, string> | undefined),
+          ...shadowLabels(stringMapAt(templateMetadata, 'labels')),
           [DUPLICATION_ID_LABEL]: duplicationId,
         },
       },
@@ -77,7 +78,7 @@ function controllerSpecForCopy(spec: Record<string, unknown>, duplicationId: str
 }
 
 /** A bare Pod's copy is scheduled afresh: what the scheduler and the kubelet filled in is left out. */
-function podSpecForCopy(spec: Record<string, unknown>): Record<string, unknown> {
+function podSpecForCopy(spec: JsonRecord): Record<string, unknown> {
   const { nodeName: _nodeName, ...rest } = spec;
   return rest;
 }
@@ -114,7 +115,7 @@ export const shadowUpstreamOf = (
 
 /** A copy of the HPA that scales the original Deployment, scaling the shadow instead; it takes the shadow's name. */
 export function shadowHpa(hpa: Manifest, shadowName: string): Manifest {
-  const spec = record(hpa['spec']);
+  const spec = recordAt(hpa, 'spec') ?? {};
   return {
     apiVersion: hpa.apiVersion,
     kind: hpa.kind,
@@ -123,9 +124,6 @@ export function shadowHpa(hpa: Manifest, shadowName: string): Manifest {
       ...(hpa.metadata.namespace === undefined ? {} : { namespace: hpa.metadata.namespace }),
       labels: { ...(hpa.metadata.labels ?? {}) },
     },
-    spec: { ...spec, scaleTargetRef: { ...record(spec['scaleTargetRef']), name: shadowName } },
+    spec: { ...spec, scaleTargetRef: { ...recordAt(spec, 'scaleTargetRef'), name: shadowName } },
   };
 }
-
-const record = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
