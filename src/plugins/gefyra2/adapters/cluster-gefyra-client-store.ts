@@ -1,7 +1,7 @@
+import { GEFYRA_FINALIZER } from '../domain/lifecycle.js';
 import {
   clientObjectRef,
   GEFYRA_CLIENT_API_VERSION,
-  GEFYRA_CLIENT_FINALIZER,
   GEFYRA_CLIENT_KIND,
   gefyraClientFrom,
   type GefyraClient,
@@ -48,10 +48,7 @@ export class ClusterGefyraClientStore implements GefyraClientStore {
   }
 
   async addFinalizer(client: GefyraClient, signal: AbortSignal): Promise<GefyraClient> {
-    const finalizers = [
-      ...client.finalizers.filter((entry) => entry !== GEFYRA_CLIENT_FINALIZER),
-      GEFYRA_CLIENT_FINALIZER,
-    ];
+    const finalizers = [...client.finalizers.filter((entry) => entry !== GEFYRA_FINALIZER), GEFYRA_FINALIZER];
     return gefyraClientFrom(
       await this.#objects.patch(
         clientObjectRef(client),
@@ -62,7 +59,7 @@ export class ClusterGefyraClientStore implements GefyraClientStore {
   }
 
   async removeFinalizer(client: GefyraClient, signal: AbortSignal): Promise<void> {
-    const finalizers = client.finalizers.filter((entry) => entry !== GEFYRA_CLIENT_FINALIZER);
+    const finalizers = client.finalizers.filter((entry) => entry !== GEFYRA_FINALIZER);
     try {
       await this.#objects.patch(
         clientObjectRef(client),

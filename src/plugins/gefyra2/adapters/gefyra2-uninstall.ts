@@ -1,3 +1,4 @@
+import { GEFYRA_FINALIZER } from '../domain/lifecycle.js';
 import {
   GEFYRA2_API_VERSION,
   GEFYRA2_CRD_NAMES,
@@ -5,7 +6,7 @@ import {
   GEFYRA_BRIDGE_MOUNT_KIND,
 } from '../install/gefyra2-crds.js';
 import { DomainError, isDomainError, toDomainError } from '../../../domain/errors.js';
-import { GEFYRA_CLIENT_FINALIZER, GEFYRA_CLIENT_KIND } from '../domain/client/gefyra-client.js';
+import { GEFYRA_CLIENT_KIND } from '../domain/client/gefyra-client.js';
 import type { ReconcileResult } from '../../../domain/reconcile-result.js';
 import type { ClientAccounts } from '../ports/client-accounts.port.js';
 import type { Manifest, ObjectApi, ObjectRef } from '../../../ports/cluster-api.port.js';
@@ -108,7 +109,7 @@ export class Gefyra2Uninstall {
     const ref = { ...this.#ref(GEFYRA_CLIENT_KIND), name };
     const client = await objects.find(ref, signal, { fresh: true });
     if (client === undefined) return;
-    const finalizers = (client.metadata.finalizers ?? []).filter((finalizer) => finalizer !== GEFYRA_CLIENT_FINALIZER);
+    const finalizers = (client.metadata.finalizers ?? []).filter((finalizer) => finalizer !== GEFYRA_FINALIZER);
     await objects.patch(ref, { metadata: { resourceVersion: client.metadata.resourceVersion, finalizers } }, signal);
   }
 

@@ -1,12 +1,7 @@
+import { GEFYRA_FINALIZER, recoveryFromError } from '../lifecycle.js';
 import { parseBridgeRules } from '../bridge-rules/bridge-rules.js';
 import { BRIDGE_STATES, isBridgeState, type BridgeState } from './bridge-states.js';
 import { parsePortMappings, type PortMapping } from './port-mappings.js';
-
-/** The original operator's finalizer: the client's `--force` and uninstall strip it by this name. */
-export const GEFYRA_BRIDGE_FINALIZER = 'operator.gefyra.dev/kopf-finalizer';
-
-/** How long a bridge stays in ERROR before it is restored (contract §2: the 60 s timer). */
-export const BRIDGE_RESTORE_DELAY_MS = 60_000;
 
 /** A GefyraBridge as stored, read leniently: every field is checked by the decision. */
 export interface GefyraBridge {
@@ -81,7 +76,7 @@ export type BridgeStep =
 export function decideBridge(observation: BridgeObservation, settings: BridgeSettings): BridgeStep {
   const { bridge, mountState, now } = observation;
   if (bridge.deleting) return { kind: 'finalize' };
-  if (!bridge.finalizers.includes(GEFYRA_BRIDGE_FINALIZER)) return { kind: 'addFinalizer' };
+  if (!bridge.finalizers.includes(GEFYRA_FINALIZER)) return { kind: 'addFinalizer' };
   const checked = check(observation);
   if ('reason' in checked) {
     if (bridge.state === 'ERROR' && bridge.failure?.reason === checked.reason) return { kind: 'wait' };
@@ -137,26 +132,8 @@ export function decideBridge(observation: BridgeObservation, settings: BridgeSet
         fields: { clusterEndpoint },
       };
     }
-    case 'ERROR': {
-      // A bridge refused for how it was written is restored as soon as it is written otherwise.
-      if (bridge.failure !== undefined && WRITTEN_PROBLEMS.includes(bridge.failure.reason)) {
-        return {
-          kind: 'transition',
-          to: 'RESTORING',
-          note: `${bridge.failure.reason} was corrected`,
-          fields: { status: { failure: null } },
-        };
-      }
-      const since = Date.parse(bridge.stateTransitions['ERROR'] ?? '');
-      const restoreAt = Number.isNaN(since) ? now.getTime() : since + BRIDGE_RESTORE_DELAY_MS;
-      if (now.getTime() < restoreAt) return { kind: 'wait', recheckAt: new Date(restoreAt) };
-      return {
-        kind: 'transition',
-        to: 'RESTORING',
-        note: 'the cause of the error is gone',
-        fields: { status: { failure: null } },
-      };
-    }
+    case 'ERROR':
+      return recoveryFromError(bridge, WRITTEN_PROBLEMS, now);
   }
 }
 

@@ -1,3 +1,4 @@
+import { GEFYRA_FINALIZER } from '../lifecycle.js';
 import type { GefyraClient } from './gefyra-client.js';
 import { parseSubnet } from './client-subnet.js';
 import { CLIENT_STATES, isClientState, transitionAllowed, type ClientState } from './client-states.js';
@@ -59,7 +60,7 @@ export function decideClient(observation: ClientObservation, settings: ClientLif
       kind: 'finalize',
       removePeer: peerHolder === undefined && (peer !== undefined || PEERED_STATES.includes(client.state)),
     };
-  if (!client.finalizers.includes('operator.gefyra.dev/kopf-finalizer')) return { kind: 'addFinalizer' };
+  if (!client.finalizers.includes(GEFYRA_FINALIZER)) return { kind: 'addFinalizer' };
   if (client.sunset instanceof Date && client.sunset.getTime() <= now.getTime()) return { kind: 'sunset' };
   if (peerHolder) {
     if (client.state === 'ERROR' && client.failure?.reason === PEER_ID_TAKEN)

@@ -1,11 +1,10 @@
+import { isRecord, stringMapAt, type JsonRecord } from '../../../../domain/json-reading.js';
 import { PROVIDER_CONFIG_KEYS, type PeerConnection, type PeerWireGuardStatus } from '../../ports/tunnel-peers.port.js';
 
 /** Gefyra 2's per-developer resource (contract §2): lowercase kind, fields at the top level, no status subresource. */
 export const GEFYRA_CLIENT_API_VERSION = 'gefyra.dev/v1';
 export const GEFYRA_CLIENT_KIND = 'gefyraclient';
 export const GEFYRA_CLIENT_PLURAL = 'gefyraclients';
-/** The original operator's finalizer, which the client's `--force` and uninstall strip: keeping its name keeps them working. */
-export const GEFYRA_CLIENT_FINALIZER = 'operator.gefyra.dev/kopf-finalizer';
 
 export interface GefyraClientRef {
   readonly namespace: string;
@@ -83,7 +82,7 @@ export function gefyraClientFrom(object: {
     deleting: object.metadata.deletionTimestamp !== undefined,
     finalizers: object.metadata.finalizers ?? [],
     state: typeof object['state'] === 'string' && object['state'] !== '' ? object['state'] : 'REQUESTED',
-    stateTransitions: stringRecord(object['stateTransitions']),
+    stateTransitions: stringMapAt(object, 'stateTransitions'),
     subnet: typeof subnet === 'string' && subnet !== '' ? subnet : undefined,
     providerConfig: connectionFrom(providerConfig),
     serviceAccountName: typeof object['serviceAccountName'] === 'string' ? object['serviceAccountName'] : undefined,
@@ -102,13 +101,7 @@ export function gefyraClientFrom(object: {
   };
 }
 
-const record = (value: unknown): Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-
-const stringRecord = (value: unknown): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(record(value)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
+const record = (value: unknown): JsonRecord => (isRecord(value) ? value : {});
 
 /**
  * `providerConfig` as the 2.5 client reads it: every key of contract §3,

@@ -1,12 +1,8 @@
+import { enteredAt, GEFYRA_FINALIZER, recoveryFromError } from '../lifecycle.js';
 import { isMountState, MOUNT_STATES, type MountState } from './mount-states.js';
 import { parseMountTarget, type MountTarget } from './mount-target.js';
 
-/** The original operator's finalizer: the client's `--force` and uninstall strip it by this name. */
-export const GEFYRA_BRIDGE_MOUNT_FINALIZER = 'operator.gefyra.dev/kopf-finalizer';
 export const CARRIER2_MOUNT_PROVIDER = 'carrier2mount';
-
-/** How long a mount stays in ERROR before it is restored (contract §2: the 60 s timer). */
-export const MOUNT_RESTORE_DELAY_MS = 60_000;
 
 /** A GefyraBridgeMount as stored, read leniently: every field is checked by the decision. */
 export interface GefyraBridgeMount {
@@ -79,7 +75,7 @@ export type MountStep =
 export function decideMount(observation: MountObservation): MountStep {
   const { mount, now } = observation;
   if (mount.deleting) return { kind: 'finalize' };
-  if (!mount.finalizers.includes(GEFYRA_BRIDGE_MOUNT_FINALIZER)) return { kind: 'addFinalizer' };
+  if (!mount.finalizers.includes(GEFYRA_FINALIZER)) return { kind: 'addFinalizer' };
   const checked = check(mount);
   if ('reason' in checked) {
     if (mount.state === 'ERROR' && mount.failure?.reason === checked.reason) return { kind: 'wait' };
@@ -104,15 +100,8 @@ export function decideMount(observation: MountObservation): MountStep {
     case 'INSTALLING':
     case 'ACTIVE':
       return installed(observation, checked.target, state);
-    case 'ERROR': {
-      if (mount.failure !== undefined && WRITTEN_PROBLEMS.includes(mount.failure.reason)) {
-        return restoring(`${mount.failure.reason} was corrected`);
-      }
-      const since = Date.parse(mount.stateTransitions['ERROR'] ?? '');
-      const restoreAt = Number.isNaN(since) ? now.getTime() : since + MOUNT_RESTORE_DELAY_MS;
-      if (now.getTime() < restoreAt) return { kind: 'wait', recheckAt: new Date(restoreAt) };
-      return restoring('the cause of the error is gone');
-    }
+    case 'ERROR':
+      return recoveryFromError(mount, WRITTEN_PROBLEMS, now);
   }
 }
 
@@ -143,18 +132,10 @@ function missing({ mount, uninstalled, now }: MountObservation): MountStep {
     if (!uninstalled) return { kind: 'uninstall' };
     return { kind: 'transition', to: 'MISSING', note: 'the target workload is gone; its bridges are kept' };
   }
-  const since = Date.parse(mount.stateTransitions['MISSING'] ?? '');
-  const graceEnds = (Number.isNaN(since) ? now.getTime() : since) + mount.missingGracePeriodMs;
+  const graceEnds = enteredAt(mount.stateTransitions, 'MISSING', now) + mount.missingGracePeriodMs;
   if (now.getTime() < graceEnds) return { kind: 'wait', recheckAt: new Date(graceEnds) };
   return { kind: 'transition', to: 'TERMINATED', note: 'the target workload stayed away past the grace period' };
 }
-
-const restoring = (note: string): MountStep => ({
-  kind: 'transition',
-  to: 'RESTORING',
-  note,
-  fields: { status: { failure: null } },
-});
 
 /** Reasons that lie in how the mount is written, not in the cluster. */
 const WRITTEN_PROBLEMS: readonly string[] = ['UnknownState', 'InvalidProvider', 'InvalidTarget', 'InvalidSunset'];

@@ -1,7 +1,7 @@
+import { GEFYRA_FINALIZER } from '../../../../../../src/plugins/gefyra2/domain/lifecycle.js';
 import { describe, expect, it } from 'vitest';
 import {
   decideBridge,
-  GEFYRA_BRIDGE_FINALIZER,
   type BridgeObservation,
   type GefyraBridge,
   type RecordedRoute,
@@ -15,7 +15,7 @@ const settings = { proxyHost: (port: number) => `gefyra-stowaway-proxy-${port}.g
 const bridge = (fields: Partial<GefyraBridge> = {}): GefyraBridge => ({
   name: 'alice-web',
   deleting: false,
-  finalizers: [GEFYRA_BRIDGE_FINALIZER],
+  finalizers: [GEFYRA_FINALIZER],
   state: 'REQUESTED',
   stateTransitions: {},
   destinationIP: '172.18.0.3',

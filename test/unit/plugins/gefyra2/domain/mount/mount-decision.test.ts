@@ -1,7 +1,7 @@
+import { GEFYRA_FINALIZER } from '../../../../../../src/plugins/gefyra2/domain/lifecycle.js';
 import { describe, expect, it } from 'vitest';
 import {
   decideMount,
-  GEFYRA_BRIDGE_MOUNT_FINALIZER,
   type GefyraBridgeMount,
   type MountObservation,
   type ObservedOriginal,
@@ -13,7 +13,7 @@ const now = new Date('2026-12-07T12:00:00Z');
 const mount = (fields: Partial<GefyraBridgeMount> = {}): GefyraBridgeMount => ({
   name: 'web-app-mount',
   deleting: false,
-  finalizers: [GEFYRA_BRIDGE_MOUNT_FINALIZER],
+  finalizers: [GEFYRA_FINALIZER],
   state: 'REQUESTED',
   stateTransitions: {},
   provider: 'carrier2mount',
