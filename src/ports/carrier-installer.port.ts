@@ -1,4 +1,5 @@
 import type { ContainerRef, Pod } from '../domain/cluster/pod.js';
+import type { RequestRules } from '../domain/routes/request-rules.js';
 
 /**
  * CarrierInstaller: the carrier role, a proxy in the target pod that sends a
@@ -15,8 +16,13 @@ export interface CarrierOwner {
   readonly request: string;
 }
 
-/** The kinds of request a carrier can serve. */
-export type CarrierRequestKind = 'InterceptRequest';
+/**
+ * The kinds of request a carrier can serve: an InterceptRequest sends all of
+ * a container's traffic to one developer; a GefyraBridgeMount puts a
+ * selective carrier in front of a workload's pods, which sends each request
+ * to the bridge whose rules it matches, and every other to the workload's shadow.
+ */
+export type CarrierRequestKind = 'InterceptRequest' | 'GefyraBridgeMount';
 
 /** A container a request wants a carrier in, as the domain read it. */
 export interface CarrierTarget {
@@ -54,13 +60,33 @@ export type CarrierObservation =
   | { readonly state: 'absent' }
   | ({ readonly state: 'starting' } & CarrierPresence)
   /** `containerID` changes whenever the carrier restarts, which loses its configuration. */
-  | ({ readonly state: 'running'; readonly containerID: string } & CarrierPresence)
+  | ({
+      readonly state: 'running';
+      readonly containerID: string;
+      /**
+       * The fingerprint of the configuration this container instance took
+       * (CarrierConfiguration's `fingerprint`), when the carrier can tell from
+       * the pod alone; undefined when it cannot, or has taken none.
+       */
+      readonly configured?: string;
+    } & CarrierPresence)
   | ({ readonly state: 'failing'; readonly reason: string } & CarrierPresence);
 
 export interface CarrierRoute {
   readonly containerPort: number;
   readonly proxyHost: string;
   readonly proxyPort: number;
+  /**
+   * Only for a selective carrier: which requests take this route, and whose
+   * route it is. Routes are tried oldest first (then by name); a request no
+   * route takes goes to the port's `fallback`. Absent: every request.
+   */
+  readonly selective?: {
+    readonly name: string;
+    /** When its owner was created (RFC 3339). */
+    readonly since: string;
+    readonly rules: RequestRules;
+  };
 }
 
 export interface CarrierConfiguration {
@@ -68,6 +94,16 @@ export interface CarrierConfiguration {
   /** HTTP probe ports the carrier should answer with 200. */
   readonly probePorts: readonly number[];
   readonly syncDirectories: readonly string[];
+  /**
+   * Only for a selective carrier: per container port, the `host:port`s that
+   * answer requests no route takes (the workload's shadow).
+   */
+  readonly fallback?: Readonly<Record<number, readonly string[]>>;
+  /**
+   * Identifies this configuration (the domain's fingerprint of it): a carrier
+   * that records what it took shows it as `configured` in its observation.
+   */
+  readonly fingerprint?: string;
 }
 
 export interface CarrierInstaller {

@@ -1,37 +1,12 @@
 import { isRecord } from '../../../../domain/json-reading.js';
+import { MATCH_TYPES, type Match, type MatchType, type RequestRules } from '../../../../domain/routes/request-rules.js';
 
 /**
- * A GefyraBridge's routing rules (contract §2, §4 "Matching"), as carrier2
- * reads them from `providerParameter.rules`: the rules are OR'd, the matches
- * of one rule AND'd; a match compares the path (with its query string) or a
- * request header, `exact`, by `prefix` or by an unanchored `regex`.
+ * A GefyraBridge's routing rules (contract §2, §4 "Matching") as carrier2
+ * reads them from `providerParameter.rules`.
  */
-export const MATCH_TYPES = ['exact', 'prefix', 'regex'] as const;
-export type MatchType = (typeof MATCH_TYPES)[number];
-
-export interface HeaderMatch {
-  readonly on: 'header';
-  readonly name: string;
-  readonly value: string;
-  readonly type: MatchType;
-}
-
-export interface PathMatch {
-  readonly on: 'path';
-  readonly path: string;
-  readonly type: MatchType;
-}
-
-export type Match = HeaderMatch | PathMatch;
-
-/** Hits when every match hits (carrier2's `match` list); an empty rule hits every request. */
-export type Rule = readonly Match[];
-
-/** Hit when any rule hits (carrier2's `rules`). */
-export type BridgeRules = readonly Rule[];
-
 export type ParsedRules =
-  { readonly ok: true; readonly rules: BridgeRules } | { readonly ok: false; readonly problems: readonly string[] };
+  { readonly ok: true; readonly rules: RequestRules } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * Reads `providerParameter.rules` strictly: what carrier2 2.5.4 would panic

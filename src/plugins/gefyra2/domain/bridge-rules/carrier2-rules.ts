@@ -1,4 +1,4 @@
-import type { BridgeRules, Match } from './bridge-rules.js';
+import type { RequestRules, Match } from '../../../../domain/routes/request-rules.js';
 
 /** One rule as carrier2's configuration spells it. */
 export interface Carrier2Rule {
@@ -15,7 +15,7 @@ export interface Carrier2Rule {
  * made case-insensitive, so that a rule matches whatever case it was
  * written in (rule-matching.ts).
  */
-export function carrier2Rules(rules: BridgeRules): Carrier2Rule[] {
+export function carrier2Rules(rules: RequestRules): Carrier2Rule[] {
   return rules.map((rule) => ({ match: rule.map(carrier2Match) }));
 }
 

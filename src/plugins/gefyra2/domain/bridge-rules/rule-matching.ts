@@ -1,4 +1,4 @@
-import type { BridgeRules, HeaderMatch, Match, PathMatch, Rule } from './bridge-rules.js';
+import type { RequestRules, HeaderMatch, Match, PathMatch, Rule } from '../../../../domain/routes/request-rules.js';
 
 /** What a rule looks at: the path with its query string, and the headers as they arrived (names in any case). */
 export interface RoutedRequest {
@@ -13,7 +13,7 @@ export interface RoutedRequest {
  * written `X-Gefyra-User` never matched; the operator writes names so that
  * carrier2 matches them this way too (carrier2Rules).
  */
-export function rulesHit(rules: BridgeRules, request: RoutedRequest): boolean {
+export function rulesHit(rules: RequestRules, request: RoutedRequest): boolean {
   return rules.some((rule) => ruleHits(rule, request));
 }
 
@@ -22,7 +22,7 @@ export function ruleHits(rule: Rule, request: RoutedRequest): boolean {
 }
 
 /** The first of the bridges, in the order given, whose rules hit; undefined: the cluster upstream answers. */
-export function routeOf<Bridge extends { readonly rules: BridgeRules }>(
+export function routeOf<Bridge extends { readonly rules: RequestRules }>(
   bridges: readonly Bridge[],
   request: RoutedRequest,
 ): Bridge | undefined {

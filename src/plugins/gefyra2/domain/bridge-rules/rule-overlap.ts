@@ -1,4 +1,4 @@
-import type { BridgeRules, HeaderMatch, Match, PathMatch, Rule } from './bridge-rules.js';
+import type { RequestRules, HeaderMatch, Match, PathMatch, Rule } from '../../../../domain/routes/request-rules.js';
 import { ruleHits, sameHeaderName, type RoutedRequest } from './rule-matching.js';
 
 /**
@@ -17,7 +17,7 @@ export type Overlap =
   | { readonly kind: 'partial'; readonly example: RoutedRequest }
   | { readonly kind: 'none' };
 
-export function overlapOf(earlier: BridgeRules, later: BridgeRules): Overlap {
+export function overlapOf(earlier: RequestRules, later: RequestRules): Overlap {
   if (later.every((laterRule) => earlier.some((earlierRule) => ruleImplies(laterRule, earlierRule)))) {
     return { kind: 'shadowed' };
   }

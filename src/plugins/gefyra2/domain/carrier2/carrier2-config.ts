@@ -1,4 +1,4 @@
-import type { BridgeRules } from '../bridge-rules/bridge-rules.js';
+import type { RequestRules } from '../../../../domain/routes/request-rules.js';
 import { carrier2Rules, type Carrier2Rule } from '../bridge-rules/carrier2-rules.js';
 
 /** TLS of one proxy port: paths inside the carrier2 container (contract §4 "TLS"). */
@@ -23,7 +23,7 @@ export interface ConfiguredBridge {
   readonly createdAt: string;
   /** `clusterEndpoint`: container port → the Stowaway proxy Service that reaches the developer. */
   readonly endpoints: Readonly<Record<string, string>>;
-  readonly rules: BridgeRules;
+  readonly rules: RequestRules;
 }
 
 export interface Carrier2Config {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BridgeRules } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/bridge-rules.js';
+import type { RequestRules } from '../../../../../../src/domain/routes/request-rules.js';
 import { carrier2Rules } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/carrier2-rules.js';
 
 type WrittenRules = ReturnType<typeof carrier2Rules>;
@@ -32,7 +32,7 @@ function carrier2Hits(written: WrittenRules, pathAndQuery: string, headers: Reco
 }
 
 describe('carrier2Rules', () => {
-  const rules: BridgeRules = [
+  const rules: RequestRules = [
     [
       { on: 'header', name: 'X-Gefyra-User', value: 'Alice', type: 'exact' },
       { on: 'path', path: '/API', type: 'prefix' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BridgeRules, Match } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/bridge-rules.js';
+import type { RequestRules, Match } from '../../../../../../src/domain/routes/request-rules.js';
 import {
   matchHits,
   routeOf,
@@ -58,7 +58,7 @@ describe('header matches try every header', () => {
 });
 
 describe('rules: OR of rules, AND of the matches in one', () => {
-  const rules: BridgeRules = [
+  const rules: RequestRules = [
     [header('exact', 'x-gefyra', 'jon'), path('exact', '/mine')],
     [path('prefix', '/always')],
   ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BridgeRules, Match } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/bridge-rules.js';
+import type { RequestRules, Match } from '../../../../../../src/domain/routes/request-rules.js';
 import { rulesHit } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/rule-matching.js';
 import { overlapOf } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/rule-overlap.js';
 
@@ -7,7 +7,7 @@ const path = (type: Match['type'], value: string): Match => ({ on: 'path', path:
 const header = (type: Match['type'], name: string, value: string): Match => ({ on: 'header', name, value, type });
 
 describe('overlapOf(earlier, later)', () => {
-  it.each<[string, BridgeRules, BridgeRules]>([
+  it.each<[string, RequestRules, RequestRules]>([
     ['the same rules', [[header('exact', 'x-user', 'alice')]], [[header('exact', 'x-user', 'alice')]]],
     [
       'the same rules, the name in another case',
@@ -37,7 +37,7 @@ describe('overlapOf(earlier, later)', () => {
     expect(overlapOf(earlier, later)).toEqual({ kind: 'shadowed' });
   });
 
-  it.each<[string, BridgeRules, BridgeRules]>([
+  it.each<[string, RequestRules, RequestRules]>([
     ['a prefix above the earlier path', [[path('exact', '/api/orders')]], [[path('prefix', '/api')]]],
     ['a header rule and a path rule', [[header('exact', 'x-user', 'alice')]], [[path('prefix', '/api')]]],
     [
@@ -58,7 +58,7 @@ describe('overlapOf(earlier, later)', () => {
     expect(rulesHit(later, overlap.example)).toBe(true);
   });
 
-  it.each<[string, BridgeRules, BridgeRules]>([
+  it.each<[string, RequestRules, RequestRules]>([
     ['two developers by header', [[header('exact', 'x-user', 'alice')]], [[header('exact', 'x-user', 'bob')]]],
     ['different paths', [[path('prefix', '/api')]], [[path('prefix', '/web')]]],
     ['an exact path outside the earlier regex', [[path('regex', '^/api/[0-9]+$')]], [[path('exact', '/api/x')]]],
@@ -72,8 +72,8 @@ describe('overlapOf(earlier, later)', () => {
   });
 
   it('is not symmetric: a wider later bridge only overlaps, a narrower one is shadowed', () => {
-    const wide: BridgeRules = [[path('prefix', '/api')]];
-    const narrow: BridgeRules = [[path('prefix', '/api/v2')]];
+    const wide: RequestRules = [[path('prefix', '/api')]];
+    const narrow: RequestRules = [[path('prefix', '/api/v2')]];
     expect(overlapOf(wide, narrow).kind).toBe('shadowed');
     expect(overlapOf(narrow, wide).kind).toBe('partial');
   });
