@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ImageDefinition, ImageFile } from './container-instance.js';
+import { carrier2Image } from '../../../dataplane/support/carrier2-stand-in/carrier2-image.js';
 
 const IMAGES = join(dirname(fileURLToPath(import.meta.url)), 'images');
 const NGINX_IN_FOREGROUND = ['nginx', '-g', 'daemon off;'];
@@ -83,6 +84,7 @@ function workload(pod: V1Pod, container: V1Container): ImageDefinition {
 export function imageDefinition(image: string, pod: V1Pod, container: V1Container): ImageDefinition {
   const repository = image.split('@')[0]?.replace(/:[^/:]*$/, '') ?? image;
   if (repository.endsWith('/carrier')) return carrier;
+  if (repository.endsWith('/carrier2')) return carrier2Image();
   if (repository.endsWith('/stowaway')) return /:2\.[^/:]*$/.test(image) ? stowaway2 : stowaway;
   return workload(pod, container);
 }

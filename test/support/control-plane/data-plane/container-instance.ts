@@ -22,6 +22,8 @@ export interface ImageFile {
 export interface ImageDefinition {
   readonly files: readonly ImageFile[];
   readonly entrypoint: readonly string[];
+  /** The image's own environment (a Dockerfile's ENV); the container's env is laid over it. */
+  readonly env?: Readonly<Record<string, string>>;
   /**
    * A file the main process writes once it serves (nginx's pid file): the
    * instance counts as started only then. The real images start in a few
@@ -64,7 +66,7 @@ export class ContainerInstance {
   private constructor(spec: ContainerSpec, main: ChildProcess) {
     this.root = spec.root;
     this.netns = spec.netns;
-    this.#env = spec.env;
+    this.#env = { ...spec.image.env, ...spec.env };
     this.#main = main;
     main.once('exit', () => {
       this.#exited = true;
@@ -76,7 +78,7 @@ export class ContainerInstance {
     await buildRoot(spec.root, spec.image, spec.hosts);
     const log = openSync(spec.logPath, 'a');
     const main = spawn('ip', ['netns', 'exec', spec.netns, '/bin/sh', ENTER, spec.root, ...spec.image.entrypoint], {
-      env: { PATH, HOME: '/root', ...spec.env },
+      env: { PATH, HOME: '/root', ...spec.image.env, ...spec.env },
       detached: true,
       stdio: ['ignore', log, log],
     });
