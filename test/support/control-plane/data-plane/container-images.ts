@@ -37,10 +37,15 @@ const stowaway: ImageDefinition = {
 /**
  * Stowaway 2.x's stand-in: the WireGuard server the 2.5 image's init brings
  * up from `/config` for PEERS "0" (no peer yet); peers come and go through
- * the operator's scripts, run by exec in the running container.
+ * the operator's scripts, run by exec in the running container; nginx serves
+ * the proxy routes of the mounted ConfigMap (generate-proxyroutes.sh).
  */
 const stowaway2: ImageDefinition = {
-  files: [imageFile('stowaway2', 'entrypoint.sh', '/entrypoint.sh', true)],
+  files: [
+    imageFile('stowaway2', 'nginx.conf', '/etc/nginx/nginx.conf'),
+    imageFile('stowaway2', 'generate-proxyroutes.sh', '/generate-proxyroutes.sh', true),
+    imageFile('stowaway2', 'entrypoint.sh', '/entrypoint.sh', true),
+  ],
   entrypoint: ['/bin/bash', '/entrypoint.sh'],
   startedWhen: '/run/wireguard/ready',
 };
