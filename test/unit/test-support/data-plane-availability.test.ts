@@ -31,7 +31,12 @@ describe('the data-plane tier on a machine without its packages', () => {
     await executable('wg');
     await writeFile(join(bin, 'busybox'), 'not executable');
 
-    expect(missingDataPlanePackages(bin, () => false)).toEqual(['busybox', 'wireguard-go', 'libnginx-mod-stream']);
+    expect(missingDataPlanePackages(bin, () => false)).toEqual([
+      'busybox',
+      'wireguard-go',
+      'libnginx-mod-stream',
+      'nodejs',
+    ]);
     await executable('busybox');
     await executable('wireguard-go');
     expect(missingDataPlanePackages(`/nonexistent:${bin}`, () => true)).toEqual([]);
@@ -44,8 +49,8 @@ describe('the data-plane tier on a machine without its packages', () => {
 
     expect(reason).toMatch(
       new RegExp(
-        '^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)? not installed; ' +
-          'install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools`',
+        '^nginx, busybox, wireguard-go, wireguard-tools(, libnginx-mod-stream)?(, nodejs)? not installed; ' +
+          'install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools nodejs`',
       ),
     );
     expect(reason).not.toMatch(/\n/);
@@ -56,7 +61,7 @@ describe('the data-plane tier on a machine without its packages', () => {
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
 
     expect(await dataPlaneUnavailableReason()).toMatch(
-      /install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools` and run the tests as root$/,
+      /install with `apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools nodejs` and run the tests as root$/,
     );
   });
 

@@ -24,7 +24,8 @@ function standInBundle(): string {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    // Debian's nodejs (18 in bookworm) runs it.
+    target: 'node18',
     write: false,
     // The yaml package's CommonJS build requires Node's modules.
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },

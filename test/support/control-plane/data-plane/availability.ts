@@ -4,7 +4,7 @@ import { runCommand } from './host-command.js';
 
 /** What a newcomer runs to get the tier's packages (the same list as .ci/run). */
 export const DATA_PLANE_INSTALL_COMMAND =
-  'apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools';
+  'apt-get install nginx libnginx-mod-stream busybox wireguard-go wireguard-tools nodejs';
 
 /** The commands the tier runs by name, and the Debian package of each. */
 const NEEDED_COMMANDS: Readonly<Record<string, string>> = {
@@ -15,6 +15,8 @@ const NEEDED_COMMANDS: Readonly<Record<string, string>> = {
 };
 const NEEDED_FILES: Readonly<Record<string, string>> = {
   '/usr/lib/nginx/modules/ngx_stream_module.so': 'libnginx-mod-stream',
+  // carrier2's stand-in runs on the node in the host's /usr, the only part of the host a container sees.
+  '/usr/bin/node': 'nodejs',
 };
 
 /** The packages of the tier not installed here: commands looked up on `searchPath`, files where Debian puts them. */
