@@ -262,6 +262,13 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     return counts;
   };
   const target = () => `${workloadIP}:${CONTAINER_PORT}`;
+  /** Stowaway's nginx configuration, as generate-proxyroutes.sh wrote it from the routes. */
+  const stowawayRoutes = async () =>
+    await fileIn(
+      dp.plane(),
+      { namespace: gefyraNamespace(), pod: STOWAWAY2.pod, container: STOWAWAY2.container },
+      '/etc/nginx/nginx.conf',
+    );
 
   it("gives each developer exactly their own requests, the shadow every other one, and keeps one developer's stream whole while the other leaves", async () => {
     await route(ALICE);
@@ -281,6 +288,7 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
         intervalMs: 50,
       });
     await flowing(20, "Alice's stream flowing");
+    expect(await stowawayRoutes()).toContain(`listen ${BOB.proxyPort};`);
     const beforeLeaving = stream.outcomes.length;
     await push(configOf([bridgeOf(ALICE)]));
     await unroute(BOB);
@@ -288,6 +296,12 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
       await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users: Array(30).fill(BOB.user) }),
     );
     await flowing(stream.outcomes.length + 20, "Alice's stream flowing after Bob left");
+    // Bob's route is gone from Stowaway too (its nginx no longer listens on his proxy port).
+    await pollUntil(
+      "Bob's route removed from Stowaway",
+      async () => ((await stowawayRoutes()).includes(`listen ${BOB.proxyPort};`) ? undefined : true),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const alice = tally(await stream.stop());
     console.log(`Alice's stream while Bob left (${beforeLeaving} requests before the push):`, alice);
     console.log("Bob's requests after he left:", bobAfter);

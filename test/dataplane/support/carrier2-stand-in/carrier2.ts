@@ -10,7 +10,7 @@
 // command waits until it serves, as pingora's new process would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   request as httpRequest,
@@ -161,7 +161,8 @@ async function serve(configPath: string, inherited: ReadonlyMap<number, Server>)
   log(`Bootstrap done; serving ${[...listeners.keys()].join(', ') || 'no port'}`);
   process.send?.({ ready: process.pid });
   process.channel?.unref();
-  setInterval(() => undefined, 1 << 30);
+  // Its container gone (its root removed), it goes too: an instance a push started is outside the container's process group.
+  setInterval(() => existsSync(configPath) || process.exit(0), 1_000);
   process.once('SIGQUIT', () => void handOver(config, listeners, agent));
 }
 
