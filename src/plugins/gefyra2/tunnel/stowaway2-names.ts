@@ -1,3 +1,6 @@
+import type { PortPool } from '../../../domain/routes/route.js';
+import type { ProxyServiceKind } from '../../shared/proxy-service-ownership.js';
+
 /**
  * Names and labels of Gefyra 2's Stowaway, as the 2.5 client and images
  * expect them (contract §3): the client checks `gefyra-stowaway-0` by name and
@@ -16,7 +19,33 @@ export const STOWAWAY2 = {
   wireGuardPort: 51820,
   healthPort: 51822,
   labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
+  /** Where the pod mounts the route ConfigMap; the image's watcher and generate-proxyroutes.sh read it. */
+  routesMountPath: '/stowaway/proxyroutes/',
+  /**
+   * The pod annotation the original operator touches after a route change
+   * (`update-notification-<now>`): the kubelet then syncs the pod and refreshes
+   * the mounted ConfigMap, whose change the image's inotify watcher answers.
+   */
+  routesNotificationAnnotation: 'operator',
 } as const;
+
+/** Gefyra 2's proxy Services (contract §4): `gefyra-stowaway-proxy-<p>`, labelled with their role and port. */
+export const STOWAWAY2_PROXY_SERVICES: ProxyServiceKind = {
+  labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'proxy' },
+  portLabel: 'gefyra.dev/proxy-port',
+  nameOf: (proxyPort) => `gefyra-stowaway-proxy-${proxyPort}`,
+};
+
+/**
+ * The proxy ports: the original's 10000–59999, lowest free first, without
+ * the ports the image listens on itself (WireGuard, its health server), which
+ * nginx could not bind; the original would hand out 51822.
+ */
+export const STOWAWAY2_PROXY_PORTS: PortPool = {
+  first: 10000,
+  last: 59999,
+  reserved: [STOWAWAY2.wireGuardPort, STOWAWAY2.healthPort],
+};
 
 /** The ConfigMap keys that route a client subnet to a peer: this prefix and the peer id. */
 export const SUBNET_KEY_PREFIX = 'SERVER_ALLOWEDIPS_PEER_';
