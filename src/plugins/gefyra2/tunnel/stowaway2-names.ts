@@ -38,14 +38,11 @@ export const STOWAWAY2_PROXY_SERVICES: ProxyServiceKind = {
 
 /**
  * The proxy ports: the original's 10000–59999, lowest free first, without
- * the ports the image listens on itself (WireGuard, its health server), which
- * nginx could not bind; the original would hand out 51822.
+ * the TCP port the image's health server listens on (51822; CoreDNS has 53
+ * and 8080, WireGuard is UDP): nginx could not bind it on reload and would
+ * keep its old configuration. The original would hand it out.
  */
-export const STOWAWAY2_PROXY_PORTS: PortPool = {
-  first: 10000,
-  last: 59999,
-  reserved: [STOWAWAY2.wireGuardPort, STOWAWAY2.healthPort],
-};
+export const STOWAWAY2_PROXY_PORTS: PortPool = { first: 10000, last: 59999, reserved: [STOWAWAY2.healthPort] };
 
 /** The ConfigMap keys that route a client subnet to a peer: this prefix and the peer id. */
 export const SUBNET_KEY_PREFIX = 'SERVER_ALLOWEDIPS_PEER_';
