@@ -7,6 +7,7 @@ import { parseProxyRouteValue, proxyRouteValue } from '../../shared/proxy-route-
 import {
   bridgeOwnerOf,
   type EntryOwner,
+  MAX_CLIENT_LENGTH,
   parseEntryOwners,
   renderEntryOwners,
   ROUTE_OWNERS_ANNOTATION,
@@ -31,8 +32,8 @@ interface ParsedTable extends RouteTable {
  * operator did not write stay, and their ports stay taken.
  */
 export class Stowaway2RouteStore implements RouteStore {
-  /** Owners are `<client>/<bridge>`; the client's length is checked where routes are asked for (MAX_CLIENT_LENGTH). */
-  readonly maxOwnerLength = Number.MAX_SAFE_INTEGER;
+  /** Owners are `<client>/<bridge>`: a bridge name is a Kubernetes name; the client is checked where routes are asked for. */
+  readonly maxOwnerLength = MAX_CLIENT_LENGTH + '/'.length + 253;
   readonly #objects: ObjectApi;
   readonly #ref: ObjectRef;
   /** The table last parsed, by resourceVersion. */
@@ -44,7 +45,8 @@ export class Stowaway2RouteStore implements RouteStore {
   }
 
   async load(signal: AbortSignal, options: ReadOptions = {}): Promise<RouteTable> {
-    return (await this.#load(signal, options)) ?? { routes: [], version: undefined };
+    const table = await this.#load(signal, options);
+    return { routes: table?.routes ?? [], version: table?.version };
   }
 
   /** The proxy ports of entries this operator did not write: no bridge may get them. */
