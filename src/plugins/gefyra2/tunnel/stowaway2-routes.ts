@@ -134,10 +134,6 @@ export class Stowaway2Routes implements BridgeRoutes {
   }
 }
 
-/** A factory for the composition root (gefyra2-module.ts). */
-export const stowaway2Routes = (cluster: ClusterApi, clock: Clock, namespace: string): BridgeRoutes =>
-  new Stowaway2Routes(cluster, clock, namespace);
-
 function recorded(route: Route, serviceReady: boolean): RecordedRoute {
   return {
     containerPort: route.containerPort,
