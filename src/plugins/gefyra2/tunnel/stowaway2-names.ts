@@ -19,8 +19,6 @@ export const STOWAWAY2 = {
   wireGuardPort: 51820,
   healthPort: 51822,
   labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
-  /** Where the pod mounts the route ConfigMap; the image's watcher and generate-proxyroutes.sh read it. */
-  routesMountPath: '/stowaway/proxyroutes/',
   /**
    * The pod annotation the original operator touches after a route change
    * (`update-notification-<now>`): the kubelet then syncs the pod and refreshes
