@@ -124,6 +124,36 @@ describe('Stowaway2Routes (contract §4 "Route")', () => {
     ).toBe(10000);
   });
 
+  it('keeps what else the ConfigMap holds, and treats an entry edited by hand as no longer its own', async () => {
+    const { routes, cluster, data, table } = await setUp();
+    await cluster.patch(
+      ROUTES_CM,
+      { metadata: { labels: { 'gefyra.dev/role': 'proxyroute' }, annotations: { note: 'kept' } } },
+      signal(),
+    );
+    await routes.route(alice, web(), signal());
+    expect(table().metadata.labels?.['gefyra.dev/role']).toBe('proxyroute');
+    expect(table().metadata.annotations?.['note']).toBe('kept');
+
+    const [key] = Object.keys(data());
+    await cluster.patch(ROUTES_CM, { data: { [key as string]: '172.18.0.66:9999,10000' } }, signal());
+    expect(await routes.routesOf(alice, signal())).toEqual([]);
+    const [again] = await routes.route(alice, web(), signal());
+    expect(again?.proxyPort).toBe(10001);
+    expect(data()[key as string]).toBe('172.18.0.66:9999,10000');
+  });
+
+  it('reads an owners annotation it cannot parse as no owners, and writes a whole one again', async () => {
+    const { routes, cluster, owners } = await setUp();
+    await routes.route(alice, web(), signal());
+    await cluster.patch(ROUTES_CM, { metadata: { annotations: { [ROUTE_OWNERS_ANNOTATION]: '{not json' } } }, signal());
+    expect(await routes.routesOf(alice, signal())).toEqual([]);
+    await routes.route(bob, web('172.19.0.3'), signal());
+    expect(Object.values(owners() as Record<string, { bridge: string }>).map((owner) => owner.bridge)).toEqual([
+      'web-bob',
+    ]);
+  });
+
   it('is idempotent: routing again changes neither the table nor what Stowaway serves', async () => {
     const { routes, table, served, proxyServices } = await setUp();
     await routes.route(alice, web(), signal());
