@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parseRouteEntry } from '../../src/plugins/stowaway/route-entries.js';
-import { PROXY_SERVICE_LABELS } from '../../src/plugins/stowaway/proxy-service-ownership.js';
+import { STOWAWAY_PROXY_SERVICES } from '../../src/plugins/stowaway/stowaway-names.js';
 import { proxyServiceName, STOWAWAY } from '../../src/plugins/stowaway/stowaway-names.js';
 import type { BenchContext } from '../support/bench-context.js';
 import {
@@ -63,7 +63,10 @@ export async function measureSoak(
       .map((object) => String((object['status'] as { reason?: string } | undefined)?.reason));
 
     await core.deleteNamespacedConfigMap({ namespace, name: STOWAWAY.routesConfigMap });
-    const proxies = await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) });
+    const proxies = await core.listNamespacedService({
+      namespace,
+      labelSelector: selector(STOWAWAY_PROXY_SERVICES.labels),
+    });
     await inParallel(
       proxies.items,
       16,
@@ -112,9 +115,9 @@ async function repairedIntercepts(context: BenchContext, names: ReadonlySet<stri
       }),
     );
     const services = new Set(
-      (await core.listNamespacedService({ namespace, labelSelector: selector(PROXY_SERVICE_LABELS) })).items.map(
-        (service) => service.metadata?.name,
-      ),
+      (
+        await core.listNamespacedService({ namespace, labelSelector: selector(STOWAWAY_PROXY_SERVICES.labels) })
+      ).items.map((service) => service.metadata?.name),
     );
     return context.requests
       .all()

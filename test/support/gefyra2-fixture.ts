@@ -44,6 +44,7 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
     readConfigMap: (namespace, name) => cluster.readConfigMap(namespace, name),
   });
   cluster.onExec(simulator.handle);
+  simulator.observe(cluster);
   cluster.subscribe((event) => {
     // The token controller: a new service-account token Secret gets its data.
     const object = event.object;

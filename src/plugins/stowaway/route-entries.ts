@@ -1,5 +1,6 @@
 import { fnv1a } from '../../domain/fingerprint.js';
 import type { Route } from '../../domain/routes/route.js';
+import { parseProxyRouteValue, proxyRouteValue } from '../shared/proxy-route-value.js';
 
 /**
  * The route ConfigMap's entry format, fixed by Stowaway's
@@ -9,10 +10,7 @@ import type { Route } from '../../domain/routes/route.js';
  * change of a route a new key, which lets the router verify from a directory
  * listing alone that the mounted ConfigMap is current.
  */
-export function routeEntryValue(route: Route): string {
-  const host = route.destination.ip.includes(':') ? `[${route.destination.ip}]` : route.destination.ip;
-  return `${host}:${route.destination.port},${route.proxyPort}`;
-}
+export const routeEntryValue = (route: Route): string => proxyRouteValue(route);
 
 /** A ConfigMap key holds at most 253 characters; the key adds `_<port>_<8 hex>` to the owner. */
 export const MAX_ROUTE_OWNER_LENGTH = 253 - '_65535_'.length - 8;
@@ -22,18 +20,12 @@ export function routeEntryKey(route: Route): string {
 }
 
 const KEY = /^([a-z0-9][-a-z0-9.]*)_(\d{1,5})_([0-9a-f]{8})$/;
-const VALUE = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5}),(\d{1,5})$/;
 
 /** The route an entry describes, or undefined for an entry this operator did not write. */
 export function parseRouteEntry(key: string, value: string): Route | undefined {
   const keyMatch = KEY.exec(key);
-  const valueMatch = VALUE.exec(value.trim());
-  if (!keyMatch || !valueMatch) return undefined;
-  const route: Route = {
-    owner: keyMatch[1] as string,
-    containerPort: Number(keyMatch[2]),
-    destination: { ip: (valueMatch[1] ?? valueMatch[2]) as string, port: Number(valueMatch[3]) },
-    proxyPort: Number(valueMatch[4]),
-  };
+  const parsed = parseProxyRouteValue(value);
+  if (!keyMatch || !parsed) return undefined;
+  const route: Route = { owner: keyMatch[1] as string, containerPort: Number(keyMatch[2]), ...parsed };
   return routeEntryKey(route) === key ? route : undefined;
 }

@@ -1,4 +1,4 @@
-import { ROUTE_OWNER_ANNOTATION } from './proxy-service-ownership.js';
+import { ROUTE_OWNER_ANNOTATION } from '../shared/proxy-service-ownership.js';
 import type { Manifest } from '../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../gefyra-release.js';
 import { proxyServiceName, STOWAWAY } from './stowaway-names.js';

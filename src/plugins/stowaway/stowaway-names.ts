@@ -1,3 +1,5 @@
+import type { ProxyServiceKind } from '../shared/proxy-service-ownership.js';
+
 /** The names and ports Stowaway's image and the Gefyra client rely on. */
 export const STOWAWAY = {
   deployment: 'gefyra-stowaway',
@@ -17,3 +19,10 @@ export const STOWAWAY = {
 } as const;
 
 export const proxyServiceName = (proxyPort: number): string => `${STOWAWAY.proxyServicePrefix}${proxyPort}`;
+
+/** Stowaway 0.13's proxy Services: one per route, labelled with its port. */
+export const STOWAWAY_PROXY_SERVICES: ProxyServiceKind = {
+  labels: { 'app.kubernetes.io/component': 'proxy-route' },
+  portLabel: STOWAWAY.proxyRouteLabel,
+  nameOf: proxyServiceName,
+};

@@ -6,8 +6,12 @@ import type { ClusterApi, ExecResult, Manifest } from '../../ports/cluster-api.p
 import type { Clock } from '../../ports/clock.port.js';
 import type { ProxyEndpoint, RouteLoad, TunnelRouter } from '../../ports/tunnel-provider.port.js';
 import { proxyService } from './stowaway-manifests.js';
-import { proxyServiceName, STOWAWAY } from './stowaway-names.js';
-import { proxyServiceOwners, removeOwnedProxyService, ROUTE_OWNER_ANNOTATION } from './proxy-service-ownership.js';
+import { proxyServiceName, STOWAWAY, STOWAWAY_PROXY_SERVICES } from './stowaway-names.js';
+import {
+  proxyServiceOwners,
+  removeOwnedProxyService,
+  ROUTE_OWNER_ANNOTATION,
+} from '../shared/proxy-service-ownership.js';
 import { findStowawayPod, isServing, stowawayRevision } from './stowaway-pod.js';
 import type { StowawaySettings } from './stowaway-settings.js';
 import { routeEntryKey } from './route-entries.js';
@@ -66,7 +70,9 @@ export class StowawayRouter implements TunnelRouter {
       ),
       ...expect.absent
         .filter((route) => !presentPorts.has(route.proxyPort))
-        .map((route) => removeOwnedProxyService(this.#cluster, this.#settings.namespace, route, signal)),
+        .map((route) =>
+          removeOwnedProxyService(this.#cluster, this.#settings.namespace, STOWAWAY_PROXY_SERVICES, route, signal),
+        ),
       this.#cluster.patchPod(
         pod,
         { annotations: { [STOWAWAY.routesTouchedAnnotation]: this.#clock.now().toISOString() } },
@@ -97,7 +103,7 @@ export class StowawayRouter implements TunnelRouter {
   }
 
   proxyPortOwners(signal: AbortSignal): Promise<ReadonlyMap<number, string | undefined>> {
-    return proxyServiceOwners(this.#cluster, this.#settings.namespace, signal);
+    return proxyServiceOwners(this.#cluster, this.#settings.namespace, STOWAWAY_PROXY_SERVICES, signal);
   }
 
   proxyOwnerOf(object: Manifest): string | undefined {

@@ -17,9 +17,11 @@ export function useGefyra2OnSimulatedNode(namespacePrefix: string) {
   const simulator = new Stowaway2Simulator({ readConfigMap: (ns, name) => node.readConfigMap(ns, name) });
   let gefyra: Gefyra2 | undefined;
   let removeHandler: (() => void) | undefined;
+  let removePodListener: (() => void) | undefined;
 
   beforeAll(async () => {
     removeHandler = node.onExec(simulator.handle);
+    removePodListener = node.onPodChange((pod) => simulator.podObserved(pod));
     gefyra = await startGefyra2(controlPlane.adminKubeConfig(), namespace.name);
     await node.whenPod(
       `${namespace.name}/${STOWAWAY2.pod}`,
@@ -31,6 +33,7 @@ export function useGefyra2OnSimulatedNode(namespacePrefix: string) {
   afterAll(async () => {
     await gefyra?.stop();
     removeHandler?.();
+    removePodListener?.();
   });
 
   const g = (): Gefyra2 => {

@@ -29,13 +29,17 @@ export const gefyra2TunnelPlugin: OperatorPlugin = {
         verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
       },
       // The WireGuard NodePort Service: read, created when the client has not made it, removed with the installation.
-      { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'delete'] },
+      // The bridges' proxy Services: applied (server-side apply: patch, create), listed for their owners, removed.
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
+      // The bridges' route table: read, replaced at the version read, created when the installation has not made it.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['update'], resourceNames: [STOWAWAY2.routesConfigMap] },
       // Its volume claim (made by the StatefulSet controller): removed with the installation.
       { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['delete'] },
       // Stowaway's and each developer's ServiceAccount: created and removed; a developer's read back (its token Secret).
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'create', 'patch', 'delete'] },
-      // Stowaway's pod: read by name and label, deleted when it must restart, exec'd into (peers, `wg`, peer files).
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      // Stowaway's pod: read by name and label, exec'd into (peers, `wg`, peer files), annotated after a route change.
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
       // Each developer's token Secret: created, read back for serviceAccountData, removed.
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'delete'] },

@@ -1,6 +1,9 @@
 import type { Manifest } from '../../../ports/cluster-api.port.js';
 import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
-import { STOWAWAY2 } from './stowaway2-names.js';
+import type { Route } from '../../../domain/routes/route.js';
+import { ROUTE_OWNER_ANNOTATION } from '../../shared/proxy-service-ownership.js';
+import { STOWAWAY2, STOWAWAY2_PROXY_SERVICES } from './stowaway2-names.js';
+import { bridgeOwnerOf } from './stowaway2-route-entries.js';
 import type { Stowaway2Settings } from './stowaway2-settings.js';
 
 /**
@@ -103,6 +106,38 @@ export function stowaway2WireGuardService(settings: Stowaway2Settings): Manifest
           nodePort: settings.serverPort,
         },
       ],
+    },
+  };
+}
+
+/**
+ * The proxy Service of one route (contract §4): ClusterIP on Stowaway's pod,
+ * port `<p>` named `"<p>"`, labelled as the original labels it (role, port,
+ * client, destination) and annotated with its owner (proxy-service-ownership.ts).
+ */
+export function stowaway2ProxyService(namespace: string, route: Route): Manifest {
+  const port = route.proxyPort;
+  const { client } = bridgeOwnerOf(route.owner);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: STOWAWAY2_PROXY_SERVICES.nameOf(port),
+      namespace,
+      labels: {
+        ...MANAGED_BY_LABELS,
+        ...STOWAWAY2_PROXY_SERVICES.labels,
+        [STOWAWAY2_PROXY_SERVICES.portLabel]: String(port),
+        // A label value holds at most 63 characters; a client's name may be longer.
+        ...(client.length <= 63 ? { 'gefyra.dev/client-id': client } : {}),
+        'gefyra.dev/destination': `${route.destination.ip.replaceAll(':', '.')}_${route.destination.port}`,
+      },
+      annotations: { [ROUTE_OWNER_ANNOTATION]: route.owner },
+    },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...STOWAWAY2.labels },
+      ports: [{ name: String(port), protocol: 'TCP', port, targetPort: port }],
     },
   };
 }

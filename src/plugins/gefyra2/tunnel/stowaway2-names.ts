@@ -1,3 +1,6 @@
+import type { PortPool } from '../../../domain/routes/route.js';
+import type { ProxyServiceKind } from '../../shared/proxy-service-ownership.js';
+
 /**
  * Names and labels of Gefyra 2's Stowaway, as the 2.5 client and images
  * expect them (contract §3): the client checks `gefyra-stowaway-0` by name and
@@ -16,7 +19,28 @@ export const STOWAWAY2 = {
   wireGuardPort: 51820,
   healthPort: 51822,
   labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'connection', 'gefyra.dev/provider': 'stowaway' },
+  /**
+   * The pod annotation the original operator touches after a route change
+   * (`update-notification-<now>`): the kubelet then syncs the pod and refreshes
+   * the mounted ConfigMap, whose change the image's inotify watcher answers.
+   */
+  routesNotificationAnnotation: 'operator',
 } as const;
+
+/** Gefyra 2's proxy Services (contract §4): `gefyra-stowaway-proxy-<p>`, labelled with their role and port. */
+export const STOWAWAY2_PROXY_SERVICES: ProxyServiceKind = {
+  labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'proxy' },
+  portLabel: 'gefyra.dev/proxy-port',
+  nameOf: (proxyPort) => `gefyra-stowaway-proxy-${proxyPort}`,
+};
+
+/**
+ * The proxy ports: the original's 10000–59999, lowest free first, without
+ * the TCP port the image's health server listens on (51822; CoreDNS has 53
+ * and 8080, WireGuard is UDP): nginx could not bind it on reload and would
+ * keep its old configuration. The original would hand it out.
+ */
+export const STOWAWAY2_PROXY_PORTS: PortPool = { first: 10000, last: 59999, reserved: [STOWAWAY2.healthPort] };
 
 /** The ConfigMap keys that route a client subnet to a peer: this prefix and the peer id. */
 export const SUBNET_KEY_PREFIX = 'SERVER_ALLOWEDIPS_PEER_';

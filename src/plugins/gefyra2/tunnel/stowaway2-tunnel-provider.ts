@@ -3,7 +3,7 @@ import type { Clock } from '../../../ports/clock.port.js';
 import type { ClusterApi } from '../../../ports/cluster-api.port.js';
 import type { TunnelProvider, TunnelReadiness } from '../../../ports/tunnel-provider.port.js';
 import { Stowaway2Installer } from './stowaway2-installer.js';
-import { STOWAWAY2 } from './stowaway2-names.js';
+import { STOWAWAY2, STOWAWAY2_PROXY_SERVICES } from './stowaway2-names.js';
 import type { Stowaway2Settings } from './stowaway2-settings.js';
 
 /**
@@ -48,9 +48,17 @@ export class Stowaway2TunnelProvider implements TunnelProvider {
     return Promise.resolve({});
   }
 
-  /** Removes what ensureInstalled created; the volume claim goes with it (the peers' keys end with the installation). */
+  /**
+   * Removes what ensureInstalled created; the volume claim goes with it (the
+   * peers' keys end with the installation), and so do proxy Services that
+   * outlived their bridges (made by the original operator, or left by a
+   * bridge whose finalizer was stripped): they select Stowaway's pod.
+   */
   async uninstall(signal: AbortSignal): Promise<void> {
     const namespace = this.#settings.namespace;
+    const service = { apiVersion: 'v1', kind: 'Service' } as const;
+    for (const proxy of await this.#cluster.list(service, namespace, STOWAWAY2_PROXY_SERVICES.labels, signal))
+      await this.#cluster.remove({ ...service, namespace, name: proxy.metadata.name }, signal);
     await this.#cluster.remove(
       { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name: STOWAWAY2.statefulSet },
       signal,

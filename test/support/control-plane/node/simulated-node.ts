@@ -75,6 +75,7 @@ export class SimulatedNode {
   readonly #queue: WorkQueue<string>;
   readonly #watch: PodWatch;
   readonly #waiters = new Set<() => void>();
+  readonly #podListeners = new Set<(pod: V1Pod) => void>();
   readonly #drops: { readonly matches: (request: ExecRequest) => boolean; readonly fired: () => void }[] = [];
   #server: KubeletServer | undefined;
   #port: number | undefined;
@@ -108,6 +109,7 @@ export class SimulatedNode {
       onChange: (pod) => {
         this.#queue.add(keyOf(pod));
         this.#notifyWaiters();
+        for (const listener of this.#podListeners) listener(pod);
       },
       onDelete: (pod) => this.#queue.add(keyOf(pod)),
     });
@@ -249,6 +251,16 @@ export class SimulatedNode {
   /** Resolves once every pod change seen so far has been acted on and its status written. */
   async whenIdle(): Promise<void> {
     await this.#queue.onIdle();
+  }
+
+  /**
+   * Calls `listener` with every change of a pod bound to this node, as the
+   * kubelet sees it (simulators that react to a pod's sync: Stowaway 2.x
+   * refreshes its mounted route ConfigMap then).
+   */
+  onPodChange(listener: (pod: V1Pod) => void): Undo {
+    this.#podListeners.add(listener);
+    return () => this.#podListeners.delete(listener);
   }
 
   /** The pods bound to this node, as last seen. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ExecResult } from '../../../../src/ports/cluster-api.port.js';
+import type { ExecResult, Manifest } from '../../../../src/ports/cluster-api.port.js';
 import { failed, succeeded, type ExecCall, type ExecHandler } from '../../../../src/adapters/in-memory/exec-handler.js';
 import type { ConfigMapReader } from './stowaway-simulator.js';
 import { generateWireGuardKeyPair, wireGuardPublicKey } from './wireguard-keys.js';
+import { type ObservedPod, Stowaway2ProxyRoutes } from './stowaway2-proxy-routes.js';
 
 /** A peer of the running interface, as `wg` knows it. */
 export interface LivePeer {
@@ -27,6 +28,8 @@ export interface Stowaway2SimulatorOptions {
   /** Reads `gefyra-stowaway-config`: the environment a starting container gets (envFrom). */
   readonly readConfigMap: ConfigMapReader;
   readonly configMap?: string;
+  /** The route ConfigMap the pod mounts at /stowaway/proxyroutes. */
+  readonly routesConfigMap?: string;
 }
 
 const CONFIG = '/config';
@@ -45,6 +48,9 @@ const REMOVE = 'gefyra-peer-remove';
  * `peer_<id>`, others are skipped), then brings `wg0` up from `wg0.conf`.
  * Knows `cat`, `rm -rf`, `wg`, `wg show wg0 dump`, and the operator's two
  * peer scripts (by their `$0`), whose effects it applies as the scripts do.
+ * Routes are served as the image serves them (Stowaway2ProxyRoutes): feed
+ * it the pod's watch events (`podObserved`, or `observe` on a cluster), as
+ * the kubelet refreshes the mounted route ConfigMap only when it syncs the pod.
  */
 export class Stowaway2Simulator {
   readonly #readConfigMap: ConfigMapReader;
@@ -52,12 +58,56 @@ export class Stowaway2Simulator {
   /** Files per claim (`<namespace>/<pod>`). */
   readonly #volumes = new Map<string, Map<string, string>>();
   readonly #instances = new Map<string, Instance>();
+  readonly #proxyRoutes: Stowaway2ProxyRoutes;
+  #observations: Promise<void> = Promise.resolve();
   #regenerations = 0;
   #boots = 0;
 
   constructor(options: Stowaway2SimulatorOptions) {
     this.#readConfigMap = options.readConfigMap;
     this.#configMap = options.configMap ?? 'gefyra-stowaway-config';
+    this.#proxyRoutes = new Stowaway2ProxyRoutes(
+      options.readConfigMap,
+      options.routesConfigMap ?? 'gefyra-stowaway-proxyroutes',
+    );
+  }
+
+  /** The kubelet sees a pod change (a watch event); Stowaway's pods are synced in order. */
+  podObserved(pod: ObservedPod): void {
+    if (pod.metadata?.labels?.['gefyra.dev/app'] !== 'stowaway') return;
+    this.#observations = this.#observations.then(() => this.#proxyRoutes.observe(pod));
+  }
+
+  /** Feeds every Pod event of a cluster's watch to podObserved; returns the unsubscribe. */
+  observe(cluster: { subscribe(listener: (event: { readonly object: Manifest }) => void): () => void }): () => void {
+    return cluster.subscribe((event) => {
+      if (event.object.kind === 'Pod') this.podObserved(event.object);
+    });
+  }
+
+  /** Resolves once every observed pod change has been synced. */
+  async settled(): Promise<void> {
+    await this.#observations;
+  }
+
+  /** Proxy port → upstream, as the pod's nginx serves it now. */
+  servedRoutes(namespace: string, pod: string): ReadonlyMap<number, string> {
+    return this.#proxyRoutes.served(namespace, pod);
+  }
+
+  /** The route ConfigMap as the pod's volume shows it now. */
+  mountedRoutes(namespace: string, pod: string): Readonly<Record<string, string>> {
+    return this.#proxyRoutes.mounted(namespace, pod);
+  }
+
+  /** nginx's errors and the route watcher's lines. */
+  routesLog(namespace: string, pod: string): readonly string[] {
+    return this.#proxyRoutes.log(namespace, pod);
+  }
+
+  /** How often nginx took a new route configuration in the pod's current container. */
+  routeReloads(namespace: string, pod: string): number {
+    return this.#proxyRoutes.reloads(namespace, pod);
   }
 
   readonly handle: ExecHandler = (call) => {
@@ -106,6 +156,8 @@ export class Stowaway2Simulator {
   async #answer(call: ExecCall): Promise<ExecResult | undefined> {
     const instance = await this.#instanceFor(call);
     const files = this.#volume(call.namespace, call.pod);
+    const routes = await this.#proxyRoutes.exec(call.namespace, call.pod, instance.containerID, call.command);
+    if (routes) return routes;
     const [program, ...args] = call.command;
     if (program === 'cat' && args.length === 1 && args[0]) {
       const content = files.get(args[0]);
