@@ -12,7 +12,7 @@ import type {
 } from '../../ports/carrier-installer.port.js';
 import type { ExecApi, PodApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
-import { carrier2Problems } from './carrier2-install.js';
+import { carrier2Problems, carrier2ProbePorts } from './carrier2-install.js';
 import { carrier2PushCommand, carrier2PushOutcome } from './carrier2-push.js';
 import {
   CARRIER2_POD_LABELS,
@@ -146,7 +146,8 @@ export class Carrier2Installer implements CarrierInstaller {
     if (!pod || seen?.state !== 'running') {
       throw new DomainError('NotReady', `carrier2 in ${describe(target)} is not running`, { retryable: true });
     }
-    const yaml = carrier2Yaml(configuration);
+    const container = findContainer(pod, target.container);
+    const yaml = carrier2Yaml(configuration, container ? carrier2ProbePorts(container) : []);
     const fingerprint = configuration.fingerprint ?? createHash('sha256').update(yaml).digest('hex');
     if (seen.configured === fingerprint) return;
     const key = configuredAnnotation(target.container);

@@ -7,9 +7,12 @@ import { carrier2Config, type ConfiguredBridge, type ProxiedPort } from './carri
  * carrier2's configuration file for a CarrierConfiguration: every port that
  * has a route or a fallback is proxied, each selective route's owner is a
  * bridge (its routes on several ports are one bridge with an endpoint per
- * port), and the probe ports are answered with 200 (`probes.httpGet`).
+ * port), and the probe ports, the configuration's and the container's own
+ * (`ownProbePorts`), are answered with 200 (`probes.httpGet`), except on a
+ * proxied port: carrier2 cannot listen on one port twice, and the proxy
+ * answers a probe there itself (through the shadow).
  */
-export function carrier2Yaml(configuration: CarrierConfiguration): string {
+export function carrier2Yaml(configuration: CarrierConfiguration, ownProbePorts: readonly number[] = []): string {
   const fallback = configuration.fallback ?? {};
   const portNumbers = new Set([
     ...configuration.routes.map((route) => route.containerPort),
@@ -18,9 +21,10 @@ export function carrier2Yaml(configuration: CarrierConfiguration): string {
   const ports: ProxiedPort[] = [...portNumbers]
     .sort((a, b) => a - b)
     .map((port) => ({ port, clusterUpstream: fallback[port] ?? [] }));
+  const probes = new Set([...configuration.probePorts, ...ownProbePorts].filter((port) => !portNumbers.has(port)));
   const config = carrier2Config({
     ports,
-    probePorts: { httpGet: [...configuration.probePorts], httpsGet: [] },
+    probePorts: { httpGet: [...probes].sort((a, b) => a - b), httpsGet: [] },
     bridges: bridgesOf(configuration.routes),
   });
   return stringify(config);

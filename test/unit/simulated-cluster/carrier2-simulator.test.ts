@@ -161,8 +161,24 @@ describe('Carrier2Simulator', () => {
     await push(aliceByHeader);
     const serving = carrier2.stateOf(target)?.serving?.pid;
     await run('busybox', 'sh', '-c', ': > /tmp/carrier.log; carrier2 -c /tmp/config.yaml -d > /tmp/carrier.log 2>&1');
-    expect((await run('cat', '/tmp/carrier.log')).stdout).toContain('Address already in use');
-    expect(carrier2.stateOf(target)).toMatchObject({ processes: 1, serving: { pid: serving } });
+    const log = (await run('cat', '/tmp/carrier.log')).stdout;
+    expect(log).toContain("thread 'Pingora HTTP Proxy Service' panicked at");
+    expect(log).toContain('Address already in use');
+    expect(carrier2PushOutcome(log)).toMatchObject({ ok: false });
+    // The second process runs without its proxy; the first keeps serving the port.
+    expect(carrier2.stateOf(target)).toMatchObject({ processes: 2, serving: { listening: [] } });
+    expect(carrier2.stateOf(target)?.serving?.pid).not.toBe(serving);
+    expect(carrier2.route(target, 8080, { pathAndQuery: '/', headers: {} })).toEqual({
+      to: 'cluster',
+      upstream: [UPSTREAM],
+    });
+  });
+
+  it('cannot listen on one port twice: a probe on a proxied port panics its thread', async () => {
+    const { carrier2, push } = await setUp();
+    const result = await push(aliceByHeader.replace('httpGet: [8081]', 'httpGet: [8080]'));
+    expect(result.stdout + result.stderr).toContain("thread 'httpGet probe handler 8080' panicked at");
+    expect(carrier2.stateOf(target)?.serving?.listening).toEqual([8080]);
   });
 
   it('fails an upgrade that nothing hands over to: "Bootstrap failed", no panic', async () => {
@@ -181,8 +197,11 @@ describe('Carrier2Simulator', () => {
   it("runs Gefyra 2.5.4's own push, fed to `busybox sh` on stdin (its command from operator/gefyra/bridge/carrier2/const.py)", async () => {
     const { cluster, carrier2 } = await setUp();
     const pod = await cluster.findPod(target, signal());
-    const reload =
-      'RUST_LOG=info; kill -SIGQUIT $(cat /tmp/carrier2.pid); if [ $? -eq 0 ]; then RUST_LOG=info carrier2 -c /tmp/config.yaml -u -d &> /tmp/carrier.log; else RUST_LOG=info carrier2 -c /tmp/config.yaml -d &> /tmp/carrier.log; fi';
+    const reload = [
+      'RUST_LOG=info; kill -SIGQUIT $(cat /tmp/carrier2.pid); if [ $? -eq 0 ];',
+      'then RUST_LOG=info carrier2 -c /tmp/config.yaml -u -d &> /tmp/carrier.log;',
+      'else RUST_LOG=info carrier2 -c /tmp/config.yaml -d &> /tmp/carrier.log; fi',
+    ].join(' ');
     const stdin = [
       `cat <<'EOF' > /tmp/config.yaml`,
       aliceByHeader.trimEnd(),

@@ -282,12 +282,12 @@ function rustRegex(pattern: string, location: string): RegExp {
   }
   throw new Carrier2Panic(
     location,
-    unwrapErr(
-      `Syntax(\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nregex parse error:\n    ${pattern}\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n)`,
-    ),
+    unwrapErr(`Syntax(\n${RULER}\nregex parse error:\n    ${pattern}\n${RULER}\n)`),
     'tokio-runtime-worker',
   );
 }
+
+const RULER = '~'.repeat(78);
 
 function u64(node: YamlNode | undefined): number | undefined {
   return isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value) && node.value >= 0

@@ -81,7 +81,7 @@ const ENTRYPOINT_SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', 
  * on; before that to the streams of whoever started it), and with `-u` takes
  * over from a process that got SIGQUIT, or fails "Bootstrap failed" when none
  * did. A process that got SIGQUIT is gone when the exec ends, handed over or
- * not. A second daemon on a port another one holds cannot bind it.
+ * not. A port another process holds, or one a configuration names twice (a proxy and a probe on it), cannot be bound: that service's thread panics, the others serve.
  */
 export class Carrier2Simulator {
   readonly #image: string | RegExp;
@@ -121,11 +121,13 @@ export class Carrier2Simulator {
     };
   }
 
-  /** Where carrier2 in the container sends a request to one of its ports, as 2.5.4 matches it. */
+  /** Where carrier2 in the container sends a request to one of its ports (whichever process listens on it), as 2.5.4 matches it. */
   route(target: ContainerRef, port: number, request: Carrier2Request): Carrier2Routing {
-    const serving = this.stateOf(target)?.serving;
-    const proxy = serving?.config.proxies.find((candidate) => candidate.port === port);
-    if (!serving || !proxy) return { to: 'nothing', why: `nothing listens on port ${port}` };
+    const listener = [...(this.#instances.get(keyOf(target))?.processes.values() ?? [])].find((process) =>
+      process.listening.includes(port),
+    );
+    const proxy = listener?.config.proxies.find((candidate) => candidate.port === port);
+    if (!proxy) return { to: 'nothing', why: `nothing proxies port ${port}` };
     try {
       const bridge = matchRequest(proxy, request);
       if (bridge) return { to: 'bridge', bridge: bridge.name, endpoint: bridge.endpoint };
@@ -244,24 +246,31 @@ export class Carrier2Simulator {
         instance.files.set(server.pidFile, String(pid));
         err = server.errorLog === undefined ? DISCARD.err : appendTo(instance.files, server.errorLog);
       }
-      const listening = [
-        ...config.proxies.flatMap((proxy) => (proxy.port === undefined ? [] : [proxy.port])),
-        ...config.httpGetProbes,
-        ...config.httpsGetProbes,
+      // The services in the order main() adds them, each with the thread it runs in.
+      const services = [
+        ...config.proxies.flatMap((proxy) =>
+          proxy.port === undefined ? [] : [{ port: proxy.port, name: 'Pingora HTTP Proxy Service' }],
+        ),
+        ...config.httpGetProbes.map((port) => ({ port, name: `httpGet probe handler ${port}` })),
+        ...config.httpsGetProbes.map((port) => ({ port, name: `httpsGet probe handler ${port}` })),
       ];
-      const taken = listening.find((port) =>
-        [...instance.processes.values()].some((other) => !other.quitting && other.listening.includes(port)),
-      );
-      if (taken !== undefined) {
-        log(
-          'ERROR',
-          'pingora_core::listeners',
-          `failed to bind 0.0.0.0:${taken}: Address already in use (os error 98)`,
+      // Each service builds its listeners in its own runtime thread: one that cannot bind panics there, the rest serve.
+      const bound: number[] = [];
+      for (const { port, name } of services) {
+        const held = [...instance.processes.values()].some(
+          (other) => !other.quitting && other.listening.includes(port),
         );
-        if (options.daemon) instance.files.delete(server.pidFile);
-        return options.daemon ? 0 : 1;
+        if (held || bound.includes(port)) {
+          err(
+            new Carrier2Panic(
+              'pingora-core-0.8.1/src/services/listening.rs:227:14',
+              `Failed to build listeners: Bind error: 0.0.0.0:${port} Address already in use (os error 98)`,
+              name,
+            ).text,
+          );
+        } else bound.push(port);
       }
-      instance.processes.set(pid, { pid, config, listening, daemon: options.daemon, quitting: false });
+      instance.processes.set(pid, { pid, config, listening: bound, daemon: options.daemon, quitting: false });
       return 0;
     } catch (thrown) {
       if (!(thrown instanceof Carrier2Panic)) throw thrown;

@@ -162,6 +162,17 @@ describe('Carrier2Installer', () => {
     expect(cluster.execLog).toHaveLength(1);
   });
 
+  it("answers the container's own httpGet probes off the proxied ports, and never listens twice on a proxied port", async () => {
+    const { carrier2, installer, installed } = setup();
+    await installed();
+    const wanted = {
+      ...configuration([bridgeRoute('alice', '2026-12-07T10:01:00Z', 'alice', 10000)], 'f'),
+      probePorts: [8080],
+    };
+    await installer.configure(target, wanted, signal);
+    expect(carrier2.stateOf(target)?.serving?.listening).toEqual([8080, 8081]);
+  });
+
   it('pushes again into a restarted container, which booted on the image’s configuration', async () => {
     const { cluster, carrier2, installer, installed, observe } = setup();
     await installed();
