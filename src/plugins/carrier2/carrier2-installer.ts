@@ -26,17 +26,7 @@ import {
 } from './carrier2-record.js';
 import type { Carrier2Settings } from './carrier2-settings.js';
 import { carrier2Yaml } from './carrier2-yaml.js';
-
-/** Waiting reasons after which a container will not start by itself soon. */
-const TROUBLE_REASONS = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CrashLoopBackOff',
-  'CreateContainerError',
-  'CreateContainerConfigError',
-  'ErrImageNeverPull',
-]);
+import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
 
 /**
  * Gefyra's carrier2 in front of a GefyraBridgeMount's original pods:
@@ -101,10 +91,8 @@ export class Carrier2Installer implements CarrierInstaller {
         ...(configured?.containerID === containerID ? { configured: configured.fingerprint } : {}),
       };
     }
-    if (status?.current.state === 'waiting' && TROUBLE_REASONS.has(status.current.reason)) {
-      const { reason, message } = status.current;
-      return { state: 'failing', ...base, reason: message ? `${reason}: ${message}` : reason };
-    }
+    const trouble = startTrouble(status);
+    if (trouble !== undefined) return { state: 'failing', ...base, reason: trouble };
     return { state: 'starting', ...base };
   }
 
@@ -112,15 +100,7 @@ export class Carrier2Installer implements CarrierInstaller {
   async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
     const spec = findContainer(pod, container);
     if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
-    const record = writeCarrier2Record({
-      owner,
-      original: {
-        image: spec.image,
-        ...(spec.command ? { command: spec.command } : {}),
-        ...(spec.args ? { args: spec.args } : {}),
-      },
-      installedAt: this.#clock.now(),
-    });
+    const record = writeCarrier2Record({ owner, original: originalContainerOf(spec), installedAt: this.#clock.now() });
     return this.#cluster.patchPod(
       pod,
       {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CarrierOwner } from '../../ports/carrier-installer.port.js';
+import { type ImageSwapRecord, readImageSwapRecord, writeImageSwapRecord } from '../shared/image-swap.js';
 
 /**
  * The durable records of carrier2 in a pod, as annotations: what the
@@ -24,46 +24,13 @@ export const recordedContainers = (annotations: Readonly<Record<string, string>>
     .filter((key) => key.startsWith(PREFIX))
     .map((key) => key.slice(PREFIX.length));
 
-/** The container as it was before the image swap: what restoring puts back (only the image changes, command and args are kept). */
-export interface OriginalContainer {
-  readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
-}
-
-export interface Carrier2Record {
-  readonly owner: CarrierOwner;
-  readonly original: OriginalContainer;
-  readonly installedAt: Date;
-}
-
-const recordSchema = z.object({
-  owner: z.object({ uid: z.string(), request: z.string() }),
-  original: z.object({
-    image: z.string(),
-    command: z.array(z.string()).optional(),
-    args: z.array(z.string()).optional(),
-  }),
-  installedAt: z.string(),
-});
-
-export const writeCarrier2Record = (record: Carrier2Record): string =>
-  JSON.stringify({ owner: record.owner, original: record.original, installedAt: record.installedAt.toISOString() });
+export const writeCarrier2Record = writeImageSwapRecord;
 
 /** The record of the container, or undefined when there is none (or it cannot be read). */
-export function readCarrier2Record(
+export const readCarrier2Record = (
   annotations: Readonly<Record<string, string>>,
   container: string,
-): Carrier2Record | undefined {
-  const parsed = parseJson(annotations[carrier2Annotation(container)], recordSchema);
-  if (!parsed) return undefined;
-  const { image, command, args } = parsed.original;
-  return {
-    owner: parsed.owner,
-    original: { image, ...(command ? { command } : {}), ...(args ? { args } : {}) },
-    installedAt: new Date(parsed.installedAt),
-  };
-}
+): ImageSwapRecord | undefined => readImageSwapRecord(annotations[carrier2Annotation(container)]);
 
 /** A configuration carrier2 took, valid for the container instance it was pushed to. */
 export interface ConfiguredRecord {

@@ -25,12 +25,16 @@ const config = (bridges: string) =>
     '',
   ].join('\n');
 
-const aliceByHeader = config(`
+/** The configuration with one bridge, alice, whose one rule is `match` (one YAML list entry). */
+const alicesBridge = (match: string) =>
+  config(`
       alice:
         endpoint: ${ALICE}
         rules:
           - match:
-              - matchHeader: { name: x-gefyra-user, value: alice, type: exact }`);
+              ${match}`);
+
+const aliceByHeader = alicesBridge('- matchHeader: { name: x-gefyra-user, value: alice, type: exact }');
 
 async function setUp(options: { carrier2Runs?: boolean } = {}) {
   const cluster = new SimulatedCluster({ namespaces: ['shop'] });
@@ -50,14 +54,7 @@ async function setUp(options: { carrier2Runs?: boolean } = {}) {
 describe('Carrier2Simulator', () => {
   it("refuses a matchPath without a type, as carrier2 2.5.4's serde does: a panic at load, the old carrier2 gone, nothing listening", async () => {
     const { carrier2, push } = await setUp();
-    const result = await push(
-      config(`
-      alice:
-        endpoint: ${ALICE}
-        rules:
-          - match:
-              - matchPath: { path: /api }`),
-    );
+    const result = await push(alicesBridge('- matchPath: { path: /api }'));
     expect(result.exitCode).toBe(0);
     const output = `${result.stdout}\n${result.stderr}`;
     expect(output).toContain('Bootstrap starting');
@@ -79,9 +76,7 @@ describe('Carrier2Simulator', () => {
     ],
   ])('panics at load on %s', async (_, entry, text) => {
     const { push } = await setUp();
-    const result = await push(
-      config(`\n      alice:\n        endpoint: ${ALICE}\n        rules:\n          - match:\n              ${entry}`),
-    );
+    const result = await push(alicesBridge(entry));
     expect(`${result.stdout}${result.stderr}`).toMatch(/thread 'main' panicked at src\/lib\.rs:150:71/);
     expect(`${result.stdout}${result.stderr}`).toContain(text);
   });
@@ -98,14 +93,7 @@ describe('Carrier2Simulator', () => {
 
   it('loads a regex that does not compile (carrier2 compiles rules per request) and panics on the request that reaches it', async () => {
     const { carrier2, push } = await setUp();
-    const result = await push(
-      config(`
-      alice:
-        endpoint: ${ALICE}
-        rules:
-          - match:
-              - matchPath: { path: "/api/(", type: regex }`),
-    );
+    const result = await push(alicesBridge('- matchPath: { path: "/api/(", type: regex }'));
     expect(carrier2PushOutcome(`${result.stdout}\n${result.stderr}`)).toEqual({ ok: true });
     expect(carrier2.route(target, 8080, { pathAndQuery: '/api/x', headers: {} })).toMatchObject({
       to: 'nothing',
