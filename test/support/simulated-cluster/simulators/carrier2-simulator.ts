@@ -81,7 +81,9 @@ const ENTRYPOINT_SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', 'ash', 
  * on; before that to the streams of whoever started it), and with `-u` takes
  * over from a process that got SIGQUIT, or fails "Bootstrap failed" when none
  * did. A process that got SIGQUIT is gone when the exec ends, handed over or
- * not. A port another process holds, or one a configuration names twice (a proxy and a probe on it), cannot be bound: that service's thread panics, the others serve.
+ * not. A port another process holds, or one a configuration names twice (a
+ * proxy and a probe on it), cannot be bound: that service's thread panics,
+ * the others serve.
  */
 export class Carrier2Simulator {
   readonly #image: string | RegExp;
