@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../src/adapters/system/manual-clock.js';
-import { isDomainError } from '../../../../src/domain/errors.js';
+import { DomainError, isDomainError } from '../../../../src/domain/errors.js';
 import type { CarrierConfiguration, CarrierRoute } from '../../../../src/ports/carrier-installer.port.js';
 import { Carrier2Installer } from '../../../../src/plugins/carrier2/carrier2-installer.js';
 import { readCarrier2Record } from '../../../../src/plugins/carrier2/carrier2-record.js';
@@ -213,6 +213,22 @@ describe('Carrier2Installer', () => {
     expect(observe()).not.toHaveProperty('configured');
     await installer.configure(target, configuration([], 'fingerprint-1'), signal);
     expect(carrier2.stateOf(target)?.serving?.listening).toEqual([8080, 8081]);
+  });
+
+  it('pushes again after a push whose outcome was lost (the connection dropped after it ran): the pod never claimed it', async () => {
+    const { cluster, carrier2, installer, installed, observe } = setup();
+    await installed();
+    const wanted = configuration([bridgeRoute('alice', '2026-12-07T10:01:00Z', 'alice', 10000)], 'fingerprint-1');
+    cluster.failExecAfterRunning(
+      (call) => call.command[0] === 'busybox',
+      new DomainError('Unavailable', 'exec stream closed', { retryable: true }),
+    );
+    await expect(installer.configure(target, wanted, signal)).rejects.toMatchObject({ kind: 'Unavailable' });
+    expect(observe()).not.toHaveProperty('configured');
+    await installer.configure(target, wanted, signal);
+    expect(cluster.execLog.filter((entry) => entry.command[0] === 'busybox')).toHaveLength(2);
+    expect(carrier2.stateOf(target)).toMatchObject({ processes: 1, serving: { listening: [8080, 8081] } });
+    expect(observe()).toMatchObject({ configured: 'fingerprint-1' });
   });
 
   it('refuses to configure a carrier2 that does not run yet', async () => {
