@@ -1,4 +1,5 @@
 import { carrierPlugin } from './carrier/carrier.plugin.js';
+import { carrier2Plugin } from './carrier2/carrier2.plugin.js';
 import { gefyra013Plugin } from './gefyra013/gefyra013.plugin.js';
 import { gefyra2Plugin } from './gefyra2/gefyra2.plugin.js';
 import { gefyra2TunnelPlugin } from './gefyra2/tunnel/gefyra2-tunnel.plugin.js';
@@ -10,6 +11,7 @@ export const BUILT_IN_PLUGINS: Readonly<Record<string, OperatorPlugin>> = {
   [stowawayPlugin.name]: stowawayPlugin,
   [gefyra2TunnelPlugin.name]: gefyra2TunnelPlugin,
   [carrierPlugin.name]: carrierPlugin,
+  [carrier2Plugin.name]: carrier2Plugin,
 };
 
 /** The client contracts that ship with the operator, in the order `manifests --contract` and GEFYRA_CLIENT_CONTRACT list them. */

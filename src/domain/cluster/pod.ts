@@ -61,6 +61,8 @@ export interface Pod extends PodRef {
   readonly deleting: boolean;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** How many owners its metadata lists (ownerReferences); undefined when the reader did not look. */
+  readonly ownerCount?: number;
   readonly phase: PodPhase;
   readonly podIP?: string;
   readonly ready: boolean;

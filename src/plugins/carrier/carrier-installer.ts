@@ -29,18 +29,8 @@ import {
   writeCarrierRecord,
 } from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
+import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
 import type { CarrierSettings } from './carrier-settings.js';
-
-/** Waiting reasons after which a container will not start by itself soon. */
-const TROUBLE_REASONS = new Set([
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CrashLoopBackOff',
-  'CreateContainerError',
-  'CreateContainerConfigError',
-  'ErrImageNeverPull',
-]);
 
 /**
  * Gefyra's Carrier: installed by swapping only the target container's image
@@ -101,12 +91,8 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
         containerID: status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`,
       };
     }
-    if (status?.current.state === 'waiting' && TROUBLE_REASONS.has(status.current.reason)) {
-      const detail = status.current.message
-        ? `${status.current.reason}: ${status.current.message}`
-        : status.current.reason;
-      return { state: 'failing', ...base, reason: detail };
-    }
+    const trouble = startTrouble(status);
+    if (trouble !== undefined) return { state: 'failing', ...base, reason: trouble };
     return { state: 'starting', ...base };
   }
 
@@ -114,15 +100,7 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
     const spec = findContainer(pod, container);
     if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
-    const record = writeCarrierRecord({
-      owner,
-      original: {
-        image: spec.image,
-        ...(spec.command ? { command: spec.command } : {}),
-        ...(spec.args ? { args: spec.args } : {}),
-      },
-      installedAt: this.#clock.now(),
-    });
+    const record = writeCarrierRecord({ owner, original: originalContainerOf(spec), installedAt: this.#clock.now() });
     return this.#cluster.patchPod(
       pod,
       {

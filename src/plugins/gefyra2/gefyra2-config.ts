@@ -1,8 +1,9 @@
-import { z } from 'zod';
-import { flag, seconds, variablesSet, type Environment } from '../../environment.js';
+import { seconds, variablesSet, type Environment } from '../../environment.js';
 // Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
 import './client-lifecycle-settings.js';
 import './tunnel/stowaway2-settings.js';
+import '../carrier2/carrier2.plugin.js';
+import type { carrier2Settings } from '../carrier2/carrier2.plugin.js';
 import type { clientLifecycleSettings } from './client-lifecycle-settings.js';
 import type { stowaway2Settings } from './tunnel/stowaway2-settings.js';
 import { defineSettings, variable } from '../../settings/settings-schema.js';
@@ -11,32 +12,11 @@ const GEFYRA2 = ['2'] as const;
 
 /**
  * Gefyra 2's own variables, set by the 2.5 client for features that are not
- * served yet (Stowaway 2.x's and the GefyraClients' are their owners').
+ * served yet (Stowaway 2.x's, carrier2's and the GefyraClients' are their owners').
  * Declared so that they are validated at start and documented; nothing reads
  * their values yet.
  */
 export const gefyra2Settings = defineSettings('gefyra2', {
-  GEFYRA_CARRIER2_IMAGE: variable(
-    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE must not be empty' }).default('quay.io/gefyra/carrier2'),
-    {
-      default: '`quay.io/gefyra/carrier2`',
-      meaning: "Carrier2's image, set by the 2.5 client; not used yet (bridges are future work)",
-      contracts: GEFYRA2,
-    },
-  ),
-  GEFYRA_CARRIER2_IMAGE_TAG: variable(
-    z.string().trim().min(1, { error: 'GEFYRA_CARRIER2_IMAGE_TAG must not be empty' }).optional(),
-    {
-      default: 'unset',
-      meaning: "Carrier2's image tag; not used yet",
-      contracts: GEFYRA2,
-    },
-  ),
-  GEFYRA_CARRIER2_DEBUG: variable(flag('GEFYRA_CARRIER2_DEBUG', false), {
-    default: '`false`',
-    meaning: "Carrier2's debug output; not used yet",
-    contracts: GEFYRA2,
-  }),
   GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
     default: '`86400` s',
     meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
@@ -59,6 +39,7 @@ export const GEFYRA2_ONLY_VARIABLES = [
   'GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT',
 ] as const satisfies readonly (
   | keyof typeof gefyra2Settings.variables
+  | keyof typeof carrier2Settings.variables
   | keyof typeof stowaway2Settings.variables
   | keyof typeof clientLifecycleSettings.variables
 )[];

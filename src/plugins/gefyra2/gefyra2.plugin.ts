@@ -1,4 +1,5 @@
 import { carrierPlugin } from '../carrier/carrier.plugin.js';
+import { carrier2Plugin } from '../carrier2/carrier2.plugin.js';
 import type { ClientContractPlugin } from '../plugin.js';
 import { resolve } from '../resolve.js';
 import { TOKENS } from '../../tokens.js';
@@ -34,7 +35,7 @@ export const gefyra2Plugin: ClientContractPlugin = {
     recognises: madeByTheGefyra2Client,
     recognisedBy:
       'a variable only the 2.x client sets is present (`GEFYRA_CARRIER2_IMAGE`, `GEFYRA_STOWAWAY_STORAGE`, …) or `OP_MODE=webhook`',
-    defaultPlugins: [gefyra2TunnelPlugin.name, carrierPlugin.name],
+    defaultPlugins: [gefyra2TunnelPlugin.name, carrierPlugin.name, carrier2Plugin.name],
     interceptRequestsOptional: true,
     manifests: gefyra2InstallManifests,
   },

@@ -2,19 +2,16 @@
 // imported from this one place: when they move (into the carrier2 plugin), only
 // these lines change.
 import { stringify } from 'yaml';
-import type { Carrier2Config } from '../../../src/plugins/gefyra2/domain/carrier2/carrier2-config.js';
+import type { Carrier2Config } from '../../../src/plugins/carrier2/carrier2-config.js';
 
 export {
   carrier2Config,
   type Carrier2Config,
   type ConfiguredBridge,
-} from '../../../src/plugins/gefyra2/domain/carrier2/carrier2-config.js';
-export {
-  carrier2PushCommand,
-  carrier2PushOutcome,
-} from '../../../src/plugins/gefyra2/domain/carrier2/carrier2-push.js';
+} from '../../../src/plugins/carrier2/carrier2-config.js';
+export { carrier2PushCommand, carrier2PushOutcome } from '../../../src/plugins/carrier2/carrier2-push.js';
 
-/** carrier2's YAML file as the operator writes it (its renderer, until the carrier2 plugin has one). */
+/** carrier2's YAML file as the operator writes it (the config object as carrier2Config builds it, rendered as is). */
 export function carrier2Yaml(config: Carrier2Config): string {
   return stringify(config);
 }

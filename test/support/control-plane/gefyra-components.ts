@@ -1,4 +1,5 @@
 import { CarrierSimulator, type CarrierSimulatorOptions } from '../simulated-cluster/simulators/carrier-simulator.js';
+import { Carrier2Simulator } from '../simulated-cluster/simulators/carrier2-simulator.js';
 import {
   StowawaySimulator,
   type StowawaySimulatorOptions,
@@ -14,12 +15,13 @@ export interface GefyraComponentOptions {
 export interface GefyraComponents {
   readonly stowaway: StowawaySimulator;
   readonly carrier: CarrierSimulator;
-  /** Both stop answering. */
+  readonly carrier2: Carrier2Simulator;
+  /** They all stop answering. */
   readonly remove: Undo;
 }
 
 /**
- * Makes a simulated node answer like Gefyra's Stowaway and Carrier images,
+ * Makes a simulated node answer like Gefyra's Stowaway, Carrier and carrier2 images,
  * with the very simulators the in-memory cluster uses (so the operator's unit
  * and integration tests hold it to one contract): Stowaway reads its route
  * ConfigMap through the API server, as the kubelet fills the volume, and
@@ -35,10 +37,13 @@ export function simulateGefyraComponents(node: SimulatedNode, options: GefyraCom
     containerIdOf: (target) => node.containerIdOf(target),
     restartContainer: (target) => node.restartContainer(target),
   });
-  const removals = [node.onExec(stowaway.handle), node.onExec(carrier.handle)];
+  const carrier2 = new Carrier2Simulator();
+  // carrier2 before Carrier: it answers every command in its containers, whose image names Carrier's too.
+  const removals = [node.onExec(stowaway.handle), node.onExec(carrier2.handle), node.onExec(carrier.handle)];
   return {
     stowaway,
     carrier,
+    carrier2,
     remove: () => {
       for (const remove of removals) remove();
     },

@@ -7,6 +7,7 @@ import {
   type InMemoryOperatorOptions,
 } from '../../../src/testing/in-memory-operator.js';
 import { SimulatedCluster } from './simulated-cluster.js';
+import { Carrier2Simulator } from './simulators/carrier2-simulator.js';
 import { CarrierSimulator } from './simulators/carrier-simulator.js';
 import { StowawaySimulator } from './simulators/stowaway-simulator.js';
 
@@ -16,6 +17,7 @@ export { servicesOf } from '../../../src/testing/in-memory-operator.js';
 export interface SimulatedOperator extends InMemoryOperator<SimulatedCluster> {
   readonly stowaway: StowawaySimulator;
   readonly carrier: CarrierSimulator;
+  readonly carrier2: Carrier2Simulator;
   restart(options?: Pick<InMemoryOperatorOptions, 'wrapClusterApi' | 'environment'>): Promise<SimulatedOperator>;
 }
 
@@ -23,7 +25,7 @@ export type SimulatedOperatorOptions = Omit<InMemoryOperatorOptions, 'cluster' |
 
 /**
  * createInMemoryOperator on a SimulatedCluster: pods run, Deployments roll
- * out, and Stowaway's and Carrier's commands answer as the real images do.
+ * out, and Stowaway's, Carrier's and carrier2's commands answer as the real images do.
  */
 export async function createSimulatedOperator(options: SimulatedOperatorOptions = {}): Promise<SimulatedOperator> {
   const clock = new ManualClock();
@@ -34,14 +36,17 @@ export async function createSimulatedOperator(options: SimulatedOperatorOptions 
     containerIdOf: (target) => cluster.containerIdOf(target),
     restartContainer: (target) => cluster.restartContainer(target),
   });
+  const carrier2 = new Carrier2Simulator();
   cluster.onExec(stowaway.handle);
+  // Before Carrier's: carrier2 answers every command in its containers, whose image names Carrier's too.
+  cluster.onExec(carrier2.handle);
   cluster.onExec(carrier.handle);
-  return withSimulators(await createInMemoryOperator({ ...options, cluster, clock }), { stowaway, carrier });
+  return withSimulators(await createInMemoryOperator({ ...options, cluster, clock }), { stowaway, carrier, carrier2 });
 }
 
 function withSimulators(
   operator: InMemoryOperator<SimulatedCluster>,
-  simulators: Pick<SimulatedOperator, 'stowaway' | 'carrier'>,
+  simulators: Pick<SimulatedOperator, 'stowaway' | 'carrier' | 'carrier2'>,
 ): SimulatedOperator {
   return {
     ...operator,

@@ -86,7 +86,7 @@ describe('loadPlugins', () => {
       }),
     );
     expect(problems).toEqual([
-      'plugin "missing-package" could not be loaded (Cannot find package \'missing-package\'); built-in plugins: stowaway, stowaway2, carrier',
+      'plugin "missing-package" could not be loaded (Cannot find package \'missing-package\'); built-in plugins: stowaway, stowaway2, carrier, carrier2',
       'plugin "not-a-plugin" does not export `plugin` with name, provides and createModule',
     ]);
   });

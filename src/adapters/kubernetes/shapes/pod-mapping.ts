@@ -39,6 +39,7 @@ export function toDomainPod(source: object): Pod {
     deleting: metadata?.['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null,
     labels: stringMapAt(metadata, 'labels'),
     annotations: stringMapAt(metadata, 'annotations'),
+    ownerCount: arrayAt(metadata, 'ownerReferences').length,
     phase: phaseOf(stringAt(status, 'phase')),
     ...(podIP === undefined || podIP === '' ? {} : { podIP }),
     ready: arrayAt(status, 'conditions').some(

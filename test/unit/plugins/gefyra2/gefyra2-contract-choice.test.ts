@@ -54,12 +54,12 @@ describe('the choice of the Gefyra 2 contract', () => {
       chooseContract({
         GEFYRA_CLIENT_CONTRACT: '0.13',
         OP_MODE: 'proxy',
-        GEFYRA_CARRIER2_DEBUG: 'maybe',
+        GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: 'a day',
         GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: 'often',
       });
     expect(load).toThrow(ConfigurationError);
     expect(load).toThrow(
-      /OP_MODE must be operator or webhook[\s\S]*GEFYRA_CARRIER2_DEBUG must be true or false[\s\S]*GEFYRA_OPERATOR_RECONCILIATION_INTERVAL must be a number/,
+      /OP_MODE must be operator or webhook[\s\S]*GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD must be a number[\s\S]*GEFYRA_OPERATOR_RECONCILIATION_INTERVAL must be a number/,
     );
   });
 });

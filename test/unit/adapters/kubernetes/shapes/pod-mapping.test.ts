@@ -12,6 +12,10 @@ const pod = {
     creationTimestamp: '2024-05-01T10:00:00Z',
     labels: { app: 'web' },
     annotations: { note: 'n' },
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d9', uid: 'rs-1' },
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'extra', uid: 'cm-1' },
+    ],
   },
   spec: {
     containers: [
@@ -71,6 +75,7 @@ describe('toDomainPod', () => {
       deleting: false,
       labels: { app: 'web' },
       annotations: { note: 'n' },
+      ownerCount: 2,
       phase: 'Running',
       podIP: '10.244.0.7',
       ready: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRules } from '../../../../../../src/domain/routes/request-rules.js';
-import { carrier2Rules } from '../../../../../../src/plugins/gefyra2/domain/bridge-rules/carrier2-rules.js';
+import type { RequestRules } from '../../../../src/domain/routes/request-rules.js';
+import { carrier2Rules } from '../../../../src/plugins/carrier2/carrier2-rules.js';
 
 type WrittenRules = ReturnType<typeof carrier2Rules>;
 

@@ -1,4 +1,4 @@
-import type { RequestRules, Match } from '../../../../domain/routes/request-rules.js';
+import type { RequestRules, Match } from '../../domain/routes/request-rules.js';
 
 /** One rule as carrier2's configuration spells it. */
 export interface Carrier2Rule {

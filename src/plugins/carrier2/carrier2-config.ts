@@ -1,5 +1,5 @@
-import type { RequestRules } from '../../../../domain/routes/request-rules.js';
-import { carrier2Rules, type Carrier2Rule } from '../bridge-rules/carrier2-rules.js';
+import type { RequestRules } from '../../domain/routes/request-rules.js';
+import { carrier2Rules, type Carrier2Rule } from './carrier2-rules.js';
 
 /** TLS of one proxy port: paths inside the carrier2 container (contract §4 "TLS"). */
 export interface Carrier2Tls {

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  carrier2Config,
-  type ConfiguredBridge,
-} from '../../../../../../src/plugins/gefyra2/domain/carrier2/carrier2-config.js';
+import { carrier2Config, type ConfiguredBridge } from '../../../../src/plugins/carrier2/carrier2-config.js';
 
 const upstream = 'web-app-gefyra-svc.shop.svc.cluster.local:8080';
 const bridge = (name: string, createdAt: string, user: string, ports: Record<string, string>): ConfiguredBridge => ({

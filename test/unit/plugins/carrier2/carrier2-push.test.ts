@@ -7,7 +7,7 @@ import {
   carrier2PushCommand,
   carrier2PushOutcome,
   carrier2PushScript,
-} from '../../../../../../src/plugins/gefyra2/domain/carrier2/carrier2-push.js';
+} from '../../../../src/plugins/carrier2/carrier2-push.js';
 
 const config =
   'version: 1\nproxy:\n  - port: 8080\n    clusterUpstream: [web-app-gefyra-svc.shop.svc.cluster.local:8080]\n';

@@ -8,8 +8,13 @@ export const CARRIER2_PUSH_SHELL: readonly string[] = ['busybox', 'sh'];
  * argument. Gefyra 2.5.4 fed an interactive shell one line every 0.5 s on
  * stdin; one argument needs no stdin (the ExecApi has none) and no waiting.
  */
-export function carrier2PushCommand(configYaml: string): string[] {
-  return [...CARRIER2_PUSH_SHELL, '-c', carrier2PushScript(configYaml)];
+export function carrier2PushCommand(configYaml: string, options: PushOptions = {}): string[] {
+  return [...CARRIER2_PUSH_SHELL, '-c', carrier2PushScript(configYaml, options)];
+}
+
+export interface PushOptions {
+  /** carrier2 logs at debug level (`RUST_LOG=debug`), as Gefyra 2.5.4 starts it with GEFYRA_CARRIER2_DEBUG. */
+  readonly debug?: boolean;
 }
 
 /**
@@ -19,10 +24,11 @@ export function carrier2PushCommand(configYaml: string): string[] {
  * here-document's end marker is chosen so that no line of the configuration
  * can end it early.
  */
-export function carrier2PushScript(configYaml: string): string {
+export function carrier2PushScript(configYaml: string, options: PushOptions = {}): string {
   let marker = 'GEFYRA_CARRIER2_CONFIG';
   while (configYaml.split('\n').includes(marker)) marker = `${marker}_`;
   const { config, log, pid } = CARRIER2_FILES;
+  const carrier2 = options.debug ? 'RUST_LOG=debug carrier2' : 'carrier2';
   return [
     `cat <<'${marker}' > ${config}`,
     configYaml.endsWith('\n') ? configYaml.slice(0, -1) : configYaml,
@@ -32,9 +38,9 @@ export function carrier2PushScript(configYaml: string): string {
     // busybox's kill succeeds when given an empty pid: a missing pid file must not read as a running carrier2.
     `running=$(cat ${pid} 2>/dev/null)`,
     `if [ -n "$running" ] && kill -QUIT "$running" 2>/dev/null; then`,
-    `  carrier2 -c ${config} -u -d`,
+    `  ${carrier2} -c ${config} -u -d`,
     'else',
-    `  carrier2 -c ${config} -d > ${log} 2>&1`,
+    `  ${carrier2} -c ${config} -d > ${log} 2>&1`,
     'fi',
     `cat ${log}`,
     '',

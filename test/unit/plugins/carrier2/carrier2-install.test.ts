@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerSpec } from '../../../../../../src/domain/cluster/pod.js';
-import {
-  carrier2InstallRefusal,
-  carrier2ProbePorts,
-} from '../../../../../../src/plugins/gefyra2/domain/mount/carrier2-install.js';
-import { parseMountTarget } from '../../../../../../src/plugins/gefyra2/domain/mount/mount-target.js';
-
-describe('parseMountTarget', () => {
-  it.each([
-    ['deploy/web-app', 'Deployment'],
-    ['deployments/web-app', 'Deployment'],
-    ['sts/db', 'StatefulSet'],
-    ['StatefulSet/db', 'StatefulSet'],
-    ['po/solo', 'Pod'],
-    ['pods/solo', 'Pod'],
-  ])('reads the raw token the client writes: %s', (target, kind) => {
-    expect(parseMountTarget(target)).toMatchObject({ ok: true, target: { kind } });
-  });
-
-  it.each([[undefined], ['web-app'], ['job/x'], ['deploy/'], ['deploy/a/b']])('refuses %j', (target) => {
-    expect(parseMountTarget(target).ok).toBe(false);
-  });
-});
+import type { ContainerSpec } from '../../../../src/domain/cluster/pod.js';
+import { carrier2InstallRefusal, carrier2ProbePorts } from '../../../../src/plugins/carrier2/carrier2-install.js';
 
 const web = (probes: ContainerSpec['probes']): ContainerSpec => ({
   name: 'web',

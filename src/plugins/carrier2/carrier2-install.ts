@@ -1,4 +1,5 @@
-import { probePortNumber, type ContainerSpec, type Probe } from '../../../../domain/cluster/pod.js';
+import { findContainer, probePortNumber, type ContainerSpec, type Pod, type Probe } from '../../domain/cluster/pod.js';
+import type { CarrierProblem } from '../../ports/carrier-installer.port.js';
 
 /** An original pod of the mounted workload, as the install needs it. */
 export interface OriginalPod {
@@ -24,6 +25,15 @@ export function carrier2InstallRefusal(pod: OriginalPod, containerName: string):
     return `container ${containerName} of pod ${pod.name} has probes carrier2 cannot answer: ${names}; only httpGet probes can be kept`;
   }
   return undefined;
+}
+
+/** carrier2InstallRefusal of a pod as the port hands it over (a pod read without its owners counts as having none). */
+export function carrier2Problems(pod: Pod, containerName: string): CarrierProblem[] {
+  const refusal = carrier2InstallRefusal(
+    { name: pod.name, ownerCount: pod.ownerCount ?? 0, container: findContainer(pod, containerName) },
+    containerName,
+  );
+  return refusal === undefined ? [] : [{ reason: 'Carrier2NotInstallable', message: refusal }];
 }
 
 /** The httpGet probe ports that are not container ports: carrier2 answers them itself (its `probes.httpGet`). */

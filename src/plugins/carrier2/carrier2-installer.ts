@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { type ContainerRef, findContainer, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
+import { DomainError } from '../../domain/errors.js';
+import type {
+  CarrierConfiguration,
+  CarrierInstaller,
+  CarrierObservation,
+  CarrierOwner,
+  CarrierProblem,
+  CarrierRequestKind,
+  CarrierTarget,
+} from '../../ports/carrier-installer.port.js';
+import type { ExecApi, PodApi } from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
+import { carrier2Problems, carrier2ProbePorts } from './carrier2-install.js';
+import { carrier2PushCommand, carrier2PushOutcome } from './carrier2-push.js';
+import {
+  CARRIER2_POD_LABELS,
+  carrier2Annotation,
+  configuredAnnotation,
+  readCarrier2Record,
+  readConfiguredRecord,
+  recordedContainers,
+  writeCarrier2Record,
+  writeConfiguredRecord,
+} from './carrier2-record.js';
+import type { Carrier2Settings } from './carrier2-settings.js';
+import { carrier2Yaml } from './carrier2-yaml.js';
+import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
+
+/**
+ * Gefyra's carrier2 in front of a GefyraBridgeMount's original pods:
+ * installed by swapping the container's image (command and args kept; the
+ * image's `busybox init` starts carrier2 with its built-in configuration,
+ * which proxies nothing), configured by one exec that writes the whole
+ * configuration and hands over to a carrier2 started with it, restored by
+ * swapping the image back.
+ */
+export class Carrier2Installer implements CarrierInstaller {
+  readonly #cluster: PodApi & ExecApi;
+  readonly #clock: Clock;
+  readonly #settings: Carrier2Settings;
+
+  constructor(cluster: PodApi & ExecApi, clock: Clock, settings: Carrier2Settings) {
+    this.#cluster = cluster;
+    this.#clock = clock;
+    this.#settings = settings;
+  }
+
+  readonly name = 'carrier2';
+  readonly displayName = 'carrier2';
+  readonly serves: readonly CarrierRequestKind[] = ['GefyraBridgeMount'];
+  readonly podLabels = CARRIER2_POD_LABELS;
+
+  get startupTimeoutMs(): number {
+    return this.#settings.startupTimeoutMs;
+  }
+
+  get image(): string {
+    return `${this.#settings.image}:${this.#settings.tag}`;
+  }
+
+  validate(target: CarrierTarget): readonly CarrierProblem[] {
+    return carrier2Problems(target.pod, target.container);
+  }
+
+  ownersOf(pod: Pod): CarrierOwner[] {
+    return recordedContainers(pod.annotations).flatMap(
+      (container) => readCarrier2Record(pod.annotations, container)?.owner ?? [],
+    );
+  }
+
+  observe(pod: Pod, container: string): CarrierObservation {
+    const record = readCarrier2Record(pod.annotations, container);
+    if (!record) return { state: 'absent' };
+    const image = findContainer(pod, container)?.image;
+    const base = {
+      owner: record.owner,
+      installedAt: record.installedAt,
+      replaced: record.original.image,
+      ...(image !== undefined && !this.#isCarrier2(image) ? { replacedBy: image } : {}),
+    };
+    const status = findContainerStatus(pod, container);
+    if (status && status.current.state === 'running' && this.#isCarrier2(status.imageID || status.image)) {
+      const containerID = status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`;
+      const configured = readConfiguredRecord(pod.annotations, container);
+      return {
+        state: 'running',
+        ...base,
+        containerID,
+        ...(configured?.containerID === containerID ? { configured: configured.fingerprint } : {}),
+      };
+    }
+    const trouble = startTrouble(status);
+    if (trouble !== undefined) return { state: 'failing', ...base, reason: trouble };
+    return { state: 'starting', ...base };
+  }
+
+  /** Records the original container on the pod and swaps in carrier2's image, in one write. */
+  async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
+    const spec = findContainer(pod, container);
+    if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
+    const record = writeCarrier2Record({ owner, original: originalContainerOf(spec), installedAt: this.#clock.now() });
+    return this.#cluster.patchPod(
+      pod,
+      {
+        labels: CARRIER2_POD_LABELS,
+        annotations: { [carrier2Annotation(container)]: record },
+        images: { [container]: this.image },
+        expectedResourceVersion: pod.resourceVersion,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Pushes the whole configuration unless the running container instance
+   * took this one already (its record on the pod). The push ends the carrier2
+   * that runs, whatever its outcome, so the record of an earlier
+   * configuration goes first and the new one is written only after carrier2
+   * bootstrapped with it.
+   */
+  async configure(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void> {
+    const pod = await this.#cluster.findPod(target, signal);
+    const seen = pod ? this.observe(pod, target.container) : undefined;
+    if (!pod || seen?.state !== 'running') {
+      throw new DomainError('NotReady', `carrier2 in ${describe(target)} is not running`, { retryable: true });
+    }
+    const container = findContainer(pod, target.container);
+    const yaml = carrier2Yaml(configuration, container ? carrier2ProbePorts(container) : []);
+    const fingerprint = configuration.fingerprint ?? createHash('sha256').update(yaml).digest('hex');
+    if (seen.configured === fingerprint) return;
+    const key = configuredAnnotation(target.container);
+    if (pod.annotations[key] !== undefined) await this.#cluster.patchPod(pod, { annotations: { [key]: null } }, signal);
+    const result = await this.#cluster.exec(target, carrier2PushCommand(yaml, { debug: this.#settings.debug }), signal);
+    // Before its daemon starts, carrier2 writes to the push's own streams (an upgrade is not redirected to its log).
+    const outcome = carrier2PushOutcome([result.stdout, result.stderr].join('\n'));
+    if (!outcome.ok) {
+      throw new DomainError('ExecFailed', `carrier2 in ${describe(target)}: ${outcome.reason}`, {
+        // A configuration carrier2 panics on is refused again; one it did not start with may start the next time.
+        retryable: !outcome.reason.includes('panicked'),
+      });
+    }
+    await this.#cluster.patchPod(
+      target,
+      { annotations: { [key]: writeConfiguredRecord({ containerID: seen.containerID, fingerprint }) } },
+      signal,
+    );
+  }
+
+  async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
+    const pod = await this.#cluster.findPod(target, signal);
+    if (!pod) return;
+    const record = readCarrier2Record(pod.annotations, target.container);
+    if (!record || record.owner.uid !== owner.uid) return;
+    // An image someone else set meanwhile is theirs to keep; only carrier2 is replaced.
+    const image = findContainer(pod, target.container)?.image;
+    const images = image !== undefined && this.#isCarrier2(image) ? { [target.container]: record.original.image } : {};
+    const othersRemain = recordedContainers(pod.annotations).length > 1;
+    const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER2_POD_LABELS).map((key) => [key, null]));
+    await this.#cluster.patchPod(
+      pod,
+      {
+        labels,
+        annotations: { [carrier2Annotation(target.container)]: null, [configuredAnnotation(target.container)]: null },
+        images,
+        expectedResourceVersion: pod.resourceVersion,
+      },
+      signal,
+    );
+  }
+
+  /** An image reference (or image ID) of carrier2's repository, whatever its tag or digest. */
+  #isCarrier2(reference: string): boolean {
+    const repository = this.#settings.image.replace(/^docker\.io\//, '');
+    const at = reference.indexOf(repository);
+    if (at < 0) return false;
+    const next = reference.charAt(at + repository.length);
+    return next === '' || next === ':' || next === '@';
+  }
+}
+
+const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;
