@@ -318,12 +318,15 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
       ...ours,
       proxy: ours.proxy.map((proxy) => ({
         ...proxy,
-        bridges: {
-          [ALICE.bridge]: {
-            endpoint: proxy.bridges[ALICE.bridge]?.endpoint,
-            rules: [{ match: [{ matchHeader: { name: USER_HEADER, value: ALICE.user, type: 'exact' } }] }],
-          },
-        },
+        bridges: new Map([
+          [
+            ALICE.bridge,
+            {
+              endpoint: proxy.bridges.get(ALICE.bridge)?.endpoint ?? '',
+              rules: [{ match: [{ matchHeader: { name: USER_HEADER, value: ALICE.user, type: 'exact' } }] }],
+            },
+          ],
+        ]),
       })),
     };
     const users = Array<string>(30).fill(ALICE.user);

@@ -38,7 +38,11 @@ export interface Carrier2Config {
     readonly port: number;
     readonly tls?: Carrier2Tls;
     readonly clusterUpstream: readonly string[];
-    readonly bridges: Readonly<Record<string, { readonly endpoint: string; readonly rules: Carrier2Rule[] }>>;
+    /**
+     * A Map, not an object: carrier2 tries bridges in the order its file lists them, and an
+     * object would list names that look like numbers first, whatever their age.
+     */
+    readonly bridges: ReadonlyMap<string, { readonly endpoint: string; readonly rules: Carrier2Rule[] }>;
   }[];
 }
 
@@ -76,10 +80,12 @@ export function carrier2Config(options: {
       port,
       ...(tls === undefined ? {} : { tls }),
       clusterUpstream: [...clusterUpstream],
-      bridges: Object.fromEntries(
+      bridges: new Map(
         ordered.flatMap((bridge) => {
           const endpoint = bridge.endpoints[String(port)];
-          return endpoint === undefined ? [] : [[bridge.name, { endpoint, rules: carrier2Rules(bridge.rules) }]];
+          return endpoint === undefined
+            ? []
+            : [[bridge.name, { endpoint, rules: carrier2Rules(bridge.rules) }] as const];
         }),
       ),
     })),
