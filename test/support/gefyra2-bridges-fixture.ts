@@ -112,6 +112,7 @@ export async function bridgesFixture(options: { carriers?: (cluster: SimulatedCl
       signal(),
     );
   const mountRef = (name = 'web-mount') => mountObjectRef({ namespace: NAMESPACE, name });
+  const bridgeRef = (name: string) => bridgeObjectRef({ namespace: NAMESPACE, name });
   const patchMount = (fields: Record<string, unknown>, name = 'web-mount') =>
     cluster.patch(mountObjectRef({ namespace: NAMESPACE, name }), fields, signal());
   const patchBridge = (name: string, fields: Record<string, unknown>) =>
@@ -211,6 +212,7 @@ export async function bridgesFixture(options: { carriers?: (cluster: SimulatedCl
     createMount,
     createBridge,
     mountRef,
+    bridgeRef,
     patchMount,
     patchBridge,
     headerRule,
