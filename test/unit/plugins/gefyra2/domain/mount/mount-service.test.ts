@@ -286,4 +286,51 @@ describe('GefyraBridgeMount service', () => {
     await g.settleMount();
     expect(g.mount()?.state).toBe('ACTIVE');
   });
+
+  it('mounts a bare Pod: its copy behind the shadow Service, the Pod itself on the carrier, patched back on delete', async () => {
+    const g = await bridgesFixture();
+    g.cluster.addPod({
+      metadata: { name: 'solo', namespace: WORKLOAD_NAMESPACE, labels: { app: 'solo' } },
+      spec: { containers: [{ name: 'app', image: 'example.test/solo:1', ports: [{ containerPort: 8080 }] }] },
+    });
+    await g.createMount({ target: 'pod/solo' }, 'solo-mount');
+    await g.settleMount('solo-mount');
+    expect(g.mount('solo-mount')?.state).toBe('ACTIVE');
+    const copy = g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo-gefyra' });
+    expect(copy?.labels).toEqual({
+      app: 'solo-gefyra',
+      'bridge.gefyra.dev/duplication-id': g.mount('solo-mount')?.uid,
+    });
+    expect(copy?.containers[0]?.image).toBe('example.test/solo:1');
+    expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo' })?.containers[0]?.image).toBe(
+      FAKE_CARRIER_IMAGE,
+    );
+    // Judged by its duplication id, the copy stays although the Pod now runs the carrier.
+    const version = copy?.resourceVersion;
+    await g.patchMount({ state: 'RESTORING' }, 'solo-mount');
+    await g.settleMount('solo-mount');
+    expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo-gefyra' })?.resourceVersion).toBe(version);
+
+    await g.cluster.remove(g.mountRef('solo-mount'), signal());
+    await g.settleMount('solo-mount');
+    expect(g.mount('solo-mount')).toBeUndefined();
+    expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo' })?.containers[0]?.image).toBe(
+      'example.test/solo:1',
+    );
+    expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo-gefyra' })).toBeUndefined();
+  });
+
+  it('mounts a StatefulSet', async () => {
+    const g = await bridgesFixture();
+    const web = deployment('db', 1);
+    await g.cluster.create(
+      { ...web, kind: 'StatefulSet', spec: { ...(web['spec'] as object), serviceName: 'db' } },
+      signal(),
+    );
+    await g.createMount({ target: 'sts/db' }, 'db-mount');
+    await g.settleMount('db-mount');
+    expect(g.mount('db-mount')?.state).toBe('ACTIVE');
+    expect(g.peek('StatefulSet', 'db-gefyra', 'apps/v1')).toBeDefined();
+    expect(g.peek('Service', 'db-app-gefyra-svc')).toBeDefined();
+  });
 });
