@@ -165,15 +165,6 @@ export class BridgeService {
           const now = this.#deps.clock.now().getTime();
           return { result: { done: false, requeueAfterMs: Math.max(0, step.recheckAt.getTime() - now) } };
         }
-        if (bridge.state === 'INSTALLING') {
-          await this.#event(
-            bridge,
-            'Normal',
-            BRIDGE_REASONS.waiting,
-            `waiting for GefyraBridgeMount ${bridge.mount ?? '?'} to be ACTIVE`,
-            signal,
-          );
-        }
         // The mount's and the client's changes wake the bridge (the controller watches them).
         return { result: { done: true } };
     }
@@ -294,6 +285,16 @@ export class BridgeService {
       `${from} → ${to}: ${note}`,
       signal,
     );
+    if (to === 'INSTALLING') {
+      const mount = bridge.mount ?? 'of its target';
+      await this.#event(
+        bridge,
+        'Normal',
+        BRIDGE_REASONS.waiting,
+        `waiting for GefyraBridgeMount ${mount} to be ACTIVE`,
+        signal,
+      );
+    }
     if (to === 'ACTIVE')
       await this.#event(bridge, 'Normal', BRIDGE_REASONS.ready, `GefyraBridge '${bridge.name}' is now active`, signal);
     return written;

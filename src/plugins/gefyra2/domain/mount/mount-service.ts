@@ -199,6 +199,10 @@ export class MountService {
         'set targetContainer to one of its containers';
       return { mount: await this.#fail(mount, 'ContainerNotFound', message, signal) };
     }
+    if (seen.observation.shadow !== undefined) {
+      const note = `${place.target.kind} ${place.target.name} changed since its shadow was made: updating the shadow`;
+      await this.#event(mount, 'Normal', MOUNT_REASONS.changeDetected, note, signal);
+    }
     await workloads.prepare(place, workload, { [BRIDGE_MOUNT_LABEL]: mount.name }, signal);
     const service = workloads.shadowServiceOf(place);
     await this.#event(

@@ -333,4 +333,24 @@ describe('GefyraBridgeMount service', () => {
     expect(g.peek('StatefulSet', 'db-gefyra', 'apps/v1')).toBeDefined();
     expect(g.peek('Service', 'db-app-gefyra-svc')).toBeDefined();
   });
+
+  it('follows a rollout of the workload: Not intact, Change detected, the shadow updated and the new originals switched', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    const web = deployment('web', 2);
+    const template = (web['spec'] as { template: { spec: { containers: { image: string }[] } } }).template;
+    template.spec.containers[0]!.image = 'example.test/shop-web:2';
+    await g.cluster.patch(WEB, { spec: { template } }, signal());
+    await g.settleMount();
+    expect(g.mount()?.state).toBe('ACTIVE');
+    const reasons = g.events('web-mount').map((event) => event.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['Not intact', 'Change detected']));
+    const shadow = g.shadowPods();
+    expect(shadow.length).toBeGreaterThan(0);
+    for (const pod of shadow) expect(pod.containers[0]?.image).toBe('example.test/shop-web:2');
+    for (const pod of g.originals()) {
+      expect(pod.containers[0]?.image).toBe(FAKE_CARRIER_IMAGE);
+      expect(g.carrier.runningConfiguration(pod)).toBeDefined();
+    }
+  });
 });
