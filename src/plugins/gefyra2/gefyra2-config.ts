@@ -40,7 +40,8 @@ export const gefyra2Settings = defineSettings('gefyra2', {
   GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
     default: '`86400` s',
     meaning:
-      "how long a GefyraBridgeMount whose workload (or namespace) is gone stays MISSING, its bridges kept, before it is removed; a mount's own `missingGracePeriod` (seconds) wins",
+      'how long a GefyraBridgeMount whose workload (or namespace) is gone stays MISSING, its bridges kept, ' +
+      "before it is removed; a mount's own `missingGracePeriod` (seconds) wins",
     contracts: GEFYRA2,
   }),
   GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {
