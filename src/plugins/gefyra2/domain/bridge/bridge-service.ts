@@ -111,7 +111,8 @@ export class BridgeService {
     const owner = clientName === undefined ? undefined : { bridge: bridge.name, client: clientName };
     const recorded = owner === undefined ? [] : await routes.routesOf(owner, signal);
     const pods = mount?.state === 'ACTIVE' && !mount.deleting ? await this.#originals(mount, signal) : undefined;
-    const configCurrent = pods !== undefined && pods.views.length > 0 && pods.views.every((view) => view.current);
+    // No original pod (scaled to zero): nothing runs an older configuration; the mount configures new ones.
+    const configCurrent = pods !== undefined && pods.views.every((view) => view.current);
     return { mount, denial, routes: recorded, owner, pods, configCurrent };
   }
 
@@ -176,7 +177,7 @@ export class BridgeService {
     signal: AbortSignal,
   ): Promise<{ bridge: StoredBridge | undefined } | { result: ReconcileResult }> {
     const pods = seen.pods;
-    if (pods === undefined || pods.views.length === 0) {
+    if (pods === undefined) {
       // The mount is ACTIVE yet shows no carrier or workload: it will leave ACTIVE, which wakes the bridge.
       return { result: { done: false, requeueAfterMs: this.#settings.progressRecheckMs } };
     }

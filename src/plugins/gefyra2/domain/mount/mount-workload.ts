@@ -91,7 +91,10 @@ export class MountWorkload {
   /** Creates or updates the shadow, its Service and the HPA copy. Fails with Invalid when the workload has no such container. */
   async prepare(place: MountPlace, workload: Manifest, labels: Readonly<Record<string, string>>, signal: AbortSignal) {
     const ports = this.containerPorts(place, workload) ?? [];
-    await this.#cluster.apply(shadowOf(place, workload), signal);
+    const shadowRef = workloadRef(place, shadowNameOf(place.target.name));
+    // A bare Pod holds the carrier's image while mounted: its copy is made once, never from the mounted Pod.
+    const copyMade = place.target.kind === 'Pod' && (await this.#cluster.find(shadowRef, signal)) !== undefined;
+    if (!copyMade) await this.#cluster.apply(shadowOf(place, workload), signal);
     await this.#cluster.apply(
       shadowService({
         workloadName: place.target.name,

@@ -222,4 +222,18 @@ describe('GefyraBridge service', () => {
     }
     expect(g.bridge('bridge-b')?.state).toBe('ACTIVE');
   });
+
+  it('is ACTIVE on a workload scaled to zero, and the mount configures the pods that come back with it', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
+    await g.cluster.patch(web, { spec: { replicas: 0 } }, signal());
+    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    expect(await g.settleBridge('bridge-a')).toEqual({ done: true });
+    expect(g.bridge('bridge-a')?.state).toBe('ACTIVE');
+    await g.cluster.patch(web, { spec: { replicas: 1 } }, signal());
+    await g.settleMount();
+    const [pod] = g.originals();
+    expect(g.carrier.runningConfiguration(pod!)?.routes.map((route) => route.selective?.name)).toEqual(['bridge-a']);
+  });
 });

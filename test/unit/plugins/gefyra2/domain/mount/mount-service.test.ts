@@ -310,6 +310,18 @@ describe('GefyraBridgeMount service', () => {
     await g.patchMount({ state: 'RESTORING' }, 'solo-mount');
     await g.settleMount('solo-mount');
     expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo-gefyra' })?.resourceVersion).toBe(version);
+    // The Service gone: prepared again, and the copy keeps the Pod's own image, not the carrier's.
+    await g.cluster.remove(
+      { apiVersion: 'v1', kind: 'Service', namespace: WORKLOAD_NAMESPACE, name: 'solo-app-gefyra-svc' },
+      signal(),
+    );
+    await g.patchMount({ state: 'RESTORING' }, 'solo-mount');
+    await g.settleMount('solo-mount');
+    expect(g.mount('solo-mount')?.state).toBe('ACTIVE');
+    expect(g.peek('Service', 'solo-app-gefyra-svc')).toBeDefined();
+    expect(g.cluster.peekPod({ namespace: WORKLOAD_NAMESPACE, name: 'solo-gefyra' })?.containers[0]?.image).toBe(
+      'example.test/solo:1',
+    );
 
     await g.cluster.remove(g.mountRef('solo-mount'), signal());
     await g.settleMount('solo-mount');
