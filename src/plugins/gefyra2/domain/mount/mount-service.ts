@@ -39,7 +39,7 @@ export const MOUNT_SERVICE_SETTINGS: MountServiceSettings = { checkIntervalMs: 6
 
 /** A reconcile that keeps finding work after this many steps is a loop, not progress. */
 const MAX_STEPS = 20;
-export const NO_CARRIER = 'NoCarrierLoaded';
+const NO_CARRIER = 'NoCarrierLoaded';
 
 /**
  * Reconciles one GefyraBridgeMount: observes the workload, the shadow and

@@ -187,6 +187,12 @@ describe('GefyraBridge service', () => {
       message: "carrier2 refused the configuration with this bridge: thread 'main' panicked at 'bad rule'",
     });
     expect(g.events('bridge-a')).toContainEqual(expect.objectContaining({ reason: 'Failed in state CREATING' }));
+    // A failure of the cluster, not of how the bridge is written: restored 60 s later.
+    expect(await g.settleBridge('bridge-a')).toEqual({ done: false, requeueAfterMs: 60_000 });
+    g.clock.advance(60_000);
+    await g.settleBridge('bridge-a');
+    expect(g.bridge('bridge-a')?.state).toBe('ACTIVE');
+    expect(Object.keys(g.bridge('bridge-a')?.stateTransitions ?? {})).toContain('RESTORING');
   });
 
   it('resumes after a crash between routing and the push: routed once, then configured by a new process', async () => {

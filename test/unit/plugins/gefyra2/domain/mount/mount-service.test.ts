@@ -365,4 +365,19 @@ describe('GefyraBridgeMount service', () => {
       expect(g.carrier.runningConfiguration(pod)).toBeDefined();
     }
   });
+
+  it('fails with CarrierNotRunning when the carrier’s image cannot be pulled, naming the pod and the reason', async () => {
+    const g = await bridgesFixture();
+    g.cluster.failImagePull(FAKE_CARRIER_IMAGE);
+    await g.createMount();
+    await g.settleMount();
+    g.clock.advance(2000);
+    await g.settleMount();
+    const mount = g.mount();
+    expect(mount?.state).toBe('ERROR');
+    expect(mount?.failure?.reason).toBe('CarrierNotRunning');
+    expect(mount?.failure?.message).toMatch(
+      /selective carrier \(fake\) in pod web-\S+ does not run: (ErrImagePull|ImagePullBackOff)/,
+    );
+  });
 });
