@@ -8,6 +8,7 @@ import type { Logger } from '../../../../ports/logger.port.js';
 import type { GefyraBridgeMountStore, GefyraBridgeStore } from '../../ports/gefyra2-object-store.port.js';
 import { BRIDGE_MOUNT_LABEL } from '../admission/bridge-parameters.js';
 import { microsecondTimestamp } from '../client/client-states.js';
+import { enteredAt } from '../lifecycle.js';
 import type { Gefyra2ObjectRef } from '../gefyra2-object.js';
 import type { StoredMount } from './bridge-mount.js';
 import { carrierOwnerOf, placeOf, type MountCarriers, type OriginalView } from './mount-carriers.js';
@@ -276,6 +277,14 @@ export class MountService {
       );
     }
     if (outcome.notRunning.length > 0 && outcome.pushed.length === 0) {
+      const now = this.#deps.clock.now();
+      const startedAt = enteredAt(mount.stateTransitions, 'INSTALLING', now);
+      if (mount.state === 'INSTALLING' && now.getTime() - startedAt > carrier.startupTimeoutMs) {
+        const message =
+          `${carrier.displayName} did not start in ${outcome.notRunning.join(', ')} ` +
+          `within ${Math.round(carrier.startupTimeoutMs / 1000)} s`;
+        return { mount: await this.#fail(mount, 'CarrierNotRunning', message, signal) };
+      }
       return { result: { done: false, requeueAfterMs: this.#settings.progressRecheckMs } };
     }
     return { mount: await this.#deps.mounts.find(mount, signal) };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Pod } from '../../../../../../src/domain/cluster/pod.js';
 import { DomainError } from '../../../../../../src/domain/errors.js';
+import type { CarrierObservation } from '../../../../../../src/ports/carrier-installer.port.js';
 import { GEFYRA_FINALIZER } from '../../../../../../src/plugins/gefyra2/domain/lifecycle.js';
 import { FAKE_CARRIER_IMAGE, FakeCarrierInstaller } from '../../../../../support/fake-carrier-installer.js';
 import {
@@ -379,5 +381,29 @@ describe('GefyraBridgeMount service', () => {
     expect(mount?.failure?.message).toMatch(
       /selective carrier \(fake\) in pod web-\S+ does not run: (ErrImagePull|ImagePullBackOff)/,
     );
+  });
+
+  it('fails with CarrierNotRunning when the carrier does not start within its startup timeout', async () => {
+    /** A carrier that is installed but never runs. */
+    class NeverStarting extends FakeCarrierInstaller {
+      override observe(pod: Pod, container: string): CarrierObservation {
+        const seen = super.observe(pod, container);
+        return seen.state === 'running'
+          ? { state: 'starting', owner: seen.owner, installedAt: seen.installedAt }
+          : seen;
+      }
+    }
+    const g = await bridgesFixture({ carriers: (cluster) => [new NeverStarting(cluster)] });
+    await g.createMount();
+    const reconcile = () => g.mountService.reconcile({ namespace: 'gefyra', name: 'web-mount' }, signal());
+    expect(await reconcile()).toEqual({ done: false, requeueAfterMs: 1000 });
+    expect(await reconcile()).toEqual({ done: false, requeueAfterMs: 1000 });
+    expect(g.mount()?.state).toBe('INSTALLING');
+    g.clock.advance(60_000 + 1000);
+    await reconcile();
+    expect(g.mount()?.failure).toEqual({
+      reason: 'CarrierNotRunning',
+      message: expect.stringMatching(/^selective carrier \(fake\) did not start in web-\S+, web-\S+ within 60 s$/),
+    });
   });
 });
