@@ -1,3 +1,6 @@
+import { ClusterGefyra2ObjectStore } from '../../src/plugins/gefyra2/adapters/cluster-gefyra2-object-store.js';
+import { StoredClientBridges } from '../../src/plugins/gefyra2/domain/bridge/client-bridges.js';
+import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from '../../src/plugins/gefyra2/domain/bridge/gefyra-bridge.js';
 import { ClusterClientAccounts } from '../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
 import { ClusterGefyraClientStore } from '../../src/plugins/gefyra2/adapters/cluster-gefyra-client-store.js';
@@ -75,6 +78,7 @@ export async function gefyra2(options: { lifecycle?: Partial<ClientLifecycleSett
         store: new ClusterGefyraClientStore(cluster),
         peers,
         accounts: new ClusterClientAccounts(cluster, NAMESPACE),
+        bridges: new StoredClientBridges(new ClusterGefyra2ObjectStore(cluster, GEFYRA_BRIDGE_KIND, gefyraBridgeFrom)),
         events: new ClusterEventRecorder(cluster, clock, silentLogger, NAMESPACE, 'test'),
         clock,
         logger: silentLogger,

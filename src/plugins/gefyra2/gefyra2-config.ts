@@ -11,15 +11,17 @@ import { defineSettings, variable } from '../../settings/settings-schema.js';
 const GEFYRA2 = ['2'] as const;
 
 /**
- * Gefyra 2's own variables, set by the 2.5 client for features that are not
- * served yet (Stowaway 2.x's, carrier2's and the GefyraClients' are their owners').
- * Declared so that they are validated at start and documented; nothing reads
- * their values yet.
+ * Gefyra 2's own variables, set by the 2.5 client (Stowaway 2.x's, carrier2's and
+ * the GefyraClients' are their owners'). Declared so that they are validated at
+ * start and documented; the mounts read their grace period, the others are
+ * not used yet.
  */
 export const gefyra2Settings = defineSettings('gefyra2', {
   GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD: variable(seconds('GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD', 86_400, 0), {
     default: '`86400` s',
-    meaning: "Gefyra's grace period for a bridge mount whose target is missing; not used yet (mounts are future work)",
+    meaning:
+      'how long a GefyraBridgeMount whose workload (or namespace) is gone stays MISSING, its bridges kept, ' +
+      "before it is removed; a mount's own `missingGracePeriod` (seconds) wins",
     contracts: GEFYRA2,
   }),
   GEFYRA_OPERATOR_RECONCILIATION_INTERVAL: variable(seconds('GEFYRA_OPERATOR_RECONCILIATION_INTERVAL', 1800), {

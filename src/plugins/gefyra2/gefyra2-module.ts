@@ -1,8 +1,22 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import { ClusterOperatorInstallation } from '../../adapters/kubernetes/cluster-stores/cluster-operator-installation.js';
-import { RUNTIME, TOKENS, type Token } from '../../tokens.js';
+import { parseEnvironment } from '../../environment.js';
+import type { ClusterApi } from '../../ports/cluster-api.port.js';
+import { RUNTIME, SERVICES, TOKENS, type Token } from '../../tokens.js';
 import type { PluginContext } from '../plugin.js';
-import { resolve } from '../resolve.js';
+import { resolve, resolveAll } from '../resolve.js';
+import { ClusterGefyra2ObjectStore } from './adapters/cluster-gefyra2-object-store.js';
+import { GefyraBridgeController } from './adapters/gefyra-bridge-controller.js';
+import { GefyraBridgeMountController } from './adapters/gefyra-bridge-mount-controller.js';
+import { BridgeService } from './domain/bridge/bridge-service.js';
+import { StoredClientBridges } from './domain/bridge/client-bridges.js';
+import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from './domain/bridge/gefyra-bridge.js';
+import { bridgeMountFrom, GEFYRA_BRIDGE_MOUNT_KIND } from './domain/mount/bridge-mount.js';
+import { MountCarriers } from './domain/mount/mount-carriers.js';
+import { MountService, MOUNT_SERVICE_SETTINGS } from './domain/mount/mount-service.js';
+import { MountWorkload } from './domain/mount/mount-workload.js';
+import { gefyra2Settings } from './gefyra2-config.js';
+import type { BridgeRoutes } from './ports/bridge-routes.port.js';
 import { clientLifecycleSettingsOf } from './client-lifecycle-settings.js';
 import { ClusterClientAccounts } from './adapters/cluster-client-accounts.js';
 import { ClusterGefyraClientStore } from './adapters/cluster-gefyra-client-store.js';
@@ -23,6 +37,16 @@ import { loadWebhookSettings } from './webhook-settings.js';
 export const GEFYRA2_UNINSTALL = Symbol.for('gefyra-operator/gefyra2/Uninstall') as Token<Gefyra2Uninstall>;
 const CLIENT_SERVICE = Symbol.for('gefyra-operator/gefyra2/GefyraClientService') as Token<GefyraClientService>;
 const ACCOUNTS = Symbol.for('gefyra-operator/gefyra2/ClientAccounts') as Token<ClusterClientAccounts>;
+const MOUNT_SERVICE = Symbol.for('gefyra-operator/gefyra2/MountService') as Token<MountService>;
+const BRIDGE_SERVICE = Symbol.for('gefyra-operator/gefyra2/BridgeService') as Token<BridgeService>;
+const BRIDGE_ROUTES = Symbol.for('gefyra-operator/gefyra2/BridgeRoutes') as Token<BridgeRoutes>;
+
+/**
+ * The tunnel's side of bridges (Stowaway 2.x's proxy routes), made from the
+ * cluster when the module is built. Without it, mounts and bridges are
+ * validated by the webhook but not served: no mount or bridge controller runs.
+ */
+export type BridgeRoutesFactory = (cluster: ClusterApi, context: PluginContext) => BridgeRoutes;
 
 /**
  * Gefyra 2's part of the container: the GefyraClient service on Stowaway
@@ -30,12 +54,21 @@ const ACCOUNTS = Symbol.for('gefyra-operator/gefyra2/ClientAccounts') as Token<C
  * the manager. The one place that builds them; the settings are read once,
  * when the module is made (a bad value stops the start).
  */
-export function gefyra2Module(context: PluginContext): ContainerModule {
+export function gefyra2Module(context: PluginContext, bridgeRoutesOf?: BridgeRoutesFactory): ContainerModule {
   const { namespace } = context;
   const tunnel = stowaway2SettingsOf(context);
   const lifecycle = clientLifecycleSettingsOf(context.environment);
   const webhook = loadWebhookSettings(context.environment);
-  const loggerOf = (ctx: ResolutionContext) => resolve(ctx, TOKENS.Logger).child({ component: 'gefyraclient' });
+  const missingGracePeriodMs =
+    parseEnvironment(gefyra2Settings, context.environment).GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD * 1000;
+  const loggerOf = (ctx: ResolutionContext, component = 'gefyraclient') =>
+    resolve(ctx, TOKENS.Logger).child({ component });
+  const mountsOn = (cluster: ClusterApi) =>
+    new ClusterGefyra2ObjectStore(cluster, GEFYRA_BRIDGE_MOUNT_KIND, (object) =>
+      bridgeMountFrom(object, missingGracePeriodMs),
+    );
+  const bridgesOn = (cluster: ClusterApi) =>
+    new ClusterGefyra2ObjectStore(cluster, GEFYRA_BRIDGE_KIND, gefyraBridgeFrom);
   return new ContainerModule(({ bind }) => {
     bind(ACCOUNTS)
       .toDynamicValue((ctx) => new ClusterClientAccounts(resolve(ctx, TOKENS.ClusterApi), namespace))
@@ -48,6 +81,7 @@ export function gefyra2Module(context: PluginContext): ContainerModule {
             store: new ClusterGefyraClientStore(cluster),
             peers: new Stowaway2Peers(cluster, tunnel),
             accounts: resolve(ctx, ACCOUNTS),
+            bridges: new StoredClientBridges(bridgesOn(cluster)),
             events: resolve(ctx, TOKENS.EventRecorder),
             clock: resolve(ctx, TOKENS.Clock),
             logger: loggerOf(ctx),
@@ -69,6 +103,9 @@ export function gefyra2Module(context: PluginContext): ContainerModule {
         return new Gefyra2Uninstall({
           objects: cluster,
           clients: resolve(ctx, CLIENT_SERVICE),
+          ...(bridgeRoutesOf === undefined
+            ? {}
+            : { mounts: resolve(ctx, MOUNT_SERVICE), bridges: resolve(ctx, BRIDGE_SERVICE) }),
           accounts: resolve(ctx, ACCOUNTS),
           tunnel: resolve(ctx, TOKENS.TunnelProvider),
           installations: [resolve(ctx, TOKENS.OperatorInstallation), webhookAccount],
@@ -85,6 +122,59 @@ export function gefyra2Module(context: PluginContext): ContainerModule {
           uninstall: resolve(ctx, GEFYRA2_UNINSTALL),
           logger: loggerOf(ctx),
         }),
+    );
+    if (bridgeRoutesOf === undefined) return;
+    bind(BRIDGE_ROUTES)
+      .toDynamicValue((ctx) => bridgeRoutesOf(resolve(ctx, TOKENS.ClusterApi), context))
+      .inSingletonScope();
+    const servicesOf = (ctx: ResolutionContext) => {
+      const cluster = resolve(ctx, TOKENS.ClusterApi);
+      const routes = resolve(ctx, BRIDGE_ROUTES);
+      const mounts = mountsOn(cluster);
+      const bridges = bridgesOn(cluster);
+      const common = {
+        mounts,
+        bridges,
+        carriers: new MountCarriers({ workload: new MountWorkload(cluster), bridges, routes }),
+        installers: resolveAll(ctx, TOKENS.CarrierInstaller),
+        events: resolve(ctx, TOKENS.EventRecorder),
+        clock: resolve(ctx, TOKENS.Clock),
+      };
+      return { cluster, routes, common };
+    };
+    bind(MOUNT_SERVICE)
+      .toDynamicValue((ctx) => {
+        const { common } = servicesOf(ctx);
+        return new MountService({ ...common, logger: loggerOf(ctx, 'gefyrabridgemount') }, MOUNT_SERVICE_SETTINGS);
+      })
+      .inSingletonScope();
+    bind(BRIDGE_SERVICE)
+      .toDynamicValue((ctx) => {
+        const { cluster, routes, common } = servicesOf(ctx);
+        return new BridgeService(
+          {
+            ...common,
+            clients: new ClusterGefyraClientStore(cluster),
+            routes,
+            logger: loggerOf(ctx, 'gefyrabridge'),
+          },
+          {
+            destinationSubnets: resolve(ctx, SERVICES.Config).policy.destinationSubnets,
+            progressRecheckMs: MOUNT_SERVICE_SETTINGS.progressRecheckMs,
+          },
+        );
+      })
+      .inSingletonScope();
+    bind(RUNTIME.Controllers).toDynamicValue(
+      (ctx) => () =>
+        new GefyraBridgeMountController(
+          resolve(ctx, MOUNT_SERVICE),
+          namespace,
+          resolveAll(ctx, TOKENS.CarrierInstaller),
+        ),
+    );
+    bind(RUNTIME.Controllers).toDynamicValue(
+      (ctx) => () => new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICE), namespace),
     );
   });
 }

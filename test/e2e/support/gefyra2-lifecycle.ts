@@ -1,3 +1,6 @@
+import { ClusterGefyra2ObjectStore } from '../../../src/plugins/gefyra2/adapters/cluster-gefyra2-object-store.js';
+import { StoredClientBridges } from '../../../src/plugins/gefyra2/domain/bridge/client-bridges.js';
+import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from '../../../src/plugins/gefyra2/domain/bridge/gefyra-bridge.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterClientAccounts } from '../../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
@@ -63,6 +66,7 @@ export async function startGefyra2(
       store: new ClusterGefyraClientStore(api),
       peers: new Stowaway2Peers(api, settings),
       accounts: new ClusterClientAccounts(api, namespace),
+      bridges: new StoredClientBridges(new ClusterGefyra2ObjectStore(api, GEFYRA_BRIDGE_KIND, gefyraBridgeFrom)),
       events: new ClusterEventRecorder(api, systemClock, silentLogger, namespace, 'e2e'),
       clock: systemClock,
       logger: silentLogger,

@@ -118,11 +118,12 @@ describe('the access plan', () => {
         contract: gefyra2Plugin.contract,
       });
       expect(plan.missing.map(describePermission)).toContainEqual('create apps/statefulsets');
-      expect(
-        gefyra2OperatorRules()
-          .filter((rule) => (rule.resources ?? []).includes('deployments'))
-          .flatMap((rule) => rule.verbs),
-      ).not.toContain('create');
+      // Deployments are created only as a mount's shadow, next to StatefulSets: never Stowaway 0.13's Deployment alone.
+      for (const rule of gefyra2OperatorRules().filter(
+        (candidate) => (candidate.resources ?? []).includes('deployments') && candidate.verbs.includes('create'),
+      )) {
+        expect(rule.resources).toEqual(['deployments', 'statefulsets']);
+      }
     });
   });
 });

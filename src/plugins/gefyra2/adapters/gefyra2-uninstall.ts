@@ -19,12 +19,24 @@ import { REGISTERED_BY_OPERATOR_ANNOTATION } from '../../../adapters/kubernetes/
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' } as const;
 
+interface Reconciler {
+  reconcile(ref: { namespace: string; name: string }, signal: AbortSignal): Promise<ReconcileResult>;
+}
+
 export interface Gefyra2UninstallDependencies {
   readonly objects: ObjectApi;
   /** The GefyraClient reconcile: on a client being deleted it removes the peer and the account, then releases the finalizer. */
   readonly clients: {
     reconcile(ref: { namespace: string; name: string }, signal: AbortSignal): Promise<ReconcileResult>;
   };
+  /**
+   * The GefyraBridgeMount and GefyraBridge reconciles, when this operator
+   * serves them: on one being deleted they undo what it did (the originals
+   * restored, the shadow removed; the route removed), then release the
+   * finalizer. Without them, bridges and mounts are only deleted.
+   */
+  readonly mounts?: Reconciler;
+  readonly bridges?: Reconciler;
   readonly accounts: ClientAccounts;
   readonly tunnel: TunnelProvider;
   /** The operator's own footprint and, where it has one, the webhook's (their namespace and cluster RBAC). */
@@ -44,8 +56,9 @@ export interface Gefyra2UninstallOptions {
  * Removes a Gefyra 2.x installation and leaves nothing: every GefyraClient
  * deleted and finalized by its own clean-up (peer, ServiceAccount, binding,
  * token) before its finalizer is released, never the other way round (the
- * 2.5 client's uninstall strips finalizers first); bridges and mounts
- * (the operator puts no finalizer on them); Stowaway 2.x; accounts whose
+ * 2.5 client's uninstall strips finalizers first); mounts and bridges the
+ * same way when this operator serves them (originals restored, shadows and
+ * routes removed, and only then the finalizer), deleted otherwise; Stowaway 2.x; accounts whose
  * client was removed with `--force`; the `gefyra-client` ClusterRole the
  * operator made; and, when the operator goes too, the CRDs, the webhook
  * configuration, the namespace and the cluster RBAC. Every step is
@@ -61,7 +74,7 @@ export class Gefyra2Uninstall {
   async uninstall(options: Gefyra2UninstallOptions, signal: AbortSignal): Promise<void> {
     const { tunnel, logger } = this.#deps;
     const withoutTunnel = await this.#removeClients(signal);
-    await this.#removeUnserved(signal);
+    await this.#removeMountsAndBridges(signal);
     await tunnel.uninstall(signal);
     // A client whose peer could not be removed because Stowaway was not running: the tunnel is gone now, and its peer with it.
     for (const name of withoutTunnel) await this.#finishWithoutTunnel(name, signal);
@@ -113,10 +126,19 @@ export class Gefyra2Uninstall {
     await objects.patch(ref, { metadata: { resourceVersion: client.metadata.resourceVersion, finalizers } }, signal);
   }
 
-  /** Bridges and mounts: this operator validates them but does not serve them, so nothing of theirs is in any pod. */
-  async #removeUnserved(signal: AbortSignal): Promise<void> {
+  /**
+   * Mounts first (each one's clean-up restores its originals, removes its
+   * shadow and deletes its bridges), then the bridges (each one's route):
+   * every finalizer is released by the clean-up it stands for, never before
+   * (2.5.4's uninstall strips them first and strands shadows and patched pods).
+   */
+  async #removeMountsAndBridges(signal: AbortSignal): Promise<void> {
+    const { mounts, bridges } = this.#deps;
     const left: string[] = [];
-    for (const kind of [GEFYRA_BRIDGE_KIND, GEFYRA_BRIDGE_MOUNT_KIND]) {
+    for (const [kind, reconciler] of [
+      [GEFYRA_BRIDGE_MOUNT_KIND, mounts],
+      [GEFYRA_BRIDGE_KIND, bridges],
+    ] as const) {
       let objects: Manifest[];
       try {
         objects = await this.#list(kind, signal);
@@ -126,8 +148,11 @@ export class Gefyra2Uninstall {
         this.#deps.logger.info({ kind }, 'may not list them: left to the removal of their CRD');
         continue;
       }
-      for (const object of objects)
-        await this.#deps.objects.remove({ ...this.#ref(kind), name: object.metadata.name }, signal);
+      for (const object of objects) {
+        const name = object.metadata.name;
+        await this.#deps.objects.remove({ ...this.#ref(kind), name }, signal);
+        await reconciler?.reconcile({ namespace: this.#deps.namespace, name }, signal);
+      }
       left.push(...(await this.#list(kind, signal)).map((object) => `${kind} ${describeFinalizers(object)}`));
     }
     if (left.length > 0)

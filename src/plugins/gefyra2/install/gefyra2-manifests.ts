@@ -1,12 +1,14 @@
 import { gefyra2Crds, GEFYRA2_CRD_NAMES } from './gefyra2-crds.js';
 import { MANAGED_BY_LABELS } from '../../../gefyra-release.js';
 import type { Manifest } from '../../../ports/cluster-api.port.js';
+import type { RbacRule } from '../../plugin.js';
 import { WEBHOOK_DEPLOYMENT } from '../adapters/gefyra2-webhook.js';
 import { carrierPlugin } from '../../carrier/carrier.plugin.js';
 import { gefyra2TunnelPlugin } from '../tunnel/gefyra2-tunnel.plugin.js';
 import {
   CONTAINER_SECURITY_CONTEXT,
   installManifests,
+  mergeRules,
   POD_SECURITY_CONTEXT,
   requesterWebhookManifests,
   type InstallOptions,
@@ -71,14 +73,20 @@ function extendForGefyra2(manifest: Manifest): Manifest {
   if (manifest.kind === 'ClusterRole') {
     return {
       ...manifest,
-      rules: [
-        ...(manifest['rules'] as unknown[]),
+      rules: mergeRules(manifest['rules'] as RbacRule[], [
         // Applied by these manifests; the operator reads them at start (it may not create them).
         rule(['apiextensions.k8s.io'], ['customresourcedefinitions'], ['get'], [...GEFYRA2_CRD_NAMES]),
         // Each developer's ServiceAccount is bound to gefyra-client (shipped here) and unbound on delete.
         rule(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['create', 'delete']),
         rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'bind'], [CLIENT_CLUSTER_ROLE]),
-      ],
+        // A mount's workload read and its shadow copy applied (server-side apply: patch, create) and removed, in any
+        // namespace; a bare Pod's copy is a Pod, the carrier's pods are watched.
+        rule(['apps'], ['deployments', 'statefulsets'], ['get', 'create', 'patch', 'delete']),
+        rule([''], ['services'], ['get', 'create', 'patch', 'delete']),
+        rule([''], ['pods'], ['get', 'list', 'watch', 'create', 'delete']),
+        // The workload's HPA found and copied for the shadow.
+        rule(['autoscaling'], ['horizontalpodautoscalers'], ['get', 'list', 'create', 'patch', 'delete']),
+      ]),
     };
   }
   if (manifest.kind === 'Role') {
@@ -88,6 +96,12 @@ function extendForGefyra2(manifest: Manifest): Manifest {
         ...(manifest['rules'] as unknown[]),
         // The operator's own Deployment: read at start (is it being removed?), watched with the installation.
         rule(['apps'], ['deployments'], ['get', 'list', 'watch']),
+        // GefyraBridgeMounts and GefyraBridges: state and fields written (no status subresource), finalizers, deleted.
+        rule(
+          ['gefyra.dev'],
+          ['gefyrabridgemounts', 'gefyrabridges'],
+          ['get', 'list', 'watch', 'patch', 'update', 'delete'],
+        ),
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { DomainError, isDomainError, toDomainError } from '../../../../domain/errors.js';
 import type { ReconcileResult } from '../../../../domain/reconcile-result.js';
 import type { ClientAccounts } from '../../ports/client-accounts.port.js';
+import type { ClientBridges } from '../../ports/client-bridges.port.js';
 import type { Clock } from '../../../../ports/clock.port.js';
 import type { EventRecorder } from '../../../../ports/event-recorder.port.js';
 import type { GefyraClientStore } from '../../ports/gefyra-client-store.port.js';
@@ -23,6 +24,8 @@ export interface GefyraClientServiceDependencies {
   readonly store: GefyraClientStore;
   readonly peers: TunnelPeers;
   readonly accounts: ClientAccounts;
+  /** The client's GefyraBridges: deleted when it disconnects or goes (contract §2). */
+  readonly bridges: ClientBridges;
   readonly events: EventRecorder;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -85,7 +88,8 @@ export class GefyraClientService {
    * the other was the holder) and stays.
    */
   async #cleanUpAfterForce(ref: GefyraClientRef, signal: AbortSignal): Promise<ReconcileResult> {
-    const { accounts, peers, store } = this.#deps;
+    const { accounts, peers, store, bridges } = this.#deps;
+    await bridges.removeOf(ref, signal);
     if (this.#settings.manageServiceAccounts) await accounts.remove(ref.name, signal);
     const peerId = peers.peerIdOf(ref.name);
     const others = await store.list(ref.namespace, signal);
@@ -105,9 +109,10 @@ export class GefyraClientService {
     step: ClientStep,
     signal: AbortSignal,
   ): Promise<{ client: GefyraClient | undefined } | { result: ReconcileResult }> {
-    const { store, peers, accounts } = this.#deps;
+    const { store, peers, accounts, bridges } = this.#deps;
     switch (step.kind) {
       case 'finalize': {
+        await bridges.removeOf(client, signal);
         if (step.removePeer) await peers.remove(client.name, signal);
         if (this.#settings.manageServiceAccounts) await accounts.remove(client.name, signal);
         await store.removeFinalizer(client, signal);
@@ -167,6 +172,8 @@ export class GefyraClientService {
       case 'addPeer':
         return { client: await this.#addPeer(client, step.subnet, step.restore, signal) };
       case 'removePeer': {
+        // Disconnecting (DISABLING): its bridges would route to a peer that is gone.
+        if (step.then === 'WAITING') await bridges.removeOf(client, signal);
         await peers.remove(client.name, signal);
         await this.#event(client, 'Normal', CLIENT_REASONS.connection, step.note, signal);
         if (step.then === 'WAITING')
@@ -174,6 +181,7 @@ export class GefyraClientService {
         return { client: await store.find(client, signal) };
       }
       case 'expire': {
+        await bridges.removeOf(client, signal);
         await peers.remove(client.name, signal);
         const age = Math.round((this.#settings.maxConnectionAgeMs ?? 0) / 1000);
         const note = `maximum connection age (${age} s) reached: peer removed; set providerParameter again to reconnect`;
