@@ -2,6 +2,7 @@ import { ContainerModule, type ResolutionContext } from 'inversify';
 import { ClusterOperatorInstallation } from '../../adapters/kubernetes/cluster-stores/cluster-operator-installation.js';
 import { parseEnvironment } from '../../environment.js';
 import type { ClusterApi } from '../../ports/cluster-api.port.js';
+import type { Clock } from '../../ports/clock.port.js';
 import { RUNTIME, SERVICES, TOKENS, type Token } from '../../tokens.js';
 import type { PluginContext } from '../plugin.js';
 import { resolve, resolveAll } from '../resolve.js';
@@ -26,6 +27,7 @@ import { WEBHOOK_DEPLOYMENT } from './adapters/gefyra2-webhook.js';
 import { GefyraClientService } from './domain/client/gefyra-client-service.js';
 import { STOWAWAY2 } from './tunnel/stowaway2-names.js';
 import { Stowaway2Peers } from './tunnel/stowaway2-peers.js';
+import { Stowaway2Routes } from './tunnel/stowaway2-routes.js';
 import { stowaway2SettingsOf } from './tunnel/stowaway2-settings.js';
 import { loadWebhookSettings } from './webhook-settings.js';
 
@@ -41,20 +43,23 @@ const MOUNT_SERVICE = Symbol.for('gefyra-operator/gefyra2/MountService') as Toke
 const BRIDGE_SERVICE = Symbol.for('gefyra-operator/gefyra2/BridgeService') as Token<BridgeService>;
 const BRIDGE_ROUTES = Symbol.for('gefyra-operator/gefyra2/BridgeRoutes') as Token<BridgeRoutes>;
 
-/**
- * The tunnel's side of bridges (Stowaway 2.x's proxy routes), made from the
- * cluster when the module is built. Without it, mounts and bridges are
- * validated by the webhook but not served: no mount or bridge controller runs.
- */
-export type BridgeRoutesFactory = (cluster: ClusterApi, context: PluginContext) => BridgeRoutes;
+/** The tunnel's side of bridges; Stowaway 2.x's proxy routes unless a test gives its own. */
+type BridgeRoutesFactory = (cluster: ClusterApi, clock: Clock, context: PluginContext) => BridgeRoutes;
+
+const stowaway2Routes: BridgeRoutesFactory = (cluster, clock, { namespace }) =>
+  new Stowaway2Routes(cluster, clock, namespace);
 
 /**
  * Gefyra 2's part of the container: the GefyraClient service on Stowaway
- * 2.x's peers, its removal, and the GefyraClient controller registered with
- * the manager. The one place that builds them; the settings are read once,
- * when the module is made (a bad value stops the start).
+ * 2.x's peers, the mount and bridge services on the loaded carriers and
+ * Stowaway 2.x's proxy routes, their removal, and their controllers
+ * registered with the manager. The one place that builds them; the settings
+ * are read once, when the module is made (a bad value stops the start).
  */
-export function gefyra2Module(context: PluginContext, bridgeRoutesOf?: BridgeRoutesFactory): ContainerModule {
+export function gefyra2Module(
+  context: PluginContext,
+  bridgeRoutesOf: BridgeRoutesFactory = stowaway2Routes,
+): ContainerModule {
   const { namespace } = context;
   const tunnel = stowaway2SettingsOf(context);
   const lifecycle = clientLifecycleSettingsOf(context.environment);
@@ -103,9 +108,8 @@ export function gefyra2Module(context: PluginContext, bridgeRoutesOf?: BridgeRou
         return new Gefyra2Uninstall({
           objects: cluster,
           clients: resolve(ctx, CLIENT_SERVICE),
-          ...(bridgeRoutesOf === undefined
-            ? {}
-            : { mounts: resolve(ctx, MOUNT_SERVICE), bridges: resolve(ctx, BRIDGE_SERVICE) }),
+          mounts: resolve(ctx, MOUNT_SERVICE),
+          bridges: resolve(ctx, BRIDGE_SERVICE),
           accounts: resolve(ctx, ACCOUNTS),
           tunnel: resolve(ctx, TOKENS.TunnelProvider),
           installations: [resolve(ctx, TOKENS.OperatorInstallation), webhookAccount],
@@ -123,9 +127,8 @@ export function gefyra2Module(context: PluginContext, bridgeRoutesOf?: BridgeRou
           logger: loggerOf(ctx),
         }),
     );
-    if (bridgeRoutesOf === undefined) return;
     bind(BRIDGE_ROUTES)
-      .toDynamicValue((ctx) => bridgeRoutesOf(resolve(ctx, TOKENS.ClusterApi), context))
+      .toDynamicValue((ctx) => bridgeRoutesOf(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), context))
       .inSingletonScope();
     const servicesOf = (ctx: ResolutionContext) => {
       const cluster = resolve(ctx, TOKENS.ClusterApi);

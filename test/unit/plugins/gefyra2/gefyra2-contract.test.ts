@@ -38,12 +38,12 @@ const scope = () => ({
 });
 
 describe('the operator in the Gefyra 2.x contract', () => {
-  it('runs the installation and the GefyraClient controller; no InterceptRequests on a tunnel that routes none', async () => {
+  it('runs the installation and the GefyraClient, mount and bridge controllers; no InterceptRequests on a tunnel that routes none', async () => {
     const operator = await createSimulatedOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
       .map((create) => create(scope()));
-    expect(controllers.map(({ name }) => name)).toEqual(['boot', 'gefyraclient']);
+    expect(controllers.map(({ name }) => name)).toEqual(['boot', 'gefyraclient', 'gefyrabridgemount', 'gefyrabridge']);
   });
 
   it('is recognised from a variable only the 2.5 client sets, as the client installs it', async () => {

@@ -32,7 +32,8 @@ const ref = (name: string) => ({
 /** The GefyraClient controller the gefyra2 plugin's module registers, built from the container it is loaded into. */
 async function gefyraClientController(container: Container, context: PluginContext): Promise<GefyraClientController> {
   await container.load(gefyra2Module(context));
-  const [create] = container.getAll<ControllerFactory>(RUNTIME.Controllers).slice(-1);
+  // The module registers the GefyraClient, mount and bridge controllers, in that order, after the core's.
+  const [create] = container.getAll<ControllerFactory>(RUNTIME.Controllers).slice(-3);
   return create!(undefined as unknown as ControllerScope) as GefyraClientController;
 }
 
