@@ -51,8 +51,10 @@ export type BridgeRoutesFactory = (cluster: ClusterApi, context: PluginContext) 
 /**
  * Gefyra 2's part of the container: the GefyraClient service on Stowaway
  * 2.x's peers, its removal, and the GefyraClient controller registered with
- * the manager. The one place that builds them; the settings are read once,
- * when the module is made (a bad value stops the start).
+ * the manager; given the tunnel's side of bridges (`bridgeRoutesOf`), also
+ * the GefyraBridgeMount and GefyraBridge services and controllers, whose
+ * clean-up the removal then runs. The one place that builds them; the
+ * settings are read once, when the module is made (a bad value stops the start).
  */
 export function gefyra2Module(context: PluginContext, bridgeRoutesOf?: BridgeRoutesFactory): ContainerModule {
   const { namespace } = context;
