@@ -32,7 +32,7 @@ describe('GefyraBridgeMount service', () => {
     const service = g.peek('Service', 'web-app-gefyra-svc');
     expect(service?.['spec']).toMatchObject({
       selector: { 'bridge.gefyra.dev/duplication-id': mount?.uid },
-      ports: [{ name: '8080-0', port: 8080, targetPort: 8080 }],
+      ports: [{ name: '8080-0', port: 8080, targetPort: 8080, protocol: 'TCP' }],
     });
     expect(g.peek('HorizontalPodAutoscaler', 'web-gefyra', 'autoscaling/v2')?.['spec']).toMatchObject({
       scaleTargetRef: { kind: 'Deployment', name: 'web-gefyra' },
