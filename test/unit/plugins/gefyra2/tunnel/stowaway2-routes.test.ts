@@ -102,7 +102,7 @@ describe('Stowaway2Routes (contract §4 "Route")', () => {
           labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'proxy', 'gefyra.dev/proxy-port': '10002' },
           annotations: { 'gefyra.dev/route-owner': 'dave/web-dave' },
         },
-        spec: { ports: [{ port: 10002 }] },
+        spec: { ports: [{ port: 10002, protocol: 'TCP' }] },
       },
       signal(),
     );
