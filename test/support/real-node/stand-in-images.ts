@@ -144,9 +144,14 @@ export async function buildCarrierStandIn(archivePath: string): Promise<void> {
  * Carrier's. With `sleep` as the pod's command it is a client (busybox wget).
  */
 export async function buildDemoAppImage(archivePath: string): Promise<void> {
-  const serve =
-    `mkdir -p /tmp/www && echo "${demoAppBody('$(hostname)')}" > /tmp/www/index.html && ` +
-    `exec httpd -f -p ${DEMO_APP_PORT} -h /tmp/www`;
+  // A shell in front of httpd for SIGTERM (PID 1 ignores it without a handler): the kubelet's stop of the
+  // original container for Carrier then takes no terminationGracePeriodSeconds.
+  const serve = [
+    `mkdir -p /tmp/www && echo "${demoAppBody('$(hostname)')}" > /tmp/www/index.html`,
+    `httpd -f -p ${DEMO_APP_PORT} -h /tmp/www &`,
+    'trap "kill $!" TERM',
+    'wait',
+  ].join('\n');
   await buildStandIn(
     {
       reference: DEMO_APP_IMAGE,
