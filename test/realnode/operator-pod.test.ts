@@ -2,7 +2,9 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   AppsV1Api,
@@ -58,37 +60,33 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   let node: RealNode | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
+  const standInDir = join(tmpdir(), `gefyra-real-node-images-${process.pid}`);
 
   beforeAll(async () => {
     await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
     const binDir = (provisioned as { binDir: string }).binDir;
-    [image, node] = await Promise.all([buildOperatorImage({ progress: () => undefined }), startRealNode(binDir)]);
+    let standIns: { archives: string[]; seconds: number };
+    [image, node, standIns] = await Promise.all([
+      buildOperatorImage({ progress: () => undefined }),
+      startRealNode(binDir),
+      buildStandInArchives(standInDir),
+    ]);
     figure(
       `image built in ${image.seconds.toFixed(1)} s (${image.manifestDigest}); control plane in the namespace ` +
-        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s`,
+        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s; ` +
+        `stand-ins (${STOWAWAY_IMAGE}, ${CARRIER_IMAGE}) and the demo app (${DEMO_APP_IMAGE}) built in ${standIns.seconds.toFixed(1)} s`,
     );
     const importedAt = Date.now();
-    await node.importImage(image.archivePath);
-    figure(`image imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
-    const standInAt = Date.now();
-    for (const [name, build] of [
-      ['stowaway-stand-in', buildStowawayStandIn],
-      ['carrier-stand-in', buildCarrierStandIn],
-      ['demo-app', buildDemoAppImage],
-    ] as const) {
-      const archive = join(dirname(image.archivePath), `${name}.oci.tar`);
-      await build(archive);
-      await node.importImage(archive);
-    }
-    figure(
-      `stand-ins (${STOWAWAY_IMAGE}, ${CARRIER_IMAGE}) and the demo app (${DEMO_APP_IMAGE}) built and imported in ` +
-        `${((Date.now() - standInAt) / 1000).toFixed(1)} s`,
-    );
+    for (const archive of [image.archivePath, ...standIns.archives]) await node.importImage(archive);
+    figure(`four images imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);
 
-  afterAll(async () => await node?.stop(), 120_000);
+  afterAll(async () => {
+    await node?.stop();
+    await rm(standInDir, { recursive: true, force: true });
+  }, 120_000);
 
   it(
     'kubectl apply -k deploy/: the pod runs the image as non-root on a read-only root, ' +
@@ -241,7 +239,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
         node as RealNode,
         await readCargoConnection(kubeConfig, NAMESPACE),
         { port: 8000, body: developerBody(8000) },
-        join(dirname(image.archivePath), 'developer-machine.log'),
+        join((node as RealNode).logDir, 'developer-machine.log'),
       );
       try {
         await pollUntil(
@@ -260,6 +258,13 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
         figure(`created -> developer's answer ${((Date.now() - requestedAt) / 1000).toFixed(1)} s`);
         const intercepted = await core.readNamespacedPod({ namespace: shop, name: demoPod });
         expect(intercepted.spec?.containers[0]?.image).toBe(CARRIER_IMAGE);
+        // setroute.sh ran once in Carrier: one upstream, to the route's proxy Service by its DNS name.
+        const carrierConfig = await execIn(kubeConfig, target, ['cat', '/etc/nginx/nginx.conf']);
+        expect(
+          carrierConfig.match(
+            /upstream stowaway-8080 \{server gefyra-stowaway-proxy-\d+\.gefyra\.svc\.cluster\.local:\d+;\}/g,
+          ),
+        ).toHaveLength(1);
 
         const deletedAt = Date.now();
         await deleteInterceptRequest(kubeConfig, clientRequestName(target), { timeoutMs: 180_000 });
@@ -333,6 +338,22 @@ async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise
       spec: { containers: [{ ...container, name: 'client', command: ['sleep', '3600'] }] },
     },
   });
+}
+
+/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
+async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
+  const startedAt = Date.now();
+  await mkdir(dir, { recursive: true });
+  const archives: string[] = [];
+  for (const [name, build] of [
+    ['stowaway-stand-in', buildStowawayStandIn],
+    ['carrier-stand-in', buildCarrierStandIn],
+    ['demo-app', buildDemoAppImage],
+  ] as const) {
+    archives.push(join(dir, `${name}.oci.tar`));
+    await build(archives.at(-1) as string);
+  }
+  return { archives, seconds: (Date.now() - startedAt) / 1000 };
 }
 
 async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
