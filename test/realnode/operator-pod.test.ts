@@ -60,7 +60,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   let node: RealNode | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
-  const standInDir = join(tmpdir(), `gefyra-real-node-images-${process.pid}`);
+  const standInDir = join(tmpdir(), `gefyra-stand-in-images-${process.pid}`);
 
   beforeAll(async () => {
     await removeStaleCgroupRoots();
