@@ -1,10 +1,4 @@
-import {
-  type ContainerRef,
-  type ContainerStatus,
-  findContainer,
-  findContainerStatus,
-  type Pod,
-} from '../../domain/cluster/pod.js';
+import { type ContainerRef, findContainer, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
 import type {
   CarrierConfiguration,
@@ -35,7 +29,7 @@ import {
   writeCarrierRecord,
 } from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
-import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
+import { originalContainerOf, runningImageOf, startTrouble } from '../shared/image-swap.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /**
@@ -267,14 +261,3 @@ function refusedSync(error: DomainError, directories: readonly string[]): Domain
 const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;
 
 const outputOf = (result: ExecResult): string => result.stderr.trim() || result.stdout.trim() || 'no output';
-
-/**
- * The image a container status says the container runs. A pulled image's
- * imageID names its repository (`quay.io/gefyra/carrier@sha256:…`); containerd
- * reports an image loaded without a registry (`ctr images import`, `kind load`,
- * `k3d image import`) by its config digest alone (`sha256:…`), and then only
- * `image` (its repository tag) names it.
- */
-function runningImageOf(status: ContainerStatus): string {
-  return status.imageID === '' || /^(docker:\/\/)?sha256:/.test(status.imageID) ? status.image : status.imageID;
-}
