@@ -1,6 +1,7 @@
 import { enteredAt, GEFYRA_FINALIZER, recoveryFromError } from '../lifecycle.js';
 import { isMountState, MOUNT_STATES, type MountState } from './mount-states.js';
 import { parseMountTarget, type MountTarget } from './mount-target.js';
+import { tlsRefusal } from './mount-tls.js';
 
 export const CARRIER2_MOUNT_PROVIDER = 'carrier2mount';
 
@@ -15,6 +16,8 @@ export interface GefyraBridgeMount {
   readonly target: unknown;
   readonly targetNamespace: unknown;
   readonly targetContainer: unknown;
+  /** TLS termination (§4), which is refused: see tlsRefusal. */
+  readonly providerParameter: unknown;
   /** How long a MISSING workload may stay away before the mount is removed. */
   readonly missingGracePeriodMs: number;
   readonly sunset: Date | 'invalid' | undefined;
@@ -138,7 +141,13 @@ function missing({ mount, uninstalled, now }: MountObservation): MountStep {
 }
 
 /** Reasons that lie in how the mount is written, not in the cluster. */
-const WRITTEN_PROBLEMS: readonly string[] = ['UnknownState', 'InvalidProvider', 'InvalidTarget', 'InvalidSunset'];
+const WRITTEN_PROBLEMS: readonly string[] = [
+  'UnknownState',
+  'InvalidProvider',
+  'InvalidTarget',
+  'InvalidSunset',
+  'TlsNotServed',
+];
 
 function check(
   mount: GefyraBridgeMount,
@@ -165,5 +174,7 @@ function check(
   if (mount.sunset === 'invalid') {
     return { reason: 'InvalidSunset', message: 'sunset is not a date and time (RFC 3339, e.g. 2027-01-01T00:00:00Z)' };
   }
+  const tls = tlsRefusal(mount.providerParameter);
+  if (tls !== undefined) return { reason: 'TlsNotServed', message: tls };
   return { target: target.target };
 }
