@@ -191,6 +191,33 @@ describe('decideMount: failures name what to change', () => {
     expect(decide({ ...failed, providerParameter: {} })).toMatchObject({ kind: 'transition', to: 'RESTORING' });
   });
 
+  it('stays in ERROR without restoring while the originals refuse carrier2 as they did, and looks again at the 60 s check', () => {
+    const exec = 'container web of pod web-app-1 has probes carrier2 cannot answer: livenessProbe (exec)';
+    const failed = {
+      state: 'ERROR',
+      stateTransitions: { ERROR: '2026-12-07T11:50:00.000000Z' },
+      failure: { reason: 'Carrier2NotInstallable', message: exec },
+    };
+    const refusing = [original('web-app-1', { onCarrier2: false, installRefusal: exec })];
+    expect(decide(failed, { originals: refusing })).toEqual({
+      kind: 'wait',
+      recheckAt: new Date('2026-12-07T12:01:00Z'),
+    });
+    // The workload rolled: its new pod refuses in its own words, or not at all; either way the mount is restored.
+    const rolled = exec.replace('web-app-1', 'web-app-7');
+    for (const originals of [
+      [original('web-app-7', { onCarrier2: false, installRefusal: rolled })],
+      [original('web-app-7', { onCarrier2: false })],
+      [],
+    ]) {
+      expect(decide(failed, { originals })).toMatchObject({ kind: 'transition', to: 'RESTORING' });
+    }
+    // A failure recorded without its message is no refusal to recognise.
+    expect(decide({ ...failed, failure: { reason: 'Carrier2NotInstallable' } }, { originals: refusing })).toMatchObject(
+      { kind: 'transition', to: 'RESTORING' },
+    );
+  });
+
   it('stays in ERROR for the same reason; restores at once when the mount is corrected, else after 60 s', () => {
     expect(decide({ state: 'ERROR', target: 'job/x', failure: { reason: 'InvalidTarget' } })).toEqual({ kind: 'wait' });
     expect(decide({ state: 'ERROR', failure: { reason: 'InvalidTarget' } })).toMatchObject({
