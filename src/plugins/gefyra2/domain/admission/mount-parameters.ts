@@ -30,10 +30,11 @@ export function normalisedTarget(target: unknown): string | undefined {
 
 /**
  * `/mount-parameters` (contract §5). CREATE: the provider is Carrier2, the
- * target fields are set, the target is a Deployment, StatefulSet or Pod, and
- * no other mount prepares the same workload, and no TLS termination is asked
- * for (not served yet: refused here so that the client prints why). UPDATE: the target fields are
- * fixed (the operator's own state patches change none of them).
+ * target fields are set, the target is a Deployment, StatefulSet or Pod, no
+ * other mount prepares the same workload, and no TLS termination is asked
+ * for (not served yet: refused here so that the client prints why). UPDATE:
+ * the target fields are fixed (the operator's own state patches change none
+ * of them).
  */
 export function validateMountParameters(input: AdmissionInput, context: MountParametersContext): AdmissionVerdict {
   const { object } = input;
