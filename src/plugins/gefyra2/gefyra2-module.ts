@@ -177,7 +177,7 @@ export function gefyra2Module(
         ),
     );
     bind(RUNTIME.Controllers).toDynamicValue(
-      (ctx) => () => new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICE), namespace),
+      (ctx) => () => new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICE), namespace, loggerOf(ctx, 'gefyrabridge')),
     );
   });
 }
