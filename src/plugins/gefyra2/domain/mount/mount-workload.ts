@@ -1,4 +1,5 @@
 import type { Pod } from '../../../../domain/cluster/pod.js';
+import { isDomainError } from '../../../../domain/errors.js';
 import { fnv1a } from '../../../../domain/fingerprint.js';
 import { arrayAt, isRecord, numberAt, recordAt, stringAt, stringMapAt } from '../../../../domain/json-reading.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../../../ports/cluster-api.port.js';
@@ -14,7 +15,21 @@ import {
 
 /** Records, on the shadow, the workload it was copied from: a different copy is due when the workload changed. */
 export const SHADOW_OF_ANNOTATION = 'bridge.gefyra.dev/shadow-of';
-const HPA = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } as const;
+/**
+ * HorizontalPodAutoscaler in the versions that hold its metrics, newest first:
+ * autoscaling/v2 is served from Kubernetes 1.23, autoscaling/v2beta2 (the same
+ * fields) up to 1.25. An API server serves at least one of them.
+ */
+const HPA_VERSIONS = ['autoscaling/v2', 'autoscaling/v2beta2'] as const;
+const HPA_KIND = 'HorizontalPodAutoscaler';
+
+const kindNotServed = (error: unknown): boolean =>
+  isDomainError(error, 'NotFound') && error.details['reason'] === 'KindNotServed';
+
+interface HpaKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
 
 /** Where a mount's workload is, as the mount names it. */
 export interface MountPlace {
@@ -77,7 +92,7 @@ export class MountWorkload {
     if (shadow === undefined) return undefined;
     const service = await this.#cluster.find(this.#serviceRef(place), signal);
     const hpa = await this.#originalHpa(place, signal);
-    const hpaCopy = hpa && (await this.#cluster.find(this.#hpaRef(place), signal));
+    const hpaCopy = hpa && (await this.#withHpas((kind) => this.#cluster.find(this.#hpaRef(place, kind), signal)));
     const current =
       service !== undefined &&
       (hpa === undefined || hpaCopy !== undefined) &&
@@ -112,21 +127,17 @@ export class MountWorkload {
 
   /** Deletes the shadow, its Service and HPA copy; what is gone already is fine. */
   async removeShadow(place: MountPlace, signal: AbortSignal): Promise<void> {
-    await this.#cluster.remove(this.#hpaRef(place), signal);
+    await this.#withHpas((kind) => this.#cluster.remove(this.#hpaRef(place, kind), signal));
     await this.#cluster.remove(this.#serviceRef(place), signal);
     await this.#cluster.remove(workloadRef(place, shadowNameOf(place.target.name)), signal);
   }
 
   /** Whether anything of the shadow is left. */
   async shadowLeft(place: MountPlace, signal: AbortSignal): Promise<boolean> {
-    for (const ref of [
-      workloadRef(place, shadowNameOf(place.target.name)),
-      this.#serviceRef(place),
-      this.#hpaRef(place),
-    ]) {
+    for (const ref of [workloadRef(place, shadowNameOf(place.target.name)), this.#serviceRef(place)]) {
       if ((await this.#cluster.find(ref, signal)) !== undefined) return true;
     }
-    return false;
+    return (await this.#withHpas((kind) => this.#cluster.find(this.#hpaRef(place, kind), signal))) !== undefined;
   }
 
   /** The in-cluster name of the shadow's Service. */
@@ -147,7 +158,7 @@ export class MountWorkload {
 
   async #originalHpa(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
     if (place.target.kind === 'Pod') return undefined;
-    const hpas = await this.#cluster.list(HPA, place.namespace, undefined, signal);
+    const hpas = await this.#withHpas((kind) => this.#cluster.list(kind, place.namespace, undefined, signal));
     return hpas.find((hpa) => {
       const ref = recordAt(recordAt(hpa, 'spec'), 'scaleTargetRef');
       return stringAt(ref, 'kind') === place.target.kind && stringAt(ref, 'name') === place.target.name;
@@ -158,8 +169,19 @@ export class MountWorkload {
     return { apiVersion: 'v1', kind: 'Service', ...this.shadowServiceOf(place) };
   }
 
-  #hpaRef(place: MountPlace): ObjectRef {
-    return { ...HPA, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  #hpaRef(place: MountPlace, kind: HpaKind): ObjectRef {
+    return { ...kind, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  }
+
+  /** `use` with the newest HPA version the API server serves. */
+  async #withHpas<T>(use: (kind: HpaKind) => Promise<T>): Promise<T> {
+    const [newest, older] = HPA_VERSIONS;
+    try {
+      return await use({ apiVersion: newest, kind: HPA_KIND });
+    } catch (error) {
+      if (!kindNotServed(error)) throw error;
+      return await use({ apiVersion: older, kind: HPA_KIND });
+    }
   }
 }
 
