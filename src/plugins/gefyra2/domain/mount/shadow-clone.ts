@@ -83,7 +83,12 @@ function podSpecForCopy(spec: JsonRecord): Record<string, unknown> {
   return rest;
 }
 
-/** The shadow's Service: the container's ports, named `<port>-<index>`, selecting the mount's duplication id. */
+/**
+ * The shadow's Service: the container's ports, named `<port>-<index>`,
+ * selecting the mount's duplication id. Each port names its protocol: server-side
+ * apply keys Service ports by port and protocol, and kube-apiserver before 1.21
+ * refuses an applied port without it.
+ */
 export function shadowService(options: {
   readonly workloadName: string;
   readonly namespace: string;
@@ -102,7 +107,12 @@ export function shadowService(options: {
     },
     spec: {
       selector: { [DUPLICATION_ID_LABEL]: options.duplicationId },
-      ports: options.containerPorts.map((port, index) => ({ name: `${port}-${index}`, port, targetPort: port })),
+      ports: options.containerPorts.map((port, index) => ({
+        name: `${port}-${index}`,
+        protocol: 'TCP',
+        port,
+        targetPort: port,
+      })),
     },
   };
 }
