@@ -146,6 +146,12 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     for (const developer of [ALICE, BOB]) await waitForGone(GEFYRA_BRIDGE_KIND, developer.bridge);
   }, 120_000);
 
+  /** carrier2's configuration and log in the workload's container, for a failure to show. */
+  const carrierFiles = async () => {
+    const read = async (path: string) =>
+      await fileIn(dp.plane(), { namespace: shop.name, ...WORKLOAD }, path).catch((error: unknown) => String(error));
+    return `/tmp/config.yaml:\n${await read('/tmp/config.yaml')}\n/tmp/carrier.log:\n${await read('/tmp/carrier.log')}`;
+  };
   /** `gefyra bridge create --rule '{"match":[{"matchHeader":{"name":"X-Gefyra-User",...}}]}'`, as the 2.5 client writes it. */
   const bridge = async (developer: Developer) => {
     const machine = machines.get(developer) as DeveloperMachine;
@@ -178,6 +184,7 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     );
     await waitForState(GEFYRA_BRIDGE_KIND, developer.bridge, 'ACTIVE');
     // ACTIVE says carrier2 runs the bridge; Stowaway's nginx takes the route when it has reloaded.
+    let last = '';
     await pollUntil(
       `${developer.user}'s requests answered by ${developer.client}'s machine`,
       async () => {
@@ -186,10 +193,13 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
           header: USER_HEADER,
           users: [developer.user],
         });
-        return outcome !== undefined && answeredBy(outcome) === developer.client ? true : undefined;
+        last = outcome === undefined ? 'no outcome' : answeredBy(outcome);
+        return last === developer.client ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
-    );
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; last answered by: ${last}\n${await carrierFiles()}`);
+    });
   };
   /** The proxy port Stowaway 2.x serves the developer's route on: its proxy Service's, as the operator labelled it. */
   const proxyPortOf = async (developer: Developer): Promise<number> => {
