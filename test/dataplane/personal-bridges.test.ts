@@ -146,11 +146,26 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     for (const developer of [ALICE, BOB]) await waitForGone(GEFYRA_BRIDGE_KIND, developer.bridge);
   }, 120_000);
 
-  /** carrier2's configuration and log in the workload's container, for a failure to show. */
+  /** carrier2's configuration, log, pid file and listening sockets in the workload's container, for a failure to show. */
   const carrierFiles = async () => {
-    const read = async (path: string) =>
-      await fileIn(dp.plane(), { namespace: shop.name, ...WORKLOAD }, path).catch((error: unknown) => String(error));
-    return `/tmp/config.yaml:\n${await read('/tmp/config.yaml')}\n/tmp/carrier.log:\n${await read('/tmp/carrier.log')}`;
+    const instance = dp.plane().host.instanceOf(shop.name, WORKLOAD.pod, WORKLOAD.container);
+    const run = async (command: string) => {
+      const result = await instance?.exec(['busybox', 'sh', '-c', command]);
+      return `$ ${command}\n${result?.stdout ?? ''}${result?.stderr ?? ''}`;
+    };
+    const commands = [
+      'cat /tmp/config.yaml',
+      'cat /tmp/carrier.log',
+      'cat /tmp/carrier2.pid',
+      'busybox netstat -ltnp',
+      'busybox ps -o pid,ppid,args | grep carrier2',
+    ];
+    const events = await api().list({ apiVersion: 'v1', kind: 'Event' }, gefyraNamespace(), undefined, signal());
+    const told = events.map(
+      (event) =>
+        `${String(event['eventTime'] ?? event['lastTimestamp'])} ${String((event['involvedObject'] as { name?: string }).name)} ${String(event['reason'])}: ${String(event['message'])}`,
+    );
+    return [...(await Promise.all(commands.map(run))), ...told.sort()].join('\n');
   };
   /** `gefyra bridge create --rule '{"match":[{"matchHeader":{"name":"X-Gefyra-User",...}}]}'`, as the 2.5 client writes it. */
   const bridge = async (developer: Developer) => {
