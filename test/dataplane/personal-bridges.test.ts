@@ -157,14 +157,15 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
       'cat /tmp/config.yaml',
       'cat /tmp/carrier.log',
       'cat /tmp/carrier2.pid',
-      'busybox netstat -ltnp',
+      'busybox netstat -ltn',
       'busybox ps -o pid,ppid,args | grep carrier2',
     ];
     const events = await api().list({ apiVersion: 'v1', kind: 'Event' }, gefyraNamespace(), undefined, signal());
-    const told = events.map(
-      (event) =>
-        `${String(event['eventTime'] ?? event['lastTimestamp'])} ${String((event['involvedObject'] as { name?: string }).name)} ${String(event['reason'])}: ${String(event['message'])}`,
-    );
+    const told = events.map((event) => {
+      const about = (event['involvedObject'] as { name?: string } | undefined)?.name;
+      const at = String(event['eventTime'] ?? event['lastTimestamp']);
+      return `${at} ${String(about)} ${String(event['reason'])}: ${String(event['message'])}`;
+    });
     return [...(await Promise.all(commands.map(run))), ...told.sort()].join('\n');
   };
   /** `gefyra bridge create --rule '{"match":[{"matchHeader":{"name":"X-Gefyra-User",...}}]}'`, as the 2.5 client writes it. */
