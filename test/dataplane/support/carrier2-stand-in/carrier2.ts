@@ -159,11 +159,18 @@ async function serve(configPath: string, inherited: ReadonlyMap<number, Server>)
   for (const [port, server] of inherited) if (!listeners.has(port)) server.close();
   writeFileSync(config.pidFile, `${process.pid}\n`);
   log(`Bootstrap done; serving ${[...listeners.keys()].join(', ') || 'no port'}`);
-  process.send?.({ ready: process.pid });
+  // The instance that started it may be gone already; pingora's new process does not depend on the old one.
+  if (process.connected) process.send?.({ ready: process.pid }, undefined, undefined, () => undefined);
   process.channel?.unref();
   // Its container gone (its root removed), it goes too: an instance a push started is outside the container's process group.
   setInterval(() => existsSync(configPath) || process.exit(0), 1_000);
-  process.once('SIGQUIT', () => void handOver(config, listeners, agent));
+  // tokio keeps its signal handler once installed: a second SIGQUIT (a second push at the same time) changes nothing.
+  let handingOver = false;
+  process.on('SIGQUIT', () => {
+    if (handingOver) return;
+    handingOver = true;
+    void handOver(config, listeners, agent);
+  });
 }
 
 async function proxyHandler(

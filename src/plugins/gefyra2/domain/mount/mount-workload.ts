@@ -15,7 +15,21 @@ import {
 
 /** Records, on the shadow, the workload it was copied from: a different copy is due when the workload changed. */
 export const SHADOW_OF_ANNOTATION = 'bridge.gefyra.dev/shadow-of';
-const HPA = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } as const;
+/**
+ * HorizontalPodAutoscaler in the versions that hold its metrics, newest first:
+ * autoscaling/v2 is served from Kubernetes 1.23, autoscaling/v2beta2 (the same
+ * fields) up to 1.25. An API server serves at least one of them.
+ */
+const HPA_VERSIONS = ['autoscaling/v2', 'autoscaling/v2beta2'] as const;
+const HPA_KIND = 'HorizontalPodAutoscaler';
+
+const kindNotServed = (error: unknown): boolean =>
+  isDomainError(error, 'NotFound') && error.details['reason'] === 'KindNotServed';
+
+interface HpaKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
 
 /** Where a mount's workload is, as the mount names it. */
 export interface MountPlace {
@@ -78,7 +92,7 @@ export class MountWorkload {
     if (shadow === undefined) return undefined;
     const service = await this.#cluster.find(this.#serviceRef(place), signal);
     const hpa = await this.#originalHpa(place, signal);
-    const hpaCopy = hpa && (await this.#findHpaCopy(place, signal));
+    const hpaCopy = hpa && (await this.#withHpas((kind) => this.#cluster.find(this.#hpaRef(place, kind), signal)));
     const current =
       service !== undefined &&
       (hpa === undefined || hpaCopy !== undefined) &&
@@ -113,7 +127,7 @@ export class MountWorkload {
 
   /** Deletes the shadow, its Service and HPA copy; what is gone already is fine. */
   async removeShadow(place: MountPlace, signal: AbortSignal): Promise<void> {
-    await withoutHpas(() => this.#cluster.remove(this.#hpaRef(place), signal), undefined);
+    await this.#withHpas((kind) => this.#cluster.remove(this.#hpaRef(place, kind), signal));
     await this.#cluster.remove(this.#serviceRef(place), signal);
     await this.#cluster.remove(workloadRef(place, shadowNameOf(place.target.name)), signal);
   }
@@ -123,7 +137,7 @@ export class MountWorkload {
     for (const ref of [workloadRef(place, shadowNameOf(place.target.name)), this.#serviceRef(place)]) {
       if ((await this.#cluster.find(ref, signal)) !== undefined) return true;
     }
-    return (await this.#findHpaCopy(place, signal)) !== undefined;
+    return (await this.#withHpas((kind) => this.#cluster.find(this.#hpaRef(place, kind), signal))) !== undefined;
   }
 
   /** The in-cluster name of the shadow's Service. */
@@ -144,33 +158,30 @@ export class MountWorkload {
 
   async #originalHpa(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
     if (place.target.kind === 'Pod') return undefined;
-    const hpas = await withoutHpas(() => this.#cluster.list(HPA, place.namespace, undefined, signal), []);
+    const hpas = await this.#withHpas((kind) => this.#cluster.list(kind, place.namespace, undefined, signal));
     return hpas.find((hpa) => {
       const ref = recordAt(recordAt(hpa, 'spec'), 'scaleTargetRef');
       return stringAt(ref, 'kind') === place.target.kind && stringAt(ref, 'name') === place.target.name;
     });
   }
 
-  #findHpaCopy(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
-    return withoutHpas(() => this.#cluster.find(this.#hpaRef(place), signal), undefined);
-  }
-
   #serviceRef(place: MountPlace): ObjectRef {
     return { apiVersion: 'v1', kind: 'Service', ...this.shadowServiceOf(place) };
   }
 
-  #hpaRef(place: MountPlace): ObjectRef {
-    return { ...HPA, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  #hpaRef(place: MountPlace, kind: HpaKind): ObjectRef {
+    return { ...kind, namespace: place.namespace, name: shadowNameOf(place.target.name) };
   }
-}
 
-/** A cluster that does not serve autoscaling/v2 has no HPA to copy or remove. */
-async function withoutHpas<T>(call: () => Promise<T>, none: T): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isDomainError(error, 'NotFound')) return none;
-    throw error;
+  /** `use` with the newest HPA version the API server serves. */
+  async #withHpas<T>(use: (kind: HpaKind) => Promise<T>): Promise<T> {
+    const [newest, older] = HPA_VERSIONS;
+    try {
+      return await use({ apiVersion: newest, kind: HPA_KIND });
+    } catch (error) {
+      if (!kindNotServed(error)) throw error;
+      return await use({ apiVersion: older, kind: HPA_KIND });
+    }
   }
 }
 

@@ -83,7 +83,12 @@ function podSpecForCopy(spec: JsonRecord): Record<string, unknown> {
   return rest;
 }
 
-/** The shadow's Service: the container's ports, named `<port>-<index>`, selecting the mount's duplication id. */
+/**
+ * The shadow's Service: the container's ports, named `<port>-<index>`,
+ * selecting the mount's duplication id. Each port names its protocol: server-side
+ * apply keys Service ports by port and protocol, and kube-apiserver before 1.21
+ * refuses an applied port without it.
+ */
 export function shadowService(options: {
   readonly workloadName: string;
   readonly namespace: string;
@@ -102,12 +107,11 @@ export function shadowService(options: {
     },
     spec: {
       selector: { [DUPLICATION_ID_LABEL]: options.duplicationId },
-      // `protocol` is a key of the ports list: server-side apply refuses an entry without it.
       ports: options.containerPorts.map((port, index) => ({
         name: `${port}-${index}`,
+        protocol: 'TCP',
         port,
         targetPort: port,
-        protocol: 'TCP',
       })),
     },
   };
