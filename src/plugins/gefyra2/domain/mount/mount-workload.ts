@@ -1,4 +1,5 @@
 import type { Pod } from '../../../../domain/cluster/pod.js';
+import { isDomainError } from '../../../../domain/errors.js';
 import { fnv1a } from '../../../../domain/fingerprint.js';
 import { arrayAt, isRecord, numberAt, recordAt, stringAt, stringMapAt } from '../../../../domain/json-reading.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../../../ports/cluster-api.port.js';
@@ -14,7 +15,12 @@ import {
 
 /** Records, on the shadow, the workload it was copied from: a different copy is due when the workload changed. */
 export const SHADOW_OF_ANNOTATION = 'bridge.gefyra.dev/shadow-of';
-const HPA = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' } as const;
+/**
+ * The HPA versions that carry every metric, newest first: autoscaling/v2 is
+ * served from Kubernetes 1.23, autoscaling/v2beta2 until 1.25.
+ */
+const HPA_VERSIONS = ['autoscaling/v2', 'autoscaling/v2beta2'] as const;
+const HPA_KIND = 'HorizontalPodAutoscaler';
 
 /** Where a mount's workload is, as the mount names it. */
 export interface MountPlace {
@@ -39,6 +45,8 @@ export interface ShadowState {
  */
 export class MountWorkload {
   readonly #cluster: ClusterApi;
+  /** The HPA version this API server serves, once a list found it. */
+  #hpaVersion: string | undefined;
 
   constructor(cluster: ClusterApi) {
     this.#cluster = cluster;
@@ -77,7 +85,7 @@ export class MountWorkload {
     if (shadow === undefined) return undefined;
     const service = await this.#cluster.find(this.#serviceRef(place), signal);
     const hpa = await this.#originalHpa(place, signal);
-    const hpaCopy = hpa && (await this.#cluster.find(this.#hpaRef(place), signal));
+    const hpaCopy = hpa && (await this.#cluster.find(await this.#hpaRef(place, signal), signal));
     const current =
       service !== undefined &&
       (hpa === undefined || hpaCopy !== undefined) &&
@@ -112,7 +120,7 @@ export class MountWorkload {
 
   /** Deletes the shadow, its Service and HPA copy; what is gone already is fine. */
   async removeShadow(place: MountPlace, signal: AbortSignal): Promise<void> {
-    await this.#cluster.remove(this.#hpaRef(place), signal);
+    await this.#cluster.remove(await this.#hpaRef(place, signal), signal);
     await this.#cluster.remove(this.#serviceRef(place), signal);
     await this.#cluster.remove(workloadRef(place, shadowNameOf(place.target.name)), signal);
   }
@@ -122,7 +130,7 @@ export class MountWorkload {
     for (const ref of [
       workloadRef(place, shadowNameOf(place.target.name)),
       this.#serviceRef(place),
-      this.#hpaRef(place),
+      await this.#hpaRef(place, signal),
     ]) {
       if ((await this.#cluster.find(ref, signal)) !== undefined) return true;
     }
@@ -147,7 +155,7 @@ export class MountWorkload {
 
   async #originalHpa(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
     if (place.target.kind === 'Pod') return undefined;
-    const hpas = await this.#cluster.list(HPA, place.namespace, undefined, signal);
+    const hpas = await this.#listHpas(place.namespace, signal);
     return hpas.find((hpa) => {
       const ref = recordAt(recordAt(hpa, 'spec'), 'scaleTargetRef');
       return stringAt(ref, 'kind') === place.target.kind && stringAt(ref, 'name') === place.target.name;
@@ -158,8 +166,27 @@ export class MountWorkload {
     return { apiVersion: 'v1', kind: 'Service', ...this.shadowServiceOf(place) };
   }
 
-  #hpaRef(place: MountPlace): ObjectRef {
-    return { ...HPA, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  async #hpaRef(place: MountPlace, signal: AbortSignal): Promise<ObjectRef> {
+    if (this.#hpaVersion === undefined) await this.#listHpas(place.namespace, signal);
+    const apiVersion = this.#hpaVersion ?? HPA_VERSIONS[0];
+    return { apiVersion, kind: HPA_KIND, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  }
+
+  /** The namespace's HPAs in the newest version the API server serves (an older one answers NotFound for the kind). */
+  async #listHpas(namespace: string, signal: AbortSignal): Promise<Manifest[]> {
+    const versions = this.#hpaVersion === undefined ? HPA_VERSIONS : [this.#hpaVersion];
+    let unserved: unknown;
+    for (const apiVersion of versions) {
+      try {
+        const hpas = await this.#cluster.list({ apiVersion, kind: HPA_KIND }, namespace, undefined, signal);
+        this.#hpaVersion = apiVersion;
+        return hpas;
+      } catch (error) {
+        if (!isDomainError(error, 'NotFound')) throw error;
+        unserved = error;
+      }
+    }
+    throw unserved;
   }
 }
 
