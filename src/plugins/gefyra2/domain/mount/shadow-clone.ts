@@ -102,7 +102,14 @@ export function shadowService(options: {
     },
     spec: {
       selector: { [DUPLICATION_ID_LABEL]: options.duplicationId },
-      ports: options.containerPorts.map((port, index) => ({ name: `${port}-${index}`, port, targetPort: port })),
+      // The protocol spelled out: server-side apply keys Service ports by (port, protocol), and an API server
+      // before 1.21 refuses a port without it ("omits key field protocol"); carrier2 proxies TCP only.
+      ports: options.containerPorts.map((port, index) => ({
+        name: `${port}-${index}`,
+        port,
+        targetPort: port,
+        protocol: 'TCP',
+      })),
     },
   };
 }
