@@ -40,12 +40,13 @@ const LISTED_KINDS = [
 ] as const;
 
 /**
- * What of an object the flow may change and must give back. A pod's
- * `operator` annotation is Stowaway's route notification (contract §4): the
- * operator writes a new one on every route change, as 2.5.4 does.
+ * What of an object the flow may change and must give back. Two annotations
+ * change while an operator runs, by design: Stowaway's pod gets a new route
+ * notification (`operator`, contract §4) on every route change, as 2.5.4
+ * does, and the leader renews its lock (`gefyra.dev/leader`).
  */
 function essentials(object: Manifest): unknown {
-  const { operator: _notification, ...annotations } = object.metadata.annotations ?? {};
+  const { operator: _notification, 'gefyra.dev/leader': _lock, ...annotations } = object.metadata.annotations ?? {};
   const spec = object['spec'] as Record<string, unknown> | undefined;
   const podSpec = (object.kind === 'Pod' ? spec : (spec?.['template'] as { spec?: unknown } | undefined)?.spec) as
     { containers?: { name: string; image: string }[] } | undefined;
@@ -166,6 +167,11 @@ describe.each(GEFYRA2_INSTALLATIONS)('the 2.5 client bridges a Deployment, gefyr
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'gefyra-stowaway-proxyroutes' },
       signal(),
     )) ?? { data: {} })['data'] as Record<string, string> | undefined;
+  /** Stowaway's route entries as `<key>=<value>`, the key's 10 letters (which the client never reads) left out. */
+  const routeEntries = (data: Record<string, string> | undefined) =>
+    Object.entries(data ?? {})
+      .map(([key, value]) => `${key.replace(/-[a-z]{10}$/, '-<10 a-z>')}=${value}`)
+      .sort();
   const proxyHost = (port: number) => `gefyra-stowaway-proxy-${port}.${namespace.name}.svc.cluster.local:${port}`;
   const shadowUpstream = () => `web-app-gefyra-svc.${shop.name}.svc.cluster.local:8080`;
   /** Waits until Stowaway's nginx serves exactly `routes` (proxy port → developer's address). */
@@ -264,224 +270,226 @@ describe.each(GEFYRA2_INSTALLATIONS)('the 2.5 client bridges a Deployment, gefyr
 
   it('run, mount, bridge twice, re-run, unbridge, disconnect with a bridge live, unmount, delete: the cluster as it was, never forbidden', async () => {
     const operator = await gefyra2.start();
-    await gefyra2.ready();
-    await waitForObject(
-      user(),
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'gefyra-stowaway-proxyroutes' },
-      (found) => found !== undefined,
-      { what: "Stowaway's route ConfigMap" },
-    );
-    const before = await listBoth();
-    const originalPods = (await originals()).map((pod) => pod.name).sort();
-    expect(originalPods).toHaveLength(2);
+    try {
+      await gefyra2.ready();
+      await waitForObject(
+        user(),
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'gefyra-stowaway-proxyroutes' },
+        (found) => found !== undefined,
+        { what: "Stowaway's route ConfigMap" },
+      );
+      const before = await listBoth();
+      const originalPods = (await originals()).map((pod) => pod.name).sort();
+      expect(originalPods).toHaveLength(2);
 
-    // `gefyra connections connect` and `gefyra run`: nothing of the developer's is bridged yet, so nothing is patched.
-    const alice = await connect('dev-a', '172.18.0.0/16');
-    expect(await run(alice, 'dev-a', '172.18.0.2')).toEqual([]);
+      // `gefyra connections connect` and `gefyra run`: nothing of the developer's is bridged yet, so nothing is patched.
+      const alice = await connect('dev-a', '172.18.0.0/16');
+      expect(await run(alice, 'dev-a', '172.18.0.2')).toEqual([]);
 
-    // `gefyra mount create --target deploy/web/app -n <shop>`: the developer's own credentials; polled to ACTIVE, then Ready.
-    const mountName = `web-${shop.name.slice(0, 20)}-${rand5()}`;
-    const mountRef = { ...MOUNT, namespace: namespace.name, name: mountName };
-    const mountStarted = performance.now();
-    const mountCreated = await admin().create(
-      {
-        ...MOUNT,
-        metadata: { name: mountName, namespace: namespace.name },
-        targetNamespace: shop.name,
-        target: 'deploy/web',
-        targetContainer: 'app',
-        provider: 'carrier2mount',
-        providerParameter: {},
-      },
-      signal(),
-    );
-    expect(mountCreated['state']).toBe('REQUESTED');
-    await waitForObject(user(), mountRef, (found) => found?.['state'] === 'ACTIVE', {
-      what: `mount ${mountName} ACTIVE`,
-      timeoutMs: 60_000,
-    }).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${operator.describe()}`, { cause: error });
-    });
-    const mountActiveMs = performance.now() - mountStarted;
-    const mountReady = await waitForReadyEvent(user(), mountCreated);
-    expect(mountReady['eventTime']).toEqual(expect.any(String));
-    // The shadow answers what no bridge takes: its Deployment ready, its Service, the HPA's copy.
-    const shadow = await admin().find(
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: shop.name, name: 'web-gefyra' },
-      signal(),
-    );
-    expect((shadow?.['status'] as { readyReplicas?: number }).readyReplicas).toBeGreaterThan(0);
-    expect(
-      await admin().find(
-        { apiVersion: 'v1', kind: 'Service', namespace: shop.name, name: 'web-app-gefyra-svc' },
-        signal(),
-      ),
-    ).toBeDefined();
-    expect(
-      await admin().find(
-        { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', namespace: shop.name, name: 'web-gefyra' },
-        signal(),
-      ),
-    ).toBeDefined();
-    // The originals run carrier2 (the same pods, their image swapped), every request going to the shadow.
-    const mounted = await originals();
-    expect(mounted.map((pod) => pod.name).sort()).toEqual(originalPods);
-    for (const pod of mounted) expect(pod.containers.find((c) => c.name === 'app')?.image).toBe(CARRIER2_IMAGE);
-    expect(await carrier2Bridges()).toEqual(originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [] })));
-
-    // `gefyra bridge create` by dev-a, with the client's ServiceAccount: it reads the mount, creates, waits for Ready.
-    const aliceApi = new KubernetesClusterApi(alice, 'gefyra-client');
-    expect((await aliceApi.find(mountRef, signal()))?.['target']).toBe('deploy/web');
-    const aliceBridge = `dev-a-deploy-web-app-${rand5()}`;
-    const bridgeStarted = performance.now();
-    const aliceCreated = await aliceApi.create(
-      bridgeBody(aliceBridge, { client: 'dev-a', ip: '172.18.0.2', user: 'alice', mount: mountName }),
-      signal(),
-    );
-    expect(aliceCreated['state']).toBe('REQUESTED');
-    const aliceReady = await waitForReadyEvent(alice, aliceCreated);
-    const bridgeReadyMs = performance.now() - bridgeStarted;
-    expect(aliceReady['eventTime']).toEqual(expect.any(String));
-    const aliceActive = await aliceApi.find({ ...BRIDGE, namespace: namespace.name, name: aliceBridge }, signal());
-    expect(aliceActive).toMatchObject({ state: 'ACTIVE', clusterEndpoint: { '8080': proxyHost(10000) } });
-    const [aliceKey] = Object.keys((await proxyRoutes()) ?? {});
-    expect(aliceKey).toMatch(/^dev-a-[a-z]{10}$/);
-    expect(await proxyRoutes()).toEqual({ [aliceKey ?? '']: '172.18.0.2:8000,10000' });
-    expect(
-      await admin().find(
-        { apiVersion: 'v1', kind: 'Service', namespace: namespace.name, name: 'gefyra-stowaway-proxy-10000' },
-        signal(),
-      ),
-    ).toMatchObject({
-      metadata: {
-        labels: {
-          'gefyra.dev/app': 'stowaway',
-          'gefyra.dev/role': 'proxy',
-          'gefyra.dev/proxy-port': '10000',
-          'gefyra.dev/client-id': 'dev-a',
-          'gefyra.dev/destination': '172.18.0.2_8000',
+      // `gefyra mount create --target deploy/web/app -n <shop>`: the developer's own credentials; polled to ACTIVE, then Ready.
+      const mountName = `web-${shop.name.slice(0, 20)}-${rand5()}`;
+      const mountRef = { ...MOUNT, namespace: namespace.name, name: mountName };
+      const mountStarted = performance.now();
+      const mountCreated = await admin().create(
+        {
+          ...MOUNT,
+          metadata: { name: mountName, namespace: namespace.name },
+          targetNamespace: shop.name,
+          target: 'deploy/web',
+          targetContainer: 'app',
+          provider: 'carrier2mount',
+          providerParameter: {},
         },
-      },
-      spec: {
-        selector: STOWAWAY2.labels,
-        ports: [expect.objectContaining({ name: '10000', port: 10000, targetPort: 10000 })],
-      },
-    });
-    await served({ 10000: '172.18.0.2:8000' }, "dev-a's route");
-    expect(await carrier2Bridges()).toEqual(
-      originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [[aliceBridge, proxyHost(10000)]] })),
-    );
-    // The rule names the header as the CLI user typed it; HTTP lowercases header names, and the request still matches.
-    expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
-    expect(await routedBy(undefined)).toEqual(['cluster', 'cluster']);
-
-    // A second developer bridges the same mount with their own rule.
-    const bob = await connect('dev-b', '172.19.0.0/16');
-    const bobApi = new KubernetesClusterApi(bob, 'gefyra-client');
-    const bobBridge = `dev-b-deploy-web-app-${rand5()}`;
-    const bobCreated = await bobApi.create(
-      bridgeBody(bobBridge, { client: 'dev-b', ip: '172.19.0.2', user: 'bob', mount: mountName }),
-      signal(),
-    );
-    await waitForReadyEvent(bob, bobCreated);
-    expect(await bobApi.find({ ...BRIDGE, namespace: namespace.name, name: bobBridge }, signal())).toMatchObject({
-      state: 'ACTIVE',
-      clusterEndpoint: { '8080': proxyHost(10001) },
-    });
-    await served({ 10000: '172.18.0.2:8000', 10001: '172.19.0.2:8000' }, 'both routes');
-    // Oldest first, in every pod.
-    expect(await carrier2Bridges()).toEqual(
-      originalPods.map(() => ({
-        upstream: [shadowUpstream()],
-        bridges: [
-          [aliceBridge, proxyHost(10000)],
-          [bobBridge, proxyHost(10001)],
-        ],
-      })),
-    );
-    expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
-    expect(await routedBy('bob')).toEqual([bobBridge, bobBridge]);
-    expect(await routedBy('carol')).toEqual(['cluster', 'cluster']);
-
-    // `gefyra run` again: dev-a's container got another address; the route follows on the same proxy port.
-    expect(await run(alice, 'dev-a', '172.18.0.3')).toEqual([aliceBridge]);
-    await waitForObject(
-      user(),
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'gefyra-stowaway-proxyroutes' },
-      (found) => (found?.['data'] as Record<string, string> | undefined)?.[aliceKey ?? ''] === '172.18.0.3:8000,10000',
-      { what: "dev-a's route re-pointed" },
-    );
-    await served({ 10000: '172.18.0.3:8000', 10001: '172.19.0.2:8000' }, "dev-a's new address");
-    expect(await aliceApi.find({ ...BRIDGE, namespace: namespace.name, name: aliceBridge }, signal())).toMatchObject({
-      state: 'ACTIVE',
-      clusterEndpoint: { '8080': proxyHost(10000) },
-    });
-    expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
-
-    // `gefyra bridge rm`: DELETE, then the watch for its DELETED event (the finalizer holds it until the clean-up ran).
-    const unbridgeStarted = performance.now();
-    const aliceRef = { ...BRIDGE, namespace: namespace.name, name: aliceBridge };
-    await aliceApi.remove(aliceRef, signal());
-    await waitForDeletedEvent(alice, aliceRef, String(aliceCreated.metadata.uid));
-    const bridgeGoneMs = performance.now() - unbridgeStarted;
-    expect(Object.values((await proxyRoutes()) ?? {})).toEqual(['172.19.0.2:8000,10001']);
-    expect(
-      await admin().find(
-        { apiVersion: 'v1', kind: 'Service', namespace: namespace.name, name: 'gefyra-stowaway-proxy-10000' },
         signal(),
-      ),
-    ).toBeUndefined();
-    await served({ 10001: '172.19.0.2:8000' }, "dev-b's route alone");
-    expect(await carrier2Bridges()).toEqual(
-      originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [[bobBridge, proxyHost(10001)]] })),
-    );
-    expect(await routedBy('alice')).toEqual(['cluster', 'cluster']);
+      );
+      expect(mountCreated['state']).toBe('REQUESTED');
+      await waitForObject(user(), mountRef, (found) => found?.['state'] === 'ACTIVE', {
+        what: `mount ${mountName} ACTIVE`,
+        timeoutMs: 60_000,
+      });
+      const mountActiveMs = performance.now() - mountStarted;
+      const mountReady = await waitForReadyEvent(user(), mountCreated);
+      expect(mountReady['eventTime']).toEqual(expect.any(String));
+      // The shadow answers what no bridge takes: its Deployment ready, its Service, the HPA's copy.
+      const shadow = await admin().find(
+        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: shop.name, name: 'web-gefyra' },
+        signal(),
+      );
+      expect((shadow?.['status'] as { readyReplicas?: number }).readyReplicas).toBeGreaterThan(0);
+      expect(
+        await admin().find(
+          { apiVersion: 'v1', kind: 'Service', namespace: shop.name, name: 'web-app-gefyra-svc' },
+          signal(),
+        ),
+      ).toBeDefined();
+      expect(
+        await admin().find(
+          { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', namespace: shop.name, name: 'web-gefyra' },
+          signal(),
+        ),
+      ).toBeDefined();
+      // The originals run carrier2 (the same pods, their image swapped), every request going to the shadow.
+      const mounted = await originals();
+      expect(mounted.map((pod) => pod.name).sort()).toEqual(originalPods);
+      for (const pod of mounted) expect(pod.containers.find((c) => c.name === 'app')?.image).toBe(CARRIER2_IMAGE);
+      expect(await carrier2Bridges()).toEqual(originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [] })));
 
-    // dev-b disconnects with the bridge live: the operator deletes it, with its route, Service and configuration.
-    const calls = gefyra2ClientCalls(admin(), user(), namespace.name);
-    await calls.setSubnet('dev-b', null);
-    await calls.waitForClient('dev-b', (found) => found?.state === 'WAITING', 'WAITING after disconnect');
-    await waitForGone(user(), { ...BRIDGE, namespace: namespace.name, name: bobBridge });
-    expect((await proxyRoutes()) ?? {}).toEqual({});
-    await served({}, 'no route');
-    expect(await carrier2Bridges()).toEqual(originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [] })));
+      // `gefyra bridge create` by dev-a, with the client's ServiceAccount: it reads the mount, creates, waits for Ready.
+      const aliceApi = new KubernetesClusterApi(alice, 'gefyra-client');
+      expect((await aliceApi.find(mountRef, signal()))?.['target']).toBe('deploy/web');
+      const aliceBridge = `dev-a-deploy-web-app-${rand5()}`;
+      const bridgeStarted = performance.now();
+      const aliceCreated = await aliceApi.create(
+        bridgeBody(aliceBridge, { client: 'dev-a', ip: '172.18.0.2', user: 'alice', mount: mountName }),
+        signal(),
+      );
+      expect(aliceCreated['state']).toBe('REQUESTED');
+      const aliceReady = await waitForReadyEvent(alice, aliceCreated);
+      const bridgeReadyMs = performance.now() - bridgeStarted;
+      expect(aliceReady['eventTime']).toEqual(expect.any(String));
+      const aliceActive = await aliceApi.find({ ...BRIDGE, namespace: namespace.name, name: aliceBridge }, signal());
+      expect(aliceActive).toMatchObject({ state: 'ACTIVE', clusterEndpoint: { '8080': proxyHost(10000) } });
+      expect(routeEntries(await proxyRoutes())).toEqual(['dev-a-<10 a-z>=172.18.0.2:8000,10000']);
+      expect(
+        await admin().find(
+          { apiVersion: 'v1', kind: 'Service', namespace: namespace.name, name: 'gefyra-stowaway-proxy-10000' },
+          signal(),
+        ),
+      ).toMatchObject({
+        metadata: {
+          labels: {
+            'gefyra.dev/app': 'stowaway',
+            'gefyra.dev/role': 'proxy',
+            'gefyra.dev/proxy-port': '10000',
+            'gefyra.dev/client-id': 'dev-a',
+            'gefyra.dev/destination': '172.18.0.2_8000',
+          },
+        },
+        spec: {
+          selector: STOWAWAY2.labels,
+          ports: [expect.objectContaining({ name: '10000', port: 10000, targetPort: 10000 })],
+        },
+      });
+      await served({ 10000: '172.18.0.2:8000' }, "dev-a's route");
+      expect(await carrier2Bridges()).toEqual(
+        originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [[aliceBridge, proxyHost(10000)]] })),
+      );
+      // The rule names the header as the CLI user typed it; HTTP lowercases header names, and the request still matches.
+      expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
+      expect(await routedBy(undefined)).toEqual(['cluster', 'cluster']);
 
-    // `gefyra mount rm`: DELETE, then GET until 404. The originals get their own image back; the shadow goes.
-    const unmountStarted = performance.now();
-    await admin().remove(mountRef, signal());
-    await waitForGone(user(), mountRef);
-    const mountGoneMs = performance.now() - unmountStarted;
-    const restored = await originals();
-    expect(restored.map((pod) => pod.name).sort()).toEqual(originalPods);
-    for (const pod of restored) expect(pod.containers.find((c) => c.name === 'app')?.image).toBe(WORKLOAD_IMAGE);
-    for (const [apiVersion, kind, name] of [
-      ['apps/v1', 'Deployment', 'web-gefyra'],
-      ['v1', 'Service', 'web-app-gefyra-svc'],
-      ['autoscaling/v1', 'HorizontalPodAutoscaler', 'web-gefyra'],
-    ] as const)
-      expect(await admin().find({ apiVersion, kind, namespace: shop.name, name }, signal())).toBeUndefined();
+      // A second developer bridges the same mount with their own rule.
+      const bob = await connect('dev-b', '172.19.0.0/16');
+      const bobApi = new KubernetesClusterApi(bob, 'gefyra-client');
+      const bobBridge = `dev-b-deploy-web-app-${rand5()}`;
+      const bobCreated = await bobApi.create(
+        bridgeBody(bobBridge, { client: 'dev-b', ip: '172.19.0.2', user: 'bob', mount: mountName }),
+        signal(),
+      );
+      await waitForReadyEvent(bob, bobCreated);
+      expect(await bobApi.find({ ...BRIDGE, namespace: namespace.name, name: bobBridge }, signal())).toMatchObject({
+        state: 'ACTIVE',
+        clusterEndpoint: { '8080': proxyHost(10001) },
+      });
+      await served({ 10000: '172.18.0.2:8000', 10001: '172.19.0.2:8000' }, 'both routes');
+      // Oldest first, in every pod.
+      expect(await carrier2Bridges()).toEqual(
+        originalPods.map(() => ({
+          upstream: [shadowUpstream()],
+          bridges: [
+            [aliceBridge, proxyHost(10000)],
+            [bobBridge, proxyHost(10001)],
+          ],
+        })),
+      );
+      expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
+      expect(await routedBy('bob')).toEqual([bobBridge, bobBridge]);
+      expect(await routedBy('carol')).toEqual(['cluster', 'cluster']);
 
-    // dev-a disconnects; both developers delete their connection (`gefyra connections rm`: DELETE, then GET until 404).
-    await calls.setSubnet('dev-a', null);
-    await calls.waitForClient('dev-a', (found) => found?.state === 'WAITING', 'WAITING after disconnect');
-    for (const client of ['dev-a', 'dev-b']) {
-      await admin().remove(calls.ref(client), signal());
-      await waitForGone(user(), calls.ref(client) as ObjectRef);
+      // `gefyra run` again: dev-a's container got another address; the route follows on the same proxy port.
+      expect(await run(alice, 'dev-a', '172.18.0.3')).toEqual([aliceBridge]);
+      await waitForObject(
+        user(),
+        { apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'gefyra-stowaway-proxyroutes' },
+        (found) =>
+          JSON.stringify(routeEntries(found?.['data'] as Record<string, string> | undefined)) ===
+          JSON.stringify(['dev-a-<10 a-z>=172.18.0.3:8000,10000', 'dev-b-<10 a-z>=172.19.0.2:8000,10001']),
+        { what: "dev-a's route re-pointed" },
+      );
+      await served({ 10000: '172.18.0.3:8000', 10001: '172.19.0.2:8000' }, "dev-a's new address");
+      expect(await aliceApi.find({ ...BRIDGE, namespace: namespace.name, name: aliceBridge }, signal())).toMatchObject({
+        state: 'ACTIVE',
+        clusterEndpoint: { '8080': proxyHost(10000) },
+      });
+      expect(await routedBy('alice')).toEqual([aliceBridge, aliceBridge]);
+
+      // `gefyra bridge rm`: DELETE, then the watch for its DELETED event (the finalizer holds it until the clean-up ran).
+      const unbridgeStarted = performance.now();
+      const aliceRef = { ...BRIDGE, namespace: namespace.name, name: aliceBridge };
+      await aliceApi.remove(aliceRef, signal());
+      await waitForDeletedEvent(alice, aliceRef, String(aliceCreated.metadata.uid));
+      const bridgeGoneMs = performance.now() - unbridgeStarted;
+      expect(routeEntries(await proxyRoutes())).toEqual(['dev-b-<10 a-z>=172.19.0.2:8000,10001']);
+      expect(
+        await admin().find(
+          { apiVersion: 'v1', kind: 'Service', namespace: namespace.name, name: 'gefyra-stowaway-proxy-10000' },
+          signal(),
+        ),
+      ).toBeUndefined();
+      await served({ 10001: '172.19.0.2:8000' }, "dev-b's route alone");
+      expect(await carrier2Bridges()).toEqual(
+        originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [[bobBridge, proxyHost(10001)]] })),
+      );
+      expect(await routedBy('alice')).toEqual(['cluster', 'cluster']);
+
+      // dev-b disconnects with the bridge live: the operator deletes it, with its route, Service and configuration.
+      const calls = gefyra2ClientCalls(admin(), user(), namespace.name);
+      await calls.setSubnet('dev-b', null);
+      await calls.waitForClient('dev-b', (found) => found?.state === 'WAITING', 'WAITING after disconnect');
+      await waitForGone(user(), { ...BRIDGE, namespace: namespace.name, name: bobBridge });
+      expect(routeEntries(await proxyRoutes())).toEqual([]);
+      await served({}, 'no route');
+      expect(await carrier2Bridges()).toEqual(originalPods.map(() => ({ upstream: [shadowUpstream()], bridges: [] })));
+
+      // `gefyra mount rm`: DELETE, then GET until 404. The originals get their own image back; the shadow goes.
+      const unmountStarted = performance.now();
+      await admin().remove(mountRef, signal());
+      await waitForGone(user(), mountRef);
+      const mountGoneMs = performance.now() - unmountStarted;
+      const restored = await originals();
+      expect(restored.map((pod) => pod.name).sort()).toEqual(originalPods);
+      for (const pod of restored) expect(pod.containers.find((c) => c.name === 'app')?.image).toBe(WORKLOAD_IMAGE);
+      for (const [apiVersion, kind, name] of [
+        ['apps/v1', 'Deployment', 'web-gefyra'],
+        ['v1', 'Service', 'web-app-gefyra-svc'],
+        ['autoscaling/v1', 'HorizontalPodAutoscaler', 'web-gefyra'],
+      ] as const)
+        expect(await admin().find({ apiVersion, kind, namespace: shop.name, name }, signal())).toBeUndefined();
+
+      // dev-a disconnects; both developers delete their connection (`gefyra connections rm`: DELETE, then GET until 404).
+      await calls.setSubnet('dev-a', null);
+      await calls.waitForClient('dev-a', (found) => found?.state === 'WAITING', 'WAITING after disconnect');
+      for (const client of ['dev-a', 'dev-b']) {
+        await admin().remove(calls.ref(client), signal());
+        await waitForGone(user(), calls.ref(client) as ObjectRef);
+      }
+      // The shadow's pods and the accounts' token Secrets go after their owners, through the cluster's controllers.
+      await waitForObjects(
+        user(),
+        { apiVersion: 'v1', kind: 'Pod', namespace: shop.name },
+        (pods) => (pods.every((pod) => pod.metadata.labels?.['app'] === 'web') ? true : undefined),
+        { what: 'only the original pods in the shop' },
+      );
+      expect(await listBoth()).toEqual(before);
+
+      console.log(
+        `[gefyra2-bridges] ${installation.title}: mount create → ACTIVE ${mountActiveMs.toFixed(0)} ms, ` +
+          `bridge create → Ready ${bridgeReadyMs.toFixed(0)} ms, bridge delete → gone ${bridgeGoneMs.toFixed(0)} ms, ` +
+          `mount delete → gone ${mountGoneMs.toFixed(0)} ms`,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${operator.describe()}`, { cause: error });
     }
-    // The shadow's pods and the accounts' token Secrets go after their owners, through the cluster's controllers.
-    await waitForObjects(
-      user(),
-      { apiVersion: 'v1', kind: 'Pod', namespace: shop.name },
-      (pods) => (pods.every((pod) => pod.metadata.labels?.['app'] === 'web') ? true : undefined),
-      { what: 'only the original pods in the shop' },
-    );
-    expect(await listBoth()).toEqual(before);
-
-    console.log(
-      `[gefyra2-bridges] ${installation.title}: mount create → ACTIVE ${mountActiveMs.toFixed(0)} ms, ` +
-        `bridge create → Ready ${bridgeReadyMs.toFixed(0)} ms, bridge delete → gone ${bridgeGoneMs.toFixed(0)} ms, ` +
-        `mount delete → gone ${mountGoneMs.toFixed(0)} ms`,
-    );
     expect(await operator.stop()).toMatchObject({ code: 0 });
     expect(operator.logs.filter((line) => /forbidden/i.test(JSON.stringify(line)))).toEqual([]);
     expect(operator.stderr).not.toMatch(/forbidden/i);
