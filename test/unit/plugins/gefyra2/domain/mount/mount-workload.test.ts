@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../../../../src/domain/errors.js';
 import { MountWorkload, type MountPlace } from '../../../../../../src/plugins/gefyra2/domain/mount/mount-workload.js';
 import type { ClusterApi } from '../../../../../../src/ports/cluster-api.port.js';
-import { deployment, WORKLOAD_NAMESPACE } from '../../../../../support/gefyra2-bridges-fixture.js';
+import { deployment, webHpa, WORKLOAD_NAMESPACE } from '../../../../../support/gefyra2-bridges-fixture.js';
 import { SimulatedCluster } from '../../../../../support/simulated-cluster/index.js';
 
 const signal = () => AbortSignal.timeout(5_000);
@@ -38,19 +38,7 @@ describe('MountWorkload on an API server without autoscaling/v2', () => {
   it('copies, finds and removes the HPA through autoscaling/v2beta2', async () => {
     const cluster = new SimulatedCluster({ namespaces: ['default', WORKLOAD_NAMESPACE] });
     const workload = await cluster.create(deployment('web', 2), signal());
-    await cluster.create(
-      {
-        apiVersion: 'autoscaling/v2beta2',
-        kind: 'HorizontalPodAutoscaler',
-        metadata: { name: 'web', namespace: WORKLOAD_NAMESPACE },
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-          minReplicas: 2,
-          maxReplicas: 4,
-        },
-      },
-      signal(),
-    );
+    await cluster.create(webHpa('autoscaling/v2beta2'), signal());
     const mounts = new MountWorkload(withoutAutoscalingV2(cluster));
     const copy = { apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', namespace: WORKLOAD_NAMESPACE };
 
