@@ -30,7 +30,8 @@ const LISTED_KINDS = [
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
   { apiVersion: 'v1', kind: 'Pod' },
   { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler' },
+  // Not autoscaling/v1, which shows the HPA controller's status conditions as annotations.
+  { apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: 'v1', kind: 'Secret' },
