@@ -12,6 +12,8 @@ import { resolve, resolveAll } from '../plugins/resolve.js';
 import { RUNTIME } from '../tokens.js';
 import type { ControllerFactory } from '../adapters/runtime/controller.js';
 import { SERVICES } from '../tokens.js';
+import { ROUTE_OWNER_ANNOTATION } from '../plugins/shared/proxy-service-ownership.js';
+import type { Manifest } from '../ports/cluster-api.port.js';
 
 export interface ServedKinds {
   /**
@@ -38,8 +40,8 @@ export function runtimeControllersModule(config: OperatorConfig, serves: ServedK
         new InstallationController({
           namespace: config.namespace,
           boot: resolve(ctx, SERVICES.BootService),
-          // A tunnel without routes has no proxies among its objects.
-          tunnel: serves.interceptRequests ? resolve(ctx, TOKENS.TunnelRouter) : { proxyOwnerOf: () => undefined },
+          // Without InterceptRequests, the proxies are Gefyra 2 bridges' (each records its owner): theirs to change.
+          tunnel: serves.interceptRequests ? resolve(ctx, TOKENS.TunnelRouter) : { proxyOwnerOf: bridgeProxyOwnerOf },
           tunnelWatches: tunnelWatchesOf(ctx),
           phase: scope.phase,
           access: scope.access,
@@ -103,3 +105,7 @@ function proxyPodsOf(carrier: CarrierInstaller): ProxyPods {
       }),
   };
 }
+
+/** The owner a proxy Service records (ROUTE_OWNER_ANNOTATION); undefined for any other object. */
+const bridgeProxyOwnerOf = (object: Manifest): string | undefined =>
+  object.kind === 'Service' ? object.metadata.annotations?.[ROUTE_OWNER_ANNOTATION] : undefined;

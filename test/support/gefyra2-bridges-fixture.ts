@@ -64,19 +64,7 @@ export async function bridgesFixture(options: { carriers?: (cluster: SimulatedCl
   );
 
   await cluster.create(deployment('web', 2), signal());
-  await cluster.create(
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'web', namespace: WORKLOAD_NAMESPACE },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-        minReplicas: 2,
-        maxReplicas: 4,
-      },
-    },
-    signal(),
-  );
+  await cluster.create(webHpa(), signal());
   await cluster.create(
     {
       apiVersion: GEFYRA_CLIENT_API_VERSION,
@@ -247,6 +235,20 @@ export function deployment(name: string, replicas: number): Manifest {
           ],
         },
       },
+    },
+  };
+}
+
+/** The HPA of `web` (2 to 4 replicas), in the HPA version given. */
+export function webHpa(apiVersion = 'autoscaling/v2'): Manifest {
+  return {
+    apiVersion,
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web', namespace: WORKLOAD_NAMESPACE },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 2,
+      maxReplicas: 4,
     },
   };
 }

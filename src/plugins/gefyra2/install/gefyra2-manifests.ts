@@ -142,7 +142,10 @@ function clientClusterRole(): Manifest {
     metadata: { name: CLIENT_CLUSTER_ROLE, labels },
     rules: [
       rule(['gefyra.dev'], ['gefyraclients'], ['list', 'patch', 'get']),
-      rule(['gefyra.dev'], ['gefyrabridges'], ['list', 'get', 'create', 'patch', 'delete']),
+      // `bridge rm` waits for the DELETED watch event; `bridge create` reads its mount and waits for a Ready Event.
+      rule(['gefyra.dev'], ['gefyrabridges'], ['list', 'get', 'create', 'patch', 'delete', 'watch']),
+      rule(['gefyra.dev'], ['gefyrabridgemounts'], ['list', 'get']),
+      rule([''], ['events'], ['list', 'get', 'watch']),
       rule([''], ['pods/exec', 'pods/status'], ['create', 'get']),
       rule(['', 'apps'], ['pods', 'deployments', 'statefulsets', 'replicasets'], ['list', 'get']),
     ],

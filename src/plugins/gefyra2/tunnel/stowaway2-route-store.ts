@@ -64,7 +64,9 @@ export class Stowaway2RouteStore implements RouteStore {
       data[key] = proxyRouteValue(route);
       owners.set(key, { ...bridgeOwnerOf(route.owner), containerPort: route.containerPort });
     }
-    const ownersAnnotation = { [ROUTE_OWNERS_ANNOTATION]: renderEntryOwners(owners) };
+    // No route, no record: the ConfigMap goes back to what Stowaway's installation made.
+    const ownersAnnotation: Record<string, string> =
+      owners.size === 0 ? {} : { [ROUTE_OWNERS_ANNOTATION]: renderEntryOwners(owners) };
     let saved: Manifest;
     if (base === undefined) {
       try {
@@ -98,7 +100,7 @@ export class Stowaway2RouteStore implements RouteStore {
             ...(namespace === undefined ? {} : { namespace }),
             resourceVersion: base.version,
             ...(labels === undefined ? {} : { labels }),
-            annotations: { ...annotations, ...ownersAnnotation },
+            annotations: { ...withoutKey(annotations, ROUTE_OWNERS_ANNOTATION), ...ownersAnnotation },
             ...(ownerReferences === undefined ? {} : { ownerReferences }),
           },
           data,
@@ -142,4 +144,9 @@ function routeOf(key: string, value: string, owner: EntryOwner | undefined): Rou
   if (!owner || !parsed) return undefined;
   const route: Route = { owner: routeOwnerId(owner), containerPort: owner.containerPort, ...parsed };
   return routeEntryKey(route) === key ? route : undefined;
+}
+
+function withoutKey(record: Readonly<Record<string, string>> | undefined, key: string): Record<string, string> {
+  const { [key]: _removed, ...rest } = record ?? {};
+  return rest;
 }

@@ -113,6 +113,33 @@ describe('the Gefyra 2.x install', () => {
     ]);
   });
 
+  it('lets the developers’ accounts (gefyra-client) make every call the 2.5 client makes with them', () => {
+    // client-reads.md, "calls made as the client ServiceAccount": `bridge create` reads the mount and waits on
+    // core/v1 Events, `bridge rm` watches the bridges, `run` lists and patches them.
+    const calls: [group: string, resource: string, verb: string][] = [
+      ...['get', 'patch', 'list'].map((verb): [string, string, string] => ['gefyra.dev', 'gefyraclients', verb]),
+      ...['create', 'get', 'list', 'patch', 'delete', 'watch'].map((verb): [string, string, string] => [
+        'gefyra.dev',
+        'gefyrabridges',
+        verb,
+      ]),
+      ['gefyra.dev', 'gefyrabridgemounts', 'get'],
+      ['', 'events', 'list'],
+      ['', 'events', 'watch'],
+      ['', 'pods/exec', 'create'],
+      ['', 'pods', 'list'],
+      ['apps', 'deployments', 'get'],
+    ];
+    const client = rules('ClusterRole', 'gefyra-client');
+    const denied = calls.filter(
+      ([group, resource, verb]) =>
+        !client.some(
+          (rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes(verb),
+        ),
+    );
+    expect(denied).toEqual([]);
+  });
+
   it('lets the operator read, not create, the CRDs it finds applied, and bind only gefyra-client', () => {
     const cluster = rules('ClusterRole', 'gefyra-operator');
     const crdRules = cluster.filter((rule) => rule.resources.includes('customresourcedefinitions'));

@@ -228,6 +228,16 @@ describe('Stowaway2Routes (contract §4 "Route")', () => {
     expect(await restarted.owners(signal())).toEqual([]);
   });
 
+  it('the last unroute leaves the ConfigMap as the installation made it: no entry, no owners annotation', async () => {
+    const { routes, table, data } = await setUp();
+    const installed = table().metadata.annotations ?? {};
+    await routes.route(alice, web(), signal());
+    await routes.unroute(alice, signal());
+    expect(data()).toEqual({});
+    expect(table().metadata.annotations ?? {}).toEqual(installed);
+    expect(installed).not.toHaveProperty(ROUTE_OWNERS_ANNOTATION);
+  });
+
   it('retries a save that lost to another writer (409) on a fresh read', async () => {
     const { routes, cluster, data } = await setUp();
     cluster.conflictOnNextWrite((operation, args) => operation === 'replace' && isRoutesTable(args[0]));
