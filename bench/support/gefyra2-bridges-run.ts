@@ -42,6 +42,8 @@ export interface BridgesBenchResult {
   readonly replicas: number;
   readonly mountCreateToActiveMs: number;
   readonly bridgeCreateToActiveMs: Summary;
+  /** When each bridge was first seen in each state of its way to ACTIVE (where a watch saw it). */
+  readonly bridgeCreateToStateMs: Readonly<Record<string, Summary>>;
   /** Until carrier2 in every original pod gives the bridge's requests to its Stowaway proxy, and Stowaway sends them to the developer. */
   readonly bridgeCreateToRoutedMs: Summary;
   /** The same, for the first original pod whose carrier2 routes them. */
@@ -67,6 +69,7 @@ export interface BridgesBenchResult {
 }
 
 const CONTAINER = 'app';
+const BRIDGE_STATES = ['INSTALLING', 'INSTALLED', 'CREATING', 'ACTIVE'] as const;
 const CONTAINER_PORT = 8080;
 const LOCAL_PORT = 8000;
 const REPLICAS = 2;
@@ -180,8 +183,10 @@ export async function runBridgesBench(
     const toRouted: number[] = [];
     const toFirstRouted: number[] = [];
     const pushesBefore = pushes.length;
+    const createdAt = new Map<string, number>();
     for (const developer of developers) {
       const started = performance.now();
+      createdAt.set(developer.bridge, started);
       const active = states.reached(GEFYRA_BRIDGE_KIND, developer.bridge, 'ACTIVE');
       const firstRouted = effects.when(routedToDeveloper(developer, 'first'), `${developer.bridge} routed in one pod`);
       const routed = effects.when(routedToDeveloper(developer, 'all'), `${developer.bridge} routed in every pod`);
@@ -193,6 +198,17 @@ export async function runBridgesBench(
         progress(`${toActive.length} bridges routed`);
     }
     const memoryWithAll = memoryNow();
+    const sinceCreated = (bridge: string, state: string): number[] => {
+      const seen = states.firstSeen(GEFYRA_BRIDGE_KIND, bridge, state);
+      const created = createdAt.get(bridge);
+      return seen === undefined || created === undefined ? [] : [seen - created];
+    };
+    const bridgeStatesMs = Object.fromEntries(
+      BRIDGE_STATES.map((state) => [
+        state,
+        rounded(summarize(developers.flatMap((developer) => sinceCreated(developer.bridge, state)))),
+      ]),
+    );
     const createPushes = pushes.slice(pushesBefore);
     const configBytes = Math.max(
       ...originals().map(
@@ -235,6 +251,7 @@ export async function runBridgesBench(
       replicas: REPLICAS,
       mountCreateToActiveMs: round(mountCreateToActiveMs),
       bridgeCreateToActiveMs: rounded(summarize(toActive)),
+      bridgeCreateToStateMs: bridgeStatesMs,
       bridgeCreateToRoutedMs: rounded(summarize(toRouted)),
       bridgeCreateToFirstPodRoutedMs: rounded(summarize(toFirstRouted)),
       bridgeDeleteToShadowMs: rounded(summarize(toShadow)),
@@ -274,6 +291,9 @@ export function formatBridgesReport(result: BridgesBenchResult): string {
     '("routed" = the configuration taking effect in the simulators, carrier2 in every original pod and Stowaway; not bytes on a wire)\n',
     line('mount create -> ACTIVE', `${result.mountCreateToActiveMs} ms`),
     line('bridge create -> ACTIVE', summary(result.bridgeCreateToActiveMs)),
+    ...Object.entries(result.bridgeCreateToStateMs).map(([state, figures]) =>
+      line(`  bridge create -> ${state} (first seen)`, summary(figures)),
+    ),
     line('bridge create -> routed to the developer (first pod)', summary(result.bridgeCreateToFirstPodRoutedMs)),
     line('bridge create -> routed to the developer (every pod)', summary(result.bridgeCreateToRoutedMs)),
     line('bridge delete -> answered by the shadow (every pod)', summary(result.bridgeDeleteToShadowMs)),
@@ -363,6 +383,12 @@ class Effects {
 class StateWatch {
   readonly #waiting = new Map<string, (at: number) => void>();
   readonly #last = new Map<string, string>();
+  readonly #firstSeen = new Map<string, number>();
+
+  /** When the object was first seen in the state. */
+  firstSeen(kind: string, name: string, state: string): number | undefined {
+    return this.#firstSeen.get(`${kind}/${name}/${state}`);
+  }
 
   reached(kind: string, name: string, state: string): Promise<number> {
     const key = `${kind}/${name}/${state}`;
@@ -375,6 +401,7 @@ class StateWatch {
   observed(kind: string, name: string, state: string): void {
     const key = `${kind}/${name}/${state}`;
     this.#last.set(`${kind}/${name}`, state);
+    if (!this.#firstSeen.has(key)) this.#firstSeen.set(key, performance.now());
     this.#waiting.get(key)?.(performance.now());
     this.#waiting.delete(key);
   }
