@@ -5,7 +5,8 @@
 #                         the one the control plane is built from
 #   pause                 the sandbox's process, build/pause/linux/pause.c, static
 #   containerd, runc, CNI plugins, dnsmasq, iptables   Debian packages
-#   nginx (stream), wireguard-go, wireguard-tools     copied into the Stowaway stand-in image
+#   nginx (stream), wireguard-go, wireguard-tools,    copied into the stand-in images (Stowaway,
+#   busybox                                           Carrier, the demo app); the developer's machine
 #
 # Safe to run again: every step checks whether its result is already there, and
 # concurrent runs wait on the lock the control plane's provisioning takes.
@@ -18,9 +19,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib/kube-source.sh"
 
 readonly NODE_BINARIES=(kubelet kube-proxy pause)
-# The last four make the Stowaway stand-in image (test/support/real-node/stand-in-images.ts).
+# The last five make the stand-in images (test/support/real-node/stand-in-images.ts).
 readonly NODE_PACKAGES=(containerd runc containernetworking-plugins dnsmasq-base iptables conntrack
-  nginx libnginx-mod-stream wireguard-go wireguard-tools)
+  nginx libnginx-mod-stream wireguard-go wireguard-tools busybox)
 # The build dependencies (the control plane's, plus a static C library for pause).
 readonly BUILD_PACKAGES=(golang-go golang-github-modern-go-reflect2-dev rsync jq dpkg-dev gcc libc6-dev)
 

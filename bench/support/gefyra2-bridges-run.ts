@@ -13,7 +13,6 @@ import type { SimulatedNode } from '../../test/support/control-plane/index.js';
 import { pollUntil } from '../../test/support/control-plane/polling.js';
 import { Carrier2Simulator } from '../../test/support/simulated-cluster/simulators/carrier2-simulator.js';
 import { Stowaway2Simulator } from '../../test/support/simulated-cluster/simulators/stowaway2-simulator.js';
-import { aroundKnownMountDefects } from './known-mount-defects.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface BridgesBenchSetup {
@@ -109,7 +108,6 @@ export async function runBridgesBench(
   const pushes: Push[] = [];
   const g = await startGefyra2(admin, namespace, {
     carriers: (loaded) => loaded.map((installer) => timedPushes(installer, pushes)),
-    bridgeCluster: aroundKnownMountDefects,
   });
   const watches = new KubernetesWatchSource(admin);
   const states = new StateWatch();
@@ -309,7 +307,6 @@ export function formatBridgesReport(result: BridgesBenchResult): string {
       `heap ${result.memory.before.heapUsedMiB} -> ${result.memory.withAllBridges.heapUsedMiB} MiB, ` +
         `resident ${result.memory.before.residentMiB} -> ${result.memory.withAllBridges.residentMiB} MiB`,
     ),
-    'the mount services ran around two known defects (bench/support/known-mount-defects.ts)\n',
     `BENCH_GEFYRA2_BRIDGES ${JSON.stringify(result)}\n`,
   ].join('');
 }

@@ -68,7 +68,10 @@ export function runtimeControllersModule(config: OperatorConfig, serves: ServedK
           tunnel: resolve(ctx, TOKENS.TunnelRouter),
           routeTable: resolve(ctx, TOKENS.RouteStore),
           tunnelWatches: tunnelWatchesOf(ctx),
-          proxyPods: resolveAll(ctx, TOKENS.CarrierInstaller).map(proxyPodsOf),
+          // Only the pods of carriers that serve InterceptRequests: a mount's carrier2 pods are the mount controller's.
+          proxyPods: resolveAll(ctx, TOKENS.CarrierInstaller)
+            .filter((carrier) => carrier.serves.includes('InterceptRequest'))
+            .map(proxyPodsOf),
           events: resolve(ctx, TOKENS.EventRecorder),
           tracker: scope.tracker,
           metrics: scope.metrics,

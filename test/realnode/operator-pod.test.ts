@@ -2,13 +2,33 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CoordinationV1Api, CoreV1Api, Exec, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  Exec,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOperatorImage, type BuiltImage } from '../../scripts/image/build-operator-image.js';
 import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
+import {
+  clientRequestName,
+  createInterceptRequest,
+  deleteInterceptRequest,
+  waitForEstablished,
+} from '../e2e/support/intercept-requests.js';
+import { CLIENT_PEER_SUBNET_ENV } from '../support/client-network.js';
+import { developerBody } from '../support/control-plane/data-plane/developer-machine.js';
 import { pollUntil } from '../support/control-plane/polling.js';
+import { readCargoConnection, startDeveloperNamespace } from '../support/real-node/developer-namespace.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
 import { createAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
 import {
@@ -17,7 +37,16 @@ import {
   startRealNode,
   type RealNode,
 } from '../support/real-node/real-node.js';
-import { buildStowawayStandIn, STOWAWAY_IMAGE } from '../support/real-node/stand-in-images.js';
+import {
+  buildCarrierStandIn,
+  buildDemoAppImage,
+  buildStowawayStandIn,
+  CARRIER_IMAGE,
+  DEMO_APP_IMAGE,
+  DEMO_APP_PORT,
+  demoAppBody,
+  STOWAWAY_IMAGE,
+} from '../support/real-node/stand-in-images.js';
 
 const provisioned = await provisionRealNode();
 const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
@@ -31,30 +60,33 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   let node: RealNode | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
+  const standInDir = join(tmpdir(), `gefyra-stand-in-images-${process.pid}`);
 
   beforeAll(async () => {
     await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
     const binDir = (provisioned as { binDir: string }).binDir;
-    [image, node] = await Promise.all([buildOperatorImage({ progress: () => undefined }), startRealNode(binDir)]);
+    let standIns: { archives: string[]; seconds: number };
+    [image, node, standIns] = await Promise.all([
+      buildOperatorImage({ progress: () => undefined }),
+      startRealNode(binDir),
+      buildStandInArchives(standInDir),
+    ]);
     figure(
       `image built in ${image.seconds.toFixed(1)} s (${image.manifestDigest}); control plane in the namespace ` +
-        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s`,
+        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s; ` +
+        `stand-ins (${STOWAWAY_IMAGE}, ${CARRIER_IMAGE}) and the demo app (${DEMO_APP_IMAGE}) built in ${standIns.seconds.toFixed(1)} s`,
     );
     const importedAt = Date.now();
-    await node.importImage(image.archivePath);
-    figure(`image imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
-    const standInAt = Date.now();
-    const standIn = join(dirname(image.archivePath), 'stowaway-stand-in.oci.tar');
-    await buildStowawayStandIn(standIn);
-    await node.importImage(standIn);
-    figure(
-      `Stowaway stand-in (${STOWAWAY_IMAGE}) built and imported in ${((Date.now() - standInAt) / 1000).toFixed(1)} s`,
-    );
+    for (const archive of [image.archivePath, ...standIns.archives]) await node.importImage(archive);
+    figure(`four images imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);
 
-  afterAll(async () => await node?.stop(), 120_000);
+  afterAll(async () => {
+    await node?.stop();
+    await rm(standInDir, { recursive: true, force: true });
+  }, 120_000);
 
   it(
     'kubectl apply -k deploy/: the pod runs the image as non-root on a read-only root, ' +
@@ -62,7 +94,11 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     async () => {
       const core = kubeConfig.makeApiClient(CoreV1Api);
       const appliedAt = Date.now();
-      await createAll(kubeConfig, await kustomizationObjects(DEPLOY_DIR, image.reference));
+      // With the network a 0.13 client's `gefyra up` passes (GEFYRA_PEER_SUBNET): the intercept test below needs it.
+      await createAll(
+        kubeConfig,
+        withOperatorEnvironment(await kustomizationObjects(DEPLOY_DIR, image.reference), CLIENT_PEER_SUBNET_ENV),
+      );
 
       const pod = await pollUntil(
         'the operator pod running',
@@ -91,7 +127,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
       figure(`apply -> first successful liveness probe ${((Date.now() - appliedAt) / 1000).toFixed(1)} s`);
 
       const inside = JSON.parse(
-        await execIn(kubeConfig, podName, [
+        await execIn(kubeConfig, operatorContainer(podName), [
           'node',
           '-e',
           `const fs = require('node:fs'); let root = 'writable';
@@ -119,7 +155,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
       const current = await core.readNamespacedPod({ namespace: NAMESPACE, name: podName });
       expect(current.status?.containerStatuses?.[0]?.restartCount).toBe(0);
 
-      const readyz = await execIn(kubeConfig, podName, [
+      const readyz = await execIn(kubeConfig, operatorContainer(podName), [
         'node',
         '-e',
         `fetch('http://127.0.0.1:8080/readyz').then(async (r) => console.log(r.status, (await r.text()).trim()))`,
@@ -156,7 +192,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
     const podName = (await operatorPods(kubeConfig))[0]?.metadata?.name as string;
     const lookup = async (name: string): Promise<string> =>
-      await execIn(kubeConfig, podName, [
+      await execIn(kubeConfig, operatorContainer(podName), [
         'node',
         '-e',
         `require('node:dns').promises.lookup(${JSON.stringify(name)}).then((a) => console.log(a.address), (e) => console.log(e.code))`,
@@ -166,11 +202,159 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     expect((await lookup('no-such-service.default.svc.cluster.local')).trim()).toBe('ENOTFOUND');
   });
 
+  it(
+    'an intercept of a real pod delivers traffic from the developer’s machine through Stowaway and Carrier ' +
+      '(a Service by its DNS name, kube-proxy), and deleting it restores the original container’s answers',
+    async () => {
+      const core = kubeConfig.makeApiClient(CoreV1Api);
+      const shop = 'shop';
+      await core.createNamespace({ body: { metadata: { name: shop } } });
+      await createDemoApp(kubeConfig, shop);
+      const demo = await pollUntil(
+        'the demo app and its client running',
+        async () => {
+          const pods = (await core.listNamespacedPod({ namespace: shop })).items;
+          throwIfStuck(pods);
+          const running = pods.filter((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
+          return running.length === 2 ? running.find((p) => p.metadata?.labels?.['app'] === 'demo') : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      const demoPod = demo.metadata?.name as string;
+      const client: ContainerRef = { namespace: shop, pod: 'client', container: 'client' };
+      // busybox wget without -T (it crashes in these pods); `timeout` ends a request nobody answers.
+      const url = `http://demo.${shop}.svc.cluster.local:${DEMO_APP_PORT}/`;
+      const ask = async (): Promise<string> =>
+        (await execIn(kubeConfig, client, ['timeout', '5', 'wget', '-q', '-O', '-', url]).catch(() => '')).trim();
+      const answered = async (what: string, body: string): Promise<void> => {
+        await pollUntil(what, async () => ((await ask()) === body ? true : undefined), {
+          timeoutMs: 90_000,
+          intervalMs: 1_000,
+        });
+      };
+      await answered('the demo app answering through its Service', demoAppBody(demoPod));
+
+      const connectedAt = Date.now();
+      const machine = await startDeveloperNamespace(
+        node as RealNode,
+        await readCargoConnection(kubeConfig, NAMESPACE),
+        { port: 8000, body: developerBody(8000) },
+        join((node as RealNode).logDir, 'developer-machine.log'),
+      );
+      try {
+        await pollUntil(
+          "the developer machine's first WireGuard handshake with Stowaway (through its NodePort)",
+          async () => ((await machine.latestHandshake()) > 0 ? true : undefined),
+          { timeoutMs: 60_000, intervalMs: 250 },
+        );
+        figure(`developer machine connected in ${((Date.now() - connectedAt) / 1000).toFixed(1)} s`);
+
+        const target = { namespace: shop, pod: demoPod, container: 'web' };
+        const requestedAt = Date.now();
+        await createInterceptRequest(kubeConfig, target, { portMappings: [`${DEMO_APP_PORT}:8000`] });
+        await waitForEstablished(kubeConfig, clientRequestName(target), { timeoutMs: 180_000 });
+        figure(`InterceptRequest established in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s`);
+        await answered("the developer's machine answering through the intercept", developerBody(8000));
+        figure(`created -> developer's answer ${((Date.now() - requestedAt) / 1000).toFixed(1)} s`);
+        const intercepted = await core.readNamespacedPod({ namespace: shop, name: demoPod });
+        expect(intercepted.spec?.containers[0]?.image).toBe(CARRIER_IMAGE);
+        // setroute.sh ran once in Carrier: one upstream, to the route's proxy Service by its DNS name.
+        const carrierConfig = await execIn(kubeConfig, target, ['cat', '/etc/nginx/nginx.conf']);
+        expect(
+          carrierConfig.match(
+            /upstream stowaway-8080 \{server gefyra-stowaway-proxy-\d+\.gefyra\.svc\.cluster\.local:\d+;\}/g,
+          ),
+        ).toHaveLength(1);
+
+        const deletedAt = Date.now();
+        await deleteInterceptRequest(kubeConfig, clientRequestName(target), { timeoutMs: 180_000 });
+        await answered("the original container's answer again", demoAppBody(demoPod));
+        figure(`deleted -> original answer ${((Date.now() - deletedAt) / 1000).toFixed(1)} s`);
+        const restored = await core.readNamespacedPod({ namespace: shop, name: demoPod });
+        expect(restored.spec?.containers[0]?.image).toBe(DEMO_APP_IMAGE);
+      } finally {
+        await machine.stop();
+      }
+    },
+    600_000,
+  );
+
   it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links, default paths', async () => {
     await node?.stop();
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
   }, 120_000);
 });
+
+/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
+function withOperatorEnvironment(
+  objects: readonly KubernetesObject[],
+  environment: Readonly<Record<string, string>>,
+): KubernetesObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const deployment = structuredClone(object) as V1Deployment;
+    for (const container of deployment.spec?.template.spec?.containers ?? []) {
+      container.env = [
+        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
+        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
+      ];
+    }
+    return deployment;
+  });
+}
+
+/** The workload to intercept (a Deployment `demo` and its Service) and a pod that asks it (`client`). */
+async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise<void> {
+  const labels = { app: 'demo' };
+  const container = { image: DEMO_APP_IMAGE, imagePullPolicy: 'Never' };
+  await kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name: 'demo', labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [{ ...container, name: 'web', ports: [{ containerPort: DEMO_APP_PORT, protocol: 'TCP' }] }],
+          },
+        },
+      },
+    },
+  });
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedService({
+    namespace,
+    body: {
+      metadata: { name: 'demo' },
+      spec: { selector: labels, ports: [{ port: DEMO_APP_PORT, targetPort: DEMO_APP_PORT, protocol: 'TCP' }] },
+    },
+  });
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name: 'client', labels: { app: 'client' } },
+      spec: { containers: [{ ...container, name: 'client', command: ['sleep', '3600'] }] },
+    },
+  });
+}
+
+/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
+async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
+  const startedAt = Date.now();
+  await mkdir(dir, { recursive: true });
+  const archives: string[] = [];
+  for (const [name, build] of [
+    ['stowaway-stand-in', buildStowawayStandIn],
+    ['carrier-stand-in', buildCarrierStandIn],
+    ['demo-app', buildDemoAppImage],
+  ] as const) {
+    archives.push(join(dir, `${name}.oci.tar`));
+    await build(archives.at(-1) as string);
+  }
+  return { archives, seconds: (Date.now() - startedAt) / 1000 };
+}
 
 async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
   const pods = await kubeConfig
@@ -210,7 +394,17 @@ function probeCount(metrics: string, pod: string, probeType: string, result: str
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
-async function execIn(kubeConfig: KubeConfig, pod: string, command: string[]): Promise<string> {
+interface ContainerRef {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+}
+
+function operatorContainer(pod: string): ContainerRef {
+  return { namespace: NAMESPACE, pod, container: 'operator' };
+}
+
+async function execIn(kubeConfig: KubeConfig, target: ContainerRef, command: string[]): Promise<string> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -219,7 +413,7 @@ async function execIn(kubeConfig: KubeConfig, pod: string, command: string[]): P
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     void new Exec(kubeConfig)
-      .exec(NAMESPACE, pod, 'operator', command, stdout, stderr, null, false, (status) =>
+      .exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status) =>
         status.status === 'Success' ? resolve() : reject(new Error(`exec failed: ${JSON.stringify(status)} ${err}`)),
       )
       .catch(reject);

@@ -40,6 +40,10 @@ export class FakeBridgeRoutes implements BridgeRoutes {
     this.#table.delete(owner.bridge);
   }
 
+  async owners(): Promise<readonly BridgeOwner[]> {
+    return [...this.#table].map(([bridge, entry]) => ({ bridge, client: entry.client }));
+  }
+
   proxyHost(proxyPort: number): string {
     return `gefyra-stowaway-proxy-${proxyPort}.gefyra.svc.cluster.local`;
   }

@@ -29,7 +29,7 @@ import {
   writeCarrierRecord,
 } from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
-import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
+import { originalContainerOf, runningImageOf, startTrouble } from '../shared/image-swap.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /**
@@ -83,7 +83,7 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
       ...replacedBy,
     };
     const status = findContainerStatus(pod, container);
-    const runsCarrier = status !== undefined && this.#isCarrierImage(status.imageID || status.image);
+    const runsCarrier = status !== undefined && this.#isCarrierImage(runningImageOf(status));
     if (status && runsCarrier && status.current.state === 'running') {
       return {
         state: 'running',

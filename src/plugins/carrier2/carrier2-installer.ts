@@ -26,7 +26,7 @@ import {
 } from './carrier2-record.js';
 import type { Carrier2Settings } from './carrier2-settings.js';
 import { carrier2Yaml } from './carrier2-yaml.js';
-import { originalContainerOf, startTrouble } from '../shared/image-swap.js';
+import { originalContainerOf, runningImageOf, startTrouble } from '../shared/image-swap.js';
 
 /**
  * Gefyra's carrier2 in front of a GefyraBridgeMount's original pods:
@@ -81,7 +81,7 @@ export class Carrier2Installer implements CarrierInstaller {
       ...(image !== undefined && !this.#isCarrier2(image) ? { replacedBy: image } : {}),
     };
     const status = findContainerStatus(pod, container);
-    if (status && status.current.state === 'running' && this.#isCarrier2(status.imageID || status.image)) {
+    if (status && status.current.state === 'running' && this.#isCarrier2(runningImageOf(status))) {
       const containerID = status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`;
       const configured = readConfiguredRecord(pod.annotations, container);
       return {

@@ -139,7 +139,8 @@ export function gefyra2Module(
         ),
     );
     bind(RUNTIME.Controllers).toDynamicValue(
-      (ctx) => () => new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICES).bridges, namespace),
+      (ctx) => () =>
+        new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICES).bridges, namespace, loggerOf(ctx, 'gefyrabridge')),
     );
   });
 }

@@ -73,3 +73,14 @@ export function startTrouble(status: ContainerStatus | undefined): string | unde
   const { reason, message } = status.current;
   return message ? `${reason}: ${message}` : reason;
 }
+
+/**
+ * The image a container status says the container runs. A pulled image's
+ * imageID names its repository (`quay.io/gefyra/carrier@sha256:…`); containerd
+ * reports an image loaded without a registry (`ctr images import`, `kind load`,
+ * `k3d image import`) by its config digest alone (`sha256:…`), and then only
+ * `image` (its repository tag) names it.
+ */
+export function runningImageOf(status: ContainerStatus): string {
+  return status.imageID === '' || /^(docker:\/\/)?sha256:/.test(status.imageID) ? status.image : status.imageID;
+}

@@ -8,7 +8,6 @@ import { Carrier2Installer } from '../../../src/plugins/carrier2/carrier2-instal
 import { carrier2SettingsOf } from '../../../src/plugins/carrier2/carrier2-settings.js';
 import type { Controller } from '../../../src/adapters/runtime/controller.js';
 import type { CarrierInstaller } from '../../../src/ports/carrier-installer.port.js';
-import type { ClusterApi } from '../../../src/ports/cluster-api.port.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterClientAccounts } from '../../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
@@ -56,8 +55,6 @@ export async function startGefyra2(
     readonly lifecycle?: Partial<ClientLifecycleSettings>;
     /** Wraps the loaded carriers (carrier2), e.g. for a benchmark to time their configuration pushes. */
     readonly carriers?: (loaded: readonly CarrierInstaller[]) => readonly CarrierInstaller[];
-    /** What the mount and bridge services work through; the API server's client unless given. */
-    readonly bridgeCluster?: (api: ClusterApi) => ClusterApi;
   } = {},
 ) {
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
@@ -96,7 +93,7 @@ export async function startGefyra2(
   const installers = options.carriers?.(loaded) ?? loaded;
   const { mounts, bridges } = bridgeServices(
     {
-      cluster: options.bridgeCluster?.(api) ?? api,
+      cluster: api,
       routes: new Stowaway2Routes(api, systemClock, namespace),
       installers,
       events,
@@ -108,7 +105,7 @@ export async function startGefyra2(
   const runs = [
     new GefyraClientController(service, namespace, STOWAWAY2.labels),
     new GefyraBridgeMountController(mounts, namespace, installers),
-    new GefyraBridgeController(bridges, namespace),
+    new GefyraBridgeController(bridges, namespace, silentLogger),
   ].map((controller) => runOnWatches(controller, kubeConfig));
 
   return {
@@ -193,20 +190,29 @@ export function gefyra2ClientCalls(api: KubernetesClusterApi, kubeConfig: KubeCo
 
 export type Gefyra2 = Awaited<ReturnType<typeof startGefyra2>>;
 
-/** A controller on a work queue fed by its watches, as the runtime runs it; returns its stop. */
+/**
+ * A controller on a work queue fed by its watches and its own inbox, started
+ * (`started`) once they are, as the runtime runs it; returns its stop.
+ */
 function runOnWatches(controller: Controller<string>, kubeConfig: KubeConfig): () => Promise<void> {
   const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), {
     concurrency: 4,
     clock: systemClock,
   });
+  controller.queue.connect(queue);
   const watches = new KubernetesWatchSource(kubeConfig);
   const subscriptions = controller.watches.map((watch) =>
     watches.watch(watch.spec, (event) => {
       for (const key of watch.keysOf(event)) queue.add(key);
     }),
   );
+  const run = new AbortController();
+  const starting = controller.started?.(run.signal);
   return async () => {
+    run.abort();
+    await starting;
     await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    controller.queue.connect(undefined);
     await queue.shutdown();
   };
 }

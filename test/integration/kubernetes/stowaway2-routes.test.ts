@@ -122,10 +122,12 @@ describe('Stowaway2Routes on kube-apiserver', () => {
 
     // An operator restarted in between finds the owners in the ConfigMap.
     const restarted = new Stowaway2Routes(api(), systemClock, namespace.name);
+    expect(await restarted.owners(never)).toEqual([alice, bob]);
     await restarted.route(alice, [{ containerPort: 80, destination: '172.18.0.9:8080' }], never);
     expect(await servedAfterSync(await notification())).toEqual({ 10000: '172.18.0.9:8080', 10001: '172.19.0.3:8080' });
     await restarted.unroute(bob, never);
     expect(await servedAfterSync(await notification())).toEqual({ 10000: '172.18.0.9:8080' });
+    expect(await restarted.owners(never)).toEqual([alice]);
 
     const table = await api().find(ROUTES_CM(), never);
     expect(Object.values((table?.['data'] ?? {}) as Record<string, string>)).toEqual(['172.18.0.9:8080,10000']);

@@ -13,10 +13,12 @@ const COMMANDS = [
   'nsenter',
   'ip',
   'dnsmasq',
-  // Copied, with their packages' files, into the Stowaway stand-in image.
+  // Copied, with their packages' files, into the stand-in images (Stowaway, Carrier, the demo app);
+  // wireguard-go, wg and busybox also run the developer's machine next to the node.
   'nginx',
   'wireguard-go',
   'wg',
+  'busybox',
 ];
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 export const NODE_BINARIES = ['kubelet', 'kube-proxy', 'pause'] as const;

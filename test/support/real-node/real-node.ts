@@ -26,6 +26,8 @@ const INSIDE_SCRIPT = fileURLToPath(new URL('./inside-namespace.ts', import.meta
 
 export interface RealNode {
   readonly nodeName: string;
+  /** The PID (here) of the namespace's init: `nsenter -t <it> --net --mount --pid` enters the node. */
+  readonly namespacePid: number;
   /** Admin kubeconfig reaching the node's API server from this process (through a loopback port). */
   readonly kubeconfigPath: string;
   adminKubeConfig(): KubeConfig;
@@ -138,6 +140,7 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
     let stopped: Promise<void> | undefined;
     return {
       nodeName,
+      namespacePid: initPid,
       kubeconfigPath,
       adminKubeConfig: () => loadKubeConfig(kubeconfigPath),
       importImage: async (archivePath) =>

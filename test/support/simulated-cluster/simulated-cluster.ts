@@ -1,5 +1,5 @@
 import type { ContainerRef, Pod, PodPhase } from '../../../src/domain/cluster/pod.js';
-import { notFound, throwIfAborted, type DomainError } from '../../../src/domain/errors.js';
+import { DomainError, notFound, throwIfAborted } from '../../../src/domain/errors.js';
 import type { ClusterApi, ExecResult, Manifest } from '../../../src/ports/cluster-api.port.js';
 import { toDomainPod } from '../../../src/adapters/kubernetes/shapes/pod-mapping.js';
 import {
@@ -114,6 +114,7 @@ export class SimulatedCluster extends InMemoryCluster {
   protected override async enter(operation: string, args: readonly unknown[], signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     this.#faults.enter(operation, args);
+    if (operation === 'apply') refuseUnkeyedServicePorts(args[0] as Manifest);
     await super.enter(operation, args, signal);
   }
 
@@ -215,4 +216,24 @@ export class SimulatedCluster extends InMemoryCluster {
       this.mutate(() => this.#kubelet.recordProbe(probe, ok));
     }
   }
+}
+
+/**
+ * Server-side apply merges a Service's ports as a list keyed by port and
+ * protocol, and the real API server (1.20 here) gives the key no default: an
+ * applied entry without `protocol` fails the whole apply (500), although a
+ * create would default it to TCP.
+ */
+function refuseUnkeyedServicePorts(manifest: Manifest): void {
+  if (manifest.kind !== 'Service' || !isRecord(manifest['spec'])) return;
+  const ports = manifest['spec']['ports'];
+  const unkeyed = Array.isArray(ports)
+    ? ports.findIndex((port) => !isRecord(port) || port['protocol'] === undefined)
+    : -1;
+  if (unkeyed < 0) return;
+  throw new DomainError(
+    'Unavailable',
+    `failed to create typed patch object: .spec.ports: element ${unkeyed}: associative list with keys has an element ` +
+      'that omits key field "protocol" (and doesn\'t have default value)',
+  );
 }

@@ -41,4 +41,15 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
       'network link removed: eth0',
     ]);
   });
+
+  it('leaves out the data-plane namespaces of other test processes, and only those', () => {
+    const others = ['/run/netns/gfdp-999999999-27e3-node nsfs nsfs', '/run/netns/gfdp-999999998-0a1b-p0 nsfs nsfs'];
+    const own = `/run/netns/gfdp-${process.pid}-27e3-node nsfs nsfs`;
+    const unnamed = '/run/netns/cni-1234 nsfs nsfs';
+    expect(hostStateChanges({ ...BEFORE, mounts: [...BEFORE.mounts, others[0] as string] }, BEFORE)).toEqual([]);
+    expect(hostStateChanges(BEFORE, { ...BEFORE, mounts: [...BEFORE.mounts, ...others, own, unnamed] })).toEqual([
+      `mount added: ${own}`,
+      `mount added: ${unnamed}`,
+    ]);
+  });
 });

@@ -1,5 +1,7 @@
 import { KeyInbox, type Controller, type ControllerWatch } from '../../../adapters/runtime/controller.js';
 import type { WatchEvent } from '../../../adapters/runtime/watch-source.js';
+import { toDomainError } from '../../../domain/errors.js';
+import type { Logger } from '../../../ports/logger.port.js';
 import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from '../domain/bridge/gefyra-bridge.js';
 import type { BridgeService } from '../domain/bridge/bridge-service.js';
 import { bridgeClientOf } from '../domain/bridge/bridge-destination.js';
@@ -12,6 +14,9 @@ import { GEFYRA_BRIDGE_MOUNT_KIND } from '../domain/mount/bridge-mount.js';
  * `destinationIP` patched by `gefyra run` re-routes it); a change of its
  * mount wakes it (ACTIVE: go on; not ACTIVE: wait); a change of its client
  * wakes it (a subnet set or withdrawn decides where it may send traffic).
+ * A bridge that is gone is reconciled too: its deletion, and at start every
+ * bridge the tunnel holds routes for, so that routes of bridges deleted
+ * without their teardown (finalizer stripped) while no operator ran go.
  */
 export class GefyraBridgeController implements Controller<string> {
   readonly name = 'gefyrabridge';
@@ -20,12 +25,14 @@ export class GefyraBridgeController implements Controller<string> {
   readonly watches: readonly ControllerWatch<string>[];
   readonly #service: BridgeService;
   readonly #namespace: string;
+  readonly #logger: Logger;
   /** What each known bridge depends on: its mount and its client. */
   readonly #bridges = new Map<string, { readonly mount: string | undefined; readonly client: string | undefined }>();
 
-  constructor(service: BridgeService, namespace: string) {
+  constructor(service: BridgeService, namespace: string, logger: Logger) {
     this.#service = service;
     this.#namespace = namespace;
+    this.#logger = logger;
     this.watches = [
       {
         spec: { apiVersion: GEFYRA2_OBJECT_API_VERSION, kind: GEFYRA_BRIDGE_KIND, namespace },
@@ -44,6 +51,18 @@ export class GefyraBridgeController implements Controller<string> {
 
   identify(key: string): string {
     return key;
+  }
+
+  async started(signal: AbortSignal): Promise<void> {
+    try {
+      this.queue.addAll(await this.#service.routedBridges(signal));
+    } catch (error) {
+      // Each bridge's own deletion still removes its routes; only those of bridges gone while no operator ran wait for the next start.
+      this.#logger.warn(
+        { error: toDomainError(error).message },
+        'could not list the routes of GefyraBridges; routes of bridges deleted without their teardown stay until the next start',
+      );
+    }
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<{ requeueAfterMs?: number } | void> {

@@ -35,6 +35,12 @@ export interface BridgeRoutes {
   ): Promise<readonly RecordedRoute[]>;
   /** Removes the bridge's routes and proxy Services; what is already gone is fine. */
   unroute(owner: BridgeOwner, signal: AbortSignal): Promise<void>;
+  /**
+   * Every owner the tunnel holds a route or a proxy Service for, read from
+   * the cluster: how routes of bridges that are gone without their teardown
+   * (finalizer stripped by `--force` or the client's uninstall) are found.
+   */
+  owners(signal: AbortSignal): Promise<readonly BridgeOwner[]>;
   /** The host name of a proxy port's Service, as carrier2 reaches it (`gefyra-stowaway-proxy-<p>.<ns>.svc.cluster.local`). */
   proxyHost(proxyPort: number): string;
 }

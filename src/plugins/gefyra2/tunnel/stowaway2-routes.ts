@@ -8,7 +8,7 @@ import type { BridgeOwner, BridgeRoutes, WantedBridgeRoute } from '../ports/brid
 import { proxyServiceOwners, removeOwnedProxyService } from '../../shared/proxy-service-ownership.js';
 import { stowaway2ProxyService } from './stowaway2-manifests.js';
 import { STOWAWAY2, STOWAWAY2_PROXY_PORTS, STOWAWAY2_PROXY_SERVICES } from './stowaway2-names.js';
-import { MAX_CLIENT_LENGTH, routeOwnerId } from './stowaway2-route-entries.js';
+import { bridgeOwnerOf, MAX_CLIENT_LENGTH, routeOwnerId } from './stowaway2-route-entries.js';
 import { Stowaway2RouteStore } from './stowaway2-route-store.js';
 
 /**
@@ -76,6 +76,16 @@ export class Stowaway2Routes implements BridgeRoutes {
     await this.#routes.release(id, signal);
     await this.#removeServices(id, new Set(), signal);
     await this.#notifyStowaway(signal);
+  }
+
+  /** The owners of the table's entries (from its owners annotation) and of the proxy Services a crash may have left without one. */
+  async owners(signal: AbortSignal): Promise<readonly BridgeOwner[]> {
+    const [routes, services] = await Promise.all([this.#routes.all(signal), this.#serviceOwners(signal)]);
+    const ids = new Set([
+      ...routes.map((route) => route.owner),
+      ...[...services.values()].filter((id): id is string => id?.includes('/') === true),
+    ]);
+    return [...ids].sort().map(bridgeOwnerOf);
   }
 
   proxyHost(proxyPort: number): string {

@@ -76,6 +76,28 @@ describe('GefyraCarrierInstaller', () => {
     });
   });
 
+  it('observes Carrier running from an image loaded without a registry: containerd names it only in `image`', async () => {
+    const { cluster, installer, pod } = setup();
+    await installer.install({ pod, container: 'web', owner, handleProbes: false }, signal);
+    const patched = cluster.peekPod(target)!;
+    expect(installer.observe(patched, 'web')).toMatchObject({ state: 'running' });
+    // What a real node's containerd reports for `ctr images import`, `kind load` or `k3d image import`:
+    // the image's config digest as imageID (no repository digest), its repository tag as image.
+    const loaded = (running: typeof patched, image: string): typeof patched => ({
+      ...running,
+      containerStatuses: running.containerStatuses.map((status) =>
+        status.name === 'web' ? { ...status, image, imageID: `sha256:${'c'.repeat(64)}` } : status,
+      ),
+    });
+    expect(installer.observe(loaded(patched, 'quay.io/gefyra/carrier:0.13.6'), 'web')).toMatchObject({
+      state: 'running',
+      containerID: expect.stringMatching(/^containerd:\/\//),
+    });
+    // The original image, still running while the kubelet replaces it, is not Carrier.
+    expect(installer.observe(loaded(patched, 'shop/web:2'), 'web')).toMatchObject({ state: 'starting' });
+    expect(cluster.peekPod(target)?.containers[0]?.image).toBe('quay.io/gefyra/carrier:0.13.6');
+  });
+
   it('sees a Carrier that cannot be pulled as failing, with the reason', async () => {
     const { cluster, installer, pod } = setup();
     cluster.failImagePull('carrier');

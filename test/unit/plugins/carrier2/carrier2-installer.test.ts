@@ -123,6 +123,22 @@ describe('Carrier2Installer', () => {
     expect(observe()).toMatchObject({ replacedBy: 'shop/web:3' });
   });
 
+  it('observes carrier2 running from an image loaded without a registry: containerd names it only in `image`', async () => {
+    const { cluster, installed, installer } = setup();
+    await installed();
+    const patched = cluster.peekPod(target)!;
+    // What a real node's containerd reports for `ctr images import`, `kind load` or `k3d image import`.
+    const loaded = (image: string): typeof patched => ({
+      ...patched,
+      containerStatuses: patched.containerStatuses.map((status) =>
+        status.name === 'web' ? { ...status, image, imageID: `sha256:${'c'.repeat(64)}` } : status,
+      ),
+    });
+    expect(installer.observe(loaded('quay.io/gefyra/carrier2:2.5.4'), 'web')).toMatchObject({ state: 'running' });
+    // The original image, still running while the kubelet replaces it, is not carrier2.
+    expect(installer.observe(loaded('shop/web:2'), 'web')).toMatchObject({ state: 'starting' });
+  });
+
   it('does not take an image of another repository whose name begins like carrier2’s for carrier2', async () => {
     const { cluster, installed, observe } = setup();
     await installed();

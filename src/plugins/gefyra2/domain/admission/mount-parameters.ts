@@ -9,6 +9,7 @@ import {
 } from '../../../../domain/admission/admission-verdict.js';
 import { CARRIER2_MOUNT_PROVIDER } from '../mount/mount-decision.js';
 import { parseMountTarget } from '../mount/mount-target.js';
+import { tlsRefusal } from '../mount/mount-tls.js';
 
 /** Another mount, as far as the rules compare it. */
 export interface ExistingMount {
@@ -29,9 +30,11 @@ export function normalisedTarget(target: unknown): string | undefined {
 
 /**
  * `/mount-parameters` (contract §5). CREATE: the provider is Carrier2, the
- * target fields are set, the target is a Deployment, StatefulSet or Pod, and
- * no other mount prepares the same workload. UPDATE: the target fields are
- * fixed (the operator's own state patches change none of them).
+ * target fields are set, the target is a Deployment, StatefulSet or Pod, no
+ * other mount prepares the same workload, and no TLS termination is asked
+ * for (not served yet: refused here so that the client prints why). UPDATE:
+ * the target fields are fixed (the operator's own state patches change none
+ * of them).
  */
 export function validateMountParameters(input: AdmissionInput, context: MountParametersContext): AdmissionVerdict {
   const { object } = input;
@@ -72,6 +75,10 @@ export function validateMountParameters(input: AdmissionInput, context: MountPar
         : denied(
             `${String(object['target'])} in ${String(object['targetNamespace'])} is already mounted by ${same.name}`,
           );
+    },
+    () => {
+      const tls = tlsRefusal(object['providerParameter']);
+      return tls === undefined ? ALLOWED : denied(tls);
     },
   );
 }

@@ -63,6 +63,10 @@ export class BridgeService {
 
   async reconcile(ref: Gefyra2ObjectRef, signal: AbortSignal): Promise<ReconcileResult> {
     let bridge = await this.#deps.bridges.find(ref, signal);
+    if (bridge === undefined) {
+      await this.#unrouteGone(ref, signal);
+      return { done: true };
+    }
     for (let steps = 0; bridge !== undefined && steps < MAX_STEPS; steps++) {
       const current = bridge;
       const seen = await this.#observe(current, signal);
@@ -90,6 +94,33 @@ export class BridgeService {
     throw new DomainError('Internal', `GefyraBridge ${ref.name} did not settle after ${MAX_STEPS} steps`, {
       retryable: true,
     });
+  }
+
+  /**
+   * The names of the bridges the tunnel holds routes for: reconciled when the
+   * controller starts, so that the routes of bridges deleted while no
+   * operator ran (their finalizer stripped) are removed.
+   */
+  async routedBridges(signal: AbortSignal): Promise<readonly string[]> {
+    return [...new Set((await this.#deps.routes.owners(signal)).map((owner) => owner.bridge))];
+  }
+
+  /**
+   * A bridge that is gone took no teardown when its finalizer was stripped
+   * (`gefyra bridge rm` after `--force`, the client's uninstall): its routes
+   * and proxy Services are removed here, whichever client they were for.
+   * carrier2 drops it with the mount's next push (the mount watches bridges).
+   */
+  async #unrouteGone(ref: Gefyra2ObjectRef, signal: AbortSignal): Promise<void> {
+    const { routes, logger } = this.#deps;
+    for (const owner of await routes.owners(signal)) {
+      if (owner.bridge !== ref.name) continue;
+      await routes.unroute(owner, signal);
+      logger.info(
+        { bridge: ref.name, client: owner.client },
+        'GefyraBridge is gone without its teardown: its routes and proxy Services removed',
+      );
+    }
   }
 
   async #observe(bridge: StoredBridge, signal: AbortSignal): Promise<Seen> {

@@ -1,6 +1,7 @@
-import { enteredAt, GEFYRA_FINALIZER, recoveryFromError } from '../lifecycle.js';
+import { enteredAt, GEFYRA_FINALIZER, RESTORE_DELAY_MS, recoveryFromError } from '../lifecycle.js';
 import { isMountState, MOUNT_STATES, type MountState } from './mount-states.js';
 import { parseMountTarget, type MountTarget } from './mount-target.js';
+import { tlsRefusal } from './mount-tls.js';
 
 export const CARRIER2_MOUNT_PROVIDER = 'carrier2mount';
 
@@ -15,10 +16,13 @@ export interface GefyraBridgeMount {
   readonly target: unknown;
   readonly targetNamespace: unknown;
   readonly targetContainer: unknown;
+  /** TLS termination (§4), which is refused: see tlsRefusal. */
+  readonly providerParameter: unknown;
   /** How long a MISSING workload may stay away before the mount is removed. */
   readonly missingGracePeriodMs: number;
   readonly sunset: Date | 'invalid' | undefined;
-  readonly failure: { readonly reason: string } | undefined;
+  /** Why it is in ERROR (`status.failure`); the message tells a refusal seen again from a new one. */
+  readonly failure: { readonly reason: string; readonly message?: string } | undefined;
 }
 
 /** An original pod of the workload, as far as the mount is concerned. */
@@ -101,7 +105,7 @@ export function decideMount(observation: MountObservation): MountStep {
     case 'ACTIVE':
       return installed(observation, checked.target, state);
     case 'ERROR':
-      return recoveryFromError(mount, WRITTEN_PROBLEMS, now);
+      return stillRefused(observation) ?? recoveryFromError(mount, WRITTEN_PROBLEMS, now);
   }
 }
 
@@ -115,8 +119,8 @@ function installed(observation: MountObservation, target: MountTarget, state: 'I
   }
   // carrier2 sends what no bridge wants to the shadow: it must serve before any original is switched.
   if (!shadow.ready) return { kind: 'wait' };
-  const refused = originals.find((pod) => pod.installRefusal !== undefined && !pod.onCarrier2);
-  if (refused) return { kind: 'fail', reason: 'Carrier2NotInstallable', message: refused.installRefusal! };
+  const refusal = installRefusal(originals);
+  if (refusal !== undefined) return { kind: 'fail', reason: CARRIER_REFUSED, message: refusal };
   const toInstall = originals.filter((pod) => !pod.onCarrier2).map((pod) => pod.name);
   if (toInstall.length > 0) return { kind: 'installCarrier', pods: toInstall };
   const toConfigure = originals.filter((pod) => !pod.configCurrent).map((pod) => pod.name);
@@ -124,6 +128,27 @@ function installed(observation: MountObservation, target: MountTarget, state: 'I
   if (originals.length === 0 || originals.some((pod) => !pod.ready)) return { kind: 'wait' };
   if (state === 'ACTIVE') return { kind: 'wait' };
   return { kind: 'transition', to: 'ACTIVE', note: 'the shadow and every original pod on carrier2 are ready' };
+}
+
+const CARRIER_REFUSED = 'Carrier2NotInstallable';
+
+/** Why carrier2 cannot go into the first original not yet on it; undefined when it can go into every one. */
+const installRefusal = (originals: readonly ObservedOriginal[]): string | undefined =>
+  originals.find((pod) => pod.installRefusal !== undefined && !pod.onCarrier2)?.installRefusal;
+
+/**
+ * The originals still refuse carrier2 exactly as when the mount failed (the
+ * refusal names the pod and why): restoring would only fail again. The mount
+ * stays in ERROR without a word and looks again at the 60 s check; a changed
+ * workload (a new pod, another probe) refuses otherwise, or not at all, and
+ * restores it.
+ */
+function stillRefused({ mount, originals, now }: MountObservation): MountStep | undefined {
+  const refusal = installRefusal(originals);
+  if (mount.failure?.reason !== CARRIER_REFUSED || refusal === undefined || mount.failure.message !== refusal) {
+    return undefined;
+  }
+  return { kind: 'wait', recheckAt: new Date(now.getTime() + RESTORE_DELAY_MS) };
 }
 
 /** The namespace or workload is gone: uninstall and keep the bridges until it is back or the grace period is over. */
@@ -138,7 +163,13 @@ function missing({ mount, uninstalled, now }: MountObservation): MountStep {
 }
 
 /** Reasons that lie in how the mount is written, not in the cluster. */
-const WRITTEN_PROBLEMS: readonly string[] = ['UnknownState', 'InvalidProvider', 'InvalidTarget', 'InvalidSunset'];
+const WRITTEN_PROBLEMS: readonly string[] = [
+  'UnknownState',
+  'InvalidProvider',
+  'InvalidTarget',
+  'InvalidSunset',
+  'TlsNotServed',
+];
 
 function check(
   mount: GefyraBridgeMount,
@@ -165,5 +196,7 @@ function check(
   if (mount.sunset === 'invalid') {
     return { reason: 'InvalidSunset', message: 'sunset is not a date and time (RFC 3339, e.g. 2027-01-01T00:00:00Z)' };
   }
+  const tls = tlsRefusal(mount.providerParameter);
+  if (tls !== undefined) return { reason: 'TlsNotServed', message: tls };
   return { target: target.target };
 }

@@ -1,4 +1,5 @@
 import type { Pod } from '../../../../domain/cluster/pod.js';
+import { isDomainError } from '../../../../domain/errors.js';
 import { fnv1a } from '../../../../domain/fingerprint.js';
 import { arrayAt, isRecord, numberAt, recordAt, stringAt, stringMapAt } from '../../../../domain/json-reading.js';
 import type { ClusterApi, Manifest, ObjectRef } from '../../../../ports/cluster-api.port.js';
@@ -77,7 +78,7 @@ export class MountWorkload {
     if (shadow === undefined) return undefined;
     const service = await this.#cluster.find(this.#serviceRef(place), signal);
     const hpa = await this.#originalHpa(place, signal);
-    const hpaCopy = hpa && (await this.#cluster.find(this.#hpaRef(place), signal));
+    const hpaCopy = hpa && (await this.#findHpaCopy(place, signal));
     const current =
       service !== undefined &&
       (hpa === undefined || hpaCopy !== undefined) &&
@@ -112,21 +113,17 @@ export class MountWorkload {
 
   /** Deletes the shadow, its Service and HPA copy; what is gone already is fine. */
   async removeShadow(place: MountPlace, signal: AbortSignal): Promise<void> {
-    await this.#cluster.remove(this.#hpaRef(place), signal);
+    await withoutHpas(() => this.#cluster.remove(this.#hpaRef(place), signal), undefined);
     await this.#cluster.remove(this.#serviceRef(place), signal);
     await this.#cluster.remove(workloadRef(place, shadowNameOf(place.target.name)), signal);
   }
 
   /** Whether anything of the shadow is left. */
   async shadowLeft(place: MountPlace, signal: AbortSignal): Promise<boolean> {
-    for (const ref of [
-      workloadRef(place, shadowNameOf(place.target.name)),
-      this.#serviceRef(place),
-      this.#hpaRef(place),
-    ]) {
+    for (const ref of [workloadRef(place, shadowNameOf(place.target.name)), this.#serviceRef(place)]) {
       if ((await this.#cluster.find(ref, signal)) !== undefined) return true;
     }
-    return false;
+    return (await this.#findHpaCopy(place, signal)) !== undefined;
   }
 
   /** The in-cluster name of the shadow's Service. */
@@ -147,11 +144,15 @@ export class MountWorkload {
 
   async #originalHpa(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
     if (place.target.kind === 'Pod') return undefined;
-    const hpas = await this.#cluster.list(HPA, place.namespace, undefined, signal);
+    const hpas = await withoutHpas(() => this.#cluster.list(HPA, place.namespace, undefined, signal), []);
     return hpas.find((hpa) => {
       const ref = recordAt(recordAt(hpa, 'spec'), 'scaleTargetRef');
       return stringAt(ref, 'kind') === place.target.kind && stringAt(ref, 'name') === place.target.name;
     });
+  }
+
+  #findHpaCopy(place: MountPlace, signal: AbortSignal): Promise<Manifest | undefined> {
+    return withoutHpas(() => this.#cluster.find(this.#hpaRef(place), signal), undefined);
   }
 
   #serviceRef(place: MountPlace): ObjectRef {
@@ -160,6 +161,16 @@ export class MountWorkload {
 
   #hpaRef(place: MountPlace): ObjectRef {
     return { ...HPA, namespace: place.namespace, name: shadowNameOf(place.target.name) };
+  }
+}
+
+/** A cluster that does not serve autoscaling/v2 has no HPA to copy or remove. */
+async function withoutHpas<T>(call: () => Promise<T>, none: T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isDomainError(error, 'NotFound')) return none;
+    throw error;
   }
 }
 

@@ -102,7 +102,13 @@ export function shadowService(options: {
     },
     spec: {
       selector: { [DUPLICATION_ID_LABEL]: options.duplicationId },
-      ports: options.containerPorts.map((port, index) => ({ name: `${port}-${index}`, port, targetPort: port })),
+      // `protocol` is a key of the ports list: server-side apply refuses an entry without it.
+      ports: options.containerPorts.map((port, index) => ({
+        name: `${port}-${index}`,
+        port,
+        targetPort: port,
+        protocol: 'TCP',
+      })),
     },
   };
 }

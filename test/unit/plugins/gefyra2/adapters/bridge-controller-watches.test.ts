@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../../../../src/adapters/runtime/watch-source.js';
+import { silentLogger } from '../../../../../src/adapters/system/pino-logger.js';
 import { GefyraBridgeController } from '../../../../../src/plugins/gefyra2/adapters/gefyra-bridge-controller.js';
 import { GefyraBridgeMountController } from '../../../../../src/plugins/gefyra2/adapters/gefyra-bridge-mount-controller.js';
 import type { BridgeService } from '../../../../../src/plugins/gefyra2/domain/bridge/bridge-service.js';
@@ -63,7 +64,7 @@ describe('which mounts and bridges a watch event wakes', () => {
   });
 
   it('a bridge: its own changes, its mount’s and its client’s', () => {
-    const controller = new GefyraBridgeController(notCalled, 'gefyra');
+    const controller = new GefyraBridgeController(notCalled, 'gefyra', silentLogger);
     const [bridges, mounts, clients] = controller.watches;
     const bridge = (name: string, mount: string, client: string) =>
       event('ADDED', 'gefyrabridge', name, {

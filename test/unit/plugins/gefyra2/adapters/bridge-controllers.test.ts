@@ -134,4 +134,28 @@ describe('GefyraBridgeMount and GefyraBridge controllers in the runtime', () => 
       await operator.stop();
     }
   });
+
+  it('at start removes the routes of bridges deleted while no operator ran (finalizer stripped by --force)', async () => {
+    const operator = await createSimulatedOperator();
+    const routes = new FakeBridgeRoutes();
+    operator.container.bind(TOKENS.CarrierInstaller).toConstantValue(new FakeCarrierInstaller(operator.cluster));
+    await operator.container.load(
+      gefyra2Module(pluginContext({ GEFYRA_DISABLE_CLIENT_SA_MANAGEMENT: 'true' }), () => routes),
+    );
+    // What the last operator left: the route of a bridge the client then deleted with its finalizer stripped.
+    await routes.route({ bridge: 'web-alice', client: 'dev-a' }, [
+      { containerPort: 8080, destination: '172.18.0.3:8000' },
+    ]);
+    let runnable: RunnableOperator | undefined;
+    try {
+      runnable = createOperatorRuntime(operator.container);
+      await runnable.runtime.start();
+      // No clock advance: the start looks, not a timer.
+      await until(runnable, () => routes.held().size === 0);
+      expect(routes.calls).toEqual(['route web-alice', 'unroute web-alice']);
+    } finally {
+      await runnable?.runtime.stop();
+      await operator.stop();
+    }
+  });
 });

@@ -102,7 +102,7 @@ describe('Stowaway2Routes (contract §4 "Route")', () => {
           labels: { 'gefyra.dev/app': 'stowaway', 'gefyra.dev/role': 'proxy', 'gefyra.dev/proxy-port': '10002' },
           annotations: { 'gefyra.dev/route-owner': 'dave/web-dave' },
         },
-        spec: { ports: [{ port: 10002 }] },
+        spec: { ports: [{ port: 10002, protocol: 'TCP' }] },
       },
       signal(),
     );
@@ -206,6 +206,26 @@ describe('Stowaway2Routes (contract §4 "Route")', () => {
     expect(await routes.routesOf(alice, signal())).toEqual([]);
     await routes.unroute(alice, signal());
     expect(await served()).toEqual({ 10001: '172.19.0.3:8080' });
+  });
+
+  it('lists the owners of its entries and of proxy Services left without one, from the cluster; not foreign entries', async () => {
+    const { routes, cluster, clock, data } = await setUp();
+    await routes.route(alice, web(), signal());
+    await routes.route(bob, web('172.19.0.3'), signal());
+    await cluster.patch(ROUTES_CM, { data: { 'other-abcdefghij': '172.20.0.2:8080,10009' } }, signal());
+    const restarted = new Stowaway2Routes(cluster, clock, NAMESPACE);
+    expect(await restarted.owners(signal())).toEqual([alice, bob]);
+    // A crash between saving the table without bob and removing his Service: the Service still names him.
+    const withoutBob = Object.fromEntries(Object.entries(data()).filter(([, value]) => !value.endsWith(',10001')));
+    await cluster.patch(
+      ROUTES_CM,
+      { data: { ...Object.fromEntries(Object.keys(data()).map((key) => [key, null])), ...withoutBob } },
+      signal(),
+    );
+    expect(await restarted.owners(signal())).toEqual([alice, bob]);
+    await restarted.unroute(bob, signal());
+    await restarted.unroute(alice, signal());
+    expect(await restarted.owners(signal())).toEqual([]);
   });
 
   it('retries a save that lost to another writer (409) on a fresh read', async () => {

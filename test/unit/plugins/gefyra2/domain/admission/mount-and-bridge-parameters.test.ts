@@ -57,6 +57,24 @@ describe('/mount-parameters', () => {
     });
   });
 
+  it('refuses TLS termination, for every port or for one, with a path or a Secret; {} is fine', () => {
+    // As `gefyra mount create --tls-certificate ... --tls-key ...` writes it (client-reads.md), printed from body.message.
+    const secret = (key: string) => ({ secret: { namespace: 'shop', name: 'web-tls', key } });
+    const everyPort = { tls: { certificate: '/certs/tls.crt', key: '/certs/tls.key', sni: 'web.shop' } };
+    const onePort = { '443': { tls: { certificate: secret('tls.crt'), key: secret('tls.key') } } };
+    expect(checkMount({ operation: 'CREATE', object: mount({ providerParameter: everyPort }) })).toEqual({
+      allowed: false,
+      message:
+        'TLS termination (providerParameter tls for every port) is not served by this operator yet: ' +
+        'create the mount without --tls-certificate, --tls-key and --tls-sni',
+    });
+    expect(checkMount({ operation: 'CREATE', object: mount({ providerParameter: onePort }) })).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining('providerParameter tls for port 443) is not served by this operator yet'),
+    });
+    expect(checkMount({ operation: 'CREATE', object: mount({ providerParameter: {} }) })).toEqual({ allowed: true });
+  });
+
   it("keeps the target fields fixed on UPDATE and admits the operator's state patches", () => {
     expect(
       checkMount({ operation: 'UPDATE', oldObject: mount(), object: mount({ target: 'deploy/other' }) }),

@@ -229,6 +229,45 @@ describe('GefyraBridge service', () => {
     expect(g.bridge('bridge-b')?.state).toBe('ACTIVE');
   });
 
+  it('a bridge deleted with its finalizer stripped (`--force`, the client’s uninstall): its reconcile removes its routes; the other bridge stays', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    await g.settleBridge('bridge-a');
+    g.clock.advance(1000);
+    await g.createBridge('bridge-b', [g.headerRule('bob')], { destinationIP: '172.18.0.4' });
+    await g.settleBridge('bridge-b');
+    await g.cluster.patch(g.bridgeRef('bridge-a'), { metadata: { finalizers: [] } }, signal());
+    await g.cluster.remove(g.bridgeRef('bridge-a'), signal());
+    expect(g.bridge('bridge-a')).toBeUndefined();
+    expect([...g.routes.held().keys()]).toEqual(['bridge-a', 'bridge-b']);
+    await g.settleBridge('bridge-a');
+    expect([...g.routes.held().keys()]).toEqual(['bridge-b']);
+    // The mount, woken by the deletion, configures carrier2 without it.
+    await g.settleMount();
+    for (const pod of g.originals()) {
+      expect(g.carrier.runningConfiguration(pod)?.routes.map((route) => route.selective?.name)).toEqual(['bridge-b']);
+    }
+    expect(g.bridge('bridge-b')?.state).toBe('ACTIVE');
+    // A gone bridge with nothing left in the tunnel is nothing to do.
+    await g.settleBridge('bridge-a');
+    expect(g.routes.calls.filter((call) => call === 'unroute bridge-a')).toHaveLength(1);
+  });
+
+  it('names the bridges the tunnel holds routes for, so that a starting controller looks at gone ones too', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    await g.settleBridge('bridge-a');
+    await g.routes.route({ bridge: 'gone', client: 'dev-b' }, [
+      { containerPort: 8080, destination: '172.18.0.9:8000' },
+    ]);
+    const { bridgeService } = g.newServices();
+    expect(await bridgeService.routedBridges(signal())).toEqual(['bridge-a', 'gone']);
+    await g.settleBridge('gone', bridgeService);
+    expect([...g.routes.held().keys()]).toEqual(['bridge-a']);
+  });
+
   it('is ACTIVE on a workload scaled to zero, and the mount configures the pods that come back with it', async () => {
     const g = await bridgesFixture();
     await g.activeMount();

@@ -20,6 +20,7 @@ const mount = (fields: Partial<GefyraBridgeMount> = {}): GefyraBridgeMount => ({
   target: 'deploy/web-app',
   targetNamespace: 'shop',
   targetContainer: 'web',
+  providerParameter: {},
   missingGracePeriodMs: 300_000,
   sunset: undefined,
   failure: undefined,
@@ -154,10 +155,67 @@ describe('decideMount: failures name what to change', () => {
     [{ target: 'job/x' }, 'InvalidTarget', 'is not "<kind>/<name>"'],
     [{ targetContainer: '' }, 'InvalidTarget', 'targetContainer'],
     [{ sunset: 'invalid' }, 'InvalidSunset', 'RFC 3339'],
+    // As `gefyra mount create --tls-certificate /certs/tls.crt --tls-key /certs/tls.key` writes it (client-reads.md).
+    [
+      { providerParameter: { tls: { certificate: '/certs/tls.crt', key: '/certs/tls.key' } } },
+      'TlsNotServed',
+      'TLS termination (providerParameter tls for every port) is not served by this operator yet',
+    ],
+    [
+      {
+        providerParameter: {
+          '8443': {
+            tls: { certificate: { secret: { namespace: 'shop', name: 'web-tls', key: 'tls.crt' } }, key: '/k' },
+          },
+        },
+      },
+      'TlsNotServed',
+      'providerParameter tls for port 8443',
+    ],
   ])('%j → ERROR %s', (fields, reason, message) => {
     const step = decide({ state: 'ACTIVE', ...fields });
     expect(step).toMatchObject({ kind: 'fail', reason });
     expect(step.kind === 'fail' ? step.message : '').toContain(message);
+  });
+
+  it('installs a mount whose providerParameter asks for no TLS ({}, absent or null)', () => {
+    for (const providerParameter of [{}, undefined, null]) {
+      expect(decide({ state: 'REQUESTED', providerParameter })).toMatchObject({ kind: 'transition', to: 'PREPARING' });
+    }
+  });
+
+  it('stays in ERROR while the mount asks for TLS, and restores at once when it no longer does', () => {
+    const tls = { tls: { certificate: '/certs/tls.crt', key: '/certs/tls.key' } };
+    const failed = { state: 'ERROR', failure: { reason: 'TlsNotServed' } };
+    expect(decide({ ...failed, providerParameter: tls })).toEqual({ kind: 'wait' });
+    expect(decide({ ...failed, providerParameter: {} })).toMatchObject({ kind: 'transition', to: 'RESTORING' });
+  });
+
+  it('stays in ERROR without restoring while the originals refuse carrier2 as they did, and looks again at the 60 s check', () => {
+    const exec = 'container web of pod web-app-1 has probes carrier2 cannot answer: livenessProbe (exec)';
+    const failed = {
+      state: 'ERROR',
+      stateTransitions: { ERROR: '2026-12-07T11:50:00.000000Z' },
+      failure: { reason: 'Carrier2NotInstallable', message: exec },
+    };
+    const refusing = [original('web-app-1', { onCarrier2: false, installRefusal: exec })];
+    expect(decide(failed, { originals: refusing })).toEqual({
+      kind: 'wait',
+      recheckAt: new Date('2026-12-07T12:01:00Z'),
+    });
+    // The workload rolled: its new pod refuses in its own words, or not at all; either way the mount is restored.
+    const rolled = exec.replace('web-app-1', 'web-app-7');
+    for (const originals of [
+      [original('web-app-7', { onCarrier2: false, installRefusal: rolled })],
+      [original('web-app-7', { onCarrier2: false })],
+      [],
+    ]) {
+      expect(decide(failed, { originals })).toMatchObject({ kind: 'transition', to: 'RESTORING' });
+    }
+    // A failure recorded without its message is no refusal to recognise.
+    expect(decide({ ...failed, failure: { reason: 'Carrier2NotInstallable' } }, { originals: refusing })).toMatchObject(
+      { kind: 'transition', to: 'RESTORING' },
+    );
   });
 
   it('stays in ERROR for the same reason; restores at once when the mount is corrected, else after 60 s', () => {

@@ -32,7 +32,7 @@ describe('GefyraBridgeMount service', () => {
     const service = g.peek('Service', 'web-app-gefyra-svc');
     expect(service?.['spec']).toMatchObject({
       selector: { 'bridge.gefyra.dev/duplication-id': mount?.uid },
-      ports: [{ name: '8080-0', port: 8080, targetPort: 8080 }],
+      ports: [{ name: '8080-0', port: 8080, targetPort: 8080, protocol: 'TCP' }],
     });
     expect(g.peek('HorizontalPodAutoscaler', 'web-gefyra', 'autoscaling/v2')?.['spec']).toMatchObject({
       scaleTargetRef: { kind: 'Deployment', name: 'web-gefyra' },
@@ -346,6 +346,33 @@ describe('GefyraBridgeMount service', () => {
     expect(g.mount('db-mount')?.state).toBe('ACTIVE');
     expect(g.peek('StatefulSet', 'db-gefyra', 'apps/v1')).toBeDefined();
     expect(g.peek('Service', 'db-app-gefyra-svc')).toBeDefined();
+  });
+
+  it('stays in ERROR without new Events while the originals refuse the carrier as they did, until the workload rolls', async () => {
+    const g = await bridgesFixture();
+    for (const pod of g.originals()) {
+      g.carrier.refuse(pod.name, { reason: 'Carrier2NotInstallable', message: `pod ${pod.name} has an exec probe` });
+    }
+    await g.createMount();
+    await g.settleMount();
+    expect(g.mount()?.state).toBe('ERROR');
+    const told = g.events('web-mount').length;
+    for (let check = 0; check < 3; check++) {
+      g.clock.advance(61_000);
+      expect(await g.settleMount()).toEqual({ done: false, requeueAfterMs: 60_000 });
+    }
+    expect(g.mount()?.state).toBe('ERROR');
+    expect(Object.keys(g.mount()?.stateTransitions ?? {})).not.toContain('RESTORING');
+    expect(g.events('web-mount')).toHaveLength(told);
+    // A rollout (the probe taken out): new pods, which take the carrier.
+    const web = deployment('web', 2);
+    const template = (web['spec'] as { template: { spec: { containers: { image: string }[] } } }).template;
+    template.spec.containers[0]!.image = 'example.test/shop-web:2';
+    await g.cluster.patch(WEB, { spec: { template } }, signal());
+    g.clock.advance(61_000);
+    await g.settleMount();
+    expect(g.mount()?.state).toBe('ACTIVE');
+    expect(Object.keys(g.mount()?.stateTransitions ?? {})).toContain('RESTORING');
   });
 
   it('follows a rollout of the workload: Not intact, Change detected, the shadow updated and the new originals switched', async () => {

@@ -111,8 +111,8 @@ describe('shadowService and upstreams', () => {
       spec: {
         selector: { [DUPLICATION_ID_LABEL]: 'mount-uid' },
         ports: [
-          { name: '8080-0', port: 8080, targetPort: 8080 },
-          { name: '9090-1', port: 9090, targetPort: 9090 },
+          { name: '8080-0', port: 8080, targetPort: 8080, protocol: 'TCP' },
+          { name: '9090-1', port: 9090, targetPort: 9090, protocol: 'TCP' },
         ],
       },
     });
