@@ -1,4 +1,4 @@
-import { seconds, variablesSet, type Environment } from '../../environment.js';
+import { parseEnvironment, seconds, variablesSet, type Environment } from '../../environment.js';
 // Imported for their declarations: the 2.x-only variables below are theirs, and variablesSet wants them declared.
 import './client-lifecycle-settings.js';
 import './tunnel/stowaway2-settings.js';
@@ -31,6 +31,10 @@ export const gefyra2Settings = defineSettings('gefyra2', {
     contracts: GEFYRA2,
   }),
 });
+
+/** GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD, in ms (a bad value throws the ConfigurationError that stops the start). */
+export const missingGracePeriodMsOf = (environment: Environment): number =>
+  parseEnvironment(gefyra2Settings, environment).GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD * 1000;
 
 /** Variables only the Gefyra 2.x client puts into the operator's Deployments (declared by their owners). */
 export const GEFYRA2_ONLY_VARIABLES = [

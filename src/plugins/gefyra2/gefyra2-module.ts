@@ -1,22 +1,15 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import { ClusterOperatorInstallation } from '../../adapters/kubernetes/cluster-stores/cluster-operator-installation.js';
-import { parseEnvironment } from '../../environment.js';
 import type { ClusterApi } from '../../ports/cluster-api.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import { RUNTIME, SERVICES, TOKENS, type Token } from '../../tokens.js';
 import type { PluginContext } from '../plugin.js';
 import { resolve, resolveAll } from '../resolve.js';
-import { ClusterGefyra2ObjectStore } from './adapters/cluster-gefyra2-object-store.js';
 import { GefyraBridgeController } from './adapters/gefyra-bridge-controller.js';
 import { GefyraBridgeMountController } from './adapters/gefyra-bridge-mount-controller.js';
-import { BridgeService } from './domain/bridge/bridge-service.js';
+import { bridgeServices, gefyraBridgesOn, type BridgeServices } from './bridge-services.js';
 import { StoredClientBridges } from './domain/bridge/client-bridges.js';
-import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from './domain/bridge/gefyra-bridge.js';
-import { bridgeMountFrom, GEFYRA_BRIDGE_MOUNT_KIND } from './domain/mount/bridge-mount.js';
-import { MountCarriers } from './domain/mount/mount-carriers.js';
-import { MountService, MOUNT_SERVICE_SETTINGS } from './domain/mount/mount-service.js';
-import { MountWorkload } from './domain/mount/mount-workload.js';
-import { gefyra2Settings } from './gefyra2-config.js';
+import { missingGracePeriodMsOf } from './gefyra2-config.js';
 import type { BridgeRoutes } from './ports/bridge-routes.port.js';
 import { clientLifecycleSettingsOf } from './client-lifecycle-settings.js';
 import { ClusterClientAccounts } from './adapters/cluster-client-accounts.js';
@@ -39,8 +32,7 @@ import { loadWebhookSettings } from './webhook-settings.js';
 export const GEFYRA2_UNINSTALL = Symbol.for('gefyra-operator/gefyra2/Uninstall') as Token<Gefyra2Uninstall>;
 const CLIENT_SERVICE = Symbol.for('gefyra-operator/gefyra2/GefyraClientService') as Token<GefyraClientService>;
 const ACCOUNTS = Symbol.for('gefyra-operator/gefyra2/ClientAccounts') as Token<ClusterClientAccounts>;
-const MOUNT_SERVICE = Symbol.for('gefyra-operator/gefyra2/MountService') as Token<MountService>;
-const BRIDGE_SERVICE = Symbol.for('gefyra-operator/gefyra2/BridgeService') as Token<BridgeService>;
+const BRIDGE_SERVICES = Symbol.for('gefyra-operator/gefyra2/BridgeServices') as Token<BridgeServices>;
 const BRIDGE_ROUTES = Symbol.for('gefyra-operator/gefyra2/BridgeRoutes') as Token<BridgeRoutes>;
 
 /** The tunnel's side of bridges; Stowaway 2.x's proxy routes unless a test gives its own. */
@@ -64,16 +56,9 @@ export function gefyra2Module(
   const tunnel = stowaway2SettingsOf(context);
   const lifecycle = clientLifecycleSettingsOf(context.environment);
   const webhook = loadWebhookSettings(context.environment);
-  const missingGracePeriodMs =
-    parseEnvironment(gefyra2Settings, context.environment).GEFYRA_BRIDGE_MOUNT_MISSING_GRACE_PERIOD * 1000;
+  const missingGracePeriodMs = missingGracePeriodMsOf(context.environment);
   const loggerOf = (ctx: ResolutionContext, component = 'gefyraclient') =>
     resolve(ctx, TOKENS.Logger).child({ component });
-  const mountsOn = (cluster: ClusterApi) =>
-    new ClusterGefyra2ObjectStore(cluster, GEFYRA_BRIDGE_MOUNT_KIND, (object) =>
-      bridgeMountFrom(object, missingGracePeriodMs),
-    );
-  const bridgesOn = (cluster: ClusterApi) =>
-    new ClusterGefyra2ObjectStore(cluster, GEFYRA_BRIDGE_KIND, gefyraBridgeFrom);
   return new ContainerModule(({ bind }) => {
     bind(ACCOUNTS)
       .toDynamicValue((ctx) => new ClusterClientAccounts(resolve(ctx, TOKENS.ClusterApi), namespace))
@@ -86,7 +71,7 @@ export function gefyra2Module(
             store: new ClusterGefyraClientStore(cluster),
             peers: new Stowaway2Peers(cluster, tunnel),
             accounts: resolve(ctx, ACCOUNTS),
-            bridges: new StoredClientBridges(bridgesOn(cluster)),
+            bridges: new StoredClientBridges(gefyraBridgesOn(cluster)),
             events: resolve(ctx, TOKENS.EventRecorder),
             clock: resolve(ctx, TOKENS.Clock),
             logger: loggerOf(ctx),
@@ -108,8 +93,8 @@ export function gefyra2Module(
         return new Gefyra2Uninstall({
           objects: cluster,
           clients: resolve(ctx, CLIENT_SERVICE),
-          mounts: resolve(ctx, MOUNT_SERVICE),
-          bridges: resolve(ctx, BRIDGE_SERVICE),
+          mounts: resolve(ctx, BRIDGE_SERVICES).mounts,
+          bridges: resolve(ctx, BRIDGE_SERVICES).bridges,
           accounts: resolve(ctx, ACCOUNTS),
           tunnel: resolve(ctx, TOKENS.TunnelProvider),
           installations: [resolve(ctx, TOKENS.OperatorInstallation), webhookAccount],
@@ -130,54 +115,32 @@ export function gefyra2Module(
     bind(BRIDGE_ROUTES)
       .toDynamicValue((ctx) => bridgeRoutesOf(resolve(ctx, TOKENS.ClusterApi), resolve(ctx, TOKENS.Clock), context))
       .inSingletonScope();
-    const servicesOf = (ctx: ResolutionContext) => {
-      const cluster = resolve(ctx, TOKENS.ClusterApi);
-      const routes = resolve(ctx, BRIDGE_ROUTES);
-      const mounts = mountsOn(cluster);
-      const bridges = bridgesOn(cluster);
-      const common = {
-        mounts,
-        bridges,
-        carriers: new MountCarriers({ workload: new MountWorkload(cluster), bridges, routes }),
-        installers: resolveAll(ctx, TOKENS.CarrierInstaller),
-        events: resolve(ctx, TOKENS.EventRecorder),
-        clock: resolve(ctx, TOKENS.Clock),
-      };
-      return { cluster, routes, common };
-    };
-    bind(MOUNT_SERVICE)
-      .toDynamicValue((ctx) => {
-        const { common } = servicesOf(ctx);
-        return new MountService({ ...common, logger: loggerOf(ctx, 'gefyrabridgemount') }, MOUNT_SERVICE_SETTINGS);
-      })
-      .inSingletonScope();
-    bind(BRIDGE_SERVICE)
-      .toDynamicValue((ctx) => {
-        const { cluster, routes, common } = servicesOf(ctx);
-        return new BridgeService(
+    bind(BRIDGE_SERVICES)
+      .toDynamicValue((ctx) =>
+        bridgeServices(
           {
-            ...common,
-            clients: new ClusterGefyraClientStore(cluster),
-            routes,
-            logger: loggerOf(ctx, 'gefyrabridge'),
+            cluster: resolve(ctx, TOKENS.ClusterApi),
+            routes: resolve(ctx, BRIDGE_ROUTES),
+            installers: resolveAll(ctx, TOKENS.CarrierInstaller),
+            events: resolve(ctx, TOKENS.EventRecorder),
+            clock: resolve(ctx, TOKENS.Clock),
+            logger: resolve(ctx, TOKENS.Logger),
           },
-          {
-            destinationSubnets: resolve(ctx, SERVICES.Config).policy.destinationSubnets,
-            progressRecheckMs: MOUNT_SERVICE_SETTINGS.progressRecheckMs,
-          },
-        );
-      })
+          { missingGracePeriodMs, destinationSubnets: resolve(ctx, SERVICES.Config).policy.destinationSubnets },
+        ),
+      )
       .inSingletonScope();
     bind(RUNTIME.Controllers).toDynamicValue(
       (ctx) => () =>
         new GefyraBridgeMountController(
-          resolve(ctx, MOUNT_SERVICE),
+          resolve(ctx, BRIDGE_SERVICES).mounts,
           namespace,
           resolveAll(ctx, TOKENS.CarrierInstaller),
         ),
     );
     bind(RUNTIME.Controllers).toDynamicValue(
-      (ctx) => () => new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICE), namespace, loggerOf(ctx, 'gefyrabridge')),
+      (ctx) => () =>
+        new GefyraBridgeController(resolve(ctx, BRIDGE_SERVICES).bridges, namespace, loggerOf(ctx, 'gefyrabridge')),
     );
   });
 }

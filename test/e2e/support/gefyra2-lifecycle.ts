@@ -1,6 +1,13 @@
-import { ClusterGefyra2ObjectStore } from '../../../src/plugins/gefyra2/adapters/cluster-gefyra2-object-store.js';
 import { StoredClientBridges } from '../../../src/plugins/gefyra2/domain/bridge/client-bridges.js';
-import { GEFYRA_BRIDGE_KIND, gefyraBridgeFrom } from '../../../src/plugins/gefyra2/domain/bridge/gefyra-bridge.js';
+import { bridgeServices, gefyraBridgesOn } from '../../../src/plugins/gefyra2/bridge-services.js';
+import { GefyraBridgeController } from '../../../src/plugins/gefyra2/adapters/gefyra-bridge-controller.js';
+import { GefyraBridgeMountController } from '../../../src/plugins/gefyra2/adapters/gefyra-bridge-mount-controller.js';
+import { missingGracePeriodMsOf } from '../../../src/plugins/gefyra2/gefyra2-config.js';
+import { Stowaway2Routes } from '../../../src/plugins/gefyra2/tunnel/stowaway2-routes.js';
+import { Carrier2Installer } from '../../../src/plugins/carrier2/carrier2-installer.js';
+import { carrier2SettingsOf } from '../../../src/plugins/carrier2/carrier2-settings.js';
+import type { Controller } from '../../../src/adapters/runtime/controller.js';
+import type { CarrierInstaller } from '../../../src/ports/carrier-installer.port.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterClientAccounts } from '../../../src/plugins/gefyra2/adapters/cluster-client-accounts.js';
 import { ClusterEventRecorder } from '../../../src/adapters/kubernetes/cluster-stores/cluster-event-recorder.js';
@@ -34,14 +41,21 @@ const signal = () => AbortSignal.timeout(30_000);
  * Gefyra 2 in a test namespace of the real API server: the Gefyra 2 CRDs
  * (as the operator registers them), a PersistentVolume pre-bound to Stowaway's claim (no
  * provisioner here), Stowaway 2.x installed by the plugin, and the
- * GefyraClient controller running on a work queue fed by watches, as the
- * runtime runs it. `stop` ends the controller and removes the cluster-scoped
- * objects the namespace's deletion does not.
+ * GefyraClient, GefyraBridgeMount and GefyraBridge controllers (built as
+ * gefyra2Module builds them, carrier2 the loaded carrier) each running on a
+ * work queue fed by watches, as the runtime runs them. `stop` ends the
+ * controllers and removes the cluster-scoped objects the namespace's
+ * deletion does not.
  */
 export async function startGefyra2(
   kubeConfig: KubeConfig,
   namespace: string,
-  options: { readonly image?: string; readonly lifecycle?: Partial<ClientLifecycleSettings> } = {},
+  options: {
+    readonly image?: string;
+    readonly lifecycle?: Partial<ClientLifecycleSettings>;
+    /** Wraps the loaded carriers (carrier2), e.g. for a benchmark to time their configuration pushes. */
+    readonly carriers?: (loaded: readonly CarrierInstaller[]) => readonly CarrierInstaller[];
+  } = {},
 ) {
   const api = new KubernetesClusterApi(kubeConfig, 'gefyra-e2e');
   // CRDs are cluster-wide: the ones this file registers it removes again, so the next file starts without them.
@@ -59,37 +73,45 @@ export async function startGefyra2(
   await untilServed(api);
   const volume = await preboundStowawayVolume(api, namespace);
   const environment = options.image === undefined ? {} : { GEFYRA_STOWAWAY_IMAGE: options.image };
-  const settings = stowaway2SettingsOf(pluginContext(environment, namespace));
+  const context = pluginContext(environment, namespace);
+  const settings = stowaway2SettingsOf(context);
   await new Stowaway2Installer(api, settings).ensureInstalled(signal());
+  const events = new ClusterEventRecorder(api, systemClock, silentLogger, namespace, 'e2e');
   const service = new GefyraClientService(
     {
       store: new ClusterGefyraClientStore(api),
       peers: new Stowaway2Peers(api, settings),
       accounts: new ClusterClientAccounts(api, namespace),
-      bridges: new StoredClientBridges(new ClusterGefyra2ObjectStore(api, GEFYRA_BRIDGE_KIND, gefyraBridgeFrom)),
-      events: new ClusterEventRecorder(api, systemClock, silentLogger, namespace, 'e2e'),
+      bridges: new StoredClientBridges(gefyraBridgesOn(api)),
+      events,
       clock: systemClock,
       logger: silentLogger,
     },
     { manageServiceAccounts: true, maxConnectionAgeMs: undefined, observeIntervalMs: 60_000, ...options.lifecycle },
   );
-  const controller = new GefyraClientController(service, namespace, STOWAWAY2.labels);
-  const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), {
-    concurrency: 4,
-    clock: systemClock,
-  });
-  const watches = new KubernetesWatchSource(kubeConfig);
-  const subscriptions = controller.watches.map((watch) =>
-    watches.watch(watch.spec, (event) => {
-      for (const key of watch.keysOf(event)) queue.add(key);
-    }),
+  const loaded = [new Carrier2Installer(api, systemClock, carrier2SettingsOf(context))];
+  const installers = options.carriers?.(loaded) ?? loaded;
+  const { mounts, bridges } = bridgeServices(
+    {
+      cluster: api,
+      routes: new Stowaway2Routes(api, systemClock, namespace),
+      installers,
+      events,
+      clock: systemClock,
+      logger: silentLogger,
+    },
+    { missingGracePeriodMs: missingGracePeriodMsOf(environment), destinationSubnets: undefined },
   );
+  const runs = [
+    new GefyraClientController(service, namespace, STOWAWAY2.labels),
+    new GefyraBridgeMountController(mounts, namespace, installers),
+    new GefyraBridgeController(bridges, namespace, silentLogger),
+  ].map((controller) => runOnWatches(controller, kubeConfig));
 
   return {
     ...gefyra2ClientCalls(api, kubeConfig, namespace),
     stop: async () => {
-      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
-      await queue.shutdown();
+      for (const stop of runs) await stop();
       await api.remove({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume }, signal());
       await removeClientBindings(api, namespace);
       await removeClusterObjects(kubeConfig, api, absentBefore);
@@ -167,6 +189,33 @@ export function gefyra2ClientCalls(api: KubernetesClusterApi, kubeConfig: KubeCo
 }
 
 export type Gefyra2 = Awaited<ReturnType<typeof startGefyra2>>;
+
+/**
+ * A controller on a work queue fed by its watches and its own inbox, started
+ * (`started`) once they are, as the runtime runs it; returns its stop.
+ */
+function runOnWatches(controller: Controller<string>, kubeConfig: KubeConfig): () => Promise<void> {
+  const queue = new WorkQueue(async (key, workSignal) => await controller.reconcile(key, workSignal), {
+    concurrency: 4,
+    clock: systemClock,
+  });
+  controller.queue.connect(queue);
+  const watches = new KubernetesWatchSource(kubeConfig);
+  const subscriptions = controller.watches.map((watch) =>
+    watches.watch(watch.spec, (event) => {
+      for (const key of watch.keysOf(event)) queue.add(key);
+    }),
+  );
+  const run = new AbortController();
+  const starting = controller.started?.(run.signal);
+  return async () => {
+    run.abort();
+    await starting;
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+    controller.queue.connect(undefined);
+    await queue.shutdown();
+  };
+}
 
 async function untilServed(api: KubernetesClusterApi): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
