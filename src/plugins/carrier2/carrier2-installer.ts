@@ -40,6 +40,8 @@ export class Carrier2Installer implements CarrierInstaller {
   readonly #cluster: PodApi & ExecApi;
   readonly #clock: Clock;
   readonly #settings: Carrier2Settings;
+  /** The push in progress (or last) per container, `namespace/pod/container`: pushes into one container are serialised. */
+  readonly #pushes = new Map<string, Promise<void>>();
 
   constructor(cluster: PodApi & ExecApi, clock: Clock, settings: Carrier2Settings) {
     this.#cluster = cluster;
@@ -121,6 +123,20 @@ export class Carrier2Installer implements CarrierInstaller {
    * bootstrapped with it.
    */
   async configure(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void> {
+    // The mount and its bridges push into the same pods: two pushes at once would race for carrier2's
+    // upgrade socket, and the one that lost would still read as taken. One at a time per container.
+    const key = `${target.namespace}/${target.name}/${target.container}`;
+    const before = this.#pushes.get(key) ?? Promise.resolve();
+    const push = before.catch(() => undefined).then(() => this.#push(target, configuration, signal));
+    const settled = push.catch(() => undefined);
+    this.#pushes.set(key, settled);
+    void settled.then(() => {
+      if (this.#pushes.get(key) === settled) this.#pushes.delete(key);
+    });
+    return push;
+  }
+
+  async #push(target: ContainerRef, configuration: CarrierConfiguration, signal: AbortSignal): Promise<void> {
     const pod = await this.#cluster.findPod(target, signal);
     const seen = pod ? this.observe(pod, target.container) : undefined;
     if (!pod || seen?.state !== 'running') {
@@ -130,8 +146,10 @@ export class Carrier2Installer implements CarrierInstaller {
     const yaml = carrier2Yaml(configuration, container ? carrier2ProbePorts(container) : []);
     const fingerprint = configuration.fingerprint ?? createHash('sha256').update(yaml).digest('hex');
     if (seen.configured === fingerprint) return;
-    const key = configuredAnnotation(target.container);
-    if (pod.annotations[key] !== undefined) await this.#cluster.patchPod(pod, { annotations: { [key]: null } }, signal);
+    const record = configuredAnnotation(target.container);
+    if (pod.annotations[record] !== undefined) {
+      await this.#cluster.patchPod(pod, { annotations: { [record]: null } }, signal);
+    }
     const result = await this.#cluster.exec(target, carrier2PushCommand(yaml, { debug: this.#settings.debug }), signal);
     // Before its daemon starts, carrier2 writes to the push's own streams (an upgrade is not redirected to its log).
     const outcome = carrier2PushOutcome([result.stdout, result.stderr].join('\n'));
@@ -143,7 +161,7 @@ export class Carrier2Installer implements CarrierInstaller {
     }
     await this.#cluster.patchPod(
       target,
-      { annotations: { [key]: writeConfiguredRecord({ containerID: seen.containerID, fingerprint }) } },
+      { annotations: { [record]: writeConfiguredRecord({ containerID: seen.containerID, fingerprint }) } },
       signal,
     );
   }

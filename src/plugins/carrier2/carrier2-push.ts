@@ -53,6 +53,9 @@ export type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly
 export function carrier2PushOutcome(log: string): PushOutcome {
   const panic = /thread '[^']*' panicked at[^\n]*(\n[^\n]*)?/.exec(log);
   if (panic) return { ok: false, reason: `carrier2 refused the configuration: ${panic[0].trim()}` };
+  // An upgrade with nobody to hand over to (the old carrier2 already gone) bootstraps and then fails.
+  const failed = /Bootstrap failed[^\n]*/.exec(log);
+  if (failed) return { ok: false, reason: `carrier2 did not start with the configuration: ${failed[0].trim()}` };
   if (!log.includes('Bootstrap starting')) {
     return { ok: false, reason: 'carrier2 did not start with the configuration (no "Bootstrap starting" in its log)' };
   }

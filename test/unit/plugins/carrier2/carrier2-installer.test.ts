@@ -68,7 +68,7 @@ function setup(settings: Partial<Carrier2Settings> = {}) {
   });
   const installed = () => installer.install({ pod, container: 'web', owner, handleProbes: true }, signal);
   const observe = () => installer.observe(cluster.peekPod(target)!, 'web');
-  return { cluster, carrier2, installer, pod, installed, observe };
+  return { cluster, clock, carrier2, installer, pod, installed, observe };
 }
 
 describe('Carrier2Installer', () => {
@@ -176,6 +176,46 @@ describe('Carrier2Installer', () => {
     // Taken already by this container instance: nothing is sent again.
     await installer.configure(target, wanted, signal);
     expect(cluster.execLog).toHaveLength(1);
+  });
+
+  it('pushes into one container one at a time: the configuration it records is the one carrier2 runs', async () => {
+    const { cluster, clock, carrier2, installed, observe } = setup();
+    await installed();
+    // Execs that take a moment, as over a real connection, and count how many run at once.
+    let running = 0;
+    let mostAtOnce = 0;
+    const slowExecs = new Proxy(cluster, {
+      get(target, property) {
+        if (property !== 'exec') {
+          const value = Reflect.get(target, property, target) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        }
+        return async (...args: Parameters<SimulatedCluster['exec']>) => {
+          mostAtOnce = Math.max(mostAtOnce, ++running);
+          await new Promise((resolve) => setImmediate(resolve));
+          try {
+            return await target.exec(...args);
+          } finally {
+            running--;
+          }
+        };
+      },
+    });
+    const installer = new Carrier2Installer(slowExecs, clock, SETTINGS);
+    const first = configuration([bridgeRoute('alice', '2026-12-07T10:01:00Z', 'alice', 10000)], 'fingerprint-a');
+    const second = configuration(
+      [
+        bridgeRoute('alice', '2026-12-07T10:01:00Z', 'alice', 10000),
+        bridgeRoute('bob', '2026-12-07T10:05:00Z', 'bob', 10001),
+      ],
+      'fingerprint-ab',
+    );
+    // The mount and a bridge push at the same moment.
+    await Promise.all([installer.configure(target, first, signal), installer.configure(target, second, signal)]);
+    expect(mostAtOnce).toBe(1);
+    const serving = carrier2.stateOf(target)?.serving?.config.proxies[0]?.bridges.map((bridge) => bridge.name);
+    expect(serving).toEqual(['alice', 'bob']);
+    expect(observe()).toMatchObject({ state: 'running', configured: 'fingerprint-ab' });
   });
 
   it("answers the container's own httpGet probes off the proxied ports, and never listens twice on a proxied port", async () => {

@@ -85,6 +85,16 @@ describe('carrier2PushOutcome', () => {
     expect(carrier2PushOutcome('INFO Bootstrap starting\nINFO Configure 1 proxy\n')).toEqual({ ok: true });
   });
 
+  it('is not ok when carrier2 bootstrapped and then failed: an upgrade with nobody left to hand over', () => {
+    const output =
+      '2026-12-07T10:00:00Z INFO pingora_core::server: Bootstrap starting\n' +
+      '2026-12-07T10:00:00Z ERROR pingora_core::server: Bootstrap failed on error: ENOENT, exiting.\n';
+    expect(carrier2PushOutcome(output)).toEqual({
+      ok: false,
+      reason: 'carrier2 did not start with the configuration: Bootstrap failed on error: ENOENT, exiting.',
+    });
+  });
+
   it('names the panic of a configuration carrier2 cannot load', () => {
     const outcome = carrier2PushOutcome(
       "Bootstrap starting\nthread 'main' panicked at src/main.rs:250:61:\ncalled `Option::unwrap()` on a `None` value\n",

@@ -246,13 +246,13 @@ export class BridgeService {
   }
 
   /**
-   * Routes out, then carrier2 configured without the bridge (the list it is
-   * built from leaves out bridges being deleted), then the finalizer: a
-   * crash in between is resumed by the next reconcile, and nothing of the
-   * bridge is left when its object goes.
+   * carrier2 configured without the bridge first (the list it is built from
+   * leaves out bridges being deleted), so that its requests go to the shadow
+   * before the route they took is gone; then the routes out, then the
+   * finalizer. A crash in between is resumed by the next reconcile, and
+   * nothing of the bridge is left when its object goes.
    */
   async #finalize(bridge: StoredBridge, seen: Seen, signal: AbortSignal): Promise<void> {
-    if (seen.owner !== undefined) await this.#deps.routes.unroute(seen.owner, signal);
     if (seen.mount !== undefined && !seen.mount.deleting) {
       const pods = await this.#originals(seen.mount, signal);
       if (pods !== undefined) {
@@ -266,6 +266,7 @@ export class BridgeService {
         );
       }
     }
+    if (seen.owner !== undefined) await this.#deps.routes.unroute(seen.owner, signal);
     await this.#deps.bridges.removeFinalizer(bridge, signal);
   }
 
