@@ -281,11 +281,16 @@ async function handOver(config: StandInConfig, listeners: Map<number, Server>, a
     process.exit(0);
   };
   if (open === 0) done();
-  for (const server of listeners.values())
+  for (const server of listeners.values()) {
+    // Stop accepting, and finish every connection already accepted, as pingora's graceful shutdown does:
+    // Node's close() would also drop connections accepted but not yet sent a request ("idle"), a hang-up
+    // for a client that connected just before the hand-over.
+    server.closeIdleConnections = () => undefined;
     server.close(() => {
       open -= 1;
       if (open === 0) done();
     });
+  }
   setTimeout(done, 60_000).unref();
 }
 
