@@ -389,6 +389,8 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
       }
       figure(`gefyra down -> namespace gone ${((Date.now() - downAt) / 1000).toFixed(1)} s`);
       figure(`gefyra down: ${podEnds(pods.seen)}`);
+      // Each pod stopped on SIGTERM (the operator and Stowaway), none killed when its grace period ran out.
+      expect(killedAfterGrace(pods.seen)).toEqual([]);
       const left = [];
       for (const ref of [
         { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME },
@@ -450,6 +452,15 @@ function podEnds(seen: readonly Manifest[]): string {
       return `${name} (grace ${pod.metadata?.deletionGracePeriodSeconds ?? '-'} s): ${ends.join(', ')}`;
     })
     .join('; ');
+}
+
+/** Containers the kubelet reported killed (137: SIGKILL) rather than ended on SIGTERM. */
+function killedAfterGrace(seen: readonly Manifest[]): string[] {
+  return seen.flatMap((pod) =>
+    ((pod as unknown as V1Pod).status?.containerStatuses ?? [])
+      .filter((status) => status.state?.terminated?.exitCode === 137)
+      .map((status) => `${pod.metadata.name}/${status.name}`),
+  );
 }
 
 /** Pods and Services still in `namespace`, looked up across the cluster (Stowaway, its proxies, the operator). */
