@@ -14,6 +14,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
+  type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -293,17 +294,20 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   it('kubectl delete -k deploy/ leaves nothing of it: its objects, the namespace with Stowaway and its proxies, nothing the operator made', async () => {
     const objects = await kustomizationObjects(DEPLOY_DIR, image.reference);
     const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
+    const namespaces = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Namespace' });
     const deletedAt = Date.now();
     try {
-      await pods.synced;
+      await Promise.all([pods.synced, namespaces.synced]);
       await deleteAll(kubeConfig, objects);
       await waitForGone(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, 180_000);
     } finally {
-      await pods.stop();
+      await Promise.all([pods.stop(), namespaces.stop()]);
     }
     figure(
-      `delete -k deploy/ -> namespace gone ${((Date.now() - deletedAt) / 1000).toFixed(1)} s; ${podEnds(pods.seen)}`,
+      `delete -k deploy/ -> namespace gone ${((Date.now() - deletedAt) / 1000).toFixed(1)} s; ${podEnds(pods.seen)}; ` +
+        `what the namespace waited for: ${terminationConditions(namespaces.seen, NAMESPACE)}`,
     );
+    expect(killedAfterGrace(pods.seen)).toEqual([]);
     const api = new KubernetesClusterApi(kubeConfig, 'gefyra-real-node-test');
     const left = [];
     for (const object of objects) {
@@ -452,6 +456,16 @@ function podEnds(seen: readonly Manifest[]): string {
       return `${name} (grace ${pod.metadata?.deletionGracePeriodSeconds ?? '-'} s): ${ends.join(', ')}`;
     })
     .join('; ');
+}
+
+/** The namespace controller's reasons while `namespace` terminated (its True conditions, each once). */
+function terminationConditions(seen: readonly Manifest[], namespace: string): string {
+  const reasons = seen
+    .filter((object) => object.metadata.name === namespace)
+    .flatMap((object) => (object as unknown as V1Namespace).status?.conditions ?? [])
+    .filter((condition) => condition.status === 'True')
+    .map((condition) => `${condition.reason}: ${condition.message}`);
+  return [...new Set(reasons)].join(' | ') || 'nothing reported';
 }
 
 /** Containers the kubelet reported killed (137: SIGKILL) rather than ended on SIGTERM. */
