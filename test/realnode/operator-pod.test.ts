@@ -14,11 +14,23 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
+  type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOperatorImage, type BuiltImage } from '../../scripts/image/build-operator-image.js';
 import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
+import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
+import type { Manifest } from '../../src/ports/cluster-api.port.js';
+import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
+import {
+  CLIENT_CLUSTER_ROLE_RULES,
+  CLIENT_NAMES,
+  CLIENT_OPERATOR_IMAGE,
+  createClientObjects,
+  removeAsClient,
+} from '../e2e/support/client-installation.js';
+import { recordObjects, waitForGone } from '../e2e/support/cluster-waits.js';
 import {
   clientRequestName,
   createInterceptRequest,
@@ -30,7 +42,7 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { pollUntil } from '../support/control-plane/polling.js';
 import { readCargoConnection, startDeveloperNamespace } from '../support/real-node/developer-namespace.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
-import { createAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
+import { createAll, deleteAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
 import {
   provisionRealNode,
   removeStaleCgroupRoots,
@@ -279,11 +291,201 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     600_000,
   );
 
+  it('kubectl delete -k deploy/ leaves nothing of it: its objects, the namespace with Stowaway and its proxies, nothing the operator made', async () => {
+    const objects = await kustomizationObjects(DEPLOY_DIR, image.reference);
+    const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
+    const namespaces = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Namespace' });
+    const deletedAt = Date.now();
+    try {
+      await Promise.all([pods.synced, namespaces.synced]);
+      await deleteAll(kubeConfig, objects);
+      await waitForGone(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, 180_000);
+    } finally {
+      await Promise.all([pods.stop(), namespaces.stop()]);
+    }
+    figure(
+      `delete -k deploy/ -> namespace gone ${((Date.now() - deletedAt) / 1000).toFixed(1)} s; ${podEnds(pods.seen)}; ` +
+        `what the namespace waited for: ${terminationConditions(namespaces.seen, NAMESPACE)}`,
+    );
+    expect(killedAfterGrace(pods.seen)).toEqual([]);
+    const api = new KubernetesClusterApi(kubeConfig, 'gefyra-real-node-test');
+    const left = [];
+    for (const object of objects) {
+      const { apiVersion, kind, metadata } = object as Required<KubernetesObject>;
+      const ref = { apiVersion, kind, name: metadata.name as string, namespace: metadata.namespace };
+      if ((await api.find(ref, never)) !== undefined) left.push(`${kind} ${ref.name}`);
+    }
+    expect(left).toEqual([]);
+    expect(await inNamespaceAnywhere(kubeConfig, NAMESPACE)).toEqual([]);
+    expect(await managedClusterObjects(api)).toEqual([]);
+  }, 240_000);
+
+  it(
+    'the Gefyra 0.13 client’s install (its objects, our image under its image name) brings the operator up ' +
+      'under the client’s RBAC: Gefyra-Ready, the cargo connection Secret, Stowaway ready, nothing forbidden',
+    async () => {
+      await (node as RealNode).tagImage(image.reference, CLIENT_OPERATOR_IMAGE);
+      const installedAt = Date.now();
+      await createClientObjects(kubeConfig, NAMESPACE, CLIENT_OPERATOR_IMAGE, {
+        rules: CLIENT_CLUSTER_ROLE_RULES,
+        replicas: 1,
+      });
+      const events = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Event', namespace: NAMESPACE });
+      try {
+        await events.synced;
+        // What the client waits for, with no time-out, before it reads the Secret.
+        await pollUntil(
+          'a Gefyra-Ready Event',
+          async () => (events.seen.some((event) => event['reason'] === 'Gefyra-Ready') ? true : undefined),
+          { timeoutMs: 240_000, intervalMs: 500 },
+        );
+      } finally {
+        await events.stop();
+      }
+      figure(`client install -> Gefyra-Ready ${((Date.now() - installedAt) / 1000).toFixed(1)} s`);
+      const core = kubeConfig.makeApiClient(CoreV1Api);
+      const [pod] = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=gefyra-operator' }))
+        .items;
+      expect(pod?.spec?.containers.map((container) => container.image)).toEqual([CLIENT_OPERATOR_IMAGE]);
+      expect(pod?.status?.containerStatuses?.[0]).toMatchObject({
+        imageID: image.configDigest,
+        ready: true,
+        restartCount: 0,
+      });
+      const secret = await core.readNamespacedSecret({ namespace: NAMESPACE, name: 'gefyra-cargo-connection' });
+      // The client decodes every value as UTF-8 and writes Interface.Address and Interface.DNS into Cargo.
+      const data = Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]),
+      );
+      expect(Object.keys(data)).toEqual(
+        expect.arrayContaining(['Interface.Address', 'Interface.DNS', 'Peer.Endpoint']),
+      );
+      // Gefyra-Ready follows Stowaway's readiness (the 0.13 operator's Deployment `gefyra-stowaway`).
+      const stowaway = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=stowaway' })).items;
+      expect(stowaway.map((found) => found.status?.containerStatuses?.[0]?.ready)).toEqual([true]);
+      expect(stowaway[0]?.spec?.containers[0]?.image).toBe(STOWAWAY_IMAGE);
+      const log = await core.readNamespacedPodLog({ namespace: NAMESPACE, name: pod?.metadata?.name as string });
+      expect(log.split('\n').filter((line) => /forbidden/i.test(line))).toEqual([]);
+    },
+    300_000,
+  );
+
+  it(
+    '`gefyra down`’s deletions, in its order, leave nothing: the operator removes its CRD ' +
+      'within the client’s 5 s; no CRD, RBAC, webhook, namespace or pod of Gefyra is left',
+    async () => {
+      const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
+      const api = new KubernetesClusterApi(kubeConfig, 'gefyra-client');
+      const downAt = Date.now();
+      try {
+        await pods.synced;
+        for (const request of await api.list(INTERCEPT_REQUEST_KIND, NAMESPACE, undefined, never))
+          await api.remove({ ...INTERCEPT_REQUEST_KIND, namespace: NAMESPACE, name: request.metadata.name }, never);
+        await removeAsClient(
+          node as RealNode,
+          NAMESPACE,
+          // The client's literal `time.sleep(5)` between the Deployment and the rest.
+          async () => await new Promise((resolve) => setTimeout(resolve, 5_000)),
+          180_000,
+        );
+      } finally {
+        await pods.stop();
+      }
+      figure(`gefyra down -> namespace gone ${((Date.now() - downAt) / 1000).toFixed(1)} s`);
+      figure(`gefyra down: ${podEnds(pods.seen)}`);
+      // Each pod stopped on SIGTERM (the operator and Stowaway), none killed when its grace period ran out.
+      expect(killedAfterGrace(pods.seen)).toEqual([]);
+      const left = [];
+      for (const ref of [
+        { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: INTERCEPT_REQUEST_CRD_NAME },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: CLIENT_NAMES.clusterRole },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          name: CLIENT_NAMES.clusterRoleBinding,
+        },
+        { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE },
+      ]) {
+        if ((await api.find(ref, never)) !== undefined) left.push(`${ref.kind} ${ref.name}`);
+      }
+      expect(left).toEqual([]);
+      expect(await inNamespaceAnywhere(kubeConfig, NAMESPACE)).toEqual([]);
+      expect(await managedClusterObjects(api)).toEqual([]);
+    },
+    300_000,
+  );
+
   it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links, default paths', async () => {
     await node?.stop();
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
   }, 120_000);
 });
+
+const never = new AbortController().signal;
+const INTERCEPT_REQUEST_KIND = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' } as const;
+
+/** Cluster-scoped objects the operator labels as its own (what an uninstall must not leave behind). */
+async function managedClusterObjects(api: KubernetesClusterApi): Promise<string[]> {
+  const left: string[] = [];
+  for (const kind of [
+    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' },
+    { apiVersion: 'v1', kind: 'Namespace' },
+  ]) {
+    const found = await api.list(kind, undefined, { 'app.kubernetes.io/managed-by': 'gefyra-operator' }, never);
+    left.push(...found.map((object) => `${kind.kind} ${object.metadata.name}`));
+  }
+  return left;
+}
+
+/** How each recorded pod's containers ended, as far as the kubelet reported it before the pod was gone. */
+function podEnds(seen: readonly Manifest[]): string {
+  const last = new Map<string, V1Pod>();
+  for (const pod of seen) last.set(pod.metadata.name, pod as unknown as V1Pod);
+  return [...last]
+    .map(([name, pod]) => {
+      const ends = (pod.status?.containerStatuses ?? []).map((status) => {
+        const terminated = status.state?.terminated;
+        return terminated === undefined
+          ? `${status.name} not reported`
+          : `${status.name} ${terminated.reason} ${terminated.exitCode}`;
+      });
+      return `${name} (grace ${pod.metadata?.deletionGracePeriodSeconds ?? '-'} s): ${ends.join(', ')}`;
+    })
+    .join('; ');
+}
+
+/** The namespace controller's reasons while `namespace` terminated (its True conditions, each once). */
+function terminationConditions(seen: readonly Manifest[], namespace: string): string {
+  const reasons = seen
+    .filter((object) => object.metadata.name === namespace)
+    .flatMap((object) => (object as unknown as V1Namespace).status?.conditions ?? [])
+    .filter((condition) => condition.status === 'True')
+    .map((condition) => `${condition.reason}: ${condition.message}`);
+  return [...new Set(reasons)].join(' | ') || 'nothing reported';
+}
+
+/** Containers the kubelet reported killed (137: SIGKILL) rather than ended on SIGTERM. */
+function killedAfterGrace(seen: readonly Manifest[]): string[] {
+  return seen.flatMap((pod) =>
+    ((pod as unknown as V1Pod).status?.containerStatuses ?? [])
+      .filter((status) => status.state?.terminated?.exitCode === 137)
+      .map((status) => `${pod.metadata.name}/${status.name}`),
+  );
+}
+
+/** Pods and Services still in `namespace`, looked up across the cluster (Stowaway, its proxies, the operator). */
+async function inNamespaceAnywhere(kubeConfig: KubeConfig, namespace: string): Promise<string[]> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const selector = { fieldSelector: `metadata.namespace=${namespace}` };
+  return [
+    ...(await core.listPodForAllNamespaces(selector)).items.map((pod) => `Pod ${pod.metadata?.name}`),
+    ...(await core.listServiceForAllNamespaces(selector)).items.map((service) => `Service ${service.metadata?.name}`),
+  ];
+}
 
 /** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
 function withOperatorEnvironment(

@@ -1,4 +1,6 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
+import { GEFYRA_RELEASE } from '../../../src/gefyra-release.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 import type { ControlPlaneAccess } from '../../support/control-plane/index.js';
 import { waitForGone, waitForObject } from './cluster-waits.js';
@@ -40,6 +42,9 @@ const ref = (apiVersion: string, kind: string, name: string, namespace?: string)
   ...(namespace ? { namespace } : {}),
 });
 
+/** The operator image `gefyra up` deploys: the operator's repository under the client's own release. */
+export const CLIENT_OPERATOR_IMAGE = `quay.io/gefyra/operator:${GEFYRA_RELEASE}`;
+
 /**
  * What `gefyra up` creates, in its order, with the admin's credentials: namespace, ServiceAccount,
  * ClusterRole, binding, Deployment (0 replicas: no container runs here).
@@ -51,7 +56,22 @@ export async function installAsClient(
   /** The ClusterRole's rules: the client's unless a test takes one away. */
   rules: readonly unknown[] = CLIENT_CLUSTER_ROLE_RULES,
 ): Promise<ClientInstallation> {
-  const admin = controlPlane.adminKubeConfig();
+  await createClientObjects(controlPlane.adminKubeConfig(), namespace, image, { rules, replicas: 0 });
+  const credentials = await controlPlane.serviceAccountKubeConfig(namespace, CLIENT_NAMES.serviceAccount);
+  return { namespace, kubeconfigPath: credentials.kubeconfigPath, username: credentials.username };
+}
+
+/**
+ * `gefyra up`'s objects, created in its order once `namespace` has finished terminating. The client
+ * itself asks for 1 replica; where no kubelet runs, 0.
+ */
+export async function createClientObjects(
+  admin: KubeConfig,
+  namespace: string,
+  image: string,
+  options: { readonly rules: readonly unknown[]; readonly replicas: number },
+): Promise<void> {
+  const { rules, replicas } = options;
   const api = new KubernetesClusterApi(admin, 'gefyra-client');
   await waitForObject(
     admin,
@@ -84,7 +104,7 @@ export async function installAsClient(
       kind: 'Deployment',
       metadata: { name: CLIENT_NAMES.deployment, namespace, labels },
       spec: {
-        replicas: 0,
+        replicas,
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
@@ -103,8 +123,6 @@ export async function installAsClient(
     },
   ];
   for (const manifest of manifests) await api.create(manifest, never);
-  const credentials = await controlPlane.serviceAccountKubeConfig(namespace, CLIENT_NAMES.serviceAccount);
-  return { namespace, kubeconfigPath: credentials.kubeconfigPath, username: credentials.username };
 }
 
 /**
@@ -112,9 +130,11 @@ export async function installAsClient(
  * client's 5 s; then ServiceAccount, ClusterRole, binding, namespace.
  */
 export async function removeAsClient(
-  controlPlane: ControlPlaneAccess,
+  controlPlane: Pick<ControlPlaneAccess, 'adminKubeConfig'>,
   namespace: string,
   afterDeployment: () => Promise<void>,
+  /** How long the namespace may take to terminate (on a real node, its pods' graceful ends). */
+  namespaceGoneMs = 120_000,
 ): Promise<void> {
   const admin = controlPlane.adminKubeConfig();
   const api = new KubernetesClusterApi(admin, 'gefyra-client');
@@ -124,5 +144,5 @@ export async function removeAsClient(
   await api.remove(ref('rbac.authorization.k8s.io/v1', 'ClusterRole', CLIENT_NAMES.clusterRole), never);
   await api.remove(ref('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', CLIENT_NAMES.clusterRoleBinding), never);
   await api.remove(ref('v1', 'Namespace', namespace), never);
-  await waitForGone(admin, ref('v1', 'Namespace', namespace), 120_000);
+  await waitForGone(admin, ref('v1', 'Namespace', namespace), namespaceGoneMs);
 }

@@ -44,3 +44,13 @@ export async function createAll(kubeConfig: KubeConfig, objects: readonly Kubern
 }
 
 export const DEPLOY_DIR = join(dirname(new URL(import.meta.url).pathname), '../../../deploy');
+
+/** Deletes each object in order, as `kubectl delete -k` does (background cascading, missing ones skipped). */
+export async function deleteAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  for (const object of objects) {
+    await api.delete(object, undefined, undefined, undefined, undefined, 'Background').catch((error: unknown) => {
+      if ((error as { code?: number }).code !== 404) throw error;
+    });
+  }
+}

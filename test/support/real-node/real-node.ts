@@ -33,6 +33,8 @@ export interface RealNode {
   adminKubeConfig(): KubeConfig;
   /** `ctr -n k8s.io images import`: the image is then on the node, for imagePullPolicy Never or IfNotPresent. */
   importImage(archivePath: string): Promise<void>;
+  /** `ctr -n k8s.io images tag`: an imported image under one more name (as a registry would serve it). */
+  tagImage(source: string, target: string): Promise<void>;
   /** kubelet.log, containerd.log, kube-proxy.log (kept only with GEFYRA_REAL_NODE_KEEP=1 after stop). */
   readonly logDir: string;
   readonly figures: { readonly controlPlaneSeconds: number; readonly nodeReadySeconds: number };
@@ -145,6 +147,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
       adminKubeConfig: () => loadKubeConfig(kubeconfigPath),
       importImage: async (archivePath) =>
         void (await run('ctr', ['--address', ready.containerdSocket, '-n', 'k8s.io', 'images', 'import', archivePath])),
+      tagImage: async (source, target) =>
+        void (await run('ctr', ['--address', ready.containerdSocket, '-n', 'k8s.io', 'images', 'tag', source, target])),
       logDir: ready.logDir,
       figures: { controlPlaneSeconds: ready.controlPlaneSeconds, nodeReadySeconds: ready.nodeReadySeconds },
       stop: async () => {

@@ -16,6 +16,9 @@ wg pubkey < /config/server/privatekey > /config/server/publickey
 wg genkey > /config/peer1/privatekey
 wg pubkey < /config/peer1/privatekey > /config/peer1/publickey
 
+# Stops on SIGTERM as the real image's init does: bash as a container's PID 1
+# would ignore it and be killed only when the pod's grace period ends.
+trap 'kill $(jobs -p) 2>/dev/null || true; wait; exit 0' TERM
 WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
 for _ in $(seq 1 100); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.05; done
 wg set wg0 listen-port 51820 private-key /config/server/privatekey \
