@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InterceptTracker } from '../../../src/adapters/runtime/intercept-tracker.js';
-import { FULL_RUNTIME_ACCESS } from '../../../src/adapters/runtime/manager.js';
-import { MetricsRegistry, operatorMetrics } from '../../../src/adapters/runtime/metrics.js';
-import { OperatorPhase } from '../../../src/adapters/runtime/operator-phase.js';
+import { controllerScope } from '../../support/controller-scope.js';
 import type { ControllerFactory } from '../../../src/adapters/runtime/controller.js';
-import { silentLogger } from '../../../src/adapters/system/pino-logger.js';
 import { CARRIER2_POD_LABELS } from '../../../src/plugins/carrier2/carrier2-record.js';
 import { CARRIER_POD_LABELS } from '../../../src/plugins/carrier/carrier-record.js';
 import { RUNTIME } from '../../../src/tokens.js';
 import { createSimulatedOperator } from '../../support/simulated-cluster/simulated-operator.js';
-
-const scope = () => ({
-  phase: new OperatorPhase(),
-  metrics: operatorMetrics(
-    new MetricsRegistry(),
-    () => 0,
-    () => 0,
-  ),
-  tracker: new InterceptTracker(),
-  access: FULL_RUNTIME_ACCESS,
-  logger: silentLogger,
-});
 
 // A mount's carrier2 pods belong to the mount controller: were the intercept
 // controller to watch them, it would queue their mounts as InterceptRequests.
@@ -30,7 +14,7 @@ describe('the intercept controller with carrier2 loaded next to Carrier', () => 
     try {
       const intercept = operator.container
         .getAll<ControllerFactory>(RUNTIME.Controllers)
-        .map((create) => create(scope()))
+        .map((create) => create(controllerScope()))
         .find((controller) => controller.name === 'intercept');
       const podLabels = intercept?.watches
         .filter((watch) => watch.spec.kind === 'Pod')

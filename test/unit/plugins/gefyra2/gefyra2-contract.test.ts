@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { controllerScope } from '../../../support/controller-scope.js';
 import { Stowaway2Simulator } from '../../../support/simulated-cluster/simulators/stowaway2-simulator.js';
-import { InterceptTracker } from '../../../../src/adapters/runtime/intercept-tracker.js';
-import { FULL_RUNTIME_ACCESS } from '../../../../src/adapters/runtime/manager.js';
-import { MetricsRegistry, operatorMetrics } from '../../../../src/adapters/runtime/metrics.js';
-import { OperatorPhase } from '../../../../src/adapters/runtime/operator-phase.js';
-import { silentLogger } from '../../../../src/adapters/system/pino-logger.js';
 import { createOperatorRuntime } from '../../../../src/composition/operator-runtime-factory.js';
 import { RUNTIME } from '../../../../src/tokens.js';
 import type { ControllerFactory } from '../../../../src/adapters/runtime/controller.js';
@@ -25,24 +21,13 @@ const ref = (name: string) => ({
   namespace: 'gefyra',
   name,
 });
-const scope = () => ({
-  phase: new OperatorPhase(),
-  metrics: operatorMetrics(
-    new MetricsRegistry(),
-    () => 0,
-    () => 0,
-  ),
-  tracker: new InterceptTracker(),
-  access: FULL_RUNTIME_ACCESS,
-  logger: silentLogger,
-});
 
 describe('the operator in the Gefyra 2.x contract', () => {
   it('runs the installation and the GefyraClient, mount and bridge controllers; no InterceptRequests on a tunnel that routes none', async () => {
     const operator = await createSimulatedOperator({ environment: { GEFYRA_CLIENT_CONTRACT: '2' } });
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
-      .map((create) => create(scope()));
+      .map((create) => create(controllerScope()));
     expect(controllers.map(({ name }) => name)).toEqual(['boot', 'gefyraclient', 'gefyrabridgemount', 'gefyrabridge']);
   });
 
@@ -52,7 +37,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
     });
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
-      .map((create) => create(scope()));
+      .map((create) => create(controllerScope()));
     expect(controllers.map(({ name }) => name)).toContain('gefyraclient');
   });
 
@@ -60,7 +45,7 @@ describe('the operator in the Gefyra 2.x contract', () => {
     const operator = await createSimulatedOperator();
     const controllers = operator.container
       .getAll<ControllerFactory>(RUNTIME.Controllers)
-      .map((create) => create(scope()));
+      .map((create) => create(controllerScope()));
     expect(controllers.map(({ name }) => name)).toEqual(['boot', 'reset', 'intercept', 'heartbeat']);
   });
 
