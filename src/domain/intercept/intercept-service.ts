@@ -454,7 +454,10 @@ export class InterceptService {
     const name = step ?? 'observe';
     const previous = request.status.failingStep;
     const attempts = previous?.step === name ? previous.attempts + 1 : 1;
-    const phase: InterceptPhase = request.deleting ? 'Restoring' : (request.status.phase ?? 'Pending');
+    // A step that fails and is retried is no failure of the request: a `Failed` kept from an earlier
+    // refusal (AlreadyIntercepted, now being judged again) would stand for good with this error's reason.
+    const kept = request.status.phase === 'Failed' ? 'Pending' : request.status.phase;
+    const phase: InterceptPhase = request.deleting ? 'Restoring' : (kept ?? 'Pending');
     const report = {
       phase,
       reason: failureReason(error),

@@ -294,6 +294,31 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toMatch(CARRIER_IMAGE);
   });
 
+  it('a refused duplicate goes ahead once the first is gone, even when its install first loses a race (409)', async () => {
+    const operator = await bootedOperator();
+    addTarget(operator);
+    await createRequest(operator);
+    await settle(operator);
+    await createRequest(operator, {}, 'second');
+    await settle(operator, 'second');
+    expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({ reason: 'AlreadyIntercepted' });
+    await deleteRequest(operator);
+    await settle(operator);
+
+    // The first request's restore still changing the pod when the second swaps its image in (seen in CI).
+    operator.cluster.failNext(
+      'patchPod',
+      new DomainError('Conflict', 'pods "web" was changed concurrently; retry with a fresh read', { retryable: true }),
+    );
+    const { intercepts } = servicesOf(operator);
+    await expect(intercepts.reconcile({ namespace: REQUEST.namespace, name: 'second' }, signal)).rejects.toMatchObject({
+      kind: 'Conflict',
+    });
+    expect((await readRequest(operator, 'second'))?.['status']).not.toMatchObject({ phase: 'Failed' });
+    await settle(operator, 'second');
+    expect((await readRequest(operator, 'second'))?.['established']).toBe(true);
+  });
+
   it("a refused duplicate's rollback and deletion leave the live request's sync directory alone (issue 13, defect 7)", async () => {
     const operator = await bootedOperator();
     addTarget(operator);
