@@ -8,7 +8,7 @@
 // Node cannot take a socket from a process that is not its parent, so the new
 // instance is started by the old one, which hands the sockets down; the `-u`
 // command waits until it serves, as pingora's new process would.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SendHandle } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
@@ -92,7 +92,8 @@ async function command(args: readonly string[]): Promise<void> {
 /** A serving instance, its output appended to the error log as pingora's daemon writes it. */
 function startInstance(configPath: string, errorLog: string): ChildProcess {
   const output = errorLog === '' ? 'inherit' : openSync(errorLog, 'a');
-  return spawn(process.execPath, [process.argv[1] ?? '', '--serve', configPath], {
+  // execArgv: run from its TypeScript source (tests on loopback), the instance needs the same loader.
+  return spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', '--serve', configPath], {
     stdio: ['ignore', output, output, 'ipc'],
   });
 }
@@ -129,7 +130,7 @@ async function upgrade(configPath: string, files: StandInServerFiles): Promise<v
 }
 
 /** The serving instance: listeners handed down by the instance it replaces (by port), or its own. */
-async function serve(configPath: string, inherited: ReadonlyMap<number, Server>): Promise<void> {
+async function serve(configPath: string, inherited: ReadonlyMap<number, ListeningSocket>): Promise<void> {
   let config: StandInConfig;
   try {
     config = readCarrier2Config(parseCarrier2Yaml(readFileSync(configPath, 'utf8')));
@@ -156,7 +157,7 @@ async function serve(configPath: string, inherited: ReadonlyMap<number, Server>)
     });
   }
   // Sockets of ports this configuration no longer serves: closed, as pingora drops the fds it does not use.
-  for (const [port, server] of inherited) if (!listeners.has(port)) server.close();
+  for (const [port, socket] of inherited) if (!listeners.has(port)) socket.close();
   writeFileSync(config.pidFile, `${process.pid}\n`);
   log(`Bootstrap done; serving ${[...listeners.keys()].join(', ') || 'no port'}`);
   // The instance that started it may be gone already; pingora's new process does not depend on the old one.
@@ -268,7 +269,8 @@ async function handOver(config: StandInConfig, listeners: Map<number, Server>, a
     const wanted = await lineOf(socket);
     const { configPath, errorLog } = JSON.parse(wanted) as { configPath: string; errorLog: string };
     const child = startInstance(configPath, errorLog);
-    for (const [port, server] of listeners) child.send({ listener: port }, server);
+    for (const [port, server] of listeners)
+      child.send({ listener: port }, listeningSocketOf(server) as unknown as SendHandle);
     child.send({ start: true });
     const pid = await readyOf(child);
     socket.end(pid === undefined ? 'failed\n' : `ready ${pid}\n`);
@@ -292,6 +294,24 @@ async function handOver(config: StandInConfig, listeners: Map<number, Server>, a
     });
   }
   setTimeout(done, 60_000).unref();
+}
+
+/** A listening socket as libuv holds it (Node's TCP handle): what `server.listen(handle)` takes over. */
+interface ListeningSocket {
+  close(): void;
+}
+
+/**
+ * The server's own handle, not the server: Node hands a `net.Server` over by
+ * making a bare `net.Server` listen on it in the receiving process at once,
+ * which accepts connections nobody answers (hung, or hung up when collected)
+ * until this configuration's server takes the handle over. A bare handle is
+ * accepted from only once that server listens on it.
+ */
+function listeningSocketOf(server: Server): ListeningSocket {
+  const handle = (server as unknown as { _handle?: ListeningSocket | null })._handle;
+  if (handle === undefined || handle === null) throw new Error('a listener without its socket cannot be handed over');
+  return handle;
 }
 
 async function meet(path: string): Promise<Socket | undefined> {
@@ -319,10 +339,10 @@ async function lineOf(socket: Socket): Promise<string> {
 
 /** `--serve`: the instance itself; started by a command or an old instance, which sends the listeners to take over, then `start`. */
 async function serveAsChild(configPath: string): Promise<void> {
-  const inherited = new Map<number, Server>();
+  const inherited = new Map<number, ListeningSocket>();
   await new Promise<void>((resolve) => {
     process.on('message', (message: { listener?: number; start?: boolean }, handle: unknown) => {
-      if (message.listener !== undefined) inherited.set(message.listener, handle as Server);
+      if (message.listener !== undefined) inherited.set(message.listener, handle as ListeningSocket);
       if (message.start === true) resolve();
     });
   });
