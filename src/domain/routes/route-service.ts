@@ -43,8 +43,8 @@ export class RouteService {
       return Promise.reject(
         new DomainError(
           'Invalid',
-          `the InterceptRequest's name is ${owner.length} characters long; its routes can only be stored for names of at most ` +
-            `${this.#store.maxOwnerLength} characters: bridge a workload or container with a shorter name`,
+          `the name of the InterceptRequest or GefyraBridge is ${owner.length} characters long; its routes can only be stored ` +
+            `for names of at most ${this.#store.maxOwnerLength} characters: bridge a workload or container with a shorter name`,
           {
             retryable: false,
             details: { reason: 'NameTooLong', length: owner.length, maximum: this.#store.maxOwnerLength },

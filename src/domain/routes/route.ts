@@ -1,7 +1,7 @@
 /**
  * A proxy route: the tunnel listens on `proxyPort` and forwards, through the
  * tunnel, to the developer's container at `destination`. Routes belong to one
- * InterceptRequest (`owner`, its name) and one of its container ports, so two
+ * InterceptRequest or GefyraBridge (`owner`, its name) and one of its container ports, so two
  * intercepts to the same destination never share or steal a route.
  */
 export interface RouteDestination {

@@ -37,7 +37,7 @@ describe('a request whose name is too long for a route key', () => {
       phase: 'Failed',
       reason: 'NameTooLong',
       message: expect.stringMatching(
-        /name is 246 characters long; its routes can only be stored for names of at most 238 characters/,
+        /name of the InterceptRequest or GefyraBridge is 246 characters long; its routes can only be stored for names of at most 238 characters/,
       ),
     });
     expect(operator.cluster.peekPod(TARGET)?.containers[0]?.image).toBe('shop/web:1.0');
