@@ -22,6 +22,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['reflect-metadata'],
+          // Some tests run an operator through every crash point: seconds of CPU, more on a busy machine.
+          testTimeout: 30_000,
         },
       },
       {

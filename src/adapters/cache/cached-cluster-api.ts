@@ -1,5 +1,5 @@
 import type { ContainerRef, Pod, PodRef } from '../../domain/cluster/pod.js';
-import { throwIfAborted } from '../../domain/errors.js';
+import { isDomainError, throwIfAborted } from '../../domain/errors.js';
 import type {
   ClusterApi,
   ExecResult,
@@ -37,8 +37,10 @@ export interface CachedClusterApiOptions {
  * that a complete cache still listing cannot answer waits for that list
  * (briefly): a restarted operator reconciles its first requests while the
  * initial lists arrive, and each miss would otherwise be one more GET. Reads
- * go to the API for kinds nobody watches and when the caller asks for a
- * fresh read (after a Conflict). Objects returned from a cache are shared
+ * go to the API for kinds nobody watches, when the caller asks for a
+ * fresh read, and for the first read of an object after a write to it lost
+ * a race (409): the cache may not have the winner's version yet, and a
+ * retry from it would lose again. Objects returned from a cache are shared
  * and frozen: readers must not change them.
  */
 export class CachedClusterApi implements ClusterApi {
@@ -49,6 +51,8 @@ export class CachedClusterApi implements ClusterApi {
   readonly #syncWaitMs: number;
   /** When each store's wait for its initial list runs out: one wait per store, not one per read. */
   readonly #syncDeadlines = new WeakMap<InformerStore, number>();
+  /** Objects a write lost a race on (by #keyOf): their next read goes to the API. */
+  readonly #lostRaces = new Set<string>();
 
   constructor(
     api: ClusterApi,
@@ -63,7 +67,7 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   async find(ref: ObjectRef, signal: AbortSignal, options?: ReadOptions): Promise<Manifest | undefined> {
-    if (!options?.fresh) {
+    if (!options?.fresh && !this.#lostRaces.delete(keyOf(ref, ref.namespace, ref.name))) {
       const hit = await this.#lookupOnceSynced(ref, ref.namespace, ref.name, signal);
       if (hit !== 'miss') return hit;
     }
@@ -84,8 +88,10 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   async findPod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
-    const hit = await this.#lookupOnceSynced(POD, ref.namespace, ref.name, signal);
-    if (hit !== 'miss') return hit && toDomainPod(hit);
+    if (!this.#lostRaces.delete(keyOf(POD, ref.namespace, ref.name))) {
+      const hit = await this.#lookupOnceSynced(POD, ref.namespace, ref.name, signal);
+      if (hit !== 'miss') return hit && toDomainPod(hit);
+    }
     return this.#api.findPod(ref, signal);
   }
 
@@ -95,15 +101,15 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   apply(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    return this.#api.apply(manifest, signal);
+    return this.#noting(manifest, manifest.metadata, this.#api.apply(manifest, signal));
   }
 
   create(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    return this.#api.create(manifest, signal);
+    return this.#noting(manifest, manifest.metadata, this.#api.create(manifest, signal));
   }
 
   replace(manifest: Manifest, signal: AbortSignal): Promise<Manifest> {
-    return this.#api.replace(manifest, signal);
+    return this.#noting(manifest, manifest.metadata, this.#api.replace(manifest, signal));
   }
 
   patch(
@@ -112,7 +118,7 @@ export class CachedClusterApi implements ClusterApi {
     signal: AbortSignal,
     options?: { readonly subresource?: 'status' },
   ): Promise<Manifest> {
-    return this.#api.patch(ref, mergePatch, signal, options);
+    return this.#noting(ref, ref, this.#api.patch(ref, mergePatch, signal, options));
   }
 
   remove(ref: ObjectRef, signal: AbortSignal, options?: { readonly uid?: string }): Promise<void> {
@@ -120,11 +126,29 @@ export class CachedClusterApi implements ClusterApi {
   }
 
   patchPod(ref: PodRef, patch: PodPatch, signal: AbortSignal): Promise<Pod> {
-    return this.#api.patchPod(ref, patch, signal);
+    return this.#noting(POD, ref, this.#api.patchPod(ref, patch, signal));
   }
 
   exec(target: ContainerRef, command: readonly string[], signal: AbortSignal): Promise<ExecResult> {
     return this.#api.exec(target, command, signal);
+  }
+
+  /** A write, passed through; when it loses a race, the object's next read skips the cache. */
+  async #noting<T>(
+    kind: Kind,
+    object: { readonly namespace?: string; readonly name?: string },
+    write: Promise<T>,
+  ): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (isDomainError(error, 'Conflict')) {
+        // Only a hint for the next read: bounded, since an object may never be read again.
+        if (this.#lostRaces.size >= MAX_LOST_RACES) this.#lostRaces.clear();
+        this.#lostRaces.add(keyOf(kind, object.namespace, object.name ?? ''));
+      }
+      throw error;
+    }
   }
 
   /** Like #lookup, but a miss that a complete store still listing could answer waits for that list. */
@@ -220,4 +244,8 @@ export class CachedClusterApi implements ClusterApi {
 
 type Kind = { readonly apiVersion: string; readonly kind: string };
 
+const keyOf = (kind: Kind, namespace: string | undefined, name: string): string =>
+  `${kind.apiVersion}/${kind.kind}/${namespace ?? ''}/${name}`;
+
 const DEFAULT_SYNC_WAIT_MS = 10_000;
+const MAX_LOST_RACES = 1_024;

@@ -44,7 +44,7 @@ export interface ControlPlaneOptions {
    * Service's IP. By default it listens on 127.0.0.1 only.
    */
   readonly apiServerAdvertiseAddress?: string;
-  /** Default 60 s (a warm start takes about 15 s; a loaded CI machine more). */
+  /** Default 180 s (a warm start takes about 15 s; a busy machine has taken more than 60 s). */
   readonly startupTimeoutMs?: number;
 }
 
@@ -84,7 +84,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const workDir = await mkdtemp(join(tmpdir(), 'gefyra-control-plane-'));
   const run = new ControlPlaneRun(workDir, options.keepWorkDir ?? false);
   try {
-    await run.start(binDir, progress, options.startupTimeoutMs ?? 60_000, options.apiServerAdvertiseAddress);
+    await run.start(binDir, progress, options.startupTimeoutMs ?? 180_000, options.apiServerAdvertiseAddress);
   } catch (error) {
     await run.abort();
     throw error;

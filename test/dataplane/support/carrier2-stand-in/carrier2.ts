@@ -314,8 +314,13 @@ function listeningSocketOf(server: Server): ListeningSocket {
   return handle;
 }
 
+/**
+ * Waits for the `-u` command on `upgrade_sock`. pingora waits about 5 s for a
+ * Rust binary that starts at once; the stand-in's command is a Node process,
+ * which takes seconds to start on a busy machine, so it is given a minute.
+ */
 async function meet(path: string): Promise<Socket | undefined> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 600; attempt++) {
     const socket = await new Promise<Socket | undefined>((resolve) => {
       const candidate = connect(path);
       candidate.once('connect', () => resolve(candidate));

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CachedClusterApi } from '../../../../src/adapters/cache/cached-cluster-api.js';
+import { DomainError } from '../../../../src/domain/errors.js';
 import { SharedInformers } from '../../../../src/adapters/cache/shared-informers.js';
 import { SimulatedCluster } from '../../../support/simulated-cluster/index.js';
 import { InMemoryWatchSource } from '../../../../src/adapters/in-memory/in-memory-watch-source.js';
@@ -38,6 +39,25 @@ class HeldListWatchSource implements WatchSource {
   watch(spec: WatchSpec, onEvent: (event: WatchEvent) => void): WatchSubscription {
     const subscription = this.#source.watch(spec, onEvent);
     return { synced: subscription.synced.then(() => this.#release), stop: subscription.stop };
+  }
+}
+
+/** A watch source whose events after the initial list wait until the test delivers them (a watch running late). */
+class LaggingWatchSource implements WatchSource {
+  readonly #source: WatchSource;
+  readonly #held: (() => void)[] = [];
+  lagging = false;
+
+  constructor(source: WatchSource) {
+    this.#source = source;
+  }
+
+  deliver(): void {
+    for (const event of this.#held.splice(0)) event();
+  }
+
+  watch(spec: WatchSpec, onEvent: (event: WatchEvent) => void): WatchSubscription {
+    return this.#source.watch(spec, (event) => (this.lagging ? this.#held.push(() => onEvent(event)) : onEvent(event)));
   }
 }
 
@@ -90,6 +110,58 @@ describe('CachedClusterApi', () => {
     await cluster.create(configMap('routes'), signal);
     expect(await cached.find({ ...CONFIG_MAPS, name: 'routes' }, signal, { fresh: true })).toBeDefined();
     expect(cluster.callCount('find')).toBe(1);
+  });
+
+  it('reads an object fresh once after a write to it lost a race (409), while its watch runs late', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['gefyra'] });
+    const watches = new LaggingWatchSource(new InMemoryWatchSource(cluster));
+    const cached = new CachedClusterApi(cluster, new SharedInformers(watches), [CONFIG_MAPS]);
+    const ref = { ...CONFIG_MAPS, name: 'routes' };
+    const created = await cached.create(configMap('routes', { a: '1' }), signal);
+    await settled();
+    watches.lagging = true;
+    // Someone else changes it; the cache does not know yet.
+    await cluster.patch(ref, { data: { a: '2' } }, signal);
+    const stale = await cached.find(ref, signal);
+    expect(stale?.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+
+    const lost = cached.patch(
+      ref,
+      { data: { b: '1' }, metadata: { resourceVersion: stale?.metadata.resourceVersion } },
+      signal,
+    );
+    await expect(lost).rejects.toMatchObject({ kind: 'Conflict' });
+    const retried = await cached.find(ref, signal);
+    expect(retried?.['data']).toEqual({ a: '2' });
+    await cached.patch(
+      ref,
+      { data: { b: '1' }, metadata: { resourceVersion: retried?.metadata.resourceVersion } },
+      signal,
+    );
+    // Once: later reads are the cache's again.
+    expect((await cached.find(ref, signal))?.['data']).toEqual({ a: '1' });
+    watches.deliver();
+    await settled();
+    expect((await cached.find(ref, signal))?.['data']).toEqual({ a: '2', b: '1' });
+  });
+
+  it('reads a pod fresh once after a patch of it lost a race (409)', async () => {
+    const cluster = new SimulatedCluster({ namespaces: ['shop'] });
+    const pods = { apiVersion: 'v1', kind: 'Pod', namespace: 'shop' };
+    const watches = new LaggingWatchSource(new InMemoryWatchSource(cluster));
+    const cached = new CachedClusterApi(cluster, new SharedInformers(watches), [pods]);
+    const lose = vi.spyOn(cluster, 'patchPod').mockRejectedValueOnce(new DomainError('Conflict', 'lost'));
+    await expect(
+      cached.patchPod({ namespace: 'shop', name: 'web' }, { labels: { a: 'b' } }, signal),
+    ).rejects.toMatchObject({
+      kind: 'Conflict',
+    });
+    lose.mockRestore();
+    await settled();
+    cluster.resetCallCounts();
+    await cached.findPod({ namespace: 'shop', name: 'web' }, signal);
+    await cached.findPod({ namespace: 'shop', name: 'web' }, signal);
+    expect(cluster.callCount('findPod')).toBe(1);
   });
 
   it('goes to the API for what it does not watch, and for namespaces outside its scope', async () => {
