@@ -1,24 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/kubernetes-cluster-api.js';
-import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
-import type { RequestRules } from '../../src/domain/routes/request-rules.js';
+import { carrier2PushCommand, carrier2PushOutcome } from '../../src/plugins/carrier2/carrier2-push.js';
+import { GEFYRA2_OBJECT_API_VERSION } from '../../src/plugins/gefyra2/domain/gefyra2-object.js';
+import { GEFYRA_BRIDGE_KIND } from '../../src/plugins/gefyra2/domain/bridge/gefyra-bridge.js';
+import { GEFYRA_BRIDGE_MOUNT_KIND } from '../../src/plugins/gefyra2/domain/mount/bridge-mount.js';
+import { STOWAWAY2, STOWAWAY2_PROXY_SERVICES } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
+import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { originalBody } from '../support/control-plane/data-plane/container-images.js';
 import { developerBody, type DeveloperMachine } from '../support/control-plane/data-plane/developer-machine.js';
 import { clientNetwork } from '../support/client-network.js';
 import { pollUntil } from '../support/control-plane/polling.js';
 import { useTestNamespace } from '../support/control-plane/vitest.js';
 import { createTargetPod, webContainer } from '../e2e/support/target-pods.js';
-import {
-  carrier2Config,
-  carrier2PushCommand,
-  carrier2PushOutcome,
-  carrier2Yaml,
-  type Carrier2Config,
-  type ConfiguredBridge,
-} from './support/carrier2-operator-side.js';
 import { fileIn } from './support/container-files.js';
 import { dataPlaneUnavailable } from './support/data-plane-environment.js';
+import { startBridgeControllers } from './support/gefyra2-bridge-controllers.js';
 import { useGefyra2DataPlane } from './support/gefyra2-data-plane.js';
 import type { RequestOutcome } from './support/http-requests.js';
 import { requestsFrom, streamFrom } from './support/netns-http.js';
@@ -28,7 +24,10 @@ const CONTAINER_PORT = 8080;
 /** The header as a developer writes it in `gefyra bridge create --rule`, and as clients send it. */
 const USER_HEADER = 'X-Gefyra-User';
 const WORKLOAD = { pod: 'web', container: 'web' };
-const SHADOW = { pod: 'web-gefyra', container: 'web', service: 'web-web-gefyra-svc' };
+/** The mount's shadow: a copy of the bare Pod, answering as itself. */
+const SHADOW = { pod: 'web-gefyra', container: 'web' };
+/** The GefyraBridgeMount, named as the 2.5 client names it (`<workload>-<namespace>-<5 a-z>`). */
+const MOUNT = 'web-dp-shop-kqzvx';
 
 interface Developer {
   readonly client: string;
@@ -36,11 +35,7 @@ interface Developer {
   readonly user: string;
   /** The port the developer's app container serves: each machine serves only its own, so the answer names it. */
   readonly localPort: number;
-  readonly proxyPort: number;
-  /** `<clientId>-<10 a-z>` (contract §4). */
-  readonly routeKey: string;
   readonly subnet: string;
-  readonly createdAt: string;
 }
 
 const ALICE: Developer = {
@@ -48,40 +43,53 @@ const ALICE: Developer = {
   bridge: 'bridge-alice',
   user: 'alice',
   localPort: 8001,
-  proxyPort: 10000,
-  routeKey: 'dev-a-qwertzuiop',
   subnet: '172.18.0.0/16',
-  createdAt: '2026-12-07T10:00:00Z',
 };
-const BOB: Developer = {
-  client: 'dev-b',
-  bridge: 'bridge-bob',
-  user: 'bob',
-  localPort: 8002,
-  proxyPort: 10001,
-  routeKey: 'dev-b-asdfghjkla',
-  subnet: '172.19.0.0/16',
-  createdAt: '2026-12-07T10:05:00Z',
-};
+const BOB: Developer = { client: 'dev-b', bridge: 'bridge-bob', user: 'bob', localPort: 8002, subnet: '172.19.0.0/16' };
 
-/** Rules as the developer gives them (`--rule`): carrier2Config writes them the operator's way. */
-const userRule = (user: string): RequestRules => [[{ on: 'header', name: USER_HEADER, value: user, type: 'exact' }]];
-
-// Issue 20, on the wire: one workload whose original pod runs carrier2 (the
-// stand-in reading carrier2's YAML file and routing real HTTP as 2.5.4 does),
-// its shadow behind its Service, and two developers whose machines reach
-// Stowaway 2.x through real WireGuard, each with a route (proxy port →
-// destinationIP:localPort, as the route ConfigMap and proxy Service of §4).
-// carrier2's configuration is built by the operator's carrier2Config and
-// pushed with its push command by exec, as the operator does; the bridge and
-// mount controllers are not part of this file.
+// Issue 20, on the wire, served by the operator: the GefyraBridgeMount and
+// GefyraBridge controllers (composed as the 2.x operator composes them) mount
+// a workload whose pod the carrier2 stand-in takes over (it reads carrier2's
+// YAML file and routes real HTTP as 2.5.4 does), make its shadow, route each
+// bridge through Stowaway 2.x's proxy routes (the ConfigMap, the proxy
+// Service, the update notification) and push carrier2's configuration by
+// exec. Two developers' machines reach Stowaway 2.x through real WireGuard;
+// the objects are written as the 2.5 client writes them.
 describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one workload, on the wire', () => {
   const dp = useGefyra2DataPlane('dp-bridges');
   const shop = useTestNamespace('dp-shop');
   const api = () => new KubernetesClusterApi(dp.controlPlane.adminKubeConfig(), 'gefyra-e2e-admin');
+  const gefyraNamespace = () => dp.namespace.name;
+  const objectRef = (kind: string, name: string) => ({
+    apiVersion: GEFYRA2_OBJECT_API_VERSION,
+    kind,
+    namespace: gefyraNamespace(),
+    name,
+  });
   let workloadIP = '';
   let callerNetns = '';
+  let stopControllers: (() => Promise<void>) | undefined;
   const machines = new Map<Developer, DeveloperMachine>();
+
+  /** Until the object's `state` is `state`; an ERROR ends the wait at once with the object's own explanation. */
+  const waitForState = async (kind: string, name: string, state: string): Promise<Manifest> => {
+    let failed: string | undefined;
+    return await pollUntil(
+      `${kind} ${name} ${state}`,
+      async () => {
+        const object = await api().find(objectRef(kind, name), signal());
+        if (object?.['state'] === 'ERROR' && state !== 'ERROR') failed = `ERROR: ${JSON.stringify(object['status'])}`;
+        return object?.['state'] === state ? object : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, failFast: () => failed },
+    );
+  };
+  const waitForGone = async (kind: string, name: string) =>
+    await pollUntil(
+      `${kind} ${name} gone`,
+      async () => ((await api().find(objectRef(kind, name), signal())) === undefined ? true : undefined),
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
 
   beforeAll(async () => {
     machines.set(ALICE, dp.plane().developerMachine);
@@ -92,31 +100,12 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
       await dp.connectClient(developer.client, developer.subnet);
       await dp.connectMachine(machine, developer.client, [developer.localPort]);
     }
-    // The shadow (its clone's duplication-id, its Service), the original pod switched to carrier2, and a pod that calls it.
-    const duplicationId = randomUUID();
+    // The workload (a bare Pod, its one container serving 8080) and a pod that calls it.
     const plain = { readinessProbe: undefined, livenessProbe: undefined };
-    await createTargetPod(dp.controlPlane.adminKubeConfig(), dp.node, {
-      namespace: shop.name,
-      name: SHADOW.pod,
-      labels: { app: 'web-gefyra', 'bridge.gefyra.dev/duplication-id': duplicationId },
-      containers: [webContainer(plain)],
-    });
-    await api().create(
-      {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: SHADOW.service, namespace: shop.name },
-        spec: {
-          selector: { 'bridge.gefyra.dev/duplication-id': duplicationId },
-          ports: [{ name: `${CONTAINER_PORT}-0`, port: CONTAINER_PORT, targetPort: CONTAINER_PORT }],
-        },
-      },
-      signal(),
-    );
     const workload = await createTargetPod(dp.controlPlane.adminKubeConfig(), dp.node, {
       namespace: shop.name,
       name: WORKLOAD.pod,
-      containers: [webContainer({ ...plain, image: 'quay.io/gefyra/carrier2:2.5.4' })],
+      containers: [webContainer(plain)],
     });
     workloadIP = workload.status?.podIP ?? '';
     await createTargetPod(dp.controlPlane.adminKubeConfig(), dp.node, {
@@ -126,121 +115,118 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
       containers: [webContainer({ ...plain, name: 'caller', image: 'shop/caller:1.0', ports: [] })],
     });
     callerNetns = dp.plane().host.netnsOf(shop.name, 'caller') ?? '';
-  }, 180_000);
 
-  const gefyraNamespace = () => dp.namespace.name;
-  const proxyService = (developer: Developer) => `gefyra-stowaway-proxy-${developer.proxyPort}`;
-  const routesRef = () => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: gefyraNamespace(),
-    name: STOWAWAY2.routesConfigMap,
-  });
-  const serviceRef = (developer: Developer) => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    namespace: gefyraNamespace(),
-    name: proxyService(developer),
-  });
-  /** Stowaway's image reads the mounted ConfigMap when it changes; the annotation has the kubelet refresh it now. */
-  const notifyStowaway = async () =>
-    await api().patchPod(
-      { namespace: gefyraNamespace(), name: STOWAWAY2.pod },
-      { annotations: { operator: `update-notification-${Date.now()}` } },
+    const operator = await startBridgeControllers(dp.controlPlane.adminKubeConfig(), gefyraNamespace());
+    stopControllers = operator.stop;
+    // `gefyra mount create --target pod/web --namespace <shop>`, as the 2.5 client writes it.
+    await api().create(
+      {
+        ...objectRef(GEFYRA_BRIDGE_MOUNT_KIND, MOUNT),
+        metadata: { name: MOUNT, namespace: gefyraNamespace() },
+        targetNamespace: shop.name,
+        target: `pod/${WORKLOAD.pod}`,
+        targetContainer: WORKLOAD.container,
+        provider: 'carrier2mount',
+        providerParameter: {},
+      },
       signal(),
     );
+    await waitForState(GEFYRA_BRIDGE_MOUNT_KIND, MOUNT, 'ACTIVE');
+  }, 240_000);
 
-  /** A developer's route in Stowaway 2.x (contract §4), until their machine answers through the proxy Service. */
-  const route = async (developer: Developer) => {
+  // The operator removes what it made (the routes, carrier2's configuration, then the mount's shadow and carrier2) before it stops.
+  afterAll(async () => {
+    await api().remove(objectRef(GEFYRA_BRIDGE_MOUNT_KIND, MOUNT), signal());
+    await waitForGone(GEFYRA_BRIDGE_MOUNT_KIND, MOUNT);
+    await stopControllers?.();
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const developer of [ALICE, BOB]) await api().remove(objectRef(GEFYRA_BRIDGE_KIND, developer.bridge), signal());
+    for (const developer of [ALICE, BOB]) await waitForGone(GEFYRA_BRIDGE_KIND, developer.bridge);
+  }, 120_000);
+
+  /** carrier2's configuration, log, pid file and listening sockets in the workload's container, for a failure to show. */
+  const carrierFiles = async () => {
+    const instance = dp.plane().host.instanceOf(shop.name, WORKLOAD.pod, WORKLOAD.container);
+    const run = async (command: string) => {
+      const result = await instance?.exec(['busybox', 'sh', '-c', command]);
+      return `$ ${command}\n${result?.stdout ?? ''}${result?.stderr ?? ''}`;
+    };
+    const commands = [
+      'cat /tmp/config.yaml',
+      'cat /tmp/carrier.log',
+      'cat /tmp/carrier2.pid',
+      'busybox netstat -ltn',
+      'busybox ps -o pid,ppid,args | grep carrier2',
+    ];
+    const events = await api().list({ apiVersion: 'v1', kind: 'Event' }, gefyraNamespace(), undefined, signal());
+    const told = events.map((event) => {
+      const about = (event['involvedObject'] as { name?: string } | undefined)?.name;
+      const at = String(event['eventTime'] ?? event['lastTimestamp']);
+      return `${at} ${String(about)} ${String(event['reason'])}: ${String(event['message'])}`;
+    });
+    return [...(await Promise.all(commands.map(run))), ...told.sort()].join('\n');
+  };
+  /** `gefyra bridge create --rule '{"match":[{"matchHeader":{"name":"X-Gefyra-User",...}}]}'`, as the 2.5 client writes it. */
+  const bridge = async (developer: Developer) => {
     const machine = machines.get(developer) as DeveloperMachine;
-    const value = `${machine.network.appAddress}:${developer.localPort},${developer.proxyPort}`;
-    if ((await api().find(routesRef(), signal())) === undefined)
-      await api().create(
-        { ...routesRef(), metadata: { name: STOWAWAY2.routesConfigMap, namespace: gefyraNamespace() } },
-        signal(),
-      );
-    await api().patch(routesRef(), { data: { [developer.routeKey]: value } }, signal());
-    if ((await api().find(serviceRef(developer), signal())) === undefined)
-      await api().create(
-        {
-          ...serviceRef(developer),
-          metadata: {
-            name: proxyService(developer),
-            namespace: gefyraNamespace(),
-            labels: {
-              'gefyra.dev/app': 'stowaway',
-              'gefyra.dev/role': 'proxy',
-              'gefyra.dev/proxy-port': String(developer.proxyPort),
-              'gefyra.dev/client-id': developer.client,
-              'gefyra.dev/destination': `${machine.network.appAddress}_${developer.localPort}`,
-            },
-          },
-          spec: {
-            type: 'ClusterIP',
-            selector: { ...STOWAWAY2.labels },
-            ports: [{ name: String(developer.proxyPort), port: developer.proxyPort, targetPort: developer.proxyPort }],
+    await api().create(
+      {
+        ...objectRef(GEFYRA_BRIDGE_KIND, developer.bridge),
+        metadata: {
+          name: developer.bridge,
+          namespace: gefyraNamespace(),
+          labels: {
+            'gefyra.dev/bridge-mount': MOUNT,
+            'gefyra.dev/client': developer.client,
+            'gefyra.dev/client-container': 'app',
           },
         },
-        signal(),
-      );
-    await notifyStowaway();
-    const clusterIP = String(
-      ((await api().find(serviceRef(developer), signal())) as { spec?: { clusterIP?: string } }).spec?.clusterIP,
+        provider: 'carrier2',
+        connectionProvider: 'stowaway',
+        providerParameter: {
+          rules: [{ match: [{ matchHeader: { name: USER_HEADER, value: developer.user, type: 'exact' } }] }],
+        },
+        client: developer.client,
+        destinationIP: machine.network.appAddress,
+        target: MOUNT,
+        targetNamespace: '',
+        targetContainer: '',
+        portMappings: [`${developer.localPort}:${CONTAINER_PORT}`],
+        handleProbes: true,
+      },
+      signal(),
     );
+    await waitForState(GEFYRA_BRIDGE_KIND, developer.bridge, 'ACTIVE');
+    // ACTIVE says carrier2 runs the bridge; Stowaway's nginx takes the route when it has reloaded.
+    let last = '';
     await pollUntil(
-      `${developer.client}'s machine answering through ${proxyService(developer)}`,
+      `${developer.user}'s requests answered by ${developer.client}'s machine`,
       async () => {
-        const answer = await dp.plane().httpGet(clusterIP, developer.proxyPort);
-        return answer.exitCode === 0 && answer.stdout.includes(developerBody(developer.localPort)) ? true : undefined;
+        const [outcome] = await requestsFrom(callerNetns, {
+          target: target(),
+          header: USER_HEADER,
+          users: [developer.user],
+        });
+        last = outcome === undefined ? 'no outcome' : answeredBy(outcome);
+        return last === developer.client ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    // carrier2 resolves its endpoints when it starts: the name must be in the pod's hosts file before a push.
-    const name = `${proxyService(developer)}.${gefyraNamespace()}.svc.cluster.local`;
-    await pollUntil(
-      `${name} known in the workload's pod`,
-      async () =>
-        (await fileIn(dp.plane(), { namespace: shop.name, ...WORKLOAD }, '/etc/hosts')).includes(name)
-          ? true
-          : undefined,
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-  };
-  const unroute = async (developer: Developer) => {
-    await api().patch(routesRef(), { data: { [developer.routeKey]: null } }, signal());
-    await api().remove(serviceRef(developer), signal());
-    await notifyStowaway();
-  };
-
-  const bridgeOf = (developer: Developer, rules: RequestRules = userRule(developer.user)): ConfiguredBridge => ({
-    name: developer.bridge,
-    createdAt: developer.createdAt,
-    endpoints: {
-      [String(CONTAINER_PORT)]:
-        `${proxyService(developer)}.${gefyraNamespace()}.svc.cluster.local:${developer.proxyPort}`,
-    },
-    rules,
-  });
-  const configOf = (bridges: readonly ConfiguredBridge[]): Carrier2Config =>
-    carrier2Config({
-      ports: [
-        {
-          port: CONTAINER_PORT,
-          clusterUpstream: [`${SHADOW.service}.${shop.name}.svc.cluster.local:${CONTAINER_PORT}`],
-        },
-      ],
-      probePorts: { httpGet: [], httpsGet: [] },
-      bridges,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; last answered by: ${last}\n${await carrierFiles()}`);
     });
-  /** The operator's push: one exec of its script in the carrier2 container, judged from what it prints. */
-  const push = async (config: Carrier2Config | Record<string, unknown>) => {
-    const result = await api().exec(
-      { namespace: shop.name, name: WORKLOAD.pod, container: WORKLOAD.container },
-      carrier2PushCommand(carrier2Yaml(config as Carrier2Config)),
+  };
+  /** The proxy port Stowaway 2.x serves the developer's route on: its proxy Service's, as the operator labelled it. */
+  const proxyPortOf = async (developer: Developer): Promise<number> => {
+    const services = await api().list(
+      { apiVersion: 'v1', kind: 'Service' },
+      gefyraNamespace(),
+      { ...STOWAWAY2_PROXY_SERVICES.labels, 'gefyra.dev/client-id': developer.client },
       signal(),
     );
-    const outcome = carrier2PushOutcome(`${result.stdout}${result.stderr}`);
-    if (!outcome.ok) throw new Error(`${outcome.reason}\n${result.stdout}${result.stderr}`);
+    expect(services).toHaveLength(1);
+    return Number(services[0]?.metadata.labels?.[STOWAWAY2_PROXY_SERVICES.portLabel]);
   };
 
   /** Who answered a request: a developer's machine (by the only port it serves), the shadow, or what went wrong. */
@@ -271,16 +257,17 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     );
 
   it("gives each developer exactly their own requests, the shadow every other one, and keeps one developer's stream whole while the other leaves", async () => {
-    await route(ALICE);
-    await route(BOB);
-    await push(configOf([bridgeOf(BOB), bridgeOf(ALICE)]));
+    await bridge(ALICE);
+    await bridge(BOB);
 
     const users = Array.from({ length: 200 }, (_, index) => [ALICE.user, BOB.user, ''][index % 3] ?? '');
     const both = tally(await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users, inFlight: 4 }));
     console.log('two bridges, 200 requests interleaved:', both);
     expect(both).toEqual({ 'alice -> dev-a': 67, 'bob -> dev-b': 67, '(no header) -> shadow': 66 });
 
-    // Bob leaves while Alice's requests keep coming, one after the other.
+    // Bob leaves (`gefyra bridge delete`) while Alice's requests keep coming, one after the other.
+    const bobsPort = await proxyPortOf(BOB);
+    expect(await stowawayRoutes()).toContain(`listen ${bobsPort};`);
     const stream = streamFrom(callerNetns, { target: target(), header: USER_HEADER, stream: ALICE.user });
     const flowing = async (count: number, what: string) =>
       await pollUntil(what, async () => (stream.outcomes.length >= count ? true : undefined), {
@@ -288,10 +275,9 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
         intervalMs: 50,
       });
     await flowing(20, "Alice's stream flowing");
-    expect(await stowawayRoutes()).toContain(`listen ${BOB.proxyPort};`);
     const beforeLeaving = stream.outcomes.length;
-    await push(configOf([bridgeOf(ALICE)]));
-    await unroute(BOB);
+    await api().remove(objectRef(GEFYRA_BRIDGE_KIND, BOB.bridge), signal());
+    await waitForGone(GEFYRA_BRIDGE_KIND, BOB.bridge);
     const bobAfter = tally(
       await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users: Array(30).fill(BOB.user) }),
     );
@@ -299,45 +285,39 @@ describe.skipIf(dataPlaneUnavailable())('personal bridges: two developers on one
     // Bob's route is gone from Stowaway too (its nginx no longer listens on his proxy port).
     await pollUntil(
       "Bob's route removed from Stowaway",
-      async () => ((await stowawayRoutes()).includes(`listen ${BOB.proxyPort};`) ? undefined : true),
+      async () => ((await stowawayRoutes()).includes(`listen ${bobsPort};`) ? undefined : true),
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     const alice = tally(await stream.stop());
-    console.log(`Alice's stream while Bob left (${beforeLeaving} requests before the push):`, alice);
+    console.log(`Alice's stream while Bob left (${beforeLeaving} requests before his bridge was deleted):`, alice);
     console.log("Bob's requests after he left:", bobAfter);
     expect(Object.keys(alice)).toEqual(['alice -> dev-a']);
     expect(alice['alice -> dev-a']).toBeGreaterThanOrEqual(beforeLeaving + 20);
     expect(bobAfter).toEqual({ 'bob -> shadow': 30 });
   }, 240_000);
 
-  it('never matches a header rule named as 2.5.4 wrote it (X-Gefyra-User), and matches the one carrier2Config writes', async () => {
-    await route(ALICE);
-    const ours = configOf([bridgeOf(ALICE)]);
-    // 2.5.4's operator copies the developer's rule into the YAML as given: the name keeps its capitals.
-    const as254 = {
-      ...ours,
-      proxy: ours.proxy.map((proxy) => ({
-        ...proxy,
-        bridges: new Map([
-          [
-            ALICE.bridge,
-            {
-              endpoint: proxy.bridges.get(ALICE.bridge)?.endpoint ?? '',
-              rules: [{ match: [{ matchHeader: { name: USER_HEADER, value: ALICE.user, type: 'exact' } }] }],
-            },
-          ],
-        ]),
-      })),
+  it('matches the header rule as the operator writes it (the name lowercased), never as 2.5.4 wrote it (X-Gefyra-User)', async () => {
+    await bridge(ALICE);
+    const carrier = { namespace: shop.name, name: WORKLOAD.pod, container: WORKLOAD.container };
+    const operators = await fileIn(dp.plane(), { namespace: shop.name, ...WORKLOAD }, '/tmp/config.yaml');
+    /** A configuration pushed as the operator pushes one: one exec of its script, judged by what it prints. */
+    const push = async (yaml: string) => {
+      const result = await api().exec(carrier, carrier2PushCommand(yaml), signal());
+      const outcome = carrier2PushOutcome(`${result.stdout}${result.stderr}`);
+      if (!outcome.ok) throw new Error(`${outcome.reason}\n${result.stdout}${result.stderr}`);
     };
     const users = Array<string>(30).fill(ALICE.user);
 
-    await push(as254);
-    const before = tally(await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users }));
-    await push(ours);
-    const after = tally(await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users }));
-    console.log('rule named as 2.5.4 wrote it:', before, '; as carrier2Config writes it:', after);
-    expect(carrier2Yaml(ours)).toContain('name: x-gefyra-user');
-    expect(before).toEqual({ 'alice -> shadow': 30 });
-    expect(after).toEqual({ 'alice -> dev-a': 30 });
+    const ours = tally(await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users }));
+    // 2.5.4's operator copies the developer's rule into the YAML as given: the name keeps its capitals.
+    await push(operators.replace('name: x-gefyra-user', `name: ${USER_HEADER}`));
+    const as254 = tally(await requestsFrom(callerNetns, { target: target(), header: USER_HEADER, users }));
+    // carrier2 runs what the operator recorded again, so that the operator's next push starts from what it knows.
+    await push(operators);
+    console.log('rule as the operator writes it:', ours, '; named as 2.5.4 wrote it:', as254);
+    expect(operators).toContain('name: x-gefyra-user');
+    expect(operators).not.toContain(USER_HEADER);
+    expect(ours).toEqual({ 'alice -> dev-a': 30 });
+    expect(as254).toEqual({ 'alice -> shadow': 30 });
   }, 120_000);
 });

@@ -11,7 +11,8 @@ import {
   type Carrier2Request,
 } from '../../dataplane/support/carrier2-stand-in/carrier2-matching.js';
 import { carrier2Choice } from '../../dataplane/support/carrier2-stand-in/carrier2-routing.js';
-import { carrier2Config, carrier2Yaml } from '../../dataplane/support/carrier2-operator-side.js';
+import { carrier2Yaml } from '../../../src/plugins/carrier2/carrier2-yaml.js';
+import type { CarrierRoute } from '../../../src/ports/carrier-installer.port.js';
 
 const request = (pathAndQuery: string, headers: [string, string][] = []): Carrier2Request => ({
   pathAndQuery,
@@ -73,21 +74,21 @@ describe("the carrier2 stand-in's matching, as carrier2 2.5.4's", () => {
 });
 
 describe("the carrier2 stand-in's configuration file, read as carrier2 2.5.4's main.rs reads it", () => {
-  const bridge = (name: string, createdAt: string, user: string) => ({
-    name,
-    createdAt,
-    endpoints: { '8080': `${name}.gefyra.svc.cluster.local:10000` },
-    rules: [[{ on: 'header' as const, name: 'X-Gefyra-User', value: user, type: 'exact' as const }]],
+  /** A bridge's route on port 8080, as the mount service hands it to the carrier. */
+  const route = (name: string, since: string, user: string): CarrierRoute => ({
+    containerPort: 8080,
+    proxyHost: `${name}.gefyra.svc.cluster.local`,
+    proxyPort: 10000,
+    selective: { name, since, rules: [[{ on: 'header', name: 'X-Gefyra-User', value: user, type: 'exact' }]] },
   });
 
-  it("reads carrier2Config's YAML: bridges in the mapping's order, rules as written, first hit wins, else the cluster upstream", () => {
-    const yaml = carrier2Yaml(
-      carrier2Config({
-        ports: [{ port: 8080, clusterUpstream: ['web-svc.shop.svc.cluster.local:8080'] }],
-        probePorts: { httpGet: [8081], httpsGet: [] },
-        bridges: [bridge('bob', '2026-12-07T10:05:00Z', 'bob'), bridge('alice', '2026-12-07T10:00:00Z', 'alice')],
-      }),
-    );
+  it("reads the carrier2 plugin's YAML: bridges in the mapping's order, rules as written, first hit wins, else the cluster upstream", () => {
+    const yaml = carrier2Yaml({
+      routes: [route('bob', '2026-12-07T10:05:00Z', 'bob'), route('alice', '2026-12-07T10:00:00Z', 'alice')],
+      fallback: { 8080: ['web-svc.shop.svc.cluster.local:8080'] },
+      probePorts: [8081],
+      syncDirectories: [],
+    });
     const config = readCarrier2Config(parseCarrier2Yaml(yaml));
     const proxy = config.proxies[0];
     if (proxy === undefined) throw new Error('no proxy read');
