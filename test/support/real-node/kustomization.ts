@@ -44,6 +44,8 @@ export async function createAll(kubeConfig: KubeConfig, objects: readonly Kubern
 }
 
 export const DEPLOY_DIR = join(dirname(new URL(import.meta.url).pathname), '../../../deploy');
+/** The Gefyra 2 installation a platform engineer applies with `kubectl apply -k deploy/gefyra2`. */
+export const GEFYRA2_DEPLOY_DIR = join(DEPLOY_DIR, 'gefyra2');
 
 /** Deletes each object in order, as `kubectl delete -k` does (background cascading, missing ones skipped). */
 export async function deleteAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
