@@ -24,61 +24,57 @@ describe.skipIf(unavailable !== undefined)('npm start -- --real-node', () => {
     if (groupLeader !== undefined) process.kill(-groupLeader, 'SIGTERM');
   });
 
-  it(
-    'runs the operator as a pod Ready on the real node, and Ctrl-C stops everything: exit 0, the host as it was',
-    async () => {
-      await removeStaleCgroupRoots();
-      const hostBefore = await captureHostState();
-      const startedAt = Date.now();
-      // Its own process group, as a terminal's foreground job: Ctrl-C signals every process of it.
-      const start = spawn('npm', ['start', '--', '--real-node'], {
-        cwd: REPO_DIR,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, GEFYRA_CLIENT_CONTRACT: '0.13' },
-      });
-      groupLeader = start.pid;
-      let stdout = '';
-      let stderr = '';
-      start.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      start.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        start.once('exit', (code, signal) => resolve({ code, signal })),
-      );
+  it('runs the operator as a pod Ready on the real node, and Ctrl-C stops everything: exit 0, the host as it was', async () => {
+    await removeStaleCgroupRoots();
+    const hostBefore = await captureHostState();
+    const startedAt = Date.now();
+    // Its own process group, as a terminal's foreground job: Ctrl-C signals every process of it.
+    const start = spawn('npm', ['start', '--', '--real-node'], {
+      cwd: REPO_DIR,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GEFYRA_CLIENT_CONTRACT: '0.13' },
+    });
+    groupLeader = start.pid;
+    let stdout = '';
+    let stderr = '';
+    start.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    start.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      start.once('exit', (code, signal) => resolve({ code, signal })),
+    );
 
-      const kubeconfigPath = await pollUntil(
-        'npm start printing the node’s kubeconfig',
-        async () => {
-          if (start.exitCode !== null) throw new Error(`npm start exited ${start.exitCode}:\n${stderr}`);
-          return /export KUBECONFIG=(\S+)/.exec(stdout)?.[1];
-        },
-        { timeoutMs: 600_000, intervalMs: 1_000 },
-      ).catch((error: unknown) => {
-        throw new Error(`${(error as Error).message}\nstderr:\n${stderr}`);
-      });
-      process.stderr.write(
-        `[real-node npm start] operator pod Ready ${((Date.now() - startedAt) / 1000).toFixed(1)} s after npm start\n`,
-      );
-      const pod = await readyOperatorPod(loadKubeConfig(kubeconfigPath));
-      expect(pod?.metadata?.name).toBeDefined();
-      expect(stdout).toContain(`kubectl logs -n gefyra ${pod?.metadata?.name}`);
+    const kubeconfigPath = await pollUntil(
+      'npm start printing the node’s kubeconfig',
+      async () => {
+        if (start.exitCode !== null) throw new Error(`npm start exited ${start.exitCode}:\n${stderr}`);
+        return /export KUBECONFIG=(\S+)/.exec(stdout)?.[1];
+      },
+      { timeoutMs: 600_000, intervalMs: 1_000 },
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\nstderr:\n${stderr}`);
+    });
+    process.stderr.write(
+      `[real-node npm start] operator pod Ready ${((Date.now() - startedAt) / 1000).toFixed(1)} s after npm start\n`,
+    );
+    const pod = await readyOperatorPod(loadKubeConfig(kubeconfigPath));
+    expect(pod?.metadata?.name).toBeDefined();
+    expect(stdout).toContain(`kubectl logs -n gefyra ${pod?.metadata?.name}`);
 
-      const interruptedAt = Date.now();
-      process.kill(-(start.pid as number), 'SIGINT');
-      const end = await exited;
-      groupLeader = undefined;
-      process.stderr.write(
-        `[real-node npm start] Ctrl-C -> exited in ${((Date.now() - interruptedAt) / 1000).toFixed(1)} s\n`,
-      );
-      expect({ end, stderr: stderr.split('\n').filter((line) => /error|cannot/i.test(line)) }).toEqual({
-        end: { code: 0, signal: null },
-        stderr: [],
-      });
-      expect(stderr).toContain('gefyra-operator: stopped');
-      expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
-      // The node ran in npm start's process, not this one: its cgroup root is one the comparison leaves out as another run's.
-      expect(await staleCgroupRoots()).toEqual([]);
-    },
-    900_000,
-  );
+    const interruptedAt = Date.now();
+    process.kill(-(start.pid as number), 'SIGINT');
+    const end = await exited;
+    groupLeader = undefined;
+    process.stderr.write(
+      `[real-node npm start] Ctrl-C -> exited in ${((Date.now() - interruptedAt) / 1000).toFixed(1)} s\n`,
+    );
+    expect({ end, stderr: stderr.split('\n').filter((line) => /error|cannot/i.test(line)) }).toEqual({
+      end: { code: 0, signal: null },
+      stderr: [],
+    });
+    expect(stderr).toContain('gefyra-operator: stopped');
+    expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
+    // The node ran in npm start's process, not this one: its cgroup root is one the comparison leaves out as another run's.
+    expect(await staleCgroupRoots()).toEqual([]);
+  }, 900_000);
 });
