@@ -33,6 +33,8 @@ export interface RealNodeCluster extends NodeWithImages {
   /** The contract's kustomization, applied (deploy/ or deploy/gefyra2). */
   readonly installation: string;
   readonly operatorPod: string;
+  /** The admin kubeconfig that reaches the node's API server from this machine. */
+  readonly kubeconfigPath: string;
 }
 
 /**
@@ -56,7 +58,12 @@ export async function startRealNodeCluster(
       intervalMs: 1_000,
     });
     progress(`applied ${installation.dir}: operator pod Ready in ${((Date.now() - appliedAt) / 1000).toFixed(1)} s`);
-    return { ...started, installation: installation.dir, operatorPod: pod.metadata?.name as string };
+    return {
+      ...started,
+      installation: installation.dir,
+      operatorPod: pod.metadata?.name as string,
+      kubeconfigPath: started.node.kubeconfigPath,
+    };
   } catch (error) {
     await started.stop();
     throw error;
