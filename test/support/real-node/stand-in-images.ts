@@ -117,21 +117,24 @@ export async function buildStowawayStandIn(archivePath: string): Promise<void> {
  * routes' watcher) on the packages of Stowaway's stand-in, and what a kubelet
  * needs besides: the image's health server on 51822, which every probe of the
  * operator's StatefulSet asks, answering 200 once `wg` shows wg0 listening on
- * 51820 and 503 before (busybox httpd, its index a CGI script).
+ * 51820 and 404 before. busybox httpd serves a file that a loop writes from
+ * `wg` once a second: a check per request (a CGI script) piled up processes on a
+ * busy node, where each took longer than the probes' 1 s period and time-out.
  */
 export async function buildStowaway2StandIn(archivePath: string): Promise<void> {
-  const health = [
-    '#!/bin/bash',
-    `if [ "$(/usr/bin/wg show wg0 listen-port 2>/dev/null)" = "${STOWAWAY2.wireGuardPort}" ]; then`,
-    `  printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nlistening port: ${STOWAWAY2.wireGuardPort}\\n'`,
-    'else',
-    "  printf 'HTTP/1.0 503 Service Unavailable\\r\\nContent-Type: text/plain\\r\\n\\r\\nwg0 is not listening\\n'",
-    'fi',
-    '',
-  ].join('\n');
+  const { wireGuardPort, healthPort } = STOWAWAY2;
   const start = [
     '#!/bin/bash',
-    `/bin/busybox httpd -p ${STOWAWAY2.healthPort} -h /health`,
+    `/bin/busybox httpd -p ${healthPort} -h /health`,
+    '(',
+    '  while sleep 1; do',
+    `    if [ "$(wg show wg0 listen-port 2>/dev/null)" = "${wireGuardPort}" ]; then`,
+    `      [ -f /health/index.html ] || echo "listening port: ${wireGuardPort}" > /health/index.html`,
+    '    else',
+    '      rm -f /health/index.html',
+    '    fi',
+    '  done',
+    ') &',
     'exec /bin/bash /entrypoint.sh',
     '',
   ].join('\n');
@@ -153,11 +156,8 @@ export async function buildStowaway2StandIn(archivePath: string): Promise<void> 
         { from: 'stowaway2/generate-proxyroutes.sh', to: '/generate-proxyroutes.sh', mode: 0o755 },
         { from: 'stowaway2/entrypoint.sh', to: '/entrypoint.sh', mode: 0o755 },
       ],
-      written: [
-        { to: '/health/cgi-bin/index.cgi', mode: 0o755, text: health },
-        { to: '/start.sh', mode: 0o755, text: start },
-      ],
-      directories: NGINX_DIRECTORIES,
+      written: [{ to: '/start.sh', mode: 0o755, text: start }],
+      directories: [...NGINX_DIRECTORIES, 'health'],
       users: ROOT_AND_NGINX_USERS,
       config: {
         User: '0:0',
@@ -165,7 +165,7 @@ export async function buildStowaway2StandIn(archivePath: string): Promise<void> 
         Entrypoint: ['/bin/bash', '/start.sh'],
         Cmd: [],
         WorkingDir: '/',
-        ExposedPorts: { [`${STOWAWAY2.wireGuardPort}/udp`]: {}, [`${STOWAWAY2.healthPort}/tcp`]: {} },
+        ExposedPorts: { [`${wireGuardPort}/udp`]: {}, [`${healthPort}/tcp`]: {} },
       },
     },
     archivePath,

@@ -228,12 +228,13 @@ function webhookDeployment(options: InstallOptions): Manifest {
               // Liveness counts once the webhook serves: Node.js loads it in 10-15 s on a busy node (the real node).
               startupProbe: { ...webhookHealth(), periodSeconds: 2, failureThreshold: 90 },
               // What the 2.5 client's Deployment runs: the image's stand-in posts the client's health check to this pod.
-              // It starts a Node.js process, which takes more than the default 1 s on a busy node (kubelets enforce
-              // exec probes' timeouts since 1.20): killed after it, the webhook was restarted while it served.
+              // It starts a Node.js process, which took more than the default 1 s, and more than 10 s, on a busy node
+              // (kubelets enforce exec probes' timeouts since 1.20): killed after it, the webhook was restarted while it
+              // served. A check that slow says the node is busy, not that the webhook is dead.
               livenessProbe: {
                 exec: { command: ['python', 'gefyra/healthcheck.py'] },
-                periodSeconds: 10,
-                timeoutSeconds: 10,
+                periodSeconds: 30,
+                timeoutSeconds: 30,
                 failureThreshold: 3,
               },
               readinessProbe: { ...webhookHealth(), periodSeconds: 5 },
