@@ -24,7 +24,7 @@ describe.skipIf(unavailable !== undefined)('npm start -- --real-node', () => {
     if (groupLeader !== undefined) process.kill(-groupLeader, 'SIGTERM');
   });
 
-  it('runs the operator as a pod Ready on the real node, and Ctrl-C stops everything: exit 0, the host as it was', async () => {
+  it('runs the operator as a pod Ready on the real node, and Ctrl-C stops everything: a clean stop, the host as it was', async () => {
     await removeStaleCgroupRoots();
     const hostBefore = await captureHostState();
     const startedAt = Date.now();
