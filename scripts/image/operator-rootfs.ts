@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageFile, ImageRecipe } from './recipe.js';
@@ -35,8 +35,12 @@ export async function assembleOperatorRootfs(recipe: ImageRecipe, rootfs: string
   await mkdir(join(rootfs, recipe.workdir), { recursive: true });
 
   const built = await buildStage(inputs);
-  for (const file of recipe.files) {
-    await copyInto(rootfs, file.to, file.from === 'build' ? built(file) : join(inputs.repoDir, file.path));
+  try {
+    for (const file of recipe.files) {
+      await copyInto(rootfs, file.to, file.from === 'build' ? built.pathOf(file) : join(inputs.repoDir, file.path));
+    }
+  } finally {
+    await built.dispose();
   }
 }
 
@@ -76,12 +80,19 @@ async function writeUsers(rootfs: string, user: string): Promise<void> {
   await writeFile(join(rootfs, 'etc/group'), `root:x:0:\n${NON_ROOT_NAME}:x:${gid}:\n`);
 }
 
+/** Where each file of the build stage is, until `dispose` removes what this build alone made. */
+export interface BuildStage {
+  pathOf(file: ImageFile): string;
+  dispose(): Promise<void>;
+}
+
 /**
  * The Dockerfile's build stage: package.json, the production dependencies
  * (`npm ci --omit=dev`, cached by the lock file's hash) and dist/ compiled from
- * src/. Returns where each of its files is.
+ * src/ into a directory of this build's own (builds of several checkouts share
+ * the cache directory and may run at once).
  */
-async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promise<(file: ImageFile) => string> {
+export async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promise<BuildStage> {
   const lock = await readFile(join(repoDir, 'package-lock.json'));
   const lockHash = createHash('sha256').update(lock).digest('hex').slice(0, 16);
   const dependencies = join(cacheDir, `production-dependencies-${lockHash}`);
@@ -96,21 +107,29 @@ async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promis
     await rm(dependencies, { recursive: true, force: true });
     await rename(staging, dependencies);
   }
-  const dist = join(cacheDir, 'dist');
-  await rm(dist, { recursive: true, force: true });
+  const distParent = await mkdtemp(join(cacheDir, 'dist-'));
+  const dist = join(distParent, 'dist');
   progress('compiling src/ (tsc -p tsconfig.build.json)');
-  await run(join(repoDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist], {
-    cwd: repoDir,
-  });
+  try {
+    await run(join(repoDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist], {
+      cwd: repoDir,
+    });
+  } catch (error) {
+    await rm(distParent, { recursive: true, force: true });
+    throw error;
+  }
   const made: Record<string, string> = {
     'package.json': join(repoDir, 'package.json'),
     node_modules: join(dependencies, 'node_modules'),
     dist,
   };
-  return (file) => {
-    const path = made[file.path];
-    if (path === undefined) throw new Error(`the build stage makes no ${file.path}`);
-    return path;
+  return {
+    pathOf: (file) => {
+      const path = made[file.path];
+      if (path === undefined) throw new Error(`the build stage makes no ${file.path}`);
+      return path;
+    },
+    dispose: async () => await rm(distParent, { recursive: true, force: true }),
   };
 }
 

@@ -225,6 +225,9 @@ function deployment(
                 { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
+              // Node.js loads the operator in 10-15 s on a busy 2-core node (seen on the real node): liveness
+              // counts only once the health server answered, or the kubelet kills it before it listens.
+              startupProbe: { ...probe('/healthz'), periodSeconds: 2, failureThreshold: 90 },
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
               // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).

@@ -2,26 +2,20 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import {
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  Exec,
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
-  type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOperatorImage, type BuiltImage } from '../../scripts/image/build-operator-image.js';
+import type { BuiltImage } from '../../scripts/image/build-operator-image.js';
 import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
-import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { INTERCEPT_REQUEST_CRD_NAME } from '../../src/crd/intercept-request-crd.js';
 import {
   CLIENT_CLUSTER_ROLE_RULES,
@@ -43,12 +37,17 @@ import { pollUntil } from '../support/control-plane/polling.js';
 import { readCargoConnection, startDeveloperNamespace } from '../support/real-node/developer-namespace.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
 import { createAll, deleteAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
+import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
+import { execIn, nodeProxyGet, probeCount, throwIfStuck, type ContainerRef } from '../support/real-node/pod-checks.js';
+import { provisionRealNode, type RealNode } from '../support/real-node/real-node.js';
 import {
-  provisionRealNode,
-  removeStaleCgroupRoots,
-  startRealNode,
-  type RealNode,
-} from '../support/real-node/real-node.js';
+  inNamespaceAnywhere,
+  killedAfterGrace,
+  managedClusterObjects,
+  podEnds,
+  stillThere,
+  terminationConditions,
+} from '../support/real-node/removal-checks.js';
 import {
   buildCarrierStandIn,
   buildDemoAppImage,
@@ -68,37 +67,26 @@ const NAMESPACE = 'gefyra';
 const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
 
 describe.skipIf(unavailable !== undefined)('the operator image as a pod on a real node', () => {
+  let started: NodeWithImages | undefined;
   let hostBefore: HostState;
   let node: RealNode | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
-  const standInDir = join(tmpdir(), `gefyra-stand-in-images-${process.pid}`);
 
   beforeAll(async () => {
-    await removeStaleCgroupRoots();
-    hostBefore = await captureHostState();
-    const binDir = (provisioned as { binDir: string }).binDir;
-    let standIns: { archives: string[]; seconds: number };
-    [image, node, standIns] = await Promise.all([
-      buildOperatorImage({ progress: () => undefined }),
-      startRealNode(binDir),
-      buildStandInArchives(standInDir),
-    ]);
-    figure(
-      `image built in ${image.seconds.toFixed(1)} s (${image.manifestDigest}); control plane in the namespace ` +
-        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s; ` +
-        `stand-ins (${STOWAWAY_IMAGE}, ${CARRIER_IMAGE}) and the demo app (${DEMO_APP_IMAGE}) built in ${standIns.seconds.toFixed(1)} s`,
+    started = await startNodeWithImages(
+      (provisioned as { binDir: string }).binDir,
+      [
+        { name: 'stowaway-stand-in', reference: STOWAWAY_IMAGE, build: buildStowawayStandIn },
+        { name: 'carrier-stand-in', reference: CARRIER_IMAGE, build: buildCarrierStandIn },
+        { name: 'demo-app', reference: DEMO_APP_IMAGE, build: buildDemoAppImage },
+      ],
+      figure,
     );
-    const importedAt = Date.now();
-    for (const archive of [image.archivePath, ...standIns.archives]) await node.importImage(archive);
-    figure(`four images imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
-    kubeConfig = node.adminKubeConfig();
+    ({ hostBefore, node, image, kubeConfig } = started);
   }, 900_000);
 
-  afterAll(async () => {
-    await node?.stop();
-    await rm(standInDir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(async () => await started?.stop(), 120_000);
 
   it(
     'kubectl apply -k deploy/: the pod runs the image as non-root on a read-only root, ' +
@@ -309,13 +297,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     );
     expect(killedAfterGrace(pods.seen)).toEqual([]);
     const api = new KubernetesClusterApi(kubeConfig, 'gefyra-real-node-test');
-    const left = [];
-    for (const object of objects) {
-      const { apiVersion, kind, metadata } = object as Required<KubernetesObject>;
-      const ref = { apiVersion, kind, name: metadata.name as string, namespace: metadata.namespace };
-      if ((await api.find(ref, never)) !== undefined) left.push(`${kind} ${ref.name}`);
-    }
-    expect(left).toEqual([]);
+    expect(await stillThere(api, objects)).toEqual([]);
     expect(await inNamespaceAnywhere(kubeConfig, NAMESPACE)).toEqual([]);
     expect(await managedClusterObjects(api)).toEqual([]);
   }, 240_000);
@@ -424,69 +406,6 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
 const never = new AbortController().signal;
 const INTERCEPT_REQUEST_KIND = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' } as const;
 
-/** Cluster-scoped objects the operator labels as its own (what an uninstall must not leave behind). */
-async function managedClusterObjects(api: KubernetesClusterApi): Promise<string[]> {
-  const left: string[] = [];
-  for (const kind of [
-    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' },
-    { apiVersion: 'v1', kind: 'Namespace' },
-  ]) {
-    const found = await api.list(kind, undefined, { 'app.kubernetes.io/managed-by': 'gefyra-operator' }, never);
-    left.push(...found.map((object) => `${kind.kind} ${object.metadata.name}`));
-  }
-  return left;
-}
-
-/** How each recorded pod's containers ended, as far as the kubelet reported it before the pod was gone. */
-function podEnds(seen: readonly Manifest[]): string {
-  const last = new Map<string, V1Pod>();
-  for (const pod of seen) last.set(pod.metadata.name, pod as unknown as V1Pod);
-  return [...last]
-    .map(([name, pod]) => {
-      const ends = (pod.status?.containerStatuses ?? []).map((status) => {
-        const terminated = status.state?.terminated;
-        return terminated === undefined
-          ? `${status.name} not reported`
-          : `${status.name} ${terminated.reason} ${terminated.exitCode}`;
-      });
-      return `${name} (grace ${pod.metadata?.deletionGracePeriodSeconds ?? '-'} s): ${ends.join(', ')}`;
-    })
-    .join('; ');
-}
-
-/** The namespace controller's reasons while `namespace` terminated (its True conditions, each once). */
-function terminationConditions(seen: readonly Manifest[], namespace: string): string {
-  const reasons = seen
-    .filter((object) => object.metadata.name === namespace)
-    .flatMap((object) => (object as unknown as V1Namespace).status?.conditions ?? [])
-    .filter((condition) => condition.status === 'True')
-    .map((condition) => `${condition.reason}: ${condition.message}`);
-  return [...new Set(reasons)].join(' | ') || 'nothing reported';
-}
-
-/** Containers the kubelet reported killed (137: SIGKILL) rather than ended on SIGTERM. */
-function killedAfterGrace(seen: readonly Manifest[]): string[] {
-  return seen.flatMap((pod) =>
-    ((pod as unknown as V1Pod).status?.containerStatuses ?? [])
-      .filter((status) => status.state?.terminated?.exitCode === 137)
-      .map((status) => `${pod.metadata.name}/${status.name}`),
-  );
-}
-
-/** Pods and Services still in `namespace`, looked up across the cluster (Stowaway, its proxies, the operator). */
-async function inNamespaceAnywhere(kubeConfig: KubeConfig, namespace: string): Promise<string[]> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const selector = { fieldSelector: `metadata.namespace=${namespace}` };
-  return [
-    ...(await core.listPodForAllNamespaces(selector)).items.map((pod) => `Pod ${pod.metadata?.name}`),
-    ...(await core.listServiceForAllNamespaces(selector)).items.map((service) => `Service ${service.metadata?.name}`),
-  ];
-}
-
 /** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
 function withOperatorEnvironment(
   objects: readonly KubernetesObject[],
@@ -542,22 +461,6 @@ async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise
   });
 }
 
-/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
-async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
-  const startedAt = Date.now();
-  await mkdir(dir, { recursive: true });
-  const archives: string[] = [];
-  for (const [name, build] of [
-    ['stowaway-stand-in', buildStowawayStandIn],
-    ['carrier-stand-in', buildCarrierStandIn],
-    ['demo-app', buildDemoAppImage],
-  ] as const) {
-    archives.push(join(dir, `${name}.oci.tar`));
-    await build(archives.at(-1) as string);
-  }
-  return { archives, seconds: (Date.now() - startedAt) / 1000 };
-}
-
 async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
   const pods = await kubeConfig
     .makeApiClient(CoreV1Api)
@@ -565,60 +468,6 @@ async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
   return pods.items;
 }
 
-/** Fails at once on a pod the kubelet cannot start, with the kubelet's reason. */
-function throwIfStuck(pods: readonly V1Pod[]): void {
-  for (const pod of pods) {
-    const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
-    if (
-      waiting?.reason !== undefined &&
-      /ErrImageNeverPull|CreateContainerError|CrashLoopBackOff/.test(waiting.reason)
-    ) {
-      throw new Error(`pod ${pod.metadata?.name}: ${waiting.reason}: ${waiting.message ?? ''}`);
-    }
-  }
-}
-
-async function nodeProxyGet(kubeConfig: KubeConfig, nodeName: string, path: string): Promise<string> {
-  return await kubeConfig.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: nodeName, path });
-}
-
-/** prober_probe_total for one pod, probe type and result (Prometheus text format). */
-function probeCount(metrics: string, pod: string, probeType: string, result: string): number {
-  return metrics
-    .split('\n')
-    .filter(
-      (line) =>
-        line.startsWith('prober_probe_total{') &&
-        line.includes(`pod="${pod}"`) &&
-        line.includes(`probe_type="${probeType}"`) &&
-        line.includes(`result="${result}"`),
-    )
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
-
-interface ContainerRef {
-  readonly namespace: string;
-  readonly pod: string;
-  readonly container: string;
-}
-
 function operatorContainer(pod: string): ContainerRef {
   return { namespace: NAMESPACE, pod, container: 'operator' };
-}
-
-async function execIn(kubeConfig: KubeConfig, target: ContainerRef, command: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    void new Exec(kubeConfig)
-      .exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status) =>
-        status.status === 'Success' ? resolve() : reject(new Error(`exec failed: ${JSON.stringify(status)} ${err}`)),
-      )
-      .catch(reject);
-  });
-  return out;
 }

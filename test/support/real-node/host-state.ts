@@ -76,7 +76,7 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
     }
   }
   compareLists('mount', before.mounts.filter(notAnotherRuns), after.mounts.filter(notAnotherRuns));
-  compareLists('cgroup', before.cgroups, after.cgroups);
+  compareLists('cgroup', before.cgroups.filter(notAnotherNodes), after.cgroups.filter(notAnotherNodes));
   compareLists('network link', before.links, after.links);
   return changes;
 }
@@ -88,6 +88,16 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
  */
 function notAnotherRuns(mount: string): boolean {
   const pid = /^\/run\/netns\/gfdp-(\d+)-/.exec(mount)?.[1];
+  return pid === undefined || Number(pid) === process.pid;
+}
+
+/**
+ * False for the cgroup root of another test process's real node
+ * (`gefyra-real-node-<its pid>-…`, real-node.ts): real-node files of several
+ * runs share a machine; each run removes its own root (or the next run, a dead one's).
+ */
+function notAnotherNodes(cgroup: string): boolean {
+  const pid = /\/gefyra-real-node-(\d+)-[0-9a-f]+$/.exec(cgroup)?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 

@@ -12,6 +12,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { writeOciArchive } from '../../../scripts/image/oci-archive.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
 import { startClusterDns } from './cluster-dns.js';
+import { startVolumeProvisioner } from './volume-provisioner.js';
 import { forwardingServer } from './forwarder.js';
 import { pollUntil } from '../control-plane/polling.js';
 import { SupervisedProcess } from '../control-plane/process-supervisor.js';
@@ -55,6 +56,7 @@ const processes: SupervisedProcess[] = [];
 let controlPlane: ControlPlane | undefined;
 let stopping: Promise<void> | undefined;
 let clusterDns: { stop(): void } | undefined;
+let volumeProvisioner: { stop(): void } | undefined;
 
 const stopAndExit = (): void => void stop().finally(() => process.exit(0));
 process.on('SIGTERM', stopAndExit);
@@ -130,6 +132,7 @@ async function start(): Promise<InsideReady> {
   clusterDns = await startClusterDns(controlPlane.adminKubeConfig(), dir('dns'), (name, command, args) =>
     supervise(name, command, args, logDir),
   );
+  volumeProvisioner = await startVolumeProvisioner(controlPlane.adminKubeConfig(), dir('volumes'));
   return {
     adminKubeconfigPath: controlPlane.kubeconfigPath,
     containerdSocket: layout.containerdSocket,
@@ -242,6 +245,7 @@ function deadProcess(): string | undefined {
 async function stop(): Promise<void> {
   stopping ??= (async () => {
     clusterDns?.stop();
+    volumeProvisioner?.stop();
     for (const component of [...processes].reverse()) await component.stop(5_000);
     await controlPlane?.stop();
   })();

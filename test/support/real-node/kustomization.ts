@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
+import type { Manifest } from '../../../src/ports/cluster-api.port.js';
 
 interface PodTemplateOwner extends KubernetesObject {
   spec: { template: { spec: { containers: { image?: string; imagePullPolicy?: string }[] } } };
@@ -37,13 +39,21 @@ function withImage(object: KubernetesObject, image: string): KubernetesObject {
   return owner;
 }
 
-/** Creates each object in order, as `kubectl apply` does on an empty cluster. */
+/**
+ * Creates each object in order, as `kubectl apply` does on an empty cluster:
+ * the manifest's JSON as it is. (client-node's KubernetesObjectApi serialises
+ * through its typed models, which drop the keys they spell otherwise, such as
+ * a CRD schema's `x-kubernetes-int-or-string`: the API server then refused
+ * deploy/gefyra2's GefyraClient CRD that kubectl creates.)
+ */
 export async function createAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
-  for (const object of objects) await api.create(object);
+  const api = new KubernetesClusterApi(kubeConfig, 'kubectl-client-side-apply');
+  for (const object of objects) await api.create(object as Manifest, new AbortController().signal);
 }
 
 export const DEPLOY_DIR = join(dirname(new URL(import.meta.url).pathname), '../../../deploy');
+/** The Gefyra 2 installation a platform engineer applies with `kubectl apply -k deploy/gefyra2`. */
+export const GEFYRA2_DEPLOY_DIR = join(DEPLOY_DIR, 'gefyra2');
 
 /** Deletes each object in order, as `kubectl delete -k` does (background cascading, missing ones skipped). */
 export async function deleteAll(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {

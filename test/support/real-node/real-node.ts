@@ -131,7 +131,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
       ],
       // Closing its stdin asks it to stop: nsenter does not pass signals on to the namespace.
       // TMPDIR: the inner control plane's directory goes into the work directory, which the watchdog removes.
-      { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_DIR, env: { ...process.env, TMPDIR: workDir } },
+      // Detached: a terminal's Ctrl-C (npm start -- --real-node) reaches this process only, which then stops the node in order.
+      { stdio: ['pipe', 'pipe', 'pipe'], cwd: REPO_DIR, env: { ...process.env, TMPDIR: workDir }, detached: true },
     );
     const insideLog = join(workDir, 'inside.log');
     inside.stderr?.pipe(createWriteStream(insideLog));
@@ -240,6 +241,11 @@ const CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
  * snapshots the host first calls it before the snapshot.
  */
 export async function removeStaleCgroupRoots(): Promise<void> {
+  for (const root of await staleCgroupRoots()) await removeCgroups(root).catch(() => undefined);
+}
+
+/** The real nodes' cgroup roots (`/gefyra-real-node-<pid>-…`) whose process is gone. */
+export async function staleCgroupRoots(): Promise<string[]> {
   const stale = new Set<string>();
   for (const hierarchy of await cgroupHierarchies()) {
     for (const name of await readdir(hierarchy).catch(() => [] as string[])) {
@@ -247,7 +253,7 @@ export async function removeStaleCgroupRoots(): Promise<void> {
       if (owner !== undefined && !alive(Number(owner))) stale.add(`/${name}`);
     }
   }
-  for (const root of stale) await removeCgroups(root).catch(() => undefined);
+  return [...stale];
 }
 
 function alive(pid: number): boolean {

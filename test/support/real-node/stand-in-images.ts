@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeOciArchive, type ImageConfig } from '../../../scripts/image/oci-archive.js';
 import { GEFYRA_RELEASE } from '../../../src/gefyra-release.js';
+import { STOWAWAY2 } from '../../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
+import { STOWAWAY2_RELEASE } from '../../../src/plugins/shared/stowaway-common-settings.js';
 import { NODE_IP } from './node-config.js';
 
 const run = promisify(execFile);
@@ -13,6 +15,9 @@ const DATA_PLANE_IMAGES = fileURLToPath(new URL('../control-plane/data-plane/ima
 
 /** The image reference the operator's Stowaway Deployment names by default (GEFYRA_STOWAWAY_IMAGE:release). */
 export const STOWAWAY_IMAGE = `quay.io/gefyra/stowaway:${GEFYRA_RELEASE}`;
+
+/** The image reference Gefyra 2's Stowaway StatefulSet names by default (GEFYRA_STOWAWAY_IMAGE:2.x release). */
+export const STOWAWAY2_IMAGE = `quay.io/gefyra/stowaway:${STOWAWAY2_RELEASE}`;
 
 /** The image reference the operator patches into an intercepted container by default (GEFYRA_CARRIER_IMAGE:release). */
 export const CARRIER_IMAGE = `quay.io/gefyra/carrier:${GEFYRA_RELEASE}`;
@@ -39,6 +44,8 @@ interface StandInImage {
   readonly packages: readonly string[];
   /** Files of the data-plane tier's images (`<image>/<name>`) and where they go, with their mode. */
   readonly files: readonly { readonly from: string; readonly to: string; readonly mode: number }[];
+  /** Files only the real node's image has (the data-plane tier runs the scripts without a kubelet), with their text. */
+  readonly written?: readonly { readonly to: string; readonly mode: number; readonly text: string }[];
   readonly directories: readonly string[];
   readonly users: { readonly passwd: string; readonly group: string };
   /** Links every applet of Debian's busybox in /usr/local/bin, as busybox-based images (Alpine's) have them. */
@@ -55,6 +62,10 @@ async function buildStandIn(image: StandInImage, archivePath: string): Promise<v
       await mkdir(dirname(join(rootfs, file.to)), { recursive: true });
       await cp(join(DATA_PLANE_IMAGES, file.from), join(rootfs, file.to));
       await chmod(join(rootfs, file.to), file.mode);
+    }
+    for (const file of image.written ?? []) {
+      await mkdir(dirname(join(rootfs, file.to)), { recursive: true });
+      await writeFile(join(rootfs, file.to), file.text, { mode: file.mode });
     }
     for (const dir of image.directories) await mkdir(join(rootfs, dir), { recursive: true, mode: 0o1777 });
     if (image.busyboxApplets === true) await linkBusyboxApplets(rootfs);
@@ -94,6 +105,67 @@ export async function buildStowawayStandIn(archivePath: string): Promise<void> {
         Cmd: [],
         WorkingDir: '/',
         ExposedPorts: { '51820/udp': {} },
+      },
+    },
+    archivePath,
+  );
+}
+
+/**
+ * Stowaway 2.x's stand-in as an image: the data-plane tier's `images/stowaway2`
+ * (the 2.5 image's start with PEERS "0", its generate-proxyroutes.sh and the
+ * routes' watcher) on the packages of Stowaway's stand-in, and what a kubelet
+ * needs besides: the image's health server on 51822, which every probe of the
+ * operator's StatefulSet asks, answering 200 once `wg` shows wg0 listening on
+ * 51820 and 404 before. busybox httpd serves a file that a loop writes from
+ * `wg` once a second: a check per request (a CGI script) piled up processes on a
+ * busy node, where each took longer than the probes' 1 s period and time-out.
+ */
+export async function buildStowaway2StandIn(archivePath: string): Promise<void> {
+  const { wireGuardPort, healthPort } = STOWAWAY2;
+  const start = [
+    '#!/bin/bash',
+    `/bin/busybox httpd -p ${healthPort} -h /health`,
+    '(',
+    '  while sleep 1; do',
+    `    if [ "$(wg show wg0 listen-port 2>/dev/null)" = "${wireGuardPort}" ]; then`,
+    `      [ -f /health/index.html ] || echo "listening port: ${wireGuardPort}" > /health/index.html`,
+    '    else',
+    '      rm -f /health/index.html',
+    '    fi',
+    '  done',
+    ') &',
+    'exec /bin/bash /entrypoint.sh',
+    '',
+  ].join('\n');
+  await buildStandIn(
+    {
+      reference: STOWAWAY2_IMAGE,
+      packages: [
+        'bash',
+        'busybox',
+        'coreutils',
+        'iproute2',
+        'wireguard-go',
+        'wireguard-tools',
+        'nginx',
+        'libnginx-mod-stream',
+      ],
+      files: [
+        { from: 'stowaway2/nginx.conf', to: '/etc/nginx/nginx.conf', mode: 0o644 },
+        { from: 'stowaway2/generate-proxyroutes.sh', to: '/generate-proxyroutes.sh', mode: 0o755 },
+        { from: 'stowaway2/entrypoint.sh', to: '/entrypoint.sh', mode: 0o755 },
+      ],
+      written: [{ to: '/start.sh', mode: 0o755, text: start }],
+      directories: [...NGINX_DIRECTORIES, 'health'],
+      users: ROOT_AND_NGINX_USERS,
+      config: {
+        User: '0:0',
+        Env: [PATH],
+        Entrypoint: ['/bin/bash', '/start.sh'],
+        Cmd: [],
+        WorkingDir: '/',
+        ExposedPorts: { [`${wireGuardPort}/udp`]: {}, [`${healthPort}/tcp`]: {} },
       },
     },
     archivePath,

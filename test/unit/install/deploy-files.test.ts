@@ -16,6 +16,24 @@ describe('deploy/', () => {
     },
   );
 
+  // Seen on the real node: Node.js took 10-15 s to listen on a busy node; liveness alone killed the pod before it did.
+  it('gives the operator a start-up probe on /healthz of at least two minutes before liveness counts', () => {
+    const deployment = installManifests({ namespace: 'gefyra', image: 'registry.example/op:1' }).find(
+      (manifest) => manifest.kind === 'Deployment',
+    );
+    const [container] = (
+      deployment?.['spec'] as {
+        template: {
+          spec: { containers: { startupProbe?: Record<string, number> & { httpGet?: { path: string } } }[] };
+        };
+      }
+    ).template.spec.containers;
+    expect(container?.startupProbe?.httpGet?.path).toBe('/healthz');
+    expect(
+      (container?.startupProbe?.['periodSeconds'] ?? 10) * (container?.startupProbe?.['failureThreshold'] ?? 3),
+    ).toBeGreaterThanOrEqual(120);
+  });
+
   it('carries the CRD generated from the domain schema', () => {
     const [crd] = parseAllDocuments(readFileSync(join(deployDirectory, 'crd.yaml'), 'utf8')).map((document) =>
       document.toJS(),

@@ -197,6 +197,9 @@ function webhookAccount(namespace: string): Manifest[] {
   ];
 }
 
+/** A new object each time: a shared one would be written to YAML as an anchor and an alias. */
+const webhookHealth = () => ({ httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' } });
+
 function webhookDeployment(options: InstallOptions): Manifest {
   return {
     apiVersion: 'apps/v1',
@@ -222,13 +225,19 @@ function webhookDeployment(options: InstallOptions): Manifest {
                 { name: 'GEFYRA_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
+              // Liveness counts once the webhook serves: Node.js loads it in 10-15 s on a busy node (the real node).
+              startupProbe: { ...webhookHealth(), periodSeconds: 2, failureThreshold: 90 },
               // What the 2.5 client's Deployment runs: the image's stand-in posts the client's health check to this pod.
+              // It starts a Node.js process, which took more than the default 1 s, and more than 10 s, on a busy node
+              // (kubelets enforce exec probes' timeouts since 1.20): killed after it, the webhook was restarted while it
+              // served. A check that slow says the node is busy, not that the webhook is dead.
               livenessProbe: {
                 exec: { command: ['python', 'gefyra/healthcheck.py'] },
-                periodSeconds: 10,
+                periodSeconds: 30,
+                timeoutSeconds: 30,
                 failureThreshold: 3,
               },
-              readinessProbe: { httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, periodSeconds: 5 },
+              readinessProbe: { ...webhookHealth(), periodSeconds: 5 },
               resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } },
               securityContext: CONTAINER_SECURITY_CONTEXT,
             },

@@ -8,6 +8,14 @@ import { parseAllDocuments } from 'yaml';
 import type { Manifest } from '../../../../../src/ports/cluster-api.port.js';
 
 const deployDirectory = join(import.meta.dirname, '..', '..', '..', '..', '..', 'deploy', 'gefyra2');
+type Probe = {
+  httpGet?: { path: string };
+  exec?: { command: string[] };
+  periodSeconds?: number;
+  failureThreshold?: number;
+  timeoutSeconds?: number;
+};
+type Probed = { startupProbe?: Probe; livenessProbe?: Probe };
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 
 describe('deploy/gefyra2/', () => {
@@ -24,6 +32,27 @@ describe('the Gefyra 2.x install', () => {
   const named = (kind: string, name: string) =>
     manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name === name) as Manifest;
   const rules = (kind: string, name: string) => (named(kind, name)['rules'] ?? []) as Rule[];
+
+  // Seen on the real node (test/realnode/gefyra2-install.test.ts): Node.js took 10-15 s to listen on a busy node, and the
+  // kubelet killed both pods (liveness: 3 failures 5 or 10 s apart) before they did; the exec check outran 1 s, then 10 s.
+  it.each([
+    ['gefyra-operator', '/healthz'],
+    ['gefyra-operator-webhook', '/healthz'],
+  ])('gives %s a start-up probe on %s of at least two minutes before liveness counts', (name, path) => {
+    const [container] = (named('Deployment', name)['spec'] as { template: { spec: { containers: Probed[] } } }).template
+      .spec.containers;
+    expect(container?.startupProbe?.httpGet?.path).toBe(path);
+    const { periodSeconds = 10, failureThreshold = 3 } = container?.startupProbe ?? {};
+    expect(periodSeconds * failureThreshold).toBeGreaterThanOrEqual(120);
+  });
+
+  it('gives the webhook’s exec liveness check (a Node.js process) thirty seconds, not the default one', () => {
+    const [container] = (
+      named('Deployment', 'gefyra-operator-webhook')['spec'] as { template: { spec: { containers: Probed[] } } }
+    ).template.spec.containers;
+    expect(container?.livenessProbe).toMatchObject({ exec: { command: ['python', 'gefyra/healthcheck.py'] } });
+    expect(container?.livenessProbe?.timeoutSeconds).toBe(30);
+  });
 
   it("stamps InterceptRequest requesters on the operator's pods (not the webhook's), with the review required", () => {
     const stamping = named('MutatingWebhookConfiguration', 'gefyra-operator-requester')['webhooks'] as {

@@ -16,6 +16,9 @@ wg pubkey < /config/server/privatekey-server > /config/server/publickey-server
 printf '[Interface]\nAddress = %s.1\nListenPort = 51820\nPrivateKey = %s\n\n' "$prefix" "$(cat /config/server/privatekey-server)" > /config/wg0.conf
 printf 'ORIG_PEERS="%s"\nORIG_SERVERPORT="%s"\nORIG_PEERDNS="%s"\nORIG_INTERFACE="%s"\n' "${PEERS:-0}" "${SERVERPORT:-31820}" "${PEERDNS:-auto}" "$subnet" > /config/.donoteditthisfile
 
+# Stops on SIGTERM as the real image's init does: bash as a container's PID 1
+# would ignore it and be killed only when the pod's grace period ends.
+trap 'kill $(jobs -p) 2>/dev/null || true; wait; exit 0' TERM
 WG_PROCESS_FOREGROUND=1 wireguard-go wg0 &
 for _ in $(seq 1 100); do [ -S /run/wireguard/wg0.sock ] && break; sleep 0.05; done
 wg set wg0 listen-port 51820 private-key /config/server/privatekey-server
