@@ -2,23 +2,17 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import {
-  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  Exec,
   type KubeConfig,
   type KubernetesObject,
-  type V1Deployment,
   type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOperatorImage, type BuiltImage } from '../../scripts/image/build-operator-image.js';
+import type { BuiltImage } from '../../scripts/image/build-operator-image.js';
 import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
 import { KubernetesClusterApi } from '../../src/adapters/kubernetes/client/index.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
@@ -42,17 +36,19 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { pollUntil } from '../support/control-plane/polling.js';
 import { readCargoConnection, startDeveloperNamespace } from '../support/real-node/developer-namespace.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
-import { createAll, deleteAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
+import { createDemoApp, waitForDemoAnswer } from '../support/real-node/demo-app.js';
 import {
-  provisionRealNode,
-  removeStaleCgroupRoots,
-  startRealNode,
-  type RealNode,
-} from '../support/real-node/real-node.js';
+  createAll,
+  deleteAll,
+  DEPLOY_DIR,
+  kustomizationObjects,
+  withOperatorEnvironment,
+} from '../support/real-node/kustomization.js';
+import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
+import { operatorPods as operatorPodsIn, throwIfStuck } from '../support/real-node/operator-pods.js';
+import { execIn, type ContainerRef } from '../support/real-node/pod-exec.js';
+import { provisionRealNode, removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
 import {
-  buildCarrierStandIn,
-  buildDemoAppImage,
-  buildStowawayStandIn,
   CARRIER_IMAGE,
   DEMO_APP_IMAGE,
   DEMO_APP_PORT,
@@ -69,35 +65,21 @@ const figure = (line: string): void => void process.stderr.write(`[real-node] ${
 
 describe.skipIf(unavailable !== undefined)('the operator image as a pod on a real node', () => {
   let hostBefore: HostState;
+  let started: NodeWithImages | undefined;
   let node: RealNode | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
-  const standInDir = join(tmpdir(), `gefyra-stand-in-images-${process.pid}`);
 
   beforeAll(async () => {
     await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
-    const binDir = (provisioned as { binDir: string }).binDir;
-    let standIns: { archives: string[]; seconds: number };
-    [image, node, standIns] = await Promise.all([
-      buildOperatorImage({ progress: () => undefined }),
-      startRealNode(binDir),
-      buildStandInArchives(standInDir),
-    ]);
-    figure(
-      `image built in ${image.seconds.toFixed(1)} s (${image.manifestDigest}); control plane in the namespace ` +
-        `${node.figures.controlPlaneSeconds.toFixed(1)} s; kubelet start -> node Ready ${node.figures.nodeReadySeconds.toFixed(1)} s; ` +
-        `stand-ins (${STOWAWAY_IMAGE}, ${CARRIER_IMAGE}) and the demo app (${DEMO_APP_IMAGE}) built in ${standIns.seconds.toFixed(1)} s`,
-    );
-    const importedAt = Date.now();
-    for (const archive of [image.archivePath, ...standIns.archives]) await node.importImage(archive);
-    figure(`four images imported into containerd in ${((Date.now() - importedAt) / 1000).toFixed(1)} s`);
+    started = await startNodeWithImages((provisioned as { binDir: string }).binDir, figure);
+    ({ node, image } = started);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);
 
   afterAll(async () => {
-    await node?.stop();
-    await rm(standInDir, { recursive: true, force: true });
+    await started?.stop();
   }, 120_000);
 
   it(
@@ -233,24 +215,15 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
         { timeoutMs: 120_000, intervalMs: 500 },
       );
       const demoPod = demo.metadata?.name as string;
-      const client: ContainerRef = { namespace: shop, pod: 'client', container: 'client' };
-      // busybox wget without -T (it crashes in these pods); `timeout` ends a request nobody answers.
-      const url = `http://demo.${shop}.svc.cluster.local:${DEMO_APP_PORT}/`;
-      const ask = async (): Promise<string> =>
-        (await execIn(kubeConfig, client, ['timeout', '5', 'wget', '-q', '-O', '-', url]).catch(() => '')).trim();
-      const answered = async (what: string, body: string): Promise<void> => {
-        await pollUntil(what, async () => ((await ask()) === body ? true : undefined), {
-          timeoutMs: 90_000,
-          intervalMs: 1_000,
-        });
-      };
+      const answered = async (what: string, body: string): Promise<void> =>
+        await waitForDemoAnswer(kubeConfig, shop, 'demo', body, what);
       await answered('the demo app answering through its Service', demoAppBody(demoPod));
 
       const connectedAt = Date.now();
       const machine = await startDeveloperNamespace(
         node as RealNode,
         await readCargoConnection(kubeConfig, NAMESPACE),
-        { port: 8000, body: developerBody(8000) },
+        [{ port: 8000, body: developerBody(8000) }],
         join((node as RealNode).logDir, 'developer-machine.log'),
       );
       try {
@@ -487,95 +460,8 @@ async function inNamespaceAnywhere(kubeConfig: KubeConfig, namespace: string): P
   ];
 }
 
-/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
-function withOperatorEnvironment(
-  objects: readonly KubernetesObject[],
-  environment: Readonly<Record<string, string>>,
-): KubernetesObject[] {
-  return objects.map((object) => {
-    if (object.kind !== 'Deployment') return object;
-    const deployment = structuredClone(object) as V1Deployment;
-    for (const container of deployment.spec?.template.spec?.containers ?? []) {
-      container.env = [
-        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
-        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
-      ];
-    }
-    return deployment;
-  });
-}
-
-/** The workload to intercept (a Deployment `demo` and its Service) and a pod that asks it (`client`). */
-async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise<void> {
-  const labels = { app: 'demo' };
-  const container = { image: DEMO_APP_IMAGE, imagePullPolicy: 'Never' };
-  await kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
-    namespace,
-    body: {
-      metadata: { name: 'demo', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{ ...container, name: 'web', ports: [{ containerPort: DEMO_APP_PORT, protocol: 'TCP' }] }],
-          },
-        },
-      },
-    },
-  });
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespacedService({
-    namespace,
-    body: {
-      metadata: { name: 'demo' },
-      spec: { selector: labels, ports: [{ port: DEMO_APP_PORT, targetPort: DEMO_APP_PORT, protocol: 'TCP' }] },
-    },
-  });
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name: 'client', labels: { app: 'client' } },
-      spec: { containers: [{ ...container, name: 'client', command: ['sleep', '3600'] }] },
-    },
-  });
-}
-
-/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
-async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
-  const startedAt = Date.now();
-  await mkdir(dir, { recursive: true });
-  const archives: string[] = [];
-  for (const [name, build] of [
-    ['stowaway-stand-in', buildStowawayStandIn],
-    ['carrier-stand-in', buildCarrierStandIn],
-    ['demo-app', buildDemoAppImage],
-  ] as const) {
-    archives.push(join(dir, `${name}.oci.tar`));
-    await build(archives.at(-1) as string);
-  }
-  return { archives, seconds: (Date.now() - startedAt) / 1000 };
-}
-
 async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
-  const pods = await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
-  return pods.items;
-}
-
-/** Fails at once on a pod the kubelet cannot start, with the kubelet's reason. */
-function throwIfStuck(pods: readonly V1Pod[]): void {
-  for (const pod of pods) {
-    const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
-    if (
-      waiting?.reason !== undefined &&
-      /ErrImageNeverPull|CreateContainerError|CrashLoopBackOff/.test(waiting.reason)
-    ) {
-      throw new Error(`pod ${pod.metadata?.name}: ${waiting.reason}: ${waiting.message ?? ''}`);
-    }
-  }
+  return await operatorPodsIn(kubeConfig, NAMESPACE);
 }
 
 async function nodeProxyGet(kubeConfig: KubeConfig, nodeName: string, path: string): Promise<string> {
@@ -596,29 +482,6 @@ function probeCount(metrics: string, pod: string, probeType: string, result: str
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
-interface ContainerRef {
-  readonly namespace: string;
-  readonly pod: string;
-  readonly container: string;
-}
-
 function operatorContainer(pod: string): ContainerRef {
   return { namespace: NAMESPACE, pod, container: 'operator' };
-}
-
-async function execIn(kubeConfig: KubeConfig, target: ContainerRef, command: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    void new Exec(kubeConfig)
-      .exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status) =>
-        status.status === 'Success' ? resolve() : reject(new Error(`exec failed: ${JSON.stringify(status)} ${err}`)),
-      )
-      .catch(reject);
-  });
-  return out;
 }

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 
 interface PodTemplateOwner extends KubernetesObject {
@@ -35,6 +40,24 @@ function withImage(object: KubernetesObject, image: string): KubernetesObject {
     container.imagePullPolicy = 'Never';
   }
   return owner;
+}
+
+/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
+export function withOperatorEnvironment(
+  objects: readonly KubernetesObject[],
+  environment: Readonly<Record<string, string>>,
+): KubernetesObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const deployment = structuredClone(object) as V1Deployment;
+    for (const container of deployment.spec?.template.spec?.containers ?? []) {
+      container.env = [
+        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
+        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
+      ];
+    }
+    return deployment;
+  });
 }
 
 /** Creates each object in order, as `kubectl apply` does on an empty cluster. */
