@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -76,7 +76,7 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
     }
   }
   compareLists('mount', before.mounts.filter(notAnotherRuns), after.mounts.filter(notAnotherRuns));
-  compareLists('cgroup', before.cgroups, after.cgroups);
+  compareLists('cgroup', before.cgroups.filter(notAnotherNodes), after.cgroups.filter(notAnotherNodes));
   compareLists('network link', before.links, after.links);
   return changes;
 }
@@ -88,6 +88,20 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
  */
 function notAnotherRuns(mount: string): boolean {
   const pid = /^\/run\/netns\/gfdp-(\d+)-/.exec(mount)?.[1];
+  return pid === undefined || Number(pid) === process.pid;
+}
+
+/** The name of a real node's cgroup root (real-node.ts): the PID of the test process that started it, and a random part. */
+export const NODE_CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
+
+/**
+ * False for the cgroup root of a real node another test process started
+ * (`gefyra-real-node-<its pid>-…`, made on the host: cgroupfs is global):
+ * other real-node files run at the same time on a shared machine; that run,
+ * or the next one's sweep of dead runs' roots, removes it.
+ */
+function notAnotherNodes(cgroup: string): boolean {
+  const pid = NODE_CGROUP_ROOT_PATTERN.exec(basename(cgroup))?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 

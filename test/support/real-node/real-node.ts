@@ -15,7 +15,7 @@ import { loadKubeConfig } from '../control-plane/kubeconfig.js';
 import { onEmergencyExit, startWatchdog } from '../control-plane/process-supervisor.js';
 import { provisionControlPlane } from '../control-plane/provision.js';
 import { forwardingServer } from './forwarder.js';
-import { cgroupHierarchies, WATCHED_PATHS } from './host-state.js';
+import { cgroupHierarchies, NODE_CGROUP_ROOT_PATTERN, WATCHED_PATHS } from './host-state.js';
 import type { InsideOptions, InsideReady } from './inside-namespace.js';
 import { installationMissing, machineUnavailableReason } from './prerequisites.js';
 import { RESTART_RUNTIME_COMMAND, type RuntimeRestart } from './runtime-restart.js';
@@ -262,8 +262,6 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-const CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
-
 /**
  * Removes the cgroup roots of runs whose process is gone (killed with SIGKILL:
  * their watchdog kills the namespace and removes the work directory, but
@@ -274,7 +272,7 @@ export async function removeStaleCgroupRoots(): Promise<void> {
   const stale = new Set<string>();
   for (const hierarchy of await cgroupHierarchies()) {
     for (const name of await readdir(hierarchy).catch(() => [] as string[])) {
-      const owner = CGROUP_ROOT_PATTERN.exec(name)?.[1];
+      const owner = NODE_CGROUP_ROOT_PATTERN.exec(name)?.[1];
       if (owner !== undefined && !alive(Number(owner))) stale.add(`/${name}`);
     }
   }

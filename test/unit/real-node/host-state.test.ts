@@ -21,7 +21,7 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
       iptables: `${BEFORE.iptables}*nat\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n`,
       sysctls: { ...BEFORE.sysctls, 'vm/overcommit_memory': '1' },
       mounts: [...BEFORE.mounts, '/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs overlay overlay'],
-      cgroups: [...BEFORE.cgroups, '/sys/fs/cgroup/memory/gefyra-real-node-1-abcdef'],
+      cgroups: [...BEFORE.cgroups, `/sys/fs/cgroup/memory/gefyra-real-node-${process.pid}-abcdef`],
       links: ['cni0', 'eth0', 'lo'],
     };
     expect(hostStateChanges(BEFORE, after)).toEqual([
@@ -30,7 +30,7 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
       'iptables rule added: -A PREROUTING -j KUBE-SERVICES',
       'sysctl vm/overcommit_memory: 0 -> 1',
       'mount added: /run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs overlay overlay',
-      'cgroup added: /sys/fs/cgroup/memory/gefyra-real-node-1-abcdef',
+      `cgroup added: /sys/fs/cgroup/memory/gefyra-real-node-${process.pid}-abcdef`,
       'network link added: cni0',
     ]);
   });
@@ -50,6 +50,20 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
     expect(hostStateChanges(BEFORE, { ...BEFORE, mounts: [...BEFORE.mounts, ...others, own, unnamed] })).toEqual([
       `mount added: ${own}`,
       `mount added: ${unnamed}`,
+    ]);
+  });
+
+  it('leaves out the cgroup roots of other test processes’ real nodes (they come and go on a shared machine), and only those', () => {
+    const others = [
+      '/sys/fs/cgroup/memory/gefyra-real-node-999999999-97daef',
+      '/sys/fs/cgroup/pids/gefyra-real-node-2-0a1b2c',
+    ];
+    const own = `/sys/fs/cgroup/memory/gefyra-real-node-${process.pid}-97daef`;
+    const unnamed = '/sys/fs/cgroup/memory/gefyra-real-node';
+    expect(hostStateChanges({ ...BEFORE, cgroups: [...BEFORE.cgroups, others[0] as string] }, BEFORE)).toEqual([]);
+    expect(hostStateChanges(BEFORE, { ...BEFORE, cgroups: [...BEFORE.cgroups, ...others, own, unnamed] })).toEqual([
+      `cgroup added: ${own}`,
+      `cgroup added: ${unnamed}`,
     ]);
   });
 });
