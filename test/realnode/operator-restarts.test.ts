@@ -211,6 +211,7 @@ describe.skipIf(unavailable !== undefined)('live intercepts through operator and
           },
           { timeoutMs: 120_000, intervalMs: 500 },
         );
+        figure(`rolling update -> new pod leading ${seconds(updatedAt)} s`);
         // The new leader took up both requests (it counts only those it found established) and has nothing queued.
         await pollUntil(
           'the new leader counting both intercepts established, its queue empty',
@@ -232,7 +233,7 @@ describe.skipIf(unavailable !== undefined)('live intercepts through operator and
       expect(await stowawayContainer(kubeConfig)).toEqual(stowawayBefore);
       for (const state of before) expect(await upstreamsInCarrier(state.pod)).toHaveLength(1);
       const pods = await operatorPods(kubeConfig, NAMESPACE);
-      expect(pods.map((pod) => pod.status?.containerStatuses?.[0]?.imageID)).toEqual([image.configDigest]);
+      expect(pods.map(describePod)).toEqual([`${newPod} Running, restarts 0, ${image.configDigest}`]);
       await answeredByDeveloper('after the rolling update');
       const log = await kubeConfig
         .makeApiClient(CoreV1Api)
@@ -422,6 +423,13 @@ async function stowawayContainer(kubeConfig: KubeConfig): Promise<{ pod?: string
     await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app=stowaway' })
   ).items;
   return { pod: pod?.metadata?.uid, containerID: pod?.status?.containerStatuses?.[0]?.containerID };
+}
+
+/** A pod's name, phase (with the kubelet's reason), its container's restarts and image, in one line. */
+function describePod(pod: V1Pod): string {
+  const status = pod.status?.containerStatuses?.[0];
+  const reason = pod.status?.reason === undefined ? '' : ` (${pod.status.reason}: ${pod.status.message ?? ''})`;
+  return `${pod.metadata?.name} ${pod.status?.phase}${reason}, restarts ${status?.restartCount}, ${status?.imageID}`;
 }
 
 function isReady(pod: V1Pod): boolean {
