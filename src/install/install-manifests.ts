@@ -225,6 +225,9 @@ function deployment(
                 { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
+              // Node.js loads the operator in seconds, or minutes on a busy node: the liveness probe judges
+              // only a process that has answered once, or a slow start is killed over and over.
+              startupProbe: { ...probe('/healthz'), periodSeconds: 2, failureThreshold: 90 },
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
               // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).
