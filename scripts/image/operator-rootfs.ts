@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageFile, ImageRecipe } from './recipe.js';
@@ -35,8 +35,12 @@ export async function assembleOperatorRootfs(recipe: ImageRecipe, rootfs: string
   await mkdir(join(rootfs, recipe.workdir), { recursive: true });
 
   const built = await buildStage(inputs);
-  for (const file of recipe.files) {
-    await copyInto(rootfs, file.to, file.from === 'build' ? built(file) : join(inputs.repoDir, file.path));
+  try {
+    for (const file of recipe.files) {
+      await copyInto(rootfs, file.to, file.from === 'build' ? built.path(file) : join(inputs.repoDir, file.path));
+    }
+  } finally {
+    await built.remove();
   }
 }
 
@@ -76,41 +80,86 @@ async function writeUsers(rootfs: string, user: string): Promise<void> {
   await writeFile(join(rootfs, 'etc/group'), `root:x:0:\n${NON_ROOT_NAME}:x:${gid}:\n`);
 }
 
+/** The build stage's two slow commands, each writing into the directory it is given. */
+export interface BuildCommands {
+  installProductionDependencies(dir: string): Promise<void>;
+  compile(outDir: string): Promise<void>;
+}
+
+/** `npm ci --omit=dev` and `tsc -p tsconfig.build.json`, as the Dockerfile's build stage runs them. */
+function npmAndTsc(repoDir: string): BuildCommands {
+  return {
+    installProductionDependencies: async (dir) => {
+      await cp(join(repoDir, 'package.json'), join(dir, 'package.json'));
+      await cp(join(repoDir, 'package-lock.json'), join(dir, 'package-lock.json'));
+      await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
+    },
+    compile: async (outDir) =>
+      void (await run(join(repoDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], {
+        cwd: repoDir,
+      })),
+  };
+}
+
+export interface BuildStage {
+  /** Where a file of the build stage is. */
+  path(file: ImageFile): string;
+  /** Removes what this build alone made (its dist/); the dependencies stay cached. */
+  remove(): Promise<void>;
+}
+
 /**
  * The Dockerfile's build stage: package.json, the production dependencies
  * (`npm ci --omit=dev`, cached by the lock file's hash) and dist/ compiled from
- * src/. Returns where each of its files is.
+ * src/. Builds of other worktrees may run at the same time on one machine and
+ * share the cache: each compiles into a directory of its own, and a dependency
+ * install goes to a directory of its own that becomes the cached one only if
+ * no other build's got there first.
  */
-async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promise<(file: ImageFile) => string> {
+export async function buildStage(
+  { repoDir, cacheDir, progress }: RootfsInputs,
+  commands: BuildCommands = npmAndTsc(repoDir),
+): Promise<BuildStage> {
   const lock = await readFile(join(repoDir, 'package-lock.json'));
   const lockHash = createHash('sha256').update(lock).digest('hex').slice(0, 16);
   const dependencies = join(cacheDir, `production-dependencies-${lockHash}`);
   if (!(await exists(join(dependencies, 'node_modules')))) {
     progress('installing production dependencies (npm ci --omit=dev)');
-    const staging = `${dependencies}.partial`;
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
-    await cp(join(repoDir, 'package.json'), join(staging, 'package.json'));
-    await cp(join(repoDir, 'package-lock.json'), join(staging, 'package-lock.json'));
-    await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: staging });
-    await rm(dependencies, { recursive: true, force: true });
-    await rename(staging, dependencies);
+    const staging = await mkdtemp(`${dependencies}.partial-`);
+    try {
+      await commands.installProductionDependencies(staging);
+      await rename(staging, dependencies).catch(async (error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(join(dependencies, 'node_modules')))) return;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        // Neither another build's install nor empty: what an interrupted older build left.
+        await rm(dependencies, { recursive: true, force: true });
+        await rename(staging, dependencies);
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
-  const dist = join(cacheDir, 'dist');
-  await rm(dist, { recursive: true, force: true });
+  const dist = await mkdtemp(join(cacheDir, 'dist-'));
   progress('compiling src/ (tsc -p tsconfig.build.json)');
-  await run(join(repoDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist], {
-    cwd: repoDir,
-  });
+  try {
+    await commands.compile(dist);
+  } catch (error) {
+    await rm(dist, { recursive: true, force: true });
+    throw error;
+  }
   const made: Record<string, string> = {
     'package.json': join(repoDir, 'package.json'),
     node_modules: join(dependencies, 'node_modules'),
     dist,
   };
-  return (file) => {
-    const path = made[file.path];
-    if (path === undefined) throw new Error(`the build stage makes no ${file.path}`);
-    return path;
+  return {
+    path: (file) => {
+      const path = made[file.path];
+      if (path === undefined) throw new Error(`the build stage makes no ${file.path}`);
+      return path;
+    },
+    remove: async () => await rm(dist, { recursive: true, force: true }),
   };
 }
 
