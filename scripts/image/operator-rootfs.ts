@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageFile, ImageRecipe } from './recipe.js';
@@ -117,7 +117,7 @@ export interface BuildStage {
  * no other build's got there first.
  */
 export async function buildStage(
-  { repoDir, cacheDir, progress }: RootfsInputs,
+  { repoDir, cacheDir, progress }: Pick<RootfsInputs, 'repoDir' | 'cacheDir' | 'progress'>,
   commands: BuildCommands = npmAndTsc(repoDir),
 ): Promise<BuildStage> {
   const lock = await readFile(join(repoDir, 'package-lock.json'));
@@ -141,6 +141,8 @@ export async function buildStage(
     }
   }
   const dist = await mkdtemp(join(cacheDir, 'dist-'));
+  // mkdtemp makes it 0700, and the copy into the image keeps the mode: the image's user could not enter it.
+  await chmod(dist, 0o755);
   progress('compiling src/ (tsc -p tsconfig.build.json)');
   try {
     await commands.compile(dist);

@@ -322,6 +322,8 @@ describe.skipIf(unavailable !== undefined)('live intercepts through operator and
 
   async function interceptStates(): Promise<InterceptState[]> {
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    const missing = INTERCEPTS.filter(({ app }) => !requestOf(app)).map(({ app }) => app);
+    if (missing.length > 0) throw new Error(`no intercept of ${missing.join(', ')}: the first test did not make it`);
     const states: InterceptState[] = [];
     for (const { app } of INTERCEPTS) {
       const request = await readRequest(kubeConfig, requestOf(app));

@@ -83,11 +83,11 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
 
 /**
  * False for the mount of a network namespace the data-plane tier of another
- * test process made (`/run/netns/gfdp-<its pid>-…`): on a shared machine other
+ * test process made (`/run/netns/gfdp-<its pid>-…`, its availability probe `gfdp-probe-<its pid>`): on a shared machine other
  * runs come and go while the node runs; that run and its leftover sweep own them.
  */
 function notAnotherRuns(mount: string): boolean {
-  const pid = /^\/run\/netns\/gfdp-(\d+)-/.exec(mount)?.[1];
+  const pid = /^\/run\/netns\/gfdp-(?:probe-)?(\d+)(?:-| )/.exec(mount)?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,8 @@ describe('the image build stage (scripts/image/operator-rootfs.ts) with a cache 
       buildStage(inputs(worktree()), commands('second')),
     ]);
     expect(first.path(dist)).not.toBe(second.path(dist));
+    // Copied into the image with its mode: the image's user (65532) must be able to enter it.
+    expect(statSync(first.path(dist)).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(first.path(dist), 'cli', 'compiled-by'), 'utf8')).toBe('first');
     expect(readFileSync(join(second.path(dist), 'cli', 'compiled-by'), 'utf8')).toBe('second');
     await first.remove();

@@ -43,7 +43,12 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
   });
 
   it('leaves out the data-plane namespaces of other test processes, and only those', () => {
-    const others = ['/run/netns/gfdp-999999999-27e3-node nsfs nsfs', '/run/netns/gfdp-999999998-0a1b-p0 nsfs nsfs'];
+    const others = [
+      '/run/netns/gfdp-999999999-27e3-node nsfs nsfs',
+      '/run/netns/gfdp-999999998-0a1b-p0 nsfs nsfs',
+      // The tier's availability probe (data-plane/availability.ts) names its namespace gfdp-probe-<pid>.
+      '/run/netns/gfdp-probe-999999997 nsfs nsfs',
+    ];
     const own = `/run/netns/gfdp-${process.pid}-27e3-node nsfs nsfs`;
     const unnamed = '/run/netns/cni-1234 nsfs nsfs';
     expect(hostStateChanges({ ...BEFORE, mounts: [...BEFORE.mounts, others[0] as string] }, BEFORE)).toEqual([]);
