@@ -44,10 +44,15 @@ import {
   kustomizationObjects,
   withOperatorEnvironment,
 } from '../support/real-node/kustomization.js';
-import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
+import {
+  figure,
+  realNodeBinDir,
+  startNodeWithImages,
+  type NodeWithImages,
+} from '../support/real-node/node-with-images.js';
 import { operatorPods as operatorPodsIn, throwIfStuck } from '../support/real-node/operator-pods.js';
 import { execIn, type ContainerRef } from '../support/real-node/pod-exec.js';
-import { provisionRealNode, removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
+import { removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
 import {
   CARRIER_IMAGE,
   DEMO_APP_IMAGE,
@@ -56,14 +61,11 @@ import {
   STOWAWAY_IMAGE,
 } from '../support/real-node/stand-in-images.js';
 
-const provisioned = await provisionRealNode();
-const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
-if (unavailable !== undefined) process.stderr.write(`[real-node] tier skipped: ${unavailable}\n`);
+const binDir = await realNodeBinDir();
 
 const NAMESPACE = 'gefyra';
-const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
 
-describe.skipIf(unavailable !== undefined)('the operator image as a pod on a real node', () => {
+describe.skipIf(binDir === undefined)('the operator image as a pod on a real node', () => {
   let hostBefore: HostState;
   let started: NodeWithImages | undefined;
   let node: RealNode | undefined;
@@ -73,7 +75,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   beforeAll(async () => {
     await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
-    started = await startNodeWithImages((provisioned as { binDir: string }).binDir, figure);
+    started = await startNodeWithImages(binDir as string, figure);
     ({ node, image } = started);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);

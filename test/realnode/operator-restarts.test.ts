@@ -39,15 +39,18 @@ import {
   kustomizationObjects,
   withOperatorEnvironment,
 } from '../support/real-node/kustomization.js';
-import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
+import {
+  figure,
+  realNodeBinDir,
+  startNodeWithImages,
+  type NodeWithImages,
+} from '../support/real-node/node-with-images.js';
 import { operatorPods, throwIfStuck } from '../support/real-node/operator-pods.js';
 import { execIn } from '../support/real-node/pod-exec.js';
-import { provisionRealNode, removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
+import { removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
 import { CARRIER_IMAGE, DEMO_APP_PORT, demoAppBody } from '../support/real-node/stand-in-images.js';
 
-const provisioned = await provisionRealNode();
-const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
-if (unavailable !== undefined) process.stderr.write(`[real-node] tier skipped: ${unavailable}\n`);
+const binDir = await realNodeBinDir();
 
 const NAMESPACE = 'gefyra';
 const SHOP = 'shop';
@@ -58,7 +61,6 @@ const INTERCEPTS = [
 ] as const;
 /** The image the rolling update moves to: the same image under a new tag, as a release re-tagged in a registry. */
 const NEXT_TAG = 'ghcr.io/gefyra/gefyra-operator:0.1.1-rolled';
-const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
 const seconds = (since: number): string => ((Date.now() - since) / 1000).toFixed(1);
 
 /** What must not change while an intercept lives: the request's status and the Carrier container it runs in. */
@@ -73,7 +75,7 @@ interface InterceptState {
   readonly restartCount: number | undefined;
 }
 
-describe.skipIf(unavailable !== undefined)('live intercepts through operator and node restarts on a real node', () => {
+describe.skipIf(binDir === undefined)('live intercepts through operator and node restarts on a real node', () => {
   let hostBefore: HostState;
   let started: NodeWithImages | undefined;
   let node: RealNode;
@@ -86,7 +88,7 @@ describe.skipIf(unavailable !== undefined)('live intercepts through operator and
   beforeAll(async () => {
     await removeStaleCgroupRoots();
     hostBefore = await captureHostState();
-    started = await startNodeWithImages((provisioned as { binDir: string }).binDir, figure);
+    started = await startNodeWithImages(binDir as string, figure);
     ({ node, image } = started);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);

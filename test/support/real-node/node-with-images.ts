@@ -2,8 +2,19 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOperatorImage, type BuiltImage } from '../../../scripts/image/build-operator-image.js';
-import { startRealNode, type RealNode } from './real-node.js';
+import { provisionRealNode, startRealNode, type RealNode } from './real-node.js';
 import { buildStandInArchives, CARRIER_IMAGE, DEMO_APP_IMAGE, STOWAWAY_IMAGE } from './stand-in-images.js';
+
+/** One line of the tier's figures, on stderr. */
+export const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
+
+/** The node's binaries (provisioned, cached), or undefined after the one line that says why the tier is skipped. */
+export async function realNodeBinDir(): Promise<string | undefined> {
+  const provisioned = await provisionRealNode();
+  if ('binDir' in provisioned) return provisioned.binDir;
+  figure(`tier skipped: ${provisioned.unavailable}`);
+  return undefined;
+}
 
 export interface NodeWithImages {
   readonly node: RealNode;
