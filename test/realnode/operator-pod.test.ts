@@ -238,7 +238,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
       const machine = await startDeveloperNamespace(
         node as RealNode,
         await readCargoConnection(kubeConfig, NAMESPACE),
-        { port: 8000, body: developerBody(8000) },
+        [{ port: 8000, body: developerBody(8000) }],
         join((node as RealNode).logDir, 'developer-machine.log'),
       );
       try {

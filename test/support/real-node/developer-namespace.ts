@@ -45,14 +45,14 @@ export async function readCargoConnection(kubeConfig: KubeConfig, namespace: str
  * (Peer.Endpoint: the node's address and Stowaway's NodePort, through
  * kube-proxy), and the app container's address in the client's Docker network
  * (CLIENT_NETWORK.appAddress, the destinationIP a 0.13 client sends) on its
- * loopback, where busybox httpd answers `body` on `port`. Everything runs in
+ * loopback, where busybox httpd answers each of `served` with its `body` on its `port`. Everything runs in
  * the node's mount namespace (WireGuard's socket goes to the node's /run) and
  * dies with the node at the latest.
  */
 export async function startDeveloperNamespace(
   node: RealNode,
   connection: CargoConnection,
-  served: { readonly port: number; readonly body: string },
+  served: readonly { readonly port: number; readonly body: string }[],
   logPath: string,
 ): Promise<DeveloperNamespace> {
   const value = (key: string): string => {
@@ -69,8 +69,10 @@ export async function startDeveloperNamespace(
     `ip link set ${MACHINE_SIDE.link} up`,
     `ip route add default via ${NODE_SIDE.address}`,
     `ip addr add ${CLIENT_NETWORK.appAddress}/32 dev lo`,
-    `mkdir -p ${www} && echo "$SERVED_BODY" > ${www}/index.html`,
-    `busybox httpd -f -p ${CLIENT_NETWORK.appAddress}:${served.port} -h ${www} &`,
+    ...served.flatMap(({ port }) => [
+      `mkdir -p ${www}/${port} && echo "$SERVED_BODY_${port}" > ${www}/${port}/index.html`,
+      `busybox httpd -f -p ${CLIENT_NETWORK.appAddress}:${port} -h ${www}/${port} &`,
+    ]),
     `bash ${CARGO_ENTRYPOINT} &`,
     'wait',
   ].join('\n');
@@ -97,7 +99,7 @@ export async function startDeveloperNamespace(
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        SERVED_BODY: served.body,
+        ...Object.fromEntries(served.map(({ port, body }) => [`SERVED_BODY_${port}`, body])),
         INTERFACE_PRIVATE_KEY: value('Interface.PrivateKey'),
         INTERFACE_ADDRESS: value('Interface.Address'),
         PEER_PUBLIC_KEY: value('Peer.PublicKey'),

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -83,21 +83,25 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
 
 /**
  * False for the mount of a network namespace the data-plane tier of another
- * test process made (`/run/netns/gfdp-<its pid>-…`): on a shared machine other
+ * test process made (`/run/netns/gfdp-<its pid>-…`, its availability probe `gfdp-probe-<its pid>`): on a shared machine other
  * runs come and go while the node runs; that run and its leftover sweep own them.
  */
 function notAnotherRuns(mount: string): boolean {
-  const pid = /^\/run\/netns\/gfdp-(\d+)-/.exec(mount)?.[1];
+  const pid = /^\/run\/netns\/gfdp-(?:probe-)?(\d+)(?:-| )/.exec(mount)?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 
+/** The name of a real node's cgroup root (real-node.ts): the PID of the test process that started it, and a random part. */
+export const NODE_CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
+
 /**
- * False for the cgroup root of another test process's real node
- * (`gefyra-real-node-<its pid>-…`, real-node.ts): real-node files of several
- * runs share a machine; each run removes its own root (or the next run, a dead one's).
+ * False for the cgroup root of a real node another test process started
+ * (`gefyra-real-node-<its pid>-…`, made on the host: cgroupfs is global):
+ * other real-node files run at the same time on a shared machine; that run,
+ * or the next one's sweep of dead runs' roots, removes it.
  */
 function notAnotherNodes(cgroup: string): boolean {
-  const pid = /\/gefyra-real-node-(\d+)-[0-9a-f]+$/.exec(cgroup)?.[1];
+  const pid = NODE_CGROUP_ROOT_PATTERN.exec(basename(cgroup))?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 

@@ -2,11 +2,15 @@
 // real-node.ts, which starts it through nsenter): the control plane, containerd,
 // kubelet and kube-proxy, as processes of this namespace only. Prints one line
 // `REAL_NODE_READY <json>` once the node is Ready and schedulable, then runs
-// until SIGTERM, when it stops them (the caller then kills what is left with
-// the namespace).
+// until SIGTERM or the end of its stdin, when it stops them (the caller then
+// kills what is left with the namespace). A line `restart-runtime` on stdin
+// stops the kubelet and containerd and starts them again, as a node's
+// `systemctl restart` does (the containers' shims live on); it answers
+// `REAL_NODE_RESTARTED <json>` (or `REAL_NODE_RESTART_FAILED <message>`).
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { writeOciArchive } from '../../../scripts/image/oci-archive.js';
@@ -14,7 +18,7 @@ import { startControlPlane, type ControlPlane } from '../control-plane/control-p
 import { startClusterDns } from './cluster-dns.js';
 import { startVolumeProvisioner } from './volume-provisioner.js';
 import { forwardingServer } from './forwarder.js';
-import { pollUntil } from '../control-plane/polling.js';
+import { httpGet, pollUntil } from '../control-plane/polling.js';
 import { SupervisedProcess } from '../control-plane/process-supervisor.js';
 import {
   cniConfig,
@@ -27,6 +31,7 @@ import {
   PAUSE_IMAGE,
   type NodeLayout,
 } from './node-config.js';
+import { RESTART_RUNTIME_COMMAND, type RuntimeRestart } from './runtime-restart.js';
 
 const run = promisify(execFile);
 
@@ -58,9 +63,21 @@ let stopping: Promise<void> | undefined;
 let clusterDns: { stop(): void } | undefined;
 let volumeProvisioner: { stop(): void } | undefined;
 
+let restartRuntime: (() => Promise<RuntimeRestart>) | undefined;
+
 const stopAndExit = (): void => void stop().finally(() => process.exit(0));
 process.on('SIGTERM', stopAndExit);
-process.stdin.on('end', stopAndExit).on('close', stopAndExit).resume();
+process.stdin.on('end', stopAndExit).on('close', stopAndExit);
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() !== RESTART_RUNTIME_COMMAND) return;
+  void (restartRuntime?.() ?? Promise.reject(new Error('the node has not started')))
+    .then((figures) => process.stdout.write(`REAL_NODE_RESTARTED ${JSON.stringify(figures)}\n`))
+    .catch((error: unknown) =>
+      process.stdout.write(
+        `REAL_NODE_RESTART_FAILED ${JSON.stringify(error instanceof Error ? error.message : String(error))}\n`,
+      ),
+    );
+});
 
 try {
   const ready = await start();
@@ -115,19 +132,44 @@ async function start(): Promise<InsideReady> {
     writeFile(dir('kube-proxy.yaml'), kubeProxyConfig(layout)),
     writeFile(layout.resolvConf, ''),
   ]);
-  supervise('containerd', 'containerd', ['--config', dir('containerd.toml')], logDir);
-  await pollUntil(
-    'containerd',
-    async () => ((await run('ctr', ['--address', layout.containerdSocket, 'version'])).stdout ? true : undefined),
-    { timeoutMs: 30_000, failFast: deadProcess },
-  );
+  const startContainerd = async (): Promise<SupervisedProcess> => {
+    const containerd = supervise('containerd', 'containerd', ['--config', dir('containerd.toml')], logDir);
+    await pollUntil(
+      'containerd',
+      async () => ((await run('ctr', ['--address', layout.containerdSocket, 'version'])).stdout ? true : undefined),
+      { timeoutMs: 30_000, failFast: deadProcess },
+    );
+    return containerd;
+  };
+  const startKubelet = (): SupervisedProcess =>
+    supervise('kubelet', join(options.binDir, 'kubelet'), kubeletArgs(layout, dir('kubelet.yaml')), logDir);
+  let containerd = await startContainerd();
   await importPauseImage(layout, dir('images/pause'));
   await createCgroupRoot(options.cgroupRoot);
 
   const nodeStartedAt = Date.now();
-  supervise('kubelet', join(options.binDir, 'kubelet'), kubeletArgs(layout, dir('kubelet.yaml')), logDir);
+  let kubelet = startKubelet();
   supervise('kube-proxy', join(options.binDir, 'kube-proxy'), [`--config=${dir('kube-proxy.yaml')}`], logDir);
   await untaintWhenReady(controlPlane, options.nodeName);
+  restartRuntime = async () => {
+    const restartedAt = Date.now();
+    const since = (): number => (Date.now() - restartedAt) / 1000;
+    // The kubelet first, as a node's shutdown orders them: it must not see its runtime go.
+    for (const component of [kubelet, containerd]) {
+      await component.stop(10_000);
+      processes.splice(processes.indexOf(component), 1);
+    }
+    const stoppedSeconds = since();
+    containerd = await startContainerd();
+    const containerdSeconds = since();
+    kubelet = startKubelet();
+    await pollUntil(
+      "the restarted kubelet's /healthz",
+      async () => ((await httpGet('http://127.0.0.1:10248/healthz')).body === 'ok' ? true : undefined),
+      { timeoutMs: 120_000, intervalMs: 250, failFast: deadProcess },
+    );
+    return { stoppedSeconds, containerdSeconds, kubeletHealthySeconds: since() };
+  };
   await mkdir(dir('dns'), { recursive: true });
   clusterDns = await startClusterDns(controlPlane.adminKubeConfig(), dir('dns'), (name, command, args) =>
     supervise(name, command, args, logDir),

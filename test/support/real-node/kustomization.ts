@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
@@ -37,6 +42,24 @@ function withImage(object: KubernetesObject, image: string): KubernetesObject {
     container.imagePullPolicy = 'Never';
   }
   return owner;
+}
+
+/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
+export function withOperatorEnvironment(
+  objects: readonly KubernetesObject[],
+  environment: Readonly<Record<string, string>>,
+): KubernetesObject[] {
+  return objects.map((object) => {
+    if (object.kind !== 'Deployment') return object;
+    const deployment = structuredClone(object) as V1Deployment;
+    for (const container of deployment.spec?.template.spec?.containers ?? []) {
+      container.env = [
+        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
+        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
+      ];
+    }
+    return deployment;
+  });
 }
 
 /**

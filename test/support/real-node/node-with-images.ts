@@ -4,7 +4,26 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { buildOperatorImage, type BuiltImage } from '../../../scripts/image/build-operator-image.js';
 import { captureHostState, type HostState } from './host-state.js';
-import { removeStaleCgroupRoots, startRealNode, type RealNode } from './real-node.js';
+import { provisionRealNode, removeStaleCgroupRoots, startRealNode, type RealNode } from './real-node.js';
+import {
+  buildCarrierStandIn,
+  buildDemoAppImage,
+  buildStowawayStandIn,
+  CARRIER_IMAGE,
+  DEMO_APP_IMAGE,
+  STOWAWAY_IMAGE,
+} from './stand-in-images.js';
+
+/** One line of the tier's figures, on stderr. */
+export const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
+
+/** The node's binaries (provisioned, cached), or undefined after the one line that says why the tier is skipped. */
+export async function realNodeBinDir(): Promise<string | undefined> {
+  const provisioned = await provisionRealNode();
+  if ('binDir' in provisioned) return provisioned.binDir;
+  figure(`tier skipped: ${provisioned.unavailable}`);
+  return undefined;
+}
 
 /** One stand-in image to build next to the node's start: its archive's file name and its builder. */
 export interface StandInBuild {
@@ -12,6 +31,13 @@ export interface StandInBuild {
   readonly reference: string;
   readonly build: (archivePath: string) => Promise<void>;
 }
+
+/** What an intercept through the 0.13 contract needs on the node: Stowaway's and Carrier's stand-ins and a demo app. */
+export const INTERCEPT_STAND_INS: readonly StandInBuild[] = [
+  { name: 'stowaway-stand-in', reference: STOWAWAY_IMAGE, build: buildStowawayStandIn },
+  { name: 'carrier-stand-in', reference: CARRIER_IMAGE, build: buildCarrierStandIn },
+  { name: 'demo-app', reference: DEMO_APP_IMAGE, build: buildDemoAppImage },
+];
 
 export interface NodeWithImages {
   readonly node: RealNode;

@@ -5,7 +5,7 @@ import { lstat, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -15,9 +15,10 @@ import { loadKubeConfig } from '../control-plane/kubeconfig.js';
 import { onEmergencyExit, startWatchdog } from '../control-plane/process-supervisor.js';
 import { provisionControlPlane } from '../control-plane/provision.js';
 import { forwardingServer } from './forwarder.js';
-import { cgroupHierarchies, WATCHED_PATHS } from './host-state.js';
+import { cgroupHierarchies, NODE_CGROUP_ROOT_PATTERN, WATCHED_PATHS } from './host-state.js';
 import type { InsideOptions, InsideReady } from './inside-namespace.js';
 import { installationMissing, machineUnavailableReason } from './prerequisites.js';
+import { RESTART_RUNTIME_COMMAND, type RuntimeRestart } from './runtime-restart.js';
 
 const run = promisify(execFile);
 const REPO_DIR = fileURLToPath(new URL('../../..', import.meta.url));
@@ -35,6 +36,13 @@ export interface RealNode {
   importImage(archivePath: string): Promise<void>;
   /** `ctr -n k8s.io images tag`: an imported image under one more name (as a registry would serve it). */
   tagImage(source: string, target: string): Promise<void>;
+  /**
+   * Stops the kubelet and containerd and starts them again (as `systemctl
+   * restart` does on a node; running containers' shims, kube-proxy, the DNS
+   * stand-in and the control plane live on). Resolves once the kubelet's
+   * /healthz answers again.
+   */
+  restartKubeletAndContainerd(): Promise<RuntimeRestart>;
   /** kubelet.log, containerd.log, kube-proxy.log (kept only with GEFYRA_REAL_NODE_KEEP=1 after stop). */
   readonly logDir: string;
   readonly figures: { readonly controlPlaneSeconds: number; readonly nodeReadySeconds: number };
@@ -136,7 +144,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
     );
     const insideLog = join(workDir, 'inside.log');
     inside.stderr?.pipe(createWriteStream(insideLog));
-    const ready = await readyLine(inside, insideLog);
+    const lines = createInterface({ input: inside.stdout as NodeJS.ReadableStream });
+    const ready = await readyLine(inside, lines, insideLog);
     const bridge = await bridgeApiServer(insideOptions.apiSocket);
     const kubeconfigPath = join(workDir, 'admin.kubeconfig');
     await writeFile(kubeconfigPath, await withServer(ready.adminKubeconfigPath, bridge.server), { mode: 0o600 });
@@ -150,6 +159,7 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
         void (await run('ctr', ['--address', ready.containerdSocket, '-n', 'k8s.io', 'images', 'import', archivePath])),
       tagImage: async (source, target) =>
         void (await run('ctr', ['--address', ready.containerdSocket, '-n', 'k8s.io', 'images', 'tag', source, target])),
+      restartKubeletAndContainerd: async () => await restartRuntime(inside as ChildProcess, lines),
       logDir: ready.logDir,
       figures: { controlPlaneSeconds: ready.controlPlaneSeconds, nodeReadySeconds: ready.nodeReadySeconds },
       stop: async () => {
@@ -186,8 +196,7 @@ async function namespaceInit(holder: ChildProcess): Promise<number> {
   throw new Error('unshare started no namespace init');
 }
 
-async function readyLine(inside: ChildProcess, logPath: string): Promise<InsideReady> {
-  const lines = createInterface({ input: inside.stdout as NodeJS.ReadableStream });
+async function readyLine(inside: ChildProcess, lines: Interface, logPath: string): Promise<InsideReady> {
   const outcome = await new Promise<InsideReady | number | null>((resolve) => {
     lines.on('line', (line) => {
       if (line.startsWith('REAL_NODE_READY '))
@@ -198,6 +207,28 @@ async function readyLine(inside: ChildProcess, logPath: string): Promise<InsideR
   if (typeof outcome === 'object' && outcome !== null) return outcome;
   const tail = (await readFile(logPath, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-30).join('\n');
   throw new Error(`the real node did not start (exit ${outcome}); last lines of ${logPath}:\n${tail}`);
+}
+
+/** Asks the inside process to restart the kubelet and containerd (a line on its stdin) and waits for its answer. */
+async function restartRuntime(inside: ChildProcess, lines: Interface): Promise<RuntimeRestart> {
+  const answer = new Promise<RuntimeRestart>((resolve, reject) => {
+    const onLine = (line: string): void => {
+      const [word, json = ''] = line.split(/ (.*)/s);
+      if (word !== 'REAL_NODE_RESTARTED' && word !== 'REAL_NODE_RESTART_FAILED') return;
+      lines.off('line', onLine);
+      inside.off('exit', onExit);
+      if (word === 'REAL_NODE_RESTARTED') resolve(JSON.parse(json) as RuntimeRestart);
+      else reject(new Error(`the node's kubelet and containerd did not restart: ${JSON.parse(json) as string}`));
+    };
+    const onExit = (): void => {
+      lines.off('line', onLine);
+      reject(new Error('the node stopped while its kubelet and containerd restarted'));
+    };
+    lines.on('line', onLine);
+    inside.once('exit', onExit);
+  });
+  inside.stdin?.write(`${RESTART_RUNTIME_COMMAND}\n`);
+  return await answer;
 }
 
 /** A loopback TCP port here, forwarded to the API server's unix socket inside the namespace. */
@@ -232,8 +263,6 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-const CGROUP_ROOT_PATTERN = /^gefyra-real-node-(\d+)-[0-9a-f]+$/;
-
 /**
  * Removes the cgroup roots of runs whose process is gone (killed with SIGKILL:
  * their watchdog kills the namespace and removes the work directory, but
@@ -249,7 +278,7 @@ export async function staleCgroupRoots(): Promise<string[]> {
   const stale = new Set<string>();
   for (const hierarchy of await cgroupHierarchies()) {
     for (const name of await readdir(hierarchy).catch(() => [] as string[])) {
-      const owner = CGROUP_ROOT_PATTERN.exec(name)?.[1];
+      const owner = NODE_CGROUP_ROOT_PATTERN.exec(name)?.[1];
       if (owner !== undefined && !alive(Number(owner))) stale.add(`/${name}`);
     }
   }

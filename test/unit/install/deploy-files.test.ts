@@ -200,3 +200,36 @@ describe('the requester-stamping webhook of deploy/ (issue 18, item 7)', () => {
     ]);
   });
 });
+
+describe("the operator's probes", () => {
+  interface Probe {
+    httpGet?: { path: string; port: string };
+    periodSeconds?: number;
+    failureThreshold?: number;
+    initialDelaySeconds?: number;
+  }
+  const container = (file: string): Record<string, Probe | undefined> => {
+    const [deployment] = parseAllDocuments(readFileSync(join(deployDirectory, file), 'utf8'))
+      .map((document) => document.toJS() as Record<string, unknown>)
+      .filter((document) => document['kind'] === 'Deployment') as {
+      spec: { template: { spec: { containers: Record<string, Probe | undefined>[] } } };
+    }[];
+    return deployment!.spec.template.spec.containers[0]!;
+  };
+  /** How long the kubelet lets a probe fail before it acts (Kubernetes' defaults: every 10 s, 3 failures). */
+  const allowedSeconds = (probe: Probe | undefined): number =>
+    (probe?.initialDelaySeconds ?? 0) + (probe?.periodSeconds ?? 10) * (probe?.failureThreshold ?? 3);
+
+  // Seen on the real node: Node.js took 14 s to load the operator before it listened, on a busy
+  // node; a liveness probe allowing 15 s killed the new pod of a rolling update.
+  it.each(['operator.yaml', 'gefyra2/operator.yaml'])(
+    '%s: a startup probe on /healthz gives a starting process two minutes before the liveness probe judges it',
+    (file) => {
+      const probes = container(file);
+      expect(probes['startupProbe']?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+      expect(allowedSeconds(probes['startupProbe'])).toBeGreaterThanOrEqual(120);
+      // Once started, a hung process is still restarted as soon as before.
+      expect(allowedSeconds(probes['livenessProbe'])).toBe(15);
+    },
+  );
+});

@@ -43,7 +43,12 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
   });
 
   it('leaves out the data-plane namespaces of other test processes, and only those', () => {
-    const others = ['/run/netns/gfdp-999999999-27e3-node nsfs nsfs', '/run/netns/gfdp-999999998-0a1b-p0 nsfs nsfs'];
+    const others = [
+      '/run/netns/gfdp-999999999-27e3-node nsfs nsfs',
+      '/run/netns/gfdp-999999998-0a1b-p0 nsfs nsfs',
+      // The tier's availability probe (data-plane/availability.ts) names its namespace gfdp-probe-<pid>.
+      '/run/netns/gfdp-probe-999999997 nsfs nsfs',
+    ];
     const own = `/run/netns/gfdp-${process.pid}-27e3-node nsfs nsfs`;
     const unnamed = '/run/netns/cni-1234 nsfs nsfs';
     expect(hostStateChanges({ ...BEFORE, mounts: [...BEFORE.mounts, others[0] as string] }, BEFORE)).toEqual([]);
@@ -53,12 +58,15 @@ describe('hostStateChanges (the real-node tier’s check that the host is left a
     ]);
   });
 
-  it('leaves out the cgroup roots of other test processes’ real nodes, and only those', () => {
-    const other = '/sys/fs/cgroup/memory/gefyra-real-node-999999999-abcdef';
-    const own = `/sys/fs/cgroup/memory/gefyra-real-node-${process.pid}-012345`;
-    const unnamed = '/sys/fs/cgroup/memory/kubepods';
-    expect(hostStateChanges({ ...BEFORE, cgroups: [...BEFORE.cgroups, other] }, BEFORE)).toEqual([]);
-    expect(hostStateChanges(BEFORE, { ...BEFORE, cgroups: [...BEFORE.cgroups, other, own, unnamed] })).toEqual([
+  it('leaves out the cgroup roots of other test processes’ real nodes (they come and go on a shared machine), and only those', () => {
+    const others = [
+      '/sys/fs/cgroup/memory/gefyra-real-node-999999999-97daef',
+      '/sys/fs/cgroup/pids/gefyra-real-node-2-0a1b2c',
+    ];
+    const own = `/sys/fs/cgroup/memory/gefyra-real-node-${process.pid}-97daef`;
+    const unnamed = '/sys/fs/cgroup/memory/gefyra-real-node';
+    expect(hostStateChanges({ ...BEFORE, cgroups: [...BEFORE.cgroups, others[0] as string] }, BEFORE)).toEqual([]);
+    expect(hostStateChanges(BEFORE, { ...BEFORE, cgroups: [...BEFORE.cgroups, ...others, own, unnamed] })).toEqual([
       `cgroup added: ${own}`,
       `cgroup added: ${unnamed}`,
     ]);
