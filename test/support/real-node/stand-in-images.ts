@@ -245,22 +245,6 @@ export async function buildDemoAppImage(archivePath: string): Promise<void> {
   );
 }
 
-/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
-export async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
-  const startedAt = Date.now();
-  await mkdir(dir, { recursive: true });
-  const archives: string[] = [];
-  for (const [name, build] of [
-    ['stowaway-stand-in', buildStowawayStandIn],
-    ['carrier-stand-in', buildCarrierStandIn],
-    ['demo-app', buildDemoAppImage],
-  ] as const) {
-    archives.push(join(dir, `${name}.oci.tar`));
-    await build(archives.at(-1) as string);
-  }
-  return { archives, seconds: (Date.now() - startedAt) / 1000 };
-}
-
 async function linkBusyboxApplets(rootfs: string): Promise<void> {
   const { stdout } = await run('/bin/busybox', ['--list']);
   await mkdir(join(rootfs, 'usr/local/bin'), { recursive: true });
