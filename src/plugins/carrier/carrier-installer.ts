@@ -28,7 +28,13 @@ import {
   syncAnnotation,
 } from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
-import { type ImageSwap, imageSwapPatch, imageSwapUndoPatch, observeImageSwap } from '../shared/image-swap.js';
+import {
+  type ImageSwap,
+  imageSwapOf,
+  imageSwapPatch,
+  imageSwapUndoPatch,
+  observeImageSwap,
+} from '../shared/image-swap.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /**
@@ -46,13 +52,11 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
-    const repository = settings.image.replace(/^docker\.io\//, '');
-    this.#swap = {
-      image: `${settings.image}:${settings.tag}`,
-      isCarrierImage: (reference) => reference.includes(repository),
+    this.#swap = imageSwapOf(settings, {
+      isImageOf: (repository, reference) => reference.includes(repository),
       labels: CARRIER_POD_LABELS,
       recordAnnotation: carrierAnnotation,
-    };
+    });
   }
 
   readonly name = 'carrier';

@@ -25,7 +25,13 @@ import {
 } from './carrier2-record.js';
 import type { Carrier2Settings } from './carrier2-settings.js';
 import { carrier2Yaml } from './carrier2-yaml.js';
-import { type ImageSwap, imageSwapPatch, imageSwapUndoPatch, observeImageSwap } from '../shared/image-swap.js';
+import {
+  type ImageSwap,
+  imageSwapOf,
+  imageSwapPatch,
+  imageSwapUndoPatch,
+  observeImageSwap,
+} from '../shared/image-swap.js';
 
 /**
  * Gefyra's carrier2 in front of a GefyraBridgeMount's original pods:
@@ -47,13 +53,11 @@ export class Carrier2Installer implements CarrierInstaller {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
-    const repository = settings.image.replace(/^docker\.io\//, '');
-    this.#swap = {
-      image: `${settings.image}:${settings.tag}`,
-      isCarrierImage: (reference) => isImageOf(repository, reference),
+    this.#swap = imageSwapOf(settings, {
+      isImageOf: isImageOf,
       labels: CARRIER2_POD_LABELS,
       recordAnnotation: carrier2Annotation,
-    };
+    });
   }
 
   readonly name = 'carrier2';

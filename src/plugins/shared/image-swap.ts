@@ -107,6 +107,26 @@ export interface ImageSwap {
 }
 
 /**
+ * The image swap of a carrier whose image is `settings.image`:`settings.tag`;
+ * `isImageOf` tells whether a reference or image ID names its repository.
+ */
+export function imageSwapOf(
+  settings: { readonly image: string; readonly tag: string },
+  carrier: Pick<ImageSwap, 'labels' | 'recordAnnotation'> & {
+    isImageOf(repository: string, reference: string): boolean;
+  },
+): ImageSwap {
+  // A container status names an image of Docker Hub without its registry.
+  const repository = settings.image.replace(/^docker\.io\//, '');
+  return {
+    image: `${settings.image}:${settings.tag}`,
+    isCarrierImage: (reference) => carrier.isImageOf(repository, reference),
+    labels: carrier.labels,
+    recordAnnotation: carrier.recordAnnotation,
+  };
+}
+
+/**
  * The one write that installs the carrier: the record of the container as it
  * was, the carrier's labels and its image, on the pod as read (a pod changed
  * since is a Conflict), so a pod on the carrier always says how to undo it.
