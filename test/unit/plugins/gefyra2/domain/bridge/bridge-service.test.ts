@@ -81,6 +81,22 @@ describe('GefyraBridge service', () => {
     expect(g.carrier.configures).toHaveLength(pushes);
   });
 
+  it('reads the mount’s pods only once it is CREATING: the steps before wait for no pod or route of the mount', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    const statesWhenPodsRead: string[] = [];
+    const listPods = g.cluster.listPods.bind(g.cluster);
+    g.cluster.listPods = async (...args) => {
+      statesWhenPodsRead.push(g.bridge('bridge-a')?.state ?? 'none');
+      return listPods(...args);
+    };
+    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    await g.settleBridge('bridge-a');
+    expect(g.bridge('bridge-a')?.state).toBe('ACTIVE');
+    expect(statesWhenPodsRead.length).toBeGreaterThan(0);
+    expect(new Set(statesWhenPodsRead)).toEqual(new Set(['CREATING', 'ACTIVE']));
+  });
+
   it('waits in INSTALLING for its mount, and goes on when the mount is ACTIVE', async () => {
     const g = await bridgesFixture();
     await g.createMount();
