@@ -1,4 +1,4 @@
-import { type ContainerRef, findContainer, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
+import { type ContainerRef, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
 import { DomainError, toDomainError } from '../../domain/errors.js';
 import type {
   CarrierConfiguration,
@@ -26,10 +26,15 @@ import {
   carrierAnnotation,
   readCarrierRecord,
   syncAnnotation,
-  writeCarrierRecord,
 } from './carrier-record.js';
 import { carrierProbeProblems } from './carrier-probes.js';
-import { originalContainerOf, runningImageOf, startTrouble } from '../shared/image-swap.js';
+import {
+  type ImageSwap,
+  imageSwapOf,
+  imageSwapPatch,
+  imageSwapUndoPatch,
+  observeImageSwap,
+} from '../shared/image-swap.js';
 import type { CarrierSettings } from './carrier-settings.js';
 
 /**
@@ -41,11 +46,17 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   readonly #cluster: PodApi & ExecApi;
   readonly #clock: Clock;
   readonly #settings: CarrierSettings;
+  readonly #swap: ImageSwap;
 
   constructor(cluster: PodApi & ExecApi, clock: Clock, settings: CarrierSettings) {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
+    this.#swap = imageSwapOf(settings, {
+      isImageOf: (repository, reference) => reference.includes(repository),
+      labels: CARRIER_POD_LABELS,
+      recordAnnotation: carrierAnnotation,
+    });
   }
 
   readonly name = 'carrier';
@@ -68,49 +79,16 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   }
 
   get image(): string {
-    return `${this.#settings.image}:${this.#settings.tag}`;
+    return this.#swap.image;
   }
 
   observe(pod: Pod, container: string): CarrierObservation {
-    const record = readCarrierRecord(pod.annotations, container);
-    if (!record) return { state: 'absent' };
-    const image = findContainer(pod, container)?.image;
-    const replacedBy = image !== undefined && !this.#isCarrierImage(image) ? { replacedBy: image } : {};
-    const base = {
-      owner: record.owner,
-      installedAt: record.installedAt,
-      replaced: record.original.image,
-      ...replacedBy,
-    };
-    const status = findContainerStatus(pod, container);
-    const runsCarrier = status !== undefined && this.#isCarrierImage(runningImageOf(status));
-    if (status && runsCarrier && status.current.state === 'running') {
-      return {
-        state: 'running',
-        ...base,
-        containerID: status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`,
-      };
-    }
-    const trouble = startTrouble(status);
-    if (trouble !== undefined) return { state: 'failing', ...base, reason: trouble };
-    return { state: 'starting', ...base };
+    return observeImageSwap(pod, container, this.#swap);
   }
 
   /** Records the original container on the pod and swaps in Carrier's image, in one write. */
-  async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
-    const spec = findContainer(pod, container);
-    if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
-    const record = writeCarrierRecord({ owner, original: originalContainerOf(spec), installedAt: this.#clock.now() });
-    return this.#cluster.patchPod(
-      pod,
-      {
-        labels: CARRIER_POD_LABELS,
-        annotations: { [carrierAnnotation(container)]: record },
-        images: { [container]: this.image },
-        expectedResourceVersion: pod.resourceVersion,
-      },
-      signal,
-    );
+  async install(target: CarrierTarget, signal: AbortSignal): Promise<Pod> {
+    return this.#cluster.patchPod(target.pod, imageSwapPatch(target, this.#swap, this.#clock.now()), signal);
   }
 
   /**
@@ -171,29 +149,11 @@ export class GefyraCarrierInstaller implements CarrierInstaller {
   async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
     const pod = await this.#cluster.findPod(target, signal);
     if (!pod) return;
-    const record = readCarrierRecord(pod.annotations, target.container);
-    if (!record || record.owner.uid !== owner.uid) return;
-    // An image someone else set while intercepted is theirs to keep; only Carrier is replaced.
-    const image = findContainer(pod, target.container)?.image;
-    const images =
-      image !== undefined && this.#isCarrierImage(image) ? { [target.container]: record.original.image } : {};
-    const othersRemain = this.ownersOf(pod).length > 1;
-    const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER_POD_LABELS).map((key) => [key, null]));
-    await this.#cluster.patchPod(
-      pod,
-      {
-        labels,
-        annotations: { [carrierAnnotation(target.container)]: null, [syncAnnotation(target.container)]: null },
-        images,
-        expectedResourceVersion: pod.resourceVersion,
-      },
-      signal,
-    );
-  }
-
-  #isCarrierImage(reference: string): boolean {
-    const repository = this.#settings.image.replace(/^docker\.io\//, '');
-    return reference.includes(repository);
+    const patch = imageSwapUndoPatch(pod, target.container, owner, this.#swap, {
+      othersRemain: this.ownersOf(pod).length > 1,
+      alsoRemove: [syncAnnotation(target.container)],
+    });
+    if (patch) await this.#cluster.patchPod(pod, patch, signal);
   }
 
   /** Carrier's config as the scripts left it; one it cannot recover from restarts Carrier (and throws). */

@@ -1,4 +1,4 @@
-import { type ImageSwapRecord, readImageSwapRecord, writeImageSwapRecord } from '../shared/image-swap.js';
+import { type ImageSwapRecord, readImageSwapRecord } from '../shared/image-swap.js';
 
 /**
  * The durable record of an installed Carrier: an annotation on the pod, one
@@ -16,8 +16,6 @@ export const carrierAnnotation = (container: string): string => `${CARRIER_ANNOT
 export const syncAnnotation = (container: string): string => `syncdirs.carrier.gefyra.dev/${container}`;
 
 export type CarrierRecord = ImageSwapRecord;
-
-export const writeCarrierRecord = writeImageSwapRecord;
 
 /** The record on a pod's annotation, or undefined when there is none (or it is not ours to read). */
 export const readCarrierRecord = (

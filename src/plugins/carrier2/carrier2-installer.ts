@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ContainerRef, findContainer, findContainerStatus, type Pod } from '../../domain/cluster/pod.js';
+import { type ContainerRef, findContainer, type Pod } from '../../domain/cluster/pod.js';
 import { DomainError } from '../../domain/errors.js';
 import type {
   CarrierConfiguration,
@@ -21,12 +21,17 @@ import {
   readCarrier2Record,
   readConfiguredRecord,
   recordedContainers,
-  writeCarrier2Record,
   writeConfiguredRecord,
 } from './carrier2-record.js';
 import type { Carrier2Settings } from './carrier2-settings.js';
 import { carrier2Yaml } from './carrier2-yaml.js';
-import { originalContainerOf, runningImageOf, startTrouble } from '../shared/image-swap.js';
+import {
+  type ImageSwap,
+  imageSwapOf,
+  imageSwapPatch,
+  imageSwapUndoPatch,
+  observeImageSwap,
+} from '../shared/image-swap.js';
 
 /**
  * Gefyra's carrier2 in front of a GefyraBridgeMount's original pods:
@@ -42,11 +47,17 @@ export class Carrier2Installer implements CarrierInstaller {
   readonly #settings: Carrier2Settings;
   /** The push in progress (or last) per container, `namespace/pod/container`: pushes into one container are serialised. */
   readonly #pushes = new Map<string, Promise<void>>();
+  readonly #swap: ImageSwap;
 
   constructor(cluster: PodApi & ExecApi, clock: Clock, settings: Carrier2Settings) {
     this.#cluster = cluster;
     this.#clock = clock;
     this.#settings = settings;
+    this.#swap = imageSwapOf(settings, {
+      isImageOf: isImageOf,
+      labels: CARRIER2_POD_LABELS,
+      recordAnnotation: carrier2Annotation,
+    });
   }
 
   readonly name = 'carrier2';
@@ -59,7 +70,7 @@ export class Carrier2Installer implements CarrierInstaller {
   }
 
   get image(): string {
-    return `${this.#settings.image}:${this.#settings.tag}`;
+    return this.#swap.image;
   }
 
   validate(target: CarrierTarget): readonly CarrierProblem[] {
@@ -72,47 +83,17 @@ export class Carrier2Installer implements CarrierInstaller {
     );
   }
 
+  /** As every image-swapping carrier, plus `configured`: the configuration this container instance took. */
   observe(pod: Pod, container: string): CarrierObservation {
-    const record = readCarrier2Record(pod.annotations, container);
-    if (!record) return { state: 'absent' };
-    const image = findContainer(pod, container)?.image;
-    const base = {
-      owner: record.owner,
-      installedAt: record.installedAt,
-      replaced: record.original.image,
-      ...(image !== undefined && !this.#isCarrier2(image) ? { replacedBy: image } : {}),
-    };
-    const status = findContainerStatus(pod, container);
-    if (status && status.current.state === 'running' && this.#isCarrier2(runningImageOf(status))) {
-      const containerID = status.containerID ?? `${pod.uid}/${container}/${status.restartCount}`;
-      const configured = readConfiguredRecord(pod.annotations, container);
-      return {
-        state: 'running',
-        ...base,
-        containerID,
-        ...(configured?.containerID === containerID ? { configured: configured.fingerprint } : {}),
-      };
-    }
-    const trouble = startTrouble(status);
-    if (trouble !== undefined) return { state: 'failing', ...base, reason: trouble };
-    return { state: 'starting', ...base };
+    const seen = observeImageSwap(pod, container, this.#swap);
+    if (seen.state !== 'running') return seen;
+    const configured = readConfiguredRecord(pod.annotations, container);
+    return configured?.containerID === seen.containerID ? { ...seen, configured: configured.fingerprint } : seen;
   }
 
   /** Records the original container on the pod and swaps in carrier2's image, in one write. */
-  async install({ pod, container, owner }: CarrierTarget, signal: AbortSignal): Promise<Pod> {
-    const spec = findContainer(pod, container);
-    if (!spec) throw new DomainError('NotFound', `pod ${pod.namespace}/${pod.name} has no container ${container}`);
-    const record = writeCarrier2Record({ owner, original: originalContainerOf(spec), installedAt: this.#clock.now() });
-    return this.#cluster.patchPod(
-      pod,
-      {
-        labels: CARRIER2_POD_LABELS,
-        annotations: { [carrier2Annotation(container)]: record },
-        images: { [container]: this.image },
-        expectedResourceVersion: pod.resourceVersion,
-      },
-      signal,
-    );
+  async install(target: CarrierTarget, signal: AbortSignal): Promise<Pod> {
+    return this.#cluster.patchPod(target.pod, imageSwapPatch(target, this.#swap, this.#clock.now()), signal);
   }
 
   /**
@@ -169,33 +150,20 @@ export class Carrier2Installer implements CarrierInstaller {
   async restore(target: ContainerRef, owner: CarrierOwner, signal: AbortSignal): Promise<void> {
     const pod = await this.#cluster.findPod(target, signal);
     if (!pod) return;
-    const record = readCarrier2Record(pod.annotations, target.container);
-    if (!record || record.owner.uid !== owner.uid) return;
-    // An image someone else set meanwhile is theirs to keep; only carrier2 is replaced.
-    const image = findContainer(pod, target.container)?.image;
-    const images = image !== undefined && this.#isCarrier2(image) ? { [target.container]: record.original.image } : {};
-    const othersRemain = recordedContainers(pod.annotations).length > 1;
-    const labels = othersRemain ? {} : Object.fromEntries(Object.keys(CARRIER2_POD_LABELS).map((key) => [key, null]));
-    await this.#cluster.patchPod(
-      pod,
-      {
-        labels,
-        annotations: { [carrier2Annotation(target.container)]: null, [configuredAnnotation(target.container)]: null },
-        images,
-        expectedResourceVersion: pod.resourceVersion,
-      },
-      signal,
-    );
+    const patch = imageSwapUndoPatch(pod, target.container, owner, this.#swap, {
+      othersRemain: recordedContainers(pod.annotations).length > 1,
+      alsoRemove: [configuredAnnotation(target.container)],
+    });
+    if (patch) await this.#cluster.patchPod(pod, patch, signal);
   }
+}
 
-  /** An image reference (or image ID) of carrier2's repository, whatever its tag or digest. */
-  #isCarrier2(reference: string): boolean {
-    const repository = this.#settings.image.replace(/^docker\.io\//, '');
-    const at = reference.indexOf(repository);
-    if (at < 0) return false;
-    const next = reference.charAt(at + repository.length);
-    return next === '' || next === ':' || next === '@';
-  }
+/** An image reference (or image ID) of carrier2's repository, whatever its tag or digest. */
+function isImageOf(repository: string, reference: string): boolean {
+  const at = reference.indexOf(repository);
+  if (at < 0) return false;
+  const next = reference.charAt(at + repository.length);
+  return next === '' || next === ':' || next === '@';
 }
 
 const describe = (target: ContainerRef): string => `${target.namespace}/${target.name} (${target.container})`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ImageSwapRecord, readImageSwapRecord, writeImageSwapRecord } from '../shared/image-swap.js';
+import { type ImageSwapRecord, readImageSwapRecord } from '../shared/image-swap.js';
 
 /**
  * The durable records of carrier2 in a pod, as annotations: what the
@@ -23,8 +23,6 @@ export const recordedContainers = (annotations: Readonly<Record<string, string>>
   Object.keys(annotations)
     .filter((key) => key.startsWith(PREFIX))
     .map((key) => key.slice(PREFIX.length));
-
-export const writeCarrier2Record = writeImageSwapRecord;
 
 /** The record of the container, or undefined when there is none (or it cannot be read). */
 export const readCarrier2Record = (

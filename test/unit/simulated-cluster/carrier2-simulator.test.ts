@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedCluster } from '../../support/simulated-cluster/index.js';
-import {
-  CARRIER2_IMAGE_CONFIG,
-  Carrier2Simulator,
-} from '../../support/simulated-cluster/simulators/carrier2-simulator.js';
+import { Carrier2Simulator } from '../../support/simulated-cluster/simulators/carrier2-simulator.js';
+import { CARRIER2_IMAGE_CONFIG } from '../../support/simulated-cluster/simulators/carrier2-image-boot.js';
 import { timeoutSignal } from '../../support/waiting.js';
 import { carrier2PushCommand, carrier2PushOutcome } from '../../../src/plugins/carrier2/carrier2-push.js';
 

@@ -2,19 +2,9 @@ import { buildSync } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ImageDefinition } from '../../../support/control-plane/data-plane/container-instance.js';
+import { CARRIER2_IMAGE_BOOT } from '../../../support/simulated-cluster/simulators/carrier2-image-boot.js';
 
 const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), 'carrier2.ts');
-/** carrier2 2.5.4's own config.yaml, as its image ships it: the server files and no proxy (idle until the first push). */
-const DEFAULT_CONFIG = [
-  'version: 1',
-  'threads: 4',
-  'pid_file: /tmp/carrier2.pid',
-  'error_log: /tmp/carrier.log',
-  'upgrade_sock: /tmp/carrier2.sock',
-  'upstream_keepalive_pool_size: 100',
-  '',
-].join('\n');
-
 let bundle: string | undefined;
 
 /** The stand-in as one script for the node on the host's /usr (a container sees no node_modules). */
@@ -42,6 +32,7 @@ function standInBundle(): string {
  * against the real image.
  */
 export function carrier2Image(): ImageDefinition {
+  const { files, carrier2Args, log, pidFile } = CARRIER2_IMAGE_BOOT;
   return {
     files: [
       { path: '/carrier2/carrier2.mjs', content: standInBundle() },
@@ -50,11 +41,10 @@ export function carrier2Image(): ImageDefinition {
         content: '#!/bin/sh\nexec node /carrier2/carrier2.mjs "$@"\n',
         executable: true,
       },
-      { path: '/tmp/config.yaml', content: DEFAULT_CONFIG },
-      { path: '/tmp/carrier.log', content: '' },
+      ...Object.entries(files).map(([path, content]) => ({ path, content })),
     ],
     env: { PATH: '/carrier2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-    entrypoint: ['/bin/sh', '-c', 'carrier2 -c /tmp/config.yaml -d; exec busybox tail -F /tmp/carrier.log'],
-    startedWhen: '/tmp/carrier2.pid',
+    entrypoint: ['/bin/sh', '-c', `carrier2 ${carrier2Args.join(' ')}; exec busybox tail -F ${log}`],
+    startedWhen: pidFile,
   };
 }

@@ -11,22 +11,12 @@ import {
   type Carrier2Request,
   type LoadedConfig,
 } from './carrier2-config-loading.js';
+import { CARRIER2_IMAGE_BOOT, CARRIER2_IMAGE_CONFIG } from './carrier2-image-boot.js';
 
 export interface Carrier2SimulatorOptions {
   /** Which running images are carrier2 (the container status, not the spec): a substring or a pattern. */
   readonly image?: string | RegExp;
 }
-
-/** `/tmp/config.yaml` as the carrier2 2.5.4 image ships it: server settings, no proxy, no probe. */
-export const CARRIER2_IMAGE_CONFIG = [
-  'version: 1',
-  'threads: 4',
-  'pid_file: /tmp/carrier2.pid',
-  'error_log: /tmp/carrier.log',
-  'upgrade_sock: /tmp/carrier2.sock',
-  'upstream_keepalive_pool_size: 100',
-  '',
-].join('\n');
 
 /** A carrier2 process of a container instance. */
 interface Process {
@@ -152,17 +142,14 @@ export class Carrier2Simulator {
     if (existing && existing.containerID === containerID) return existing;
     const instance: Instance = {
       containerID,
-      files: new Map([
-        ['/tmp/config.yaml', CARRIER2_IMAGE_CONFIG],
-        ['/tmp/carrier.log', ''],
-      ]),
+      files: new Map(Object.entries(CARRIER2_IMAGE_BOOT.files)),
       processes: new Map(),
       tailPid: 2,
       nextPid: 3,
     };
     this.#instances.set(key, instance);
     // inittab: `::once:carrier2 -c /tmp/config.yaml -d`, its console output goes to the container's log.
-    this.#carrier2(instance, ['-c', '/tmp/config.yaml', '-d'], {}, DISCARD);
+    this.#carrier2(instance, CARRIER2_IMAGE_BOOT.carrier2Args, {}, DISCARD);
     return instance;
   }
 
@@ -184,7 +171,7 @@ export class Carrier2Simulator {
   #entrypoint(instance: Instance, call: ExecCall): ExecResult {
     let output = '';
     const streams = { out: (text: string) => (output += text), err: (text: string) => (output += text) };
-    const status = this.#carrier2(instance, ['-c', '/tmp/config.yaml'], {}, streams);
+    const status = this.#carrier2(instance, ['-c', CARRIER2_IMAGE_BOOT.config], {}, streams);
     if (status !== 0) return { exitCode: status, stdout: '', stderr: output };
     throw new DomainError(
       'Timeout',

@@ -3,7 +3,7 @@ import { DomainError } from '../../../../src/domain/errors.js';
 import { CARRIER_RESTART_COMMAND } from '../../../../src/plugins/carrier/carrier-config-reading.js';
 import type { ClusterApi } from '../../../../src/ports/cluster-api.port.js';
 import { watchClusterApiCalls } from '../../../../src/testing/cluster-api-proxy.js';
-import { servicesOf } from '../../../support/simulated-cluster/simulated-operator.js';
+import { servicesOf, type SimulatedOperator } from '../../../support/simulated-cluster/simulated-operator.js';
 import {
   addTarget,
   bootedOperator,
@@ -22,13 +22,32 @@ import {
 
 const CARRIER_IMAGE = /^quay\.io\/gefyra\/carrier:/;
 
+/** A booted operator, the target pod and a request for it (`fields` on top of the client's), not reconciled yet. */
+async function requestedIntercept(fields: Parameters<typeof createRequest>[1] = {}): Promise<SimulatedOperator> {
+  const operator = await bootedOperator();
+  addTarget(operator);
+  await createRequest(operator, fields);
+  return operator;
+}
+
+/** The same, reconciled until it waits for nothing more. */
+async function settledIntercept(fields: Parameters<typeof createRequest>[1] = {}): Promise<SimulatedOperator> {
+  const operator = await requestedIntercept(fields);
+  await settle(operator);
+  return operator;
+}
+
+/** An established intercept, then a second request (`second`) for the same container, refused. */
+async function withRefusedDuplicate(): Promise<SimulatedOperator> {
+  const operator = await settledIntercept();
+  await createRequest(operator, {}, 'second');
+  await settle(operator, 'second');
+  return operator;
+}
+
 describe('InterceptService: a request from the Gefyra client', () => {
   it('becomes an established intercept: route, proxy Service, Carrier configured, status and Event', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator, { portMappings: ['8080:8000'] });
-
-    await settle(operator);
+    const operator = await settledIntercept({ portMappings: ['8080:8000'] });
 
     const request = await readRequest(operator);
     expect(request?.['established']).toBe(true);
@@ -60,9 +79,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
   });
 
   it('runs the Stowaway and Carrier commands of their contracts, in order', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator, { portMappings: ['8080:8000'], syncDownDirectories: ['/app/logs'] });
+    const operator = await requestedIntercept({ portMappings: ['8080:8000'], syncDownDirectories: ['/app/logs'] });
     operator.cluster.clearExecLog();
 
     await settle(operator);
@@ -84,10 +101,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
   });
 
   it('is idempotent: reconciling an established request again changes nothing', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
+    const operator = await settledIntercept();
     const before = await readRequest(operator);
     operator.cluster.clearExecLog();
     operator.cluster.resetCallCounts();
@@ -101,9 +115,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
   });
 
   it('waits for Carrier to start, says so if it takes a while, then configures it', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
+    const operator = await requestedIntercept();
     operator.cluster.stopKubelet();
     const { intercepts } = servicesOf(operator);
 
@@ -123,10 +135,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
   });
 
   it('ends the intercept on deletion: original container back, route and Service gone, finalizer released', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator, { syncDownDirectories: ['/app/logs'] });
-    await settle(operator);
+    const operator = await settledIntercept({ syncDownDirectories: ['/app/logs'] });
     expect(operator.stowaway.syncDirs.size).toBe(1);
 
     await deleteRequest(operator);
@@ -172,11 +181,7 @@ describe('InterceptService: a request from the Gefyra client', () => {
   });
 
   it('warns about a mapped port the container does not declare, and intercepts it anyway', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator, { portMappings: ['9999:8000'] });
-
-    await settle(operator);
+    const operator = await settledIntercept({ portMappings: ['9999:8000'] });
 
     const request = await readRequest(operator);
     expect(request?.['established']).toBe(true);
@@ -208,36 +213,35 @@ describe('InterceptService: a request from the Gefyra client', () => {
 });
 
 describe('InterceptService: refusals leave the cluster as it was', () => {
-  const refusals: [string, (operator: Awaited<ReturnType<typeof bootedOperator>>) => Promise<void>, string, RegExp][] =
+  const refusals: [string, (operator: SimulatedOperator) => Promise<void>, string, RegExp][] = [
     [
-      [
-        'an invalid request',
-        async (op) => void (await createRequest(op, { portMappings: ['8080'] })),
-        'InvalidRequest',
-        /is not of the form/,
-      ],
-      [
-        'a missing pod',
-        async (op) => void (await createRequest(op, { targetPod: 'nope' })),
-        'TargetPodNotFound',
-        /pod shop\/nope does not exist/,
-      ],
-      [
-        'a missing container',
-        async (op) => void (await createRequest(op, { targetContainer: 'db' })),
-        'TargetContainerNotFound',
-        /has no container "db" \(it has: web\)/,
-      ],
-      [
-        'a pod that is not running',
-        async (op) => {
-          op.cluster.setPodPhase(TARGET, 'Pending');
-          await createRequest(op);
-        },
-        'TargetPodNotRunning',
-        /is Pending, not Running/,
-      ],
-    ];
+      'an invalid request',
+      async (op) => void (await createRequest(op, { portMappings: ['8080'] })),
+      'InvalidRequest',
+      /is not of the form/,
+    ],
+    [
+      'a missing pod',
+      async (op) => void (await createRequest(op, { targetPod: 'nope' })),
+      'TargetPodNotFound',
+      /pod shop\/nope does not exist/,
+    ],
+    [
+      'a missing container',
+      async (op) => void (await createRequest(op, { targetContainer: 'db' })),
+      'TargetContainerNotFound',
+      /has no container "db" \(it has: web\)/,
+    ],
+    [
+      'a pod that is not running',
+      async (op) => {
+        op.cluster.setPodPhase(TARGET, 'Pending');
+        await createRequest(op);
+      },
+      'TargetPodNotRunning',
+      /is Pending, not Running/,
+    ],
+  ];
 
   it.each(refusals)('%s', async (_name, arrange, reason, message) => {
     const operator = await bootedOperator();
@@ -277,13 +281,7 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
   });
 
   it('refuses a second intercept of the same container and keeps the first intact', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
-    await createRequest(operator, {}, 'second');
-
-    await settle(operator, 'second');
+    const operator = await withRefusedDuplicate();
 
     expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({
       phase: 'Failed',
@@ -295,12 +293,7 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
   });
 
   it('a refused duplicate goes ahead once the first is gone, even when its install first loses a race (409)', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
-    await createRequest(operator, {}, 'second');
-    await settle(operator, 'second');
+    const operator = await withRefusedDuplicate();
     expect((await readRequest(operator, 'second'))?.['status']).toMatchObject({ reason: 'AlreadyIntercepted' });
     await deleteRequest(operator);
     await settle(operator);
@@ -320,10 +313,7 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
   });
 
   it("a refused duplicate's rollback and deletion leave the live request's sync directory alone (issue 13, defect 7)", async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator, { syncDownDirectories: ['/app/logs'] });
-    await settle(operator);
+    const operator = await settledIntercept({ syncDownDirectories: ['/app/logs'] });
     expect(operator.stowaway.syncDirs).toEqual(new Set([`${TARGET.name}/web`]));
     operator.cluster.clearExecLog();
 
@@ -337,10 +327,7 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
   });
 
   it("a user's own image edit on the intercepted container is reported as such and kept (issue 13, defect 8)", async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
+    const operator = await settledIntercept();
 
     await operator.cluster.patchPod(TARGET, { images: { web: 'shop/web:2.0' } }, signal);
     await settle(operator);
@@ -358,9 +345,7 @@ describe('InterceptService: refusals leave the cluster as it was', () => {
   });
 
   it("with Stowaway's exec broken, the target does not keep Carrier past its start-up time (issue 13, item 11)", async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
+    const operator = await requestedIntercept();
     const dropped = new DomainError('Unavailable', 'exec connection to Stowaway dropped (injected)');
     for (let call = 0; call < 20; call++)
       operator.cluster.failNext(
@@ -481,10 +466,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
   });
 
   it('rolls back when the target pod disappears after the intercept was established', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
+    const operator = await settledIntercept();
 
     await operator.cluster.remove({ apiVersion: 'v1', kind: 'Pod', ...TARGET }, signal);
     await settle(operator);
@@ -495,9 +477,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
   });
 
   it('turns a permission error into a Failed request with the reason, and rolls back', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
+    const operator = await requestedIntercept();
     operator.cluster.failNext(
       'patchPod',
       new DomainError('Forbidden', 'the operator may not patch pods in namespace shop', { retryable: false }),
@@ -547,9 +527,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
   });
 
   it('retries a passing error and reports it while it lasts', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
+    const operator = await requestedIntercept();
     operator.cluster.failNext('patchPod', new DomainError('Unavailable', 'the API server did not answer'));
 
     await expect(servicesOf(operator).intercepts.reconcile(REQUEST, signal)).rejects.toMatchObject({
@@ -579,10 +557,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
   });
 
   it('configures Carrier again after its container restarted', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
+    const operator = await settledIntercept();
 
     operator.cluster.restartContainer(TARGET);
     expect(operator.carrier.configurationOf(TARGET)).toBeUndefined();
@@ -592,10 +567,7 @@ describe('InterceptService: failures after work began are rolled back', () => {
   });
 
   it('loads its routes again after Stowaway restarted', async () => {
-    const operator = await bootedOperator();
-    addTarget(operator);
-    await createRequest(operator);
-    await settle(operator);
+    const operator = await settledIntercept();
     const stowawayPod = (await operator.cluster.listPods('gefyra', { app: 'stowaway' }, signal))[0]!;
     const runsBefore = operator.stowaway.generateRuns.length;
 

@@ -16,6 +16,7 @@ import { microsecondTimestamp } from '../client/client-states.js';
 import type { Gefyra2ObjectRef } from '../gefyra2-object.js';
 import type { StoredMount } from '../mount/bridge-mount.js';
 import { placeOf, type MountCarriers, type OriginalView } from '../mount/mount-carriers.js';
+import { SERVED_STATES } from '../mount/mount-configuration.js';
 import { decideBridge, type BridgeStep } from './bridge-decision.js';
 import { bridgeClientOf, bridgeDestinationDenial } from './bridge-destination.js';
 import { BRIDGE_REASONS, bridgeEvent } from './bridge-events.js';
@@ -141,7 +142,11 @@ export class BridgeService {
     );
     const owner = clientName === undefined ? undefined : { bridge: bridge.name, client: clientName };
     const recorded = owner === undefined ? [] : await routes.routesOf(owner, signal);
-    const pods = mount?.state === 'ACTIVE' && !mount.deleting ? await this.#originals(mount, signal) : undefined;
+    // Only a bridge carrier2 serves pushes or asks whether carrier2 runs it: reading every pod and every
+    // route of the mount before each of the other steps made a new bridge wait in REQUESTED for them.
+    const served = !bridge.deleting && SERVED_STATES.includes(bridge.state);
+    const pods =
+      served && mount?.state === 'ACTIVE' && !mount.deleting ? await this.#originals(mount, signal) : undefined;
     // No original pod (scaled to zero): nothing runs an older configuration; the mount configures new ones.
     const configCurrent = pods !== undefined && pods.views.every((view) => view.current);
     return { mount, denial, routes: recorded, owner, pods, configCurrent };

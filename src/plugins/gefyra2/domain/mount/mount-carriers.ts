@@ -1,4 +1,4 @@
-import type { Pod } from '../../../../domain/cluster/pod.js';
+import type { ContainerRef, Pod } from '../../../../domain/cluster/pod.js';
 import type {
   CarrierConfiguration,
   CarrierInstaller,
@@ -40,12 +40,15 @@ export function placeOf(mount: StoredMount): MountPlace | undefined {
  * push. Both the mount and the bridge services push, each from what it reads
  * fresh (every bridge of the mount, its routes, the pods): a push that lost
  * a race is followed by one from the newer read, and the fingerprint tells
- * whether the carrier runs the latest.
+ * whether the carrier runs the latest. One instance serves both services, so
+ * that a configuration is pushed once into each container, whoever asks.
  */
 export class MountCarriers {
   readonly #workload: MountWorkload;
   readonly #bridges: GefyraBridgeStore;
   readonly #routes: BridgeRoutes;
+  /** The push under way per container (`namespace/pod/container`), with the configuration it sends. */
+  readonly #pushes = new Map<string, { readonly fingerprint: string | undefined; readonly done: Promise<boolean> }>();
 
   constructor(dependencies: { workload: MountWorkload; bridges: GefyraBridgeStore; routes: BridgeRoutes }) {
     this.#workload = dependencies.workload;
@@ -103,13 +106,53 @@ export class MountCarriers {
         notRunning.push(view.pod.name);
         continue;
       }
-      await carrier.configure(
-        { namespace: view.pod.namespace, name: view.pod.name, container: place.container },
-        view.configuration,
-        signal,
-      );
-      pushed.push(view.pod.name);
+      const target = { namespace: view.pod.namespace, name: view.pod.name, container: place.container };
+      if (await this.#pushOnce(target, view.configuration, carrier, signal)) pushed.push(view.pod.name);
     }
     return { pushed, notRunning };
+  }
+
+  /**
+   * One push per configuration and container: the mount and its bridges
+   * push into the same pods, each from its own read. A push of the same
+   * configuration under way is waited for, not repeated; one that took
+   * since `views` were read shows on the pod (the carrier's record, in the
+   * cluster), and is not repeated either. False when nothing was pushed.
+   */
+  async #pushOnce(
+    target: ContainerRef,
+    configuration: CarrierConfiguration,
+    carrier: CarrierInstaller,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const key = `${target.namespace}/${target.name}/${target.container}`;
+    const { fingerprint } = configuration;
+    const underWay = this.#pushes.get(key);
+    if (fingerprint !== undefined && underWay?.fingerprint === fingerprint) {
+      await underWay.done;
+      return false;
+    }
+    const done = this.#pushUnlessTaken(target, configuration, carrier, signal);
+    const entry = { fingerprint, done };
+    this.#pushes.set(key, entry);
+    try {
+      return await done;
+    } finally {
+      if (this.#pushes.get(key) === entry) this.#pushes.delete(key);
+    }
+  }
+
+  async #pushUnlessTaken(
+    target: ContainerRef,
+    configuration: CarrierConfiguration,
+    carrier: CarrierInstaller,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const pod = await this.#workload.pod(target, signal);
+    const seen = pod && carrier.observe(pod, target.container);
+    const { fingerprint } = configuration;
+    if (fingerprint !== undefined && seen?.state === 'running' && seen.configured === fingerprint) return false;
+    await carrier.configure(target, configuration, signal);
+    return true;
   }
 }

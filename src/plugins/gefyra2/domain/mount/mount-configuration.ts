@@ -23,7 +23,7 @@ export interface RoutedBridge {
 }
 
 /** States in which a bridge's routes belong in carrier2's configuration. */
-const SERVED_STATES: readonly string[] = ['CREATING', 'ACTIVE'];
+export const SERVED_STATES: readonly string[] = ['CREATING', 'ACTIVE'];
 
 /**
  * The bridges of a mount that carrier2 serves, read fresh from the cluster:

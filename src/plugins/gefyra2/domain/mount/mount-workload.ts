@@ -1,4 +1,4 @@
-import type { Pod } from '../../../../domain/cluster/pod.js';
+import type { Pod, PodRef } from '../../../../domain/cluster/pod.js';
 import { isDomainError } from '../../../../domain/errors.js';
 import { fnv1a } from '../../../../domain/fingerprint.js';
 import { arrayAt, isRecord, numberAt, recordAt, stringAt, stringMapAt } from '../../../../domain/json-reading.js';
@@ -75,6 +75,11 @@ export class MountWorkload {
     if (Object.keys(selector).length === 0) return [];
     const pods = await this.#cluster.listPods(place.namespace, selector, signal);
     return pods.filter((pod) => !pod.deleting && pod.labels[DUPLICATION_ID_LABEL] === undefined);
+  }
+
+  /** One pod as it is now; undefined when it is gone. */
+  async pod(ref: PodRef, signal: AbortSignal): Promise<Pod | undefined> {
+    return this.#cluster.findPod(ref, signal);
   }
 
   /** The ports of the mounted container as the workload declares them; undefined when it has no such container. */

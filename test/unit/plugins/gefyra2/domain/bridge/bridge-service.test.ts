@@ -5,12 +5,39 @@ import { bridgesFixture, signal } from '../../../../../support/gefyra2-bridges-f
 
 const PROXY_10000 = 'gefyra-stowaway-proxy-10000.gefyra.svc.cluster.local';
 
+type Fixture = Awaited<ReturnType<typeof bridgesFixture>>;
+
+/** An ACTIVE mount and `bridge-a` (alice's header, 172.18.0.3) created on it, not reconciled yet. */
+async function mountWithBridgeA(): Promise<Fixture> {
+  const g = await bridgesFixture();
+  await g.activeMount();
+  await g.createBridge('bridge-a', [g.headerRule('alice')]);
+  return g;
+}
+
+/** The same, `bridge-a` reconciled until it waits for nothing. */
+async function activeBridgeA(): Promise<Fixture> {
+  const g = await mountWithBridgeA();
+  await g.settleBridge('bridge-a');
+  return g;
+}
+
+/** And `bridge-b` (bob's header, 172.18.0.4), created a second later, reconciled too. */
+async function activeBridgesAAndB(): Promise<Fixture> {
+  const g = await activeBridgeA();
+  g.clock.advance(1000);
+  await g.createBridge('bridge-b', [g.headerRule('bob')], { destinationIP: '172.18.0.4' });
+  await g.settleBridge('bridge-b');
+  return g;
+}
+
+/** The bridges carrier2 in each original pod runs with, in its order. */
+const bridgesCarried = (g: Fixture): (string | undefined)[][] =>
+  g.originals().map((pod) => g.carrier.runningConfiguration(pod)?.routes.map((route) => route.selective?.name) ?? []);
+
 describe('GefyraBridge service', () => {
   it('routes to the developer, configures carrier2 in every original pod and is ACTIVE with its clusterEndpoint and a Ready Event', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
+    const g = await activeBridgeA();
     const bridge = g.bridge('bridge-a');
     expect(bridge?.state).toBe('ACTIVE');
     expect(bridge?.finalizers).toContain(GEFYRA_FINALIZER);
@@ -52,6 +79,22 @@ describe('GefyraBridge service', () => {
     await g.settleMount();
     expect(g.mount()?.state).toBe('ACTIVE');
     expect(g.carrier.configures).toHaveLength(pushes);
+  });
+
+  it('reads the mount’s pods only once it is CREATING: the steps before wait for no pod or route of the mount', async () => {
+    const g = await bridgesFixture();
+    await g.activeMount();
+    const statesWhenPodsRead: string[] = [];
+    const listPods = g.cluster.listPods.bind(g.cluster);
+    g.cluster.listPods = async (...args) => {
+      statesWhenPodsRead.push(g.bridge('bridge-a')?.state ?? 'none');
+      return listPods(...args);
+    };
+    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    await g.settleBridge('bridge-a');
+    expect(g.bridge('bridge-a')?.state).toBe('ACTIVE');
+    expect(statesWhenPodsRead.length).toBeGreaterThan(0);
+    expect(new Set(statesWhenPodsRead)).toEqual(new Set(['CREATING', 'ACTIVE']));
   });
 
   it('waits in INSTALLING for its mount, and goes on when the mount is ACTIVE', async () => {
@@ -106,10 +149,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('warns that a bridge an older one shadows receives nothing', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
+    const g = await activeBridgeA();
     g.clock.advance(1000);
     await g.createBridge('bridge-b', [
       {
@@ -130,10 +170,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('re-routes when `gefyra run` gives the container a new destinationIP, keeping its proxy port and ACTIVE', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
+    const g = await activeBridgeA();
     const pushes = g.carrier.configures.length;
     await g.patchBridge('bridge-a', { destinationIP: '172.18.0.7' });
     await g.settleBridge('bridge-a');
@@ -162,10 +199,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('routes again when its proxy Service is gone', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
+    const g = await activeBridgeA();
     g.routes.loseService('bridge-a');
     await g.settleBridge('bridge-a');
     expect(g.routes.calls.filter((call) => call === 'route bridge-a')).toHaveLength(2);
@@ -174,9 +208,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('ends in ERROR when carrier2 refuses the configuration with the bridge', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    const g = await mountWithBridgeA();
     g.carrier.failNext(
       'configure',
       new DomainError('Invalid', "thread 'main' panicked at 'bad rule'", { retryable: false }),
@@ -196,9 +228,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('resumes after a crash between routing and the push: routed once, then configured by a new process', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
+    const g = await mountWithBridgeA();
     g.carrier.failNext('configure', new DomainError('Unavailable', 'the operator crashed here', { retryable: true }));
     await expect(g.settleBridge('bridge-a')).rejects.toThrow('the operator crashed here');
     expect(g.bridge('bridge-a')?.state).toBe('CREATING');
@@ -209,13 +239,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('on delete takes its place out of every carrier, then its route, before releasing its finalizer; the other bridge stays', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
-    g.clock.advance(1000);
-    await g.createBridge('bridge-b', [g.headerRule('bob')], { destinationIP: '172.18.0.4' });
-    await g.settleBridge('bridge-b');
+    const g = await activeBridgesAAndB();
     await g.cluster.remove(g.bridgeRef('bridge-a'), signal());
     g.carrier.failNext('configure', new DomainError('Unavailable', 'exec failed', { retryable: true }));
     await expect(g.settleBridge('bridge-a')).rejects.toThrow('exec failed');
@@ -225,20 +249,12 @@ describe('GefyraBridge service', () => {
     await g.settleBridge('bridge-a');
     expect(g.bridge('bridge-a')).toBeUndefined();
     expect([...g.routes.held().keys()]).toEqual(['bridge-b']);
-    for (const pod of g.originals()) {
-      expect(g.carrier.runningConfiguration(pod)?.routes.map((route) => route.selective?.name)).toEqual(['bridge-b']);
-    }
+    expect(bridgesCarried(g)).toEqual([['bridge-b'], ['bridge-b']]);
     expect(g.bridge('bridge-b')?.state).toBe('ACTIVE');
   });
 
   it('a bridge deleted with its finalizer stripped (`--force`, the client’s uninstall): its reconcile removes its routes; the other bridge stays', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
-    g.clock.advance(1000);
-    await g.createBridge('bridge-b', [g.headerRule('bob')], { destinationIP: '172.18.0.4' });
-    await g.settleBridge('bridge-b');
+    const g = await activeBridgesAAndB();
     await g.cluster.patch(g.bridgeRef('bridge-a'), { metadata: { finalizers: [] } }, signal());
     await g.cluster.remove(g.bridgeRef('bridge-a'), signal());
     expect(g.bridge('bridge-a')).toBeUndefined();
@@ -247,9 +263,7 @@ describe('GefyraBridge service', () => {
     expect([...g.routes.held().keys()]).toEqual(['bridge-b']);
     // The mount, woken by the deletion, configures carrier2 without it.
     await g.settleMount();
-    for (const pod of g.originals()) {
-      expect(g.carrier.runningConfiguration(pod)?.routes.map((route) => route.selective?.name)).toEqual(['bridge-b']);
-    }
+    expect(bridgesCarried(g)).toEqual([['bridge-b'], ['bridge-b']]);
     expect(g.bridge('bridge-b')?.state).toBe('ACTIVE');
     // A gone bridge with nothing left in the tunnel is nothing to do.
     await g.settleBridge('bridge-a');
@@ -257,10 +271,7 @@ describe('GefyraBridge service', () => {
   });
 
   it('names the bridges the tunnel holds routes for, so that a starting controller looks at gone ones too', async () => {
-    const g = await bridgesFixture();
-    await g.activeMount();
-    await g.createBridge('bridge-a', [g.headerRule('alice')]);
-    await g.settleBridge('bridge-a');
+    const g = await activeBridgeA();
     await g.routes.route({ bridge: 'gone', client: 'dev-b' }, [
       { containerPort: 8080, destination: '172.18.0.9:8000' },
     ]);
@@ -280,7 +291,6 @@ describe('GefyraBridge service', () => {
     expect(g.bridge('bridge-a')?.state).toBe('ACTIVE');
     await g.cluster.patch(web, { spec: { replicas: 1 } }, signal());
     await g.settleMount();
-    const [pod] = g.originals();
-    expect(g.carrier.runningConfiguration(pod!)?.routes.map((route) => route.selective?.name)).toEqual(['bridge-a']);
+    expect(bridgesCarried(g)).toEqual([['bridge-a']]);
   });
 });
