@@ -3,15 +3,7 @@
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
 import { join } from 'node:path';
-import {
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltImage } from '../../scripts/image/build-operator-image.js';
 import { OPERATOR_IMAGE_RECIPE } from '../../scripts/image/recipe.js';
@@ -36,10 +28,30 @@ import { developerBody } from '../support/control-plane/data-plane/developer-mac
 import { pollUntil } from '../support/control-plane/polling.js';
 import { readCargoConnection, startDeveloperNamespace } from '../support/real-node/developer-namespace.js';
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
-import { createAll, deleteAll, DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
-import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
-import { execIn, nodeProxyGet, probeCount, throwIfStuck, type ContainerRef } from '../support/real-node/pod-checks.js';
-import { provisionRealNode, type RealNode } from '../support/real-node/real-node.js';
+import {
+  createAll,
+  deleteAll,
+  DEPLOY_DIR,
+  kustomizationObjects,
+  withOperatorEnvironment,
+} from '../support/real-node/kustomization.js';
+import {
+  figure,
+  INTERCEPT_STAND_INS,
+  realNodeBinDir,
+  startNodeWithImages,
+  type NodeWithImages,
+} from '../support/real-node/node-with-images.js';
+import {
+  execIn,
+  nodeProxyGet,
+  operatorPods,
+  probeCount,
+  throwIfStuck,
+  type ContainerRef,
+} from '../support/real-node/pod-checks.js';
+import { createDemoApp } from '../support/real-node/demo-app.js';
+import type { RealNode } from '../support/real-node/real-node.js';
 import {
   inNamespaceAnywhere,
   killedAfterGrace,
@@ -49,9 +61,6 @@ import {
   terminationConditions,
 } from '../support/real-node/removal-checks.js';
 import {
-  buildCarrierStandIn,
-  buildDemoAppImage,
-  buildStowawayStandIn,
   CARRIER_IMAGE,
   DEMO_APP_IMAGE,
   DEMO_APP_PORT,
@@ -59,14 +68,11 @@ import {
   STOWAWAY_IMAGE,
 } from '../support/real-node/stand-in-images.js';
 
-const provisioned = await provisionRealNode();
-const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
-if (unavailable !== undefined) process.stderr.write(`[real-node] tier skipped: ${unavailable}\n`);
+const binDir = await realNodeBinDir();
 
 const NAMESPACE = 'gefyra';
-const figure = (line: string): void => void process.stderr.write(`[real-node] ${line}\n`);
 
-describe.skipIf(unavailable !== undefined)('the operator image as a pod on a real node', () => {
+describe.skipIf(binDir === undefined)('the operator image as a pod on a real node', () => {
   let started: NodeWithImages | undefined;
   let hostBefore: HostState;
   let node: RealNode | undefined;
@@ -74,15 +80,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   let kubeConfig: KubeConfig;
 
   beforeAll(async () => {
-    started = await startNodeWithImages(
-      (provisioned as { binDir: string }).binDir,
-      [
-        { name: 'stowaway-stand-in', reference: STOWAWAY_IMAGE, build: buildStowawayStandIn },
-        { name: 'carrier-stand-in', reference: CARRIER_IMAGE, build: buildCarrierStandIn },
-        { name: 'demo-app', reference: DEMO_APP_IMAGE, build: buildDemoAppImage },
-      ],
-      figure,
-    );
+    started = await startNodeWithImages(binDir as string, INTERCEPT_STAND_INS, figure);
     ({ hostBefore, node, image, kubeConfig } = started);
   }, 900_000);
 
@@ -103,7 +101,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
       const pod = await pollUntil(
         'the operator pod running',
         async () => {
-          const pods = await operatorPods(kubeConfig);
+          const pods = await operatorPods(kubeConfig, NAMESPACE);
           const running = pods.find((p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined);
           if (running === undefined) throwIfStuck(pods);
           return running;
@@ -175,7 +173,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
     const ready = await pollUntil(
       'the operator pod Ready',
       async () => {
-        return (await operatorPods(kubeConfig)).find((p) =>
+        return (await operatorPods(kubeConfig, NAMESPACE)).find((p) =>
           p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
         );
       },
@@ -190,7 +188,7 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
   }, 300_000);
 
   it('resolves Service names through the cluster DNS stand-in, and no others', async () => {
-    const podName = (await operatorPods(kubeConfig))[0]?.metadata?.name as string;
+    const podName = (await operatorPods(kubeConfig, NAMESPACE))[0]?.metadata?.name as string;
     const lookup = async (name: string): Promise<string> =>
       await execIn(kubeConfig, operatorContainer(podName), [
         'node',
@@ -405,68 +403,6 @@ describe.skipIf(unavailable !== undefined)('the operator image as a pod on a rea
 
 const never = new AbortController().signal;
 const INTERCEPT_REQUEST_KIND = { apiVersion: 'gefyra.dev/v1', kind: 'InterceptRequest' } as const;
-
-/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
-function withOperatorEnvironment(
-  objects: readonly KubernetesObject[],
-  environment: Readonly<Record<string, string>>,
-): KubernetesObject[] {
-  return objects.map((object) => {
-    if (object.kind !== 'Deployment') return object;
-    const deployment = structuredClone(object) as V1Deployment;
-    for (const container of deployment.spec?.template.spec?.containers ?? []) {
-      container.env = [
-        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
-        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
-      ];
-    }
-    return deployment;
-  });
-}
-
-/** The workload to intercept (a Deployment `demo` and its Service) and a pod that asks it (`client`). */
-async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise<void> {
-  const labels = { app: 'demo' };
-  const container = { image: DEMO_APP_IMAGE, imagePullPolicy: 'Never' };
-  await kubeConfig.makeApiClient(AppsV1Api).createNamespacedDeployment({
-    namespace,
-    body: {
-      metadata: { name: 'demo', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [{ ...container, name: 'web', ports: [{ containerPort: DEMO_APP_PORT, protocol: 'TCP' }] }],
-          },
-        },
-      },
-    },
-  });
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespacedService({
-    namespace,
-    body: {
-      metadata: { name: 'demo' },
-      spec: { selector: labels, ports: [{ port: DEMO_APP_PORT, targetPort: DEMO_APP_PORT, protocol: 'TCP' }] },
-    },
-  });
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name: 'client', labels: { app: 'client' } },
-      spec: { containers: [{ ...container, name: 'client', command: ['sleep', '3600'] }] },
-    },
-  });
-}
-
-async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
-  const pods = await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
-  return pods.items;
-}
 
 function operatorContainer(pod: string): ContainerRef {
   return { namespace: NAMESPACE, pod, container: 'operator' };

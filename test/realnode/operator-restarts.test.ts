@@ -46,8 +46,7 @@ import {
   startNodeWithImages,
   type NodeWithImages,
 } from '../support/real-node/node-with-images.js';
-import { operatorPods, throwIfStuck } from '../support/real-node/operator-pods.js';
-import { execIn } from '../support/real-node/pod-exec.js';
+import { execIn, operatorPods, throwIfStuck } from '../support/real-node/pod-checks.js';
 import { removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
 import { CARRIER_IMAGE, DEMO_APP_PORT, demoAppBody } from '../support/real-node/stand-in-images.js';
 

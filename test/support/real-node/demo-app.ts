@@ -1,6 +1,6 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pollUntil } from '../control-plane/polling.js';
-import { execIn, type ContainerRef } from './pod-exec.js';
+import { execIn, type ContainerRef } from './pod-checks.js';
 import { DEMO_APP_IMAGE, DEMO_APP_PORT } from './stand-in-images.js';
 
 /**

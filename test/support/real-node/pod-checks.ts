@@ -9,6 +9,14 @@ export interface ContainerRef {
   readonly container: string;
 }
 
+/** The operator's pods as deploy/ labels them, in `namespace`. */
+export async function operatorPods(kubeConfig: KubeConfig, namespace: string): Promise<V1Pod[]> {
+  const pods = await kubeConfig
+    .makeApiClient(CoreV1Api)
+    .listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
+  return pods.items;
+}
+
 /** Fails at once on a pod the kubelet cannot start, with the kubelet's reason. */
 export function throwIfStuck(pods: readonly V1Pod[]): void {
   for (const pod of pods) {
@@ -40,6 +48,7 @@ export function probeCount(metrics: string, pod: string, probeType: string, resu
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
+/** Runs `command` in a container through the API server (the kubelet's exec); its stdout, or an error with its stderr. */
 export async function execIn(kubeConfig: KubeConfig, target: ContainerRef, command: string[]): Promise<string> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
