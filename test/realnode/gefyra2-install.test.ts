@@ -12,20 +12,18 @@ import { WEBHOOK_READY_REASON } from '../../src/plugins/gefyra2/adapters/gefyra2
 import { GEFYRA2_CRD_NAMES } from '../../src/plugins/gefyra2/install/gefyra2-crds.js';
 import { STOWAWAY2 } from '../../src/plugins/gefyra2/tunnel/stowaway2-names.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
-import { recordObjects, waitForGone } from '../e2e/support/cluster-waits.js';
 import { pollUntil } from '../support/control-plane/polling.js';
 import { hostStateChanges, captureHostState } from '../support/real-node/host-state.js';
-import { createAll, deleteAll, GEFYRA2_DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
+import { createAll, GEFYRA2_DEPLOY_DIR, kustomizationObjects } from '../support/real-node/kustomization.js';
 import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
 import { nodeProxyGet, probeCount, throwIfStuck } from '../support/real-node/pod-checks.js';
 import { provisionRealNode } from '../support/real-node/real-node.js';
 import {
+  deleteUntilNamespaceGone,
   inNamespaceAnywhere,
   killedAfterGrace,
   managedClusterObjects,
-  podEnds,
   stillThere,
-  terminationConditions,
 } from '../support/real-node/removal-checks.js';
 import { buildStowaway2StandIn, STOWAWAY2_IMAGE } from '../support/real-node/stand-in-images.js';
 
@@ -223,21 +221,9 @@ describe.skipIf(unavailable !== undefined)('deploy/gefyra2 on a real node', () =
     async () => {
       const { image } = started as NodeWithImages;
       const objects = await kustomizationObjects(GEFYRA2_DEPLOY_DIR, image.reference);
-      const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
-      const namespaces = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Namespace' });
-      const deletedAt = Date.now();
-      try {
-        await Promise.all([pods.synced, namespaces.synced]);
-        await deleteAll(kubeConfig, objects);
-        await waitForGone(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, 240_000);
-      } finally {
-        await Promise.all([pods.stop(), namespaces.stop()]);
-      }
-      figure(
-        `delete -k deploy/gefyra2 -> namespace gone ${seconds(deletedAt)} s; ${podEnds(pods.seen)}; ` +
-          `what the namespace waited for: ${terminationConditions(namespaces.seen, NAMESPACE)}`,
-      );
-      expect(killedAfterGrace(pods.seen)).toEqual([]);
+      const removal = await deleteUntilNamespaceGone(kubeConfig, objects, NAMESPACE, 240_000);
+      figure(`delete -k deploy/gefyra2 -> ${removal.figure}`);
+      expect(killedAfterGrace(removal.pods)).toEqual([]);
       const api = admin();
       expect(await stillThere(api, objects)).toEqual([]);
       expect(await inNamespaceAnywhere(kubeConfig, NAMESPACE)).toEqual([]);

@@ -16,7 +16,7 @@ import {
   createClientObjects,
   removeAsClient,
 } from '../e2e/support/client-installation.js';
-import { recordObjects, waitForGone } from '../e2e/support/cluster-waits.js';
+import { recordObjects } from '../e2e/support/cluster-waits.js';
 import {
   clientRequestName,
   createInterceptRequest,
@@ -30,7 +30,6 @@ import { readCargoConnection, startDeveloperNamespace } from '../support/real-no
 import { captureHostState, hostStateChanges, type HostState } from '../support/real-node/host-state.js';
 import {
   createAll,
-  deleteAll,
   DEPLOY_DIR,
   kustomizationObjects,
   withOperatorEnvironment,
@@ -53,12 +52,12 @@ import {
 import { createDemoApp } from '../support/real-node/demo-app.js';
 import type { RealNode } from '../support/real-node/real-node.js';
 import {
+  deleteUntilNamespaceGone,
   inNamespaceAnywhere,
   killedAfterGrace,
   managedClusterObjects,
   podEnds,
   stillThere,
-  terminationConditions,
 } from '../support/real-node/removal-checks.js';
 import {
   CARRIER_IMAGE,
@@ -279,21 +278,9 @@ describe.skipIf(binDir === undefined)('the operator image as a pod on a real nod
 
   it('kubectl delete -k deploy/ leaves nothing of it: its objects, the namespace with Stowaway and its proxies, nothing the operator made', async () => {
     const objects = await kustomizationObjects(DEPLOY_DIR, image.reference);
-    const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
-    const namespaces = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Namespace' });
-    const deletedAt = Date.now();
-    try {
-      await Promise.all([pods.synced, namespaces.synced]);
-      await deleteAll(kubeConfig, objects);
-      await waitForGone(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', name: NAMESPACE }, 180_000);
-    } finally {
-      await Promise.all([pods.stop(), namespaces.stop()]);
-    }
-    figure(
-      `delete -k deploy/ -> namespace gone ${((Date.now() - deletedAt) / 1000).toFixed(1)} s; ${podEnds(pods.seen)}; ` +
-        `what the namespace waited for: ${terminationConditions(namespaces.seen, NAMESPACE)}`,
-    );
-    expect(killedAfterGrace(pods.seen)).toEqual([]);
+    const removal = await deleteUntilNamespaceGone(kubeConfig, objects, NAMESPACE, 180_000);
+    figure(`delete -k deploy/ -> ${removal.figure}`);
+    expect(killedAfterGrace(removal.pods)).toEqual([]);
     const api = new KubernetesClusterApi(kubeConfig, 'gefyra-real-node-test');
     expect(await stillThere(api, objects)).toEqual([]);
     expect(await inNamespaceAnywhere(kubeConfig, NAMESPACE)).toEqual([]);

@@ -7,6 +7,8 @@ import {
 } from '@kubernetes/client-node';
 import type { KubernetesClusterApi } from '../../../src/adapters/kubernetes/client/index.js';
 import type { Manifest } from '../../../src/ports/cluster-api.port.js';
+import { recordObjects, waitForGone } from '../../e2e/support/cluster-waits.js';
+import { deleteAll } from './kustomization.js';
 
 /** What an uninstall on the real node must leave behind (nothing), and how its pods ended. */
 
@@ -84,4 +86,33 @@ export async function inNamespaceAnywhere(kubeConfig: KubeConfig, namespace: str
     ...(await core.listPodForAllNamespaces(selector)).items.map((pod) => `Pod ${pod.metadata?.name}`),
     ...(await core.listServiceForAllNamespaces(selector)).items.map((service) => `Service ${service.metadata?.name}`),
   ];
+}
+
+/**
+ * `kubectl delete -k`: deletes `objects` in order and waits until `namespace`
+ * is gone, watching its pods and the namespace meanwhile. Returns the pods as
+ * they went (for killedAfterGrace) and a figure line of how it went.
+ */
+export async function deleteUntilNamespaceGone(
+  kubeConfig: KubeConfig,
+  objects: readonly KubernetesObject[],
+  namespace: string,
+  timeoutMs: number,
+): Promise<{ readonly pods: readonly Manifest[]; readonly figure: string }> {
+  const pods = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace });
+  const namespaces = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Namespace' });
+  const deletedAt = Date.now();
+  try {
+    await Promise.all([pods.synced, namespaces.synced]);
+    await deleteAll(kubeConfig, objects);
+    await waitForGone(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', name: namespace }, timeoutMs);
+  } finally {
+    await Promise.all([pods.stop(), namespaces.stop()]);
+  }
+  return {
+    pods: pods.seen,
+    figure:
+      `namespace gone ${((Date.now() - deletedAt) / 1000).toFixed(1)} s; ${podEnds(pods.seen)}; ` +
+      `what the namespace waited for: ${terminationConditions(namespaces.seen, namespace)}`,
+  };
 }
