@@ -2,18 +2,15 @@
 // on a real kubelet, containerd and kube-proxy (test/support/real-node). Skipped
 // with one line where the machine cannot run the node (no root, no cgroup v1,
 // packages missing); the rest of the suite never needs it.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import {
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
-  Exec,
   type KubeConfig,
   type KubernetesObject,
-  type V1Deployment,
   type V1Namespace,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -50,9 +47,15 @@ import {
   type RealNode,
 } from '../support/real-node/real-node.js';
 import {
-  buildCarrierStandIn,
-  buildDemoAppImage,
-  buildStowawayStandIn,
+  buildStandInArchives,
+  execIn,
+  operatorContainer as operatorContainerIn,
+  operatorPods as operatorPodsIn,
+  throwIfStuck,
+  withOperatorEnvironment,
+  type ContainerRef,
+} from '../support/real-node/operator-on-node.js';
+import {
   CARRIER_IMAGE,
   DEMO_APP_IMAGE,
   DEMO_APP_PORT,
@@ -487,24 +490,6 @@ async function inNamespaceAnywhere(kubeConfig: KubeConfig, namespace: string): P
   ];
 }
 
-/** The operator Deployment's container with `environment` added, as a kustomize patch would add it. */
-function withOperatorEnvironment(
-  objects: readonly KubernetesObject[],
-  environment: Readonly<Record<string, string>>,
-): KubernetesObject[] {
-  return objects.map((object) => {
-    if (object.kind !== 'Deployment') return object;
-    const deployment = structuredClone(object) as V1Deployment;
-    for (const container of deployment.spec?.template.spec?.containers ?? []) {
-      container.env = [
-        ...(container.env ?? []).filter((entry) => !(entry.name in environment)),
-        ...Object.entries(environment).map(([name, value]) => ({ name, value })),
-      ];
-    }
-    return deployment;
-  });
-}
-
 /** The workload to intercept (a Deployment `demo` and its Service) and a pod that asks it (`client`). */
 async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise<void> {
   const labels = { app: 'demo' };
@@ -542,42 +527,6 @@ async function createDemoApp(kubeConfig: KubeConfig, namespace: string): Promise
   });
 }
 
-/** Builds the stand-ins' and the demo app's archives in `dir` (while the node starts). */
-async function buildStandInArchives(dir: string): Promise<{ archives: string[]; seconds: number }> {
-  const startedAt = Date.now();
-  await mkdir(dir, { recursive: true });
-  const archives: string[] = [];
-  for (const [name, build] of [
-    ['stowaway-stand-in', buildStowawayStandIn],
-    ['carrier-stand-in', buildCarrierStandIn],
-    ['demo-app', buildDemoAppImage],
-  ] as const) {
-    archives.push(join(dir, `${name}.oci.tar`));
-    await build(archives.at(-1) as string);
-  }
-  return { archives, seconds: (Date.now() - startedAt) / 1000 };
-}
-
-async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
-  const pods = await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=gefyra-operator' });
-  return pods.items;
-}
-
-/** Fails at once on a pod the kubelet cannot start, with the kubelet's reason. */
-function throwIfStuck(pods: readonly V1Pod[]): void {
-  for (const pod of pods) {
-    const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
-    if (
-      waiting?.reason !== undefined &&
-      /ErrImageNeverPull|CreateContainerError|CrashLoopBackOff/.test(waiting.reason)
-    ) {
-      throw new Error(`pod ${pod.metadata?.name}: ${waiting.reason}: ${waiting.message ?? ''}`);
-    }
-  }
-}
-
 async function nodeProxyGet(kubeConfig: KubeConfig, nodeName: string, path: string): Promise<string> {
   return await kubeConfig.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: nodeName, path });
 }
@@ -596,29 +545,10 @@ function probeCount(metrics: string, pod: string, probeType: string, result: str
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
-interface ContainerRef {
-  readonly namespace: string;
-  readonly pod: string;
-  readonly container: string;
+async function operatorPods(kubeConfig: KubeConfig): Promise<V1Pod[]> {
+  return await operatorPodsIn(kubeConfig, NAMESPACE);
 }
 
 function operatorContainer(pod: string): ContainerRef {
-  return { namespace: NAMESPACE, pod, container: 'operator' };
-}
-
-async function execIn(kubeConfig: KubeConfig, target: ContainerRef, command: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    void new Exec(kubeConfig)
-      .exec(target.namespace, target.pod, target.container, command, stdout, stderr, null, false, (status) =>
-        status.status === 'Success' ? resolve() : reject(new Error(`exec failed: ${JSON.stringify(status)} ${err}`)),
-      )
-      .catch(reject);
-  });
-  return out;
+  return operatorContainerIn(NAMESPACE, pod);
 }
