@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageFile, ImageRecipe } from './recipe.js';
@@ -34,9 +34,15 @@ export async function assembleOperatorRootfs(recipe: ImageRecipe, rootfs: string
   await mkdir(join(rootfs, 'tmp'), { mode: 0o1777 });
   await mkdir(join(rootfs, recipe.workdir), { recursive: true });
 
-  const built = await buildStage(inputs);
-  for (const file of recipe.files) {
-    await copyInto(rootfs, file.to, file.from === 'build' ? built(file) : join(inputs.repoDir, file.path));
+  // dist/ of this build only: builds of other checkouts share the cache directory, and may run at once.
+  const dist = await mkdtemp(join(inputs.cacheDir, 'dist-'));
+  try {
+    const built = await buildStage(inputs, dist);
+    for (const file of recipe.files) {
+      await copyInto(rootfs, file.to, file.from === 'build' ? built(file) : join(inputs.repoDir, file.path));
+    }
+  } finally {
+    await rm(dist, { recursive: true, force: true });
   }
 }
 
@@ -81,7 +87,10 @@ async function writeUsers(rootfs: string, user: string): Promise<void> {
  * (`npm ci --omit=dev`, cached by the lock file's hash) and dist/ compiled from
  * src/. Returns where each of its files is.
  */
-async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promise<(file: ImageFile) => string> {
+async function buildStage(
+  { repoDir, cacheDir, progress }: RootfsInputs,
+  dist: string,
+): Promise<(file: ImageFile) => string> {
   const lock = await readFile(join(repoDir, 'package-lock.json'));
   const lockHash = createHash('sha256').update(lock).digest('hex').slice(0, 16);
   const dependencies = join(cacheDir, `production-dependencies-${lockHash}`);
@@ -96,8 +105,6 @@ async function buildStage({ repoDir, cacheDir, progress }: RootfsInputs): Promis
     await rm(dependencies, { recursive: true, force: true });
     await rename(staging, dependencies);
   }
-  const dist = join(cacheDir, 'dist');
-  await rm(dist, { recursive: true, force: true });
   progress('compiling src/ (tsc -p tsconfig.build.json)');
   await run(join(repoDir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dist], {
     cwd: repoDir,
