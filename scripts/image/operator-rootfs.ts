@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ImageFile, ImageRecipe } from './recipe.js';
@@ -36,6 +36,8 @@ export async function assembleOperatorRootfs(recipe: ImageRecipe, rootfs: string
 
   // dist/ of this build only: builds of other checkouts share the cache directory, and may run at once.
   const dist = await mkdtemp(join(inputs.cacheDir, 'dist-'));
+  // mkdtemp makes it 0700; it becomes /app/dist, which the image's non-root user must read.
+  await chmod(dist, 0o755);
   try {
     const built = await buildStage(inputs, dist);
     for (const file of recipe.files) {
