@@ -188,7 +188,14 @@ function deployment(
   pluginEnvironment: Readonly<Record<string, string>>,
 ): Manifest {
   const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
-  const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
+  // 5 s rather than the kubelet's default of 1 s: on a busy node (the real-node tier, load 20 on 2 cores)
+  // answers took longer, and three in a row restart an operator that is working.
+  const probe = (path: string) => ({
+    httpGet: { path, port: 'health' },
+    periodSeconds: 5,
+    timeoutSeconds: 5,
+    failureThreshold: 3,
+  });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -225,6 +232,9 @@ function deployment(
                 { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
+              // Liveness starts once the operator served /healthz: on a busy node its start (loading
+              // the Kubernetes client) outlasted liveness's 15 s, and the kubelet restarted it for ever.
+              startupProbe: { ...probe('/healthz'), failureThreshold: 60 },
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
               // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).

@@ -70,6 +70,31 @@ describe('the CRD', () => {
   });
 });
 
+describe('the operator’s probes', () => {
+  const container = (
+    installManifests({ namespace: 'gefyra', image: 'x' }).find(
+      (manifest) => manifest.kind === 'Deployment',
+    ) as unknown as {
+      spec: {
+        template: {
+          spec: {
+            containers: Record<string, { periodSeconds: number; failureThreshold: number; timeoutSeconds?: number }>[];
+          };
+        };
+      };
+    }
+  ).spec.template.spec.containers[0]!;
+
+  // On the real node at a load of 20 (2 cores), the pod took longer than liveness's 15 s to serve
+  // /healthz and was restarted again and again (exit 137), and 1 s probe answers timed out.
+  it('give a slow start minutes before liveness counts, and every probe 5 s to answer', () => {
+    const startup = container['startupProbe'];
+    expect((startup?.periodSeconds ?? 0) * (startup?.failureThreshold ?? 0)).toBeGreaterThanOrEqual(300);
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+      expect(container[probe]?.timeoutSeconds, probe).toBe(5);
+  });
+});
+
 describe('the RBAC', () => {
   const manifests = installManifests({ namespace: 'gefyra', image: 'x' });
   const rules = (kind: string) =>
