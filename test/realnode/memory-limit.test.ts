@@ -151,7 +151,13 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
           await postInterceptRequest(kubeConfig, body, NAMESPACE);
         });
         figure(`${INTERCEPTS} InterceptRequests posted in ${seconds(requestedAt)} s`);
-        const requests = await waitForAllEstablished(kubeConfig);
+        const requests = await waitForAllEstablished(kubeConfig, (count) => {
+          const last = sampler.samples.at(-1);
+          figure(
+            `${count} established after ${seconds(requestedAt)} s; working set now: kubelet ` +
+              `${mebibytes(last?.kubelet?.workingSetBytes ?? NaN)} MiB, cgroup ${mebibytes(last?.cgroup?.workingSetBytes ?? NaN)} MiB`,
+          );
+        });
         const establishedSeconds = seconds(requestedAt);
         figure(`${INTERCEPTS} InterceptRequests established ${establishedSeconds} s after the first was posted`);
 
@@ -181,7 +187,6 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
         expect(Number(servers.trim())).toBe(INTERCEPTS);
 
         const final = await readCgroupMemory(cgroupDir);
-        report(sampler, final, limitBytes);
         const current = await core.readNamespacedPod({ namespace: NAMESPACE, name: operatorPod });
         const status = current.status?.containerStatuses?.[0];
         expect({ restartCount: status?.restartCount, lastState: status?.lastState ?? {} }).toEqual({
@@ -202,6 +207,8 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
       } finally {
         await sampler.stop();
         await operatorVersions.stop();
+        // The figures, also when an assertion failed (a restart, a time-out).
+        report(sampler, await readCgroupMemory(cgroupDir).catch(() => undefined), limitBytes);
       }
     },
     3_600_000,
@@ -248,13 +255,17 @@ async function createPodOnNeighbour(core: CoreV1Api, name: string): Promise<void
   });
 }
 
-async function waitForAllEstablished(kubeConfig: KubeConfig): Promise<Manifest[]> {
+/** `progress` hears of every further hundred established. */
+async function waitForAllEstablished(kubeConfig: KubeConfig, progress: (count: number) => void): Promise<Manifest[]> {
+  let reported = 0;
   try {
     return await waitForObjects(
       kubeConfig,
       { ...INTERCEPT_REQUEST, namespace: NAMESPACE },
       (all) => {
         const established = all.filter((request) => request['established'] === true);
+        if (established.length >= reported + 100)
+          progress((reported = established.length - (established.length % 100)));
         return established.length >= INTERCEPTS ? established : undefined;
       },
       { what: `${INTERCEPTS} InterceptRequests established`, timeoutMs: 2_400_000 },
@@ -290,7 +301,11 @@ function peak(samples: readonly MemorySample[], of: (sample: MemorySample) => nu
   return Math.max(...samples.flatMap((sample) => of(sample) ?? []));
 }
 
-function report(sampler: MemorySampler, final: Awaited<ReturnType<typeof readCgroupMemory>>, limit: number): void {
+function report(
+  sampler: MemorySampler,
+  final: Awaited<ReturnType<typeof readCgroupMemory>> | undefined,
+  limit: number,
+): void {
   const phases = [...new Set(sampler.samples.map((sample) => sample.label))];
   for (const phase of phases) {
     const samples = sampler.samples.filter((sample) => sample.label === phase);
@@ -312,7 +327,7 @@ function report(sampler: MemorySampler, final: Awaited<ReturnType<typeof readCgr
       `cgroup ${mebibytes(peak(sampler.samples, (s) => s.cgroup?.workingSetBytes))} MiB; steady (median): kubelet ` +
       `${mebibytes(median(steady.flatMap((s) => s.kubelet?.workingSetBytes ?? [])))} MiB, cgroup ` +
       `${mebibytes(median(steady.flatMap((s) => s.cgroup?.workingSetBytes ?? [])))} MiB; cgroup max usage (page cache ` +
-      `included) ${mebibytes(final.maxUsageBytes)} MiB, times at the limit ${final.failCount}, OOM kills ${final.oomKills}; ` +
+      `included) ${final === undefined ? 'unread' : `${mebibytes(final.maxUsageBytes)} MiB, times at the limit ${final.failCount}, OOM kills ${final.oomKills}`}; ` +
       `${errors.length} samples with errors${errors.length > 0 ? ` (last: ${errors.at(-1)?.error})` : ''}`,
   );
 }

@@ -76,18 +76,20 @@ export function hostStateChanges(before: HostState, after: HostState): string[] 
     }
   }
   compareLists('mount', before.mounts.filter(notAnotherRuns), after.mounts.filter(notAnotherRuns));
-  compareLists('cgroup', before.cgroups, after.cgroups);
+  compareLists('cgroup', before.cgroups.filter(notAnotherRuns), after.cgroups.filter(notAnotherRuns));
   compareLists('network link', before.links, after.links);
   return changes;
 }
 
 /**
  * False for the mount of a network namespace the data-plane tier of another
- * test process made (`/run/netns/gfdp-<its pid>-…`): on a shared machine other
- * runs come and go while the node runs; that run and its leftover sweep own them.
+ * test process made (`/run/netns/gfdp-<its pid>-…`), and for another test
+ * process's real-node cgroup root (`<hierarchy>/gefyra-real-node-<its pid>-…`):
+ * on a shared machine other runs come and go while the node runs; that run and
+ * its leftover sweep own them.
  */
-function notAnotherRuns(mount: string): boolean {
-  const pid = /^\/run\/netns\/gfdp-(\d+)-/.exec(mount)?.[1];
+function notAnotherRuns(path: string): boolean {
+  const pid = (/^\/run\/netns\/gfdp-(\d+)-/.exec(path) ?? /\/gefyra-real-node-(\d+)-[0-9a-f]+$/.exec(path))?.[1];
   return pid === undefined || Number(pid) === process.pid;
 }
 
