@@ -322,12 +322,16 @@ function report(
   const steady = sampler.samples.filter((sample) => sample.label === 'steady');
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
   const errors = sampler.samples.filter((sample) => sample.error !== undefined);
+  const cgroupEnd =
+    final === undefined
+      ? 'unread'
+      : `${mebibytes(final.maxUsageBytes)} MiB, times at the limit ${final.failCount}, OOM kills ${final.oomKills}`;
   figure(
     `limit ${mebibytes(limit)} MiB; peak working set: kubelet ${mebibytes(peak(sampler.samples, (s) => s.kubelet?.workingSetBytes))} MiB, ` +
       `cgroup ${mebibytes(peak(sampler.samples, (s) => s.cgroup?.workingSetBytes))} MiB; steady (median): kubelet ` +
       `${mebibytes(median(steady.flatMap((s) => s.kubelet?.workingSetBytes ?? [])))} MiB, cgroup ` +
       `${mebibytes(median(steady.flatMap((s) => s.cgroup?.workingSetBytes ?? [])))} MiB; cgroup max usage (page cache ` +
-      `included) ${final === undefined ? 'unread' : `${mebibytes(final.maxUsageBytes)} MiB, times at the limit ${final.failCount}, OOM kills ${final.oomKills}`}; ` +
+      `included) ${cgroupEnd}; ` +
       `${errors.length} samples with errors${errors.length > 0 ? ` (last: ${errors.at(-1)?.error})` : ''}`,
   );
 }
