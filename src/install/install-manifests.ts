@@ -188,7 +188,14 @@ function deployment(
   pluginEnvironment: Readonly<Record<string, string>>,
 ): Manifest {
   const selector = { 'app.kubernetes.io/name': 'gefyra-operator' };
-  const probe = (path: string) => ({ httpGet: { path, port: 'health' }, periodSeconds: 5, failureThreshold: 3 });
+  // 5 s rather than the kubelet's default of 1 s: on a busy node (the real-node tier, load 20 on 2 cores)
+  // answers took longer, and three in a row restart an operator that is working.
+  const probe = (path: string) => ({
+    httpGet: { path, port: 'health' },
+    periodSeconds: 5,
+    timeoutSeconds: 5,
+    failureThreshold: 3,
+  });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -225,9 +232,9 @@ function deployment(
                 { name: 'GEFYRA_REQUESTER_REVIEW', value: 'required' },
                 { name: 'GEFYRA_LOG_LEVEL', value: 'info' },
               ],
-              // Node.js loads the operator in 10-15 s on a busy 2-core node (seen on the real node): liveness
-              // counts only once the health server answered, or the kubelet kills it before it listens.
-              startupProbe: { ...probe('/healthz'), periodSeconds: 2, failureThreshold: 90 },
+              // Node.js loads the operator in 10-26 s on a busy 2-core node (seen on the real node): liveness
+              // counts only once the health server answered (up to 5 min), or the kubelet kills it before it listens.
+              startupProbe: { ...probe('/healthz'), periodSeconds: 2, failureThreshold: 150 },
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
               // About 120 MiB idle and 150 MiB with 1,000 intercepts (README, Benchmarks).

@@ -32,6 +32,8 @@ export class StowawayRouter implements TunnelRouter {
   readonly #clock: Clock;
   readonly #settings: StowawaySettings;
   readonly #loads = new BatchQueue<RouteExpectation, RouteLoad>((batch, signal) => this.#loadBatch(batch, signal));
+  readonly #prepares = new BatchQueue<string, void>((batch, signal) => this.#prepareBatch(batch, signal));
+  readonly #removals = new BatchQueue<string, void>((batch, signal) => this.#removeBatch(batch, signal));
 
   constructor(cluster: ClusterApi, clock: Clock, settings: StowawaySettings) {
     this.#cluster = cluster;
@@ -116,60 +118,85 @@ export class StowawayRouter implements TunnelRouter {
 
   /**
    * `mkdir -p` and `rm -rf` are idempotent, so an exec whose outcome is
-   * unknown is settled by looking (`ls -d`); the directory is checked after
-   * every run, whatever the exec said.
+   * unknown is settled by looking (`ls -d`); the directories are checked
+   * after every run, whatever the exec said. Calls that arrive together share
+   * their execs: every 0.13 `gefyra bridge` asks for a sync directory, and an
+   * exec into Stowaway's one container per intercept (each a `runc exec`) let
+   * a burst queue up in its shim on a real node until execs and even the
+   * kubelet's readiness probe of Stowaway timed out.
    */
-  async prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+  prepareSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+    return this.#prepares.submit(syncDirectory(target), signal);
+  }
+
+  removeSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+    return this.#removals.submit(syncDirectory(target), signal);
+  }
+
+  async #prepareBatch(batch: readonly BatchItem<string, void>[], signal: AbortSignal): Promise<void> {
     const pod = await this.#servingPod(signal);
-    await this.#settle(
-      pod,
-      ['mkdir', '-p', syncDirectory(target)],
-      () => this.#exists(pod, syncDirectory(target), signal),
-      signal,
-    );
+    await this.#settleAll(pod, batch, ['mkdir', '-p'], true, signal);
   }
 
-  async removeSync(target: ContainerRef, signal: AbortSignal): Promise<void> {
+  async #removeBatch(batch: readonly BatchItem<string, void>[], signal: AbortSignal): Promise<void> {
     const pod = await findStowawayPod(this.#cluster, this.#settings.namespace, signal);
-    if (!pod || !isServing(pod)) return;
-    await this.#settle(
-      pod,
-      ['rm', '-rf', syncDirectory(target)],
-      async () => !(await this.#exists(pod, syncDirectory(target), signal)),
-      signal,
-    );
+    if (!pod || !isServing(pod)) {
+      for (const item of batch) item.resolve();
+      return;
+    }
+    await this.#settleAll(pod, batch, ['rm', '-rf'], false, signal);
   }
 
-  /** Runs an idempotent command and checks that it took effect; an error of the exec itself counts only if the check fails too. */
-  async #settle(
+  /**
+   * Runs an idempotent command on every item's directory, then answers each
+   * item by whether its directory now exists as `wanted`; an error of the exec
+   * itself counts only for the items whose check fails too.
+   */
+  async #settleAll(
     pod: Pod,
+    batch: readonly BatchItem<string, void>[],
     command: readonly string[],
-    tookEffect: () => Promise<boolean>,
+    wanted: boolean,
     signal: AbortSignal,
   ): Promise<void> {
+    const paths = [...new Set(batch.map((item) => item.input))];
     let outcome: unknown;
-    try {
-      await this.#run(pod, command, signal);
-    } catch (error) {
-      if (isDomainError(error, 'Aborted')) throw error;
-      outcome = error;
+    for (const chunk of chunks(paths, PATHS_PER_EXEC)) {
+      try {
+        await this.#run(pod, [...command, ...chunk], signal);
+      } catch (error) {
+        if (isDomainError(error, 'Aborted')) throw error;
+        outcome ??= error;
+      }
     }
-    if (await tookEffect()) return;
-    if (outcome !== undefined) throw outcome;
-    throw new DomainError(
-      'ExecFailed',
-      `\`${command.join(' ')}\` in Stowaway pod ${pod.name} exited 0 but did not take effect`,
-      { retryable: true },
-    );
+    const existing = await this.#existing(pod, paths, signal);
+    for (const item of batch) {
+      if (existing.has(item.input) === wanted) item.resolve();
+      else
+        item.reject(
+          outcome ??
+            new DomainError(
+              'ExecFailed',
+              `\`${command.join(' ')} ${item.input}\` in Stowaway pod ${pod.name} exited 0 but did not take effect`,
+              { retryable: true },
+            ),
+        );
+    }
   }
 
-  async #exists(pod: Pod, path: string, signal: AbortSignal): Promise<boolean> {
-    const result = await this.#cluster.exec(
-      { namespace: pod.namespace, name: pod.name, container: STOWAWAY.container },
-      ['ls', '-d', path],
-      signal,
-    );
-    return result.exitCode === 0;
+  /** Which of `paths` exist: `ls -d` prints those and complains about the others (exit 2). */
+  async #existing(pod: Pod, paths: readonly string[], signal: AbortSignal): Promise<Set<string>> {
+    const existing = new Set<string>();
+    for (const chunk of chunks(paths, PATHS_PER_EXEC)) {
+      const result = await this.#cluster.exec(
+        { namespace: pod.namespace, name: pod.name, container: STOWAWAY.container },
+        ['ls', '-d', ...chunk],
+        signal,
+      );
+      const listed = new Set(result.stdout.split('\n').map((line) => line.trim()));
+      for (const path of chunk) if (listed.has(path)) existing.add(path);
+    }
+    return existing;
   }
 
   async #servingPod(signal: AbortSignal): Promise<Pod> {
@@ -199,3 +226,12 @@ export class StowawayRouter implements TunnelRouter {
 type RouteExpectation = { readonly present: readonly Route[]; readonly absent: readonly Route[] };
 
 const syncDirectory = (target: ContainerRef): string => `/rsync/${target.name}/${target.container}`;
+
+/** Keeps an exec's command line (its URL's query) short, whatever the burst. */
+const PATHS_PER_EXEC = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
+}

@@ -26,6 +26,8 @@ import {
   kubeletArgs,
   kubeletConfig,
   kubeProxyConfig,
+  NEIGHBOUR_KUBELET_PORT,
+  NEIGHBOUR_NODE_IP,
   NODE_IP,
   NODE_LINK,
   PAUSE_IMAGE,
@@ -43,6 +45,8 @@ export interface InsideOptions {
   readonly cgroupRoot: string;
   /** Unix socket forwarded to the API server: unix sockets cross network namespaces, TCP ports do not. */
   readonly apiSocket: string;
+  /** Unix socket the neighbour's kubelet address is forwarded to (served from outside, when a neighbour runs). */
+  readonly neighbourKubeletSocket: string;
 }
 
 export interface InsideReady {
@@ -110,6 +114,7 @@ async function start(): Promise<InsideReady> {
   });
   const controlPlaneSeconds = (Date.now() - startedAt) / 1000;
   forwardApiServer(new URL(controlPlane.server).port);
+  forwardingServer({ path: options.neighbourKubeletSocket }).listen(NEIGHBOUR_KUBELET_PORT, NEIGHBOUR_NODE_IP);
 
   const layout: NodeLayout = {
     nodeName: options.nodeName,
@@ -206,6 +211,7 @@ async function setUpNetwork(): Promise<void> {
   await ip('link', 'set', 'lo', 'up');
   await ip('link', 'add', NODE_LINK, 'type', 'veth', 'peer', 'name', `${NODE_LINK}-peer`);
   await ip('addr', 'add', `${NODE_IP}/24`, 'dev', NODE_LINK);
+  await ip('addr', 'add', `${NEIGHBOUR_NODE_IP}/32`, 'dev', NODE_LINK);
   await ip('link', 'set', NODE_LINK, 'up');
   await ip('link', 'set', `${NODE_LINK}-peer`, 'up');
   // A default route, so that the node's own connections to cluster IPs find an interface before kube-proxy's DNAT.

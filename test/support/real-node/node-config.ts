@@ -7,6 +7,13 @@
 /** The node's address, on a veth pair inside its namespace (this kernel has no `dummy` links). */
 export const NODE_IP = '10.200.0.1';
 export const NODE_LINK = 'gfrn0';
+/**
+ * A second node's kubelet address in the same namespace: a simulated node (running in the
+ * test process) registers it, and a forwarder here passes the API server's exec
+ * connections on to it through a unix socket (see simulated-neighbour.ts).
+ */
+export const NEIGHBOUR_NODE_IP = '10.200.0.2';
+export const NEIGHBOUR_KUBELET_PORT = 10250;
 /** host-local IPAM on the CNI bridge; the bridge itself is the gateway, 10.244.0.1. */
 export const POD_SUBNET = '10.244.0.0/24';
 export const CLUSTER_CIDR = '10.244.0.0/16';

@@ -43,6 +43,13 @@ export interface RealNode {
    * /healthz answers again.
    */
   restartKubeletAndContainerd(): Promise<RuntimeRestart>;
+  /**
+   * The unix socket that the namespace's NEIGHBOUR_NODE_IP:NEIGHBOUR_KUBELET_PORT (node-config.ts)
+   * leads to: a second (simulated) node's kubelet is served on it from here.
+   */
+  readonly neighbourKubeletSocket: string;
+  /** The kubelet's cgroupRoot (in every v1 hierarchy of the host: cgroupfs is global). */
+  readonly cgroupRoot: string;
   /** kubelet.log, containerd.log, kube-proxy.log (kept only with GEFYRA_REAL_NODE_KEEP=1 after stop). */
   readonly logDir: string;
   readonly figures: { readonly controlPlaneSeconds: number; readonly nodeReadySeconds: number };
@@ -123,6 +130,7 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
       workDir,
       cgroupRoot,
       apiSocket: join(workDir, 'api.sock'),
+      neighbourKubeletSocket: join(workDir, 'neighbour-kubelet.sock'),
     };
     inside = spawn(
       'nsenter',
@@ -154,6 +162,8 @@ export async function startRealNode(binDir: string, nodeName = 'real-node'): Pro
       nodeName,
       namespacePid: initPid,
       kubeconfigPath,
+      neighbourKubeletSocket: insideOptions.neighbourKubeletSocket,
+      cgroupRoot,
       adminKubeConfig: () => loadKubeConfig(kubeconfigPath),
       importImage: async (archivePath) =>
         void (await run('ctr', ['--address', ready.containerdSocket, '-n', 'k8s.io', 'images', 'import', archivePath])),

@@ -9,6 +9,8 @@ export interface NodeCapacity {
 
 export interface NodeRegistration {
   readonly name: string;
+  /** The address the API server connects to for exec (its --kubelet-preferred-address-types is InternalIP). */
+  readonly internalIP: string;
   readonly kubeletPort: number;
   readonly podCidr: string;
   readonly capacity: NodeCapacity;
@@ -64,7 +66,7 @@ export async function registerNode(kubeConfig: KubeConfig, node: NodeRegistratio
       body: {
         status: {
           addresses: [
-            { type: 'InternalIP', address: '127.0.0.1' },
+            { type: 'InternalIP', address: node.internalIP },
             { type: 'Hostname', address: node.name },
           ],
           daemonEndpoints: { kubeletEndpoint: { Port: node.kubeletPort } },

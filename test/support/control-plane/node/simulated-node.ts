@@ -42,6 +42,11 @@ export interface SimulatedNodeOptions {
   readonly readinessProbeIntervalMs?: number;
   /** Runs real processes for the containers (the data-plane mode); without it no process runs. */
   readonly containerHost?: ContainerHost;
+  /**
+   * Where the API server reaches this kubelet, when not at 127.0.0.1 and its port: the
+   * address and port a forwarder listens on in the API server's network namespace.
+   */
+  readonly reachableAt?: { readonly address: string; readonly port: number };
 }
 
 export interface StopOptions {
@@ -170,7 +175,8 @@ export class SimulatedNode {
     this.#port = await this.#server.listen();
     await registerNode(this.#kubeConfig, {
       name: this.name,
-      kubeletPort: this.#port,
+      internalIP: this.#options.reachableAt?.address ?? '127.0.0.1',
+      kubeletPort: this.#options.reachableAt?.port ?? this.#port,
       podCidr: this.#options.podCidr ?? '10.244.0.0/16',
       capacity: this.#options.capacity ?? { cpu: '64', memory: '256Gi', pods: '1000' },
       labels: this.#options.labels ?? {},

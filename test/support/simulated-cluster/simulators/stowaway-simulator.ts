@@ -141,8 +141,8 @@ export class StowawaySimulator {
       const keys = Object.keys(await this.#mounted(call.namespace)).sort();
       return succeeded(keys.map((key) => `${key}\n`).join(''));
     }
-    if (program === 'ls' && args.length === 2 && args[0] === '-d' && args[1]?.startsWith('/'))
-      return this.#listDirectory(args[1]);
+    if (program === 'ls' && args.length >= 2 && args[0] === '-d' && absolute(args.slice(1)))
+      return this.#listDirectories(args.slice(1));
     if (program === 'cat' && args.length === 1 && args[0]?.startsWith('/')) return this.#cat(call, args[0]);
     if (program === '/bin/bash' && args.length === 2 && args[0] === 'generate-proxyroutes.sh') {
       // The script lists the directory it is given; only the mount exists.
@@ -150,10 +150,10 @@ export class StowawaySimulator {
         return failed(1, `ls: cannot access '${args[1] ?? ''}': No such file or directory\n`);
       return this.#generate(call);
     }
-    if (program === 'mkdir' && args[0] === '-p' && args.length === 2 && args[1]?.startsWith('/'))
-      return this.#mkdir(args[1]);
-    if (program === 'rm' && args[0] === '-rf' && args.length === 2 && args[1]?.startsWith('/'))
-      return this.#remove(args[1]);
+    if (program === 'mkdir' && args[0] === '-p' && args.length >= 2 && absolute(args.slice(1)))
+      return this.#mkdir(args.slice(1));
+    if (program === 'rm' && args[0] === '-rf' && args.length >= 2 && absolute(args.slice(1)))
+      return this.#remove(args.slice(1));
     return undefined;
   }
 
@@ -184,28 +184,41 @@ export class StowawaySimulator {
     return succeeded(`generated ${parsed.routes.length} proxy routes\n`);
   }
 
-  /** `ls -d`: the path itself if it exists (the route mount and what mkdir made), as a directory listing would show it. */
-  #listDirectory(path: string): ExecResult {
-    const target = stripSlash(path);
-    if (this.#directories.has(target) || target === this.#mountPath) return succeeded(`${path}\n`);
-    return failed(2, `ls: cannot access '${path}': No such file or directory\n`);
+  /**
+   * `ls -d <path>...`: each path that exists (the route mount and what mkdir made), sorted, as
+   * coreutils lists them; a complaint on stderr for each other one, and exit 2 if there was any.
+   */
+  #listDirectories(paths: readonly string[]): ExecResult {
+    const exists = (path: string): boolean =>
+      this.#directories.has(stripSlash(path)) || stripSlash(path) === this.#mountPath;
+    const missing = paths.filter((path) => !exists(path));
+    const stdout = paths
+      .filter(exists)
+      .sort()
+      .map((path) => `${path}\n`)
+      .join('');
+    const stderr = missing.map((path) => `ls: cannot access '${path}': No such file or directory\n`).join('');
+    return { exitCode: missing.length > 0 ? 2 : 0, stdout, stderr };
   }
 
   /** `-p` makes the parents too, so `/rsync/<pod>` exists once `/rsync/<pod>/<container>` does. */
-  #mkdir(path: string): ExecResult {
-    for (let dir = stripSlash(path); dir !== '/' && dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/')))
-      this.#directories.add(dir);
+  #mkdir(paths: readonly string[]): ExecResult {
+    for (const path of paths) {
+      for (let dir = stripSlash(path); dir !== '/' && dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/')))
+        this.#directories.add(dir);
+    }
     return succeeded();
   }
 
-  /** Removes the directory and everything below it; removing what is absent succeeds, as `rm -f` does. */
-  #remove(path: string): ExecResult {
-    const target = stripSlash(path);
+  /** Removes the directories and everything below them; removing what is absent succeeds, as `rm -f` does. */
+  #remove(paths: readonly string[]): ExecResult {
+    const targets = paths.map(stripSlash);
     for (const dir of [...this.#directories]) {
-      if (dir === target || dir.startsWith(`${target}/`)) this.#directories.delete(dir);
+      if (targets.some((target) => dir === target || dir.startsWith(`${target}/`))) this.#directories.delete(dir);
     }
     return succeeded();
   }
 }
 
+const absolute = (paths: readonly (string | undefined)[]): boolean => paths.every((path) => path?.startsWith('/'));
 const stripSlash = (path: string | undefined): string => (path ?? '').replace(/(.)\/+$/, '$1');

@@ -253,4 +253,54 @@ describe('StowawayRouter batching', () => {
     expect(stowaway.generateRuns.length).toBeLessThanOrEqual(2);
     expect(Object.keys(stowaway.servedRoutes ?? {})).toHaveLength(20);
   });
+
+  it('shares the execs of sync directories asked for together: a burst does not queue one exec per intercept in Stowaway', async () => {
+    const { router, provider, stowaway, cluster } = setup();
+    await provider.ensureInstalled(signal);
+    const targets = Array.from({ length: 150 }, (_, index) => ({
+      namespace: 'shop',
+      name: `web-${index}`,
+      container: 'web',
+    }));
+    cluster.clearExecLog();
+
+    await Promise.all(targets.map((target) => router.prepareSync(target, signal)));
+    expect(stowaway.syncDirs).toEqual(new Set(targets.map((target) => `${target.name}/web`)));
+    const prepared = cluster.execLog.filter((record) => record.container === 'stowaway');
+    // The first call's two execs (mkdir, ls -d), then the rest together, 100 paths an exec.
+    expect(prepared.map((record) => record.command.slice(0, 2).join(' '))).toEqual([
+      'mkdir -p',
+      'ls -d',
+      'mkdir -p',
+      'mkdir -p',
+      'ls -d',
+      'ls -d',
+    ]);
+
+    cluster.clearExecLog();
+    await Promise.all(targets.map((target) => router.removeSync(target, signal)));
+    expect(stowaway.syncDirs).toEqual(new Set());
+    expect(cluster.execLog.filter((record) => record.container === 'stowaway').length).toBeLessThanOrEqual(6);
+  });
+
+  it('answers each sync directory of a shared exec by looking at it: one that did not take effect fails alone', async () => {
+    const { router, provider, stowaway, overrideExec } = setup();
+    await provider.ensureInstalled(signal);
+    const made = { namespace: 'shop', name: 'web-1', container: 'web' };
+    const notMade = { namespace: 'shop', name: 'web-2', container: 'web' };
+    // mkdir that makes only the first of its directories, and says it made them all.
+    overrideExec((call) =>
+      call.command[0] === 'mkdir'
+        ? (stowaway.handle({ ...call, command: ['mkdir', '-p', `/rsync/web-1/web`] }) ?? undefined)
+        : undefined,
+    );
+
+    const outcomes = await Promise.allSettled([made, notMade].map((target) => router.prepareSync(target, signal)));
+
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: undefined });
+    expect(outcomes[1]).toMatchObject({
+      status: 'rejected',
+      reason: { kind: 'ExecFailed', message: expect.stringMatching(/\/rsync\/web-2\/web.*did not take effect/) },
+    });
+  });
 });
