@@ -6,12 +6,9 @@
 // calls answered as Carrier's scripts answer); Stowaway is the real node's
 // stand-in. Memory figures come from the kubelet (Summary API, through the API
 // server's node proxy) and from the container's cgroup the kubelet made.
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOperatorImage, type BuiltImage } from '../../scripts/image/build-operator-image.js';
+import type { BuiltImage } from '../../scripts/image/build-operator-image.js';
 import type { Manifest } from '../../src/ports/cluster-api.port.js';
 import { recordObjects, waitForObjects } from '../e2e/support/cluster-waits.js';
 import { INTERCEPT_REQUEST, postInterceptRequest, statusOf } from '../e2e/support/intercept-requests.js';
@@ -39,14 +36,10 @@ import {
   withOperatorEnvironment,
 } from '../support/real-node/kustomization.js';
 import { execIn, operatorPods, throwIfStuck } from '../support/real-node/pod-checks.js';
-import {
-  provisionRealNode,
-  removeStaleCgroupRoots,
-  startRealNode,
-  type RealNode,
-} from '../support/real-node/real-node.js';
+import { startNodeWithImages, type NodeWithImages } from '../support/real-node/node-with-images.js';
+import { provisionRealNode, type RealNode } from '../support/real-node/real-node.js';
 import { startSimulatedNeighbour, type SimulatedNeighbour } from '../support/real-node/simulated-neighbour.js';
-import { buildStowawayStandIn } from '../support/real-node/stand-in-images.js';
+import { buildStowawayStandIn, STOWAWAY_IMAGE } from '../support/real-node/stand-in-images.js';
 
 const provisioned = await provisionRealNode();
 const unavailable = 'unavailable' in provisioned ? provisioned.unavailable : undefined;
@@ -61,28 +54,21 @@ const figure = (line: string): void => void process.stderr.write(`[real-node mem
 const seconds = (since: number): string => ((Date.now() - since) / 1000).toFixed(1);
 
 describe.skipIf(unavailable !== undefined)('the operator pod under its memory limit with 1,000 intercepts', () => {
+  let started: NodeWithImages | undefined;
   let hostBefore: HostState;
-  let node: RealNode | undefined;
+  let node: RealNode;
   let neighbour: SimulatedNeighbour | undefined;
   let image: BuiltImage;
   let kubeConfig: KubeConfig;
   let limitBytes: number;
-  const archiveDir = join(tmpdir(), `gefyra-memory-limit-${process.pid}`);
 
   beforeAll(async () => {
-    await removeStaleCgroupRoots();
-    hostBefore = await captureHostState();
-    const binDir = (provisioned as { binDir: string }).binDir;
-    const stowawayArchive = join(archiveDir, 'stowaway-stand-in.oci.tar');
-    await rm(archiveDir, { recursive: true, force: true });
-    await mkdir(archiveDir, { recursive: true });
-    [image, node] = await Promise.all([
-      buildOperatorImage({ progress: () => undefined }),
-      startRealNode(binDir),
-      buildStowawayStandIn(stowawayArchive),
-    ]);
-    for (const archive of [image.archivePath, stowawayArchive]) await node.importImage(archive);
-    kubeConfig = node.adminKubeConfig();
+    started = await startNodeWithImages(
+      (provisioned as { binDir: string }).binDir,
+      [{ name: 'stowaway-stand-in', reference: STOWAWAY_IMAGE, build: buildStowawayStandIn }],
+      figure,
+    );
+    ({ hostBefore, node, image, kubeConfig } = started);
     const objects = withOperatorEnvironment(
       await kustomizationObjects(DEPLOY_DIR, image.reference),
       CLIENT_PEER_SUBNET_ENV,
@@ -108,8 +94,7 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
 
   afterAll(async () => {
     await neighbour?.stop().catch(() => undefined);
-    await node?.stop();
-    await rm(archiveDir, { recursive: true, force: true });
+    await started?.stop();
   }, 180_000);
 
   it(
@@ -123,7 +108,7 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
       const containerId = (operator?.status?.containerStatuses?.[0]?.containerID ?? '').replace(/^\w+:\/\//, '');
       const cgroupDir = await containerMemoryCgroup(
         await memoryHierarchy(),
-        (node as RealNode).cgroupRoot,
+        node.cgroupRoot,
         operator?.metadata?.uid as string,
         containerId,
       );
@@ -131,7 +116,7 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
       const operatorVersions = recordObjects(kubeConfig, { apiVersion: 'v1', kind: 'Pod', namespace: NAMESPACE });
       const sampler = sampleMemory({
         cgroup: async () => await readCgroupMemory(cgroupDir),
-        kubelet: async () => await kubeletMemory(kubeConfig, (node as RealNode).nodeName, target),
+        kubelet: async () => await kubeletMemory(kubeConfig, node.nodeName, target),
         intervalMs: 2_000,
       });
       const startedAt = Date.now();
@@ -220,7 +205,7 @@ describe.skipIf(unavailable !== undefined)('the operator pod under its memory li
 
   it('leaves the host as it found it: iptables, sysctls, mounts, cgroups, network links, default paths', async () => {
     await neighbour?.stop();
-    await node?.stop();
+    await node.stop();
     expect(hostStateChanges(hostBefore, await captureHostState())).toEqual([]);
   }, 180_000);
 });

@@ -47,7 +47,7 @@ import {
   type NodeWithImages,
 } from '../support/real-node/node-with-images.js';
 import { execIn, operatorPods, throwIfStuck } from '../support/real-node/pod-checks.js';
-import { removeStaleCgroupRoots, type RealNode } from '../support/real-node/real-node.js';
+import type { RealNode } from '../support/real-node/real-node.js';
 import { CARRIER_IMAGE, DEMO_APP_PORT, demoAppBody } from '../support/real-node/stand-in-images.js';
 
 const binDir = await realNodeBinDir();
@@ -86,10 +86,8 @@ describe.skipIf(binDir === undefined)('live intercepts through operator and node
   const intercepted = new Map<string, { pod: string; request: string }>();
 
   beforeAll(async () => {
-    await removeStaleCgroupRoots();
-    hostBefore = await captureHostState();
     started = await startNodeWithImages(binDir as string, INTERCEPT_STAND_INS, figure);
-    ({ node, image } = started);
+    ({ hostBefore, node, image } = started);
     kubeConfig = node.adminKubeConfig();
   }, 900_000);
 
